@@ -1,0 +1,3 @@
+"""BranchOps shared platform library: contracts, bus, state, web, devstack."""
+
+__version__ = "0.1.0"

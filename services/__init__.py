@@ -1,0 +1,1 @@
+"""The five BranchOps services; each one has a single composition root (``bootstrap.py``)."""

@@ -1,0 +1,1 @@
+"""Adapters of the gateway service to Kafka, Redis and the outside world."""

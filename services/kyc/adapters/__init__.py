@@ -1,0 +1,1 @@
+"""Adapters of the kyc service to Kafka, Redis and the outside world."""

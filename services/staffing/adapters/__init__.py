@@ -1,0 +1,1 @@
+"""Adapters of the staffing service to Kafka, Redis and the outside world."""

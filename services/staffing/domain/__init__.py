@@ -1,0 +1,1 @@
+"""Pure domain logic of the staffing service: values in, values out, no I/O."""

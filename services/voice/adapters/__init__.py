@@ -1,0 +1,1 @@
+"""Adapters of the voice service to Kafka, Redis and the outside world."""
