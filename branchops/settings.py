@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - refused outside development
+DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
 
 
 class Environment(StrEnum):
@@ -47,6 +47,10 @@ class PlatformSettings(BaseSettings):
     kafka_max_batch_bytes: int = Field(256 * 1024, ge=16 * 1024, le=16 * 1024 * 1024)
     kafka_compression: str | None = Field(None, description="None, gzip, lz4, zstd or snappy")
     kafka_fetch_max_wait_ms: int = Field(100, ge=1, le=5000, description="Consumer long-poll wait")
+    kafka_session_timeout_ms: int = Field(
+        10_000, ge=1000, le=300_000, description="Consumer group session; tansu waits for it on every rejoin"
+    )
+    kafka_heartbeat_ms: int = Field(3000, ge=100, le=60_000, description="Consumer heartbeat interval")
     api_keys: dict[str, Role] = Field(
         default_factory=dict, description='JSON object {"<api key>": "<role>"}; keys are secrets'
     )
@@ -68,6 +72,12 @@ class PlatformSettings(BaseSettings):
         if value not in (None, "gzip", "lz4", "zstd", "snappy"):
             raise ValueError("kafka_compression must be one of gzip, lz4, zstd, snappy or unset")
         return value
+
+    @model_validator(mode="after")
+    def _heartbeat_below_session(self) -> PlatformSettings:
+        if self.kafka_heartbeat_ms * 3 > self.kafka_session_timeout_ms:
+            raise ValueError("kafka_heartbeat_ms must be at most a third of kafka_session_timeout_ms")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> PlatformSettings:

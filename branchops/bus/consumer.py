@@ -1,0 +1,223 @@
+"""Consumer runner: commit after success, retries with backoff, dead letters, dedup, drain on stop.
+
+Per message: decode and validate (invalid -> DLQ at once); drop if its event id was handled already;
+call the handler; a ``PermanentError`` goes to the DLQ at once, another exception is retried
+``retries`` times with exponential backoff and then dead-lettered; an infrastructure outage (Redis or
+Kafka unreachable) is retried until it passes, never dead-lettered. Offsets are committed per
+partition after every message of the fetched batch was handled or dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError
+from aiokafka.structs import ConsumerRecord
+
+from branchops.bus import metrics as m
+from branchops.bus.deadletter import dlq_headers, dlq_topic
+from branchops.bus.dedup import Deduplicator
+from branchops.bus.errors import PermanentError, is_transient
+from branchops.bus.producer import EventPublisher
+from branchops.contracts import CloudEvent, EventDecodeError, Topic, decode
+from branchops.settings import PlatformSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[CloudEvent[Any]], Awaitable[None]]
+Record = ConsumerRecord[bytes, bytes]
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    group_id: str
+    retries: int = 3
+    backoff_ms: int = 100
+    max_backoff_ms: int = 5_000
+    dedup_ttl_s: int = 24 * 3600
+    max_records: int = 1000
+    auto_offset_reset: str = "earliest"
+
+
+class _Stopping(Exception):
+    pass
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        settings: PlatformSettings,
+        config: ConsumerConfig,
+        *,
+        redis: aioredis.Redis,
+        publisher: EventPublisher,
+        handlers: Mapping[Topic, Handler],
+    ) -> None:
+        if not handlers:
+            raise ValueError("a consumer runner needs at least one handler")
+        self._settings = settings
+        self._config = config
+        self._publisher = publisher
+        self._handlers = {t.name: (t, h) for t, h in handlers.items()}
+        self._dedup = Deduplicator(redis, config.group_id, config.dedup_ttl_s)
+        self._stop = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._last_lag_update = 0.0
+        self.running = False
+
+    @property
+    def connected(self) -> bool:
+        return self._consumer is not None
+
+    def stop(self) -> None:
+        """Ask the runner to finish the batch in hand, commit it and return from :meth:`run`."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Consume until :meth:`stop`; reconnects with backoff while the broker is away."""
+        self.running = True
+        delay = self._config.backoff_ms / 1000
+        try:
+            while not self._stop.is_set():
+                try:
+                    await self._session()
+                    delay = self._config.backoff_ms / 1000
+                except _Stopping:
+                    break
+                except Exception as exc:  # never let the consumer die: reconnect and go on
+                    log.warning("consumer %s restarts after %s: %s", self._config.group_id, type(exc).__name__, exc)
+                    await self._sleep(delay)
+                    delay = min(delay * 2, self._config.max_backoff_ms / 1000)
+        finally:
+            self.running = False
+
+    async def _session(self) -> None:
+        consumer = AIOKafkaConsumer(
+            *self._handlers,
+            bootstrap_servers=self._settings.kafka_bootstrap,
+            group_id=self._config.group_id,
+            client_id=f"{self._config.group_id}-{self._settings.instance}",
+            enable_auto_commit=False,
+            auto_offset_reset=self._config.auto_offset_reset,
+            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
+            max_poll_records=self._config.max_records,
+            session_timeout_ms=self._settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self._settings.kafka_heartbeat_ms,
+        )
+        await consumer.start()
+        self._consumer = consumer
+        try:
+            while not self._stop.is_set():
+                batch = await consumer.getmany(timeout_ms=200, max_records=self._config.max_records)
+                for tp, records in batch.items():
+                    await self._handle_partition(consumer, tp, records)
+                await self._update_lag(consumer)
+        finally:
+            self._consumer = None
+            await consumer.stop()
+
+    async def _handle_partition(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[Record]) -> None:
+        topic, handler = self._handlers[tp.topic]
+        group = self._config.group_id
+        decoded: list[CloudEvent[Any] | EventDecodeError] = []
+        for record in records:
+            try:
+                decoded.append(decode(topic, record.value or b""))
+            except EventDecodeError as exc:
+                decoded.append(exc)
+        ids = [e.id for e in decoded if isinstance(e, CloudEvent)]
+        seen_before = dict(zip(ids, await self._infra(lambda: self._dedup.seen(ids)), strict=True))
+        done: list[str] = []
+        for record, event in zip(records, decoded, strict=True):
+            if isinstance(event, EventDecodeError):
+                await self._dead_letter(record, event)
+                continue
+            if seen_before.get(event.id) or event.id in done:
+                m.DUPLICATES.labels(tp.topic, group).inc()
+                continue
+            await self._handle_one(record, event, handler)
+            done.append(event.id)
+        await self._infra(lambda: self._dedup.mark(done))
+        try:
+            await consumer.commit({tp: records[-1].offset + 1})
+        except CommitFailedError as exc:  # rebalanced away: the new owner re-reads, dedup drops repeats
+            log.warning("commit failed on %s: %s", tp, exc)
+
+    async def _handle_one(self, record: Record, event: CloudEvent[Any], handler: Handler) -> None:
+        group = self._config.group_id
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                await handler(event)
+            except PermanentError as exc:
+                m.FAILED.labels(record.topic, group).inc()
+                await self._dead_letter(record, exc)
+                return
+            except Exception as exc:
+                m.FAILED.labels(record.topic, group).inc()
+                if is_transient(exc):
+                    log.warning("transient failure on %s@%s: %s", record.topic, record.offset, exc)
+                    await self._sleep(self._backoff(attempt))
+                    attempt = min(attempt + 1, 16)
+                    continue
+                if attempt >= self._config.retries:
+                    log.error("handler failed %d times on %s@%s: %r", attempt + 1, record.topic, record.offset, exc)
+                    await self._dead_letter(record, exc)
+                    return
+                await self._sleep(self._backoff(attempt))
+                attempt += 1
+                continue
+            m.HANDLER_SECONDS.labels(record.topic, group).observe(time.perf_counter() - started)
+            m.CONSUMED.labels(record.topic, group).inc()
+            return
+
+    async def _dead_letter(self, record: Record, error: BaseException) -> None:
+        headers = dlq_headers(record, error, self._config.group_id)
+        target = dlq_topic(record.topic)
+        await self._infra(lambda: self._publisher.send_raw(target, record.value or b"", key=record.key, headers=headers))
+        m.DEAD_LETTERED.labels(record.topic, self._config.group_id).inc()
+        log.warning("dead-lettered %s@%d:%d -> %s: %s", record.topic, record.partition, record.offset, target, error)
+
+    async def _infra(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Run an infrastructure call, retrying outages until they pass or the runner stops."""
+        attempt = 0
+        while True:
+            try:
+                return await call()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("infrastructure unavailable (%s); retrying", exc)
+                await self._sleep(self._backoff(attempt))
+                attempt = min(attempt + 1, 16)
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self._config.backoff_ms * 2**attempt, self._config.max_backoff_ms) / 1000
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but leave at once (uncommitted) when asked to stop mid-retry."""
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        except TimeoutError:
+            return
+        raise _Stopping
+
+    async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
+        now = time.monotonic()
+        if now - self._last_lag_update < 1.0:
+            return
+        self._last_lag_update = now
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            position = await consumer.position(tp)
+            m.LAG.labels(tp.topic, str(tp.partition), self._config.group_id).set(max(high - position, 0))

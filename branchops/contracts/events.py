@@ -1,0 +1,210 @@
+"""One pydantic model per topic of DESIGN.md section 3 (the ``data`` of the CloudEvent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
+
+from branchops.contracts.base import BranchId, ClockTime, EventData, Identifier, NonNegative, Part
+from branchops.contracts.enums import (
+    AlertKind,
+    CameraState,
+    Channel,
+    DocType,
+    KycDecision,
+    Language,
+    Priority,
+    ServiceName,
+    Severity,
+    TicketStatus,
+    WindowState,
+)
+
+TicketNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]\d{3,4}$")]
+MaskedIdNumber = Annotated[str, StringConstraints(pattern=r"^(\d{4}\*{6,12}[\dX*]{3,4})?$")]
+
+
+class Footfall(EventData):
+    """People counts of one camera over one aggregation window."""
+
+    camera_id: Identifier
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    entered: NonNegative
+    exited: NonNegative
+    occupancy: dict[str, NonNegative] = Field(default_factory=dict, description="people per zone now")
+    dwell_p50_s: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _window_order(self) -> Footfall:
+        if self.window_end < self.window_start:
+            raise ValueError("window_end is before window_start")
+        return self
+
+
+class CameraStatus(EventData):
+    camera_id: Identifier
+    state: CameraState
+    fps: Annotated[float, Field(ge=0, le=240)] = 0.0
+    error: str | None = Field(None, max_length=500)
+
+
+class Ticket(EventData):
+    ticket_id: Identifier
+    number: TicketNumber = Field(description='Number shown to the customer, e.g. "A023"')
+    service: ServiceName
+    priority: Priority = Priority.NORMAL
+    status: TicketStatus
+    window_id: Identifier | None = None
+    channel: Channel
+
+
+class Window(EventData):
+    window_id: Identifier
+    state: WindowState
+    staff_id: Identifier | None = None
+    skills: list[ServiceName] = Field(default_factory=list)
+
+
+class ServiceQueue(Part):
+    service: ServiceName
+    waiting: NonNegative
+    open_windows: NonNegative
+    est_wait_min: Annotated[float, Field(ge=0)]
+    est_wait_p90_min: Annotated[float, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _p90_not_below_mean(self) -> ServiceQueue:
+        if self.est_wait_p90_min < self.est_wait_min:
+            raise ValueError("est_wait_p90_min is below est_wait_min")
+        return self
+
+
+class ArrivalForecast(Part):
+    interval_start: AwareDatetime
+    expected: Annotated[float, Field(ge=0)]
+    p10: Annotated[float, Field(ge=0)]
+    p90: Annotated[float, Field(ge=0)]
+    service: ServiceName | None = Field(None, description="None: all services together")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ArrivalForecast:
+        if not self.p10 <= self.expected <= self.p90:
+            raise ValueError("arrival forecast must satisfy p10 <= expected <= p90")
+        return self
+
+
+class QueueForecast(EventData):
+    per_service: list[ServiceQueue]
+    arrivals: list[ArrivalForecast] = Field(default_factory=list)
+
+
+class PlanInterval(Part):
+    start: ClockTime
+    required: dict[ServiceName, NonNegative]
+    planned: dict[ServiceName, NonNegative]
+
+
+class TimeSpan(Part):
+    start: ClockTime
+    end: ClockTime
+
+
+class Assignment(Part):
+    staff_id: Identifier
+    start: ClockTime
+    end: ClockTime
+    breaks: list[TimeSpan] = Field(default_factory=list)
+    skills: list[ServiceName] = Field(default_factory=list)
+
+
+class StaffingPlan(EventData):
+    date: dt.date
+    version: Annotated[int, Field(ge=1)]
+    intervals: list[PlanInterval]
+    assignments: list[Assignment]
+    solve_ms: NonNegative
+    objective: float
+
+
+class LocalizedText(Part):
+    zh: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    en: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class StaffingAlert(EventData):
+    alert_id: Identifier
+    kind: AlertKind
+    severity: Severity
+    message: LocalizedText
+    action: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    window_id: Identifier | None = None
+    staff_id: Identifier | None = None
+    reason: dict[str, float | int | str] = Field(default_factory=dict, description="metrics behind it")
+    expires_at: AwareDatetime
+
+
+class KycResult(EventData):
+    """Outcome of a KYC session: never images, never full PII."""
+
+    session_id: Identifier
+    kiosk_id: Identifier
+    doc_type: DocType
+    decision: KycDecision
+    checks: dict[str, bool | float | str] = Field(default_factory=dict)
+    id_number_masked: MaskedIdNumber = Field("", description='e.g. "3201**********1234"; never unmasked')
+    reasons: list[str] = Field(default_factory=list, description="why the decision was taken")
+
+
+class Feedback(EventData):
+    ticket_id: Identifier
+    window_id: Identifier | None = None
+    staff_id: Identifier | None = None
+    service: ServiceName
+    rating: Annotated[int, Field(ge=1, le=5)]
+    tags: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(default_factory=list)
+
+
+class VoiceInteraction(EventData):
+    session_id: Identifier
+    kiosk_id: Identifier
+    turn: NonNegative
+    lang: Language
+    intent: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+    confidence: Annotated[float, Field(ge=0, le=1)]
+    slots: dict[str, str | int | float | bool | None] = Field(default_factory=dict, description="masked")
+    outcome: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    asr_ms: Annotated[float, Field(ge=0)] | None = None
+    nlu_ms: Annotated[float, Field(ge=0)] | None = None
+
+    @field_validator("slots")
+    @classmethod
+    def _no_unmasked_digits(cls, slots: dict[str, object]) -> dict[str, object]:
+        for name in ("account_last4", "payee", "phone", "id_number", "account_number"):
+            value = slots.get(name)
+            if isinstance(value, str) and value and "*" not in value:
+                raise ValueError(f"slot {name!r} must be masked in events")
+        return slots
+
+
+__all__ = [
+    "ArrivalForecast",
+    "Assignment",
+    "BranchId",
+    "CameraStatus",
+    "Feedback",
+    "Footfall",
+    "KycResult",
+    "LocalizedText",
+    "PlanInterval",
+    "QueueForecast",
+    "ServiceQueue",
+    "StaffingAlert",
+    "StaffingPlan",
+    "Ticket",
+    "TimeSpan",
+    "VoiceInteraction",
+    "Window",
+]

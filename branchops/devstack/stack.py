@@ -1,0 +1,129 @@
+"""The whole dev stack on one machine: tansu broker, Redis, and the services as uvicorn processes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from branchops.devstack.broker import TansuBroker
+from branchops.devstack.process import ManagedProcess, free_port, port_open
+from branchops.devstack.redis_server import LocalRedis, redis_answers
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    env_prefix: str
+    default_port: int
+
+    @property
+    def app_factory(self) -> str:
+        return f"services.{self.name}.app:create_app"
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("gateway", "GATEWAY", 8000),
+    ServiceSpec("queue", "QUEUE", 8001),
+    ServiceSpec("staffing", "STAFFING", 8002),
+    ServiceSpec("kyc", "KYC", 8003),
+    ServiceSpec("voice", "VOICE", 8004),
+)
+
+
+@dataclass
+class DevStack:
+    """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager)."""
+
+    log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="branchops-dev-")))
+    redis_url: str | None = None
+    kafka_port: int | None = None
+    broker: TansuBroker | None = None
+    local_redis: LocalRedis | None = None
+    services: dict[str, tuple[ManagedProcess, int]] = field(default_factory=dict)
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        if self.broker is None:
+            raise RuntimeError("dev stack not started")
+        return self.broker.bootstrap
+
+    def start(self) -> DevStack:
+        candidate = self.redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+        if redis_answers(candidate):
+            self.redis_url = candidate
+        else:
+            self.local_redis = LocalRedis(log_dir=self.log_dir)
+            self.local_redis.start()
+            self.redis_url = self.local_redis.url
+        self.broker = TansuBroker(log_dir=self.log_dir, port=self.kafka_port)
+        self.broker.start()
+        return self
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """Environment for a service process wired to this stack."""
+        assert self.redis_url is not None
+        env = dict(os.environ)
+        env.update({
+            "BRANCHOPS_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "BRANCHOPS_KAFKA_IDEMPOTENCE": "false",  # tansu has no idempotent producer
+            "BRANCHOPS_KAFKA_FETCH_MAX_WAIT_MS": "20",  # tansu does not wake a waiting fetch early
+            "BRANCHOPS_KAFKA_SESSION_TIMEOUT_MS": "3000",  # tansu waits a session out on every rejoin
+            "BRANCHOPS_KAFKA_HEARTBEAT_MS": "300",
+            "ORT_DISABLE_TELEMETRY": "1",
+        })
+        for spec in SERVICES:
+            env[f"{spec.env_prefix}_REDIS_URL"] = self.redis_url
+        env.update(extra or {})
+        return env
+
+    def start_service(self, spec: ServiceSpec, *, port: int | None = None, env: dict[str, str] | None = None) -> int:
+        port = port or free_port()
+        argv = [sys.executable, "-m", "uvicorn", "--factory", spec.app_factory, "--host", "127.0.0.1",
+                "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "10"]
+        proc = ManagedProcess(spec.name, argv, log_path=self.log_dir / f"{spec.name}.log", env=self.env(env))
+        proc.start()
+        self.services[spec.name] = (proc, port)
+        return port
+
+    def wait_healthy(self, names: list[str] | None = None, timeout_s: float = 60.0, path: str = "/readyz") -> None:
+        deadline = time.monotonic() + timeout_s
+        pending = set(names or self.services)
+        while pending:
+            for name in list(pending):
+                proc, port = self.services[name]
+                if not proc.alive():
+                    raise RuntimeError(f"service {name} exited; log:\n{proc.tail()}")
+                if port_open("127.0.0.1", port) and _ok(f"http://127.0.0.1:{port}{path}"):
+                    pending.discard(name)
+            if pending and time.monotonic() > deadline:
+                logs = "\n".join(f"--- {n}\n{self.services[n][0].tail()}" for n in pending)
+                raise TimeoutError(f"not ready within {timeout_s} s: {sorted(pending)}\n{logs}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        for proc, _ in reversed(list(self.services.values())):
+            proc.stop()
+        self.services.clear()
+        if self.broker:
+            self.broker.stop()
+        if self.local_redis:
+            self.local_redis.stop()
+
+    def __enter__(self) -> DevStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -1,0 +1,27 @@
+"""redis.asyncio client built from settings, and its health check."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+
+def create_redis(url: str, *, timeout_s: float = 2.0, max_connections: int = 64) -> aioredis.Redis:
+    """A pooled client that fails fast (so readiness turns red quickly) and decodes nothing."""
+    return aioredis.Redis.from_url(
+        url,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        health_check_interval=15,
+        max_connections=max_connections,
+        retry_on_timeout=False,
+    )
+
+
+async def redis_ready(client: aioredis.Redis) -> tuple[bool, str]:
+    """(ok, detail) — never raises."""
+    try:
+        pong = await client.ping()
+    except (RedisError, OSError) as exc:
+        return False, f"redis unreachable: {type(exc).__name__}: {exc}"
+    return bool(pong), "ok" if pong else "redis did not answer PONG"

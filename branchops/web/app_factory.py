@@ -1,0 +1,37 @@
+"""Every service's FastAPI app starts here: health, readiness, metrics, problem+json, request ids, auth."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import APIRouter, FastAPI
+
+from branchops import __version__
+from branchops.logging import configure_logging
+from branchops.settings import PlatformSettings
+from branchops.web.health import router as health_router
+from branchops.web.middleware import RequestContextMiddleware
+from branchops.web.problems import install_problem_handlers
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]] | Callable[[FastAPI], AsyncIterator[None]]
+
+
+def create_service_app(
+    service: str,
+    platform: PlatformSettings,
+    *,
+    lifespan: Lifespan | None = None,
+    routers: Sequence[APIRouter] = (),
+    description: str = "",
+) -> FastAPI:
+    configure_logging(service, platform.log_level)
+    app = FastAPI(title=service, version=__version__, description=description, lifespan=lifespan)  # type: ignore[arg-type]
+    app.state.platform = platform
+    app.state.readiness = {}
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service=service)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,76 @@
+"""RFC 9457 problem+json for every error a service returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from branchops.bus.producer import BusUnavailable
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class Problem(Exception):
+    """Raise from a route or handler to answer with problem+json."""
+
+    def __init__(self, status: int, title: str, detail: str = "", *, type_: str = "about:blank", **extra: Any):
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type_
+        self.extra = extra
+
+
+def problem_response(request: Request, status: int, title: str, detail: str = "", type_: str = "about:blank",
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "instance": request.url.path}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(request, exc.status, exc.title, exc.detail, exc.type, **exc.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}.get(
+            exc.status_code, "HTTP error")
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        return problem_response(request, exc.status_code, title, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()[:20]
+        ]
+        reason = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:3])
+        return problem_response(request, 422, "Invalid request", reason, errors=errors)
+
+    @app.exception_handler(BusUnavailable)
+    async def _bus(request: Request, exc: BusUnavailable) -> JSONResponse:
+        return problem_response(request, 503, "Event bus unavailable", str(exc), headers={"Retry-After": "2"})
+
+    @app.exception_handler(RedisConnectionError)
+    @app.exception_handler(RedisTimeoutError)
+    async def _state(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(request, 503, "State store unavailable", "redis is unreachable; nothing was changed",
+                                headers={"Retry-After": "2"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(request, 500, "Internal error", "the error was logged with this request's id")

@@ -1,0 +1,32 @@
+"""Live ticket counts the staffing model works from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from branchops.contracts.base import BranchId
+from branchops.settings import Role
+from branchops.web import Principal, check_branch, require_roles
+from services.staffing.handlers import StaffingHandlers
+
+router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["staffing"])
+Reader = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.HEAD_OFFICE, Role.SERVICE))]
+
+
+def get_handlers(request: Request) -> StaffingHandlers:
+    return request.app.state.handlers  # type: ignore[no-any-return]
+
+
+@router.get("/ticket-counts", summary="Tickets seen today per status")
+async def ticket_counts(
+    branch_id: Annotated[BranchId, Path()],
+    who: Reader,
+    handlers: Annotated[StaffingHandlers, Depends(get_handlers)],
+    day: Annotated[dt.date | None, Query(description="UTC day; default today")] = None,
+) -> dict[str, object]:
+    check_branch(who, branch_id)
+    when = day or dt.datetime.now(dt.UTC).date()
+    return {"branch_id": branch_id, "day": when.isoformat(), "counts": await handlers.counts.counts(branch_id, when)}
