@@ -85,7 +85,7 @@ class DevStack:
     def start_service(self, spec: ServiceSpec, *, port: int | None = None, env: dict[str, str] | None = None) -> int:
         port = port or free_port()
         argv = [sys.executable, "-m", "uvicorn", "--factory", spec.app_factory, "--host", "127.0.0.1",
-                "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "10"]
+                "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "3"]
         proc = ManagedProcess(spec.name, argv, log_path=self.log_dir / f"{spec.name}.log", env=self.env(env))
         proc.start()
         self.services[spec.name] = (proc, port)
