@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import time
 import uuid
@@ -16,6 +18,7 @@ HTTP_SECONDS = Histogram(
     "branchops_http_request_seconds", "HTTP latency until the response head", ["service", "method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10),
 )
+log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -33,10 +36,12 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started_response = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
@@ -47,7 +52,21 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if status != 500 or started_response:
+                raise
+            await _internal_error(scope, send_with_id)
         finally:
             route = scope.get("route")
             HTTP_REQUESTS.labels(self.service, scope["method"], getattr(route, "path", "unmatched"), str(status)).inc()
             request_id_var.reset(token)
+
+
+async def _internal_error(scope: Scope, send: Send) -> None:
+    """A problem+json 500 that still carries the request id (the error itself is only logged)."""
+    body = json.dumps({"type": "about:blank", "title": "Internal error", "status": 500, "instance": scope["path"],
+                       "detail": "the error was logged with this request's id"}).encode()
+    await send({"type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

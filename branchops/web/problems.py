@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,7 +14,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from branchops.bus.producer import BusUnavailable
 
 PROBLEM_JSON = "application/problem+json"
-log = logging.getLogger(__name__)
 
 
 class Problem(Exception):
@@ -69,8 +67,3 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _state(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(request, 503, "State store unavailable", "redis is unreachable; nothing was changed",
                                 headers={"Retry-After": "2"})
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, "Internal error", "the error was logged with this request's id")

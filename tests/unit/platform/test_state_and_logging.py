@@ -1,0 +1,49 @@
+"""Key naming, PII masking and JSON logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from branchops.logging import JsonFormatter, mask_pii, request_id_var
+from branchops.state import branch_key, global_key
+
+
+def test_branch_keys_carry_a_cluster_hash_tag() -> None:
+    assert branch_key("queue", "b1", "ticket", "t-1") == "bo:queue:{b1}:ticket:t-1"
+    assert branch_key("queue", "b1") == "bo:queue:{b1}"
+    assert global_key("bus", "dedup", "g", "e1") == "bo:bus:dedup:g:e1"
+
+
+@pytest.mark.parametrize("bad", ["", "a:b", "a b", "{x}", "x" * 129, "中文"])
+def test_key_parts_are_checked(bad: str) -> None:
+    with pytest.raises(ValueError, match="invalid key part"):
+        branch_key("queue", bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("id 320102199001011234 ok", "id 3201**********1234 ok"),
+        ("id 11010519491231002X", "id 1101**********002X"),
+        ("card 6222021234567890123", "card 6222***********0123"),
+        ("call 13812345678 now", "call 138****5678 now"),
+        ("ticket A023 window 3 at 09:30", "ticket A023 window 3 at 09:30"),
+        ("amount 3500 yuan", "amount 3500 yuan"),
+    ],
+)
+def test_mask_pii(text: str, masked: str) -> None:
+    assert mask_pii(text) == masked
+
+
+def test_json_log_lines_are_masked_and_carry_the_request_id() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "customer %s verified", ("320102199001011234",), None)
+    token = request_id_var.set("req-7")
+    try:
+        line = json.loads(JsonFormatter("kyc").format(record))
+    finally:
+        request_id_var.reset(token)
+    assert line["msg"] == "customer 3201**********1234 verified"
+    assert line["request_id"] == "req-7" and line["service"] == "kyc" and line["level"] == "INFO"
