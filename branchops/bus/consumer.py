@@ -70,6 +70,10 @@ class ConsumerRunner:
         self._stop = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._last_lag_update = 0.0
+        self._success_metrics = {
+            name: (m.HANDLER_SECONDS.labels(name, config.group_id), m.CONSUMED.labels(name, config.group_id))
+            for name in self._handlers
+        }
         self.running = False
 
     @property
@@ -116,14 +120,22 @@ class ConsumerRunner:
         try:
             while not self._stop.is_set():
                 batch = await consumer.getmany(timeout_ms=200, max_records=self._config.max_records)
-                for tp, records in batch.items():
-                    await self._handle_partition(consumer, tp, records)
+                offsets = {tp: await self._handle_partition(tp, records) for tp, records in batch.items()}
+                if offsets:
+                    await self._commit(consumer, offsets)
                 await self._update_lag(consumer)
         finally:
             self._consumer = None
             await consumer.stop()
 
-    async def _handle_partition(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[Record]) -> None:
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await consumer.commit(offsets)
+        except CommitFailedError as exc:  # rebalanced away: the new owner re-reads, dedup drops repeats
+            log.warning("commit failed: %s", exc)
+
+    async def _handle_partition(self, tp: TopicPartition, records: list[Record]) -> int:
+        """Handle (or dead-letter) every record; return the offset to commit."""
         topic, handler = self._handlers[tp.topic]
         group = self._config.group_id
         decoded: list[CloudEvent[Any] | EventDecodeError] = []
@@ -133,22 +145,22 @@ class ConsumerRunner:
             except EventDecodeError as exc:
                 decoded.append(exc)
         ids = [e.id for e in decoded if isinstance(e, CloudEvent)]
-        seen_before = dict(zip(ids, await self._infra(lambda: self._dedup.seen(ids)), strict=True))
+        scope = f"{tp.topic}:{tp.partition}"
+        seen_before = dict(zip(ids, await self._infra(lambda: self._dedup.seen(scope, ids)), strict=True))
         done: list[str] = []
+        done_set: set[str] = set()
         for record, event in zip(records, decoded, strict=True):
             if isinstance(event, EventDecodeError):
                 await self._dead_letter(record, event)
                 continue
-            if seen_before.get(event.id) or event.id in done:
+            if seen_before.get(event.id) or event.id in done_set:
                 m.DUPLICATES.labels(tp.topic, group).inc()
                 continue
             await self._handle_one(record, event, handler)
             done.append(event.id)
-        await self._infra(lambda: self._dedup.mark(done))
-        try:
-            await consumer.commit({tp: records[-1].offset + 1})
-        except CommitFailedError as exc:  # rebalanced away: the new owner re-reads, dedup drops repeats
-            log.warning("commit failed on %s: %s", tp, exc)
+            done_set.add(event.id)
+        await self._infra(lambda: self._dedup.mark(scope, done))
+        return records[-1].offset + 1
 
     async def _handle_one(self, record: Record, event: CloudEvent[Any], handler: Handler) -> None:
         group = self._config.group_id
@@ -175,8 +187,9 @@ class ConsumerRunner:
                 await self._sleep(self._backoff(attempt))
                 attempt += 1
                 continue
-            m.HANDLER_SECONDS.labels(record.topic, group).observe(time.perf_counter() - started)
-            m.CONSUMED.labels(record.topic, group).inc()
+            seconds, consumed = self._success_metrics[record.topic]
+            seconds.observe(time.perf_counter() - started)
+            consumed.inc()
             return
 
     async def _dead_letter(self, record: Record, error: BaseException) -> None:
