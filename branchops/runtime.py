@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from branchops.bus import ConsumerConfig, ConsumerRunner, EventPublisher, Handler
-from branchops.bus.outbox import OutboxRelay, outbox_key
+from branchops.bus.outbox import Outbox, OutboxRelay
 from branchops.contracts import Topic
 from branchops.settings import PlatformSettings, ServiceSettings
 from branchops.state import create_redis, redis_ready
@@ -33,7 +33,8 @@ class ServiceRuntime:
         self.source = f"branchops/{self.name}/{platform.instance}"
         self.redis = create_redis(service.redis_url)
         self.publisher = EventPublisher(platform, source=self.source)
-        self.outbox = OutboxRelay(self.redis, self.publisher, outbox_key(self.name))
+        self.outbox = Outbox(self.redis, self.name, source=self.source, instance=platform.instance)
+        self.relay = OutboxRelay(self.outbox, self.publisher)
         self.consumers: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._connect_task: asyncio.Task[None] | None = None
@@ -79,7 +80,7 @@ class ServiceRuntime:
                 log.warning("kafka not reachable yet (%s); retrying in %.1f s", type(exc).__name__, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-        self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox-relay"))
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for runner in self.consumers:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{runner}"))
 
@@ -91,7 +92,7 @@ class ServiceRuntime:
                 await self._connect_task
         for runner in self.consumers:
             runner.stop()
-        self.outbox.stop()
+        self.relay.stop()
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=timeout_s)
             for task in pending:

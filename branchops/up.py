@@ -8,9 +8,11 @@ import threading
 import time
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from branchops.devstack import SERVICES, DevStack
 from branchops.devstack.process import port_open
-from branchops.settings import PlatformSettings, Role
+from branchops.settings import Environment, PlatformSettings, Role
 from branchops.simulate import BranchSimulator
 from branchops.web.auth import issue_token
 
@@ -25,7 +27,7 @@ def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = 
            ready_timeout_s: float = 120.0) -> int:
     started = time.monotonic()
     keys, jwt_secret = dev_credentials()
-    stack = DevStack(**({"log_dir": log_dir} if log_dir else {}))
+    stack = DevStack(log_dir=log_dir) if log_dir else DevStack()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -41,7 +43,7 @@ def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = 
             wanted = spec.default_port if not port_open("127.0.0.1", spec.default_port) else None
             ports[spec.name] = stack.start_service(spec, port=wanted, env=env)
         stack.wait_healthy(timeout_s=ready_timeout_s)
-        platform = PlatformSettings(jwt_secret=jwt_secret, env="development")  # type: ignore[arg-type]
+        platform = PlatformSettings(jwt_secret=SecretStr(jwt_secret), env=Environment.DEVELOPMENT)
         manager_jwt = issue_token(platform, "dev-manager", Role.MANAGER)
         _print_banner(stack, ports, keys, manager_jwt, time.monotonic() - started)
         simulator = None

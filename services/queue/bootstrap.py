@@ -23,5 +23,5 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     runtime = ServiceRuntime(settings, platform)
     app = create_service_app("queue", platform, lifespan=runtime.lifespan, routers=[tickets.router],
                              description="Tickets, teller windows, live queue state and wait prediction")
-    app.state.handlers = QueueHandlers(TicketStore(runtime.redis, runtime.source), runtime.outbox, clock)
+    app.state.handlers = QueueHandlers(TicketStore(runtime.redis, runtime.outbox), runtime.outbox, clock)
     return app

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from branchops.bus.outbox import OutboxRelay
+from branchops.bus.outbox import Outbox
 from branchops.web import Problem
 from services.queue.adapters.ticket_store import DayFull, TicketStore
 from services.queue.domain.tickets import IssueTicket, TicketRecord
@@ -17,7 +17,7 @@ Clock = Callable[[], dt.datetime]
 @dataclass
 class QueueHandlers:
     store: TicketStore
-    outbox: OutboxRelay
+    outbox: Outbox
     clock: Clock
 
     async def issue_ticket(self, command: IssueTicket) -> TicketRecord:

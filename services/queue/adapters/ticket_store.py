@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
-from branchops.bus.outbox import outbox_entry, outbox_key
+from branchops.bus.outbox import Outbox
 from branchops.contracts import topics
 from branchops.contracts.enums import TicketStatus
 from branchops.contracts.events import Ticket
@@ -24,13 +25,14 @@ class DayFull(Exception):
 
 
 class TicketStore:
-    def __init__(self, redis: aioredis.Redis, source: str) -> None:
+    def __init__(self, redis: aioredis.Redis, outbox: Outbox) -> None:
         self._redis = redis
-        self._source = source
+        self._outbox = outbox
 
     async def issue(self, command: IssueTicket, now: dt.datetime) -> TicketRecord:
         day = now.date().isoformat()
         counter = branch_key(SERVICE, command.branch_id, "seq", day, command.service.value)
+        await self._outbox.announce(command.branch_id)
         for _ in range(50):
             async with self._redis.pipeline(transaction=True) as pipe:
                 try:
@@ -50,11 +52,11 @@ class TicketStore:
                     ticket_key = branch_key(SERVICE, command.branch_id, "ticket", record.ticket_id)
                     pipe.multi()
                     pipe.set(counter, sequence, ex=TICKET_TTL_S)
-                    pipe.hset(ticket_key, mapping=record.to_fields())
+                    pipe.hset(ticket_key, mapping=cast(dict[Any, Any], record.to_fields()))
                     pipe.expire(ticket_key, TICKET_TTL_S)
                     pipe.rpush(branch_key(SERVICE, command.branch_id, "waiting", command.service.value),
                                record.ticket_id)
-                    pipe.xadd(outbox_key(SERVICE), outbox_entry(topics.TICKETS, event, source=self._source))
+                    self._outbox.stage(pipe, topics.TICKETS, event)
                     await pipe.execute()
                     return record
                 except WatchError:
@@ -62,7 +64,7 @@ class TicketStore:
         raise RuntimeError("ticket numbering contended 50 times in a row")
 
     async def get(self, branch_id: str, ticket_id: str) -> TicketRecord | None:
-        raw = await self._redis.hgetall(branch_key(SERVICE, branch_id, "ticket", ticket_id))
+        raw = cast(dict[bytes, bytes], await self._redis.hgetall(branch_key(SERVICE, branch_id, "ticket", ticket_id)))
         if not raw:
             return None
         return TicketRecord.from_fields({k.decode(): v.decode() for k, v in raw.items()})
@@ -70,5 +72,5 @@ class TicketStore:
     async def position(self, record: TicketRecord) -> int | None:
         """1-based place in its service's waiting line, None when no longer waiting."""
         key = branch_key(SERVICE, record.branch_id, "waiting", record.service.value)
-        index = await self._redis.lpos(key, record.ticket_id)
-        return None if index is None else int(index) + 1
+        index = cast(int | None, await self._redis.lpos(key, record.ticket_id))
+        return None if index is None else index + 1

@@ -23,7 +23,7 @@ Reader = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Rol
 
 
 def get_handlers(request: Request) -> QueueHandlers:
-    return request.app.state.handlers  # type: ignore[no-any-return]
+    return request.app.state.handlers
 
 
 HandlersDep = Annotated[QueueHandlers, Depends(get_handlers)]

@@ -1,0 +1,145 @@
+"""Reading the two sides of a second-generation resident identity card from OCR lines, with checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from services.kyc.domain import id_number as idn
+from services.kyc.domain.ethnicity import is_known_ethnicity
+from services.kyc.domain.layout import extract_fields
+from services.kyc.domain.ocr_types import OcrLine
+from services.kyc.domain.text_normalize import compact, parse_cn_date
+from services.kyc.domain.validity import (
+    LONG_TERM,
+    ValidityPeriod,
+    is_expired,
+    is_not_yet_valid,
+    is_well_formed,
+    matches_age_rule,
+    parse_validity,
+)
+
+PORTRAIT_LABELS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "娃名", "姓各", "姓吕"),
+    "sex": ("性别", "性列", "姓别", "性刖"),
+    "ethnicity": ("民族", "民旅", "民竣", "民狭"),
+    "birth": ("出生", "出主", "山生"),
+    "address": ("住址", "住趾", "往址", "住扯", "佳址"),
+    "id_number": ("公民身份号码", "公民身份号", "民身份号码", "公民身份证号码", "身份号码", "公民身份"),
+}
+EMBLEM_LABELS: dict[str, tuple[str, ...]] = {
+    "issuing_authority": ("签发机关", "签发机美", "签发机", "发机关"),
+    "validity": ("有效期限", "有效期", "效期限", "有效期朋"),
+}
+EMBLEM_KEYWORDS = ("居民身份证", "中华人民共和国", "签发机关", "有效期限")
+PORTRAIT_FIELDS = ("name", "sex", "ethnicity", "birth_date", "address", "id_number")
+EMBLEM_FIELDS = ("issuing_authority", "valid_from", "valid_to")
+_NOISE = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z()（）\-·]")
+
+
+def keyword_hits(lines: Sequence[OcrLine]) -> int:
+    """How many distinct card labels the lines contain (orientation and side choice)."""
+    text = "".join(compact(line.text) for line in lines)
+    spellings = [variants[0] for variants in {**PORTRAIT_LABELS, **EMBLEM_LABELS}.values()]
+    return sum(spelling in text for spelling in spellings) + ("居民身份证" in text)
+
+
+def detect_side(lines: Sequence[OcrLine]) -> str | None:
+    text = "".join(compact(line.text) for line in lines)
+    emblem = sum(keyword in text for keyword in EMBLEM_KEYWORDS) + (parse_validity(text) is not None)
+    portrait = sum(variants[0] in text for variants in PORTRAIT_LABELS.values())
+    portrait += 2 * (idn.extract_id_number(text) is not None)
+    if emblem == 0 and portrait == 0:
+        return None
+    return "emblem" if emblem > portrait else "portrait"
+
+
+def _clean(text: str) -> str:
+    return _NOISE.sub("", compact(text))
+
+
+def parse_portrait(lines: Sequence[OcrLine]) -> dict[str, str]:
+    """Fields of the portrait side; a field not read is absent (never guessed)."""
+    fields = extract_fields(lines, PORTRAIT_LABELS)
+    out: dict[str, str] = {}
+    all_text = "".join(compact(line.text) for line in lines)
+    number = idn.extract_id_number(fields["id_number"].text) if "id_number" in fields else None
+    number = number or idn.extract_id_number(all_text)
+    if number:
+        out["id_number"] = number
+    if "name" in fields and _clean(fields["name"].text):
+        out["name"] = _clean(fields["name"].text)
+    sex_text = fields["sex"].text if "sex" in fields else ""
+    sex = next((char for char in sex_text if char in "男女"), None)
+    if sex:
+        out["sex"] = sex
+    if "ethnicity" in fields:
+        ethnicity = _clean(fields["ethnicity"].text).removesuffix("族")
+        if ethnicity:
+            out["ethnicity"] = ethnicity
+    birth = parse_cn_date(fields["birth"].text) if "birth" in fields else None
+    birth = birth or parse_cn_date(all_text)
+    if birth:
+        out["birth_date"] = birth.isoformat()
+    if "address" in fields:
+        # A number row whose label OCR missed would otherwise continue the address.
+        address = _clean(re.split(r"[0-9A-Za-z]{12,}", compact(fields["address"].text))[0])
+        if address:
+            out["address"] = address
+    return out
+
+
+def parse_emblem(lines: Sequence[OcrLine]) -> dict[str, str]:
+    fields = extract_fields(lines, EMBLEM_LABELS)
+    out: dict[str, str] = {}
+    authority = _clean(fields["issuing_authority"].text) if "issuing_authority" in fields else ""
+    if not authority:
+        authority = next((_clean(line.text) for line in lines if "公安" in line.text), "")
+    if authority:
+        out["issuing_authority"] = authority
+    period = parse_validity(fields["validity"].text) if "validity" in fields else None
+    period = period or parse_validity("".join(line.text for line in lines))
+    if period:
+        out["valid_from"] = period.valid_from.isoformat()
+        out["valid_to"] = period.valid_to_text
+    return out
+
+
+def portrait_checks(fields: dict[str, str]) -> dict[str, Any]:
+    number = fields.get("id_number", "")
+    facts = idn.facts_of(number)
+    birth = fields.get("birth_date")
+    checks: dict[str, Any] = {
+        "fields_complete": all(name in fields for name in PORTRAIT_FIELDS),
+        "id_number_checksum": facts.checksum_ok,
+        "id_number_region": facts.region_plausible,
+        "birth_date_matches_id": facts.birth_date is not None and birth == facts.birth_date.isoformat(),
+        "sex_matches_id": facts.sex is not None and fields.get("sex") == facts.sex,
+        "ethnicity_known": is_known_ethnicity(fields.get("ethnicity", "")),
+    }
+    return _with_verdict(checks)
+
+
+def emblem_checks(fields: dict[str, str], today: date, birth_date: date | None = None) -> dict[str, Any]:
+    period = None
+    if "valid_from" in fields and "valid_to" in fields:
+        valid_to = fields["valid_to"]
+        end = None if valid_to == LONG_TERM else date.fromisoformat(valid_to)
+        period = ValidityPeriod(date.fromisoformat(fields["valid_from"]), end)
+    checks: dict[str, Any] = {
+        "fields_complete": all(name in fields for name in EMBLEM_FIELDS),
+        "validity_well_formed": period is not None and is_well_formed(period),
+        "not_expired": period is not None and not is_expired(period, today),
+        "already_valid": period is not None and not is_not_yet_valid(period, today),
+    }
+    if period is not None and birth_date is not None:
+        checks["validity_matches_age"] = matches_age_rule(period, birth_date)
+    return _with_verdict(checks)
+
+
+def _with_verdict(checks: dict[str, Any]) -> dict[str, Any]:
+    failed = [name for name, passed in checks.items() if passed is False]
+    return {**checks, "ok": not failed, "failed": failed}

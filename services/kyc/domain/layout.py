@@ -1,0 +1,170 @@
+"""Label-anchored field extraction from OCR lines laid out on a form.
+
+Each field has a label (with the spellings OCR produces). A label starts a field; text to its right on
+the same row is its value; rows below that start in its value column continue it (an address over
+two or three lines). Labels glued to their values (``姓名张三``) and several labels on one OCR line
+(``性别男民族汉``) are split first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from services.kyc.domain.ocr_types import OcrLine
+from services.kyc.domain.text_normalize import compact
+
+_HAN = "[\u4e00-\u9fff]"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of one OCR line: either a label or plain text, with its horizontal extent."""
+
+    text: str
+    label: str | None
+    left: float
+    right: float
+    top: float
+    bottom: float
+    score: float
+
+    @property
+    def center_y(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 1.0)
+
+
+@dataclass
+class FieldText:
+    parts: list[str] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    value_left: float = 0.0
+    last_bottom: float = 0.0
+    line_height: float = 1.0
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    @property
+    def score(self) -> float:
+        return min(self.scores) if self.scores else 0.0
+
+
+def _label_pattern(labels: Mapping[str, Sequence[str]]) -> tuple[re.Pattern[str], list[str]]:
+    """One alternation with a group per spelling (longest first) and the field key of each group.
+
+    Spellings of four or more characters also match with any one character misread (``注朋资本``).
+    """
+    alternatives: list[tuple[int, int, str, str]] = []
+    for key, variants in labels.items():
+        for spelling in variants:
+            alternatives.append((len(spelling), 1, re.escape(spelling), key))
+            if len(spelling) >= 4:
+                for index in range(len(spelling)):
+                    fuzzy = re.escape(spelling[:index]) + _HAN + re.escape(spelling[index + 1 :])
+                    alternatives.append((len(spelling), 0, fuzzy, key))
+    alternatives.sort(key=lambda item: (-item[0], -item[1]))
+    pattern = re.compile("|".join(f"({regex})" for _, _, regex, _ in alternatives))
+    return pattern, [key for _, _, _, key in alternatives]
+
+
+def split_segments(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]) -> list[Segment]:
+    """Cuts every line at label spellings; the extent of each piece is interpolated along the line."""
+    pattern, keys = _label_pattern(labels)
+    segments: list[Segment] = []
+    for line in lines:
+        text = compact(line.text)
+        if not text:
+            continue
+        step = (line.right - line.left) / len(text)
+        cursor = 0
+        pieces: list[tuple[int, int, str | None]] = []
+        for match in pattern.finditer(text):
+            if match.start() > cursor:
+                pieces.append((cursor, match.start(), None))
+            pieces.append((match.start(), match.end(), keys[(match.lastindex or 1) - 1]))
+            cursor = match.end()
+        if cursor < len(text):
+            pieces.append((cursor, len(text), None))
+        for start, end, label in pieces:
+            segments.append(
+                Segment(
+                    text[start:end],
+                    label,
+                    line.left + start * step,
+                    line.left + end * step,
+                    line.top,
+                    line.bottom,
+                    line.score,
+                )
+            )
+    return segments
+
+
+def _same_row(a: Segment, b: Segment) -> bool:
+    return abs(a.center_y - b.center_y) < 0.5 * min(a.height, b.height)
+
+
+def extract_fields(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]) -> dict[str, FieldText]:
+    """Field key → its text, for every label found; the first occurrence of a label wins."""
+    segments = sorted(split_segments(lines, labels), key=lambda s: (round(s.center_y), s.left))
+    anchors = [s for s in segments if s.label is not None]
+    fields: dict[str, FieldText] = {}
+    anchor_of: dict[int, str] = {}
+    for anchor in anchors:
+        label = anchor.label
+        if label is not None and label not in fields:
+            fields[label] = FieldText(value_left=anchor.right, last_bottom=anchor.bottom, line_height=anchor.height)
+            anchor_of[id(anchor)] = label
+    for segment in segments:
+        if segment.label is not None:
+            continue
+        key = _owner(segment, anchors, anchor_of, fields)
+        if key is not None:
+            owner = fields[key]
+            owner.parts.append(segment.text)
+            owner.scores.append(segment.score)
+            owner.last_bottom = max(owner.last_bottom, segment.bottom)
+    return fields
+
+
+def _owner(
+    segment: Segment, anchors: list[Segment], anchor_of: dict[int, str], fields: dict[str, FieldText]
+) -> str | None:
+    """The field a plain segment belongs to: the field whose value column holds it and whose last line lies
+    just above (a continuation line), else the nearest label on its left in the same row."""
+    same_row = [a for a in anchors if _same_row(a, segment) and a.left <= segment.left + 1]
+    row_anchor = max(same_row, key=lambda a: a.left) if same_row else None
+    continued = _continued_field(segment, anchors, anchor_of, fields, row_anchor)
+    if continued is not None:
+        return continued
+    return anchor_of.get(id(row_anchor)) if row_anchor is not None else None
+
+
+def _continued_field(
+    segment: Segment,
+    anchors: list[Segment],
+    anchor_of: dict[int, str],
+    fields: dict[str, FieldText],
+    row_anchor: Segment | None,
+) -> str | None:
+    """A field of a column right of ``row_anchor`` (a two-column form) whose last line lies just above."""
+    best: tuple[float, str] | None = None
+    for anchor in anchors:
+        key = anchor_of.get(id(anchor))
+        if key is None or (row_anchor is not None and anchor.left <= row_anchor.left + 2 * row_anchor.height):
+            continue
+        owner = fields[key]
+        gap = segment.top - owner.last_bottom
+        column_ok = segment.left >= anchor.left - 0.5 * owner.line_height
+        if column_ok and -0.5 * owner.line_height < gap < 1.2 * owner.line_height:
+            distance = gap + abs(segment.left - owner.value_left) / 10
+            if best is None or distance < best[0]:
+                best = (distance, key)
+    return best[1] if best else None

@@ -1,0 +1,64 @@
+"""Reading a business licence (营业执照) from OCR lines, with the credit-code check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from services.kyc.domain import credit_code as ucc
+from services.kyc.domain.layout import extract_fields
+from services.kyc.domain.ocr_types import OcrLine
+from services.kyc.domain.text_normalize import compact, parse_cn_date
+
+LICENCE_LABELS: dict[str, tuple[str, ...]] = {
+    "credit_code": ("统一社会信用代码", "统一社会信用代", "社会信用代码", "统一社会信用"),
+    "name": ("名称", "名杯", "名祢"),
+    "type": ("类型", "类塑", "美型"),
+    "legal_representative": ("法定代表人", "法定代表", "负责人", "经营者", "执行事务合伙人", "投资人"),
+    "registered_capital": ("注册资本", "注册资金", "出资额", "注册资"),
+    "established": ("成立日期", "注册日期", "成立日"),
+    "business_term": ("营业期限", "经营期限", "合伙期限"),
+    "address": ("住所", "主要经营场所", "经营场所", "营业场所"),
+    "scope": ("经营范围", "经营范"),
+    "authority": ("登记机关",),
+}
+LICENCE_FIELDS = ("name", "credit_code", "type", "legal_representative", "registered_capital", "address", "established")
+_NOISE = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z()（）\-·.]")
+
+
+def keyword_hits(lines: Sequence[OcrLine]) -> int:
+    text = "".join(compact(line.text) for line in lines)
+    return sum(variants[0] in text for variants in LICENCE_LABELS.values()) + ("营业执照" in text)
+
+
+def _clean(text: str) -> str:
+    return _NOISE.sub("", compact(text)).replace("（", "(").replace("）", ")")
+
+
+def parse_licence(lines: Sequence[OcrLine]) -> dict[str, str]:
+    """Fields of the licence; a field not read is absent."""
+    fields = extract_fields(lines, LICENCE_LABELS)
+    out: dict[str, str] = {}
+    code = ucc.extract_credit_code(fields["credit_code"].text) if "credit_code" in fields else None
+    if code is None or not ucc.is_valid(code):
+        candidates = [ucc.extract_credit_code(line.text) for line in lines]
+        code = next((c for c in candidates if c and ucc.is_valid(c)), code)
+    if code:
+        out["credit_code"] = code
+    for key in ("name", "type", "legal_representative", "registered_capital", "address"):
+        if key in fields and _clean(fields[key].text):
+            out[key] = _clean(fields[key].text)
+    established = parse_cn_date(fields["established"].text) if "established" in fields else None
+    if established:
+        out["established"] = established.isoformat()
+    return out
+
+
+def licence_checks(fields: dict[str, str]) -> dict[str, Any]:
+    checks = {
+        "fields_complete": all(name in fields for name in LICENCE_FIELDS),
+        "credit_code_checksum": ucc.is_valid(fields.get("credit_code", "")),
+    }
+    failed = [name for name, passed in checks.items() if not passed]
+    return {**checks, "ok": not failed, "failed": failed}
