@@ -1,7 +1,14 @@
 """Façade of the staffing domain: instance dict in, plan dict out (bench/staffing/README.md formats).
 
 Used by the CLI (``branchops staffing solve``) and ``POST /v1/plans:solve``. The domain is pure; only
-this façade reads the clock, to report ``solve_ms`` and to hand the solver what is left of the budget.
+this façade reads the clock: it hands the domain a :class:`Budget` (seconds left of ``time_limit_s``)
+that is split explicitly: requirement loop (stops trimming once a quarter of the budget is gone), the
+first roster (half of what is left), then rounds of the closed loop (half of what is left each), with
+8% kept back for rendering and the solver's overshoot.
+
+Determinism: the same instance and seed give the same plan when every CP-SAT call ends on optimality
+or the gap and the loop ends before the budget (``plan["stable"]``). When the budget cuts a solve or
+the loop short, the plan depends on the machine's speed; ``stable`` is then False.
 """
 
 from __future__ import annotations
@@ -10,15 +17,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from services.staffing.domain.closed_loop import Budget, plan_day
 from services.staffing.domain.parse import parse_problem
 from services.staffing.domain.plan import render_plan
 from services.staffing.domain.problem import InvalidInstance, StaffingProblem
-from services.staffing.domain.requirements import LoopSettings, required_windows
-from services.staffing.domain.roster import SolverSettings, solve_roster
 
 __all__ = ["InvalidInstance", "StaffingProblem", "parse_instance", "solve_instance", "solve_problem"]
-
-MIN_SOLVER_SHARE_S = 0.05
 
 
 def parse_instance(instance: Mapping[str, Any]) -> StaffingProblem:
@@ -32,14 +36,15 @@ def solve_problem(
     if time_limit_s <= 0:
         raise InvalidInstance(f"time_limit_s must be positive, got {time_limit_s}")
     started = time.perf_counter()
-    requirement = required_windows(problem, LoopSettings(seed=seed))
-    remaining = time_limit_s - (time.perf_counter() - started)
-    roster = solve_roster(
-        problem, requirement, SolverSettings(time_limit_s=max(remaining, MIN_SOLVER_SHARE_S), seed=seed, workers=workers)
-    )
-    return render_plan(problem, requirement, roster, (time.perf_counter() - started) * 1000)
+    budget = Budget(remaining=lambda: time_limit_s - (time.perf_counter() - started), total_s=time_limit_s)
+    day = plan_day(problem, budget, seed=seed, workers=workers)
+    plan = render_plan(problem, day.requirement, day.roster, (time.perf_counter() - started) * 1000)
+    plan["loop_rounds"], plan["stable"] = day.rounds, day.stable
+    return plan
 
 
-def solve_instance(instance: Mapping[str, Any], *, time_limit_s: float = 10.0, seed: int = 0) -> dict[str, Any]:
+def solve_instance(
+    instance: Mapping[str, Any], *, time_limit_s: float = 10.0, seed: int = 0, workers: int = 1
+) -> dict[str, Any]:
     """Plan one branch-day; an unmet requirement is reported in ``shortfalls`` (status INFEASIBLE)."""
-    return solve_problem(parse_instance(instance), time_limit_s=time_limit_s, seed=seed)
+    return solve_problem(parse_instance(instance), time_limit_s=time_limit_s, seed=seed, workers=workers)

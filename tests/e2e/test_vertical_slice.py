@@ -80,3 +80,6 @@ def test_services_expose_health_ready_and_metrics(slice_ports: dict[str, int]) -
         assert "branchops_http_requests_total" in metrics
     staffing_metrics = httpx.get(_url(slice_ports, "staffing", "/metrics")).text
     assert 'branchops_bus_consumed_total{group="branchops-staffing",topic="branchops.tickets.v1"}' in staffing_metrics
+    for name in ("branchops_bus_consumer_lag{", "branchops_bus_handler_seconds_bucket{",
+                 "branchops_bus_dead_lettered_total", "branchops_bus_handler_failures_total"):
+        assert name in staffing_metrics, name

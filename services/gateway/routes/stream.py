@@ -21,7 +21,7 @@ HEARTBEAT_S = 15.0
 
 
 def get_broadcaster(request: Request) -> Broadcaster:
-    return request.app.state.broadcaster  # type: ignore[no-any-return]
+    return request.app.state.broadcaster
 
 
 def format_sse(item: StreamItem) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .naming import RosterAssignment
 from .problem import Requirement, StaffingProblem, minutes_to_clock
-from .roster import MIN_OPEN_KEY, Roster, RosterAssignment
+from .roster import MIN_OPEN_KEY, Roster
 
 
 def _clock(problem: StaffingProblem, interval: int) -> str:
@@ -75,7 +76,7 @@ def render_plan(problem: StaffingProblem, requirement: Requirement, roster: Rost
             }
         )
     shortfalls = shortfall_records(problem, roster)
-    status = "INFEASIBLE" if shortfalls or roster.status == "UNKNOWN" else roster.status
+    status = "INFEASIBLE" if shortfalls else ("FEASIBLE" if roster.status == "HEURISTIC" else roster.status)
     return {
         "branch_id": problem.branch_id,
         "date": problem.date,

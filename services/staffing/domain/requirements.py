@@ -62,7 +62,11 @@ def _trim_candidates(
 
 
 def service_requirement(
-    problem: StaffingProblem, service: ServiceDemand, settings: LoopSettings, start: list[int] | None = None
+    problem: StaffingProblem,
+    service: ServiceDemand,
+    settings: LoopSettings,
+    start: list[int] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> tuple[int, ...]:
     level = problem.service_level
     goal = level.target_fraction + settings.margin
@@ -95,6 +99,8 @@ def service_requirement(
     locked: set[int] = set()
     sim = simulate(req)
     for _ in range(settings.max_rounds):
+        if should_stop():
+            break
         misses = _misses(sim, goal, level.scope)
         if misses:
             if not _add_at_misses(req, misses, cap):
@@ -127,13 +133,19 @@ def service_requirement(
 
 
 def required_windows(
-    problem: StaffingProblem, settings: LoopSettings | None = None, start: Requirement | None = None
+    problem: StaffingProblem,
+    settings: LoopSettings | None = None,
+    start: Requirement | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Requirement:
-    """Windows needed per service and interval to hold the service level in simulation."""
+    """Windows needed per service and interval to hold the service level in simulation.
+
+    ``should_stop`` (the caller's budget) ends the trimming rounds early; misses are still repaired.
+    """
     settings = settings or LoopSettings()
     return {
         service.name: service_requirement(
-            problem, service, settings, None if start is None else list(start[service.name])
+            problem, service, settings, None if start is None else list(start[service.name]), should_stop
         )
         for service in problem.services
     }

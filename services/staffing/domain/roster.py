@@ -1,28 +1,33 @@
-"""Roster with CP-SAT: named staff on shift patterns, each working interval at one window of one service.
+"""Roster with CP-SAT on kinds of interchangeable staff, hinted (and backed) by the greedy plan.
 
+Variables: people of a kind per pattern, and for multi-skill kinds windows per skill and interval.
 Objective, lexicographic by weights: (1) named shortfall variables (requirement and minimum open
-windows), (2) paid cost, (3) fairness: spread of paid hours among those working, late shifts given to
-whoever had fewer recently, few switches between services. Deterministic for a given seed and workers.
+windows), (2) paid cost, (3) fairness: small spread of shift lengths, few switches between services
+(late shifts are shared out when names are put back, :mod:`.naming`).
+
+The greedy plan is always computed first, so a roster exists even when CP-SAT finds nothing in its
+time; the better of the two (fewest missing windows, then cost) is returned. Deterministic for a given
+seed when CP-SAT stops on optimality or the gap (one worker, or several with ``interleave_search``);
+when it stops on the wall-clock limit the plan may differ from run to run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .patterns import ShiftPattern, staff_patterns
+from .greedy import KindPlan, greedy_plan
+from .kinds import StaffKind, staff_kinds
+from .naming import RosterAssignment, name_plan
+from .patterns import ShiftPattern
 from .problem import Requirement, StaffingProblem
+
+__all__ = ["MIN_OPEN_KEY", "Roster", "RosterAssignment", "Shortfall", "SolverSettings", "solve_roster"]
 
 FAIRNESS_SCALE = 4000  # every fairness term together stays below one unit of cost
 MIN_OPEN_KEY = "*"  # service name used for the shortfall of min_open_windows
-
-
-@dataclass(frozen=True)
-class RosterAssignment:
-    staff_id: str
-    pattern: ShiftPattern
-    serving: tuple[tuple[int, str], ...]  # (interval, service) for every working interval
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class Shortfall:
 
 @dataclass(frozen=True)
 class Roster:
-    status: str  # OPTIMAL | FEASIBLE | UNKNOWN (no solution within the time limit)
+    status: str  # OPTIMAL | FEASIBLE (CP-SAT) | HEURISTIC (greedy plan kept)
     assignments: tuple[RosterAssignment, ...]
     shortfalls: tuple[Shortfall, ...]
     cost: float
@@ -46,122 +51,154 @@ class SolverSettings:
     time_limit_s: float = 10.0
     seed: int = 0
     workers: int = 1
-    relative_gap: float = 0.02  # stop once the plan is provably within this fraction of the optimum
+    relative_gap: float = 0.005  # stop once the plan is provably within this fraction of the optimum
+    remaining: Callable[[], float] | None = None  # caller's budget, read after the model is built
 
 
-def _break_symmetry(model: cp_model.CpModel, problem: StaffingProblem, patterns, choose) -> None:
-    """Interchangeable staff (same skills, rules, cost, history) are used in list order."""
-    previous_of_kind: dict[tuple[object, ...], str] = {}
-    for member in problem.staff:
-        options = patterns[member.id]
-        if not options:
-            continue
-        kind = (member.skills, member.shift_types, member.available_from_min, member.available_to_min,
-                member.cost_per_hour, member.previous_shift_end_min, member.late_shifts_recent)
-        earlier = previous_of_kind.get(kind)
-        previous_of_kind[kind] = member.id
-        if earlier is not None:
-            count = len(options)
-            model.add(sum(choose[earlier, k] for k in range(count)) >= sum(choose[member.id, k] for k in range(count)))
-
-
-def _build(problem: StaffingProblem, requirement: Requirement):
-    model = cp_model.CpModel()
-    services = set(problem.service_names)
-    n = problem.n_intervals
-    step = problem.interval_minutes
-    patterns = {m.id: staff_patterns(problem, m) if services & set(m.skills) else () for m in problem.staff}
-    choose = {(m.id, k): model.new_bool_var(f"y_{m.id}_{k}") for m in problem.staff for k in range(len(patterns[m.id]))}
-    serve: dict[tuple[str, int, str], cp_model.IntVar] = {}
-    cost_terms, fairness_terms = [], []
-    max_shift_cost = 0
-    hours_max = model.new_int_var(0, n, "hours_max")
-    hours_min = model.new_int_var(0, n, "hours_min")
-    model.add(hours_min <= hours_max)
-    for member in problem.staff:
-        options = patterns[member.id]
-        if not options:
-            continue
-        ys = [choose[member.id, k] for k in range(len(options))]
-        model.add_at_most_one(ys)
-        rate = round(member.cost_per_hour * 100)
-        shift_costs = [rate * p.paid_min // step * FAIRNESS_SCALE for p in options]
-        max_shift_cost = max(max_shift_cost, *shift_costs)
-        cost_terms += [c * y for c, y in zip(shift_costs, ys, strict=True)]
-        paid = sum(p.paid_min // step * y for p, y in zip(options, ys, strict=True))
-        model.add(hours_max >= paid)
-        model.add(hours_min <= paid + n * (1 - sum(ys)))
-        late_weight = min(member.late_shifts_recent, 10) + 1
-        fairness_terms += [late_weight * y for p, y in zip(options, ys, strict=True) if p.end == n]
-        skills = [s for s in member.skills if s in services]
-        for i in range(n):
-            on_duty = [y for p, y in zip(options, ys, strict=True) if p.works(i)]
-            if not on_duty:
-                continue
-            for service in skills:
-                serve[member.id, i, service] = model.new_bool_var(f"x_{member.id}_{i}_{service}")
-            model.add(sum(serve[member.id, i, s] for s in skills) == sum(on_duty))
-            if len(skills) > 1 and (member.id, i - 1, skills[0]) in serve:
-                for service in skills:
-                    switch = model.new_bool_var(f"sw_{member.id}_{i}_{service}")
-                    model.add(switch >= serve[member.id, i, service] - serve[member.id, i - 1, service])
-                    fairness_terms.append(switch)
-    fairness_terms.append(4 * (hours_max - hours_min))
-    _break_symmetry(model, problem, patterns, choose)
-    shortfall_weight = max_shift_cost * max(len(problem.staff), 1) + 1
-    shortfall: dict[tuple[int, str], cp_model.IntVar] = {}
-    for i in range(n):
-        total_open = []
+def _shortfalls(problem: StaffingProblem, kinds: tuple[StaffKind, ...], plan: KindPlan,
+                requirement: Requirement) -> tuple[Shortfall, ...]:
+    missing = []
+    for i in range(problem.n_intervals):
+        total = 0
         for service in problem.service_names:
-            windows = [v for (sid, j, s), v in serve.items() if j == i and s == service]
-            total_open += windows
-            need = requirement[service][i]
-            if need > 0:
-                short = model.new_int_var(0, need, f"short_{i}_{service}")
-                model.add(sum(windows) + short >= need)
-                shortfall[i, service] = short
-        model.add(sum(total_open) <= problem.max_windows)
-        if problem.min_open_windows > 0:
-            short = model.new_int_var(0, problem.min_open_windows, f"short_{i}_open")
-            model.add(sum(total_open) + short >= problem.min_open_windows)
-            shortfall[i, MIN_OPEN_KEY] = short
-    model.minimize(
-        sum(cost_terms) + shortfall_weight * sum(shortfall.values()) + sum(fairness_terms)
-    )
-    return model, patterns, choose, serve, shortfall
+            opened = sum(plan.serving[k][i][kind.skills.index(service)]
+                         for k, kind in enumerate(kinds) if service in kind.skills)
+            total += opened
+            if requirement[service][i] > opened:
+                missing.append(Shortfall(i, service, requirement[service][i] - opened))
+        if problem.min_open_windows > total:
+            missing.append(Shortfall(i, MIN_OPEN_KEY, problem.min_open_windows - total))
+    return tuple(missing)
 
 
-def solve_roster(problem: StaffingProblem, requirement: Requirement, settings: SolverSettings) -> Roster:
-    model, patterns, choose, serve, shortfall = _build(problem, requirement)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(settings.time_limit_s, 0.01)
-    solver.parameters.random_seed = settings.seed
-    solver.parameters.num_workers = settings.workers
-    solver.parameters.linearization_level = 2
-    solver.parameters.relative_gap_limit = settings.relative_gap
-    code = solver.solve(model)
-    status = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE"}.get(code, "UNKNOWN")
-    if status == "UNKNOWN":
-        missing = tuple(
-            Shortfall(i, service, var.proto.domain[-1]) for (i, service), var in sorted(shortfall.items())
-        )
-        return Roster(status, (), missing, 0.0, solver.wall_time)
-    assignments = []
-    cost = 0.0
-    for member in problem.staff:
-        for k, pattern in enumerate(patterns[member.id]):
-            if solver.boolean_value(choose[member.id, k]):
-                serving = tuple(
-                    (i, service)
-                    for i in pattern.working_intervals
-                    for service in member.skills
-                    if (member.id, i, service) in serve and solver.boolean_value(serve[member.id, i, service])
-                )
-                assignments.append(RosterAssignment(member.id, pattern, serving))
-                cost += member.cost_per_hour * pattern.paid_min / 60
-    missing = tuple(
-        Shortfall(i, service, int(solver.value(var)))
-        for (i, service), var in sorted(shortfall.items())
-        if solver.value(var) > 0
-    )
-    return Roster(status, tuple(assignments), missing, round(cost, 2), solver.wall_time)
+def _cost(kinds: tuple[StaffKind, ...], plan: KindPlan) -> float:
+    return round(sum(kind.cost_per_hour * kind.patterns[p].paid_min / 60 * c
+                     for kind, counts in zip(kinds, plan.counts, strict=False) for p, c in enumerate(counts)), 2)
+
+
+class _Model:
+    def __init__(self, problem: StaffingProblem, kinds: tuple[StaffKind, ...], requirement: Requirement) -> None:
+        self.model = model = cp_model.CpModel()
+        n = problem.n_intervals
+        self.count: list[list[cp_model.IntVar]] = []
+        self.split: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        windows: dict[tuple[int, str], list[cp_model.IntVar]] = {}
+        total: list[list[cp_model.IntVar]] = [[] for _ in range(n)]
+        cost_terms: list[cp_model.LinearExprT] = []
+        fairness: list[cp_model.LinearExprT] = []
+        step = max(problem.interval_minutes, 1)
+        lengths = sorted({p.paid_min // step for kind in kinds for p in kind.patterns})
+        used = {length: model.new_bool_var(f"used_{length}") for length in lengths}
+        max_cost = 0
+        for k, kind in enumerate(kinds):
+            low = kind.count if kind.fixed else 0
+            upper = min(kind.count, problem.max_windows) if not kind.fixed else kind.count
+            ys = [model.new_int_var(low, upper, f"n_{k}_{p}") for p in range(len(kind.patterns))]
+            self.count.append(ys)
+            model.add(sum(ys) <= kind.count)
+            rate = round(kind.cost_per_hour * 100)
+            for pattern, y in zip(kind.patterns, ys, strict=False):
+                cost = rate * len(pattern.working_intervals) * FAIRNESS_SCALE
+                cost_terms.append(cost * y)
+                max_cost = max(max_cost, cost)
+                model.add(y <= kind.count * used[pattern.paid_min // step])
+            for i in range(n):
+                working = [y for pattern, y in zip(kind.patterns, ys, strict=False) if pattern.works(i)]
+                if not working:
+                    continue
+                on = model.new_int_var(low, kind.count, f"on_{k}_{i}")
+                model.add(on == sum(working))
+                total[i].append(on)
+                if len(kind.skills) == 1:
+                    windows.setdefault((i, kind.skills[0]), []).append(on)
+                    continue
+                parts = [model.new_int_var(0, kind.count, f"x_{k}_{i}_{j}") for j in range(len(kind.skills))]
+                model.add(sum(parts) == on)
+                for j, (service, part) in enumerate(zip(kind.skills, parts, strict=False)):
+                    self.split[k, i, j] = part
+                    windows.setdefault((i, service), []).append(part)
+                    if (k, i - 1, j) in self.split:
+                        switch = model.new_int_var(0, kind.count, f"sw_{k}_{i}_{j}")
+                        model.add(switch >= part - self.split[k, i - 1, j])
+                        fairness.append(switch)
+        if lengths:
+            longest = model.new_int_var(0, max(lengths), "longest")
+            shortest = model.new_int_var(0, max(lengths), "shortest")
+            for length, flag in used.items():
+                model.add(longest >= length * flag)
+                model.add(shortest <= length + max(lengths) * (1 - flag))
+            fairness.append(4 * (longest - shortest))
+        self.short: dict[tuple[int, str], cp_model.IntVar] = {}
+        for i in range(n):
+            for service in problem.service_names:
+                need = requirement[service][i]
+                if need > 0:
+                    self.short[i, service] = model.new_int_var(0, need, f"short_{i}_{service}")
+                    model.add(sum(windows.get((i, service), [])) + self.short[i, service] >= need)
+            if total[i]:
+                model.add(sum(total[i]) <= problem.max_windows)
+            if problem.min_open_windows > 0:
+                self.short[i, "*"] = model.new_int_var(0, problem.min_open_windows, f"short_{i}_open")
+                model.add(sum(total[i]) + self.short[i, "*"] >= problem.min_open_windows)
+        weight = max_cost * sum(kind.count for kind in kinds) + FAIRNESS_SCALE + 1
+        total_short = cp_model.LinearExpr.sum(list(self.short.values()))
+        model.minimize(cp_model.LinearExpr.sum(cost_terms) + weight * total_short + cp_model.LinearExpr.sum(fairness))
+
+    def hint(self, kinds: tuple[StaffKind, ...], plan: KindPlan, missing: tuple[Shortfall, ...]) -> None:
+        for ys, counts in zip(self.count, plan.counts, strict=False):
+            for y, value in zip(ys, counts, strict=False):
+                self.model.add_hint(y, value)
+        for (k, i, j), var in self.split.items():
+            self.model.add_hint(var, plan.serving[k][i][j])
+        lacking = {(s.interval, s.service): s.missing_windows for s in missing}
+        for key, var in self.short.items():
+            self.model.add_hint(var, lacking.get(key, 0))
+
+    def read(self, solver: cp_model.CpSolver, kinds: tuple[StaffKind, ...], n: int) -> KindPlan:
+        counts = tuple(tuple(int(solver.value(y)) for y in ys) for ys in self.count)
+        serving = []
+        for k, kind in enumerate(kinds):
+            rows: list[tuple[int, ...]] = []
+            for i in range(n):
+                on = sum(c for pattern, c in zip(kind.patterns, counts[k], strict=False) if pattern.works(i))
+                if len(kind.skills) == 1:
+                    rows.append((on,))
+                else:
+                    rows.append(tuple(int(solver.value(self.split[k, i, j])) if (k, i, j) in self.split else 0
+                                      for j in range(len(kind.skills))))
+            serving.append(tuple(rows))
+        return KindPlan(counts=counts, serving=tuple(serving))
+
+
+def solve_roster(problem: StaffingProblem, requirement: Requirement, settings: SolverSettings,
+                 fixed: Mapping[str, ShiftPattern] | None = None) -> Roster:
+    """Roster covering ``requirement``; ``fixed`` pins staff to a pattern (intraday: shift started)."""
+    kinds = staff_kinds(problem, fixed)
+    greedy = greedy_plan(problem, kinds, requirement)
+    greedy_missing = _shortfalls(problem, kinds, greedy, requirement)
+    best, best_missing, status, wall = greedy, greedy_missing, "HEURISTIC", 0.0
+    if settings.time_limit_s > 0.02 and kinds:
+        built = _Model(problem, kinds, requirement)
+        built.hint(kinds, greedy, greedy_missing)
+        limit = settings.time_limit_s if settings.remaining is None else min(settings.time_limit_s, settings.remaining())
+        if limit <= 0.02:
+            return Roster(status, name_plan(kinds, best, problem.n_intervals), best_missing, _cost(kinds, best), wall)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = limit
+        solver.parameters.random_seed = settings.seed
+        solver.parameters.num_workers = max(settings.workers, 1)
+        solver.parameters.interleave_search = settings.workers > 1
+        solver.parameters.relative_gap_limit = settings.relative_gap
+        solver.parameters.cp_model_probing_level = 0  # presolve probing costs more than it saves here:
+        solver.parameters.find_big_linear_overlap = False  # the hinted plan is found sooner without them
+        code = solver.solve(built.model)
+        wall = solver.wall_time
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = built.read(solver, kinds, problem.n_intervals)
+            missing = _shortfalls(problem, kinds, found, requirement)
+            key_found = (sum(s.missing_windows for s in missing), _cost(kinds, found))
+            key_greedy = (sum(s.missing_windows for s in greedy_missing), _cost(kinds, greedy))
+            if key_found <= key_greedy:
+                best, best_missing = found, missing
+                status = "OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"
+    return Roster(status, name_plan(kinds, best, problem.n_intervals), best_missing, _cost(kinds, best), wall)
