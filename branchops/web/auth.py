@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ def principal_from_token(settings: PlatformSettings, token: str) -> Principal:
 def principal_from_api_key(settings: PlatformSettings, key: str) -> Principal:
     for known, role in settings.api_keys.items():
         if hmac.compare_digest(known.encode(), key.encode()):
-            return Principal(f"key:{known[:4]}…", role)
+            return Principal(f"key:{hashlib.sha256(known.encode()).hexdigest()[:12]}", role)
     raise _unauthorized("unknown API key")
 
 
