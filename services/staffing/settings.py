@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import ClassVar
 
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from branchops.settings import ServiceSettings
@@ -13,3 +15,48 @@ class StaffingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="STAFFING_", extra="forbid", frozen=True)
     service_name: ClassVar[str] = "staffing"
     default_port: ClassVar[int] = 8002
+
+    # solving
+    solve_time_limit_s: float = Field(10.0, gt=0, le=300, description="Budget of a whole-day solve (s)")
+    replan_time_limit_s: float = Field(1.0, gt=0, le=60, description="Budget of an intraday re-plan (s)")
+    solve_seed: int = Field(0, ge=0, le=2**31 - 1, description="CP-SAT and simulation seed (determinism)")
+    solver_processes: int = Field(1, ge=1, le=16, description="Worker processes running CP-SAT solves")
+    max_pending_solves: int = Field(4, ge=1, le=100, description="Solves queued at once; more answer 503")
+    max_body_bytes: int = Field(1_000_000, ge=1024, le=20_000_000, description="Largest instance body accepted")
+    timezone: str = Field("Asia/Shanghai", description="IANA zone of the branches' opening hours")
+    # intraday
+    replan_interval_s: float = Field(300.0, ge=1, le=3600, description="Re-plan every branch this often (s)")
+    forecast_change_fraction: float = Field(
+        0.3, gt=0, le=10, description="Relative change of a forecast that triggers a re-plan at once")
+    hysteresis_min: int = Field(20, ge=0, le=240, description="No opposite instruction to a window within this")
+    alert_expiry_min: int = Field(15, ge=1, le=24 * 60, description="Minutes an intraday alert stays valid")
+    escalate_after_s: float = Field(300.0, ge=1, le=24 * 3600, description="Unacknowledged urgent alert escalates")
+    alert_tick_s: float = Field(15.0, ge=0.05, le=600, description="How often escalations are checked (s)")
+    # webhook
+    webhook_url: str = Field("", description="Receiver of every alert (HMAC-SHA256 signed); empty: off")
+    webhook_secret: SecretStr = Field(SecretStr(""), description="HMAC key of the webhook signature")
+    webhook_retries: int = Field(5, ge=0, le=20, description="Retries of a failed webhook delivery")
+    webhook_backoff_s: float = Field(1.0, ge=0.01, le=60, description="First retry delay, doubled, capped at 60 s")
+    webhook_queue_size: int = Field(1000, ge=1, le=100_000, description="Alerts waiting for the webhook; more are dropped")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (IANA name, e.g. Asia/Shanghai)") from None
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("webhook_url must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_with_url(self) -> StaffingSettings:
+        if self.webhook_url and len(self.webhook_secret.get_secret_value()) < 16:
+            raise ValueError("STAFFING_WEBHOOK_SECRET must be at least 16 characters when a webhook URL is set")
+        return self

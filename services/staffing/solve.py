@@ -18,11 +18,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.staffing.domain.closed_loop import Budget, plan_day
+from services.staffing.domain.intraday import LiveDay, replan
 from services.staffing.domain.parse import parse_problem
 from services.staffing.domain.plan import render_plan
 from services.staffing.domain.problem import InvalidInstance, StaffingProblem
 
-__all__ = ["InvalidInstance", "StaffingProblem", "parse_instance", "solve_instance", "solve_problem"]
+__all__ = ["InvalidInstance", "LiveDay", "StaffingProblem", "parse_instance", "replan_problem", "solve_instance",
+           "solve_problem"]
 
 
 def parse_instance(instance: Mapping[str, Any]) -> StaffingProblem:
@@ -48,3 +50,13 @@ def solve_instance(
 ) -> dict[str, Any]:
     """Plan one branch-day; an unmet requirement is reported in ``shortfalls`` (status INFEASIBLE)."""
     return solve_problem(parse_instance(instance), time_limit_s=time_limit_s, seed=seed, workers=workers)
+
+
+def replan_problem(problem: StaffingProblem, live: LiveDay, *, time_limit_s: float = 1.0, seed: int = 0) -> dict[str, Any]:
+    """Plan from the next interval to closing (intraday); the plan covers only that rest of the day."""
+    started = time.perf_counter()
+    budget = Budget(remaining=lambda: time_limit_s - (time.perf_counter() - started), total_s=time_limit_s)
+    rest, day = replan(problem, live, budget, seed=seed)
+    plan = render_plan(rest, day.requirement, day.roster, (time.perf_counter() - started) * 1000)
+    plan["loop_rounds"], plan["stable"] = day.rounds, day.stable
+    return plan

@@ -17,7 +17,7 @@ Reader = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.HEAD_OFFI
 
 
 def get_handlers(request: Request) -> StaffingHandlers:
-    return request.app.state.handlers  # type: ignore[no-any-return]
+    return request.app.state.handlers
 
 
 @router.get("/ticket-counts", summary="Tickets seen today per status")

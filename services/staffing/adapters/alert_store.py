@@ -1,0 +1,165 @@
+"""Alerts in Redis; raising and escalating one also stages its staffing.alerts.v1 in the same transaction.
+
+Per branch: ``alert:<id>`` (JSON: the event data, status, ack), ``alerts:open`` (zset id -> expiry),
+``alerts:escalate`` (zset id -> due time of urgent ones), ``alerts:fp:<fingerprint>`` (the same alert
+is not raised again while one is open or acknowledged and not expired).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from redis.exceptions import WatchError
+
+from branchops.bus.outbox import Outbox
+from branchops.contracts import topics
+from branchops.contracts.enums import Severity
+from branchops.contracts.events import StaffingAlert
+from branchops.state import branch_key, global_key
+
+SERVICE = "staffing"
+KEEP_AFTER_EXPIRY_S = 24 * 3600  # an expired alert still answers 409 for a day, then 404
+
+
+class UnknownAlert(Exception):
+    pass
+
+
+class AlertExpired(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    alert: StaffingAlert
+    status: str  # open | acknowledged
+    escalated: bool = False
+    acked_by: str | None = None
+    acked_at: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps({"alert": self.alert.model_dump(mode="json"), "status": self.status,
+                           "escalated": self.escalated, "acked_by": self.acked_by, "acked_at": self.acked_at})
+
+    @classmethod
+    def load(cls, raw: bytes | str) -> AlertRecord:
+        data: dict[str, Any] = json.loads(raw)
+        return cls(StaffingAlert.model_validate(data["alert"]), data["status"], bool(data.get("escalated")),
+                   data.get("acked_by"), data.get("acked_at"))
+
+    def view(self) -> dict[str, Any]:
+        return {**self.alert.model_dump(mode="json"), "status": self.status, "escalated": self.escalated,
+                "acked_by": self.acked_by, "acked_at": self.acked_at}
+
+
+class AlertStore:
+    def __init__(self, redis: aioredis.Redis, outbox: Outbox) -> None:
+        self._redis = redis
+        self._outbox = outbox
+        self.branches_key = global_key(SERVICE, "alerts", "branches")
+
+    def _key(self, branch_id: str, *parts: str) -> str:
+        return branch_key(SERVICE, branch_id, *parts)
+
+    async def raise_alert(self, alert: StaffingAlert, fingerprint: str, escalate_at: dt.datetime | None) -> bool:
+        """Store and stage ``alert`` unless the same one is still live; True when it was raised."""
+        b = alert.branch_id
+        fp_key, expires = self._key(b, "alerts", "fp", fingerprint), int(alert.expires_at.timestamp())
+        await self._outbox.announce(b)
+        await self._redis.sadd(self.branches_key, b)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(fp_key)
+                if await pipe.exists(fp_key):
+                    return False
+                pipe.multi()
+                pipe.set(self._key(b, "alert", alert.alert_id), AlertRecord(alert, "open").dump(),
+                         exat=expires + KEEP_AFTER_EXPIRY_S)
+                pipe.zadd(self._key(b, "alerts", "open"), {alert.alert_id: expires})
+                pipe.set(fp_key, alert.alert_id, exat=expires)
+                if escalate_at is not None and escalate_at < alert.expires_at:
+                    pipe.zadd(self._key(b, "alerts", "escalate"), {alert.alert_id: escalate_at.timestamp()})
+                self._outbox.stage(pipe, topics.STAFFING_ALERTS, alert)
+                await pipe.execute()
+            except WatchError:
+                return False  # raised by another replica at the same moment
+        self._outbox.notify()
+        return True
+
+    async def get(self, branch_id: str, alert_id: str) -> AlertRecord | None:
+        raw = await self._redis.get(self._key(branch_id, "alert", alert_id))
+        return None if raw is None else AlertRecord.load(raw)
+
+    async def open_alerts(self, branch_id: str, now: dt.datetime) -> list[AlertRecord]:
+        index = self._key(branch_id, "alerts", "open")
+        await self._redis.zremrangebyscore(index, "-inf", now.timestamp())
+        ids = cast(list[bytes], await self._redis.zrangebyscore(index, now.timestamp(), "+inf"))
+        if not ids:
+            return []
+        raws = await self._redis.mget([self._key(branch_id, "alert", i.decode()) for i in ids])
+        records = [AlertRecord.load(r) for r in raws if r is not None]
+        return [r for r in records if r.status == "open"]
+
+    async def acknowledge(self, branch_id: str, alert_id: str, who: str, now: dt.datetime) -> AlertRecord:
+        key = self._key(branch_id, "alert", alert_id)
+        for _ in range(20):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    if raw is None:
+                        raise UnknownAlert(alert_id)
+                    record = AlertRecord.load(raw)
+                    if record.status == "acknowledged":
+                        return record  # idempotent
+                    if now >= record.alert.expires_at:
+                        raise AlertExpired(f"alert {alert_id} expired at {record.alert.expires_at.isoformat()}")
+                    acked = AlertRecord(record.alert, "acknowledged", record.escalated, who, now.isoformat())
+                    pipe.multi()
+                    pipe.set(key, acked.dump(), keepttl=True)
+                    pipe.zrem(self._key(branch_id, "alerts", "open"), alert_id)
+                    pipe.zrem(self._key(branch_id, "alerts", "escalate"), alert_id)
+                    await pipe.execute()
+                    return acked
+                except WatchError:
+                    continue
+        raise RuntimeError(f"alert {alert_id} contended 20 times in a row")
+
+    async def alert_branches(self) -> list[str]:
+        members = cast(set[bytes], await self._redis.smembers(self.branches_key))
+        return sorted(m.decode() for m in members)
+
+    async def escalate_due(self, branch_id: str, now: dt.datetime, after_s: float) -> list[StaffingAlert]:
+        """Re-publish each urgent alert still open past its due time, severity urgent, escalated in reason."""
+        index = self._key(branch_id, "alerts", "escalate")
+        due = cast(list[bytes], await self._redis.zrangebyscore(index, "-inf", now.timestamp()))
+        escalated: list[StaffingAlert] = []
+        for raw_id in due:
+            alert_id = raw_id.decode()
+            key = self._key(branch_id, "alert", alert_id)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    record = AlertRecord.load(raw) if raw else None
+                    again = None
+                    pipe.multi()
+                    pipe.zrem(index, alert_id)
+                    if record is not None and record.status == "open" and now < record.alert.expires_at:
+                        reason = {**record.alert.reason, "escalated": 1, "unacknowledged_s": int(after_s)}
+                        again = record.alert.model_copy(update={"severity": Severity.URGENT, "reason": reason,
+                                                                "at": now})
+                        pipe.set(key, AlertRecord(again, "open", True).dump(), keepttl=True)
+                        self._outbox.stage(pipe, topics.STAFFING_ALERTS, again)
+                    await pipe.execute()
+                    if again is not None:
+                        escalated.append(again)
+                except WatchError:
+                    continue  # acknowledged meanwhile; the next round sees it
+        if escalated:
+            self._outbox.notify()
+        return escalated

@@ -1,0 +1,58 @@
+"""CP-SAT solves in worker processes, never on the event loop; a bounded number may wait."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from services.staffing.domain.problem import StaffingProblem
+from services.staffing.solve import LiveDay, replan_problem, solve_instance
+
+T = TypeVar("T")
+GRACE_S = 30.0  # process start-up (imports) on top of the solver's own time limit
+
+
+class SolverBusy(Exception):
+    """More solves are waiting than the service accepts."""
+
+
+class SolverPool:
+    def __init__(self, processes: int, max_pending: int) -> None:
+        self._processes = processes
+        self._slots = asyncio.Semaphore(processes)  # the timeout starts when a process is free
+        self._pending = 0
+        self._max_pending = max_pending
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:  # spawn: no fork of a process running an event loop and sockets
+            self._executor = ProcessPoolExecutor(self._processes, mp_context=multiprocessing.get_context("spawn"))
+        return self._executor
+
+    async def _run(self, job: Callable[[], T], limit_s: float) -> T:
+        if self._pending >= self._max_pending:
+            raise SolverBusy(f"{self._pending} solves already waiting")
+        self._pending += 1
+        try:
+            async with self._slots:
+                future = asyncio.get_running_loop().run_in_executor(self._pool(), job)
+                return await asyncio.wait_for(future, limit_s + GRACE_S)
+        finally:
+            self._pending -= 1
+
+    async def solve(self, instance: Mapping[str, Any], time_limit_s: float, seed: int) -> dict[str, Any]:
+        job = functools.partial(solve_instance, dict(instance), time_limit_s=time_limit_s, seed=seed)
+        return await self._run(job, time_limit_s)
+
+    async def replan(self, problem: StaffingProblem, live: LiveDay, time_limit_s: float, seed: int) -> dict[str, Any]:
+        job = functools.partial(replan_problem, problem, live, time_limit_s=time_limit_s, seed=seed)
+        return await self._run(job, time_limit_s)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

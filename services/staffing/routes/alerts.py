@@ -1,0 +1,32 @@
+"""Alerts of a branch: the open ones, and a manager's acknowledgement (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from branchops.web import Problem, check_branch
+from services.staffing.adapters.alert_store import AlertExpired, UnknownAlert
+from services.staffing.routes.deps import AlertingDep, BranchPath, Manager, Reader
+
+router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["alerts"])
+
+
+@router.get("/alerts", summary="Open alerts (neither acknowledged nor expired)")
+async def open_alerts(branch_id: BranchPath, who: Reader, alerting: AlertingDep) -> dict[str, Any]:
+    check_branch(who, branch_id)
+    return {"branch_id": branch_id, "alerts": [r.view() for r in await alerting.open_alerts(branch_id)]}
+
+
+@router.post("/alerts/{alert_id}/ack", summary="Acknowledge an alert (idempotent)")
+async def acknowledge(branch_id: BranchPath, alert_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")], who: Manager,
+                      alerting: AlertingDep) -> dict[str, Any]:
+    check_branch(who, branch_id)
+    try:
+        record = await alerting.acknowledge(branch_id, alert_id, who.subject)
+    except UnknownAlert:
+        raise Problem(404, "Not Found", f"no alert {alert_id} at {branch_id}") from None
+    except AlertExpired as exc:
+        raise Problem(409, "Alert expired", str(exc)) from None
+    return record.view()

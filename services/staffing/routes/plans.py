@@ -1,0 +1,53 @@
+"""Plans: solve an instance, read the day's plan, set a branch's base instance (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request, Response
+
+from branchops.web import Problem, check_branch
+from services.staffing.adapters.solver_pool import SolverBusy
+from services.staffing.routes.deps import BranchPath, JsonBody, Planner, PlanningDep, Reader
+from services.staffing.solve import InvalidInstance
+
+router = APIRouter(prefix="/v1", tags=["plans"])
+
+
+def _invalid(exc: InvalidInstance) -> Problem:
+    return Problem(422, "Invalid instance", str(exc))
+
+
+@router.post("/plans:solve", summary="Plan a branch-day: instance JSON -> plan JSON (bench/staffing/README.md)")
+async def solve(body: JsonBody, who: Planner, planning: PlanningDep) -> dict[str, Any]:
+    if isinstance(body, dict) and isinstance(body.get("branch_id"), str):
+        check_branch(who, body["branch_id"])
+    try:
+        return await planning.solve(body)
+    except InvalidInstance as exc:
+        raise _invalid(exc) from None
+    except SolverBusy as exc:
+        raise Problem(503, "Solver busy", str(exc)) from None
+
+
+@router.put("/branches/{branch_id}/instance", status_code=204, summary="Set the branch's base instance")
+async def put_instance(branch_id: BranchPath, body: JsonBody, who: Planner, planning: PlanningDep) -> Response:
+    check_branch(who, branch_id)
+    try:
+        await planning.set_instance(branch_id, body)
+    except InvalidInstance as exc:
+        raise _invalid(exc) from None
+    return Response(status_code=204)
+
+
+@router.get("/branches/{branch_id}/plan", summary="The newest plan of the branch's day")
+async def get_plan(request: Request, branch_id: BranchPath, who: Reader, planning: PlanningDep,
+                   day: Annotated[dt.date | None, Query(description="Local day; default today")] = None) -> dict[str, Any]:
+    check_branch(who, branch_id)
+    when = day or planning.clock().astimezone(ZoneInfo(planning.settings.timezone)).date()
+    plan = await planning.latest(branch_id, when.isoformat())
+    if plan is None:
+        raise Problem(404, "Not Found", f"no plan for {branch_id} on {when.isoformat()}")
+    return plan

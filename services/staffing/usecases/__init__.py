@@ -1,0 +1,1 @@
+"""Use cases of the staffing service: planning, the intraday loop, alerts."""

@@ -1,0 +1,148 @@
+"""The intraday loop: every ``replan_interval_s`` and on a significant forecast change, re-plan the rest
+of each branch's day from the live state and turn the differences into alerts.
+
+One re-plan of a branch at a time across replicas (a Redis lock). A branch without a plan for today
+gets its whole day solved from its base instance first. Outside opening hours nothing happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from branchops.contracts.events import QueueForecast, StaffingAlert
+from services.staffing.adapters.live_store import LiveStore
+from services.staffing.adapters.plan_store import PlanStore
+from services.staffing.adapters.solver_pool import SolverPool
+from services.staffing.adapters.ticket_counts import TicketCounts
+from services.staffing.domain.alerts import ServiceNow
+from services.staffing.domain.intraday import LiveDay
+from services.staffing.domain.live import ArrivalPoint, demand_factors, started_shifts, with_arrival_forecast
+from services.staffing.domain.merge import merge_rest_of_day, same_plan
+from services.staffing.domain.problem import InvalidInstance
+from services.staffing.settings import StaffingSettings
+from services.staffing.solve import parse_instance
+from services.staffing.usecases.alerting import Alerting
+from services.staffing.usecases.planning import Planning
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], dt.datetime]
+FORECAST_MAX_AGE = dt.timedelta(minutes=15)
+
+
+@dataclass
+class Intraday:
+    plans: PlanStore
+    live: LiveStore
+    counts: TicketCounts
+    planning: Planning
+    alerting: Alerting
+    pool: SolverPool
+    settings: StaffingSettings
+    clock: Clock
+    owner: str
+    _dirty: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.zone = ZoneInfo(self.settings.timezone)
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    def trigger(self, branch_id: str) -> None:
+        """Re-plan this branch soon (called by the forecast consumer; never waits)."""
+        self._dirty.add(branch_id)
+        self._wake.set()
+
+    async def run(self) -> None:
+        next_round = time.monotonic() + self.settings.replan_interval_s
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.0, next_round - time.monotonic()))
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            if time.monotonic() >= next_round:
+                branches = await self._all_branches()
+                next_round = time.monotonic() + self.settings.replan_interval_s
+            else:
+                branches = sorted(self._dirty)
+            self._dirty.difference_update(branches)
+            for branch_id in branches:
+                try:
+                    await self.replan_branch(branch_id)
+                except Exception:
+                    log.exception("intraday re-plan of %s failed", branch_id)
+
+    async def _all_branches(self) -> list[str]:
+        try:
+            return await self.plans.branches()
+        except Exception:
+            log.exception("cannot list branches")
+            return []
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    async def replan_branch(self, branch_id: str) -> list[StaffingAlert]:
+        if not await self.live.lock(branch_id, self.owner):
+            return []
+        try:
+            return await self._replan(branch_id)
+        finally:
+            await self.live.unlock(branch_id, self.owner)
+
+    async def _replan(self, branch_id: str) -> list[StaffingAlert]:
+        instance = await self.plans.instance(branch_id)
+        if instance is None:
+            return []
+        now = self.clock()
+        local = now.astimezone(self.zone)
+        day, now_min = local.date(), local.hour * 60 + local.minute
+        day_instance: dict[str, Any] = dict(instance, date=day.isoformat(), branch_id=branch_id)
+        problem = parse_instance(day_instance)
+        if not problem.open_min <= now_min < problem.close_min:
+            return []
+        plan = await self.plans.plan(branch_id, day.isoformat())
+        if plan is None:
+            plan = await self.planning.solve_day(day_instance)
+        forecast = await self.live.forecast(branch_id)
+        if forecast is not None and now - forecast.at > FORECAST_MAX_AGE:
+            forecast = None
+        points = self._points(forecast, day)
+        covered = {p.service for p in points}
+        forecast_problem = with_arrival_forecast(problem, points)
+        observed = await self.counts.issued_per_service(branch_id, now.date(), list(problem.service_names))
+        factors = {s: f for s, f in demand_factors(problem, observed, now_min).items()
+                   if s not in covered and None not in covered}
+        queue = {q.service.value: q.waiting for q in forecast.per_service} if forecast else {}
+        live_day = LiveDay(now_min=now_min, started=started_shifts(plan, now_min), queue=queue, demand_factor=factors)
+        try:
+            rest = await self.pool.replan(forecast_problem, live_day, self.settings.replan_time_limit_s,
+                                          self.settings.solve_seed)
+        except InvalidInstance as exc:  # e.g. the last interval has begun: nothing left to re-plan
+            log.info("no re-plan of %s: %s", branch_id, exc)
+        else:
+            merged = merge_rest_of_day(plan, rest)
+            if not same_plan(merged, plan):
+                plan = await self.planning.publish(merged)
+        if forecast is None:
+            return []
+        services = [ServiceNow(q.service.value, q.waiting, q.est_wait_min) for q in forecast.per_service]
+        return await self.alerting.propose(branch_id, problem, plan, services, now_min, day)
+
+    def _points(self, forecast: QueueForecast | None, day: dt.date) -> list[ArrivalPoint]:
+        points = []
+        for arrival in forecast.arrivals if forecast else []:
+            local = arrival.interval_start.astimezone(self.zone)
+            if local.date() == day:
+                points.append(ArrivalPoint(local.hour * 60 + local.minute, arrival.expected,
+                                           arrival.service.value if arrival.service else None))
+        return points
