@@ -10,7 +10,13 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-SERVICE_CLI_MODULES = ("services.queue.cli", "services.staffing.cli", "services.kyc.cli", "services.voice.cli")
+SERVICE_CLI_MODULES = (
+    "services.queue.cli",
+    "services.queue.vision.cli",
+    "services.staffing.cli",
+    "services.kyc.cli",
+    "services.voice.cli",
+)
 
 
 def registrations() -> list[Callable[[Any], None]]:

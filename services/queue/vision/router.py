@@ -1,0 +1,95 @@
+"""Camera configuration endpoints (``PUT|GET /v1/branches/{b}/cameras/{c}``) and the debug stream.
+
+Broken geometry fails pydantic validation of the body and is answered 422 problem+json with the reason.
+The debug MJPEG stream exists only when ``QUEUE_VISION_DEBUG_STREAM`` is on, and only for managers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from branchops.contracts.base import BranchId, Identifier
+from branchops.settings import Role
+from branchops.web import Principal, check_branch, require_roles
+from branchops.web.problems import Problem
+from services.queue.vision.config import CameraConfig
+from services.queue.vision.service import VisionService
+
+router = APIRouter(prefix="/v1/branches/{branch_id}/cameras", tags=["cameras"])
+BranchPath = Annotated[BranchId, Path(description="Branch id")]
+CameraPath = Annotated[Identifier, Path(description="Camera id")]
+Manager = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.SERVICE))]
+Reader = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.SERVICE, Role.HEAD_OFFICE))]
+DebugViewer = Annotated[Principal, Depends(require_roles(Role.MANAGER))]
+BOUNDARY = "frame"
+
+
+def get_vision(request: Request) -> VisionService:
+    vision: VisionService | None = getattr(request.app.state, "vision", None)
+    if vision is None:
+        raise Problem(503, "Camera service unavailable", "camera workers are not configured on this instance")
+    return vision
+
+
+VisionDep = Annotated[VisionService, Depends(get_vision)]
+
+
+class CameraView(BaseModel):
+    branch_id: str
+    camera_id: str
+    config: CameraConfig
+    status: dict[str, Any] | None = None
+
+
+@router.put("/{camera_id}", response_model=CameraView, summary="Create or replace a camera's configuration")
+async def put_camera(branch_id: BranchPath, camera_id: CameraPath, body: CameraConfig, who: Manager,
+                     vision: VisionDep) -> CameraView:
+    check_branch(who, branch_id)
+    if body.camera_id not in (None, camera_id):
+        raise Problem(422, "Invalid request", f"camera_id {body.camera_id!r} differs from the URL's {camera_id!r}")
+    try:
+        stored = await vision.put_camera(branch_id, camera_id, body)
+    except ValueError as exc:
+        raise Problem(409, "Too many cameras", str(exc)) from None
+    return CameraView(branch_id=branch_id, camera_id=camera_id, config=stored,
+                      status=vision.last_status.get((branch_id, camera_id)))
+
+
+@router.get("/{camera_id}", response_model=CameraView, summary="A camera's configuration and last status")
+async def get_camera(branch_id: BranchPath, camera_id: CameraPath, who: Reader, vision: VisionDep) -> CameraView:
+    check_branch(who, branch_id)
+    config = vision.camera(branch_id, camera_id)
+    if config is None:
+        raise Problem(404, "Not Found", f"no camera {camera_id} in branch {branch_id}")
+    return CameraView(branch_id=branch_id, camera_id=camera_id, config=config,
+                      status=vision.last_status.get((branch_id, camera_id)))
+
+
+@router.get("/{camera_id}/debug.mjpeg", summary="Debug MJPEG with overlays (off by default; managers only)",
+            response_class=StreamingResponse)
+async def debug_stream(branch_id: BranchPath, camera_id: CameraPath, who: DebugViewer,
+                       vision: VisionDep) -> StreamingResponse:
+    check_branch(who, branch_id)
+    if not vision.settings.debug_stream:
+        raise Problem(404, "Not Found", "the debug stream is off (QUEUE_VISION_DEBUG_STREAM)")
+    if vision.camera(branch_id, camera_id) is None:
+        raise Problem(404, "Not Found", f"no camera {camera_id} in branch {branch_id}")
+
+    async def frames() -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        while True:
+            jpeg = await loop.run_in_executor(None, vision.debug_frame, branch_id, camera_id)
+            if jpeg is None:
+                await asyncio.sleep(0.2)
+                continue
+            yield (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
+                   + jpeg + b"\r\n")
+
+    return StreamingResponse(frames(), media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+                             headers={"Cache-Control": "no-store"})

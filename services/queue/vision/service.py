@@ -1,0 +1,220 @@
+"""Supervises the camera worker processes beside the queue service and turns their messages into events.
+
+One process per camera (spawn start method, so no event-loop or Kafka state is forked). A pump task
+reads the workers' messages off the event loop (in a thread) and emits camera.status.v1 and
+footfall.v1 through an ``EventSink``; the queue service uses ``OutboxSink`` (Redis outbox, so counts
+survive a Kafka outage). A worker that dies is reported down and restarted with backoff; the other
+cameras carry on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import multiprocessing as mp
+import queue
+from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+
+from branchops.bus.outbox import Outbox
+from branchops.contracts import Topic
+from branchops.contracts.base import EventData
+from branchops.contracts.enums import CameraState
+from branchops.contracts.events import CameraStatus, Footfall
+from branchops.contracts.topics import CAMERA_STATUS, FOOTFALL
+from services.queue.vision.config import CameraConfig, load_camera_dir
+from services.queue.vision.domain.health import Backoff
+from services.queue.vision.settings import VisionSettings
+from services.queue.vision.worker import CameraJob, run_camera
+
+log = logging.getLogger(__name__)
+Key = tuple[str, str]
+
+
+class EventSink(Protocol):
+    async def emit(self, topic: Topic, data: EventData) -> None: ...
+
+
+class OutboxSink:
+    """Stages each event in the queue service's Redis outbox; its relay publishes to Kafka."""
+
+    def __init__(self, redis: aioredis.Redis, outbox: Outbox) -> None:
+        self._redis = redis
+        self._outbox = outbox
+
+    async def emit(self, topic: Topic, data: EventData) -> None:
+        await self._outbox.announce(data.branch_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.multi()
+            self._outbox.stage(pipe, topic, data)
+            await pipe.execute()
+        self._outbox.notify()
+
+
+def _utc(ts: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.UTC)
+
+
+def to_event(message: dict[str, Any]) -> tuple[Topic, EventData] | None:
+    """A worker message to its event (None for an unknown kind)."""
+    base = {"branch_id": message["branch_id"], "camera_id": message["camera_id"], "at": dt.datetime.now(dt.UTC)}
+    if message["kind"] == "status":
+        fps = min(max(float(message.get("fps", 0.0)), 0.0), 240.0)
+        return CAMERA_STATUS, CameraStatus(**base, state=CameraState(message["state"]), fps=fps,
+                                           error=message.get("error"))
+    if message["kind"] == "footfall":
+        return FOOTFALL, Footfall(**base, window_start=_utc(message["window_start"]),
+                                  window_end=_utc(message["window_end"]), entered=message["entered"],
+                                  exited=message["exited"], occupancy=message["occupancy"],
+                                  dwell_p50_s=message["dwell_p50_s"])
+    return None
+
+
+@dataclass
+class _Running:
+    process: BaseProcess
+    stop: Event
+    debug: Queue[bytes] | None
+    backoff: Backoff = field(default_factory=lambda: Backoff(1.0, 60.0))
+    restart_at: float | None = None
+
+
+class VisionService:
+    def __init__(self, settings: VisionSettings, sink: EventSink) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.cameras: dict[Key, CameraConfig] = {}
+        self.last_status: dict[Key, dict[str, Any]] = {}
+        self._ctx = mp.get_context("spawn")
+        self._out: Queue[dict[str, Any]] = self._ctx.Queue(maxsize=10_000)
+        self._running: dict[Key, _Running] = {}
+        self._pump: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        if self.settings.camera_dir is not None and self.settings.camera_dir.is_dir():
+            self.cameras.update(load_camera_dir(self.settings.camera_dir))
+        if self.settings.enabled:
+            for key in list(self.cameras):
+                self._launch(key)
+        self._pump = asyncio.create_task(self._pump_loop(), name="vision-pump")
+
+    async def stop(self, timeout_s: float = 5.0) -> None:
+        self._stopping = True
+        for key in list(self._running):
+            self._halt(key)
+        loop = asyncio.get_running_loop()
+        for running in list(self._running.values()):
+            await loop.run_in_executor(None, _join, running.process, timeout_s)
+        self._running.clear()
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+        await self._drain()
+
+    def camera(self, branch_id: str, camera_id: str) -> CameraConfig | None:
+        return self.cameras.get((branch_id, camera_id))
+
+    async def put_camera(self, branch_id: str, camera_id: str, config: CameraConfig) -> CameraConfig:
+        key = (branch_id, camera_id)
+        if key not in self.cameras and len(self.cameras) >= self.settings.max_cameras:
+            raise ValueError(f"at most {self.settings.max_cameras} cameras (QUEUE_VISION_MAX_CAMERAS)")
+        stored = config.model_copy(update={"camera_id": camera_id})
+        self.cameras[key] = stored
+        if key in self._running:
+            self._halt(key)
+            await asyncio.get_running_loop().run_in_executor(None, _join, self._running.pop(key).process, 5.0)
+        if self.settings.enabled and not self._stopping:
+            self._launch(key)
+        return stored
+
+    def debug_frame(self, branch_id: str, camera_id: str) -> bytes | None:
+        running = self._running.get((branch_id, camera_id))
+        if running is None or running.debug is None:
+            return None
+        try:
+            frame = running.debug.get(timeout=1.0)
+        except queue.Empty:
+            return None
+        with contextlib.suppress(queue.Full):
+            running.debug.put_nowait(frame)  # leave it for the next reader
+        return frame
+
+    def _launch(self, key: Key) -> None:
+        config = self.cameras[key]
+        if not config.enabled or not config.source:
+            return
+        stop = self._ctx.Event()
+        debug: Queue[bytes] | None = self._ctx.Queue(maxsize=1) if self.settings.debug_stream else None
+        job = CameraJob(key[0], key[1], config.model_dump(mode="json"), self.settings.model_dump(mode="json"))
+        process = self._ctx.Process(target=run_camera, args=(job, self._out, stop, debug),
+                                    name=f"camera-{key[0]}-{key[1]}", daemon=True)
+        process.start()
+        previous = self._running.get(key)
+        self._running[key] = _Running(process, stop, debug, previous.backoff if previous else Backoff(1.0, 60.0))
+
+    def _halt(self, key: Key) -> None:
+        running = self._running.get(key)
+        if running is not None:
+            running.stop.set()
+
+    async def _pump_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            message = await loop.run_in_executor(None, _get, self._out, 0.5)
+            if message is not None:
+                await self._handle(message)
+            self._supervise(loop.time())
+
+    async def _drain(self) -> None:
+        while (message := _get(self._out, 0.0)) is not None:
+            await self._handle(message)
+
+    async def _handle(self, message: dict[str, Any]) -> None:
+        key = (message["branch_id"], message["camera_id"])
+        if message["kind"] == "status":
+            self.last_status[key] = {k: message.get(k) for k in ("state", "fps", "error")}
+        try:
+            event = to_event(message)
+            if event is not None:
+                await self.sink.emit(*event)
+        except Exception:
+            log.exception("could not emit %s of camera %s", message.get("kind"), key[1])
+
+    def _supervise(self, now: float) -> None:
+        """Restart workers that died (not those told to stop), with backoff."""
+        for key, running in list(self._running.items()):
+            if running.stop.is_set() or running.process.is_alive():
+                continue
+            if running.restart_at is None:
+                delay = running.backoff.failure()
+                running.restart_at = now + delay
+                log.warning("camera worker %s exited (%s); restart in %.0f s", key[1], running.process.exitcode, delay)
+                self._out.put({"kind": "status", "branch_id": key[0], "camera_id": key[1], "state": "down",
+                               "fps": 0.0, "error": f"worker exited with code {running.process.exitcode}"})
+            elif now >= running.restart_at and key in self.cameras:
+                self._launch(key)
+
+
+def _get(q: Queue[dict[str, Any]], timeout: float) -> dict[str, Any] | None:
+    try:
+        return q.get(timeout=timeout) if timeout > 0 else q.get_nowait()
+    except queue.Empty:
+        return None
+    except (OSError, ValueError, EOFError):
+        return None
+
+
+def _join(process: BaseProcess, timeout: float) -> None:
+    process.join(timeout)
+    if process.is_alive():
+        process.terminate()
+        process.join(1.0)

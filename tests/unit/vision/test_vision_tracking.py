@@ -1,0 +1,114 @@
+"""Tracker and zones on synthetic boxes; synthetic scenes through the whole pipeline with exact counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.vision.scenes import ALL_SCENES, Noise, Scene, noisy_detections
+from services.queue.vision.analysis import tracker_params
+from services.queue.vision.config import CameraConfig
+from services.queue.vision.domain.geometry import Box, Polygon
+from services.queue.vision.domain.pipeline import WHOLE_FRAME, CountingPipeline, Geometry
+from services.queue.vision.domain.tracker import Detection, TrackedPerson, Tracker, TrackerParams, greedy_match
+from services.queue.vision.domain.zones import Zone, ZoneSet
+
+
+def det(x: float, y: float = 100, score: float = 0.9) -> Detection:
+    return Detection(Box(x, y, x + 30, y + 80), score)
+
+
+def test_ids_are_stable_and_given_on_confirmation() -> None:
+    tracker = Tracker(TrackerParams(min_hits=2))
+    assert tracker.update([det(10), det(300)]) == []  # tentative: no id burnt yet
+    for step in range(1, 20):
+        out = tracker.update([det(10 + 4 * step), det(300 - 4 * step)])
+        assert sorted(p.track_id for p in out) == [1, 2]
+    assert {p.track_id: p.box.x1 < 150 for p in out} == {1: True, 2: False}
+
+
+def test_track_survives_missed_frames_and_low_scores() -> None:
+    tracker = Tracker(TrackerParams(min_hits=1, max_lost=5))
+    tracker.update([det(10)])
+    tracker.update([det(15)])
+    for _ in range(3):
+        assert tracker.update([]) == []
+    assert [p.track_id for p in tracker.update([det(35)])] == [1]  # found again after 3 missed frames
+    assert [p.track_id for p in tracker.update([det(40, score=0.2)])] == [1]  # a low score keeps it going
+    assert tracker.update([det(500, score=0.2)]) == []  # a low score never starts a track
+
+
+def test_one_frame_false_alarm_gets_no_id() -> None:
+    tracker = Tracker(TrackerParams(min_hits=2))
+    tracker.update([det(400)])
+    assert tracker.update([]) == []
+    assert tracker.update([det(100)]) == []
+    assert [p.track_id for p in tracker.update([det(102)])] == [1]
+
+
+@pytest.mark.parametrize("kwargs", [{"low_score": 0.6, "high_score": 0.5}, {"match_iou": 0}, {"min_hits": 0},
+                                    {"max_lost": -1}])
+def test_tracker_params_refuse_nonsense(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        TrackerParams(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("score", [-0.1, 1.5])
+def test_detection_score_must_be_a_probability(score: float) -> None:
+    with pytest.raises(ValueError, match=r"outside 0\.\.1"):
+        Detection(Box(0, 0, 1, 1), score)
+
+
+def test_greedy_match_takes_best_pairs_first() -> None:
+    import numpy as np
+
+    iou = np.array([[0.9, 0.5], [0.6, 0.1]])
+    assert greedy_match(iou, 0.3) == [(0, 0)]  # row 1's only good column is taken; 0.1 is below threshold
+
+
+def person(track_id: int, x: float, feet_y: float) -> TrackedPerson:
+    return TrackedPerson(track_id, Box(x - 15, feet_y - 80, x + 15, feet_y), 0.9)
+
+
+def test_zone_occupancy_dwell_and_staff() -> None:
+    waiting = Zone("waiting", Polygon.of([(0, 0), (200, 0), (200, 200), (0, 200)]))
+    zones = ZoneSet([waiting], [Polygon.of([(400, 0), (640, 0), (640, 360), (400, 360)])], staff_min_frames=2)
+    for t in range(5):
+        occupancy = zones.update([person(1, 100, 150), person(2, 150, 150), person(3, 500, 150)], float(t))
+    assert occupancy == {"waiting": 2}
+    assert zones.staff_ids == {3}
+    zones.update([person(1, 100, 150), person(2, 300, 250)], 6.0)  # 2 leaves after 6 s
+    assert zones.occupancy == {"waiting": 1}
+    assert zones.take_dwell_p50(8.0) == {"waiting": 7.0}  # samples: 6 s (left) and 8 s (still inside)
+    zones.update([person(3, 100, 150)], 9.0)  # staff walking into the waiting area stays staff
+    assert zones.occupancy == {"waiting": 1}
+
+
+def test_zone_names_must_be_unique() -> None:
+    square = Polygon.of([(0, 0), (10, 0), (10, 10)])
+    with pytest.raises(ValueError, match="unique"):
+        ZoneSet([Zone("a", square), Zone("a", square)], [])
+
+
+def test_reserved_zone_name() -> None:
+    with pytest.raises(ValueError, match="reserved"):
+        CountingPipeline(Geometry(zones={WHOLE_FRAME: Polygon.of([(0, 0), (10, 0), (10, 10)])}))
+
+
+def run_scene(scene: Scene, seed: int) -> tuple[int, int, int]:
+    camera = CameraConfig.model_validate(scene.camera_yaml())
+    pipeline = CountingPipeline(camera.geometry(), tracker_params(0.3, scene.fps))
+    noise = Noise(seed=seed)
+    ids: set[int] = set()
+    for _, t in scene.times():
+        result = pipeline.step(noisy_detections(scene, t, noise), t)
+        ids |= {p.track_id for p in result.people}
+    return result.entered, result.exited, len(ids)
+
+
+@pytest.mark.parametrize("make", ALL_SCENES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_synthetic_scenes_count_exactly(make: object, seed: int) -> None:
+    scene: Scene = make()  # type: ignore[operator]
+    entered, exited, ids = run_scene(scene, seed)
+    assert (entered, exited) == (scene.expected_entered, scene.expected_exited)
+    assert ids <= len(scene.walkers) + 1  # at most one spurious id from a false alarm
