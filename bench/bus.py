@@ -21,17 +21,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import redis.asyncio as aioredis  # noqa: E402
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # noqa: E402
+import redis.asyncio as aioredis
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.common import machine, median, percentile, write_result  # noqa: E402
-from branchops.bus import ConsumerConfig, ConsumerRunner, EventPublisher  # noqa: E402
-from branchops.bus.producer import producer_options  # noqa: E402
-from branchops.contracts import CloudEvent, decode, encode, new_event, topics  # noqa: E402
-from branchops.contracts import events as e  # noqa: E402
-from branchops.devstack import LocalRedis, TansuBroker, redis_answers  # noqa: E402
-from branchops.settings import PlatformSettings  # noqa: E402
+from bench.common import machine, median, percentile, write_result
+from branchops.bus import ConsumerConfig, ConsumerRunner, EventPublisher
+from branchops.bus.producer import producer_options
+from branchops.contracts import CloudEvent, decode, encode, new_event, topics
+from branchops.contracts import events as e
+from branchops.devstack import LocalRedis, TansuBroker, redis_answers
+from branchops.settings import PlatformSettings
 
 TOPIC = topics.QUEUE_FORECAST
 RAW_TOPIC = "bench.raw.v1"
@@ -76,7 +76,7 @@ async def raw_consume(platform: PlatformSettings, expect: int, group: str, laten
     await consumer.start()
     got, first = 0, None
     try:
-        while not consumer.assignment():
+        while not consumer.assignment():  # noqa: ASYNC110 - polls aiokafka state, no event to wait on
             await asyncio.sleep(0.01)
         if ready:
             ready.set()
@@ -130,7 +130,7 @@ async def wrapped_consume(platform: PlatformSettings, redis: aioredis.Redis, exp
                             publisher=publisher, handlers={TOPIC: handler})
     task = asyncio.create_task(runner.run())
     try:
-        while not runner.connected:
+        while not runner.connected:  # noqa: ASYNC110 - polls the runner, no event to wait on
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.5)  # let the group assignment settle before a paced run starts
         if ready:

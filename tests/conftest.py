@@ -30,15 +30,39 @@ def log_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="branchops-test-"))
 
 
+SESSION_LOCK = "branchops:test-session"
+
+
+def _claim_database(base_url: str) -> str | None:
+    """A database (1-15) of the machine's Redis that no other test session holds; emptied for us."""
+    import redis
+
+    for db in range(1, 16):
+        url = f"{base_url.rstrip('/')}/{db}"
+        client = redis.Redis.from_url(url)
+        if client.set(SESSION_LOCK, os.getpid(), nx=True, ex=3 * 3600):
+            client.flushdb()
+            client.set(SESSION_LOCK, os.getpid(), ex=3 * 3600)
+            return url
+    return None
+
+
 @pytest.fixture(scope="session")
 def redis_url(log_dir: Path) -> Iterator[str]:
-    """The machine's Redis (database 9, flushed) when one answers, else a throw-away server."""
-    url = os.environ.get("BRANCHOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
-    if redis_answers(url):
-        import redis
+    """A database of the machine's Redis that this session holds alone, else a throw-away server."""
+    import redis
 
-        redis.Redis.from_url(url).flushdb()
-        yield url
+    explicit = os.environ.get("BRANCHOPS_TEST_REDIS_URL")
+    base = "redis://127.0.0.1:6379"
+    url = explicit if explicit and redis_answers(explicit) else None
+    if url is None and redis_answers(base):
+        url = _claim_database(base)
+    if url is not None:
+        try:
+            yield url
+        finally:
+            if not explicit:
+                redis.Redis.from_url(url).delete(SESSION_LOCK)
         return
     local = LocalRedis(log_dir=log_dir)
     local.start()

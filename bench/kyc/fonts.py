@@ -26,7 +26,7 @@ def cjk_font_location() -> tuple[str, int] | None:
                 face = ImageFont.truetype(path, 20, index=index)
             except OSError:
                 break
-            family = face.getname()[0]
+            family = face.getname()[0] or ""
             if " SC" in family or "WenQuanYi" in family or "WenQuanYi" in path:
                 return path, index
         return path, 0

@@ -1,16 +1,86 @@
-"""Composition root of the kyc service."""
+"""Composition root of the kyc service: the one place that chooses adapters and wires them."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
+from services.kyc.adapters.session_store import SessionStore
+from services.kyc.handlers import Clock, KycConfig, KycHandlers
+from services.kyc.routes import sessions, stateless
 from services.kyc.settings import KycSettings
 
+log = logging.getLogger(__name__)
 
-def build_app(settings: KycSettings, platform: PlatformSettings) -> FastAPI:
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ModelWarmUp:
+    """Loads the OCR and face models in the pool at start; readiness reports "models" until they are in."""
+
+    def __init__(self, executor: ThreadPoolExecutor) -> None:
+        self._executor = executor
+        self.loaded = False
+        self.error: str | None = None
+
+    @staticmethod
+    def _load() -> None:
+        from services.kyc.documents import default_reader
+        from services.kyc.faces import default_engine
+
+        default_engine()
+        default_reader()
+
+    async def run(self) -> None:
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._load)
+            self.loaded = True
+        except Exception as exc:  # reported by readiness, the service keeps answering health
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.error("kyc models failed to load: %s", self.error)
+
+    async def check(self) -> tuple[bool, str]:
+        if self.loaded:
+            return True, "ocr and face models loaded"
+        return False, self.error or "loading models"
+
+
+def build_app(settings: KycSettings, platform: PlatformSettings, *, clock: Clock = _utc_now) -> FastAPI:
     runtime = ServiceRuntime(settings, platform)
-    return create_service_app("kyc", platform, lifespan=runtime.lifespan,
-                              description="ID-card and business-licence OCR, face match and liveness")
+    executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="kyc-models")
+    warm_up = ModelWarmUp(executor)
+    runtime.extra_checks["models"] = warm_up.check
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            task = asyncio.create_task(warm_up.run(), name="kyc-warm-up") if settings.warm_up else None
+            if task is None:
+                warm_up.loaded = True  # models load on first use
+            try:
+                yield
+            finally:
+                if task is not None and not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                executor.shutdown(wait=False, cancel_futures=True)
+
+    app = create_service_app("kyc", platform, lifespan=lifespan, routers=[sessions.router, stateless.router],
+                             description="ID-card and business-licence OCR, face match and liveness")
+    app.state.kyc_settings = settings
+    app.state.handlers = KycHandlers(SessionStore(runtime.redis, runtime.outbox, settings.session_ttl_s),
+                                     executor, KycConfig.of(settings), clock)
+    return app

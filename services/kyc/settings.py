@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from branchops.settings import ServiceSettings
@@ -13,3 +14,29 @@ class KycSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="KYC_", extra="forbid", frozen=True)
     service_name: ClassVar[str] = "kyc"
     default_port: ClassVar[int] = 8003
+
+    max_upload_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024,
+                                  description="Largest accepted image upload (bytes); larger is refused with 413")
+    max_pixels: int = Field(40_000_000, ge=1_000_000, le=200_000_000,
+                            description="Largest accepted image (pixels, read from the header before decoding)")
+    max_frame_bytes: int = Field(1024 * 1024, ge=16 * 1024, le=16 * 1024 * 1024,
+                                 description="Largest accepted liveness frame (bytes)")
+    face_approve: float = Field(0.45, ge=-1, le=1, description="SFace cosine at or above which faces match")
+    face_reject: float = Field(0.30, ge=-1, le=1, description="SFace cosine below which faces do not match")
+    session_ttl_s: int = Field(900, ge=60, le=24 * 3600, description="Lifetime of a KYC session in Redis")
+    challenge_ttl_s: int = Field(120, ge=10, le=3600, description="Time to answer the liveness challenge")
+    liveness_min_frames: int = Field(6, ge=3, le=100, description="Fewest frames of a liveness sequence")
+    liveness_max_frames: int = Field(30, ge=3, le=120, description="Most frames of a liveness sequence")
+    liveness_max_duration_ms: int = Field(15_000, ge=1000, le=120_000, description="Longest liveness sequence")
+    liveness_mirrored: bool = Field(False, description="Kiosk cameras send mirrored frames")
+    rate_limit_per_minute: int = Field(30, ge=1, le=10_000, description="Requests per kiosk and minute")
+    workers: int = Field(1, ge=1, le=16, description="Threads for OCR and face models (each loads its own)")
+    warm_up: bool = Field(True, description="Load the OCR and face models at start (readiness waits for it)")
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> KycSettings:
+        if self.face_reject > self.face_approve:
+            raise ValueError("KYC_FACE_REJECT must not exceed KYC_FACE_APPROVE")
+        if self.liveness_min_frames > self.liveness_max_frames:
+            raise ValueError("KYC_LIVENESS_MIN_FRAMES must not exceed KYC_LIVENESS_MAX_FRAMES")
+        return self

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from branchops.contracts import topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
+from services.queue.adapters.call_next import WindowStore
+from services.queue.adapters.snapshot import SnapshotReader
 from services.queue.adapters.ticket_store import TicketStore
+from services.queue.forecasting import LiveQueue
 from services.queue.handlers import Clock, QueueHandlers
-from services.queue.routes import tickets
+from services.queue.publishing import ForecastPublisher
+from services.queue.routes import queue, tickets, windows
 from services.queue.settings import QueueSettings
+from services.queue.vision import router as cameras
+from services.queue.vision.service import OutboxSink, VisionService
+from services.queue.vision.settings import VisionSettings
 
 
 def _utc_now() -> dt.datetime:
@@ -21,7 +33,34 @@ def _utc_now() -> dt.datetime:
 
 def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clock = _utc_now) -> FastAPI:
     runtime = ServiceRuntime(settings, platform)
-    app = create_service_app("queue", platform, lifespan=runtime.lifespan, routers=[tickets.router],
+    rules, tz = settings.routing_rules(), settings.tz
+    reader = SnapshotReader(runtime.redis)
+    window_store = WindowStore(runtime.redis, runtime.outbox, rules)
+    live = LiveQueue(reader, window_store, rules, tz, settings.footfall_conversion)
+    forecasts = ForecastPublisher(live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s)
+    handlers = QueueHandlers(TicketStore(runtime.redis, runtime.outbox, rules, tz), window_store, live, reader,
+                             runtime.outbox, clock, runtime.source, forecasts.mark)
+    runtime.add_consumer({topics.FOOTFALL: handlers.on_footfall, topics.WINDOWS: handlers.on_window,
+                          topics.STAFFING_ALERTS: handlers.on_alert})
+    vision = VisionService(VisionSettings(), OutboxSink(runtime.redis, runtime.outbox))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            task = asyncio.create_task(forecasts.run(), name="queue-forecast")
+            await vision.start()
+            try:
+                yield
+            finally:
+                await vision.stop()
+                forecasts.stop()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, 5)
+
+    app = create_service_app("queue", platform, lifespan=lifespan,
+                             routers=[tickets.router, windows.router, queue.router, cameras.router],
                              description="Tickets, teller windows, live queue state and wait prediction")
-    app.state.handlers = QueueHandlers(TicketStore(runtime.redis, runtime.outbox), runtime.outbox, clock)
+    app.state.handlers = handlers
+    app.state.forecasts = forecasts
+    app.state.vision = vision
     return app

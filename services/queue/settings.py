@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+import json
+import zoneinfo
+from typing import Any, ClassVar
 
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from branchops.contracts.enums import Channel, Priority
 from branchops.settings import ServiceSettings
+from services.queue.domain.routing import DEFAULT_CHANNELS_FOR, DEFAULT_HEAD_START_S, RoutingRules
 
 
 class QueueSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="QUEUE_", extra="forbid", frozen=True)
     service_name: ClassVar[str] = "queue"
     default_port: ClassVar[int] = 8001
+
+    timezone: str = Field("Asia/Shanghai", description="Branch local time zone: ticket numbers restart at its midnight")
+    priority_head_start_s: dict[Priority, float] = Field(
+        default_factory=lambda: dict(DEFAULT_HEAD_START_S),
+        description='JSON {"<priority>": seconds}: how far ahead of its arrival a priority ticket is placed')
+    priority_channels: dict[Priority, list[Channel]] = Field(
+        default_factory=lambda: {p: sorted(c) for p, c in DEFAULT_CHANNELS_FOR.items()},
+        description='JSON {"<priority>": ["<channel>", ...]}: channels that may issue that priority')
+    secondary_skill_penalty_s: float = Field(
+        600.0, ge=0, le=7200, description="A window's other skills wait this much longer before it serves them")
+    forecast_interval_s: float = Field(30.0, ge=1, le=300, description="Publish queue.forecast.v1 at least this often")
+    footfall_conversion: float = Field(0.8, ge=0, le=1, description="Share of people in the hall who take a ticket")
+
+    @field_validator("priority_head_start_s", "priority_channels", mode="before")
+    @classmethod
+    def _json(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("priority_head_start_s")
+    @classmethod
+    def _bounded(cls, value: dict[Priority, float]) -> dict[Priority, float]:
+        if any(not 0 <= v <= 4 * 3600 for v in value.values()):
+            raise ValueError("head starts must be between 0 and 14400 seconds")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        zoneinfo.ZoneInfo(value)
+        return value
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def routing_rules(self) -> RoutingRules:
+        return RoutingRules(head_start_s=dict(self.priority_head_start_s),
+                            channels_for={p: frozenset(c) for p, c in self.priority_channels.items()},
+                            secondary_penalty_s=self.secondary_skill_penalty_s)

@@ -1,16 +1,89 @@
-"""Composition root of the voice service."""
+"""Composition root of the voice service: picks the adapters, wires the routes, consumes queue.forecast."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
 from fastapi import FastAPI
 
+from branchops.contracts import CloudEvent, topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
+from services.voice.adapters.asr_vosk import AsrModels
+from services.voice.adapters.queue_client import QueueClient, WaitBoard
+from services.voice.adapters.sessions import SessionStore
+from services.voice.adapters.tts import EspeakTts, TtsEngine
+from services.voice.domain.asr.limits import StreamLimits
+from services.voice.domain.nlu import NluEngine
+from services.voice.handlers import VoiceHandlers
+from services.voice.routes import asr, dialogue, nlu, tts
+from services.voice.routes.deps import VoiceComponents
 from services.voice.settings import VoiceSettings
+from services.voice.streaming import AsrStreamer, StreamSlots
 
 
-def build_app(settings: VoiceSettings, platform: PlatformSettings) -> FastAPI:
+def build_tts(settings: VoiceSettings) -> TtsEngine:
+    return EspeakTts({"zh": settings.tts_voice_zh, "en": settings.tts_voice_en},
+                     words_per_minute=settings.tts_words_per_minute, timeout_s=settings.tts_timeout_s)
+
+
+def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: NluEngine | None = None,
+              http: httpx.AsyncClient | None = None) -> FastAPI:
+    """``engine`` and ``http`` (the client towards the queue service) can be given by tests."""
     runtime = ServiceRuntime(settings, platform)
-    return create_service_app("voice", platform, lifespan=runtime.lifespan,
-                              description="Streaming speech recognition, intents, dialogue and spoken replies")
+    asr_executor = ThreadPoolExecutor(settings.asr_max_streams + 1, thread_name_prefix="asr")
+    tts_executor = ThreadPoolExecutor(settings.tts_workers, thread_name_prefix="tts")
+    http = http or httpx.AsyncClient(timeout=settings.queue_timeout_s)
+    models = AsrModels(settings.asr_models(), default_lang=settings.asr_default_lang, required=settings.asr_required)
+    waits = WaitBoard(runtime.redis)
+    handlers = VoiceHandlers(
+        engine=engine or NluEngine.from_corpus(),
+        sessions=SessionStore(runtime.redis, settings.session_ttl_s),
+        queue=QueueClient(http, settings.queue_url, settings.queue_api_key.get_secret_value(),
+                          priority=settings.handoff_priority.value),
+        waits=waits, publisher=runtime.publisher, tts=build_tts(settings), tts_executor=tts_executor,
+    )
+    limits = StreamLimits(settings.asr_max_utterance_s, settings.asr_max_stream_s, settings.asr_no_speech_s)
+    streamer = AsrStreamer(models, asr_executor, StreamSlots(settings.asr_max_streams), limits,
+                           idle_timeout_s=settings.asr_idle_timeout_s, max_frame_bytes=settings.asr_max_frame_bytes)
+
+    async def on_forecast(event: CloudEvent[Any]) -> None:
+        await waits.record(event.data)
+
+    runtime.add_consumer({topics.QUEUE_FORECAST: on_forecast}, auto_offset_reset="latest")
+    runtime.extra_checks["asr"] = models.readiness
+
+    async def tts_ready() -> tuple[bool, str]:
+        engine = handlers.tts
+        return True, f"{engine.name} {'ready' if engine.available() else 'not installed (no spoken replies)'}"
+
+    runtime.extra_checks["tts"] = tts_ready
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loading = asyncio.create_task(models.load(asr_executor), name="asr-models")
+        async with runtime.lifespan(app):
+            try:
+                yield
+            finally:
+                await handlers.drain()
+                if not loading.done():
+                    loading.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await loading
+                await http.aclose()
+                asr_executor.shutdown(wait=False, cancel_futures=True)
+                tts_executor.shutdown(wait=False, cancel_futures=True)
+
+    app = create_service_app("voice", platform, lifespan=lifespan,
+                             routers=[asr.router, dialogue.router, nlu.router, tts.router],
+                             description="Streaming speech recognition, intents, dialogue and spoken replies")
+    app.state.voice = VoiceComponents(settings, handlers, models, streamer)
+    return app

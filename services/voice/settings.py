@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from branchops.contracts.enums import Priority
 from branchops.settings import ServiceSettings
 
 
@@ -13,3 +15,42 @@ class VoiceSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VOICE_", extra="forbid", frozen=True)
     service_name: ClassVar[str] = "voice"
     default_port: ClassVar[int] = 8004
+
+    # --- ASR (Vosk) ---------------------------------------------------------------------------
+    asr_model_zh: str = Field("", description="Directory of the Mandarin Vosk model; empty: no Mandarin ASR")
+    asr_model_en: str = Field("", description="Directory of the English Vosk model; empty: no English ASR")
+    asr_default_lang: str = Field("zh", pattern=r"^(zh|en)$", description="Language of a stream without one")
+    asr_required: bool = Field(
+        False, description="true: /readyz is red while a configured model is missing; false: text only, reported"
+    )
+    asr_max_streams: int = Field(4, ge=1, le=256, description="Concurrent recognition streams per process")
+    asr_max_utterance_s: float = Field(15.0, ge=1, le=120, description="Audio after which a result is forced")
+    asr_max_stream_s: float = Field(300.0, ge=5, le=3600, description="Audio per connection before it is closed")
+    asr_no_speech_s: float = Field(30.0, ge=2, le=600, description="Audio without any word before closing")
+    asr_idle_timeout_s: float = Field(15.0, ge=1, le=600, description="Wall time without a message before closing")
+    asr_max_frame_bytes: int = Field(256 * 1024, ge=1024, le=4 * 1024 * 1024, description="Largest audio frame")
+
+    # --- dialogue -----------------------------------------------------------------------------
+    session_ttl_s: int = Field(900, ge=30, le=24 * 3600, description="Dialogue state lifetime after a turn")
+    max_text_chars: int = Field(1000, ge=50, le=20_000, description="Longest text accepted by nlu/dialogue/tts")
+    queue_url: str = Field("http://127.0.0.1:8001", pattern=r"^https?://", description="Queue service base URL")
+    queue_api_key: SecretStr = Field(SecretStr(""), description="Service-role API key for the queue service")
+    queue_timeout_s: float = Field(2.0, gt=0, le=30, description="Timeout of a hand-off ticket request")
+    handoff_priority: Priority = Field(Priority.URGENT, description="Priority of hand-off tickets")
+
+    # --- TTS ----------------------------------------------------------------------------------
+    tts_voice_zh: str = Field("cmn", pattern=r"^[A-Za-z0-9_+-]{1,40}$", description="espeak-ng voice for Mandarin")
+    tts_voice_en: str = Field("en-us", pattern=r"^[A-Za-z0-9_+-]{1,40}$", description="espeak-ng voice for English")
+    tts_words_per_minute: int = Field(160, ge=80, le=400, description="Speaking rate")
+    tts_timeout_s: float = Field(10.0, gt=0, le=60, description="Longest synthesis before it is abandoned")
+    tts_workers: int = Field(2, ge=1, le=32, description="Concurrent syntheses")
+
+    @model_validator(mode="after")
+    def _limits_ordered(self) -> VoiceSettings:
+        if self.asr_max_utterance_s > self.asr_max_stream_s:
+            raise ValueError("asr_max_utterance_s must not exceed asr_max_stream_s")
+        return self
+
+    def asr_models(self) -> dict[str, str]:
+        """Configured model directories by language (languages without one are left out)."""
+        return {lang: path for lang, path in (("zh", self.asr_model_zh), ("en", self.asr_model_en)) if path}

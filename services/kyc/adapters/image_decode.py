@@ -22,10 +22,11 @@ class ImageLimits:
     min_side: int = 64
 
 
-def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> np.ndarray:
+def decode_image(data: bytes, limits: ImageLimits = ImageLimits(), max_side: int | None = None) -> np.ndarray:
     """BGR uint8 array of the image, upright per its EXIF orientation.
 
-    The pixel count is checked from the header before any pixel is decoded.
+    The pixel count is checked from the header before any pixel is decoded. With ``max_side``, a JPEG is
+    decoded at the smallest of 1/1, 1/2, 1/4, 1/8 scale that keeps both sides at least ``max_side`` (cheap).
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise NotAnImageError("expected the image as bytes")
@@ -38,6 +39,8 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> np.ndarray
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(bytes(data)))
             _check_header(opened, limits)
+            if max_side is not None and opened.format == "JPEG":
+                opened.draft("RGB", (max_side, max_side))
             opened.load()
             upright = ImageOps.exif_transpose(opened) or opened
             rgb = np.asarray(upright.convert("RGB"))

@@ -22,3 +22,23 @@ class ImageTooLargeError(DocumentError):
 
 class NoDocumentFoundError(DocumentError):
     reason = "no_document_found"
+
+
+class NoFaceError(DocumentError):
+    reason = "no_face"
+
+
+class MultipleFacesError(DocumentError):
+    reason = "multiple_faces"
+
+
+class FaceTooSmallError(DocumentError):
+    reason = "face_too_small"
+
+
+class NotACameraImageError(DocumentError):
+    reason = "not_a_camera_image"
+
+
+class NoPortraitError(DocumentError):
+    reason = "no_portrait_on_document"

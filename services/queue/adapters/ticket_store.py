@@ -1,4 +1,10 @@
-"""Tickets in Redis: numbering, record and outbox event written in one optimistic transaction."""
+"""Tickets in Redis: each change, its learning and its outbox event in one optimistic transaction.
+
+Every command WATCHes what it reads (the ticket, its window, the model), decides with the pure domain
+and writes everything in one MULTI/EXEC together with the CloudEvent (``Outbox.stage``). A concurrent
+change makes EXEC fail and the command starts over on fresh state: nothing is half-written, no ticket
+is served twice or lost.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +13,56 @@ import uuid
 from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from branchops.bus.outbox import Outbox
 from branchops.contracts import topics
-from branchops.contracts.enums import TicketStatus
+from branchops.contracts.enums import ServiceName, TicketStatus
 from branchops.contracts.events import Ticket
-from branchops.state import branch_key
+from services.queue.adapters.keys import BRANCHES, HISTORY_TTL_S, TTL_S, Keys
+from services.queue.domain.arrivals import slot_of
+from services.queue.domain.errors import Conflict, Invalid, NotFound
+from services.queue.domain.learning import learn_transition
+from services.queue.domain.lifecycle import WAITING, Action, InvalidTransition, leaves_window, transition
+from services.queue.domain.model import Model
+from services.queue.domain.routing import RoutingRules
 from services.queue.domain.tickets import MAX_PER_DAY, IssueTicket, TicketRecord, ticket_number
+from services.queue.domain.windows import WindowRecord
 
-SERVICE = "queue"
-TICKET_TTL_S = 3 * 24 * 3600
+ATTEMPTS = 200
 
 
 class DayFull(Exception):
     """The service handed out every number of the day."""
 
 
+def decode_hash(raw: Any) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in cast(dict[bytes, bytes], raw).items()}
+
+
+def ticket_event(record: TicketRecord, at: dt.datetime) -> Ticket:
+    return Ticket(branch_id=record.branch_id, at=at, ticket_id=record.ticket_id, number=record.number,
+                  service=record.service, priority=record.priority, status=record.status,
+                  window_id=record.window_id, channel=record.channel)
+
+
 class TicketStore:
-    def __init__(self, redis: aioredis.Redis, outbox: Outbox) -> None:
+    def __init__(self, redis: aioredis.Redis, outbox: Outbox, rules: RoutingRules, tz: dt.tzinfo) -> None:
         self._redis = redis
         self._outbox = outbox
+        self.rules = rules
+        self.tz = tz
 
-    async def issue(self, command: IssueTicket, now: dt.datetime) -> TicketRecord:
-        day = now.date().isoformat()
-        counter = branch_key(SERVICE, command.branch_id, "seq", day, command.service.value)
+    async def issue(self, command: IssueTicket, now: dt.datetime,
+                    prediction: tuple[float, float] | None = None) -> TicketRecord:
+        keys = Keys(command.branch_id)
+        local = now.astimezone(self.tz)
+        counter = keys.seq(local.date(), command.service)
+        ready = command.appointment_at if command.appointment_at and command.appointment_at > now else None
         await self._outbox.announce(command.branch_id)
-        for _ in range(50):
+        await self._redis.sadd(BRANCHES, command.branch_id)
+        for _ in range(ATTEMPTS):
             async with self._redis.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(counter)
@@ -44,33 +73,104 @@ class TicketStore:
                         ticket_id=f"t-{uuid.uuid4().hex[:16]}", branch_id=command.branch_id,
                         number=ticket_number(command.service, sequence), service=command.service,
                         channel=command.channel, priority=command.priority, status=TicketStatus.ISSUED,
-                        issued_at=now,
-                    )
-                    event = Ticket(branch_id=record.branch_id, at=now, ticket_id=record.ticket_id,
-                                   number=record.number, service=record.service, priority=record.priority,
-                                   status=record.status, channel=record.channel)
-                    ticket_key = branch_key(SERVICE, command.branch_id, "ticket", record.ticket_id)
+                        issued_at=now, ready_at=ready,
+                        pred_wait_min=prediction[0] if prediction else None,
+                        pred_sd_min=prediction[1] if prediction else None)
                     pipe.multi()
-                    pipe.set(counter, sequence, ex=TICKET_TTL_S)
-                    pipe.hset(ticket_key, mapping=cast(dict[Any, Any], record.to_fields()))
-                    pipe.expire(ticket_key, TICKET_TTL_S)
-                    pipe.rpush(branch_key(SERVICE, command.branch_id, "waiting", command.service.value),
-                               record.ticket_id)
-                    self._outbox.stage(pipe, topics.TICKETS, event)
+                    pipe.set(counter, sequence, ex=TTL_S)
+                    self._write(pipe, keys, record)
+                    if ready is not None:
+                        pipe.zadd(keys.scheduled, {record.ticket_id: ready.timestamp()})
+                    else:
+                        pipe.zadd(keys.line(record.service), {record.ticket_id: self._score(record)})
+                        day = keys.arrivals(local.date())
+                        pipe.hincrby(day, str(slot_of(local)), 1)
+                        pipe.expire(day, HISTORY_TTL_S)
+                        pipe.zadd(keys.arrival_days, {local.date().isoformat(): local.toordinal()})
+                    self._outbox.stage(pipe, topics.TICKETS, ticket_event(record, now))
                     await pipe.execute()
                     return record
                 except WatchError:
                     continue
-        raise RuntimeError("ticket numbering contended 50 times in a row")
+        raise RuntimeError("ticket numbering contended too often in a row")
+
+    def _score(self, record: TicketRecord) -> float:
+        return self.rules.score(record.joined_at, record.priority, record.sequence)
+
+    @staticmethod
+    def _write(pipe: Pipeline, keys: Keys, record: TicketRecord) -> None:
+        key = keys.ticket(record.ticket_id)
+        pipe.hset(key, mapping=cast(dict[Any, Any], record.to_fields()))
+        pipe.expire(key, TTL_S)
 
     async def get(self, branch_id: str, ticket_id: str) -> TicketRecord | None:
-        raw = cast(dict[bytes, bytes], await self._redis.hgetall(branch_key(SERVICE, branch_id, "ticket", ticket_id)))
-        if not raw:
-            return None
-        return TicketRecord.from_fields({k.decode(): v.decode() for k, v in raw.items()})
+        raw = decode_hash(await self._redis.hgetall(Keys(branch_id).ticket(ticket_id)))
+        return TicketRecord.from_fields(raw) if raw else None
 
     async def position(self, record: TicketRecord) -> int | None:
-        """1-based place in its service's waiting line, None when no longer waiting."""
-        key = branch_key(SERVICE, record.branch_id, "waiting", record.service.value)
-        index = cast(int | None, await self._redis.lpos(key, record.ticket_id))
-        return None if index is None else index + 1
+        """1-based place in its service's line, None when not waiting in it (yet)."""
+        if record.status not in WAITING:
+            return None
+        rank = await self._redis.zrank(Keys(record.branch_id).line(record.service), record.ticket_id)
+        return None if rank is None else int(cast(int, rank)) + 1
+
+    async def act(self, branch_id: str, ticket_id: str, action: Action, now: dt.datetime, *,
+                  service: ServiceName | None = None, window_id: str | None = None) -> TicketRecord:
+        """Every action but call-next. ``window_id``: the caller's window, checked when given."""
+        keys = Keys(branch_id)
+        await self._outbox.announce(branch_id)
+        for _ in range(ATTEMPTS):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(keys.ticket(ticket_id), keys.model)
+                    raw = decode_hash(await pipe.hgetall(keys.ticket(ticket_id)))
+                    if not raw:
+                        raise NotFound(f"no ticket {ticket_id} in branch {branch_id}")
+                    before = TicketRecord.from_fields(raw)
+                    if window_id is not None and before.window_id != window_id:
+                        raise Conflict(f"ticket {ticket_id} is not at window {window_id}")
+                    try:
+                        status = transition(before.status, action)
+                    except InvalidTransition as exc:
+                        raise Conflict(str(exc)) from exc
+                    after = self._after(before, action, status, now, service)
+                    model = learn_transition(Model.from_json(await pipe.get(keys.model)), before, status, now)
+                    window: WindowRecord | None = None
+                    if before.window_id and leaves_window(action):
+                        await pipe.watch(keys.window(before.window_id))
+                        wraw = decode_hash(await pipe.hgetall(keys.window(before.window_id)))
+                        window = WindowRecord.from_fields(wraw) if wraw else None
+                    pipe.multi()
+                    self._write(pipe, keys, after)
+                    pipe.set(keys.model, model.to_json())
+                    if window is not None and window.ticket_id == ticket_id:
+                        pipe.hset(keys.window(window.window_id), mapping={"ticket_id": "", "service": "",
+                                                                          "busy_since": ""})
+                    if before.status in WAITING:
+                        pipe.zrem(keys.line(before.service), ticket_id)
+                        pipe.zrem(keys.scheduled, ticket_id)
+                    if status is TicketStatus.TRANSFERRED:
+                        pipe.zadd(keys.line(after.service), {ticket_id: self._score(after)})
+                    self._outbox.stage(pipe, topics.TICKETS, ticket_event(after, now))
+                    await pipe.execute()
+                    return after
+                except WatchError:
+                    continue
+        raise RuntimeError(f"ticket {ticket_id} contended too often in a row")
+
+    @staticmethod
+    def _after(before: TicketRecord, action: Action, status: TicketStatus, now: dt.datetime,
+               service: ServiceName | None) -> TicketRecord:
+        if action is Action.RECALL:
+            return before.evolve(recalls=before.recalls + 1)
+        if action is Action.START:
+            return before.evolve(status=status, started_at=now)
+        if action is Action.TRANSFER:
+            if service is None:
+                raise Invalid("a transfer needs the target service")
+            if service is before.service:
+                raise Invalid(f"ticket {before.ticket_id} is already in {service.value}")
+            # back in line, in the new service, with its original place in time
+            return before.evolve(status=status, service=service, window_id=None, called_at=None,
+                                 started_at=None, transferred_from=before.service, pred_wait_min=None)
+        return before.evolve(status=status, ended_at=now)

@@ -1,9 +1,9 @@
-"""Ticket numbering and the issue command: pure values."""
+"""Ticket numbering, the issue command and the stored ticket record: pure values."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus
 
@@ -30,6 +30,11 @@ class IssueTicket:
     service: ServiceName
     channel: Channel
     priority: Priority = Priority.NORMAL
+    appointment_at: dt.datetime | None = None  # appointments join the live line at this time
+
+
+_TIMES = ("issued_at", "ready_at", "called_at", "started_at", "ended_at")
+_FLOATS = ("pred_wait_min", "pred_sd_min")
 
 
 @dataclass(frozen=True)
@@ -43,19 +48,57 @@ class TicketRecord:
     status: TicketStatus
     issued_at: dt.datetime
     window_id: str | None = None
+    ready_at: dt.datetime | None = None  # when it joined (or joins) the live line; None = issued_at
+    called_at: dt.datetime | None = None
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    recalls: int = 0
+    transferred_from: ServiceName | None = None
+    pred_wait_min: float | None = None  # prediction made at issue, kept to learn from the realised wait
+    pred_sd_min: float | None = None
+
+    @property
+    def sequence(self) -> int:
+        return int(self.number[1:])
+
+    @property
+    def joined_at(self) -> dt.datetime:
+        return self.ready_at or self.issued_at
+
+    def evolve(self, **changes: object) -> TicketRecord:
+        return replace(self, **changes)  # type: ignore[arg-type]
 
     def to_fields(self) -> dict[str, str]:
-        return {
-            "ticket_id": self.ticket_id, "branch_id": self.branch_id, "number": self.number,
-            "service": self.service.value, "channel": self.channel.value, "priority": self.priority.value,
-            "status": self.status.value, "issued_at": self.issued_at.isoformat(), "window_id": self.window_id or "",
-        }
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                out[f.name] = ""
+            elif isinstance(value, dt.datetime):
+                out[f.name] = value.isoformat()
+            elif isinstance(value, (ServiceName, Channel, Priority, TicketStatus)):
+                out[f.name] = value.value
+            else:
+                out[f.name] = str(value)
+        return out
 
     @classmethod
-    def from_fields(cls, fields: dict[str, str]) -> TicketRecord:
+    def from_fields(cls, raw: dict[str, str]) -> TicketRecord:
+        def time(name: str) -> dt.datetime | None:
+            return dt.datetime.fromisoformat(raw[name]) if raw.get(name) else None
+
+        def number(name: str) -> float | None:
+            return float(raw[name]) if raw.get(name) else None
+
+        issued = time("issued_at")
+        if issued is None:
+            raise ValueError("ticket record without issued_at")
         return cls(
-            ticket_id=fields["ticket_id"], branch_id=fields["branch_id"], number=fields["number"],
-            service=ServiceName(fields["service"]), channel=Channel(fields["channel"]),
-            priority=Priority(fields["priority"]), status=TicketStatus(fields["status"]),
-            issued_at=dt.datetime.fromisoformat(fields["issued_at"]), window_id=fields.get("window_id") or None,
+            ticket_id=raw["ticket_id"], branch_id=raw["branch_id"], number=raw["number"],
+            service=ServiceName(raw["service"]), channel=Channel(raw["channel"]),
+            priority=Priority(raw["priority"]), status=TicketStatus(raw["status"]), issued_at=issued,
+            window_id=raw.get("window_id") or None, ready_at=time("ready_at"), called_at=time("called_at"),
+            started_at=time("started_at"), ended_at=time("ended_at"), recalls=int(raw.get("recalls") or 0),
+            transferred_from=ServiceName(raw["transferred_from"]) if raw.get("transferred_from") else None,
+            pred_wait_min=number("pred_wait_min"), pred_sd_min=number("pred_sd_min"),
         )

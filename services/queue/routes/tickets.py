@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict
-
-from branchops.contracts.base import BranchId, Identifier
-from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus
+from branchops.contracts.enums import Channel, Priority, ServiceName
 from branchops.settings import Role
-from branchops.web import Principal, check_branch, require_roles
-from services.queue.domain.tickets import IssueTicket, TicketRecord
-from services.queue.handlers import QueueHandlers
+from branchops.web import Problem, check_branch
+from services.queue.domain.lifecycle import Action
+from services.queue.domain.tickets import IssueTicket
+from services.queue.routes.common import BranchPath, HandlersDep, IdPath, Issuer, Reader, TicketView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["tickets"])
-BranchPath = Annotated[BranchId, Path(description="Branch id")]
-Issuer = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
-Reader = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE,
-                                                    Role.HEAD_OFFICE))]
-
-
-def get_handlers(request: Request) -> QueueHandlers:
-    return request.app.state.handlers
-
-
-HandlersDep = Annotated[QueueHandlers, Depends(get_handlers)]
 
 
 class IssueRequest(BaseModel):
@@ -34,37 +20,51 @@ class IssueRequest(BaseModel):
     service: ServiceName
     channel: Channel = Channel.KIOSK
     priority: Priority = Priority.NORMAL
+    appointment_at: AwareDatetime | None = None
 
 
-class TicketView(BaseModel):
-    ticket_id: str
-    branch_id: str
-    number: str
-    service: ServiceName
-    channel: Channel
-    priority: Priority
-    status: TicketStatus
-    issued_at: dt.datetime
-    window_id: str | None
-    position: int | None = None
+class ActionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service: ServiceName | None = None  # transfer: the service it moves to
+    window_id: str | None = None  # optional check: the ticket is at this window
 
-    @classmethod
-    def of(cls, record: TicketRecord, position: int | None = None) -> TicketView:
-        return cls(ticket_id=record.ticket_id, branch_id=record.branch_id, number=record.number,
-                   service=record.service, channel=record.channel, priority=record.priority,
-                   status=record.status, issued_at=record.issued_at, window_id=record.window_id, position=position)
+
+CUSTOMER_ACTIONS = {Action.CANCEL}
 
 
 @router.post("/tickets", status_code=201, response_model=TicketView, summary="Issue a ticket")
 async def issue_ticket(branch_id: BranchPath, body: IssueRequest, who: Issuer, handlers: HandlersDep) -> TicketView:
     check_branch(who, branch_id)
-    record = await handlers.issue_ticket(IssueTicket(branch_id, body.service, body.channel, body.priority))
-    return TicketView.of(record, await handlers.store.position(record))
+    if body.appointment_at is not None and body.channel is not Channel.APPOINTMENT:
+        raise Problem(422, "Invalid request", "appointment_at is only for the appointment channel")
+    record, estimate = await handlers.issue_ticket(
+        IssueTicket(branch_id, body.service, body.channel, body.priority, body.appointment_at))
+    return TicketView.of(record, await handlers.store.position(record), estimate)
 
 
-@router.get("/tickets/{ticket_id}", response_model=TicketView, summary="A ticket and its place in line")
-async def get_ticket(branch_id: BranchPath, ticket_id: Annotated[Identifier, Path()], who: Reader,
-                     handlers: HandlersDep) -> TicketView:
+@router.get("/tickets/{ticket_id}", response_model=TicketView, summary="A ticket, its place in line and wait range")
+async def get_ticket(branch_id: BranchPath, ticket_id: IdPath, who: Reader, handlers: HandlersDep) -> TicketView:
     check_branch(who, branch_id)
-    record, position = await handlers.ticket_status(branch_id, ticket_id)
-    return TicketView.of(record, position)
+    record, position, estimate = await handlers.ticket_status(branch_id, ticket_id)
+    return TicketView.of(record, position, estimate)
+
+
+@router.post("/tickets/{ticket_id}/{action}", response_model=TicketView,
+             summary="complete, no-show, transfer, recall, start, abandon or cancel a ticket")
+async def act_on_ticket(branch_id: BranchPath, ticket_id: IdPath, action: str, who: Issuer,
+                        handlers: HandlersDep, body: ActionRequest | None = None) -> TicketView:
+    check_branch(who, branch_id)
+    try:
+        chosen = Action(action)
+    except ValueError:
+        allowed = ", ".join(a.value for a in Action if a is not Action.CALL)
+        raise Problem(404, "Unknown action", f"{action!r} is not one of {allowed}") from None
+    if chosen is Action.CALL:
+        raise Problem(404, "Unknown action", "tickets are called with POST .../windows/{w}/call-next")
+    if chosen not in CUSTOMER_ACTIONS and who.role is Role.KIOSK:
+        raise Problem(403, "Forbidden", f"role kiosk may not {chosen.value} a ticket")
+    body = body or ActionRequest()
+    if chosen is Action.TRANSFER and body.service is None:
+        raise Problem(422, "Invalid request", "a transfer needs the target service in the body")
+    record = await handlers.act(branch_id, ticket_id, chosen, service=body.service, window_id=body.window_id)
+    return TicketView.of(record)

@@ -1,0 +1,115 @@
+"""KYC sessions (DESIGN.md section 4): create, add the document, add the selfie frames, read, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from branchops.contracts.base import BranchId, Identifier
+from branchops.contracts.enums import DocType
+from branchops.web import Principal, Problem, check_branch
+from services.kyc.domain.errors import DocumentError
+from services.kyc.handlers import public_view
+from services.kyc.routes.uploads import (
+    Caller,
+    HandlersDep,
+    Reader,
+    SettingsDep,
+    b64_image,
+    enforce_rate_limit,
+    problem_for,
+    problem_for_session,
+    read_image,
+    read_json,
+)
+
+router = APIRouter(prefix="/v1/kyc/sessions", tags=["kyc"])
+SessionPath = Annotated[Identifier, Path(description="KYC session id")]
+
+
+class CreateSession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    branch_id: BranchId
+    kiosk_id: Identifier
+    doc_type: DocType = DocType.ID_CARD
+
+
+async def _session(handlers: HandlersDep, session_id: str, who: Principal) -> dict[str, Any]:
+    try:
+        session = await handlers.session(session_id)
+    except LookupError as error:
+        raise problem_for_session(error) from None
+    check_branch(who, session["branch_id"])
+    return session
+
+
+@router.post("", status_code=201, summary="Start a KYC session; an ID-card session gets its liveness challenge")
+async def create_session(body: CreateSession, who: Caller, handlers: HandlersDep,
+                         settings: SettingsDep) -> dict[str, Any]:
+    check_branch(who, body.branch_id)
+    await enforce_rate_limit(handlers, settings, body.kiosk_id)
+    session = await handlers.create_session(body.branch_id, body.kiosk_id, body.doc_type)
+    return {k: v for k, v in session.items() if k != "portrait_embedding"}
+
+
+@router.get("/{session_id}", summary="State and decision of a session (masked)")
+async def get_session(session_id: SessionPath, who: Reader, handlers: HandlersDep) -> dict[str, Any]:
+    return public_view(await _session(handlers, session_id, who))
+
+
+@router.delete("/{session_id}", status_code=204, summary="Delete a session and everything kept for it")
+async def delete_session(session_id: SessionPath, who: Caller, handlers: HandlersDep) -> Response:
+    session = await _session(handlers, session_id, who)
+    await handlers.store.delete(session_id)
+    await handlers.store.audit(session["branch_id"], {"session_id": session_id, "kiosk_id": session["kiosk_id"],
+                                                      "action": "deleted_on_request"})
+    return Response(status_code=204)
+
+
+@router.post("/{session_id}/documents", summary="Photo of the ID card (either side) or business licence",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
+async def add_document(session_id: SessionPath, request: Request, who: Caller, handlers: HandlersDep,
+                       settings: SettingsDep) -> dict[str, Any]:
+    session = await _session(handlers, session_id, who)
+    await enforce_rate_limit(handlers, settings, session["kiosk_id"])
+    data = await read_image(request, settings)
+    try:
+        return await handlers.add_document(session, data)
+    except DocumentError as error:
+        await handlers.refuse(session, "document", error)
+        raise problem_for(error) from None
+    except RuntimeError as error:
+        raise problem_for_session(error) from None
+
+
+@router.post("/{session_id}/selfie", summary="Liveness frames (the challenge, in order); decides the session",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                 "type": "object", "required": ["frames"], "properties": {"frames": {"type": "array", "items": {
+                     "type": "object", "required": ["image", "t_ms"],
+                     "properties": {"image": {"type": "string", "format": "byte"},
+                                    "t_ms": {"type": "number"}}}}}}}}}})
+async def add_selfie(session_id: SessionPath, request: Request, who: Caller, handlers: HandlersDep,
+                     settings: SettingsDep) -> dict[str, Any]:
+    session = await _session(handlers, session_id, who)
+    await enforce_rate_limit(handlers, settings, session["kiosk_id"])
+    body = await read_json(request, settings.liveness_max_frames * (settings.max_frame_bytes * 4 // 3 + 64) + 4096)
+    raw = body.get("frames")
+    if not isinstance(raw, list) or not raw or len(raw) > settings.liveness_max_frames:
+        raise Problem(422, "Invalid request", f"frames: 1..{settings.liveness_max_frames} items expected",
+                      reason="frame_count")
+    frames = []
+    for i, item in enumerate(raw):
+        t_ms = item.get("t_ms") if isinstance(item, dict) else None
+        if not isinstance(t_ms, int | float):
+            raise Problem(422, "Invalid request", f"frames[{i}].t_ms: a number is required", reason="timestamps")
+        frames.append((b64_image(item.get("image"), f"frames[{i}].image", settings.max_frame_bytes), float(t_ms)))
+    try:
+        return await handlers.add_selfie(session, frames)
+    except DocumentError as error:
+        await handlers.refuse(session, "selfie", error)
+        raise problem_for(error) from None
+    except RuntimeError as error:
+        raise problem_for_session(error) from None

@@ -1,0 +1,115 @@
+"""Reading uploads with hard byte limits, the per-kiosk rate limit, and problem+json for refused images."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from branchops.settings import Role
+from branchops.web import Principal, Problem, require_roles
+from services.kyc.domain.errors import DocumentError, ImageTooLargeError, NotAnImageError
+from services.kyc.handlers import KycHandlers, SessionNotFound, SessionStateError
+from services.kyc.settings import KycSettings
+
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff",
+                         "application/octet-stream"})
+Caller = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
+Reader = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE,
+                                                    Role.HEAD_OFFICE))]
+
+
+def get_handlers(request: Request) -> KycHandlers:
+    handlers: KycHandlers = request.app.state.handlers
+    return handlers
+
+
+def get_settings(request: Request) -> KycSettings:
+    settings: KycSettings = request.app.state.kyc_settings
+    return settings
+
+
+HandlersDep = Annotated[KycHandlers, Depends(get_handlers)]
+SettingsDep = Annotated[KycSettings, Depends(get_settings)]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes (never buffered past it)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, "Upload too large", f"{declared} bytes exceeds the limit of {limit}",
+                      reason="image_too_large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, "Upload too large", f"more than {limit} bytes", reason="image_too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_image(request: Request, settings: KycSettings) -> bytes:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in IMAGE_TYPES:
+        raise Problem(415, "Unsupported media type",
+                      f"send the image as the raw body with an image content type, not {media or 'nothing'}",
+                      reason="not_an_image")
+    data = await read_body(request, settings.max_upload_bytes)
+    if not data:
+        raise Problem(400, "Empty upload", "the request body holds no image", reason="not_an_image")
+    return data
+
+
+async def read_json(request: Request, limit: int) -> dict[str, Any]:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise Problem(415, "Unsupported media type", "send application/json", reason="not_json")
+    try:
+        body = json.loads(await read_body(request, limit))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise Problem(400, "Invalid JSON", "the body is not JSON", reason="not_json") from None
+    if not isinstance(body, dict):
+        raise Problem(400, "Invalid JSON", "expected a JSON object", reason="not_json")
+    return body
+
+
+def b64_image(value: object, name: str, limit: int) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise Problem(422, "Invalid request", f"{name}: expected a base64 string", reason="not_an_image")
+    if len(value) > limit * 4 // 3 + 8:
+        raise Problem(413, "Upload too large", f"{name}: more than {limit} bytes", reason="image_too_large")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise Problem(422, "Invalid request", f"{name}: not valid base64", reason="not_an_image") from None
+
+
+def problem_for(error: DocumentError) -> Problem:
+    if isinstance(error, ImageTooLargeError):
+        return Problem(413, "Image too large", str(error), reason=error.reason)
+    if isinstance(error, NotAnImageError):
+        return Problem(415, "Not an accepted image", str(error), reason=error.reason)
+    return Problem(422, "Image refused", str(error), reason=error.reason)
+
+
+def problem_for_session(error: Exception) -> Problem:
+    if isinstance(error, SessionNotFound):
+        return Problem(404, "Not Found", "no such KYC session (or it expired)", reason="session_not_found")
+    if isinstance(error, SessionStateError):
+        return Problem(409, "Conflict", str(error), reason="session_state")
+    raise error
+
+
+def kiosk_of(request: Request, principal: Principal) -> str:
+    header = request.headers.get("x-kiosk-id", "").strip()
+    return header[:128] if header else principal.subject
+
+
+async def enforce_rate_limit(handlers: KycHandlers, settings: KycSettings, kiosk_id: str) -> None:
+    wait = await handlers.store.hit_rate_limit(kiosk_id, settings.rate_limit_per_minute, dt.datetime.now(dt.UTC))
+    if wait is not None:
+        raise Problem(429, "Too many requests", f"at most {settings.rate_limit_per_minute} requests per minute "
+                      "per kiosk", reason="rate_limited", retry_after_s=wait)

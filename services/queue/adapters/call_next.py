@@ -1,0 +1,161 @@
+"""Call-next and window changes in Redis, each one optimistic transaction with its event.
+
+Two tellers calling at the same instant WATCH the same lines: the first EXEC wins, the second finds
+its line changed, starts over and takes the next ticket. Appointments whose time has come join their
+line inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from redis.exceptions import WatchError
+
+from branchops.bus.outbox import Outbox
+from branchops.contracts import topics
+from branchops.contracts.enums import ServiceName, TicketStatus, WindowState
+from branchops.contracts.events import Window
+from services.queue.adapters.keys import BRANCHES, Keys
+from services.queue.adapters.ticket_store import ATTEMPTS, decode_hash, ticket_event
+from services.queue.domain.errors import Conflict, NotFound
+from services.queue.domain.learning import learn_transition
+from services.queue.domain.model import Model
+from services.queue.domain.routing import Head, RoutingRules, choose_next
+from services.queue.domain.tickets import TicketRecord
+from services.queue.domain.windows import WindowRecord, change_window
+
+
+class WindowStore:
+    def __init__(self, redis: aioredis.Redis, outbox: Outbox, rules: RoutingRules) -> None:
+        self._redis = redis
+        self._outbox = outbox
+        self.rules = rules
+
+    async def get(self, branch_id: str, window_id: str) -> WindowRecord | None:
+        raw = decode_hash(await self._redis.hgetall(Keys(branch_id).window(window_id)))
+        return WindowRecord.from_fields(raw) if raw else None
+
+    async def all(self, branch_id: str) -> list[WindowRecord]:
+        keys = Keys(branch_id)
+        ids = sorted(m.decode() for m in cast(set[bytes], await self._redis.smembers(keys.windows)))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for window_id in ids:
+                pipe.hgetall(keys.window(window_id))
+            rows = await pipe.execute()
+        return [WindowRecord.from_fields(decode_hash(r)) for r in rows if r]
+
+    async def put(self, branch_id: str, window_id: str, state: WindowState, skills: tuple[ServiceName, ...],
+                  staff_id: str | None, now: dt.datetime) -> tuple[WindowRecord, bool]:
+        """(the window, whether it changed). Raises Invalid or Conflict."""
+        keys = Keys(branch_id)
+        await self._outbox.announce(branch_id)
+        await self._redis.sadd(BRANCHES, branch_id)
+        for _ in range(ATTEMPTS):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(keys.window(window_id))
+                    raw = decode_hash(await pipe.hgetall(keys.window(window_id)))
+                    current = WindowRecord.from_fields(raw) if raw else None
+                    changed = change_window(current, window_id, state, skills, staff_id, now)
+                    if changed is None:
+                        assert current is not None
+                        return current, False
+                    pipe.multi()
+                    pipe.hset(keys.window(window_id), mapping=cast(dict[Any, Any], changed.to_fields()))
+                    pipe.sadd(keys.windows, window_id)
+                    self._outbox.stage(pipe, topics.WINDOWS, Window(
+                        branch_id=branch_id, at=now, window_id=window_id, state=state, staff_id=staff_id,
+                        skills=list(skills)))
+                    await pipe.execute()
+                    return changed, True
+                except WatchError:
+                    continue
+        raise RuntimeError(f"window {window_id} contended too often in a row")
+
+    async def apply_external(self, event: Window) -> bool:
+        """A windows.v1 event from another producer: upsert when newer; no event of our own."""
+        keys = Keys(event.branch_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(keys.window(event.window_id))
+                raw = decode_hash(await pipe.hgetall(keys.window(event.window_id)))
+                current = WindowRecord.from_fields(raw) if raw else None
+                if current is not None and current.updated_at is not None and current.updated_at >= event.at:
+                    return False
+                base = current or WindowRecord(event.window_id, event.state, ())
+                record = WindowRecord(event.window_id, event.state, tuple(event.skills), event.staff_id,
+                                      base.ticket_id, base.service, base.busy_since, event.at)
+                pipe.multi()
+                pipe.hset(keys.window(event.window_id), mapping=cast(dict[Any, Any], record.to_fields()))
+                pipe.sadd(keys.windows, event.window_id)
+                await pipe.execute()
+                await self._redis.sadd(BRANCHES, event.branch_id)
+                return True
+            except WatchError:  # our own change raced it and is newer
+                return False
+
+    async def call_next(self, branch_id: str, window_id: str, now: dt.datetime) -> TicketRecord | None:
+        keys = Keys(branch_id)
+        await self._outbox.announce(branch_id)
+        for _ in range(ATTEMPTS):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(keys.window(window_id))
+                    raw = decode_hash(await pipe.hgetall(keys.window(window_id)))
+                    if not raw:
+                        raise NotFound(f"no window {window_id} in branch {branch_id}: open it first (PUT)")
+                    window = WindowRecord.from_fields(raw)
+                    if window.state is not WindowState.OPEN:
+                        raise Conflict(f"window {window_id} is {window.state.value}: open it before calling")
+                    if window.ticket_id:
+                        raise Conflict(f"window {window_id} still has ticket {window.ticket_id}: complete, "
+                                       "no-show or transfer it first")
+                    lines = [keys.line(s) for s in window.skills]
+                    await pipe.watch(*lines, keys.scheduled, keys.model)
+                    due = await self._due(pipe, keys, now)
+                    heads: list[Head] = []
+                    for service, line in zip(window.skills, lines, strict=True):
+                        top = cast(list[tuple[bytes, float]], await pipe.zrange(line, 0, 0, withscores=True))
+                        if top:
+                            heads.append(Head(service, top[0][0].decode(), float(top[0][1])))
+                    heads += [h for h in due if h.service in window.skills]
+                    chosen = choose_next(heads, window.skills, self.rules)
+                    if chosen is None and not due:
+                        return None
+                    record = None
+                    model = Model.from_json(await pipe.get(keys.model))
+                    if chosen is not None:
+                        before = TicketRecord.from_fields(decode_hash(await pipe.hgetall(keys.ticket(chosen.ticket_id))))
+                        model = learn_transition(model, before, TicketStatus.CALLED, now)
+                        record = before.evolve(status=TicketStatus.CALLED, window_id=window_id, called_at=now)
+                    pipe.multi()
+                    for head in due:  # appointments whose time came join their line
+                        pipe.zrem(keys.scheduled, head.ticket_id)
+                        if record is None or head.ticket_id != record.ticket_id:
+                            pipe.zadd(keys.line(head.service), {head.ticket_id: head.score})
+                    if record is not None:
+                        pipe.zrem(keys.line(record.service), record.ticket_id)
+                        pipe.hset(keys.ticket(record.ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
+                        pipe.hset(keys.window(window_id), mapping={"ticket_id": record.ticket_id,
+                                                                   "service": record.service.value,
+                                                                   "busy_since": now.isoformat()})
+                        pipe.set(keys.model, model.to_json())
+                        self._outbox.stage(pipe, topics.TICKETS, ticket_event(record, now))
+                    await pipe.execute()
+                    return record
+                except WatchError:
+                    continue
+        raise RuntimeError(f"call-next at window {window_id} contended too often in a row")
+
+    async def _due(self, pipe: Any, keys: Keys, now: dt.datetime) -> list[Head]:
+        ids = cast(list[bytes], await pipe.zrangebyscore(keys.scheduled, "-inf", now.timestamp()))
+        heads = []
+        for raw_id in ids:
+            raw = decode_hash(await pipe.hgetall(keys.ticket(raw_id.decode())))
+            if raw:
+                record = TicketRecord.from_fields(raw)
+                heads.append(Head(record.service, record.ticket_id, self.rules.score(record.joined_at, record.priority,
+                                                                                 record.sequence)))
+        return heads

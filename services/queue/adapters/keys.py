@@ -1,0 +1,65 @@
+"""Redis keys of the queue service: every key of a branch carries the branch as hash tag."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from branchops.contracts.enums import ServiceName
+from branchops.state import branch_key, global_key
+
+SERVICE = "queue"
+TTL_S = 3 * 24 * 3600
+HISTORY_TTL_S = 120 * 24 * 3600
+BRANCHES = global_key(SERVICE, "branches")
+
+
+@dataclass(frozen=True)
+class Keys:
+    branch: str
+
+    def _k(self, *parts: str) -> str:
+        return branch_key(SERVICE, self.branch, *parts)
+
+    def seq(self, day: dt.date, service: ServiceName) -> str:
+        return self._k("seq", day.isoformat(), service.value)
+
+    def ticket(self, ticket_id: str) -> str:
+        return self._k("ticket", ticket_id)
+
+    def line(self, service: ServiceName) -> str:
+        return self._k("line", service.value)
+
+    @property
+    def scheduled(self) -> str:
+        return self._k("scheduled")
+
+    def window(self, window_id: str) -> str:
+        return self._k("window", window_id)
+
+    @property
+    def windows(self) -> str:
+        return self._k("windows")
+
+    @property
+    def model(self) -> str:
+        return self._k("model")
+
+    def arrivals(self, day: dt.date) -> str:
+        return self._k("arrivals", day.isoformat())
+
+    @property
+    def arrival_days(self) -> str:
+        return self._k("arrival-days")
+
+    @property
+    def footfall(self) -> str:
+        return self._k("footfall")
+
+    @property
+    def alerts(self) -> str:
+        return self._k("alerts")
+
+    @property
+    def forecast_lease(self) -> str:
+        return self._k("forecast-lease")

@@ -1,0 +1,107 @@
+"""Live queue state and predictions for a branch: reads Redis, runs the pure predictor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from branchops.contracts.enums import Priority, ServiceName, WindowState
+from branchops.contracts.events import ArrivalForecast, QueueForecast, ServiceQueue
+from services.queue.adapters.call_next import WindowStore
+from services.queue.adapters.snapshot import SnapshotReader
+from services.queue.domain.arrivals import forecast_day, slot_of, slot_start
+from services.queue.domain.model import Model
+from services.queue.domain.predict import Estimate, Projection, Waiting, WindowView, calibrate, project
+from services.queue.domain.routing import RoutingRules
+from services.queue.domain.tickets import TicketRecord
+from services.queue.domain.windows import WindowRecord
+
+PHANTOM = "new-arrival"
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    service: ServiceName
+    waiting: int
+    open_windows: int
+    new_arrival: Estimate
+
+
+@dataclass(frozen=True)
+class QueueView:
+    branch_id: str
+    at: dt.datetime
+    tickets: list[tuple[TicketRecord, int, Estimate]]  # waiting tickets with position and estimate
+    scheduled: list[TicketRecord]
+    windows: list[WindowRecord]
+    services: list[ServiceView]
+
+
+@dataclass
+class LiveQueue:
+    reader: SnapshotReader
+    windows: WindowStore
+    rules: RoutingRules
+    tz: dt.tzinfo
+    footfall_conversion: float = 0.8
+
+    async def _inputs(self, branch_id: str) -> tuple[list[TicketRecord], list[TicketRecord], list[WindowRecord],
+                                                     Model]:
+        waiters = await self.reader.waiting(branch_id)
+        return waiters.tickets, waiters.scheduled, await self.windows.all(branch_id), await self.reader.model(branch_id)
+
+    @staticmethod
+    def _views(windows: list[WindowRecord]) -> list[WindowView]:
+        return [WindowView(w.window_id, w.state, w.skills, w.service, w.busy_since) for w in windows]
+
+    @staticmethod
+    def _waiting(records: list[TicketRecord]) -> list[Waiting]:
+        return [Waiting(r.ticket_id, r.service, r.joined_at, r.priority) for r in records]
+
+    def _new_arrival(self, waiting: list[Waiting], views: list[WindowView], model: Model, service: ServiceName,
+                     priority: Priority, now: dt.datetime) -> Projection:
+        phantom = Waiting(PHANTOM, service, now, priority)
+        return project([*waiting, phantom], views, model, self.rules, now)[PHANTOM]
+
+    async def predict_new(self, branch_id: str, service: ServiceName, priority: Priority,
+                          now: dt.datetime) -> tuple[Projection, Estimate]:
+        live, scheduled, windows, model = await self._inputs(branch_id)
+        projection = self._new_arrival(self._waiting(live + scheduled), self._views(windows), model, service,
+                                       priority, now)
+        return projection, calibrate(projection, model)
+
+    async def view(self, branch_id: str, now: dt.datetime) -> QueueView:
+        live, scheduled, windows, model = await self._inputs(branch_id)
+        waiting, views = self._waiting(live + scheduled), self._views(windows)
+        projections = project(waiting, views, model, self.rules, now)
+        positions: dict[ServiceName, int] = {}
+        tickets = []
+        for record in live:
+            positions[record.service] = positions.get(record.service, 0) + 1
+            tickets.append((record, positions[record.service], calibrate(projections[record.ticket_id], model)))
+        services = []
+        for service in ServiceName:
+            open_count = sum(1 for w in windows if w.state is WindowState.OPEN and service in w.skills)
+            if not open_count and service not in positions:
+                continue
+            estimate = calibrate(self._new_arrival(waiting, views, model, service, Priority.NORMAL, now), model)
+            services.append(ServiceView(service, positions.get(service, 0), open_count, estimate))
+        return QueueView(branch_id, now, tickets, scheduled, windows, services)
+
+    async def forecast(self, branch_id: str, now: dt.datetime) -> QueueForecast:
+        view = await self.view(branch_id, now)
+        local = now.astimezone(self.tz)
+        history, today = await self.reader.arrivals(branch_id, local.date())
+        in_hall = await self.reader.people_in_hall(branch_id, now)
+        at_windows = sum(1 for w in view.windows if w.ticket_id)
+        without_ticket = max(in_hall - len(view.tickets) - at_windows, 0)
+        slots = forecast_day(history, local.date(), today, slot_of(local), waiting_in_hall=without_ticket,
+                             conversion=self.footfall_conversion)
+        arrivals = [ArrivalForecast(interval_start=slot_start(local.date(), s.slot, self.tz), expected=round(s.expected, 2),
+                                    p10=round(min(s.p10, s.expected), 2), p90=round(max(s.p90, s.expected), 2))
+                    for s in slots]
+        per_service = [ServiceQueue(service=s.service, waiting=s.waiting, open_windows=s.open_windows,
+                                    est_wait_min=round(s.new_arrival.mean_min, 2),
+                                    est_wait_p90_min=round(max(s.new_arrival.high_min, s.new_arrival.mean_min), 2))
+                       for s in view.services]
+        return QueueForecast(branch_id=branch_id, at=now, per_service=per_service, arrivals=arrivals)

@@ -1,0 +1,73 @@
+"""Shared pieces of the queue routes: dependencies and response models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from pydantic import BaseModel
+
+from branchops.contracts.base import BranchId, Identifier
+from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus
+from branchops.settings import Role
+from branchops.web import Principal, require_roles
+from services.queue.domain.predict import Estimate
+from services.queue.domain.tickets import TicketRecord
+from services.queue.handlers import QueueHandlers
+
+BranchPath = Annotated[BranchId, Path(description="Branch id")]
+IdPath = Annotated[Identifier, Path()]
+Issuer = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
+Staff = Annotated[Principal, Depends(require_roles(Role.TELLER, Role.MANAGER, Role.SERVICE))]
+Manager = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.SERVICE))]
+Reader = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE,
+                                                    Role.HEAD_OFFICE))]
+ManagerView = Annotated[Principal, Depends(require_roles(Role.TELLER, Role.MANAGER, Role.SERVICE, Role.HEAD_OFFICE))]
+
+
+def get_handlers(request: Request) -> QueueHandlers:
+    return request.app.state.handlers
+
+
+HandlersDep = Annotated[QueueHandlers, Depends(get_handlers)]
+
+
+class WaitRange(BaseModel):
+    """Whole minutes, at least two apart: the customer sees "about 8-12 minutes", never "9.7"."""
+
+    low_min: int
+    high_min: int
+    text: str
+
+    @classmethod
+    def of(cls, estimate: Estimate | None) -> WaitRange | None:
+        if estimate is None:
+            return None
+        low = max(math.floor(estimate.low_min), 0)
+        high = max(math.ceil(estimate.high_min), low + 2)
+        text = f"about {low}-{high} minutes" if high > 2 else "a couple of minutes at most"
+        return cls(low_min=low, high_min=high, text=text)
+
+
+class TicketView(BaseModel):
+    ticket_id: str
+    branch_id: str
+    number: str
+    service: ServiceName
+    channel: Channel
+    priority: Priority
+    status: TicketStatus
+    issued_at: dt.datetime
+    window_id: str | None
+    position: int | None = None
+    joins_at: dt.datetime | None = None
+    wait: WaitRange | None = None
+
+    @classmethod
+    def of(cls, record: TicketRecord, position: int | None = None, estimate: Estimate | None = None) -> TicketView:
+        return cls(ticket_id=record.ticket_id, branch_id=record.branch_id, number=record.number,
+                   service=record.service, channel=record.channel, priority=record.priority,
+                   status=record.status, issued_at=record.issued_at, window_id=record.window_id, position=position,
+                   joins_at=record.ready_at, wait=WaitRange.of(estimate))

@@ -1,0 +1,34 @@
+"""The manager's view of a branch's queue: lines, windows, waits, arrivals to come, alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter
+
+from branchops.contracts.events import ServiceQueue
+from branchops.web import check_branch
+from services.queue.routes.common import BranchPath, HandlersDep, ManagerView, TicketView
+from services.queue.routes.windows import WindowView
+
+router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["queue"])
+
+
+@router.get("/queue", summary="Live queue state, predictions and arrival forecast of a branch")
+async def get_queue(branch_id: BranchPath, who: ManagerView, handlers: HandlersDep) -> dict[str, Any]:
+    check_branch(who, branch_id)
+    now = handlers.clock()
+    forecast = await handlers.live.forecast(branch_id, now)
+    view = await handlers.live.view(branch_id, now)
+    alerts = await handlers.reader.alerts(branch_id, now)
+    return {
+        "branch_id": branch_id,
+        "at": now.astimezone(dt.UTC).isoformat(),
+        "services": [ServiceQueue.model_dump(s, mode="json") for s in forecast.per_service],
+        "waiting": [TicketView.of(r, p, e).model_dump(mode="json") for r, p, e in view.tickets],
+        "scheduled": [TicketView.of(r).model_dump(mode="json") for r in view.scheduled],
+        "windows": [WindowView.of(w).model_dump(mode="json") for w in view.windows],
+        "arrivals": [a.model_dump(mode="json") for a in forecast.arrivals],
+        "alerts": [a.model_dump(mode="json") for a in alerts],
+    }

@@ -1,0 +1,57 @@
+"""Teller window endpoints: open, close, break with skills; call-next."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from branchops.contracts.base import Identifier
+from branchops.contracts.enums import ServiceName, WindowState
+from branchops.web import check_branch
+from services.queue.domain.windows import WindowRecord
+from services.queue.routes.common import BranchPath, HandlersDep, IdPath, Staff, TicketView
+
+router = APIRouter(prefix="/v1/branches/{branch_id}/windows", tags=["windows"])
+
+
+class WindowRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: WindowState
+    skills: list[ServiceName] = Field(default_factory=list, description="services it serves, its own first")
+    staff_id: Identifier | None = None
+
+
+class WindowView(BaseModel):
+    window_id: str
+    state: WindowState
+    skills: list[ServiceName]
+    staff_id: str | None
+    ticket_id: str | None
+    busy_since: dt.datetime | None
+    updated_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, w: WindowRecord) -> WindowView:
+        return cls(window_id=w.window_id, state=w.state, skills=list(w.skills), staff_id=w.staff_id,
+                   ticket_id=w.ticket_id, busy_since=w.busy_since, updated_at=w.updated_at)
+
+
+@router.put("/{window_id}", response_model=WindowView, summary="Open, close or pause a window, with its skills")
+async def put_window(branch_id: BranchPath, window_id: IdPath, body: WindowRequest, who: Staff,
+                     handlers: HandlersDep) -> WindowView:
+    check_branch(who, branch_id)
+    record = await handlers.put_window(branch_id, window_id, body.state, tuple(body.skills), body.staff_id)
+    return WindowView.of(record)
+
+
+@router.post("/{window_id}/call-next", response_model=TicketView, status_code=200,
+             responses={204: {"description": "nobody waits for this window's skills"}},
+             summary="Call the next customer by the routing rules")
+async def call_next(branch_id: BranchPath, window_id: IdPath, who: Staff, handlers: HandlersDep) -> TicketView | Response:
+    check_branch(who, branch_id)
+    record = await handlers.call_next(branch_id, window_id)
+    if record is None:
+        return Response(status_code=204)
+    return TicketView.of(record)

@@ -1,0 +1,87 @@
+"""``branchops voice nlu "TEXT" | voice nlu --file LINES.txt | voice transcribe WAV...`` (DESIGN.md section 5).
+
+JSON on stdout: one input -> one object; several inputs -> one object per line, each carrying its input.
+The CLI prints full slot values (it is the operator's tool); events and logs mask them. Heavy imports
+(scikit-learn, vosk) happen only inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _emit(objects: list[dict[str, Any]]) -> None:
+    if len(objects) == 1:
+        print(json.dumps(objects[0], ensure_ascii=False, indent=1))
+    else:
+        for obj in objects:
+            print(json.dumps(obj, ensure_ascii=False))
+
+
+def _nlu(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from services.voice.domain.nlu import NluEngine
+
+    texts: list[str] = list(args.text)
+    if args.file:
+        lines = Path(args.file).read_text(encoding="utf-8").splitlines()
+        texts.extend(line for line in lines if line.strip())
+    if not texts:
+        print("branchops voice nlu: give a TEXT or --file LINES.txt", file=sys.stderr)
+        return 2
+    engine = NluEngine.from_corpus()
+    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    _emit([engine.analyse(text, today).as_dict() for text in texts])
+    return 0
+
+
+def _model_dir(args: argparse.Namespace) -> str:
+    if args.model:
+        return str(args.model)
+    configured = os.environ.get(f"VOICE_ASR_MODEL_{args.lang.upper()}", "")
+    if not configured:
+        raise ValueError(f"no ASR model: pass --model DIR or set VOICE_ASR_MODEL_{args.lang.upper()}")
+    return configured
+
+
+def _transcribe(args: argparse.Namespace) -> int:
+    from services.voice.adapters.asr_vosk import load_model
+    from services.voice.transcribe import read_wav, transcribe_pcm
+
+    model = load_model(_model_dir(args))
+    results: list[dict[str, Any]] = []
+    failed = False
+    for path in args.wav:
+        try:
+            pcm, rate = read_wav(path)
+        except (ValueError, OSError) as exc:
+            results.append({"input": path, "error": str(exc)})
+            failed = True
+            continue
+        transcript = transcribe_pcm(model, pcm, rate)
+        results.append({"input": path, "text": transcript.text, "result": transcript.words,
+                        "audio_s": round(transcript.audio_s, 3), "sample_rate": rate,
+                        "real_time_factor": round(transcript.real_time_factor, 3)})
+    _emit(results)
+    return 1 if failed else 0
+
+
+def register(subparsers: Any) -> None:
+    voice = subparsers.add_parser("voice", help="voice NLU and speech recognition (issue #7)")
+    commands = voice.add_subparsers(dest="voice_command", required=True)
+    nlu = commands.add_parser("nlu", help='intent and slots: voice nlu "TEXT" | voice nlu --file LINES.txt')
+    nlu.add_argument("text", nargs="*", help="utterances (each one input)")
+    nlu.add_argument("--file", default=None, help="a UTF-8 file with one utterance per line")
+    nlu.add_argument("--today", default=None, help="anchor of relative dates, YYYY-MM-DD (default: today)")
+    nlu.set_defaults(func=_nlu)
+    transcribe = commands.add_parser("transcribe", help="speech to text of WAV files (PCM16 mono)")
+    transcribe.add_argument("wav", nargs="+", help="WAV files")
+    transcribe.add_argument("--lang", choices=("zh", "en"), default="zh", help="picks VOICE_ASR_MODEL_<LANG>")
+    transcribe.add_argument("--model", type=Path, default=None, help="Vosk model directory (overrides --lang)")
+    transcribe.set_defaults(func=_transcribe)

@@ -1,0 +1,1 @@
+"""Pure parts of streaming recognition: the vosk-server protocol, audio checks, stream limits, phrase lists."""

@@ -1,0 +1,1 @@
+"""The digital employee's dialogue: state, policy (pure) and bilingual replies."""

@@ -1,0 +1,41 @@
+"""Dialogue state of one kiosk session (stored as JSON in Redis with a TTL)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Phase = Literal["open", "filling", "confirming", "closed"]
+SlotValue = str | int | float
+
+
+@dataclass
+class DialogueState:
+    session_id: str
+    branch_id: str
+    kiosk_id: str
+    lang: str = "zh"
+    turn: int = 0
+    phase: Phase = "open"
+    intent: str | None = None
+    slots: dict[str, SlotValue] = field(default_factory=dict)
+    pending_slot: str | None = None
+    misses: int = 0
+    last_reply: str = ""
+    ticket_number: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> DialogueState:
+        data: dict[str, Any] = json.loads(text)
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def reset_task(self) -> None:
+        self.phase = "open"
+        self.intent = None
+        self.slots = {}
+        self.pending_slot = None
+        self.misses = 0

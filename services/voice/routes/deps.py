@@ -1,0 +1,45 @@
+"""What the routes reach through ``app.state.voice`` (filled by bootstrap.py, the composition root)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
+
+from branchops.settings import Role
+from branchops.web import Principal, Problem, require_roles
+from services.voice.adapters.asr_vosk import AsrModels
+from services.voice.handlers import VoiceHandlers
+from services.voice.settings import VoiceSettings
+from services.voice.streaming import AsrStreamer
+
+
+@dataclass
+class VoiceComponents:
+    settings: VoiceSettings
+    handlers: VoiceHandlers
+    models: AsrModels
+    streamer: AsrStreamer
+
+
+def components(connection: HTTPConnection) -> VoiceComponents:
+    voice: VoiceComponents = connection.app.state.voice
+    return voice
+
+
+def get_components(request: Request) -> VoiceComponents:
+    return components(request)
+
+
+ComponentsDep = Annotated[VoiceComponents, Depends(get_components)]
+Caller = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
+
+
+def check_text(text: str, limit: int, *, allow_empty: bool = True) -> str:
+    if len(text) > limit:
+        raise Problem(422, "Text too long", f"{len(text)} characters; at most {limit}", type_="about:blank")
+    if not allow_empty and not text.strip():
+        raise Problem(422, "Text is empty", "give at least one word to speak")
+    return text

@@ -1,0 +1,125 @@
+"""Dialogue with the digital employee: a turn API over HTTP and ``WS /v1/dialogue`` (text or audio in,
+reply text and optionally audio out)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, WebSocket
+from pydantic import BaseModel, ConfigDict, Field
+
+from branchops.contracts.base import BranchId, Identifier
+from branchops.web import Problem, check_branch
+from services.voice.adapters.tts import TtsUnavailable
+from services.voice.domain.asr.protocol import CLOSE_POLICY, ProtocolError
+from services.voice.handlers import SessionNotFound, TurnResult
+from services.voice.routes.deps import Caller, ComponentsDep, VoiceComponents, check_text, components
+from services.voice.routes.ws_auth import WsAuthError, refuse, websocket_principal
+from services.voice.streaming import StreamOptions
+
+router = APIRouter(tags=["dialogue"])
+BranchPath = Annotated[BranchId, Path(description="Branch id")]
+
+
+class StartRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kiosk_id: Identifier
+    lang: Literal["zh", "en"] = "zh"
+    speak: bool = Field(False, description="also return the reply as WAV (base64)")
+
+
+class TurnRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    speak: bool = False
+
+
+async def _with_audio(voice: VoiceComponents, result: TurnResult, speak: bool) -> dict[str, Any]:
+    body = result.as_dict()
+    if speak and result.reply:
+        try:
+            wav = await voice.handlers.speak(result.reply, result.state.lang)
+            body["audio_wav_base64"] = base64.b64encode(wav).decode()
+        except TtsUnavailable as exc:
+            body["audio_error"] = str(exc)
+    return body
+
+
+@router.post("/v1/branches/{branch_id}/dialogue/sessions", status_code=201, summary="Start a conversation")
+async def start(branch_id: BranchPath, body: StartRequest, who: Caller, voice: ComponentsDep) -> dict[str, Any]:
+    check_branch(who, branch_id)
+    result = await voice.handlers.start_session(branch_id, body.kiosk_id, body.lang)
+    return await _with_audio(voice, result, body.speak)
+
+
+@router.post("/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns", summary="One customer turn")
+async def turn(branch_id: BranchPath, session_id: Annotated[Identifier, Path()], body: TurnRequest, who: Caller,
+               voice: ComponentsDep) -> dict[str, Any]:
+    check_branch(who, branch_id)
+    text = check_text(body.text, voice.settings.max_text_chars)
+    try:
+        result = await voice.handlers.turn(branch_id, session_id, text)
+    except SessionNotFound:
+        raise Problem(404, "Session not found", "the conversation ended or expired; start a new one") from None
+    return await _with_audio(voice, result, body.speak)
+
+
+@router.websocket("/v1/dialogue")
+async def dialogue(ws: WebSocket, branch_id: str = "", kiosk_id: str = "kiosk", lang: str = "zh",
+                   session_id: str = "", speak: bool = False) -> None:
+    """Query: branch_id, kiosk_id, lang, session_id (resume), speak. Messages in: ``{"text": "..."}`` or
+    the vosk-server audio protocol; out: ``{"reply": ...}`` per turn, ``{"partial"}``/``{"result"}`` for audio."""
+    try:
+        principal = websocket_principal(ws)
+        check_branch(principal, branch_id)
+        if not branch_id:
+            raise WsAuthError("branch_id query parameter required")
+    except WsAuthError as exc:
+        await refuse(ws, exc.reason)
+        return
+    except Exception as exc:
+        await refuse(ws, getattr(exc, "detail", "forbidden"))
+        return
+    voice = components(ws)
+    await ws.accept()
+    handlers = voice.handlers
+    try:
+        if session_id:
+            state = await handlers.load(branch_id, session_id)
+            sid = state.session_id
+        else:
+            started = await handlers.start_session(branch_id, kiosk_id, lang if lang in ("zh", "en") else "zh")
+            sid = started.state.session_id
+            await ws.send_json({"reply": await _with_audio(voice, started, speak)})
+    except SessionNotFound:
+        await ws.close(1008, "session not found or expired")
+        return
+    phrases: list[tuple[str, ...] | None] = [None]
+    session_lang: list[str] = [lang]
+
+    async def run_turn(text: str, asr_ms: float | None) -> None:
+        if len(text) > voice.settings.max_text_chars:
+            await ws.send_json({"error": f"text too long: at most {voice.settings.max_text_chars} characters"})
+            return
+        try:
+            result = await handlers.turn(branch_id, sid, text, asr_ms=asr_ms)
+        except SessionNotFound:
+            raise ProtocolError(CLOSE_POLICY, "session expired; start a new one") from None
+        phrases[0] = result.phrases
+        session_lang[0] = result.state.lang
+        await ws.send_json({"reply": await _with_audio(voice, result, speak)})
+
+    async def on_text(message: dict[str, Any]) -> bool:
+        text = message.get("text")
+        if not isinstance(text, str):
+            return False
+        await run_turn(text, None)
+        return True
+
+    async def on_final(result: dict[str, Any], asr_ms: float) -> None:
+        await run_turn(str(result.get("text", "")), asr_ms)
+
+    options = StreamOptions(lang=session_lang[0], phrases=lambda: phrases[0], on_final=on_final, on_text=on_text,
+                            reserve_on_connect=False)
+    await voice.streamer.serve(ws, options)

@@ -1,0 +1,136 @@
+"""Dialogue through the turn API and ``WS /v1/dialogue``: Redis sessions with a TTL, confirmation before
+money, hand-off as a priority ticket from the real queue service (HTTP), voice.interactions.v1 events
+with masked slots on the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+import uvicorn
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from branchops.contracts import topics
+from branchops.devstack.process import free_port
+from branchops.settings import PlatformSettings, Role
+from services.queue.bootstrap import build_app as build_queue
+from services.queue.settings import QueueSettings
+from services.voice.bootstrap import build_app
+from services.voice.settings import VoiceSettings
+from tests.conftest import api_key
+from tests.integration.kafka_helpers import read_topic
+
+KIOSK = {"X-API-Key": api_key(Role.KIOSK)}
+BRANCH = "b-voice"
+
+
+@pytest.fixture
+def queue_url(platform: PlatformSettings, redis_url: str) -> Iterator[str]:
+    port = free_port()
+    # Production needs the same: the queue lets the voice channel issue urgent (hand-off) tickets.
+    channels = {"vip": ["appointment", "teller"], "urgent": ["teller", "voice"]}
+    app = build_queue(QueueSettings(redis_url=redis_url, priority_channels=channels), platform)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def voice_client(platform: PlatformSettings, redis_url: str, queue_url: str, **extra: object) -> TestClient:
+    settings = VoiceSettings(redis_url=redis_url, queue_url=queue_url, queue_api_key=api_key(Role.SERVICE),
+                             session_ttl_s=60, **extra)  # type: ignore[arg-type]
+    return TestClient(build_app(settings, platform))
+
+
+def turn(client: TestClient, session: str, text: str) -> dict[str, object]:
+    response = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions/{session}/turns", json={"text": text},
+                           headers=KIOSK)
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+def test_transfer_confirmed_then_a_ticket_with_number_and_wait(platform: PlatformSettings, redis_url: str,
+                                                               queue_url: str) -> None:
+    with voice_client(platform, redis_url, queue_url) as client:
+        start = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions", json={"kiosk_id": "k1"}, headers=KIOSK)
+        assert start.status_code == 201
+        session = str(start.json()["session_id"])
+        ttl = redis.Redis.from_url(redis_url).ttl(f"bo:voice:{{{BRANCH}}}:session:{session}")
+        assert 0 < ttl <= 60
+        first = turn(client, session, "我要给张三转账，从尾号1234的卡")
+        assert first["outcome"] == "slot_prompt"
+        second = turn(client, session, "三千五百元")
+        assert second["outcome"] == "confirm_prompt" and "3,500" in str(second["reply"])
+        assert second["phrase_list"]
+        done = turn(client, session, "确认")
+        assert done["outcome"] == "ticket", done
+        ticket = done["ticket"]
+        assert isinstance(ticket, dict) and str(ticket["number"]) in str(done["reply"])
+        human = turn(client, session, "I want to talk to a real person")
+        assert human["outcome"] == "handoff" and human["lang"] == "en"
+        assert "priority number" in str(human["reply"])
+        assert isinstance(human["ticket"], dict) and human["ticket"]["priority"] == "urgent"
+        repeat = turn(client, session, "please say that again")
+        assert repeat["reply"] == human["reply"]
+        time.sleep(0.5)  # events are published in the background after each reply
+    records = asyncio.run(read_topic(platform.kafka_bootstrap, topics.VOICE_INTERACTIONS.name, expect=5))
+    events = [json.loads(r.value)["data"] for r in records]
+    assert len(events) >= 5
+    assert [e["turn"] for e in events] == sorted(e["turn"] for e in events)
+    first_event = next(e for e in events if e["turn"] == 1)
+    assert first_event["slots"].get("payee") == "张*" and first_event["slots"].get("account_last4") == "****"
+    assert all(e["nlu_ms"] is not None for e in events)
+
+
+def test_unknown_session_empty_and_huge_text(platform: PlatformSettings, redis_url: str, queue_url: str) -> None:
+    with voice_client(platform, redis_url, queue_url) as client:
+        missing = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions/nope/turns", json={"text": "hi"},
+                              headers=KIOSK)
+        assert missing.status_code == 404
+        session = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions", json={"kiosk_id": "k1", "lang": "en"},
+                              headers=KIOSK).json()["session_id"]
+        assert turn(client, session, "")["outcome"] == "reprompt"
+        huge = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions/{session}/turns", json={"text": "x" * 10_000},
+                           headers=KIOSK)
+        assert huge.status_code == 422 and "at most" in huge.json()["detail"]
+        assert client.post("/v1/nlu", json={"text": ""}, headers=KIOSK).json()["intent"] == "out_of_scope"
+        assert client.post("/v1/tts", json={"text": " "}, headers=KIOSK).status_code == 422
+        assert client.post("/v1/nlu", json={"text": "hi"}).status_code == 401
+
+
+def test_queue_down_gives_a_clean_reply(platform: PlatformSettings, redis_url: str) -> None:
+    with voice_client(platform, redis_url, f"http://127.0.0.1:{free_port()}") as client:
+        session = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions", json={"kiosk_id": "k1"},
+                              headers=KIOSK).json()["session_id"]
+        reply = turn(client, session, "转人工")
+        assert reply["outcome"] == "ticket_failed" and "取号机" in str(reply["reply"])
+
+
+def test_websocket_dialogue_with_text_turns_and_spoken_replies(platform: PlatformSettings, redis_url: str,
+                                                               queue_url: str) -> None:
+    with voice_client(platform, redis_url, queue_url) as client, \
+            client.websocket_connect(f"/v1/dialogue?branch_id={BRANCH}&kiosk_id=k2&lang=en",
+                                     headers=KIOSK) as ws:
+        greeting = ws.receive_json()["reply"]
+        assert greeting["outcome"] == "greeted"
+        ws.send_text(json.dumps({"text": "I want to buy 100 euros"}))
+        confirm = ws.receive_json()["reply"]
+        assert confirm["outcome"] == "confirm_prompt" and confirm["lang"] == "en"
+        ws.send_text(json.dumps({"text": "cancel"}))
+        assert ws.receive_json()["reply"]["outcome"] == "cancelled"
+        ws.send_text('{"eof" : 1}')
+        ws.receive_json()
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_json()
