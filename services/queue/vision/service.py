@@ -31,6 +31,7 @@ from branchops.contracts.events import CameraStatus, Footfall
 from branchops.contracts.topics import CAMERA_STATUS, FOOTFALL
 from services.queue.vision.config import CameraConfig, load_camera_dir
 from services.queue.vision.domain.health import Backoff
+from services.queue.vision.domain.sharding import shard_of
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.worker import CameraJob, run_camera
 
@@ -152,6 +153,8 @@ class VisionService:
         config = self.cameras[key]
         if not config.enabled or not config.source:
             return
+        if shard_of(key[0], key[1], self.settings.shard_count) != self.settings.shard_index:
+            return  # another camera-worker shard runs it
         stop = self._ctx.Event()
         debug: Queue[bytes] | None = self._ctx.Queue(maxsize=1) if self.settings.debug_stream else None
         job = CameraJob(key[0], key[1], config.model_dump(mode="json"), self.settings.model_dump(mode="json"))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.queue.vision.config import DetectorKind
 
 
 class VisionSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="QUEUE_VISION_", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="QUEUE_VISION_", extra="forbid", frozen=True, populate_by_name=True)
 
     enabled: bool = Field(True, description="Run camera workers at all")
     camera_dir: Path | None = Field(None, description="Folder of <branch>/<camera>.yaml files loaded at start")
@@ -34,11 +34,17 @@ class VisionSettings(BaseSettings):
     max_frame_pixels: int = Field(1920 * 1080, ge=64 * 64, le=8192 * 8192,
                                   description="Larger frames (4K) are shrunk before analysis")
     debug_stream: bool = Field(False, description="Debug MJPEG with overlays (manager role only); off by default")
+    shard_index: int = Field(0, ge=0, le=9999, validation_alias=AliasChoices("QUEUE_VISION_SHARD_INDEX", "CAMERA_SHARD_INDEX"),
+                             description="This worker runs the cameras whose stable hash modulo shard_count is this")
+    shard_count: int = Field(1, ge=1, le=10000, validation_alias=AliasChoices("QUEUE_VISION_SHARD_COUNT", "CAMERA_SHARD_COUNT"),
+                             description="Number of camera-worker shards (replicas of the camera workers)")
 
     @model_validator(mode="after")
     def _check(self) -> VisionSettings:
         if self.reconnect_max_s < self.reconnect_min_s:
             raise ValueError("reconnect_max_s must be >= reconnect_min_s")
+        if self.shard_index >= self.shard_count:
+            raise ValueError("shard_index must be below shard_count")
         if self.detector is DetectorKind.ONNX and self.onnx_model is None:
             raise ValueError("detector onnx needs QUEUE_VISION_ONNX_MODEL")
         return self

@@ -29,9 +29,11 @@ from typing import Any
 import pytest
 import yaml
 from pydantic import SecretStr
+from pydantic_settings import BaseSettings
 
 from branchops.contracts.topics import ALL_TOPICS, topic_by_name
 from branchops.settings import PlatformSettings
+from services.queue.vision.settings import VisionSettings
 from tests.unit.platform.test_compose import (
     DESIGN_SERVICES,
     PLATFORM_LEFT_AT_DEFAULT,
@@ -286,9 +288,14 @@ def test_every_setting_is_configured(docs: tuple[dict[str, Any], ...], service: 
     assert not misplaced, f"{service}: {misplaced}"
 
     prefixes = {env_prefix(PlatformSettings): PlatformSettings, env_prefix(cls): cls}
+    prefixes.update({env_prefix(extra): extra for extra in EXTRA_SETTINGS.get(service, ())})
     known = {env_name(p, f) for p, c in prefixes.items() for f in c.model_fields}
     unknown = sorted(v for v in env if v not in known and v not in NON_SETTINGS)
     assert not unknown, f"{service}: no settings field reads {unknown} (typo, or another service's setting?)"
+
+
+EXTRA_SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {"queue": (VisionSettings,)}
+"""Settings classes a service also reads (optional fields: set where a deployment needs them)."""
 
 
 @pytest.mark.parametrize("service", DESIGN_SERVICES)
