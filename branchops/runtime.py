@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from branchops.bus import ConsumerConfig, ConsumerRunner, EventPublisher, Handler
+from branchops.bus.admin import create_topics, topic_specs
 from branchops.bus.outbox import Outbox, OutboxRelay
 from branchops.contracts import Topic
 from branchops.settings import PlatformSettings, ServiceSettings
@@ -38,6 +39,7 @@ class ServiceRuntime:
         self.consumers: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._connect_task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.extra_checks: dict[str, ReadinessCheck] = {}
 
     def add_consumer(self, handlers: Mapping[Topic, Handler], *, group_id: str | None = None,
@@ -81,11 +83,26 @@ class ServiceRuntime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.platform.kafka_create_topics:
+            self._tasks.append(asyncio.create_task(self._keep_topics(), name="topic-keeper"))
         for runner in self.consumers:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{runner}"))
 
+    async def _keep_topics(self, every_s: float = 3.0) -> None:
+        """Dev broker only: recreate topics it forgot in a restart, so producers and consumers carry on."""
+        while not self._stopping.is_set():
+            try:
+                created = await create_topics(self.platform.kafka_bootstrap, topic_specs(), timeout_ms=3000)
+                if created:
+                    log.warning("recreated %d missing topics on the broker", len(created))
+            except Exception as exc:
+                log.info("topic check failed (%s); broker away?", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), every_s)
+
     async def stop(self, timeout_s: float = 10.0) -> None:
         """Drain: consumers finish their batch and commit, the outbox flushes, then connections close."""
+        self._stopping.set()
         if self._connect_task is not None and not self._connect_task.done():
             self._connect_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

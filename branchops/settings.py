@@ -51,6 +51,12 @@ class PlatformSettings(BaseSettings):
         10_000, ge=1000, le=300_000, description="Consumer group session; tansu waits for it on every rejoin"
     )
     kafka_heartbeat_ms: int = Field(3000, ge=100, le=60_000, description="Consumer heartbeat interval")
+    kafka_metadata_max_age_ms: int = Field(
+        300_000, ge=1000, le=3_600_000, description="How often clients refresh topic metadata (new partitions)"
+    )
+    kafka_create_topics: bool = Field(
+        False, description="Recreate missing topics every few seconds: for the memory-only dev broker, never production"
+    )
     api_keys: dict[str, Role] = Field(
         default_factory=dict, description='JSON object {"<api key>": "<role>"}; keys are secrets'
     )
@@ -77,6 +83,12 @@ class PlatformSettings(BaseSettings):
     def _heartbeat_below_session(self) -> PlatformSettings:
         if self.kafka_heartbeat_ms * 3 > self.kafka_session_timeout_ms:
             raise ValueError("kafka_heartbeat_ms must be at most a third of kafka_session_timeout_ms")
+        return self
+
+    @model_validator(mode="after")
+    def _no_topic_creation_in_production(self) -> PlatformSettings:
+        if self.env is Environment.PRODUCTION and self.kafka_create_topics:
+            raise ValueError("BRANCHOPS_KAFKA_CREATE_TOPICS is for the dev broker; production topics are managed")
         return self
 
     @model_validator(mode="after")

@@ -114,6 +114,7 @@ class ConsumerRunner:
             max_poll_records=self._config.max_records,
             session_timeout_ms=self._settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=self._settings.kafka_heartbeat_ms,
+            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
         )
         await consumer.start()
         self._consumer = consumer

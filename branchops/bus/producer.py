@@ -35,6 +35,7 @@ def producer_options(settings: PlatformSettings) -> dict[str, Any]:
         "max_batch_size": settings.kafka_max_batch_bytes,
         "compression_type": settings.kafka_compression,
         "request_timeout_ms": 15_000,
+        "metadata_max_age_ms": settings.kafka_metadata_max_age_ms,
         "retry_backoff_ms": 100,
     }
 

