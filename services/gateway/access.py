@@ -1,0 +1,124 @@
+"""Who is calling the gateway, and with which credential the gateway calls the services behind it.
+
+Accepted, in this order: ``Authorization: Bearer <JWT>`` and ``X-API-Key`` (the platform's credentials,
+forwarded as they are), ``X-Device-Key`` (a kiosk's key, known only to the gateway: the gateway mints a
+short JWT with role kiosk and the kiosk's branch for the services behind it), and the ``bo_session``
+cookie that login and device login set (a JWT; browsers cannot put headers on an EventSource). A request
+that changes state with only the cookie must carry ``X-BranchOps-Request: 1``, which a cross-site form
+cannot send (CSRF).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+
+from branchops.settings import PlatformSettings, Role
+from branchops.web import Principal, issue_token
+from branchops.web.auth import principal_from_api_key, principal_from_token
+from services.gateway.domain.passwords import device_key_digest
+from services.gateway.settings import GatewaySettings
+
+COOKIE = "bo_session"
+CSRF_HEADER = "X-BranchOps-Request"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+STAFF = (Role.MANAGER, Role.TELLER, Role.HEAD_OFFICE, Role.SERVICE)
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    upstream: dict[str, str] = field(default_factory=dict)  # headers for the services behind the gateway
+    kiosk_id: str | None = None
+
+    @property
+    def role(self) -> Role:
+        return self.principal.role
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def device_principal(settings: GatewaySettings, key: str) -> tuple[Principal, str]:
+    digest = device_key_digest(key)
+    for known, entry in settings.device_keys.items():
+        if hmac.compare_digest(known, digest):
+            return Principal(f"kiosk:{entry.kiosk_id}", Role.KIOSK, entry.branch), entry.kiosk_id
+    raise _unauthorized("unknown device key")
+
+
+def kiosk_token(platform: PlatformSettings, principal: Principal) -> str:
+    return issue_token(platform, principal.subject, Role.KIOSK, principal.branch_id)
+
+
+def _kiosk_id(principal: Principal) -> str | None:
+    if principal.role is Role.KIOSK and principal.subject.startswith("kiosk:"):
+        return principal.subject.removeprefix("kiosk:")
+    return None
+
+
+def resolve_caller(request: Request) -> Caller:
+    platform: PlatformSettings = request.app.state.platform
+    settings: GatewaySettings = request.app.state.settings
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        principal = principal_from_token(platform, authorization[7:].strip())
+        return Caller(principal, {"Authorization": authorization}, _kiosk_id(principal))
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return Caller(principal_from_api_key(platform, api_key), {"X-API-Key": api_key})
+    device_key = request.headers.get("x-device-key")
+    if device_key:
+        principal, kiosk_id = device_principal(settings, device_key)
+        return Caller(principal, {"Authorization": f"Bearer {kiosk_token(platform, principal)}"}, kiosk_id)
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != "1":
+            raise HTTPException(403, f"a cookie-authenticated change needs the {CSRF_HEADER} header")
+        principal = principal_from_token(platform, cookie)
+        return Caller(principal, {"Authorization": f"Bearer {cookie}"}, _kiosk_id(principal))
+    raise _unauthorized("credential required: log in, or send Authorization, X-API-Key or X-Device-Key")
+
+
+def cookie_principal(request: Request) -> Principal | None:
+    """The logged-in browser's principal for pages (None: not logged in or the session expired)."""
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return None
+    try:
+        return principal_from_token(request.app.state.platform, cookie)
+    except HTTPException:
+        return None
+
+
+def allow(*roles: Role) -> Callable[..., Coroutine[Any, Any, Caller]]:
+    allowed = frozenset(roles)
+
+    async def dependency(request: Request) -> Caller:
+        caller = resolve_caller(request)
+        if caller.role not in allowed:
+            raise HTTPException(403, f"role {caller.role.value} may not do this")
+        return caller
+
+    return dependency
+
+
+def check_branch_access(caller: Caller, branch_id: str, settings: GatewaySettings) -> None:
+    """404 for a branch the gateway does not know, 403 for a credential tied to another branch."""
+    if settings.branches and branch_id not in settings.branches:
+        raise HTTPException(404, f"unknown branch {branch_id}")
+    bound = caller.principal.branch_id
+    if bound is not None and bound != branch_id:
+        raise HTTPException(403, f"credential is limited to branch {bound}")
+
+
+Staff = Annotated[Caller, Depends(allow(*STAFF))]
+Manager = Annotated[Caller, Depends(allow(Role.MANAGER))]
+Kiosk = Annotated[Caller, Depends(allow(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
+HeadOffice = Annotated[Caller, Depends(allow(Role.HEAD_OFFICE, Role.SERVICE))]
+Anyone = Annotated[Caller, Depends(allow(*Role))]

@@ -1,0 +1,38 @@
+"""What the gateway routes reach through ``app.state`` (filled by bootstrap.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Path
+from starlette.requests import HTTPConnection
+
+from branchops.contracts.base import BranchId
+from branchops.settings import PlatformSettings
+from services.gateway.adapters.broadcaster import Broadcaster
+from services.gateway.adapters.kiosk_tickets import KioskTickets
+from services.gateway.adapters.upstream import Upstreams
+from services.gateway.domain.throttle import LoginThrottle
+from services.gateway.handlers import GatewayHandlers
+from services.gateway.settings import GatewaySettings
+
+
+@dataclass
+class Gateway:
+    settings: GatewaySettings
+    platform: PlatformSettings
+    handlers: GatewayHandlers
+    broadcaster: Broadcaster
+    upstreams: Upstreams
+    kiosk_tickets: KioskTickets
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+
+
+def get_gateway(connection: HTTPConnection) -> Gateway:
+    gateway: Gateway = connection.app.state.gateway
+    return gateway
+
+
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+BranchPath = Annotated[BranchId, Path(description="Branch id")]

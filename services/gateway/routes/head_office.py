@@ -1,0 +1,31 @@
+"""Head office: every branch at a glance, and one branch in detail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter
+
+from branchops.web import Problem
+from services.gateway.access import HeadOffice, check_branch_access
+from services.gateway.routes.deps import BranchPath, GatewayDep
+
+router = APIRouter(prefix="/v1/head-office", tags=["head office"])
+
+
+@router.get("/branches", summary="Every branch: waiting, today's service level, open alerts, satisfaction")
+async def branches(who: HeadOffice, gateway: GatewayDep) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC)
+    rows = gateway.handlers.summaries(now, gateway.settings.branches)
+    return {"at": now.isoformat(), "target_wait_min": gateway.settings.service_level_min, "branches": rows,
+            "totals": {"waiting": sum(r["waiting"] for r in rows), "open_alerts": sum(r["open_alerts"] for r in rows),
+                       "tickets_today": sum(r["tickets_today"] for r in rows)}}
+
+
+@router.get("/branches/{branch_id}", summary="One branch in detail (the gateway's live view of it)")
+async def branch(branch_id: BranchPath, who: HeadOffice, gateway: GatewayDep) -> dict[str, Any]:
+    check_branch_access(who, branch_id, gateway.settings)
+    if not gateway.settings.branches and branch_id not in gateway.handlers.states:
+        raise Problem(404, "Not Found", f"no events seen from branch {branch_id}")
+    return gateway.handlers.state(branch_id).view(dt.datetime.now(dt.UTC))

@@ -1,0 +1,134 @@
+"""The kiosk's calls: take a ticket and follow it, KYC uploads, turns with the digital employee.
+
+A kiosk authenticates with its device key (or the cookie device login set); the gateway calls the
+services with a JWT of role kiosk bound to the kiosk's branch, so a kiosk never reaches another branch.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from branchops.contracts.enums import DocType, Priority, ServiceName
+from branchops.settings import Role
+from branchops.web import Problem
+from services.gateway.access import Caller, Kiosk, check_branch_access
+from services.gateway.routes.deps import BranchPath, GatewayDep
+
+router = APIRouter(tags=["kiosk"])
+IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+MAX_SELFIE_BYTES = 16 * 1024 * 1024
+
+
+class TakeTicket(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service: ServiceName
+    priority: Priority = Priority.NORMAL
+
+
+class StartKyc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    doc_type: DocType = DocType.ID_CARD
+    branch_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="staff only; kiosks: theirs")
+
+
+class StartDialogue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lang: Literal["zh", "en"] = "zh"
+    speak: bool = False
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=500)
+    speak: bool = False
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, "Upload too large", f"at most {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, "Upload too large", f"at most {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _kiosk_headers(who: Caller) -> dict[str, str]:
+    return {**who.upstream, **({"X-Kiosk-Id": who.kiosk_id} if who.kiosk_id else {})}
+
+
+@router.post("/v1/branches/{branch_id}/tickets", summary="Take a ticket (queue service)")
+async def take_ticket(branch_id: BranchPath, body: TakeTicket, who: Kiosk, gateway: GatewayDep) -> Response:
+    check_branch_access(who, branch_id, gateway.settings)
+    channel = "kiosk" if who.role is Role.KIOSK else "teller"
+    answer = await gateway.upstreams.call("queue", "POST", f"/v1/branches/{branch_id}/tickets", who.upstream,
+                                          json_body={**body.model_dump(mode="json"), "channel": channel})
+    if answer.status_code == 201 and who.kiosk_id:
+        await gateway.kiosk_tickets.add(branch_id, who.kiosk_id, str(answer.json()["ticket_id"]))
+    return Response(answer.content, answer.status_code, media_type=answer.headers.get("content-type"))
+
+
+@router.get("/v1/branches/{branch_id}/tickets/{ticket_id}", summary="A ticket's place in line and wait range")
+async def ticket(branch_id: BranchPath, ticket_id: IdPath, who: Kiosk, gateway: GatewayDep) -> Response:
+    check_branch_access(who, branch_id, gateway.settings)
+    if who.role is Role.KIOSK and not (
+            who.kiosk_id and await gateway.kiosk_tickets.held(branch_id, who.kiosk_id, [ticket_id])):
+        raise Problem(404, "Not Found", "this kiosk did not issue that ticket")
+    return await gateway.upstreams.relay("queue", "GET", f"/v1/branches/{branch_id}/tickets/{ticket_id}",
+                                         who.upstream)
+
+
+@router.post("/v1/kyc/sessions", summary="Start a KYC session (KYC service); returns the liveness challenge")
+async def start_kyc(body: StartKyc, who: Kiosk, gateway: GatewayDep) -> Response:
+    branch = who.principal.branch_id or body.branch_id
+    if branch is None:
+        raise Problem(422, "Invalid request", "branch_id is required for a credential without a branch")
+    check_branch_access(who, branch, gateway.settings)
+    kiosk_id = who.kiosk_id or f"staff-{who.principal.subject}"[:64].replace(":", "-")
+    return await gateway.upstreams.relay("kyc", "POST", "/v1/kyc/sessions", _kiosk_headers(who),
+                                         json_body={"branch_id": branch, "kiosk_id": kiosk_id,
+                                                    "doc_type": body.doc_type.value})
+
+
+@router.get("/v1/kyc/sessions/{session_id}", summary="State and decision of a KYC session (masked)")
+async def kyc_session(session_id: IdPath, who: Kiosk, gateway: GatewayDep) -> Response:
+    return await gateway.upstreams.relay("kyc", "GET", f"/v1/kyc/sessions/{session_id}", _kiosk_headers(who))
+
+
+@router.post("/v1/kyc/sessions/{session_id}/documents", summary="Photo of the document (raw image body)")
+async def kyc_document(session_id: IdPath, request: Request, who: Kiosk, gateway: GatewayDep) -> Response:
+    data = await read_limited(request, MAX_DOCUMENT_BYTES)
+    return await gateway.upstreams.relay("kyc", "POST", f"/v1/kyc/sessions/{session_id}/documents",
+                                         _kiosk_headers(who), content=data,
+                                         content_type=request.headers.get("content-type", "application/octet-stream"))
+
+
+@router.post("/v1/kyc/sessions/{session_id}/selfie", summary="Liveness frames, in the challenge's order")
+async def kyc_selfie(session_id: IdPath, request: Request, who: Kiosk, gateway: GatewayDep) -> Response:
+    data = await read_limited(request, MAX_SELFIE_BYTES)
+    return await gateway.upstreams.relay("kyc", "POST", f"/v1/kyc/sessions/{session_id}/selfie",
+                                         _kiosk_headers(who), content=data, content_type="application/json")
+
+
+@router.post("/v1/branches/{branch_id}/dialogue/sessions", summary="Start a talk with the digital employee")
+async def start_dialogue(branch_id: BranchPath, body: StartDialogue, who: Kiosk, gateway: GatewayDep) -> Response:
+    check_branch_access(who, branch_id, gateway.settings)
+    payload: dict[str, Any] = {"kiosk_id": who.kiosk_id or "staff", "lang": body.lang, "speak": body.speak}
+    return await gateway.upstreams.relay("voice", "POST", f"/v1/branches/{branch_id}/dialogue/sessions",
+                                         who.upstream, json_body=payload)
+
+
+@router.post("/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns", summary="One turn (text)")
+async def dialogue_turn(branch_id: BranchPath, session_id: IdPath, body: Turn, who: Kiosk,
+                        gateway: GatewayDep) -> Response:
+    check_branch_access(who, branch_id, gateway.settings)
+    return await gateway.upstreams.relay("voice", "POST",
+                                         f"/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns",
+                                         who.upstream, json_body=body.model_dump())

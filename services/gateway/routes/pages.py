@@ -1,0 +1,68 @@
+"""The pages: manager dashboard ``/``, kiosk ``/kiosk`` (public), head office ``/head-office``, login.
+
+Pages are static HTML; their data comes from the JSON routes and the SSE streams, which check the role.
+The dashboard and head office pages need a logged-in browser (else a redirect to the login page).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from branchops.settings import Role
+from services.gateway.access import cookie_principal
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: data:; connect-src 'self'; "
+       "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+       "form-action 'self'")
+HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+           "Cache-Control": "no-store"}
+DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.TELLER, Role.HEAD_OFFICE, Role.SERVICE})
+HEAD_OFFICE_ROLES = frozenset({Role.HEAD_OFFICE, Role.SERVICE})
+
+
+@cache
+def _page(name: str) -> str:
+    return (TEMPLATES / name).read_text(encoding="utf-8")
+
+
+def _html(name: str, status: int = 200, *, permissions: str | None = None) -> HTMLResponse:
+    headers = dict(HEADERS)
+    if permissions:
+        headers["Permissions-Policy"] = permissions
+    return HTMLResponse(_page(name), status_code=status, headers=headers)
+
+
+def _guarded(request: Request, name: str, roles: frozenset[Role]) -> Response:
+    principal = cookie_principal(request)
+    if principal is None:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if principal.role not in roles:
+        return _html("forbidden.html", 403)
+    return _html(name)
+
+
+@router.get("/")
+async def dashboard(request: Request) -> Response:
+    return _guarded(request, "dashboard.html", DASHBOARD_ROLES)
+
+
+@router.get("/head-office")
+async def head_office(request: Request) -> Response:
+    return _guarded(request, "head-office.html", HEAD_OFFICE_ROLES)
+
+
+@router.get("/kiosk")
+async def kiosk() -> Response:
+    return _html("kiosk.html", permissions="camera=(self), microphone=(self)")
+
+
+@router.get("/login")
+async def login() -> Response:
+    return _html("login.html")

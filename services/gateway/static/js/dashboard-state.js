@@ -1,0 +1,115 @@
+// The dashboard's model: the first paint from /dashboard, then every SSE event folded in.
+import { TOPIC } from "./api.js";
+
+const SLOT_MS = 15 * 60 * 1000;
+
+export function slotOf(iso) {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : Math.floor(t / SLOT_MS) * SLOT_MS;
+}
+
+export class DashboardState {
+  constructor(branchId) {
+    this.branchId = branchId;
+    this.canAck = false;
+    this.services = [];
+    this.arrivals = [];
+    this.actual = new Map(); // slot start (ms) -> tickets issued
+    this.alerts = new Map();
+    this.plan = null;
+    this.windows = new Map();
+    this.tickets = new Map();
+    this.cameras = new Map();
+    this.footfall = new Map();
+    this.summary = {};
+    this.seenIssued = new Set();
+  }
+
+  load(body) {
+    const snap = body.snapshot || {};
+    this.canAck = !!body.can_ack;
+    this.summary = snap;
+    const queue = body.queue || {};
+    this.services = queue.services || (snap.forecast && snap.forecast.per_service) || [];
+    this.arrivals = (snap.forecast && snap.forecast.arrivals && snap.forecast.arrivals.length
+      ? snap.forecast.arrivals : queue.arrivals) || [];
+    this.actual = new Map();
+    for (const [slot, n] of Object.entries(snap.arrivals_actual || {})) {
+      const key = slotOf(slot);
+      if (key !== null) this.actual.set(key, n);
+    }
+    this.alerts = new Map();
+    for (const a of body.alerts || (snap.alerts || []).filter((x) => x.status === "open")) this.alerts.set(a.alert_id, a);
+    this.plan = body.plan || snap.plan || null;
+    this.windows = new Map();
+    for (const w of queue.windows || Object.values(snap.windows || {})) this.windows.set(w.window_id, w);
+    this.tickets = new Map();
+    for (const ticket of snap.tickets || []) this.tickets.set(ticket.ticket_id, ticket);
+    for (const ticket of queue.waiting || []) if (!this.tickets.has(ticket.ticket_id)) this.tickets.set(ticket.ticket_id, ticket);
+    this.cameras = new Map(Object.entries(snap.cameras || {}));
+    this.footfall = new Map(Object.entries(snap.footfall || {}));
+    this.seenIssued = new Set([...this.tickets.values()].map((x) => x.ticket_id));
+  }
+
+  apply(type, envelope) {
+    const d = envelope.data || {};
+    switch (type) {
+      case TOPIC.tickets: {
+        if (d.status === "issued" && !this.seenIssued.has(d.ticket_id)) {
+          this.seenIssued.add(d.ticket_id);
+          const slot = slotOf(d.at);
+          if (slot !== null) this.actual.set(slot, (this.actual.get(slot) || 0) + 1);
+          this.summary.tickets_today = (this.summary.tickets_today || 0) + 1;
+        }
+        this.tickets.delete(d.ticket_id);
+        this.tickets.set(d.ticket_id, d);
+        while (this.tickets.size > 50) this.tickets.delete(this.tickets.keys().next().value);
+        break;
+      }
+      case TOPIC.forecast:
+        this.services = d.per_service || [];
+        if (d.arrivals && d.arrivals.length) this.arrivals = d.arrivals;
+        break;
+      case TOPIC.alerts:
+        this.alerts.set(d.alert_id, { ...d, status: (this.alerts.get(d.alert_id) || {}).status || "open" });
+        break;
+      case TOPIC.plan:
+        if (!this.plan || !this.plan.version || d.date > this.plan.date
+            || (d.date === this.plan.date && d.version >= this.plan.version)) this.plan = d;
+        break;
+      case TOPIC.windows:
+        this.windows.set(d.window_id, { ...(this.windows.get(d.window_id) || {}), ...d });
+        break;
+      case TOPIC.camera:
+        this.cameras.set(d.camera_id, d);
+        break;
+      case TOPIC.footfall: {
+        const old = this.footfall.get(d.camera_id) || { entered_today: 0, exited_today: 0 };
+        this.footfall.set(d.camera_id, { entered_today: old.entered_today + (d.entered || 0),
+          exited_today: old.exited_today + (d.exited || 0), occupancy: d.occupancy || {}, at: d.at });
+        break;
+      }
+      default:
+        return false;
+    }
+    return true;
+  }
+
+  waiting() {
+    return this.services.reduce((sum, s) => sum + (s.waiting || 0), 0);
+  }
+
+  zones() {
+    const zones = new Map();
+    for (const camera of this.footfall.values()) {
+      for (const [zone, n] of Object.entries(camera.occupancy || {})) zones.set(zone, (zones.get(zone) || 0) + n);
+    }
+    return zones;
+  }
+
+  openAlerts(now = Date.now()) {
+    return [...this.alerts.values()]
+      .filter((a) => !a.expires_at || Date.parse(a.expires_at) > now || a.status !== "open")
+      .sort((a, b) => (b.at || "").localeCompare(a.at || ""));
+  }
+}

@@ -1,0 +1,146 @@
+// Manager dashboard: first paint from /v1/branches/{b}/dashboard, then live over SSE.
+import { ALL_TYPES, api, el, fill, openStream } from "./api.js";
+import { applyTexts, bindToggle, currentLang, onLangChange, t } from "./i18n.js";
+import { DashboardState } from "./dashboard-state.js";
+import { drawArrivals, drawPlan } from "./charts.js";
+
+const $ = (id) => document.getElementById(id);
+let state = null;
+let pending = false;
+
+function fmtTime(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString(currentLang() === "zh" ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+}
+
+function table(head, rows) {
+  return el("table", {}, el("thead", {}, el("tr", {}, head.map((h) => el("th", { text: h })))),
+    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, c))))));
+}
+
+function renderQueue() {
+  const rows = state.services.map((s) => [t(s.service), el("strong", { text: s.waiting }), s.open_windows,
+    `${Math.round(s.est_wait_min)}–${Math.round(s.est_wait_p90_min)} ${t("minutes")}`]);
+  fill($("queue"), rows.length ? table([t("service"), t("waiting"), t("open_windows"), t("est_wait")], rows)
+    : el("p", { class: "empty", text: "—" }));
+}
+
+function renderHall() {
+  const zones = [...state.zones()].map(([zone, n]) => [zone, el("strong", { text: n })]);
+  const cams = [...state.footfall].map(([id, c]) => [id, c.entered_today, c.exited_today]);
+  fill($("hall"), zones.length ? table([t("zone"), t("people")], zones) : el("p", { class: "empty", text: "—" }),
+    cams.length ? table([t("camera"), t("entered"), t("exited")], cams) : null);
+}
+
+async function acknowledge(alert, button) {
+  button.disabled = true;
+  try {
+    const done = await api(`/v1/branches/${encodeURIComponent(state.branchId)}/alerts/${encodeURIComponent(alert.alert_id)}/ack`, { method: "POST" });
+    state.alerts.set(alert.alert_id, { ...alert, status: done.status || "acknowledged", acked_by: done.acked_by });
+  } catch (error) {
+    const status = error.status === 409 ? "expired" : alert.status;
+    state.alerts.set(alert.alert_id, { ...alert, status, error: error.status === 409 ? null : error.message });
+  }
+  render();
+}
+
+function renderAlerts() {
+  const items = state.openAlerts().map((a) => {
+    const message = (a.message && (a.message[currentLang()] || a.message.zh)) || a.kind;
+    const acked = a.status && a.status !== "open";
+    const button = state.canAck && !acked ? el("button", { type: "button", class: "ack", "data-testid": "ack" }, t("ack")) : null;
+    if (button) button.addEventListener("click", () => acknowledge(a, button));
+    return el("li", { class: `alert sev-${a.severity || "info"} ${acked ? "done" : ""}`, "data-alert": a.alert_id },
+      el("div", {}, el("strong", { text: message }), el("small", { text: ` ${fmtTime(a.at)} · ${a.kind}` })),
+      acked ? el("span", { class: "badge ok", "data-testid": "acked", text: t(a.status === "expired" ? "expired" : "acked") }) : button,
+      a.error ? el("small", { class: "warn", text: a.error }) : null);
+  });
+  fill($("alerts"), items.length ? items : [el("li", { class: "empty", text: t("no_alerts") })]);
+}
+
+function renderTickets() {
+  const items = [...state.tickets.values()].reverse().slice(0, 12).map((x) =>
+    el("li", { class: `ticket st-${x.status}`, "data-ticket": x.ticket_id },
+      el("strong", { class: "number", text: x.number }), ` ${t(x.service)} · `,
+      el("span", { text: t(x.status) }), x.window_id ? ` → ${t("window")} ${x.window_id}` : "",
+      el("small", { text: ` ${fmtTime(x.at || x.issued_at)}` })));
+  fill($("tickets"), items.length ? items : [el("li", { class: "empty", text: t("no_tickets") })]);
+}
+
+function renderWindows() {
+  const rows = [...state.windows.values()].sort((a, b) => String(a.window_id).localeCompare(String(b.window_id)))
+    .map((w) => [w.window_id, el("span", { class: `badge st-${w.state}`, text: t(w.state) }), w.staff_id || "—",
+      (w.skills || []).map(t).join(" / ")]);
+  fill($("windows"), rows.length ? table([t("window"), "", t("staff"), t("service")], rows)
+    : el("p", { class: "empty", text: t("no_windows") }));
+}
+
+function renderCameras() {
+  const items = [...state.cameras].map(([id, c]) => el("li", { class: `camera cam-${c.state}` },
+    el("span", { class: `badge cam-${c.state}`, text: t(c.state) }), ` ${id} · ${Number(c.fps || 0).toFixed(1)} fps`,
+    c.error ? el("small", { class: "warn", text: ` ${c.error}` }) : null));
+  fill($("cameras"), items.length ? items : [el("li", { class: "empty", text: t("no_cameras") })]);
+}
+
+function renderKpis() {
+  const s = state.summary || {};
+  $("kpi-waiting").textContent = state.waiting();
+  $("kpi-occupancy").textContent = [...state.zones().values()].reduce((a, b) => a + b, 0);
+  $("kpi-tickets").textContent = s.tickets_today || 0;
+  $("kpi-sl").textContent = s.service_level == null ? "—" : `${Math.round(s.service_level * 100)}%`;
+  $("kpi-sat").textContent = s.satisfaction && s.satisfaction.count ? `${s.satisfaction.average} / 5` : "—";
+}
+
+function render() {
+  pending = false;
+  renderKpis();
+  renderQueue();
+  renderHall();
+  renderAlerts();
+  renderTickets();
+  renderWindows();
+  renderCameras();
+  drawPlan($("plan"), state.plan, state.windows);
+  drawArrivals($("chart"), state);
+}
+
+function schedule() {
+  if (!pending) {
+    pending = true;
+    requestAnimationFrame(render);
+  }
+}
+
+async function load() {
+  const body = await api(`/v1/branches/${encodeURIComponent(state.branchId)}/dashboard`);
+  state.load(body);
+  $("upstream").hidden = body.sources.queue && body.sources.staffing;
+  render();
+}
+
+async function main() {
+  applyTexts();
+  bindToggle($("lang"));
+  onLangChange(() => render());
+  $("logout").addEventListener("click", async () => { await api("/v1/auth/logout", { method: "POST" }); location.href = "/login"; });
+  const me = await api("/v1/auth/me");
+  const branch = me.branch_id || new URLSearchParams(location.search).get("branch");
+  if (!branch) { $("branch-name").textContent = "?branch="; return; }
+  $("head-office-link").hidden = me.role !== "head_office";
+  $("branch-name").textContent = branch;
+  document.title = `BranchOps · ${branch}`;
+  state = new DashboardState(branch);
+  await load();
+  openStream(`/v1/branches/${encodeURIComponent(branch)}/stream`, {
+    types: ALL_TYPES,
+    onEvent: (type, envelope) => { if (state.apply(type, envelope)) schedule(); },
+    onStatus: (s) => { delete $("live").dataset.i18n; $("live").className = `live ${s}`; $("live").textContent = t(s); $("live").dataset.state = s; },
+    onReopen: () => load().catch(() => {}),
+  });
+  window.addEventListener("resize", schedule);
+}
+
+main().catch((error) => {
+  if (error.status === 401) location.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+  else document.body.prepend(el("p", { class: "warn banner", text: `${t("error")}: ${error.message}` }));
+});

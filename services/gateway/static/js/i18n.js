@@ -1,0 +1,92 @@
+// Chinese by default, English on request; the choice is kept in localStorage.
+const TEXT = {
+  zh: {
+    title: "网点运营看板", branch: "网点", live: "实时", offline: "已断开", reconnecting: "重连中",
+    lang: "English", logout: "退出", waiting: "排队人数", occupancy: "大厅人数", tickets_today: "今日取号",
+    service_level: "今日服务达标率", satisfaction: "满意度", hall: "大厅人数与进店", zone: "区域", people: "人数",
+    camera: "摄像头", entered: "今日进店", exited: "今日离店", queue: "各业务排队", service: "业务",
+    open_windows: "开放窗口", est_wait: "预计等待", minutes: "分钟", arrivals: "到达人数：预测与实际",
+    expected: "预测", actual: "实际", plan: "排班计划", no_plan: "今日暂无排班计划", alerts: "提醒",
+    no_alerts: "暂无提醒", ack: "确认", acked: "已确认", expired: "已过期", cameras: "摄像头状态",
+    no_cameras: "暂无摄像头数据", latest_tickets: "最新取号", no_tickets: "暂无取号", windows: "窗口",
+    no_windows: "暂无窗口", window: "窗口", staff: "员工", break: "休息", up: "正常", degraded: "降级", down: "离线",
+    open: "开放", closed: "关闭", issued: "等候中", called: "已叫号", serving: "办理中", completed: "已完成",
+    no_show: "未到", abandoned: "已离开", transferred: "已转移", cancelled: "已取消",
+    cash: "现金业务", general: "综合业务", corporate: "对公业务", wealth: "理财业务", fx: "外汇业务",
+    head_office: "总行视图", all_branches: "全部网点", open_alerts: "未处理提醒", cameras_down: "离线摄像头",
+    details: "详情", no_branches: "暂无网点数据", login: "登录", username: "用户名", password: "密码",
+    login_failed: "用户名或密码错误", forbidden: "无权访问此页面", upstream_down: "部分服务暂不可用",
+    kiosk_title: "自助服务", take_ticket: "请选择业务取号", your_number: "您的号码", ahead: "前面等候",
+    persons: "人", wait_range: "预计等待", done: "完成", kyc: "身份核验", voice: "数字员工",
+    back: "返回", device_setup: "请输入设备密钥", device_key: "设备密钥", save: "保存",
+    kyc_card: "请将身份证人像面放在摄像头前", capture: "拍照", kyc_selfie: "请看着摄像头，按提示做动作",
+    start: "开始", blink: "请眨眼", turn_left: "请向左转头", turn_right: "请向右转头", approved: "核验通过",
+    rejected: "核验未通过", review: "需人工复核", kyc_error: "核验失败，请重试或咨询工作人员",
+    camera_denied: "无法打开摄像头", talk: "按住说话", say_hello: "您好，请问有什么可以帮您？",
+    q_open_account: "我想开户", q_cash: "我要取现金", q_fx: "我想换外汇", q_staff: "我要找人工",
+    error: "出错了，请重试", voice_down: "语音服务暂不可用，请使用下方按钮", service_level_hint: "叫号等待不超过",
+    kyc_today: "今日核验", voice_turns: "语音对话",
+  },
+  en: {
+    title: "Branch operations", branch: "Branch", live: "Live", offline: "Disconnected", reconnecting: "Reconnecting",
+    lang: "中文", logout: "Log out", waiting: "Waiting", occupancy: "In the hall", tickets_today: "Tickets today",
+    service_level: "Service level today", satisfaction: "Satisfaction", hall: "Hall occupancy and entries",
+    zone: "Zone", people: "People", camera: "Camera", entered: "Entered today", exited: "Left today",
+    queue: "Queue per service", service: "Service", open_windows: "Open windows", est_wait: "Expected wait",
+    minutes: "min", arrivals: "Arrivals: forecast vs actual", expected: "Forecast", actual: "Actual",
+    plan: "Staffing plan", no_plan: "No staffing plan for today", alerts: "Alerts", no_alerts: "No alerts",
+    ack: "Acknowledge", acked: "Acknowledged", expired: "Expired", cameras: "Camera health",
+    no_cameras: "No camera data yet", latest_tickets: "Latest tickets", no_tickets: "No tickets yet",
+    windows: "Windows", no_windows: "No windows yet", window: "Window", staff: "Staff", break: "Break",
+    up: "Up", degraded: "Degraded", down: "Down", open: "Open", closed: "Closed", issued: "Waiting",
+    called: "Called", serving: "Serving", completed: "Completed", no_show: "No-show", abandoned: "Left",
+    transferred: "Transferred", cancelled: "Cancelled", cash: "Cash", general: "General", corporate: "Corporate",
+    wealth: "Wealth", fx: "Foreign exchange", head_office: "Head office", all_branches: "All branches",
+    open_alerts: "Open alerts", cameras_down: "Cameras down", details: "Details", no_branches: "No branch data yet",
+    login: "Log in", username: "User name", password: "Password", login_failed: "Wrong name or password",
+    forbidden: "You may not open this page", upstream_down: "Some services are unavailable",
+    kiosk_title: "Self-service", take_ticket: "Choose a service to take a ticket", your_number: "Your number",
+    ahead: "Waiting ahead", persons: "", wait_range: "Expected wait", done: "Done", kyc: "Identity check",
+    voice: "Digital assistant", back: "Back", device_setup: "Enter the device key", device_key: "Device key",
+    save: "Save", kyc_card: "Hold the photo side of your ID card to the camera", capture: "Take photo",
+    kyc_selfie: "Look at the camera and follow the prompts", start: "Start", blink: "Please blink",
+    turn_left: "Turn your head left", turn_right: "Turn your head right", approved: "Verified",
+    rejected: "Not verified", review: "A colleague will check this", kyc_error: "The check failed; try again or ask staff",
+    camera_denied: "The camera cannot be opened", talk: "Hold to talk", say_hello: "Hello, how can I help you?",
+    q_open_account: "Open an account", q_cash: "Withdraw cash", q_fx: "Exchange currency", q_staff: "Talk to staff",
+    error: "Something went wrong; please try again", voice_down: "Voice is unavailable; use the buttons below",
+    service_level_hint: "called within", kyc_today: "KYC today", voice_turns: "Voice turns",
+  },
+};
+
+let lang = localStorage.getItem("bo-lang") === "en" ? "en" : "zh";
+const listeners = [];
+
+export function t(key) {
+  return (TEXT[lang] && TEXT[lang][key]) ?? TEXT.zh[key] ?? key;
+}
+
+export function currentLang() {
+  return lang;
+}
+
+export function applyTexts(root = document) {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+}
+
+export function onLangChange(fn) {
+  listeners.push(fn);
+}
+
+export function setLang(next) {
+  lang = next === "en" ? "en" : "zh";
+  localStorage.setItem("bo-lang", lang);
+  applyTexts();
+  for (const fn of listeners) fn(lang);
+}
+
+export function bindToggle(button) {
+  button.addEventListener("click", () => setLang(lang === "zh" ? "en" : "zh"));
+}

@@ -1,0 +1,90 @@
+// KYC at the kiosk: photo of the ID card, then selfie frames while the customer follows the liveness
+// challenge. Frames go to the gateway (and on to the KYC service); the kiosk keeps none of them.
+
+import { t } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const FRAMES_PER_ACTION = 4;
+const FRAME_GAP_MS = 350;
+let media = null;
+let flow = null;
+
+export function stopKyc() {
+  if (media) media.getTracks().forEach((track) => track.stop());
+  media = null;
+  flow = null;
+}
+
+function grab(type = "image/jpeg") {
+  const video = $("kyc-video");
+  const canvas = $("kyc-canvas");
+  canvas.width = video.videoWidth || 640;
+  canvas.height = video.videoHeight || 480;
+  canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve) => canvas.toBlob(resolve, type, 0.9));
+}
+
+async function base64(blob) {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function selfie(session, ctx) {
+  $("kyc-step").textContent = t("kyc_selfie");
+  $("kyc-capture").hidden = true;
+  const frames = [];
+  const started = performance.now();
+  for (const action of session.challenge || []) {
+    $("kyc-prompt").textContent = t(action);
+    await sleep(800);
+    for (let i = 0; i < FRAMES_PER_ACTION; i++) {
+      frames.push({ image: await base64(await grab()), t_ms: Math.round(performance.now() - started) });
+      await sleep(FRAME_GAP_MS);
+    }
+  }
+  $("kyc-prompt").textContent = "…";
+  const result = await ctx.call(`/v1/kyc/sessions/${session.session_id}/selfie`, { method: "POST", json: { frames } });
+  const decision = result.decision || "review";
+  $("kyc-prompt").textContent = t(decision);
+  $("kyc-step").textContent = t("kyc");
+}
+
+export async function startKyc(kiosk, ctx) {
+  stopKyc();
+  $("kyc-step").textContent = t("kyc_card");
+  $("kyc-prompt").textContent = "";
+  $("kyc-capture").hidden = false;
+  try {
+    media = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: false });
+  } catch {
+    ctx.showError(t("camera_denied"));
+    return;
+  }
+  $("kyc-video").srcObject = media;
+  const mine = (flow = {});
+  let session;
+  try {
+    session = await ctx.call("/v1/kyc/sessions", { method: "POST", json: { doc_type: "id_card" } });
+  } catch (error) {
+    ctx.showError(`${t("kyc_error")} (${error.message})`);
+    return;
+  }
+  $("kyc-capture").onclick = async () => {
+    $("kyc-capture").disabled = true;
+    try {
+      const photo = await grab();
+      await ctx.call(`/v1/kyc/sessions/${session.session_id}/documents`,
+        { method: "POST", body: photo, headers: { "Content-Type": "image/jpeg" } });
+      if (flow === mine) await selfie(session, ctx);
+    } catch (error) {
+      ctx.showError(`${t("kyc_error")} (${error.message})`);
+    } finally {
+      $("kyc-capture").disabled = false;
+    }
+  };
+}
+

@@ -1,0 +1,89 @@
+"""Queue, staffing and gateway as real processes for the gateway's end-to-end and browser tests."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from branchops.bus.producer import EventPublisher
+from branchops.contracts import topics
+from branchops.contracts.base import EventData
+from branchops.devstack import SERVICES, DevStack
+from services.gateway.domain.passwords import device_key_digest, hash_password
+from tests.conftest import make_platform
+from tests.e2e.helpers import service_env
+
+PASSWORD = "correct-horse-battery"
+USERS = ("manager", "head", "teller", "other-manager")
+
+
+@dataclass(frozen=True)
+class GatewayStack:
+    devstack: DevStack
+    ports: dict[str, int]
+    branch: str
+    other_branch: str
+    kiosk_key: str
+    other_kiosk_key: str
+
+    def url(self, path: str, service: str = "gateway") -> str:
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def publish(self, topic: topics.Topic, data: EventData) -> None:
+        """Put an event on Kafka as if another service had produced it."""
+
+        async def send() -> None:
+            publisher = EventPublisher(make_platform(self.devstack.kafka_bootstrap), source="branchops/test/e2e")
+            await publisher.start()
+            try:
+                await publisher.publish(topic, data)
+            finally:
+                await publisher.stop()
+
+        # Playwright's sync API runs an event loop in this thread: publish from another one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, send()).result(timeout=30)
+
+
+def _gateway_env(branch: str, other: str, kiosk_key: str, other_key: str, ports: dict[str, int]) -> dict[str, str]:
+    hashed = hash_password(PASSWORD)
+    users = {"manager": {"password": hashed, "role": "manager", "branch": branch},
+             "other-manager": {"password": hashed, "role": "manager", "branch": other},
+             "teller": {"password": hashed, "role": "teller", "branch": branch},
+             "head": {"password": hashed, "role": "head_office"}}
+    devices = {device_key_digest(kiosk_key): {"branch": branch, "kiosk_id": "kiosk-1"},
+               device_key_digest(other_key): {"branch": other, "kiosk_id": "kiosk-9"}}
+    return service_env(GATEWAY_USERS=json.dumps(users), GATEWAY_DEVICE_KEYS=json.dumps(devices),
+                       GATEWAY_COOKIE_SECURE="false", GATEWAY_QUEUE_URL=f"http://127.0.0.1:{ports['queue']}",
+                       GATEWAY_STAFFING_URL=f"http://127.0.0.1:{ports['staffing']}",
+                       GATEWAY_KYC_URL="http://127.0.0.1:9", GATEWAY_VOICE_URL="http://127.0.0.1:9")
+
+
+@pytest.fixture(scope="module")
+def gateway_stack(devstack: DevStack) -> Iterator[GatewayStack]:
+    specs = {s.name: s for s in SERVICES}
+    suffix = uuid.uuid4().hex[:6]
+    branch, other = f"br-{suffix}", f"br2-{suffix}"
+    kiosk_key, other_key = f"dev-{uuid.uuid4().hex}{uuid.uuid4().hex}", f"dev-{uuid.uuid4().hex}"
+    ports = {name: devstack.start_service(specs[name], env=service_env()) for name in ("queue", "staffing")}
+    ports["gateway"] = devstack.start_service(specs["gateway"],
+                                              env=_gateway_env(branch, other, kiosk_key, other_key, ports))
+    try:
+        devstack.wait_healthy(["queue", "staffing", "gateway"], timeout_s=90)
+        yield GatewayStack(devstack, ports, branch, other, kiosk_key, other_key)
+    finally:
+        for name in ("gateway", "staffing", "queue"):
+            found = devstack.services.pop(name, None)
+            if found:
+                found[0].stop()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

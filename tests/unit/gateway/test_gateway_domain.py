@@ -1,0 +1,114 @@
+"""Pure parts of the gateway: password hashes, the throttle, stream filters, branch snapshots, replay."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from branchops.settings import Role
+from services.gateway.adapters.broadcaster import ALL_BRANCHES, Broadcaster
+from services.gateway.domain.filters import parse_types, stream_filter
+from services.gateway.domain.passwords import (
+    device_key_digest,
+    hash_password,
+    hash_password_pbkdf2,
+    verify_password,
+)
+from services.gateway.domain.replay import StreamItem
+from services.gateway.domain.snapshot import BranchState
+from services.gateway.domain.throttle import LoginThrottle
+
+TICKETS, FORECAST, ALERTS = "branchops.tickets.v1", "branchops.queue.forecast.v1", "branchops.staffing.alerts.v1"
+T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
+
+
+def test_passwords_hash_verify_and_refuse() -> None:
+    hashed = hash_password("s3cret-pass", n=2**10)
+    assert hashed.startswith("scrypt$") and "s3cret" not in hashed
+    assert verify_password("s3cret-pass", hashed) and not verify_password("wrong", hashed)
+    assert verify_password("p", hash_password_pbkdf2("p", iterations=1000))
+    assert not verify_password("anything", None)  # unknown user: fails, after the same work
+    assert not verify_password("x", "md5$abc") and not verify_password("x", "scrypt$bad")
+    assert len(device_key_digest("dev-key")) == 64
+
+
+def test_throttle_refuses_after_repeated_failures() -> None:
+    throttle = LoginThrottle(max_failures=3, window_s=60)
+    for i in range(3):
+        assert throttle.retry_after("ann", 100 + i) is None
+        throttle.failed("ann", 100 + i)
+    assert throttle.retry_after("ann", 103) == pytest.approx(57)
+    assert throttle.retry_after("bob", 103) is None
+    assert throttle.retry_after("ann", 161) is None  # the window passed
+
+
+def item(event_id: str, type_: str = TICKETS, branch: str = "b1", ticket: str | None = None) -> StreamItem:
+    return StreamItem(event_id, type_, branch, "{}", ticket)
+
+
+def test_kiosk_sees_aggregates_and_its_own_tickets_only() -> None:
+    kiosk = stream_filter(Role.KIOSK, tickets=frozenset({"t1"}))
+    assert kiosk(item("1", ticket="t1")) and not kiosk(item("2", ticket="t2"))
+    assert kiosk(item("3", FORECAST)) and not kiosk(item("4", ALERTS))
+    manager = stream_filter(Role.MANAGER)
+    assert manager(item("5", ALERTS)) and manager(item("6", ticket="t2"))
+    narrowed = stream_filter(Role.HEAD_OFFICE, types=parse_types("tickets.v1"))
+    assert narrowed(item("7")) and not narrowed(item("8", ALERTS))
+    with pytest.raises(ValueError):
+        parse_types("nope.v1")
+
+
+def test_broadcaster_filters_fans_out_to_head_office_and_replays() -> None:
+    hub = Broadcaster(replay_capacity=10, subscriber_queue=8)
+    kiosk = hub.subscribe("b1", stream_filter(Role.KIOSK, tickets=frozenset({"t1"})))
+    everyone = hub.subscribe(ALL_BRANCHES)
+    assert hub.publish(item("1", ticket="t1")) and hub.publish(item("2", ticket="t2"))
+    assert hub.publish(item("3", branch="b2", ticket="t9")) and not hub.publish(item("3", branch="b2"))
+    assert [i.event_id for i in _drain(kiosk)] == ["1"]
+    assert [i.event_id for i in _drain(everyone)] == ["1", "2", "3"]
+    backlog, complete = hub.replay("b1", "1", stream_filter(Role.KIOSK, tickets=frozenset({"t2"})))
+    assert complete and [i.event_id for i in backlog] == ["2"]
+    assert hub.replay("unknown", None) == ([], True)
+    hub.unsubscribe(kiosk)
+    hub.unsubscribe(everyone)
+    assert hub.subscriber_count() == 0
+
+
+def _drain(sub: object) -> list[StreamItem]:
+    out = []
+    queue = sub.queue  # type: ignore[attr-defined]
+    while not queue.empty():
+        out.append(queue.get_nowait())
+    return out
+
+
+def at(minutes: float) -> str:
+    return (T0 + dt.timedelta(minutes=minutes)).isoformat()
+
+
+def test_snapshot_folds_events_into_kpis() -> None:
+    state = BranchState("b1", ZoneInfo("Asia/Shanghai"), target_wait_min=10)
+    state.apply(TICKETS, {"ticket_id": "t1", "number": "A001", "service": "cash", "status": "issued", "at": at(0)})
+    state.apply(TICKETS, {"ticket_id": "t2", "number": "A002", "service": "cash", "status": "issued", "at": at(1)})
+    state.apply(TICKETS, {"ticket_id": "t1", "number": "A001", "service": "cash", "status": "called", "at": at(5)})
+    state.apply(TICKETS, {"ticket_id": "t2", "number": "A002", "service": "cash", "status": "called", "at": at(31)})
+    state.apply(FORECAST, {"at": at(31), "per_service": [{"service": "cash", "waiting": 4}], "arrivals": []})
+    state.apply(ALERTS, {"alert_id": "al1", "kind": "camera_down", "at": at(31), "expires_at": at(90)})
+    state.apply(ALERTS, {"alert_id": "al2", "kind": "open_window", "at": at(31), "expires_at": at(32)})
+    state.apply("branchops.footfall.v1", {"camera_id": "c1", "entered": 5, "exited": 1, "occupancy": {"hall": 4},
+                                          "at": at(31)})
+    state.apply("branchops.feedback.v1", {"ticket_id": "t1", "window_id": "w1", "service": "cash", "rating": 4,
+                                          "at": at(32)})
+    summary = state.summary(T0 + dt.timedelta(minutes=40))
+    assert summary["tickets_today"] == 2 and summary["called_today"] == 2
+    assert summary["service_level"] == 0.5 and summary["waiting"] == 4 and summary["occupancy"] == 4
+    assert summary["open_alerts"] == 1 and summary["satisfaction"] == {"count": 1, "average": 4.0}
+    state.mark_acknowledged("al1", "manager")
+    assert state.summary(T0 + dt.timedelta(minutes=40))["open_alerts"] == 0
+    assert state.view(T0)["arrivals_actual"] == {"2026-03-02T09:00:00+08:00": 2}
+    # the next local day starts the counters over
+    state.apply(TICKETS, {"ticket_id": "t3", "number": "A001", "service": "cash", "status": "issued",
+                          "at": (T0 + dt.timedelta(days=1)).isoformat()})
+    assert state.summary(T0)["tickets_today"] == 1 and state.service_level() is None
