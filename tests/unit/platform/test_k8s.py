@@ -66,13 +66,16 @@ KUBERNETES_VERSION = "1.33"
 
 # The Secret every workload reads its secrets from, and its keys (docs/operations.md "Secrets").
 SECRET_NAME = "branchops-secrets"
-SECRET_KEYS = {"jwt-secret", "api-keys", "redis-password", "voice-queue-api-key", "staffing-webhook-secret"}
+SECRET_KEYS = {"jwt-secret", "api-keys", "redis-password", "voice-queue-api-key", "staffing-webhook-secret",
+               "gateway-users", "gateway-device-keys"}
 
 # Settings that carry a secret: never in a ConfigMap, always from the Secret (directly by secretKeyRef,
 # or composed from a secretKeyRef variable with $(VAR)). SecretStr fields are added automatically.
 SECRET_FIELDS: dict[str, str] = {
     "api_keys": "API keys are credentials",
     "redis_url": "the URL carries the Redis password",
+    "users": "login password hashes can be attacked offline",
+    "device_keys": "kiosk device-key digests are credentials",
 }
 
 # Not settings, but expected in the environment: name -> reason.
@@ -98,6 +101,8 @@ SAMPLE_SECRETS = {
     "redis-password": "0123456789abcdef0123456789abcdef",
     "voice-queue-api-key": "service-key-0123456789abcdefghij",
     "staffing-webhook-secret": "w" * 32,
+    "gateway-users": "{}",
+    "gateway-device-keys": "{}",
 }
 
 PINNED = re.compile(r"^(?P<repo>[^@\s]+?)(?::(?P<tag>[^:/@\s]+))?(?:@sha256:[0-9a-f]{64})?$")
