@@ -1,0 +1,134 @@
+"""Who may call what: one row per endpoint of every service (DESIGN.md sections 4 and 7).
+
+Derived from the contract: every endpoint but health (and the kiosk page) needs a credential; kiosks
+issue and read tickets and run KYC and voice for customers; tellers work windows and tickets; managers
+run the branch (cameras, alerts, plans); head office reads across branches but changes nothing at a
+counter; services (other BranchOps services, integrations) may do what staff do. Where DESIGN.md is
+silent the row records the routes' declared dependency, so a change of policy is a visible change here.
+
+A new endpoint without a row fails ``test_every_endpoint_has_a_row``: add the row in the same commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from branchops.settings import Role
+
+K, T, M, H, S = Role.KIOSK, Role.TELLER, Role.MANAGER, Role.HEAD_OFFICE, Role.SERVICE
+PUBLIC = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: frozenset[Role] | None  # None: no credential needed
+    why: str = ""
+    credential: str = "key"  # how the probe presents a role: key (X-API-Key), cookie (bo_session JWT), token-query
+    anonymous: int = 401  # the answer without a credential (browser pages redirect to the login page)
+
+
+def rule(*roles: Role, why: str = "", credential: str = "key", anonymous: int = 401) -> Rule:
+    return Rule(frozenset(roles), why, credential, anonymous)
+
+
+OPEN = Rule(PUBLIC, "operations endpoint (health, readiness, metrics, OpenAPI); no credential by design")
+PLATFORM = {
+    ("GET", "/healthz"): OPEN,
+    ("GET", "/readyz"): OPEN,
+    # architecture.md lists metrics as open; DESIGN.md section 7 names only health and the kiosk page.
+    ("GET", "/metrics"): OPEN,
+    ("GET", "/openapi.json"): OPEN,
+    ("GET", "/docs"): OPEN,
+    ("GET", "/docs/oauth2-redirect"): OPEN,
+    ("GET", "/redoc"): OPEN,
+}
+B = "/v1/branches/{branch_id}"
+
+ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
+    "queue": {
+        **PLATFORM,
+        ("POST", f"{B}/tickets"): rule(K, T, M, S, why="kiosks, tellers and the voice hand-off issue tickets"),
+        ("GET", f"{B}/tickets/{{ticket_id}}"): rule(K, T, M, H, S),
+        # probed with action=complete: kiosks may only cancel, head office acts on nothing
+        ("POST", f"{B}/tickets/{{ticket_id}}/{{action}}"): rule(T, M, S),
+        ("PUT", f"{B}/windows/{{window_id}}"): rule(T, M, S),
+        ("POST", f"{B}/windows/{{window_id}}/call-next"): rule(T, M, S),
+        ("GET", f"{B}/queue"): rule(T, M, H, S, why="staff view; kiosks show a ticket's own wait"),
+        ("PUT", f"{B}/cameras/{{camera_id}}"): rule(M, S),
+        ("GET", f"{B}/cameras/{{camera_id}}"): rule(M, H, S),
+        ("GET", f"{B}/cameras/{{camera_id}}/debug.mjpeg"): rule(M, why="frames with people: managers only"),
+    },
+    "staffing": {
+        **PLATFORM,
+        ("POST", "/v1/plans:solve"): rule(M, H, S),
+        ("PUT", f"{B}/instance"): rule(M, H, S),
+        ("GET", f"{B}/plan"): rule(T, M, H, S),
+        ("GET", f"{B}/alerts"): rule(T, M, H, S),
+        ("POST", f"{B}/alerts/{{alert_id}}/ack"): rule(M, why="a person acknowledges, by name"),
+        ("GET", f"{B}/ticket-counts"): rule(M, H, S),
+    },
+    "kyc": {
+        **PLATFORM,
+        ("POST", "/v1/kyc/sessions"): rule(K, T, M, S),
+        ("GET", "/v1/kyc/sessions/{session_id}"): rule(K, T, M, H, S, why="masked view; head office audits"),
+        ("DELETE", "/v1/kyc/sessions/{session_id}"): rule(K, T, M, S),
+        ("POST", "/v1/kyc/sessions/{session_id}/documents"): rule(K, T, M, S),
+        ("POST", "/v1/kyc/sessions/{session_id}/selfie"): rule(K, T, M, S),
+        ("POST", "/v1/ocr/id-card"): rule(K, T, M, S),
+        ("POST", "/v1/ocr/business-licence"): rule(K, T, M, S),
+        ("POST", "/v1/face/verify"): rule(K, T, M, S),
+    },
+    "voice": {
+        **PLATFORM,
+        ("WS", "/v1/asr"): rule(K, T, M, S),
+        ("WS", "/v1/dialogue"): rule(K, T, M, S),
+        ("POST", f"{B}/dialogue/sessions"): rule(K, T, M, S),
+        ("POST", f"{B}/dialogue/sessions/{{session_id}}/turns"): rule(K, T, M, S),
+        ("POST", "/v1/nlu"): rule(K, T, M, S),
+        ("POST", "/v1/tts"): rule(K, T, M, S),
+    },
+    "gateway": {
+        **PLATFORM,
+        ("MOUNT", "/static"): Rule(PUBLIC, "page assets"),
+        ("GET", "/kiosk"): Rule(PUBLIC, "the kiosk page (DESIGN.md section 7)"),
+        ("GET", "/login"): Rule(PUBLIC, "the login page"),
+        ("POST", "/v1/auth/login"): Rule(PUBLIC, "the body is the credential"),
+        ("POST", "/v1/auth/device"): Rule(PUBLIC, "X-Device-Key is the credential"),
+        ("POST", "/v1/auth/logout"): Rule(PUBLIC, "forgets a cookie"),
+        ("GET", "/"): rule(T, M, H, S, credential="cookie", anonymous=303, why="dashboard page"),
+        ("GET", "/head-office"): rule(H, S, credential="cookie", anonymous=303),
+        ("GET", "/v1/auth/me"): rule(K, T, M, H, S),
+        ("GET", f"{B}/dashboard"): rule(T, M, H, S),
+        ("GET", f"{B}/alerts"): rule(T, M, H, S),
+        ("POST", f"{B}/alerts/{{alert_id}}/ack"): rule(M),
+        ("GET", f"{B}/queue"): rule(T, M, H, S),
+        ("POST", f"{B}/windows/{{window_id}}/call-next"): rule(T, M, S, why="as in queue: head office calls no one"),
+        ("GET", f"{B}/stream"): rule(K, T, M, H, S, why="live events of a branch (kiosks get their filtered view)"),
+        ("GET", "/v1/stream"): rule(H, S, why="every branch at once"),
+        ("GET", "/v1/head-office/branches"): rule(H, S),
+        ("GET", "/v1/head-office/branches/{branch_id}"): rule(H, S),
+        ("POST", f"{B}/tickets"): rule(K, T, M, S),
+        ("GET", f"{B}/tickets/{{ticket_id}}"): rule(K, T, M, S),
+        ("POST", "/v1/kyc/sessions"): rule(K, T, M, S),
+        ("GET", "/v1/kyc/sessions/{session_id}"): rule(K, T, M, S),
+        ("POST", "/v1/kyc/sessions/{session_id}/documents"): rule(K, T, M, S),
+        ("POST", "/v1/kyc/sessions/{session_id}/selfie"): rule(K, T, M, S),
+        ("POST", f"{B}/dialogue/sessions"): rule(K, T, M, S),
+        ("POST", f"{B}/dialogue/sessions/{{session_id}}/turns"): rule(K, T, M, S),
+        ("WS", "/v1/dialogue"): rule(K, T, M, credential="token-query", why="browsers: JWT in the query or cookie"),
+    },
+}
+
+PATH_VALUES = {"branch_id": "b1", "action": "complete"}
+
+
+def concrete(path: str, branch: str = "b1") -> str:
+    """The template with every ``{param}`` filled (the branch as given, anything else a plain id)."""
+    out = path
+    while "{" in out:
+        start = out.index("{")
+        end = out.index("}", start)
+        name = out[start + 1:end]
+        value = branch if name == "branch_id" else PATH_VALUES.get(name, f"{name.replace('_id', '')}-x1")
+        out = out[:start] + value + out[end + 1:]
+    return out
