@@ -35,7 +35,8 @@ class ServiceRuntime:
         self.redis = create_redis(service.redis_url)
         self.publisher = EventPublisher(platform, source=self.source)
         self.outbox = Outbox(self.redis, self.name, source=self.source, instance=platform.instance)
-        self.relay = OutboxRelay(self.outbox, self.publisher)
+        self.relay = OutboxRelay(self.outbox, self.publisher,
+                                 ensure_topics=self._ensure_topics if platform.kafka_create_topics else None)
         self.consumers: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._connect_task: asyncio.Task[None] | None = None
@@ -88,13 +89,17 @@ class ServiceRuntime:
         for runner in self.consumers:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"consumer-{runner}"))
 
+    async def _ensure_topics(self) -> list[str]:
+        created = await create_topics(self.platform.kafka_bootstrap, topic_specs(), timeout_ms=3000)
+        if created:
+            log.warning("recreated %d missing topics on the broker", len(created))
+        return created
+
     async def _keep_topics(self, every_s: float = 3.0) -> None:
         """Dev broker only: recreate topics it forgot in a restart, so producers and consumers carry on."""
         while not self._stopping.is_set():
             try:
-                created = await create_topics(self.platform.kafka_bootstrap, topic_specs(), timeout_ms=3000)
-                if created:
-                    log.warning("recreated %d missing topics on the broker", len(created))
+                await self._ensure_topics()
             except Exception as exc:
                 log.info("topic check failed (%s); broker away?", type(exc).__name__)
             with contextlib.suppress(TimeoutError):

@@ -93,9 +93,9 @@ class PlatformSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> PlatformSettings:
+        if self.env is not Environment.DEVELOPMENT and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError(f"BRANCHOPS_JWT_SECRET is left at its development default (env {self.env.value})")
         if self.env is Environment.PRODUCTION:
-            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-                raise ValueError("BRANCHOPS_JWT_SECRET is left at its development default")
             if len(self.jwt_secret.get_secret_value()) < 32:
                 raise ValueError("BRANCHOPS_JWT_SECRET must be at least 32 characters in production")
             short = [k for k in self.api_keys if len(k) < 24]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import redis.asyncio as aioredis
@@ -73,12 +74,19 @@ class Outbox:
 
 
 class OutboxRelay:
-    def __init__(self, outbox: Outbox, publisher: EventPublisher, batch: int = 500) -> None:
+    """``ensure_topics`` (dev broker only) runs before the first publish and after any failure: tansu
+    forgets its topics in a restart and then takes a produce into a topic it creates on the fly with one
+    partition, where events of other partitions would be lost."""
+
+    def __init__(self, outbox: Outbox, publisher: EventPublisher, batch: int = 500,
+                 ensure_topics: Callable[[], Awaitable[object]] | None = None) -> None:
         self._outbox = outbox
         self._redis = outbox._redis
         self._publisher = publisher
         self._batch = batch
         self._stop = asyncio.Event()
+        self._ensure_topics = ensure_topics
+        self._topics_checked = False
 
     def stop(self) -> None:
         self._stop.set()
@@ -91,6 +99,7 @@ class OutboxRelay:
                 moved = await self.relay_once() if await self._outbox.hold_lease() else 0
                 delay = 0.1
             except Exception as exc:
+                self._topics_checked = False
                 if not is_transient(exc):
                     log.exception("outbox relay error")
                 await asyncio.sleep(delay)
@@ -108,6 +117,9 @@ class OutboxRelay:
             stream = self._outbox.stream(branch)
             entries = cast(list[tuple[bytes, dict[bytes, bytes]]],
                            await self._redis.xrange(stream, "-", "+", count=self._batch))
+            if entries and self._ensure_topics is not None and not self._topics_checked:
+                await self._ensure_topics()
+                self._topics_checked = True
             for entry_id, fields in entries:
                 await self._publisher.send_raw(fields[b"topic"].decode(), fields[b"value"], key=fields[b"key"])
                 await self._redis.xdel(stream, entry_id)

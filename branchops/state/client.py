@@ -12,7 +12,7 @@ def create_redis(url: str, *, timeout_s: float = 2.0, max_connections: int = 64)
         url,
         socket_timeout=timeout_s,
         socket_connect_timeout=timeout_s,
-        health_check_interval=15,
+        health_check_interval=2,  # a pooled connection idle that long is PINGed first (Redis may have restarted)
         max_connections=max_connections,
         retry_on_timeout=False,
     )

@@ -120,5 +120,7 @@ def check_branch_access(caller: Caller, branch_id: str, settings: GatewaySetting
 Staff = Annotated[Caller, Depends(allow(*STAFF))]
 Manager = Annotated[Caller, Depends(allow(Role.MANAGER))]
 Kiosk = Annotated[Caller, Depends(allow(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
+Counter = Annotated[Caller, Depends(allow(Role.TELLER, Role.MANAGER, Role.SERVICE))]
+"""Who serves customers at a window (head office watches, it does not call tickets)."""
 HeadOffice = Annotated[Caller, Depends(allow(Role.HEAD_OFFICE, Role.SERVICE))]
 Anyone = Annotated[Caller, Depends(allow(*Role))]

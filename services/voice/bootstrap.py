@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from branchops.contracts import CloudEvent, topics
 from branchops.runtime import ServiceRuntime
-from branchops.settings import PlatformSettings
+from branchops.settings import Environment, PlatformSettings
 from branchops.web import create_service_app
 from services.voice.adapters.asr_vosk import AsrModels
 from services.voice.adapters.queue_client import QueueClient, WaitBoard
@@ -37,6 +37,8 @@ def build_tts(settings: VoiceSettings) -> TtsEngine:
 def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: NluEngine | None = None,
               http: httpx.AsyncClient | None = None) -> FastAPI:
     """``engine`` and ``http`` (the client towards the queue service) can be given by tests."""
+    if platform.env is Environment.PRODUCTION and not settings.queue_api_key.get_secret_value():
+        raise ValueError("VOICE_QUEUE_API_KEY is empty: hand-offs to a person would fail (401 from the queue)")
     runtime = ServiceRuntime(settings, platform)
     asr_executor = ThreadPoolExecutor(settings.asr_max_streams + 1, thread_name_prefix="asr")
     tts_executor = ThreadPoolExecutor(settings.tts_workers, thread_name_prefix="tts")

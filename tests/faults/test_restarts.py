@@ -97,11 +97,10 @@ async def test_broker_killed_and_restarted_keeps_serving(broker: TansuBroker, re
             assert (await queue.get(f"/v1/branches/{branch}/tickets/{ticket['ticket_id']}")).status == 200
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: after the dev broker restarts empty, no service recreates its topics; "
-                   "outbox events of tickets acknowledged during the outage never reach tickets.v1")
 async def test_events_acknowledged_during_a_broker_restart_are_published(broker: TansuBroker, redis_url: str) -> None:
     branch = f"bt-{uuid.uuid4().hex[:6]}"
-    async with running_queue(redis_url, make_platform(broker.bootstrap)) as queue:
+    platform = make_platform(broker.bootstrap, kafka_create_topics=True, kafka_metadata_max_age_ms=2000)
+    async with running_queue(redis_url, platform) as queue:
         await queue.wait_ready(True)
         broker.kill()
         await queue.wait_ready(False)

@@ -1,4 +1,4 @@
-"""5xx answers the fuzzer found, pinned as strict xfails until the service is fixed."""
+"""5xx answers the fuzzer once found, kept as regression tests."""
 
 from __future__ import annotations
 
@@ -22,8 +22,6 @@ COLON_IDS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Identifier (branchops/contracts/base.py:12) admits ':' but "
-                   "branch_key (branchops/state/keys.py:11) refuses it: ValueError -> 500 instead of 422/404")
 @pytest.mark.parametrize(("service", "method", "path", "body"), COLON_IDS, ids=[c[2] for c in COLON_IDS])
 def test_colon_in_an_id_is_not_a_500(service: str, method: str, path: str, body: bytes,
                                      service_app: Callable[[str], FastAPI], runner: LoopRunner) -> None:

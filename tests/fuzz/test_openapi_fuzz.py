@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import schemathesis
@@ -23,11 +23,6 @@ from tests.security.conftest import key_headers
 EXAMPLES = 12
 SKIP = {"/docs", "/redoc", "/metrics", "/openapi.json", "/docs/oauth2-redirect"}
 UPSTREAM_DOWN = (502, 503, 504)
-
-
-def _known_500(path: str, reply: Reply) -> bool:
-    """A 5xx whose bug has its own strict xfail (tests/fuzz/test_known_500s.py): ':' inside an id."""
-    return reply.status == 500 and ":" in unquote(path).replace("/plans:solve", "")
 
 
 def _role_for(service: str, method: str, path: str) -> Any:
@@ -56,8 +51,6 @@ def _check(service: str, path: str, sent_path: str, reply: Reply) -> None:
     tolerated = set(UPSTREAM_DOWN) if service == "gateway" else set()
     if path == "/readyz":
         tolerated.add(503)
-    if _known_500(sent_path, reply):
-        return
     assert reply.error is None or reply.status in tolerated, f"unhandled {reply.error!r}: {where}"
     assert reply.status < 500 or reply.status in tolerated, where
     if reply.status >= 400 and not (reply.status in (401, 403) and reply.media_type == "text/html"):

@@ -24,6 +24,8 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout_s: floa
             await consumer._client.force_metadata_update()
             partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:  # the topic does not exist (yet)
+            return []
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         records: list[ConsumerRecord] = []

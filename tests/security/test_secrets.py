@@ -38,15 +38,11 @@ def test_secrets_never_show_in_repr() -> None:
     assert TEST_JWT_SECRET not in repr(settings) and TEST_JWT_SECRET not in str(settings.model_dump())
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the default JWT secret is refused only in production, "
-                   "not in every environment but development (issue #10 item 4; branchops/settings.py)")
 def test_test_environment_refuses_the_default_secret() -> None:
     with pytest.raises(ValidationError):
         _platform(env="test")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: voice starts in production with an empty VOICE_QUEUE_API_KEY "
-                   "(hand-offs then fail with 401); no check ties service secrets to the environment")
 def test_voice_refuses_an_empty_queue_key_in_production() -> None:
     from services.voice.bootstrap import build_app
     from services.voice.settings import VoiceSettings

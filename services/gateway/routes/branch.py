@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from branchops.settings import Role
-from services.gateway.access import Manager, Staff, check_branch_access
+from services.gateway.access import Counter, Manager, Staff, check_branch_access
 from services.gateway.routes.deps import BranchPath, GatewayDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["dashboard"])
@@ -58,7 +58,7 @@ async def queue_state(branch_id: BranchPath, who: Staff, gateway: GatewayDep) ->
 
 
 @router.post("/windows/{window_id}/call-next", summary="Call the next customer to a window (queue service)")
-async def call_next(branch_id: BranchPath, window_id: WindowPath, who: Staff, gateway: GatewayDep) -> Response:
+async def call_next(branch_id: BranchPath, window_id: WindowPath, who: Counter, gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     return await gateway.upstreams.relay("queue", "POST", f"/v1/branches/{branch_id}/windows/{window_id}/call-next",
                                          who.upstream)

@@ -51,7 +51,7 @@ PROVINCE_CODES = frozenset(
         "83",
     }
 )
-_SHAPE = re.compile(r"\d{17}[\dX]")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: \d would admit other scripts' digits
 
 
 def check_character(first17: str) -> str:
