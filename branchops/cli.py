@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="whole stack on this machine: embedded broker, Redis, services, simulated branch")
     up.add_argument("--branch", default="demo-001", help="id of the simulated branch")
-    up.add_argument("--speed", type=float, default=1.0, help="simulation speed-up")
+    up.add_argument("--speed", type=float, default=20.0, help="simulated minutes per real minute")
     up.add_argument("--no-simulate", action="store_true", help="start without simulated customers")
     up.add_argument("--log-dir", type=Path, default=None, help="where process logs go (default: a temp folder)")
     up.set_defaults(func=_up)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -11,10 +12,11 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from branchops.devstack import SERVICES, DevStack
-from branchops.devstack.process import port_open
+from branchops.devstack.process import ManagedProcess, port_open
 from branchops.settings import Environment, PlatformSettings, Role
-from branchops.simulate import BranchSimulator
 from branchops.web.auth import issue_token
+
+SIMULATED_DAYS = 30  # the simulator stops after this many branch days (or with the stack)
 
 
 def dev_credentials() -> tuple[dict[str, str], str]:
@@ -23,12 +25,13 @@ def dev_credentials() -> tuple[dict[str, str], str]:
     return keys, secrets.token_urlsafe(32)
 
 
-def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = "demo-001", speed: float = 1.0,
+def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = "demo-001", speed: float = 20.0,
            ready_timeout_s: float = 120.0) -> int:
     started = time.monotonic()
     keys, jwt_secret = dev_credentials()
     stack = DevStack(log_dir=log_dir) if log_dir else DevStack()
     stop = threading.Event()
+    simulator: ManagedProcess | None = None
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
@@ -46,19 +49,26 @@ def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = 
         platform = PlatformSettings(jwt_secret=SecretStr(jwt_secret), env=Environment.DEVELOPMENT)
         manager_jwt = issue_token(platform, "dev-manager", Role.MANAGER)
         _print_banner(stack, ports, keys, manager_jwt, time.monotonic() - started)
-        simulator = None
-        if simulate:
-            simulator = BranchSimulator(f"http://127.0.0.1:{ports['queue']}", keys[Role.KIOSK.value], branch, speed)
-            threading.Thread(target=simulator.run, args=(stop,), daemon=True, name="simulator").start()
+        if simulate:  # `branchops simulate` (the queue service's simulator) as one more child process
+            argv = [sys.executable, "-m", "branchops.cli", "simulate", "--branch", branch, "--speed", str(speed),
+                    "--queue-url", f"http://127.0.0.1:{ports['queue']}", "--api-key", keys[Role.TELLER.value],
+                    "--redis-url", str(stack.redis_url), "--minutes", str(SIMULATED_DAYS * 480)]
+            simulator = ManagedProcess("simulator", argv, log_path=stack.log_dir / "simulator.log")
+            simulator.start()
         while not stop.is_set():
             for name, (proc, _) in stack.services.items():
                 if not proc.alive():
                     print(f"service {name} exited; its log:\n{proc.tail()}", flush=True)
                     stop.set()
+            if simulator is not None and not simulator.alive():
+                print(f"the simulated branch stopped; the services run on. Its log:\n{simulator.tail(10)}", flush=True)
+                simulator = None
             stop.wait(1.0)
         print("stopping…", flush=True)
         return 0
     finally:
+        if simulator is not None:
+            simulator.stop()
         stack.stop()
         print("stopped: no process left behind", flush=True)
 

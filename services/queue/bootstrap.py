@@ -35,7 +35,7 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     runtime = ServiceRuntime(settings, platform)
     rules, tz = settings.routing_rules(), settings.tz
     reader = SnapshotReader(runtime.redis)
-    window_store = WindowStore(runtime.redis, runtime.outbox, rules)
+    window_store = WindowStore(runtime.redis, runtime.outbox, rules, tz)
     live = LiveQueue(reader, window_store, rules, tz, settings.footfall_conversion)
     forecasts = ForecastPublisher(live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s)
     handlers = QueueHandlers(TicketStore(runtime.redis, runtime.outbox, rules, tz), window_store, live, reader,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from branchops.contracts.enums import Priority, ServiceName, WindowState
 from branchops.contracts.events import ArrivalForecast, QueueForecast, ServiceQueue
@@ -11,8 +11,17 @@ from services.queue.adapters.call_next import WindowStore
 from services.queue.adapters.snapshot import SnapshotReader
 from services.queue.domain.arrivals import forecast_day, slot_of, slot_start
 from services.queue.domain.model import Model
-from services.queue.domain.predict import Estimate, Projection, Waiting, WindowView, calibrate, project
+from services.queue.domain.predict import (
+    Estimate,
+    Projection,
+    Waiting,
+    WindowView,
+    calibrate,
+    expected_changes,
+    project,
+)
 from services.queue.domain.routing import RoutingRules
+from services.queue.domain.schedule import Change, Pattern, learn_pattern
 from services.queue.domain.tickets import TicketRecord
 from services.queue.domain.windows import WindowRecord
 
@@ -44,11 +53,21 @@ class LiveQueue:
     rules: RoutingRules
     tz: dt.tzinfo
     footfall_conversion: float = 0.8
+    patterns: dict[str, tuple[dt.date, Pattern]] = field(default_factory=dict)  # per branch, for a local day
 
     async def _inputs(self, branch_id: str) -> tuple[list[TicketRecord], list[TicketRecord], list[WindowRecord],
                                                      Model]:
         waiters = await self.reader.waiting(branch_id)
         return waiters.tickets, waiters.scheduled, await self.windows.all(branch_id), await self.reader.model(branch_id)
+
+    async def _changes(self, branch_id: str, views: list[WindowView], now: dt.datetime) -> list[Change]:
+        """The usual window changes still to come today (past days do not change: one read a day)."""
+        local = now.astimezone(self.tz)
+        cached = self.patterns.get(branch_id)
+        if cached is None or cached[0] != local.date():
+            pattern = learn_pattern(await self.reader.window_history(branch_id, local.date()), local.date())
+            self.patterns[branch_id] = cached = (local.date(), pattern)
+        return expected_changes(cached[1], views, local)
 
     @staticmethod
     def _views(windows: list[WindowRecord]) -> list[WindowView]:
@@ -59,21 +78,23 @@ class LiveQueue:
         return [Waiting(r.ticket_id, r.service, r.joined_at, r.priority) for r in records]
 
     def _new_arrival(self, waiting: list[Waiting], views: list[WindowView], model: Model, service: ServiceName,
-                     priority: Priority, now: dt.datetime) -> Projection:
+                     priority: Priority, now: dt.datetime, changes: list[Change]) -> Projection:
         phantom = Waiting(PHANTOM, service, now, priority)
-        return project([*waiting, phantom], views, model, self.rules, now)[PHANTOM]
+        return project([*waiting, phantom], views, model, self.rules, now, changes)[PHANTOM]
 
     async def predict_new(self, branch_id: str, service: ServiceName, priority: Priority,
                           now: dt.datetime) -> tuple[Projection, Estimate]:
         live, scheduled, windows, model = await self._inputs(branch_id)
-        projection = self._new_arrival(self._waiting(live + scheduled), self._views(windows), model, service,
-                                       priority, now)
+        views = self._views(windows)
+        changes = await self._changes(branch_id, views, now)
+        projection = self._new_arrival(self._waiting(live + scheduled), views, model, service, priority, now, changes)
         return projection, calibrate(projection, model)
 
     async def view(self, branch_id: str, now: dt.datetime) -> QueueView:
         live, scheduled, windows, model = await self._inputs(branch_id)
         waiting, views = self._waiting(live + scheduled), self._views(windows)
-        projections = project(waiting, views, model, self.rules, now)
+        changes = await self._changes(branch_id, views, now)
+        projections = project(waiting, views, model, self.rules, now, changes)
         positions: dict[ServiceName, int] = {}
         tickets = []
         for record in live:
@@ -84,7 +105,7 @@ class LiveQueue:
             open_count = sum(1 for w in windows if w.state is WindowState.OPEN and service in w.skills)
             if not open_count and service not in positions:
                 continue
-            estimate = calibrate(self._new_arrival(waiting, views, model, service, Priority.NORMAL, now), model)
+            estimate = calibrate(self._new_arrival(waiting, views, model, service, Priority.NORMAL, now, changes), model)
             services.append(ServiceView(service, positions.get(service, 0), open_count, estimate))
         return QueueView(branch_id, now, tickets, scheduled, windows, services)
 

@@ -91,6 +91,20 @@ class _Sim:
                                  window_id=window, channel=Channel.KIOSK))
 
 
+def arrival_times(spec: ServiceSpec, rng: random.Random) -> list[tuple[float, float]]:
+    """Non-stationary Poisson arrivals: (minute from opening, the interval's rate per minute)."""
+    out = []
+    for slot, expected in enumerate(spec.arrivals):
+        t = float(slot * SLOT_MIN)
+        rate = expected / SLOT_MIN
+        while rate > 0:
+            t += rng.expovariate(rate)
+            if t >= (slot + 1) * SLOT_MIN:
+                break
+            out.append((t, rate))
+    return out
+
+
 def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None) -> tuple[
         list[tuple[str, EventData]], dict[str, Truth]]:
     sim = _Sim(spec, random.Random(seed), rules or RoutingRules())
@@ -100,14 +114,8 @@ def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None) ->
         heapq.heappush(queue, (minute, next(sim.order), kind, args))
 
     for service, s in spec.services.items():
-        for slot, expected in enumerate(s.arrivals):
-            t = float(slot * SLOT_MIN)
-            rate = expected / SLOT_MIN
-            while rate > 0:
-                t += sim.rng.expovariate(rate)
-                if t >= (slot + 1) * SLOT_MIN:
-                    break
-                schedule(t, "arrive", service, rate)
+        for t, rate in arrival_times(s, sim.rng):
+            schedule(t, "arrive", service, rate)
     for plan in spec.windows:
         for start, end in plan.open_periods:
             schedule(start, "open", plan)
@@ -190,7 +198,7 @@ def _call(sim: _Sim, plan: WindowPlan, now: float, schedule: Any) -> None:
     if sim.rng.random() < sim.spec.no_show_share:
         took, status = 0.5 + sim.rng.random(), TicketStatus.NO_SHOW
     else:
-        took, status = _service_time(sim.rng, spec), TicketStatus.COMPLETED
+        took, status = service_time(sim.rng, spec), TicketStatus.COMPLETED
     schedule(now + took, "done", plan.window_id, ticket_id, status)
 
 
@@ -199,7 +207,7 @@ def _with_wait(truth: Truth, waited: float) -> Truth:
                  truth.head_of_line_min, truth.arrival_rate)
 
 
-def _service_time(rng: random.Random, spec: ServiceSpec) -> float:
+def service_time(rng: random.Random, spec: ServiceSpec) -> float:
     if abs(spec.cv - 1.0) < 1e-9:
         return rng.expovariate(1 / spec.aht_min)
     s2 = math.log1p(spec.cv**2)

@@ -8,6 +8,7 @@ line inside the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, cast
 
 import redis.asyncio as aioredis
@@ -17,21 +18,31 @@ from branchops.bus.outbox import Outbox
 from branchops.contracts import topics
 from branchops.contracts.enums import ServiceName, TicketStatus, WindowState
 from branchops.contracts.events import Window
-from services.queue.adapters.keys import BRANCHES, Keys
+from services.queue.adapters.keys import BRANCHES, HISTORY_TTL_S, Keys
 from services.queue.adapters.ticket_store import ATTEMPTS, decode_hash, ticket_event
 from services.queue.domain.errors import Conflict, NotFound
 from services.queue.domain.learning import learn_transition
 from services.queue.domain.model import Model
 from services.queue.domain.routing import Head, RoutingRules, choose_next
+from services.queue.domain.schedule import mark_json, mark_of
 from services.queue.domain.tickets import TicketRecord
 from services.queue.domain.windows import WindowRecord, change_window
 
 
 class WindowStore:
-    def __init__(self, redis: aioredis.Redis, outbox: Outbox, rules: RoutingRules) -> None:
+    def __init__(self, redis: aioredis.Redis, outbox: Outbox, rules: RoutingRules, tz: dt.tzinfo = dt.UTC) -> None:
         self._redis = redis
         self._outbox = outbox
         self.rules = rules
+        self.tz = tz
+
+    def _log(self, pipe: Any, branch_id: str, window_id: str, state: WindowState, skills: Sequence[ServiceName],
+             at: dt.datetime) -> None:
+        """Stage the change in the day's window log (the usual schedule is learned from it)."""
+        keys, local = Keys(branch_id), at.astimezone(self.tz)
+        pipe.rpush(keys.window_log(local.date()), mark_json(mark_of(window_id, state, skills, local)))
+        pipe.expire(keys.window_log(local.date()), HISTORY_TTL_S)
+        pipe.zadd(keys.window_log_days, {local.date().isoformat(): local.toordinal()})
 
     async def get(self, branch_id: str, window_id: str) -> WindowRecord | None:
         raw = decode_hash(await self._redis.hgetall(Keys(branch_id).window(window_id)))
@@ -65,6 +76,7 @@ class WindowStore:
                     pipe.multi()
                     pipe.hset(keys.window(window_id), mapping=cast(dict[Any, Any], changed.to_fields()))
                     pipe.sadd(keys.windows, window_id)
+                    self._log(pipe, branch_id, window_id, state, skills, now)
                     self._outbox.stage(pipe, topics.WINDOWS, Window(
                         branch_id=branch_id, at=now, window_id=window_id, state=state, staff_id=staff_id,
                         skills=list(skills)))
@@ -90,6 +102,7 @@ class WindowStore:
                 pipe.multi()
                 pipe.hset(keys.window(event.window_id), mapping=cast(dict[Any, Any], record.to_fields()))
                 pipe.sadd(keys.windows, event.window_id)
+                self._log(pipe, event.branch_id, event.window_id, event.state, event.skills, event.at)
                 await pipe.execute()
                 await self._redis.sadd(BRANCHES, event.branch_id)
                 return True

@@ -52,6 +52,13 @@ class Keys:
     def arrival_days(self) -> str:
         return self._k("arrival-days")
 
+    def window_log(self, day: dt.date) -> str:
+        return self._k("window-log", day.isoformat())
+
+    @property
+    def window_log_days(self) -> str:
+        return self._k("window-log-days")
+
     @property
     def footfall(self) -> str:
         return self._k("footfall")

@@ -15,9 +15,11 @@ from services.queue.adapters.keys import BRANCHES, TTL_S, Keys
 from services.queue.adapters.ticket_store import decode_hash
 from services.queue.domain.arrivals import SLOTS
 from services.queue.domain.model import Model
+from services.queue.domain.schedule import Mark, mark_from_json
 from services.queue.domain.tickets import TicketRecord
 
 HISTORY_DAYS = 84
+WINDOW_HISTORY_DAYS = 56
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,18 @@ class SnapshotReader:
                 counts[int(slot)] = float(n)
             history[dt.date.fromisoformat(day)] = counts
         return history, history.pop(today, [0.0] * SLOTS)
+
+    async def window_history(self, branch_id: str, today: dt.date) -> dict[dt.date, list[Mark]]:
+        """Window changes of past days (the usual schedule's input), oldest first."""
+        keys = Keys(branch_id)
+        since = (today - dt.timedelta(days=WINDOW_HISTORY_DAYS)).toordinal()
+        days = [dt.date.fromisoformat(d.decode()) for d in cast(list[bytes], await self._redis.zrangebyscore(
+            keys.window_log_days, since, today.toordinal() - 1))]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for day in days:
+                pipe.lrange(keys.window_log(day), 0, -1)
+            rows = cast(list[list[bytes]], await pipe.execute())
+        return {day: [mark_from_json(m) for m in row] for day, row in zip(days, rows, strict=True)}
 
     async def record_footfall(self, event: Footfall) -> None:
         """Latest count per camera (an older window never overwrites a newer one)."""

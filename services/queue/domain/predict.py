@@ -1,12 +1,16 @@
 """Waiting-time prediction: a mean-field projection of the live queue under the real routing rules.
 
 Every open window becomes free at ``now`` (idle) or after the expected rest of its current service
-(the learned log-normal, conditioned on the time already spent). The earliest free window calls, by
-:func:`routing.choose_next`, the ticket the real call-next would pick, and is then busy for that
-ticket's expected occupancy: its (window, service) service time if the customer is still there, the
-no-show time if not, nothing if they left (the abandonment hazard over the projected wait). The
-projected call time is the expected wait; its spread adds the variance of the occupancies before it
-on the windows that can serve it. Learned residuals then calibrate the centre and the 80% range.
+(the learned log-normal, conditioned on the time already spent). The next window to free up comes
+from the race of the busy windows (each at its own rate, so every window keeps its throughput); it
+calls, by :func:`routing.choose_next`, the ticket the real call-next would pick, and is then busy
+for that ticket's expected occupancy: its (window, service) service time if the customer is still
+there, the no-show time if not, nothing if they left (the abandonment hazard over the projected
+wait). Windows the branch usually opens later join at their time; windows it usually closes stop
+calling then and finish their customer (:mod:`schedule`, learned from past days). The projected
+call time is the expected wait; its spread adds the variance of the occupancies before it on the
+windows that can serve it. Learned residuals then calibrate the centre (their median) and the 80%
+range (their 10% and 90% quantiles).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from branchops.contracts.enums import Priority, ServiceName, WindowState
 from services.queue.domain.model import Model
 from services.queue.domain.routing import Head, RoutingRules, choose_next
+from services.queue.domain.schedule import Change, Pattern, upcoming
 
 Z80 = 1.2816
 MODEL_SPREAD = 0.12  # relative uncertainty the projection cannot see (arrivals of priority, staff moves)
@@ -56,53 +61,83 @@ class Estimate:
     high_min: float
 
 
+@dataclass
+class _Slot:
+    """A window over a span of the projection: open from ``start`` until ``end`` (minutes from now)."""
+
+    window_id: str
+    skills: tuple[ServiceName, ...]
+    start: float = 0.0
+    end: float = math.inf
+    remaining: float | None = None  # expected minutes until the current customer leaves; None: idle
+    shape: float = 1.0  # squared coefficient of variation of the current service, clipped to 0..1
+    variance: float = 0.0
+
+
+Lines = dict[ServiceName, list[tuple[float, float, Waiting]]]
+
+
+def _slots(windows: Sequence[WindowView], changes: Sequence[Change], model: Model, now: dt.datetime) -> list[_Slot]:
+    slots: list[_Slot] = []
+    active: dict[str, _Slot] = {}
+    for window in windows:
+        if window.state is not WindowState.OPEN or not window.skills:
+            continue
+        slot = _Slot(window.window_id, window.skills)
+        if window.service is not None and window.busy_since is not None:
+            dist = model.service_dist(window.service.value, window.window_id)
+            elapsed = max((now - window.busy_since).total_seconds() / 60.0, 0.0)
+            slot.remaining, slot.shape = dist.residual(elapsed), min(dist.cv**2, 1.0)
+        slots.append(slot)
+        active[window.window_id] = slot
+    for change in sorted(changes, key=lambda c: c.at_min):
+        current = active.get(change.window_id)
+        if change.opens and current is None and change.skills:
+            active[change.window_id] = _Slot(change.window_id, change.skills, start=max(change.at_min, 0.0))
+            slots.append(active[change.window_id])
+        elif not change.opens and current is not None:
+            current.end = max(change.at_min, current.start)
+            del active[change.window_id]
+    return slots
+
+
 def project(waiting: Sequence[Waiting], windows: Sequence[WindowView], model: Model, rules: RoutingRules,
-            now: dt.datetime) -> dict[str, Projection]:
-    lines: dict[ServiceName, list[tuple[float, float, Waiting]]] = {}
+            now: dt.datetime, changes: Sequence[Change] = ()) -> dict[str, Projection]:
+    """Expected call time of every waiting ticket; ``changes`` are the windows expected to open or
+    close (a closing window finishes its customer, then calls nobody)."""
+    lines: Lines = {}
     for w in waiting:
         ready = max((w.joined_at - now).total_seconds() / 60.0, 0.0)
         lines.setdefault(w.service, []).append((rules.score(w.joined_at, w.priority), ready, w))
     for line in lines.values():
         line.sort(key=lambda item: item[0])
-    open_windows = [w for w in windows if w.state is WindowState.OPEN and w.skills]
-    remaining: list[float | None] = []
-    shape: list[float] = []  # squared coefficient of variation of the current service, clipped to 0..1
-    for window in open_windows:
-        if window.service is not None and window.busy_since is not None:
-            dist = model.service_dist(window.service.value, window.window_id)
-            elapsed = max((now - window.busy_since).total_seconds() / 60.0, 0.0)
-            remaining.append(dist.residual(elapsed))
-            shape.append(min(dist.cv**2, 1.0))
-        else:
-            remaining.append(None)
-            shape.append(1.0)
-    variance = [0.0] * len(open_windows)
+    slots = _slots(windows, changes, model, now)
     out: dict[str, Projection] = {}
-    left = sum(len(line) for line in lines.values())
     t = 0.0
-    while left:
-        later = _assign_idle(open_windows, remaining, shape, variance, lines, model, rules, t, out)
-        left = sum(len(line) for line in lines.values())
-        busy = [i for i, r in enumerate(remaining) if r is not None]
-        if not left or (not busy and later is None):
+    while any(lines.values()):
+        later = _assign_idle(slots, lines, model, rules, t, out)
+        busy = [s for s in slots if s.remaining is not None]
+        if not any(lines.values()) or (not busy and later is None):
             break
         if not busy:
             t = float(later)  # type: ignore[arg-type]
             continue
-        # Next completion: an exponential race (cv = 1) and the deterministic minimum (cv = 0), mixed
-        # by the services' spread; memoryless services keep their remaining time, fixed ones use it up.
-        rates = sum(1.0 / max(remaining[i] or 0.0, 1e-3) for i in busy)
-        first = min(busy, key=lambda i: remaining[i] or 0.0)
-        mix = sum(shape[i] for i in busy) / len(busy)
-        step = mix / rates + (1 - mix) * (remaining[first] or 0.0)
+        for s in busy:  # a closed window only finishes its customer: its remaining time runs down
+            if t >= s.end - 1e-9:
+                s.shape = 0.0
+            elif later is None or s.end < later:
+                later = s.end
+        # Next completion: the race of the busy windows (exact for memoryless services, and it keeps
+        # every window's throughput); services with less spread also use up the others' remaining time.
+        step = 1.0 / sum(1.0 / max(s.remaining or 0.0, 1e-3) for s in busy)
+        first: _Slot | None = min(busy, key=lambda s: s.remaining or 0.0)
         if later is not None and t + step > later:
-            step = later - t
-            first = -1
-        for i in busy:
-            if i == first:
-                remaining[i] = None
+            step, first = later - t, None
+        for s in busy:
+            if s is first:
+                s.remaining = None
             else:
-                remaining[i] = max((remaining[i] or 0.0) - (1 - shape[i]) * step, 0.05)
+                s.remaining = max((s.remaining or 0.0) - (1 - s.shape) * step, 0.05)
         t += step
     for service, line in lines.items():  # nobody open can serve these: a rough guess, flagged
         dist = model.service_dist(service.value)
@@ -111,35 +146,48 @@ def project(waiting: Sequence[Waiting], windows: Sequence[WindowView], model: Mo
     return out
 
 
-def _assign_idle(windows: Sequence[WindowView], remaining: list[float | None], shape: list[float],
-                 variance: list[float], lines: dict[ServiceName, list[tuple[float, float, Waiting]]],
-                 model: Model, rules: RoutingRules, t: float, out: dict[str, Projection]) -> float | None:
-    """Idle windows call whom the real call-next would; returns the next time an appointment joins."""
+def _assign_idle(slots: Sequence[_Slot], lines: Lines, model: Model, rules: RoutingRules, t: float,
+                 out: dict[str, Projection]) -> float | None:
+    """Idle open windows call whom the real call-next would; returns the next time an appointment
+    joins or a window opens."""
     later: float | None = None
-    for index, window in enumerate(windows):
-        if remaining[index] is not None:
+    for slot in slots:
+        if slot.remaining is not None or t >= slot.end - 1e-9:
+            continue
+        if slot.start > t + 1e-9:
+            later = slot.start if later is None else min(later, slot.start)
             continue
         heads: list[Head] = []
-        for service in window.skills:
+        soonest: float | None = None  # the next ticket to become ready, should this window stay idle
+        for service in slot.skills:
             for score, ready, item in lines.get(service, ()):
                 if ready <= t + 1e-9:
                     heads.append(Head(service, item.ticket_id, score))
                     break
-                later = ready if later is None else min(later, ready)
-        chosen = choose_next(heads, window.skills, rules)
+                soonest = ready if soonest is None else min(soonest, ready)
+        chosen = choose_next(heads, slot.skills, rules)
         if chosen is None:
+            if soonest is not None:
+                later = soonest if later is None else min(later, soonest)
             continue
         line = lines[chosen.service]
         position = next(i for i, entry in enumerate(line) if entry[2].ticket_id == chosen.ticket_id)
         _, _, item = line.pop(position)
-        capable = [i for i, w in enumerate(windows) if chosen.service in w.skills]
-        spread = math.sqrt(sum(variance[i] for i in capable)) / len(capable)
+        capable = [s for s in slots if chosen.service in s.skills and s.start <= t]
+        spread = math.sqrt(sum(s.variance for s in capable)) / len(capable)
         out[item.ticket_id] = Projection(t, spread, True)
-        occupancy, var = _occupancy(model, chosen.service.value, window.window_id, t)
-        remaining[index] = occupancy
-        shape[index] = min(model.service_dist(chosen.service.value, window.window_id).cv ** 2, 1.0)
-        variance[index] += var
+        occupancy, var = _occupancy(model, chosen.service.value, slot.window_id, t)
+        slot.remaining = occupancy
+        slot.shape = min(model.service_dist(chosen.service.value, slot.window_id).cv ** 2, 1.0)
+        slot.variance += var
     return later
+
+
+def expected_changes(pattern: Pattern, windows: Sequence[WindowView], local_now: dt.datetime) -> list[Change]:
+    """The usual window changes still to come today, from the branch's local time ``local_now``."""
+    open_now = {w.window_id: w.state is WindowState.OPEN and bool(w.skills) for w in windows}
+    minute = local_now.hour * 60 + local_now.minute + local_now.second / 60.0
+    return upcoming(pattern, open_now, minute)
 
 
 def _occupancy(model: Model, service: str, window: str, t: float) -> tuple[float, float]:
@@ -170,7 +218,7 @@ def calibrate(projection: Projection, model: Model) -> Estimate:
     n = len(residuals)
     if n >= MIN_RESIDUALS:
         weight = n / (n + 50.0)
-        bias = weight * sum(residuals) / n
+        bias = weight * _quantile(residuals, 0.5)
         low_z, high_z = _quantile(residuals, 0.10), _quantile(residuals, 0.90)
         if not projection.served:
             low_z, high_z = min(low_z, -Z80), max(high_z, 2 * Z80)

@@ -18,8 +18,9 @@ from branchops.contracts.events import Footfall, Ticket, Window
 from services.queue.domain.learning import learn_transition
 from services.queue.domain.lifecycle import AT_WINDOW, FINAL, WAITING, Action, InvalidTransition, transition
 from services.queue.domain.model import Model
-from services.queue.domain.predict import Waiting, WindowView, calibrate, project
+from services.queue.domain.predict import Waiting, WindowView, calibrate, expected_changes, project
 from services.queue.domain.routing import RoutingRules
+from services.queue.domain.schedule import Mark, Pattern, learn_pattern, mark_of
 from services.queue.domain.tickets import TicketRecord
 
 ACTION_FOR: dict[TicketStatus, Action] = {
@@ -27,7 +28,8 @@ ACTION_FOR: dict[TicketStatus, Action] = {
     TicketStatus.NO_SHOW: Action.NO_SHOW, TicketStatus.TRANSFERRED: Action.TRANSFER,
     TicketStatus.ABANDONED: Action.ABANDON, TicketStatus.CANCELLED: Action.CANCEL,
 }
-SLACK = dt.timedelta(seconds=1)  # events of one instant may interleave across producers
+SLACK = dt.timedelta(seconds=1)
+HISTORY_DAYS = 84  # window changes kept for the usual schedule  # events of one instant may interleave across producers
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class BranchState:
     windows: dict[str, WindowView] = field(default_factory=dict)
     model: Model = field(default_factory=Model)
     last_at: dt.datetime | None = None
+    marks: dict[dt.date, list[Mark]] = field(default_factory=dict)  # window changes per local day
+    pattern: Pattern = field(default_factory=lambda: Pattern({}, {}))
 
 
 @dataclass
@@ -82,6 +86,8 @@ class Replayer:
         day = data.at.astimezone(self.tz).date()
         if state.day != day:
             state.day = day
+            state.marks = {d: m for d, m in state.marks.items() if (day - d).days <= HISTORY_DAYS}
+            state.pattern = learn_pattern(state.marks, day)
             state.tickets = {k: t for k, t in state.tickets.items() if t.status in AT_WINDOW}
         if isinstance(data, Window):
             self._window(state, data)
@@ -96,6 +102,8 @@ class Replayer:
         if event.state is WindowState.OPEN and not event.skills:
             raise ValueError(f"window {event.window_id} opened without skills")
         old = state.windows.get(event.window_id)
+        local = event.at.astimezone(self.tz)
+        state.marks.setdefault(local.date(), []).append(mark_of(event.window_id, event.state, event.skills, local))
         state.windows[event.window_id] = WindowView(event.window_id, event.state, tuple(event.skills),
                                                     old.service if old else None, old.busy_since if old else None)
 
@@ -153,6 +161,8 @@ class Replayer:
         waiting = [Waiting(t.ticket_id, t.service, t.joined_at, t.priority)
                    for t in state.tickets.values() if t.status in WAITING]
         waiting.append(Waiting(record.ticket_id, record.service, record.joined_at, record.priority))
-        projection = project(waiting, list(state.windows.values()), state.model, self.rules, now)[record.ticket_id]
+        views = list(state.windows.values())
+        changes = expected_changes(state.pattern, views, now.astimezone(self.tz))
+        projection = project(waiting, views, state.model, self.rules, now, changes)[record.ticket_id]
         estimate = calibrate(projection, state.model)
         return projection.mean_min, projection.sd_min, estimate.low_min, estimate.mean_min, estimate.high_min
