@@ -19,12 +19,14 @@ PROBLEM_JSON = "application/problem+json"
 class Problem(Exception):
     """Raise from a route or handler to answer with problem+json."""
 
-    def __init__(self, status: int, title: str, detail: str = "", *, type_: str = "about:blank", **extra: Any):
+    def __init__(self, status: int, title: str, detail: str = "", *, type_: str = "about:blank",
+                 headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(detail or title)
         self.status = status
         self.title = title
         self.detail = detail
         self.type = type_
+        self.headers = headers
         self.extra = extra
 
 
@@ -40,7 +42,7 @@ def problem_response(request: Request, status: int, title: str, detail: str = ""
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(request, exc.status, exc.title, exc.detail, exc.type, **exc.extra)
+        return problem_response(request, exc.status, exc.title, exc.detail, exc.type, headers=exc.headers, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

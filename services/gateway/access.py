@@ -123,4 +123,6 @@ Kiosk = Annotated[Caller, Depends(allow(Role.KIOSK, Role.TELLER, Role.MANAGER, R
 Counter = Annotated[Caller, Depends(allow(Role.TELLER, Role.MANAGER, Role.SERVICE))]
 """Who serves customers at a window (head office watches, it does not call tickets)."""
 HeadOffice = Annotated[Caller, Depends(allow(Role.HEAD_OFFICE, Role.SERVICE))]
+Pad = Annotated[Caller, Depends(allow(Role.KIOSK, Role.SERVICE))]
+"""The rating pad at a window: a device (or an integration), never the staff being rated."""
 Anyone = Annotated[Caller, Depends(allow(*Role))]

@@ -16,9 +16,10 @@ from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
 from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.kiosk_tickets import KioskTickets
+from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.handlers import GatewayHandlers
-from services.gateway.routes import auth, branch, head_office, kiosk, pages, stream, voice_ws
+from services.gateway.routes import auth, branch, head_office, kiosk, pages, ratings, stream, voice_ws
 from services.gateway.routes.deps import Gateway
 from services.gateway.settings import GatewaySettings
 
@@ -33,7 +34,7 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
     runtime.add_consumer({t: handlers.on_event for t in ALL_TOPICS},
                          group_id=f"{settings.group_id}-{platform.instance}", auto_offset_reset="latest")
     gateway = Gateway(settings, platform, handlers, broadcaster, upstreams or Upstreams(settings),
-                      KioskTickets(runtime.redis))
+                      KioskTickets(runtime.redis), RatingStore(runtime.redis, runtime.outbox))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,8 +46,8 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
 
     app = create_service_app("gateway", platform, lifespan=lifespan,
                              routers=[pages.router, auth.router, stream.router, branch.router, kiosk.router,
-                                      voice_ws.router, head_office.router],
-                             description="Manager dashboard, kiosk pages, head-office view and live streams")
+                                      voice_ws.router, head_office.router, ratings.router],
+                             description="Manager dashboard, kiosk and rating pages, head-office view and live streams")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.broadcaster = broadcaster
     app.state.settings = settings

@@ -59,6 +59,8 @@ class GatewaySettings(ServiceSettings):
     cookie_secure: bool = Field(True, description="Session cookie only over HTTPS (off for plain-HTTP dev)")
     timezone: str = Field("Asia/Shanghai", description="Local day of the branches (today's KPIs)")
     service_level_min: float = Field(10.0, gt=0, le=240, description="Target wait: called within N minutes")
+    rating_window_min: float = Field(15.0, gt=0, le=24 * 60,
+                                     description="A window's pad offers a ticket for rating up to N minutes after service")
 
     @field_validator("device_keys")
     @classmethod

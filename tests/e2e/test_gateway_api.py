@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 
+from branchops.settings import Role
+from tests.conftest import api_key
 from tests.e2e.browser import stack as _stack
-from tests.e2e.browser.stack import GatewayStack
+from tests.e2e.browser.stack import GatewayStack, serve_at_window
 from tests.e2e.helpers import sse
 
 gateway_stack = _stack.gateway_stack
@@ -48,3 +51,35 @@ def test_the_gateway_stays_healthy_after_bad_requests(gateway_stack: GatewayStac
                      headers={"Authorization": "Bearer not-a-jwt"}).status_code == 401
     assert httpx.get(stack.url("/v1/stream"), headers={"X-Device-Key": stack.kiosk_key}).status_code == 403
     assert httpx.get(stack.url("/healthz")).json()["status"] == "ok"
+
+
+def test_a_rating_goes_through_kafka_to_the_dashboard_and_head_office(gateway_stack: GatewayStack) -> None:
+    stack = gateway_stack
+    pad = {"X-Device-Key": stack.kiosk_key}
+    served = serve_at_window(stack, "w3", "cash")
+    url = stack.url(f"/v1/branches/{stack.branch}/windows/w3/rating")
+    deadline = time.monotonic() + 20
+    while httpx.get(url, headers=pad, timeout=10).json()["ticket"] is None and time.monotonic() < deadline:
+        time.sleep(0.2)  # the gateway learns of the completed ticket from tickets.v1
+    assert httpx.post(url, json={"rating": 9}, headers=pad, timeout=10).status_code == 422
+    with sse(stack.url(f"/v1/branches/{stack.branch}/stream?types=feedback.v1"), manager_headers(stack)) as stream:
+        rated = httpx.post(url, json={"rating": 2, "tags": ["long_wait"]}, headers=pad, timeout=10)
+        assert rated.status_code == 201 and rated.json()["ticket_id"] == served["ticket_id"], rated.text
+        event = json.loads(stream.wait_for(lambda e: e["event"] == "branchops.feedback.v1")["data"])
+    assert event["data"] | {"at": None} == {"branch_id": stack.branch, "at": None, "ticket_id": served["ticket_id"],
+                                            "window_id": "w3", "staff_id": None, "service": "cash", "rating": 2,
+                                            "tags": ["long_wait"]}
+    assert httpx.post(url, json={"rating": 5, "ticket_id": served["ticket_id"]}, headers=pad,
+                      timeout=10).status_code == 409
+    head = httpx.get(stack.url("/v1/head-office/branches"), headers={"X-API-Key": api_key(Role.HEAD_OFFICE)},
+                     timeout=10).json()
+    mine = next(b for b in head["branches"] if b["branch_id"] == stack.branch)
+    assert mine["satisfaction"]["count"] >= 1
+    board = httpx.get(stack.url(f"/v1/branches/{stack.branch}/dashboard"), headers=manager_headers(stack)).json()
+    assert board["snapshot"]["satisfaction_by_window"]["w3"] == {"count": 1, "average": 2.0}
+
+
+def manager_headers(stack: GatewayStack) -> dict[str, str]:
+    token = httpx.post(stack.url("/v1/auth/login"), json={"username": "manager", "password": "correct-horse-battery"},
+                       timeout=10).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}

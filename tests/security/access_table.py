@@ -116,6 +116,9 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", f"{B}/dialogue/sessions"): rule(K, T, M, S),
         ("POST", f"{B}/dialogue/sessions/{{session_id}}/turns"): rule(K, T, M, S),
         ("WS", "/v1/dialogue"): rule(K, T, M, credential="token-query", why="browsers: JWT in the query or cookie"),
+        ("GET", "/rate/{branch_id}/{window_id}"): Rule(PUBLIC, "the window's rating pad page; its calls need the device key"),
+        ("GET", f"{B}/windows/{{window_id}}/rating"): rule(K, S, why="the pad (a device); staff do not rate themselves"),
+        ("POST", f"{B}/windows/{{window_id}}/rating"): rule(K, S, why="the pad (a device); staff do not rate themselves"),
     },
 }
 

@@ -66,6 +66,7 @@ class BranchState:
     called_in_target: int = 0
     ratings_by_window: dict[str, Ratings] = field(default_factory=dict)
     ratings_by_service: dict[str, Ratings] = field(default_factory=dict)
+    rated_tickets: set[str] = field(default_factory=set)
     kyc: dict[str, int] = field(default_factory=dict)
     voice_turns: int = 0
 
@@ -79,6 +80,7 @@ class BranchState:
         self.called = self.called_in_target = self.voice_turns = 0
         self.ratings_by_window.clear()
         self.ratings_by_service.clear()
+        self.rated_tickets.clear()
         self.kyc.clear()
         for camera in self.footfall.values():
             camera["entered_today"] = camera["exited_today"] = 0
@@ -137,6 +139,10 @@ class BranchState:
             self.tickets.popitem(last=False)
 
     def _on_feedback(self, data: dict[str, Any], when: dt.datetime) -> None:
+        ticket_id = str(data.get("ticket_id"))
+        if ticket_id in self.rated_tickets:  # one rating per ticket, whoever sent a second one
+            return
+        self.rated_tickets.add(ticket_id)
         rating = int(data.get("rating", 0))
         self.ratings_by_window.setdefault(str(data.get("window_id") or "-"), Ratings()).add(rating)
         self.ratings_by_service.setdefault(str(data.get("service")), Ratings()).add(rating)
@@ -179,4 +185,5 @@ class BranchState:
                 "tickets": list(self.tickets.values())[-50:], "arrivals_actual": self.arrivals,
                 "satisfaction_by_window": {k: v.view() for k, v in self.ratings_by_window.items()},
                 "satisfaction_by_service": {k: v.view() for k, v in self.ratings_by_service.items()},
+                "rated_tickets": sorted(self.rated_tickets),
                 "kyc_today": self.kyc, "voice_turns_today": self.voice_turns}

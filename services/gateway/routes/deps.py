@@ -12,6 +12,7 @@ from branchops.contracts.base import BranchId
 from branchops.settings import PlatformSettings
 from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.kiosk_tickets import KioskTickets
+from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.domain.throttle import LoginThrottle
 from services.gateway.handlers import GatewayHandlers
@@ -26,6 +27,7 @@ class Gateway:
     broadcaster: Broadcaster
     upstreams: Upstreams
     kiosk_tickets: KioskTickets
+    ratings: RatingStore
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 

@@ -1,4 +1,5 @@
-"""The pages: manager dashboard ``/``, kiosk ``/kiosk`` (public), head office ``/head-office``, login.
+"""The pages: manager dashboard ``/``, kiosk ``/kiosk`` and rating pad ``/rate/{b}/{w}`` (public), head
+office ``/head-office``, login.
 
 Pages are static HTML; their data comes from the JSON routes and the SSE streams, which check the role.
 The dashboard and head office pages need a logged-in browser (else a redirect to the login page).
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from branchops.settings import Role
@@ -25,6 +28,7 @@ HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", 
            "Cache-Control": "no-store"}
 DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.TELLER, Role.HEAD_OFFICE, Role.SERVICE})
 HEAD_OFFICE_ROLES = frozenset({Role.HEAD_OFFICE, Role.SERVICE})
+_ID = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
 @cache
@@ -61,6 +65,13 @@ async def head_office(request: Request) -> Response:
 @router.get("/kiosk")
 async def kiosk() -> Response:
     return _html("kiosk.html", permissions="camera=(self), microphone=(self)")
+
+
+@router.get("/rate/{branch_id}/{window_id}")
+async def rate(branch_id: Annotated[str, PathParam(pattern=_ID)],
+               window_id: Annotated[str, PathParam(pattern=_ID)]) -> Response:
+    """The window's rating pad (public page; its calls need the pad's device key)."""
+    return _html("rate.html")
 
 
 @router.get("/login")

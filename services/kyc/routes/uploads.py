@@ -6,6 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -112,4 +113,5 @@ async def enforce_rate_limit(handlers: KycHandlers, settings: KycSettings, kiosk
     wait = await handlers.store.hit_rate_limit(kiosk_id, settings.rate_limit_per_minute, dt.datetime.now(dt.UTC))
     if wait is not None:
         raise Problem(429, "Too many requests", f"at most {settings.rate_limit_per_minute} requests per minute "
-                      "per kiosk", reason="rate_limited", retry_after_s=wait)
+                      "per kiosk", reason="rate_limited", retry_after_s=wait,
+                      headers={"Retry-After": str(max(1, math.ceil(wait)))})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, WebSocket
+from fastapi import APIRouter, Path, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field
 
 from branchops.contracts.base import BranchId, Identifier
@@ -15,6 +15,7 @@ from services.voice.adapters.tts import TtsUnavailable
 from services.voice.domain.asr.protocol import CLOSE_POLICY, ProtocolError
 from services.voice.handlers import SessionNotFound, TurnResult
 from services.voice.routes.deps import Caller, ComponentsDep, VoiceComponents, check_text, components
+from services.voice.routes.nlu import device_limited
 from services.voice.routes.ws_auth import WsAuthError, refuse, websocket_principal
 from services.voice.streaming import StreamOptions
 
@@ -54,10 +55,13 @@ async def start(branch_id: BranchPath, body: StartRequest, who: Caller, voice: C
 
 
 @router.post("/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns", summary="One customer turn")
-async def turn(branch_id: BranchPath, session_id: Annotated[Identifier, Path()], body: TurnRequest, who: Caller,
-               voice: ComponentsDep) -> dict[str, Any]:
+async def turn(request: Request, branch_id: BranchPath, session_id: Annotated[Identifier, Path()], body: TurnRequest,
+               who: Caller, voice: ComponentsDep) -> Any:
     check_branch(who, branch_id)
     text = check_text(body.text, voice.settings.max_text_chars)
+    limited = await device_limited(request, who)
+    if limited is not None:
+        return limited
     try:
         result = await voice.handlers.turn(branch_id, session_id, text)
     except SessionNotFound:

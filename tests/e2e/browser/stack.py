@@ -87,3 +87,28 @@ def gateway_stack(devstack: DevStack) -> Iterator[GatewayStack]:
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def serve_at_window(stack: GatewayStack, window: str, service: str = "cash") -> dict[str, str]:
+    """A kiosk's ticket, called to ``window`` by the teller and completed: the pad there may rate it."""
+    import httpx
+
+    from branchops.settings import Role
+    from tests.conftest import api_key
+
+    teller = {"X-API-Key": api_key(Role.TELLER)}
+    base = f"/v1/branches/{stack.branch}"
+    opened = httpx.put(stack.url(f"{base}/windows/{window}", "queue"), json={"state": "open", "skills": [service]},
+                       headers=teller, timeout=10)
+    assert opened.status_code == 200, opened.text
+    taken = httpx.post(stack.url(f"{base}/tickets"), json={"service": service},
+                       headers={"X-Device-Key": stack.kiosk_key}, timeout=10).json()
+    for _ in range(20):  # tickets issued earlier in the module may still wait for this service
+        called = httpx.post(stack.url(f"{base}/windows/{window}/call-next"), headers=teller, timeout=10)
+        assert called.status_code == 200, called.text
+        done = httpx.post(stack.url(f"{base}/tickets/{called.json()['ticket_id']}/complete", "queue"),
+                          json={"window_id": window}, headers=teller, timeout=10)
+        assert done.status_code == 200, done.text
+        if called.json()["ticket_id"] == taken["ticket_id"]:
+            return {"ticket_id": taken["ticket_id"], "number": taken["number"]}
+    raise AssertionError("the kiosk's ticket was never called")

@@ -32,7 +32,7 @@ from branchops.contracts.events import (
     TimeSpan,
 )
 from tests.e2e.browser import stack as _stack
-from tests.e2e.browser.stack import PASSWORD, GatewayStack, now
+from tests.e2e.browser.stack import PASSWORD, GatewayStack, now, serve_at_window
 
 gateway_stack = _stack.gateway_stack
 
@@ -150,6 +150,42 @@ def test_head_office_sees_every_branch_and_drills_down(gateway_stack: GatewaySta
     expect(page.get_by_test_id("detail")).to_contain_text("现金业务", timeout=10_000)
     page.screenshot(path=str(artifacts / "gateway-head-office.png"), full_page=True)
     context.close()
+
+
+def test_a_customer_rates_the_visit_and_the_manager_sees_it(gateway_stack: GatewayStack, browser: Browser,
+                                                            artifacts: Path) -> None:
+    stack = gateway_stack
+    manager = browser.new_context(viewport={"width": 1440, "height": 1100}, locale="zh-CN").new_page()
+    login(manager, stack, "manager")
+    expect(manager.get_by_test_id("live")).to_have_attribute("data-state", "live", timeout=15_000)
+    served = serve_at_window(stack, "w7", "wealth")
+
+    pad_context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    pad = pad_context.new_page()
+    pad.goto(stack.url(f"/rate/{stack.branch}/w7#device={stack.kiosk_key}"))
+    expect(pad.get_by_test_id("rate-number")).to_have_text(served["number"], timeout=20_000)
+    expect(pad.locator("[data-rating='5']")).to_contain_text("非常满意")
+    assert "device=" not in pad.url
+    pad.locator("[data-tag='friendly']").click()
+    pad.screenshot(path=str(artifacts / "gateway-rate-pad-zh.png"))
+    pad.locator("[data-rating='4']").click()
+    expect(pad.get_by_test_id("rate-thanks")).to_be_visible(timeout=10_000)
+    expect(pad.get_by_test_id("rate-thanks")).to_contain_text("感谢")
+
+    satisfaction = manager.get_by_test_id("satisfaction-windows").locator("tr", has_text="w7")
+    expect(satisfaction).to_contain_text("4.00", timeout=20_000)
+    expect(manager.get_by_test_id("satisfaction-services")).to_contain_text("理财业务")
+    manager.get_by_test_id("satisfaction").scroll_into_view_if_needed()
+    manager.screenshot(path=str(artifacts / "gateway-dashboard-satisfaction.png"), full_page=True)
+
+    again = httpx.post(stack.url(f"/v1/branches/{stack.branch}/windows/w7/rating"),
+                       json={"rating": 1, "ticket_id": served["ticket_id"]},
+                       headers={"X-Device-Key": stack.kiosk_key}, timeout=10)
+    assert again.status_code == 409 and again.json()["title"] == "Already rated"
+    pad.click("#lang")
+    expect(pad.locator("h1")).to_contain_text("Rate our service")
+    pad_context.close()
+    manager.context.close()
 
 
 def _key(role: str) -> str:

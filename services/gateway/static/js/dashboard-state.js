@@ -23,6 +23,7 @@ export class DashboardState {
     this.footfall = new Map();
     this.summary = {};
     this.seenIssued = new Set();
+    this.rating = { byWindow: new Map(), byService: new Map(), rated: new Set() };
   }
 
   load(body) {
@@ -49,6 +50,11 @@ export class DashboardState {
     this.cameras = new Map(Object.entries(snap.cameras || {}));
     this.footfall = new Map(Object.entries(snap.footfall || {}));
     this.seenIssued = new Set([...this.tickets.values()].map((x) => x.ticket_id));
+    this.rating = {
+      byWindow: new Map(Object.entries(snap.satisfaction_by_window || {})),
+      byService: new Map(Object.entries(snap.satisfaction_by_service || {})),
+      rated: new Set(snap.rated_tickets || []),
+    };
   }
 
   apply(type, envelope) {
@@ -89,9 +95,28 @@ export class DashboardState {
           exited_today: old.exited_today + (d.exited || 0), occupancy: d.occupancy || {}, at: d.at });
         break;
       }
+      case TOPIC.feedback:
+        return this.addRating(d);
       default:
         return false;
     }
+    return true;
+  }
+
+  // Today's ratings, once per ticket (the snapshot lists the tickets it counted already).
+  addRating(d) {
+    if (!d.ticket_id || this.rating.rated.has(d.ticket_id)) return false;
+    this.rating.rated.add(d.ticket_id);
+    const add = (map, key) => {
+      const old = map.get(key) || { count: 0, average: 0 };
+      const count = old.count + 1;
+      map.set(key, { count, average: Math.round(((old.average * old.count + d.rating) / count) * 100) / 100 });
+    };
+    add(this.rating.byWindow, d.window_id || "-");
+    add(this.rating.byService, d.service);
+    const all = this.summary.satisfaction || { count: 0, average: 0 };
+    const count = all.count + 1;
+    this.summary.satisfaction = { count, average: Math.round(((all.average * all.count + d.rating) / count) * 100) / 100 };
     return true;
   }
 

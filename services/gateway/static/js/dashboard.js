@@ -82,6 +82,23 @@ function renderCameras() {
   fill($("cameras"), items.length ? items : [el("li", { class: "empty", text: t("no_cameras") })]);
 }
 
+function renderSatisfaction() {
+  const stars = (r) => el("strong", { class: r.average < 3 ? "bad" : "", text: r.average.toFixed(2) });
+  const windows = [...state.rating.byWindow].sort(([a], [b]) => a.localeCompare(b)).map(([w, r]) =>
+    [w, (state.windows.get(w) || {}).staff_id || "—", r.count, stars(r)]);
+  const services = [...state.rating.byService].sort(([a], [b]) => a.localeCompare(b)).map(([s, r]) =>
+    [t(s), r.count, stars(r)]);
+  if (!windows.length) {
+    fill($("satisfaction"), el("p", { class: "empty", text: t("no_ratings") }));
+    return;
+  }
+  const byWindow = table([t("window"), t("staff"), t("ratings"), t("average")], windows);
+  byWindow.dataset.testid = "satisfaction-windows";
+  const byService = table([t("service"), t("ratings"), t("average")], services);
+  byService.dataset.testid = "satisfaction-services";
+  fill($("satisfaction"), byWindow, byService);
+}
+
 function renderKpis() {
   const s = state.summary || {};
   $("kpi-waiting").textContent = state.waiting();
@@ -100,6 +117,7 @@ function render() {
   renderTickets();
   renderWindows();
   renderCameras();
+  renderSatisfaction();
   drawPlan($("plan"), state.plan, state.windows);
   drawArrivals($("chart"), state);
 }

@@ -43,6 +43,10 @@ async function detail() {
     el("li", { class: `alert sev-${a.severity}` }, (a.message && a.message[document.documentElement.lang === "en" ? "en" : "zh"]) || a.kind));
   fill($("detail"), el("h3", { text: t("queue") }), el("ul", { class: "feed" }, services),
     el("h3", { text: t("alerts") }), el("ul", { class: "feed" }, alerts.length ? alerts : [el("li", { class: "empty", text: t("no_alerts") })]),
+    el("h3", { text: t("satisfaction_today") }), el("ul", { class: "feed", "data-testid": "detail-satisfaction" },
+      Object.keys(b.satisfaction_by_service || {}).length
+        ? Object.entries(b.satisfaction_by_service).map(([s, r]) => el("li", {}, `${t(s)}: ${r.average} / 5 (${r.count})`))
+        : [el("li", { class: "empty", text: t("no_ratings") })]),
     el("p", {}, `${t("kyc_today")}: ${Object.entries(b.kyc_today).map(([k, n]) => `${t(k)} ${n}`).join(" · ") || 0} · ${t("voice_turns")}: ${b.voice_turns_today}`),
     el("p", {}, el("a", { href: `/?branch=${encodeURIComponent(selected)}`, text: `${t("title")} →` })));
 }

@@ -26,6 +26,12 @@ const TEXT = {
     q_open_account: "我想开户", q_cash: "我要取现金", q_fx: "我想换外汇", q_staff: "我要找人工",
     error: "出错了，请重试", voice_down: "语音服务暂不可用，请使用下方按钮", service_level_hint: "叫号等待不超过",
     kyc_today: "今日核验", voice_turns: "语音对话",
+    rate_title: "服务评价", rate_idle: "业务办理完成后，请在此为我们的服务评分", rate_question: "您对本次服务满意吗？请点击评分",
+    rate_thanks: "感谢您的评价！", rate_already: "本次业务已评价，谢谢！", rating_5: "非常满意", rating_4: "满意",
+    rating_3: "一般", rating_2: "不满意", rating_1: "非常不满意", tag_friendly: "态度好", tag_fast: "办理快",
+    tag_professional: "专业", tag_clear: "讲解清楚", tag_long_wait: "等候太久", tag_slow_service: "办理慢",
+    tag_unfriendly: "态度差", tag_unclear: "讲解不清", tag_environment: "环境不好",
+    satisfaction_today: "今日满意度", ratings: "评价数", average: "平均分", no_ratings: "今日暂无评价",
   },
   en: {
     title: "Branch operations", branch: "Branch", live: "Live", offline: "Disconnected", reconnecting: "Reconnecting",
@@ -56,6 +62,14 @@ const TEXT = {
     q_open_account: "Open an account", q_cash: "Withdraw cash", q_fx: "Exchange currency", q_staff: "Talk to staff",
     error: "Something went wrong; please try again", voice_down: "Voice is unavailable; use the buttons below",
     service_level_hint: "called within", kyc_today: "KYC today", voice_turns: "Voice turns",
+    rate_title: "Rate our service", rate_idle: "When your visit is done, please rate our service here",
+    rate_question: "How was our service today? Tap a score", rate_thanks: "Thank you for your rating!",
+    rate_already: "This visit has been rated. Thank you!", rating_5: "Excellent", rating_4: "Good",
+    rating_3: "Fair", rating_2: "Poor", rating_1: "Very poor", tag_friendly: "Friendly", tag_fast: "Quick",
+    tag_professional: "Knowledgeable", tag_clear: "Clear explanations", tag_long_wait: "Long wait",
+    tag_slow_service: "Slow service", tag_unfriendly: "Unfriendly", tag_unclear: "Unclear explanations",
+    tag_environment: "Uncomfortable hall", satisfaction_today: "Satisfaction today", ratings: "Ratings",
+    average: "Average", no_ratings: "No ratings today",
   },
 };
 

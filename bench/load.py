@@ -1,0 +1,329 @@
+"""Load across the services at once on loopback: queue (tickets, call-next and complete from 10 windows,
+queue reads), staffing (ticket counts), voice NLU and footfall from 8 cameras (events straight onto
+footfall.v1, as the camera workers would publish them), in stages of increasing request rate.
+
+    .venv/bin/python bench/load.py [--rates 10,20,40,80,160] [--stage-s 15] [--branches 4]
+
+Starts its own Redis, a tansu broker and the queue, staffing and voice services as uvicorn processes (one
+worker each), all on 127.0.0.1. Requests are sent open-loop: latency runs from each request's scheduled
+time, so a server that falls behind is charged for the wait. NLU calls come from 100 kiosks with their own
+JWTs, under the per-device rate limit. Every 2 s it samples each service's RSS and the consumers' lag
+(``branchops_bus_consumer_lag`` from /metrics). Reports p50/p99 per endpoint and stage, the first rate at
+which an endpoint's p99 passes 200 ms, and RSS over time. Writes bench/results/load.json. KYC is left out:
+one OCR call takes about a second of CPU, which would measure only KYC on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import random
+import re
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import jwt  # noqa: E402
+from aiokafka import AIOKafkaProducer  # noqa: E402
+
+from bench.common import machine, percentile, write_result  # noqa: E402
+from branchops.contracts import topics  # noqa: E402
+from branchops.contracts.envelope import encode, new_event  # noqa: E402
+from branchops.contracts.events import Footfall  # noqa: E402
+from branchops.devstack import SERVICES, DevStack  # noqa: E402
+from branchops.devstack.redis_server import LocalRedis  # noqa: E402
+
+NAMES = ("queue", "staffing", "voice")
+WINDOWS = 10
+CAMERAS = 8
+KIOSKS = 100
+SATURATION_MS = 200.0
+MAX_STAGE_S = 60.0
+MIX = (("POST tickets", 0.40), ("call-next", 0.15), ("GET queue", 0.10), ("GET ticket-counts", 0.10),
+       ("POST nlu", 0.25))
+UTTERANCES = ("我要存五千块钱", "I want to exchange 500 US dollars", "查一下余额", "我想办信用卡", "帮我转账给妈妈两千元")
+_LAG = re.compile(r'^branchops_bus_consumer_lag\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$', re.M)
+
+
+@dataclass
+class Stack:
+    dev: DevStack
+    redis: LocalRedis
+    ports: dict[str, int]
+    keys: dict[str, str]
+    jwt_secret: str
+
+    def url(self, name: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+    def pid(self, name: str) -> int | None:
+        return self.dev.services[name][0].pid
+
+
+def start(log_dir: Path) -> Stack:
+    redis = LocalRedis(log_dir=log_dir)
+    redis.start()
+    dev = DevStack(log_dir=log_dir, redis_url=redis.url).start()
+    keys = {role: f"bench-{role}-{secrets.token_urlsafe(12)}" for role in ("kiosk", "teller", "manager", "service")}
+    secret = secrets.token_urlsafe(32)
+    env = {"BRANCHOPS_ENV": "development", "BRANCHOPS_JWT_SECRET": secret, "BRANCHOPS_LOG_LEVEL": "WARNING",
+           "BRANCHOPS_API_KEYS": json.dumps({v: k for k, v in keys.items()})}
+    specs = {s.name: s for s in SERVICES}
+    ports = {name: dev.start_service(specs[name], env=env) for name in NAMES}
+    dev.wait_healthy(list(NAMES), timeout_s=120)
+    return Stack(dev, redis, ports, keys, secret)
+
+
+@dataclass
+class Stage:
+    rate: float
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def record(self, name: str, started: float, status: int | str) -> None:
+        self.latencies.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+        if not (isinstance(status, int) and status < 400):
+            bucket = self.errors.setdefault(name, {})
+            bucket[str(status)] = bucket.get(str(status), 0) + 1
+
+    def summary(self, seconds: float) -> dict[str, Any]:
+        return {"rate_per_s": self.rate, "endpoints": {
+            name: {"n": len(v), "achieved_per_s": round(len(v) / seconds, 1), "p50_ms": round(percentile(v, 50), 1),
+                   "p99_ms": round(percentile(v, 99), 1), "errors": self.errors.get(name, {})}
+            for name, v in sorted(self.latencies.items())}}
+
+
+class Load:
+    def __init__(self, stack: Stack, http: httpx.AsyncClient, branches: list[str], rng: random.Random) -> None:
+        self.stack, self.http, self.branches, self.rng = stack, http, branches, rng
+        now = int(time.time())
+        self.kiosks = [{"Authorization": "Bearer " + jwt.encode(
+            {"sub": f"kiosk:k{i}", "role": "kiosk", "iat": now, "exp": now + 3600}, stack.jwt_secret, "HS256")}
+            for i in range(KIOSKS)]
+        self.window_next = 0
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"X-API-Key": self.stack.keys[role]}
+
+    async def open_windows(self) -> None:
+        for branch in self.branches:
+            for w in range(WINDOWS):
+                await self.http.put(self.stack.url("queue", f"/v1/branches/{branch}/windows/w{w}"),
+                                    json={"state": "open", "skills": ["cash", "general", "fx"]},
+                                    headers=self.headers("manager"))
+
+    async def one(self, name: str, stage: Stage, started: float) -> None:
+        branch = self.rng.choice(self.branches)
+        base = f"/v1/branches/{branch}"
+        try:
+            if name == "POST tickets":
+                reply = await self.http.post(self.stack.url("queue", f"{base}/tickets"), headers=self.headers("kiosk"),
+                                             json={"service": self.rng.choice(("cash", "general", "fx"))})
+            elif name == "call-next":
+                self.window_next += 1
+                window = f"w{self.window_next % WINDOWS}"
+                reply = await self.http.post(self.stack.url("queue", f"{base}/windows/{window}/call-next"),
+                                             headers=self.headers("teller"))
+                stage.record(name, started, 200 if reply.status_code in (200, 204, 404, 409) else reply.status_code)
+                if reply.status_code == 200 and reply.json().get("ticket_id"):
+                    done = time.perf_counter()
+                    ticket = reply.json()["ticket_id"]
+                    end = await self.http.post(self.stack.url("queue", f"{base}/tickets/{ticket}/complete"),
+                                               headers=self.headers("teller"))
+                    stage.record("complete", done, end.status_code)
+                return
+            elif name == "GET queue":
+                reply = await self.http.get(self.stack.url("queue", f"{base}/queue"), headers=self.headers("manager"))
+            elif name == "GET ticket-counts":
+                reply = await self.http.get(self.stack.url("staffing", f"{base}/ticket-counts"),
+                                            headers=self.headers("manager"))
+            else:
+                reply = await self.http.post(self.stack.url("voice", "/v1/nlu"), headers=self.rng.choice(self.kiosks),
+                                             json={"text": self.rng.choice(UTTERANCES)})
+            stage.record(name, started, reply.status_code)
+        except httpx.HTTPError as exc:
+            stage.record(name, started, type(exc).__name__)
+
+
+async def footfall(producer: AIOKafkaProducer, branches: list[str], per_s: float, until: float) -> int:
+    """Footfall windows from CAMERAS cameras per branch, ``per_s`` events a second in all."""
+    sent, interval = 0, 1.0 / per_s
+    next_at = time.perf_counter()
+    while next_at < until:
+        branch = branches[sent % len(branches)]
+        end = dt.datetime.now(dt.UTC)
+        data = Footfall(branch_id=branch, at=end, camera_id=f"cam{sent % CAMERAS}", window_start=end - dt.timedelta(
+            seconds=1), window_end=end, entered=sent % 3, exited=sent % 2, occupancy={"hall": 5})
+        event = new_event(topics.FOOTFALL, data, source="branchops/queue/bench-load")
+        await producer.send(topics.FOOTFALL.name, encode(event), key=branch.encode())
+        sent += 1
+        next_at += interval
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+    return sent
+
+
+async def run_stage(load: Load, producer: AIOKafkaProducer, rate: float, seconds: float) -> tuple[Stage, int]:
+    stage = Stage(rate)
+    names, weights = [n for n, _ in MIX], [w for _, w in MIX]
+    started = time.perf_counter()
+    until = started + seconds
+    feed = asyncio.create_task(footfall(producer, load.branches, max(1.0, rate * 0.2), until))
+    tasks: set[asyncio.Task[None]] = set()
+    n = 0
+    while True:
+        due = started + n / rate
+        if due >= until:
+            break
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        task = asyncio.create_task(load.one(load.rng.choices(names, weights)[0], stage, due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        n += 1
+    if tasks:
+        await asyncio.wait(tasks, timeout=30)
+    return stage, await feed
+
+
+def rss_mb(pid: int | None) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+async def lag(http: httpx.AsyncClient, stack: Stack) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for name in NAMES:
+        try:
+            text = (await http.get(stack.url(name, "/metrics"))).text
+        except httpx.HTTPError:
+            continue
+        for topic, value in _LAG.findall(text):
+            key = f"{name}:{topic.removeprefix('branchops.')}"
+            total[key] = total.get(key, 0.0) + float(value)
+    return total
+
+
+async def sampler(stack: Stack, http: httpx.AsyncClient, t0: float, out: list[dict[str, Any]], stop: asyncio.Event,
+                  stage_of: Callable[[], float]) -> None:
+    while not stop.is_set():
+        out.append({"t_s": round(time.perf_counter() - t0, 1), "stage_rate": stage_of(),
+                    "rss_mb": {name: rss_mb(stack.pid(name)) for name in NAMES}, "lag": await lag(http, stack)})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 2.0)
+
+
+async def drive(stack: Stack, rates: list[float], stage_s: float, branches: int) -> dict[str, Any]:
+    rng = random.Random(5)
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(timeout=10, limits=limits) as http, httpx.AsyncClient(timeout=5) as probe:
+        load = Load(stack, http, [f"load-b{i}" for i in range(branches)], rng)
+        await load.open_windows()
+        producer = AIOKafkaProducer(bootstrap_servers=stack.dev.kafka_bootstrap, acks="all", linger_ms=5)
+        await producer.start()
+        samples: list[dict[str, Any]] = []
+        stop, current = asyncio.Event(), [0.0]
+        t0 = time.perf_counter()
+        sampling = asyncio.create_task(sampler(stack, probe, t0, samples, stop, lambda: current[0]))
+        stages: list[dict[str, Any]] = []
+        try:
+            warm, _ = await run_stage(load, producer, rates[0], min(5.0, stage_s))  # warm-up, not reported
+            del warm
+            for rate in rates:
+                current[0] = rate
+                stage, events = await run_stage(load, producer, rate, stage_s)
+                stages.append({**stage.summary(stage_s), "footfall_events": events})
+                print(f"  stage {rate:>6.0f}/s done", flush=True)
+            current[0] = 0.0
+            await asyncio.sleep(4)  # let consumers drain, sample the lag after
+        finally:
+            stop.set()
+            await sampling
+            await producer.stop()
+    return {"stages": stages, "samples": samples}
+
+
+def saturation(stages: list[dict[str, Any]]) -> dict[str, float | None]:
+    first: dict[str, float | None] = {}
+    for stage in stages:
+        for name, numbers in stage["endpoints"].items():
+            first.setdefault(name, None)
+            if first[name] is None and numbers["p99_ms"] > SATURATION_MS:
+                first[name] = stage["rate_per_s"]
+    return first
+
+
+def table(result: dict[str, Any]) -> str:
+    names = sorted({n for s in result["stages"] for n in s["endpoints"]})
+    head = f"{'rate/s':>7} " + " ".join(f"{n[:17]:>17}" for n in names)
+    rows = [head, " " * 8 + " ".join(f"{'p50/p99 ms':>17}" for _ in names)]
+    for stage in result["stages"]:
+        cells = []
+        for n in names:
+            e = stage["endpoints"].get(n)
+            cells.append(f"{e['p50_ms']:>7.1f}/{e['p99_ms']:<7.1f}{'*' if e['errors'] else ' '}" if e else f"{'-':>17}")
+        rows.append(f"{stage['rate_per_s']:>7.0f} " + " ".join(f"{c:>17}" for c in cells))
+    rows.append("(* some errors in that stage: see load.json)")
+    sat = result["saturation_rate_per_s"]
+    rows.append("p99 > 200 ms first at: " + ", ".join(f"{n} {'never' if v is None else f'{v:.0f}/s'}"
+                                                       for n, v in sat.items()))
+    samples = [s for s in result["samples"] if s["stage_rate"]]
+    if samples:
+        first, last = samples[0], samples[-1]
+        rows.append("RSS MB first/last loaded sample: " + ", ".join(
+            f"{n} {first['rss_mb'][n]}/{last['rss_mb'][n]}" for n in NAMES))
+        peak: dict[str, float] = {}
+        for s in result["samples"]:
+            for k, v in s["lag"].items():
+                peak[k] = max(peak.get(k, 0.0), v)
+        rows.append("peak consumer lag: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(peak.items()) if v) or "0")
+        rows.append("lag after drain: " + json.dumps(result["samples"][-1]["lag"]))
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="10,20,40,80,160", help="requests per second, one stage each")
+    parser.add_argument("--stage-s", type=float, default=15.0)
+    parser.add_argument("--branches", type=int, default=4)
+    args = parser.parse_args(argv)
+    rates = [float(r) for r in args.rates.split(",") if r]
+    stage_s = min(args.stage_s, MAX_STAGE_S)
+    before = machine()
+    with tempfile.TemporaryDirectory(prefix="branchops-load-") as folder:
+        stack = start(Path(folder))
+        try:
+            started = time.perf_counter()
+            result: dict[str, Any] = asyncio.run(drive(stack, rates, stage_s, args.branches))
+            result["wall_s"] = round(time.perf_counter() - started, 1)
+        finally:
+            stack.dev.stop()
+            stack.redis.stop()
+    result.update({"machine_before": before, "machine_after": machine(), "stage_s": stage_s,
+                   "mix": dict(MIX), "windows_per_branch": WINDOWS, "cameras": CAMERAS, "kiosks": KIOSKS,
+                   "branches": args.branches, "saturation_ms": SATURATION_MS,
+                   "saturation_rate_per_s": saturation(result["stages"])})
+    print(table(result))
+    print(f"machine: {before['nproc']} cores, load {before['loadavg_1m']:.2f} before, "
+          f"{result['machine_after']['loadavg_1m']:.2f} after; wall {result['wall_s']} s")
+    print(f"wrote {write_result('load', result)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
