@@ -78,8 +78,6 @@ def test_kafka_records_hold_no_pii(audit: Audit) -> None:
     assert not leaks, _report(leaks)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: account digits said after 账号 become the 'amount' slot, and "
-                   "mask_slots leaves amounts alone: the full account number is on voice.interactions.v1")
 def test_account_digits_never_reach_voice_interactions(audit: Audit) -> None:
     leaks = [leak for leak in scan_records(audit.records, audit.day.needles()) if _account_as_amount(leak)]
     assert not leaks, _report(leaks)

@@ -65,9 +65,20 @@ def _currency(surface: str | None) -> str | None:
     return canonical(CURRENCIES, surface) if surface else None
 
 
+MAX_PLAIN_DIGITS = 10
+"""A run of more plain digits (a mobile number has 11) is an account, card, ID or phone number, not money."""
+_IDENTIFIER_CUE = re.compile(
+    r"(账号|账户|卡号|帐号|户号|身份证|手机|电话|account|card|acct|a/c|phone|mobile|no\.?|number)"
+    r"\s*(?:is|是|为|[:：#])?\s*$"
+)
+
+
 def _arabic_matches(text: str) -> list[AmountMatch]:
     found = []
     for match in ARABIC_AMOUNT.finditer(text):
+        digits = match["number"].replace(",", "").split(".")[0]
+        if len(digits) > MAX_PLAIN_DIGITS or _IDENTIFIER_CUE.search(text[max(0, match.start() - 12):match.start()]):
+            continue
         value = Decimal(match["number"].replace(",", ""))
         scale = match["scale"]
         if scale:
@@ -113,9 +124,15 @@ def _english_matches(text: str) -> list[AmountMatch]:
     return found
 
 
+_DIGIT_RUN = re.compile(r"(?<![\d.])\d(?:[ -]?\d){10,}(?![\d.])")
+"""Eleven or more digits, possibly grouped by spaces or dashes: a card, account, ID or phone number."""
+
+
 def find_amounts(text: str, *, accept_bare: bool) -> list[AmountMatch]:
     """Non-overlapping amounts in text order; ``accept_bare`` admits numbers without currency or scale."""
-    candidates = _arabic_matches(text) + _chinese_matches(text) + _english_matches(text)
+    identifiers = [m.span() for m in _DIGIT_RUN.finditer(text)]
+    candidates = [c for c in _arabic_matches(text) + _chinese_matches(text) + _english_matches(text)
+                  if not any(c.start < end and start < c.end for start, end in identifiers)]
     candidates.sort(key=lambda m: (m.start, -(m.end - m.start)))
     chosen: list[AmountMatch] = []
     for candidate in candidates:

@@ -1,6 +1,6 @@
 """NLU engine of the voice digital employee: text + today -> language, intent, confidence, slots.
 
-    engine = NluEngine.from_corpus()            # trains on the packaged corpus (about a second)
+    engine = NluEngine.from_corpus()            # trains on the packaged corpus (under two seconds)
     result = engine.analyse("帮我查下尾号1234的余额", today=date(2024, 5, 8))
     result.as_dict()  # {"text": ..., "lang": "zh", "intent": "balance_inquiry", "confidence": 0.93,
                       #  "slots": {"account_last4": "1234"}}

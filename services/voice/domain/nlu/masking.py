@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from branchops.logging import mask_pii
+
+MAX_PLAIN_DIGITS = 10  # as in amounts.py: longer numbers are identifiers, never money
 PERSONAL_DIGIT_SLOTS = frozenset({"account_last4", "phone", "id_number", "account_number"})
 PERSONAL_NAME_SLOTS = frozenset({"payee"})
 
@@ -25,6 +28,10 @@ def mask_slots(slots: Mapping[str, object]) -> dict[str, object]:
             masked[name] = "*" * max(len(str(value)), 1)
         elif name in PERSONAL_NAME_SLOTS and value is not None:
             masked[name] = mask_name(str(value))
+        elif isinstance(value, str):
+            masked[name] = mask_pii(value)  # backstop: ID, account or phone digits inside any text slot
+        elif isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 10**MAX_PLAIN_DIGITS:
+            masked[name] = "*" * len(str(int(value)))  # too long to be money: an identifier read as a number
         else:
             masked[name] = value
     return masked
