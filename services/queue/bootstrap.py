@@ -42,7 +42,7 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
                              runtime.outbox, clock, runtime.source, forecasts.mark)
     runtime.add_consumer({topics.FOOTFALL: handlers.on_footfall, topics.WINDOWS: handlers.on_window,
                           topics.STAFFING_ALERTS: handlers.on_alert})
-    vision = VisionService(VisionSettings(), OutboxSink(runtime.redis, runtime.outbox))
+    vision = VisionService(VisionSettings(), OutboxSink(runtime.redis, runtime.outbox), runtime.redis)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

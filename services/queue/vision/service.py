@@ -5,6 +5,9 @@ reads the workers' messages off the event loop (in a thread) and emits camera.st
 footfall.v1 through an ``EventSink``; the queue service uses ``OutboxSink`` (Redis outbox, so counts
 survive a Kafka outage). A worker that dies is reported down and restarted with backoff; the other
 cameras carry on.
+
+Camera configurations set by API are kept in Redis (``CameraConfigStore``; configuration only, never
+frames) when the service is given a Redis client, so they survive a restart.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from branchops.contracts.base import EventData
 from branchops.contracts.enums import CameraState
 from branchops.contracts.events import CameraStatus, Footfall
 from branchops.contracts.topics import CAMERA_STATUS, FOOTFALL
+from services.queue.vision.adapters.config_store import CameraConfigStore
 from services.queue.vision.config import CameraConfig, load_camera_dir
 from services.queue.vision.domain.health import Backoff
 from services.queue.vision.domain.sharding import shard_of
@@ -88,9 +92,11 @@ class _Running:
 
 
 class VisionService:
-    def __init__(self, settings: VisionSettings, sink: EventSink) -> None:
+    def __init__(self, settings: VisionSettings, sink: EventSink, redis: aioredis.Redis | None = None) -> None:
+        """``redis``: where camera configs set by API are persisted; None keeps them in memory only."""
         self.settings = settings
         self.sink = sink
+        self.store = CameraConfigStore(redis) if redis is not None else None
         self.cameras: dict[Key, CameraConfig] = {}
         self.last_status: dict[Key, dict[str, Any]] = {}
         self._ctx = mp.get_context("spawn")
@@ -100,8 +106,18 @@ class VisionService:
         self._stopping = False
 
     async def start(self) -> None:
+        """Loads the YAML files of ``camera_dir``, then the configs stored in Redis, and launches this shard's workers.
+
+        A camera configured both ways runs with the Redis config: it was set by API after the files were
+        written, so it wins over the YAML file of the same branch and camera.
+        """
         if self.settings.camera_dir is not None and self.settings.camera_dir.is_dir():
             self.cameras.update(load_camera_dir(self.settings.camera_dir))
+        if self.store is not None:
+            stored = await self.store.load_all()
+            self.cameras.update(stored)
+            if stored:
+                log.info("loaded %d camera config(s) from Redis", len(stored))
         if self.settings.enabled:
             for key in list(self.cameras):
                 self._launch(key)
@@ -129,6 +145,8 @@ class VisionService:
         if key not in self.cameras and len(self.cameras) >= self.settings.max_cameras:
             raise ValueError(f"at most {self.settings.max_cameras} cameras (QUEUE_VISION_MAX_CAMERAS)")
         stored = config.model_copy(update={"camera_id": camera_id})
+        if self.store is not None:
+            await self.store.save(branch_id, camera_id, stored)  # persisted before the worker is (re)launched
         self.cameras[key] = stored
         if key in self._running:
             self._halt(key)
