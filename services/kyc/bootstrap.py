@@ -81,6 +81,12 @@ def build_app(settings: KycSettings, platform: PlatformSettings, *, clock: Clock
     app = create_service_app("kyc", platform, lifespan=lifespan, routers=[sessions.router, stateless.router],
                              description="ID-card and business-licence OCR, face match and liveness")
     app.state.kyc_settings = settings
+    retention = None
+    key = settings.retention_key_bytes()
+    if key is not None:  # retention on: cryptography is needed (imported here, checked at start)
+        from services.kyc.adapters.image_retention import RetainedImages
+
+        retention = RetainedImages(runtime.redis, key, settings.retention_ttl_s)
     app.state.handlers = KycHandlers(SessionStore(runtime.redis, runtime.outbox, settings.session_ttl_s),
-                                     executor, KycConfig.of(settings), clock)
+                                     executor, KycConfig.of(settings), clock, retention)
     return app

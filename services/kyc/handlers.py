@@ -1,8 +1,9 @@
 """KYC use cases: sessions (document, selfie with liveness, decision) and the stateless endpoints.
 
-OCR and face models run in a thread pool, never on the event loop. Nothing here keeps an image: request
-bytes are handed to the pool and dropped; sessions hold masked fields, checks, decisions and, until the
-decision, the portrait embedding.
+OCR and face models run in a thread pool, never on the event loop. Request bytes are handed to the pool and
+dropped; sessions hold masked fields, checks, decisions and, until the decision, the portrait embedding.
+Images are kept only when retention is configured (``KYC_RETENTION_TTL_S``): then the accepted document
+image and selfie frames go AES-GCM encrypted to ``RetainedImages`` (refused uploads are never kept).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from services.kyc.domain.face_decision import MatchThresholds, combine, match_de
 from services.kyc.domain.liveness import LivenessRules, evaluate, new_challenge
 from services.kyc.domain.masking import mask_credit_code, mask_id_number, mask_name
 from services.kyc.settings import KycSettings
+
+if TYPE_CHECKING:
+    from services.kyc.adapters.image_retention import RetainedImages
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
@@ -68,11 +72,29 @@ def masked_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 class KycHandlers:
-    def __init__(self, store: SessionStore, executor: Executor, config: KycConfig, clock: Clock) -> None:
+    def __init__(self, store: SessionStore, executor: Executor, config: KycConfig, clock: Clock,
+                 retention: RetainedImages | None = None) -> None:
         self.store = store
         self._executor = executor
         self.config = config
         self._clock = clock
+        self.retention = retention
+
+    async def _retain(self, session: dict[str, Any], images: Sequence[tuple[str, bytes]]) -> None:
+        """Keep accepted images encrypted when retention is on; a no-op (nothing stored) when it is off."""
+        if self.retention is not None:
+            await self.retention.keep(session["branch_id"], session["session_id"], images)
+
+    async def retained_branch(self, session_id: str) -> str | None:
+        """The branch of retained images whose session has expired already (for a deletion request)."""
+        return None if self.retention is None else await self.retention.branch_of(session_id)
+
+    async def delete_session(self, session_id: str, branch_id: str) -> bool:
+        """Delete the session and its retained images; True when retained images were removed."""
+        await self.store.delete(session_id)
+        if self.retention is None:
+            return False
+        return await self.retention.delete(session_id, branch_id)
 
     async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, partial(func, *args, **kwargs))
@@ -122,6 +144,7 @@ class KycHandlers:
             result = await self.read_licence(data)
             session["documents"]["licence"] = {**result, "fields": masked_fields(result["fields"])}
             await self._decide(session, result["checks"], None)
+            await self._retain(session, [("document:licence", data)])
             return {**result, "session": public_view(session)}
         birth = _birth_date(session)
         result = await self._run(documents.read_id_card, data, today=self._clock().date(),
@@ -140,6 +163,7 @@ class KycHandlers:
             session["status"] = "awaiting_selfie"
         await self.store.save(session, {"session_id": session["session_id"], "kiosk_id": session["kiosk_id"],
                                         "action": f"document_{result['side']}_read"})
+        await self._retain(session, [(f"document:{result['side']}", data)])
         return {**result, "session": public_view(session)}
 
     async def add_selfie(self, session: dict[str, Any], frames: Sequence[tuple[bytes, float]]) -> dict[str, Any]:
@@ -171,6 +195,7 @@ class KycHandlers:
         session["face"] = {**face, "decision": face_decision.value}
         session["liveness"] = {"passed": not live_reasons, "reasons": list(live_reasons), **liveness.checks}
         await self._decide(session, document_checks, outcome)
+        await self._retain(session, [(f"selfie:{i:02d}", frame) for i, (frame, _) in enumerate(frames)])
         return public_view(session)
 
     async def _decide(self, session: dict[str, Any], checks: dict[str, Any], outcome: Any) -> None:

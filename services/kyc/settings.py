@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from branchops.settings import ServiceSettings
+from services.kyc.domain.envelope import parse_key
 
 
 class KycSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="KYC_", extra="forbid", frozen=True)
+    # hide_input_in_errors: a refused setting must not echo KYC_RETENTION_KEY into a log.
+    model_config = SettingsConfigDict(env_prefix="KYC_", extra="forbid", frozen=True, hide_input_in_errors=True)
     service_name: ClassVar[str] = "kyc"
     default_port: ClassVar[int] = 8003
 
@@ -32,6 +34,11 @@ class KycSettings(ServiceSettings):
     rate_limit_per_minute: int = Field(30, ge=1, le=10_000, description="Requests per kiosk and minute")
     workers: int = Field(1, ge=1, le=16, description="Threads for OCR and face models (each loads its own)")
     warm_up: bool = Field(True, description="Load the OCR and face models at start (readiness waits for it)")
+    retention_ttl_s: int = Field(0, ge=0, le=90 * 24 * 3600,
+                                 description="Keep a session's document and selfie images, AES-GCM encrypted in "
+                                             "Redis, this many seconds; 0 (default): images are never stored")
+    retention_key: SecretStr = Field(SecretStr(""), description="AES-256 key of retained images: base64 of 32 "
+                                                                 "random bytes; required when retention is on")
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> KycSettings:
@@ -39,4 +46,15 @@ class KycSettings(ServiceSettings):
             raise ValueError("KYC_FACE_REJECT must not exceed KYC_FACE_APPROVE")
         if self.liveness_min_frames > self.liveness_max_frames:
             raise ValueError("KYC_LIVENESS_MIN_FRAMES must not exceed KYC_LIVENESS_MAX_FRAMES")
+        if self.retention_ttl_s > 0:
+            if not self.retention_key.get_secret_value():
+                raise ValueError("KYC_RETENTION_KEY is required when KYC_RETENTION_TTL_S > 0")
+            try:
+                parse_key(self.retention_key.get_secret_value())
+            except ValueError as error:
+                raise ValueError(f"KYC_RETENTION_KEY: {error}") from None
         return self
+
+    def retention_key_bytes(self) -> bytes | None:
+        """The AES-256 key when retention is on, else None."""
+        return parse_key(self.retention_key.get_secret_value()) if self.retention_ttl_s > 0 else None

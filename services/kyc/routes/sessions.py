@@ -11,7 +11,7 @@ from branchops.contracts.base import BranchId, Identifier
 from branchops.contracts.enums import DocType
 from branchops.web import Principal, Problem, check_branch
 from services.kyc.domain.errors import DocumentError
-from services.kyc.handlers import public_view
+from services.kyc.handlers import SessionNotFound, public_view
 from services.kyc.routes.uploads import (
     Caller,
     HandlersDep,
@@ -59,12 +59,21 @@ async def get_session(session_id: SessionPath, who: Reader, handlers: HandlersDe
     return public_view(await _session(handlers, session_id, who))
 
 
-@router.delete("/{session_id}", status_code=204, summary="Delete a session and everything kept for it")
+@router.delete("/{session_id}", status_code=204,
+               summary="Delete a session and everything kept for it (retained images too, even after the "
+                       "session expired)")
 async def delete_session(session_id: SessionPath, who: Caller, handlers: HandlersDep) -> Response:
-    session = await _session(handlers, session_id, who)
-    await handlers.store.delete(session_id)
-    await handlers.store.audit(session["branch_id"], {"session_id": session_id, "kiosk_id": session["kiosk_id"],
-                                                      "action": "deleted_on_request"})
+    session = await handlers.store.get(session_id)
+    branch = session["branch_id"] if session is not None else await handlers.retained_branch(session_id)
+    if branch is None:
+        raise problem_for_session(SessionNotFound(session_id))
+    check_branch(who, branch)
+    images_removed = await handlers.delete_session(session_id, branch)
+    entry = {"session_id": session_id, "action": "deleted_on_request",
+             "retained_images": "deleted" if images_removed else "none"}
+    if session is not None:
+        entry["kiosk_id"] = session["kiosk_id"]
+    await handlers.store.audit(branch, entry)
     return Response(status_code=204)
 
 

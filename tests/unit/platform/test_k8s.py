@@ -67,7 +67,7 @@ KUBERNETES_VERSION = "1.33"
 # The Secret every workload reads its secrets from, and its keys (docs/operations.md "Secrets").
 SECRET_NAME = "branchops-secrets"
 SECRET_KEYS = {"jwt-secret", "api-keys", "redis-password", "voice-queue-api-key", "staffing-webhook-secret",
-               "gateway-users", "gateway-device-keys"}
+               "gateway-users", "gateway-device-keys", "kyc-retention-key"}
 
 # Settings that carry a secret: never in a ConfigMap, always from the Secret (directly by secretKeyRef,
 # or composed from a secretKeyRef variable with $(VAR)). SecretStr fields are added automatically.
@@ -103,6 +103,7 @@ SAMPLE_SECRETS = {
     "staffing-webhook-secret": "w" * 32,
     "gateway-users": "{}",
     "gateway-device-keys": "{}",
+    "kyc-retention-key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 }
 
 PINNED = re.compile(r"^(?P<repo>[^@\s]+?)(?::(?P<tag>[^:/@\s]+))?(?:@sha256:[0-9a-f]{64})?$")
