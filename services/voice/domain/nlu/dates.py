@@ -10,11 +10,14 @@ A day and month without a year take ``prefer`` into account: ``past`` moves a fu
 from __future__ import annotations
 
 import calendar
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
 Preference = Literal["past", "future", "none"]
+Resolver = Callable[[re.Match[str], date, Preference], tuple[date, date] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +122,20 @@ def merge_into_ranges(matches: list[DateMatch], text: str, connectors: tuple[str
                 continue
         merged.append(match)
     return merged
+
+
+def scan_dates(patterns: Sequence[tuple[re.Pattern[str], Resolver]], text: str, today: date, prefer: Preference,
+               connectors: tuple[str, ...]) -> list[DateMatch]:
+    """Try ``patterns`` in order; a later pattern never takes characters an earlier one took; join ranges."""
+    taken = [False] * len(text)
+    matches: list[DateMatch] = []
+    for pattern, resolve in patterns:
+        for match in pattern.finditer(text):
+            if any(taken[match.start() : match.end()]):
+                continue
+            resolved = resolve(match, today, prefer)
+            if resolved is None:
+                continue
+            matches.append(DateMatch(match.start(), match.end(), *resolved))
+            taken[match.start() : match.end()] = [True] * (match.end() - match.start())
+    return merge_into_ranges(matches, text, connectors)

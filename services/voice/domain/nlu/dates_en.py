@@ -4,20 +4,20 @@ the past 3 months, May 3rd, 3 May 2024, 2024-05-03, in March, from May 1 to May 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from services.voice.domain.nlu.dates import (
     DateMatch,
     Preference,
+    Resolver,
     day_month_with_preference,
-    merge_into_ranges,
     month_range,
     month_with_preference,
     relative_month,
     relative_week,
     rolling_window,
     safe_date,
+    scan_dates,
     upcoming_weekday,
     weekday_in_week,
 )
@@ -174,7 +174,6 @@ def _month_only(match: re.Match[str], today: date, prefer: Preference) -> tuple[
     return month_with_preference(today, MONTHS[name], prefer)
 
 
-Resolver = Callable[[re.Match[str], date, Preference], tuple[date, date] | None]
 PATTERNS: tuple[tuple[re.Pattern[str], Resolver], ...] = (
     (ISO_DATE, _explicit_date),
     (MONTH_DAY, _explicit_date),
@@ -189,15 +188,4 @@ PATTERNS: tuple[tuple[re.Pattern[str], Resolver], ...] = (
 
 def find_dates_en(text: str, today: date, prefer: Preference = "none") -> list[DateMatch]:
     """Non-overlapping English date expressions, ranges joined ("from May 1 to May 10")."""
-    taken = [False] * len(text)
-    matches: list[DateMatch] = []
-    for pattern, resolve in PATTERNS:
-        for match in pattern.finditer(text):
-            if any(taken[match.start() : match.end()]):
-                continue
-            resolved = resolve(match, today, prefer)
-            if resolved is None:
-                continue
-            matches.append(DateMatch(match.start(), match.end(), *resolved))
-            taken[match.start() : match.end()] = [True] * (match.end() - match.start())
-    return merge_into_ranges(matches, text, RANGE_CONNECTORS)
+    return scan_dates(PATTERNS, text, today, prefer, RANGE_CONNECTORS)

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from services.voice.domain.nlu.dates import (
     DateMatch,
     Preference,
+    Resolver,
     day_month_with_preference,
-    merge_into_ranges,
     month_range,
     month_with_preference,
     relative_month,
     relative_week,
     rolling_window,
     safe_date,
+    scan_dates,
     upcoming_weekday,
     weekday_in_week,
 )
@@ -159,7 +159,6 @@ def _day_only(match: re.Match[str], today: date, prefer: Preference) -> tuple[da
     return (day, day) if day else None
 
 
-Resolver = Callable[[re.Match[str], date, Preference], tuple[date, date] | None]
 PATTERNS: tuple[tuple[re.Pattern[str], Resolver], ...] = (
     (FULL_DATE, _full_date),
     (DAY_MONTH, _day_month),
@@ -176,15 +175,4 @@ PATTERNS: tuple[tuple[re.Pattern[str], Resolver], ...] = (
 
 def find_dates_zh(text: str, today: date, prefer: Preference = "none") -> list[DateMatch]:
     """Non-overlapping Mandarin date expressions, ranges joined (``5月1号到5月10号``)."""
-    taken = [False] * len(text)
-    matches: list[DateMatch] = []
-    for pattern, resolve in PATTERNS:
-        for match in pattern.finditer(text):
-            if any(taken[match.start() : match.end()]):
-                continue
-            resolved = resolve(match, today, prefer)
-            if resolved is None:
-                continue
-            matches.append(DateMatch(match.start(), match.end(), *resolved))
-            taken[match.start() : match.end()] = [True] * (match.end() - match.start())
-    return merge_into_ranges(matches, text, RANGE_CONNECTORS)
+    return scan_dates(PATTERNS, text, today, prefer, RANGE_CONNECTORS)
