@@ -125,3 +125,35 @@ async def test_without_redis_configs_stay_in_memory() -> None:
     service = VisionService(VisionSettings(enabled=False), ListSink())
     await service.put_camera("b1", "c1", CameraConfig.model_validate(GOOD))
     assert service.store is None and service.camera("b1", "c1") is not None
+
+
+
+async def test_redis_down_at_start_then_configs_load_in_the_background(redis_client: aioredis.Redis,
+                                                                        redis_url: str) -> None:
+    import asyncio
+    from urllib.parse import urlparse
+
+    from branchops.state import create_redis
+    from services.queue.vision.adapters.config_store import CameraConfigStore
+    from tests.faults.proxy import FaultProxy
+
+    b = branch()
+    await CameraConfigStore(redis_client).save(b, "cam-1", CameraConfig.model_validate(GOOD))
+    target = urlparse(redis_url)
+    proxy = FaultProxy(target.port or 6379).start()
+    proxy.set_mode("reset")  # Redis unreachable for the service
+    client = create_redis(f"redis://{proxy.address}{target.path}", timeout_s=0.5)
+    service = VisionService(VisionSettings(enabled=False), ListSink(), client)  # type: ignore[arg-type]
+    try:
+        await service.start()  # the service starts anyway
+        assert (b, "cam-1") not in service.cameras
+        proxy.set_mode("pass")
+        for _ in range(150):
+            if (b, "cam-1") in service.cameras:
+                break
+            await asyncio.sleep(0.1)
+        assert (b, "cam-1") in service.cameras, "stored configs load once Redis answers"
+    finally:
+        await service.stop()
+        await client.aclose()
+        proxy.stop()

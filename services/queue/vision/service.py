@@ -25,6 +25,7 @@ from multiprocessing.synchronize import Event
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from branchops.bus.outbox import Outbox
 from branchops.contracts import Topic
@@ -104,27 +105,62 @@ class VisionService:
         self._running: dict[Key, _Running] = {}
         self._pump: asyncio.Task[None] | None = None
         self._stopping = False
+        self._set_since_start: set[Key] = set()
+        self._loader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Loads the YAML files of ``camera_dir``, then the configs stored in Redis, and launches this shard's workers.
 
         A camera configured both ways runs with the Redis config: it was set by API after the files were
-        written, so it wins over the YAML file of the same branch and camera.
+        written, so it wins over the YAML file of the same branch and camera. Redis unreachable at start
+        does not stop the service: the YAML cameras run, and the stored configs are loaded in the
+        background once Redis answers.
         """
         if self.settings.camera_dir is not None and self.settings.camera_dir.is_dir():
             self.cameras.update(load_camera_dir(self.settings.camera_dir))
+        stored_later = False
         if self.store is not None:
-            stored = await self.store.load_all()
-            self.cameras.update(stored)
-            if stored:
-                log.info("loaded %d camera config(s) from Redis", len(stored))
+            try:
+                self._adopt(await self.store.load_all())
+            except (RedisError, OSError) as exc:
+                log.warning("camera configs in Redis not loaded yet (%s); retrying in the background", exc)
+                stored_later = True
         if self.settings.enabled:
             for key in list(self.cameras):
                 self._launch(key)
         self._pump = asyncio.create_task(self._pump_loop(), name="vision-pump")
+        if stored_later:
+            self._loader = asyncio.create_task(self._load_when_redis_answers(), name="vision-config-load")
+
+    def _adopt(self, stored: dict[Key, CameraConfig]) -> list[Key]:
+        """Take stored configs, except cameras set through the API since start (those are newer)."""
+        taken = [key for key in stored if key not in self._set_since_start]
+        for key in taken:
+            self.cameras[key] = stored[key]
+        if taken:
+            log.info("loaded %d camera config(s) from Redis", len(taken))
+        return taken
+
+    async def _load_when_redis_answers(self) -> None:
+        assert self.store is not None
+        delay = 0.5
+        while not self._stopping:
+            try:
+                taken = self._adopt(await self.store.load_all())
+            except (RedisError, OSError):
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            for key in taken:
+                await self._relaunch(key)
+            return
 
     async def stop(self, timeout_s: float = 5.0) -> None:
         self._stopping = True
+        if self._loader is not None and not self._loader.done():
+            self._loader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loader
         for key in list(self._running):
             self._halt(key)
         loop = asyncio.get_running_loop()
@@ -148,12 +184,16 @@ class VisionService:
         if self.store is not None:
             await self.store.save(branch_id, camera_id, stored)  # persisted before the worker is (re)launched
         self.cameras[key] = stored
+        self._set_since_start.add(key)
+        await self._relaunch(key)
+        return stored
+
+    async def _relaunch(self, key: Key) -> None:
         if key in self._running:
             self._halt(key)
             await asyncio.get_running_loop().run_in_executor(None, _join, self._running.pop(key).process, 5.0)
         if self.settings.enabled and not self._stopping:
             self._launch(key)
-        return stored
 
     def debug_frame(self, branch_id: str, camera_id: str) -> bytes | None:
         running = self._running.get((branch_id, camera_id))
