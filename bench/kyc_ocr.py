@@ -135,6 +135,7 @@ def main() -> int:
     parser.add_argument("--per-condition", type=int, default=5, help="documents of each kind per condition")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
     parser.add_argument("--det-side", type=int, default=640)
+    parser.add_argument("--unclip", type=float, default=1.6, help="text-box growth of the detector")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--show-misses", action="store_true", help="print expected and read values of misses")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "kyc_ocr.json")
@@ -144,7 +145,7 @@ def main() -> int:
         return 2
     info = machine()
     samples = make_samples(args.per_condition, args.seed)
-    reader = DocumentReader(RapidOcrEngine(threads=args.threads, det_side=args.det_side))
+    reader = DocumentReader(RapidOcrEngine(threads=args.threads, det_side=args.det_side, unclip_ratio=args.unclip))
     for sample in samples[:3]:  # warm-up, not measured
         read(sample, reader)
     tallies: dict[tuple[str, str], Tally] = {}

@@ -30,7 +30,8 @@ class RapidOcrEngine:
     Model paths point at the files inside the installed wheel, so nothing is ever downloaded.
     """
 
-    def __init__(self, threads: int = 1, det_side: int = 640, models_dir: Path | None = None) -> None:
+    def __init__(self, threads: int = 1, det_side: int = 640, models_dir: Path | None = None,
+                 unclip_ratio: float = 1.6) -> None:
         from rapidocr import RapidOCR
 
         models = models_dir or bundled_models_dir()
@@ -47,6 +48,7 @@ class RapidOcrEngine:
                 "Cls.model_path": str(models / CLS_MODEL),
                 "Det.limit_side_len": det_side,
                 "Det.limit_type": "max",
+                "Det.unclip_ratio": unclip_ratio,
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             }
