@@ -1,11 +1,11 @@
 // Kiosk: take a ticket and follow it, start KYC, talk with the digital employee.
-import { api, el, fill, openStream, SERVICES, TOPIC } from "./api.js";
+import { el, fill, openStream, SERVICES, TOPIC } from "./api.js";
+import { bindDeviceSetup, callWithRelogin, loginDevice, storedDeviceKey } from "./device.js";
 import { applyTexts, bindToggle, currentLang, onLangChange, t } from "./i18n.js";
 import { startKyc, stopKyc } from "./kyc.js";
 import { startVoice, stopVoice } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
-const KEY = "bo-device-key";
 const kiosk = { branch: null, id: null, ticket: null, stream: null, forecast: [], homeTimer: null };
 
 export function show(screen) {
@@ -19,23 +19,13 @@ export function showError(message) {
 }
 
 async function deviceLogin() {
-  const key = localStorage.getItem(KEY);
-  if (!key) throw Object.assign(new Error("no device key"), { status: 401 });
-  const who = await api("/v1/auth/device", { method: "POST", headers: { "X-Device-Key": key } });
+  const who = await loginDevice();
   kiosk.branch = who.branch_id;
   kiosk.id = who.kiosk_id;
 }
 
 // Any call: on 401 (the session cookie expired) log the device in again and retry once.
-export async function call(path, options) {
-  try {
-    return await api(path, options);
-  } catch (error) {
-    if (error.status !== 401) throw error;
-    await deviceLogin();
-    return api(path, options);
-  }
-}
+export const call = callWithRelogin(deviceLogin);
 
 function waitText(wait) {
   if (!wait) return "—";
@@ -115,20 +105,11 @@ async function main() {
   applyTexts();
   bindToggle($("lang"));
   onLangChange(() => { renderServices(); renderTicket(); renderQueueLine(); });
-  const hash = new URLSearchParams(location.hash.slice(1));
-  if (hash.get("device")) {
-    localStorage.setItem(KEY, hash.get("device"));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  $("setup-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    localStorage.setItem(KEY, $("device-key").value.trim());
-    main().catch(() => {});
-  });
+  bindDeviceSetup($, main);
   try {
     await deviceLogin();
   } catch (error) {
-    $("setup-error").textContent = error.status === 401 && localStorage.getItem(KEY) ? error.message : "";
+    $("setup-error").textContent = error.status === 401 && storedDeviceKey() ? error.message : "";
     show("setup");
     return;
   }

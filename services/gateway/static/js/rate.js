@@ -1,9 +1,9 @@
 // Rating pad at a window: shows the ticket just served there, one tap on 1-5 sends the rating.
-import { api, el, fill } from "./api.js";
+import { el, fill } from "./api.js";
+import { bindDeviceSetup, callWithRelogin, loginDevice, storedDeviceKey } from "./device.js";
 import { applyTexts, bindToggle, onLangChange, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
-const KEY = "bo-device-key";
 const POLL_MS = 3000;
 const POSITIVE = ["friendly", "fast", "professional", "clear"];
 const NEGATIVE = ["long_wait", "slow_service", "unfriendly", "unclear", "environment"];
@@ -22,21 +22,11 @@ function showError(message) {
 }
 
 async function deviceLogin() {
-  const key = localStorage.getItem(KEY);
-  if (!key) throw Object.assign(new Error("no device key"), { status: 401 });
-  const who = await api("/v1/auth/device", { method: "POST", headers: { "X-Device-Key": key } });
+  const who = await loginDevice();
   if (who.branch_id !== branch) throw Object.assign(new Error(`device belongs to ${who.branch_id}`), { status: 403 });
 }
 
-async function call(path, options) {
-  try {
-    return await api(path, options);
-  } catch (error) {
-    if (error.status !== 401) throw error;
-    await deviceLogin();
-    return api(path, options);
-  }
-}
+const call = callWithRelogin(deviceLogin);
 
 function renderReasons() {
   fill($("reasons"), [...POSITIVE, ...NEGATIVE].map((tag) => {
@@ -128,20 +118,11 @@ async function main() {
   bindToggle($("lang"));
   onLangChange(() => { renderReasons(); renderStars(); render(); });
   $("window-name").textContent = windowId;
-  const hash = new URLSearchParams(location.hash.slice(1));
-  if (hash.get("device")) {
-    localStorage.setItem(KEY, hash.get("device"));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  $("setup-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    localStorage.setItem(KEY, $("device-key").value.trim());
-    main().catch(() => {});
-  });
+  bindDeviceSetup($, main);
   try {
     await deviceLogin();
   } catch (error) {
-    $("setup-error").textContent = localStorage.getItem(KEY) ? error.message : "";
+    $("setup-error").textContent = storedDeviceKey() ? error.message : "";
     show("setup");
     return;
   }
