@@ -52,6 +52,10 @@ class Outbox:
         """Call before a transaction that stages events of ``branch_id``."""
         await self._redis.sadd(self.branches_key, branch_id)
 
+    def announce_in(self, pipe: Pipeline, branch_id: str) -> None:
+        """:meth:`announce` as part of a (non-transactional) pipeline the caller runs before its transaction."""
+        pipe.sadd(self.branches_key, branch_id)
+
     def stage(self, pipe: Pipeline, topic: Topic, data: EventData) -> None:
         """Add the event to the transaction in ``pipe`` (after ``pipe.multi()``)."""
         event = new_event(topic, data, source=self.source)

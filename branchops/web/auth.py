@@ -59,7 +59,7 @@ def principal_from_api_key(settings: PlatformSettings, key: str) -> Principal:
     raise _unauthorized("unknown API key")
 
 
-def get_principal(request: Request, api_key: Annotated[str | None, Depends(_api_key_header)],
+async def get_principal(request: Request, api_key: Annotated[str | None, Depends(_api_key_header)],
                   bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
     settings: PlatformSettings = request.app.state.platform
     if bearer is not None:

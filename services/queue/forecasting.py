@@ -57,8 +57,8 @@ class LiveQueue:
 
     async def _inputs(self, branch_id: str) -> tuple[list[TicketRecord], list[TicketRecord], list[WindowRecord],
                                                      Model]:
-        waiters = await self.reader.waiting(branch_id)
-        return waiters.tickets, waiters.scheduled, await self.windows.all(branch_id), await self.reader.model(branch_id)
+        snap = await self.reader.snapshot(branch_id)
+        return snap.waiters.tickets, snap.waiters.scheduled, snap.windows, snap.model
 
     async def _changes(self, branch_id: str, views: list[WindowView], now: dt.datetime) -> list[Change]:
         """The usual window changes still to come today (past days do not change: one read a day)."""
@@ -84,11 +84,11 @@ class LiveQueue:
 
     async def predict_new(self, branch_id: str, service: ServiceName, priority: Priority,
                           now: dt.datetime) -> tuple[Projection, Estimate]:
-        live, scheduled, windows, model = await self._inputs(branch_id)
-        views = self._views(windows)
+        snap = await self.reader.lean(branch_id)
+        views = self._views(snap.windows)
         changes = await self._changes(branch_id, views, now)
-        projection = self._new_arrival(self._waiting(live + scheduled), views, model, service, priority, now, changes)
-        return projection, calibrate(projection, model)
+        projection = self._new_arrival(snap.waiting, views, snap.model, service, priority, now, changes)
+        return projection, calibrate(projection, snap.model)
 
     async def view(self, branch_id: str, now: dt.datetime) -> QueueView:
         live, scheduled, windows, model = await self._inputs(branch_id)

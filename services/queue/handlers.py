@@ -41,7 +41,8 @@ class QueueHandlers:
     source: str = ""
     changed: Callable[[str], None] = lambda branch: None  # a branch's queue changed: refresh its forecast
 
-    async def issue_ticket(self, command: IssueTicket) -> tuple[TicketRecord, Estimate]:
+    async def issue_ticket(self, command: IssueTicket) -> tuple[TicketRecord, int | None, Estimate]:
+        """(the ticket, its place in line, the wait estimate given to the customer)."""
         if not self.store.rules.priority_allowed(command.priority, command.channel):
             raise Problem(422, "Priority not allowed", f"{command.priority.value} tickets cannot be issued "
                           f"through the {command.channel.value} channel")
@@ -51,11 +52,12 @@ class QueueHandlers:
         if command.appointment_at and command.appointment_at > now:
             ahead = (command.appointment_at - now).total_seconds() / 60.0
         try:
-            record = await self.store.issue(command, now, (max(projection.mean_min - ahead, 0.0), projection.sd_min))
+            record, position = await self.store.issue(command, now, (max(projection.mean_min - ahead, 0.0),
+                                                                     projection.sd_min))
         except DayFull as exc:
             raise Problem(409, "No numbers left today", str(exc)) from exc
         self._after(command.branch_id)
-        return record, estimate
+        return record, position, estimate
 
     async def ticket_status(self, branch_id: str, ticket_id: str) -> tuple[TicketRecord, int | None, Estimate | None]:
         record = await self.store.get(branch_id, ticket_id)

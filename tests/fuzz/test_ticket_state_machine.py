@@ -46,7 +46,8 @@ class TicketMachine(RuleBasedStateMachine):
     @rule(target=tickets, service=st.sampled_from(SERVICES))
     def issue(self, service: ServiceName) -> str:
         self._tick()
-        record, _ = self.run(self.handlers.issue_ticket(IssueTicket(self.branch, service, Channel.KIOSK)))
+        record, position, _ = self.run(self.handlers.issue_ticket(IssueTicket(self.branch, service, Channel.KIOSK)))
+        assert position == self.run(self.handlers.store.position(record)), "place in line given at issue is wrong"
         assert record.number not in self.numbers, f"number {record.number} handed out twice"
         self.numbers.add(record.number)
         self.status[record.ticket_id] = record.status

@@ -241,3 +241,19 @@ async def test_restart_loses_nothing(redis_url: str, session_broker: TansuBroker
         assert [s["service"] for s in queue["services"]] == ["fx"] and queue["services"][0]["waiting"] == 1
         assert queue["windows"][0]["window_id"] == "w1" and queue["arrivals"]
     await again.state.handlers.store._redis.aclose()
+
+
+async def test_the_lean_snapshot_a_new_ticket_is_predicted_from_matches_the_full_read(q: QueueApp) -> None:
+    await q.open_window("w1", ["cash", "general"])
+    await q.issue("cash")
+    await q.issue("general", priority="elderly")
+    await q.issue("cash", channel="appointment", appointment_at=(T0 + dt.timedelta(hours=2)).isoformat())
+    await q.issue("fx")
+    called = await q.call("w1")  # one ticket leaves the line for the window
+    assert called.status_code == 200
+    reader, live = q.app.state.handlers.reader, q.app.state.handlers.live
+    full, lean = await reader.snapshot(q.branch), await reader.lean(q.branch)
+    assert lean.waiting == live._waiting(full.waiters.tickets + full.waiters.scheduled)
+    assert len(lean.waiting) == 3 and lean.windows == full.windows and lean.model == full.model
+    assert called.json()["ticket_id"] not in {w.ticket_id for w in lean.waiting}
+    assert [w.ticket_id for w in lean.waiting][-1] == full.waiters.scheduled[0].ticket_id, "appointments last"

@@ -24,12 +24,12 @@ Reader = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Rol
                                                     Role.HEAD_OFFICE))]
 
 
-def get_handlers(request: Request) -> KycHandlers:
+async def get_handlers(request: Request) -> KycHandlers:
     handlers: KycHandlers = request.app.state.handlers
     return handlers
 
 
-def get_settings(request: Request) -> KycSettings:
+async def get_settings(request: Request) -> KycSettings:
     settings: KycSettings = request.app.state.kyc_settings
     return settings
 

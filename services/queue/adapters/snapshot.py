@@ -5,21 +5,54 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 
-from branchops.contracts.enums import ServiceName
+from branchops.contracts.enums import Priority, ServiceName
 from branchops.contracts.events import Footfall, StaffingAlert
 from services.queue.adapters.keys import BRANCHES, TTL_S, Keys
 from services.queue.adapters.ticket_store import decode_hash
 from services.queue.domain.arrivals import SLOTS
 from services.queue.domain.model import Model
+from services.queue.domain.predict import Waiting
 from services.queue.domain.schedule import Mark, mark_from_json
 from services.queue.domain.tickets import TicketRecord
+from services.queue.domain.windows import WindowRecord
 
 HISTORY_DAYS = 84
 WINDOW_HISTORY_DAYS = 56
+
+
+# One atomic read of everything the predictor needs: the lines (services in enum order), the
+# appointments not yet due, the windows and the learned model. KEYS: the line keys, the scheduled
+# set, the windows set, the model; ARGV: ticket key prefix, window key prefix, then "full" (every field
+# of a ticket) or "lean" (only what a wait projection needs, LEAN_FIELDS). Every key read carries the
+# branch's hash tag, so the script stays in one Redis Cluster slot.
+LEAN_FIELDS = ("ticket_id", "service", "issued_at", "ready_at", "priority")
+_SNAPSHOT = """
+local n = #KEYS - 2
+local lean = ARGV[3] == 'lean'
+local out = {}
+for i = 1, n do
+  local rows = {}
+  for j, id in ipairs(redis.call('ZRANGE', KEYS[i], 0, -1)) do
+    if lean then
+      rows[j] = redis.call('HMGET', ARGV[1] .. id, 'ticket_id', 'service', 'issued_at', 'ready_at', 'priority')
+    else
+      rows[j] = redis.call('HGETALL', ARGV[1] .. id)
+    end
+  end
+  out[i] = rows
+end
+local ids = redis.call('SMEMBERS', KEYS[n + 1])
+table.sort(ids)
+local windows = {}
+for j, id in ipairs(ids) do windows[j] = redis.call('HGETALL', ARGV[2] .. id) end
+out[n + 1] = windows
+out[n + 2] = redis.call('GET', KEYS[n + 2])
+return out
+"""
 
 
 @dataclass(frozen=True)
@@ -28,29 +61,76 @@ class Waiters:
     scheduled: list[TicketRecord]  # appointments not yet due
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    waiters: Waiters
+    windows: list[WindowRecord]
+    model: Model
+
+
+@dataclass(frozen=True)
+class LeanSnapshot:
+    waiting: list[Waiting]  # the lines (services in enum order), then the appointments not yet due
+    windows: list[WindowRecord]
+    model: Model
+
+
+_PRIORITIES = {p.value: p for p in Priority}
+_SERVICES = {s.value: s for s in ServiceName}
+MODEL_CACHE = 4096  # branches whose parsed model is kept
+
+
+def _waiting(row: list[bytes | None]) -> Waiting | None:
+    ticket_id, service, issued, ready, priority = row
+    if not ticket_id or not service or not issued or not priority:
+        return None  # the ticket left between the line read and this one (cannot happen in one script)
+    joined = dt.datetime.fromisoformat((ready or issued).decode())
+    return Waiting(ticket_id.decode(), _SERVICES[service.decode()], joined, _PRIORITIES[priority.decode()])
+
+
+def _pairs(flat: list[bytes]) -> dict[str, str]:
+    return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
+
+
 class SnapshotReader:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
+        self._snapshot = redis.register_script(_SNAPSHOT)
+        self._models: dict[str, tuple[bytes, Model]] = {}  # per branch: the last model read, parsed once
+
+    async def _read(self, branch_id: str, mode: str) -> tuple[list[Any], list[WindowRecord], Model]:
+        keys = Keys(branch_id)
+        script_keys = [*(keys.line(s) for s in ServiceName), keys.scheduled, keys.windows, keys.model]
+        args = [keys.ticket("x")[:-1], keys.window("x")[:-1], mode]
+        *groups, window_rows, raw_model = cast(list[Any], await self._snapshot(keys=script_keys, args=args))
+        windows = [WindowRecord.from_fields(_pairs(row)) for row in window_rows if row]
+        return groups, windows, self._model(branch_id, raw_model)
+
+    async def snapshot(self, branch_id: str) -> Snapshot:
+        """Lines, appointments, windows and model of a branch in one round trip, consistent with each other."""
+        groups, windows, model = await self._read(branch_id, "full")
+        records = [[TicketRecord.from_fields(_pairs(row)) for row in group if row] for group in groups]
+        return Snapshot(Waiters([r for group in records[:-1] for r in group], records[-1]), windows, model)
+
+    async def lean(self, branch_id: str) -> LeanSnapshot:
+        """The same read with only the fields a wait projection needs (the cost of every new ticket)."""
+        groups, windows, model = await self._read(branch_id, "lean")
+        waiting = [w for group in groups for w in map(_waiting, group) if w is not None]
+        return LeanSnapshot(waiting, windows, model)
+
+    def _model(self, branch_id: str, raw: bytes | None) -> Model:
+        cached = self._models.get(branch_id)
+        if raw and cached is not None and cached[0] == raw:
+            return cached[1]
+        model = Model.from_json(raw)
+        if raw:
+            if len(self._models) >= MODEL_CACHE:
+                self._models.clear()
+            self._models[branch_id] = (raw, model)
+        return model
 
     async def branches(self) -> list[str]:
         return sorted(m.decode() for m in cast(set[bytes], await self._redis.smembers(BRANCHES)))
-
-    async def waiting(self, branch_id: str) -> Waiters:
-        keys = Keys(branch_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for service in ServiceName:
-                pipe.zrange(keys.line(service), 0, -1)
-            pipe.zrange(keys.scheduled, 0, -1)
-            id_lists = cast(list[list[bytes]], await pipe.execute())
-        ids = [i.decode() for lst in id_lists for i in lst]
-        n_live = sum(len(lst) for lst in id_lists[:-1])
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for ticket_id in ids:
-                pipe.hgetall(keys.ticket(ticket_id))
-            rows = await pipe.execute()
-        records = [TicketRecord.from_fields(decode_hash(r)) if r else None for r in rows]
-        live = [r for r in records[:n_live] if r is not None]
-        return Waiters(live, [r for r in records[n_live:] if r is not None])
 
     async def model(self, branch_id: str) -> Model:
         return Model.from_json(await self._redis.get(Keys(branch_id).model))

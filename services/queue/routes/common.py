@@ -27,7 +27,7 @@ Reader = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Rol
 ManagerView = Annotated[Principal, Depends(require_roles(Role.TELLER, Role.MANAGER, Role.SERVICE, Role.HEAD_OFFICE))]
 
 
-def get_handlers(request: Request) -> QueueHandlers:
+async def get_handlers(request: Request) -> QueueHandlers:
     return request.app.state.handlers
 
 

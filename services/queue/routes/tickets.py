@@ -37,9 +37,9 @@ async def issue_ticket(branch_id: BranchPath, body: IssueRequest, who: Issuer, h
     check_branch(who, branch_id)
     if body.appointment_at is not None and body.channel is not Channel.APPOINTMENT:
         raise Problem(422, "Invalid request", "appointment_at is only for the appointment channel")
-    record, estimate = await handlers.issue_ticket(
+    record, position, estimate = await handlers.issue_ticket(
         IssueTicket(branch_id, body.service, body.channel, body.priority, body.appointment_at))
-    return TicketView.of(record, await handlers.store.position(record), estimate)
+    return TicketView.of(record, position, estimate)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketView, summary="A ticket, its place in line and wait range")

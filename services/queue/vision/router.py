@@ -30,7 +30,7 @@ DebugViewer = Annotated[Principal, Depends(require_roles(Role.MANAGER))]
 BOUNDARY = "frame"
 
 
-def get_vision(request: Request) -> VisionService:
+async def get_vision(request: Request) -> VisionService:
     vision: VisionService | None = getattr(request.app.state, "vision", None)
     if vision is None:
         raise Problem(503, "Camera service unavailable", "camera workers are not configured on this instance")

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["staffing"])
 Reader = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.HEAD_OFFICE, Role.SERVICE))]
 
 
-def get_handlers(request: Request) -> StaffingHandlers:
+async def get_handlers(request: Request) -> StaffingHandlers:
     return request.app.state.handlers
 
 

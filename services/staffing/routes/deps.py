@@ -19,11 +19,11 @@ Planner = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.HEAD_OFF
 Manager = Annotated[Principal, Depends(require_roles(Role.MANAGER))]
 
 
-def get_planning(request: Request) -> Planning:
+async def get_planning(request: Request) -> Planning:
     return request.app.state.planning
 
 
-def get_alerting(request: Request) -> Alerting:
+async def get_alerting(request: Request) -> Alerting:
     return request.app.state.alerting
 
 

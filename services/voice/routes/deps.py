@@ -29,7 +29,7 @@ def components(connection: HTTPConnection) -> VoiceComponents:
     return voice
 
 
-def get_components(request: Request) -> VoiceComponents:
+async def get_components(request: Request) -> VoiceComponents:
     return components(request)
 
 
