@@ -3,7 +3,7 @@
 Each scene runs through the tracker and line counter with detector-like noise (jitter, misses, false
 alarms, low scores under occlusion) at three noise levels and five seeds, and once through the real
 video path (rendered .avi, OpenCV decode, colour-blob detector). Prints a table and writes
-bench/results/vision_counting.json. Usage: python -m bench.vision_counting
+bench/results/counting.json. Usage: python -m bench.counting
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def main() -> None:
         video_rows.append({"scene": scene.name, "expected": [scene.expected_entered, scene.expected_exited],
                            "counted": [entered, exited]})
         print(f"video path  {scene.name:<22} truth {scene.expected_entered}/{scene.expected_exited}  counted {entered}/{exited}")
-    path = write_result("vision_counting", {"machine": machine(), "rows": rows, "video_path": video_rows,
+    path = write_result("counting", {"machine": machine(), "rows": rows, "video_path": video_rows,
                                             "seconds": round(time.perf_counter() - started, 1)})
     print(f"wrote {path}")
 

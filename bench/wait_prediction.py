@@ -1,14 +1,14 @@
 """Wait prediction bench: simulated branch days with a known ground truth, our predictor against
 baselines, in one run.
 
-    .venv/bin/python bench/queue_predict.py [--days 10] [--seed 7]
+    .venv/bin/python bench/wait_prediction.py [--days 10] [--seed 7]
 
 Scenarios (each a run of consecutive days replayed through one predictor, so it learns across days):
 reference (bench/staffing/reference_day.json, windows per Erlang C for 80% within 10 min), lean (one
 window fewer all day), abandonment (lean, customers give up after 15 min on average), multiskill (cash
 and general lines, one window serving both). The first day of each run is warm-up and not scored.
 Baselines are told the truth: queue length x true AHT / open windows, head-of-line (the wait of the
-last customer called), Erlang C mean wait with the true rates. Writes bench/results/queue_predict.json.
+last customer called), Erlang C mean wait with the true rates. Writes bench/results/wait_prediction.json.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def main() -> None:
         cells = " ".join(f"{r[k]['mae']:>11.2f} /{r[k]['rmse']:>11.2f}" for k in
                          ("ours", "queue_length", "head_of_line", "erlang_c"))
         print(f"{name:<12} {r['tickets_scored']:>6} {r['coverage_80']:>8.3f} {cells}")
-    path = write_result("queue_predict", {"machine": machine(), "days": args.days, "seed": args.seed,
+    path = write_result("wait_prediction", {"machine": machine(), "days": args.days, "seed": args.seed,
                                           "minutes": "errors in minutes of wait, scored from day 2",
                                           "scenarios": results})
     print(f"wrote {path}")
