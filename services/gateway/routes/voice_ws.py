@@ -71,14 +71,16 @@ async def dialogue(ws: WebSocket, branch_id: str = "", lang: str = "zh", speak: 
         return
     base = gateway.upstreams.url("voice", "/v1/dialogue").replace("http", "ws", 1)
     params = {"branch_id": branch, "kiosk_id": caller.kiosk_id or "staff", "lang": lang,
-              "speak": str(speak).lower(), "token": jwt}
+              "speak": str(speak).lower()}
     if session_id:
         params["session_id"] = session_id[:128]
     query = urlencode(params)
     await ws.accept()
     try:
+        # The JWT in a header, not the query: servers and proxies log request lines (uvicorn does for
+        # WebSockets even without its access log), and a credential must not land in a log.
         async with connect(f"{base}?{query}", open_timeout=gateway.settings.upstream_timeout_s,
-                           max_size=2**22) as upstream:
+                           max_size=2**22, additional_headers={"Authorization": f"Bearer {jwt}"}) as upstream:
             tasks = [asyncio.create_task(_client_to_voice(ws, upstream)),
                      asyncio.create_task(_voice_to_client(ws, upstream))]
             _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

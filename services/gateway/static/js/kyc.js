@@ -1,6 +1,7 @@
 // KYC at the kiosk: photo of the ID card, then selfie frames while the customer follows the liveness
 // challenge. Frames go to the gateway (and on to the KYC service); the kiosk keeps none of them.
 
+import { el, fill } from "./api.js";
 import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -10,6 +11,7 @@ let media = null;
 let flow = null;
 
 export function stopKyc() {
+  showFields(null);
   if (media) media.getTracks().forEach((track) => track.stop());
   media = null;
   flow = null;
@@ -31,14 +33,24 @@ async function base64(blob) {
   return btoa(binary);
 }
 
+// What was read, as the KYC service masked it in the session (name 张*, number 3201**********1234): a
+// screen in the banking hall never shows the full name or ID number.
+function showFields(fields) {
+  const shown = ["name", "id_number"].filter((key) => fields && fields[key]);
+  fill($("kyc-fields"), shown.map((key) => el("p", { "data-field": key }, `${t(`kyc_${key}`)} `,
+    el("strong", { text: fields[key] }))));
+  $("kyc-fields").hidden = shown.length === 0;
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function selfie(session, ctx) {
+async function selfie(session, ctx, mine) {
   $("kyc-step").textContent = t("kyc_selfie");
   $("kyc-capture").hidden = true;
   const frames = [];
   const started = performance.now();
   for (const action of session.challenge || []) {
+    if (flow !== mine) return;  // the customer left: no frames of a stopped camera go out
     $("kyc-prompt").textContent = t(action);
     await sleep(800);
     for (let i = 0; i < FRAMES_PER_ACTION; i++) {
@@ -46,8 +58,10 @@ async function selfie(session, ctx) {
       await sleep(FRAME_GAP_MS);
     }
   }
+  if (flow !== mine) return;
   $("kyc-prompt").textContent = "…";
   const result = await ctx.call(`/v1/kyc/sessions/${session.session_id}/selfie`, { method: "POST", json: { frames } });
+  if (flow !== mine) return;
   const decision = result.decision || "review";
   $("kyc-prompt").textContent = t(decision);
   $("kyc-step").textContent = t("kyc");
@@ -77,9 +91,16 @@ export async function startKyc(kiosk, ctx) {
     $("kyc-capture").disabled = true;
     try {
       const photo = await grab();
-      await ctx.call(`/v1/kyc/sessions/${session.session_id}/documents`,
+      const read = await ctx.call(`/v1/kyc/sessions/${session.session_id}/documents`,
         { method: "POST", body: photo, headers: { "Content-Type": "image/jpeg" } });
-      if (flow === mine) await selfie(session, ctx);
+      if (flow !== mine) return;
+      const side = read.session && read.session.documents && read.session.documents[read.side];
+      showFields(side && side.fields);
+      if (!read.session || read.session.status !== "awaiting_selfie") {
+        $("kyc-prompt").textContent = t("kyc_portrait_side");  // the back was read: the selfie needs the front
+        return;
+      }
+      await selfie(session, ctx, mine);
     } catch (error) {
       ctx.showError(`${t("kyc_error")} (${error.message})`);
     } finally {

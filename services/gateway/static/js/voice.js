@@ -11,6 +11,7 @@ let ws = null;
 let sessionId = "";
 let branch = "";
 let mic = null;
+let holding = false;  // the talk button is held down (it may be released before the microphone is ready)
 
 function log(who, text) {
   if (!text) return;
@@ -45,7 +46,10 @@ function open() {
     socket.onerror = () => reject(new Error("voice"));
     socket.onclose = (event) => {
       if (ws === socket) ws = null;
-      if (event.code === 1008 || event.code === 1011) $("error").textContent = t("voice_down");
+      if (event.code === 1008 || event.code === 1011) {
+        $("error").textContent = t("voice_down");
+        $("error").hidden = false;
+      }
     };
     ws = socket;
   });
@@ -66,6 +70,8 @@ async function say(text, ctx) {
 }
 
 async function startTalking(ctx) {
+  if (holding || mic) return;
+  holding = true;
   try {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1 }, video: false });
     const audio = new AudioContext();
@@ -83,12 +89,15 @@ async function startTalking(ctx) {
     source.connect(node);
     node.connect(audio.destination);
     mic = { stream, audio, node, target };
+    if (!holding) stopTalking();  // a short tap: released while the microphone was starting
   } catch {
+    holding = false;
     ctx.showError(t("voice_down"));
   }
 }
 
 function stopTalking() {
+  holding = false;
   if (!mic) return;
   mic.node.disconnect();
   mic.stream.getTracks().forEach((track) => track.stop());
