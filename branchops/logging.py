@@ -14,10 +14,17 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 _ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![\dA-Za-z])")
 _ACCOUNT = re.compile(r"(?<![\dA-Za-z])(\d{4})\d{8,11}(\d{4})(?![\dA-Za-z])")
 _PHONE = re.compile(r"(?<![\dA-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![\dA-Za-z])")
+# Credentials that reach a log line through a URL (a WebSocket's query string) or a careless message.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_SECRET_PARAM = re.compile(r"(?i)\b(token|access_token|api_key|apikey|x-api-key|password|secret)=([^&\s\"']+)")
+SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def mask_pii(text: str) -> str:
-    """Mask ID numbers (``3201**********1234``), bank account numbers and mobile numbers in free text."""
+    """Mask ID numbers (``3201**********1234``), bank account numbers, mobile numbers and credentials
+    (JWTs, ``token=`` and the like in URLs) in free text."""
+    text = _JWT.sub("eyJ***", text)
+    text = _SECRET_PARAM.sub(lambda m: f"{m[1]}=***", text)
     text = _ID_NUMBER.sub(lambda m: f"{m[1]}{'*' * 10}{m[2]}", text)
     text = _ACCOUNT.sub(lambda m: f"{m[1]}{'*' * (len(m[0]) - 8)}{m[2]}", text)
     return _PHONE.sub(lambda m: f"{m[1]}****{m[2]}", text)
@@ -50,5 +57,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in SERVER_LOGGERS:  # the server's own lines (e.g. WebSocket request lines) get the same masking
+        server = logging.getLogger(name)
+        server.handlers[:] = []
+        server.propagate = True
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

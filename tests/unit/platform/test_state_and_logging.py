@@ -32,6 +32,11 @@ def test_key_parts_are_checked(bad: str) -> None:
         ("call 13812345678 now", "call 138****5678 now"),
         ("ticket A023 window 3 at 09:30", "ticket A023 window 3 at 09:30"),
         ("amount 3500 yuan", "amount 3500 yuan"),
+        ('"WebSocket /v1/dialogue?lang=zh&token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrIn0.c2ln" [accepted]',
+         '"WebSocket /v1/dialogue?lang=zh&token=***" [accepted]'),
+        ("bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrIn0.c2lnbmF0dXJl seen", "bearer eyJ*** seen"),
+        ("GET /x?api_key=s3cr3t&page=2", "GET /x?api_key=***&page=2"),
+        ("the token expired", "the token expired"),
     ],
 )
 def test_mask_pii(text: str, masked: str) -> None:
@@ -47,3 +52,22 @@ def test_json_log_lines_are_masked_and_carry_the_request_id() -> None:
         request_id_var.reset(token)
     assert line["msg"] == "customer 3201**********1234 verified"
     assert line["request_id"] == "req-7" and line["service"] == "kyc" and line["level"] == "INFO"
+
+
+def test_server_log_lines_go_through_the_masking_formatter(capsys: pytest.CaptureFixture[str]) -> None:
+    from branchops.logging import configure_logging
+
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    saved = (logging.getLogger().handlers[:], logging.getLogger().level, uvicorn_error.handlers[:],
+             uvicorn_error.propagate)
+    uvicorn_error.handlers[:] = [logging.StreamHandler()]  # what uvicorn installs before the app starts
+    uvicorn_error.propagate = False
+    try:
+        configure_logging("voice")
+        uvicorn_error.info('%s - "WebSocket %s" [accepted]', "127.0.0.1:5", "/v1/asr?token=eyJa1b2.c3d4e5.f6")
+        err = capsys.readouterr().err
+    finally:
+        logging.getLogger().handlers[:], level, uvicorn_error.handlers[:], uvicorn_error.propagate = saved
+        logging.getLogger().setLevel(level)
+    line = json.loads(err.strip().splitlines()[-1])
+    assert line["logger"] == "uvicorn.error" and "token=***" in line["msg"] and "eyJa1b2" not in err
