@@ -6,6 +6,7 @@ services with a JWT of role kiosk bound to the kiosk's branch, so a kiosk never 
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request, Response
@@ -105,9 +106,26 @@ async def kyc_session(session_id: IdPath, who: Kiosk, gateway: GatewayDep) -> Re
 @router.post("/v1/kyc/sessions/{session_id}/documents", summary="Photo of the document (raw image body)")
 async def kyc_document(session_id: IdPath, request: Request, who: Kiosk, gateway: GatewayDep) -> Response:
     data = await read_limited(request, MAX_DOCUMENT_BYTES)
-    return await gateway.upstreams.relay("kyc", "POST", f"/v1/kyc/sessions/{session_id}/documents",
-                                         _kiosk_headers(who), content=data,
-                                         content_type=request.headers.get("content-type", "application/octet-stream"))
+    answer = await gateway.upstreams.relay("kyc", "POST", f"/v1/kyc/sessions/{session_id}/documents",
+                                           _kiosk_headers(who), content=data,
+                                           content_type=request.headers.get("content-type", "application/octet-stream"))
+    return masked_document_answer(answer)
+
+
+def masked_document_answer(answer: Response) -> Response:
+    """A kiosk stands in a public hall: it gets the fields read from the card only as the KYC service's
+    masked copy in the session (``叶**``, ``5101**********7551``), never the full values."""
+    if answer.status_code != 200:
+        return answer
+    try:
+        body = json.loads(answer.body)
+        side = body.get("side") or "licence"
+        body["fields"] = body["session"]["documents"][side]["fields"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return Response(json.dumps({"type": "about:blank", "title": "Bad gateway", "status": 502,
+                                    "detail": "the KYC service's answer could not be masked for a kiosk"}),
+                        status_code=502, media_type="application/problem+json")
+    return Response(json.dumps(body, ensure_ascii=False), status_code=200, media_type="application/json")
 
 
 @router.post("/v1/kyc/sessions/{session_id}/selfie", summary="Liveness frames, in the challenge's order")
