@@ -321,11 +321,12 @@ def test_kyc_card_read_masked_then_liveness_decides(kiosk_stack: KioskStack, bro
 
     outcome = page.get_by_test_id("kyc-prompt")
     expect(outcome).to_have_text(re.compile(r"^(核验未通过|需人工复核)$"), timeout=MODEL_MS)
-    expect(page.get_by_test_id("kyc-step")).to_have_text("身份核验")
     decided = kyc_session(stack, session["session_id"])
     assert decided["status"] == "decided" and decided["reasons"], decided
     assert decided["decision"] in ("rejected", "review")
     expect(outcome).to_have_text({"rejected": "核验未通过", "review": "需人工复核"}[decided["decision"]])
+    next_step = {"rejected": "请到柜台，工作人员将协助您办理", "review": "请稍候，工作人员将为您复核"}
+    expect(page.get_by_test_id("kyc-step")).to_have_text(next_step[decided["decision"]])  # a next step, no codes
     assert decided["documents"]["portrait"]["checks"]["id_number_checksum"] is True  # the card was read right
     assert decided["id_number_masked"] == mask_id_number(card.id_number)
     page.screenshot(path=str(artifacts / "kiosk-kyc-decided.png"))
@@ -408,7 +409,7 @@ def test_voice_down_is_shown_to_the_customer(kiosk_stack: KioskStack, browser: B
     context, page, console = kiosk_page(browser, stack)
     page.click("#go-voice")
     expect(page.locator("#error")).to_be_visible(timeout=REPLY_MS)
-    expect(page.locator("#error")).to_have_text("语音服务暂不可用，请使用下方按钮")
+    expect(page.locator("#error")).to_have_text("语音服务暂不可用，请返回取号或咨询工作人员")
     page.screenshot(path=str(artifacts / "kiosk-voice-down.png"))
     assert console.errors == []
     context.close()

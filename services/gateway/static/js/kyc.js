@@ -64,7 +64,8 @@ async function selfie(session, ctx, mine) {
   if (flow !== mine) return;
   const decision = result.decision || "review";
   $("kyc-prompt").textContent = t(decision);
-  $("kyc-step").textContent = t("kyc");
+  // The customer's next step, never the technical reasons (those go to staff with the session).
+  $("kyc-step").textContent = decision === "approved" ? t("kyc") : t(`${decision}_next`);
 }
 
 export async function startKyc(kiosk, ctx) {
