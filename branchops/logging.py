@@ -17,7 +17,9 @@ _PHONE = re.compile(r"(?<![\dA-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![\dA-Za-z])")
 # Credentials that reach a log line through a URL (a WebSocket's query string) or a careless message.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _SECRET_PARAM = re.compile(r"(?i)\b(token|access_token|api_key|apikey|x-api-key|password|secret)=([^&\s\"']+)")
-SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+# uvicorn's server lines (WebSocket request lines carry query strings) join our masking formatter;
+# "uvicorn.access" is left as uvicorn set it up (off with --no-access-log: it logs when it has a handler).
+SERVER_LOGGERS = ("uvicorn", "uvicorn.error")
 
 
 def mask_pii(text: str) -> str:
@@ -57,7 +59,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in SERVER_LOGGERS:  # the server's own lines (e.g. WebSocket request lines) get the same masking
+    for name in SERVER_LOGGERS:
         server = logging.getLogger(name)
         server.handlers[:] = []
         server.propagate = True

@@ -71,3 +71,18 @@ def test_server_log_lines_go_through_the_masking_formatter(capsys: pytest.Captur
         logging.getLogger().setLevel(level)
     line = json.loads(err.strip().splitlines()[-1])
     assert line["logger"] == "uvicorn.error" and "token=***" in line["msg"] and "eyJa1b2" not in err
+
+
+def test_the_access_log_stays_off_when_uvicorn_switched_it_off() -> None:
+    from branchops.logging import configure_logging
+
+    access, root = logging.getLogger("uvicorn.access"), logging.getLogger()
+    saved = (root.handlers[:], root.level, access.handlers[:], access.propagate)
+    access.handlers[:] = []  # what `uvicorn --no-access-log` leaves
+    access.propagate = False
+    try:
+        configure_logging("queue")
+        assert not access.hasHandlers(), "uvicorn logs every request when its access logger has a handler"
+    finally:
+        root.handlers[:], level, access.handlers[:], access.propagate = saved
+        root.setLevel(level)
