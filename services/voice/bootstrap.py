@@ -16,7 +16,7 @@ from branchops.contracts import CloudEvent, topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import Environment, PlatformSettings
 from branchops.web import create_service_app
-from services.voice.adapters.asr_vosk import AsrModels
+from services.voice.adapters.asr_vosk import POOL, AsrModels
 from services.voice.adapters.queue_client import QueueClient, WaitBoard
 from services.voice.adapters.sessions import SessionStore
 from services.voice.adapters.tts import EspeakTts, TtsEngine
@@ -41,6 +41,7 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
         raise ValueError("VOICE_QUEUE_API_KEY is empty: hand-offs to a person would fail (401 from the queue)")
     runtime = ServiceRuntime(settings, platform)
     asr_executor = ThreadPoolExecutor(settings.asr_max_streams + 1, thread_name_prefix="asr")
+    POOL.per_key = settings.recognizer_pool_per_key()
     tts_executor = ThreadPoolExecutor(settings.tts_workers, thread_name_prefix="tts")
     http = http or httpx.AsyncClient(timeout=settings.queue_timeout_s)
     models = AsrModels(settings.asr_models(), default_lang=settings.asr_default_lang, required=settings.asr_required)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from services.voice.adapters.asr_vosk import Recognizer
+from services.voice.adapters.asr_vosk import POOL, Recognizer, RecognizerPool
 
 
 @dataclass
@@ -35,10 +35,12 @@ def read_wav(path: str | Path) -> tuple[bytes, int]:
         raise ValueError(f"{path}: not a WAV file ({exc})") from None
 
 
-def transcribe_pcm(model: Any, pcm: bytes, sample_rate: int, *, chunk_s: float = 0.2) -> Transcript:
-    """Feed ``pcm`` in ``chunk_s`` pieces as a stream would, joining the utterance results."""
+def transcribe_pcm(model: Any, pcm: bytes, sample_rate: int, *, chunk_s: float = 0.2,
+                   pool: RecognizerPool | None = POOL) -> Transcript:
+    """Feed ``pcm`` in ``chunk_s`` pieces as a stream would, joining the utterance results (``pool=None``: a
+    new recognizer, none reused)."""
     step = max(2, int(sample_rate * chunk_s) * 2)
-    recognizer = Recognizer(model, sample_rate, words=True)
+    recognizer = Recognizer(model, sample_rate, words=True, pool=pool)
     texts: list[str] = []
     words: list[dict[str, Any]] = []
     started = time.perf_counter()

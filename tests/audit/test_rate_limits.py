@@ -13,7 +13,8 @@ from fastapi import FastAPI
 
 from branchops.settings import PlatformSettings, Role
 from branchops.web import issue_token
-from services.voice.routes.nlu import DeviceLimitSettings, DeviceRateLimiter
+from services.voice.routes.nlu import DeviceRateLimiter
+from services.voice.settings import VoiceSettings
 from tests.conftest import api_key, make_platform
 from tests.security.apps import UNREACHABLE_BROKER, build
 
@@ -86,9 +87,10 @@ async def test_invalid_requests_do_not_spend_the_budget(voice: tuple[FastAPI, ht
 
 
 def test_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert DeviceLimitSettings().nlu_rate_limit_per_minute == 60
+    monkeypatch.delenv("VOICE_NLU_RATE_LIMIT_PER_MINUTE", raising=False)
+    assert VoiceSettings().nlu_rate_limit_per_minute == 60
     monkeypatch.setenv("VOICE_NLU_RATE_LIMIT_PER_MINUTE", "7")
-    assert DeviceLimitSettings().nlu_rate_limit_per_minute == 7
+    assert VoiceSettings().nlu_rate_limit_per_minute == 7
 
 
 async def test_kyc_rate_limit_answers_with_retry_after_header(redis_url: str, settings: PlatformSettings) -> None:

@@ -5,9 +5,11 @@ with masked slots on the real broker."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +21,7 @@ from starlette.websockets import WebSocketDisconnect
 from branchops.contracts import topics
 from branchops.devstack.process import free_port
 from branchops.settings import PlatformSettings, Role
+from branchops.web import issue_token
 from services.queue.bootstrap import build_app as build_queue
 from services.queue.settings import QueueSettings
 from services.voice.bootstrap import build_app
@@ -134,3 +137,40 @@ def test_websocket_dialogue_with_text_turns_and_spoken_replies(platform: Platfor
         ws.receive_json()
         with pytest.raises(WebSocketDisconnect):
             ws.receive_json()
+
+
+def test_websocket_text_turns_share_the_per_device_nlu_rate_limit(platform: PlatformSettings, redis_url: str,
+                                                                   queue_url: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """WS text turns spend the same per-device budget as POST /v1/nlu and the HTTP turns; past it a text turn
+    is refused with a reason and not run, the connection stays usable, and other devices keep their budget."""
+    monkeypatch.setenv("VOICE_NLU_RATE_LIMIT_PER_MINUTE", "3")
+    if dt.datetime.now(dt.UTC).second > 45:  # one fixed one-minute window for the whole test
+        time.sleep(61 - dt.datetime.now(dt.UTC).second)
+    device = f"kiosk:ws-{uuid.uuid4().hex[:8]}"
+    token = {"Authorization": f"Bearer {issue_token(platform, device, Role.KIOSK, BRANCH)}"}
+    other = {"Authorization": f"Bearer {issue_token(platform, device + '-b', Role.KIOSK, BRANCH)}"}
+    with voice_client(platform, redis_url, queue_url) as client:
+        assert client.post("/v1/nlu", json={"text": "我要存钱"}, headers=token).status_code == 200
+        with client.websocket_connect(f"/v1/dialogue?branch_id={BRANCH}&kiosk_id=k3&lang=en", headers=token) as ws:
+            assert ws.receive_json()["reply"]["outcome"] == "greeted"
+            ws.send_text(json.dumps({"text": "x" * 5000}))  # refused for its length: spends no budget
+            assert "too long" in ws.receive_json()["error"]
+            for _ in range(2):
+                ws.send_text(json.dumps({"text": "what are your opening hours"}))
+                assert "reply" in ws.receive_json()
+            ws.send_text(json.dumps({"text": "what are your opening hours"}))
+            refused = ws.receive_json()
+            assert "reply" not in refused and refused["reason"] == "rate_limited"
+            assert "at most 3" in refused["error"] and "per device" in refused["error"]
+            assert 1 <= refused["retry_after_s"] <= 60
+            ws.send_text('{"eof" : 1}')  # still served: the stream ends normally
+            ws.receive_json()
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == 1000
+        assert client.post("/v1/nlu", json={"text": "hi"}, headers=token).status_code == 429
+        with client.websocket_connect(f"/v1/dialogue?branch_id={BRANCH}&kiosk_id=k4&lang=en", headers=other) as ws:
+            ws.receive_json()
+            ws.send_text(json.dumps({"text": "what are your opening hours"}))
+            assert "reply" in ws.receive_json(), "another device has its own budget"

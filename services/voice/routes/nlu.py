@@ -2,7 +2,8 @@
 
 Each device (the caller's API key or JWT subject; a kiosk behind the gateway has its own JWT subject) may
 call it ``VOICE_NLU_RATE_LIMIT_PER_MINUTE`` times per minute (fixed window in Redis); past that the answer
-is 429 problem+json with ``Retry-After``. :func:`device_limited` is the same check for other routes.
+is 429 problem+json with ``Retry-After``. :func:`device_limited` is the same check for other routes (the HTTP
+dialogue turns); :func:`limiter` gives the same limiter, hence the same budget, to ``WS /v1/dialogue`` text turns.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import redis.asyncio as aioredis
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.requests import HTTPConnection
 
 from branchops.state.keys import global_key
 from branchops.web import Principal
@@ -24,11 +25,6 @@ from branchops.web.problems import problem_response
 from services.voice.routes.deps import Caller, ComponentsDep, check_text, components
 
 router = APIRouter(prefix="/v1", tags=["nlu"])
-
-
-class DeviceLimitSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="VOICE_", extra="ignore", frozen=True)
-    nlu_rate_limit_per_minute: int = Field(60, ge=1, le=100_000, description="NLU calls per device and minute")
 
 
 @dataclass(frozen=True)
@@ -49,13 +45,14 @@ class DeviceRateLimiter:
         return max(1, 60 - now.second) if int(count) > self.per_minute else None
 
 
-def limiter(request: Request) -> DeviceRateLimiter:
-    """The app's limiter, made on first use over the service's Redis (tests may set ``app.state.nlu_limiter``)."""
-    state = request.app.state
+def limiter(connection: HTTPConnection) -> DeviceRateLimiter:
+    """The app's limiter, made on first use over the service's Redis (tests may set ``app.state.nlu_limiter``);
+    ``connection`` is an HTTP request or a WebSocket of the app."""
+    state = connection.app.state
     found: DeviceRateLimiter | None = getattr(state, "nlu_limiter", None)
     if found is None:
-        redis = components(request).handlers.sessions.redis
-        found = DeviceRateLimiter(redis, DeviceLimitSettings().nlu_rate_limit_per_minute)
+        redis = components(connection).handlers.sessions.redis
+        found = DeviceRateLimiter(redis, components(connection).settings.nlu_rate_limit_per_minute)
         state.nlu_limiter = found
     return found
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.voice.domain.nlu.classifier import ClassifierConfig, IntentClassifier
-from services.voice.domain.nlu.corpus import Example, load_corpus
+from services.voice.domain.nlu.corpus import Example, training_corpus
 from services.voice.domain.nlu.extractor import SlotValue, extract_slots
 from services.voice.domain.nlu.intents import OUT_OF_SCOPE
 from services.voice.domain.nlu.normalise import (
@@ -70,7 +70,8 @@ class NluEngine:
 
     @classmethod
     def from_corpus(cls, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> NluEngine:
-        """Engine trained on the packaged corpus; the trained classifier is cached in memory per process."""
+        """Engine trained on the packaged corpus and its training supplement; the trained classifier is
+        cached in memory per process."""
         return cls(_packaged_classifier(), min_confidence)
 
     def classify(self, normalised_text: str) -> tuple[str, float]:
@@ -94,5 +95,5 @@ class NluEngine:
 
 @functools.lru_cache(maxsize=1)
 def _packaged_classifier() -> IntentClassifier:
-    examples = load_corpus()
+    examples = training_corpus()
     return IntentClassifier([e.text for e in examples], [e.intent for e in examples])
