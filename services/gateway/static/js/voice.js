@@ -1,17 +1,44 @@
-// The digital employee: text turns from the quick buttons, or speech (hold to talk: PCM16 at 16 kHz over
-// the vosk-server protocol). Each spoken utterance ends the socket ({"eof": 1}); the next one resumes the
-// same conversation with its session id.
+// The digital employee: text turns from the quick buttons, or speech as PCM16 at 16 kHz over the
+// vosk-server protocol ({"config": {"sample_rate"}} first, binary frames, {"eof": 1} at the end).
+//
+// Capture: an AudioWorklet (pcm-worklet.js) downmixes, resamples and converts off the main thread and posts
+// ~100 ms chunks, sent here as binary WebSocket frames.
+//
+// Two ways to talk, both one utterance per socket ({"eof": 1} makes the voice service give the final result,
+// the reply, then close; the next utterance resumes the same conversation with its session id):
+// - hold to talk: the microphone is open while the button is held;
+// - hands-free: the microphone stays open and an energy-based voice-activity detector cuts utterances
+//   (speech starts → open a socket and stream, with the few chunks before the start; ~800 ms of silence →
+//   eof). Between an utterance's end and its reply, and while the kiosk's reply audio plays (plus a short
+//   tail), microphone chunks are dropped: the kiosk never hears itself as the customer.
+// The live partial transcript shows while the customer speaks, in both modes.
 import { el } from "./api.js";
 import { currentLang, t } from "./i18n.js";
+import { Pcm16Chunker } from "./pcm-worklet.js";
 
 const $ = (id) => document.getElementById(id);
-const RATE = 16000;
+const WORKLET = new URL("./pcm-worklet.js", import.meta.url).href;
 const QUICK = ["q_open_account", "q_cash", "q_fx", "q_staff"];
+export const VAD = {
+  minLevel: 0.015,    // RMS (full scale 1) a chunk needs at least to count as speech
+  floorRatio: 3,      // ... and this many times the background level, learned from the quiet chunks
+  startChunks: 2,     // consecutive speech chunks (100 ms each) that start an utterance
+  endChunks: 8,       // consecutive quiet chunks that end it (800 ms)
+  preRoll: 5,         // chunks sent from before the start, so that the first syllable is not cut
+  maxChunks: 150,     // an utterance ends after 15 s whatever happens
+  echoTailMs: 400,    // after the kiosk's reply audio stops, before listening again
+  replyWaitMs: 20000, // listening again if neither the reply nor the socket's close came
+};
+
 let ws = null;
 let sessionId = "";
 let branch = "";
-let mic = null;
+let ctx = null;
+let generation = 0;   // bumped by stopVoice: a microphone that finishes opening later is closed at once
 let holding = false;  // the talk button is held down (it may be released before the microphone is ready)
+let talk = null;      // hold to talk in progress: {capture, target, ready}
+let hands = null;     // hands-free on: {capture, utterance, phase, loud, quiet, floor, preRoll, timer}
+let quietUntil = 0;   // performance.now() until which the kiosk's own voice may still be in the room
 
 function log(who, text) {
   if (!text) return;
@@ -19,10 +46,49 @@ function log(who, text) {
   $("voice-log").lastChild.scrollIntoView({ block: "end" });
 }
 
+function setText(node, key) {
+  if (key) {
+    node.dataset.i18n = key;  // applyTexts() keeps it in the chosen language
+    node.textContent = t(key);
+  } else {
+    delete node.dataset.i18n;
+    node.textContent = "";
+  }
+}
+
+// What the customer sees of the microphone: #voice-status (words) and data-state on #voice (styling, tests).
+function setStatus(state) {
+  const section = $("voice");
+  if (section.dataset.state === state) return;
+  section.dataset.state = state;
+  setText($("voice-status"), state === "off" ? "" : `vs_${state}`);
+}
+
+function showPartial(text) {
+  $("voice-partial").textContent = text || "";
+}
+
+function renderToggle() {
+  const toggle = $("voice-hands-free");
+  toggle.setAttribute("aria-pressed", hands ? "true" : "false");
+  setText(toggle, hands ? "hands_free_on" : "hands_free_off");
+  $("voice-talk").disabled = Boolean(hands);
+  $("voice").dataset.mic = hands || talk ? "on" : "off";
+}
+
+function kioskSpeaking() {
+  const audio = $("voice-audio");
+  return (!audio.paused && !audio.ended) || performance.now() < quietUntil;
+}
+
 function onMessage(event) {
   let message;
   try { message = JSON.parse(event.data); } catch { return; }
-  if (message.result !== undefined && message.text) log("me", message.text);
+  if (message.partial !== undefined) showPartial(message.partial);
+  if (message.result !== undefined) {
+    showPartial("");
+    if (message.text) log("me", message.text);
+  }
   const reply = message.reply;
   if (!reply) return;
   sessionId = reply.session_id || sessionId;
@@ -31,7 +97,8 @@ function onMessage(event) {
   if (reply.audio_wav_base64) {
     const audio = $("voice-audio");
     audio.src = `data:audio/wav;base64,${reply.audio_wav_base64}`;
-    audio.play().catch(() => {});
+    audio.play().catch(() => {});  // play() marks it playing at once: hands-free stops listening from here
+    if (hands) setStatus("replying");
   }
 }
 
@@ -41,6 +108,7 @@ function open() {
     const query = new URLSearchParams({ branch_id: branch, lang: currentLang(), speak: "true" });
     if (sessionId) query.set("session_id", sessionId);
     const socket = new WebSocket(`${scheme}://${location.host}/v1/dialogue?${query}`);
+    socket.binaryType = "arraybuffer";
     socket.onmessage = onMessage;
     socket.onopen = () => resolve(socket);
     socket.onerror = () => reject(new Error("voice"));
@@ -50,17 +118,26 @@ function open() {
         $("error").textContent = t("voice_down");
         $("error").hidden = false;
       }
+      if (hands && hands.utterance === null && hands.phase === "thinking" && hands.waiting === socket) {
+        listen(hands);  // the utterance's socket is done (reply or not): next utterance
+      }
     };
     ws = socket;
   });
 }
 
+// The open socket for the next message; one that was sent {"eof": 1} is ending and takes no more.
 async function socket() {
-  if (ws && ws.readyState === WebSocket.OPEN) return ws;
+  if (ws && ws.readyState === WebSocket.OPEN && !ws.ended) return ws;
   return open();
 }
 
-async function say(text, ctx) {
+function endSocket(target) {
+  if (target.readyState === WebSocket.OPEN && !target.ended) target.send(JSON.stringify({ eof: 1 }));
+  target.ended = true;
+}
+
+async function say(text) {
   log("me", text);
   try {
     (await socket()).send(JSON.stringify({ text }));
@@ -69,62 +146,270 @@ async function say(text, ctx) {
   }
 }
 
-async function startTalking(ctx) {
-  if (holding || mic) return;
-  holding = true;
+// --- capture ---------------------------------------------------------------------------------------------
+
+class MicError extends Error {}
+
+async function openCapture(onChunk) {
+  let stream;
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1 }, video: false });
-    const audio = new AudioContext();
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true }, video: false });
+  } catch (error) {
+    throw new MicError(error.message);
+  }
+  const audio = new AudioContext();
+  try {
     const source = audio.createMediaStreamSource(stream);
-    const node = audio.createScriptProcessor(4096, 1, 1);
-    const target = await socket();
-    target.send(JSON.stringify({ config: { sample_rate: RATE } }));
-    node.onaudioprocess = (event) => {
-      const input = event.inputBuffer.getChannelData(0);
-      const step = audio.sampleRate / RATE;
-      const out = new Int16Array(Math.floor(input.length / step));
-      for (let i = 0; i < out.length; i++) out[i] = Math.max(-1, Math.min(1, input[Math.floor(i * step)])) * 0x7fff;
-      if (target.readyState === WebSocket.OPEN) target.send(out.buffer);
-    };
+    let node;
+    let path;
+    if (audio.audioWorklet && typeof AudioWorkletNode === "function") {
+      await audio.audioWorklet.addModule(WORKLET);
+      node = new AudioWorkletNode(audio, "pcm16");
+      node.port.onmessage = (event) => onChunk(event.data);
+      path = "worklet";
+    } else {
+      // Fallback ONLY for browsers without AudioWorklet: ScriptProcessorNode is deprecated and runs on the
+      // main thread. The same chunker as the worklet's, so the server sees the same stream.
+      const chunker = new Pcm16Chunker(audio.sampleRate);
+      node = audio.createScriptProcessor(4096, 1, 1);
+      node.onaudioprocess = (event) => chunker.push([event.inputBuffer.getChannelData(0)], onChunk);
+      path = "script-processor";
+    }
     source.connect(node);
-    node.connect(audio.destination);
-    mic = { stream, audio, node, target };
+    node.connect(audio.destination);  // pulls the graph; the node writes no output (silence)
+    if (audio.state === "suspended") await audio.resume();
+    $("voice").dataset.capture = path;
+    return { stream, audio, source, node, path, rate: new Pcm16Chunker(audio.sampleRate).rate };
+  } catch (error) {
+    stream.getTracks().forEach((track) => track.stop());
+    audio.close().catch(() => {});
+    throw error;
+  }
+}
+
+function stopCapture(capture) {
+  if (capture.node.port) {
+    capture.node.port.onmessage = null;
+    capture.node.port.postMessage("stop");
+  } else {
+    capture.node.onaudioprocess = null;
+  }
+  capture.source.disconnect();
+  capture.node.disconnect();
+  capture.stream.getTracks().forEach((track) => track.stop());
+  capture.audio.close().catch(() => {});
+}
+
+function captureFailed(error) {
+  ctx.showError(t(error instanceof MicError ? "mic_unavailable" : "voice_down"));
+}
+
+// --- hold to talk ----------------------------------------------------------------------------------------
+
+async function startTalking() {
+  if (holding || talk || hands) return;
+  holding = true;
+  const started = generation;
+  const audio = $("voice-audio");
+  if (!audio.paused) audio.pause();  // the customer speaks over the reply: stop it
+  setStatus("holding");
+  try {
+    const target = await socket();
+    const session = { capture: null, target, ready: false };
+    const capture = await openCapture((chunk) => {
+      if (session.ready && target.readyState === WebSocket.OPEN && !target.ended) target.send(chunk.pcm);
+    });
+    if (started !== generation || hands) {
+      stopCapture(capture);
+      return;
+    }
+    target.send(JSON.stringify({ config: { sample_rate: capture.rate } }));
+    session.capture = capture;
+    session.ready = true;
+    talk = session;
+    renderToggle();
     if (!holding) stopTalking();  // a short tap: released while the microphone was starting
-  } catch {
+  } catch (error) {
     holding = false;
-    ctx.showError(t("voice_down"));
+    if (!hands) setStatus("off");
+    if (started === generation) captureFailed(error);
   }
 }
 
 function stopTalking() {
   holding = false;
-  if (!mic) return;
-  mic.node.disconnect();
-  mic.stream.getTracks().forEach((track) => track.stop());
-  mic.audio.close();
-  if (mic.target.readyState === WebSocket.OPEN) mic.target.send(JSON.stringify({ eof: 1 }));
-  mic = null;
+  if (!talk) {
+    if (!hands && $("voice").dataset.state === "holding") setStatus("off");
+    return;
+  }
+  const { capture, target } = talk;
+  talk = null;
+  stopCapture(capture);
+  endSocket(target);
+  renderToggle();
+  if (!hands) setStatus("off");
 }
 
-export function stopVoice() {
+// --- hands-free ------------------------------------------------------------------------------------------
+
+async function handsFreeOn() {
+  if (hands) return;
   stopTalking();
+  const started = generation;
+  const state = { capture: null, utterance: null, phase: "listening", loud: 0, quiet: 0, floor: 0.005,
+                  preRoll: [], timer: 0, waiting: null };
+  hands = state;
+  renderToggle();
+  setStatus("listening");
+  try {
+    const capture = await openCapture((chunk) => onChunk(state, chunk));
+    if (hands !== state || started !== generation) {
+      stopCapture(capture);
+      return;
+    }
+    state.capture = capture;
+    renderToggle();
+  } catch (error) {
+    if (hands === state) handsFreeOff();
+    if (started === generation) captureFailed(error);
+  }
+}
+
+function handsFreeOff() {
+  const state = hands;
+  if (!state) return;
+  hands = null;
+  clearTimeout(state.timer);
+  if (state.utterance) finishUtterance(state);  // what was said so far still gets its answer
+  if (state.capture) stopCapture(state.capture);
+  showPartial("");
+  renderToggle();
+  setStatus("off");
+}
+
+function listen(state) {
+  clearTimeout(state.timer);
+  state.phase = "listening";
+  state.waiting = null;
+  state.loud = 0;
+  state.quiet = 0;
+  state.preRoll = [];
+  if (hands === state) setStatus("listening");
+}
+
+function onChunk(state, chunk) {
+  if (hands !== state || state.phase === "thinking") return;
+  if (kioskSpeaking()) {  // the kiosk's own voice: not the customer's
+    if (state.utterance) finishUtterance(state);
+    else {
+      state.loud = 0;
+      state.preRoll = [];
+      setStatus("replying");
+    }
+    return;
+  }
+  if (state.phase !== "hearing") setStatus("listening");
+  const threshold = Math.max(VAD.minLevel, state.floor * VAD.floorRatio);
+  const loud = chunk.rms >= threshold;
+  const utterance = state.utterance;
+  if (!utterance) {
+    state.preRoll.push(chunk.pcm);
+    if (state.preRoll.length > VAD.preRoll) state.preRoll.shift();
+    state.loud = loud ? state.loud + 1 : 0;
+    if (!loud) state.floor = state.floor * 0.95 + chunk.rms * 0.05;
+    if (state.loud >= VAD.startChunks) startUtterance(state);
+    return;
+  }
+  send(utterance, chunk.pcm);
+  utterance.chunks += 1;
+  state.quiet = loud ? 0 : state.quiet + 1;
+  if (state.quiet >= VAD.endChunks || utterance.chunks >= VAD.maxChunks) finishUtterance(state);
+}
+
+function send(utterance, pcm) {
+  if (utterance.queue) utterance.queue.push(pcm);  // the socket is still opening
+  else if (utterance.socket.readyState === WebSocket.OPEN && !utterance.socket.ended) utterance.socket.send(pcm);
+}
+
+function startUtterance(state) {
+  const utterance = { queue: state.preRoll, socket: null, chunks: state.preRoll.length, ended: false };
+  state.utterance = utterance;
+  state.preRoll = [];
+  state.loud = 0;
+  state.quiet = 0;
+  state.phase = "hearing";
+  setStatus("hearing");
+  socket().then((target) => {
+    utterance.socket = target;
+    if (hands !== state && !utterance.ended) {  // hands-free went off while the socket was opening
+      utterance.queue = null;
+      return;
+    }
+    target.send(JSON.stringify({ config: { sample_rate: state.capture.rate } }));
+    for (const pcm of utterance.queue) target.send(pcm);
+    utterance.queue = null;
+    if (utterance.ended) {  // it ended while the socket was opening: its close means the answer is in
+      endSocket(target);
+      if (state.phase === "thinking" && state.waiting === null) state.waiting = target;
+    }
+  }).catch(() => {
+    if (hands === state) handsFreeOff();
+    ctx.showError(t("voice_down"));
+  });
+}
+
+function finishUtterance(state) {
+  const utterance = state.utterance;
+  state.utterance = null;
+  utterance.ended = true;
+  if (utterance.socket && !utterance.queue) endSocket(utterance.socket);  // else once the socket is open
+  state.phase = "thinking";
+  state.waiting = utterance.socket;
+  if (hands === state) setStatus("thinking");
+  clearTimeout(state.timer);
+  state.timer = setTimeout(() => { if (state.phase === "thinking") listen(state); }, VAD.replyWaitMs);
+}
+
+// --- the screen ------------------------------------------------------------------------------------------
+
+export function stopVoice() {
+  generation += 1;
+  stopTalking();
+  handsFreeOff();
+  const audio = $("voice-audio");
+  if (audio && !audio.paused) audio.pause();
   if (ws) ws.close();
   ws = null;
   sessionId = "";
 }
 
-export function startVoice(kiosk, ctx) {
+export function startVoice(kiosk, context) {
   stopVoice();
   branch = kiosk.branch;
+  ctx = context;
   $("voice-log").replaceChildren();
+  showPartial("");
+  setStatus("off");
   $("voice-quick").replaceChildren(...QUICK.map((key) => {
-    const button = el("button", { type: "button", class: "alt", text: t(key) });
-    button.addEventListener("click", () => say(t(key), ctx));
+    const button = el("button", { type: "button", class: "alt", "data-i18n": key, text: t(key) });
+    button.addEventListener("click", () => say(t(key)));
     return button;
   }));
-  const talk = $("voice-talk");
-  talk.onpointerdown = () => startTalking(ctx);
-  talk.onpointerup = stopTalking;
-  talk.onpointerleave = stopTalking;
+  const button = $("voice-talk");
+  button.onpointerdown = () => startTalking();
+  button.onpointerup = stopTalking;
+  button.onpointerleave = stopTalking;
+  button.onpointercancel = stopTalking;
+  $("voice-hands-free").onclick = () => (hands ? handsFreeOff() : handsFreeOn());
+  const audio = $("voice-audio");
+  const stopped = () => { quietUntil = performance.now() + VAD.echoTailMs; };
+  audio.onended = stopped;
+  audio.onpause = stopped;
+  audio.onerror = stopped;
+  renderToggle();
   open().catch(() => ctx.showError(t("voice_down")));
 }
+
+// Leaving the page (or the kiosk browser unloading it): no microphone stays open.
+window.addEventListener("pagehide", stopVoice);
