@@ -1,10 +1,10 @@
 """Ticket load bench: POST tickets and call-next against a real queue service process and Redis on
 loopback, the issue's target being ``POST tickets`` p99 <= 50 ms at 500 tickets/s sustained.
 
-    .venv/bin/python bench/ticket_load.py [--rate 500] [--seconds 10] [--branches 100] [--calls 2000]
+    .venv/bin/python bench/ticket_load.py [--rate 500] [--seconds 10] [--branches 100] [--calls 2000] [--workers 1]
 
-Starts its own Redis, broker (tansu) and one queue service process (uvicorn, one worker), all on
-127.0.0.1, and stops them at the end. Phase 1 sends tickets open-loop at ``--rate`` per second for
+Starts its own Redis, broker (tansu) and the queue service (uvicorn, ``--workers`` processes on one port:
+one per core is how a single host runs it), all on 127.0.0.1, and stops them at the end. Phase 1 sends tickets open-loop at ``--rate`` per second for
 ``--seconds`` (spread over ``--branches`` branches, so no branch's line grows past a few dozen);
 latency is measured from each request's scheduled time, so a server that falls behind is charged for
 the wait. Phase 2: ``--tellers`` tellers (each at a window of its own) call next and complete as
@@ -37,7 +37,7 @@ MAX_REQUESTS = 50_000
 MAX_SECONDS = 120.0
 
 
-def start_queue(log_dir: Path) -> tuple[DevStack, LocalRedis, str, str]:
+def start_queue(log_dir: Path, workers: int = 1) -> tuple[DevStack, LocalRedis, str, str]:
     """(stack, redis, base URL, teller key): a fresh Redis, a broker and one queue process on loopback."""
     redis = LocalRedis(log_dir=log_dir)
     redis.start()
@@ -46,18 +46,34 @@ def start_queue(log_dir: Path) -> tuple[DevStack, LocalRedis, str, str]:
     env = {"BRANCHOPS_ENV": "development", "BRANCHOPS_JWT_SECRET": secrets.token_urlsafe(32),
            "BRANCHOPS_API_KEYS": json.dumps({v: k for k, v in keys.items()}), "BRANCHOPS_LOG_LEVEL": "WARNING"}
     queue = next(s for s in SERVICES if s.name == "queue")
-    port = stack.start_service(queue, env=env)
+    port = stack.start_service(queue, env=env, workers=workers)
     stack.wait_healthy(["queue"], timeout_s=60)
     return stack, redis, f"http://127.0.0.1:{port}", keys["teller"]
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_s(pid: int | None) -> float:
-    """User + system CPU seconds of a process (Linux /proc), 0 when unknown."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
+    """User + system CPU seconds of a process and its children (uvicorn workers), Linux /proc; 0 when unknown."""
+    if pid is None:
         return 0.0
+    tree, total = {pid}, 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat(int(entry.name))[1]) == pid:
+                    tree.add(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    for member in tree:
+        try:
+            fields = _stat(member)
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -209,13 +225,14 @@ def main() -> None:
     parser.add_argument("--tellers", type=int, default=20, help="tellers calling at once in the call-next phase")
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections of the ticket phase")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the queue service")
     args = parser.parse_args()
     if args.rate <= 0 or args.seconds <= 0 or args.rate * args.seconds > MAX_REQUESTS:
         parser.error(f"rate x seconds must be positive and at most {MAX_REQUESTS}")
     if not 1 <= args.tellers <= args.connections:
         parser.error("--tellers must be between 1 and --connections")
     log_dir = Path(tempfile.mkdtemp(prefix="ticket-load-"))
-    stack, redis, url, key = start_queue(log_dir)
+    stack, redis, url, key = start_queue(log_dir, args.workers)
     try:
         took = time.perf_counter()
         result = asyncio.run(drive(url, key, args, stack.services["queue"][0].pid))
@@ -231,7 +248,8 @@ def main() -> None:
           f"p99 {c['call_next'].get('p99_ms')} ms; complete p50 {c['complete'].get('p50_ms')} ms, "
           f"p99 {c['complete'].get('p99_ms')} ms; cpu {c['cpu_s']}")
     target = t["latency"].get("p99_ms", 1e9) <= 50 and t["achieved_per_s"] >= 0.95 * args.rate
-    print(f"target (p99 <= 50 ms at {args.rate:g}/s): {'met' if target else 'NOT met'}; logs in {log_dir}")
+    print(f"target (p99 <= 50 ms at {args.rate:g}/s, {args.workers} worker(s)): {'met' if target else 'NOT met'}; "
+          f"logs in {log_dir}")
     path = write_result("ticket_load", {"machine": machine(), "args": vars(args), "target_met": target, **result})
     print(f"wrote {path}")
 

@@ -84,10 +84,14 @@ class DevStack:
         env.update(extra or {})
         return env
 
-    def start_service(self, spec: ServiceSpec, *, port: int | None = None, env: dict[str, str] | None = None) -> int:
+    def start_service(self, spec: ServiceSpec, *, port: int | None = None, env: dict[str, str] | None = None,
+                      workers: int = 1) -> int:
+        """Start one service (``workers`` uvicorn worker processes on one port) and return its port."""
         port = port or free_port()
         argv = [sys.executable, "-m", "uvicorn", "--factory", spec.app_factory, "--host", "127.0.0.1",
                 "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "3"]
+        if workers > 1:
+            argv += ["--workers", str(workers)]
         proc = ManagedProcess(spec.name, argv, log_path=self.log_dir / f"{spec.name}.log", env=self.env(env))
         proc.start()
         self.services[spec.name] = (proc, port)
