@@ -3,6 +3,7 @@ queue reads), staffing (ticket counts), voice NLU and footfall from 8 cameras (e
 footfall.v1, as the camera workers would publish them), in stages of increasing request rate.
 
     .venv/bin/python bench/load.py [--rates 10,20,40,80,160] [--stage-s 15] [--branches 4]
+    .venv/bin/python bench/load.py --minutes 10 [--rate 20] [--warmup-s 60]      # soak: is memory flat?
 
 Starts its own Redis, a tansu broker and the queue, staffing and voice services as uvicorn processes (one
 worker each), all on 127.0.0.1. Requests are sent open-loop: latency runs from each request's scheduled
@@ -11,6 +12,15 @@ JWTs, under the per-device rate limit. Every 2 s it samples each service's RSS a
 (``branchops_bus_consumer_lag`` from /metrics). Reports p50/p99 per endpoint and stage, the first rate at
 which an endpoint's p99 passes 200 ms, and RSS over time. Writes bench/results/load.json. KYC is left out:
 one OCR call takes about a second of CPU, which would measure only KYC on two cores.
+
+``--minutes M`` is the soak run: one sustainable rate for ``--warmup-s`` (not reported), then M one-minute
+stages at that rate with a balanced mix (as many call-next as ticket issues, so the waiting lines stay
+short, as in a branch day where tellers keep up: a growing line would grow the work per request, not
+leak). It reports each process's RSS (the three services, Redis and the broker) at the end of warm-up and
+at the end (medians of 5 samples, i.e. 10 s), the growth in MB and %, and the least-squares slope in MB
+per minute over the whole run after warm-up and over its second half, for VmRSS and for RssAnon (see
+``rss_mb``: on a shared machine VmRSS also moves with the kernel's page reclaim). Writes bench/results/load-soak.json
+(``--out`` to change the name).
 """
 
 from __future__ import annotations
@@ -20,9 +30,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import random
 import re
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -46,6 +58,7 @@ from branchops.devstack import SERVICES, DevStack  # noqa: E402
 from branchops.devstack.redis_server import LocalRedis  # noqa: E402
 
 NAMES = ("queue", "staffing", "voice")
+PROCESSES = (*NAMES, "redis", "broker")  # RSS sampled for these; Redis and tansu hold state, so they grow
 WINDOWS = 10
 CAMERAS = 8
 KIOSKS = 100
@@ -53,6 +66,9 @@ SATURATION_MS = 200.0
 MAX_STAGE_S = 60.0
 MIX = (("POST tickets", 0.40), ("call-next", 0.15), ("GET queue", 0.10), ("GET ticket-counts", 0.10),
        ("POST nlu", 0.25))
+SOAK_MIX = (("POST tickets", 0.25), ("call-next", 0.25), ("GET queue", 0.15), ("GET ticket-counts", 0.10),
+            ("POST nlu", 0.25))
+SAMPLE_EVERY_S = 2.0
 UTTERANCES = ("我要存五千块钱", "I want to exchange 500 US dollars", "查一下余额", "我想办信用卡", "帮我转账给妈妈两千元")
 _LAG = re.compile(r'^branchops_bus_consumer_lag\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$', re.M)
 
@@ -69,6 +85,10 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
 
     def pid(self, name: str) -> int | None:
+        if name == "redis":
+            return self.redis.process.pid
+        if name == "broker":
+            return self.dev.broker.process.pid if self.dev.broker else None
         return self.dev.services[name][0].pid
 
 
@@ -174,9 +194,10 @@ async def footfall(producer: AIOKafkaProducer, branches: list[str], per_s: float
     return sent
 
 
-async def run_stage(load: Load, producer: AIOKafkaProducer, rate: float, seconds: float) -> tuple[Stage, int]:
+async def run_stage(load: Load, producer: AIOKafkaProducer, rate: float, seconds: float,
+                    mix: tuple[tuple[str, float], ...] = MIX) -> tuple[Stage, int]:
     stage = Stage(rate)
-    names, weights = [n for n, _ in MIX], [w for _, w in MIX]
+    names, weights = [n for n, _ in mix], [w for _, w in mix]
     started = time.perf_counter()
     until = started + seconds
     feed = asyncio.create_task(footfall(producer, load.branches, max(1.0, rate * 0.2), until))
@@ -196,10 +217,16 @@ async def run_stage(load: Load, producer: AIOKafkaProducer, rate: float, seconds
     return stage, await feed
 
 
-def rss_mb(pid: int | None) -> float | None:
+def rss_mb(pid: int | None, field: str = "VmRSS") -> float | None:
+    """``VmRSS`` (all resident pages) or ``RssAnon`` (heap and other anonymous memory) of a process, in MB.
+
+    On a shared machine the kernel reclaims file-backed pages (shared libraries, mapped models) under memory
+    pressure, and VmRSS drops without the process freeing anything; with no swap, RssAnon moves only when the
+    process allocates or frees, which is what a leak shows in.
+    """
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return round(int(line.split()[1]) / 1024, 1)
     except (OSError, ValueError):
         pass
@@ -223,9 +250,115 @@ async def sampler(stack: Stack, http: httpx.AsyncClient, t0: float, out: list[di
                   stage_of: Callable[[], float]) -> None:
     while not stop.is_set():
         out.append({"t_s": round(time.perf_counter() - t0, 1), "stage_rate": stage_of(),
-                    "rss_mb": {name: rss_mb(stack.pid(name)) for name in NAMES}, "lag": await lag(http, stack)})
+                    "rss_mb": {name: rss_mb(stack.pid(name)) for name in PROCESSES},
+                    "anon_mb": {name: rss_mb(stack.pid(name), "RssAnon") for name in PROCESSES},
+                    "lag": await lag(http, stack)})
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 2.0)
+            await asyncio.wait_for(stop.wait(), SAMPLE_EVERY_S)
+
+
+async def soak(stack: Stack, rate: float, minutes: int, warmup_s: float, branches: int) -> dict[str, Any]:
+    """``minutes`` one-minute stages at ``rate`` with the balanced mix, after ``warmup_s`` at that rate."""
+    rng = random.Random(5)
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(timeout=10, limits=limits) as http, httpx.AsyncClient(timeout=5) as probe:
+        load = Load(stack, http, [f"load-b{i}" for i in range(branches)], rng)
+        await load.open_windows()
+        producer = AIOKafkaProducer(bootstrap_servers=stack.dev.kafka_bootstrap, acks="all", linger_ms=5)
+        await producer.start()
+        samples: list[dict[str, Any]] = []
+        stop, current = asyncio.Event(), [-1.0]  # -1: warm-up
+        t0 = time.perf_counter()
+        sampling = asyncio.create_task(sampler(stack, probe, t0, samples, stop, lambda: current[0]))
+        stages: list[dict[str, Any]] = []
+        try:
+            left = warmup_s
+            while left > 0:  # in pieces of at most a minute: run_stage waits for a stage's stragglers
+                await run_stage(load, producer, rate, min(60.0, left), SOAK_MIX)
+                left -= 60.0
+            warm_end_s = round(time.perf_counter() - t0, 1)
+            current[0] = rate
+            for minute in range(minutes):
+                stage, events = await run_stage(load, producer, rate, 60.0, SOAK_MIX)
+                stages.append({**stage.summary(60.0), "minute": minute + 1, "footfall_events": events,
+                               "loadavg_1m": round(os.getloadavg()[0], 2)})
+                rss = samples[-1]["rss_mb"] if samples else {}
+                anon = samples[-1]["anon_mb"] if samples else {}
+                print(f"  minute {minute + 1:>3}/{minutes} done; RSS (anon) MB " + ", ".join(
+                    f"{n} {rss.get(n)} ({anon.get(n)})" for n in PROCESSES) + f"; load {os.getloadavg()[0]:.1f}",
+                    flush=True)
+            end_s = round(time.perf_counter() - t0, 1)
+            current[0] = 0.0
+            await asyncio.sleep(4)  # let consumers drain, sample the lag after
+        finally:
+            stop.set()
+            await sampling
+            await producer.stop()
+    return {"stages": stages, "samples": samples, "warmup_end_s": warm_end_s, "end_s": end_s}
+
+
+def _slope(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of (t_s, MB), in MB per minute."""
+    if len(points) < 3:
+        return None
+    n = len(points)
+    mt, mv = sum(t for t, _ in points) / n, sum(v for _, v in points) / n
+    var = sum((t - mt) ** 2 for t, _ in points)
+    return round(60 * sum((t - mt) * (v - mv) for t, v in points) / var, 3) if var else None
+
+
+def memory(samples: list[dict[str, Any]], warm_end_s: float, end_s: float, window: int = 5,
+           kind: str = "rss_mb") -> dict[str, Any]:
+    """Per process: memory (``rss_mb`` or ``anon_mb``) at warm-up end and at the end (medians of ``window``
+    samples), growth, slopes."""
+    loaded = [s for s in samples if warm_end_s <= s["t_s"] <= end_s]
+    half = warm_end_s + (end_s - warm_end_s) / 2
+    report: dict[str, Any] = {}
+    for name in PROCESSES:
+        points = [(s["t_s"], s[kind][name]) for s in loaded if s.get(kind, {}).get(name) is not None]
+        if len(points) < 2 * window:
+            report[name] = None
+            continue
+        start = statistics.median(v for _, v in points[:window])
+        end = statistics.median(v for _, v in points[-window:])
+        report[name] = {"warmup_end_mb": start, "end_mb": end, "growth_mb": round(end - start, 1),
+                        "growth_pct": round(100 * (end - start) / start, 1), "min_mb": min(v for _, v in points),
+                        "max_mb": max(v for _, v in points), "slope_mb_per_min": _slope(points),
+                        "slope_second_half_mb_per_min": _slope([p for p in points if p[0] >= half]),
+                        "samples": len(points)}
+    return report
+
+
+def soak_table(result: dict[str, Any]) -> str:
+    rows = [f"soak: {result['rate_per_s']:.0f} requests/s for {result['minutes']} min after {result['warmup_s']:.0f} s "
+            f"of warm-up, {result['branches']} branches"]
+    names = sorted({n for s in result["stages"] for n in s["endpoints"]})
+    rows.append(f"{'minute':>7} " + " ".join(f"{n[:17]:>17}" for n in names) + f" {'load':>5}")
+    for stage in result["stages"]:
+        cells = []
+        for n in names:
+            e = stage["endpoints"].get(n)
+            cells.append(f"{e['p50_ms']:>7.1f}/{e['p99_ms']:<7.1f}{'*' if e['errors'] else ' '}" if e else f"{'-':>17}")
+        rows.append(f"{stage['minute']:>7} " + " ".join(f"{c:>17}" for c in cells) + f" {stage['loadavg_1m']:>5.1f}")
+    rows.append("(p50/p99 ms; * some errors in that minute: see the JSON)")
+    for title, key in (("VmRSS", "memory"), ("RssAnon", "memory_anon")):
+        rows.append(f"{title:<9} {'warm-up end':>11} {'end':>8} {'growth':>8} {'%':>6} {'slope':>9} {'2nd half':>9}"
+                    "   (MB; slopes MB/min)")
+        for name, m in result[key].items():
+            if m is None:
+                rows.append(f"{name:<9} (not enough samples)")
+                continue
+            second = m["slope_second_half_mb_per_min"]
+            rows.append(f"{name:<9} {m['warmup_end_mb']:>11.1f} {m['end_mb']:>8.1f} {m['growth_mb']:>+8.1f} "
+                        f"{m['growth_pct']:>+6.1f} {m['slope_mb_per_min']:>+9.3f} "
+                        f"{'-' if second is None else f'{second:+.3f}':>9}")
+    peak: dict[str, float] = {}
+    for s in result["samples"]:
+        for k, v in s["lag"].items():
+            peak[k] = max(peak.get(k, 0.0), v)
+    rows.append("peak consumer lag: " + (", ".join(f"{k} {v:.0f}" for k, v in sorted(peak.items()) if v) or "0"))
+    rows.append("lag after drain: " + json.dumps(result["samples"][-1]["lag"] if result["samples"] else {}))
+    return "\n".join(rows)
 
 
 async def drive(stack: Stack, rates: list[float], stage_s: float, branches: int) -> dict[str, Any]:
@@ -301,7 +434,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="10,20,40,80,160", help="requests per second, one stage each")
     parser.add_argument("--stage-s", type=float, default=15.0)
     parser.add_argument("--branches", type=int, default=4)
+    parser.add_argument("--minutes", type=int, default=0, help="soak run: this many minutes at --rate (max 120)")
+    parser.add_argument("--rate", type=float, default=20.0, help="soak: requests per second (sustainable)")
+    parser.add_argument("--warmup-s", type=float, default=60.0, help="soak: warm-up at --rate, not reported")
+    parser.add_argument("--out", default=None, help="result name under bench/results (default load / load-soak)")
     args = parser.parse_args(argv)
+    if args.minutes:
+        return main_soak(args)
     rates = [float(r) for r in args.rates.split(",") if r]
     stage_s = min(args.stage_s, MAX_STAGE_S)
     before = machine()
@@ -321,7 +460,34 @@ def main(argv: list[str] | None = None) -> int:
     print(table(result))
     print(f"machine: {before['nproc']} cores, load {before['loadavg_1m']:.2f} before, "
           f"{result['machine_after']['loadavg_1m']:.2f} after; wall {result['wall_s']} s")
-    print(f"wrote {write_result('load', result)}")
+    print(f"wrote {write_result(args.out or 'load', result)}")
+    return 0
+
+
+def main_soak(args: argparse.Namespace) -> int:
+    minutes = min(max(1, args.minutes), 120)
+    before = machine()
+    with tempfile.TemporaryDirectory(prefix="branchops-soak-") as folder:
+        stack = start(Path(folder))
+        try:
+            started = time.perf_counter()
+            result: dict[str, Any] = asyncio.run(soak(stack, args.rate, minutes, args.warmup_s, args.branches))
+            result["wall_s"] = round(time.perf_counter() - started, 1)
+        finally:
+            stack.dev.stop()
+            stack.redis.stop()
+    result.update({"mode": "soak", "machine_before": before, "machine_after": machine(), "rate_per_s": args.rate,
+                   "minutes": minutes, "warmup_s": args.warmup_s, "mix": dict(SOAK_MIX),
+                   "windows_per_branch": WINDOWS, "cameras": CAMERAS, "kiosks": KIOSKS, "branches": args.branches,
+                   "sample_every_s": SAMPLE_EVERY_S, "command": " ".join(sys.argv)})
+    result["memory"] = memory(result["samples"], result["warmup_end_s"], result["end_s"])
+    result["memory_anon"] = memory(result["samples"], result["warmup_end_s"], result["end_s"], kind="anon_mb")
+    print(soak_table(result))
+    loads = [s["loadavg_1m"] for s in result["stages"]]
+    print(f"machine: {before['nproc']} cores, load {before['loadavg_1m']:.2f} before, "
+          f"{result['machine_after']['loadavg_1m']:.2f} after, {min(loads):.1f}-{max(loads):.1f} during; "
+          f"wall {result['wall_s']} s")
+    print(f"wrote {write_result(args.out or 'load-soak', result)}")
     return 0
 
 
