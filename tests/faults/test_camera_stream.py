@@ -47,7 +47,7 @@ VISION_ENV = {
     "QUEUE_VISION_FOOTFALL_INTERVAL_S": str(FOOTFALL_S),
     "QUEUE_VISION_RECONNECT_MIN_S": "0.25",  # first reconnect delay, doubled each failed try ...
     "QUEUE_VISION_RECONNECT_MAX_S": "1",  # ... up to this
-    "QUEUE_VISION_DOWN_AFTER_S": "3",  # has no effect today (see STALL_NOTICED_S)
+    "QUEUE_VISION_DOWN_AFTER_S": "3",  # a silent stream is down after this long (STALL_NOTICED_S)
 }
 WIDTH, HEIGHT = 640, 360
 
@@ -279,9 +279,9 @@ def camera_body(source: str) -> dict[str, Any]:
             "zones": [{"name": "hall", "points": [[0, 0], [WIDTH, 0], [WIDTH, HEIGHT], [0, HEIGHT]]}]}
 
 
-# FFmpeg's read timeout in services/queue/vision/adapters/capture.py (READ_TIMEOUT_MS): how long a hung stream
-# (open, silent) takes to be noticed. QUEUE_VISION_DOWN_AFTER_S does not shorten it (see docs/reliability.md).
-STALL_NOTICED_S = 5.0
+# How long a hung stream (open, silent) takes to be noticed: QUEUE_VISION_DOWN_AFTER_S, which the worker
+# passes to OpenCV as the stream's read timeout (services/queue/vision/adapters/capture.py).
+STALL_NOTICED_S = 3.0
 
 
 @pytest.mark.parametrize("fault", ["reset", "stall"])
@@ -319,6 +319,8 @@ def test_killed_camera_stream_is_reported_down_others_keep_counting_and_it_comes
             assert down.data["error"], "a down status carries its reason"
             assert down.data["fps"] == 0.0
             down_seen_s = down.received - killed_at
+            if fault == "stall":
+                assert down_seen_s < STALL_NOTICED_S + 1.5, f"a silent stream is down after {down_seen_s:.1f} s"
 
             # the outage lasts until the other camera has sent 3 more windows, as seen on the topic
             hall_before = len(tail.footfall("hall"))

@@ -77,7 +77,8 @@ class CameraWorker:
 
     def _session(self, detector: Detector) -> None:
         s = self.settings
-        source = VideoSource(self.camera.source, self.camera.analysis_fps, realtime=True, max_pixels=s.max_frame_pixels)
+        source = VideoSource(self.camera.source, self.camera.analysis_fps, realtime=True, max_pixels=s.max_frame_pixels,
+                             read_timeout_s=s.down_after_s)
         gating = s.motion_gating if self.camera.motion_gating is None else self.camera.motion_gating
         analyzer = FrameAnalyzer(self.camera, detector, gate=MotionGate(s.motion_min_area, s.max_static_s)
                                  if gating else None,

@@ -49,9 +49,13 @@ def valid(image: Image | None) -> bool:
 
 class VideoSource:
     def __init__(self, source: str, analysis_fps: float | None, *, realtime: bool = False,
-                 max_pixels: int = 1920 * 1080, clock: Callable[[], float] = time.time) -> None:
+                 max_pixels: int = 1920 * 1080, clock: Callable[[], float] = time.time,
+                 read_timeout_s: float = READ_TIMEOUT_MS / 1000) -> None:
+        """``read_timeout_s``: a live stream that delivers nothing for this long counts as dead (the
+        camera's ``down_after_s``); the same bound applies to opening it."""
         if not source:
             raise SourceError("no source configured")
+        self.read_timeout_ms = max(int(read_timeout_s * 1000), 100)
         self.source = source.removeprefix("file://")
         self.analysis_fps = analysis_fps
         self.realtime = realtime
@@ -67,11 +71,14 @@ class VideoSource:
     def open(self) -> None:
         if self.is_file and not Path(self.source).is_file():
             raise SourceError(f"file {self.source} not found")
-        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, OPEN_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, READ_TIMEOUT_MS]
+        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, min(OPEN_TIMEOUT_MS, self.read_timeout_ms),
+                  cv2.CAP_PROP_READ_TIMEOUT_MSEC, self.read_timeout_ms]
         cap = cv2.VideoCapture(self.source, cv2.CAP_FFMPEG, params)
         if not cap.isOpened():
             cap.release()
-            cap = cv2.VideoCapture(self.source)  # other backends (image sequences, MJPEG over HTTP)
+            # Other backends (image sequences, MJPEG over HTTP), with the same timeouts: without them a
+            # camera that accepts the connection and never answers holds a reconnect for OpenCV's 30 s.
+            cap = cv2.VideoCapture(self.source, cv2.CAP_ANY, params)
         if not cap.isOpened():
             cap.release()
             raise SourceError("cannot open the source")
