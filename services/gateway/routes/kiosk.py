@@ -118,7 +118,7 @@ def masked_document_answer(answer: Response) -> Response:
     if answer.status_code != 200:
         return answer
     try:
-        body = json.loads(answer.body)
+        body = json.loads(bytes(answer.body))
         side = body.get("side") or "licence"
         body["fields"] = body["session"]["documents"][side]["fields"]
     except (ValueError, KeyError, TypeError, AttributeError):
