@@ -28,7 +28,7 @@ from bench.kyc.expected import emblem_fields, licence_fields, portrait_fields
 from bench.kyc.fonts import cjk_font_location
 from bench.kyc.identities import invented_firm, invented_person
 from bench.kyc.render import render_id_emblem, render_id_portrait, render_licence
-from services.kyc.adapters.document_reader import DocumentReader
+from services.kyc.adapters.document_reader import DocumentReader, DocumentText
 from services.kyc.adapters.rapid_ocr import RapidOcrEngine
 from services.kyc.documents import read_business_licence, read_id_card
 from services.kyc.domain import credit_code, id_number
@@ -71,6 +71,27 @@ def make_samples(per_condition: int, seed: int) -> list[Sample]:
                 Sample(condition, "licence", apply(render_licence(firm, rng), rng), licence_fields(firm)),
             ]
     return samples
+
+
+class RecordingReader(DocumentReader):
+    """Keeps the last document's OCR lines, to print them beside a miss."""
+
+    last: DocumentText | None = None
+
+    def read(self, *args: Any, **kwargs: Any) -> DocumentText:
+        self.last = super().read(*args, **kwargs)
+        return self.last
+
+
+def print_miss(sample: Sample, misses: dict[str, tuple[Any, Any]], text: DocumentText | None) -> None:
+    print(f"miss {sample.condition}/{sample.kind}:")
+    for name, (expected, read_value) in misses.items():
+        print(f"    {name}: expected {expected!r} read {read_value!r}")
+    if text is not None:
+        print(f"    rotation {text.rotation}, quad found {text.quad_found}; OCR lines (upright frame):")
+        for line in sorted(text.lines, key=lambda line: (round(line.center_y), line.left)):
+            box = f"({line.left:.0f},{line.top:.0f},{line.right:.0f},{line.bottom:.0f})"
+            print(f"      {line.score:.3f} {box} {line.text!r}")
 
 
 def read(sample: Sample, reader: DocumentReader) -> dict[str, Any]:
@@ -137,7 +158,9 @@ def main() -> int:
     parser.add_argument("--det-side", type=int, default=640)
     parser.add_argument("--unclip", type=float, default=1.6, help="text-box growth of the detector")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--show-misses", action="store_true", help="print expected and read values of misses")
+    parser.add_argument(
+        "--show-misses", action="store_true", help="print expected and read values of misses, with the OCR lines"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "kyc_ocr.json")
     args = parser.parse_args()
     if cjk_font_location() is None:
@@ -145,12 +168,13 @@ def main() -> int:
         return 2
     info = machine()
     samples = make_samples(args.per_condition, args.seed)
-    reader = DocumentReader(RapidOcrEngine(threads=args.threads, det_side=args.det_side, unclip_ratio=args.unclip))
+    reader = RecordingReader(RapidOcrEngine(threads=args.threads, det_side=args.det_side, unclip_ratio=args.unclip))
     for sample in samples[:3]:  # warm-up, not measured
         read(sample, reader)
     tallies: dict[tuple[str, str], Tally] = {}
     for sample in samples:
         tally = tallies.setdefault((sample.condition, sample.kind), Tally())
+        reader.last = None
         started = time.perf_counter()
         try:
             result: dict[str, Any] | None = read(sample, reader)
@@ -163,7 +187,7 @@ def main() -> int:
             got = result["fields"] if result else {}
             misses = {k: (v, got.get(k)) for k, v in sample.expected.items() if got.get(k) != v}
             if misses:
-                print(f"miss {sample.condition}/{sample.kind}: {misses}")
+                print_miss(sample, misses, reader.last)
     info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report = build_report(tallies, info, args)
     print_table(report)

@@ -68,7 +68,9 @@ def read_id_card(
     period to the emblem-side checks. Raises a ``DocumentError`` (a ``ValueError``) when the bytes are not an
     acceptable image or no card field can be read.
     """
-    text = (reader or default_reader()).read(image_bytes, id_card.keyword_hits, ID_CARD_LABEL_ORDERS, limits)
+    text = (reader or default_reader()).read(
+        image_bytes, id_card.keyword_hits, ID_CARD_LABEL_ORDERS, limits, prober=id_card.missing_value_regions
+    )
     side = id_card.detect_side(text.lines)
     if side is None:
         raise NoDocumentFoundError("no identity-card field could be read")

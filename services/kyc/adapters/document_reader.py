@@ -1,4 +1,5 @@
-"""From image bytes to upright OCR lines: decode, locate the document, find its orientation, OCR."""
+"""From image bytes to upright OCR lines: decode, locate the document, find its orientation, OCR, and read
+again the places where the layout says a value must be but none was detected."""
 
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ import numpy as np
 
 from services.kyc.adapters.card_locator import locate_document
 from services.kyc.adapters.image_decode import ImageLimits, decode_image
-from services.kyc.domain.ocr_types import OcrLine
+from services.kyc.domain.ocr_types import Box, OcrLine, line_at
 from services.kyc.domain.orientation import upright_lines
 
 Scorer = Callable[[Sequence[OcrLine]], int]
+Prober = Callable[[Sequence[OcrLine]], list[Box]]
+
+# A probe's reading is kept only when the recogniser is this sure of it (an empty patch of guilloche reads
+# as nothing or as low-scored noise).
+PROBE_MIN_SCORE = 0.8
 
 
 class TextReader(Protocol):
     def read(self, image: np.ndarray) -> list[OcrLine]: ...
+
+    def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]: ...
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,16 @@ class DocumentText:
 _TURNS = {90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
+def crop_box(image: np.ndarray, box: Box) -> np.ndarray | None:
+    """The pixels of ``box`` (left, top, right, bottom), clipped to the image; None when empty."""
+    height, width = image.shape[:2]
+    left, top = max(0, int(box[0])), max(0, int(box[1]))
+    right, bottom = min(width, round(box[2])), min(height, round(box[3]))
+    if right - left < 4 or bottom - top < 4:
+        return None
+    return image[top:bottom, left:right]
+
+
 class DocumentReader:
     """Reads the text of one document photo; share one instance (and so one OCR engine) per worker."""
 
@@ -44,21 +62,45 @@ class DocumentReader:
         self._enough_hits = enough_hits
 
     def read(
-        self, data: bytes, scorer: Scorer, label_orders: Sequence[Sequence[str]], limits: ImageLimits = ImageLimits()
+        self,
+        data: bytes,
+        scorer: Scorer,
+        label_orders: Sequence[Sequence[str]],
+        limits: ImageLimits = ImageLimits(),
+        prober: Prober | None = None,
     ) -> DocumentText:
+        """The document's lines in its upright frame. ``prober`` (domain layout rules) names boxes of that
+        frame where a value is missing; each is recognised on its own and added as a line when read surely."""
         image = decode_image(data, limits)
         document, quad_found = locate_document(image)
         height, width = document.shape[:2]
         turns = [0, 90, 270] if width >= height else [90, 270, 0]
         best: DocumentText | None = None
+        best_upright = document
         for turn in turns:
             view = document if turn == 0 else cv2.rotate(document, _TURNS[turn])
             lines = self._text_reader.read(view)
             lines, flipped = upright_lines(lines, view.shape[1], view.shape[0], label_orders)
             candidate = DocumentText(lines, quad_found, (turn + 180 * flipped) % 360, scorer(lines))
             if best is None or (candidate.keyword_hits, candidate.mean_score) > (best.keyword_hits, best.mean_score):
-                best = candidate
+                best, best_upright = candidate, (cv2.rotate(view, cv2.ROTATE_180) if flipped else view)
             if candidate.keyword_hits >= self._enough_hits:
                 break
         assert best is not None
-        return best
+        if prober is None:
+            return best
+        return self._probe(best, best_upright, prober(best.lines))
+
+    def _probe(self, text: DocumentText, upright: np.ndarray, boxes: list[Box]) -> DocumentText:
+        kept = [(box, crop) for box in boxes if (crop := crop_box(upright, box)) is not None]
+        if not kept:
+            return text
+        readings = self._text_reader.recognise([crop for _, crop in kept])
+        added = [
+            line_at(reading.strip(), box[0], box[1], box[2] - box[0], box[3] - box[1], score)
+            for (box, _), (reading, score) in zip(kept, readings, strict=True)
+            if score >= PROBE_MIN_SCORE and reading.strip()
+        ]
+        if not added:
+            return text
+        return DocumentText([*text.lines, *added], text.quad_found, text.rotation, text.keyword_hits)

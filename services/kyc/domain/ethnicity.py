@@ -66,3 +66,19 @@ ETHNIC_GROUPS = frozenset(
 
 def is_known_ethnicity(name: str) -> bool:
     return name in ETHNIC_GROUPS
+
+
+def repair_ethnicity(name: str) -> str:
+    """The official name when ``name`` is one character away from exactly one name of two or more characters
+    (``维吾尓`` → ``维吾尔``); else ``name`` unchanged, so a doubtful reading stays flagged by
+    ``is_known_ethnicity``. One-character names are never repaired: a single misread character is one
+    substitution away from every one of them (``汊`` could be 汉 or 水).
+    """
+    if name in ETHNIC_GROUPS or len(name) < 2:
+        return name
+    near = [
+        known
+        for known in ETHNIC_GROUPS
+        if len(known) == len(name) and sum(a != b for a, b in zip(known, name, strict=True)) == 1
+    ]
+    return near[0] if len(near) == 1 else name

@@ -8,9 +8,9 @@ from datetime import date
 from typing import Any
 
 from services.kyc.domain import id_number as idn
-from services.kyc.domain.ethnicity import is_known_ethnicity
-from services.kyc.domain.layout import extract_fields
-from services.kyc.domain.ocr_types import OcrLine
+from services.kyc.domain.ethnicity import is_known_ethnicity, repair_ethnicity
+from services.kyc.domain.layout import extract_fields, same_row, split_segments
+from services.kyc.domain.ocr_types import Box, OcrLine
 from services.kyc.domain.text_normalize import compact, parse_cn_date
 from services.kyc.domain.validity import (
     LONG_TERM,
@@ -77,7 +77,7 @@ def parse_portrait(lines: Sequence[OcrLine]) -> dict[str, str]:
     if sex:
         out["sex"] = sex
     if "ethnicity" in fields:
-        ethnicity = _clean(fields["ethnicity"].text).removesuffix("族")
+        ethnicity = repair_ethnicity(_clean(fields["ethnicity"].text).removesuffix("族"))
         if ethnicity:
             out["ethnicity"] = ethnicity
     birth = parse_cn_date(fields["birth"].text) if "birth" in fields else None
@@ -90,6 +90,28 @@ def parse_portrait(lines: Sequence[OcrLine]) -> dict[str, str]:
         if address:
             out["address"] = address
     return out
+
+
+def missing_value_regions(lines: Sequence[OcrLine]) -> list[Box]:
+    """Boxes of the upright portrait side where the layout puts a value that OCR did not detect, to be read
+    on their own: the sex, a single character the detector misses most often, lies right of 性别 and left of
+    民族 on the same row. Nothing is asked when the row already holds 男 or 女, or when 性别 was not found.
+    """
+    segments = split_segments(lines, PORTRAIT_LABELS)
+    label = next((segment for segment in segments if segment.label == "sex"), None)
+    if label is None:
+        return []
+    height = label.height
+    ethnicity = next(
+        (s for s in segments if s.label == "ethnicity" and same_row(s, label) and s.left > label.right), None
+    )
+    right = label.right + 2.5 * height if ethnicity is None else min(ethnicity.left, label.right + 4 * height)
+    row_text = "".join(
+        s.text for s in segments if s.label is None and same_row(s, label) and label.left < s.left < right
+    )
+    if any(char in row_text for char in "男女") or right - label.right < 0.6 * height:
+        return []
+    return [(label.right + 0.1 * height, label.top - 0.1 * height, right - 0.1 * height, label.bottom + 0.1 * height)]
 
 
 def parse_emblem(lines: Sequence[OcrLine]) -> dict[str, str]:

@@ -92,8 +92,12 @@ def extract_id_number(text: str) -> str | None:
     """The 18-character number inside noisy OCR text, look-alike letters read as digits.
 
     The last character may be the letter X (or x, or the multiplication sign).
+    When noise glued to the number makes a run longer than 18, the one window that is a complete valid
+    number (check character, birth date, region) is taken; when none or several are, the first well-shaped
+    window is returned as read, for the checks to flag.
     """
     cleaned = compact(text).replace("×", "X").replace("x", "X")
+    shaped: list[str] = []
     for run in re.findall(r"[0-9A-Za-z|!]{18,}", cleaned):
         for start in range(len(run) - 17):
             window = run[start : start + 18]
@@ -101,8 +105,18 @@ def extract_id_number(text: str) -> str | None:
                 "X" if window[17] in "XK" else fix_digit_lookalikes(window[17])
             )
             if is_well_shaped(candidate):
-                return candidate
-    return None
+                shaped.append(candidate)
+        if shaped:
+            break
+    complete = [number for number in dict.fromkeys(shaped) if is_complete(number)]
+    if len(complete) == 1:
+        return complete[0]
+    return shaped[0] if shaped else None
+
+
+def is_complete(number: str) -> bool:
+    """Check character right, a real birth date and a known province: a number OCR read in full."""
+    return checksum_ok(number) and birth_date_of(number) is not None and region_plausible(number)
 
 
 @dataclass(frozen=True)

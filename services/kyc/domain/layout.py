@@ -29,6 +29,7 @@ class Segment:
     top: float
     bottom: float
     score: float
+    whole_line: bool = False  # the segment is an OCR line of its own, not a piece cut from a longer one
 
     @property
     def center_y(self) -> float:
@@ -102,13 +103,17 @@ def split_segments(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]
                     line.top,
                     line.bottom,
                     line.score,
+                    len(pieces) == 1,
                 )
             )
     return segments
 
 
-def _same_row(a: Segment, b: Segment) -> bool:
+def same_row(a: Segment, b: Segment) -> bool:
     return abs(a.center_y - b.center_y) < 0.5 * min(a.height, b.height)
+
+
+_same_row = same_row
 
 
 def extract_fields(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]) -> dict[str, FieldText]:
@@ -122,10 +127,19 @@ def extract_fields(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]
         if label is not None and label not in fields:
             fields[label] = FieldText(value_left=anchor.right, last_bottom=anchor.bottom, line_height=anchor.height)
             anchor_of[id(anchor)] = label
+    columns = label_columns(anchors)
+    segments = _relabel_in_columns(segments, labels, columns, set(fields))
+    anchors = [s for s in segments if s.label is not None]
+    for anchor in anchors:
+        if anchor.label is not None and anchor.label not in fields:
+            fields[anchor.label] = FieldText(
+                value_left=anchor.right, last_bottom=anchor.bottom, line_height=anchor.height
+            )
+            anchor_of[id(anchor)] = anchor.label
     for segment in segments:
         if segment.label is not None:
             continue
-        key = _owner(segment, anchors, anchor_of, fields)
+        key = _owner(segment, anchors, anchor_of, fields, columns)
         if key is not None:
             owner = fields[key]
             owner.parts.append(segment.text)
@@ -134,17 +148,74 @@ def extract_fields(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]
     return fields
 
 
+def label_columns(anchors: Sequence[Segment]) -> list[float]:
+    """Left edges of the label columns of a form: labels of different rows starting at the same x (within
+    half a line height). A label alone at its x (民族, beside 性别) makes no column."""
+    lefts = []
+    for anchor in anchors:
+        if any(
+            other is not anchor
+            and not same_row(other, anchor)
+            and abs(other.left - anchor.left) < 0.5 * min(other.height, anchor.height)
+            for other in anchors
+        ):
+            lefts.append(anchor.left)
+    return sorted(lefts)
+
+
+def _relabel_in_columns(
+    segments: list[Segment], labels: Mapping[str, Sequence[str]], columns: Sequence[float], found: set[str]
+) -> list[Segment]:
+    """A whole OCR line of two Han characters standing at a label column's left edge, one character away from
+    the two-character spelling of exactly one label not found elsewhere (``名郡`` → 名称, ``仕所`` → 住所), is
+    that label. Anywhere else, or when two labels fit, it stays plain text."""
+    out = []
+    for segment in segments:
+        label = None
+        if segment.label is None and segment.whole_line and re.fullmatch(f"{_HAN}{{2}}", segment.text):
+            at_column = any(abs(segment.left - column) < 0.5 * segment.height for column in columns)
+            near = {
+                key
+                for key, variants in labels.items()
+                if key not in found
+                for spelling in variants
+                if len(spelling) == 2 and sum(a != b for a, b in zip(spelling, segment.text, strict=True)) == 1
+            }
+            label = next(iter(near)) if at_column and len(near) == 1 else None
+        if label is not None:
+            found.add(label)
+            segment = Segment(
+                segment.text, label, segment.left, segment.right, segment.top, segment.bottom, segment.score, True
+            )
+        out.append(segment)
+    return out
+
+
+def _beyond_column(segment: Segment, row_anchor: Segment, columns: Sequence[float]) -> bool:
+    """Whether a segment starts in a label column right of its row's label: on a two-column form, text there
+    belongs to the right column's row, whose label OCR did not read (``名称 ACME有限公司 电图 壹佰万元整``), and
+    is not the left field's value."""
+    return any(row_anchor.right < column <= segment.left + 0.5 * segment.height for column in columns)
+
+
 def _owner(
-    segment: Segment, anchors: list[Segment], anchor_of: dict[int, str], fields: dict[str, FieldText]
+    segment: Segment,
+    anchors: list[Segment],
+    anchor_of: dict[int, str],
+    fields: dict[str, FieldText],
+    columns: Sequence[float] = (),
 ) -> str | None:
     """The field a plain segment belongs to: the field whose value column holds it and whose last line lies
-    just above (a continuation line), else the nearest label on its left in the same row."""
+    just above (a continuation line), else the nearest label on its left in the same row unless a label
+    column lies between them."""
     same_row = [a for a in anchors if _same_row(a, segment) and a.left <= segment.left + 1]
     row_anchor = max(same_row, key=lambda a: a.left) if same_row else None
-    continued = _continued_field(segment, anchors, anchor_of, fields, row_anchor)
+    continued = _continued_field(segment, anchors, anchor_of, fields, row_anchor, columns)
     if continued is not None:
         return continued
-    return anchor_of.get(id(row_anchor)) if row_anchor is not None else None
+    if row_anchor is None or _beyond_column(segment, row_anchor, columns):
+        return None
+    return anchor_of.get(id(row_anchor))
 
 
 def _continued_field(
@@ -153,12 +224,16 @@ def _continued_field(
     anchor_of: dict[int, str],
     fields: dict[str, FieldText],
     row_anchor: Segment | None,
+    columns: Sequence[float] = (),
 ) -> str | None:
-    """A field of a column right of ``row_anchor`` (a two-column form) whose last line lies just above."""
+    """A field of a column right of ``row_anchor`` (a two-column form) whose last line lies just above; never
+    a field of a column left of a label column the segment starts in."""
     best: tuple[float, str] | None = None
     for anchor in anchors:
         key = anchor_of.get(id(anchor))
         if key is None or (row_anchor is not None and anchor.left <= row_anchor.left + 2 * row_anchor.height):
+            continue
+        if _beyond_column(segment, anchor, columns):
             continue
         owner = fields[key]
         gap = segment.top - owner.last_bottom

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 Point = tuple[float, float]
+Box = tuple[float, float, float, float]  # left, top, right, bottom of an axis-aligned region
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ if fonts.cjk_font_location() is None:
 
 from bench.kyc.conditions import CONDITIONS  # noqa: E402
 from bench.kyc.expected import emblem_fields, licence_fields, portrait_fields  # noqa: E402
-from bench.kyc.identities import invented_firm, invented_person  # noqa: E402
+from bench.kyc.identities import InventedPerson, invented_firm, invented_person  # noqa: E402
 from bench.kyc.render import render_id_emblem, render_id_portrait, render_licence  # noqa: E402
 from services.kyc.adapters.document_reader import DocumentReader  # noqa: E402
 from services.kyc.adapters.rapid_ocr import RapidOcrEngine  # noqa: E402
@@ -88,3 +88,27 @@ def test_photo_without_a_card_is_refused(reader: DocumentReader, image: np.ndarr
         read_id_card(_png(image), today=TODAY, reader=reader)
     with pytest.raises(ValueError, match="no_document_found"):
         read_business_licence(_png(image), reader=reader)
+
+
+SHORT_ROWS = InventedPerson(
+    name="林芳",
+    sex="女",
+    ethnicity="汉",
+    birth_date=date(1985, 3, 14),
+    address="江苏省南京市玄武区中山路128号12栋1单元150室",  # wraps to a last row of two characters: 0室
+    id_number="320102198503140021",
+    issuing_authority="南京市公安局玄武分局",
+    valid_from=date(2022, 5, 1),
+    valid_to=date(2042, 5, 1),
+)
+
+
+@pytest.mark.parametrize("condition", ["clean", "rotated_90", "rotated_180"])
+def test_lone_characters_and_short_rows_are_read_in_any_orientation(reader: DocumentReader, condition: str) -> None:
+    """The sex (one character) and a two-character last address row: per-line orientation used to turn such
+    short crops upside down and lose them; the orientation is now voted for the whole card."""
+    rng = random.Random(f"short-rows-{condition}")
+    image = CONDITIONS[condition](render_id_portrait(SHORT_ROWS, rng), rng)
+    result = read_id_card(image, today=TODAY, reader=reader)
+    assert result["fields"] == portrait_fields(SHORT_ROWS)
+    assert result["checks"]["ok"], result["checks"]

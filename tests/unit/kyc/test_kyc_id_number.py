@@ -67,3 +67,26 @@ def test_every_single_digit_misread_is_caught() -> None:
             if digit != number[position]:
                 misread = number[:position] + digit + number[position + 1 :]
                 assert not idn.checksum_ok(misread), misread
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("320102199001011232", "320102199001011232"),
+        ("l320102199001011232", "320102199001011232"),  # noise glued in front: the one complete window
+        ("公民身份号码l320102199001011232", "320102199001011232"),
+        ("3201021990010112321", "320102199001011232"),  # noise glued behind
+        # no complete window: the first is returned as read, and its failed check digit flags it
+        ("3201021990010112330", "320102199001011233"),
+        ("32010219900101123X9", "32010219900101123X"),
+    ],
+)
+def test_glued_noise_picks_the_only_complete_number(text: str, expected: str) -> None:
+    assert idn.extract_id_number(text) == expected
+
+
+def test_complete_needs_check_character_birth_date_and_province() -> None:
+    assert idn.is_complete("320102199001011232")
+    assert not idn.is_complete("320102199001011233")  # check character
+    assert not idn.is_complete("990102199001011237")  # province 99
+    assert not idn.is_complete("32010219901301123X")  # month 13

@@ -73,3 +73,72 @@ def test_missing_fields_are_flagged() -> None:
     fields = parse_licence(licence_lines()[:6])
     assert "legal_representative" not in fields
     assert licence_checks(fields)["failed"] == ["fields_complete"]
+
+
+@pytest.mark.parametrize("unreadable", ["电图", "本"])
+def test_text_in_the_right_label_column_never_joins_the_left_value(unreadable: str) -> None:
+    """注册资本 unreadable: its row's text starts in the right label column, so it is not the name's tail; the
+    capital is missing (flagged) rather than glued onto the name."""
+    lines = [line if line.text != "注册资本" else line_at(unreadable, 516, 230, 80, 26) for line in licence_lines()]
+    fields = parse_licence(lines)
+    assert fields["name"] == EXPECTED["name"]
+    assert "registered_capital" not in fields
+    assert {key: fields[key] for key in ("type", "address", "established")} == {
+        key: EXPECTED[key] for key in ("type", "address", "established")
+    }
+    assert licence_checks(fields)["failed"] == ["fields_complete"]
+
+
+def test_a_label_alone_at_its_x_makes_no_column() -> None:
+    """Only labels aligned over several rows form a column; a lone right-hand label (like 民族 beside 性别)
+    does not cut the values of other rows."""
+    from services.kyc.domain.layout import label_columns, split_segments
+    from services.kyc.domain.licence import LICENCE_LABELS
+
+    segments = split_segments(licence_lines(), LICENCE_LABELS)
+    columns = label_columns([s for s in segments if s.label is not None])
+    assert columns == [73.0, 73.0, 74.0, 75.0, 516.0, 516.0, 516.0, 518.0]  # 统一社会信用代码 (60) stands apart
+    lone = split_segments([line_at("名称", 75, 230, 40, 26), line_at("注册资本", 516, 230, 80, 26)], LICENCE_LABELS)
+    assert label_columns([s for s in lone if s.label is not None]) == []
+
+
+def _replace(text: str, new: OcrLine) -> list[OcrLine]:
+    return [new if line.text == text else line for line in licence_lines()]
+
+
+@pytest.mark.parametrize(
+    ("label", "misread"),
+    [("名 称", line_at("名郡", 75, 230, 40, 26)), ("住所", line_at("仕所", 516, 376, 40, 28))],
+    ids=["name", "address"],
+)
+def test_a_two_character_label_misread_by_one_character_in_its_column_is_that_label(
+    label: str, misread: OcrLine
+) -> None:
+    assert parse_licence(_replace(label, misread)) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        _replace("名 称", line_at("名郡", 140, 230, 40, 26)),  # not at a label column's edge
+        _replace("名 称", line_at("名郡公司", 75, 230, 80, 26)),  # not two characters alone
+        [*_replace("名 称", line_at("名郡", 75, 230, 40, 26)), line_at("名称", 75, 600, 40, 26)],  # found elsewhere
+        # 名称 and 类型 both unread: 名型 is one character from each, so it is neither
+        [line for line in _replace("名 称", line_at("名型", 75, 230, 40, 26)) if line.text != "类型"],
+    ],
+    ids=["off-column", "longer", "label-found", "ambiguous"],
+)
+def test_other_near_misses_stay_plain_text(lines: list[OcrLine]) -> None:
+    fields = parse_licence(lines)
+    assert "name" not in fields
+    assert licence_checks(fields)["failed"] == ["fields_complete"]
+
+
+def test_an_unread_right_label_does_not_continue_the_left_field_above() -> None:
+    """住所 unreadable (not a label spelling) just below 法定代表人's row: its text starts in the right label
+    column, so it is not a continuation of the legal representative."""
+    lines = _replace("住所", line_at("仆斯", 516, 350, 40, 28))
+    lines = [line_at("法定代表人周嘉琪", 74, 336, 200, 28) if line.text.startswith("法定") else line for line in lines]
+    fields = parse_licence(lines)
+    assert fields["legal_representative"] == "周嘉琪"
+    assert "address" not in fields
