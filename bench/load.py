@@ -38,7 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -257,43 +257,59 @@ async def sampler(stack: Stack, http: httpx.AsyncClient, t0: float, out: list[di
             await asyncio.wait_for(stop.wait(), SAMPLE_EVERY_S)
 
 
-async def soak(stack: Stack, rate: float, minutes: int, warmup_s: float, branches: int) -> dict[str, Any]:
-    """``minutes`` one-minute stages at ``rate`` with the balanced mix, after ``warmup_s`` at that rate."""
-    rng = random.Random(5)
+@dataclass
+class Driving:
+    load: Load
+    producer: AIOKafkaProducer
+    samples: list[dict[str, Any]]
+    current: list[float]  # the offered rate the sampler records; one cell, set by the caller
+    t0: float
+
+
+@contextlib.asynccontextmanager
+async def driving(stack: Stack, branches: int, initial_rate: float) -> AsyncIterator[Driving]:
+    """Clients, open windows, a footfall producer and the memory/lag sampler for one run; after the
+    caller's stages the offered rate drops to 0 and consumers get a few seconds to drain (lag sampled)."""
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(timeout=10, limits=limits) as http, httpx.AsyncClient(timeout=5) as probe:
-        load = Load(stack, http, [f"load-b{i}" for i in range(branches)], rng)
+        load = Load(stack, http, [f"load-b{i}" for i in range(branches)], random.Random(5))
         await load.open_windows()
         producer = AIOKafkaProducer(bootstrap_servers=stack.dev.kafka_bootstrap, acks="all", linger_ms=5)
         await producer.start()
-        samples: list[dict[str, Any]] = []
-        stop, current = asyncio.Event(), [-1.0]  # -1: warm-up
-        t0 = time.perf_counter()
-        sampling = asyncio.create_task(sampler(stack, probe, t0, samples, stop, lambda: current[0]))
-        stages: list[dict[str, Any]] = []
+        run = Driving(load, producer, [], [initial_rate], time.perf_counter())
+        stop = asyncio.Event()
+        sampling = asyncio.create_task(sampler(stack, probe, run.t0, run.samples, stop, lambda: run.current[0]))
         try:
-            left = warmup_s
-            while left > 0:  # in pieces of at most a minute: run_stage waits for a stage's stragglers
-                await run_stage(load, producer, rate, min(60.0, left), SOAK_MIX)
-                left -= 60.0
-            warm_end_s = round(time.perf_counter() - t0, 1)
-            current[0] = rate
-            for minute in range(minutes):
-                stage, events = await run_stage(load, producer, rate, 60.0, SOAK_MIX)
-                stages.append({**stage.summary(60.0), "minute": minute + 1, "footfall_events": events,
-                               "loadavg_1m": round(os.getloadavg()[0], 2)})
-                rss = samples[-1]["rss_mb"] if samples else {}
-                anon = samples[-1]["anon_mb"] if samples else {}
-                print(f"  minute {minute + 1:>3}/{minutes} done; RSS (anon) MB " + ", ".join(
-                    f"{n} {rss.get(n)} ({anon.get(n)})" for n in PROCESSES) + f"; load {os.getloadavg()[0]:.1f}",
-                    flush=True)
-            end_s = round(time.perf_counter() - t0, 1)
-            current[0] = 0.0
+            yield run
+            run.current[0] = 0.0
             await asyncio.sleep(4)  # let consumers drain, sample the lag after
         finally:
             stop.set()
             await sampling
             await producer.stop()
+
+
+async def soak(stack: Stack, rate: float, minutes: int, warmup_s: float, branches: int) -> dict[str, Any]:
+    """``minutes`` one-minute stages at ``rate`` with the balanced mix, after ``warmup_s`` at that rate."""
+    async with driving(stack, branches, initial_rate=-1.0) as run:  # -1: warm-up
+        load, producer, samples, current, t0 = run.load, run.producer, run.samples, run.current, run.t0
+        stages: list[dict[str, Any]] = []
+        left = warmup_s
+        while left > 0:  # in pieces of at most a minute: run_stage waits for a stage's stragglers
+            await run_stage(load, producer, rate, min(60.0, left), SOAK_MIX)
+            left -= 60.0
+        warm_end_s = round(time.perf_counter() - t0, 1)
+        current[0] = rate
+        for minute in range(minutes):
+            stage, events = await run_stage(load, producer, rate, 60.0, SOAK_MIX)
+            stages.append({**stage.summary(60.0), "minute": minute + 1, "footfall_events": events,
+                           "loadavg_1m": round(os.getloadavg()[0], 2)})
+            rss = samples[-1]["rss_mb"] if samples else {}
+            anon = samples[-1]["anon_mb"] if samples else {}
+            print(f"  minute {minute + 1:>3}/{minutes} done; RSS (anon) MB " + ", ".join(
+                f"{n} {rss.get(n)} ({anon.get(n)})" for n in PROCESSES) + f"; load {os.getloadavg()[0]:.1f}",
+                flush=True)
+        end_s = round(time.perf_counter() - t0, 1)
     return {"stages": stages, "samples": samples, "warmup_end_s": warm_end_s, "end_s": end_s}
 
 
@@ -362,33 +378,17 @@ def soak_table(result: dict[str, Any]) -> str:
 
 
 async def drive(stack: Stack, rates: list[float], stage_s: float, branches: int) -> dict[str, Any]:
-    rng = random.Random(5)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(timeout=10, limits=limits) as http, httpx.AsyncClient(timeout=5) as probe:
-        load = Load(stack, http, [f"load-b{i}" for i in range(branches)], rng)
-        await load.open_windows()
-        producer = AIOKafkaProducer(bootstrap_servers=stack.dev.kafka_bootstrap, acks="all", linger_ms=5)
-        await producer.start()
-        samples: list[dict[str, Any]] = []
-        stop, current = asyncio.Event(), [0.0]
-        t0 = time.perf_counter()
-        sampling = asyncio.create_task(sampler(stack, probe, t0, samples, stop, lambda: current[0]))
+    async with driving(stack, branches, initial_rate=0.0) as run:
+        load, producer, current = run.load, run.producer, run.current
         stages: list[dict[str, Any]] = []
-        try:
-            warm, _ = await run_stage(load, producer, rates[0], min(5.0, stage_s))  # warm-up, not reported
-            del warm
-            for rate in rates:
-                current[0] = rate
-                stage, events = await run_stage(load, producer, rate, stage_s)
-                stages.append({**stage.summary(stage_s), "footfall_events": events})
-                print(f"  stage {rate:>6.0f}/s done", flush=True)
-            current[0] = 0.0
-            await asyncio.sleep(4)  # let consumers drain, sample the lag after
-        finally:
-            stop.set()
-            await sampling
-            await producer.stop()
-    return {"stages": stages, "samples": samples}
+        warm, _ = await run_stage(load, producer, rates[0], min(5.0, stage_s))  # warm-up, not reported
+        del warm
+        for rate in rates:
+            current[0] = rate
+            stage, events = await run_stage(load, producer, rate, stage_s)
+            stages.append({**stage.summary(stage_s), "footfall_events": events})
+            print(f"  stage {rate:>6.0f}/s done", flush=True)
+    return {"stages": stages, "samples": run.samples}
 
 
 def saturation(stages: list[dict[str, Any]]) -> dict[str, float | None]:

@@ -22,7 +22,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -251,16 +250,6 @@ class Readiness:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(5)
-
-
-@pytest.fixture
-def stack(redis_url: str, tmp_path: Path) -> Iterator[DevStack]:
-    dev = DevStack(log_dir=tmp_path / "stack", redis_url=redis_url)
-    dev.start()
-    try:
-        yield dev
-    finally:
-        dev.stop()
 
 
 @pytest.fixture

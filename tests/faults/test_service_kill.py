@@ -10,12 +10,9 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
-import pytest
 
 from branchops.contracts import topics
 from branchops.devstack import SERVICES, DevStack
@@ -54,16 +51,6 @@ class Burst:
                         self.acked.append(reply.json())
                     else:
                         self.refused.append(reply.status_code)
-
-
-@pytest.fixture
-def stack(redis_url: str, tmp_path: Path) -> Iterator[DevStack]:
-    dev = DevStack(log_dir=tmp_path / "stack", redis_url=redis_url)
-    dev.start()
-    try:
-        yield dev
-    finally:
-        dev.stop()
 
 
 def test_queue_killed_mid_burst_keeps_every_acknowledged_ticket(stack: DevStack) -> None:
