@@ -28,12 +28,15 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+import redis
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from branchops.contracts import topics
 from branchops.devstack import DevStack
 from branchops.devstack.stack import ServiceSpec
 from branchops.settings import Role
+from services.queue.vision.adapters.config_store import BRANCHES as CAMERA_BRANCHES
+from services.queue.vision.adapters.config_store import cameras_key
 from services.queue.vision.adapters.detectors import ModelUnavailable, ssd_weights_path
 from tests.conftest import api_key
 from tests.e2e.helpers import eventually, service_env
@@ -268,6 +271,16 @@ def camera_body(source: str) -> dict[str, Any]:
             "zones": [{"name": "hall", "points": [[0, 0], [WIDTH, 0], [WIDTH, HEIGHT], [0, HEIGHT]]}]}
 
 
+def forget_cameras(redis_url: str, branch: str) -> None:
+    """Drop the test's stored camera configs: a later queue app on this Redis would start workers for them."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.delete(cameras_key(branch))
+        client.srem(CAMERA_BRANCHES, branch)
+    finally:
+        client.close()
+
+
 # How long a hung stream (open, silent) takes to be noticed: QUEUE_VISION_DOWN_AFTER_S, which the worker
 # passes to OpenCV as the stream's read timeout (services/queue/vision/adapters/capture.py).
 STALL_NOTICED_S = 3.0
@@ -275,7 +288,7 @@ STALL_NOTICED_S = 3.0
 
 @pytest.mark.parametrize("fault", ["reset", "stall"])
 def test_killed_camera_stream_is_reported_down_others_keep_counting_and_it_comes_back(
-        fault: str, stack: DevStack, cameras: tuple[MjpegCamera, MjpegCamera]) -> None:
+        fault: str, stack: DevStack, cameras: tuple[MjpegCamera, MjpegCamera], redis_url: str) -> None:
     """``reset``: the stream is cut (RST) and the port refuses connections until it is served again.
     ``stall``: the camera hangs (connections open, no bytes), then resumes."""
     try:
@@ -333,6 +346,7 @@ def test_killed_camera_stream_is_reported_down_others_keep_counting_and_it_comes
     finally:
         ready.stop()
         tail.stop()
+        forget_cameras(redis_url, branch)
 
     door_states = [(e.data["state"], e.data["error"]) for e in tail.statuses("door")]
     hall_states = [e.data["state"] for e in tail.statuses("hall")]

@@ -59,16 +59,18 @@ def test_server_log_lines_go_through_the_masking_formatter(capsys: pytest.Captur
 
     uvicorn_error = logging.getLogger("uvicorn.error")
     saved = (logging.getLogger().handlers[:], logging.getLogger().level, uvicorn_error.handlers[:],
-             uvicorn_error.propagate)
+             uvicorn_error.propagate, uvicorn_error.level)
     uvicorn_error.handlers[:] = [logging.StreamHandler()]  # what uvicorn installs before the app starts
     uvicorn_error.propagate = False
+    uvicorn_error.setLevel(logging.INFO)  # uvicorn's default (another test's server may have left it at WARNING)
     try:
         configure_logging("voice")
         uvicorn_error.info('%s - "WebSocket %s" [accepted]', "127.0.0.1:5", "/v1/asr?token=eyJa1b2.c3d4e5.f6")
         err = capsys.readouterr().err
     finally:
-        logging.getLogger().handlers[:], level, uvicorn_error.handlers[:], uvicorn_error.propagate = saved
+        logging.getLogger().handlers[:], level, uvicorn_error.handlers[:], uvicorn_error.propagate, own = saved
         logging.getLogger().setLevel(level)
+        uvicorn_error.setLevel(own)
     line = json.loads(err.strip().splitlines()[-1])
     assert line["logger"] == "uvicorn.error" and "token=***" in line["msg"] and "eyJa1b2" not in err
 
