@@ -1,17 +1,19 @@
 """Load across the services at once on loopback: queue (tickets, call-next and complete from 10 windows,
-queue reads), staffing (ticket counts), voice NLU and footfall from 8 cameras (events straight onto
-footfall.v1, as the camera workers would publish them), in stages of increasing request rate.
+queue reads), staffing (ticket counts), voice NLU, KYC ID-card reads and footfall from 8 cameras (events
+straight onto footfall.v1, as the camera workers would publish them), in stages of increasing request rate.
 
     .venv/bin/python bench/load.py [--rates 10,20,40,80,160] [--stage-s 15] [--branches 4]
     .venv/bin/python bench/load.py --minutes 10 [--rate 20] [--warmup-s 60]      # soak: is memory flat?
 
-Starts its own Redis, a tansu broker and the queue, staffing and voice services as uvicorn processes (one
+Starts its own Redis, a tansu broker and the queue, staffing, voice and kyc services as uvicorn processes (one
 worker each), all on 127.0.0.1. Requests are sent open-loop: latency runs from each request's scheduled
 time, so a server that falls behind is charged for the wait. NLU calls come from 100 kiosks with their own
 JWTs, under the per-device rate limit. Every 2 s it samples each service's RSS and the consumers' lag
 (``branchops_bus_consumer_lag`` from /metrics). Reports p50/p99 per endpoint and stage, the first rate at
-which an endpoint's p99 passes 200 ms, and RSS over time. Writes bench/results/load.json. KYC is left out:
-one OCR call takes about a second of CPU, which would measure only KYC on two cores.
+which an endpoint's p99 passes 200 ms, and RSS over time. Writes bench/results/load.json. KYC runs at the
+pace of a branch day at 20x speed (KYC_CHECKS_PER_BRANCH_DAY per branch in 8 hours), not at the stage's
+request rate: one OCR read costs about half a second of CPU, and a rate-proportional share would measure
+only KYC on two cores.
 
 ``--minutes M`` is the soak run: one sustainable rate for ``--warmup-s`` (not reported), then M one-minute
 stages at that rate with a balanced mix (as many call-next as ticket issues, so the waiting lines stay
@@ -57,7 +59,7 @@ from branchops.contracts.events import Footfall  # noqa: E402
 from branchops.devstack import SERVICES, DevStack  # noqa: E402
 from branchops.devstack.redis_server import LocalRedis  # noqa: E402
 
-NAMES = ("queue", "staffing", "voice")
+NAMES = ("queue", "staffing", "voice", "kyc")
 PROCESSES = (*NAMES, "redis", "broker")  # RSS sampled for these; Redis and tansu hold state, so they grow
 WINDOWS = 10
 CAMERAS = 8
@@ -69,6 +71,9 @@ MIX = (("POST tickets", 0.40), ("call-next", 0.15), ("GET queue", 0.10), ("GET t
 SOAK_MIX = (("POST tickets", 0.25), ("call-next", 0.25), ("GET queue", 0.15), ("GET ticket-counts", 0.10),
             ("POST nlu", 0.25))
 SAMPLE_EVERY_S = 2.0
+KYC_CHECKS_PER_BRANCH_DAY = 30  # ID-card reads a branch does in an 8-hour day (account openings and the like)
+SPEED = 20  # the branch day runs 20 times faster than real time
+CARDS = 6  # distinct rendered ID cards the KYC requests cycle through
 UTTERANCES = ("我要存五千块钱", "I want to exchange 500 US dollars", "查一下余额", "我想办信用卡", "帮我转账给妈妈两千元")
 _LAG = re.compile(r'^branchops_bus_consumer_lag\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$', re.M)
 
@@ -125,6 +130,16 @@ class Stage:
             for name, v in sorted(self.latencies.items())}}
 
 
+def rendered_cards(count: int) -> list[bytes]:
+    """Photos of invented ID cards (portrait side, clean condition), rendered once, as JPEG bytes."""
+    from bench.kyc.conditions import clean
+    from bench.kyc.identities import invented_person
+    from bench.kyc.render import render_id_portrait
+
+    rng = random.Random(7)
+    return [clean(render_id_portrait(invented_person(rng, dt.date(2026, 11, 27)), rng), rng) for _ in range(count)]
+
+
 class Load:
     def __init__(self, stack: Stack, http: httpx.AsyncClient, branches: list[str], rng: random.Random) -> None:
         self.stack, self.http, self.branches, self.rng = stack, http, branches, rng
@@ -133,6 +148,7 @@ class Load:
             {"sub": f"kiosk:k{i}", "role": "kiosk", "iat": now, "exp": now + 3600}, stack.jwt_secret, "HS256")}
             for i in range(KIOSKS)]
         self.window_next = 0
+        self.cards = rendered_cards(CARDS)
 
     def headers(self, role: str) -> dict[str, str]:
         return {"X-API-Key": self.stack.keys[role]}
@@ -169,6 +185,9 @@ class Load:
             elif name == "GET ticket-counts":
                 reply = await self.http.get(self.stack.url("staffing", f"{base}/ticket-counts"),
                                             headers=self.headers("manager"))
+            elif name == "POST kyc id-card":
+                reply = await self.http.post(self.stack.url("kyc", "/v1/ocr/id-card"), content=self.rng.choice(self.cards),
+                                             headers={**self.headers("service"), "Content-Type": "image/jpeg"})
             else:
                 reply = await self.http.post(self.stack.url("voice", "/v1/nlu"), headers=self.rng.choice(self.kiosks),
                                              json={"text": self.rng.choice(UTTERANCES)})
@@ -202,6 +221,8 @@ async def run_stage(load: Load, producer: AIOKafkaProducer, rate: float, seconds
     until = started + seconds
     feed = asyncio.create_task(footfall(producer, load.branches, max(1.0, rate * 0.2), until))
     tasks: set[asyncio.Task[None]] = set()
+    kyc_every = 8 * 3600 / (SPEED * KYC_CHECKS_PER_BRANCH_DAY * len(load.branches))  # seconds between ID-card reads
+    kyc_next = started + load.rng.uniform(0, kyc_every)
     n = 0
     while True:
         due = started + n / rate
@@ -212,6 +233,11 @@ async def run_stage(load: Load, producer: AIOKafkaProducer, rate: float, seconds
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         n += 1
+        if due >= kyc_next:  # KYC at the pace of a branch day at SPEED, whatever the stage's request rate
+            kyc = asyncio.create_task(load.one("POST kyc id-card", stage, kyc_next))
+            tasks.add(kyc)
+            kyc.add_done_callback(tasks.discard)
+            kyc_next += kyc_every
     if tasks:
         await asyncio.wait(tasks, timeout=30)
     return stage, await feed
