@@ -14,8 +14,10 @@ from branchops.contracts.enums import Channel, ServiceName, TicketStatus
 from branchops.contracts.events import Ticket
 
 
-async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout_s: float = 10.0) -> list[ConsumerRecord]:
-    """Read from the beginning (no consumer group) until ``expect`` records or the timeout."""
+async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout_s: float = 10.0,
+                     until: Callable[[list[ConsumerRecord]], bool] | None = None) -> list[ConsumerRecord]:
+    """Read from the beginning (no consumer group) until ``expect`` records (or, with ``until``, until it
+    holds for the records read: the topic may carry other tests' events) or the timeout."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
     await consumer.start()
     try:
@@ -30,7 +32,8 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout_s: floa
         await consumer.seek_to_beginning(*tps)
         records: list[ConsumerRecord] = []
         deadline = time.monotonic() + timeout_s
-        while len(records) < expect and time.monotonic() < deadline:
+        done = (lambda: until(records)) if until else (lambda: len(records) >= expect)
+        while not done() and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=100)
             for recs in batch.values():
                 records.extend(recs)

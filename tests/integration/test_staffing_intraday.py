@@ -78,9 +78,13 @@ async def test_long_wait_opens_a_window_alert_signed_escalated_and_acknowledged(
             assert alert["reason"]["predicted_wait_min"] == 30.0 and alert["reason"]["target_wait_min"] == 10.0
             assert "predicted wait 30 min vs target 10 min" in alert["message"]["en"]
 
-            records = await read_topic(platform.kafka_bootstrap, topics.STAFFING_ALERTS.name, expect=1, timeout_s=15)
-            published = [json.loads(r.value) for r in records]
-            assert any(e["data"]["alert_id"] == alert["alert_id"] and e["subject"] == branch for e in published)
+            def ours(records: list[Any]) -> bool:
+                published = [json.loads(r.value) for r in records]
+                return any(e["data"]["alert_id"] == alert["alert_id"] and e["subject"] == branch for e in published)
+
+            records = await read_topic(platform.kafka_bootstrap, topics.STAFFING_ALERTS.name, expect=1, timeout_s=15,
+                                       until=ours)
+            assert ours(records), "the alert is on staffing.alerts.v1"
 
             def deliveries() -> list[tuple[Any, dict[str, Any]]]:
                 bodies = [(d, json.loads(d.body)["alert"]) for d in hook.received]
