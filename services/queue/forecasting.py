@@ -55,11 +55,6 @@ class LiveQueue:
     footfall_conversion: float = 0.8
     patterns: dict[str, tuple[dt.date, Pattern]] = field(default_factory=dict)  # per branch, for a local day
 
-    async def _inputs(self, branch_id: str) -> tuple[list[TicketRecord], list[TicketRecord], list[WindowRecord],
-                                                     Model]:
-        snap = await self.reader.snapshot(branch_id)
-        return snap.waiters.tickets, snap.waiters.scheduled, snap.windows, snap.model
-
     async def _changes(self, branch_id: str, views: list[WindowView], now: dt.datetime) -> list[Change]:
         """The usual window changes still to come today (past days do not change: one read a day)."""
         local = now.astimezone(self.tz)
@@ -91,7 +86,8 @@ class LiveQueue:
         return projection, calibrate(projection, snap.model)
 
     async def view(self, branch_id: str, now: dt.datetime) -> QueueView:
-        live, scheduled, windows, model = await self._inputs(branch_id)
+        snap = await self.reader.snapshot(branch_id)
+        live, scheduled, windows, model = snap.waiters.tickets, snap.waiters.scheduled, snap.windows, snap.model
         waiting, views = self._waiting(live + scheduled), self._views(windows)
         changes = await self._changes(branch_id, views, now)
         projections = project(waiting, views, model, self.rules, now, changes)

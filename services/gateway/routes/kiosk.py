@@ -122,9 +122,7 @@ def masked_document_answer(answer: Response) -> Response:
         side = body.get("side") or "licence"
         body["fields"] = body["session"]["documents"][side]["fields"]
     except (ValueError, KeyError, TypeError, AttributeError):
-        return Response(json.dumps({"type": "about:blank", "title": "Bad gateway", "status": 502,
-                                    "detail": "the KYC service's answer could not be masked for a kiosk"}),
-                        status_code=502, media_type="application/problem+json")
+        raise Problem(502, "Bad gateway", "the KYC service's answer could not be masked for a kiosk") from None
     return Response(json.dumps(body, ensure_ascii=False), status_code=200, media_type="application/json")
 
 

@@ -132,9 +132,6 @@ class SnapshotReader:
     async def branches(self) -> list[str]:
         return sorted(m.decode() for m in cast(set[bytes], await self._redis.smembers(BRANCHES)))
 
-    async def model(self, branch_id: str) -> Model:
-        return Model.from_json(await self._redis.get(Keys(branch_id).model))
-
     async def arrivals(self, branch_id: str, today: dt.date) -> tuple[dict[dt.date, list[float]], list[float]]:
         """(history per past day, today's counts) per 15-minute slot of local time."""
         keys = Keys(branch_id)
