@@ -8,7 +8,10 @@ reference (bench/staffing/reference_day.json, windows per Erlang C for 80% withi
 window fewer all day), abandonment (lean, customers give up after 15 min on average), multiskill (cash
 and general lines, one window serving both). The first day of each run is warm-up and not scored.
 Baselines are told the truth: queue length x true AHT / open windows, head-of-line (the wait of the
-last customer called), Erlang C mean wait with the true rates. Writes bench/results/wait_prediction.json.
+last customer called), Erlang C mean wait with the true rates. The "ideal" column is the floor: a
+perfectly informed predictor (bench/wait_oracle.py: true rates and distributions, the exact window plan,
+the branch as the ticket joins) that predicts the mean of ``--oracle-runs`` simulated continuations of
+the day; 0 leaves it out. Writes bench/results/wait_prediction.json.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import random
 import sys
 import time
 from pathlib import Path
@@ -26,9 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine, write_result  # noqa: E402
+from bench.wait_oracle import ideal_wait  # noqa: E402
 from branchops.contracts.enums import ServiceName  # noqa: E402
 from services.queue.domain.replay import Replayer  # noqa: E402
-from services.queue.simulator import DaySpec, ServiceSpec, Truth, WindowPlan, simulate_day  # noqa: E402
+from services.queue.domain.routing import RoutingRules  # noqa: E402
+from services.queue.simulator import DaySpec, ServiceSpec, Snapshot, Truth, WindowPlan, simulate_day  # noqa: E402
 
 REFERENCE = ROOT / "bench" / "staffing" / "reference_day.json"
 
@@ -103,10 +109,14 @@ def baselines(truth: Truth, aht: float) -> dict[str, float]:
     return {"queue_length": ql, "head_of_line": hol, "erlang_c": erl}
 
 
-def run(name: str, days: int, seed: int) -> dict[str, Any]:
+def run(name: str, days: int, seed: int, oracle_runs: int = 0) -> dict[str, Any]:
     services, windows = scenarios()[name]
     replayer = Replayer()
     errors: dict[str, list[float]] = {"ours": [], "queue_length": [], "head_of_line": [], "erlang_c": []}
+    if oracle_runs:
+        errors["ideal"] = []
+    oracle_rng = random.Random(seed)
+    mc_noise: list[float] = []
     covered = 0
     started = time.perf_counter()
     n_events = 0
@@ -114,7 +124,12 @@ def run(name: str, days: int, seed: int) -> dict[str, Any]:
         day = dt.date(2026, 11, 2) + dt.timedelta(days=d)
         opening = dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.UTC)
         spec = DaySpec(f"bench-{name}", day, opening, services, windows)
-        events, truths = simulate_day(spec, seed=seed * 1000 + d)
+        ideal: dict[str, tuple[float, float] | None] = {}
+
+        def on_issue(ticket_id: str, snap: Snapshot, spec: DaySpec = spec, ideal: dict = ideal) -> None:
+            ideal[ticket_id] = ideal_wait(spec, RoutingRules(), snap, ticket_id, oracle_rng, oracle_runs)
+
+        events, truths = simulate_day(spec, seed=seed * 1000 + d, on_issue=on_issue if oracle_runs and d else None)
         predictions = {}
         for event_id, data in events:
             p = replayer.feed(event_id, data)
@@ -131,10 +146,17 @@ def run(name: str, days: int, seed: int) -> dict[str, Any]:
             covered += p.p10_min <= truth.wait_min <= p.p90_min
             for key, value in baselines(truth, services[truth.service].aht_min).items():
                 errors[key].append(value - truth.wait_min)
+            if oracle_runs:
+                best = ideal[ticket_id] or (truth.wait_min, 0.0)
+                errors["ideal"].append(best[0] - truth.wait_min)
+                mc_noise.append(best[1])
     elapsed = time.perf_counter() - started
     n = len(errors["ours"])
     out: dict[str, Any] = {"tickets_scored": n, "events": n_events, "replay_s": round(elapsed, 2),
                            "skipped_events": len(replayer.skipped), "coverage_80": round(covered / n, 3)}
+    if mc_noise:  # the ideal's squared error less the Monte-Carlo variance of its means: the floor itself
+        floor = sum(e * e for e in errors["ideal"]) / n - sum(mc_noise) / n
+        out["floor_rmse"] = round(math.sqrt(max(floor, 0.0)), 3)
     for key, errs in errors.items():
         out[key] = {"mae": round(sum(abs(e) for e in errs) / n, 3),
                     "rmse": round(math.sqrt(sum(e * e for e in errs) / n), 3),
@@ -147,17 +169,22 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--oracle-runs", type=int, default=100,
+                        help="continuations per ticket of the perfectly informed predictor (0: leave it out)")
     args = parser.parse_args()
     names = [n for n in scenarios() if not args.only or n in args.only.split(",")]
-    results = {name: run(name, args.days, args.seed) for name in names}
-    header = f"{'scenario':<12} {'n':>6} {'cover80':>8} " + " ".join(
-        f"{k + ' mae/rmse':>24}" for k in ("ours", "queue_length", "head_of_line", "erlang_c"))
+    results = {name: run(name, args.days, args.seed, args.oracle_runs) for name in names}
+    columns = ("ours", "queue_length", "head_of_line", "erlang_c", *(("ideal",) if args.oracle_runs else ()))
+    header = f"{'scenario':<12} {'n':>6} {'cover80':>8} " + " ".join(f"{k + ' mae/rmse':>24}" for k in columns)
     print(header)
     for name, r in results.items():
-        cells = " ".join(f"{r[k]['mae']:>11.2f} /{r[k]['rmse']:>11.2f}" for k in
-                         ("ours", "queue_length", "head_of_line", "erlang_c"))
+        cells = " ".join(f"{r[k]['mae']:>11.2f} /{r[k]['rmse']:>11.2f}" for k in columns)
         print(f"{name:<12} {r['tickets_scored']:>6} {r['coverage_80']:>8.3f} {cells}")
+    if args.oracle_runs:
+        print("floor (ideal rmse less its Monte-Carlo noise): " + ", ".join(
+            f"{name} {r['floor_rmse']:.2f} (ours {r['ours']['rmse'] / r['floor_rmse']:.3f}x)" for name, r in results.items()))
     path = write_result("wait_prediction", {"machine": machine(), "days": args.days, "seed": args.seed,
+                                          "oracle_runs": args.oracle_runs,
                                           "minutes": "errors in minutes of wait, scored from day 2",
                                           "scenarios": results})
     print(f"wrote {path}")

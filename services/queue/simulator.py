@@ -14,6 +14,7 @@ import itertools
 import math
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,18 @@ class Truth:
     arrival_rate: float  # true arrivals per minute of its service in that interval
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What a perfectly informed predictor may know as a ticket is issued (and nothing of the future):
+    the lines in call order, the open and closing windows and whom each serves since when."""
+
+    now: float  # minutes from opening
+    lines: dict[ServiceName, tuple[tuple[float, str], ...]]  # (routing score, ticket id), lowest first
+    serving: dict[str, tuple[ServiceName, float]]  # window -> (service, minute called)
+    open_windows: frozenset[str]
+    closing: frozenset[str]
+
+
 @dataclass
 class _Sim:
     spec: DaySpec
@@ -77,6 +90,7 @@ class _Sim:
     last_wait: dict[ServiceName, float] = field(default_factory=dict)
     open_now: dict[str, bool] = field(default_factory=dict)
     busy: dict[str, bool] = field(default_factory=dict)
+    serving: dict[str, tuple[ServiceName, float]] = field(default_factory=dict)
 
     def at(self, minute: float) -> dt.datetime:
         return self.spec.open_at + dt.timedelta(minutes=minute)
@@ -105,8 +119,11 @@ def arrival_times(spec: ServiceSpec, rng: random.Random) -> list[tuple[float, fl
     return out
 
 
-def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None) -> tuple[
+def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None,
+                 on_issue: Callable[[str, Snapshot], None] | None = None) -> tuple[
         list[tuple[str, EventData]], dict[str, Truth]]:
+    """The day's events in time order and every ticket's truth; ``on_issue`` sees the branch as each
+    ticket joins its line (for a benchmark's perfectly informed predictor)."""
     sim = _Sim(spec, random.Random(seed), rules or RoutingRules())
     queue: list[tuple[float, int, str, tuple[Any, ...]]] = []
 
@@ -137,6 +154,8 @@ def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None) ->
                 sim.last_wait.get(service), rate)
             bisect.insort(line, (sim.rules.score(sim.at(now), priority), next(sim.order), ticket_id))
             sim.ticket_event(now, ticket_id, TicketStatus.ISSUED)
+            if on_issue is not None:
+                on_issue(ticket_id, _snapshot(sim, now, closing))
             patience = spec.services[service].patience_min
             if patience:
                 schedule(now + sim.rng.expovariate(1 / patience), "leave", ticket_id)
@@ -165,6 +184,7 @@ def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None) ->
         elif kind == "done":
             window_id, ticket_id, status = args
             sim.busy[window_id] = False
+            sim.serving.pop(window_id, None)
             sim.ticket_event(now, ticket_id, status, window_id)
             if window_id in closing:
                 closing.discard(window_id)
@@ -174,6 +194,12 @@ def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None) ->
                 _call(sim, plan, now, schedule)
     sim.events.sort(key=lambda e: (e[0], e[1]))
     return [(event_id, data) for _, _, event_id, data in sim.events], sim.truth
+
+
+def _snapshot(sim: _Sim, now: float, closing: set[str]) -> Snapshot:
+    return Snapshot(now, {s: tuple((score, tid) for score, _, tid in line) for s, line in sim.lines.items()},
+                    dict(sim.serving), frozenset(w for w, is_open in sim.open_now.items() if is_open),
+                    frozenset(closing))
 
 
 def _close(sim: _Sim, plan: WindowPlan, now: float) -> None:
@@ -193,6 +219,7 @@ def _call(sim: _Sim, plan: WindowPlan, now: float, schedule: Any) -> None:
     sim.truth[ticket_id] = _with_wait(sim.truth[ticket_id], waited)
     sim.last_wait[chosen.service] = waited
     sim.busy[plan.window_id] = True
+    sim.serving[plan.window_id] = (chosen.service, now)
     sim.ticket_event(now, ticket_id, TicketStatus.CALLED, plan.window_id)
     spec = sim.spec.services[chosen.service]
     if sim.rng.random() < sim.spec.no_show_share:
