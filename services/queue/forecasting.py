@@ -72,37 +72,41 @@ class LiveQueue:
     def _waiting(records: list[TicketRecord]) -> list[Waiting]:
         return [Waiting(r.ticket_id, r.service, r.joined_at, r.priority) for r in records]
 
-    def _new_arrival(self, waiting: list[Waiting], views: list[WindowView], model: Model, service: ServiceName,
-                     priority: Priority, now: dt.datetime, changes: list[Change]) -> Projection:
-        phantom = Waiting(PHANTOM, service, now, priority)
-        return project([*waiting, phantom], views, model, self.rules, now, changes)[PHANTOM]
+    def _new_arrivals(self, waiting: list[Waiting], views: list[WindowView], model: Model,
+                      services: list[tuple[ServiceName, Priority]], now: dt.datetime,
+                      changes: list[Change]) -> tuple[dict[str, Projection], dict[ServiceName, Projection]]:
+        """Projections of the waiting tickets and of a customer of each service joining now (one pass)."""
+        probes = [Waiting(f"{PHANTOM}:{service.value}", service, now, priority) for service, priority in services]
+        out = project(waiting, views, model, self.rules, now, changes, probes)
+        return out, {p.service: out[p.ticket_id] for p in probes}
 
     async def predict_new(self, branch_id: str, service: ServiceName, priority: Priority,
                           now: dt.datetime) -> tuple[Projection, Estimate]:
         snap = await self.reader.lean(branch_id)
         views = self._views(snap.windows)
         changes = await self._changes(branch_id, views, now)
-        projection = self._new_arrival(snap.waiting, views, snap.model, service, priority, now, changes)
-        return projection, calibrate(projection, snap.model)
+        _, new = self._new_arrivals(snap.waiting, views, snap.model, [(service, priority)], now, changes)
+        return new[service], calibrate(new[service], snap.model)
 
     async def view(self, branch_id: str, now: dt.datetime) -> QueueView:
         snap = await self.reader.snapshot(branch_id)
         live, scheduled, windows, model = snap.waiters.tickets, snap.waiters.scheduled, snap.windows, snap.model
         waiting, views = self._waiting(live + scheduled), self._views(windows)
         changes = await self._changes(branch_id, views, now)
-        projections = project(waiting, views, model, self.rules, now, changes)
+        shown = [s for s in ServiceName if any(w.state is WindowState.OPEN and s in w.skills for w in windows)
+                 or any(r.service is s for r in live)]
+        projections, new = self._new_arrivals(waiting, views, model, [(s, Priority.NORMAL) for s in shown], now,
+                                              changes)
         positions: dict[ServiceName, int] = {}
         tickets = []
         for record in live:
             positions[record.service] = positions.get(record.service, 0) + 1
             tickets.append((record, positions[record.service], calibrate(projections[record.ticket_id], model)))
         services = []
-        for service in ServiceName:
+        for service in shown:
             open_count = sum(1 for w in windows if w.state is WindowState.OPEN and service in w.skills)
-            if not open_count and service not in positions:
-                continue
-            estimate = calibrate(self._new_arrival(waiting, views, model, service, Priority.NORMAL, now, changes), model)
-            services.append(ServiceView(service, positions.get(service, 0), open_count, estimate))
+            services.append(ServiceView(service, positions.get(service, 0), open_count,
+                                        calibrate(new[service], model)))
         return QueueView(branch_id, now, tickets, scheduled, windows, services)
 
     async def forecast(self, branch_id: str, now: dt.datetime) -> QueueForecast:

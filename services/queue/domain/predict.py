@@ -77,6 +77,33 @@ class _Slot:
 Lines = dict[ServiceName, list[tuple[float, float, Waiting]]]
 
 
+@dataclass(frozen=True)
+class _Terms:
+    mean: float  # service minutes at this window
+    cv2: float  # squared coefficient of variation
+    hazard: float  # abandonment per waited minute
+    no_show: float  # share of calls nobody answers
+    no_show_mean: float  # minutes a window loses on one
+
+
+class _Lookup:
+    """The model's numbers for a (service, window), read once per projection (a projection asks for
+    them once per ticket it places)."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.cache: dict[tuple[str, str], _Terms] = {}
+
+    def __call__(self, service: str, window: str) -> _Terms:
+        terms = self.cache.get((service, window))
+        if terms is None:
+            dist = self.model.service_dist(service, window)
+            terms = _Terms(dist.mean, dist.cv**2, self.model.abandon_hazard(service),
+                           self.model.no_show_share(service), self.model.no_show_time.mean)
+            self.cache[(service, window)] = terms
+        return terms
+
+
 def _slots(windows: Sequence[WindowView], changes: Sequence[Change], model: Model, now: dt.datetime) -> list[_Slot]:
     slots: list[_Slot] = []
     active: dict[str, _Slot] = {}
@@ -102,20 +129,24 @@ def _slots(windows: Sequence[WindowView], changes: Sequence[Change], model: Mode
 
 
 def project(waiting: Sequence[Waiting], windows: Sequence[WindowView], model: Model, rules: RoutingRules,
-            now: dt.datetime, changes: Sequence[Change] = ()) -> dict[str, Projection]:
+            now: dt.datetime, changes: Sequence[Change] = (), probes: Sequence[Waiting] = ()) -> dict[str, Projection]:
     """Expected call time of every waiting ticket; ``changes`` are the windows expected to open or
-    close (a closing window finishes its customer, then calls nobody)."""
+    close (a closing window finishes its customer, then calls nobody). ``probes`` are customers who
+    would join now (one per service, say): each gets the call time it would have, but none occupies a
+    window, so they do not change each other's or anyone's projection -- one pass answers for all."""
     lines: Lines = {}
-    for w in waiting:
+    ghosts = frozenset(p.ticket_id for p in probes)
+    for w in (*waiting, *probes):
         ready = max((w.joined_at - now).total_seconds() / 60.0, 0.0)
         lines.setdefault(w.service, []).append((rules.score(w.joined_at, w.priority), ready, w))
     for line in lines.values():
         line.sort(key=lambda item: item[0])
     slots = _slots(windows, changes, model, now)
     out: dict[str, Projection] = {}
+    lookup = _Lookup(model)
     t = 0.0
     while any(lines.values()):
-        later = _assign_idle(slots, lines, model, rules, t, out)
+        later = _assign_idle(slots, lines, lookup, rules, t, out, ghosts)
         busy = [s for s in slots if s.remaining is not None]
         if not any(lines.values()) or (not busy and later is None):
             break
@@ -141,15 +172,18 @@ def project(waiting: Sequence[Waiting], windows: Sequence[WindowView], model: Mo
         t += step
     for service, line in lines.items():  # nobody open can serve these: a rough guess, flagged
         dist = model.service_dist(service.value)
-        for rank, (_, ready, item) in enumerate(line, start=1):
+        ahead = 0  # real customers only: a probe holds nobody up
+        for _, ready, item in line:
+            rank = ahead + 1
             out[item.ticket_id] = Projection(ready + rank * dist.mean, rank * dist.mean, False)
+            ahead += item.ticket_id not in ghosts
     return out
 
 
-def _assign_idle(slots: Sequence[_Slot], lines: Lines, model: Model, rules: RoutingRules, t: float,
-                 out: dict[str, Projection]) -> float | None:
+def _assign_idle(slots: Sequence[_Slot], lines: Lines, lookup: _Lookup, rules: RoutingRules, t: float,
+                 out: dict[str, Projection], ghosts: frozenset[str] = frozenset()) -> float | None:
     """Idle open windows call whom the real call-next would; returns the next time an appointment
-    joins or a window opens."""
+    joins or a window opens. A ghost (probe) is noted when called and the window calls again."""
     later: float | None = None
     for slot in slots:
         if slot.remaining is not None or t >= slot.end - 1e-9:
@@ -157,29 +191,33 @@ def _assign_idle(slots: Sequence[_Slot], lines: Lines, model: Model, rules: Rout
         if slot.start > t + 1e-9:
             later = slot.start if later is None else min(later, slot.start)
             continue
-        heads: list[Head] = []
-        soonest: float | None = None  # the next ticket to become ready, should this window stay idle
-        for service in slot.skills:
-            for score, ready, item in lines.get(service, ()):
-                if ready <= t + 1e-9:
-                    heads.append(Head(service, item.ticket_id, score))
-                    break
-                soonest = ready if soonest is None else min(soonest, ready)
-        chosen = choose_next(heads, slot.skills, rules)
-        if chosen is None:
-            if soonest is not None:
-                later = soonest if later is None else min(later, soonest)
-            continue
-        line = lines[chosen.service]
-        position = next(i for i, entry in enumerate(line) if entry[2].ticket_id == chosen.ticket_id)
-        _, _, item = line.pop(position)
-        capable = [s for s in slots if chosen.service in s.skills and s.start <= t]
-        spread = math.sqrt(sum(s.variance for s in capable)) / len(capable)
-        out[item.ticket_id] = Projection(t, spread, True)
-        occupancy, var = _occupancy(model, chosen.service.value, slot.window_id, t)
-        slot.remaining = occupancy
-        slot.shape = min(model.service_dist(chosen.service.value, slot.window_id).cv ** 2, 1.0)
-        slot.variance += var
+        while slot.remaining is None:
+            heads: list[Head] = []
+            soonest: float | None = None  # the next ticket to become ready, should this window stay idle
+            for service in slot.skills:
+                for score, ready, item in lines.get(service, ()):
+                    if ready <= t + 1e-9:
+                        heads.append(Head(service, item.ticket_id, score))
+                        break
+                    soonest = ready if soonest is None else min(soonest, ready)
+            chosen = choose_next(heads, slot.skills, rules)
+            if chosen is None:
+                if soonest is not None:
+                    later = soonest if later is None else min(later, soonest)
+                break
+            line = lines[chosen.service]
+            position = next(i for i, entry in enumerate(line) if entry[2].ticket_id == chosen.ticket_id)
+            _, _, item = line.pop(position)
+            capable = [s for s in slots if chosen.service in s.skills and s.start <= t]
+            spread = math.sqrt(sum(s.variance for s in capable)) / len(capable)
+            out[item.ticket_id] = Projection(t, spread, True)
+            if item.ticket_id in ghosts:
+                continue
+            terms = lookup(chosen.service.value, slot.window_id)
+            occupancy, var = _occupancy(terms, t)
+            slot.remaining = occupancy
+            slot.shape = min(terms.cv2, 1.0)
+            slot.variance += var
     return later
 
 
@@ -190,14 +228,13 @@ def expected_changes(pattern: Pattern, windows: Sequence[WindowView], local_now:
     return upcoming(pattern, open_now, minute)
 
 
-def _occupancy(model: Model, service: str, window: str, t: float) -> tuple[float, float]:
+def _occupancy(terms: _Terms, t: float) -> tuple[float, float]:
     """Expected minutes a window spends on the next call, and the variance of it."""
-    dist = model.service_dist(service, window)
-    present = math.exp(-model.abandon_hazard(service) * t)
-    shows = present * (1.0 - model.no_show_share(service))
+    present = math.exp(-terms.hazard * t) if terms.hazard else 1.0
+    shows = present * (1.0 - terms.no_show)
     no_show = present - shows
-    mean = shows * dist.mean + no_show * model.no_show_time.mean
-    second = shows * dist.mean**2 * (1 + dist.cv**2) + no_show * model.no_show_time.mean**2
+    mean = shows * terms.mean + no_show * terms.no_show_mean
+    second = shows * terms.mean**2 * (1 + terms.cv2) + no_show * terms.no_show_mean**2
     return mean, max(second - mean * mean, 0.0)
 
 
