@@ -80,13 +80,14 @@ class LiveQueue:
         out = project(waiting, views, model, self.rules, now, changes, probes)
         return out, {p.service: out[p.ticket_id] for p in probes}
 
-    async def predict_new(self, branch_id: str, service: ServiceName, priority: Priority,
-                          now: dt.datetime) -> tuple[Projection, Estimate]:
-        snap = await self.reader.lean(branch_id)
+    async def predict_new(self, branch_id: str, service: ServiceName, priority: Priority, now: dt.datetime,
+                          reserve: str | None = None) -> tuple[Projection, Estimate, int | None]:
+        """The wait of a customer joining now; ``reserve``: a number counter taken in the same read."""
+        snap = await self.reader.lean(branch_id, reserve)
         views = self._views(snap.windows)
         changes = await self._changes(branch_id, views, now)
         _, new = self._new_arrivals(snap.waiting, views, snap.model, [(service, priority)], now, changes)
-        return new[service], calibrate(new[service], snap.model)
+        return new[service], calibrate(new[service], snap.model), snap.sequence
 
     async def view(self, branch_id: str, now: dt.datetime) -> QueueView:
         snap = await self.reader.snapshot(branch_id)

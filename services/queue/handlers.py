@@ -47,13 +47,15 @@ class QueueHandlers:
             raise Problem(422, "Priority not allowed", f"{command.priority.value} tickets cannot be issued "
                           f"through the {command.channel.value} channel")
         now = self.clock()
-        projection, estimate = await self.live.predict_new(command.branch_id, command.service, command.priority, now)
+        counter = self.store.counter(command.branch_id, command.service, now)
+        projection, estimate, sequence = await self.live.predict_new(command.branch_id, command.service,
+                                                                     command.priority, now, reserve=counter)
         ahead = 0.0
         if command.appointment_at and command.appointment_at > now:
             ahead = (command.appointment_at - now).total_seconds() / 60.0
         try:
             record, position = await self.store.issue(command, now, (max(projection.mean_min - ahead, 0.0),
-                                                                     projection.sd_min))
+                                                                     projection.sd_min), sequence)
         except DayFull as exc:
             raise Problem(409, "No numbers left today", str(exc)) from exc
         self._after(command.branch_id)

@@ -224,6 +224,7 @@ async def test_concurrent_tellers_never_share_a_ticket(q: QueueApp) -> None:
     assert sorted(served) == sorted(str(t["ticket_id"]) for t in issued), "a ticket was lost"
     numbers = [t["number"] for t in issued if str(t["number"]).startswith("A")]
     assert len(numbers) == len(set(numbers)), "a number was handed out twice"
+    assert sorted(numbers) == [f"A{i:03d}" for i in range(1, len(numbers) + 1)], "a number was skipped"
 
 
 async def test_restart_loses_nothing(redis_url: str, session_broker: TansuBroker, q: QueueApp) -> None:
@@ -257,3 +258,19 @@ async def test_the_lean_snapshot_a_new_ticket_is_predicted_from_matches_the_full
     assert len(lean.waiting) == 3 and lean.windows == full.windows and lean.model == full.model
     assert called.json()["ticket_id"] not in {w.ticket_id for w in lean.waiting}
     assert [w.ticket_id for w in lean.waiting][-1] == full.waiters.scheduled[0].ticket_id, "appointments last"
+
+
+async def test_branch_is_announced_again_after_redis_lost_the_memberships(q: QueueApp) -> None:
+    """The outbox relay finds a branch by its membership in a set; a ticket re-asserts it once a minute
+    (and on the branch's first ticket), so a set lost with Redis data does not strand events for long."""
+    store = q.app.state.handlers.store
+    outbox_branches = store._outbox.branches_key
+    await q.issue("cash")
+    assert await store._redis.sismember(outbox_branches, q.branch)
+    await store._redis.srem(outbox_branches, q.branch)
+    await q.issue("cash")  # within the minute: not asserted again (one round trip saved per ticket)
+    assert not await store._redis.sismember(outbox_branches, q.branch)
+    store._announced[q.branch] -= 61.0  # a minute later
+    third = await q.issue("cash")
+    assert await store._redis.sismember(outbox_branches, q.branch)
+    assert third["number"] == "A003"

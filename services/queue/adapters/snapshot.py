@@ -26,12 +26,16 @@ WINDOW_HISTORY_DAYS = 56
 
 # One atomic read of everything the predictor needs: the lines (services in enum order), the
 # appointments not yet due, the windows and the learned model. KEYS: the line keys, the scheduled
-# set, the windows set, the model; ARGV: ticket key prefix, window key prefix, then "full" (every field
-# of a ticket) or "lean" (only what a wait projection needs, LEAN_FIELDS). Every key read carries the
-# branch's hash tag, so the script stays in one Redis Cluster slot.
+# set, the windows set, the model, then optionally a day's number counter; ARGV: ticket key prefix,
+# window key prefix, "full" (every field of a ticket) or "lean" (only what a wait projection needs,
+# LEAN_FIELDS), then "reserve" when the last key is a counter to INCR (a new ticket's number, taken in
+# the same round trip as the read; the answer then ends with it). Every key carries the branch's hash
+# tag, so the script stays in one Redis Cluster slot.
 LEAN_FIELDS = ("ticket_id", "service", "issued_at", "ready_at", "priority")
 _SNAPSHOT = """
+local reserve = ARGV[4] == 'reserve'
 local n = #KEYS - 2
+if reserve then n = n - 1 end
 local lean = ARGV[3] == 'lean'
 local out = {}
 for i = 1, n do
@@ -51,6 +55,7 @@ local windows = {}
 for j, id in ipairs(ids) do windows[j] = redis.call('HGETALL', ARGV[2] .. id) end
 out[n + 1] = windows
 out[n + 2] = redis.call('GET', KEYS[n + 2])
+if reserve then out[n + 3] = redis.call('INCR', KEYS[n + 3]) end
 return out
 """
 
@@ -73,6 +78,7 @@ class LeanSnapshot:
     waiting: list[Waiting]  # the lines (services in enum order), then the appointments not yet due
     windows: list[WindowRecord]
     model: Model
+    sequence: int | None = None  # the number reserved with the read, if one was asked for
 
 
 _PRIORITIES = {p.value: p for p in Priority}
@@ -98,25 +104,33 @@ class SnapshotReader:
         self._snapshot = redis.register_script(_SNAPSHOT)
         self._models: dict[str, tuple[bytes, Model]] = {}  # per branch: the last model read, parsed once
 
-    async def _read(self, branch_id: str, mode: str) -> tuple[list[Any], list[WindowRecord], Model]:
+    async def _read(self, branch_id: str, mode: str,
+                    counter: str | None = None) -> tuple[list[Any], list[WindowRecord], Model, int | None]:
         keys = Keys(branch_id)
         script_keys = [*(keys.line(s) for s in ServiceName), keys.scheduled, keys.windows, keys.model]
         args = [keys.ticket("x")[:-1], keys.window("x")[:-1], mode]
+        if counter is not None:
+            script_keys.append(counter)
+            args.append("reserve")
         *groups, window_rows, raw_model = cast(list[Any], await self._snapshot(keys=script_keys, args=args))
+        sequence = None
+        if counter is not None:
+            window_rows, raw_model, sequence = groups.pop(), window_rows, int(raw_model)
         windows = [WindowRecord.from_fields(_pairs(row)) for row in window_rows if row]
-        return groups, windows, self._model(branch_id, raw_model)
+        return groups, windows, self._model(branch_id, raw_model), sequence
 
     async def snapshot(self, branch_id: str) -> Snapshot:
         """Lines, appointments, windows and model of a branch in one round trip, consistent with each other."""
-        groups, windows, model = await self._read(branch_id, "full")
+        groups, windows, model, _ = await self._read(branch_id, "full")
         records = [[TicketRecord.from_fields(_pairs(row)) for row in group if row] for group in groups]
         return Snapshot(Waiters([r for group in records[:-1] for r in group], records[-1]), windows, model)
 
-    async def lean(self, branch_id: str) -> LeanSnapshot:
-        """The same read with only the fields a wait projection needs (the cost of every new ticket)."""
-        groups, windows, model = await self._read(branch_id, "lean")
+    async def lean(self, branch_id: str, reserve: str | None = None) -> LeanSnapshot:
+        """The same read with only the fields a wait projection needs (the cost of every new ticket);
+        ``reserve``: a number counter to increment in the same atomic step (a new ticket's number)."""
+        groups, windows, model, sequence = await self._read(branch_id, "lean", reserve)
         waiting = [w for group in groups for w in map(_waiting, group) if w is not None]
-        return LeanSnapshot(waiting, windows, model)
+        return LeanSnapshot(waiting, windows, model, sequence)
 
     def _model(self, branch_id: str, raw: bytes | None) -> Model:
         cached = self._models.get(branch_id)

@@ -9,6 +9,7 @@ is served twice or lost.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from typing import Any, cast
 
@@ -31,6 +32,7 @@ from services.queue.domain.tickets import MAX_PER_DAY, IssueTicket, TicketRecord
 from services.queue.domain.windows import WindowRecord
 
 ATTEMPTS = 200
+ANNOUNCE_EVERY_S = 60.0  # a branch's outbox and branch-list memberships are re-asserted this often
 
 
 class DayFull(Exception):
@@ -51,26 +53,37 @@ class TicketStore:
     def __init__(self, redis: aioredis.Redis, outbox: Outbox, rules: RoutingRules, tz: dt.tzinfo) -> None:
         self._redis = redis
         self._outbox = outbox
+        self._announced: dict[str, float] = {}  # branch -> monotonic time of its last announce
         self.rules = rules
         self.tz = tz
 
-    async def issue(self, command: IssueTicket, now: dt.datetime,
-                    prediction: tuple[float, float] | None = None) -> tuple[TicketRecord, int | None]:
+    def counter(self, branch_id: str, service: ServiceName, now: dt.datetime) -> str:
+        """The key of the day's number counter of ``service`` (the branch's local day)."""
+        return Keys(branch_id).seq(now.astimezone(self.tz).date(), service)
+
+    async def issue(self, command: IssueTicket, now: dt.datetime, prediction: tuple[float, float] | None = None,
+                    sequence: int | None = None) -> tuple[TicketRecord, int | None]:
         """(the new ticket, its 1-based place in line or None for an appointment not yet due).
 
-        The day's number comes from an atomic INCR (unique under any concurrency, no retry loop); the
-        ticket, its line entry, the arrival count and its event are then written in one MULTI/EXEC. A
-        crash between the two burns a number (a gap in A001, A002...), never a ticket.
+        The day's number comes from an atomic INCR (unique under any concurrency, no retry loop), here or
+        already taken by the caller (``sequence``, from :meth:`counter`'s key); the ticket, its line
+        entry, the arrival count and its event are then written in one MULTI/EXEC. A crash between the
+        two burns a number (a gap in A001, A002...), never a ticket.
         """
         keys = Keys(command.branch_id)
         local = now.astimezone(self.tz)
         counter = keys.seq(local.date(), command.service)
         ready = command.appointment_at if command.appointment_at and command.appointment_at > now else None
-        async with self._redis.pipeline(transaction=False) as pipe:
-            self._outbox.announce_in(pipe, command.branch_id)
-            pipe.sadd(BRANCHES, command.branch_id)
-            pipe.incr(counter)
-            sequence = int((await pipe.execute())[-1])
+        if sequence is None or self._announce_due(command.branch_id):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                self._outbox.announce_in(pipe, command.branch_id)
+                pipe.sadd(BRANCHES, command.branch_id)
+                if sequence is None:
+                    pipe.incr(counter)
+                results = await pipe.execute()
+            self._announced[command.branch_id] = time.monotonic()
+            if sequence is None:
+                sequence = int(results[-1])
         if sequence > MAX_PER_DAY:
             raise DayFull(f"all {MAX_PER_DAY} numbers of {command.service.value} used today")
         record = TicketRecord(
@@ -97,6 +110,17 @@ class TicketStore:
             results = await pipe.execute()
         rank = results[-2] if ready is None else None
         return record, None if rank is None else int(rank) + 1
+
+    def _announce_due(self, branch_id: str) -> bool:
+        """Whether the branch's memberships (outbox relay, branch list) should be asserted again: on its
+        first ticket in this process and every minute after (a member the relay needs is never missing
+        for long, even after Redis lost its data; an extra SADD is harmless)."""
+        last = self._announced.get(branch_id)
+        if last is None or time.monotonic() - last > ANNOUNCE_EVERY_S:
+            if len(self._announced) > 100_000:
+                self._announced.clear()
+            return True
+        return False
 
     def _score(self, record: TicketRecord) -> float:
         return self.rules.score(record.joined_at, record.priority, record.sequence)
