@@ -1,25 +1,70 @@
-"""Counting accuracy on synthetic scenes with exact ground truth (issue 3, item 7: synthetic part).
+"""Counting accuracy on synthetic scenes with exact ground truth, and on real pedestrian footage (issue 3, item 7).
 
-Each scene runs through the tracker and line counter with detector-like noise (jitter, misses, false
-alarms, low scores under occlusion) at three noise levels and five seeds, and once through the real
-video path (rendered .avi, OpenCV decode, colour-blob detector). Prints a table and writes
-bench/results/counting.json. Usage: python -m bench.counting
+Synthetic: each scene runs through the tracker and line counter with detector-like noise (jitter,
+misses, false alarms, low scores under occlusion) at three noise levels and five seeds, and once
+through the real video path (rendered .avi, OpenCV decode, colour-blob detector).
+
+Real footage (``--mot DIR``, repeatable): a MOTChallenge-style sequence folder (``seqinfo.ini``,
+``img1/``, ``gt/gt.txt``) runs through the service's own analysis: the SSDLite detector on cv2.dnn
+(``SsdLiteDetector``, the service default input size and score threshold unless ``--detector
+SIZE:SCORE`` says otherwise), ``FrameAnalyzer`` with the tracker and line counters, frames fed at the
+sequence's frame rate (``--analysis-fps`` skips frames the way the camera worker does). Reported:
+precision and recall at IoU 0.5 of the raw detections and of the confirmed tracks, MOTA, IDF1, identity
+switches (bench/vision/mot_metrics.py, MOTChallenge devkit rules), and for each counting line the
+entered/exited counted by the pipeline against the counts derived from the ground-truth trajectories
+(same anchor point of the box clipped to the frame, as the detector's boxes are; no dead band, no
+debounce), with the error |ours - truth| / truth for entered, exited and total (and the sum of both
+directions' absolute errors over the total, as the synthetic table reports). The "all sequences" rows
+add up each sequence's absolute errors before dividing by the summed truth.
+Lines (``--line``, repeatable, pixels of the sequence's frame): ``h`` the horizontal middle (walking
+down the image enters; the default), ``v`` the vertical middle (walking left enters), or
+``x1,y1,x2,y2`` (entry side on the right of start->end). Defaults: ``h`` and ``v``.
+
+Footage is never committed. The sequences measured so far (MOT16-09, TUD-Stadtmitte, TUD-Campus,
+KITTI-17) come from the MOTChallenge benchmark (motchallenge.net; licence CC BY-NC-SA 3.0, cite Milan
+et al. 2016 "MOT16" and Leal-Taixe et al. 2015 "MOTChallenge 2015"), as vendored by the public GitHub
+repository st235/HSE.DeepLearning under ``data/sequences/<name>/`` (seqinfo.ini, img1/, gt/gt.txt).
+To get them: take a snapshot of that repository and extract the folders outside this repository, e.g.
+``git --git-dir=<snapshot> archive HEAD data/sequences/MOT16-09 | tar -x -C /work/footage
+--strip-components=2``. PETS 2009 sequences (PETS09-S2L1, also in that repository) are refused: they
+are reserved for an independent evaluation.
+
+Usage: python -m bench.counting [--mot DIR ...] [--line h|v|x1,y1,x2,y2 ...] [--detector SIZE:SCORE ...]
+[--analysis-fps FPS ...] [--motion-gating]. Prints tables and writes bench/results/counting.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import cv2
+
 from bench.common import machine, write_result
+from bench.vision.mot_metrics import (
+    DetectionCounts,
+    MotAccumulator,
+    SeqInfo,
+    count_error,
+    gt_line_counts,
+    read_gt,
+    read_seqinfo,
+)
 from bench.vision.render import BlobDetector, write_video
 from bench.vision.scenes import ALL_SCENES, Noise, Scene, busy_hall, noisy_detections
 from services.queue.vision.adapters.capture import VideoSource
+from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector
+from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.analysis import FrameAnalyzer, tracker_params
-from services.queue.vision.config import CameraConfig
+from services.queue.vision.config import CameraConfig, FrameSpec, LineSpec
+from services.queue.vision.domain.geometry import EntrySide
 from services.queue.vision.domain.pipeline import CountingPipeline
+from services.queue.vision.domain.tracker import Detection
+from services.queue.vision.settings import VisionSettings
 
 LEVELS = {"clean": Noise(0.5, 0.0, 0.0), "typical": Noise(2.0, 0.05, 0.05), "hard": Noise(4.0, 0.15, 0.2)}
 
@@ -45,7 +90,8 @@ def video_path(scene: Scene) -> tuple[int, int]:
     return result.entered, result.exited
 
 
-def main() -> None:
+def synthetic() -> dict[str, Any]:
+    """The synthetic scenes (the measurement as before): rows and video-path rows."""
     rows: list[dict[str, Any]] = []
     scenes = [make() for make in ALL_SCENES] + [busy_hall(seed=11, people=60, duration_s=120)]
     started = time.perf_counter()
@@ -72,9 +118,222 @@ def main() -> None:
         video_rows.append({"scene": scene.name, "expected": [scene.expected_entered, scene.expected_exited],
                            "counted": [entered, exited]})
         print(f"video path  {scene.name:<22} truth {scene.expected_entered}/{scene.expected_exited}  counted {entered}/{exited}")
-    path = write_result("counting", {"machine": machine(), "rows": rows, "video_path": video_rows,
-                                            "seconds": round(time.perf_counter() - started, 1)})
+    return {"rows": rows, "video_path": video_rows, "seconds": round(time.perf_counter() - started, 1)}
+
+
+# --- real footage -------------------------------------------------------------------------------
+
+DEFAULT_INPUT = int(VisionSettings.model_fields["ssd_input_size"].default)
+DEFAULT_SCORE = float(VisionSettings.model_fields["score_threshold"].default)
+LICENCES = {
+    ("MOT16", "MOT17", "MOT20"): "CC BY-NC-SA 3.0 (MOTChallenge, motchallenge.net)",
+    ("TUD-", "KITTI-", "ADL-", "ETH-", "Venice-"): "CC BY-NC-SA 3.0 (MOTChallenge 2D MOT 2015, motchallenge.net)",
+}
+SOURCE = "github.com/st235/HSE.DeepLearning, data/sequences/<name>/ (MOTChallenge layout)"
+FROM_SOURCE = {"MOT16-09", "MOT16-11", "TUD-Stadtmitte", "TUD-Campus", "KITTI-17"}
+
+
+def licence_of(name: str) -> str:
+    for prefixes, licence in LICENCES.items():
+        if name.startswith(prefixes):
+            return licence
+    return "unknown: check the footage's own terms"
+
+
+class RecordingDetector:
+    """The real detector, keeping its last output so the raw detections can be scored too."""
+
+    def __init__(self, inner: Detector) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.last: list[Detection] = []
+        self.calls = 0
+        self.seconds = 0.0
+
+    def detect(self, image: Image) -> list[Detection]:
+        started = time.perf_counter()
+        self.last = self.inner.detect(image)
+        self.seconds += time.perf_counter() - started
+        self.calls += 1
+        return self.last
+
+
+def line_points(spec: str, width: int, height: int) -> list[list[float]]:
+    """``h``: horizontal middle, ``v``: vertical middle, or ``x1,y1,x2,y2`` in pixels."""
+    if spec == "h":
+        return [[0.0, height / 2], [float(width), height / 2]]
+    if spec == "v":
+        return [[width / 2, 0.0], [width / 2, float(height)]]
+    values = [float(v) for v in spec.split(",")]
+    if len(values) != 4:
+        raise ValueError(f"--line {spec!r}: need h, v or x1,y1,x2,y2")
+    return [values[:2], values[2:]]
+
+
+def parse_rate(spec: str) -> float | None:
+    if spec == "native":
+        return None
+    rate = float(spec)
+    if not 0 < rate <= 30:
+        raise argparse.ArgumentTypeError(f"--analysis-fps {spec!r}: need native or a rate in (0, 30]")
+    return rate
+
+
+def parse_setting(spec: str) -> tuple[int, float]:
+    size, _, score = spec.partition(":")
+    value = (int(size), float(score))
+    if not (128 <= value[0] <= 1024 and 0 < value[1] < 1):
+        raise argparse.ArgumentTypeError(f"--detector {spec!r}: need SIZE:SCORE, size 128..1024, score in (0, 1)")
+    return value
+
+
+def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, score: float,
+                 analysis_fps: float | None, motion_gating: bool) -> dict[str, Any]:
+    """One sequence through the service's analysis (detector, tracker, line counters) and the metrics."""
+    gt = read_gt(info.folder / "gt" / "gt.txt")
+    step = 1 if not analysis_fps or analysis_fps >= info.fps else max(1, round(info.fps / analysis_fps))
+    fps = info.fps / step
+    points = [line_points(spec, info.width, info.height) for spec in line_specs]
+    camera = CameraConfig(frame=FrameSpec(width=info.width, height=info.height), analysis_fps=min(fps, 30.0),
+                          lines=[LineSpec(name=f"line{i}", points=pts, entry_side=EntrySide.RIGHT)
+                                 for i, pts in enumerate(points)])
+    detector = RecordingDetector(SsdLiteDetector(input_size, score))
+    defaults = VisionSettings.model_fields
+    gate = MotionGate(defaults["motion_min_area"].default, defaults["max_static_s"].default) if motion_gating else None
+    analyzer = FrameAnalyzer(camera, detector, gate=gate, params=tracker_params(score, fps))
+    raw, tracks = DetectionCounts(), MotAccumulator()
+    started = time.perf_counter()
+    frames = 0
+    for frame in range(1, info.length + 1, step):
+        image = cv2.imread(str(info.image_path(frame)))
+        if image is None or image.shape[:2] != (info.height, info.width):
+            raise ValueError(f"{info.image_path(frame)}: missing, unreadable or not {info.width}x{info.height}")
+        result = analyzer.analyze(image, (frame - 1) / info.fps)
+        rows = gt.get(frame, [])
+        raw.update(rows, [d.box for d in detector.last])
+        tracks.update(rows, [(p.track_id, p.box) for p in result.people])
+        frames += 1
+    elapsed = time.perf_counter() - started
+    assert analyzer.pipeline is not None
+    lines = []
+    for spec, pts, counter in zip(line_specs, points, analyzer.pipeline.lines, strict=True):
+        truth = gt_line_counts(gt, counter.line, camera.anchor, clip_to=(info.width, info.height))
+        unclipped = gt_line_counts(gt, counter.line, camera.anchor)
+        ours = (counter.entered, counter.exited)
+        lines.append({"line": spec, "points": pts, "entry_side": "right of start->end", "gt": list(truth),
+                      "ours": list(ours), "error": count_errors(ours, truth), "gt_boxes_unclipped": list(unclipped)})
+    return {
+        "sequence": info.name, "licence": licence_of(info.name), "source": SOURCE if info.name in FROM_SOURCE else "given with --mot",
+        "frames": info.length, "analysed_frames": frames, "fps": info.fps, "analysis_fps": round(fps, 3),
+        "analysis_fps_requested": analysis_fps,
+        "resolution": [info.width, info.height], "detector": {"model": detector.name, "input_size": input_size,
+                                                               "score_threshold": score, "runs": detector.calls},
+        "motion_gating": motion_gating, "anchor": camera.anchor.value,
+        "detections": raw.summary(), "tracks": tracks.summary(), "lines": lines,
+        "seconds": round(elapsed, 1), "detector_ms_per_run": round(1000 * detector.seconds / max(detector.calls, 1), 1),
+    }
+
+
+def count_errors(ours: Sequence[int], truth: Sequence[int]) -> dict[str, float | None]:
+    total_truth = truth[0] + truth[1]
+    return {"entered": count_error(ours[0], truth[0]), "exited": count_error(ours[1], truth[1]),
+            "total": count_error(ours[0] + ours[1], total_truth),
+            "sum_abs": None if total_truth == 0 else round((abs(ours[0] - truth[0]) + abs(ours[1] - truth[1]))
+                                                           / total_truth, 4)}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
+
+
+def real_footage(folders: Sequence[Path], line_specs: Sequence[str], settings: Sequence[tuple[int, float]],
+                 rates: Sequence[float | None], motion_gating: bool) -> dict[str, Any]:
+    infos = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
+    runs = [run_sequence(info, line_specs, size, score, rate, motion_gating)
+            for rate in rates for size, score in settings for info in infos]
+    print(f"\n{'sequence':<16}{'detector':>10}{'fps':>7}{'frames':>8}{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
+          f"{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'ids trk/gt':>12}{'ms/det':>8}")
+    for run in runs:
+        d, t = run["detections"], run["tracks"]
+        print(f"{run['sequence']:<16}{run['detector']['input_size']:>6}:{run['detector']['score_threshold']:<3}"
+              f"{run['analysis_fps']:>7.3g}{run['analysed_frames']:>8}{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}"
+              f"{_pct(t['recall']):>7}{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
+              f"{t['track_ids']:>6}/{t['gt_ids']:<5}{run['detector_ms_per_run']:>8}")
+    print(f"\n{'sequence':<16}{'detector':>10}{'fps':>7}{'line':>6}{'truth in/out':>14}{'ours in/out':>13}"
+          f"{'err in %':>9}{'err out %':>10}{'err total %':>12}{'sum|d| %':>9}")
+    pooled: dict[tuple[int, float, float | None, str], list[int]] = {}
+    for run in runs:
+        rate = run["analysis_fps_requested"]
+        key_base = (run["detector"]["input_size"], run["detector"]["score_threshold"])
+        for line in run["lines"]:
+            e = line["error"]
+            print(f"{run['sequence']:<16}{key_base[0]:>6}:{key_base[1]:<3}{run['analysis_fps']:>7.3g}{line['line'][:6]:>6}"
+                  f"{line['gt'][0]:>8}/{line['gt'][1]:<5}{line['ours'][0]:>7}/{line['ours'][1]:<5}"
+                  f"{_pct(e['entered']):>9}{_pct(e['exited']):>10}{_pct(e['total']):>12}{_pct(e['sum_abs']):>9}")
+            (gi, go), (oi, oo) = line["gt"], line["ours"]
+            acc = pooled.setdefault((*key_base, rate, line["line"]), [0] * 7)
+            for i, v in enumerate((gi, go, oi, oo, abs(oi - gi), abs(oo - go), abs(oi + oo - gi - go))):
+                acc[i] += v
+    pooled_rows = []
+    for (size, score, rate, spec), (gi, go, oi, oo, d_in, d_out, d_total) in pooled.items():
+        # errors summed over sequences before dividing: one sequence's surplus does not hide another's loss
+        error = {"entered": _share(d_in, gi), "exited": _share(d_out, go), "total": _share(d_total, gi + go),
+                 "sum_abs": _share(d_in + d_out, gi + go)}
+        shown = "native" if rate is None else f"{rate:g}"
+        pooled_rows.append({"detector": f"{size}:{score}", "analysis_fps": rate or "native", "line": spec,
+                            "sequences": len(infos), "gt": [gi, go], "ours": [oi, oo], "error": error})
+        print(f"{'all sequences':<16}{size:>6}:{score:<3}{shown:>7}{spec[:6]:>6}{gi:>8}/{go:<5}{oi:>7}/{oo:<5}"
+              f"{_pct(error['entered']):>9}{_pct(error['exited']):>10}{_pct(error['total']):>12}"
+              f"{_pct(error['sum_abs']):>9}")
+    return {"default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}", "opencv": cv2.__version__,
+            "iou_threshold": 0.5, "lines": list(line_specs), "runs": runs, "pooled": pooled_rows,
+            "note": "the default detector setting is the service default, fixed before any run; "
+                    "other settings are reported as tried, not chosen on these counts"}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.counting", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mot", action="append", type=Path, default=[], metavar="DIR",
+                        help="MOTChallenge-style sequence folder (seqinfo.ini, img1/, gt/gt.txt); repeatable")
+    parser.add_argument("--line", action="append", default=[], metavar="h|v|x1,y1,x2,y2",
+                        help="counting line, repeatable (default: h and v)")
+    parser.add_argument("--detector", action="append", type=parse_setting, default=[], metavar="SIZE:SCORE",
+                        help=f"SSDLite input size and score threshold, repeatable (default {DEFAULT_INPUT}:{DEFAULT_SCORE})")
+    parser.add_argument("--analysis-fps", action="append", type=parse_rate, default=[], metavar="FPS|native",
+                        help="analyse at this rate, frames skipped as the camera worker does; repeatable "
+                             "(default: native, the sequence's own rate)")
+    parser.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
+    args = parser.parse_args(argv)
+    for folder in args.mot:
+        if not (folder / "seqinfo.ini").is_file():
+            parser.error(f"--mot {folder}: no seqinfo.ini there")
+    for spec in args.line:
+        line_points(spec, 100, 100)  # shape check; geometry is checked against each frame later
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    payload: dict[str, Any] = {"machine": machine()}
+    real = None
+    if args.mot:  # fail fast on reserved or broken footage before the synthetic part runs
+        for folder in args.mot:
+            try:
+                read_seqinfo(folder)
+            except (ValueError, KeyError) as exc:
+                raise SystemExit(f"bench.counting: {exc}") from None
+    payload.update(synthetic())
+    if args.mot:
+        real = real_footage(args.mot, args.line or ["h", "v"], args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE)],
+                            args.analysis_fps or [None], args.motion_gating)
+        payload["real_footage"] = real
+    path = write_result("counting", payload)
     print(f"wrote {path}")
+
 
 
 if __name__ == "__main__":
