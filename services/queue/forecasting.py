@@ -54,6 +54,7 @@ class LiveQueue:
     tz: dt.tzinfo
     footfall_conversion: float = 0.8
     patterns: dict[str, tuple[dt.date, Pattern]] = field(default_factory=dict)  # per branch, for a local day
+    histories: dict[str, tuple[dt.date, dict[dt.date, list[float]]]] = field(default_factory=dict)  # past arrivals
 
     async def _changes(self, branch_id: str, views: list[WindowView], now: dt.datetime) -> list[Change]:
         """The usual window changes still to come today (past days do not change: one read a day)."""
@@ -110,13 +111,41 @@ class LiveQueue:
                                         calibrate(new[service], model)))
         return QueueView(branch_id, now, tickets, scheduled, windows, services)
 
+    async def services_now(self, branch_id: str, now: dt.datetime) -> tuple[list[ServiceView], int, int]:
+        """(per service: waiting, open windows, the wait of a new arrival; customers waiting in the lines;
+        customers at windows) from the lean read: what a forecast needs, without every ticket's estimate."""
+        snap = await self.reader.lean(branch_id)
+        views = self._views(snap.windows)
+        changes = await self._changes(branch_id, views, now)
+        waiting: dict[ServiceName, int] = {}
+        for w in snap.waiting[:snap.queued]:
+            waiting[w.service] = waiting.get(w.service, 0) + 1
+        shown = [s for s in ServiceName if s in waiting or any(
+            w.state is WindowState.OPEN and s in w.skills for w in snap.windows)]
+        _, new = self._new_arrivals(snap.waiting, views, snap.model, [(s, Priority.NORMAL) for s in shown], now,
+                                    changes)
+        services = [ServiceView(s, waiting.get(s, 0), sum(1 for w in snap.windows if w.state is WindowState.OPEN
+                                                           and s in w.skills), calibrate(new[s], snap.model))
+                    for s in shown]
+        return services, snap.queued, sum(1 for w in snap.windows if w.ticket_id)
+
+    async def _arrivals(self, branch_id: str, today: dt.date) -> tuple[dict[dt.date, list[float]], list[float]]:
+        """Past days' arrivals read once a day per branch (they do not change); today's on every call."""
+        cached = self.histories.get(branch_id)
+        if cached is None or cached[0] != today:
+            history, counts = await self.reader.arrivals(branch_id, today)
+            if len(self.histories) > 10_000:
+                self.histories.clear()
+            self.histories[branch_id] = (today, history)
+            return history, counts
+        return cached[1], await self.reader.arrivals_on(branch_id, today)
+
     async def forecast(self, branch_id: str, now: dt.datetime) -> QueueForecast:
-        view = await self.view(branch_id, now)
+        services, queued, at_windows = await self.services_now(branch_id, now)
         local = now.astimezone(self.tz)
-        history, today = await self.reader.arrivals(branch_id, local.date())
+        history, today = await self._arrivals(branch_id, local.date())
         in_hall = await self.reader.people_in_hall(branch_id, now)
-        at_windows = sum(1 for w in view.windows if w.ticket_id)
-        without_ticket = max(in_hall - len(view.tickets) - at_windows, 0)
+        without_ticket = max(in_hall - queued - at_windows, 0)
         slots = forecast_day(history, local.date(), today, slot_of(local), waiting_in_hall=without_ticket,
                              conversion=self.footfall_conversion)
         arrivals = [ArrivalForecast(interval_start=slot_start(local.date(), s.slot, self.tz), expected=round(s.expected, 2),
@@ -125,5 +154,5 @@ class LiveQueue:
         per_service = [ServiceQueue(service=s.service, waiting=s.waiting, open_windows=s.open_windows,
                                     est_wait_min=round(s.new_arrival.mean_min, 2),
                                     est_wait_p90_min=round(max(s.new_arrival.high_min, s.new_arrival.mean_min), 2))
-                       for s in view.services]
+                       for s in services]
         return QueueForecast(branch_id=branch_id, at=now, per_service=per_service, arrivals=arrivals)

@@ -274,3 +274,21 @@ async def test_branch_is_announced_again_after_redis_lost_the_memberships(q: Que
     third = await q.issue("cash")
     assert await store._redis.sismember(outbox_branches, q.branch)
     assert third["number"] == "A003"
+
+
+async def test_forecast_agrees_with_the_queue_view(q: QueueApp) -> None:
+    """The forecast reads the lean snapshot (no per-ticket estimates); its per-service figures are the
+    queue view's, and the people in the lines are not counted again as people without a ticket."""
+    await q.open_window("w1", ["cash", "general"])
+    await q.open_window("w2", ["fx"])
+    for service in ("cash", "cash", "general", "cash", "wealth"):
+        await q.issue(service)
+    await q.call("w1")
+    live = q.app.state.handlers.live
+    view = await live.view(q.branch, q.clock())
+    forecast = await live.forecast(q.branch, q.clock())
+    expected = {s.service.value: (s.waiting, s.open_windows, round(s.new_arrival.mean_min, 2)) for s in view.services}
+    got = {s.service.value: (s.waiting, s.open_windows, s.est_wait_min) for s in forecast.per_service}
+    assert got == expected
+    assert set(got) == {"cash", "general", "fx", "wealth"}  # wealth: waiting with no window open
+    assert got["cash"][0] == 2 and got["fx"][1] == 1

@@ -79,6 +79,7 @@ class LeanSnapshot:
     windows: list[WindowRecord]
     model: Model
     sequence: int | None = None  # the number reserved with the read, if one was asked for
+    queued: int = 0  # how many of ``waiting`` stand in the lines (the rest: appointments not yet due)
 
 
 _PRIORITIES = {p.value: p for p in Priority}
@@ -129,8 +130,10 @@ class SnapshotReader:
         """The same read with only the fields a wait projection needs (the cost of every new ticket);
         ``reserve``: a number counter to increment in the same atomic step (a new ticket's number)."""
         groups, windows, model, sequence = await self._read(branch_id, "lean", reserve)
-        waiting = [w for group in groups for w in map(_waiting, group) if w is not None]
-        return LeanSnapshot(waiting, windows, model, sequence)
+        waiting = [w for group in groups[:-1] for w in map(_waiting, group) if w is not None]
+        queued = len(waiting)
+        waiting += [w for w in map(_waiting, groups[-1]) if w is not None]
+        return LeanSnapshot(waiting, windows, model, sequence, queued)
 
     def _model(self, branch_id: str, raw: bytes | None) -> Model:
         cached = self._models.get(branch_id)
@@ -145,6 +148,13 @@ class SnapshotReader:
 
     async def branches(self) -> list[str]:
         return sorted(m.decode() for m in cast(set[bytes], await self._redis.smembers(BRANCHES)))
+
+    async def arrivals_on(self, branch_id: str, day: dt.date) -> list[float]:
+        """One day's arrival counts per 15-minute slot of local time."""
+        counts = [0.0] * SLOTS
+        for slot, n in decode_hash(await self._redis.hgetall(Keys(branch_id).arrivals(day))).items():
+            counts[int(slot)] = float(n)
+        return counts
 
     async def arrivals(self, branch_id: str, today: dt.date) -> tuple[dict[dt.date, list[float]], list[float]]:
         """(history per past day, today's counts) per 15-minute slot of local time."""
