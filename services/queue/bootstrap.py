@@ -37,7 +37,8 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     reader = SnapshotReader(runtime.redis)
     window_store = WindowStore(runtime.redis, runtime.outbox, rules, tz)
     live = LiveQueue(reader, window_store, rules, tz, settings.footfall_conversion)
-    forecasts = ForecastPublisher(live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s)
+    forecasts = ForecastPublisher(live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s,
+                                  settings.forecast_min_gap_s)
     handlers = QueueHandlers(TicketStore(runtime.redis, runtime.outbox, rules, tz), window_store, live, reader,
                              runtime.outbox, clock, runtime.source, forecasts.mark)
     runtime.add_consumer({topics.FOOTFALL: handlers.on_footfall, topics.WINDOWS: handlers.on_window,

@@ -1,4 +1,9 @@
-"""queue.forecast.v1: published for a branch soon after each change and at least every interval."""
+"""queue.forecast.v1: published for a branch soon after each change and at least every interval.
+
+Changes are coalesced: a burst within ``DEBOUNCE_S`` makes one forecast, and a branch is forecast again
+no sooner than ``min_gap_s`` after its last one (its pending change then goes out at the end of the gap),
+so the cost of forecasts grows with the number of branches, not with their ticket rate.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable
 
 import redis.asyncio as aioredis
@@ -22,13 +28,15 @@ DEBOUNCE_S = 0.5
 
 class ForecastPublisher:
     def __init__(self, live: LiveQueue, reader: SnapshotReader, redis: aioredis.Redis, publisher: EventPublisher,
-                 clock: Callable[[], dt.datetime], interval_s: float) -> None:
+                 clock: Callable[[], dt.datetime], interval_s: float, min_gap_s: float = 0.0) -> None:
         self._live = live
         self._reader = reader
         self._redis = redis
         self._publisher = publisher
         self._clock = clock
         self._interval_s = interval_s
+        self._min_gap_s = min_gap_s
+        self._last: dict[str, float] = {}  # branch -> loop time of its last forecast
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -59,8 +67,16 @@ class ForecastPublisher:
                     branches |= {b for b in await self._reader.branches() if await self._lease(b)}
                 except Exception as exc:
                     log.warning("forecast refresh skipped: %s", exc)
-            for branch in sorted(branches):
+            now = loop.time()
+            due = {b for b in branches if now - self._last.get(b, -math.inf) >= self._min_gap_s}
+            if branches - due:
+                self._dirty |= branches - due  # within their gap: next round
+                self._wake.set()
+            for branch in sorted(due):
                 await self.publish(branch)
+                self._last[branch] = loop.time()
+            if len(self._last) > 100_000:
+                self._last.clear()
 
     async def _lease(self, branch_id: str) -> bool:
         """Replicas share the periodic refresh: one of them per branch and interval."""

@@ -30,6 +30,9 @@ class QueueSettings(ServiceSettings):
     secondary_skill_penalty_s: float = Field(
         600.0, ge=0, le=7200, description="A window's other skills wait this much longer before it serves them")
     forecast_interval_s: float = Field(30.0, ge=1, le=300, description="Publish queue.forecast.v1 at least this often")
+    forecast_min_gap_s: float = Field(2.0, ge=0, le=60, description=(
+        "A branch's changes within this many seconds of its last forecast make one forecast at the end of"
+        " the gap (a busy branch changes many times a second; its forecast need not)"))
     footfall_conversion: float = Field(0.8, ge=0, le=1, description="Share of people in the hall who take a ticket")
 
     @field_validator("priority_head_start_s", "priority_channels", mode="before")

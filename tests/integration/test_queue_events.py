@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from typing import Any
@@ -42,6 +43,30 @@ async def test_changes_and_forecasts_are_published(redis_url: str, platform: Pla
                                        timeout_s=2), branch)
     data = json.loads(forecasts[-1].value)["data"]
     assert data["branch_id"] == branch and data["per_service"][0]["service"] == "cash"
+
+
+async def test_a_busy_branch_gets_one_forecast_per_gap_with_its_latest_state(redis_url: str,
+                                                                            platform: PlatformSettings) -> None:
+    """Twelve tickets in quick succession: one forecast for the first burst, then, at the end of the gap,
+    one that counts all twelve (nothing is lost by coalescing, and the cost is per branch, not per ticket)."""
+    clock = Clock(dt.datetime.now(dt.UTC))
+    app = make_app(redis_url, platform, clock, forecast_interval_s=300, forecast_min_gap_s=2.0)
+    branch = f"gap-{clock.now.microsecond}"
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        url = f"/v1/branches/{branch}"
+        await client.post(f"{url}/tickets", json={"service": "cash"}, headers=KIOSK)
+        await asyncio.sleep(0.9)  # the first burst's forecast goes out (debounce 0.5 s)
+        for _ in range(11):
+            await client.post(f"{url}/tickets", json={"service": "cash"}, headers=KIOSK)
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(3.0)  # the end of the gap: one more forecast
+        published = app.state.forecasts.published
+    forecasts = _mine(await read_topic(platform.kafka_bootstrap, topics.QUEUE_FORECAST.name, expect=10_000,
+                                       timeout_s=2), branch)
+    waiting = [json.loads(r.value)["data"]["per_service"][0]["waiting"] for r in forecasts]
+    assert waiting[0] == 1 and waiting[-1] == 12
+    assert len(waiting) <= 3, waiting  # one per gap (2 s), not one per ticket (12 within about 1 s)
+    assert published >= 2
 
 
 async def _people(reader: object, branch: str, now: dt.datetime) -> bool:
