@@ -19,6 +19,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from branchops.contracts.enums import Priority, ServiceName, WindowState
 from services.queue.domain.model import Model
@@ -30,8 +31,7 @@ MODEL_SPREAD = 0.12  # relative uncertainty the projection cannot see (arrivals 
 MIN_RESIDUALS = 30
 
 
-@dataclass(frozen=True)
-class Waiting:
+class Waiting(NamedTuple):  # a tuple: the snapshot builds one per waiting customer on every new ticket
     ticket_id: str
     service: ServiceName
     joined_at: dt.datetime
