@@ -29,8 +29,17 @@ To get them: take a snapshot of that repository and extract the folders outside 
 --strip-components=2``. PETS 2009 sequences (PETS09-S2L1, also in that repository) are refused: they
 are reserved for an independent evaluation.
 
+Detection cache (``--detections-cache DIR``): the detector's output for every frame of a sequence is
+kept in ``DIR/<sequence>_<size>_<score>.npz`` (one float64 row x1, y1, x2, y2, score per detection, and
+each frame's row range), written on the first run and read afterwards, so tracker and counter changes are
+re-scored in seconds; ``--analysis-fps`` then picks the cached frames the camera worker would analyse.
+The detector is deterministic, so cached and uncached runs give the same numbers (checked once on the
+four sequences above). Not with ``--motion-gating`` (the gate needs the images). Footage caches live
+outside the repository (e.g. /work/footage/cache/) and are never committed.
+
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|x1,y1,x2,y2 ...] [--detector SIZE:SCORE ...]
-[--analysis-fps FPS ...] [--motion-gating]. Prints tables and writes bench/results/counting.json.
+[--analysis-fps FPS ...] [--motion-gating] [--detections-cache DIR] [--skip-synthetic] [--result NAME].
+Prints tables and writes bench/results/<NAME>.json (default counting.json).
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from bench.common import machine, write_result
 from bench.vision.mot_metrics import (
@@ -61,7 +71,7 @@ from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDet
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.analysis import FrameAnalyzer, tracker_params
 from services.queue.vision.config import CameraConfig, FrameSpec, LineSpec
-from services.queue.vision.domain.geometry import EntrySide
+from services.queue.vision.domain.geometry import Box, EntrySide
 from services.queue.vision.domain.pipeline import CountingPipeline
 from services.queue.vision.domain.tracker import Detection
 from services.queue.vision.settings import VisionSettings
@@ -158,6 +168,54 @@ class RecordingDetector:
         return self.last
 
 
+class CachedDetector:
+    """Replays a sequence's cached detections; ``frame`` says which frame the next ``detect`` is for."""
+
+    def __init__(self, name: str, frames: dict[int, list[Detection]]) -> None:
+        self.name = name
+        self.frames = frames
+        self.frame = 0
+
+    def detect(self, image: Image) -> list[Detection]:
+        return self.frames[self.frame]
+
+
+def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float) -> Path:
+    return cache / f"{info.name}_{input_size}_{score:g}.npz"
+
+
+def cached_detections(cache: Path, info: SeqInfo, input_size: int, score: float) -> dict[int, list[Detection]]:
+    """Every frame's detections of the sequence, from the cache file, or by running the detector once."""
+    path = cache_path(cache, info, input_size, score)
+    if not path.is_file():
+        detector = SsdLiteDetector(input_size, score)
+        rows: list[list[float]] = []
+        bounds = [0]
+        started = time.perf_counter()
+        for frame in range(1, info.length + 1):
+            image = _read_frame(info, frame)
+            rows.extend([d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score] for d in detector.detect(image))
+            bounds.append(len(rows))
+        cache.mkdir(parents=True, exist_ok=True)
+        np.savez(path, rows=np.array(rows, dtype=np.float64).reshape(-1, 5), bounds=np.array(bounds, dtype=np.int64),
+                 meta=np.array([info.width, info.height, info.length, input_size, score], dtype=np.float64))
+        print(f"cached {info.name} detections ({input_size}:{score:g}) in {time.perf_counter() - started:.1f} s: {path}")
+    with np.load(path) as data:
+        rows_a, bounds_a, meta = data["rows"], data["bounds"], data["meta"]
+    if list(meta) != [info.width, info.height, info.length, input_size, score]:
+        raise ValueError(f"{path}: made for another sequence size/length or detector setting; delete it")
+    return {frame: [Detection(Box(*(float(v) for v in r[:4])), float(r[4]))
+                    for r in rows_a[bounds_a[frame - 1]:bounds_a[frame]]]
+            for frame in range(1, info.length + 1)}
+
+
+def _read_frame(info: SeqInfo, frame: int) -> Image:
+    image = cv2.imread(str(info.image_path(frame)))
+    if image is None or image.shape[:2] != (info.height, info.width):
+        raise ValueError(f"{info.image_path(frame)}: missing, unreadable or not {info.width}x{info.height}")
+    return image
+
+
 def line_points(spec: str, width: int, height: int) -> list[list[float]]:
     """``h``: horizontal middle, ``v``: vertical middle, or ``x1,y1,x2,y2`` in pixels."""
     if spec == "h":
@@ -188,7 +246,7 @@ def parse_setting(spec: str) -> tuple[int, float]:
 
 
 def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, score: float,
-                 analysis_fps: float | None, motion_gating: bool) -> dict[str, Any]:
+                 analysis_fps: float | None, motion_gating: bool, cache: Path | None = None) -> dict[str, Any]:
     """One sequence through the service's analysis (detector, tracker, line counters) and the metrics."""
     gt = read_gt(info.folder / "gt" / "gt.txt")
     step = 1 if not analysis_fps or analysis_fps >= info.fps else max(1, round(info.fps / analysis_fps))
@@ -197,7 +255,9 @@ def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, scor
     camera = CameraConfig(frame=FrameSpec(width=info.width, height=info.height), analysis_fps=min(fps, 30.0),
                           lines=[LineSpec(name=f"line{i}", points=pts, entry_side=EntrySide.RIGHT)
                                  for i, pts in enumerate(points)])
-    detector = RecordingDetector(SsdLiteDetector(input_size, score))
+    replay = None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, score))
+    detector = RecordingDetector(replay or SsdLiteDetector(input_size, score))
+    blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)  # the cached path reads no images
     defaults = VisionSettings.model_fields
     gate = MotionGate(defaults["motion_min_area"].default, defaults["max_static_s"].default) if motion_gating else None
     analyzer = FrameAnalyzer(camera, detector, gate=gate, params=tracker_params(score, fps))
@@ -205,9 +265,9 @@ def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, scor
     started = time.perf_counter()
     frames = 0
     for frame in range(1, info.length + 1, step):
-        image = cv2.imread(str(info.image_path(frame)))
-        if image is None or image.shape[:2] != (info.height, info.width):
-            raise ValueError(f"{info.image_path(frame)}: missing, unreadable or not {info.width}x{info.height}")
+        if replay is not None:
+            replay.frame = frame
+        image = blank if replay is not None else _read_frame(info, frame)
         result = analyzer.analyze(image, (frame - 1) / info.fps)
         rows = gt.get(frame, [])
         raw.update(rows, [d.box for d in detector.last])
@@ -228,7 +288,7 @@ def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, scor
         "analysis_fps_requested": analysis_fps,
         "resolution": [info.width, info.height], "detector": {"model": detector.name, "input_size": input_size,
                                                                "score_threshold": score, "runs": detector.calls},
-        "motion_gating": motion_gating, "anchor": camera.anchor.value,
+        "motion_gating": motion_gating, "detections_cached": cache is not None, "anchor": camera.anchor.value,
         "detections": raw.summary(), "tracks": tracks.summary(), "lines": lines,
         "seconds": round(elapsed, 1), "detector_ms_per_run": round(1000 * detector.seconds / max(detector.calls, 1), 1),
     }
@@ -251,9 +311,9 @@ def _pct(value: float | None) -> str:
 
 
 def real_footage(folders: Sequence[Path], line_specs: Sequence[str], settings: Sequence[tuple[int, float]],
-                 rates: Sequence[float | None], motion_gating: bool) -> dict[str, Any]:
+                 rates: Sequence[float | None], motion_gating: bool, cache: Path | None = None) -> dict[str, Any]:
     infos = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
-    runs = [run_sequence(info, line_specs, size, score, rate, motion_gating)
+    runs = [run_sequence(info, line_specs, size, score, rate, motion_gating, cache)
             for rate in rates for size, score in settings for info in infos]
     print(f"\n{'sequence':<16}{'detector':>10}{'fps':>7}{'frames':>8}{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
           f"{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'ids trk/gt':>12}{'ms/det':>8}")
@@ -307,7 +367,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="analyse at this rate, frames skipped as the camera worker does; repeatable "
                              "(default: native, the sequence's own rate)")
     parser.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
+    parser.add_argument("--detections-cache", type=Path, default=None, metavar="DIR",
+                        help="keep/read each sequence's detections per frame in DIR (outside the repository)")
+    parser.add_argument("--skip-synthetic", action="store_true", help="real footage only")
+    parser.add_argument("--result", default="counting", metavar="NAME", help="write bench/results/NAME.json")
     args = parser.parse_args(argv)
+    if args.detections_cache is not None and args.motion_gating:
+        parser.error("--detections-cache cannot be used with --motion-gating (the gate needs the images)")
     for folder in args.mot:
         if not (folder / "seqinfo.ini").is_file():
             parser.error(f"--mot {folder}: no seqinfo.ini there")
@@ -326,12 +392,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                 read_seqinfo(folder)
             except (ValueError, KeyError) as exc:
                 raise SystemExit(f"bench.counting: {exc}") from None
-    payload.update(synthetic())
+    if not args.skip_synthetic:
+        payload.update(synthetic())
     if args.mot:
         real = real_footage(args.mot, args.line or ["h", "v"], args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE)],
-                            args.analysis_fps or [None], args.motion_gating)
+                            args.analysis_fps or [None], args.motion_gating, args.detections_cache)
         payload["real_footage"] = real
-    path = write_result("counting", payload)
+    path = write_result(args.result, payload)
     print(f"wrote {path}")
 
 

@@ -28,11 +28,16 @@ def build_detector(settings: VisionSettings, kind: DetectorKind | None = None) -
     return SsdLiteDetector(settings.ssd_input_size, settings.score_threshold)
 
 
+KEEP_LOST_S = 3.0
+
+
 def tracker_params(score_threshold: float, analysis_fps: float) -> TrackerParams:
-    """Tracker thresholds relative to the detector's; a lost track is kept about 3 seconds."""
+    """Tracker thresholds relative to the detector's; a lost track is kept ``KEEP_LOST_S`` seconds whatever
+    the analysis rate (15 frames at 5 fps, 75 at 25 fps), so a person hidden behind another for a moment
+    comes back under the same id (and, if now on the other side of a line, counts once)."""
     high = max(score_threshold, 0.4)
     return TrackerParams(high_score=high, low_score=min(score_threshold, high), new_track_score=high,
-                         max_lost=max(3, round(3 * analysis_fps)))
+                         max_lost=max(3, round(KEEP_LOST_S * analysis_fps)), fps=analysis_fps)
 
 
 class FrameAnalyzer:

@@ -112,3 +112,87 @@ def test_synthetic_scenes_count_exactly(make: object, seed: int) -> None:
     entered, exited, ids = run_scene(scene, seed)
     assert (entered, exited) == (scene.expected_entered, scene.expected_exited)
     assert ids <= len(scene.walkers) + 1  # at most one spurious id from a false alarm
+
+
+# --- low frame rates, lost tracks, the distance pass ---------------------------------------------
+
+def test_fast_walker_at_5_fps_keeps_its_id_when_boxes_stop_overlapping() -> None:
+    """40 px per 200 ms on a 30 px wide box: consecutive boxes never overlap, IoU alone loses the id."""
+    tracker = Tracker(TrackerParams(min_hits=2, max_lost=15, fps=5.0))
+    ids = set()
+    for step in range(12):
+        out = tracker.update([det(20 + 40 * step)], t=step * 0.2)
+        ids |= {p.track_id for p in out}
+    assert ids == {1}
+    iou_only = Tracker(TrackerParams(min_hits=2, max_lost=15, fps=5.0, distance_gate=0))
+    for step in range(12):
+        iou_only.update([det(20 + 40 * step)], t=step * 0.2)
+    assert iou_only.live_ids == set()  # without the distance pass no track is ever confirmed
+
+
+def test_distance_pass_refuses_far_or_different_sized_boxes() -> None:
+    tracker = Tracker(TrackerParams(min_hits=1, fps=5.0))
+    tracker.update([det(100)], t=0.0)
+    tracker.update([det(100)], t=0.2)
+    assert [p.track_id for p in tracker.update([det(300)], t=0.4)] == [2]  # 200 px away: a new person
+    import numpy as np
+
+    from services.queue.vision.domain.tracker import centre_distance
+
+    predicted = np.array([[100.0, 100, 130, 180]])
+    near = centre_distance(predicted, np.array([[130.0, 100, 160, 180], [120.0, 20, 160, 180]]), 1.5)
+    assert near[0, 0] == pytest.approx(30 / 80)  # 30 px beside it: 0.375 box heights
+    assert near[0, 1] == np.inf  # twice the height: never the same person
+
+
+def test_lost_box_keeps_its_size() -> None:
+    tracker = Tracker(TrackerParams(min_hits=1, max_lost=30, fps=5.0))
+    for step, grow in enumerate([0, 6, 12, 18]):  # a box growing 6 px a frame
+        tracker.update([Detection(Box(100, 100, 130 + grow, 180 + grow), 0.9)], t=step * 0.2)
+    for step in range(4, 14):
+        tracker.update([], t=step * 0.2)
+    _, y1, _, y2 = tracker._tracks[0].kf.box
+    assert y2 - y1 < 110  # held at its last size (about 98), not extrapolated by 10 more frames
+
+
+def line_pipeline(fps: float) -> CountingPipeline:
+    camera = CameraConfig.model_validate({"frame": {"width": 640, "height": 360}, "analysis_fps": fps,
+                                          "lines": [{"name": "door", "points": [[0, 200], [640, 200]]}]})
+    return CountingPipeline(camera.geometry(), tracker_params(0.3, fps))
+
+
+def walk(pipeline: CountingPipeline, feet: list[float | None], fps: float, x: float = 300) -> tuple[int, int, set[int]]:
+    ids: set[int] = set()
+    for i, y in enumerate(feet):
+        dets = [] if y is None else [Detection(Box(x - 17, y - 90, x + 17, y), 0.9)]
+        result = pipeline.step(dets, i / fps)
+        ids |= {p.track_id for p in result.people}
+    return result.entered, result.exited, ids
+
+
+def test_track_lost_on_one_side_and_found_on_the_other_counts_once() -> None:
+    feet: list[float | None] = [120, 135, 150, 165] + [None] * 4 + [245, 260, 275, 290, 305]  # hidden 0.8 s
+    assert walk(line_pipeline(5.0), feet, 5.0) == (1, 0, {1})
+
+
+def test_track_lost_and_found_on_the_same_side_counts_nothing() -> None:
+    feet: list[float | None] = [120, 135, 150, 160] + [None] * 5 + [165, 160, 150, 140]
+    assert walk(line_pipeline(5.0), feet, 5.0)[:2] == (0, 0)
+
+
+def test_track_lost_for_longer_than_the_keep_time_is_a_new_person() -> None:
+    feet: list[float | None] = [120, 135, 150, 165] + [None] * 20 + [245, 260, 275, 290]  # 4 s > 3 s
+    entered, exited, ids = walk(line_pipeline(5.0), feet, 5.0)
+    assert (entered, exited) == (0, 0) and len(ids) == 2
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0, 25.0])
+@pytest.mark.parametrize("seed", range(5))
+def test_jitter_and_misses_on_the_line_never_count(fps: float, seed: int) -> None:
+    """Feet jittering inside the dead band (a tenth of the 90 px box) with missed frames: no count, ever,
+    even when the track is lost and found again around the line."""
+    import random
+
+    rng = random.Random(seed)
+    feet: list[float | None] = [None if rng.random() < 0.25 else 200 + rng.uniform(-8, 8) for _ in range(int(8 * fps))]
+    assert walk(line_pipeline(fps), [150.0, 160.0, *feet], fps)[:2] == (0, 0)

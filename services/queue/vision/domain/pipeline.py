@@ -56,7 +56,7 @@ class CountingPipeline:
                              list(self.geometry.staff_zones.values()), anchor, self.staff_min_frames)
 
     def step(self, detections: Sequence[Detection], t: float) -> FrameResult:
-        people = self.tracker.update(detections)
+        people = self.tracker.update(detections, t)
         occupancy = self.zones.update(people, t)
         staff = {p.track_id for p in people if self.zones.is_staff_candidate(p)}
         crossings: list[Crossing] = []

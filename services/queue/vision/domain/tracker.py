@@ -1,10 +1,20 @@
-"""A ByteTrack-like multi-object tracker: IoU association on Kalman predictions, in two passes.
+"""A ByteTrack-like multi-object tracker: IoU association on Kalman predictions, plus a distance stage.
 
 Pass 1 matches confident detections to every live track; pass 2 gives the low-score detections a chance
 to keep tracks that the first pass left alone (people half hidden behind another person score low).
+Pass 3 is for what IoU cannot see: a confident detection that does not overlap the track's predicted box
+at all, because the person moved more than a box width between two analysed frames (5 fps, someone
+close to the camera) or because the track was lost for a while and its prediction drifted. Tracks and
+detections left over by IoU are paired by the distance between the predicted box centre and the
+detection centre in units of the predicted box height (``distance_gate``; half a body height is about
+one step), only when the two heights agree within ``size_ratio``, nearest pairs first. New (tentative)
+tracks get the same two stages, so a fast walker can be confirmed at a low frame rate.
 A track gets its id only once it has been seen ``min_hits`` times, so a one-frame false alarm burns no
-id; a track missing for more than ``max_lost`` frames is dropped. Values in, values out: ``update``
-takes the detections of one frame and returns the confirmed tracks seen in it.
+id; a track missing for more than ``max_lost`` frames is dropped (``analysis.tracker_params`` sets it
+from seconds and the analysis rate). The Kalman filter moves by the real time between frames (``t`` of
+``update``; without it, ``1 / fps``), so 5 fps and 25 fps cameras predict the same motion.
+Values in, values out: ``update`` takes the detections of one frame and returns the confirmed tracks
+seen in it.
 """
 
 from __future__ import annotations
@@ -44,6 +54,9 @@ class TrackerParams:
     low_match_iou: float = 0.4
     min_hits: int = 2
     max_lost: int = 15
+    fps: float = 30.0  # frames per second assumed when ``update`` is given no time
+    distance_gate: float = 0.5  # pass 3: centre distance in predicted box heights; 0 switches it off
+    size_ratio: float = 1.5  # pass 3: the larger height over the smaller at most this
 
     def __post_init__(self) -> None:
         if not 0 <= self.low_score <= self.high_score <= 1:
@@ -52,6 +65,8 @@ class TrackerParams:
             raise ValueError("IoU thresholds must be inside (0, 1)")
         if self.min_hits < 1 or self.max_lost < 0:
             raise ValueError("min_hits must be >= 1 and max_lost >= 0")
+        if self.fps <= 0 or self.distance_gate < 0 or self.size_ratio < 1:
+            raise ValueError("need fps > 0, distance_gate >= 0 and size_ratio >= 1")
 
 
 @dataclass
@@ -83,40 +98,61 @@ def greedy_match(iou: FloatArray, threshold: float) -> list[tuple[int, int]]:
     return pairs
 
 
+def centre_distance(predicted: FloatArray, boxes: FloatArray, size_ratio: float) -> FloatArray:
+    """Distance between box centres (N predicted x M detected) in predicted box heights; ``inf`` where
+    the heights differ by more than ``size_ratio``."""
+    pc = (predicted[:, None, :2] + predicted[:, None, 2:]) / 2
+    dc = (boxes[None, :, :2] + boxes[None, :, 2:]) / 2
+    hp = np.maximum(predicted[:, None, 3] - predicted[:, None, 1], 1.0)
+    hd = np.maximum(boxes[None, :, 3] - boxes[None, :, 1], 1.0)
+    dist = np.linalg.norm(pc - dc, axis=2) / hp
+    return np.where(np.maximum(hp / hd, hd / hp) <= size_ratio, dist, np.inf)
+
+
 @dataclass
 class Tracker:
     params: TrackerParams = field(default_factory=TrackerParams)
     _tracks: list[_Track] = field(default_factory=list)
     _next_id: int = 1
+    _last_t: float | None = None
 
-    def update(self, detections: Sequence[Detection]) -> list[TrackedPerson]:
+    def update(self, detections: Sequence[Detection], t: float | None = None) -> list[TrackedPerson]:
+        """One frame's detections (at time ``t`` seconds, if known) in, the confirmed tracks seen in it out."""
         p = self.params
-        for t in self._tracks:
-            t.kf.predict()
-            t.seen_now = False
+        dt = 1 / p.fps
+        if t is not None:
+            if self._last_t is not None and t > self._last_t:
+                dt = t - self._last_t
+            self._last_t = t
+        for track in self._tracks:
+            track.kf.predict(dt, hold_size=track.lost > 0)
+            track.seen_now = False
         high = [d for d in detections if d.score >= p.high_score]
         low = [d for d in detections if p.low_score <= d.score < p.high_score]
-        confirmed = [t for t in self._tracks if t.track_id]
-        tentative = [t for t in self._tracks if not t.track_id]
+        confirmed = [tr for tr in self._tracks if tr.track_id]
+        tentative = [tr for tr in self._tracks if not tr.track_id]
 
         left_tracks, left_high = self._associate(confirmed, high, p.match_iou)
-        recent = [t for t in left_tracks if t.lost == 0]
+        recent = [tr for tr in left_tracks if tr.lost == 0]
         self._associate(recent, low, p.low_match_iou)
-        _, new_high = self._associate(tentative, left_high, p.match_iou)
+        left_tracks = [tr for tr in left_tracks if not tr.seen_now]
+        _, left_high = self._associate_near(left_tracks, left_high)
+        left_tentative, new_high = self._associate(tentative, left_high, p.match_iou)
+        _, new_high = self._associate_near(left_tentative, new_high)
 
-        for t in self._tracks:
-            if not t.seen_now:
-                t.lost += 1
-        self._tracks = [t for t in self._tracks if t.lost <= (p.max_lost if t.track_id else 0)]
+        for track in self._tracks:
+            if not track.seen_now:
+                track.lost += 1
+        self._tracks = [tr for tr in self._tracks if tr.lost <= (p.max_lost if tr.track_id else 0)]
         for d in new_high:
             if d.score >= p.new_track_score:
                 self._tracks.append(_Track(KalmanBox.start(_arr(d.box)), d.score))
         out: list[TrackedPerson] = []
-        for t in self._tracks:
-            if not t.track_id and t.hits >= p.min_hits:
-                t.track_id, self._next_id = self._next_id, self._next_id + 1
-            if t.track_id and t.seen_now:
-                out.append(TrackedPerson(t.track_id, _box(t.kf.box), round(t.score, 3)))
+        for track in self._tracks:
+            if not track.track_id and track.hits >= p.min_hits:
+                track.track_id, self._next_id = self._next_id, self._next_id + 1
+            if track.track_id and track.seen_now:
+                out.append(TrackedPerson(track.track_id, _box(track.kf.box), round(track.score, 3)))
         return out
 
     def _associate(self, tracks: list[_Track], dets: list[Detection],
@@ -124,7 +160,19 @@ class Tracker:
         if not tracks or not dets:
             return tracks, dets
         iou = iou_matrix(np.array([t.kf.box for t in tracks]), np.array([_arr(d.box) for d in dets]))
-        pairs = greedy_match(iou, threshold)
+        return self._apply(tracks, dets, greedy_match(iou, threshold))
+
+    def _associate_near(self, tracks: list[_Track], dets: list[Detection]) -> tuple[list[_Track], list[Detection]]:
+        p = self.params
+        if not tracks or not dets or p.distance_gate == 0:
+            return tracks, dets
+        dist = centre_distance(np.array([t.kf.box for t in tracks]), np.array([_arr(d.box) for d in dets]),
+                               p.size_ratio)
+        return self._apply(tracks, dets, greedy_match(-dist, -p.distance_gate))
+
+    @staticmethod
+    def _apply(tracks: list[_Track], dets: list[Detection],
+               pairs: list[tuple[int, int]]) -> tuple[list[_Track], list[Detection]]:
         for r, c in pairs:
             t = tracks[r]
             t.kf.update(_arr(dets[c].box))
