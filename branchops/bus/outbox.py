@@ -7,6 +7,13 @@ branches with an outbox is announced *before* the transaction (an extra member i
 one is impossible). One relay per service holds a lease, so replicas do not publish the same entries
 twice; it publishes oldest first and deletes an entry only after the broker acknowledged it. A crash in
 between republishes the same event id, which consumers drop as a duplicate.
+
+A round reads the streams of many branches in one pipelined round trip and hands a branch's entries to
+the producer together (one key, so one partition, in stream order), deleting them once acknowledged:
+after a ticket, only the branches this process staged for are read; every branch is read at least every
+``poll_s`` (other replicas' events, a crash's leftovers). If the broker acknowledges only part of a
+branch's entries (a broker fault), the unacknowledged entry and those after it are sent again: nothing
+is lost, duplicates carry the same event id, and an entry after the failed one may arrive before it.
 """
 
 from __future__ import annotations
@@ -14,14 +21,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import math
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
 from branchops.bus.errors import is_transient
-from branchops.bus.producer import EventPublisher
+from branchops.bus.producer import BusUnavailable, EventPublisher
 from branchops.contracts import Topic, encode, new_event
 from branchops.contracts.base import EventData
 from branchops.state.keys import branch_key, global_key
@@ -44,6 +52,7 @@ class Outbox:
         self.lease_key = global_key(service, "outbox", "lease")
         self._renew = redis.register_script(_RENEW)
         self.wake = asyncio.Event()
+        self.hot: set[str] = set()  # branches this process staged events for since the relay last looked
 
     def stream(self, branch_id: str) -> str:
         return branch_key(self.service, branch_id, "outbox")
@@ -61,10 +70,15 @@ class Outbox:
         event = new_event(topic, data, source=self.source)
         entry = {"topic": topic.name, "key": data.branch_id, "value": encode(event)}
         pipe.xadd(self.stream(data.branch_id), cast(dict[Any, Any], entry))
+        self.hot.add(data.branch_id)
 
     def notify(self) -> None:
         """Something was staged: relay now rather than at the next poll."""
         self.wake.set()
+
+    def take_hot(self) -> set[str]:
+        hot, self.hot = self.hot, set()
+        return hot
 
     async def pending(self) -> int:
         return sum([int(await self._redis.xlen(self.stream(b))) for b in await self.branches()])
@@ -97,38 +111,74 @@ class OutboxRelay:
         self._outbox.wake.set()
 
     async def run(self, poll_s: float = 0.5) -> None:
+        """Relay until stopped: the branches this process staged for as soon as it is told (``notify``),
+        and every branch with an outbox at least every ``poll_s`` (other replicas' events, leftovers of
+        a crash), so the cost of a relay round follows the branches that changed, not all branches."""
         delay = 0.1
+        loop = asyncio.get_running_loop()
+        last_full = -math.inf
         while not self._stop.is_set():
+            full = loop.time() - last_full >= poll_s
             try:
-                moved = await self.relay_once() if await self._outbox.hold_lease() else 0
+                if await self._outbox.hold_lease():
+                    if full:
+                        last_full = loop.time()
+                        self._outbox.take_hot()
+                        moved = await self.relay_once()
+                    else:
+                        moved = await self.relay_once(self._outbox.take_hot())
+                else:  # another replica relays (its full round finds what this one staged)
+                    self._outbox.take_hot()
+                    moved = 0
                 delay = 0.1
             except Exception as exc:
                 self._topics_checked = False
+                last_full = -math.inf  # a failed round may have taken hot branches: look at all next time
                 if not is_transient(exc):
                     log.exception("outbox relay error")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
-            if moved == 0:
+            if moved == 0 and not self._outbox.hot:
                 self._outbox.wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._outbox.wake.wait(), poll_s)
+                    await asyncio.wait_for(self._outbox.wake.wait(), max(poll_s - (loop.time() - last_full), 0.01))
         await self._drain_quietly()
 
-    async def relay_once(self) -> int:
+    async def relay_once(self, branches: Iterable[str] | None = None) -> int:
+        """Publish (in order, each acknowledged before it is deleted) what is staged for ``branches``
+        (default: every branch with an outbox); their streams are read in one round trip."""
+        names = sorted(branches) if branches is not None else await self._outbox.branches()
+        if not names:
+            return 0
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for branch in names:
+                pipe.xrange(self._outbox.stream(branch), "-", "+", count=self._batch)
+            batches = cast(list[list[tuple[bytes, dict[bytes, bytes]]]], await pipe.execute())
         moved = 0
-        for branch in await self._outbox.branches():
-            stream = self._outbox.stream(branch)
-            entries = cast(list[tuple[bytes, dict[bytes, bytes]]],
-                           await self._redis.xrange(stream, "-", "+", count=self._batch))
+        for branch, entries in zip(names, batches, strict=True):
             if entries and self._ensure_topics is not None and not self._topics_checked:
                 await self._ensure_topics()
                 self._topics_checked = True
-            for entry_id, fields in entries:
-                await self._publisher.send_raw(fields[b"topic"].decode(), fields[b"value"], key=fields[b"key"])
-                await self._redis.xdel(stream, entry_id)
-            moved += len(entries)
+            if entries:
+                moved += await self._publish_in_order(self._outbox.stream(branch), entries)
         return moved
+
+    async def _publish_in_order(self, stream: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
+        """One branch's entries into the producer's batches in stream order (one key, one partition: the
+        broker keeps that order), then deleted up to the first that was not acknowledged; that one and
+        the rest stay for the next round (whatever of them did reach the broker then comes again with
+        the same event id, which consumers drop)."""
+        futures = [await self._publisher.send_raw_nowait(fields[b"topic"].decode(), fields[b"value"],
+                                                         key=fields[b"key"]) for _, fields in entries]
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        acked = next((i for i, r in enumerate(results) if isinstance(r, BaseException)), len(results))
+        if acked:
+            await self._redis.xdel(stream, *[entry_id for entry_id, _ in entries[:acked]])
+        if acked < len(entries):
+            error = results[acked]
+            raise BusUnavailable(f"outbox entry of {stream} not acknowledged: {type(error).__name__}: {error}")
+        return acked
 
     async def _drain_quietly(self) -> None:
         try:

@@ -103,6 +103,18 @@ class EventPublisher:
         fut.add_done_callback(lambda f: _count(topic.name, f))
         return fut
 
+    async def send_raw_nowait(self, topic: str, value: bytes, *, key: bytes | None) -> asyncio.Future[Any]:
+        """Queue into the current batch (records of one key keep their order); await the returned future
+        for the acknowledgement."""
+        producer = self._require()
+        try:
+            fut = await producer.send(topic, value, key=key)
+        except KafkaError as exc:
+            PUBLISH_FAILED.labels(topic).inc()
+            raise BusUnavailable(f"publish to {topic} failed: {type(exc).__name__}: {exc}") from exc
+        fut.add_done_callback(lambda f: _count(topic, f))
+        return fut
+
     async def send_raw(self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()) -> None:
         producer = self._require()
         try:
