@@ -71,3 +71,25 @@ async def test_lease_is_exclusive_and_renewable(redis_client: aioredis.Redis) ->
     await redis_client.delete(first.lease_key)  # the holder died and its lease ran out
     assert await second.hold_lease() is True
     assert await first.hold_lease() is False
+
+
+async def test_a_round_after_a_change_reads_only_the_branches_staged_for(platform: PlatformSettings,
+                                                                        redis_client: aioredis.Redis) -> None:
+    """``stage`` marks its branch hot; a hot round relays those branches (all of a branch's entries in
+    one go, deleted once acknowledged) and leaves the others to the full round."""
+    service = f"hot-{uuid.uuid4().hex[:6]}"
+    publisher = EventPublisher(platform, source="branchops/test/hot")
+    outbox = Outbox(redis_client, service, source="branchops/test/x", instance="solo")
+    relay = OutboxRelay(outbox, publisher)
+    await publisher.start()
+    try:
+        await _stage(redis_client, outbox, "h1", range(0, 5))
+        await _stage(redis_client, outbox, "h2", range(10, 12))
+        assert outbox.take_hot() == {"h1", "h2"} and not outbox.hot
+        assert await relay.relay_once({"h1"}) == 5
+        assert await redis_client.xlen(outbox.stream("h1")) == 0
+        assert await redis_client.xlen(outbox.stream("h2")) == 2, "not read by a round for h1"
+        assert await relay.relay_once() == 2, "a full round finds every branch with an outbox"
+        assert await relay.relay_once() == 0
+    finally:
+        await publisher.stop()
