@@ -7,7 +7,8 @@ through the real video path (rendered .avi, OpenCV decode, colour-blob detector)
 Real footage (``--mot DIR``, repeatable): a MOTChallenge-style sequence folder (``seqinfo.ini``,
 ``img1/``, ``gt/gt.txt``) runs through the service's own analysis: the SSDLite detector on cv2.dnn
 (``SsdLiteDetector``, the service default input size and score threshold unless ``--detector
-SIZE:SCORE`` says otherwise), ``FrameAnalyzer`` with the tracker and line counters, frames fed at the
+SIZE:SCORE[:TILES]`` says otherwise; TILES 1..4 or ``auto`` runs it on side-by-side tiles of each frame,
+``TiledDetector``, as a camera's ``detector_tiles`` does; default 1, the whole frame), ``FrameAnalyzer`` with the tracker and line counters, frames fed at the
 sequence's frame rate (``--analysis-fps`` skips frames the way the camera worker does). Reported:
 precision and recall at IoU 0.5 of the raw detections and of the confirmed tracks, MOTA, IDF1, identity
 switches (bench/vision/mot_metrics.py, MOTChallenge devkit rules), and for each counting line the
@@ -30,14 +31,15 @@ To get them: take a snapshot of that repository and extract the folders outside 
 are reserved for an independent evaluation.
 
 Detection cache (``--detections-cache DIR``): the detector's output for every frame of a sequence is
-kept in ``DIR/<sequence>_<size>_<score>.npz`` (one float64 row x1, y1, x2, y2, score per detection, and
+kept in ``DIR/<sequence>_<size>_<score>.npz``, or ``..._<score>_t<N>o<overlap>.npz`` when the frame is cut into
+N > 1 tiles (N resolved from the sequence's frame size, so ``auto`` and the same explicit N share a file; one float64 row x1, y1, x2, y2, score per detection, and
 each frame's row range), written on the first run and read afterwards, so tracker and counter changes are
 re-scored in seconds; ``--analysis-fps`` then picks the cached frames the camera worker would analyse.
 The detector is deterministic, so cached and uncached runs give the same numbers (checked once on the
 four sequences above). Not with ``--motion-gating`` (the gate needs the images). Footage caches live
 outside the repository (e.g. /work/footage/cache/) and are never committed.
 
-Usage: python -m bench.counting [--mot DIR ...] [--line h|v|x1,y1,x2,y2 ...] [--detector SIZE:SCORE ...]
+Usage: python -m bench.counting [--mot DIR ...] [--line h|v|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
 [--analysis-fps FPS ...] [--motion-gating] [--detections-cache DIR] [--skip-synthetic] [--result NAME].
 Prints tables and writes bench/results/<NAME>.json (default counting.json).
 """
@@ -67,12 +69,13 @@ from bench.vision.mot_metrics import (
 from bench.vision.render import BlobDetector, write_video
 from bench.vision.scenes import ALL_SCENES, Noise, Scene, busy_hall, noisy_detections
 from services.queue.vision.adapters.capture import VideoSource
-from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector
+from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.analysis import FrameAnalyzer, tracker_params
 from services.queue.vision.config import CameraConfig, FrameSpec, LineSpec
 from services.queue.vision.domain.geometry import Box, EntrySide
 from services.queue.vision.domain.pipeline import CountingPipeline
+from services.queue.vision.domain.tiling import OVERLAP, TileSetting, tile_count
 from services.queue.vision.domain.tracker import Detection
 from services.queue.vision.settings import VisionSettings
 
@@ -180,15 +183,35 @@ class CachedDetector:
         return self.frames[self.frame]
 
 
-def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float) -> Path:
-    return cache / f"{info.name}_{input_size}_{score:g}.npz"
+Setting = tuple[int, float, TileSetting]  # SSDLite input size, score threshold, tiles
 
 
-def cached_detections(cache: Path, info: SeqInfo, input_size: int, score: float) -> dict[int, list[Detection]]:
+def make_detector(input_size: int, score: float, tiles: TileSetting = 1) -> Detector:
+    inner = SsdLiteDetector(input_size, score)
+    return inner if tiles == 1 else TiledDetector(inner, tiles)
+
+
+def cache_meta(info: SeqInfo, input_size: int, score: float, tiles: TileSetting) -> list[float]:
+    n = tile_count(info.width, info.height, tiles)
+    base = [info.width, info.height, info.length, input_size, score]
+    return base if n == 1 else [*base, n, OVERLAP]
+
+
+def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float, tiles: TileSetting = 1) -> Path:
+    """One file per sequence and detector setting; the tile count (resolved for the frame size) and the
+    overlap are part of the key when the frame is tiled (one tile: the file name of before tiling)."""
+    n = tile_count(info.width, info.height, tiles)
+    suffix = "" if n == 1 else f"_t{n}o{OVERLAP:g}"
+    return cache / f"{info.name}_{input_size}_{score:g}{suffix}.npz"
+
+
+def cached_detections(cache: Path, info: SeqInfo, input_size: int, score: float,
+                      tiles: TileSetting = 1) -> dict[int, list[Detection]]:
     """Every frame's detections of the sequence, from the cache file, or by running the detector once."""
-    path = cache_path(cache, info, input_size, score)
+    path = cache_path(cache, info, input_size, score, tiles)
+    meta_expected = cache_meta(info, input_size, score, tiles)
     if not path.is_file():
-        detector = SsdLiteDetector(input_size, score)
+        detector = make_detector(input_size, score, tiles)
         rows: list[list[float]] = []
         bounds = [0]
         started = time.perf_counter()
@@ -198,11 +221,11 @@ def cached_detections(cache: Path, info: SeqInfo, input_size: int, score: float)
             bounds.append(len(rows))
         cache.mkdir(parents=True, exist_ok=True)
         np.savez(path, rows=np.array(rows, dtype=np.float64).reshape(-1, 5), bounds=np.array(bounds, dtype=np.int64),
-                 meta=np.array([info.width, info.height, info.length, input_size, score], dtype=np.float64))
-        print(f"cached {info.name} detections ({input_size}:{score:g}) in {time.perf_counter() - started:.1f} s: {path}")
+                 meta=np.array(meta_expected, dtype=np.float64))
+        print(f"cached {info.name} detections ({setting_label((input_size, score, tiles))}) in {time.perf_counter() - started:.1f} s: {path}")
     with np.load(path) as data:
         rows_a, bounds_a, meta = data["rows"], data["bounds"], data["meta"]
-    if list(meta) != [info.width, info.height, info.length, input_size, score]:
+    if list(meta) != meta_expected:
         raise ValueError(f"{path}: made for another sequence size/length or detector setting; delete it")
     return {frame: [Detection(Box(*(float(v) for v in r[:4])), float(r[4]))
                     for r in rows_a[bounds_a[frame - 1]:bounds_a[frame]]]
@@ -237,16 +260,38 @@ def parse_rate(spec: str) -> float | None:
     return rate
 
 
-def parse_setting(spec: str) -> tuple[int, float]:
-    size, _, score = spec.partition(":")
-    value = (int(size), float(score))
-    if not (128 <= value[0] <= 1024 and 0 < value[1] < 1):
-        raise argparse.ArgumentTypeError(f"--detector {spec!r}: need SIZE:SCORE, size 128..1024, score in (0, 1)")
-    return value
+def parse_setting(spec: str) -> Setting:
+    """``SIZE:SCORE`` or ``SIZE:SCORE:TILES`` (TILES 1..4 or auto; default 1)."""
+    parts = spec.split(":")
+    problem = argparse.ArgumentTypeError(f"--detector {spec!r}: need SIZE:SCORE[:TILES], size 128..1024, "
+                                         "score in (0, 1), tiles 1..4 or auto")
+    if len(parts) not in (2, 3):
+        raise problem
+    try:
+        size, score = int(parts[0]), float(parts[1])
+    except ValueError:
+        raise problem from None
+    tiles: TileSetting = 1
+    if len(parts) == 3:
+        if parts[2] == "auto":
+            tiles = "auto"
+        elif parts[2].isdigit() and 1 <= int(parts[2]) <= 4:
+            tiles = int(parts[2])
+        else:
+            raise problem
+    if not (128 <= size <= 1024 and 0 < score < 1):
+        raise problem
+    return size, score, tiles
+
+
+def setting_label(setting: Setting) -> str:
+    size, score, tiles = setting
+    return f"{size}:{score:g}" if tiles == 1 else f"{size}:{score:g}:{tiles}"
 
 
 def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, score: float,
-                 analysis_fps: float | None, motion_gating: bool, cache: Path | None = None) -> dict[str, Any]:
+                 analysis_fps: float | None, motion_gating: bool, cache: Path | None = None,
+                 tiles: TileSetting = 1) -> dict[str, Any]:
     """One sequence through the service's analysis (detector, tracker, line counters) and the metrics."""
     gt = read_gt(info.folder / "gt" / "gt.txt")
     step = 1 if not analysis_fps or analysis_fps >= info.fps else max(1, round(info.fps / analysis_fps))
@@ -255,8 +300,8 @@ def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, scor
     camera = CameraConfig(frame=FrameSpec(width=info.width, height=info.height), analysis_fps=min(fps, 30.0),
                           lines=[LineSpec(name=f"line{i}", points=pts, entry_side=EntrySide.RIGHT)
                                  for i, pts in enumerate(points)])
-    replay = None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, score))
-    detector = RecordingDetector(replay or SsdLiteDetector(input_size, score))
+    replay = None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, score, tiles))
+    detector = RecordingDetector(replay or make_detector(input_size, score, tiles))
     blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)  # the cached path reads no images
     defaults = VisionSettings.model_fields
     gate = MotionGate(defaults["motion_min_area"].default, defaults["max_static_s"].default) if motion_gating else None
@@ -287,11 +332,45 @@ def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, scor
         "frames": info.length, "analysed_frames": frames, "fps": info.fps, "analysis_fps": round(fps, 3),
         "analysis_fps_requested": analysis_fps,
         "resolution": [info.width, info.height], "detector": {"model": detector.name, "input_size": input_size,
-                                                               "score_threshold": score, "runs": detector.calls},
+                                                               "score_threshold": score, "tiles": tiles,
+                                                               "tiles_used": tile_count(info.width, info.height, tiles),
+                                                               "tile_overlap": OVERLAP, "runs": detector.calls},
         "motion_gating": motion_gating, "detections_cached": cache is not None, "anchor": camera.anchor.value,
         "detections": raw.summary(), "tracks": tracks.summary(), "lines": lines,
         "seconds": round(elapsed, 1), "detector_ms_per_run": round(1000 * detector.seconds / max(detector.calls, 1), 1),
     }
+
+
+def _setting(run: dict[str, Any]) -> Setting:
+    d = run["detector"]
+    return d["input_size"], d["score_threshold"], d["tiles"]
+
+
+def pool_tracking(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Detection and track metrics over all sequences of a setting and rate: counts summed, then divided
+    (frames weigh alike, so the long MOT16-09 weighs most)."""
+    sums: dict[tuple[Setting, float | None], dict[str, int]] = {}
+    for run in runs:
+        acc = sums.setdefault((_setting(run), run["analysis_fps_requested"]), {})
+        acc["frames"] = acc.get("frames", 0) + run["analysed_frames"]
+        for part, keys in (("detections", ("tp", "fp", "fn")),
+                           ("tracks", ("gt", "tp", "fp", "fn", "idsw", "idtp", "idfp", "idfn"))):
+            for key in keys:
+                acc[f"{part}.{key}"] = acc.get(f"{part}.{key}", 0) + int(run[part][key])
+    rows = []
+    for (setting, rate), a in sums.items():
+        dtp, dfp, dfn = a["detections.tp"], a["detections.fp"], a["detections.fn"]
+        tp, fp, fn, gt = a["tracks.tp"], a["tracks.fp"], a["tracks.fn"], a["tracks.gt"]
+        idtp, idfp, idfn = a["tracks.idtp"], a["tracks.idfp"], a["tracks.idfn"]
+        rows.append({"detector": setting_label(setting), "tiles": setting[2], "analysis_fps": rate or "native",
+                     "analysed_frames": a["frames"],
+                     "detections": {"tp": dtp, "fp": dfp, "fn": dfn, "precision": _share(dtp, dtp + dfp),
+                                    "recall": _share(dtp, dtp + dfn)},
+                     "tracks": {"gt": gt, "tp": tp, "fp": fp, "fn": fn, "idsw": a["tracks.idsw"],
+                                "precision": _share(tp, tp + fp), "recall": _share(tp, tp + fn),
+                                "mota": None if gt == 0 else round(1 - (fn + fp + a["tracks.idsw"]) / gt, 4),
+                                "idf1": _share(2 * idtp, 2 * idtp + idfp + idfn)}})
+    return rows
 
 
 def count_errors(ours: Sequence[int], truth: Sequence[int]) -> dict[str, float | None]:
@@ -310,47 +389,56 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
 
 
-def real_footage(folders: Sequence[Path], line_specs: Sequence[str], settings: Sequence[tuple[int, float]],
+def real_footage(folders: Sequence[Path], line_specs: Sequence[str], settings: Sequence[Setting],
                  rates: Sequence[float | None], motion_gating: bool, cache: Path | None = None) -> dict[str, Any]:
     infos = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
-    runs = [run_sequence(info, line_specs, size, score, rate, motion_gating, cache)
-            for rate in rates for size, score in settings for info in infos]
-    print(f"\n{'sequence':<16}{'detector':>10}{'fps':>7}{'frames':>8}{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
+    runs = [run_sequence(info, line_specs, size, score, rate, motion_gating, cache, tiles)
+            for rate in rates for size, score, tiles in settings for info in infos]
+    print(f"\n{'sequence':<16}{'detector':>13}{'tiles':>6}{'fps':>7}{'frames':>8}{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
           f"{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'ids trk/gt':>12}{'ms/det':>8}")
     for run in runs:
         d, t = run["detections"], run["tracks"]
-        print(f"{run['sequence']:<16}{run['detector']['input_size']:>6}:{run['detector']['score_threshold']:<3}"
+        label = setting_label(_setting(run))
+        print(f"{run['sequence']:<16}{label:>13}{run['detector']['tiles_used']:>6}"
               f"{run['analysis_fps']:>7.3g}{run['analysed_frames']:>8}{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}"
               f"{_pct(t['recall']):>7}{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
               f"{t['track_ids']:>6}/{t['gt_ids']:<5}{run['detector_ms_per_run']:>8}")
-    print(f"\n{'sequence':<16}{'detector':>10}{'fps':>7}{'line':>6}{'truth in/out':>14}{'ours in/out':>13}"
+    pooled_tracking = pool_tracking(runs)
+    for row in pooled_tracking:
+        shown = "native" if row["analysis_fps"] == "native" else f"{row['analysis_fps']:g}"
+        d, t = row["detections"], row["tracks"]
+        print(f"{'all sequences':<16}{row['detector']:>13}{'':>6}{shown:>7}{row['analysed_frames']:>8}"
+              f"{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}{_pct(t['recall']):>7}"
+              f"{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}")
+    print(f"\n{'sequence':<16}{'detector':>13}{'fps':>7}{'line':>6}{'truth in/out':>14}{'ours in/out':>13}"
           f"{'err in %':>9}{'err out %':>10}{'err total %':>12}{'sum|d| %':>9}")
-    pooled: dict[tuple[int, float, float | None, str], list[int]] = {}
+    pooled: dict[tuple[Setting, float | None, str], list[int]] = {}
     for run in runs:
         rate = run["analysis_fps_requested"]
-        key_base = (run["detector"]["input_size"], run["detector"]["score_threshold"])
+        setting = _setting(run)
         for line in run["lines"]:
             e = line["error"]
-            print(f"{run['sequence']:<16}{key_base[0]:>6}:{key_base[1]:<3}{run['analysis_fps']:>7.3g}{line['line'][:6]:>6}"
+            print(f"{run['sequence']:<16}{setting_label(setting):>13}{run['analysis_fps']:>7.3g}{line['line'][:6]:>6}"
                   f"{line['gt'][0]:>8}/{line['gt'][1]:<5}{line['ours'][0]:>7}/{line['ours'][1]:<5}"
                   f"{_pct(e['entered']):>9}{_pct(e['exited']):>10}{_pct(e['total']):>12}{_pct(e['sum_abs']):>9}")
             (gi, go), (oi, oo) = line["gt"], line["ours"]
-            acc = pooled.setdefault((*key_base, rate, line["line"]), [0] * 7)
+            acc = pooled.setdefault((setting, rate, line["line"]), [0] * 7)
             for i, v in enumerate((gi, go, oi, oo, abs(oi - gi), abs(oo - go), abs(oi + oo - gi - go))):
                 acc[i] += v
     pooled_rows = []
-    for (size, score, rate, spec), (gi, go, oi, oo, d_in, d_out, d_total) in pooled.items():
+    for (setting, rate, spec), (gi, go, oi, oo, d_in, d_out, d_total) in pooled.items():
         # errors summed over sequences before dividing: one sequence's surplus does not hide another's loss
         error = {"entered": _share(d_in, gi), "exited": _share(d_out, go), "total": _share(d_total, gi + go),
                  "sum_abs": _share(d_in + d_out, gi + go)}
         shown = "native" if rate is None else f"{rate:g}"
-        pooled_rows.append({"detector": f"{size}:{score}", "analysis_fps": rate or "native", "line": spec,
+        pooled_rows.append({"detector": setting_label(setting), "tiles": setting[2], "analysis_fps": rate or "native", "line": spec,
                             "sequences": len(infos), "gt": [gi, go], "ours": [oi, oo], "error": error})
-        print(f"{'all sequences':<16}{size:>6}:{score:<3}{shown:>7}{spec[:6]:>6}{gi:>8}/{go:<5}{oi:>7}/{oo:<5}"
+        print(f"{'all sequences':<16}{setting_label(setting):>13}{shown:>7}{spec[:6]:>6}{gi:>8}/{go:<5}{oi:>7}/{oo:<5}"
               f"{_pct(error['entered']):>9}{_pct(error['exited']):>10}{_pct(error['total']):>12}"
               f"{_pct(error['sum_abs']):>9}")
-    return {"default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}", "opencv": cv2.__version__,
+    return {"default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}:1", "tile_overlap": OVERLAP, "opencv": cv2.__version__,
             "iou_threshold": 0.5, "lines": list(line_specs), "runs": runs, "pooled": pooled_rows,
+            "pooled_tracking": pooled_tracking,
             "note": "the default detector setting is the service default, fixed before any run; "
                     "other settings are reported as tried, not chosen on these counts"}
 
@@ -361,8 +449,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="MOTChallenge-style sequence folder (seqinfo.ini, img1/, gt/gt.txt); repeatable")
     parser.add_argument("--line", action="append", default=[], metavar="h|v|x1,y1,x2,y2",
                         help="counting line, repeatable (default: h and v)")
-    parser.add_argument("--detector", action="append", type=parse_setting, default=[], metavar="SIZE:SCORE",
-                        help=f"SSDLite input size and score threshold, repeatable (default {DEFAULT_INPUT}:{DEFAULT_SCORE})")
+    parser.add_argument("--detector", action="append", type=parse_setting, default=[], metavar="SIZE:SCORE[:TILES]",
+                        help="SSDLite input size, score threshold and optionally tiles (1..4 or auto: side-by-side "
+                             f"tiles of each frame), repeatable (default {DEFAULT_INPUT}:{DEFAULT_SCORE}:1)")
     parser.add_argument("--analysis-fps", action="append", type=parse_rate, default=[], metavar="FPS|native",
                         help="analyse at this rate, frames skipped as the camera worker does; repeatable "
                              "(default: native, the sequence's own rate)")
@@ -395,7 +484,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.skip_synthetic:
         payload.update(synthetic())
     if args.mot:
-        real = real_footage(args.mot, args.line or ["h", "v"], args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE)],
+        real = real_footage(args.mot, args.line or ["h", "v"], args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE, 1)],
                             args.analysis_fps or [None], args.motion_gating, args.detections_cache)
         payload["real_footage"] = real
     path = write_result(args.result, payload)

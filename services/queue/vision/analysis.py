@@ -8,24 +8,29 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector
+from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.config import CameraConfig, DetectorKind
 from services.queue.vision.domain.pipeline import CountingPipeline, FrameResult
+from services.queue.vision.domain.tiling import TileSetting
 from services.queue.vision.domain.tracker import Detection, TrackerParams
 from services.queue.vision.settings import VisionSettings
 
 
-def build_detector(settings: VisionSettings, kind: DetectorKind | None = None) -> Detector:
+def build_detector(settings: VisionSettings, kind: DetectorKind | None = None, tiles: TileSetting = 1) -> Detector:
+    """The camera's detector; with ``tiles`` other than 1 it runs on side-by-side tiles of each frame."""
     chosen = kind or settings.detector
+    detector: Detector
     if chosen is DetectorKind.ONNX:
         from services.queue.vision.adapters.onnx_yolo import OnnxYoloDetector
 
         if settings.onnx_model is None:
             raise ValueError("detector onnx needs QUEUE_VISION_ONNX_MODEL")
-        return OnnxYoloDetector(settings.onnx_model, settings.onnx_input_size, settings.score_threshold,
-                                settings.onnx_person_class, settings.nms_iou)
-    return SsdLiteDetector(settings.ssd_input_size, settings.score_threshold)
+        detector = OnnxYoloDetector(settings.onnx_model, settings.onnx_input_size, settings.score_threshold,
+                                    settings.onnx_person_class, settings.nms_iou)
+    else:
+        detector = SsdLiteDetector(settings.ssd_input_size, settings.score_threshold)
+    return detector if tiles == 1 else TiledDetector(detector, tiles)
 
 
 KEEP_LOST_S = 3.0

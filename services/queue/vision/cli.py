@@ -35,7 +35,8 @@ def _count(args: argparse.Namespace) -> int:
         camera: CameraConfig | None = load_camera_yaml(Path(args.camera)) if args.camera else None
         source = VideoSource(str(args.video), args.fps, max_pixels=settings.max_frame_pixels)
         source.open()
-        detector = build_detector(settings, camera.detector if camera else None)
+        tiles = args.tiles if args.tiles is not None else camera.detector_tiles if camera else 1
+        detector = build_detector(settings, camera.detector if camera else None, tiles)
     except (OSError, ValueError, SourceError, ModelUnavailable) as exc:
         print(f"branchops count: {exc}", file=sys.stderr)
         return 2
@@ -78,6 +79,14 @@ def _positive(value: str) -> float:
     return number
 
 
+def _tiles(value: str) -> int | str:
+    if value == "auto":
+        return value
+    if value.isdigit() and 1 <= int(value) <= 4:
+        return int(value)
+    raise argparse.ArgumentTypeError(f"must be 1..4 or auto, got {value}")
+
+
 def register(subparsers: Any) -> None:
     count = subparsers.add_parser("count", help="count people in a video: per-frame tracks and line counts (JSONL)")
     count.add_argument("video", help="video file or stream URL")
@@ -87,5 +96,7 @@ def register(subparsers: Any) -> None:
     count.add_argument("--score", type=float, default=None, help="detector score threshold (default 0.3)")
     count.add_argument("--input-size", type=int, default=None, help="SSDLite input size (default 300)")
     count.add_argument("--onnx-model", default=None, help="use this YOLO-style ONNX detector instead of SSDLite")
+    count.add_argument("--tiles", type=_tiles, default=None,
+                       help="detector on 1..4 side-by-side tiles of each frame, or auto (default: the camera file's, else 1)")
     count.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
     count.set_defaults(func=_count)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from branchops.contracts.base import Identifier
 from services.queue.vision.domain.geometry import Anchor, EntrySide, FrameSize, Line, Point, Polygon
 from services.queue.vision.domain.pipeline import WHOLE_FRAME, Geometry
+from services.queue.vision.domain.tiling import MAX_TILES
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Name used in events")]
 XY = Annotated[list[float], Field(min_length=2, max_length=2, description="[x, y] in pixels")]
@@ -53,6 +54,10 @@ class CameraConfig(_Strict):
     frame: FrameSpec = Field(default_factory=FrameSpec, description="Frame size the coordinates refer to")
     analysis_fps: float = Field(5.0, gt=0, le=30, description="Frames analysed per second; others skipped")
     detector: DetectorKind | None = Field(None, description="None: the service default")
+    detector_tiles: Annotated[int, Field(ge=1, le=MAX_TILES)] | Literal["auto"] = Field(
+        1, description=f"Run the detector on this many side-by-side tiles of each frame (1..{MAX_TILES}), or 'auto': "
+                       "round(width / height), for wide frames; 1 (the default): the whole frame at once. "
+                       "Detector cost per frame grows with the tile count")
     anchor: Anchor = Anchor.BOTTOM_CENTER
     motion_gating: bool | None = Field(None, description="None: the service default")
     lines: list[LineSpec] = Field(default_factory=list, max_length=16)
@@ -66,6 +71,13 @@ class CameraConfig(_Strict):
         if any(ch in value for ch in "\n\r\x00"):
             raise ValueError("source contains control characters")
         return value
+
+    @field_validator("detector_tiles", mode="before")
+    @classmethod
+    def _check_tiles(cls, value: Any) -> Any:
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_TILES):
+            return value
+        raise ValueError(f"detector_tiles must be an integer 1..{MAX_TILES} or 'auto', got {value!r}")
 
     @model_validator(mode="after")
     def _check_geometry(self) -> CameraConfig:

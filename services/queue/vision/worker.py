@@ -66,7 +66,7 @@ class CameraWorker:
 
     def run(self) -> None:
         try:
-            detector = self.detector or build_detector(self.settings, self.camera.detector)
+            detector = self.detector or build_detector(self.settings, self.camera.detector, self.camera.detector_tiles)
         except Exception as exc:  # a missing model is a camera that cannot work: say so and stop
             self.status(self.health.failure(time.time(), f"detector unavailable: {exc}"[:500]))
             return

