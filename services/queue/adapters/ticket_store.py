@@ -72,7 +72,7 @@ class TicketStore:
         """
         keys = Keys(command.branch_id)
         local = now.astimezone(self.tz)
-        counter = keys.seq(local.date(), command.service)
+        counter = self.counter(command.branch_id, command.service, now)
         ready = command.appointment_at if command.appointment_at and command.appointment_at > now else None
         if sequence is None or self._announce_due(command.branch_id):
             async with self._redis.pipeline(transaction=False) as pipe:
