@@ -97,7 +97,7 @@ class OutboxRelay:
     partition, where events of other partitions would be lost."""
 
     def __init__(self, outbox: Outbox, publisher: EventPublisher, batch: int = 500,
-                 ensure_topics: Callable[[], Awaitable[object]] | None = None) -> None:
+                 ensure_topics: Callable[[], Awaitable[object]] | None = None, ack_timeout_s: float = 5.0) -> None:
         self._outbox = outbox
         self._redis = outbox._redis
         self._publisher = publisher
@@ -105,6 +105,7 @@ class OutboxRelay:
         self._stop = asyncio.Event()
         self._ensure_topics = ensure_topics
         self._topics_checked = False
+        self._ack_timeout_s = ack_timeout_s  # a round stuck on a broker that went away is given up, not waited out
 
     def stop(self) -> None:
         self._stop.set()
@@ -161,7 +162,12 @@ class OutboxRelay:
                 await self._ensure_topics()
                 self._topics_checked = True
             if entries:
-                moved += await self._publish_in_order(self._outbox.stream(branch), entries)
+                stream = self._outbox.stream(branch)
+                try:
+                    moved += await asyncio.wait_for(self._publish_in_order(stream, entries), self._ack_timeout_s)
+                except TimeoutError as exc:  # entries stay; a late acknowledgement only makes a duplicate
+                    raise BusUnavailable(f"outbox entries of {stream} not acknowledged within "
+                                         f"{self._ack_timeout_s} s") from exc
         return moved
 
     async def _publish_in_order(self, stream: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
