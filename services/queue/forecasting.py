@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from branchops.contracts.enums import Priority, ServiceName, WindowState
@@ -90,25 +91,29 @@ class LiveQueue:
         _, new = self._new_arrivals(snap.waiting, views, snap.model, [(service, priority)], now, changes)
         return new[service], calibrate(new[service], snap.model), snap.sequence
 
+    def _per_service(self, in_line: Counter[ServiceName], waiting: list[Waiting], windows: list[WindowRecord],
+                     views: list[WindowView], model: Model, now: dt.datetime,
+                     changes: list[Change]) -> tuple[dict[str, Projection], list[ServiceView]]:
+        """The waiting tickets' projections, and every service with an open window or people in line:
+        its line, its open windows and the wait of a customer joining it now (one projection)."""
+        open_for = {s: sum(1 for w in windows if w.state is WindowState.OPEN and s in w.skills) for s in ServiceName}
+        shown = [s for s in ServiceName if open_for[s] or in_line[s]]
+        projections, new = self._new_arrivals(waiting, views, model, [(s, Priority.NORMAL) for s in shown], now,
+                                              changes)
+        return projections, [ServiceView(s, in_line[s], open_for[s], calibrate(new[s], model)) for s in shown]
+
     async def view(self, branch_id: str, now: dt.datetime) -> QueueView:
         snap = await self.reader.snapshot(branch_id)
         live, scheduled, windows, model = snap.waiters.tickets, snap.waiters.scheduled, snap.windows, snap.model
         waiting, views = self._waiting(live + scheduled), self._views(windows)
         changes = await self._changes(branch_id, views, now)
-        shown = [s for s in ServiceName if any(w.state is WindowState.OPEN and s in w.skills for w in windows)
-                 or any(r.service is s for r in live)]
-        projections, new = self._new_arrivals(waiting, views, model, [(s, Priority.NORMAL) for s in shown], now,
-                                              changes)
-        positions: dict[ServiceName, int] = {}
+        projections, services = self._per_service(Counter(r.service for r in live), waiting, windows, views, model,
+                                                  now, changes)
+        positions: Counter[ServiceName] = Counter()
         tickets = []
         for record in live:
-            positions[record.service] = positions.get(record.service, 0) + 1
+            positions[record.service] += 1
             tickets.append((record, positions[record.service], calibrate(projections[record.ticket_id], model)))
-        services = []
-        for service in shown:
-            open_count = sum(1 for w in windows if w.state is WindowState.OPEN and service in w.skills)
-            services.append(ServiceView(service, positions.get(service, 0), open_count,
-                                        calibrate(new[service], model)))
         return QueueView(branch_id, now, tickets, scheduled, windows, services)
 
     async def services_now(self, branch_id: str, now: dt.datetime) -> tuple[list[ServiceView], int, int]:
@@ -117,16 +122,8 @@ class LiveQueue:
         snap = await self.reader.lean(branch_id)
         views = self._views(snap.windows)
         changes = await self._changes(branch_id, views, now)
-        waiting: dict[ServiceName, int] = {}
-        for w in snap.waiting[:snap.queued]:
-            waiting[w.service] = waiting.get(w.service, 0) + 1
-        shown = [s for s in ServiceName if s in waiting or any(
-            w.state is WindowState.OPEN and s in w.skills for w in snap.windows)]
-        _, new = self._new_arrivals(snap.waiting, views, snap.model, [(s, Priority.NORMAL) for s in shown], now,
-                                    changes)
-        services = [ServiceView(s, waiting.get(s, 0), sum(1 for w in snap.windows if w.state is WindowState.OPEN
-                                                           and s in w.skills), calibrate(new[s], snap.model))
-                    for s in shown]
+        in_line = Counter(w.service for w in snap.waiting[:snap.queued])
+        _, services = self._per_service(in_line, snap.waiting, snap.windows, views, snap.model, now, changes)
         return services, snap.queued, sum(1 for w in snap.windows if w.ticket_id)
 
     async def _arrivals(self, branch_id: str, today: dt.date) -> tuple[dict[dt.date, list[float]], list[float]]:
