@@ -18,9 +18,16 @@ from services.staffing.settings import StaffingSettings
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
+def today() -> dt.date:
+    """The tests' branch day is today's (in Shanghai), so no stored key is dated in the past or future."""
+    return dt.datetime.now(SHANGHAI).date()
+
+
 @dataclass
 class FakeClock:
-    now: dt.datetime = field(default_factory=lambda: dt.datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    """The service's clock: starts at 10:00 of today's branch day and moves only when a test says so."""
+
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.combine(today(), dt.time(10, 0), SHANGHAI))
 
     def __call__(self) -> dt.datetime:
         return self.now.astimezone(dt.UTC)
@@ -32,7 +39,7 @@ class FakeClock:
 def small_instance(branch: str, staff_count: int = 6) -> dict[str, Any]:
     """A 4-hour morning, 16 x 15 min, one service (as tests/unit/staffing/conftest.py)."""
     return {
-        "branch_id": branch, "date": "2026-12-01", "interval_minutes": 15, "open": "09:00", "close": "13:00",
+        "branch_id": branch, "date": today().isoformat(), "interval_minutes": 15, "open": "09:00", "close": "13:00",
         "service_level": {"target_wait_min": 10.0, "target_fraction": 0.8, "scope": "every_interval"},
         "min_open_windows": 1, "max_windows": 6,
         "services": {"general": {"aht_min": 6.0, "patience_min": None,

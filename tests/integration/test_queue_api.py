@@ -14,7 +14,8 @@ from services.queue.bootstrap import build_app
 from services.queue.settings import QueueSettings
 from tests.conftest import api_key
 
-T0 = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)  # 10:00 in Asia/Shanghai
+# 10:00 in Asia/Shanghai of today's branch day: the day-keyed Redis state of these tests is today's
+T0 = dt.datetime.combine(dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date(), dt.time(2, 0), dt.UTC)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,6 +24,15 @@ from branchops.state import branch_key, global_key
 
 SERVICE = "staffing"
 KEEP_AFTER_EXPIRY_S = 24 * 3600  # an expired alert still answers 409 for a day, then 404
+
+
+def seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
+    """A Redis TTL (EX) for ``moment`` as seen from ``now`` of the same (domain) clock, at least 1 s.
+
+    Redis expires keys by its own wall clock; an absolute expiry time from the domain clock (simulated in
+    ``make run``, fixed in tests, skewed between hosts) would expire keys early or never.
+    """
+    return max(1, math.ceil((moment - now).total_seconds()))
 
 
 class UnknownAlert(Exception):
@@ -65,10 +75,15 @@ class AlertStore:
     def _key(self, branch_id: str, *parts: str) -> str:
         return branch_key(SERVICE, branch_id, *parts)
 
-    async def raise_alert(self, alert: StaffingAlert, fingerprint: str, escalate_at: dt.datetime | None) -> bool:
-        """Store and stage ``alert`` unless the same one is still live; True when it was raised."""
+    async def raise_alert(self, alert: StaffingAlert, fingerprint: str, escalate_at: dt.datetime | None,
+                          now: dt.datetime) -> bool:
+        """Store and stage ``alert`` unless the same one is still live; True when it was raised.
+
+        ``now`` is the domain clock's time: expiries go to Redis as TTLs relative to it.
+        """
         b = alert.branch_id
-        fp_key, expires = self._key(b, "alerts", "fp", fingerprint), int(alert.expires_at.timestamp())
+        fp_key, expires = self._key(b, "alerts", "fp", fingerprint), alert.expires_at.timestamp()
+        live_s = seconds_until(alert.expires_at, now)
         await self._outbox.announce(b)
         await self._redis.sadd(self.branches_key, b)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -78,9 +93,9 @@ class AlertStore:
                     return False
                 pipe.multi()
                 pipe.set(self._key(b, "alert", alert.alert_id), AlertRecord(alert, "open").dump(),
-                         exat=expires + KEEP_AFTER_EXPIRY_S)
+                         ex=live_s + KEEP_AFTER_EXPIRY_S)
                 pipe.zadd(self._key(b, "alerts", "open"), {alert.alert_id: expires})
-                pipe.set(fp_key, alert.alert_id, exat=expires)
+                pipe.set(fp_key, alert.alert_id, ex=live_s)
                 if escalate_at is not None and escalate_at < alert.expires_at:
                     pipe.zadd(self._key(b, "alerts", "escalate"), {alert.alert_id: escalate_at.timestamp()})
                 self._outbox.stage(pipe, topics.STAFFING_ALERTS, alert)

@@ -59,10 +59,10 @@ class Alerting:
         return raised
 
     async def raise_alert(self, event: StaffingAlert, fingerprint: str) -> bool:
-        escalate_at = None
+        now, escalate_at = self.clock(), None
         if event.severity is Severity.URGENT:
-            escalate_at = self.clock() + dt.timedelta(seconds=self.settings.escalate_after_s)
-        raised = await self.store.raise_alert(event, fingerprint, escalate_at)
+            escalate_at = now + dt.timedelta(seconds=self.settings.escalate_after_s)
+        raised = await self.store.raise_alert(event, fingerprint, escalate_at, now)
         if raised and self.webhook is not None:
             self.webhook.offer(event)
         return raised
