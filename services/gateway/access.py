@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 
 from branchops.settings import PlatformSettings, Role
-from branchops.web import Principal, issue_token
+from branchops.web import Principal, issue_token, roles
 from branchops.web.auth import principal_from_api_key, principal_from_token
 from services.gateway.domain.passwords import device_key_digest
 from services.gateway.settings import GatewaySettings
@@ -26,7 +26,6 @@ from services.gateway.settings import GatewaySettings
 COOKIE = "bo_session"
 CSRF_HEADER = "X-BranchOps-Request"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-STAFF = (Role.MANAGER, Role.TELLER, Role.HEAD_OFFICE, Role.SERVICE)
 
 
 @dataclass(frozen=True)
@@ -117,12 +116,13 @@ def check_branch_access(caller: Caller, branch_id: str, settings: GatewaySetting
         raise HTTPException(403, f"credential is limited to branch {bound}")
 
 
-Staff = Annotated[Caller, Depends(allow(*STAFF))]
-Manager = Annotated[Caller, Depends(allow(Role.MANAGER))]
-Kiosk = Annotated[Caller, Depends(allow(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
-Counter = Annotated[Caller, Depends(allow(Role.TELLER, Role.MANAGER, Role.SERVICE))]
-"""Who serves customers at a window (head office watches, it does not call tickets)."""
-HeadOffice = Annotated[Caller, Depends(allow(Role.HEAD_OFFICE, Role.SERVICE))]
-Pad = Annotated[Caller, Depends(allow(Role.KIOSK, Role.SERVICE))]
+# The gateway's callers by the platform's role sets (branchops/web/roles.py), under the same names.
+AnyRole = Annotated[Caller, Depends(allow(*roles.ANY_ROLE))]
+KioskTellerManagerService = Annotated[Caller, Depends(allow(*roles.KIOSK_TELLER_MANAGER_SERVICE))]
+KioskService = Annotated[Caller, Depends(allow(*roles.KIOSK_SERVICE))]
 """The rating pad at a window: a device (or an integration), never the staff being rated."""
-Anyone = Annotated[Caller, Depends(allow(*Role))]
+TellerManagerHeadOfficeService = Annotated[Caller, Depends(allow(*roles.TELLER_MANAGER_HEAD_OFFICE_SERVICE))]
+TellerManagerService = Annotated[Caller, Depends(allow(*roles.TELLER_MANAGER_SERVICE))]
+"""Who serves customers at a window (head office watches, it does not call tickets)."""
+ManagerOnly = Annotated[Caller, Depends(allow(*roles.MANAGER_ONLY))]
+HeadOfficeService = Annotated[Caller, Depends(allow(*roles.HEAD_OFFICE_SERVICE))]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from branchops.settings import Role
 from branchops.web import Problem, issue_token
-from services.gateway.access import COOKIE, Anyone, device_principal, kiosk_token
+from services.gateway.access import COOKIE, AnyRole, device_principal, kiosk_token
 from services.gateway.domain.passwords import verify_password
 from services.gateway.routes.deps import GatewayDep
 
@@ -63,6 +63,6 @@ async def logout() -> Response:
 
 
 @router.get("/me", summary="The caller's role and branch")
-async def me(who: Anyone) -> dict[str, Any]:
+async def me(who: AnyRole) -> dict[str, Any]:
     return {"subject": who.principal.subject, "role": who.role.value, "branch_id": who.principal.branch_id,
             "kiosk_id": who.kiosk_id}

@@ -12,7 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from branchops.settings import Role
-from services.gateway.access import Counter, Manager, Staff, check_branch_access
+from services.gateway.access import (
+    ManagerOnly,
+    TellerManagerHeadOfficeService,
+    TellerManagerService,
+    check_branch_access,
+)
 from services.gateway.routes.deps import BranchPath, GatewayDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["dashboard"])
@@ -21,7 +26,7 @@ WindowPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 
 
 @router.get("/dashboard", summary="Everything the dashboard shows, for its first paint")
-async def dashboard(branch_id: BranchPath, who: Staff, gateway: GatewayDep) -> dict[str, Any]:
+async def dashboard(branch_id: BranchPath, who: TellerManagerHeadOfficeService, gateway: GatewayDep) -> dict[str, Any]:
     check_branch_access(who, branch_id, gateway.settings)
     up = gateway.upstreams
     queue, alerts, plan = await asyncio.gather(
@@ -36,7 +41,7 @@ async def dashboard(branch_id: BranchPath, who: Staff, gateway: GatewayDep) -> d
 
 
 @router.post("/alerts/{alert_id}/ack", summary="Acknowledge an alert (staffing, as the logged-in manager)")
-async def acknowledge(branch_id: BranchPath, alert_id: AlertPath, who: Manager, gateway: GatewayDep) -> Response:
+async def acknowledge(branch_id: BranchPath, alert_id: AlertPath, who: ManagerOnly, gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     answer = await gateway.upstreams.relay("staffing", "POST", f"/v1/branches/{branch_id}/alerts/{alert_id}/ack",
                                            who.upstream)
@@ -46,19 +51,20 @@ async def acknowledge(branch_id: BranchPath, alert_id: AlertPath, who: Manager, 
 
 
 @router.get("/alerts", summary="Open alerts of the branch (staffing)")
-async def alerts(branch_id: BranchPath, who: Staff, gateway: GatewayDep) -> Response:
+async def alerts(branch_id: BranchPath, who: TellerManagerHeadOfficeService, gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     return await gateway.upstreams.relay("staffing", "GET", f"/v1/branches/{branch_id}/alerts", who.upstream)
 
 
 @router.get("/queue", summary="Live queue of the branch (queue service)")
-async def queue_state(branch_id: BranchPath, who: Staff, gateway: GatewayDep) -> Response:
+async def queue_state(branch_id: BranchPath, who: TellerManagerHeadOfficeService, gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     return await gateway.upstreams.relay("queue", "GET", f"/v1/branches/{branch_id}/queue", who.upstream)
 
 
 @router.post("/windows/{window_id}/call-next", summary="Call the next customer to a window (queue service)")
-async def call_next(branch_id: BranchPath, window_id: WindowPath, who: Counter, gateway: GatewayDep) -> Response:
+async def call_next(branch_id: BranchPath, window_id: WindowPath, who: TellerManagerService,
+                    gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     return await gateway.upstreams.relay("queue", "POST", f"/v1/branches/{branch_id}/windows/{window_id}/call-next",
                                          who.upstream)

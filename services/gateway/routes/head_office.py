@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from branchops.web import Problem
-from services.gateway.access import HeadOffice, check_branch_access
+from services.gateway.access import HeadOfficeService, check_branch_access
 from services.gateway.routes.deps import BranchPath, GatewayDep
 
 router = APIRouter(prefix="/v1/head-office", tags=["head office"])
 
 
 @router.get("/branches", summary="Every branch: waiting, today's service level, open alerts, satisfaction")
-async def branches(who: HeadOffice, gateway: GatewayDep) -> dict[str, Any]:
+async def branches(who: HeadOfficeService, gateway: GatewayDep) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
     rows = gateway.handlers.summaries(now, gateway.settings.branches)
     return {"at": now.isoformat(), "target_wait_min": gateway.settings.service_level_min, "branches": rows,
@@ -24,7 +24,7 @@ async def branches(who: HeadOffice, gateway: GatewayDep) -> dict[str, Any]:
 
 
 @router.get("/branches/{branch_id}", summary="One branch in detail (the gateway's live view of it)")
-async def branch(branch_id: BranchPath, who: HeadOffice, gateway: GatewayDep) -> dict[str, Any]:
+async def branch(branch_id: BranchPath, who: HeadOfficeService, gateway: GatewayDep) -> dict[str, Any]:
     check_branch_access(who, branch_id, gateway.settings)
     if not gateway.settings.branches and branch_id not in gateway.handlers.states:
         raise Problem(404, "Not Found", f"no events seen from branch {branch_id}")

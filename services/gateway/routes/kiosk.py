@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from branchops.contracts.enums import DocType, Priority, ServiceName
 from branchops.settings import Role
 from branchops.web import Problem
-from services.gateway.access import Caller, Kiosk, check_branch_access
+from services.gateway.access import Caller, KioskTellerManagerService, check_branch_access
 from services.gateway.routes.deps import BranchPath, GatewayDep
 
 router = APIRouter(tags=["kiosk"])
@@ -66,7 +66,8 @@ def _kiosk_headers(who: Caller) -> dict[str, str]:
 
 
 @router.post("/v1/branches/{branch_id}/tickets", summary="Take a ticket (queue service)")
-async def take_ticket(branch_id: BranchPath, body: TakeTicket, who: Kiosk, gateway: GatewayDep) -> Response:
+async def take_ticket(branch_id: BranchPath, body: TakeTicket, who: KioskTellerManagerService,
+                      gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     channel = "kiosk" if who.role is Role.KIOSK else "teller"
     answer = await gateway.upstreams.call("queue", "POST", f"/v1/branches/{branch_id}/tickets", who.upstream,
@@ -77,7 +78,8 @@ async def take_ticket(branch_id: BranchPath, body: TakeTicket, who: Kiosk, gatew
 
 
 @router.get("/v1/branches/{branch_id}/tickets/{ticket_id}", summary="A ticket's place in line and wait range")
-async def ticket(branch_id: BranchPath, ticket_id: IdPath, who: Kiosk, gateway: GatewayDep) -> Response:
+async def ticket(branch_id: BranchPath, ticket_id: IdPath, who: KioskTellerManagerService,
+                 gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     if who.role is Role.KIOSK and not (
             who.kiosk_id and await gateway.kiosk_tickets.held(branch_id, who.kiosk_id, [ticket_id])):
@@ -87,7 +89,7 @@ async def ticket(branch_id: BranchPath, ticket_id: IdPath, who: Kiosk, gateway: 
 
 
 @router.post("/v1/kyc/sessions", summary="Start a KYC session (KYC service); returns the liveness challenge")
-async def start_kyc(body: StartKyc, who: Kiosk, gateway: GatewayDep) -> Response:
+async def start_kyc(body: StartKyc, who: KioskTellerManagerService, gateway: GatewayDep) -> Response:
     branch = who.principal.branch_id or body.branch_id
     if branch is None:
         raise Problem(422, "Invalid request", "branch_id is required for a credential without a branch")
@@ -99,12 +101,13 @@ async def start_kyc(body: StartKyc, who: Kiosk, gateway: GatewayDep) -> Response
 
 
 @router.get("/v1/kyc/sessions/{session_id}", summary="State and decision of a KYC session (masked)")
-async def kyc_session(session_id: IdPath, who: Kiosk, gateway: GatewayDep) -> Response:
+async def kyc_session(session_id: IdPath, who: KioskTellerManagerService, gateway: GatewayDep) -> Response:
     return await gateway.upstreams.relay("kyc", "GET", f"/v1/kyc/sessions/{session_id}", _kiosk_headers(who))
 
 
 @router.post("/v1/kyc/sessions/{session_id}/documents", summary="Photo of the document (raw image body)")
-async def kyc_document(session_id: IdPath, request: Request, who: Kiosk, gateway: GatewayDep) -> Response:
+async def kyc_document(session_id: IdPath, request: Request, who: KioskTellerManagerService,
+                       gateway: GatewayDep) -> Response:
     data = await read_limited(request, MAX_DOCUMENT_BYTES)
     answer = await gateway.upstreams.relay("kyc", "POST", f"/v1/kyc/sessions/{session_id}/documents",
                                            _kiosk_headers(who), content=data,
@@ -127,14 +130,16 @@ def masked_document_answer(answer: Response) -> Response:
 
 
 @router.post("/v1/kyc/sessions/{session_id}/selfie", summary="Liveness frames, in the challenge's order")
-async def kyc_selfie(session_id: IdPath, request: Request, who: Kiosk, gateway: GatewayDep) -> Response:
+async def kyc_selfie(session_id: IdPath, request: Request, who: KioskTellerManagerService,
+                     gateway: GatewayDep) -> Response:
     data = await read_limited(request, MAX_SELFIE_BYTES)
     return await gateway.upstreams.relay("kyc", "POST", f"/v1/kyc/sessions/{session_id}/selfie",
                                          _kiosk_headers(who), content=data, content_type="application/json")
 
 
 @router.post("/v1/branches/{branch_id}/dialogue/sessions", summary="Start a talk with the digital employee")
-async def start_dialogue(branch_id: BranchPath, body: StartDialogue, who: Kiosk, gateway: GatewayDep) -> Response:
+async def start_dialogue(branch_id: BranchPath, body: StartDialogue, who: KioskTellerManagerService,
+                         gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     payload: dict[str, Any] = {"kiosk_id": who.kiosk_id or "staff", "lang": body.lang, "speak": body.speak}
     return await gateway.upstreams.relay("voice", "POST", f"/v1/branches/{branch_id}/dialogue/sessions",
@@ -142,7 +147,7 @@ async def start_dialogue(branch_id: BranchPath, body: StartDialogue, who: Kiosk,
 
 
 @router.post("/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns", summary="One turn (text)")
-async def dialogue_turn(branch_id: BranchPath, session_id: IdPath, body: Turn, who: Kiosk,
+async def dialogue_turn(branch_id: BranchPath, session_id: IdPath, body: Turn, who: KioskTellerManagerService,
                         gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     return await gateway.upstreams.relay("voice", "POST",

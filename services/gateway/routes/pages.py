@@ -17,6 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from branchops.settings import Role
+from branchops.web.roles import HEAD_OFFICE_SERVICE, TELLER_MANAGER_HEAD_OFFICE_SERVICE
 from services.gateway.access import cookie_principal
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -26,8 +27,6 @@ CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: d
        "form-action 'self'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "Cache-Control": "no-store"}
-DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.TELLER, Role.HEAD_OFFICE, Role.SERVICE})
-HEAD_OFFICE_ROLES = frozenset({Role.HEAD_OFFICE, Role.SERVICE})
 _ID = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
@@ -54,12 +53,12 @@ def _guarded(request: Request, name: str, roles: frozenset[Role]) -> Response:
 
 @router.get("/")
 async def dashboard(request: Request) -> Response:
-    return _guarded(request, "dashboard.html", DASHBOARD_ROLES)
+    return _guarded(request, "dashboard.html", TELLER_MANAGER_HEAD_OFFICE_SERVICE)
 
 
 @router.get("/head-office")
 async def head_office(request: Request) -> Response:
-    return _guarded(request, "head-office.html", HEAD_OFFICE_ROLES)
+    return _guarded(request, "head-office.html", HEAD_OFFICE_SERVICE)
 
 
 @router.get("/kiosk")

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from branchops.contracts.events import Feedback
 from branchops.web import Problem
-from services.gateway.access import Caller, Pad, check_branch_access
+from services.gateway.access import Caller, KioskService, check_branch_access
 from services.gateway.domain.ratings import NotRateable, RateVisit, RatingTag, Target, latest_served, target_of
 from services.gateway.routes.deps import BranchPath, Gateway, GatewayDep
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/branches/{branch_id}/windows/{window_id}", tags=[
 WindowPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 
 
-async def _pad_of_branch(branch_id: BranchPath, who: Pad, gateway: GatewayDep) -> Caller:
+async def _pad_of_branch(branch_id: BranchPath, who: KioskService, gateway: GatewayDep) -> Caller:
     """The branch is checked before the body is validated: another branch's pad learns nothing."""
     check_branch_access(who, branch_id, gateway.settings)
     return who

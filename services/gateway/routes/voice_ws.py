@@ -17,12 +17,12 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from branchops.settings import Role
 from branchops.web.auth import principal_from_token
+from branchops.web.roles import KIOSK_TELLER_MANAGER
 from services.gateway.access import COOKIE, Caller, check_branch_access
 from services.gateway.routes.deps import get_gateway
 
 router = APIRouter(tags=["kiosk"])
 POLICY = 1008
-WS_ROLES = frozenset({Role.KIOSK, Role.TELLER, Role.MANAGER})
 
 
 def _same_origin(ws: WebSocket) -> bool:
@@ -61,7 +61,7 @@ async def dialogue(ws: WebSocket, branch_id: str = "", lang: str = "zh", speak: 
             raise HTTPException(401, "credential required")
         principal = principal_from_token(gateway.platform, jwt)
         caller = Caller(principal, {}, principal.subject.removeprefix("kiosk:") if principal.role is Role.KIOSK else None)
-        if principal.role not in WS_ROLES:
+        if principal.role not in KIOSK_TELLER_MANAGER:
             raise HTTPException(403, f"role {principal.role.value} may not do this")
         branch = branch_id or principal.branch_id or ""
         check_branch_access(caller, branch, gateway.settings)

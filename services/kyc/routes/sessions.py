@@ -10,12 +10,11 @@ from pydantic import BaseModel, ConfigDict
 from branchops.contracts.base import BranchId, Identifier
 from branchops.contracts.enums import DocType
 from branchops.web import Principal, Problem, check_branch
+from branchops.web.roles import AnyRole, KioskTellerManagerService
 from services.kyc.domain.errors import DocumentError
 from services.kyc.handlers import SessionNotFound, public_view
 from services.kyc.routes.uploads import (
-    Caller,
     HandlersDep,
-    Reader,
     SettingsDep,
     b64_image,
     enforce_rate_limit,
@@ -46,7 +45,7 @@ async def _session(handlers: HandlersDep, session_id: str, who: Principal) -> di
 
 
 @router.post("", status_code=201, summary="Start a KYC session; an ID-card session gets its liveness challenge")
-async def create_session(body: CreateSession, who: Caller, handlers: HandlersDep,
+async def create_session(body: CreateSession, who: KioskTellerManagerService, handlers: HandlersDep,
                          settings: SettingsDep) -> dict[str, Any]:
     check_branch(who, body.branch_id)
     await enforce_rate_limit(handlers, settings, body.kiosk_id)
@@ -55,14 +54,14 @@ async def create_session(body: CreateSession, who: Caller, handlers: HandlersDep
 
 
 @router.get("/{session_id}", summary="State and decision of a session (masked)")
-async def get_session(session_id: SessionPath, who: Reader, handlers: HandlersDep) -> dict[str, Any]:
+async def get_session(session_id: SessionPath, who: AnyRole, handlers: HandlersDep) -> dict[str, Any]:
     return public_view(await _session(handlers, session_id, who))
 
 
 @router.delete("/{session_id}", status_code=204,
                summary="Delete a session and everything kept for it (retained images too, even after the "
                        "session expired)")
-async def delete_session(session_id: SessionPath, who: Caller, handlers: HandlersDep) -> Response:
+async def delete_session(session_id: SessionPath, who: KioskTellerManagerService, handlers: HandlersDep) -> Response:
     session = await handlers.store.get(session_id)
     branch = session["branch_id"] if session is not None else await handlers.retained_branch(session_id)
     if branch is None:
@@ -80,7 +79,7 @@ async def delete_session(session_id: SessionPath, who: Caller, handlers: Handler
 @router.post("/{session_id}/documents", summary="Photo of the ID card (either side) or business licence",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
-async def add_document(session_id: SessionPath, request: Request, who: Caller, handlers: HandlersDep,
+async def add_document(session_id: SessionPath, request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
                        settings: SettingsDep) -> dict[str, Any]:
     session = await _session(handlers, session_id, who)
     await enforce_rate_limit(handlers, settings, session["kiosk_id"])
@@ -100,7 +99,7 @@ async def add_document(session_id: SessionPath, request: Request, who: Caller, h
                      "type": "object", "required": ["image", "t_ms"],
                      "properties": {"image": {"type": "string", "format": "byte"},
                                     "t_ms": {"type": "number"}}}}}}}}}})
-async def add_selfie(session_id: SessionPath, request: Request, who: Caller, handlers: HandlersDep,
+async def add_selfie(session_id: SessionPath, request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
                      settings: SettingsDep) -> dict[str, Any]:
     session = await _session(handlers, session_id, who)
     await enforce_rate_limit(handlers, settings, session["kiosk_id"])

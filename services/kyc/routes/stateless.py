@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from branchops.web.roles import KioskTellerManagerService
 from services.kyc.domain.errors import DocumentError
 from services.kyc.routes.uploads import (
-    Caller,
     HandlersDep,
     SettingsDep,
     b64_image,
@@ -28,7 +28,8 @@ IMAGE_BODY = {"requestBody": {"required": True, "content": {
 
 
 @router.post("/ocr/id-card", summary="Read one side of a resident ID card", openapi_extra=IMAGE_BODY)
-async def ocr_id_card(request: Request, who: Caller, handlers: HandlersDep, settings: SettingsDep) -> dict[str, Any]:
+async def ocr_id_card(request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
+                      settings: SettingsDep) -> dict[str, Any]:
     await enforce_rate_limit(handlers, settings, kiosk_of(request, who))
     data = await read_image(request, settings)
     try:
@@ -38,7 +39,8 @@ async def ocr_id_card(request: Request, who: Caller, handlers: HandlersDep, sett
 
 
 @router.post("/ocr/business-licence", summary="Read a business licence", openapi_extra=IMAGE_BODY)
-async def ocr_licence(request: Request, who: Caller, handlers: HandlersDep, settings: SettingsDep) -> dict[str, Any]:
+async def ocr_licence(request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
+                      settings: SettingsDep) -> dict[str, Any]:
     await enforce_rate_limit(handlers, settings, kiosk_of(request, who))
     data = await read_image(request, settings)
     try:
@@ -52,7 +54,8 @@ async def ocr_licence(request: Request, who: Caller, handlers: HandlersDep, sett
                  "type": "object", "required": ["document", "selfie"],
                  "properties": {"document": {"type": "string", "format": "byte"},
                                 "selfie": {"type": "string", "format": "byte"}}}}}}})
-async def face_verify(request: Request, who: Caller, handlers: HandlersDep, settings: SettingsDep) -> dict[str, Any]:
+async def face_verify(request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
+                      settings: SettingsDep) -> dict[str, Any]:
     await enforce_rate_limit(handlers, settings, kiosk_of(request, who))
     body = await read_json(request, settings.max_upload_bytes * 3 + 4096)
     document = b64_image(body.get("document"), "document", settings.max_upload_bytes)

@@ -11,17 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from branchops.settings import Role
-from branchops.web import Principal, Problem, require_roles
+from branchops.web import Principal, Problem
 from services.kyc.domain.errors import DocumentError, ImageTooLargeError, NotAnImageError
 from services.kyc.handlers import KycHandlers, SessionNotFound, SessionStateError
 from services.kyc.settings import KycSettings
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff",
                          "application/octet-stream"})
-Caller = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
-Reader = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE,
-                                                    Role.HEAD_OFFICE))]
 
 
 async def get_handlers(request: Request) -> KycHandlers:

@@ -11,20 +11,12 @@ from pydantic import BaseModel
 
 from branchops.contracts.base import BranchId, Identifier
 from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus
-from branchops.settings import Role
-from branchops.web import Principal, require_roles
 from services.queue.domain.predict import Estimate
 from services.queue.domain.tickets import TicketRecord
 from services.queue.handlers import QueueHandlers
 
 BranchPath = Annotated[BranchId, Path(description="Branch id")]
 IdPath = Annotated[Identifier, Path()]
-Issuer = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
-Staff = Annotated[Principal, Depends(require_roles(Role.TELLER, Role.MANAGER, Role.SERVICE))]
-Manager = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.SERVICE))]
-Reader = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE,
-                                                    Role.HEAD_OFFICE))]
-ManagerView = Annotated[Principal, Depends(require_roles(Role.TELLER, Role.MANAGER, Role.SERVICE, Role.HEAD_OFFICE))]
 
 
 async def get_handlers(request: Request) -> QueueHandlers:

@@ -9,14 +9,16 @@ from fastapi import APIRouter
 
 from branchops.contracts.events import ServiceQueue
 from branchops.web import check_branch
-from services.queue.routes.common import BranchPath, HandlersDep, ManagerView, TicketView
+from branchops.web.roles import TellerManagerHeadOfficeService
+from services.queue.routes.common import BranchPath, HandlersDep, TicketView
 from services.queue.routes.windows import WindowView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["queue"])
 
 
 @router.get("/queue", summary="Live queue state, predictions and arrival forecast of a branch")
-async def get_queue(branch_id: BranchPath, who: ManagerView, handlers: HandlersDep) -> dict[str, Any]:
+async def get_queue(branch_id: BranchPath, who: TellerManagerHeadOfficeService,
+                    handlers: HandlersDep) -> dict[str, Any]:
     check_branch(who, branch_id)
     now = handlers.clock()
     forecast = await handlers.live.forecast(branch_id, now)

@@ -8,9 +8,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from branchops.contracts.enums import Channel, Priority, ServiceName
 from branchops.settings import Role
 from branchops.web import Problem, check_branch
+from branchops.web.roles import AnyRole, KioskTellerManagerService
 from services.queue.domain.lifecycle import Action
 from services.queue.domain.tickets import IssueTicket
-from services.queue.routes.common import BranchPath, HandlersDep, IdPath, Issuer, Reader, TicketView
+from services.queue.routes.common import BranchPath, HandlersDep, IdPath, TicketView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["tickets"])
 
@@ -33,7 +34,8 @@ CUSTOMER_ACTIONS = {Action.CANCEL}
 
 
 @router.post("/tickets", status_code=201, response_model=TicketView, summary="Issue a ticket")
-async def issue_ticket(branch_id: BranchPath, body: IssueRequest, who: Issuer, handlers: HandlersDep) -> TicketView:
+async def issue_ticket(branch_id: BranchPath, body: IssueRequest, who: KioskTellerManagerService,
+                       handlers: HandlersDep) -> TicketView:
     check_branch(who, branch_id)
     if body.appointment_at is not None and body.channel is not Channel.APPOINTMENT:
         raise Problem(422, "Invalid request", "appointment_at is only for the appointment channel")
@@ -43,7 +45,7 @@ async def issue_ticket(branch_id: BranchPath, body: IssueRequest, who: Issuer, h
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketView, summary="A ticket, its place in line and wait range")
-async def get_ticket(branch_id: BranchPath, ticket_id: IdPath, who: Reader, handlers: HandlersDep) -> TicketView:
+async def get_ticket(branch_id: BranchPath, ticket_id: IdPath, who: AnyRole, handlers: HandlersDep) -> TicketView:
     check_branch(who, branch_id)
     record, position, estimate = await handlers.ticket_status(branch_id, ticket_id)
     return TicketView.of(record, position, estimate)
@@ -51,7 +53,7 @@ async def get_ticket(branch_id: BranchPath, ticket_id: IdPath, who: Reader, hand
 
 @router.post("/tickets/{ticket_id}/{action}", response_model=TicketView,
              summary="complete, no-show, transfer, recall, start, abandon or cancel a ticket")
-async def act_on_ticket(branch_id: BranchPath, ticket_id: IdPath, action: str, who: Issuer,
+async def act_on_ticket(branch_id: BranchPath, ticket_id: IdPath, action: str, who: KioskTellerManagerService,
                         handlers: HandlersDep, body: ActionRequest | None = None) -> TicketView:
     check_branch(who, branch_id)
     try:

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from branchops.contracts.base import Identifier
 from branchops.contracts.enums import ServiceName, WindowState
 from branchops.web import check_branch
+from branchops.web.roles import TellerManagerService
 from services.queue.domain.windows import WindowRecord
-from services.queue.routes.common import BranchPath, HandlersDep, IdPath, Staff, TicketView
+from services.queue.routes.common import BranchPath, HandlersDep, IdPath, TicketView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/windows", tags=["windows"])
 
@@ -39,7 +40,7 @@ class WindowView(BaseModel):
 
 
 @router.put("/{window_id}", response_model=WindowView, summary="Open, close or pause a window, with its skills")
-async def put_window(branch_id: BranchPath, window_id: IdPath, body: WindowRequest, who: Staff,
+async def put_window(branch_id: BranchPath, window_id: IdPath, body: WindowRequest, who: TellerManagerService,
                      handlers: HandlersDep) -> WindowView:
     check_branch(who, branch_id)
     record = await handlers.put_window(branch_id, window_id, body.state, tuple(body.skills), body.staff_id)
@@ -49,7 +50,8 @@ async def put_window(branch_id: BranchPath, window_id: IdPath, body: WindowReque
 @router.post("/{window_id}/call-next", response_model=TicketView, status_code=200,
              responses={204: {"description": "nobody waits for this window's skills"}},
              summary="Call the next customer by the routing rules")
-async def call_next(branch_id: BranchPath, window_id: IdPath, who: Staff, handlers: HandlersDep) -> TicketView | Response:
+async def call_next(branch_id: BranchPath, window_id: IdPath, who: TellerManagerService,
+                    handlers: HandlersDep) -> TicketView | Response:
     check_branch(who, branch_id)
     record = await handlers.call_next(branch_id, window_id)
     if record is None:

@@ -15,18 +15,15 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from branchops.contracts.base import BranchId, Identifier
-from branchops.settings import Role
-from branchops.web import Principal, check_branch, require_roles
+from branchops.web import check_branch
 from branchops.web.problems import Problem
+from branchops.web.roles import ManagerHeadOfficeService, ManagerOnly, ManagerService
 from services.queue.vision.config import CameraConfig
 from services.queue.vision.service import VisionService
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/cameras", tags=["cameras"])
 BranchPath = Annotated[BranchId, Path(description="Branch id")]
 CameraPath = Annotated[Identifier, Path(description="Camera id")]
-Manager = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.SERVICE))]
-Reader = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.SERVICE, Role.HEAD_OFFICE))]
-DebugViewer = Annotated[Principal, Depends(require_roles(Role.MANAGER))]
 BOUNDARY = "frame"
 
 
@@ -48,7 +45,7 @@ class CameraView(BaseModel):
 
 
 @router.put("/{camera_id}", response_model=CameraView, summary="Create or replace a camera's configuration")
-async def put_camera(branch_id: BranchPath, camera_id: CameraPath, body: CameraConfig, who: Manager,
+async def put_camera(branch_id: BranchPath, camera_id: CameraPath, body: CameraConfig, who: ManagerService,
                      vision: VisionDep) -> CameraView:
     check_branch(who, branch_id)
     if body.camera_id not in (None, camera_id):
@@ -62,7 +59,8 @@ async def put_camera(branch_id: BranchPath, camera_id: CameraPath, body: CameraC
 
 
 @router.get("/{camera_id}", response_model=CameraView, summary="A camera's configuration and last status")
-async def get_camera(branch_id: BranchPath, camera_id: CameraPath, who: Reader, vision: VisionDep) -> CameraView:
+async def get_camera(branch_id: BranchPath, camera_id: CameraPath, who: ManagerHeadOfficeService,
+                     vision: VisionDep) -> CameraView:
     check_branch(who, branch_id)
     config = vision.camera(branch_id, camera_id)
     if config is None:
@@ -73,7 +71,7 @@ async def get_camera(branch_id: BranchPath, camera_id: CameraPath, who: Reader, 
 
 @router.get("/{camera_id}/debug.mjpeg", summary="Debug MJPEG with overlays (off by default; managers only)",
             response_class=StreamingResponse)
-async def debug_stream(branch_id: BranchPath, camera_id: CameraPath, who: DebugViewer,
+async def debug_stream(branch_id: BranchPath, camera_id: CameraPath, who: ManagerOnly,
                        vision: VisionDep) -> StreamingResponse:
     check_branch(who, branch_id)
     if not vision.settings.debug_stream:

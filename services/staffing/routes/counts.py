@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from branchops.contracts.base import BranchId
-from branchops.settings import Role
-from branchops.web import Principal, check_branch, require_roles
+from branchops.web import check_branch
+from branchops.web.roles import ManagerHeadOfficeService
 from services.staffing.handlers import StaffingHandlers
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["staffing"])
-Reader = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.HEAD_OFFICE, Role.SERVICE))]
 
 
 async def get_handlers(request: Request) -> StaffingHandlers:
@@ -23,7 +22,7 @@ async def get_handlers(request: Request) -> StaffingHandlers:
 @router.get("/ticket-counts", summary="Tickets seen today per status")
 async def ticket_counts(
     branch_id: Annotated[BranchId, Path()],
-    who: Reader,
+    who: ManagerHeadOfficeService,
     handlers: Annotated[StaffingHandlers, Depends(get_handlers)],
     day: Annotated[dt.date | None, Query(description="UTC day; default today")] = None,
 ) -> dict[str, object]:

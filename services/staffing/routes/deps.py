@@ -8,15 +8,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 
 from branchops.contracts.base import BranchId
-from branchops.settings import Role
-from branchops.web import Principal, Problem, require_roles
+from branchops.web import Problem
 from services.staffing.usecases.alerting import Alerting
 from services.staffing.usecases.planning import Planning
 
 BranchPath = Annotated[BranchId, Path(description="Branch id")]
-Reader = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.HEAD_OFFICE, Role.SERVICE, Role.TELLER))]
-Planner = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.HEAD_OFFICE, Role.SERVICE))]
-Manager = Annotated[Principal, Depends(require_roles(Role.MANAGER))]
 
 
 async def get_planning(request: Request) -> Planning:

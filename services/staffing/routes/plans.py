@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request, Response
 
 from branchops.web import Problem, check_branch
+from branchops.web.roles import ManagerHeadOfficeService, TellerManagerHeadOfficeService
 from services.staffing.adapters.solver_pool import SolverBusy
-from services.staffing.routes.deps import BranchPath, JsonBody, Planner, PlanningDep, Reader
+from services.staffing.routes.deps import BranchPath, JsonBody, PlanningDep
 from services.staffing.solve import InvalidInstance
 
 router = APIRouter(prefix="/v1", tags=["plans"])
@@ -21,7 +22,7 @@ def _invalid(exc: InvalidInstance) -> Problem:
 
 
 @router.post("/plans:solve", summary="Plan a branch-day: instance JSON -> plan JSON (bench/staffing/README.md)")
-async def solve(body: JsonBody, who: Planner, planning: PlanningDep) -> dict[str, Any]:
+async def solve(body: JsonBody, who: ManagerHeadOfficeService, planning: PlanningDep) -> dict[str, Any]:
     if isinstance(body, dict) and isinstance(body.get("branch_id"), str):
         check_branch(who, body["branch_id"])
     try:
@@ -33,7 +34,8 @@ async def solve(body: JsonBody, who: Planner, planning: PlanningDep) -> dict[str
 
 
 @router.put("/branches/{branch_id}/instance", status_code=204, summary="Set the branch's base instance")
-async def put_instance(branch_id: BranchPath, body: JsonBody, who: Planner, planning: PlanningDep) -> Response:
+async def put_instance(branch_id: BranchPath, body: JsonBody, who: ManagerHeadOfficeService,
+                       planning: PlanningDep) -> Response:
     check_branch(who, branch_id)
     try:
         await planning.set_instance(branch_id, body)
@@ -43,8 +45,10 @@ async def put_instance(branch_id: BranchPath, body: JsonBody, who: Planner, plan
 
 
 @router.get("/branches/{branch_id}/plan", summary="The newest plan of the branch's day")
-async def get_plan(request: Request, branch_id: BranchPath, who: Reader, planning: PlanningDep,
-                   day: Annotated[dt.date | None, Query(description="Local day; default today")] = None) -> dict[str, Any]:
+async def get_plan(request: Request, branch_id: BranchPath, who: TellerManagerHeadOfficeService,
+                   planning: PlanningDep,
+                   day: Annotated[dt.date | None, Query(description="Local day; default today")] = None,
+                   ) -> dict[str, Any]:
     check_branch(who, branch_id)
     when = day or planning.clock().astimezone(ZoneInfo(planning.settings.timezone)).date()
     plan = await planning.latest(branch_id, when.isoformat())

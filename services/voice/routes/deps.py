@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
-from branchops.settings import Role
-from branchops.web import Principal, Problem, require_roles
+from branchops.web import Problem
 from services.voice.adapters.asr_vosk import AsrModels
 from services.voice.handlers import VoiceHandlers
 from services.voice.settings import VoiceSettings
@@ -34,7 +33,6 @@ async def get_components(request: Request) -> VoiceComponents:
 
 
 ComponentsDep = Annotated[VoiceComponents, Depends(get_components)]
-Caller = Annotated[Principal, Depends(require_roles(Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE))]
 
 
 def check_text(text: str, limit: int, *, allow_empty: bool = True) -> str:

@@ -17,10 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from branchops.contracts.base import BranchId, Identifier
 from branchops.web import Problem, check_branch
+from branchops.web.roles import KioskTellerManagerService
 from services.voice.adapters.tts import TtsUnavailable
 from services.voice.domain.asr.protocol import CLOSE_POLICY, ProtocolError
 from services.voice.handlers import SessionNotFound, TurnResult
-from services.voice.routes.deps import Caller, ComponentsDep, VoiceComponents, check_text, components
+from services.voice.routes.deps import ComponentsDep, VoiceComponents, check_text, components
 from services.voice.routes.nlu import device_limited, limiter
 from services.voice.routes.ws_auth import WsAuthError, refuse, websocket_principal
 from services.voice.streaming import StreamOptions
@@ -54,7 +55,8 @@ async def _with_audio(voice: VoiceComponents, result: TurnResult, speak: bool) -
 
 
 @router.post("/v1/branches/{branch_id}/dialogue/sessions", status_code=201, summary="Start a conversation")
-async def start(branch_id: BranchPath, body: StartRequest, who: Caller, voice: ComponentsDep) -> dict[str, Any]:
+async def start(branch_id: BranchPath, body: StartRequest, who: KioskTellerManagerService,
+                voice: ComponentsDep) -> dict[str, Any]:
     check_branch(who, branch_id)
     result = await voice.handlers.start_session(branch_id, body.kiosk_id, body.lang)
     return await _with_audio(voice, result, body.speak)
@@ -62,7 +64,7 @@ async def start(branch_id: BranchPath, body: StartRequest, who: Caller, voice: C
 
 @router.post("/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns", summary="One customer turn")
 async def turn(request: Request, branch_id: BranchPath, session_id: Annotated[Identifier, Path()], body: TurnRequest,
-               who: Caller, voice: ComponentsDep) -> Any:
+               who: KioskTellerManagerService, voice: ComponentsDep) -> Any:
     check_branch(who, branch_id)
     text = check_text(body.text, voice.settings.max_text_chars)
     limited = await device_limited(request, who)

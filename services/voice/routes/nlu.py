@@ -22,7 +22,8 @@ from starlette.requests import HTTPConnection
 from branchops.state.keys import global_key
 from branchops.web import Principal
 from branchops.web.problems import problem_response
-from services.voice.routes.deps import Caller, ComponentsDep, check_text, components
+from branchops.web.roles import KioskTellerManagerService
+from services.voice.routes.deps import ComponentsDep, check_text, components
 
 router = APIRouter(prefix="/v1", tags=["nlu"])
 
@@ -86,7 +87,8 @@ TOO_MANY: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/nlu", response_model=NluResponse, summary="Understand one utterance", responses=TOO_MANY)
-async def nlu(body: NluRequest, request: Request, who: Caller, voice: ComponentsDep) -> NluResponse | JSONResponse:
+async def nlu(body: NluRequest, request: Request, who: KioskTellerManagerService,
+              voice: ComponentsDep) -> NluResponse | JSONResponse:
     text = check_text(body.text, voice.settings.max_text_chars)
     refused = await device_limited(request, who)
     if refused is not None:

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict
 
 from branchops.web import Problem
+from branchops.web.roles import KioskTellerManagerService
 from services.voice.adapters.tts import TtsUnavailable
 from services.voice.domain.nlu.normalise import detect_language, normalise
-from services.voice.routes.deps import Caller, ComponentsDep, check_text
+from services.voice.routes.deps import ComponentsDep, check_text
 
 router = APIRouter(prefix="/v1", tags=["tts"])
 
@@ -23,7 +24,7 @@ class TtsRequest(BaseModel):
 
 @router.post("/tts", response_class=Response, summary="Speak a text (WAV, PCM16 mono)",
              responses={200: {"content": {"audio/wav": {}}}, 503: {"description": "no TTS engine"}})
-async def tts(body: TtsRequest, who: Caller, voice: ComponentsDep) -> Response:
+async def tts(body: TtsRequest, who: KioskTellerManagerService, voice: ComponentsDep) -> Response:
     text = check_text(body.text, voice.settings.max_text_chars, allow_empty=False)
     lang = body.lang or detect_language(normalise(text))
     try:

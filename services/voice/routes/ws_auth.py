@@ -9,9 +9,10 @@ from starlette.websockets import WebSocket
 from branchops.settings import PlatformSettings, Role
 from branchops.web import Principal
 from branchops.web.auth import principal_from_api_key, principal_from_token
+from branchops.web.roles import KIOSK_TELLER_MANAGER_SERVICE
 
 CLOSE_POLICY = 1008
-WS_ROLES = frozenset({Role.KIOSK, Role.TELLER, Role.MANAGER, Role.SERVICE})
+WS_ROLES = KIOSK_TELLER_MANAGER_SERVICE
 
 
 class WsAuthError(Exception):
