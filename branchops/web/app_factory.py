@@ -15,6 +15,7 @@ from branchops.web.middleware import RequestContextMiddleware
 from branchops.web.problems import install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]] | Callable[[FastAPI], AsyncIterator[None]]
+DEFAULT_MAX_BODY_BYTES = 1_000_000
 
 
 def create_service_app(
@@ -24,11 +25,14 @@ def create_service_app(
     lifespan: Lifespan | None = None,
     routers: Sequence[APIRouter] = (),
     description: str = "",
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
+    """``max_body_bytes`` bounds the JSON bodies routes read with ``JsonBody`` (branchops/web/body.py)."""
     configure_logging(service, platform.log_level)
     app = FastAPI(title=service, version=__version__, description=description, lifespan=lifespan)  # type: ignore[arg-type]
     app.state.platform = platform
     app.state.readiness = {}
+    app.state.max_body_bytes = max_body_bytes
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=service)
     app.include_router(health_router)

@@ -78,7 +78,8 @@ def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: 
 
     app = create_service_app("staffing", platform, lifespan=lifespan,
                              routers=[counts.router, plans.router, alerts.router],
-                             description="Window and shift planning with CP-SAT, intraday alerts")
+                             description="Window and shift planning with CP-SAT, intraday alerts",
+                             max_body_bytes=settings.max_body_bytes)
     app.state.handlers = handlers
     app.state.settings = settings
     app.state.planning = planning

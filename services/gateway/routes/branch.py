@@ -12,13 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from branchops.settings import Role
+from branchops.web import BranchPath
 from services.gateway.access import (
     ManagerOnly,
     TellerManagerHeadOfficeService,
     TellerManagerService,
     check_branch_access,
 )
-from services.gateway.routes.deps import BranchPath, GatewayDep
+from services.gateway.routes.deps import GatewayDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["dashboard"])
 AlertPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 from starlette.requests import HTTPConnection
 
-from branchops.contracts.base import BranchId
 from branchops.settings import PlatformSettings
 from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.kiosk_tickets import KioskTickets
@@ -37,4 +36,3 @@ def get_gateway(connection: HTTPConnection) -> Gateway:
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
-BranchPath = Annotated[BranchId, Path(description="Branch id")]

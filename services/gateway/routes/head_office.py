@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from branchops.web import Problem
+from branchops.web import BranchPath, Problem
 from services.gateway.access import HeadOfficeService, check_branch_access
-from services.gateway.routes.deps import BranchPath, GatewayDep
+from services.gateway.routes.deps import GatewayDep
 
 router = APIRouter(prefix="/v1/head-office", tags=["head office"])
 

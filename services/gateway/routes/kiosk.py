@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from branchops.contracts.enums import DocType, Priority, ServiceName
 from branchops.settings import Role
-from branchops.web import Problem
+from branchops.web import BranchPath, Problem, read_body
 from services.gateway.access import Caller, KioskTellerManagerService, check_branch_access
-from services.gateway.routes.deps import BranchPath, GatewayDep
+from services.gateway.routes.deps import GatewayDep
 
 router = APIRouter(tags=["kiosk"])
 IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
@@ -48,17 +48,12 @@ class Turn(BaseModel):
     speak: bool = False
 
 
+def upload_too_large(limit: int, declared: str | None) -> Problem:
+    return Problem(413, "Upload too large", f"at most {limit} bytes")
+
+
 async def read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, "Upload too large", f"at most {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Problem(413, "Upload too large", f"at most {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_body(request, limit, too_large=upload_too_large)
 
 
 def _kiosk_headers(who: Caller) -> dict[str, str]:

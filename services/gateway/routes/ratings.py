@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
 from branchops.contracts.events import Feedback
-from branchops.web import Problem
+from branchops.web import BranchPath, Problem
 from services.gateway.access import Caller, KioskService, check_branch_access
 from services.gateway.domain.ratings import NotRateable, RateVisit, RatingTag, Target, latest_served, target_of
-from services.gateway.routes.deps import BranchPath, Gateway, GatewayDep
+from services.gateway.routes.deps import Gateway, GatewayDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/windows/{window_id}", tags=["ratings"])
 WindowPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]

@@ -19,12 +19,12 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from branchops.settings import Role
-from branchops.web import Problem
+from branchops.web import BranchPath, Problem
 from services.gateway.access import AnyRole, HeadOfficeService, check_branch_access
 from services.gateway.adapters.broadcaster import ALL_BRANCHES, Broadcaster, Subscription
 from services.gateway.domain.filters import MAX_KIOSK_TICKETS, StreamFilter, parse_types, stream_filter
 from services.gateway.domain.replay import StreamItem
-from services.gateway.routes.deps import BranchPath, GatewayDep
+from services.gateway.routes.deps import GatewayDep
 
 router = APIRouter(tags=["streams"])
 HEARTBEAT_S = 15.0

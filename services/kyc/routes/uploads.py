@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import math
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from branchops.web import Principal, Problem
+from branchops.web import Principal, Problem, read_body, read_json_body
 from services.kyc.domain.errors import DocumentError, ImageTooLargeError, NotAnImageError
 from services.kyc.handlers import KycHandlers, SessionNotFound, SessionStateError
 from services.kyc.settings import KycSettings
@@ -34,19 +33,13 @@ HandlersDep = Annotated[KycHandlers, Depends(get_handlers)]
 SettingsDep = Annotated[KycSettings, Depends(get_settings)]
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``limit`` bytes (never buffered past it)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, "Upload too large", f"{declared} bytes exceeds the limit of {limit}",
-                      reason="image_too_large")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Problem(413, "Upload too large", f"more than {limit} bytes", reason="image_too_large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def upload_too_large(limit: int, declared: str | None) -> Problem:
+    detail = f"{declared} bytes exceeds the limit of {limit}" if declared is not None else f"more than {limit} bytes"
+    return Problem(413, "Upload too large", detail, reason="image_too_large")
+
+
+def not_json(error: ValueError) -> Problem:
+    return Problem(400, "Invalid JSON", "the body is not JSON", reason="not_json")
 
 
 async def read_image(request: Request, settings: KycSettings) -> bytes:
@@ -55,7 +48,7 @@ async def read_image(request: Request, settings: KycSettings) -> bytes:
         raise Problem(415, "Unsupported media type",
                       f"send the image as the raw body with an image content type, not {media or 'nothing'}",
                       reason="not_an_image")
-    data = await read_body(request, settings.max_upload_bytes)
+    data = await read_body(request, settings.max_upload_bytes, too_large=upload_too_large)
     if not data:
         raise Problem(400, "Empty upload", "the request body holds no image", reason="not_an_image")
     return data
@@ -64,10 +57,7 @@ async def read_image(request: Request, settings: KycSettings) -> bytes:
 async def read_json(request: Request, limit: int) -> dict[str, Any]:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         raise Problem(415, "Unsupported media type", "send application/json", reason="not_json")
-    try:
-        body = json.loads(await read_body(request, limit))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Problem(400, "Invalid JSON", "the body is not JSON", reason="not_json") from None
+    body = await read_json_body(request, limit, too_large=upload_too_large, malformed=not_json)
     if not isinstance(body, dict):
         raise Problem(400, "Invalid JSON", "expected a JSON object", reason="not_json")
     return body

@@ -9,13 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from pydantic import BaseModel
 
-from branchops.contracts.base import BranchId, Identifier
+from branchops.contracts.base import Identifier
 from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus
 from services.queue.domain.predict import Estimate
 from services.queue.domain.tickets import TicketRecord
 from services.queue.handlers import QueueHandlers
 
-BranchPath = Annotated[BranchId, Path(description="Branch id")]
 IdPath = Annotated[Identifier, Path()]
 
 

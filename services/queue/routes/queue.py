@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from branchops.contracts.events import ServiceQueue
-from branchops.web import check_branch
+from branchops.web import BranchPath, check_branch
 from branchops.web.roles import TellerManagerHeadOfficeService
-from services.queue.routes.common import BranchPath, HandlersDep, TicketView
+from services.queue.routes.common import HandlersDep, TicketView
 from services.queue.routes.windows import WindowView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["queue"])

@@ -7,11 +7,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from branchops.contracts.enums import Channel, Priority, ServiceName
 from branchops.settings import Role
-from branchops.web import Problem, check_branch
+from branchops.web import BranchPath, Problem, check_branch
 from branchops.web.roles import AnyRole, KioskTellerManagerService
 from services.queue.domain.lifecycle import Action
 from services.queue.domain.tickets import IssueTicket
-from services.queue.routes.common import BranchPath, HandlersDep, IdPath, TicketView
+from services.queue.routes.common import HandlersDep, IdPath, TicketView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["tickets"])
 

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from branchops.contracts.base import Identifier
 from branchops.contracts.enums import ServiceName, WindowState
-from branchops.web import check_branch
+from branchops.web import BranchPath, check_branch
 from branchops.web.roles import TellerManagerService
 from services.queue.domain.windows import WindowRecord
-from services.queue.routes.common import BranchPath, HandlersDep, IdPath, TicketView
+from services.queue.routes.common import HandlersDep, IdPath, TicketView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/windows", tags=["windows"])
 

@@ -14,15 +14,14 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from branchops.contracts.base import BranchId, Identifier
-from branchops.web import check_branch
+from branchops.contracts.base import Identifier
+from branchops.web import BranchPath, check_branch
 from branchops.web.problems import Problem
 from branchops.web.roles import ManagerHeadOfficeService, ManagerOnly, ManagerService
 from services.queue.vision.config import CameraConfig
 from services.queue.vision.service import VisionService
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/cameras", tags=["cameras"])
-BranchPath = Annotated[BranchId, Path(description="Branch id")]
 CameraPath = Annotated[Identifier, Path(description="Camera id")]
 BOUNDARY = "frame"
 

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from branchops.web import Problem, check_branch
+from branchops.web import BranchPath, Problem, check_branch
 from branchops.web.roles import ManagerOnly, TellerManagerHeadOfficeService
 from services.staffing.adapters.alert_store import AlertExpired, UnknownAlert
-from services.staffing.routes.deps import AlertingDep, BranchPath
+from services.staffing.routes.deps import AlertingDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["alerts"])
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
-from branchops.contracts.base import BranchId
-from branchops.web import check_branch
+from branchops.web import BranchPath, check_branch
 from branchops.web.roles import ManagerHeadOfficeService
 from services.staffing.handlers import StaffingHandlers
 
@@ -21,7 +20,7 @@ async def get_handlers(request: Request) -> StaffingHandlers:
 
 @router.get("/ticket-counts", summary="Tickets seen today per status")
 async def ticket_counts(
-    branch_id: Annotated[BranchId, Path()],
+    branch_id: BranchPath,
     who: ManagerHeadOfficeService,
     handlers: Annotated[StaffingHandlers, Depends(get_handlers)],
     day: Annotated[dt.date | None, Query(description="UTC day; default today")] = None,

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 
-from branchops.web import Problem, check_branch
+from branchops.web import BranchPath, JsonBody, Problem, check_branch
 from branchops.web.roles import ManagerHeadOfficeService, TellerManagerHeadOfficeService
 from services.staffing.adapters.solver_pool import SolverBusy
-from services.staffing.routes.deps import BranchPath, JsonBody, PlanningDep
+from services.staffing.routes.deps import PlanningDep
 from services.staffing.solve import InvalidInstance
 
 router = APIRouter(prefix="/v1", tags=["plans"])

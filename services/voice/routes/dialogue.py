@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field
 
-from branchops.contracts.base import BranchId, Identifier
-from branchops.web import Problem, check_branch
+from branchops.contracts.base import Identifier
+from branchops.web import BranchPath, Problem, check_branch
 from branchops.web.roles import KioskTellerManagerService
 from services.voice.adapters.tts import TtsUnavailable
 from services.voice.domain.asr.protocol import CLOSE_POLICY, ProtocolError
@@ -27,7 +27,6 @@ from services.voice.routes.ws_auth import WsAuthError, refuse, websocket_princip
 from services.voice.streaming import StreamOptions
 
 router = APIRouter(tags=["dialogue"])
-BranchPath = Annotated[BranchId, Path(description="Branch id")]
 
 
 class StartRequest(BaseModel):
