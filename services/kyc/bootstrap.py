@@ -16,9 +16,9 @@ from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
 from services.kyc.adapters.session_store import SessionStore
-from services.kyc.handlers import Clock, KycConfig, KycHandlers
 from services.kyc.routes import sessions, stateless
 from services.kyc.settings import KycSettings
+from services.kyc.usecases.verification import Clock, KycConfig, Verification
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,6 @@ def build_app(settings: KycSettings, platform: PlatformSettings, *, clock: Clock
         from services.kyc.adapters.image_retention import RetainedImages
 
         retention = RetainedImages(runtime.redis, key, settings.retention_ttl_s)
-    app.state.handlers = KycHandlers(SessionStore(runtime.redis, runtime.outbox, settings.session_ttl_s),
-                                     executor, KycConfig.of(settings), clock, retention)
+    app.state.verification = Verification(SessionStore(runtime.redis, runtime.outbox, settings.session_ttl_s),
+                                          executor, KycConfig.of(settings), clock, retention)
     return app

@@ -7,12 +7,11 @@ import contextlib
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from branchops.contracts import CloudEvent, topics
+from branchops.contracts import topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import Environment, PlatformSettings
 from branchops.web import create_service_app
@@ -23,10 +22,12 @@ from services.voice.adapters.tts import EspeakTts, TtsEngine
 from services.voice.domain.asr.limits import StreamLimits
 from services.voice.domain.nlu import NluEngine
 from services.voice.handlers import VoiceHandlers
-from services.voice.routes import asr, dialogue, nlu, tts
+from services.voice.routes import asr, nlu, tts
+from services.voice.routes import dialogue as dialogue_routes
 from services.voice.routes.deps import VoiceComponents
 from services.voice.settings import VoiceSettings
-from services.voice.streaming import AsrStreamer, StreamSlots
+from services.voice.usecases.dialogue import Dialogue
+from services.voice.usecases.streaming import AsrStreamer, StreamSlots
 
 
 def build_tts(settings: VoiceSettings) -> TtsEngine:
@@ -46,7 +47,7 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
     http = http or httpx.AsyncClient(timeout=settings.queue_timeout_s)
     models = AsrModels(settings.asr_models(), default_lang=settings.asr_default_lang, required=settings.asr_required)
     waits = WaitBoard(runtime.redis)
-    handlers = VoiceHandlers(
+    dialogue = Dialogue(
         engine=engine or NluEngine.from_corpus(),
         sessions=SessionStore(runtime.redis, settings.session_ttl_s),
         queue=QueueClient(http, settings.queue_url, settings.queue_api_key.get_secret_value(),
@@ -57,14 +58,12 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
     streamer = AsrStreamer(models, asr_executor, StreamSlots(settings.asr_max_streams), limits,
                            idle_timeout_s=settings.asr_idle_timeout_s, max_frame_bytes=settings.asr_max_frame_bytes)
 
-    async def on_forecast(event: CloudEvent[Any]) -> None:
-        await waits.record(event.data)
-
-    runtime.add_consumer({topics.QUEUE_FORECAST: on_forecast}, auto_offset_reset="latest")
+    handlers = VoiceHandlers(waits)
+    runtime.add_consumer({topics.QUEUE_FORECAST: handlers.on_forecast}, auto_offset_reset="latest")
     runtime.extra_checks["asr"] = models.readiness
 
     async def tts_ready() -> tuple[bool, str]:
-        engine = handlers.tts
+        engine = dialogue.tts
         return True, f"{engine.name} {'ready' if engine.available() else 'not installed (no spoken replies)'}"
 
     runtime.extra_checks["tts"] = tts_ready
@@ -76,7 +75,7 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
             try:
                 yield
             finally:
-                await handlers.drain()
+                await dialogue.drain()
                 if not loading.done():
                     loading.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -86,7 +85,7 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
                 tts_executor.shutdown(wait=False, cancel_futures=True)
 
     app = create_service_app("voice", platform, lifespan=lifespan,
-                             routers=[asr.router, dialogue.router, nlu.router, tts.router],
+                             routers=[asr.router, dialogue_routes.router, nlu.router, tts.router],
                              description="Streaming speech recognition, intents, dialogue and spoken replies")
-    app.state.voice = VoiceComponents(settings, handlers, models, streamer)
+    app.state.voice = VoiceComponents(settings, dialogue, models, streamer)
     return app

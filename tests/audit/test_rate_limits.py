@@ -36,10 +36,10 @@ def settings() -> PlatformSettings:
 @pytest.fixture
 async def voice(redis_url: str, settings: PlatformSettings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app = build("voice", redis_url, settings)
-    app.state.nlu_limiter = DeviceRateLimiter(app.state.voice.handlers.sessions.redis, LIMIT)
+    app.state.nlu_limiter = DeviceRateLimiter(app.state.voice.dialogue.sessions.redis, LIMIT)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://voice") as http:
         yield app, http
-    await app.state.voice.handlers.sessions.redis.aclose()
+    await app.state.voice.dialogue.sessions.redis.aclose()
 
 
 def _bearer(settings: PlatformSettings, device: str) -> dict[str, str]:
@@ -68,7 +68,7 @@ async def test_nlu_is_limited_per_device_with_retry_after(voice: tuple[FastAPI, 
 async def test_api_key_devices_count_separately(voice: tuple[FastAPI, httpx.AsyncClient], redis_url: str) -> None:
     app, http = voice
     await _same_minute()
-    app.state.nlu_limiter = DeviceRateLimiter(app.state.voice.handlers.sessions.redis, 10_000)
+    app.state.nlu_limiter = DeviceRateLimiter(app.state.voice.dialogue.sessions.redis, 10_000)
     kiosk = {"X-API-Key": api_key(Role.KIOSK)}
     assert (await http.post("/v1/nlu", json={"text": "hello"}, headers=kiosk)).status_code == 200
     limiter: DeviceRateLimiter = app.state.nlu_limiter

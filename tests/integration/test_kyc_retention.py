@@ -56,7 +56,7 @@ async def kyc_client(redis_url: str, platform: PlatformSettings, **overrides: An
     app = build_app(settings, platform)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=60) as http:
-        yield http, app.state.handlers
+        yield http, app.state.verification
 
 
 def id_card_photo(seed: int) -> bytes:

@@ -12,10 +12,8 @@ from branchops.contracts.enums import DocType
 from branchops.web import Principal, Problem, check_branch
 from branchops.web.roles import AnyRole, KioskTellerManagerService
 from services.kyc.domain.errors import DocumentError
-from services.kyc.handlers import SessionNotFound, public_view
+from services.kyc.routes.deps import KycDep, SettingsDep
 from services.kyc.routes.uploads import (
-    HandlersDep,
-    SettingsDep,
     b64_image,
     enforce_rate_limit,
     problem_for,
@@ -23,6 +21,7 @@ from services.kyc.routes.uploads import (
     read_image,
     read_json,
 )
+from services.kyc.usecases.verification import SessionNotFound, public_view
 
 router = APIRouter(prefix="/v1/kyc/sessions", tags=["kyc"])
 SessionPath = Annotated[Identifier, Path(description="KYC session id")]
@@ -35,9 +34,9 @@ class CreateSession(BaseModel):
     doc_type: DocType = DocType.ID_CARD
 
 
-async def _session(handlers: HandlersDep, session_id: str, who: Principal) -> dict[str, Any]:
+async def _session(kyc: KycDep, session_id: str, who: Principal) -> dict[str, Any]:
     try:
-        session = await handlers.session(session_id)
+        session = await kyc.session(session_id)
     except LookupError as error:
         raise problem_for_session(error) from None
     check_branch(who, session["branch_id"])
@@ -45,49 +44,49 @@ async def _session(handlers: HandlersDep, session_id: str, who: Principal) -> di
 
 
 @router.post("", status_code=201, summary="Start a KYC session; an ID-card session gets its liveness challenge")
-async def create_session(body: CreateSession, who: KioskTellerManagerService, handlers: HandlersDep,
+async def create_session(body: CreateSession, who: KioskTellerManagerService, kyc: KycDep,
                          settings: SettingsDep) -> dict[str, Any]:
     check_branch(who, body.branch_id)
-    await enforce_rate_limit(handlers, settings, body.kiosk_id)
-    session = await handlers.create_session(body.branch_id, body.kiosk_id, body.doc_type)
+    await enforce_rate_limit(kyc, settings, body.kiosk_id)
+    session = await kyc.create_session(body.branch_id, body.kiosk_id, body.doc_type)
     return {k: v for k, v in session.items() if k != "portrait_embedding"}
 
 
 @router.get("/{session_id}", summary="State and decision of a session (masked)")
-async def get_session(session_id: SessionPath, who: AnyRole, handlers: HandlersDep) -> dict[str, Any]:
-    return public_view(await _session(handlers, session_id, who))
+async def get_session(session_id: SessionPath, who: AnyRole, kyc: KycDep) -> dict[str, Any]:
+    return public_view(await _session(kyc, session_id, who))
 
 
 @router.delete("/{session_id}", status_code=204,
                summary="Delete a session and everything kept for it (retained images too, even after the "
                        "session expired)")
-async def delete_session(session_id: SessionPath, who: KioskTellerManagerService, handlers: HandlersDep) -> Response:
-    session = await handlers.store.get(session_id)
-    branch = session["branch_id"] if session is not None else await handlers.retained_branch(session_id)
+async def delete_session(session_id: SessionPath, who: KioskTellerManagerService, kyc: KycDep) -> Response:
+    session = await kyc.store.get(session_id)
+    branch = session["branch_id"] if session is not None else await kyc.retained_branch(session_id)
     if branch is None:
         raise problem_for_session(SessionNotFound(session_id))
     check_branch(who, branch)
-    images_removed = await handlers.delete_session(session_id, branch)
+    images_removed = await kyc.delete_session(session_id, branch)
     entry = {"session_id": session_id, "action": "deleted_on_request",
              "retained_images": "deleted" if images_removed else "none"}
     if session is not None:
         entry["kiosk_id"] = session["kiosk_id"]
-    await handlers.store.audit(branch, entry)
+    await kyc.store.audit(branch, entry)
     return Response(status_code=204)
 
 
 @router.post("/{session_id}/documents", summary="Photo of the ID card (either side) or business licence",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
-async def add_document(session_id: SessionPath, request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
+async def add_document(session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep,
                        settings: SettingsDep) -> dict[str, Any]:
-    session = await _session(handlers, session_id, who)
-    await enforce_rate_limit(handlers, settings, session["kiosk_id"])
+    session = await _session(kyc, session_id, who)
+    await enforce_rate_limit(kyc, settings, session["kiosk_id"])
     data = await read_image(request, settings)
     try:
-        return await handlers.add_document(session, data)
+        return await kyc.add_document(session, data)
     except DocumentError as error:
-        await handlers.refuse(session, "document", error)
+        await kyc.refuse(session, "document", error)
         raise problem_for(error) from None
     except RuntimeError as error:
         raise problem_for_session(error) from None
@@ -99,10 +98,10 @@ async def add_document(session_id: SessionPath, request: Request, who: KioskTell
                      "type": "object", "required": ["image", "t_ms"],
                      "properties": {"image": {"type": "string", "format": "byte"},
                                     "t_ms": {"type": "number"}}}}}}}}}})
-async def add_selfie(session_id: SessionPath, request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
+async def add_selfie(session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep,
                      settings: SettingsDep) -> dict[str, Any]:
-    session = await _session(handlers, session_id, who)
-    await enforce_rate_limit(handlers, settings, session["kiosk_id"])
+    session = await _session(kyc, session_id, who)
+    await enforce_rate_limit(kyc, settings, session["kiosk_id"])
     body = await read_json(request, settings.liveness_max_frames * (settings.max_frame_bytes * 4 // 3 + 64) + 4096)
     raw = body.get("frames")
     if not isinstance(raw, list) or not raw or len(raw) > settings.liveness_max_frames:
@@ -115,9 +114,9 @@ async def add_selfie(session_id: SessionPath, request: Request, who: KioskTeller
             raise Problem(422, "Invalid request", f"frames[{i}].t_ms: a number is required", reason="timestamps")
         frames.append((b64_image(item.get("image"), f"frames[{i}].image", settings.max_frame_bytes), float(t_ms)))
     try:
-        return await handlers.add_selfie(session, frames)
+        return await kyc.add_selfie(session, frames)
     except DocumentError as error:
-        await handlers.refuse(session, "selfie", error)
+        await kyc.refuse(session, "selfie", error)
         raise problem_for(error) from None
     except RuntimeError as error:
         raise problem_for_session(error) from None

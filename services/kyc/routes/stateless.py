@@ -10,9 +10,8 @@ from fastapi import APIRouter, Request
 
 from branchops.web.roles import KioskTellerManagerService
 from services.kyc.domain.errors import DocumentError
+from services.kyc.routes.deps import KycDep, SettingsDep
 from services.kyc.routes.uploads import (
-    HandlersDep,
-    SettingsDep,
     b64_image,
     enforce_rate_limit,
     kiosk_of,
@@ -28,23 +27,23 @@ IMAGE_BODY = {"requestBody": {"required": True, "content": {
 
 
 @router.post("/ocr/id-card", summary="Read one side of a resident ID card", openapi_extra=IMAGE_BODY)
-async def ocr_id_card(request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
+async def ocr_id_card(request: Request, who: KioskTellerManagerService, kyc: KycDep,
                       settings: SettingsDep) -> dict[str, Any]:
-    await enforce_rate_limit(handlers, settings, kiosk_of(request, who))
+    await enforce_rate_limit(kyc, settings, kiosk_of(request, who))
     data = await read_image(request, settings)
     try:
-        return await handlers.read_id_card(data)
+        return await kyc.read_id_card(data)
     except DocumentError as error:
         raise problem_for(error) from None
 
 
 @router.post("/ocr/business-licence", summary="Read a business licence", openapi_extra=IMAGE_BODY)
-async def ocr_licence(request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
+async def ocr_licence(request: Request, who: KioskTellerManagerService, kyc: KycDep,
                       settings: SettingsDep) -> dict[str, Any]:
-    await enforce_rate_limit(handlers, settings, kiosk_of(request, who))
+    await enforce_rate_limit(kyc, settings, kiosk_of(request, who))
     data = await read_image(request, settings)
     try:
-        return await handlers.read_licence(data)
+        return await kyc.read_licence(data)
     except DocumentError as error:
         raise problem_for(error) from None
 
@@ -54,13 +53,13 @@ async def ocr_licence(request: Request, who: KioskTellerManagerService, handlers
                  "type": "object", "required": ["document", "selfie"],
                  "properties": {"document": {"type": "string", "format": "byte"},
                                 "selfie": {"type": "string", "format": "byte"}}}}}}})
-async def face_verify(request: Request, who: KioskTellerManagerService, handlers: HandlersDep,
+async def face_verify(request: Request, who: KioskTellerManagerService, kyc: KycDep,
                       settings: SettingsDep) -> dict[str, Any]:
-    await enforce_rate_limit(handlers, settings, kiosk_of(request, who))
+    await enforce_rate_limit(kyc, settings, kiosk_of(request, who))
     body = await read_json(request, settings.max_upload_bytes * 3 + 4096)
     document = b64_image(body.get("document"), "document", settings.max_upload_bytes)
     selfie = b64_image(body.get("selfie"), "selfie", settings.max_upload_bytes)
     try:
-        return await handlers.verify_faces(document, selfie)
+        return await kyc.verify_faces(document, selfie)
     except DocumentError as error:
         raise problem_for(error) from None

@@ -6,31 +6,17 @@ import base64
 import binascii
 import datetime as dt
 import math
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 
 from branchops.web import Principal, Problem, read_body, read_json_body
 from services.kyc.domain.errors import DocumentError, ImageTooLargeError, NotAnImageError
-from services.kyc.handlers import KycHandlers, SessionNotFound, SessionStateError
 from services.kyc.settings import KycSettings
+from services.kyc.usecases.verification import SessionNotFound, SessionStateError, Verification
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff",
                          "application/octet-stream"})
-
-
-async def get_handlers(request: Request) -> KycHandlers:
-    handlers: KycHandlers = request.app.state.handlers
-    return handlers
-
-
-async def get_settings(request: Request) -> KycSettings:
-    settings: KycSettings = request.app.state.kyc_settings
-    return settings
-
-
-HandlersDep = Annotated[KycHandlers, Depends(get_handlers)]
-SettingsDep = Annotated[KycSettings, Depends(get_settings)]
 
 
 def upload_too_large(limit: int, declared: str | None) -> Problem:
@@ -95,8 +81,8 @@ def kiosk_of(request: Request, principal: Principal) -> str:
     return header[:128] if header else principal.subject
 
 
-async def enforce_rate_limit(handlers: KycHandlers, settings: KycSettings, kiosk_id: str) -> None:
-    wait = await handlers.store.hit_rate_limit(kiosk_id, settings.rate_limit_per_minute, dt.datetime.now(dt.UTC))
+async def enforce_rate_limit(kyc: Verification, settings: KycSettings, kiosk_id: str) -> None:
+    wait = await kyc.store.hit_rate_limit(kiosk_id, settings.rate_limit_per_minute, dt.datetime.now(dt.UTC))
     if wait is not None:
         raise Problem(429, "Too many requests", f"at most {settings.rate_limit_per_minute} requests per minute "
                       "per kiosk", reason="rate_limited", retry_after_s=wait,

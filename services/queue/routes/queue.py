@@ -10,8 +10,8 @@ from fastapi import APIRouter
 from branchops.contracts.events import ServiceQueue
 from branchops.web import BranchPath, check_branch
 from branchops.web.roles import TellerManagerHeadOfficeService
-from services.queue.routes.common import HandlersDep, TicketView
-from services.queue.routes.windows import WindowView
+from services.queue.routes.deps import HandlersDep
+from services.queue.routes.views import TicketView, WindowView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["queue"])
 

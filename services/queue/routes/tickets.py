@@ -11,7 +11,8 @@ from branchops.web import BranchPath, Problem, check_branch
 from branchops.web.roles import AnyRole, KioskTellerManagerService
 from services.queue.domain.lifecycle import Action
 from services.queue.domain.tickets import IssueTicket
-from services.queue.routes.common import HandlersDep, IdPath, TicketView
+from services.queue.routes.deps import HandlersDep, IdPath
+from services.queue.routes.views import TicketView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["tickets"])
 

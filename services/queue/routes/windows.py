@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,8 +9,8 @@ from branchops.contracts.base import Identifier
 from branchops.contracts.enums import ServiceName, WindowState
 from branchops.web import BranchPath, check_branch
 from branchops.web.roles import TellerManagerService
-from services.queue.domain.windows import WindowRecord
-from services.queue.routes.common import HandlersDep, IdPath, TicketView
+from services.queue.routes.deps import HandlersDep, IdPath
+from services.queue.routes.views import TicketView, WindowView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/windows", tags=["windows"])
 
@@ -22,21 +20,6 @@ class WindowRequest(BaseModel):
     state: WindowState
     skills: list[ServiceName] = Field(default_factory=list, description="services it serves, its own first")
     staff_id: Identifier | None = None
-
-
-class WindowView(BaseModel):
-    window_id: str
-    state: WindowState
-    skills: list[ServiceName]
-    staff_id: str | None
-    ticket_id: str | None
-    busy_since: dt.datetime | None
-    updated_at: dt.datetime | None
-
-    @classmethod
-    def of(cls, w: WindowRecord) -> WindowView:
-        return cls(window_id=w.window_id, state=w.state, skills=list(w.skills), staff_id=w.staff_id,
-                   ticket_id=w.ticket_id, busy_since=w.busy_since, updated_at=w.updated_at)
 
 
 @router.put("/{window_id}", response_model=WindowView, summary="Open, close or pause a window, with its skills")

@@ -5,24 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
 from branchops.web import BranchPath, check_branch
 from branchops.web.roles import ManagerHeadOfficeService
-from services.staffing.handlers import StaffingHandlers
+from services.staffing.routes.deps import HandlersDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["staffing"])
-
-
-async def get_handlers(request: Request) -> StaffingHandlers:
-    return request.app.state.handlers
 
 
 @router.get("/ticket-counts", summary="Tickets seen today per status")
 async def ticket_counts(
     branch_id: BranchPath,
     who: ManagerHeadOfficeService,
-    handlers: Annotated[StaffingHandlers, Depends(get_handlers)],
+    handlers: HandlersDep,
     day: Annotated[dt.date | None, Query(description="UTC day; default today")] = None,
 ) -> dict[str, object]:
     check_branch(who, branch_id)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, WebSocket
 
 from services.voice.routes.deps import components
 from services.voice.routes.ws_auth import WsAuthError, refuse, websocket_principal
-from services.voice.streaming import StreamOptions
+from services.voice.usecases.streaming import StreamOptions
 
 router = APIRouter(prefix="/v1", tags=["asr"])
 

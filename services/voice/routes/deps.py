@@ -10,15 +10,15 @@ from starlette.requests import HTTPConnection
 
 from branchops.web import Problem
 from services.voice.adapters.asr_vosk import AsrModels
-from services.voice.handlers import VoiceHandlers
 from services.voice.settings import VoiceSettings
-from services.voice.streaming import AsrStreamer
+from services.voice.usecases.dialogue import Dialogue
+from services.voice.usecases.streaming import AsrStreamer
 
 
 @dataclass
 class VoiceComponents:
     settings: VoiceSettings
-    handlers: VoiceHandlers
+    dialogue: Dialogue
     models: AsrModels
     streamer: AsrStreamer
 

@@ -20,11 +20,11 @@ from branchops.web import BranchPath, Problem, check_branch
 from branchops.web.roles import KioskTellerManagerService
 from services.voice.adapters.tts import TtsUnavailable
 from services.voice.domain.asr.protocol import CLOSE_POLICY, ProtocolError
-from services.voice.handlers import SessionNotFound, TurnResult
 from services.voice.routes.deps import ComponentsDep, VoiceComponents, check_text, components
 from services.voice.routes.nlu import device_limited, limiter
 from services.voice.routes.ws_auth import WsAuthError, refuse, websocket_principal
-from services.voice.streaming import StreamOptions
+from services.voice.usecases.dialogue import SessionNotFound, TurnResult
+from services.voice.usecases.streaming import StreamOptions
 
 router = APIRouter(tags=["dialogue"])
 
@@ -46,7 +46,7 @@ async def _with_audio(voice: VoiceComponents, result: TurnResult, speak: bool) -
     body = result.as_dict()
     if speak and result.reply:
         try:
-            wav = await voice.handlers.speak(result.reply, result.state.lang)
+            wav = await voice.dialogue.speak(result.reply, result.state.lang)
             body["audio_wav_base64"] = base64.b64encode(wav).decode()
         except TtsUnavailable as exc:
             body["audio_error"] = str(exc)
@@ -57,7 +57,7 @@ async def _with_audio(voice: VoiceComponents, result: TurnResult, speak: bool) -
 async def start(branch_id: BranchPath, body: StartRequest, who: KioskTellerManagerService,
                 voice: ComponentsDep) -> dict[str, Any]:
     check_branch(who, branch_id)
-    result = await voice.handlers.start_session(branch_id, body.kiosk_id, body.lang)
+    result = await voice.dialogue.start_session(branch_id, body.kiosk_id, body.lang)
     return await _with_audio(voice, result, body.speak)
 
 
@@ -70,7 +70,7 @@ async def turn(request: Request, branch_id: BranchPath, session_id: Annotated[Id
     if limited is not None:
         return limited
     try:
-        result = await voice.handlers.turn(branch_id, session_id, text)
+        result = await voice.dialogue.turn(branch_id, session_id, text)
     except SessionNotFound:
         raise Problem(404, "Session not found", "the conversation ended or expired; start a new one") from None
     return await _with_audio(voice, result, body.speak)
@@ -94,13 +94,13 @@ async def dialogue(ws: WebSocket, branch_id: str = "", kiosk_id: str = "kiosk", 
         return
     voice = components(ws)
     await ws.accept()
-    handlers = voice.handlers
+    dialogue = voice.dialogue
     try:
         if session_id:
-            state = await handlers.load(branch_id, session_id)
+            state = await dialogue.load(branch_id, session_id)
             sid = state.session_id
         else:
-            started = await handlers.start_session(branch_id, kiosk_id, lang if lang in ("zh", "en") else "zh")
+            started = await dialogue.start_session(branch_id, kiosk_id, lang if lang in ("zh", "en") else "zh")
             sid = started.state.session_id
             await ws.send_json({"reply": await _with_audio(voice, started, speak)})
     except SessionNotFound:
@@ -120,7 +120,7 @@ async def dialogue(ws: WebSocket, branch_id: str = "", kiosk_id: str = "kiosk", 
             await ws.send_json(refused)
             return
         try:
-            result = await handlers.turn(branch_id, sid, text, asr_ms=asr_ms)
+            result = await dialogue.turn(branch_id, sid, text, asr_ms=asr_ms)
         except SessionNotFound:
             raise ProtocolError(CLOSE_POLICY, "session expired; start a new one") from None
         phrases[0] = result.phrases

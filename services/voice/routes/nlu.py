@@ -52,7 +52,7 @@ def limiter(connection: HTTPConnection) -> DeviceRateLimiter:
     state = connection.app.state
     found: DeviceRateLimiter | None = getattr(state, "nlu_limiter", None)
     if found is None:
-        redis = components(connection).handlers.sessions.redis
+        redis = components(connection).dialogue.sessions.redis
         found = DeviceRateLimiter(redis, components(connection).settings.nlu_rate_limit_per_minute)
         state.nlu_limiter = found
     return found
@@ -93,4 +93,4 @@ async def nlu(body: NluRequest, request: Request, who: KioskTellerManagerService
     refused = await device_limited(request, who)
     if refused is not None:
         return refused
-    return NluResponse.model_validate(voice.handlers.understand(text).as_dict())
+    return NluResponse.model_validate(voice.dialogue.understand(text).as_dict())

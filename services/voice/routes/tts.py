@@ -28,7 +28,7 @@ async def tts(body: TtsRequest, who: KioskTellerManagerService, voice: Component
     text = check_text(body.text, voice.settings.max_text_chars, allow_empty=False)
     lang = body.lang or detect_language(normalise(text))
     try:
-        wav = await voice.handlers.speak(text, lang)
+        wav = await voice.dialogue.speak(text, lang)
     except TtsUnavailable as exc:
         raise Problem(503, "Speech synthesis unavailable", str(exc)) from None
     return Response(wav, media_type="audio/wav", headers={"Content-Language": lang})

@@ -71,7 +71,7 @@ def masked_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: (MASKERS[k](v) if k in MASKERS and isinstance(v, str) else v) for k, v in fields.items()}
 
 
-class KycHandlers:
+class Verification:
     def __init__(self, store: SessionStore, executor: Executor, config: KycConfig, clock: Clock,
                  retention: RetainedImages | None = None) -> None:
         self.store = store

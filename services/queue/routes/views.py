@@ -1,28 +1,16 @@
-"""Shared pieces of the queue routes: dependencies and response models."""
+"""Response models of the queue routes: tickets with their wait range, windows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated
 
-from fastapi import Depends, Path, Request
 from pydantic import BaseModel
 
-from branchops.contracts.base import Identifier
-from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus
+from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus, WindowState
 from services.queue.domain.predict import Estimate
 from services.queue.domain.tickets import TicketRecord
-from services.queue.handlers import QueueHandlers
-
-IdPath = Annotated[Identifier, Path()]
-
-
-async def get_handlers(request: Request) -> QueueHandlers:
-    return request.app.state.handlers
-
-
-HandlersDep = Annotated[QueueHandlers, Depends(get_handlers)]
+from services.queue.domain.windows import WindowRecord
 
 
 class WaitRange(BaseModel):
@@ -62,3 +50,18 @@ class TicketView(BaseModel):
                    service=record.service, channel=record.channel, priority=record.priority,
                    status=record.status, issued_at=record.issued_at, window_id=record.window_id, position=position,
                    joins_at=record.ready_at, wait=WaitRange.of(estimate))
+
+
+class WindowView(BaseModel):
+    window_id: str
+    state: WindowState
+    skills: list[ServiceName]
+    staff_id: str | None
+    ticket_id: str | None
+    busy_since: dt.datetime | None
+    updated_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, w: WindowRecord) -> WindowView:
+        return cls(window_id=w.window_id, state=w.state, skills=list(w.skills), staff_id=w.staff_id,
+                   ticket_id=w.ticket_id, busy_since=w.busy_since, updated_at=w.updated_at)
