@@ -40,7 +40,7 @@ run: $(STAMP)
 test: $(STAMP) system-deps
 	$(PY) -m pytest
 
-## test-timeshift: unit and integration tests with the clock of the test process and of the servers it starts
+## test-timeshift: unit and integration tests with the wall clock of the test process and of the servers it starts
 ## shifted (libfaketime): catches code or tests that mix the domain clock with a store's wall clock or need today
 TIMESHIFT_DAYS := +400 -30
 test-timeshift: $(STAMP) system-deps

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.queue.vision.adapters.capture import SourceError, VideoSource
+from tests.waiting import join_within
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def silent_camera() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.getsockname()[1]}/video.mjpeg"
     stop.set()
-    thread.join(timeout=2)
+    join_within(thread, 2)
     for conn in held:
         conn.close()
     server.close()

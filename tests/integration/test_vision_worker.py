@@ -23,6 +23,7 @@ from services.queue.vision.service import VisionService
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.worker import CameraJob, CameraWorker
 from tests.unit.vision.test_vision_api import ListSink
+from tests.waiting import join_within
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +59,9 @@ def test_worker_reports_status_and_footfall_and_recovers(footage: tuple[Path, Pa
                           detector=BlobDetector())
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
-    thread.join(timeout=14)  # the 11 s clip plays in real time, ends, and the worker reconnects
+    join_within(thread, 14)  # the 11 s clip plays in real time, ends, and the worker reconnects
     stop.set()
-    thread.join(timeout=10)
+    join_within(thread, 10)
     messages = []
     while not out.empty():
         messages.append(out.get())
