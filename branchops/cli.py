@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from branchops.plugins import PluginError, load_cli
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -25,26 +27,24 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--no-simulate", action="store_true", help="start without simulated customers")
     up.add_argument("--log-dir", type=Path, default=None, help="where process logs go (default: a temp folder)")
     up.set_defaults(func=_up)
-    for register in _extensions():
+    for register in load_cli():  # the services' subcommands (entry points, group branchops.cli)
         register(sub)
     return parser
 
 
-def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
-    """Subcommands contributed by the services' CLI modules (imported lazily, only when present)."""
-    from branchops import cli_commands
-
-    return cli_commands.registrations()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()
+    except PluginError as exc:  # a service's entry point is broken: say which, not a traceback
+        print(f"branchops: error: {exc}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     func: Command = args.func
     try:
         return func(args)
     except KeyboardInterrupt:
         return 130
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, PluginError) as exc:
         print(f"branchops: error: {exc}", file=sys.stderr)
         return 2
 

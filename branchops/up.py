@@ -11,12 +11,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from branchops.devstack import SERVICES, DevStack
+from branchops.devstack import DevStack
 from branchops.devstack.process import ManagedProcess, port_open
+from branchops.plugins import ServiceDescriptor, load_services
 from branchops.settings import Environment, PlatformSettings, Role
 from branchops.web.auth import issue_token
 
-SIMULATED_DAYS = 30  # the simulator stops after this many branch days (or with the stack)
+SIMULATED_DAYS = 30  # the simulators stop after this many branch days (or with the stack)
+BRANCH_DAY_MIN = 480  # simulated minutes of one branch day
 
 
 def dev_credentials() -> tuple[dict[str, str], str]:
@@ -28,10 +30,11 @@ def dev_credentials() -> tuple[dict[str, str], str]:
 def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = "demo-001", speed: float = 20.0,
            ready_timeout_s: float = 120.0) -> int:
     started = time.monotonic()
+    specs = load_services()
     keys, jwt_secret = dev_credentials()
     stack = DevStack(log_dir=log_dir) if log_dir else DevStack()
     stop = threading.Event()
-    simulator: ManagedProcess | None = None
+    simulators: list[ManagedProcess] = []
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
@@ -42,35 +45,48 @@ def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = 
             "BRANCHOPS_JWT_SECRET": jwt_secret,
         }
         ports = {}
-        for spec in SERVICES:
+        for spec in specs:
             wanted = spec.default_port if not port_open("127.0.0.1", spec.default_port) else None
             ports[spec.name] = stack.start_service(spec, port=wanted, env=env)
         stack.wait_healthy(timeout_s=ready_timeout_s)
         platform = PlatformSettings(jwt_secret=SecretStr(jwt_secret), env=Environment.DEVELOPMENT)
         manager_jwt = issue_token(platform, "dev-manager", Role.MANAGER)
         _print_banner(stack, ports, keys, manager_jwt, time.monotonic() - started)
-        if simulate:  # `branchops simulate` (the queue service's simulator) as one more child process
-            argv = [sys.executable, "-m", "branchops.cli", "simulate", "--branch", branch, "--speed", str(speed),
-                    "--queue-url", f"http://127.0.0.1:{ports['queue']}", "--api-key", keys[Role.TELLER.value],
-                    "--redis-url", str(stack.redis_url), "--minutes", str(SIMULATED_DAYS * 480)]
-            simulator = ManagedProcess("simulator", argv, log_path=stack.log_dir / "simulator.log")
-            simulator.start()
+        if simulate:  # the `branchops` commands the services name to simulate a branch, as more child processes
+            for spec in specs:
+                if spec.simulator:
+                    simulators.append(_simulator(spec, stack, ports[spec.name], keys, branch=branch, speed=speed))
+                    simulators[-1].start()
         while not stop.is_set():
             for name, (proc, _) in stack.services.items():
                 if not proc.alive():
                     print(f"service {name} exited; its log:\n{proc.tail()}", flush=True)
                     stop.set()
-            if simulator is not None and not simulator.alive():
+            for simulator in [s for s in simulators if not s.alive()]:
                 print(f"the simulated branch stopped; the services run on. Its log:\n{simulator.tail(10)}", flush=True)
-                simulator = None
+                simulators.remove(simulator)
             stop.wait(1.0)
         print("stopping…", flush=True)
         return 0
     finally:
-        if simulator is not None:
+        for simulator in simulators:
             simulator.stop()
         stack.stop()
         print("stopped: no process left behind", flush=True)
+
+
+def _simulator(spec: ServiceDescriptor, stack: DevStack, port: int, keys: dict[str, str], *, branch: str,
+               speed: float) -> ManagedProcess:
+    """``branchops <spec.simulator>`` with its placeholders filled in (see ServiceDescriptor.simulator)."""
+    values = {"branch": branch, "speed": str(speed), "minutes": str(SIMULATED_DAYS * BRANCH_DAY_MIN),
+              "url": f"http://127.0.0.1:{port}", "redis_url": str(stack.redis_url),
+              **{f"key_{role}": key for role, key in keys.items()}}
+    try:
+        args = [arg.format(**values) for arg in spec.simulator]
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"service {spec.name}: simulator arguments {spec.simulator}: bad placeholder {exc}") from exc
+    name = f"{spec.name}-simulator"
+    return ManagedProcess(name, [sys.executable, "-m", "branchops.cli", *args], log_path=stack.log_dir / f"{name}.log")
 
 
 def _print_banner(stack: DevStack, ports: dict[str, int], keys: dict[str, str], jwt: str, took: float) -> None:

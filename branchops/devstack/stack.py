@@ -14,26 +14,10 @@ import httpx
 from branchops.devstack.broker import TansuBroker
 from branchops.devstack.process import ManagedProcess, free_port, port_open
 from branchops.devstack.redis_server import LocalRedis, redis_answers
+from branchops.plugins import ServiceDescriptor, load_services
 
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str
-    env_prefix: str
-    default_port: int
-
-    @property
-    def app_factory(self) -> str:
-        return f"services.{self.name}.app:create_app"
-
-
-SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("gateway", "GATEWAY", 8000),
-    ServiceSpec("queue", "QUEUE", 8001),
-    ServiceSpec("staffing", "STAFFING", 8002),
-    ServiceSpec("kyc", "KYC", 8003),
-    ServiceSpec("voice", "VOICE", 8004),
-)
+ServiceSpec = ServiceDescriptor
+"""How the devstack runs a service: the descriptor each service registers (see :mod:`branchops.plugins`)."""
 
 
 @dataclass
@@ -79,7 +63,7 @@ class DevStack:
             "BRANCHOPS_KAFKA_CREATE_TOPICS": "true",  # tansu forgets its topics when it restarts
             "ORT_DISABLE_TELEMETRY": "1",
         })
-        for spec in SERVICES:
+        for spec in load_services():
             env[f"{spec.env_prefix}_REDIS_URL"] = self.redis_url
         env.update(extra or {})
         return env

@@ -1,7 +1,7 @@
 """``branchops staffing solve instance.json --out plan.json``: plan one branch-day from the command line.
 
-Registered by :mod:`branchops.cli_commands`; the solver (OR-Tools, numpy) is imported only when the
-command runs. Exit codes: 0 planned (also with named shortfalls, see the plan's ``status``),
+Registered through the ``branchops.cli`` entry points (pyproject.toml); the solver (OR-Tools, numpy) is
+imported only when the command runs. Exit codes: 0 planned (also with named shortfalls, see the plan's ``status``),
 2 invalid instance or unreadable file (one-line reason on stderr).
 """
 

@@ -41,8 +41,8 @@ from services.queue.vision.adapters.detectors import ModelUnavailable, ssd_weigh
 from tests.conftest import api_key
 from tests.e2e.helpers import eventually, service_env
 
-# app factory services.queue.vision.app:create_app; its settings are QueueSettings (QUEUE_*) + QUEUE_VISION_*
-CAMERA_APP = ServiceSpec("queue.vision", "QUEUE", 0)  # port: a free one, chosen by start_service
+# the camera app: its settings are QueueSettings (QUEUE_*) + QUEUE_VISION_*
+CAMERA_APP = ServiceSpec("queue.vision", "QUEUE", 0, "services.queue.vision.app:create_app")  # port 0: any free one
 MANAGER = {"X-API-Key": api_key(Role.MANAGER)}
 FOOTFALL_S = 1.0  # QUEUE_VISION_FOOTFALL_INTERVAL_S: its minimum, so the outage spans several windows
 VISION_ENV = {

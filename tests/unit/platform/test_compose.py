@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from branchops.contracts.topics import ALL_TOPICS
-from branchops.devstack.stack import SERVICES as DEVSTACK_SERVICES
+from branchops.devstack import SERVICES as DEVSTACK_SERVICES
 from branchops.settings import PlatformSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[3]

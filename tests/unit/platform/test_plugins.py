@@ -1,0 +1,158 @@
+"""Services register through entry points; the loader orders them and names any broken one in one line."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import subprocess
+import sys
+from importlib.metadata import EntryPoint
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from branchops import cli, plugins
+from branchops.plugins import CLI_GROUP, SERVICES_GROUP, PluginError, ServiceDescriptor, load_cli, load_services
+from tests.unit.platform.test_compose import DESIGN_SERVICES, settings_class
+
+HERE = __name__  # the fake entry points below point at this module's attributes
+
+FRONT = ServiceDescriptor("front", "FRONT", 9000, "fake.front:create_app", start_order=1, needs=("back",))
+BACK = ServiceDescriptor("back", "BACK", 9001, "fake.back:create_app", start_order=2)
+LAST = ServiceDescriptor("last", "LAST", 9002, "fake.last:create_app", start_order=2)  # same order as back: by name
+SAME_PORT = ServiceDescriptor("other", "OTHER", 9001, "fake.other:create_app")
+NOT_A_DESCRIPTOR = {"name": "dict", "default_port": 9100}
+LONELY = ServiceDescriptor("lonely", "LONELY", 9003, "fake.lonely:create_app", needs=("nobody",))
+REGISTERED: list[str] = []
+
+
+def register_back(subparsers: Any) -> None:
+    REGISTERED.append("back")
+
+
+def register_back_extra(subparsers: Any) -> None:
+    REGISTERED.append("back.extra")
+
+
+def register_front(subparsers: Any) -> None:
+    REGISTERED.append("front")
+
+
+def register_tool(subparsers: Any) -> None:
+    REGISTERED.append("tool")
+
+
+def service(name: str, attribute: str) -> EntryPoint:
+    return EntryPoint(name, f"{HERE}:{attribute}", SERVICES_GROUP)
+
+
+def command(name: str, attribute: str) -> EntryPoint:
+    return EntryPoint(name, f"{HERE}:{attribute}", CLI_GROUP)
+
+
+FAKE_SERVICES = [service("last", "LAST"), service("back", "BACK"), service("front", "FRONT")]
+
+
+def test_services_come_in_start_order_then_by_name() -> None:
+    assert [s.name for s in load_services(FAKE_SERVICES)] == ["front", "back", "last"]
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (service("ghost", "NOTHING_HERE"), r"cannot load entry point 'ghost' = '[\w.]+:NOTHING_HERE' \(group "
+                                           r"branchops\.services\): AttributeError"),
+        (EntryPoint("gone", "no_such_package.app:SERVICE", SERVICES_GROUP),
+         r"cannot load entry point 'gone' = 'no_such_package.app:SERVICE' .*ModuleNotFoundError: No module named "
+         r"'no_such_package'"),
+        (service("dict", "NOT_A_DESCRIPTOR"), r"entry point 'dict' .* is a dict, not a ServiceDescriptor"),
+        (service("renamed", "BACK"), r"entry point 'renamed' .* describes service 'back': name the entry point"),
+        (service("back", "BACK"), r"service 'back' is registered twice, also by the entry point 'back'"),
+        (service("other", "SAME_PORT"), r"port 9001 is also the default of service 'back'"),
+        (service("lonely", "LONELY"), r"service 'lonely' needs nobody, which no entry point .* registers"),
+    ],
+)
+def test_a_broken_service_entry_point_is_named_with_its_fault(broken: EntryPoint, message: str) -> None:
+    with pytest.raises(PluginError, match=message):
+        load_services([*FAKE_SERVICES, broken])
+
+
+def test_no_registered_service_says_what_to_install() -> None:
+    with pytest.raises(PluginError, match=r"no service is registered .*pip install -e \."):
+        load_services([])
+
+
+def test_descriptors_refuse_nonsense() -> None:
+    with pytest.raises(ValueError, match="module:callable"):
+        ServiceDescriptor("x", "X", 1, "no_colon")
+    with pytest.raises(ValueError, match="upper case"):
+        ServiceDescriptor("x", "x_", 1, "m:f")
+    with pytest.raises(ValueError, match="out of range"):
+        ServiceDescriptor("x", "X", 70000, "m:f")
+    with pytest.raises(ValueError, match="needs itself"):
+        ServiceDescriptor("x", "X", 1, "m:f", needs=("x",))
+
+
+def test_commands_follow_their_services_and_others_come_last() -> None:
+    REGISTERED.clear()
+    found = [command("tool", "register_tool"), command("back.extra", "register_back_extra"),
+             command("back", "register_back"), command("front", "register_front")]
+    for register in load_cli(found, load_services(FAKE_SERVICES)):
+        register(None)
+    assert REGISTERED == ["front", "back", "back.extra", "tool"]
+
+
+def test_a_broken_command_entry_point_is_named() -> None:
+    with pytest.raises(PluginError, match=r"cannot load entry point 'back' = 'services_gone.cli:register' "
+                                          r"\(group branchops\.cli\): ModuleNotFoundError"):
+        load_cli([EntryPoint("back", "services_gone.cli:register", CLI_GROUP)], load_services(FAKE_SERVICES))
+    with pytest.raises(PluginError, match=r"is a ServiceDescriptor, not a register\(subparsers\) function"):
+        load_cli([command("back", "BACK")], load_services(FAKE_SERVICES))
+
+
+def test_branchops_reports_a_broken_entry_point_in_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    def installed(group: str) -> list[EntryPoint]:
+        if group == CLI_GROUP:
+            return [EntryPoint("front", "front_service_gone.cli:register", CLI_GROUP)]
+        return FAKE_SERVICES
+
+    monkeypatch.setattr(plugins.importlib.metadata, "entry_points", installed)
+    assert cli.main(["up"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("branchops: error: cannot load entry point 'front' = 'front_service_gone.cli:register'")
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
+# --- what this repository registers (pyproject.toml, installed with pip install -e .) -------------------
+
+def test_the_installed_services_keep_their_ports_order_and_settings() -> None:
+    services = load_services()
+    assert [s.name for s in services] == ["gateway", "queue", "staffing", "kyc", "voice"]
+    assert {s.name: s.default_port for s in services} == DESIGN_SERVICES
+    for spec in services:
+        settings = settings_class(spec.name)
+        assert (settings.service_name, settings.default_port) == (spec.name, spec.default_port)
+        assert settings.model_config.get("env_prefix") == f"{spec.env_prefix}_"
+        module, _, attribute = spec.app_factory.partition(":")
+        found = importlib.util.find_spec(module)
+        assert found is not None and found.origin, spec.app_factory
+        tree = ast.parse(Path(found.origin).read_text(encoding="utf-8"))
+        assert attribute in {f.name for f in tree.body if isinstance(f, ast.FunctionDef)}, spec.app_factory
+    queue = next(s for s in services if s.name == "queue")
+    assert queue.simulator[0] == "simulate"
+
+
+def test_the_installed_commands_and_their_order() -> None:
+    modules = [register.__module__ for register in load_cli()]
+    assert modules == ["services.queue.cli", "services.queue.vision.cli", "services.staffing.cli",
+                       "services.kyc.cli", "services.voice.cli"]
+
+
+def test_loading_the_registrations_stays_light() -> None:
+    """``branchops --help`` loads every registration: none may pull in a web framework or numerics."""
+    code = ("import sys; from branchops.plugins import load_cli; load_cli(); "
+            "print(sorted(m for m in ('fastapi', 'pydantic', 'numpy', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
