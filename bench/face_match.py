@@ -1,4 +1,4 @@
-"""Face match benchmark and threshold calibration (YuNet + SFace through services.kyc.faces).
+"""Face match benchmark and threshold calibration (YuNet + SFace through services.kyc.usecases.faces).
 
 Pairs: "photo" pairs compare two pictures directly (genuine when the identity is the same); "card" pairs
 put the first picture through a simulated ID card (small washed-out portrait on a card photographed on a
@@ -25,10 +25,10 @@ import numpy as np
 
 from bench.common import machine, median, percentile, write_result
 from bench.kyc import face_data
-from services.kyc import faces
 from services.kyc.adapters.face_models import FaceEngine, cosine
 from services.kyc.domain.face_decision import MatchThresholds
 from services.kyc.settings import KycSettings
+from services.kyc.usecases import faces
 
 
 def _jpeg(image: np.ndarray) -> bytes:

@@ -30,8 +30,8 @@ from bench.kyc.identities import invented_firm, invented_person
 from bench.kyc.render import render_id_emblem, render_id_portrait, render_licence
 from services.kyc.adapters.document_reader import DocumentReader, DocumentText
 from services.kyc.adapters.rapid_ocr import RapidOcrEngine
-from services.kyc.documents import read_business_licence, read_id_card
 from services.kyc.domain import credit_code, id_number
+from services.kyc.usecases.documents import read_business_licence, read_id_card
 
 TODAY = date(2025, 6, 1)
 KINDS = ("portrait", "emblem", "licence")

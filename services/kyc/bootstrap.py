@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
+from services.kyc.adapters.engines import Engines
 from services.kyc.adapters.session_store import SessionStore
 from services.kyc.routes import sessions, stateless
 from services.kyc.settings import KycSettings
@@ -30,22 +31,15 @@ def _utc_now() -> dt.datetime:
 class ModelWarmUp:
     """Loads the OCR and face models in the pool at start; readiness reports "models" until they are in."""
 
-    def __init__(self, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, executor: ThreadPoolExecutor, engines: Engines) -> None:
         self._executor = executor
+        self._engines = engines
         self.loaded = False
         self.error: str | None = None
 
-    @staticmethod
-    def _load() -> None:
-        from services.kyc.documents import default_reader
-        from services.kyc.faces import default_engine
-
-        default_engine()
-        default_reader()
-
     async def run(self) -> None:
         try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._load)
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._engines.load)
             self.loaded = True
         except Exception as exc:  # reported by readiness, the service keeps answering health
             self.error = f"{type(exc).__name__}: {exc}"
@@ -57,10 +51,14 @@ class ModelWarmUp:
         return False, self.error or "loading models"
 
 
-def build_app(settings: KycSettings, platform: PlatformSettings, *, clock: Clock = _utc_now) -> FastAPI:
+def build_app(settings: KycSettings, platform: PlatformSettings, *, clock: Clock = _utc_now,
+              engines: Engines | None = None) -> FastAPI:
+    """``engines`` (the OCR reader and the face engine, loaded on first use) can be given by tests, so that
+    several apps share one set; otherwise each app builds its own."""
     runtime = ServiceRuntime(settings, platform)
+    engines = engines or Engines()
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="kyc-models")
-    warm_up = ModelWarmUp(executor)
+    warm_up = ModelWarmUp(executor, engines)
     runtime.extra_checks["models"] = warm_up.check
 
     @asynccontextmanager
@@ -88,5 +86,5 @@ def build_app(settings: KycSettings, platform: PlatformSettings, *, clock: Clock
 
         retention = RetainedImages(runtime.redis, key, settings.retention_ttl_s)
     app.state.verification = Verification(SessionStore(runtime.redis, runtime.outbox, settings.session_ttl_s),
-                                          executor, KycConfig.of(settings), clock, retention)
+                                          engines, executor, KycConfig.of(settings), clock, retention)
     return app

@@ -1,108 +1,34 @@
-"""Façade of the document side of KYC: ID cards and business licences from image bytes.
-
-One OCR engine is loaded lazily per process and reused. Images stay in memory; nothing is written or logged.
+"""Transitional, for ``services/kyc/cli.py`` only (being reworked in another change): delete this module
+once the CLI imports ``services.kyc.usecases.documents`` and builds its reader once per command with
+``services.kyc.adapters.rapid_ocr.build_document_reader()``. Until then a call without a reader builds one
+(about a second); nothing is kept at module level.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
-from services.kyc.adapters.document_reader import DocumentReader, DocumentText
+from services.kyc.adapters.document_reader import DocumentReader
 from services.kyc.adapters.image_decode import ImageLimits
-from services.kyc.domain import id_card, licence
-from services.kyc.domain.errors import (
-    DocumentError,
-    ImageTooLargeError,
-    NoDocumentFoundError,
-    NotAnImageError,
-)
-from services.kyc.domain.masking import mask_credit_code, mask_id_number, mask_name
-from services.kyc.domain.orientation import ID_CARD_LABEL_ORDERS, LICENCE_LABEL_ORDERS
+from services.kyc.domain.errors import DocumentError
+from services.kyc.usecases import documents
 
-__all__ = [
-    "DocumentError",
-    "ImageLimits",
-    "ImageTooLargeError",
-    "NoDocumentFoundError",
-    "NotAnImageError",
-    "default_reader",
-    "mask_credit_code",
-    "mask_id_number",
-    "mask_name",
-    "read_business_licence",
-    "read_id_card",
-]
-
-_reader: DocumentReader | None = None
-_reader_lock = threading.Lock()
+__all__ = ["DocumentError", "read_business_licence", "read_id_card"]
 
 
-def default_reader() -> DocumentReader:
-    """The process-wide reader; the OCR model is loaded on first use only."""
-    global _reader
-    with _reader_lock:
-        if _reader is None:
-            from services.kyc.adapters.rapid_ocr import RapidOcrEngine
+def _reader(reader: DocumentReader | None) -> DocumentReader:
+    from services.kyc.adapters.rapid_ocr import build_document_reader
 
-            _reader = DocumentReader(RapidOcrEngine())
-        return _reader
+    return reader or build_document_reader()
 
 
-def _confidence(text: DocumentText, found: int, expected: int) -> float:
-    return round(text.mean_score * found / expected, 3) if expected else 0.0
+def read_id_card(image_bytes: bytes, *, today: date, holder_birth_date: date | None = None,
+                 limits: ImageLimits = ImageLimits(), reader: DocumentReader | None = None) -> dict[str, Any]:
+    return documents.read_id_card(image_bytes, today=today, holder_birth_date=holder_birth_date, limits=limits,
+                                  reader=_reader(reader))
 
 
-def read_id_card(
-    image_bytes: bytes,
-    *,
-    today: date,
-    holder_birth_date: date | None = None,
-    limits: ImageLimits = ImageLimits(),
-    reader: DocumentReader | None = None,
-) -> dict[str, Any]:
-    """{"side", "fields", "checks", "confidence"} of one side of a resident identity card.
-
-    ``today`` decides expiry; ``holder_birth_date`` (from the portrait side) adds the age rule of the validity
-    period to the emblem-side checks. Raises a ``DocumentError`` (a ``ValueError``) when the bytes are not an
-    acceptable image or no card field can be read.
-    """
-    text = (reader or default_reader()).read(
-        image_bytes, id_card.keyword_hits, ID_CARD_LABEL_ORDERS, limits, prober=id_card.missing_value_regions
-    )
-    side = id_card.detect_side(text.lines)
-    if side is None:
-        raise NoDocumentFoundError("no identity-card field could be read")
-    if side == "portrait":
-        parsed = id_card.parse_portrait(text.lines)
-        names: tuple[str, ...] = id_card.PORTRAIT_FIELDS
-        checks = id_card.portrait_checks(parsed)
-    else:
-        parsed = id_card.parse_emblem(text.lines)
-        names = id_card.EMBLEM_FIELDS
-        checks = id_card.emblem_checks(parsed, today, holder_birth_date)
-    if not parsed:
-        raise NoDocumentFoundError("no identity-card field could be read")
-    return {
-        "side": side,
-        "fields": {name: parsed.get(name) for name in names},
-        "checks": checks,
-        "confidence": _confidence(text, len(parsed), len(names)),
-    }
-
-
-def read_business_licence(
-    image_bytes: bytes, *, limits: ImageLimits = ImageLimits(), reader: DocumentReader | None = None
-) -> dict[str, Any]:
-    """{"fields", "checks", "confidence"} of a business licence; raises a ``DocumentError`` like
-    ``read_id_card``."""
-    text = (reader or default_reader()).read(image_bytes, licence.keyword_hits, LICENCE_LABEL_ORDERS, limits)
-    parsed = licence.parse_licence(text.lines)
-    if licence.keyword_hits(text.lines) == 0 or not parsed:
-        raise NoDocumentFoundError("no business-licence field could be read")
-    return {
-        "fields": {name: parsed.get(name) for name in licence.LICENCE_FIELDS},
-        "checks": licence.licence_checks(parsed),
-        "confidence": _confidence(text, len(parsed), len(licence.LICENCE_FIELDS)),
-    }
+def read_business_licence(image_bytes: bytes, *, limits: ImageLimits = ImageLimits(),
+                          reader: DocumentReader | None = None) -> dict[str, Any]:
+    return documents.read_business_licence(image_bytes, limits=limits, reader=_reader(reader))

@@ -15,7 +15,7 @@ from branchops.contracts import topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import Environment, PlatformSettings
 from branchops.web import create_service_app
-from services.voice.adapters.asr_vosk import POOL, AsrModels
+from services.voice.adapters.asr_vosk import AsrModels, RecognizerPool
 from services.voice.adapters.queue_client import QueueClient, WaitBoard
 from services.voice.adapters.sessions import SessionStore
 from services.voice.adapters.tts import EspeakTts, TtsEngine
@@ -42,7 +42,6 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
         raise ValueError("VOICE_QUEUE_API_KEY is empty: hand-offs to a person would fail (401 from the queue)")
     runtime = ServiceRuntime(settings, platform)
     asr_executor = ThreadPoolExecutor(settings.asr_max_streams + 1, thread_name_prefix="asr")
-    POOL.per_key = settings.recognizer_pool_per_key()
     tts_executor = ThreadPoolExecutor(settings.tts_workers, thread_name_prefix="tts")
     http = http or httpx.AsyncClient(timeout=settings.queue_timeout_s)
     models = AsrModels(settings.asr_models(), default_lang=settings.asr_default_lang, required=settings.asr_required)
@@ -55,8 +54,10 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
         waits=waits, publisher=runtime.publisher, tts=build_tts(settings), tts_executor=tts_executor,
     )
     limits = StreamLimits(settings.asr_max_utterance_s, settings.asr_max_stream_s, settings.asr_no_speech_s)
+    recognizers = RecognizerPool(settings.recognizer_pool_per_key())
     streamer = AsrStreamer(models, asr_executor, StreamSlots(settings.asr_max_streams), limits,
-                           idle_timeout_s=settings.asr_idle_timeout_s, max_frame_bytes=settings.asr_max_frame_bytes)
+                           idle_timeout_s=settings.asr_idle_timeout_s, max_frame_bytes=settings.asr_max_frame_bytes,
+                           pool=recognizers)
 
     handlers = VoiceHandlers(waits)
     runtime.add_consumer({topics.QUEUE_FORECAST: handlers.on_forecast}, auto_offset_reset="latest")
@@ -82,6 +83,7 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
                         await loading
                 await http.aclose()
                 asr_executor.shutdown(wait=False, cancel_futures=True)
+                recognizers.clear()
                 tts_executor.shutdown(wait=False, cancel_futures=True)
 
     app = create_service_app("voice", platform, lifespan=lifespan,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from services.voice.adapters.asr_vosk import POOL, Recognizer, RecognizerPool
+from services.voice.adapters.asr_vosk import Recognizer, RecognizerPool
 
 
 @dataclass
@@ -36,9 +36,9 @@ def read_wav(path: str | Path) -> tuple[bytes, int]:
 
 
 def transcribe_pcm(model: Any, pcm: bytes, sample_rate: int, *, chunk_s: float = 0.2,
-                   pool: RecognizerPool | None = POOL) -> Transcript:
-    """Feed ``pcm`` in ``chunk_s`` pieces as a stream would, joining the utterance results (``pool=None``: a
-    new recognizer, none reused)."""
+                   pool: RecognizerPool | None = None) -> Transcript:
+    """Feed ``pcm`` in ``chunk_s`` pieces as a stream would, joining the utterance results. ``pool``: the
+    caller's ``RecognizerPool`` (one per command) to reuse a recognizer across recordings; None: a new one."""
     step = max(2, int(sample_rate * chunk_s) * 2)
     recognizer = Recognizer(model, sample_rate, words=True, pool=pool)
     texts: list[str] = []

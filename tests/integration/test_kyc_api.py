@@ -23,6 +23,7 @@ from bench.kyc.synthetic_faces import card_with_portrait, encode, face_picture
 from branchops.contracts import topics
 from branchops.settings import PlatformSettings, Role
 from services.kyc.adapters import face_models
+from services.kyc.adapters.engines import Engines
 from services.kyc.bootstrap import build_app
 from services.kyc.settings import KycSettings
 from tests.conftest import api_key
@@ -37,10 +38,16 @@ KIOSK = {"X-API-Key": api_key(Role.KIOSK)}
 JPEG = {**KIOSK, "Content-Type": "image/jpeg"}
 
 
+@pytest.fixture(scope="module")
+def engines() -> Engines:
+    """One OCR reader and face engine for the module's apps (each loads on first use)."""
+    return Engines()
+
+
 @pytest.fixture
-async def client(redis_url: str, platform: PlatformSettings) -> AsyncIterator[httpx.AsyncClient]:
+async def client(redis_url: str, platform: PlatformSettings, engines: Engines) -> AsyncIterator[httpx.AsyncClient]:
     settings = KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=1000)
-    app = build_app(settings, platform)
+    app = build_app(settings, platform, engines=engines)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=60) as http:
         yield http

@@ -26,6 +26,7 @@ from PIL import Image
 from bench.kyc.synthetic_faces import card_with_portrait, encode, face_picture
 from branchops.settings import PlatformSettings, Role
 from services.kyc.adapters import face_models
+from services.kyc.adapters.engines import Engines
 from services.kyc.adapters.image_retention import RetainedImages
 from services.kyc.bootstrap import build_app
 from services.kyc.domain.envelope import EnvelopeError, associated_data, open_sealed
@@ -49,11 +50,17 @@ def new_key() -> tuple[str, bytes]:
     return base64.b64encode(raw).decode(), raw
 
 
+@pytest.fixture(scope="module")
+def engines() -> Engines:
+    """One OCR reader and face engine for the module's apps (each loads on first use)."""
+    return Engines()
+
+
 @asynccontextmanager
-async def kyc_client(redis_url: str, platform: PlatformSettings, **overrides: Any) -> AsyncIterator[
+async def kyc_client(redis_url: str, platform: PlatformSettings, engines: Engines, **overrides: Any) -> AsyncIterator[
         tuple[httpx.AsyncClient, Any]]:
     settings = KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=1000, **overrides)
-    app = build_app(settings, platform)
+    app = build_app(settings, platform, engines=engines)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=60) as http:
         yield http, app.state.verification
@@ -122,9 +129,9 @@ async def audit_entries(redis_client: aioredis.Redis, branch: str) -> list[dict[
 
 
 async def test_retention_off_stores_no_image(redis_url: str, platform: PlatformSettings,
-                                            redis_client: aioredis.Redis) -> None:
+                                            redis_client: aioredis.Redis, engines: Engines) -> None:
     document, frames = id_card_photo(21), selfie_frames()
-    async with kyc_client(redis_url, platform) as (http, handlers):
+    async with kyc_client(redis_url, platform, engines) as (http, handlers):
         assert handlers.retention is None
         sid = await run_session(http, "b-ret-off", document, frames)
         assert await image_keys(redis_client, sid) == []
@@ -137,11 +144,12 @@ async def test_retention_off_stores_no_image(redis_url: str, platform: PlatformS
 
 
 async def test_retention_on_keeps_encrypted_images_with_ttl_and_deletes_them(
-        redis_url: str, platform: PlatformSettings, redis_client: aioredis.Redis) -> None:
+        redis_url: str, platform: PlatformSettings, redis_client: aioredis.Redis, engines: Engines) -> None:
     text_key, key = new_key()
     document, frames = id_card_photo(22), selfie_frames()
     branch = "b-ret-on"
-    async with kyc_client(redis_url, platform, retention_ttl_s=TTL_S, retention_key=text_key) as (http, handlers):
+    settings = {"retention_ttl_s": TTL_S, "retention_key": text_key}
+    async with kyc_client(redis_url, platform, engines, **settings) as (http, handlers):
         refused = await http.post("/v1/kyc/sessions", json={"branch_id": branch, "kiosk_id": "kiosk-ret"},
                                   headers=KIOSK)
         bad = await http.post(f"/v1/kyc/sessions/{refused.json()['session_id']}/documents",
@@ -189,10 +197,11 @@ async def test_retention_on_keeps_encrypted_images_with_ttl_and_deletes_them(
 
 
 async def test_delete_on_request_reaches_images_after_the_session_expired(
-        redis_url: str, platform: PlatformSettings, redis_client: aioredis.Redis) -> None:
+        redis_url: str, platform: PlatformSettings, redis_client: aioredis.Redis, engines: Engines) -> None:
     text_key, _ = new_key()
     branch = "b-ret-late"
-    async with kyc_client(redis_url, platform, retention_ttl_s=TTL_S, retention_key=text_key) as (http, _handlers):
+    settings = {"retention_ttl_s": TTL_S, "retention_key": text_key}
+    async with kyc_client(redis_url, platform, engines, **settings) as (http, _handlers):
         created = await http.post("/v1/kyc/sessions", json={"branch_id": branch, "kiosk_id": "kiosk-ret"},
                                   headers=KIOSK)
         sid = created.json()["session_id"]

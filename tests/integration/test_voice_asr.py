@@ -3,6 +3,7 @@ ends cleanly with a reason and leaves no recognizer or stream slot behind."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 from branchops.settings import PlatformSettings, Role
 from services.voice.adapters.asr_vosk import live_recognizers
 from services.voice.bootstrap import build_app
+from services.voice.domain.nlu import NluEngine
 from services.voice.settings import VoiceSettings
 from tests.conftest import api_key
 from tests.integration.test_voice_support import MODEL, needs_espeak, needs_model, speech
@@ -26,12 +28,18 @@ pytestmark = [needs_model]
 KIOSK = {"X-API-Key": api_key(Role.KIOSK)}
 
 
+@functools.cache
+def nlu_engine() -> NluEngine:
+    """One NLU engine for the module's apps (training it takes a couple of seconds)."""
+    return NluEngine.from_corpus()
+
+
 @pytest.fixture
 def client(platform: PlatformSettings, redis_url: str) -> Iterator[TestClient]:
     settings = VoiceSettings(asr_model_zh=MODEL or "", asr_model_en="/nonexistent/vosk-en", redis_url=redis_url,
                              asr_max_streams=2, asr_idle_timeout_s=1.5, asr_no_speech_s=3, asr_max_utterance_s=4,
                              asr_max_stream_s=30)
-    app = build_app(settings, platform)
+    app = build_app(settings, platform, engine=nlu_engine())
     with TestClient(app) as test_client:
         deadline = time.monotonic() + 30
         while app.state.voice.models.state.get("zh") == "loading" and time.monotonic() < deadline:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import threading
 import time
@@ -25,9 +26,11 @@ from branchops.web import issue_token
 from services.queue.bootstrap import build_app as build_queue
 from services.queue.settings import QueueSettings
 from services.voice.bootstrap import build_app
+from services.voice.domain.nlu import NluEngine
 from services.voice.settings import VoiceSettings
 from tests.conftest import api_key
 from tests.integration.kafka_helpers import read_topic
+from tests.waiting import join_within
 
 KIOSK = {"X-API-Key": api_key(Role.KIOSK)}
 BRANCH = "b-voice"
@@ -47,13 +50,19 @@ def queue_url(platform: PlatformSettings, redis_url: str) -> Iterator[str]:
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
-    thread.join(10)
+    join_within(thread, 10)
+
+
+@functools.cache
+def nlu_engine() -> NluEngine:
+    """One NLU engine for the module's apps (training it takes a couple of seconds)."""
+    return NluEngine.from_corpus()
 
 
 def voice_client(platform: PlatformSettings, redis_url: str, queue_url: str, **extra: object) -> TestClient:
     settings = VoiceSettings(redis_url=redis_url, queue_url=queue_url, queue_api_key=api_key(Role.SERVICE),
                              session_ttl_s=60, **extra)  # type: ignore[arg-type]
-    return TestClient(build_app(settings, platform))
+    return TestClient(build_app(settings, platform, engine=nlu_engine()))
 
 
 def turn(client: TestClient, session: str, text: str) -> dict[str, object]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from services.kyc.adapters.document_reader import DocumentReader
 from services.kyc.domain.ocr_types import OcrLine
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -117,3 +118,9 @@ class RapidOcrEngine:
 
         result: Any = self._rec(TextRecInput(img=crops))
         return result.txts, result.scores
+
+
+def build_document_reader(threads: int = 1) -> DocumentReader:
+    """The service's document reader: a ``DocumentReader`` over a new ``RapidOcrEngine`` (loads its models,
+    about a second). Built once per app (bootstrap.py) or per command (CLI, benchmarks), never per image."""
+    return DocumentReader(RapidOcrEngine(threads=threads))

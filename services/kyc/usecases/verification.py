@@ -1,6 +1,7 @@
 """KYC use cases: sessions (document, selfie with liveness, decision) and the stateless endpoints.
 
-OCR and face models run in a thread pool, never on the event loop. Request bytes are handed to the pool and
+OCR and face models run in a thread pool, never on the event loop; they are the app's ``Engines`` (built by
+bootstrap.py), each loaded in the pool on first use. Request bytes are handed to the pool and
 dropped; sessions hold masked fields, checks, decisions and, until the decision, the portrait embedding.
 Images are kept only when retention is configured (``KYC_RETENTION_TTL_S``): then the accepted document
 image and selfie frames go AES-GCM encrypted to ``RetainedImages`` (refused uploads are never kept).
@@ -22,14 +23,16 @@ import numpy as np
 
 from branchops.contracts.enums import DocType, KycDecision
 from branchops.contracts.events import KycResult
-from services.kyc import documents, faces
+from services.kyc.adapters.engines import Engines
 from services.kyc.adapters.image_decode import ImageLimits
 from services.kyc.adapters.session_store import SessionStore
 from services.kyc.domain.errors import DocumentError
 from services.kyc.domain.face_decision import MatchThresholds, combine, match_decision, match_reason
+from services.kyc.domain.face_types import FrameObservation
 from services.kyc.domain.liveness import LivenessRules, evaluate, new_challenge
 from services.kyc.domain.masking import mask_credit_code, mask_id_number, mask_name
 from services.kyc.settings import KycSettings
+from services.kyc.usecases import documents, faces
 
 if TYPE_CHECKING:
     from services.kyc.adapters.image_retention import RetainedImages
@@ -72,9 +75,10 @@ def masked_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 class Verification:
-    def __init__(self, store: SessionStore, executor: Executor, config: KycConfig, clock: Clock,
+    def __init__(self, store: SessionStore, engines: Engines, executor: Executor, config: KycConfig, clock: Clock,
                  retention: RetainedImages | None = None) -> None:
         self.store = store
+        self.engines = engines
         self._executor = executor
         self.config = config
         self._clock = clock
@@ -101,14 +105,36 @@ class Verification:
 
     # --- stateless --------------------------------------------------------------------------------
 
+    # Each of these runs in the pool, where the engine is fetched (and, the first time, loaded).
+
+    def _id_card(self, data: bytes, today: dt.date, birth: dt.date | None) -> dict[str, Any]:
+        return documents.read_id_card(data, today=today, holder_birth_date=birth, limits=self.config.limits,
+                                      reader=self.engines.reader())
+
+    def _licence(self, data: bytes) -> dict[str, Any]:
+        return documents.read_business_licence(data, limits=self.config.limits, reader=self.engines.reader())
+
+    def _verify(self, document: bytes, selfie: bytes) -> dict[str, Any]:
+        return faces.verify(document, selfie, self.config.thresholds, limits=self.config.limits,
+                            engine=self.engines.faces())
+
+    def _portrait_or_none(self, data: bytes) -> faces.FaceSample | None:
+        try:
+            return faces.portrait_from_document(data, limits=self.config.limits, engine=self.engines.faces())
+        except DocumentError:
+            return None
+
+    def _frames(self, frames: Sequence[tuple[bytes, float]]) -> tuple[list[FrameObservation], faces.FaceSample | None]:
+        return faces.analyse_frames(frames, limits=self.config.frame_limits, engine=self.engines.faces())
+
     async def read_id_card(self, data: bytes) -> dict[str, Any]:
-        return await self._run(documents.read_id_card, data, today=self._clock().date(), limits=self.config.limits)
+        return await self._run(self._id_card, data, self._clock().date(), None)
 
     async def read_licence(self, data: bytes) -> dict[str, Any]:
-        return await self._run(documents.read_business_licence, data, limits=self.config.limits)
+        return await self._run(self._licence, data)
 
     async def verify_faces(self, document: bytes, selfie: bytes) -> dict[str, Any]:
-        return await self._run(faces.verify, document, selfie, self.config.thresholds, limits=self.config.limits)
+        return await self._run(self._verify, document, selfie)
 
     # --- sessions ---------------------------------------------------------------------------------
 
@@ -147,11 +173,10 @@ class Verification:
             await self._retain(session, [("document:licence", data)])
             return {**result, "session": public_view(session)}
         birth = _birth_date(session)
-        result = await self._run(documents.read_id_card, data, today=self._clock().date(),
-                                 holder_birth_date=birth, limits=self.config.limits)
+        result = await self._run(self._id_card, data, self._clock().date(), birth)
         entry: dict[str, Any] = {**result, "fields": masked_fields(result["fields"])}
         if result["side"] == "portrait":
-            portrait = await self._run(_portrait_or_none, data, self.config.limits)
+            portrait = await self._run(self._portrait_or_none, data)
             entry["checks"] = {**result["checks"], "face_on_document": portrait is not None}
             if portrait is not None:
                 entry["checks"]["capture_camera"] = portrait.camera
@@ -172,7 +197,7 @@ class Verification:
         if session["status"] != "awaiting_selfie":
             raise SessionStateError(f"session is {session['status']}; upload the portrait side of the ID card first")
         expired = self._clock() > dt.datetime.fromisoformat(session["challenge_expires_at"])
-        observations, best = await self._run(faces.analyse_frames, frames, limits=self.config.frame_limits)
+        observations, best = await self._run(self._frames, frames)
         liveness = evaluate(session["challenge"], observations, self.config.rules)
         live_reasons = (*(("challenge_expired",) if expired else ()), *liveness.reasons)
         stored = session.get("portrait_embedding")
@@ -213,13 +238,6 @@ class Verification:
         await self.store.decide(session, event, {"session_id": session["session_id"], "kiosk_id": session["kiosk_id"],
                                                  "action": "decided", "decision": outcome.decision.value,
                                                  "reasons": "; ".join(outcome.reasons)})
-
-
-def _portrait_or_none(data: bytes, limits: ImageLimits) -> faces.FaceSample | None:
-    try:
-        return faces.portrait_from_document(data, limits=limits)
-    except DocumentError:
-        return None
 
 
 def _birth_date(session: dict[str, Any]) -> dt.date | None:

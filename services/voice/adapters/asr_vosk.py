@@ -1,8 +1,9 @@
 """Vosk models per language and one recognizer per connection (all calls blocking: run in an executor).
 
 Models are files the operator installs (``deploy/models/``); a configured directory that is missing
-leaves that language without ASR while text keeps working. Loaded models are shared per process and
-path (a Mandarin model takes seconds to load and hundreds of MB).
+leaves that language without ASR while text keeps working. Nothing is held at module level: the app's
+``AsrModels`` (built by bootstrap.py) loads each configured model once and keeps it (a Mandarin model takes
+seconds to load and hundreds of MB); the CLI and the benchmarks call ``load_model`` once per command.
 
 Recognizers are reused. With a dynamic-graph model (``graph/HCLr.fst`` + ``Gr.fst``, as the small Vosk models
 ship) each Kaldi recognizer composes its decoding graph lazily and caches the composed states, so a new
@@ -12,7 +13,8 @@ one per second of audio, while profiling showed ``PartialResult`` after every 0.
 a stream (so partials are still computed for every frame). A recognizer whose
 stream ended with ``final()`` (Vosk then rebuilds its feature pipeline and decoder at the next audio, exactly as
 for a new one; only the graph cache is kept) goes back to a small pool per model, sample rate and word
-setting; the next stream with the same key takes it. Vosk keeps counting time across those streams, so word
+setting (the app's ``RecognizerPool``, built by bootstrap.py and handed to the streams); the next stream with the
+same key takes it. Vosk keeps counting time across those streams, so word
 times are shifted back to the start of the current stream. Recognizers with a grammar (phrase lists) are never
 pooled, nor those dropped mid-utterance. The price is memory: a pooled recognizer keeps its graph cache while
 idle (measured: +57 MB after one 5 s clip, +205 MB after 75 s of varied speech, by then growing about 1 MB per
@@ -38,9 +40,7 @@ from services.voice.domain.asr.phrases import InVocabulary, grammar_json
 log = logging.getLogger(__name__)
 LIVE_RECOGNIZERS = Gauge("branchops_voice_recognizers", "Vosk recognizers alive in this process")
 DEFAULT_MODEL_RATE = 16000
-_cache: dict[str, Any] = {}
-_cache_lock = threading.Lock()
-_live = 0
+_live = 0  # recognizers alive in this process: the value of the LIVE_RECOGNIZERS gauge
 _live_lock = threading.Lock()
 IDLE_RECOGNIZERS = Gauge("branchops_voice_recognizers_idle", "Finished Vosk recognizers pooled for reuse")
 MAX_REUSED_AUDIO_S = 3600.0
@@ -88,11 +88,6 @@ class RecognizerPool:
             IDLE_RECOGNIZERS.set(0)
 
 
-POOL = RecognizerPool()
-"""The process's pool; bootstrap sizes it from ``VOICE_ASR_RECOGNIZER_POOL`` (default ``VOICE_ASR_MAX_STREAMS``,
-0 turns reuse off; VoiceSettings.asr_recognizer_pool)."""
-
-
 def _count(delta: int) -> None:
     global _live
     with _live_lock:
@@ -101,17 +96,15 @@ def _count(delta: int) -> None:
 
 
 def load_model(path: str) -> Any:
-    """A ``vosk.Model`` for ``path`` (cached per process); raises FileNotFoundError for a missing directory."""
+    """A new ``vosk.Model`` for ``path`` (seconds, hundreds of MB: load once and keep it); raises
+    FileNotFoundError for a missing directory."""
     import vosk
 
     directory = Path(path)
     if not (directory / "am").is_dir() and not (directory / "final.mdl").exists():
         raise FileNotFoundError(f"no Vosk model in {path}")
-    with _cache_lock:
-        if path not in _cache:
-            vosk.SetLogLevel(-1)
-            _cache[path] = vosk.Model(str(directory))
-        return _cache[path]
+    vosk.SetLogLevel(-1)
+    return vosk.Model(str(directory))
 
 
 def model_sample_rate(path: str) -> int:
@@ -182,10 +175,11 @@ class Recognizer:
     """One Vosk recognizer: one per connection, called from one task at a time (never concurrently).
 
     Taken from ``pool`` when one with the same model, rate and word setting is idle there (never with a
-    grammar), else created; :meth:`close` gives it back when its last call was :meth:`final`."""
+    grammar), else created; :meth:`close` gives it back when its last call was :meth:`final`. Without a pool
+    (``None``) it is always new and freed at the end."""
 
     def __init__(self, model: Any, sample_rate: int, *, grammar: list[str] | None = None,
-                 words: bool = False, pool: RecognizerPool | None = POOL) -> None:
+                 words: bool = False, pool: RecognizerPool | None = None) -> None:
         import vosk
 
         self._key = None if grammar or pool is None or pool.per_key <= 0 else (id(model), float(sample_rate),

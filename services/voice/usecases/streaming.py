@@ -1,7 +1,7 @@
 """The ASR WebSocket loop (vosk-server protocol) shared by ``/v1/asr`` and the audio side of ``/v1/dialogue``.
 
-One recognizer per connection, created at the first audio frame and freed when the connection ends
-whatever the reason; every Vosk call runs in the ASR executor, one call at a time per connection. A
+One recognizer per connection, taken from the app's recognizer pool or created at the first audio frame,
+and given back (or freed) when the connection ends whatever the reason; every Vosk call runs in the ASR executor, one call at a time per connection. A
 process serves at most ``capacity`` streams: the next one is accepted, told why and closed (1013).
 """
 
@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from prometheus_client import Counter
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from services.voice.adapters.asr_vosk import AsrModels, Recognizer
+from services.voice.adapters.asr_vosk import AsrModels, Recognizer, RecognizerPool
 from services.voice.domain.asr.limits import StreamClock, StreamLimits, Verdict
 from services.voice.domain.asr.phrases import build_grammar
 from services.voice.domain.asr.protocol import (
@@ -89,9 +89,11 @@ class _Stream:
 
 class AsrStreamer:
     def __init__(self, models: AsrModels, executor: Executor, slots: StreamSlots, limits: StreamLimits, *,
-                 idle_timeout_s: float, max_frame_bytes: int) -> None:
+                 idle_timeout_s: float, max_frame_bytes: int, pool: RecognizerPool | None = None) -> None:
+        """``pool``: finished recognizers kept for the next streams (None: every stream gets a new one)."""
         self.models = models
         self.executor = executor
+        self.pool = pool
         self.slots = slots
         self.limits = limits
         self.idle_timeout_s = idle_timeout_s
@@ -190,7 +192,7 @@ class AsrStreamer:
             grammar, _ = build_grammar(phrases, self.models.in_vocabulary(lang))
         # Vosk resamples from the client's rate to the model's inside its feature pipeline.
         return await self._run(stream, lambda: Recognizer(model, rate, grammar=grammar or None,
-                                                          words=stream.config.words))
+                                                          words=stream.config.words, pool=self.pool))
 
     async def _on_audio(self, ws: WebSocket, stream: _Stream, frame: bytes) -> Verdict:
         wav_rate: int | None = None

@@ -22,7 +22,7 @@ from bench.kyc.identities import InventedPerson, invented_firm, invented_person 
 from bench.kyc.render import render_id_emblem, render_id_portrait, render_licence  # noqa: E402
 from services.kyc.adapters.document_reader import DocumentReader  # noqa: E402
 from services.kyc.adapters.rapid_ocr import RapidOcrEngine  # noqa: E402
-from services.kyc.documents import NoDocumentFoundError, read_business_licence, read_id_card  # noqa: E402
+from services.kyc.usecases.documents import NoDocumentFoundError, read_business_licence, read_id_card  # noqa: E402
 
 TODAY = date(2025, 6, 1)
 

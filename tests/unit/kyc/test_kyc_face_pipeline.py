@@ -13,7 +13,6 @@ import pytest
 from PIL import Image
 
 from bench.kyc.synthetic_faces import card_with_portrait, encode, face_picture
-from services.kyc import faces
 from services.kyc.adapters import face_models
 from services.kyc.adapters.face_analysis import looks_digital
 from services.kyc.domain.errors import (
@@ -25,6 +24,7 @@ from services.kyc.domain.errors import (
     NotAnImageError,
 )
 from services.kyc.domain.face_decision import MatchThresholds
+from services.kyc.usecases import faces
 
 try:
     face_models.bundled_models_dir()

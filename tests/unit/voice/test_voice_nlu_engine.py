@@ -104,8 +104,8 @@ def test_dates_follow_the_given_today_not_the_clock(engine: NluEngine) -> None:
     assert slots_2030["date"] == "2031-01-01"
 
 
-def test_high_threshold_turns_everything_out_of_scope(today: date) -> None:
-    strict = NluEngine.from_corpus(min_confidence=1.01)
+def test_high_threshold_turns_everything_out_of_scope(engine: NluEngine, today: date) -> None:
+    strict = NluEngine(engine.classifier, min_confidence=1.01)
     assert strict.analyse("查余额", today).intent == OUT_OF_SCOPE
 
 
