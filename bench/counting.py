@@ -187,7 +187,7 @@ Setting = tuple[int, float, TileSetting]  # SSDLite input size, score threshold,
 
 
 def make_detector(input_size: int, score: float, tiles: TileSetting = 1) -> Detector:
-    inner = SsdLiteDetector(input_size, score)
+    inner = SsdLiteDetector(VisionSettings().ssd_text_graph, input_size, score)
     return inner if tiles == 1 else TiledDetector(inner, tiles)
 
 

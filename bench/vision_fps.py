@@ -24,6 +24,7 @@ from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.analysis import FrameAnalyzer, tracker_params
 from services.queue.vision.config import default_camera
 from services.queue.vision.domain.tiling import tile_count
+from services.queue.vision.settings import VisionSettings
 
 TARGET_FPS = 5.0
 
@@ -59,7 +60,7 @@ def main() -> None:
     parser.add_argument("--result", default="vision_fps", metavar="NAME", help="write bench/results/NAME.json")
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    detector = SsdLiteDetector()
+    detector = SsdLiteDetector(VisionSettings().ssd_text_graph)
     rows = []
     print(f"{'size':<11}{'tiles':<10}{'gating':<8}{'mean ms':>9}{'median ms':>11}{'fps/core':>10}{'detector runs':>15}{'cams@5fps/2 cores':>19}")
     tiled = TiledDetector(detector, "auto")

