@@ -50,6 +50,8 @@ class ServiceDescriptor:
     """``branchops up`` starts services lowest first (ties by name)."""
     needs: tuple[str, ...] = ()
     """Services it calls; they must be registered too (started alongside it, each in its own order)."""
+    database: bool = False
+    """It keeps its state in PostgreSQL: the devstack starts one and sets ``<env_prefix>_DATABASE_URL``."""
     simulator: tuple[str, ...] = ()
     """Arguments of a ``branchops`` command that drives it with simulated traffic, run by ``branchops up`` when
     it simulates a branch; it fills in ``{branch}``, ``{speed}``, ``{minutes}`` (simulated minutes to run),

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from branchops.devstack import DevStack
+from branchops.devstack.postgres import redact
 from branchops.devstack.process import ManagedProcess, port_open
 from branchops.plugins import ServiceDescriptor, load_services
 from branchops.settings import Environment, PlatformSettings, Role
@@ -28,11 +29,12 @@ def dev_credentials() -> tuple[dict[str, str], str]:
 
 
 def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = "demo-001", speed: float = 20.0,
-           ready_timeout_s: float = 120.0) -> int:
+           ready_timeout_s: float = 120.0, data_dir: Path | None = None) -> int:
+    """``data_dir``: the embedded PostgreSQL keeps its data there between runs (default: a fresh temp folder)."""
     started = time.monotonic()
     specs = load_services()
     keys, jwt_secret = dev_credentials()
-    stack = DevStack(log_dir=log_dir) if log_dir else DevStack()
+    stack = DevStack(log_dir=log_dir, postgres_data_dir=data_dir) if log_dir else DevStack(postgres_data_dir=data_dir)
     stop = threading.Event()
     simulators: list[ManagedProcess] = []
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -93,8 +95,14 @@ def _print_banner(stack: DevStack, ports: dict[str, int], keys: dict[str, str], 
     lines = [f"BranchOps is up in {took:.1f} s (logs: {stack.log_dir})", ""]
     for name, port in ports.items():
         lines.append(f"  {name:<9} http://127.0.0.1:{port}   (docs: http://127.0.0.1:{port}/docs)")
-    lines += ["", f"  kafka     {stack.kafka_bootstrap} (tansu, memory only)", f"  redis     {stack.redis_url}", "",
-              "  API keys of this run (header X-API-Key):"]
+    lines += ["", f"  kafka     {stack.kafka_bootstrap} (tansu, memory only)", f"  redis     {stack.redis_url}"]
+    if stack.database_url:
+        if stack.postgres is None:  # someone else's server: its password is not ours to print
+            lines.append(f"  postgres  {redact(stack.database_url)} (external)")
+        else:
+            kept = "" if stack.postgres.keep else ", deleted at exit"
+            lines.append(f"  postgres  {stack.database_url} (embedded, data in {stack.postgres.data_dir}{kept})")
+    lines += ["", "  API keys of this run (header X-API-Key):"]
     lines += [f"    {role:<12} {key}" for role, key in keys.items()]
     lines += ["", f"  manager JWT (Authorization: Bearer …): {jwt}", "", "Ctrl-C stops everything."]
     print("\n".join(lines), flush=True)

