@@ -14,6 +14,27 @@ after a ticket, only the branches this process staged for are read; every branch
 ``poll_s`` (other replicas' events, a crash's leftovers). If the broker acknowledges only part of a
 branch's entries (a broker fault), the unacknowledged entry and those after it are sent again: nothing
 is lost, duplicates carry the same event id, and an entry after the failed one may arrive before it.
+
+A change is written through :meth:`Outbox.transaction`, the unit of work: it announces the branch once,
+then runs an attempt: WATCH the ``watch`` keys, run the caller's async ``body(tx)``, EXEC. Inside the
+body, reads come first, on ``tx.pipe`` (answered at once under WATCH; ``await tx.watch(...)`` adds keys
+learnt from them), then ``tx.multi()``, then the writes on ``tx.pipe`` and ``tx.stage(topic, data)``.
+The rule is that ``tx.multi()`` is always explicit: writes go after it (``tx.stage`` before it raises).
+A body that returns without ``tx.multi()`` writes nothing and stages nothing (no EXEC): that is how it
+exits early (``already rated``). When a watched key changed before EXEC the whole body runs again on
+fresh state, at most ``ATTEMPTS`` times with a short jittered pause between attempts, then
+:class:`Contended` is raised. The body's value is returned after a successful EXEC, and the relay is
+woken only when that EXEC committed a staged event. Exceptions of the body propagate (nothing written)::
+
+    async def body(tx: Transaction) -> bool:
+        if await tx.pipe.exists(key):
+            return False  # nothing to do: no EXEC
+        tx.multi()
+        tx.pipe.set(key, value)
+        tx.stage(topics.FEEDBACK, event)
+        return True
+
+    created = await outbox.transaction(branch_id, body, watch=[key])
 """
 
 from __future__ import annotations
@@ -22,11 +43,13 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, cast
+import random
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
+from redis.exceptions import WatchError
 
 from branchops.bus.errors import is_transient
 from branchops.bus.producer import BusUnavailable, EventPublisher
@@ -36,10 +59,54 @@ from branchops.state.keys import branch_key, global_key
 
 log = logging.getLogger(__name__)
 LEASE_MS = 5000
+# A transaction's body runs at most ATTEMPTS times while its watched keys keep changing under it: generous,
+# because a queue branch's commits all write its model, so a teller's call-next loses often while the
+# other tellers of the branch complete and call. The pause before attempt n (from 1) is drawn from
+# uniform(0, min(BACKOFF_CAP_S, BACKOFF_S * 2 ** n)): about a second in all at the worst.
+ATTEMPTS = 200
+BACKOFF_S, BACKOFF_CAP_S = 0.0005, 0.01
+T = TypeVar("T")
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
 """
+
+
+class Contended(RuntimeError):
+    """A transaction's watched keys changed under it ``ATTEMPTS`` times in a row: nothing was written."""
+
+
+class Transaction:
+    """One attempt of :meth:`Outbox.transaction`: reads on ``pipe``, then :meth:`multi`, then the writes on
+    ``pipe`` and :meth:`stage`, all committed by one EXEC after the body returned."""
+
+    def __init__(self, outbox: Outbox, branch_id: str, pipe: Pipeline) -> None:
+        self.pipe = pipe
+        self.branch_id = branch_id
+        self._outbox = outbox
+        self.writing = False  # after multi(): the EXEC will run
+        self.staged = 0
+
+    async def watch(self, *keys: str) -> None:
+        """WATCH keys learnt from the reads (before :meth:`multi`)."""
+        if self.writing:
+            raise RuntimeError("tx.watch after tx.multi() would guard nothing")
+        await self.pipe.watch(*keys)
+
+    def multi(self) -> None:
+        """End of the reads: what follows on ``pipe`` and every :meth:`stage` are written by one EXEC."""
+        if not self.writing:
+            self.pipe.multi()
+            self.writing = True
+
+    def stage(self, topic: Topic, data: EventData) -> None:
+        """Stage the event of ``topic`` in this transaction (after :meth:`multi`)."""
+        if not self.writing:
+            raise RuntimeError("tx.stage before tx.multi(): writes come after the reads")
+        if data.branch_id != self.branch_id:
+            raise ValueError(f"an event of branch {data.branch_id} in a transaction of branch {self.branch_id}")
+        self._outbox.stage(self.pipe, topic, data)
+        self.staged += 1
 
 
 class Outbox:
@@ -58,7 +125,7 @@ class Outbox:
         return branch_key(self.service, branch_id, "outbox")
 
     async def announce(self, branch_id: str) -> None:
-        """Call before a transaction that stages events of ``branch_id``."""
+        """Call before a transaction that stages events of ``branch_id`` (:meth:`transaction` does)."""
         await self._redis.sadd(self.branches_key, branch_id)
 
     def announce_in(self, pipe: Pipeline, branch_id: str) -> None:
@@ -66,7 +133,8 @@ class Outbox:
         pipe.sadd(self.branches_key, branch_id)
 
     def stage(self, pipe: Pipeline, topic: Topic, data: EventData) -> None:
-        """Add the event to the transaction in ``pipe`` (after ``pipe.multi()``)."""
+        """Add the event to the transaction in ``pipe`` (after ``pipe.multi()``): the primitive of
+        :meth:`Transaction.stage`, for a scripted path that announces and notifies by itself."""
         event = new_event(topic, data, source=self.source)
         entry = {"topic": topic.name, "key": data.branch_id, "value": encode(event)}
         pipe.xadd(self.stream(data.branch_id), cast(dict[Any, Any], entry))
@@ -75,6 +143,46 @@ class Outbox:
     def notify(self) -> None:
         """Something was staged: relay now rather than at the next poll."""
         self.wake.set()
+
+    async def transaction(self, branch_id: str, body: Callable[[Transaction], Awaitable[T]], *,
+                          watch: Sequence[str] = ()) -> T:
+        """Run ``body`` as one optimistic transaction of ``branch_id`` and return its value (see the module
+        docstring): again on fresh state while a watched key changes before EXEC, :class:`Contended` after
+        ``ATTEMPTS`` attempts. The relay is notified when the committed attempt staged an event."""
+        await self.announce(branch_id)
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(random.uniform(0.0, min(BACKOFF_CAP_S, BACKOFF_S * 2 ** attempt)))
+            try:
+                return await self._attempt(branch_id, body, watch)
+            except WatchError:
+                continue
+        raise Contended(f"transaction of branch {branch_id} on {', '.join(watch) or 'no watched key'} "
+                        f"contended {ATTEMPTS} times in a row")
+
+    async def _attempt(self, branch_id: str, body: Callable[[Transaction], Awaitable[T]], watch: Sequence[str]) -> T:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            tx = Transaction(self, branch_id, pipe)
+            if watch:
+                await pipe.watch(*watch)
+            result = await body(tx)
+            if not tx.writing:
+                if pipe.command_stack:  # queued without WATCH: they would be dropped silently
+                    raise RuntimeError("writes on tx.pipe before tx.multi()")
+                return result
+            await pipe.execute()
+        if tx.staged:
+            self.notify()
+        return result
+
+    async def add_event(self, topic: Topic, data: EventData) -> None:
+        """Stage an event that comes with no state of its own (a camera's count) in a transaction of its own."""
+
+        async def body(tx: Transaction) -> None:
+            tx.multi()
+            tx.stage(topic, data)
+
+        await self.transaction(data.branch_id, body)
 
     def take_hot(self) -> set[str]:
         hot, self.hot = self.hot, set()
