@@ -40,10 +40,10 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     forecasts = ForecastPublisher(live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s,
                                   settings.forecast_min_gap_s)
     handlers = QueueHandlers(TicketStore(runtime.redis, runtime.outbox, rules, tz), window_store, live, reader,
-                             runtime.outbox, clock, runtime.source, forecasts.mark)
+                             clock, runtime.source, forecasts.mark)
     runtime.add_consumer({topics.FOOTFALL: handlers.on_footfall, topics.WINDOWS: handlers.on_window,
                           topics.STAFFING_ALERTS: handlers.on_alert})
-    vision = VisionService(VisionSettings(), OutboxSink(runtime.redis, runtime.outbox), runtime.redis)
+    vision = VisionService(VisionSettings(), OutboxSink(runtime.outbox), runtime.redis)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

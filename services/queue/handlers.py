@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from branchops.bus.outbox import Outbox
 from branchops.contracts import CloudEvent
 from branchops.contracts.enums import ServiceName, WindowState
 from branchops.contracts.events import Footfall, StaffingAlert, Window
@@ -36,7 +35,6 @@ class QueueHandlers:
     windows: WindowStore
     live: LiveQueue
     reader: SnapshotReader
-    outbox: Outbox
     clock: Clock
     source: str = ""
     changed: Callable[[str], None] = lambda branch: None  # a branch's queue changed: refresh its forecast
@@ -105,7 +103,7 @@ class QueueHandlers:
         return await self.live.view(branch_id, self.clock())
 
     def _after(self, branch_id: str) -> None:
-        self.outbox.notify()
+        """A change was committed (its event is staged and the relay woken by the store)."""
         self.changed(branch_id)
 
     # --- consumers ---------------------------------------------------------------------------

@@ -26,11 +26,7 @@ class OutboxCameras:
         self._outbox = Outbox(self._redis, SERVICE, source="branchops/simulate/cameras", instance="simulate")
 
     async def __call__(self, data: Footfall) -> None:
-        await self._outbox.announce(data.branch_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.multi()
-            self._outbox.stage(pipe, topics.FOOTFALL, data)
-            await pipe.execute()
+        await self._outbox.add_event(topics.FOOTFALL, data)
 
     async def close(self) -> None:
         await self._redis.aclose()

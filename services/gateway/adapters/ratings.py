@@ -1,8 +1,9 @@
 """One rating per ticket (Redis, shared by every gateway instance), and its feedback.v1 event.
 
-The "rated" marker (SET NX) and the event are written in one MULTI/EXEC through the gateway's outbox,
-under WATCH of the marker: two pads (or two gateway replicas) racing for one ticket get one event and
-one 409; an accepted rating always gets its event out, even with the broker down at that moment.
+The "rated" marker (SET NX) and the event are written in one MULTI/EXEC through the gateway's outbox
+(``Outbox.transaction``), under WATCH of the marker: two pads (or two gateway replicas) racing for one
+ticket get one event and one 409; an accepted rating always gets its event out, even with the broker
+down at that moment.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import json
 from typing import Any, cast
 
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
 
-from branchops.bus.outbox import Outbox
+from branchops.bus.outbox import Outbox, Transaction
 from branchops.contracts import topics
 from branchops.contracts.events import Feedback
 from branchops.state.keys import branch_key
@@ -39,21 +39,17 @@ class RatingStore:
         """Store and stage the rating; None when it is new, else the rating given before (nothing written)."""
         key = self.key(feedback.branch_id, feedback.ticket_id)
         value = json.dumps({"rating": feedback.rating, "tags": feedback.tags, "at": feedback.at.isoformat()})
-        await self._outbox.announce(feedback.branch_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(key)
-                before = cast(bytes | None, await pipe.get(key))
-                if before is not None:
-                    return _parse(before) or {}
-                pipe.multi()
-                pipe.set(key, value, nx=True, ex=HOLD_S)
-                self._outbox.stage(pipe, topics.FEEDBACK, feedback)
-                await pipe.execute()
-            except WatchError:  # someone rated it between our GET and EXEC
-                return await self.existing(feedback.branch_id, feedback.ticket_id) or {}
-        self._outbox.notify()
-        return None
+
+        async def body(tx: Transaction) -> dict[str, Any] | None:
+            before = cast(bytes | None, await tx.pipe.get(key))
+            if before is not None:  # rated before (a rating racing ours makes this look again and land here)
+                return _parse(before) or {}
+            tx.multi()
+            tx.pipe.set(key, value, nx=True, ex=HOLD_S)
+            tx.stage(topics.FEEDBACK, feedback)
+            return None
+
+        return await self._outbox.transaction(feedback.branch_id, body, watch=[key])
 
 
 def _parse(raw: bytes | None) -> dict[str, Any] | None:

@@ -1,7 +1,8 @@
 """KYC sessions in Redis (JSON with a TTL, never images), the per-kiosk rate limit and the audit stream.
 
-A decision, its kyc.results.v1 event (via the outbox) and its audit entry are written in one MULTI/EXEC.
-The portrait embedding (a biometric template, not an image) lives in the session only until the decision.
+A decision, its kyc.results.v1 event (through the outbox, ``Outbox.transaction``) and its audit entry are
+written in one MULTI/EXEC. The portrait embedding (a biometric template, not an image) lives in the session
+only until the decision.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, cast
 
 import redis.asyncio as aioredis
 
-from branchops.bus.outbox import Outbox
+from branchops.bus.outbox import Outbox, Transaction
 from branchops.contracts import topics
 from branchops.contracts.events import KycResult
 from branchops.state import branch_key, global_key
@@ -66,14 +67,15 @@ class SessionStore:
 
     async def decide(self, session: dict[str, Any], event: KycResult, audit: dict[str, str]) -> None:
         """Store the decided session, stage its event and audit entry: all or nothing."""
-        await self._outbox.announce(event.branch_id)
         key = self._key(session["branch_id"], session["session_id"])
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(key, json.dumps(session), keepttl=True)
-            self._outbox.stage(pipe, topics.KYC_RESULTS, event)
-            self._stage_audit(pipe, event.branch_id, audit)
-            await pipe.execute()
-        self._outbox.notify()
+
+        async def body(tx: Transaction) -> None:
+            tx.multi()
+            tx.pipe.set(key, json.dumps(session), keepttl=True)
+            tx.stage(topics.KYC_RESULTS, event)
+            self._stage_audit(tx.pipe, event.branch_id, audit)
+
+        await self._outbox.transaction(event.branch_id, body)
 
     async def audit(self, branch_id: str, entry: dict[str, str]) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -1,8 +1,8 @@
 """Call-next and window changes in Redis, each one optimistic transaction with its event.
 
-Two tellers calling at the same instant WATCH the same lines: the first EXEC wins, the second finds
-its line changed, starts over and takes the next ticket. Appointments whose time has come join their
-line inside the same transaction.
+Each runs as the outbox's unit of work (``Outbox.transaction``). Two tellers calling at the same instant
+WATCH the same lines: the first EXEC wins, the second finds its line changed, starts over and takes the
+next ticket. Appointments whose time has come join their line inside the same transaction.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
 
-from branchops.bus.outbox import Outbox
+from branchops.bus.outbox import Outbox, Transaction
 from branchops.contracts import topics
 from branchops.contracts.enums import ServiceName, TicketStatus, WindowState
 from branchops.contracts.events import Window
 from services.queue.adapters.keys import BRANCHES, HISTORY_TTL_S, Keys
-from services.queue.adapters.ticket_store import ATTEMPTS, decode_hash, ticket_event
+from services.queue.adapters.ticket_store import decode_hash, ticket_event
 from services.queue.domain.errors import Conflict, NotFound
 from services.queue.domain.learning import learn_transition
 from services.queue.domain.model import Model
@@ -60,107 +59,105 @@ class WindowStore:
     async def put(self, branch_id: str, window_id: str, state: WindowState, skills: tuple[ServiceName, ...],
                   staff_id: str | None, now: dt.datetime) -> tuple[WindowRecord, bool]:
         """(the window, whether it changed). Raises Invalid or Conflict."""
-        keys = Keys(branch_id)
-        await self._outbox.announce(branch_id)
         await self._redis.sadd(BRANCHES, branch_id)
-        for _ in range(ATTEMPTS):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(keys.window(window_id))
-                    raw = decode_hash(await pipe.hgetall(keys.window(window_id)))
-                    current = WindowRecord.from_fields(raw) if raw else None
-                    changed = change_window(current, window_id, state, skills, staff_id, now)
-                    if changed is None:
-                        assert current is not None
-                        return current, False
-                    pipe.multi()
-                    pipe.hset(keys.window(window_id), mapping=cast(dict[Any, Any], changed.to_fields()))
-                    pipe.sadd(keys.windows, window_id)
-                    self._log(pipe, branch_id, window_id, state, skills, now)
-                    self._outbox.stage(pipe, topics.WINDOWS, Window(
-                        branch_id=branch_id, at=now, window_id=window_id, state=state, staff_id=staff_id,
-                        skills=list(skills)))
-                    await pipe.execute()
-                    return changed, True
-                except WatchError:
-                    continue
-        raise RuntimeError(f"window {window_id} contended too often in a row")
+        return await self._outbox.transaction(
+            branch_id, lambda tx: self._put(tx, window_id, state, skills, staff_id, now),
+            watch=[Keys(branch_id).window(window_id)])
+
+    async def _put(self, tx: Transaction, window_id: str, state: WindowState, skills: tuple[ServiceName, ...],
+                   staff_id: str | None, now: dt.datetime) -> tuple[WindowRecord, bool]:
+        branch_id, pipe = tx.branch_id, tx.pipe
+        keys = Keys(branch_id)
+        raw = decode_hash(await pipe.hgetall(keys.window(window_id)))
+        current = WindowRecord.from_fields(raw) if raw else None
+        changed = change_window(current, window_id, state, skills, staff_id, now)
+        if changed is None:
+            assert current is not None
+            return current, False
+        tx.multi()
+        pipe.hset(keys.window(window_id), mapping=cast(dict[Any, Any], changed.to_fields()))
+        pipe.sadd(keys.windows, window_id)
+        self._log(pipe, branch_id, window_id, state, skills, now)
+        tx.stage(topics.WINDOWS, Window(branch_id=branch_id, at=now, window_id=window_id, state=state,
+                                        staff_id=staff_id, skills=list(skills)))
+        return changed, True
 
     async def apply_external(self, event: Window) -> bool:
-        """A windows.v1 event from another producer: upsert when newer; no event of our own."""
-        keys = Keys(event.branch_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(keys.window(event.window_id))
-                raw = decode_hash(await pipe.hgetall(keys.window(event.window_id)))
-                current = WindowRecord.from_fields(raw) if raw else None
-                if current is not None and current.updated_at is not None and current.updated_at >= event.at:
-                    return False
-                base = current or WindowRecord(event.window_id, event.state, ())
-                record = WindowRecord(event.window_id, event.state, tuple(event.skills), event.staff_id,
-                                      base.ticket_id, base.service, base.busy_since, event.at)
-                pipe.multi()
-                pipe.hset(keys.window(event.window_id), mapping=cast(dict[Any, Any], record.to_fields()))
-                pipe.sadd(keys.windows, event.window_id)
-                self._log(pipe, event.branch_id, event.window_id, event.state, event.skills, event.at)
-                await pipe.execute()
-                await self._redis.sadd(BRANCHES, event.branch_id)
-                return True
-            except WatchError:  # our own change raced it and is newer
-                return False
+        """A windows.v1 event from another producer: upsert when newer; no event of our own. A change of
+        the window racing it makes it look again: it is applied only if still newer than what is stored."""
+        applied = await self._outbox.transaction(event.branch_id, lambda tx: self._apply_external(tx, event),
+                                                 watch=[Keys(event.branch_id).window(event.window_id)])
+        if applied:
+            await self._redis.sadd(BRANCHES, event.branch_id)
+        return applied
+
+    async def _apply_external(self, tx: Transaction, event: Window) -> bool:
+        keys, pipe = Keys(event.branch_id), tx.pipe
+        raw = decode_hash(await pipe.hgetall(keys.window(event.window_id)))
+        current = WindowRecord.from_fields(raw) if raw else None
+        if current is not None and current.updated_at is not None and current.updated_at >= event.at:
+            return False
+        base = current or WindowRecord(event.window_id, event.state, ())
+        record = WindowRecord(event.window_id, event.state, tuple(event.skills), event.staff_id,
+                              base.ticket_id, base.service, base.busy_since, event.at)
+        tx.multi()
+        pipe.hset(keys.window(event.window_id), mapping=cast(dict[Any, Any], record.to_fields()))
+        pipe.sadd(keys.windows, event.window_id)
+        self._log(pipe, event.branch_id, event.window_id, event.state, event.skills, event.at)
+        return True
 
     async def call_next(self, branch_id: str, window_id: str, now: dt.datetime) -> TicketRecord | None:
-        keys = Keys(branch_id)
-        await self._outbox.announce(branch_id)
-        for _ in range(ATTEMPTS):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(keys.window(window_id))
-                    raw = decode_hash(await pipe.hgetall(keys.window(window_id)))
-                    if not raw:
-                        raise NotFound(f"no window {window_id} in branch {branch_id}: open it first (PUT)")
-                    window = WindowRecord.from_fields(raw)
-                    if window.state is not WindowState.OPEN:
-                        raise Conflict(f"window {window_id} is {window.state.value}: open it before calling")
-                    if window.ticket_id:
-                        raise Conflict(f"window {window_id} still has ticket {window.ticket_id}: complete, "
-                                       "no-show or transfer it first")
-                    lines = [keys.line(s) for s in window.skills]
-                    await pipe.watch(*lines, keys.scheduled, keys.model)
-                    due = await self._due(pipe, keys, now)
-                    heads: list[Head] = []
-                    for service, line in zip(window.skills, lines, strict=True):
-                        top = cast(list[tuple[bytes, float]], await pipe.zrange(line, 0, 0, withscores=True))
-                        if top:
-                            heads.append(Head(service, top[0][0].decode(), float(top[0][1])))
-                    heads += [h for h in due if h.service in window.skills]
-                    chosen = choose_next(heads, window.skills, self.rules)
-                    if chosen is None and not due:
-                        return None
-                    record = None
-                    model = Model.from_json(await pipe.get(keys.model))
-                    if chosen is not None:
-                        before = TicketRecord.from_fields(decode_hash(await pipe.hgetall(keys.ticket(chosen.ticket_id))))
-                        model = learn_transition(model, before, TicketStatus.CALLED, now)
-                        record = before.evolve(status=TicketStatus.CALLED, window_id=window_id, called_at=now)
-                    pipe.multi()
-                    for head in due:  # appointments whose time came join their line
-                        pipe.zrem(keys.scheduled, head.ticket_id)
-                        if record is None or head.ticket_id != record.ticket_id:
-                            pipe.zadd(keys.line(head.service), {head.ticket_id: head.score})
-                    if record is not None:
-                        pipe.zrem(keys.line(record.service), record.ticket_id)
-                        pipe.hset(keys.ticket(record.ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
-                        pipe.hset(keys.window(window_id), mapping={"ticket_id": record.ticket_id,
-                                                                   "service": record.service.value,
-                                                                   "busy_since": now.isoformat()})
-                        pipe.set(keys.model, model.to_json())
-                        self._outbox.stage(pipe, topics.TICKETS, ticket_event(record, now))
-                    await pipe.execute()
-                    return record
-                except WatchError:
-                    continue
-        raise RuntimeError(f"call-next at window {window_id} contended too often in a row")
+        return await self._outbox.transaction(branch_id, lambda tx: self._call_next(tx, window_id, now),
+                                              watch=[Keys(branch_id).window(window_id)])
+
+    async def _call_next(self, tx: Transaction, window_id: str, now: dt.datetime) -> TicketRecord | None:
+        keys, pipe = Keys(tx.branch_id), tx.pipe
+        window = await self._callable_window(tx, window_id)
+        lines = [keys.line(s) for s in window.skills]
+        await tx.watch(*lines, keys.scheduled, keys.model)
+        due = await self._due(pipe, keys, now)
+        heads: list[Head] = []
+        for service, line in zip(window.skills, lines, strict=True):
+            top = cast(list[tuple[bytes, float]], await pipe.zrange(line, 0, 0, withscores=True))
+            if top:
+                heads.append(Head(service, top[0][0].decode(), float(top[0][1])))
+        heads += [h for h in due if h.service in window.skills]
+        chosen = choose_next(heads, window.skills, self.rules)
+        if chosen is None and not due:
+            return None
+        record = None
+        model = Model.from_json(await pipe.get(keys.model))
+        if chosen is not None:
+            before = TicketRecord.from_fields(decode_hash(await pipe.hgetall(keys.ticket(chosen.ticket_id))))
+            model = learn_transition(model, before, TicketStatus.CALLED, now)
+            record = before.evolve(status=TicketStatus.CALLED, window_id=window_id, called_at=now)
+        tx.multi()
+        for head in due:  # appointments whose time came join their line
+            pipe.zrem(keys.scheduled, head.ticket_id)
+            if record is None or head.ticket_id != record.ticket_id:
+                pipe.zadd(keys.line(head.service), {head.ticket_id: head.score})
+        if record is not None:
+            pipe.zrem(keys.line(record.service), record.ticket_id)
+            pipe.hset(keys.ticket(record.ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
+            pipe.hset(keys.window(window_id), mapping={"ticket_id": record.ticket_id, "service": record.service.value,
+                                                       "busy_since": now.isoformat()})
+            pipe.set(keys.model, model.to_json())
+            tx.stage(topics.TICKETS, ticket_event(record, now))
+        return record
+
+    @staticmethod
+    async def _callable_window(tx: Transaction, window_id: str) -> WindowRecord:
+        """The (watched) window, open and free; NotFound or Conflict otherwise."""
+        raw = decode_hash(await tx.pipe.hgetall(Keys(tx.branch_id).window(window_id)))
+        if not raw:
+            raise NotFound(f"no window {window_id} in branch {tx.branch_id}: open it first (PUT)")
+        window = WindowRecord.from_fields(raw)
+        if window.state is not WindowState.OPEN:
+            raise Conflict(f"window {window_id} is {window.state.value}: open it before calling")
+        if window.ticket_id:
+            raise Conflict(f"window {window_id} still has ticket {window.ticket_id}: complete, "
+                           "no-show or transfer it first")
+        return window
 
     async def _due(self, pipe: Any, keys: Keys, now: dt.datetime) -> list[Head]:
         ids = cast(list[bytes], await pipe.zrangebyscore(keys.scheduled, "-inf", now.timestamp()))

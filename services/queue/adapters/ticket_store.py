@@ -1,9 +1,10 @@
 """Tickets in Redis: each change, its learning and its outbox event in one optimistic transaction.
 
-Every command WATCHes what it reads (the ticket, its window, the model), decides with the pure domain
-and writes everything in one MULTI/EXEC together with the CloudEvent (``Outbox.stage``). A concurrent
-change makes EXEC fail and the command starts over on fresh state: nothing is half-written, no ticket
-is served twice or lost.
+Every command runs as the outbox's unit of work (``Outbox.transaction``): it WATCHes what it reads (the
+ticket, its window, the model), decides with the pure domain and writes everything in one MULTI/EXEC
+together with the CloudEvent. A concurrent change makes EXEC fail and the command starts over on fresh
+state: nothing is half-written, no ticket is served twice or lost. Issuing a ticket watches nothing (its
+number comes from an INCR) and stays one pipelined MULTI/EXEC with ``Outbox.stage``: see :meth:`issue`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import WatchError
 
-from branchops.bus.outbox import Outbox
+from branchops.bus.outbox import Outbox, Transaction
 from branchops.contracts import topics
 from branchops.contracts.enums import ServiceName, TicketStatus
 from branchops.contracts.events import Ticket
@@ -31,7 +31,6 @@ from services.queue.domain.routing import RoutingRules
 from services.queue.domain.tickets import MAX_PER_DAY, IssueTicket, TicketRecord, ticket_number
 from services.queue.domain.windows import WindowRecord
 
-ATTEMPTS = 200
 ANNOUNCE_EVERY_S = 60.0  # a branch's outbox and branch-list memberships are re-asserted this often
 
 
@@ -68,7 +67,9 @@ class TicketStore:
         The day's number comes from an atomic INCR (unique under any concurrency, no retry loop), here or
         already taken by the caller (``sequence``, from :meth:`counter`'s key); the ticket, its line
         entry, the arrival count and its event are then written in one MULTI/EXEC. A crash between the
-        two burns a number (a gap in A001, A002...), never a ticket.
+        two burns a number (a gap in A001, A002...), never a ticket. Not ``Outbox.transaction``: nothing is
+        watched, the announce rides with the INCR once a minute and the EXEC's answer holds the place in
+        line, so the hot path stays one MULTI/EXEC (plus the INCR's round trip when the caller took none).
         """
         keys = Keys(command.branch_id)
         local = now.astimezone(self.tz)
@@ -108,6 +109,7 @@ class TicketStore:
                 pipe.zrank(line, record.ticket_id)
             self._outbox.stage(pipe, topics.TICKETS, ticket_event(record, now))
             results = await pipe.execute()
+        self._outbox.notify()
         rank = results[-2] if ready is None else None
         return record, None if rank is None else int(rank) + 1
 
@@ -146,45 +148,42 @@ class TicketStore:
                   service: ServiceName | None = None, window_id: str | None = None) -> TicketRecord:
         """Every action but call-next. ``window_id``: the caller's window, checked when given."""
         keys = Keys(branch_id)
-        await self._outbox.announce(branch_id)
-        for _ in range(ATTEMPTS):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(keys.ticket(ticket_id), keys.model)
-                    raw = decode_hash(await pipe.hgetall(keys.ticket(ticket_id)))
-                    if not raw:
-                        raise NotFound(f"no ticket {ticket_id} in branch {branch_id}")
-                    before = TicketRecord.from_fields(raw)
-                    if window_id is not None and before.window_id != window_id:
-                        raise Conflict(f"ticket {ticket_id} is not at window {window_id}")
-                    try:
-                        status = transition(before.status, action)
-                    except InvalidTransition as exc:
-                        raise Conflict(str(exc)) from exc
-                    after = self._after(before, action, status, now, service)
-                    model = learn_transition(Model.from_json(await pipe.get(keys.model)), before, status, now)
-                    window: WindowRecord | None = None
-                    if before.window_id and leaves_window(action):
-                        await pipe.watch(keys.window(before.window_id))
-                        wraw = decode_hash(await pipe.hgetall(keys.window(before.window_id)))
-                        window = WindowRecord.from_fields(wraw) if wraw else None
-                    pipe.multi()
-                    self._write(pipe, keys, after)
-                    pipe.set(keys.model, model.to_json())
-                    if window is not None and window.ticket_id == ticket_id:
-                        pipe.hset(keys.window(window.window_id), mapping={"ticket_id": "", "service": "",
-                                                                          "busy_since": ""})
-                    if before.status in WAITING:
-                        pipe.zrem(keys.line(before.service), ticket_id)
-                        pipe.zrem(keys.scheduled, ticket_id)
-                    if status is TicketStatus.TRANSFERRED:
-                        pipe.zadd(keys.line(after.service), {ticket_id: self._score(after)})
-                    self._outbox.stage(pipe, topics.TICKETS, ticket_event(after, now))
-                    await pipe.execute()
-                    return after
-                except WatchError:
-                    continue
-        raise RuntimeError(f"ticket {ticket_id} contended too often in a row")
+        return await self._outbox.transaction(
+            branch_id, lambda tx: self._act(tx, keys, ticket_id, action, now, service, window_id),
+            watch=[keys.ticket(ticket_id), keys.model])
+
+    async def _act(self, tx: Transaction, keys: Keys, ticket_id: str, action: Action, now: dt.datetime,
+                   service: ServiceName | None, window_id: str | None) -> TicketRecord:
+        pipe = tx.pipe
+        raw = decode_hash(await pipe.hgetall(keys.ticket(ticket_id)))
+        if not raw:
+            raise NotFound(f"no ticket {ticket_id} in branch {tx.branch_id}")
+        before = TicketRecord.from_fields(raw)
+        if window_id is not None and before.window_id != window_id:
+            raise Conflict(f"ticket {ticket_id} is not at window {window_id}")
+        try:
+            status = transition(before.status, action)
+        except InvalidTransition as exc:
+            raise Conflict(str(exc)) from exc
+        after = self._after(before, action, status, now, service)
+        model = learn_transition(Model.from_json(await pipe.get(keys.model)), before, status, now)
+        window: WindowRecord | None = None
+        if before.window_id and leaves_window(action):
+            await tx.watch(keys.window(before.window_id))
+            wraw = decode_hash(await pipe.hgetall(keys.window(before.window_id)))
+            window = WindowRecord.from_fields(wraw) if wraw else None
+        tx.multi()
+        self._write(pipe, keys, after)
+        pipe.set(keys.model, model.to_json())
+        if window is not None and window.ticket_id == ticket_id:
+            pipe.hset(keys.window(window.window_id), mapping={"ticket_id": "", "service": "", "busy_since": ""})
+        if before.status in WAITING:
+            pipe.zrem(keys.line(before.service), ticket_id)
+            pipe.zrem(keys.scheduled, ticket_id)
+        if status is TicketStatus.TRANSFERRED:
+            pipe.zadd(keys.line(after.service), {ticket_id: self._score(after)})
+        tx.stage(topics.TICKETS, ticket_event(after, now))
+        return after
 
     @staticmethod
     def _after(before: TicketRecord, action: Action, status: TicketStatus, now: dt.datetime,

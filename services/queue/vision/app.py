@@ -24,7 +24,7 @@ from services.queue.vision.settings import VisionSettings
 
 def build_app(settings: QueueSettings, vision_settings: VisionSettings, platform: PlatformSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, platform)
-    vision = VisionService(vision_settings, OutboxSink(runtime.redis, runtime.outbox), runtime.redis)
+    vision = VisionService(vision_settings, OutboxSink(runtime.outbox), runtime.redis)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -51,17 +51,11 @@ class EventSink(Protocol):
 class OutboxSink:
     """Stages each event in the queue service's Redis outbox; its relay publishes to Kafka."""
 
-    def __init__(self, redis: aioredis.Redis, outbox: Outbox) -> None:
-        self._redis = redis
+    def __init__(self, outbox: Outbox) -> None:
         self._outbox = outbox
 
     async def emit(self, topic: Topic, data: EventData) -> None:
-        await self._outbox.announce(data.branch_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.multi()
-            self._outbox.stage(pipe, topic, data)
-            await pipe.execute()
-        self._outbox.notify()
+        await self._outbox.add_event(topic, data)
 
 
 def _utc(ts: float) -> dt.datetime:

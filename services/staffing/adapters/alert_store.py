@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
 
-from branchops.bus.outbox import Outbox
+from branchops.bus.outbox import Outbox, Transaction
 from branchops.contracts import topics
 from branchops.contracts.enums import Severity
 from branchops.contracts.events import StaffingAlert
@@ -84,26 +83,22 @@ class AlertStore:
         b = alert.branch_id
         fp_key, expires = self._key(b, "alerts", "fp", fingerprint), alert.expires_at.timestamp()
         live_s = seconds_until(alert.expires_at, now)
-        await self._outbox.announce(b)
         await self._redis.sadd(self.branches_key, b)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(fp_key)
-                if await pipe.exists(fp_key):
-                    return False
-                pipe.multi()
-                pipe.set(self._key(b, "alert", alert.alert_id), AlertRecord(alert, "open").dump(),
-                         ex=live_s + KEEP_AFTER_EXPIRY_S)
-                pipe.zadd(self._key(b, "alerts", "open"), {alert.alert_id: expires})
-                pipe.set(fp_key, alert.alert_id, ex=live_s)
-                if escalate_at is not None and escalate_at < alert.expires_at:
-                    pipe.zadd(self._key(b, "alerts", "escalate"), {alert.alert_id: escalate_at.timestamp()})
-                self._outbox.stage(pipe, topics.STAFFING_ALERTS, alert)
-                await pipe.execute()
-            except WatchError:
-                return False  # raised by another replica at the same moment
-        self._outbox.notify()
-        return True
+
+        async def body(tx: Transaction) -> bool:
+            if await tx.pipe.exists(fp_key):
+                return False  # still live (or raised by another replica at the same moment)
+            tx.multi()
+            tx.pipe.set(self._key(b, "alert", alert.alert_id), AlertRecord(alert, "open").dump(),
+                        ex=live_s + KEEP_AFTER_EXPIRY_S)
+            tx.pipe.zadd(self._key(b, "alerts", "open"), {alert.alert_id: expires})
+            tx.pipe.set(fp_key, alert.alert_id, ex=live_s)
+            if escalate_at is not None and escalate_at < alert.expires_at:
+                tx.pipe.zadd(self._key(b, "alerts", "escalate"), {alert.alert_id: escalate_at.timestamp()})
+            tx.stage(topics.STAFFING_ALERTS, alert)
+            return True
+
+        return await self._outbox.transaction(b, body, watch=[fp_key])
 
     async def get(self, branch_id: str, alert_id: str) -> AlertRecord | None:
         raw = await self._redis.get(self._key(branch_id, "alert", alert_id))
@@ -121,28 +116,24 @@ class AlertStore:
 
     async def acknowledge(self, branch_id: str, alert_id: str, who: str, now: dt.datetime) -> AlertRecord:
         key = self._key(branch_id, "alert", alert_id)
-        for _ in range(20):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    if raw is None:
-                        raise UnknownAlert(alert_id)
-                    record = AlertRecord.load(raw)
-                    if record.status == "acknowledged":
-                        return record  # idempotent
-                    if now >= record.alert.expires_at:
-                        raise AlertExpired(f"alert {alert_id} expired at {record.alert.expires_at.isoformat()}")
-                    acked = AlertRecord(record.alert, "acknowledged", record.escalated, who, now.isoformat())
-                    pipe.multi()
-                    pipe.set(key, acked.dump(), keepttl=True)
-                    pipe.zrem(self._key(branch_id, "alerts", "open"), alert_id)
-                    pipe.zrem(self._key(branch_id, "alerts", "escalate"), alert_id)
-                    await pipe.execute()
-                    return acked
-                except WatchError:
-                    continue
-        raise RuntimeError(f"alert {alert_id} contended 20 times in a row")
+
+        async def body(tx: Transaction) -> AlertRecord:
+            raw = await tx.pipe.get(key)
+            if raw is None:
+                raise UnknownAlert(alert_id)
+            record = AlertRecord.load(raw)
+            if record.status == "acknowledged":
+                return record  # idempotent
+            if now >= record.alert.expires_at:
+                raise AlertExpired(f"alert {alert_id} expired at {record.alert.expires_at.isoformat()}")
+            acked = AlertRecord(record.alert, "acknowledged", record.escalated, who, now.isoformat())
+            tx.multi()
+            tx.pipe.set(key, acked.dump(), keepttl=True)
+            tx.pipe.zrem(self._key(branch_id, "alerts", "open"), alert_id)
+            tx.pipe.zrem(self._key(branch_id, "alerts", "escalate"), alert_id)
+            return acked
+
+        return await self._outbox.transaction(branch_id, body, watch=[key])
 
     async def alert_branches(self) -> list[str]:
         members = cast(set[bytes], await self._redis.smembers(self.branches_key))
@@ -154,27 +145,30 @@ class AlertStore:
         due = cast(list[bytes], await self._redis.zrangebyscore(index, "-inf", now.timestamp()))
         escalated: list[StaffingAlert] = []
         for raw_id in due:
-            alert_id = raw_id.decode()
-            key = self._key(branch_id, "alert", alert_id)
-            async with self._redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    record = AlertRecord.load(raw) if raw else None
-                    again = None
-                    pipe.multi()
-                    pipe.zrem(index, alert_id)
-                    if record is not None and record.status == "open" and now < record.alert.expires_at:
-                        reason = {**record.alert.reason, "escalated": 1, "unacknowledged_s": int(after_s)}
-                        again = record.alert.model_copy(update={"severity": Severity.URGENT, "reason": reason,
-                                                                "at": now})
-                        pipe.set(key, AlertRecord(again, "open", True).dump(), keepttl=True)
-                        self._outbox.stage(pipe, topics.STAFFING_ALERTS, again)
-                    await pipe.execute()
-                    if again is not None:
-                        escalated.append(again)
-                except WatchError:
-                    continue  # acknowledged meanwhile; the next round sees it
-        if escalated:
-            self._outbox.notify()
+            again = await self._escalate(branch_id, index, raw_id.decode(), now, after_s)
+            if again is not None:
+                escalated.append(again)
         return escalated
+
+    async def _escalate(self, branch_id: str, index: str, alert_id: str, now: dt.datetime,
+                        after_s: float) -> StaffingAlert | None:
+        """Take the alert off the escalation index; stage it again as urgent if still open and live (an
+        alert acknowledged meanwhile makes the transaction look again and only leave the index)."""
+        key = self._key(branch_id, "alert", alert_id)
+        return await self._outbox.transaction(
+            branch_id, lambda tx: self._escalated(tx, key, index, alert_id, now, after_s), watch=[key])
+
+    @staticmethod
+    async def _escalated(tx: Transaction, key: str, index: str, alert_id: str, now: dt.datetime,
+                         after_s: float) -> StaffingAlert | None:
+        raw = await tx.pipe.get(key)
+        record = AlertRecord.load(raw) if raw else None
+        again = None
+        tx.multi()
+        tx.pipe.zrem(index, alert_id)
+        if record is not None and record.status == "open" and now < record.alert.expires_at:
+            reason = {**record.alert.reason, "escalated": 1, "unacknowledged_s": int(after_s)}
+            again = record.alert.model_copy(update={"severity": Severity.URGENT, "reason": reason, "at": now})
+            tx.pipe.set(key, AlertRecord(again, "open", True).dump(), keepttl=True)
+            tx.stage(topics.STAFFING_ALERTS, again)
+        return again

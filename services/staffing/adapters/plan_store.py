@@ -7,9 +7,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import redis.asyncio as aioredis
-from redis.exceptions import WatchError
 
-from branchops.bus.outbox import Outbox
+from branchops.bus.outbox import Outbox, Transaction
 from branchops.contracts import topics
 from branchops.contracts.events import StaffingPlan
 from branchops.state import branch_key, global_key
@@ -49,20 +48,14 @@ class PlanStore:
                         event: Callable[[int], StaffingPlan]) -> dict[str, Any]:
         """Store ``plan`` as the next version of the branch's day and stage ``event(version)``."""
         key = self._plan_key(branch_id, day)
-        await self._outbox.announce(branch_id)
-        for _ in range(20):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    version = (json.loads(raw)["version"] if raw else 0) + 1
-                    stored = dict(plan, version=version)
-                    pipe.multi()
-                    pipe.set(key, json.dumps(stored, ensure_ascii=False), ex=PLAN_TTL_S)
-                    self._outbox.stage(pipe, topics.STAFFING_PLAN, event(version))
-                    await pipe.execute()
-                    self._outbox.notify()
-                    return stored
-                except WatchError:
-                    continue
-        raise RuntimeError(f"plan of {branch_id} {day} contended 20 times in a row")
+
+        async def body(tx: Transaction) -> dict[str, Any]:
+            raw = await tx.pipe.get(key)
+            version = (json.loads(raw)["version"] if raw else 0) + 1
+            stored = dict(plan, version=version)
+            tx.multi()
+            tx.pipe.set(key, json.dumps(stored, ensure_ascii=False), ex=PLAN_TTL_S)
+            tx.stage(topics.STAFFING_PLAN, event(version))
+            return stored
+
+        return await self._outbox.transaction(branch_id, body, watch=[key])
