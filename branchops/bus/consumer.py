@@ -161,7 +161,7 @@ class ConsumerRunner:
             done.append(event.id)
             done_set.add(event.id)
         await self._infra(lambda: self._dedup.mark(scope, done))
-        return records[-1].offset + 1
+        return int(records[-1].offset) + 1
 
     async def _handle_one(self, record: Record, event: CloudEvent[Any], handler: Handler) -> None:
         group = self._config.group_id
@@ -214,7 +214,7 @@ class ConsumerRunner:
                 attempt = min(attempt + 1, 16)
 
     def _backoff(self, attempt: int) -> float:
-        return min(self._config.backoff_ms * 2**attempt, self._config.max_backoff_ms) / 1000
+        return float(min(self._config.backoff_ms * 2**attempt, self._config.max_backoff_ms)) / 1000
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but leave at once (uncommitted) when asked to stop mid-retry."""

@@ -96,7 +96,7 @@ class Transaction:
     def multi(self) -> None:
         """End of the reads: what follows on ``pipe`` and every :meth:`stage` are written by one EXEC."""
         if not self.writing:
-            self.pipe.multi()
+            cast(Any, self.pipe).multi()  # redis-py leaves multi() untyped
             self.writing = True
 
     def stage(self, topic: Topic, data: EventData) -> None:

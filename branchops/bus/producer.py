@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -101,7 +101,7 @@ class EventPublisher:
             PUBLISH_FAILED.labels(topic.name).inc()
             raise BusUnavailable(f"publish to {topic.name} failed: {type(exc).__name__}") from exc
         fut.add_done_callback(lambda f: _count(topic.name, f))
-        return fut
+        return cast(asyncio.Future[Any], fut)
 
     async def send_raw_nowait(self, topic: str, value: bytes, *, key: bytes | None) -> asyncio.Future[Any]:
         """Queue into the current batch (records of one key keep their order); await the returned future
@@ -113,7 +113,7 @@ class EventPublisher:
             PUBLISH_FAILED.labels(topic).inc()
             raise BusUnavailable(f"publish to {topic} failed: {type(exc).__name__}: {exc}") from exc
         fut.add_done_callback(lambda f: _count(topic, f))
-        return fut
+        return cast(asyncio.Future[Any], fut)
 
     async def send_raw(self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()) -> None:
         producer = self._require()

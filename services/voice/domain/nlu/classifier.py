@@ -149,12 +149,12 @@ class IntentClassifier:
         scaled = scores / self.config.softmax_temperature
         scaled -= scaled.max(axis=1, keepdims=True)
         exponentials = np.exp(scaled)
-        return exponentials / exponentials.sum(axis=1, keepdims=True)
+        return np.asarray(exponentials / exponentials.sum(axis=1, keepdims=True), dtype=float)
 
     def decision_scores(self, texts: Sequence[str]) -> np.ndarray:
         """Raw SVM scores, one row per text, one column per intent (one column when there are two intents)."""
         features = self._features([featurizer_text(t) for t in texts])
-        return np.asarray(features @ self._weights, dtype=float) + self._intercepts
+        return np.asarray(np.asarray(features @ self._weights, dtype=float) + self._intercepts, dtype=float)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, one column per intent of ``self.intents``."""
