@@ -11,10 +11,12 @@ from branchops.contracts import ALL_TOPICS
 
 
 def topic_specs(partitions: int | None = None) -> list[NewTopic]:
-    """Every topic and its dead-letter twin (DLQs get one partition: they are small and read by people)."""
+    """Every topic and its dead-letter twin (DLQs get one partition: they are small and read by people).
+    Compacted topics say so (``cleanup.policy=compact``); their DLQs are not compacted."""
     specs = []
     for topic in ALL_TOPICS:
-        specs.append(NewTopic(topic.name, partitions or topic.partitions, 1))
+        configs = {"cleanup.policy": "compact"} if topic.compacted else None
+        specs.append(NewTopic(topic.name, partitions or topic.partitions, 1, topic_configs=configs))
         specs.append(NewTopic(topic.dlq, 1, 1))
     return specs
 

@@ -25,7 +25,7 @@ def _channel(topic: Topic) -> dict[str, Any]:
         "description": f"{topic.description}. Key: {topic.key_field}. Dead letters: {topic.dlq}.",
         "messages": {_message_name(topic): {"$ref": f"#/components/messages/{_message_name(topic)}"}},
         "bindings": {"kafka": {"partitions": topic.partitions, "topicConfiguration": {
-            "retention.ms": topic.retention_hours * 3600 * 1000}}},
+            "cleanup.policy": [topic.cleanup_policy], "retention.ms": topic.retention_ms}}},
     }
 
 

@@ -31,7 +31,7 @@ class CloudEvent(BaseModel, Generic[D]):
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(default_factory=new_event_id, min_length=1, max_length=128)
     source: str = Field(pattern=r"^branchops/[a-z-]+/[^\s]{1,128}$")
-    type: str = Field(pattern=r"^branchops\.[a-z.]+\.v\d+$")
+    type: str = Field(pattern=r"^branchops\.[a-z.-]+\.v\d+$")
     time: AwareDatetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
     subject: BranchId
     datacontenttype: Literal["application/json"] = "application/json"

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from branchops.contracts.base import BranchId, ClockTime, EventData, Identifier, NonNegative, Part
+from branchops.contracts.branch_config import BranchConfig
 from branchops.contracts.enums import (
     AlertKind,
     CameraState,
@@ -189,11 +190,32 @@ class VoiceInteraction(EventData):
         return slots
 
 
+class ChangedBy(Part):
+    """Who made a change: the credential's subject and role (an API key's subject is a digest, not the key)."""
+
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    role: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")]
+
+
+class BranchConfigChanged(EventData):
+    """A branch's whole configuration after an accepted change (compacted topic: the latest per branch stays).
+
+    ``version`` grows by one per change; a consumer keeps the highest it has seen. Staff display names are
+    masked (the full names stay in records, behind its API).
+    """
+
+    version: Annotated[int, Field(ge=1)]
+    changed_by: ChangedBy
+    config: BranchConfig
+
+
 __all__ = [
     "ArrivalForecast",
     "Assignment",
+    "BranchConfigChanged",
     "BranchId",
     "CameraStatus",
+    "ChangedBy",
     "Feedback",
     "Footfall",
     "KycResult",

@@ -21,6 +21,17 @@ class Topic:
     key_field: str = "branch_id"
     partitions: int = 6
     retention_hours: int = 7 * 24
+    compacted: bool = False
+    """Log compaction (cleanup.policy=compact): the broker keeps the latest record per key, for ever."""
+
+    @property
+    def retention_ms(self) -> int:
+        """retention.ms of the topic: -1 (unlimited) when compacted; the dead-letter twin keeps retention_hours."""
+        return -1 if self.compacted else self.retention_hours * 3600 * 1000
+
+    @property
+    def cleanup_policy(self) -> str:
+        return "compact" if self.compacted else "delete"
 
     @property
     def name(self) -> str:
@@ -48,6 +59,8 @@ KYC_RESULTS = Topic(
 )
 FEEDBACK = Topic("feedback.v1", events.Feedback, "Customer ratings of a served ticket")
 VOICE_INTERACTIONS = Topic("voice.interactions.v1", events.VoiceInteraction, "Digital-employee turns")
+BRANCH_CONFIG = Topic("branch-config.v1", events.BranchConfigChanged,
+                      "A branch's whole configuration after each accepted change (records)", compacted=True)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     FOOTFALL,
@@ -60,6 +73,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     KYC_RESULTS,
     FEEDBACK,
     VOICE_INTERACTIONS,
+    BRANCH_CONFIG,
 )
 
 _BY_NAME = {t.name: t for t in ALL_TOPICS}

@@ -1,4 +1,4 @@
-"""`branchops up` (what `make run` runs) brings up all five services healthy and stops cleanly on Ctrl-C."""
+"""`branchops up` (what `make run` runs) brings up every service healthy and stops cleanly on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import httpx
 
 from tests.integration.test_devstack import _gone
 
-SERVICES = ("gateway", "queue", "staffing", "kyc", "voice")
+SERVICES = ("gateway", "queue", "staffing", "records", "kyc", "voice")
 
 
 def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path, redis_url: str) -> None:
@@ -43,7 +43,7 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path, redis_
         assert kiosk_key is not None
         pids = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
                 .stdout.split()]
-        assert len(pids) >= 6, "broker and five services run as child processes"
+        assert len(pids) >= 1 + len(SERVICES), "broker and every service run as child processes"
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, rest

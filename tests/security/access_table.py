@@ -120,6 +120,11 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", f"{B}/windows/{{window_id}}/rating"): rule(K, S, why="the pad (a device); staff do not rate themselves"),
         ("POST", f"{B}/windows/{{window_id}}/rating"): rule(K, S, why="the pad (a device); staff do not rate themselves"),
     },
+    "records": {
+        **PLATFORM,
+        ("GET", f"{B}/config"): rule(M, H, S, why="managers read their branch's; head office and services all"),
+        ("PUT", f"{B}/config"): rule(M, why="the manager edits the branch's configuration (system of record)"),
+    },
 }
 
 PATH_VALUES = {"branch_id": "b1", "action": "complete"}

@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from branchops.settings import PlatformSettings
 
-SERVICES = ("queue", "staffing", "kyc", "voice", "gateway")
+SERVICES = ("queue", "staffing", "kyc", "voice", "gateway", "records")
 UNREACHABLE_BROKER = "127.0.0.1:9"  # discard port: nothing listens; apps are used without their lifespan
 
 
@@ -24,8 +24,10 @@ def _nlu_engine() -> Any:
     return NluEngine.from_corpus()
 
 
-def build(service: str, redis_url: str, platform: PlatformSettings, **overrides: Any) -> FastAPI:
-    """The service's app as ``bootstrap.build_app`` makes it, with test settings (nothing started)."""
+def build(service: str, redis_url: str, platform: PlatformSettings, *, database_url: str | None = None,
+          **overrides: Any) -> FastAPI:
+    """The service's app as ``bootstrap.build_app`` makes it, with test settings (nothing started; records:
+    ``database_url`` must already be migrated, as the lifespan that would migrate it does not run)."""
     if service == "queue":
         from services.queue.bootstrap import build_app as queue_app
         from services.queue.settings import QueueSettings
@@ -53,6 +55,13 @@ def build(service: str, redis_url: str, platform: PlatformSettings, **overrides:
         nowhere = f"http://{UNREACHABLE_BROKER}"  # upstream services are not running in these tests
         upstreams = {f"{name}_url": nowhere for name in ("queue", "staffing", "kyc", "voice")}
         return gateway_app(GatewaySettings(redis_url=redis_url, **{**upstreams, **overrides}), platform)
+    if service == "records":
+        from services.records.bootstrap import build_app as records_app
+        from services.records.settings import RecordsSettings
+
+        if database_url is None:
+            raise ValueError("records needs a (migrated) database_url")
+        return records_app(RecordsSettings(redis_url=redis_url, database_url=database_url, **overrides), platform)
     raise ValueError(f"unknown service {service}")
 
 

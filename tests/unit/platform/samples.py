@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from branchops.contracts import branch_config as c
 from branchops.contracts import events as e
 from branchops.contracts import topics as t
 from branchops.contracts.base import EventData
@@ -47,4 +48,17 @@ def samples() -> dict[str, EventData]:
             branch_id="b1", at=AT, session_id="v-1", kiosk_id="kiosk-2", turn=2, lang="zh", intent="transfer",
             confidence=0.93, slots={"amount": 3500, "currency": "CNY", "account_last4": "**34"},
             outcome="confirm_requested", asr_ms=212.0, nlu_ms=3.1),
+        t.BRANCH_CONFIG.name: e.BranchConfigChanged(
+            branch_id="b1", at=AT, version=4, changed_by=e.ChangedBy(subject="mgr-li", role="manager"),
+            config=c.BranchConfig(
+                branch=c.BranchInfo(name="Demo branch", timezone="Asia/Shanghai",
+                                    hours={c.Weekday.MON: [c.OpeningSpan(open="09:00", close="17:00")]},
+                                    holidays=[c.Holiday(date=dt.date(2027, 1, 1), name="New Year")]),
+                services=[c.ServiceConfig(code="cash", name=c.ServiceNames(zh="现金", en="Cash"), target_wait_min=10,
+                                          ticket_prefix="A")],
+                windows=[c.WindowConfig(id="w1", skills=["cash"], label="1号窗口")],
+                staff=[c.StaffConfig(id="s01", display_name="王*", skills=["cash"],
+                                     availability={c.Weekday.MON: [c.OpeningSpan(open="09:00", close="17:00")]})],
+                cameras=[c.CameraConfig(id="cam-1", url_ref="cameras/cam-1", zones={"waiting": [[0, 0], [1, 1]]})],
+                devices=[c.DeviceConfig(id="pad-1", kind="rating_pad", window_id="w1")])),
     }

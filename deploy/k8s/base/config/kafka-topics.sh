@@ -2,7 +2,8 @@
 # Creates every topic of branchops/contracts/topics.py with its registry partitions and retention, and
 # its dead-letter twin (1 partition); run by the Job kafka-topics. Existing topics are left alone (raise
 # partitions with kafka-topics.sh --alter, never lower them). tests/unit/platform/test_k8s.py checks
-# these lines against the registry. Arguments of create: name, partitions, retention.ms.
+# these lines against the registry. Arguments of create: name, partitions, retention.ms and, for a
+# compacted topic (the broker keeps the latest record per key), "compact" (cleanup.policy; default delete).
 # Environment: KAFKA_BOOTSTRAP, REPLICATION_FACTOR, MIN_INSYNC_REPLICAS (ConfigMap branchops-kafka-topics).
 set -eu
 bin=/opt/kafka/bin
@@ -21,7 +22,8 @@ done
 create() {
     $bin/kafka-topics.sh --bootstrap-server "$KAFKA_BOOTSTRAP" --create --if-not-exists \
         --topic "$1" --partitions "$2" --replication-factor "$REPLICATION_FACTOR" \
-        --config retention.ms="$3" --config min.insync.replicas="$MIN_INSYNC_REPLICAS"
+        --config retention.ms="$3" --config min.insync.replicas="$MIN_INSYNC_REPLICAS" \
+        --config cleanup.policy="${4:-delete}"
 }
 create branchops.footfall.v1 6 604800000
 create branchops.footfall.v1.dlq 1 604800000
@@ -43,4 +45,6 @@ create branchops.feedback.v1 6 604800000
 create branchops.feedback.v1.dlq 1 604800000
 create branchops.voice.interactions.v1 6 604800000
 create branchops.voice.interactions.v1.dlq 1 604800000
+create branchops.branch-config.v1 6 -1 compact
+create branchops.branch-config.v1.dlq 1 604800000
 $bin/kafka-topics.sh --bootstrap-server "$KAFKA_BOOTSTRAP" --list

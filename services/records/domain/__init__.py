@@ -1,0 +1,1 @@
+"""Pure logic of the records service: values in, values out, no I/O."""

@@ -1,0 +1,123 @@
+"""Records' Alembic migrations on real PostgreSQL: from an empty database, down a revision and up again,
+and a failed migration that stops the service with a clear message (and changes nothing)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from branchops.devstack.postgres import create_database, drop_database
+from services.records.adapters.database import create_engine
+from services.records.adapters.migrate import MigrationFailed, current_revision, head, migrate
+from services.records.bootstrap import StartupFailed, build_app
+from services.records.settings import RecordsSettings
+from tests.conftest import fresh_database_name, make_platform
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDS_TABLES = {"branch_config", "branch_config_audit", "outbox", "alembic_version"}
+
+
+@pytest.fixture
+def empty_database(postgres_url: str) -> Iterator[str]:
+    name = fresh_database_name("migrations")
+    url = create_database(postgres_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(postgres_url, name)
+
+
+@pytest.fixture
+async def engine(empty_database: str, redis_url: str) -> AsyncIterator[AsyncEngine]:
+    made = create_engine(RecordsSettings(database_url=empty_database, redis_url=redis_url))
+    try:
+        yield made
+    finally:
+        await made.dispose()
+
+
+async def _tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+async def test_upgrade_from_an_empty_database_then_again_is_a_no_op(engine: AsyncEngine) -> None:
+    assert await current_revision(engine) is None and not await _tables(engine)
+    await migrate(engine)
+    assert await current_revision(engine) == head() == "0002"
+    assert await _tables(engine) == RECORDS_TABLES
+    await migrate(engine)
+    assert await current_revision(engine) == "0002"
+
+
+async def test_downgrade_to_the_previous_revision_and_upgrade_again_keeps_the_data(engine: AsyncEngine) -> None:
+    await migrate(engine)
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')"))
+    await migrate(engine, "0001", action="downgrade")
+    assert await current_revision(engine) == "0001"
+    assert "outbox" not in await _tables(engine)
+    await migrate(engine)
+    assert await current_revision(engine) == "0002" and "outbox" in await _tables(engine)
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}
+    await migrate(engine, "base", action="downgrade")
+    assert await _tables(engine) == {"alembic_version"} and await current_revision(engine) is None
+    await migrate(engine)
+    assert await _tables(engine) == RECORDS_TABLES
+
+
+async def _break(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:  # a table in the way of revision 0002
+        await connection.execute(text("CREATE TABLE outbox (unrelated int)"))
+
+
+async def test_a_failed_migration_says_what_failed_and_changes_nothing(engine: AsyncEngine) -> None:
+    await _break(engine)
+    with pytest.raises(MigrationFailed) as failure:
+        await migrate(engine)
+    message = str(failure.value)
+    assert "database migration (upgrade to revision 0002) failed, nothing was changed" in message
+    assert 'relation "outbox" already exists' in message
+    assert await _tables(engine) == {"outbox"}, "revision 0001 was rolled back with 0002 (one transaction)"
+
+
+async def test_a_failed_migration_stops_the_service(engine: AsyncEngine, empty_database: str, redis_url: str) -> None:
+    await _break(engine)
+    app = build_app(RecordsSettings(database_url=empty_database, redis_url=redis_url), make_platform("127.0.0.1:9"))
+    with pytest.raises(StartupFailed, match=r"records cannot start: database migration .* failed"):
+        async with app.router.lifespan_context(app):
+            pytest.fail("the app must not start")
+
+
+async def test_the_service_process_exits_with_the_reason(engine: AsyncEngine, empty_database: str,
+                                                         redis_url: str) -> None:
+    await _break(engine)
+    env = dict(os.environ, RECORDS_DATABASE_URL=empty_database, RECORDS_REDIS_URL=redis_url,
+               BRANCHOPS_KAFKA_BOOTSTRAP="127.0.0.1:9", BRANCHOPS_ENV="development")
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "services.records.app:create_app", "--host", "127.0.0.1",
+            "--port", "0"]
+    done = await asyncio.to_thread(subprocess.run, argv, env=env, cwd=ROOT, capture_output=True, text=True,
+                                   timeout=60, check=False)
+    assert done.returncode != 0
+    assert "records cannot start: database migration (upgrade to revision 0002) failed" in done.stderr, done.stderr[-3000:]
+    assert 'relation \\"outbox\\" already exists' in done.stderr or 'relation "outbox" already exists' in done.stderr
+
+
+async def test_an_unreachable_database_stops_the_service_after_waiting(redis_url: str) -> None:
+    settings = RecordsSettings(database_url="postgresql://postgres:secret@127.0.0.1:1/none", redis_url=redis_url,
+                               database_wait_s=0.5)
+    app = build_app(settings, make_platform("127.0.0.1:9"))
+    with pytest.raises(StartupFailed, match=r"did not answer within 0 s") as failure:
+        async with app.router.lifespan_context(app):
+            pytest.fail("the app must not start")
+    assert "secret" not in str(failure.value), "the password stays out of the message"
