@@ -16,8 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from branchops.contracts import all_topic_names
-from branchops.devstack import DevStack, EmbeddedPostgres, database_answers, find_or_start_postgres, redis_answers
+from branchops.contracts import ALL_TOPICS, all_topic_names
+from branchops.devstack import (
+    DevStack,
+    EmbeddedPostgres,
+    TansuBroker,
+    database_answers,
+    find_or_start_postgres,
+    redis_answers,
+)
 from branchops.devstack.broker import run_blocking
 from branchops.devstack.postgres import SYSTEM_USER
 from branchops.devstack.process import port_open
@@ -213,3 +220,28 @@ def test_embedded_postgres_dies_with_a_killed_parent(tmp_path: Path, reachable_d
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+async def _cleanup_policy(bootstrap: str, topic: str) -> str | None:
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        await admin.close()
+    for resource in responses[0].resources:
+        for entry in resource[4]:
+            if entry[0] == "cleanup.policy":
+                return str(entry[1])
+    return None
+
+
+def test_compacted_topics_are_created_compacted(session_broker: TansuBroker) -> None:
+    compacted = [t for t in ALL_TOPICS if t.compacted]
+    assert compacted, "branch-config.v1 is compacted (DESIGN.md section 3)"
+    for topic in compacted:
+        assert run_blocking(lambda t=topic: _cleanup_policy(session_broker.bootstrap, t.name)) == "compact"
+        assert run_blocking(lambda t=topic: _cleanup_policy(session_broker.bootstrap, t.dlq)) != "compact"
