@@ -55,11 +55,11 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check branchops services tests bench
+	$(VENV)/bin/ruff check branchops services simulation tests bench
 	$(VENV)/bin/mypy
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format branchops services tests bench
+	$(VENV)/bin/ruff format branchops services simulation tests bench
 
 ## docs: regenerate docs/asyncapi.yaml from the event models
 docs: $(STAMP)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from branchops.contracts.enums import Priority, ServiceName
 from services.queue.domain.routing import Head, RoutingRules, choose_next
-from services.queue.simulator import SLOT_MIN, DaySpec, ServiceSpec, Snapshot, WindowPlan, service_time
+from simulation.branch_day import SLOT_MIN, DaySpec, ServiceSpec, Snapshot, WindowPlan, service_time
 
 NO_SHOW_MIN, NO_SHOW_MAX = 0.5, 1.5  # the simulator's no-show occupancy, uniform
 HORIZON_MIN = 24 * 60.0

@@ -34,7 +34,7 @@ from bench.wait_oracle import ideal_wait  # noqa: E402
 from branchops.contracts.enums import ServiceName  # noqa: E402
 from services.queue.domain.replay import Replayer  # noqa: E402
 from services.queue.domain.routing import RoutingRules  # noqa: E402
-from services.queue.simulator import DaySpec, ServiceSpec, Snapshot, Truth, WindowPlan, simulate_day  # noqa: E402
+from simulation.branch_day import DaySpec, ServiceSpec, Snapshot, Truth, WindowPlan, simulate_day  # noqa: E402
 
 REFERENCE = ROOT / "bench" / "staffing" / "reference_day.json"
 

@@ -10,7 +10,7 @@ import pytest
 
 from branchops.contracts.events import Footfall
 from branchops.devstack import TansuBroker
-from services.queue.live_sim import LiveBranch
+from simulation.live_branch import LiveBranch
 from tests.conftest import make_platform
 from tests.integration.test_queue_api import MANAGER, T0, TELLER, Clock, QueueApp, client_for, make_app
 

@@ -146,7 +146,7 @@ def test_the_installed_services_keep_their_ports_order_and_settings() -> None:
 
 def test_the_installed_commands_and_their_order() -> None:
     modules = [register.__module__ for register in load_cli()]
-    assert modules == ["services.queue.cli", "services.queue.vision.cli", "services.staffing.cli",
+    assert modules == ["services.queue.cli", "simulation.cli", "services.queue.vision.cli", "services.staffing.cli",
                        "services.kyc.cli", "services.voice.cli"]
 
 

@@ -9,7 +9,7 @@ import statistics
 from bench.wait_oracle import ideal_wait, next_arrival, one_run, remaining
 from branchops.contracts.enums import ServiceName
 from services.queue.domain.routing import RoutingRules
-from services.queue.simulator import DaySpec, ServiceSpec, Snapshot, WindowPlan, simulate_day
+from simulation.branch_day import DaySpec, ServiceSpec, Snapshot, WindowPlan, simulate_day
 
 G = ServiceName.GENERAL
 OPEN_AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

@@ -1,6 +1,6 @@
 """A simulated branch driven into a running stack: ``branchops simulate --branch B --speed 60``.
 
-The day of :mod:`services.queue.simulator` (non-stationary Poisson arrivals, service times, windows
+The day of :mod:`simulation.branch_day` (non-stationary Poisson arrivals, service times, windows
 opening and closing per a plan, abandonment, no-shows, elderly customers) played in real time, sped
 up ``speed`` times, through the queue service's HTTP API: customers take tickets and give up,
 tellers open and close their windows, call next, start, complete or mark a no-show. Synthetic
@@ -16,18 +16,22 @@ import asyncio
 import contextlib
 import datetime as dt
 import random
-import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from branchops.contracts.enums import ServiceName
-from services.queue.simulator import ServiceSpec, WindowPlan, arrival_times, service_time
+from branchops.contracts.events import Footfall
+from simulation.branch_day import ServiceSpec, WindowPlan, arrival_times, service_time
+from simulation.cameras import footfall
 
 GENERAL = (5, 6, 7, 8, 8, 9, 9, 10, 10, 11, 12, 14, 16, 17, 17, 16, 15, 13, 12, 10, 9, 8, 8, 8, 8, 8, 9, 9, 10, 10, 9, 7)
 POLL_MIN = 0.25  # an idle teller tries again after this many simulated minutes
 CAMERA_MIN = 1.0  # one footfall count per camera and simulated minute
+Cameras = Callable[[Footfall], Awaitable[None]]
+"""Where the synthetic cameras' counts go (``OutboxCameras``, or a test's list)."""
 
 
 def demo_day(scale: float = 1.0) -> tuple[dict[ServiceName, ServiceSpec], tuple[WindowPlan, ...]]:
@@ -60,7 +64,7 @@ class Counts:
 
 class LiveBranch:
     def __init__(self, client: httpx.AsyncClient, branch: str, speed: float, *, seed: int | None = None,
-                 scale: float = 1.0, minutes: float | None = None, cameras: Any = None,
+                 scale: float = 1.0, minutes: float | None = None, cameras: Cameras | None = None,
                  priority_share: float = 0.05, no_show_share: float = 0.03) -> None:
         if speed <= 0 or scale <= 0:
             raise ValueError("speed and scale must be positive")
@@ -68,7 +72,7 @@ class LiveBranch:
         self.rng = random.Random(seed)
         self.services, self.plans = demo_day(scale)
         self.length = min(minutes or 480.0, 480.0)
-        self.cameras = cameras  # async emit(data) or None
+        self.cameras = cameras
         self.priority_share, self.no_show_share = priority_share, no_show_share
         self.counts = Counts()
         self.waiting: set[str] = set()
@@ -108,7 +112,7 @@ class LiveBranch:
         tasks = [asyncio.create_task(self._customers(s, spec)) for s, spec in self.services.items()]
         tasks += [asyncio.create_task(self._teller(plan)) for plan in self.plans]
         if self.cameras is not None:
-            tasks.append(asyncio.create_task(self._camera()))
+            tasks.append(asyncio.create_task(self._camera(self.cameras)))
         watcher = asyncio.create_task(self._watch(stop, report_s))
         try:
             await asyncio.gather(*tasks)
@@ -190,9 +194,7 @@ class LiveBranch:
         response = await self._call(method, path)
         return response is not None and response.status_code == 200
 
-    async def _camera(self) -> None:
-        from services.queue.live_camera import footfall
-
+    async def _camera(self, cameras: Cameras) -> None:
         minute, came, left = 0.0, 0, 0
         while await self._until(minute + CAMERA_MIN):
             minute = self.minute()
@@ -203,35 +205,8 @@ class LiveBranch:
                              entered=max(self.counts.issued - came, 0), exited=max(gone - left, 0), people=inside)
             came, left = self.counts.issued, gone
             try:
-                await self.cameras(event)
+                await cameras(event)
                 self.counts.footfall += 1
             except Exception as exc:  # Redis away: the cameras pause, customers go on
                 self._fail(f"camera {type(exc).__name__}")
 
-
-def run_live(queue_url: str, api_key: str, branch: str, speed: float, stop: threading.Event, *,
-             redis_url: str | None = None, seed: int | None = None) -> None:
-    """Simulated days one after another until ``stop`` (for a thread, e.g. in ``branchops up``)."""
-
-    async def days() -> None:
-        from services.queue.live_camera import OutboxCameras
-
-        halt = asyncio.Event()
-
-        async def bridge() -> None:
-            await asyncio.to_thread(stop.wait)
-            halt.set()
-
-        watcher = asyncio.create_task(bridge())
-        cameras = OutboxCameras(redis_url) if redis_url else None
-        rng = random.Random(seed)
-        async with httpx.AsyncClient(base_url=queue_url.rstrip("/"), headers={"X-API-Key": api_key},
-                                     timeout=10.0) as client:
-            while not halt.is_set():
-                day = LiveBranch(client, branch, speed, seed=rng.getrandbits(32), cameras=cameras)
-                await day.run(halt, report_s=60.0)
-        await watcher
-        if cameras is not None:
-            await cameras.close()
-
-    asyncio.run(days())
