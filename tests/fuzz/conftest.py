@@ -1,5 +1,5 @@
 """The in-process apps of tests/security, shared with the fuzzers."""
 
-from tests.security.conftest import runner, service_app
+from tests.security.conftest import migrated_database_url, runner, service_app
 
-__all__ = ["runner", "service_app"]
+__all__ = ["migrated_database_url", "runner", "service_app"]
