@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,21 +16,23 @@ from branchops.web import create_service_app
 from services.queue.adapters.call_next import WindowStore
 from services.queue.adapters.snapshot import SnapshotReader
 from services.queue.adapters.ticket_store import TicketStore
-from services.queue.forecasting import LiveQueue
-from services.queue.handlers import Clock, QueueHandlers
-from services.queue.publishing import ForecastPublisher
-from services.queue.routes import queue, tickets, windows
+from services.queue.handlers import QueueHandlers
+from services.queue.routes import queue as queue_routes
+from services.queue.routes import tickets as ticket_routes
+from services.queue.routes import windows as window_routes
 from services.queue.settings import QueueSettings
+from services.queue.usecases.clock import Clock, utc_now
+from services.queue.usecases.forecasting import LiveQueue
+from services.queue.usecases.overview import QueueOverview
+from services.queue.usecases.publishing import ForecastPublisher
+from services.queue.usecases.tickets import Tickets
+from services.queue.usecases.windows import Windows
 from services.queue.vision import router as cameras
 from services.queue.vision.service import OutboxSink, VisionService
 from services.queue.vision.settings import VisionSettings
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clock = _utc_now) -> FastAPI:
+def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clock = utc_now) -> FastAPI:
     runtime = ServiceRuntime(settings, platform)
     rules, tz = settings.routing_rules(), settings.tz
     reader = SnapshotReader(runtime.redis)
@@ -39,8 +40,9 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     live = LiveQueue(reader, window_store, rules, tz, settings.footfall_conversion)
     forecasts = ForecastPublisher(live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s,
                                   settings.forecast_min_gap_s)
-    handlers = QueueHandlers(TicketStore(runtime.redis, runtime.outbox, rules, tz), window_store, live, reader,
-                             clock, runtime.source, forecasts.mark)
+    tickets = Tickets(TicketStore(runtime.redis, runtime.outbox, rules, tz), live, clock, forecasts.mark)
+    windows = Windows(window_store, clock, forecasts.mark)
+    handlers = QueueHandlers(reader, window_store, forecasts.mark)
     runtime.add_consumer({topics.FOOTFALL: handlers.on_footfall, topics.WINDOWS: handlers.on_window,
                           topics.STAFFING_ALERTS: handlers.on_alert})
     vision = VisionService(VisionSettings(), OutboxSink(runtime.outbox), runtime.redis)
@@ -59,8 +61,11 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
                     await asyncio.wait_for(task, 5)
 
     app = create_service_app("queue", platform, lifespan=lifespan,
-                             routers=[tickets.router, windows.router, queue.router, cameras.router],
+                             routers=[ticket_routes.router, window_routes.router, queue_routes.router, cameras.router],
                              description="Tickets, teller windows, live queue state and wait prediction")
+    app.state.tickets = tickets
+    app.state.windows = windows
+    app.state.overview = QueueOverview(live, reader, clock)
     app.state.handlers = handlers
     app.state.forecasts = forecasts
     app.state.vision = vision

@@ -1,4 +1,4 @@
-"""Any sequence of ticket and window operations, through the queue's handlers on a real Redis, keeps
+"""Any sequence of ticket and window operations, through the queue's use cases on a real Redis, keeps
 the invariants: one holder per ticket, numbers unique per day, counts add up; every status change is
 the one the domain's state machine allows."""
 
@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from branchops.contracts.enums import Channel, ServiceName, TicketStatus, WindowState
-from branchops.web import Problem
 from services.queue.adapters.keys import Keys
+from services.queue.domain.errors import QueueError
 from services.queue.domain.lifecycle import WAITING, Action, InvalidTransition, transition
 from services.queue.domain.tickets import IssueTicket
+from services.queue.routes.problems import status_of
 from tests.conftest import make_platform
 from tests.security.apps import UNREACHABLE_BROKER, build
 from tests.security.asgi import LoopRunner
@@ -33,9 +34,10 @@ class TicketMachine(RuleBasedStateMachine):
         super().__init__()
         self.run = runner.run
         app = build("queue", redis_url, make_platform(UNREACHABLE_BROKER))
-        self.handlers: Any = app.state.handlers
+        self.tickets: Any = app.state.tickets
+        self.windows: Any = app.state.windows
         self.now = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
-        self.handlers.clock = lambda: self.now
+        self.tickets.clock = self.windows.clock = lambda: self.now
         self.branch = f"sm-{uuid.uuid4().hex[:10]}"
         self.status: dict[str, TicketStatus] = {}
         self.numbers: set[str] = set()
@@ -46,8 +48,8 @@ class TicketMachine(RuleBasedStateMachine):
     @rule(target=tickets, service=st.sampled_from(SERVICES))
     def issue(self, service: ServiceName) -> str:
         self._tick()
-        record, position, _ = self.run(self.handlers.issue_ticket(IssueTicket(self.branch, service, Channel.KIOSK)))
-        assert position == self.run(self.handlers.store.position(record)), "place in line given at issue is wrong"
+        record, position, _ = self.run(self.tickets.issue(IssueTicket(self.branch, service, Channel.KIOSK)))
+        assert position == self.run(self.tickets.store.position(record)), "place in line given at issue is wrong"
         assert record.number not in self.numbers, f"number {record.number} handed out twice"
         self.numbers.add(record.number)
         self.status[record.ticket_id] = record.status
@@ -59,17 +61,17 @@ class TicketMachine(RuleBasedStateMachine):
     def put_window(self, window: str, skills: list[ServiceName], state: WindowState) -> None:
         self._tick()
         try:
-            self.run(self.handlers.put_window(self.branch, window, state, tuple(skills), None))
-        except Problem as exc:
-            assert exc.status == 409, exc.detail  # a window holding a customer may not close
+            self.run(self.windows.put(self.branch, window, state, tuple(skills), None))
+        except QueueError as exc:
+            assert status_of(exc) == 409, exc  # a window holding a customer may not close
 
     @rule(window=st.sampled_from(WINDOWS))
     def call_next(self, window: str) -> None:
         self._tick()
         try:
-            record = self.run(self.handlers.call_next(self.branch, window))
-        except Problem as exc:
-            assert exc.status in (404, 409), exc.detail
+            record = self.run(self.windows.call_next(self.branch, window))
+        except QueueError as exc:
+            assert status_of(exc) in (404, 409), exc
             return
         if record is not None:
             assert self.status[record.ticket_id] in WAITING, "called a ticket that was not waiting"
@@ -84,11 +86,11 @@ class TicketMachine(RuleBasedStateMachine):
         except InvalidTransition:
             expected = None
         try:
-            record = self.run(self.handlers.act(self.branch, ticket, action, service=target_service))
-        except Problem as exc:
-            if exc.status == 422:  # a transfer to the service it is already in
+            record = self.run(self.tickets.act(self.branch, ticket, action, service=target_service))
+        except QueueError as exc:
+            if status_of(exc) == 422:  # a transfer to the service it is already in
                 return
-            assert expected is None and exc.status == 409, (before, action, exc.status, exc.detail)
+            assert expected is None and status_of(exc) == 409, (before, action, status_of(exc), exc)
             return
         assert expected is not None, f"{action} allowed from {before}"
         assert record.status is expected
@@ -96,9 +98,9 @@ class TicketMachine(RuleBasedStateMachine):
 
     @invariant()
     def stored_state_matches_and_adds_up(self) -> None:
-        store, keys = self.handlers.store, Keys(self.branch)
+        store, keys = self.tickets.store, Keys(self.branch)
         redis = store._redis
-        windows = self.run(self.handlers.windows.all(self.branch))
+        windows = self.run(self.windows.store.all(self.branch))
         holders = [w.ticket_id for w in windows if w.ticket_id]
         assert len(holders) == len(set(holders)), f"a ticket held by two windows: {holders}"
         waiting_in_lines = 0

@@ -84,7 +84,7 @@ async def q(redis_url: str, session_broker: TansuBroker) -> AsyncIterator[QueueA
     app = make_app(redis_url, make_platform(session_broker.bootstrap), clock)
     async with client_for(app) as client:
         yield QueueApp(app, client, clock)
-    await app.state.handlers.store._redis.aclose()
+    await app.state.tickets.store._redis.aclose()
 
 
 async def test_issue_numbers_position_and_wait_range(q: QueueApp) -> None:
@@ -242,7 +242,7 @@ async def test_restart_loses_nothing(redis_url: str, session_broker: TansuBroker
         queue = (await client.get(q.url("/queue"), headers=MANAGER)).json()
         assert [s["service"] for s in queue["services"]] == ["fx"] and queue["services"][0]["waiting"] == 1
         assert queue["windows"][0]["window_id"] == "w1" and queue["arrivals"]
-    await again.state.handlers.store._redis.aclose()
+    await again.state.tickets.store._redis.aclose()
 
 
 async def test_the_lean_snapshot_a_new_ticket_is_predicted_from_matches_the_full_read(q: QueueApp) -> None:
@@ -253,7 +253,7 @@ async def test_the_lean_snapshot_a_new_ticket_is_predicted_from_matches_the_full
     await q.issue("fx")
     called = await q.call("w1")  # one ticket leaves the line for the window
     assert called.status_code == 200
-    reader, live = q.app.state.handlers.reader, q.app.state.handlers.live
+    reader, live = q.app.state.handlers.reader, q.app.state.tickets.live
     full, lean = await reader.snapshot(q.branch), await reader.lean(q.branch)
     assert lean.waiting == live._waiting(full.waiters.tickets + full.waiters.scheduled)
     assert len(lean.waiting) == 3 and lean.windows == full.windows and lean.model == full.model
@@ -264,7 +264,7 @@ async def test_the_lean_snapshot_a_new_ticket_is_predicted_from_matches_the_full
 async def test_branch_is_announced_again_after_redis_lost_the_memberships(q: QueueApp) -> None:
     """The outbox relay finds a branch by its membership in a set; a ticket re-asserts it once a minute
     (and on the branch's first ticket), so a set lost with Redis data does not strand events for long."""
-    store = q.app.state.handlers.store
+    store = q.app.state.tickets.store
     outbox_branches = store._outbox.branches_key
     await q.issue("cash")
     assert await store._redis.sismember(outbox_branches, q.branch)
@@ -285,7 +285,7 @@ async def test_forecast_agrees_with_the_queue_view(q: QueueApp) -> None:
     for service in ("cash", "cash", "general", "cash", "wealth"):
         await q.issue(service)
     await q.call("w1")
-    live = q.app.state.handlers.live
+    live = q.app.state.tickets.live
     view = await live.view(q.branch, q.clock())
     forecast = await live.forecast(q.branch, q.clock())
     expected = {s.service.value: (s.waiting, s.open_windows, round(s.new_arrival.mean_min, 2)) for s in view.services}

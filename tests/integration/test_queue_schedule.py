@@ -21,7 +21,7 @@ async def q(redis_url: str, session_broker: TansuBroker) -> AsyncIterator[QueueA
     app = make_app(redis_url, make_platform(session_broker.bootstrap), clock)
     async with client_for(app) as client:
         yield QueueApp(app, client, clock)
-    await app.state.handlers.store._redis.aclose()
+    await app.state.tickets.store._redis.aclose()
 
 
 async def _cash_wait(q: QueueApp) -> float:

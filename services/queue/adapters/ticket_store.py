@@ -23,7 +23,7 @@ from branchops.contracts.enums import ServiceName, TicketStatus
 from branchops.contracts.events import Ticket
 from services.queue.adapters.keys import BRANCHES, HISTORY_TTL_S, TTL_S, Keys
 from services.queue.domain.arrivals import slot_of
-from services.queue.domain.errors import Conflict, Invalid, NotFound
+from services.queue.domain.errors import Conflict, DayFull, Invalid, NotFound
 from services.queue.domain.learning import learn_transition
 from services.queue.domain.lifecycle import WAITING, Action, InvalidTransition, leaves_window, transition
 from services.queue.domain.model import Model
@@ -32,10 +32,6 @@ from services.queue.domain.tickets import MAX_PER_DAY, IssueTicket, TicketRecord
 from services.queue.domain.windows import WindowRecord
 
 ANNOUNCE_EVERY_S = 60.0  # a branch's outbox and branch-list memberships are re-asserted this often
-
-
-class DayFull(Exception):
-    """The service handed out every number of the day."""
 
 
 def decode_hash(raw: Any) -> dict[str, str]:

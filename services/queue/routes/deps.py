@@ -7,13 +7,28 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from branchops.contracts.base import Identifier
-from services.queue.handlers import QueueHandlers
+from services.queue.usecases.overview import QueueOverview
+from services.queue.usecases.tickets import Tickets
+from services.queue.usecases.windows import Windows
 
 IdPath = Annotated[Identifier, Path()]
 
 
-async def get_handlers(request: Request) -> QueueHandlers:
-    return request.app.state.handlers
+async def get_tickets(request: Request) -> Tickets:
+    tickets: Tickets = request.app.state.tickets
+    return tickets
 
 
-HandlersDep = Annotated[QueueHandlers, Depends(get_handlers)]
+async def get_windows(request: Request) -> Windows:
+    windows: Windows = request.app.state.windows
+    return windows
+
+
+async def get_overview(request: Request) -> QueueOverview:
+    overview: QueueOverview = request.app.state.overview
+    return overview
+
+
+TicketsDep = Annotated[Tickets, Depends(get_tickets)]
+WindowsDep = Annotated[Windows, Depends(get_windows)]
+OverviewDep = Annotated[QueueOverview, Depends(get_overview)]

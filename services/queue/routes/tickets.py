@@ -9,9 +9,11 @@ from branchops.contracts.enums import Channel, Priority, ServiceName
 from branchops.settings import Role
 from branchops.web import BranchPath, Problem, check_branch
 from branchops.web.roles import AnyRole, KioskTellerManagerService
+from services.queue.domain.errors import QueueError
 from services.queue.domain.lifecycle import Action
 from services.queue.domain.tickets import IssueTicket
-from services.queue.routes.deps import HandlersDep, IdPath
+from services.queue.routes.deps import IdPath, TicketsDep
+from services.queue.routes.problems import problem
 from services.queue.routes.views import TicketView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["tickets"])
@@ -36,26 +38,32 @@ CUSTOMER_ACTIONS = {Action.CANCEL}
 
 @router.post("/tickets", status_code=201, response_model=TicketView, summary="Issue a ticket")
 async def issue_ticket(branch_id: BranchPath, body: IssueRequest, who: KioskTellerManagerService,
-                       handlers: HandlersDep) -> TicketView:
+                       tickets: TicketsDep) -> TicketView:
     check_branch(who, branch_id)
     if body.appointment_at is not None and body.channel is not Channel.APPOINTMENT:
         raise Problem(422, "Invalid request", "appointment_at is only for the appointment channel")
-    record, position, estimate = await handlers.issue_ticket(
-        IssueTicket(branch_id, body.service, body.channel, body.priority, body.appointment_at))
+    try:
+        record, position, estimate = await tickets.issue(
+            IssueTicket(branch_id, body.service, body.channel, body.priority, body.appointment_at))
+    except QueueError as error:
+        raise problem(error) from error
     return TicketView.of(record, position, estimate)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketView, summary="A ticket, its place in line and wait range")
-async def get_ticket(branch_id: BranchPath, ticket_id: IdPath, who: AnyRole, handlers: HandlersDep) -> TicketView:
+async def get_ticket(branch_id: BranchPath, ticket_id: IdPath, who: AnyRole, tickets: TicketsDep) -> TicketView:
     check_branch(who, branch_id)
-    record, position, estimate = await handlers.ticket_status(branch_id, ticket_id)
+    try:
+        record, position, estimate = await tickets.status(branch_id, ticket_id)
+    except QueueError as error:
+        raise problem(error) from error
     return TicketView.of(record, position, estimate)
 
 
 @router.post("/tickets/{ticket_id}/{action}", response_model=TicketView,
              summary="complete, no-show, transfer, recall, start, abandon or cancel a ticket")
 async def act_on_ticket(branch_id: BranchPath, ticket_id: IdPath, action: str, who: KioskTellerManagerService,
-                        handlers: HandlersDep, body: ActionRequest | None = None) -> TicketView:
+                        tickets: TicketsDep, body: ActionRequest | None = None) -> TicketView:
     check_branch(who, branch_id)
     try:
         chosen = Action(action)
@@ -69,5 +77,8 @@ async def act_on_ticket(branch_id: BranchPath, ticket_id: IdPath, action: str, w
     body = body or ActionRequest()
     if chosen is Action.TRANSFER and body.service is None:
         raise Problem(422, "Invalid request", "a transfer needs the target service in the body")
-    record = await handlers.act(branch_id, ticket_id, chosen, service=body.service, window_id=body.window_id)
+    try:
+        record = await tickets.act(branch_id, ticket_id, chosen, service=body.service, window_id=body.window_id)
+    except QueueError as error:
+        raise problem(error) from error
     return TicketView.of(record)

@@ -9,7 +9,9 @@ from branchops.contracts.base import Identifier
 from branchops.contracts.enums import ServiceName, WindowState
 from branchops.web import BranchPath, check_branch
 from branchops.web.roles import TellerManagerService
-from services.queue.routes.deps import HandlersDep, IdPath
+from services.queue.domain.errors import QueueError
+from services.queue.routes.deps import IdPath, WindowsDep
+from services.queue.routes.problems import problem
 from services.queue.routes.views import TicketView, WindowView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/windows", tags=["windows"])
@@ -24,9 +26,12 @@ class WindowRequest(BaseModel):
 
 @router.put("/{window_id}", response_model=WindowView, summary="Open, close or pause a window, with its skills")
 async def put_window(branch_id: BranchPath, window_id: IdPath, body: WindowRequest, who: TellerManagerService,
-                     handlers: HandlersDep) -> WindowView:
+                     windows: WindowsDep) -> WindowView:
     check_branch(who, branch_id)
-    record = await handlers.put_window(branch_id, window_id, body.state, tuple(body.skills), body.staff_id)
+    try:
+        record = await windows.put(branch_id, window_id, body.state, tuple(body.skills), body.staff_id)
+    except QueueError as error:
+        raise problem(error) from error
     return WindowView.of(record)
 
 
@@ -34,9 +39,12 @@ async def put_window(branch_id: BranchPath, window_id: IdPath, body: WindowReque
              responses={204: {"description": "nobody waits for this window's skills"}},
              summary="Call the next customer by the routing rules")
 async def call_next(branch_id: BranchPath, window_id: IdPath, who: TellerManagerService,
-                    handlers: HandlersDep) -> TicketView | Response:
+                    windows: WindowsDep) -> TicketView | Response:
     check_branch(who, branch_id)
-    record = await handlers.call_next(branch_id, window_id)
+    try:
+        record = await windows.call_next(branch_id, window_id)
+    except QueueError as error:
+        raise problem(error) from error
     if record is None:
         return Response(status_code=204)
     return TicketView.of(record)

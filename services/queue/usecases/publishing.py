@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import math
-from collections.abc import Callable
 
 import redis.asyncio as aioredis
 
@@ -20,7 +18,8 @@ from branchops.bus import EventPublisher
 from branchops.contracts import topics
 from services.queue.adapters.keys import Keys
 from services.queue.adapters.snapshot import SnapshotReader
-from services.queue.forecasting import LiveQueue
+from services.queue.usecases.clock import Clock
+from services.queue.usecases.forecasting import LiveQueue
 
 log = logging.getLogger(__name__)
 DEBOUNCE_S = 0.5
@@ -28,7 +27,7 @@ DEBOUNCE_S = 0.5
 
 class ForecastPublisher:
     def __init__(self, live: LiveQueue, reader: SnapshotReader, redis: aioredis.Redis, publisher: EventPublisher,
-                 clock: Callable[[], dt.datetime], interval_s: float, min_gap_s: float = 0.0) -> None:
+                 clock: Clock, interval_s: float, min_gap_s: float = 0.0) -> None:
         self._live = live
         self._reader = reader
         self._redis = redis

@@ -1,0 +1,18 @@
+"""The clock the use cases read (bootstrap.py passes the real one; tests pass their own)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+Clock = Callable[[], dt.datetime]
+Changed = Callable[[str], None]
+"""Told a branch's queue changed (a change is committed): its forecast is refreshed soon."""
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def unchanged(branch_id: str) -> None:
+    """A ``Changed`` that does nothing."""
