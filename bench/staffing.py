@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 from services.staffing.domain.closed_loop import Budget  # noqa: E402
 from services.staffing.domain.intraday import LiveDay, WorkedShift, replan  # noqa: E402
 from services.staffing.domain.patterns import staff_patterns  # noqa: E402
+from services.staffing.domain.plan import Plan  # noqa: E402
 from services.staffing.domain.problem import StaffingProblem  # noqa: E402
 from services.staffing.domain.simulate import simulate_service  # noqa: E402
 from services.staffing.solve import parse_instance, solve_problem  # noqa: E402
@@ -93,23 +94,23 @@ def simulate_open_windows(
     }
 
 
-def plan_open_windows(problem: StaffingProblem, plan: dict[str, Any]) -> dict[str, list[int]]:
-    return {name: [row["open_windows"][name] for row in plan["intervals"]] for name in problem.service_names}
+def plan_open_windows(problem: StaffingProblem, plan: Plan) -> dict[str, list[int]]:
+    return {name: [row.open_windows[name] for row in plan.intervals] for name in problem.service_names}
 
 
 def ours(problem: StaffingProblem, runs: int, days: int, time_limit_s: float) -> dict[str, Any]:
     plans = [solve_problem(problem, time_limit_s=time_limit_s, seed=0) for _ in range(runs)]
     plan = plans[-1]
     return {
-        "same_plan_all_runs": all(p["assignments"] == plan["assignments"] for p in plans),
-        "stable_runs": sum(bool(p["stable"]) for p in plans),
-        "solve_s_p50": statistics.median(p["solve_ms"] for p in plans) / 1000,
-        "solve_s_max": max(p["solve_ms"] for p in plans) / 1000,
-        "status": plan["status"],
-        "paid_hours": plan["paid_hours"],
-        "people": plan["people"],
-        "window_intervals": sum(sum(row["open_windows"].values()) for row in plan["intervals"]),
-        "shortfalls": len(plan["shortfalls"]),
+        "same_plan_all_runs": all(p.assignments == plan.assignments for p in plans),
+        "stable_runs": sum(p.stats.stable for p in plans),
+        "solve_s_p50": statistics.median(p.stats.solve_ms for p in plans) / 1000,
+        "solve_s_max": max(p.stats.solve_ms for p in plans) / 1000,
+        "status": plan.status,
+        "paid_hours": plan.paid_hours,
+        "people": plan.people,
+        "window_intervals": sum(sum(row.open_windows.values()) for row in plan.intervals),
+        "shortfalls": len(plan.shortfalls),
         "simulated": simulate_open_windows(problem, plan_open_windows(problem, plan), days, EVAL_SEED),
     }
 
@@ -155,11 +156,11 @@ def intraday(problem: StaffingProblem, runs: int) -> dict[str, Any]:
 
     now = minute("12:10")
     started = {}
-    for a in morning["assignments"]:
-        if minute(a["start"]) <= now:
-            b = a["breaks"][0] if a["breaks"] else None
-            started[a["staff_id"]] = WorkedShift(a["shift_type"], minute(a["start"]), minute(a["end"]),
-                                                 minute(b["start"]) if b else None, minute(b["end"]) if b else None)
+    for a in morning.assignments:
+        if minute(a.start) <= now:
+            b = a.breaks[0] if a.breaks else None
+            started[a.staff_id] = WorkedShift(a.shift_type, minute(a.start), minute(a.end),
+                                              minute(b.start) if b else None, minute(b.end) if b else None)
     live = LiveDay(now_min=now, started=started, queue={"general": 9}, demand_factor={"general": 1.2})
     times, plans = [], []
     for _ in range(runs):
@@ -195,8 +196,8 @@ def _solve_scale_day(args: tuple[dict[str, Any], float]) -> dict[str, Any]:
     problem = parse_instance(instance)
     plan = solve_problem(problem, time_limit_s=time_limit_s, workers=1)
     sim = simulate_open_windows(problem, plan_open_windows(problem, plan), 200, EVAL_SEED)
-    return {"solve_s": plan["solve_ms"] / 1000, "status": plan["status"], "paid_hours": plan["paid_hours"],
-            "shortfalls": len(plan["shortfalls"]), "worst_interval_level": sim["worst_interval_level"]}
+    return {"solve_s": plan.stats.solve_ms / 1000, "status": plan.status, "paid_hours": plan.paid_hours,
+            "shortfalls": len(plan.shortfalls), "worst_interval_level": sim["worst_interval_level"]}
 
 
 def scale(template: dict[str, Any], days: int, staff: int, workers: int, time_limit_s: float) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from typing import Any
 
 
 def _solve(args: argparse.Namespace) -> int:
-    from services.staffing.solve import InvalidInstance, solve_instance
+    from services.staffing.domain.plan_json import plan_to_json
+    from services.staffing.solve import InvalidInstance, parse_instance, solve_problem
 
     try:
         instance = json.loads(Path(args.instance).read_text(encoding="utf-8"))
@@ -23,17 +24,18 @@ def _solve(args: argparse.Namespace) -> int:
         print(f"branchops staffing solve: cannot read {args.instance}: {exc}", file=sys.stderr)
         return 2
     try:
-        plan = solve_instance(instance, time_limit_s=args.time_limit, seed=args.seed, workers=args.workers)
+        problem = parse_instance(instance)
+        plan = solve_problem(problem, time_limit_s=args.time_limit, seed=args.seed, workers=args.workers)
     except InvalidInstance as exc:
         print(f"branchops staffing solve: invalid instance: {exc}", file=sys.stderr)
         return 2
-    text = json.dumps(plan, ensure_ascii=False, indent=1)
+    text = json.dumps(plan_to_json(plan), ensure_ascii=False, indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
         print(text)
-    print(f"{plan['status']}: {plan['paid_hours']:g} paid hours, {plan['people']} people, "
-          f"{len(plan['shortfalls'])} shortfalls, {plan['solve_ms']:.0f} ms", file=sys.stderr)
+    print(f"{plan.status}: {plan.paid_hours:g} paid hours, {plan.people} people, "
+          f"{len(plan.shortfalls)} shortfalls, {plan.stats.solve_ms:.0f} ms", file=sys.stderr)
     return 0
 
 

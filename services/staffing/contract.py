@@ -5,38 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from typing import Any
 
 from branchops.contracts.enums import AlertKind, ServiceName, Severity
 from branchops.contracts.events import Assignment, LocalizedText, PlanInterval, StaffingAlert, StaffingPlan, TimeSpan
 from services.staffing.domain import notices
 from services.staffing.domain.alerts import Alert
-
-KNOWN_SERVICES = frozenset(s.value for s in ServiceName)
-
-
-def unknown_services(instance: Mapping[str, Any]) -> list[str]:
-    """Service and skill names outside DESIGN.md's vocabulary (events could not carry them)."""
-    names = set(instance.get("services") or {})
-    for member in instance.get("staff") or []:
-        if isinstance(member, Mapping) and isinstance(member.get("skills"), list):
-            names.update(s for s in member["skills"] if isinstance(s, str))
-    return sorted(n for n in names if n not in KNOWN_SERVICES)
+from services.staffing.domain.plan import Plan
 
 
-def plan_event(plan: Mapping[str, Any], version: int, at: dt.datetime) -> StaffingPlan:
-    """README plan -> staffing.plan.v1: planned = open windows; skills = the services a person serves."""
-    intervals = [PlanInterval(start=row["start"], required=row["required"], planned=row["open_windows"])
-                 for row in plan["intervals"]]
+def plan_event(plan: Plan, at: dt.datetime) -> StaffingPlan:
+    """A stored plan -> staffing.plan.v1: planned = open windows; skills = the services a person serves."""
+    if plan.version is None:
+        raise ValueError("only a stored plan (with its version) is announced")
+    intervals = [PlanInterval(start=row.start, required=row.required, planned=row.open_windows)
+                 for row in plan.intervals]
     assignments = [
-        Assignment(staff_id=a["staff_id"], start=a["start"], end=a["end"],
-                   breaks=[TimeSpan(start=b["start"], end=b["end"]) for b in a.get("breaks", [])],
-                   skills=sorted({ServiceName(s["service"]) for s in a.get("serving", [])}))
-        for a in plan["assignments"]
+        Assignment(staff_id=a.staff_id, start=a.start, end=a.end,
+                   breaks=[TimeSpan(start=b.start, end=b.end) for b in a.breaks],
+                   skills=sorted({ServiceName(s.service) for s in a.serving}))
+        for a in plan.assignments
     ]
-    return StaffingPlan(branch_id=plan["branch_id"], at=at, date=dt.date.fromisoformat(plan["date"]), version=version,
-                        intervals=intervals, assignments=assignments, solve_ms=round(float(plan["solve_ms"])),
-                        objective=float(plan.get("cost", 0.0)))
+    return StaffingPlan(branch_id=plan.branch_id, at=at, date=dt.date.fromisoformat(plan.date), version=plan.version,
+                        intervals=intervals, assignments=assignments, solve_ms=round(float(plan.stats.solve_ms)),
+                        objective=float(plan.cost))
 
 
 def local_time(day: dt.date, minute: int, zone: dt.tzinfo) -> dt.datetime:

@@ -46,10 +46,10 @@ class StaffingHandlers:
         accepted, old = await self.live.put_forecast(forecast)
         if not accepted:
             return
-        instance = await self.plans.instance(forecast.branch_id)
-        if instance is None:
+        problem = await self.plans.instance(forecast.branch_id)
+        if problem is None:
             return  # nothing to plan for this branch yet
-        target = float(instance["service_level"]["target_wait_min"])
+        target = problem.service_level.target_wait_min
         before = forecast_view(old) if old is not None else None
         if significant_change(before, forecast_view(forecast), target, self.change_fraction):
             self.intraday.trigger(forecast.branch_id)

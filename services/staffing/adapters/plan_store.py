@@ -1,10 +1,15 @@
-"""Base instances and plans in Redis; a new plan, its version and its staffing.plan.v1 in one transaction."""
+"""Base instances and plans in Redis; a new plan, its version and its staffing.plan.v1 in one transaction.
+
+Both are kept as their JSON (bench/staffing/README.md formats) and typed at this edge: an instance is
+read back as a :class:`StaffingProblem`, a plan as a :class:`Plan`.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import Any, cast
+from collections.abc import Callable
+from dataclasses import replace
+from typing import cast
 
 import redis.asyncio as aioredis
 
@@ -12,6 +17,11 @@ from branchops.bus.outbox import Outbox, Transaction
 from branchops.contracts import topics
 from branchops.contracts.events import StaffingPlan
 from branchops.state import branch_key, global_key
+from services.staffing.domain.parse import parse_problem
+from services.staffing.domain.plan import Plan
+from services.staffing.domain.plan_json import plan_from_json, plan_to_json
+from services.staffing.domain.problem import StaffingProblem
+from services.staffing.domain.problem_json import problem_to_json
 
 SERVICE = "staffing"
 PLAN_TTL_S = 3 * 24 * 3600
@@ -22,40 +32,49 @@ class PlanStore:
         self._redis = redis
         self._outbox = outbox
         self.branches_key = global_key(SERVICE, "branches")
+        self._parsed: dict[str, tuple[bytes, StaffingProblem]] = {}  # branch -> (stored JSON, its problem)
 
     def _plan_key(self, branch_id: str, day: str) -> str:
         return branch_key(SERVICE, branch_id, "plan", day)
 
-    async def set_instance(self, branch_id: str, instance: Mapping[str, Any]) -> None:
+    async def set_instance(self, problem: StaffingProblem) -> None:
+        """Make ``problem`` its branch's base instance (each day is planned from it)."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(branch_key(SERVICE, branch_id, "instance"), json.dumps(instance, ensure_ascii=False))
-            pipe.sadd(self.branches_key, branch_id)
+            pipe.set(branch_key(SERVICE, problem.branch_id, "instance"),
+                     json.dumps(problem_to_json(problem), ensure_ascii=False))
+            pipe.sadd(self.branches_key, problem.branch_id)
             await pipe.execute()
 
-    async def instance(self, branch_id: str) -> dict[str, Any] | None:
-        raw = await self._redis.get(branch_key(SERVICE, branch_id, "instance"))
-        return None if raw is None else cast(dict[str, Any], json.loads(raw))
+    async def instance(self, branch_id: str) -> StaffingProblem | None:
+        """The base instance, parsed once per stored version (each forecast event reads it)."""
+        raw = cast(bytes | None, await self._redis.get(branch_key(SERVICE, branch_id, "instance")))
+        if raw is None:
+            return None
+        known = self._parsed.get(branch_id)
+        if known is not None and known[0] == raw:
+            return known[1]
+        problem = parse_problem(json.loads(raw))
+        self._parsed[branch_id] = (raw, problem)
+        return problem
 
     async def branches(self) -> list[str]:
         members = cast(set[bytes], await self._redis.smembers(self.branches_key))
         return sorted(m.decode() for m in members)
 
-    async def plan(self, branch_id: str, day: str) -> dict[str, Any] | None:
+    async def plan(self, branch_id: str, day: str) -> Plan | None:
         raw = await self._redis.get(self._plan_key(branch_id, day))
-        return None if raw is None else cast(dict[str, Any], json.loads(raw))
+        return None if raw is None else plan_from_json(json.loads(raw))
 
-    async def save_plan(self, branch_id: str, day: str, plan: Mapping[str, Any],
-                        event: Callable[[int], StaffingPlan]) -> dict[str, Any]:
-        """Store ``plan`` as the next version of the branch's day and stage ``event(version)``."""
-        key = self._plan_key(branch_id, day)
+    async def save_plan(self, plan: Plan, event: Callable[[Plan], StaffingPlan]) -> Plan:
+        """Store ``plan`` as the next version of its branch-day and stage ``event(stored plan)``."""
+        key = self._plan_key(plan.branch_id, plan.date)
 
-        async def body(tx: Transaction) -> dict[str, Any]:
+        async def body(tx: Transaction) -> Plan:
             raw = await tx.pipe.get(key)
-            version = (json.loads(raw)["version"] if raw else 0) + 1
-            stored = dict(plan, version=version)
+            stored = replace(plan, version=(json.loads(raw)["version"] if raw else 0) + 1)
             tx.multi()
-            tx.pipe.set(key, json.dumps(stored, ensure_ascii=False), ex=PLAN_TTL_S)
-            tx.stage(topics.STAFFING_PLAN, event(version))
+            tx.pipe.set(key, json.dumps(plan_to_json(stored), ensure_ascii=False), ex=PLAN_TTL_S)
+            tx.stage(topics.STAFFING_PLAN, event(stored))
             return stored
 
-        return await self._outbox.transaction(branch_id, body, watch=[key])
+        return await self._outbox.transaction(plan.branch_id, body, watch=[key])

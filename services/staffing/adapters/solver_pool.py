@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from services.staffing.domain.plan import Plan
 from services.staffing.domain.problem import StaffingProblem
-from services.staffing.solve import LiveDay, replan_problem, solve_instance
+from services.staffing.solve import LiveDay, replan_problem, solve_problem
 
 T = TypeVar("T")
 GRACE_S = 30.0  # process start-up (imports) on top of the solver's own time limit
@@ -44,11 +45,11 @@ class SolverPool:
         finally:
             self._pending -= 1
 
-    async def solve(self, instance: Mapping[str, Any], time_limit_s: float, seed: int) -> dict[str, Any]:
-        job = functools.partial(solve_instance, dict(instance), time_limit_s=time_limit_s, seed=seed)
+    async def solve(self, problem: StaffingProblem, time_limit_s: float, seed: int) -> Plan:
+        job = functools.partial(solve_problem, problem, time_limit_s=time_limit_s, seed=seed)
         return await self._run(job, time_limit_s)
 
-    async def replan(self, problem: StaffingProblem, live: LiveDay, time_limit_s: float, seed: int) -> dict[str, Any]:
+    async def replan(self, problem: StaffingProblem, live: LiveDay, time_limit_s: float, seed: int) -> Plan:
         job = functools.partial(replan_problem, problem, live, time_limit_s=time_limit_s, seed=seed)
         return await self._run(job, time_limit_s)
 

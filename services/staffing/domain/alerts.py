@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from .plan import Plan
 from .problem import minutes_to_clock
 
 Memory = dict[str, tuple[str, int]]  # window id -> (last instruction: open_window | close_window, minute)
@@ -166,14 +166,14 @@ def propose_alerts(floor: FloorNow, plan: PlanNow, memory: Memory,
     return tuple(alerts), memory
 
 
-def plan_now(plan: Mapping[str, Any], now_min: int) -> PlanNow:
-    """The interval of a rendered plan (bench/staffing/README.md format) that contains ``now_min``."""
+def plan_now(plan: Plan, now_min: int) -> PlanNow:
+    """The interval of a plan that contains ``now_min``, and who serves what in it."""
     clock = minutes_to_clock(now_min)
-    rows = [row for row in plan.get("intervals", []) if row["start"] <= clock]
-    windows = dict(rows[-1]["open_windows"]) if rows else {}
+    rows = [row for row in plan.intervals if row.start <= clock]
+    windows = dict(rows[-1].open_windows) if rows else {}
     serving: dict[str, str] = {}
-    for assignment in plan.get("assignments", []):
-        for stretch in assignment["serving"]:
-            if stretch["start"] <= clock < stretch["end"]:
-                serving[assignment["staff_id"]] = stretch["service"]
+    for assignment in plan.assignments:
+        for stretch in assignment.serving:
+            if stretch.start <= clock < stretch.end:
+                serving[assignment.staff_id] = stretch.service
     return PlanNow(windows=windows, serving=serving)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 from .alerts import FloorNow, ServiceNow, StaffNow, WindowNow
 from .intraday import WorkedShift
+from .plan import Plan, ShiftAssignment
 from .problem import StaffingProblem
 
 
@@ -98,18 +98,17 @@ def demand_factors(problem: StaffingProblem, observed: Mapping[str, int], now_mi
     return factors
 
 
-def started_shifts(plan: Mapping[str, Any], now_min: int) -> dict[str, WorkedShift]:
+def started_shifts(plan: Plan, now_min: int) -> dict[str, WorkedShift]:
     started: dict[str, WorkedShift] = {}
-    for assignment in plan.get("assignments", []):
-        start = clock_min(assignment["start"])
+    for assignment in plan.assignments:
+        start = clock_min(assignment.start)
         if start > now_min:
             continue
-        breaks = assignment.get("breaks") or []
-        first = breaks[0] if breaks else None
-        started[assignment["staff_id"]] = WorkedShift(
-            shift_type=str(assignment.get("shift_type", "")), start_min=start, end_min=clock_min(assignment["end"]),
-            break_start_min=clock_min(first["start"]) if first else None,
-            break_end_min=clock_min(first["end"]) if first else None)
+        first = assignment.breaks[0] if assignment.breaks else None
+        started[assignment.staff_id] = WorkedShift(
+            shift_type=assignment.shift_type, start_min=start, end_min=clock_min(assignment.end),
+            break_start_min=clock_min(first.start) if first else None,
+            break_end_min=clock_min(first.end) if first else None)
     return started
 
 
@@ -123,25 +122,25 @@ class WindowState:
     skills: tuple[str, ...] = ()
 
 
-def _planned_status(assignment: Mapping[str, Any] | None, now_min: int) -> tuple[str, int | None]:
+def _planned_status(assignment: ShiftAssignment | None, now_min: int) -> tuple[str, int | None]:
     """(status by the plan, next break start) of one person."""
     if assignment is None:
         return "off_duty", None
-    if not clock_min(assignment["start"]) <= now_min < clock_min(assignment["end"]):
+    if not clock_min(assignment.start) <= now_min < clock_min(assignment.end):
         return "off_duty", None
     next_break = None
-    for pause in assignment.get("breaks") or []:
-        if clock_min(pause["start"]) <= now_min < clock_min(pause["end"]):
+    for pause in assignment.breaks:
+        if clock_min(pause.start) <= now_min < clock_min(pause.end):
             return "on_break", None
-        if clock_min(pause["start"]) > now_min and next_break is None:
-            next_break = clock_min(pause["start"])
+        if clock_min(pause.start) > now_min and next_break is None:
+            next_break = clock_min(pause.start)
     return "idle", next_break
 
 
-def floor_now(problem: StaffingProblem, plan: Mapping[str, Any], windows: Iterable[WindowState],
+def floor_now(problem: StaffingProblem, plan: Plan, windows: Iterable[WindowState],
               services: Iterable[ServiceNow], now_min: int, serving_plan: Mapping[str, str]) -> FloorNow:
     """The floor now; ``serving_plan`` (staff -> service) is the plan's choice in this interval."""
-    by_staff = {a["staff_id"]: a for a in plan.get("assignments", [])}
+    by_staff = {a.staff_id: a for a in plan.assignments}
     skills = {m.id: m.skills for m in problem.staff}
     at_window: dict[str, WindowState] = {}
     views = []

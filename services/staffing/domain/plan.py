@@ -1,92 +1,81 @@
-"""Render a roster as the plan dict of bench/staffing/README.md, plus its named shortfalls."""
+"""The typed plan of one branch-day (bench/staffing/README.md format), from the solver to the store and the event.
+
+Clock times are ``"HH:MM"`` strings, as in the plan's JSON; :mod:`.plan_json` turns a plan into that JSON
+and back (the store, the routes and the CLI serialise it; nothing in between sees a dict).
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from .naming import RosterAssignment
-from .problem import Requirement, StaffingProblem, minutes_to_clock
-from .roster import MIN_OPEN_KEY, Roster
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 
-def _clock(problem: StaffingProblem, interval: int) -> str:
-    return minutes_to_clock(problem.open_min + interval * problem.interval_minutes)
+@dataclass(frozen=True)
+class Span:
+    """A break: ``start`` to ``end``."""
+
+    start: str
+    end: str
 
 
-def _stretches(problem: StaffingProblem, assignment: RosterAssignment) -> list[dict[str, str]]:
-    """Consecutive intervals at the same service become one stretch; a break or switch ends it."""
-    stretches: list[dict[str, str]] = []
-    previous: tuple[int, str] | None = None
-    for interval, service in assignment.serving:
-        if previous is not None and previous == (interval - 1, service):
-            stretches[-1]["end"] = _clock(problem, interval + 1)
-        else:
-            stretches.append(
-                {"start": _clock(problem, interval), "end": _clock(problem, interval + 1), "service": service}
-            )
-        previous = (interval, service)
-    return stretches
+@dataclass(frozen=True)
+class Stretch:
+    """Consecutive intervals a person serves one service."""
+
+    start: str
+    end: str
+    service: str
 
 
-def open_windows_per_interval(problem: StaffingProblem, roster: Roster) -> Requirement:
-    counts = {name: [0] * problem.n_intervals for name in problem.service_names}
-    for assignment in roster.assignments:
-        for interval, service in assignment.serving:
-            counts[service][interval] += 1
-    return {name: tuple(values) for name, values in counts.items()}
+@dataclass(frozen=True)
+class IntervalPlan:
+    """Windows needed and windows the roster opens, per service, in the interval starting at ``start``."""
+
+    start: str
+    required: Mapping[str, int]
+    open_windows: Mapping[str, int]
 
 
-def shortfall_records(problem: StaffingProblem, roster: Roster) -> list[dict[str, Any]]:
-    return [
-        {
-            "start": _clock(problem, s.interval),
-            "service": None if s.service == MIN_OPEN_KEY else s.service,
-            "rule": "min_open_windows" if s.service == MIN_OPEN_KEY else "requirement",
-            "missing_windows": s.missing_windows,
-        }
-        for s in roster.shortfalls
-    ]
+@dataclass(frozen=True)
+class ShiftAssignment:
+    staff_id: str
+    shift_type: str
+    start: str
+    end: str
+    paid_hours: float
+    breaks: tuple[Span, ...]
+    serving: tuple[Stretch, ...]
 
 
-def render_plan(problem: StaffingProblem, requirement: Requirement, roster: Roster, solve_ms: float) -> dict[str, Any]:
-    opened = open_windows_per_interval(problem, roster)
-    intervals = [
-        {
-            "start": _clock(problem, i),
-            "required": {name: requirement[name][i] for name in problem.service_names},
-            "open_windows": {name: opened[name][i] for name in problem.service_names},
-        }
-        for i in range(problem.n_intervals)
-    ]
-    assignments = []
-    for assignment in sorted(roster.assignments, key=lambda a: (a.pattern.start, a.staff_id)):
-        pattern = assignment.pattern
-        breaks = []
-        if pattern.break_start is not None and pattern.break_end is not None:
-            breaks.append({"start": _clock(problem, pattern.break_start), "end": _clock(problem, pattern.break_end)})
-        assignments.append(
-            {
-                "staff_id": assignment.staff_id,
-                "shift_type": pattern.shift_type,
-                "start": _clock(problem, pattern.start),
-                "end": _clock(problem, pattern.end),
-                "paid_hours": pattern.paid_min / 60,
-                "breaks": breaks,
-                "serving": _stretches(problem, assignment),
-            }
-        )
-    shortfalls = shortfall_records(problem, roster)
-    status = "INFEASIBLE" if shortfalls else ("FEASIBLE" if roster.status == "HEURISTIC" else roster.status)
-    return {
-        "branch_id": problem.branch_id,
-        "date": problem.date,
-        "status": status,
-        "solver_status": roster.status,
-        "solve_ms": round(solve_ms, 1),
-        "paid_hours": sum(a.pattern.paid_min for a in roster.assignments) / 60,
-        "cost": roster.cost,
-        "people": len(roster.assignments),
-        "intervals": intervals,
-        "assignments": assignments,
-        "shortfalls": shortfalls,
-    }
+@dataclass(frozen=True)
+class PlanShortfall:
+    """Windows the plan cannot open: ``rule`` is ``requirement`` (of ``service``) or ``min_open_windows``."""
+
+    start: str
+    service: str | None
+    rule: str
+    missing_windows: int
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    solver_status: str  # OPTIMAL | FEASIBLE (CP-SAT) | HEURISTIC (greedy plan kept)
+    solve_ms: float
+    loop_rounds: int
+    stable: bool  # False: the budget or the round limit stopped the closed loop
+
+
+@dataclass(frozen=True)
+class Plan:
+    branch_id: str
+    date: str
+    status: str  # OPTIMAL | FEASIBLE | INFEASIBLE (with named shortfalls)
+    stats: SolveStats
+    paid_hours: float
+    cost: float
+    people: int
+    intervals: tuple[IntervalPlan, ...]
+    assignments: tuple[ShiftAssignment, ...]
+    shortfalls: tuple[PlanShortfall, ...]
+    replanned_from: str | None = None  # intraday: the first re-planned interval
+    version: int | None = None  # given by the store: 1, 2, ... per branch-day

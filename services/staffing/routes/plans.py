@@ -11,8 +11,10 @@ from fastapi import APIRouter, Query, Request, Response
 from branchops.web import BranchPath, JsonBody, Problem, check_branch
 from branchops.web.roles import ManagerHeadOfficeService, TellerManagerHeadOfficeService
 from services.staffing.adapters.solver_pool import SolverBusy
+from services.staffing.domain.instance import parse_service_instance
+from services.staffing.domain.plan_json import plan_to_json
+from services.staffing.domain.problem import InvalidInstance
 from services.staffing.routes.deps import PlanningDep
-from services.staffing.solve import InvalidInstance
 
 router = APIRouter(prefix="/v1", tags=["plans"])
 
@@ -26,11 +28,12 @@ async def solve(body: JsonBody, who: ManagerHeadOfficeService, planning: Plannin
     if isinstance(body, dict) and isinstance(body.get("branch_id"), str):
         check_branch(who, body["branch_id"])
     try:
-        return await planning.solve(body)
+        plan = await planning.solve(parse_service_instance(body))
     except InvalidInstance as exc:
         raise _invalid(exc) from None
     except SolverBusy as exc:
         raise Problem(503, "Solver busy", str(exc)) from None
+    return plan_to_json(plan)
 
 
 @router.put("/branches/{branch_id}/instance", status_code=204, summary="Set the branch's base instance")
@@ -38,7 +41,7 @@ async def put_instance(branch_id: BranchPath, body: JsonBody, who: ManagerHeadOf
                        planning: PlanningDep) -> Response:
     check_branch(who, branch_id)
     try:
-        await planning.set_instance(branch_id, body)
+        await planning.set_instance(parse_service_instance(body, branch_id))
     except InvalidInstance as exc:
         raise _invalid(exc) from None
     return Response(status_code=204)
@@ -54,4 +57,4 @@ async def get_plan(request: Request, branch_id: BranchPath, who: TellerManagerHe
     plan = await planning.latest(branch_id, when.isoformat())
     if plan is None:
         raise Problem(404, "Not Found", f"no plan for {branch_id} on {when.isoformat()}")
-    return plan
+    return plan_to_json(plan)

@@ -6,9 +6,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from branchops.contracts.enums import Severity
@@ -20,6 +19,7 @@ from services.staffing.contract import alert_event, camera_down_event
 from services.staffing.domain import notices
 from services.staffing.domain.alerts import AlertSettings, ServiceNow, plan_now, propose_alerts
 from services.staffing.domain.live import floor_now
+from services.staffing.domain.plan import Plan
 from services.staffing.domain.problem import StaffingProblem
 from services.staffing.settings import StaffingSettings
 
@@ -39,7 +39,7 @@ class Alerting:
         self.zone = ZoneInfo(self.settings.timezone)
         self._stop = asyncio.Event()
 
-    async def propose(self, branch_id: str, problem: StaffingProblem, plan: Mapping[str, Any],
+    async def propose(self, branch_id: str, problem: StaffingProblem, plan: Plan,
                       services: Sequence[ServiceNow], now_min: int, day: dt.date) -> list[StaffingAlert]:
         memory = await self.live.memory(branch_id, day.isoformat())
         wanted = plan_now(plan, now_min)

@@ -13,8 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from branchops.contracts.events import QueueForecast, StaffingAlert
@@ -28,7 +27,6 @@ from services.staffing.domain.live import ArrivalPoint, demand_factors, started_
 from services.staffing.domain.merge import merge_rest_of_day, same_plan
 from services.staffing.domain.problem import InvalidInstance
 from services.staffing.settings import StaffingSettings
-from services.staffing.solve import parse_instance
 from services.staffing.usecases.alerting import Alerting
 from services.staffing.usecases.planning import Planning
 
@@ -100,19 +98,18 @@ class Intraday:
             await self.live.unlock(branch_id, self.owner)
 
     async def _replan(self, branch_id: str) -> list[StaffingAlert]:
-        instance = await self.plans.instance(branch_id)
-        if instance is None:
+        base = await self.plans.instance(branch_id)
+        if base is None:
             return []
         now = self.clock()
         local = now.astimezone(self.zone)
         day, now_min = local.date(), local.hour * 60 + local.minute
-        day_instance: dict[str, Any] = dict(instance, date=day.isoformat(), branch_id=branch_id)
-        problem = parse_instance(day_instance)
+        problem = replace(base, date=day.isoformat(), branch_id=branch_id)
         if not problem.open_min <= now_min < problem.close_min:
             return []
         plan = await self.plans.plan(branch_id, day.isoformat())
         if plan is None:
-            plan = await self.planning.solve_day(day_instance)
+            plan = await self.planning.solve_day(problem)
         forecast = await self.live.forecast(branch_id)
         if forecast is not None and now - forecast.at > FORECAST_MAX_AGE:
             forecast = None

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from services.staffing.domain.alerts import FloorNow, PlanNow, ServiceNow, StaffNow, WindowNow, plan_now, propose_alerts
+from tests.unit.staffing.plans import typed_plan
 
 NOW = 11 * 60
 
@@ -69,8 +70,9 @@ def test_hysteresis_blocks_flapping() -> None:
 
 
 def test_plan_now_reads_a_rendered_plan() -> None:
-    plan = {"intervals": [{"start": "10:45", "open_windows": {"general": 1}},
-                          {"start": "11:00", "open_windows": {"general": 2}}],
-            "assignments": [{"staff_id": "b", "serving": [{"start": "10:30", "end": "12:00", "service": "general"}]}]}
+    plan = typed_plan(intervals=[{"start": "10:45", "required": {}, "open_windows": {"general": 1}},
+                                 {"start": "11:00", "required": {}, "open_windows": {"general": 2}}],
+                      assignments=[{"staff_id": "b", "start": "10:30", "end": "12:00",
+                                    "serving": [{"start": "10:30", "end": "12:00", "service": "general"}]}])
     now = plan_now(plan, NOW + 3)
     assert now.windows == {"general": 2} and now.serving == {"b": "general"}

@@ -16,6 +16,7 @@ from services.staffing.domain.live import (
     with_arrival_forecast,
 )
 from services.staffing.solve import parse_instance
+from tests.unit.staffing.plans import typed_plan
 
 BASE = ForecastView(waits={"general": 6.0}, waiting={"general": 5}, arrivals_total=40)
 
@@ -48,13 +49,13 @@ def test_demand_factor_is_bounded_and_needs_evidence(make_small: Any) -> None:
     assert demand_factors(problem, {"general": 3}, 9 * 60 + 15) == {}  # 4 expected: too few to judge
 
 
-PLAN: dict[str, Any] = {"assignments": [
+PLAN = typed_plan(assignments=[
     {"staff_id": "s01", "shift_type": "4h", "start": "09:00", "end": "13:00",
      "breaks": [{"start": "10:30", "end": "11:00"}], "serving": []},
     {"staff_id": "s02", "shift_type": "4h", "start": "09:00", "end": "13:00",
      "breaks": [{"start": "09:45", "end": "10:15"}], "serving": []},
     {"staff_id": "s03", "shift_type": "2h", "start": "11:00", "end": "13:00", "breaks": [], "serving": []},
-]}
+])
 
 
 def test_started_shifts_from_the_plan() -> None:

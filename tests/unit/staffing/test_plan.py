@@ -4,9 +4,15 @@ from collections.abc import Callable
 from typing import Any
 
 from services.staffing.domain.patterns import staff_patterns
+from services.staffing.domain.plan_json import plan_to_json
 from services.staffing.domain.requirements import LoopSettings, required_windows
 from services.staffing.domain.simulate import simulate_service
-from services.staffing.solve import parse_instance, solve_instance
+from services.staffing.solve import parse_instance, solve_problem
+
+
+def _solved(instance: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """The plan JSON the CLI and the routes give for ``instance``."""
+    return plan_to_json(solve_problem(parse_instance(instance), **options))
 
 
 def test_reference_patterns_respect_break_rules(reference: dict[str, Any]) -> None:
@@ -42,7 +48,7 @@ def test_requirement_loop_holds_target_in_its_own_simulation(
 
 
 def test_plan_covers_requirement_and_matches_format(make_small: Callable[..., dict[str, Any]]) -> None:
-    plan = solve_instance(make_small(), time_limit_s=5)
+    plan = _solved(make_small(), time_limit_s=5)
     assert plan["status"] in ("OPTIMAL", "FEASIBLE")
     assert plan["shortfalls"] == []
     serving = [0] * 16
@@ -61,7 +67,7 @@ def test_plan_covers_requirement_and_matches_format(make_small: Callable[..., di
 def test_too_few_staff_gives_named_shortfalls(make_small: Callable[..., dict[str, Any]]) -> None:
     instance = make_small()
     instance["staff"] = instance["staff"][:1]
-    plan = solve_instance(instance, time_limit_s=5)
+    plan = _solved(instance, time_limit_s=5)
     assert plan["status"] == "INFEASIBLE"
     assert plan["shortfalls"]
     assert all(s["missing_windows"] > 0 and s["start"] for s in plan["shortfalls"])
@@ -69,6 +75,6 @@ def test_too_few_staff_gives_named_shortfalls(make_small: Callable[..., dict[str
 
 
 def test_same_seed_same_plan(make_small: Callable[..., dict[str, Any]]) -> None:
-    first = solve_instance(make_small(), time_limit_s=5, seed=7)
-    second = solve_instance(make_small(), time_limit_s=5, seed=7)
+    first = _solved(make_small(), time_limit_s=5, seed=7)
+    second = _solved(make_small(), time_limit_s=5, seed=7)
     assert first["assignments"] == second["assignments"]

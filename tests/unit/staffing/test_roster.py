@@ -5,8 +5,14 @@ from typing import Any
 
 from services.staffing.domain.greedy import greedy_plan
 from services.staffing.domain.kinds import staff_kinds
+from services.staffing.domain.plan_json import plan_to_json
 from services.staffing.domain.roster import SolverSettings, solve_roster
-from services.staffing.solve import parse_instance, solve_instance
+from services.staffing.solve import parse_instance, solve_problem
+
+
+def _solved(instance: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """The plan JSON the CLI and the routes give for ``instance``."""
+    return plan_to_json(solve_problem(parse_instance(instance), **options))
 
 
 def _mixed(make_small: Callable[..., dict[str, Any]]) -> dict[str, Any]:
@@ -57,13 +63,13 @@ def test_late_shift_goes_to_who_had_fewest(make_small: Callable[..., dict[str, A
 
 def test_a_short_time_limit_still_gives_a_usable_plan(reference: dict[str, Any]) -> None:
     # How long solves take against their limit is measured in bench/staffing.py (days over the limit).
-    plan = solve_instance(reference, time_limit_s=0.6)
+    plan = _solved(reference, time_limit_s=0.6)
     assert plan["status"] in ("OPTIMAL", "FEASIBLE", "INFEASIBLE")
     assert plan["assignments"]
     assert plan["status"] != "INFEASIBLE" or plan["shortfalls"], "an infeasible plan names its shortfalls"
 
 
 def test_reference_day_plan(reference: dict[str, Any]) -> None:
-    plan = solve_instance(reference, time_limit_s=3)
+    plan = _solved(reference, time_limit_s=3)
     assert plan["status"] in ("OPTIMAL", "FEASIBLE")
     assert plan["paid_hours"] < 46
