@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from services.staffing.domain.problem_json import problem_to_json
 from services.staffing.solve import InvalidInstance, parse_instance
 
 
@@ -66,3 +68,16 @@ def test_bad_input_raises_readable_value_error(
 def test_non_object_instance_is_rejected(instance: Any) -> None:
     with pytest.raises(InvalidInstance):
         parse_instance(instance)
+
+
+def test_a_problem_written_as_instance_json_parses_back_to_itself(
+    reference: dict[str, Any], make_small: Callable[..., dict[str, Any]]
+) -> None:
+    small = make_small(3)
+    small["labour_rules"] = {"max_paid_hours_per_day": 3, "min_rest_hours": 11}
+    small["staff"][0]["previous_shift_end"] = "23:00"
+    small["staff"][1]["available"] = {"from": "10:00"}
+    small["staff"][2]["late_shifts_recent"] = 2
+    for instance in (reference, small):
+        problem = parse_instance(instance)
+        assert parse_instance(json.loads(json.dumps(problem_to_json(problem)))) == problem
