@@ -71,13 +71,13 @@ from bench.vision.scenes import ALL_SCENES, Noise, Scene, busy_hall, noisy_detec
 from services.queue.vision.adapters.capture import VideoSource
 from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.motion import MotionGate
-from services.queue.vision.analysis import FrameAnalyzer, tracker_params
-from services.queue.vision.config import CameraConfig, FrameSpec, LineSpec
+from services.queue.vision.domain.camera_config import CameraConfig, FrameSpec, LineSpec
 from services.queue.vision.domain.geometry import Box, EntrySide
 from services.queue.vision.domain.pipeline import CountingPipeline
 from services.queue.vision.domain.tiling import OVERLAP, TileSetting, tile_count
 from services.queue.vision.domain.tracker import Detection
 from services.queue.vision.settings import VisionSettings
+from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
 LEVELS = {"clean": Noise(0.5, 0.0, 0.0), "typical": Noise(2.0, 0.05, 0.05), "hard": Noise(4.0, 0.15, 0.2)}
 

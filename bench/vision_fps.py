@@ -21,10 +21,10 @@ from bench.vision.render import background, render_frame
 from bench.vision.scenes import busy_hall
 from services.queue.vision.adapters.detectors import Detector, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.motion import MotionGate
-from services.queue.vision.analysis import FrameAnalyzer, tracker_params
-from services.queue.vision.config import default_camera
+from services.queue.vision.domain.camera_config import default_camera
 from services.queue.vision.domain.tiling import tile_count
 from services.queue.vision.settings import VisionSettings
+from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
 TARGET_FPS = 5.0
 

@@ -27,8 +27,8 @@ from services.queue.usecases.overview import QueueOverview
 from services.queue.usecases.publishing import ForecastPublisher
 from services.queue.usecases.tickets import Tickets
 from services.queue.usecases.windows import Windows
-from services.queue.vision import router as cameras
-from services.queue.vision.service import OutboxSink, VisionService
+from services.queue.vision.bootstrap import build_vision
+from services.queue.vision.routes import cameras
 from services.queue.vision.settings import VisionSettings
 
 
@@ -45,7 +45,7 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     handlers = QueueHandlers(reader, window_store, forecasts.mark)
     runtime.add_consumer({topics.FOOTFALL: handlers.on_footfall, topics.WINDOWS: handlers.on_window,
                           topics.STAFFING_ALERTS: handlers.on_alert})
-    vision = VisionService(VisionSettings(), OutboxSink(runtime.outbox), runtime.redis)
+    vision = build_vision(VisionSettings(), runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -13,11 +13,11 @@ import yaml
 
 from branchops.settings import Role
 from branchops.web import create_service_app
-from services.queue.vision.adapters.config_store import BRANCHES, cameras_key
-from services.queue.vision.config import CameraConfig
-from services.queue.vision.router import router
-from services.queue.vision.service import VisionService
+from services.queue.vision.adapters.config_store import BRANCHES, CameraConfigStore, cameras_key
+from services.queue.vision.domain.camera_config import CameraConfig
+from services.queue.vision.routes.cameras import router
 from services.queue.vision.settings import VisionSettings
+from services.queue.vision.usecases.cameras import VisionService
 from tests.conftest import api_key, make_platform
 from tests.unit.vision.test_vision_api import GOOD, ListSink
 
@@ -28,7 +28,8 @@ def branch() -> str:
 
 async def restarted(redis: aioredis.Redis, **settings: object) -> VisionService:
     """A fresh service on the same Redis, started without worker processes."""
-    service = VisionService(VisionSettings(enabled=False, **settings), ListSink(), redis)  # type: ignore[arg-type]
+    settings_ = VisionSettings(enabled=False, **settings)  # type: ignore[arg-type]
+    service = VisionService(settings_, ListSink(), CameraConfigStore(redis))
     await service.start()
     return service
 
@@ -36,7 +37,7 @@ async def restarted(redis: aioredis.Redis, **settings: object) -> VisionService:
 async def test_config_put_by_api_is_there_after_a_restart(redis_client: aioredis.Redis) -> None:
     b = branch()
     app = create_service_app("queue", make_platform("127.0.0.1:1"), routers=[router])
-    app.state.vision = VisionService(VisionSettings(enabled=False), ListSink(), redis_client)
+    app.state.vision = VisionService(VisionSettings(enabled=False), ListSink(), CameraConfigStore(redis_client))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         put = await client.put(f"/v1/branches/{b}/cameras/hall-1", json=GOOD,
                                headers={"X-API-Key": api_key(Role.MANAGER)})
@@ -53,7 +54,7 @@ async def test_config_put_by_api_is_there_after_a_restart(redis_client: aioredis
 
 async def test_put_camera_overwrites_the_stored_config(redis_client: aioredis.Redis) -> None:
     b = branch()
-    first = VisionService(VisionSettings(enabled=False), ListSink(), redis_client)
+    first = VisionService(VisionSettings(enabled=False), ListSink(), CameraConfigStore(redis_client))
     await first.put_camera(b, "c1", CameraConfig.model_validate(GOOD))
     await first.put_camera(b, "c1", CameraConfig.model_validate({**GOOD, "analysis_fps": 2, "enabled": False}))
     stored = await redis_client.hget(cameras_key(b), "c1")
@@ -71,7 +72,7 @@ async def test_redis_wins_over_yaml_for_the_same_camera(redis_client: aioredis.R
     (tmp_path / b).mkdir()
     for camera in ("hall-1", "door"):
         (tmp_path / b / f"{camera}.yaml").write_text(yaml.safe_dump(GOOD), encoding="utf-8")
-    api = VisionService(VisionSettings(enabled=False), ListSink(), redis_client)
+    api = VisionService(VisionSettings(enabled=False), ListSink(), CameraConfigStore(redis_client))
     await api.put_camera(b, "hall-1", CameraConfig.model_validate({**GOOD, "analysis_fps": 3}))
     service = await restarted(redis_client, camera_dir=tmp_path)
     try:
@@ -85,7 +86,7 @@ async def test_redis_wins_over_yaml_for_the_same_camera(redis_client: aioredis.R
 async def test_invalid_stored_config_is_skipped_with_a_log_line(redis_client: aioredis.Redis,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     b = branch()
-    api = VisionService(VisionSettings(enabled=False), ListSink(), redis_client)
+    api = VisionService(VisionSettings(enabled=False), ListSink(), CameraConfigStore(redis_client))
     await api.put_camera(b, "good", CameraConfig.model_validate(GOOD))
     await redis_client.hset(cameras_key(b), mapping={
         "not-json": "{broken", "bad-geometry": '{"lines": [{"name": "x", "points": [[0, 0], [9999, 0]]}]}'})
@@ -104,10 +105,10 @@ async def test_invalid_stored_config_is_skipped_with_a_log_line(redis_client: ai
 
 async def test_a_camera_worker_shard_loads_the_stored_configs(redis_client: aioredis.Redis, redis_url: str) -> None:
     from services.queue.settings import QueueSettings
-    from services.queue.vision.app import build_app
+    from services.queue.vision.bootstrap import build_app
 
     b = branch()
-    api = VisionService(VisionSettings(enabled=False), ListSink(), redis_client)
+    api = VisionService(VisionSettings(enabled=False), ListSink(), CameraConfigStore(redis_client))
     await api.put_camera(b, "hall-1", CameraConfig.model_validate(GOOD))
     app = build_app(QueueSettings(redis_url=redis_url), VisionSettings(enabled=False, shard_index=1, shard_count=2),
                     make_platform("127.0.0.1:1"))
@@ -134,7 +135,6 @@ async def test_redis_down_at_start_then_configs_load_in_the_background(redis_cli
     from urllib.parse import urlparse
 
     from branchops.state import create_redis
-    from services.queue.vision.adapters.config_store import CameraConfigStore
     from tests.faults.proxy import FaultProxy
 
     b = branch()
@@ -143,7 +143,7 @@ async def test_redis_down_at_start_then_configs_load_in_the_background(redis_cli
     proxy = FaultProxy(target.port or 6379).start()
     proxy.set_mode("reset")  # Redis unreachable for the service
     client = create_redis(f"redis://{proxy.address}{target.path}", timeout_s=0.5)
-    service = VisionService(VisionSettings(enabled=False), ListSink(), client)  # type: ignore[arg-type]
+    service = VisionService(VisionSettings(enabled=False), ListSink(), CameraConfigStore(client))
     try:
         await service.start()  # the service starts anyway
         assert (b, "cam-1") not in service.cameras

@@ -19,10 +19,10 @@ from branchops.devstack.process import free_port
 from branchops.settings import Role
 from branchops.web import create_service_app
 from services.queue.vision.adapters.detectors import ModelUnavailable, ssd_weights_path
-from services.queue.vision.config import CameraConfig
-from services.queue.vision.router import BOUNDARY, router
-from services.queue.vision.service import VisionService
+from services.queue.vision.domain.camera_config import CameraConfig
+from services.queue.vision.routes.cameras import BOUNDARY, router
 from services.queue.vision.settings import VisionSettings
+from services.queue.vision.usecases.cameras import VisionService
 from tests.conftest import api_key, make_platform
 from tests.unit.vision.test_vision_api import ListSink
 

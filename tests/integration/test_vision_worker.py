@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import multiprocessing as mp
 import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
 from bench.vision.render import BlobDetector, write_video
 from bench.vision.scenes import crossing_both_ways
 from branchops.cli import main as branchops_main
+from branchops.contracts.enums import CameraState
 from services.queue.vision.adapters.capture import VideoSource
 from services.queue.vision.adapters.detectors import ModelUnavailable, ssd_weights_path
-from services.queue.vision.analysis import FrameAnalyzer, tracker_params
-from services.queue.vision.config import CameraConfig
-from services.queue.vision.service import VisionService
+from services.queue.vision.domain.camera_config import CameraConfig
+from services.queue.vision.domain.messages import FootfallWindow, StatusReport
 from services.queue.vision.settings import VisionSettings
+from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
+from services.queue.vision.usecases.cameras import VisionService
 from services.queue.vision.worker import CameraJob, CameraWorker
 from tests.unit.vision.test_vision_api import ListSink
 from tests.waiting import join_within
@@ -65,11 +69,15 @@ def test_worker_reports_status_and_footfall_and_recovers(footage: tuple[Path, Pa
     messages = []
     while not out.empty():
         messages.append(out.get())
-    states = [m["state"] for m in messages if m["kind"] == "status"]
-    windows = [m for m in messages if m["kind"] == "footfall"]
+    assert all(isinstance(m, StatusReport | FootfallWindow) for m in messages)
+    states = [m.state.value for m in messages if isinstance(m, StatusReport)]
+    windows = [m for m in messages if isinstance(m, FootfallWindow)]
     assert states[:2] == ["up", "down"] and "up" in states[2:]  # the clip ended: down, then back up
-    assert sum(w["entered"] for w in windows) >= 3 and len(windows) >= 8
-    assert all("image" not in m and "frame" not in m for m in messages)  # counts only, never frames
+    assert sum(w.entered for w in windows) >= 3 and len(windows) >= 8
+    for m in messages:  # counts only, never frames: no field holds an image, pixels or encoded bytes
+        values = [getattr(m, f.name) for f in dataclasses.fields(m)]
+        values += [v for d in values if isinstance(d, dict) for v in d.values()]
+        assert not any(isinstance(v, bytes | bytearray | memoryview | np.ndarray | list) for v in values), m
 
 
 async def test_service_reports_an_unreachable_camera_down_and_keeps_others(footage: tuple[Path, Path]) -> None:
@@ -93,7 +101,7 @@ async def test_service_reports_an_unreachable_camera_down_and_keeps_others(foota
                 break
         kinds = {(e[0].short, e[1].camera_id) for e in sink.events}  # type: ignore[attr-defined]
         assert ("camera.status.v1", "bad") in kinds and ("footfall.v1", "good") in kinds
-        assert service.last_status[("b1", "bad")]["state"] == "down"
+        assert service.last_status[("b1", "bad")].state is CameraState.DOWN
     finally:
         await service.stop()
 

@@ -18,12 +18,14 @@ from typing import Any
 
 
 def _count(args: argparse.Namespace) -> int:
+    from services.queue.vision.adapters.camera_files import load_camera_yaml
     from services.queue.vision.adapters.capture import SourceError, VideoSource
+    from services.queue.vision.adapters.detector_factory import build_detector
     from services.queue.vision.adapters.detectors import ModelUnavailable
     from services.queue.vision.adapters.motion import MotionGate
-    from services.queue.vision.analysis import FrameAnalyzer, build_detector, tracker_params
-    from services.queue.vision.config import CameraConfig, default_camera, load_camera_yaml
+    from services.queue.vision.domain.camera_config import CameraConfig, default_camera
     from services.queue.vision.settings import VisionSettings
+    from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
     try:
         overrides: dict[str, Any] = {"score_threshold": args.score} if args.score is not None else {}

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.queue.vision.config import DetectorKind
+from services.queue.vision.domain.camera_config import DetectorKind
 
 MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
 """``models/`` of the source tree (an editable install or a checkout); the images copy it elsewhere and say

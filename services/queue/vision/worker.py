@@ -1,8 +1,10 @@
 """One camera in its own process: read, analyse, count; send counts and status changes, never frames.
 
-``run_camera`` is the process target. It reconnects with exponential backoff, reports camera status on
-every change (up / degraded / down), and sends one footfall window every ``footfall_interval_s``. The
-messages on ``out`` are plain dicts (picklable, no image data). With the debug stream switched on in
+``run_camera`` is the process target, the entry point of the camera's process (as ``app.py`` is the
+service's): it builds the detector once and runs the loop. It reconnects with exponential backoff, reports
+camera status on every change (up / degraded / down), and sends one footfall window every
+``footfall_interval_s``. The messages on ``out`` are ``StatusReport`` and ``FootfallWindow``
+(domain/messages.py: picklable, counts only, no image data). With the debug stream switched on in
 settings, overlay JPEGs go to ``debug`` (a one-slot queue the manager-only endpoint reads); they are
 never written anywhere.
 """
@@ -21,13 +23,16 @@ from typing import Any
 import cv2
 
 from services.queue.vision.adapters.capture import SourceError, VideoSource
-from services.queue.vision.adapters.detectors import Detector
+from services.queue.vision.adapters.detector_factory import build_detector
+from services.queue.vision.adapters.detectors import Detector, Image
 from services.queue.vision.adapters.motion import MotionGate
-from services.queue.vision.analysis import FrameAnalyzer, build_detector, draw_overlay, tracker_params
-from services.queue.vision.config import CameraConfig
+from services.queue.vision.adapters.overlay import draw_overlay
+from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.footfall import WindowAggregator
 from services.queue.vision.domain.health import Backoff, CameraHealth, StatusChange
+from services.queue.vision.domain.messages import FootfallWindow, StatusReport, WorkerMessage
 from services.queue.vision.settings import VisionSettings
+from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +46,7 @@ class CameraJob:
 
 
 class CameraWorker:
-    def __init__(self, job: CameraJob, out: Queue[dict[str, Any]], stop: Event,
+    def __init__(self, job: CameraJob, out: Queue[WorkerMessage], stop: Event,
                  debug: Queue[bytes] | None = None, detector: Detector | None = None) -> None:
         self.job = job
         self.camera = CameraConfig.model_validate(job.camera)
@@ -55,14 +60,13 @@ class CameraWorker:
         self.backoff = Backoff(s.reconnect_min_s, s.reconnect_max_s)
         self.windows = WindowAggregator(s.footfall_interval_s)
 
-    def send(self, kind: str, **data: Any) -> None:
-        message = {"kind": kind, "branch_id": self.job.branch_id, "camera_id": self.job.camera_id, **data}
+    def send(self, message: WorkerMessage) -> None:
         with contextlib.suppress(queue.Full):
             self.out.put(message, timeout=1.0)
 
     def status(self, change: StatusChange | None) -> None:
         if change is not None:
-            self.send("status", state=change.state.value, fps=change.fps, error=change.error)
+            self.send(StatusReport(self.job.branch_id, self.job.camera_id, change.state, change.fps, change.error))
 
     def run(self) -> None:
         try:
@@ -98,7 +102,7 @@ class CameraWorker:
                 self.windows.add(now, sum(c.entered for c in result.crossings),
                                  sum(not c.entered for c in result.crossings))
                 if self.debug is not None:
-                    self._debug_frame(draw_overlay(frame.image, result, analyzer))
+                    self._debug_frame(draw_overlay(frame.image, result, analyzer.geometry))
             raise SourceError("the stream ended")
         except SourceError as exc:
             self.status(self.health.failure(time.time(), str(exc)))
@@ -110,10 +114,10 @@ class CameraWorker:
     def _flush(self, analyzer: FrameAnalyzer, occupancy: dict[str, int], now: float) -> None:
         while self.windows.due(now):
             w = self.windows.close(occupancy, analyzer.dwell(now), now)
-            self.send("footfall", window_start=w.window_start, window_end=w.window_end, entered=w.entered,
-                      exited=w.exited, occupancy=w.occupancy, dwell_p50_s=w.dwell_p50_s)
+            self.send(FootfallWindow(self.job.branch_id, self.job.camera_id, w.window_start, w.window_end, w.entered,
+                                     w.exited, w.occupancy, w.dwell_p50_s))
 
-    def _debug_frame(self, image: Any) -> None:
+    def _debug_frame(self, image: Image) -> None:
         assert self.debug is not None
         ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 70])
         if ok:
@@ -123,7 +127,7 @@ class CameraWorker:
                 self.debug.put_nowait(jpeg.tobytes())
 
 
-def run_camera(job: CameraJob, out: Queue[dict[str, Any]], stop: Event, debug: Queue[bytes] | None = None) -> None:
+def run_camera(job: CameraJob, out: Queue[WorkerMessage], stop: Event, debug: Queue[bytes] | None = None) -> None:
     """Process target (spawn start method): one OpenCV thread, the worker loop, clean exit on ``stop``."""
     cv2.setNumThreads(1)
     with contextlib.suppress(KeyboardInterrupt):

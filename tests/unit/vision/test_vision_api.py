@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import datetime as dt
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +16,15 @@ from fastapi.testclient import TestClient
 
 from branchops.contracts import Topic
 from branchops.contracts.base import EventData
+from branchops.contracts.enums import CameraState
 from branchops.settings import Role
 from branchops.web import create_service_app
-from services.queue.vision.config import CameraConfig, load_camera_dir, load_camera_yaml
-from services.queue.vision.router import router
-from services.queue.vision.service import VisionService, to_event
+from services.queue.vision.adapters.camera_files import load_camera_dir, load_camera_yaml
+from services.queue.vision.domain.camera_config import CameraConfig
+from services.queue.vision.domain.messages import FootfallWindow, StatusReport, to_event
+from services.queue.vision.routes.cameras import router
 from services.queue.vision.settings import VisionSettings
+from services.queue.vision.usecases.cameras import VisionService
 from tests.conftest import api_key, make_platform
 
 GOOD: dict[str, Any] = {
@@ -133,11 +140,33 @@ def test_geometry_scales_to_the_stream() -> None:
 
 
 def test_worker_messages_become_valid_events() -> None:
-    status = to_event({"kind": "status", "branch_id": "b1", "camera_id": "c", "state": "down", "fps": 0.0,
-                       "error": "cannot open the source"})
-    footfall = to_event({"kind": "footfall", "branch_id": "b1", "camera_id": "c", "window_start": 100.0,
-                         "window_end": 110.0, "entered": 2, "exited": 1, "occupancy": {"waiting": 3, "frame": 4},
-                         "dwell_p50_s": {"waiting": 12.5}})
-    assert status is not None and status[0].short == "camera.status.v1"
-    assert footfall is not None and footfall[0].short == "footfall.v1"
-    assert footfall[1].model_dump()["entered"] == 2
+    at = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
+    status = to_event(StatusReport("b1", "c", CameraState.DOWN, 0.0, "cannot open the source"), at)
+    window = FootfallWindow("b1", "c", 100.0, 110.0, 2, 1, {"waiting": 3, "frame": 4}, {"waiting": 12.5})
+    footfall = to_event(window, at)
+    assert status[0].short == "camera.status.v1" and status[1].model_dump()["state"] == "down"
+    assert footfall[0].short == "footfall.v1"
+    assert footfall[1].model_dump()["entered"] == 2 and footfall[1].model_dump()["at"] == at
+    assert footfall[1].model_dump()["window_end"] == dt.datetime.fromtimestamp(110.0, dt.UTC)
+
+
+def test_worker_messages_are_counts_never_images() -> None:
+    """Every field of a worker message is a number, a short text, a state or numbers by zone name: no type
+    that could carry a frame (bytes, arrays, lists)."""
+    allowed = {str, int, float, CameraState, type(None), dict[str, int], dict[str, float]}
+    for message in (StatusReport, FootfallWindow):
+        hints = typing.get_type_hints(message)
+        assert set(hints) == {f.name for f in dataclasses.fields(message)}
+        for name, hint in hints.items():
+            kinds = set(typing.get_args(hint)) if isinstance(hint, types.UnionType) else {hint}
+            assert kinds <= allowed, f"{message.__name__}.{name}: {hint}"
+
+
+async def test_the_service_keeps_a_cameras_last_status_and_emits_its_events() -> None:
+    sink = ListSink()
+    service = VisionService(VisionSettings(enabled=False), sink)
+    down = StatusReport("b1", "c", CameraState.DOWN, 0.0, "cannot open the source")
+    await service._handle(down)
+    await service._handle(FootfallWindow("b1", "c", 100.0, 110.0, 2, 1, {"waiting": 3}, {}))
+    assert service.last_status[("b1", "c")] == down
+    assert [(t.short, d.camera_id) for t, d in sink.events] == [("camera.status.v1", "c"), ("footfall.v1", "c")]

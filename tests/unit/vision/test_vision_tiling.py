@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.queue.vision.adapters.detectors import Image, TiledDetector
-from services.queue.vision.config import CameraConfig
+from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.geometry import Box, iou_matrix
 from services.queue.vision.domain.tiling import OVERLAP, Tile, merge_tiles, tile_count, tile_spans, to_frame
 from services.queue.vision.domain.tracker import Detection

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bench.vision.scenes import ALL_SCENES, Noise, Scene, noisy_detections
-from services.queue.vision.analysis import tracker_params
-from services.queue.vision.config import CameraConfig
+from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.geometry import Box, Polygon
 from services.queue.vision.domain.pipeline import WHOLE_FRAME, CountingPipeline, Geometry
 from services.queue.vision.domain.tracker import Detection, TrackedPerson, Tracker, TrackerParams, greedy_match
 from services.queue.vision.domain.zones import Zone, ZoneSet
+from services.queue.vision.usecases.analysis import tracker_params
 
 
 def det(x: float, y: float = 100, score: float = 0.9) -> Detection:

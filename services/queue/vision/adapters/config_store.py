@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 
 from branchops.state import branch_key, global_key
-from services.queue.vision.config import CameraConfig
+from services.queue.vision.domain.camera_config import CameraConfig
 
 log = logging.getLogger(__name__)
 SERVICE = "queue"

@@ -1,5 +1,8 @@
 """Camera configuration, by API (``PUT /v1/branches/{b}/cameras/{c}``) and by YAML: one pydantic model.
 
+Pure values: the YAML files are read by ``adapters/camera_files.py``, the configs set by API are kept in
+Redis by ``adapters/config_store.py``.
+
 Coordinates are pixels of a frame of ``frame.width`` x ``frame.height``; a stream of another size gets
 the geometry scaled. Broken geometry (a self-intersecting polygon, a line outside the frame, a zone
 name used twice) is refused with a reason.
@@ -8,10 +11,8 @@ name used twice) is refused with a reason.
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from branchops.contracts.base import Identifier
@@ -134,18 +135,3 @@ def default_camera(width: int, height: int) -> CameraConfig:
     return CameraConfig(frame=FrameSpec(width=width, height=height),
                         lines=[LineSpec(name="middle", points=[[0, mid], [width, mid]], entry_side=EntrySide.RIGHT)])
 
-
-def load_camera_yaml(path: Path) -> CameraConfig:
-    data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a camera file must hold a mapping")
-    return CameraConfig.model_validate(data)
-
-
-def load_camera_dir(folder: Path) -> dict[tuple[str, str], CameraConfig]:
-    """``<folder>/<branch>/<camera>.yaml`` files; the file name is the camera id."""
-    found: dict[tuple[str, str], CameraConfig] = {}
-    for path in sorted(folder.glob("*/*.yaml")):
-        config = load_camera_yaml(path)
-        found[(path.parent.name, path.stem)] = config.model_copy(update={"camera_id": path.stem})
-    return found

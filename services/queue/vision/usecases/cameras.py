@@ -1,13 +1,13 @@
-"""Supervises the camera worker processes beside the queue service and turns their messages into events.
+"""The cameras of this instance: their configurations, and the worker processes that count for them.
 
 One process per camera (spawn start method, so no event-loop or Kafka state is forked). A pump task
-reads the workers' messages off the event loop (in a thread) and emits camera.status.v1 and
-footfall.v1 through an ``EventSink``; the queue service uses ``OutboxSink`` (Redis outbox, so counts
-survive a Kafka outage). A worker that dies is reported down and restarted with backoff; the other
-cameras carry on.
+reads the workers' messages (``StatusReport``, ``FootfallWindow``) off the event loop (in a thread) and
+emits camera.status.v1 and footfall.v1 through an ``EventSink``; the queue service uses ``OutboxSink``
+(Redis outbox, so counts survive a Kafka outage). A worker that dies is reported down and restarted with
+backoff; the other cameras carry on.
 
 Camera configurations set by API are kept in Redis (``CameraConfigStore``; configuration only, never
-frames) when the service is given a Redis client, so they survive a restart.
+frames) when the service is given a store, so they survive a restart.
 """
 
 from __future__ import annotations
@@ -22,59 +22,23 @@ from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
-from typing import Any, Protocol
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from branchops.bus.outbox import Outbox
-from branchops.contracts import Topic
-from branchops.contracts.base import EventData
 from branchops.contracts.enums import CameraState
-from branchops.contracts.events import CameraStatus, Footfall
-from branchops.contracts.topics import CAMERA_STATUS, FOOTFALL
+from services.queue.vision.adapters.camera_files import load_camera_dir
 from services.queue.vision.adapters.config_store import CameraConfigStore
-from services.queue.vision.config import CameraConfig, load_camera_dir
+from services.queue.vision.adapters.event_sink import EventSink
+from services.queue.vision.domain.camera_config import CameraConfig
+from services.queue.vision.domain.errors import TooManyCameras
 from services.queue.vision.domain.health import Backoff
+from services.queue.vision.domain.messages import FootfallWindow, StatusReport, WorkerMessage, to_event
 from services.queue.vision.domain.sharding import shard_of
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.worker import CameraJob, run_camera
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str]
-
-
-class EventSink(Protocol):
-    async def emit(self, topic: Topic, data: EventData) -> None: ...
-
-
-class OutboxSink:
-    """Stages each event in the queue service's Redis outbox; its relay publishes to Kafka."""
-
-    def __init__(self, outbox: Outbox) -> None:
-        self._outbox = outbox
-
-    async def emit(self, topic: Topic, data: EventData) -> None:
-        await self._outbox.add_event(topic, data)
-
-
-def _utc(ts: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ts, dt.UTC)
-
-
-def to_event(message: dict[str, Any]) -> tuple[Topic, EventData] | None:
-    """A worker message to its event (None for an unknown kind)."""
-    base = {"branch_id": message["branch_id"], "camera_id": message["camera_id"], "at": dt.datetime.now(dt.UTC)}
-    if message["kind"] == "status":
-        fps = min(max(float(message.get("fps", 0.0)), 0.0), 240.0)
-        return CAMERA_STATUS, CameraStatus(**base, state=CameraState(message["state"]), fps=fps,
-                                           error=message.get("error"))
-    if message["kind"] == "footfall":
-        return FOOTFALL, Footfall(**base, window_start=_utc(message["window_start"]),
-                                  window_end=_utc(message["window_end"]), entered=message["entered"],
-                                  exited=message["exited"], occupancy=message["occupancy"],
-                                  dwell_p50_s=message["dwell_p50_s"])
-    return None
 
 
 @dataclass
@@ -87,15 +51,15 @@ class _Running:
 
 
 class VisionService:
-    def __init__(self, settings: VisionSettings, sink: EventSink, redis: aioredis.Redis | None = None) -> None:
-        """``redis``: where camera configs set by API are persisted; None keeps them in memory only."""
+    def __init__(self, settings: VisionSettings, sink: EventSink, store: CameraConfigStore | None = None) -> None:
+        """``store``: where camera configs set by API are persisted; None keeps them in memory only."""
         self.settings = settings
         self.sink = sink
-        self.store = CameraConfigStore(redis) if redis is not None else None
+        self.store = store
         self.cameras: dict[Key, CameraConfig] = {}
-        self.last_status: dict[Key, dict[str, Any]] = {}
+        self.last_status: dict[Key, StatusReport] = {}
         self._ctx = mp.get_context("spawn")
-        self._out: Queue[dict[str, Any]] = self._ctx.Queue(maxsize=10_000)
+        self._out: Queue[WorkerMessage] = self._ctx.Queue(maxsize=10_000)
         self._running: dict[Key, _Running] = {}
         self._pump: asyncio.Task[None] | None = None
         self._stopping = False
@@ -173,7 +137,7 @@ class VisionService:
     async def put_camera(self, branch_id: str, camera_id: str, config: CameraConfig) -> CameraConfig:
         key = (branch_id, camera_id)
         if key not in self.cameras and len(self.cameras) >= self.settings.max_cameras:
-            raise ValueError(f"at most {self.settings.max_cameras} cameras (QUEUE_VISION_MAX_CAMERAS)")
+            raise TooManyCameras(f"at most {self.settings.max_cameras} cameras (QUEUE_VISION_MAX_CAMERAS)")
         stored = config.model_copy(update={"camera_id": camera_id})
         if self.store is not None:
             await self.store.save(branch_id, camera_id, stored)  # persisted before the worker is (re)launched
@@ -233,16 +197,19 @@ class VisionService:
         while (message := _get(self._out, 0.0)) is not None:
             await self._handle(message)
 
-    async def _handle(self, message: dict[str, Any]) -> None:
-        key = (message["branch_id"], message["camera_id"])
-        if message["kind"] == "status":
-            self.last_status[key] = {k: message.get(k) for k in ("state", "fps", "error")}
+    async def _handle(self, message: WorkerMessage) -> None:
+        match message:
+            case StatusReport():
+                self.last_status[(message.branch_id, message.camera_id)] = message
+            case FootfallWindow():
+                pass  # counts are not kept here: they go on as events
+            case _:  # nothing else is sent; a stray object is not an event
+                log.warning("camera workers sent a %s; ignored", type(message).__name__)
+                return
         try:
-            event = to_event(message)
-            if event is not None:
-                await self.sink.emit(*event)
+            await self.sink.emit(*to_event(message, dt.datetime.now(dt.UTC)))
         except Exception:
-            log.exception("could not emit %s of camera %s", message.get("kind"), key[1])
+            log.exception("could not emit %s of camera %s", type(message).__name__, message.camera_id)
 
     def _supervise(self, now: float) -> None:
         """Restart workers that died (not those told to stop), with backoff."""
@@ -253,13 +220,13 @@ class VisionService:
                 delay = running.backoff.failure()
                 running.restart_at = now + delay
                 log.warning("camera worker %s exited (%s); restart in %.0f s", key[1], running.process.exitcode, delay)
-                self._out.put({"kind": "status", "branch_id": key[0], "camera_id": key[1], "state": "down",
-                               "fps": 0.0, "error": f"worker exited with code {running.process.exitcode}"})
+                self._out.put(StatusReport(key[0], key[1], CameraState.DOWN, 0.0,
+                                           f"worker exited with code {running.process.exitcode}"))
             elif now >= running.restart_at and key in self.cameras:
                 self._launch(key)
 
 
-def _get(q: Queue[dict[str, Any]], timeout: float) -> dict[str, Any] | None:
+def _get(q: Queue[WorkerMessage], timeout: float) -> WorkerMessage | None:
     try:
         return q.get(timeout=timeout) if timeout > 0 else q.get_nowait()
     except queue.Empty:

@@ -8,32 +8,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from branchops.contracts.base import Identifier
 from branchops.web import BranchPath, check_branch
 from branchops.web.problems import Problem
 from branchops.web.roles import ManagerHeadOfficeService, ManagerOnly, ManagerService
-from services.queue.vision.config import CameraConfig
-from services.queue.vision.service import VisionService
+from services.queue.vision.domain.camera_config import CameraConfig
+from services.queue.vision.domain.errors import TooManyCameras
+from services.queue.vision.domain.messages import StatusReport
+from services.queue.vision.routes.deps import CameraPath, VisionDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/cameras", tags=["cameras"])
-CameraPath = Annotated[Identifier, Path(description="Camera id")]
 BOUNDARY = "frame"
-
-
-async def get_vision(request: Request) -> VisionService:
-    vision: VisionService | None = getattr(request.app.state, "vision", None)
-    if vision is None:
-        raise Problem(503, "Camera service unavailable", "camera workers are not configured on this instance")
-    return vision
-
-
-VisionDep = Annotated[VisionService, Depends(get_vision)]
 
 
 class CameraView(BaseModel):
@@ -41,6 +31,11 @@ class CameraView(BaseModel):
     camera_id: str
     config: CameraConfig
     status: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, branch_id: str, camera_id: str, config: CameraConfig, status: StatusReport | None) -> CameraView:
+        shown = None if status is None else {"state": status.state.value, "fps": status.fps, "error": status.error}
+        return cls(branch_id=branch_id, camera_id=camera_id, config=config, status=shown)
 
 
 @router.put("/{camera_id}", response_model=CameraView, summary="Create or replace a camera's configuration")
@@ -51,10 +46,9 @@ async def put_camera(branch_id: BranchPath, camera_id: CameraPath, body: CameraC
         raise Problem(422, "Invalid request", f"camera_id {body.camera_id!r} differs from the URL's {camera_id!r}")
     try:
         stored = await vision.put_camera(branch_id, camera_id, body)
-    except ValueError as exc:
+    except TooManyCameras as exc:
         raise Problem(409, "Too many cameras", str(exc)) from None
-    return CameraView(branch_id=branch_id, camera_id=camera_id, config=stored,
-                      status=vision.last_status.get((branch_id, camera_id)))
+    return CameraView.of(branch_id, camera_id, stored, vision.last_status.get((branch_id, camera_id)))
 
 
 @router.get("/{camera_id}", response_model=CameraView, summary="A camera's configuration and last status")
@@ -64,8 +58,7 @@ async def get_camera(branch_id: BranchPath, camera_id: CameraPath, who: ManagerH
     config = vision.camera(branch_id, camera_id)
     if config is None:
         raise Problem(404, "Not Found", f"no camera {camera_id} in branch {branch_id}")
-    return CameraView(branch_id=branch_id, camera_id=camera_id, config=config,
-                      status=vision.last_status.get((branch_id, camera_id)))
+    return CameraView.of(branch_id, camera_id, config, vision.last_status.get((branch_id, camera_id)))
 
 
 @router.get("/{camera_id}/debug.mjpeg", summary="Debug MJPEG with overlays (off by default; managers only)",

@@ -1,0 +1,1 @@
+"""HTTP routes of the camera side: camera configuration and the debug stream."""
