@@ -13,7 +13,8 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    simulate = subparsers.add_parser("simulate", help="synthetic cameras + ticket traffic + tellers into a running stack")
+    simulate = subparsers.add_parser("simulate",
+                                     help="synthetic cameras + ticket traffic + tellers into a running stack")
     simulate.add_argument("--branch", required=True, help="branch id")
     simulate.add_argument("--speed", type=float, default=60.0, help="simulated minutes per real minute")
     simulate.add_argument("--queue-url", default=os.environ.get("BRANCHOPS_QUEUE_URL", "http://127.0.0.1:8001"),

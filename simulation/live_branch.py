@@ -27,7 +27,8 @@ from branchops.contracts.events import Footfall
 from simulation.branch_day import ServiceSpec, WindowPlan, arrival_times, service_time
 from simulation.cameras import footfall
 
-GENERAL = (5, 6, 7, 8, 8, 9, 9, 10, 10, 11, 12, 14, 16, 17, 17, 16, 15, 13, 12, 10, 9, 8, 8, 8, 8, 8, 9, 9, 10, 10, 9, 7)
+GENERAL = (5, 6, 7, 8, 8, 9, 9, 10, 10, 11, 12, 14, 16, 17, 17, 16,
+           15, 13, 12, 10, 9, 8, 8, 8, 8, 8, 9, 9, 10, 10, 9, 7)
 POLL_MIN = 0.25  # an idle teller tries again after this many simulated minutes
 CAMERA_MIN = 1.0  # one footfall count per camera and simulated minute
 Cameras = Callable[[Footfall], Awaitable[None]]
@@ -147,7 +148,8 @@ class LiveBranch:
             self.counts.issued += 1
             self.waiting.add(ticket_id)
             if spec.patience_min:
-                leaving.append(asyncio.create_task(self._patience(ticket_id, self.rng.expovariate(1 / spec.patience_min))))
+                patience = self.rng.expovariate(1 / spec.patience_min)
+                leaving.append(asyncio.create_task(self._patience(ticket_id, patience)))
         await asyncio.gather(*leaving, return_exceptions=True)
 
     async def _patience(self, ticket_id: str, patience_min: float) -> None:
