@@ -12,7 +12,7 @@ from branchops.logging import configure_logging
 from branchops.settings import PlatformSettings
 from branchops.web.health import router as health_router
 from branchops.web.middleware import RequestContextMiddleware
-from branchops.web.problems import install_problem_handlers
+from branchops.web.problems import ErrorProblems, install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]] | Callable[[FastAPI], AsyncIterator[None]]
 DEFAULT_MAX_BODY_BYTES = 1_000_000
@@ -26,14 +26,16 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     description: str = "",
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    errors: ErrorProblems | None = None,
 ) -> FastAPI:
-    """``max_body_bytes`` bounds the JSON bodies routes read with ``JsonBody`` (branchops/web/body.py)."""
+    """``max_body_bytes`` bounds the JSON bodies routes read with ``JsonBody`` (branchops/web/body.py);
+    ``errors`` maps the service's domain errors to the problem+json each is answered with."""
     configure_logging(service, platform.log_level)
     app = FastAPI(title=service, version=__version__, description=description, lifespan=lifespan)  # type: ignore[arg-type]
     app.state.platform = platform
     app.state.readiness = {}
     app.state.max_body_bytes = max_body_bytes
-    install_problem_handlers(app)
+    install_problem_handlers(app, errors)
     app.add_middleware(RequestContextMiddleware, service=service)
     app.include_router(health_router)
     for router in routers:

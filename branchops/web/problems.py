@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -39,7 +40,25 @@ def problem_response(request: Request, status: int, title: str, detail: str = ""
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+ErrorProblems = Mapping[type[Exception], Callable[[Any], Problem]]
+"""A service's domain errors and the problem each one is answered with (``create_service_app(errors=...)``)."""
+
+
+def _answer_with(to_problem: Callable[[Any], Problem]) -> Callable[[Request, Exception], Any]:
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        problem = to_problem(exc)
+        return problem_response(request, problem.status, problem.title, problem.detail, problem.type,
+                                headers=problem.headers, **problem.extra)
+
+    return handler
+
+
+def install_problem_handlers(app: FastAPI, errors: ErrorProblems | None = None) -> None:
+    """problem+json for :class:`Problem`, HTTP and validation errors, the bus and Redis, and ``errors``: use
+    cases raise their domain errors, the service's routes say once which problem answers each."""
+    for error, to_problem in (errors or {}).items():
+        app.add_exception_handler(error, _answer_with(to_problem))
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(request, exc.status, exc.title, exc.detail, exc.type, headers=exc.headers, **exc.extra)

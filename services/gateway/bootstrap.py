@@ -20,7 +20,7 @@ from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.handlers import GatewayHandlers
 from services.gateway.routes import auth, branch, head_office, kiosk, pages, ratings, stream, voice_ws
-from services.gateway.routes.deps import Gateway
+from services.gateway.routes.deps import PROBLEMS, Gateway
 from services.gateway.settings import GatewaySettings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,7 +47,8 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
     app = create_service_app("gateway", platform, lifespan=lifespan,
                              routers=[pages.router, auth.router, stream.router, branch.router, kiosk.router,
                                       voice_ws.router, head_office.router, ratings.router],
-                             description="Manager dashboard, kiosk and rating pages, head-office view and live streams")
+                             description="Manager dashboard, kiosk and rating pages, head-office view and live streams",
+                             errors=PROBLEMS)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.broadcaster = broadcaster
     app.state.settings = settings

@@ -23,6 +23,7 @@ from services.staffing.adapters.ticket_counts import TicketCounts
 from services.staffing.adapters.webhook import WebhookSender
 from services.staffing.handlers import StaffingHandlers
 from services.staffing.routes import alerts, counts, plans
+from services.staffing.routes.deps import PROBLEMS
 from services.staffing.settings import StaffingSettings
 from services.staffing.usecases.alerting import Alerting
 from services.staffing.usecases.intraday import Intraday
@@ -79,7 +80,7 @@ def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: 
     app = create_service_app("staffing", platform, lifespan=lifespan,
                              routers=[counts.router, plans.router, alerts.router],
                              description="Window and shift planning with CP-SAT, intraday alerts",
-                             max_body_bytes=settings.max_body_bytes)
+                             max_body_bytes=settings.max_body_bytes, errors=PROBLEMS)
     app.state.handlers = handlers
     app.state.settings = settings
     app.state.planning = planning

@@ -19,10 +19,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.staffing.domain.closed_loop import Budget, plan_day
+from services.staffing.domain.errors import InvalidInstance
 from services.staffing.domain.intraday import LiveDay, replan
 from services.staffing.domain.parse import parse_problem
 from services.staffing.domain.plan import Plan
-from services.staffing.domain.problem import InvalidInstance, StaffingProblem
+from services.staffing.domain.problem import StaffingProblem
 from services.staffing.domain.render import render_plan
 
 __all__ = ["InvalidInstance", "LiveDay", "Plan", "StaffingProblem", "parse_instance", "replan_problem",

@@ -13,9 +13,10 @@ import pytest
 import redis.asyncio as aioredis
 
 from branchops.bus.outbox import Outbox
-from services.staffing.adapters.alert_store import KEEP_AFTER_EXPIRY_S, AlertExpired, AlertStore, seconds_until
+from services.staffing.adapters.alert_store import KEEP_AFTER_EXPIRY_S, AlertStore, seconds_until
 from services.staffing.contract import camera_down_event
 from services.staffing.domain import notices
+from services.staffing.domain.errors import AlertExpired
 
 YEAR = dt.timedelta(days=365)
 ALERT_S = notices.CAMERA_ALERT_MIN * 60

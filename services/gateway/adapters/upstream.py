@@ -1,7 +1,7 @@
 """Calls from the gateway to queue, staffing, KYC and voice, with the caller's (or a minted) credential.
 
 Browsers only talk to the gateway; the services' answers (problem+json included) go back unchanged.
-An unreachable service is a 502/504 problem, never a hang: the dashboard works with whatever runs.
+An unreachable service is an ``UpstreamError`` (a 502/504 problem, routes/deps.py), never a hang: the dashboard works with whatever runs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Literal
 import httpx
 from fastapi import Response
 
-from branchops.web import Problem
+from services.gateway.domain.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from services.gateway.settings import GatewaySettings
 
 Service = Literal["queue", "staffing", "kyc", "voice"]
@@ -39,10 +39,9 @@ class Upstreams:
             return await self._client.request(method, self.url(service, path), headers=sent, json=json_body,
                                               content=content, params=params)
         except httpx.TimeoutException:
-            raise Problem(504, "Upstream timeout", f"the {service} service did not answer in time") from None
+            raise UpstreamTimeout(service) from None
         except httpx.HTTPError as exc:
-            raise Problem(502, "Upstream unavailable", f"the {service} service is unreachable "
-                          f"({type(exc).__name__})") from None
+            raise UpstreamUnavailable(service, type(exc).__name__) from None
 
     async def relay(self, service: Service, method: str, path: str, headers: dict[str, str],
                     **kwargs: Any) -> Response:
@@ -55,7 +54,7 @@ class Upstreams:
         """GET for a page's first paint: None when the service is down or says no (the page shows a gap)."""
         try:
             got = await self.call(service, "GET", path, headers)
-        except Problem:
+        except UpstreamError:
             return None
         if got.status_code != 200:
             return None

@@ -1,4 +1,5 @@
-"""What the gateway routes reach through ``app.state`` (filled by bootstrap.py)."""
+"""What the gateway routes reach through ``app.state`` (filled by bootstrap.py), and the problem+json that
+answers each failure of a call to the services."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from branchops.settings import PlatformSettings
+from branchops.web import Problem
+from branchops.web.problems import ErrorProblems
 from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.kiosk_tickets import KioskTickets
 from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.upstream import Upstreams
+from services.gateway.domain.errors import UpstreamTimeout, UpstreamUnavailable
 from services.gateway.domain.throttle import LoginThrottle
 from services.gateway.handlers import GatewayHandlers
 from services.gateway.settings import GatewaySettings
+
+PROBLEMS: ErrorProblems = {
+    UpstreamTimeout: lambda error: Problem(504, "Upstream timeout", str(error)),
+    UpstreamUnavailable: lambda error: Problem(502, "Upstream unavailable", str(error)),
+}
+"""Registered by bootstrap.py (``create_service_app(errors=...)``)."""
 
 
 @dataclass

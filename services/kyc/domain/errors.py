@@ -1,4 +1,6 @@
-"""Errors raised when a document image cannot be read; every one is a ``ValueError`` with a clear reason."""
+"""What the KYC use cases refuse: a document or selfie image that cannot be used (every one a ``ValueError``
+with a clear reason), and a session that is gone or not in the state a call needs. routes/uploads.py says
+which problem+json answers each."""
 
 from __future__ import annotations
 
@@ -42,3 +44,11 @@ class NotACameraImageError(DocumentError):
 
 class NoPortraitError(DocumentError):
     reason = "no_portrait_on_document"
+
+
+class SessionNotFound(LookupError):
+    """No such session (never created, deleted, or expired)."""
+
+
+class SessionStateError(RuntimeError):
+    """The call does not fit the session's state (e.g. a selfie before the ID card)."""

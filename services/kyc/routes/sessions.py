@@ -11,7 +11,7 @@ from branchops.contracts.base import BranchId, Identifier
 from branchops.contracts.enums import DocType
 from branchops.web import Principal, Problem, check_branch
 from branchops.web.roles import AnyRole, KioskTellerManagerService
-from services.kyc.domain.errors import DocumentError
+from services.kyc.domain.errors import DocumentError, SessionNotFound, SessionStateError
 from services.kyc.routes.deps import KycDep, SettingsDep
 from services.kyc.routes.uploads import (
     b64_image,
@@ -21,7 +21,7 @@ from services.kyc.routes.uploads import (
     read_image,
     read_json,
 )
-from services.kyc.usecases.verification import SessionNotFound, public_view
+from services.kyc.usecases.verification import public_view
 
 router = APIRouter(prefix="/v1/kyc/sessions", tags=["kyc"])
 SessionPath = Annotated[Identifier, Path(description="KYC session id")]
@@ -37,7 +37,7 @@ class CreateSession(BaseModel):
 async def _session(kyc: KycDep, session_id: str, who: Principal) -> dict[str, Any]:
     try:
         session = await kyc.session(session_id)
-    except LookupError as error:
+    except SessionNotFound as error:
         raise problem_for_session(error) from None
     check_branch(who, session["branch_id"])
     return session
@@ -88,7 +88,7 @@ async def add_document(session_id: SessionPath, request: Request, who: KioskTell
     except DocumentError as error:
         await kyc.refuse(session, "document", error)
         raise problem_for(error) from None
-    except RuntimeError as error:
+    except SessionStateError as error:
         raise problem_for_session(error) from None
 
 
@@ -118,5 +118,5 @@ async def add_selfie(session_id: SessionPath, request: Request, who: KioskTeller
     except DocumentError as error:
         await kyc.refuse(session, "selfie", error)
         raise problem_for(error) from None
-    except RuntimeError as error:
+    except SessionStateError as error:
         raise problem_for_session(error) from None

@@ -11,9 +11,15 @@ from typing import Any
 from fastapi import Request
 
 from branchops.web import Principal, Problem, read_body, read_json_body
-from services.kyc.domain.errors import DocumentError, ImageTooLargeError, NotAnImageError
+from services.kyc.domain.errors import (
+    DocumentError,
+    ImageTooLargeError,
+    NotAnImageError,
+    SessionNotFound,
+    SessionStateError,
+)
 from services.kyc.settings import KycSettings
-from services.kyc.usecases.verification import SessionNotFound, SessionStateError, Verification
+from services.kyc.usecases.verification import Verification
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff",
                          "application/octet-stream"})

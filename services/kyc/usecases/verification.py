@@ -26,7 +26,7 @@ from branchops.contracts.events import KycResult
 from services.kyc.adapters.engines import Engines
 from services.kyc.adapters.image_decode import ImageLimits
 from services.kyc.adapters.session_store import SessionStore
-from services.kyc.domain.errors import DocumentError
+from services.kyc.domain.errors import DocumentError, SessionNotFound, SessionStateError
 from services.kyc.domain.face_decision import MatchThresholds, combine, match_decision, match_reason
 from services.kyc.domain.face_types import FrameObservation
 from services.kyc.domain.liveness import LivenessRules, evaluate, new_challenge
@@ -42,14 +42,6 @@ Clock = Callable[[], dt.datetime]
 MASKERS: dict[str, Callable[[str], str]] = {"name": mask_name, "id_number": mask_id_number,
                                             "credit_code": mask_credit_code,
                                             "legal_representative": mask_name, "address": lambda v: v[:6] + "***"}
-
-
-class SessionNotFound(LookupError):
-    pass
-
-
-class SessionStateError(RuntimeError):
-    """The call does not fit the session's state (e.g. a selfie before the ID card)."""
 
 
 @dataclass(frozen=True)

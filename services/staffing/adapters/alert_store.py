@@ -20,6 +20,7 @@ from branchops.contracts import topics
 from branchops.contracts.enums import Severity
 from branchops.contracts.events import StaffingAlert
 from branchops.state import branch_key, global_key
+from services.staffing.domain.errors import AlertExpired, UnknownAlert
 
 SERVICE = "staffing"
 KEEP_AFTER_EXPIRY_S = 24 * 3600  # an expired alert still answers 409 for a day, then 404
@@ -32,14 +33,6 @@ def seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
     ``make run``, fixed in tests, skewed between hosts) would expire keys early or never.
     """
     return max(1, math.ceil((moment - now).total_seconds()))
-
-
-class UnknownAlert(Exception):
-    pass
-
-
-class AlertExpired(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -120,12 +113,12 @@ class AlertStore:
         async def body(tx: Transaction) -> AlertRecord:
             raw = await tx.pipe.get(key)
             if raw is None:
-                raise UnknownAlert(alert_id)
+                raise UnknownAlert(branch_id, alert_id)
             record = AlertRecord.load(raw)
             if record.status == "acknowledged":
                 return record  # idempotent
             if now >= record.alert.expires_at:
-                raise AlertExpired(f"alert {alert_id} expired at {record.alert.expires_at.isoformat()}")
+                raise AlertExpired(alert_id, record.alert.expires_at)
             acked = AlertRecord(record.alert, "acknowledged", record.escalated, who, now.isoformat())
             tx.multi()
             tx.pipe.set(key, acked.dump(), keepttl=True)

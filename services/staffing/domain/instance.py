@@ -16,8 +16,9 @@ from pydantic import TypeAdapter, ValidationError
 from branchops.contracts.base import BranchId
 from branchops.contracts.enums import ServiceName
 
+from .errors import InvalidInstance
 from .parse import parse_problem
-from .problem import InvalidInstance, StaffingProblem
+from .problem import StaffingProblem
 
 KNOWN_SERVICES = frozenset(s.value for s in ServiceName)
 _BRANCH: TypeAdapter[str] = TypeAdapter(BranchId)

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from .closed_loop import Budget, DayPlan, plan_day
+from .errors import InvalidInstance
 from .patterns import ShiftPattern
-from .problem import InvalidInstance, StaffingProblem
+from .problem import StaffingProblem
 from .requirements import LoopSettings
 
 INTRADAY_LOOP = LoopSettings(days=120, margin=0.015, max_rounds=6)

@@ -7,9 +7,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .errors import InvalidInstance
 from .problem import (
     BreakRules,
-    InvalidInstance,
     LabourRules,
     ServiceDemand,
     ServiceLevel,

@@ -7,10 +7,6 @@ from dataclasses import dataclass, field
 MINUTES_PER_DAY = 24 * 60
 
 
-class InvalidInstance(ValueError):
-    """The instance cannot be solved as given; the message says why (mapped to HTTP 4xx)."""
-
-
 def minutes_to_clock(minutes: int) -> str:
     """``540`` -> ``"09:00"`` (minutes since midnight)."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from branchops.web import BranchPath, Problem, check_branch
+from branchops.web import BranchPath, check_branch
 from branchops.web.roles import ManagerOnly, TellerManagerHeadOfficeService
-from services.staffing.adapters.alert_store import AlertExpired, UnknownAlert
 from services.staffing.routes.deps import AlertingDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["alerts"])
@@ -25,10 +24,5 @@ async def open_alerts(branch_id: BranchPath, who: TellerManagerHeadOfficeService
 async def acknowledge(branch_id: BranchPath, alert_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")],
                       who: ManagerOnly, alerting: AlertingDep) -> dict[str, Any]:
     check_branch(who, branch_id)
-    try:
-        record = await alerting.acknowledge(branch_id, alert_id, who.subject)
-    except UnknownAlert:
-        raise Problem(404, "Not Found", f"no alert {alert_id} at {branch_id}") from None
-    except AlertExpired as exc:
-        raise Problem(409, "Alert expired", str(exc)) from None
+    record = await alerting.acknowledge(branch_id, alert_id, who.subject)  # UnknownAlert 404, AlertExpired 409
     return record.view()

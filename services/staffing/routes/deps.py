@@ -1,4 +1,4 @@
-"""Dependencies of the staffing routes, in one place."""
+"""Dependencies of the staffing routes, and the problem+json that answers each refusal of a use case."""
 
 from __future__ import annotations
 
@@ -6,9 +6,21 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from branchops.web import Problem
+from branchops.web.problems import ErrorProblems
+from services.staffing.adapters.solver_pool import SolverBusy
+from services.staffing.domain.errors import AlertExpired, InvalidInstance, UnknownAlert
 from services.staffing.handlers import StaffingHandlers
 from services.staffing.usecases.alerting import Alerting
 from services.staffing.usecases.planning import Planning
+
+PROBLEMS: ErrorProblems = {
+    InvalidInstance: lambda error: Problem(422, "Invalid instance", str(error)),
+    SolverBusy: lambda error: Problem(503, "Solver busy", str(error)),
+    UnknownAlert: lambda error: Problem(404, "Not Found", f"no alert {error.alert_id} at {error.branch_id}"),
+    AlertExpired: lambda error: Problem(409, "Alert expired", str(error)),
+}
+"""Registered by bootstrap.py (``create_service_app(errors=...)``)."""
 
 
 async def get_handlers(request: Request) -> StaffingHandlers:

@@ -10,29 +10,18 @@ from fastapi import APIRouter, Query, Request, Response
 
 from branchops.web import BranchPath, JsonBody, Problem, check_branch
 from branchops.web.roles import ManagerHeadOfficeService, TellerManagerHeadOfficeService
-from services.staffing.adapters.solver_pool import SolverBusy
 from services.staffing.domain.instance import parse_service_instance
 from services.staffing.domain.plan_json import plan_to_json
-from services.staffing.domain.problem import InvalidInstance
 from services.staffing.routes.deps import PlanningDep
 
 router = APIRouter(prefix="/v1", tags=["plans"])
-
-
-def _invalid(exc: InvalidInstance) -> Problem:
-    return Problem(422, "Invalid instance", str(exc))
 
 
 @router.post("/plans:solve", summary="Plan a branch-day: instance JSON -> plan JSON (bench/staffing/README.md)")
 async def solve(body: JsonBody, who: ManagerHeadOfficeService, planning: PlanningDep) -> dict[str, Any]:
     if isinstance(body, dict) and isinstance(body.get("branch_id"), str):
         check_branch(who, body["branch_id"])
-    try:
-        plan = await planning.solve(parse_service_instance(body))
-    except InvalidInstance as exc:
-        raise _invalid(exc) from None
-    except SolverBusy as exc:
-        raise Problem(503, "Solver busy", str(exc)) from None
+    plan = await planning.solve(parse_service_instance(body))  # InvalidInstance 422, SolverBusy 503 (deps.py)
     return plan_to_json(plan)
 
 
@@ -40,10 +29,7 @@ async def solve(body: JsonBody, who: ManagerHeadOfficeService, planning: Plannin
 async def put_instance(branch_id: BranchPath, body: JsonBody, who: ManagerHeadOfficeService,
                        planning: PlanningDep) -> Response:
     check_branch(who, branch_id)
-    try:
-        await planning.set_instance(parse_service_instance(body, branch_id))
-    except InvalidInstance as exc:
-        raise _invalid(exc) from None
+    await planning.set_instance(parse_service_instance(body, branch_id))
     return Response(status_code=204)
 
 

@@ -22,10 +22,10 @@ from services.staffing.adapters.plan_store import PlanStore
 from services.staffing.adapters.solver_pool import SolverPool
 from services.staffing.adapters.ticket_counts import TicketCounts
 from services.staffing.domain.alerts import ServiceNow
+from services.staffing.domain.errors import InvalidInstance
 from services.staffing.domain.intraday import LiveDay
 from services.staffing.domain.live import ArrivalPoint, demand_factors, started_shifts, with_arrival_forecast
 from services.staffing.domain.merge import merge_rest_of_day, same_plan
-from services.staffing.domain.problem import InvalidInstance
 from services.staffing.settings import StaffingSettings
 from services.staffing.usecases.alerting import Alerting
 from services.staffing.usecases.planning import Planning

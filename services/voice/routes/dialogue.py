@@ -20,10 +20,11 @@ from branchops.web import BranchPath, Problem, check_branch
 from branchops.web.roles import KioskTellerManagerService
 from services.voice.adapters.tts import TtsUnavailable
 from services.voice.domain.asr.protocol import CLOSE_POLICY, ProtocolError
+from services.voice.domain.errors import SessionNotFound
 from services.voice.routes.deps import ComponentsDep, VoiceComponents, check_text, components
 from services.voice.routes.nlu import device_limited, limiter
 from services.voice.routes.ws_auth import WsAuthError, refuse, websocket_principal
-from services.voice.usecases.dialogue import SessionNotFound, TurnResult
+from services.voice.usecases.dialogue import TurnResult
 from services.voice.usecases.streaming import StreamOptions
 
 router = APIRouter(tags=["dialogue"])

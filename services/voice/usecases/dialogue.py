@@ -33,6 +33,7 @@ from services.voice.domain.dialogue.policy import (
 )
 from services.voice.domain.dialogue.prompts import say
 from services.voice.domain.dialogue.state import DialogueState, SlotValue
+from services.voice.domain.errors import SessionNotFound
 from services.voice.domain.nlu import NluEngine, NluResult, mask_slots
 from services.voice.domain.nlu.extractor import extract_slots
 from services.voice.domain.nlu.normalise import normalise
@@ -43,10 +44,6 @@ TURN_SECONDS = Histogram("branchops_voice_turn_seconds", "Text in to reply text 
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2))
 PUBLISH_FAILED = Counter("branchops_voice_interaction_publish_failed_total", "Turn events not published")
 _HAS_WORDS = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-class SessionNotFound(Exception):
-    pass
 
 
 @dataclass(frozen=True)
