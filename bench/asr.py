@@ -47,7 +47,7 @@ from services.voice.adapters.tts import fix_wav_sizes  # noqa: E402
 from services.voice.domain.dialogue.policy import Understanding, decide  # noqa: E402
 from services.voice.domain.dialogue.state import DialogueState  # noqa: E402
 from services.voice.domain.nlu import NluEngine  # noqa: E402
-from services.voice.transcribe import transcribe_pcm  # noqa: E402
+from services.voice.usecases.transcription import transcribe_pcm  # noqa: E402
 
 SENTENCES = (
     "안녕하세요. 잔액을 확인하고 싶어요.",

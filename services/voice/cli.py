@@ -51,23 +51,28 @@ def _model_dir(args: argparse.Namespace) -> str:
 
 
 def _transcribe(args: argparse.Namespace) -> int:
-    from services.voice.adapters.asr_vosk import load_model
-    from services.voice.transcribe import read_wav, transcribe_pcm
+    from services.voice.adapters.asr_vosk import RecognizerPool, load_model
+    from services.voice.adapters.wav_files import read_wav
+    from services.voice.usecases.transcription import transcribe_pcm
 
-    model = load_model(_model_dir(args))
+    model = load_model(_model_dir(args))  # once per command, like the recognizer pool
+    pool = RecognizerPool(per_key=1)  # one recording at a time: a finished recognizer serves the next one
     results: list[dict[str, Any]] = []
     failed = False
-    for path in args.wav:
-        try:
-            pcm, rate = read_wav(path)
-        except (ValueError, OSError) as exc:
-            results.append({"input": path, "error": str(exc)})
-            failed = True
-            continue
-        transcript = transcribe_pcm(model, pcm, rate)
-        results.append({"input": path, "text": transcript.text, "result": transcript.words,
-                        "audio_s": round(transcript.audio_s, 3), "sample_rate": rate,
-                        "real_time_factor": round(transcript.real_time_factor, 3)})
+    try:
+        for path in args.wav:
+            try:
+                pcm, rate = read_wav(path)
+            except (ValueError, OSError) as exc:
+                results.append({"input": path, "error": str(exc)})
+                failed = True
+                continue
+            transcript = transcribe_pcm(model, pcm, rate, pool=pool)
+            results.append({"input": path, "text": transcript.text, "result": transcript.words,
+                            "audio_s": round(transcript.audio_s, 3), "sample_rate": rate,
+                            "real_time_factor": round(transcript.real_time_factor, 3)})
+    finally:
+        pool.clear()
     _emit(results)
     return 1 if failed else 0
 

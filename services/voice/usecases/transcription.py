@@ -1,11 +1,13 @@
-"""Offline transcription of whole recordings (CLI and benchmark): WAV file -> text, words, compute time."""
+"""Offline transcription of whole recordings (CLI and benchmarks): PCM16 samples -> text, words, compute time.
+
+The recordings are read by ``adapters/wav_files.py``; the model and the recognizer pool are the caller's, built
+once per command (``asr_vosk.load_model``, ``RecognizerPool``).
+"""
 
 from __future__ import annotations
 
 import time
-import wave
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from services.voice.adapters.asr_vosk import Recognizer, RecognizerPool
@@ -21,18 +23,6 @@ class Transcript:
     @property
     def real_time_factor(self) -> float:
         return self.compute_s / self.audio_s if self.audio_s else 0.0
-
-
-def read_wav(path: str | Path) -> tuple[bytes, int]:
-    """PCM16 mono samples and their rate; ValueError for anything else."""
-    try:
-        with wave.open(str(path), "rb") as wav:
-            if wav.getsampwidth() != 2 or wav.getnchannels() != 1 or wav.getcomptype() != "NONE":
-                raise ValueError(f"{path}: WAV must be PCM16 mono (got {wav.getnchannels()} channel(s), "
-                                 f"{8 * wav.getsampwidth()} bit, {wav.getcomptype()})")
-            return wav.readframes(wav.getnframes()), wav.getframerate()
-    except (wave.Error, EOFError) as exc:
-        raise ValueError(f"{path}: not a WAV file ({exc})") from None
 
 
 def transcribe_pcm(model: Any, pcm: bytes, sample_rate: int, *, chunk_s: float = 0.2,
