@@ -1,4 +1,5 @@
-"""Gateway handlers: every topic's events go to the broadcaster and to the branch's snapshot."""
+"""Gateway handlers: every topic's events go to the broadcaster (as they came) and, typed, to the branch's
+snapshot."""
 
 from __future__ import annotations
 
@@ -7,10 +8,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from branchops.contracts import CloudEvent, encode, topics
+from branchops.contracts import CloudEvent, encode
+from branchops.contracts.base import EventData
+from branchops.contracts.events import Ticket
+from branchops.contracts.topics import topic_by_name
 from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.domain.replay import StreamItem
 from services.gateway.domain.snapshot import BranchState
+
+
+def event_data(event: CloudEvent[Any]) -> EventData:
+    """The event's data as its topic's model: as the consumer decoded it, else validated once here."""
+    if isinstance(event.data, EventData):
+        return event.data
+    return topic_by_name(event.type).model.model_validate(event.data)
 
 
 @dataclass
@@ -27,12 +38,11 @@ class GatewayHandlers:
         return found
 
     async def on_event(self, event: CloudEvent[Any]) -> None:
-        data = event.data.model_dump(mode="json") if hasattr(event.data, "model_dump") else dict(event.data)
-        ticket_id = data.get("ticket_id") if event.type == topics.TICKETS.event_type else None
+        data = event_data(event)
         item = StreamItem(event_id=event.id, event_type=event.type, branch_id=event.subject,
-                          payload=encode(event).decode(), ticket_id=ticket_id)
+                          payload=encode(event).decode(), ticket_id=data.ticket_id if isinstance(data, Ticket) else None)
         if self.broadcaster.publish(item):
-            self.state(event.subject).apply(event.type, data)
+            self.state(event.subject).apply(data)
 
     def summaries(self, now: dt.datetime | None = None, branches: list[str] | None = None) -> list[dict[str, Any]]:
         moment = now or dt.datetime.now(dt.UTC)

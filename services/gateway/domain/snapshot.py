@@ -1,7 +1,8 @@
-"""What a branch looks like right now, folded from its events (pure: envelopes in, dicts out).
+"""What a branch looks like right now, folded from its typed events (pure: contract models in, views out).
 
 The dashboard's first paint and head office's table come from here; afterwards the browser applies the
-same events itself. "Today" is the branch's local day: day counters start over at local midnight.
+same events itself, so every view holds the values as the events' JSON writes them (times with ``Z``,
+enums by value). "Today" is the branch's local day: day counters start over at local midnight.
 """
 
 from __future__ import annotations
@@ -9,12 +10,34 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, TypeAdapter
+
+from branchops.contracts.base import EventData
+from branchops.contracts.enums import CameraState, TicketStatus
+from branchops.contracts.events import (
+    CameraStatus,
+    Feedback,
+    Footfall,
+    KycResult,
+    QueueForecast,
+    StaffingAlert,
+    StaffingPlan,
+    Ticket,
+    VoiceInteraction,
+    Window,
+)
 
 ARRIVAL_SLOT_MIN = 15
 RECENT_TICKETS = 200
-TYPE_PREFIX = "branchops."
+_TIME: TypeAdapter[dt.datetime] = TypeAdapter(AwareDatetime)
+
+
+def json_time(value: dt.datetime) -> str:
+    """``value`` as an event's JSON carries it (the browser compares the two)."""
+    return cast(str, _TIME.dump_python(value, mode="json"))
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -47,19 +70,73 @@ class Ratings:
 
 
 @dataclass
+class CameraCounts:
+    """One camera's people counts today and its newest footfall.v1."""
+
+    last: Footfall
+    entered_today: int = 0
+    exited_today: int = 0
+
+    def view(self) -> dict[str, Any]:
+        return {"entered_today": self.entered_today, "exited_today": self.exited_today,
+                "occupancy": dict(self.last.occupancy), "dwell_p50_s": dict(self.last.dwell_p50_s),
+                "at": json_time(self.last.at)}
+
+
+@dataclass
+class AlertState:
+    """A staffing.alerts.v1 and what this gateway knows of it since (a manager acknowledged it here)."""
+
+    alert: StaffingAlert
+    status: str = "open"
+    acked_by: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        view = {**self.alert.model_dump(mode="json"), "status": self.status}
+        if self.acked_by is not None:
+            view["acked_by"] = self.acked_by
+        return view
+
+
+def camera_view(status: CameraStatus) -> dict[str, Any]:
+    return {"state": status.state.value, "fps": status.fps, "error": status.error, "at": json_time(status.at)}
+
+
+def forecast_view(forecast: QueueForecast) -> dict[str, Any]:
+    return {"at": json_time(forecast.at), "per_service": [q.model_dump(mode="json") for q in forecast.per_service],
+            "arrivals": [a.model_dump(mode="json") for a in forecast.arrivals]}
+
+
+def plan_view(plan: StaffingPlan) -> dict[str, Any]:
+    return plan.model_dump(mode="json", include={"date", "version", "intervals", "assignments", "solve_ms"})
+
+
+def window_view(window: Window) -> dict[str, Any]:
+    return {"window_id": window.window_id, "state": window.state.value, "staff_id": window.staff_id,
+            "skills": [s.value for s in window.skills], "at": json_time(window.at)}
+
+
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
+    """Also what the rating rules read (:mod:`.ratings`), like the queue service's answer for a ticket."""
+    return {"ticket_id": ticket.ticket_id, "number": ticket.number, "service": ticket.service.value,
+            "status": ticket.status.value, "window_id": ticket.window_id, "channel": ticket.channel.value,
+            "priority": ticket.priority.value, "at": json_time(ticket.at)}
+
+
+@dataclass
 class BranchState:
     branch_id: str
     zone: ZoneInfo
     target_wait_min: float = 10.0
     day: str = ""
     updated_at: str | None = None
-    cameras: dict[str, dict[str, Any]] = field(default_factory=dict)
-    footfall: dict[str, dict[str, Any]] = field(default_factory=dict)
-    forecast: dict[str, Any] | None = None
-    plan: dict[str, Any] | None = None
-    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    windows: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tickets: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    cameras: dict[str, CameraStatus] = field(default_factory=dict)
+    footfall: dict[str, CameraCounts] = field(default_factory=dict)
+    forecast: QueueForecast | None = None
+    plan: StaffingPlan | None = None
+    alerts: dict[str, AlertState] = field(default_factory=dict)
+    windows: dict[str, Window] = field(default_factory=dict)
+    tickets: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)  # ticket id -> its view
     arrivals: dict[str, int] = field(default_factory=dict)
     issued_at: dict[str, dt.datetime] = field(default_factory=dict)
     called: int = 0
@@ -83,87 +160,82 @@ class BranchState:
         self.rated_tickets.clear()
         self.kyc.clear()
         for camera in self.footfall.values():
-            camera["entered_today"] = camera["exited_today"] = 0
+            camera.entered_today = camera.exited_today = 0
 
-    def apply(self, event_type: str, data: dict[str, Any]) -> None:
-        when = parse_time(data.get("at")) or dt.datetime.now(dt.UTC)
-        self._roll_day(when)
-        self.updated_at = when.isoformat()
-        kind = event_type.removeprefix(TYPE_PREFIX)
-        handler = getattr(self, "_on_" + kind.rsplit(".v", 1)[0].replace(".", "_"), None)
-        if handler is not None:
-            handler(data, when)
+    def apply(self, event: EventData) -> None:
+        """Fold one event of any topic; one the snapshot does not show still marks the branch as active."""
+        self._roll_day(event.at)
+        self.updated_at = event.at.isoformat()
+        match event:
+            case Ticket():
+                self._on_ticket(event)
+            case Window():
+                self.windows[event.window_id] = event
+            case QueueForecast():
+                self.forecast = event
+            case Footfall():
+                self._on_footfall(event)
+            case CameraStatus():
+                self.cameras[event.camera_id] = event
+            case StaffingPlan():
+                if self.plan is None or (event.date, event.version) >= (self.plan.date, self.plan.version):
+                    self.plan = event
+            case StaffingAlert():
+                known = self.alerts.get(event.alert_id)
+                self.alerts[event.alert_id] = AlertState(event, known.status if known else "open")
+            case Feedback():
+                self._on_feedback(event)
+            case KycResult():
+                self.kyc[event.decision.value] = self.kyc.get(event.decision.value, 0) + 1
+            case VoiceInteraction():
+                self.voice_turns += 1
+            case _:
+                pass
 
-    def _on_footfall(self, data: dict[str, Any], when: dt.datetime) -> None:
-        camera = self.footfall.setdefault(str(data["camera_id"]), {"entered_today": 0, "exited_today": 0})
-        camera["entered_today"] += int(data.get("entered", 0))
-        camera["exited_today"] += int(data.get("exited", 0))
-        camera["occupancy"] = dict(data.get("occupancy") or {})
-        camera["dwell_p50_s"] = dict(data.get("dwell_p50_s") or {})
-        camera["at"] = data.get("at")
+    def _on_footfall(self, event: Footfall) -> None:
+        camera = self.footfall.get(event.camera_id)
+        if camera is None:
+            camera = self.footfall[event.camera_id] = CameraCounts(event)
+        camera.entered_today += event.entered
+        camera.exited_today += event.exited
+        camera.last = event
 
-    def _on_camera_status(self, data: dict[str, Any], when: dt.datetime) -> None:
-        self.cameras[str(data["camera_id"])] = {k: data.get(k) for k in ("state", "fps", "error", "at")}
-
-    def _on_queue_forecast(self, data: dict[str, Any], when: dt.datetime) -> None:
-        self.forecast = {"at": data.get("at"), "per_service": data.get("per_service", []),
-                         "arrivals": data.get("arrivals", [])}
-
-    def _on_staffing_plan(self, data: dict[str, Any], when: dt.datetime) -> None:
-        if self.plan is None or (data.get("date"), data.get("version", 0)) >= (self.plan.get("date"),
-                                                                              self.plan.get("version", 0)):
-            self.plan = {k: data.get(k) for k in ("date", "version", "intervals", "assignments", "solve_ms")}
-
-    def _on_staffing_alerts(self, data: dict[str, Any], when: dt.datetime) -> None:
-        known = self.alerts.get(str(data["alert_id"]), {})
-        self.alerts[str(data["alert_id"])] = {**data, "status": known.get("status", "open")}
-
-    def _on_windows(self, data: dict[str, Any], when: dt.datetime) -> None:
-        self.windows[str(data["window_id"])] = {k: data.get(k) for k in ("window_id", "state", "staff_id", "skills", "at")}
-
-    def _on_tickets(self, data: dict[str, Any], when: dt.datetime) -> None:
-        ticket_id = str(data["ticket_id"])
-        status = data.get("status")
-        if status == "issued" and ticket_id not in self.issued_at:
-            self.issued_at[ticket_id] = when
-            slot = slot_of(when, self.zone)
+    def _on_ticket(self, event: Ticket) -> None:
+        if event.status is TicketStatus.ISSUED and event.ticket_id not in self.issued_at:
+            self.issued_at[event.ticket_id] = event.at
+            slot = slot_of(event.at, self.zone)
             self.arrivals[slot] = self.arrivals.get(slot, 0) + 1
-        elif status == "called" and ticket_id in self.issued_at:
-            waited = (when - self.issued_at.pop(ticket_id)).total_seconds() / 60
+        elif event.status is TicketStatus.CALLED and event.ticket_id in self.issued_at:
+            waited = (event.at - self.issued_at.pop(event.ticket_id)).total_seconds() / 60
             self.called += 1
             self.called_in_target += waited <= self.target_wait_min
-        self.tickets[ticket_id] = {k: data.get(k) for k in ("ticket_id", "number", "service", "status", "window_id",
-                                                            "channel", "priority", "at")}
-        self.tickets.move_to_end(ticket_id)
+        self.tickets[event.ticket_id] = ticket_view(event)
+        self.tickets.move_to_end(event.ticket_id)
         while len(self.tickets) > RECENT_TICKETS:
             self.tickets.popitem(last=False)
 
-    def _on_feedback(self, data: dict[str, Any], when: dt.datetime) -> None:
-        ticket_id = str(data.get("ticket_id"))
-        if ticket_id in self.rated_tickets:  # one rating per ticket, whoever sent a second one
+    def _on_feedback(self, event: Feedback) -> None:
+        if event.ticket_id in self.rated_tickets:  # one rating per ticket, whoever sent a second one
             return
-        self.rated_tickets.add(ticket_id)
-        rating = int(data.get("rating", 0))
-        self.ratings_by_window.setdefault(str(data.get("window_id") or "-"), Ratings()).add(rating)
-        self.ratings_by_service.setdefault(str(data.get("service")), Ratings()).add(rating)
-
-    def _on_kyc_results(self, data: dict[str, Any], when: dt.datetime) -> None:
-        decision = str(data.get("decision"))
-        self.kyc[decision] = self.kyc.get(decision, 0) + 1
-
-    def _on_voice_interactions(self, data: dict[str, Any], when: dt.datetime) -> None:
-        self.voice_turns += 1
+        self.rated_tickets.add(event.ticket_id)
+        self.ratings_by_window.setdefault(event.window_id or "-", Ratings()).add(event.rating)
+        self.ratings_by_service.setdefault(event.service.value, Ratings()).add(event.rating)
 
     def mark_acknowledged(self, alert_id: str, who: str) -> None:
-        if alert_id in self.alerts:
-            self.alerts[alert_id] = {**self.alerts[alert_id], "status": "acknowledged", "acked_by": who}
+        known = self.alerts.get(alert_id)
+        if known is not None:
+            known.status, known.acked_by = "acknowledged", who
+
+    def staff_at(self, window_id: str) -> str | None:
+        """Who the newest windows.v1 of ``window_id`` names (None: nobody, or no such event yet)."""
+        window = self.windows.get(window_id)
+        return window.staff_id if window is not None else None
 
     def open_alerts(self, now: dt.datetime) -> list[dict[str, Any]]:
-        return [a for a in self.alerts.values() if a.get("status") == "open"
-                and (parse_time(a.get("expires_at")) or now) > now]
+        return [a.view() for a in self.alerts.values() if a.status == "open" and a.alert.expires_at > now]
 
     def waiting(self) -> int:
-        return sum(int(s.get("waiting", 0)) for s in (self.forecast or {}).get("per_service", []))
+        return sum(q.waiting for q in self.forecast.per_service) if self.forecast is not None else 0
 
     def service_level(self) -> float | None:
         return round(self.called_in_target / self.called, 4) if self.called else None
@@ -174,14 +246,18 @@ class BranchState:
         return {"branch_id": self.branch_id, "day": self.day, "waiting": self.waiting(),
                 "service_level": self.service_level(), "called_today": self.called,
                 "tickets_today": sum(self.arrivals.values()), "open_alerts": len(self.open_alerts(now)),
-                "cameras_down": sum(1 for c in self.cameras.values() if c.get("state") == "down"),
-                "occupancy": sum(sum(c.get("occupancy", {}).values()) for c in self.footfall.values()),
+                "cameras_down": sum(1 for c in self.cameras.values() if c.state is CameraState.DOWN),
+                "occupancy": sum(sum(c.last.occupancy.values()) for c in self.footfall.values()),
                 "satisfaction": rated.view(), "updated_at": self.updated_at}
 
     def view(self, now: dt.datetime) -> dict[str, Any]:
-        return {**self.summary(now), "target_wait_min": self.target_wait_min, "cameras": self.cameras,
-                "footfall": self.footfall, "forecast": self.forecast, "plan": self.plan,
-                "alerts": list(self.alerts.values()), "windows": self.windows,
+        return {**self.summary(now), "target_wait_min": self.target_wait_min,
+                "cameras": {k: camera_view(c) for k, c in self.cameras.items()},
+                "footfall": {k: c.view() for k, c in self.footfall.items()},
+                "forecast": forecast_view(self.forecast) if self.forecast is not None else None,
+                "plan": plan_view(self.plan) if self.plan is not None else None,
+                "alerts": [a.view() for a in self.alerts.values()],
+                "windows": {k: window_view(w) for k, w in self.windows.items()},
                 "tickets": list(self.tickets.values())[-50:], "arrivals_actual": self.arrivals,
                 "satisfaction_by_window": {k: v.view() for k, v in self.ratings_by_window.items()},
                 "satisfaction_by_service": {k: v.view() for k, v in self.ratings_by_service.items()},

@@ -55,7 +55,7 @@ async def _named(gateway: Gateway, who: Caller, branch_id: str, window_id: str, 
 async def _target(gateway: Gateway, who: Caller, branch_id: str, window_id: str, ticket_id: str | None,
                   now: dt.datetime) -> Target:
     state = gateway.handlers.state(branch_id)
-    staff_id = (state.windows.get(window_id) or {}).get("staff_id")
+    staff_id = state.staff_at(window_id)
     if ticket_id is not None:
         return await _named(gateway, who, branch_id, window_id, ticket_id, staff_id, now)
     return latest_served(state.tickets.values(), window_id, staff_id, now,

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from branchops.contracts import encode, new_event
+from branchops.contracts.base import EventData
+from branchops.contracts.enums import AlertKind, CameraState, Channel, ServiceName, Severity, TicketStatus, WindowState
+from branchops.contracts.events import (
+    CameraStatus,
+    Feedback,
+    Footfall,
+    LocalizedText,
+    QueueForecast,
+    ServiceQueue,
+    StaffingAlert,
+    StaffingPlan,
+    Ticket,
+    Window,
+)
+from branchops.contracts.topics import topic_of
 from branchops.settings import Role
 from services.gateway.adapters.broadcaster import ALL_BRANCHES, Broadcaster
 from services.gateway.domain.filters import parse_types, stream_filter
@@ -84,23 +102,37 @@ def _drain(sub: object) -> list[StreamItem]:
     return out
 
 
-def at(minutes: float) -> str:
-    return (T0 + dt.timedelta(minutes=minutes)).isoformat()
+def at(minutes: float) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+def ticket(ticket_id: str, number: str, status: str, minutes: float, window_id: str | None = None) -> Ticket:
+    return Ticket(branch_id="b1", at=at(minutes), ticket_id=ticket_id, number=number, service=ServiceName.CASH,
+                  status=TicketStatus(status), window_id=window_id, channel=Channel.KIOSK)
+
+
+class Unshown(EventData):
+    """Data of a topic the snapshot shows nothing of (as branch-config.v1)."""
+
+
+def alert(alert_id: str, kind: AlertKind, minutes: float, expires: float) -> StaffingAlert:
+    return StaffingAlert(branch_id="b1", at=at(minutes), alert_id=alert_id, kind=kind, severity=Severity.WARNING,
+                         message=LocalizedText(zh="提示", en="note"), action="look", expires_at=at(expires))
 
 
 def test_snapshot_folds_events_into_kpis() -> None:
     state = BranchState("b1", ZoneInfo("Asia/Shanghai"), target_wait_min=10)
-    state.apply(TICKETS, {"ticket_id": "t1", "number": "A001", "service": "cash", "status": "issued", "at": at(0)})
-    state.apply(TICKETS, {"ticket_id": "t2", "number": "A002", "service": "cash", "status": "issued", "at": at(1)})
-    state.apply(TICKETS, {"ticket_id": "t1", "number": "A001", "service": "cash", "status": "called", "at": at(5)})
-    state.apply(TICKETS, {"ticket_id": "t2", "number": "A002", "service": "cash", "status": "called", "at": at(31)})
-    state.apply(FORECAST, {"at": at(31), "per_service": [{"service": "cash", "waiting": 4}], "arrivals": []})
-    state.apply(ALERTS, {"alert_id": "al1", "kind": "camera_down", "at": at(31), "expires_at": at(90)})
-    state.apply(ALERTS, {"alert_id": "al2", "kind": "open_window", "at": at(31), "expires_at": at(32)})
-    state.apply("branchops.footfall.v1", {"camera_id": "c1", "entered": 5, "exited": 1, "occupancy": {"hall": 4},
-                                          "at": at(31)})
-    state.apply("branchops.feedback.v1", {"ticket_id": "t1", "window_id": "w1", "service": "cash", "rating": 4,
-                                          "at": at(32)})
+    state.apply(ticket("t1", "A001", "issued", 0))
+    state.apply(ticket("t2", "A002", "issued", 1))
+    state.apply(ticket("t1", "A001", "called", 5))
+    state.apply(ticket("t2", "A002", "called", 31))
+    state.apply(QueueForecast(branch_id="b1", at=at(31), arrivals=[], per_service=[
+        ServiceQueue(service=ServiceName.CASH, waiting=4, open_windows=1, est_wait_min=5.0, est_wait_p90_min=9.0)]))
+    state.apply(alert("al1", AlertKind.CAMERA_DOWN, 31, 90))
+    state.apply(alert("al2", AlertKind.OPEN_WINDOW, 31, 32))
+    state.apply(Footfall(branch_id="b1", at=at(31), camera_id="c1", window_start=at(30), window_end=at(31), entered=5,
+                         exited=1, occupancy={"hall": 4}))
+    state.apply(Feedback(branch_id="b1", at=at(32), ticket_id="t1", window_id="w1", service=ServiceName.CASH, rating=4))
     summary = state.summary(T0 + dt.timedelta(minutes=40))
     assert summary["tickets_today"] == 2 and summary["called_today"] == 2
     assert summary["service_level"] == 0.5 and summary["waiting"] == 4 and summary["occupancy"] == 4
@@ -109,6 +141,36 @@ def test_snapshot_folds_events_into_kpis() -> None:
     assert state.summary(T0 + dt.timedelta(minutes=40))["open_alerts"] == 0
     assert state.view(T0)["arrivals_actual"] == {"2026-03-02T09:00:00+08:00": 2}
     # the next local day starts the counters over
-    state.apply(TICKETS, {"ticket_id": "t3", "number": "A001", "service": "cash", "status": "issued",
-                          "at": (T0 + dt.timedelta(days=1)).isoformat()})
+    state.apply(Ticket(branch_id="b1", at=T0 + dt.timedelta(days=1), ticket_id="t3", number="A001",
+                       service=ServiceName.CASH, status=TicketStatus.ISSUED, channel=Channel.KIOSK))
     assert state.summary(T0)["tickets_today"] == 1 and state.service_level() is None
+
+
+def test_snapshot_views_hold_the_values_as_the_streamed_events_carry_them() -> None:
+    state = BranchState("b1", ZoneInfo("Asia/Shanghai"))
+    window = Window(branch_id="b1", at=at(1.5), window_id="w1", state=WindowState.OPEN, staff_id="s-wang",
+                    skills=[ServiceName.CASH, ServiceName.FX])
+    called = ticket("t1", "A001", "called", 2, "w1")
+    down = CameraStatus(branch_id="b1", at=at(3), camera_id="c1", state=CameraState.DOWN, fps=0.0, error="no frames")
+    warning = alert("al1", AlertKind.OPEN_WINDOW, 3, 20)
+    old_plan, new_plan = (StaffingPlan(branch_id="b1", at=at(4), date=dt.date(2026, 3, 2), version=v, solve_ms=9,
+                                       objective=1.0, intervals=[], assignments=[]) for v in (2, 3))
+    for event in (window, called, down, warning, new_plan, old_plan, Unshown(branch_id="b1", at=at(5))):
+        state.apply(event)
+    view = state.view(T0)
+
+    def sent(event: Any, *keys: str) -> dict[str, Any]:
+        body = json.loads(encode(new_event(topic_of(type(event)), event, source="branchops/queue/t")))["data"]
+        return {k: body.get(k) for k in keys}
+
+    assert view["windows"] == {"w1": sent(window, "window_id", "state", "staff_id", "skills", "at")}
+    assert view["windows"]["w1"]["at"] == "2026-03-02T01:01:30Z" and state.staff_at("w1") == "s-wang"
+    assert view["tickets"] == [sent(called, "ticket_id", "number", "service", "status", "window_id", "channel",
+                                    "priority", "at")]
+    assert view["cameras"] == {"c1": sent(down, "state", "fps", "error", "at")} and view["cameras_down"] == 1
+    body = sent(warning, *StaffingAlert.model_fields)
+    assert view["alerts"] == [{**body, "status": "open"}]
+    state.mark_acknowledged("al1", "manager")
+    assert state.view(T0)["alerts"] == [{**body, "status": "acknowledged", "acked_by": "manager"}]
+    assert view["plan"] == sent(new_plan, "date", "version", "intervals", "assignments", "solve_ms")  # newest kept
+    assert view["updated_at"] == at(5).isoformat() and state.staff_at("w9") is None  # any event marks activity

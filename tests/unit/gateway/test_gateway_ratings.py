@@ -14,7 +14,8 @@ import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 
 from branchops.contracts import decode, topics
-from branchops.contracts.events import Feedback
+from branchops.contracts.enums import Channel, ServiceName, TicketStatus, WindowState
+from branchops.contracts.events import Feedback, Ticket, Window
 from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.bootstrap import build_app
@@ -84,9 +85,9 @@ def serve(gateway: Gateway, branch: str, tid: str, window: str, status: str = "c
           at: dt.datetime | None = None) -> None:
     state = gateway.handlers.state(branch)
     when = at or dt.datetime.now(dt.UTC)
-    state.apply("branchops.windows.v1", {"window_id": window, "state": "open", "staff_id": "s-wang",
-                                         "at": when.isoformat()})
-    state.apply("branchops.tickets.v1", ticket(tid, status, window, when))
+    state.apply(Window(branch_id=branch, at=when, window_id=window, state=WindowState.OPEN, staff_id="s-wang"))
+    state.apply(Ticket(branch_id=branch, at=when, ticket_id=tid, number="A001", service=ServiceName.CASH,
+                       status=TicketStatus(status), window_id=window, channel=Channel.KIOSK))
 
 
 def test_a_pad_rates_the_ticket_just_served_once(pad: Any) -> None:
