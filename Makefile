@@ -9,7 +9,7 @@ export ORT_DISABLE_TELEMETRY := 1
 
 SYSTEM_PKGS := espeak-ng fonts-noto-cjk chromium faketime
 
-.PHONY: run test test-timeshift test-fast lint format docs bench bench-bus clean system-deps
+.PHONY: run test test-timeshift test-fast lint lint-types format docs bench bench-bus clean system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,9 +54,17 @@ test-timeshift: $(STAMP) system-deps
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"
 
+## lint: what CI enforces before the tests: ruff (rules and format, 120 columns), mypy, and mypy --strict on the
+## platform and every service's pure domain
+STRICT_TYPED := branchops $(wildcard services/*/domain) services/queue/vision/domain
 lint: $(STAMP)
 	$(VENV)/bin/ruff check branchops services simulation tests bench
+	$(VENV)/bin/ruff format --check branchops services simulation tests bench
+	$(MAKE) --no-print-directory lint-types
+
+lint-types: $(STAMP)
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict $(STRICT_TYPED)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format branchops services simulation tests bench
