@@ -13,22 +13,38 @@ from .plan import IntervalPlan, Plan, PlanShortfall, ShiftAssignment, SolveStats
 
 
 def _assignment_json(a: ShiftAssignment) -> dict[str, Any]:
-    return {"staff_id": a.staff_id, "shift_type": a.shift_type, "start": a.start, "end": a.end,
-            "paid_hours": a.paid_hours, "breaks": [{"start": b.start, "end": b.end} for b in a.breaks],
-            "serving": [{"start": s.start, "end": s.end, "service": s.service} for s in a.serving]}
+    return {
+        "staff_id": a.staff_id,
+        "shift_type": a.shift_type,
+        "start": a.start,
+        "end": a.end,
+        "paid_hours": a.paid_hours,
+        "breaks": [{"start": b.start, "end": b.end} for b in a.breaks],
+        "serving": [{"start": s.start, "end": s.end, "service": s.service} for s in a.serving],
+    }
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "branch_id": plan.branch_id, "date": plan.date, "status": plan.status,
-        "solver_status": plan.stats.solver_status, "solve_ms": plan.stats.solve_ms,
-        "paid_hours": plan.paid_hours, "cost": plan.cost, "people": plan.people,
-        "intervals": [{"start": r.start, "required": dict(r.required), "open_windows": dict(r.open_windows)}
-                      for r in plan.intervals],
+        "branch_id": plan.branch_id,
+        "date": plan.date,
+        "status": plan.status,
+        "solver_status": plan.stats.solver_status,
+        "solve_ms": plan.stats.solve_ms,
+        "paid_hours": plan.paid_hours,
+        "cost": plan.cost,
+        "people": plan.people,
+        "intervals": [
+            {"start": r.start, "required": dict(r.required), "open_windows": dict(r.open_windows)}
+            for r in plan.intervals
+        ],
         "assignments": [_assignment_json(a) for a in plan.assignments],
-        "shortfalls": [{"start": s.start, "service": s.service, "rule": s.rule, "missing_windows": s.missing_windows}
-                       for s in plan.shortfalls],
-        "loop_rounds": plan.stats.loop_rounds, "stable": plan.stats.stable,
+        "shortfalls": [
+            {"start": s.start, "service": s.service, "rule": s.rule, "missing_windows": s.missing_windows}
+            for s in plan.shortfalls
+        ],
+        "loop_rounds": plan.stats.loop_rounds,
+        "stable": plan.stats.stable,
     }
     if plan.replanned_from is not None:
         body["replanned_from"] = plan.replanned_from
@@ -39,21 +55,38 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
 
 def _assignment(raw: Mapping[str, Any]) -> ShiftAssignment:
     return ShiftAssignment(
-        staff_id=raw["staff_id"], shift_type=raw["shift_type"], start=raw["start"], end=raw["end"],
-        paid_hours=raw["paid_hours"], breaks=tuple(Span(b["start"], b["end"]) for b in raw["breaks"]),
-        serving=tuple(Stretch(s["start"], s["end"], s["service"]) for s in raw["serving"]))
+        staff_id=raw["staff_id"],
+        shift_type=raw["shift_type"],
+        start=raw["start"],
+        end=raw["end"],
+        paid_hours=raw["paid_hours"],
+        breaks=tuple(Span(b["start"], b["end"]) for b in raw["breaks"]),
+        serving=tuple(Stretch(s["start"], s["end"], s["service"]) for s in raw["serving"]),
+    )
 
 
 def plan_from_json(raw: Mapping[str, Any]) -> Plan:
     """The plan ``plan_to_json`` wrote (a KeyError names a missing key)."""
     return Plan(
-        branch_id=raw["branch_id"], date=raw["date"], status=raw["status"],
-        stats=SolveStats(solver_status=raw["solver_status"], solve_ms=raw["solve_ms"],
-                         loop_rounds=raw["loop_rounds"], stable=raw["stable"]),
-        paid_hours=raw["paid_hours"], cost=raw["cost"], people=raw["people"],
-        intervals=tuple(IntervalPlan(r["start"], dict(r["required"]), dict(r["open_windows"]))
-                        for r in raw["intervals"]),
+        branch_id=raw["branch_id"],
+        date=raw["date"],
+        status=raw["status"],
+        stats=SolveStats(
+            solver_status=raw["solver_status"],
+            solve_ms=raw["solve_ms"],
+            loop_rounds=raw["loop_rounds"],
+            stable=raw["stable"],
+        ),
+        paid_hours=raw["paid_hours"],
+        cost=raw["cost"],
+        people=raw["people"],
+        intervals=tuple(
+            IntervalPlan(r["start"], dict(r["required"]), dict(r["open_windows"])) for r in raw["intervals"]
+        ),
         assignments=tuple(_assignment(a) for a in raw["assignments"]),
-        shortfalls=tuple(PlanShortfall(s["start"], s["service"], s["rule"], s["missing_windows"])
-                         for s in raw["shortfalls"]),
-        replanned_from=raw.get("replanned_from"), version=raw.get("version"))
+        shortfalls=tuple(
+            PlanShortfall(s["start"], s["service"], s["rule"], s["missing_windows"]) for s in raw["shortfalls"]
+        ),
+        replanned_from=raw.get("replanned_from"),
+        version=raw.get("version"),
+    )

@@ -50,13 +50,26 @@ def _assignment(problem: StaffingProblem, assignment: RosterAssignment) -> Shift
     breaks: tuple[Span, ...] = ()
     if pattern.break_start is not None and pattern.break_end is not None:
         breaks = (Span(_clock(problem, pattern.break_start), _clock(problem, pattern.break_end)),)
-    return ShiftAssignment(staff_id=assignment.staff_id, shift_type=pattern.shift_type,
-                           start=_clock(problem, pattern.start), end=_clock(problem, pattern.end),
-                           paid_hours=pattern.paid_min / 60, breaks=breaks, serving=_stretches(problem, assignment))
+    return ShiftAssignment(
+        staff_id=assignment.staff_id,
+        shift_type=pattern.shift_type,
+        start=_clock(problem, pattern.start),
+        end=_clock(problem, pattern.end),
+        paid_hours=pattern.paid_min / 60,
+        breaks=breaks,
+        serving=_stretches(problem, assignment),
+    )
 
 
-def render_plan(problem: StaffingProblem, requirement: Requirement, roster: Roster, *, solve_ms: float,
-                loop_rounds: int, stable: bool) -> Plan:
+def render_plan(
+    problem: StaffingProblem,
+    requirement: Requirement,
+    roster: Roster,
+    *,
+    solve_ms: float,
+    loop_rounds: int,
+    stable: bool,
+) -> Plan:
     opened = open_windows_per_interval(problem, roster)
     intervals = tuple(
         IntervalPlan(
@@ -73,8 +86,9 @@ def render_plan(problem: StaffingProblem, requirement: Requirement, roster: Rost
         branch_id=problem.branch_id,
         date=problem.date,
         status=status,
-        stats=SolveStats(solver_status=roster.status, solve_ms=round(solve_ms, 1), loop_rounds=loop_rounds,
-                         stable=stable),
+        stats=SolveStats(
+            solver_status=roster.status, solve_ms=round(solve_ms, 1), loop_rounds=loop_rounds, stable=stable
+        ),
         paid_hours=sum(a.pattern.paid_min for a in roster.assignments) / 60,
         cost=roster.cost,
         people=len(roster.assignments),

@@ -41,6 +41,12 @@ def test_mapped_errors_and_their_subclasses_become_their_problems() -> None:
         answer = client.get(f"/gone/{thing}")
         assert answer.status_code == 404 and answer.headers["content-type"] == "application/problem+json"
         assert answer.headers["x-why"] == "gone"
-        assert answer.json() == {"type": "about:blank", "title": "Not Found", "status": 404,
-                                 "instance": f"/gone/{thing}", "detail": f"no {thing}", "thing": thing}
+        assert answer.json() == {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "instance": f"/gone/{thing}",
+            "detail": f"no {thing}",
+            "thing": thing,
+        }
     assert client.get("/other").status_code == 500  # an error nobody mapped stays a server error
