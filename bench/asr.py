@@ -86,22 +86,24 @@ def clips(sentences: tuple[str, ...] = SENTENCES) -> list[tuple[bytes, int]]:
         raise SystemExit("espeak-ng is not installed (make system-deps)")
     out = []
     for text in sentences:
-        wav = subprocess.run(["espeak-ng", "-v", "ko", "-b", "1", "--stdout"], input=text.encode(),
-                             capture_output=True, check=True).stdout
+        wav = subprocess.run(
+            ["espeak-ng", "-v", "ko", "-b", "1", "--stdout"], input=text.encode(), capture_output=True, check=True
+        ).stdout
         with wave.open(BytesIO(fix_wav_sizes(wav))) as reader:
             out.append((reader.readframes(reader.getnframes()), reader.getframerate()))
     return out
 
 
-def _stream(model: Any, pcm: bytes, rate: int, grammar: list[str] | None,
-            pool: RecognizerPool | None) -> tuple[float, float, float, str]:
+def _stream(
+    model: Any, pcm: bytes, rate: int, grammar: list[str] | None, pool: RecognizerPool | None
+) -> tuple[float, float, float, str]:
     """One clip as the service streams it: (wall RTF, thread-CPU RTF, end-of-audio to final ms, final text)."""
     recognizer = Recognizer(model, rate, grammar=grammar, words=True, pool=pool)
     step = int(rate * CHUNK_S) * 2
     texts = []
     started, cpu_started = time.perf_counter(), time.thread_time()
     for offset in range(0, len(pcm), step):
-        endpoint, result = recognizer.accept(pcm[offset:offset + step])
+        endpoint, result = recognizer.accept(pcm[offset : offset + step])
         if endpoint:
             texts.append(result.get("text", ""))
     end_of_audio = time.perf_counter()
@@ -109,14 +111,23 @@ def _stream(model: Any, pcm: bytes, rate: int, grammar: list[str] | None,
     done, cpu_done = time.perf_counter(), time.thread_time()
     recognizer.close()
     audio_s = len(pcm) / 2 / rate
-    return (done - started) / audio_s, (cpu_done - cpu_started) / audio_s, (done - end_of_audio) * 1000, \
-        " ".join(t for t in texts if t)
+    return (
+        (done - started) / audio_s,
+        (cpu_done - cpu_started) / audio_s,
+        (done - end_of_audio) * 1000,
+        " ".join(t for t in texts if t),
+    )
 
 
 def _summary(rows: list[tuple[float, float, float, str]]) -> dict[str, Any]:
     rtfs, cpu, eou_ms = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
-    return {"rtf_median": median(rtfs), "rtf_max": max(rtfs), "cpu_rtf_median": median(cpu),
-            "final_ms_p50": percentile(eou_ms, 50), "final_ms_p99": percentile(eou_ms, 99)}
+    return {
+        "rtf_median": median(rtfs),
+        "rtf_max": max(rtfs),
+        "cpu_rtf_median": median(cpu),
+        "final_ms_p50": percentile(eou_ms, 50),
+        "final_ms_p99": percentile(eou_ms, 99),
+    }
 
 
 def single_stream(model: Any, audio: list[tuple[bytes, int]], grammar: list[str] | None = None) -> dict[str, Any]:
@@ -152,10 +163,12 @@ def reuse_comparison(model: Any, audio: list[tuple[bytes, int]], warmup: list[tu
     return {
         "new_recognizer": _summary(new + again),
         "pooled_recognizer": _summary(pooled),
-        "rtf_ratio_pooled_to_new": median([p[0] / ((n[0] + a[0]) / 2) for p, n, a in zip(pooled, new, again,
-                                                                                          strict=True)]),
-        "cpu_ratio_pooled_to_new": median([p[1] / ((n[1] + a[1]) / 2) for p, n, a in zip(pooled, new, again,
-                                                                                          strict=True)]),
+        "rtf_ratio_pooled_to_new": median(
+            [p[0] / ((n[0] + a[0]) / 2) for p, n, a in zip(pooled, new, again, strict=True)]
+        ),
+        "cpu_ratio_pooled_to_new": median(
+            [p[1] / ((n[1] + a[1]) / 2) for p, n, a in zip(pooled, new, again, strict=True)]
+        ),
         "finals_identical_new_vs_new": sum(a == b for a, b in zip(new_texts, again_texts, strict=True)),
         "finals_identical_new_vs_pooled": sum(a == b for a, b in zip(new_texts, pooled_texts, strict=True)),
         "word_agreement_new_vs_new": _agreement(new_texts, again_texts),
@@ -181,8 +194,11 @@ def concurrent(model: Any, audio: list[tuple[bytes, int]], streams: int) -> dict
         thread.join()
     wall = time.perf_counter() - started
     cores = os.cpu_count() or 1
-    return {"streams": streams, "rtf_per_stream_median": median(rtfs),
-            "realtime_streams_per_core": streams * audio_s / wall / cores}
+    return {
+        "streams": streams,
+        "rtf_per_stream_median": median(rtfs),
+        "realtime_streams_per_core": streams * audio_s / wall / cores,
+    }
 
 
 def reply_latency(engine: NluEngine) -> dict[str, float]:
@@ -191,8 +207,10 @@ def reply_latency(engine: NluEngine) -> dict[str, float]:
     for text in ("我要转账三千五百元", "check my balance please", "转人工", "I want to buy 100 US dollars") * 50:
         started = time.perf_counter()
         result = engine.analyse(text, date(2024, 5, 8))
-        decide(DialogueState("s", "b", "k"), Understanding(result.intent, result.confidence, dict(result.slots),
-                                                            result.lang))
+        decide(
+            DialogueState("s", "b", "k"),
+            Understanding(result.intent, result.confidence, dict(result.slots), result.lang),
+        )
         samples.append((time.perf_counter() - started) * 1000)
     return {"turn_ms_p50": percentile(samples, 50), "turn_ms_p99": percentile(samples, 99)}
 
@@ -216,31 +234,50 @@ def main() -> None:
     eou_p99 = full["final_ms_p99"] + turn["turn_ms_p99"]
     host = machine()
     result = {
-        "machine": host, "loadavg_1m_at_start": load_before, "model": path, "model_load_s": load_s,
-        "clips": len(audio), "audio_s": audio_s, "full_vocabulary": full, "full_vocabulary_new_recognizer": fresh,
+        "machine": host,
+        "loadavg_1m_at_start": load_before,
+        "model": path,
+        "model_load_s": load_s,
+        "clips": len(audio),
+        "audio_s": audio_s,
+        "full_vocabulary": full,
+        "full_vocabulary_new_recognizer": fresh,
         "recognizer_reuse": {k: v for k, v in reuse.items() if k not in ("new_recognizer", "pooled_recognizer")},
-        "phrase_list": phrase, "concurrency": scaling, "reply": turn,
+        "phrase_list": phrase,
+        "concurrency": scaling,
+        "reply": turn,
         "end_of_utterance_to_reply_ms_p99": eou_p99,
         "targets": {"rtf_per_stream": 0.5, "end_of_utterance_to_reply_ms": 500},
         "wer_neural_tts": asr_wer.summary(asr_wer.measure_configured()),
     }
-    print(f"model {Path(path).name}: loaded in {load_s:.1f} s; {len(audio)} espeak-ng clips, {audio_s:.1f} s audio;"
-          f" {host['nproc']} cores, load {load_before:.2f} at start, {host['loadavg_1m']:.2f} at end")
+    print(
+        f"model {Path(path).name}: loaded in {load_s:.1f} s; {len(audio)} espeak-ng clips, {audio_s:.1f} s audio;"
+        f" {host['nproc']} cores, load {load_before:.2f} at start, {host['loadavg_1m']:.2f} at end"
+    )
     print(f"{'mode':<30}{'RTF median':>12}{'RTF max':>10}{'CPU RTF':>10}{'final p50 ms':>14}{'final p99 ms':>14}")
-    for name, row in (("full vocabulary (reused rec.)", full), ("full vocabulary (new rec.)", fresh),
-                      ("phrase list (new rec.)", phrase)):
-        print(f"{name:<30}{row['rtf_median']:>12.3f}{row['rtf_max']:>10.3f}{row['cpu_rtf_median']:>10.3f}"
-              f"{row['final_ms_p50']:>14.1f}{row['final_ms_p99']:>14.1f}")
-    print(f"reused/new, same clips interleaved: wall RTF x{reuse['rtf_ratio_pooled_to_new']:.2f}, CPU"
-          f" x{reuse['cpu_ratio_pooled_to_new']:.2f}; finals identical new-vs-reused"
-          f" {reuse['finals_identical_new_vs_pooled']}/{len(audio)} (new-vs-new"
-          f" {reuse['finals_identical_new_vs_new']}/{len(audio)}), word agreement"
-          f" {reuse['word_agreement_new_vs_pooled']:.2f} (new-vs-new {reuse['word_agreement_new_vs_new']:.2f})")
+    for name, row in (
+        ("full vocabulary (reused rec.)", full),
+        ("full vocabulary (new rec.)", fresh),
+        ("phrase list (new rec.)", phrase),
+    ):
+        print(
+            f"{name:<30}{row['rtf_median']:>12.3f}{row['rtf_max']:>10.3f}{row['cpu_rtf_median']:>10.3f}"
+            f"{row['final_ms_p50']:>14.1f}{row['final_ms_p99']:>14.1f}"
+        )
+    print(
+        f"reused/new, same clips interleaved: wall RTF x{reuse['rtf_ratio_pooled_to_new']:.2f}, CPU"
+        f" x{reuse['cpu_ratio_pooled_to_new']:.2f}; finals identical new-vs-reused"
+        f" {reuse['finals_identical_new_vs_pooled']}/{len(audio)} (new-vs-new"
+        f" {reuse['finals_identical_new_vs_new']}/{len(audio)}), word agreement"
+        f" {reuse['word_agreement_new_vs_pooled']:.2f} (new-vs-new {reuse['word_agreement_new_vs_new']:.2f})"
+    )
     print(f"{'streams':<10}{'RTF/stream':>12}{'real-time streams per core':>28}   (new recognizers)")
     for row in scaling:
         print(f"{row['streams']:<10}{row['rtf_per_stream_median']:>12.3f}{row['realtime_streams_per_core']:>28.2f}")
-    print(f"NLU+policy turn p50 {turn['turn_ms_p50']:.2f} ms, p99 {turn['turn_ms_p99']:.2f} ms; end of utterance"
-          f" to reply text p99 ~{eou_p99:.0f} ms (target 500; Redis and queue calls not included)")
+    print(
+        f"NLU+policy turn p50 {turn['turn_ms_p50']:.2f} ms, p99 {turn['turn_ms_p99']:.2f} ms; end of utterance"
+        f" to reply text p99 ~{eou_p99:.0f} ms (target 500; Redis and queue calls not included)"
+    )
     wer = result["wer_neural_tts"]
     if isinstance(wer, dict):
         rates = f"WER {wer['wer']:.3f}, " if wer["wer"] is not None else ""

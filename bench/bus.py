@@ -41,16 +41,25 @@ SERVICES = ("cash", "general", "corporate", "wealth", "fx")
 def forecast(n: int) -> e.QueueForecast:
     now = dt.datetime.now(dt.UTC)
     return e.QueueForecast(
-        branch_id=f"bench-{n % 64:03d}", at=now,
-        per_service=[e.ServiceQueue(service=s, waiting=12, open_windows=3, est_wait_min=7.25, est_wait_p90_min=14.5)
-                     for s in SERVICES],
+        branch_id=f"bench-{n % 64:03d}",
+        at=now,
+        per_service=[
+            e.ServiceQueue(service=s, waiting=12, open_windows=3, est_wait_min=7.25, est_wait_p90_min=14.5)
+            for s in SERVICES
+        ],
         arrivals=[e.ArrivalForecast(interval_start=now, expected=8.5, p10=5.0, p90=12.25) for _ in range(3)],
     )
 
 
 def settings(bootstrap: str) -> PlatformSettings:
-    return PlatformSettings(kafka_bootstrap=bootstrap, kafka_idempotence=False, kafka_fetch_max_wait_ms=20,
-                            kafka_session_timeout_ms=2000, kafka_heartbeat_ms=300, instance="bench")  # type: ignore[arg-type]
+    return PlatformSettings(
+        kafka_bootstrap=bootstrap,
+        kafka_idempotence=False,
+        kafka_fetch_max_wait_ms=20,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_ms=300,
+        instance="bench",
+    )  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- raw aiokafka
@@ -59,20 +68,37 @@ async def raw_produce(platform: PlatformSettings, payloads: list[bytes]) -> floa
     await producer.start()
     try:
         started = time.perf_counter()
-        futures = [await producer.send(RAW_TOPIC, p, key=f"bench-{i % 64:03d}".encode()) for i, p in enumerate(payloads)]
+        futures = [
+            await producer.send(RAW_TOPIC, p, key=f"bench-{i % 64:03d}".encode()) for i, p in enumerate(payloads)
+        ]
         await asyncio.gather(*futures)
         return len(payloads) / (time.perf_counter() - started)
     finally:
         await producer.stop()
 
 
-async def raw_consume(platform: PlatformSettings, expect: int, group: str, latencies: list[float] | None = None,
-                      ready: asyncio.Event | None = None, validate: bool = False, topic: str = RAW_TOPIC) -> float:
+async def raw_consume(
+    platform: PlatformSettings,
+    expect: int,
+    group: str,
+    latencies: list[float] | None = None,
+    ready: asyncio.Event | None = None,
+    validate: bool = False,
+    topic: str = RAW_TOPIC,
+) -> float:
     """Raw aiokafka; with ``validate`` it also parses each value into the typed event (the floor of any
     typed consumer), to show how much of our cost is validation."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=platform.kafka_bootstrap, group_id=group,
-                                enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=20,
-                                max_poll_records=1000, session_timeout_ms=2000, heartbeat_interval_ms=300)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=platform.kafka_bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=20,
+        max_poll_records=1000,
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=300,
+    )
     await consumer.start()
     got, first = 0, None
     try:
@@ -111,8 +137,14 @@ async def wrapped_produce(platform: PlatformSettings, count: int) -> float:
         await publisher.stop()
 
 
-async def wrapped_consume(platform: PlatformSettings, redis: aioredis.Redis, expect: int, group: str,
-                          latencies: list[float] | None = None, ready: asyncio.Event | None = None) -> float:
+async def wrapped_consume(
+    platform: PlatformSettings,
+    redis: aioredis.Redis,
+    expect: int,
+    group: str,
+    latencies: list[float] | None = None,
+    ready: asyncio.Event | None = None,
+) -> float:
     publisher = EventPublisher(platform, source="branchops/bench/dlq")
     await publisher.start()
     done = asyncio.Event()
@@ -126,8 +158,13 @@ async def wrapped_consume(platform: PlatformSettings, redis: aioredis.Redis, exp
         if state["got"] >= expect:
             done.set()
 
-    runner = ConsumerRunner(platform, ConsumerConfig(group_id=group, max_records=1000), redis=redis,
-                            publisher=publisher, handlers={TOPIC: handler})
+    runner = ConsumerRunner(
+        platform,
+        ConsumerConfig(group_id=group, max_records=1000),
+        redis=redis,
+        publisher=publisher,
+        handlers={TOPIC: handler},
+    )
     task = asyncio.create_task(runner.run())
     try:
         while not runner.connected:  # noqa: ASYNC110 - polls the runner, no event to wait on
@@ -154,7 +191,9 @@ async def paced(send_one: Any, rate: float, seconds: float) -> int:
     return count
 
 
-async def latency_raw(platform: PlatformSettings, payload: bytes, rate: float, seconds: float, group: str) -> list[float]:
+async def latency_raw(
+    platform: PlatformSettings, payload: bytes, rate: float, seconds: float, group: str
+) -> list[float]:
     latencies: list[float] = []
     ready = asyncio.Event()
     expect = int(rate * seconds)
@@ -172,8 +211,9 @@ async def latency_raw(platform: PlatformSettings, payload: bytes, rate: float, s
     return latencies
 
 
-async def latency_wrapped(platform: PlatformSettings, redis: aioredis.Redis, rate: float, seconds: float,
-                          group: str) -> list[float]:
+async def latency_wrapped(
+    platform: PlatformSettings, redis: aioredis.Redis, rate: float, seconds: float, group: str
+) -> list[float]:
     latencies: list[float] = []
     ready = asyncio.Event()
     consumer = asyncio.create_task(wrapped_consume(platform, redis, int(rate * seconds), group, latencies, ready))
@@ -214,8 +254,9 @@ async def one_run(run: int, args: argparse.Namespace, redis_url: str, log_dir: P
         result["raw_consume"] = await raw_consume(platform, args.messages, f"raw-{run}")
         result["ours_produce"] = await wrapped_produce(platform, args.messages)
         result["ours_consume"] = await wrapped_consume(platform, redis, args.messages, f"ours-{run}")
-        result["raw_validate_consume"] = await raw_consume(platform, args.messages, f"rawv-{run}", validate=True,
-                                                           topic=TOPIC.name)
+        result["raw_validate_consume"] = await raw_consume(
+            platform, args.messages, f"rawv-{run}", validate=True, topic=TOPIC.name
+        )
     finally:
         broker.stop()
     broker = await fresh_broker(log_dir / f"run{run}-latency")
@@ -223,8 +264,12 @@ async def one_run(run: int, args: argparse.Namespace, redis_url: str, log_dir: P
         platform = settings(broker.bootstrap)
         raw_lat = await latency_raw(platform, payload, args.rate, args.seconds, f"raw-lat-{run}")
         ours_lat = await latency_wrapped(platform, redis, args.rate, args.seconds, f"ours-lat-{run}")
-        result.update(raw_p50_ms=percentile(raw_lat, 50), raw_p99_ms=percentile(raw_lat, 99),
-                      ours_p50_ms=percentile(ours_lat, 50), ours_p99_ms=percentile(ours_lat, 99))
+        result.update(
+            raw_p50_ms=percentile(raw_lat, 50),
+            raw_p99_ms=percentile(raw_lat, 99),
+            ours_p50_ms=percentile(ours_lat, 50),
+            ours_p99_ms=percentile(ours_lat, 99),
+        )
         return result
     finally:
         await redis.aclose()
@@ -257,21 +302,30 @@ def main() -> int:
     summary["consume_vs_validating_ratio"] = median([r["ours_consume"] / r["raw_validate_consume"] for r in runs])
     info = machine()
     print(f"machine: {info['nproc']} cores, {info['cpu']}, python {info['python']}, load {info['loadavg_1m']:.2f}")
-    print(f"{args.messages} messages of {int(summary['payload_bytes'])} bytes, {args.runs} runs (medians); "
-          f"latency at {args.rate:.0f} msg/s for {args.seconds:.0f} s\n")
+    print(
+        f"{args.messages} messages of {int(summary['payload_bytes'])} bytes, {args.runs} runs (medians); "
+        f"latency at {args.rate:.0f} msg/s for {args.seconds:.0f} s\n"
+    )
     print(f"{'':<22}{'raw aiokafka':>14}{'branchops.bus':>15}{'ratio':>8}")
-    print(f"{'produce msg/s':<22}{summary['raw_produce']:>14,.0f}{summary['ours_produce']:>15,.0f}"
-          f"{summary['produce_ratio']:>8.2f}")
-    print(f"{'consume msg/s':<22}{summary['raw_consume']:>14,.0f}{summary['ours_consume']:>15,.0f}"
-          f"{summary['consume_ratio']:>8.2f}")
-    print(f"{'consume msg/s, raw + typed decode only':<40}{summary['raw_validate_consume']:>10,.0f}  "
-          f"(ours/that {summary['consume_vs_validating_ratio']:.2f})")
+    print(
+        f"{'produce msg/s':<22}{summary['raw_produce']:>14,.0f}{summary['ours_produce']:>15,.0f}"
+        f"{summary['produce_ratio']:>8.2f}"
+    )
+    print(
+        f"{'consume msg/s':<22}{summary['raw_consume']:>14,.0f}{summary['ours_consume']:>15,.0f}"
+        f"{summary['consume_ratio']:>8.2f}"
+    )
+    print(
+        f"{'consume msg/s, raw + typed decode only':<40}{summary['raw_validate_consume']:>10,.0f}  "
+        f"(ours/that {summary['consume_vs_validating_ratio']:.2f})"
+    )
     print(f"{'latency p50 ms':<22}{summary['raw_p50_ms']:>14.1f}{summary['ours_p50_ms']:>15.1f}")
     print(f"{'latency p99 ms':<22}{summary['raw_p99_ms']:>14.1f}{summary['ours_p99_ms']:>15.1f}")
     target = summary["produce_ratio"] >= 0.5 and summary["consume_ratio"] >= 0.5
     print(f"\ntarget (wrapper keeps >= 0.5 of raw throughput): {'met' if target else 'MISSED'}")
-    path = write_result("bus", {"machine": info, "args": vars(args), "runs": runs, "summary": summary,
-                                "target_met": target})
+    path = write_result(
+        "bus", {"machine": info, "args": vars(args), "runs": runs, "summary": summary, "target_met": target}
+    )
     print(f"wrote {path}")
     return 0
 

@@ -8,10 +8,10 @@ Real footage (``--mot DIR``, repeatable): a MOTChallenge-style sequence folder (
 ``img1/``, ``gt/gt.txt``) runs through the service's own analysis: the SSDLite detector on cv2.dnn
 (``SsdLiteDetector``, the service default input size and score threshold unless ``--detector
 SIZE:SCORE[:TILES]`` says otherwise; TILES 1..4 or ``auto`` runs it on side-by-side tiles of each frame,
-``TiledDetector``, as a camera's ``detector_tiles`` does; default 1, the whole frame), ``FrameAnalyzer`` with the tracker and line counters, frames fed at the
-sequence's frame rate (``--analysis-fps`` skips frames the way the camera worker does). Reported:
-precision and recall at IoU 0.5 of the raw detections and of the confirmed tracks, MOTA, IDF1, identity
-switches (bench/vision/mot_metrics.py, MOTChallenge devkit rules), and for each counting line the
+``TiledDetector``, as a camera's ``detector_tiles`` does; default 1, the whole frame), ``FrameAnalyzer`` with the
+tracker and line counters, frames fed at the sequence's frame rate (``--analysis-fps`` skips frames the way the camera
+worker does). Reported: precision and recall at IoU 0.5 of the raw detections and of the confirmed tracks, MOTA, IDF1,
+identity switches (bench/vision/mot_metrics.py, MOTChallenge devkit rules), and for each counting line the
 entered/exited counted by the pipeline against the counts derived from the ground-truth trajectories
 (same anchor point of the box clipped to the frame, as the detector's boxes are; no dead band, no
 debounce), with the error |ours - truth| / truth for entered, exited and total (and the sum of both
@@ -32,11 +32,11 @@ are reserved for an independent evaluation.
 
 Detection cache (``--detections-cache DIR``): the detector's output for every frame of a sequence is
 kept in ``DIR/<sequence>_<size>_<score>.npz``, or ``..._<score>_t<N>o<overlap>.npz`` when the frame is cut into
-N > 1 tiles (N resolved from the sequence's frame size, so ``auto`` and the same explicit N share a file; one float64 row x1, y1, x2, y2, score per detection, and
-each frame's row range), written on the first run and read afterwards, so tracker and counter changes are
-re-scored in seconds; ``--analysis-fps`` then picks the cached frames the camera worker would analyse.
-The detector is deterministic, so cached and uncached runs give the same numbers (checked once on the
-four sequences above). Not with ``--motion-gating`` (the gate needs the images). Footage caches live
+N > 1 tiles (N resolved from the sequence's frame size, so ``auto`` and the same explicit N share a file; one float64
+row x1, y1, x2, y2, score per detection, and each frame's row range), written on the first run and read afterwards, so
+tracker and counter changes are re-scored in seconds; ``--analysis-fps`` then picks the cached frames the camera
+worker would analyse. The detector is deterministic, so cached and uncached runs give the same numbers (checked once
+on the four sequences above). Not with ``--motion-gating`` (the gate needs the images). Footage caches live
 outside the repository (e.g. /work/footage/cache/) and are never committed.
 
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
@@ -95,8 +95,9 @@ def run(scene: Scene, noise: Noise) -> tuple[int, int, int]:
 def video_path(scene: Scene) -> tuple[int, int]:
     with tempfile.TemporaryDirectory() as folder:
         video = write_video(scene, Path(folder) / "scene.avi")
-        analyzer = FrameAnalyzer(CameraConfig.model_validate(scene.camera_yaml()), BlobDetector(),
-                                 params=tracker_params(0.3, scene.fps))
+        analyzer = FrameAnalyzer(
+            CameraConfig.model_validate(scene.camera_yaml()), BlobDetector(), params=tracker_params(0.3, scene.fps)
+        )
         for frame in VideoSource(str(video), None).frames():
             if frame.image is not None:
                 result = analyzer.analyze(frame.image, frame.t)
@@ -108,7 +109,9 @@ def synthetic() -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     scenes = [make() for make in ALL_SCENES] + [busy_hall(seed=11, people=60, duration_s=120)]
     started = time.perf_counter()
-    print(f"{'scene':<22}{'noise':<9}{'truth in/out':>13}{'counted (5 seeds)':>32}{'line err %':>11}{'ids/walkers':>13}")
+    print(
+        f"{'scene':<22}{'noise':<9}{'truth in/out':>13}{'counted (5 seeds)':>32}{'line err %':>11}{'ids/walkers':>13}"
+    )
     for scene in scenes:
         for level, base in LEVELS.items():
             counted = []
@@ -119,18 +122,35 @@ def synthetic() -> dict[str, Any]:
             err = sum(abs(e - scene.expected_entered) + abs(x - scene.expected_exited) for e, x, _ in counted)
             err_pct = 100 * err / (5 * truth) if truth else 0.0
             ids = sum(i for *_, i in counted) / 5
-            rows.append({"scene": scene.name, "noise": level, "expected": [scene.expected_entered, scene.expected_exited],
-                         "counted": [[e, x] for e, x, _ in counted], "line_error_pct": round(err_pct, 2),
-                         "ids_per_walker": round(ids / len(scene.walkers), 2)})
+            rows.append(
+                {
+                    "scene": scene.name,
+                    "noise": level,
+                    "expected": [scene.expected_entered, scene.expected_exited],
+                    "counted": [[e, x] for e, x, _ in counted],
+                    "line_error_pct": round(err_pct, 2),
+                    "ids_per_walker": round(ids / len(scene.walkers), 2),
+                }
+            )
             shown = " ".join(f"{e}/{x}" for e, x, _ in counted)
-            print(f"{scene.name:<22}{level:<9}{scene.expected_entered:>6}/{scene.expected_exited:<6}{shown:>32}"
-                  f"{err_pct:>11.1f}{ids / len(scene.walkers):>13.2f}")
+            print(
+                f"{scene.name:<22}{level:<9}{scene.expected_entered:>6}/{scene.expected_exited:<6}{shown:>32}"
+                f"{err_pct:>11.1f}{ids / len(scene.walkers):>13.2f}"
+            )
     video_rows = []
     for scene in scenes[:2]:
         entered, exited = video_path(scene)
-        video_rows.append({"scene": scene.name, "expected": [scene.expected_entered, scene.expected_exited],
-                           "counted": [entered, exited]})
-        print(f"video path  {scene.name:<22} truth {scene.expected_entered}/{scene.expected_exited}  counted {entered}/{exited}")
+        video_rows.append(
+            {
+                "scene": scene.name,
+                "expected": [scene.expected_entered, scene.expected_exited],
+                "counted": [entered, exited],
+            }
+        )
+        print(
+            f"video path  {scene.name:<22} truth {scene.expected_entered}/{scene.expected_exited}"
+            f"  counted {entered}/{exited}"
+        )
     return {"rows": rows, "video_path": video_rows, "seconds": round(time.perf_counter() - started, 1)}
 
 
@@ -205,8 +225,9 @@ def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float, tiles:
     return cache / f"{info.name}_{input_size}_{score:g}{suffix}.npz"
 
 
-def cached_detections(cache: Path, info: SeqInfo, input_size: int, score: float,
-                      tiles: TileSetting = 1) -> dict[int, list[Detection]]:
+def cached_detections(
+    cache: Path, info: SeqInfo, input_size: int, score: float, tiles: TileSetting = 1
+) -> dict[int, list[Detection]]:
     """Every frame's detections of the sequence, from the cache file, or by running the detector once."""
     path = cache_path(cache, info, input_size, score, tiles)
     meta_expected = cache_meta(info, input_size, score, tiles)
@@ -220,16 +241,27 @@ def cached_detections(cache: Path, info: SeqInfo, input_size: int, score: float,
             rows.extend([d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score] for d in detector.detect(image))
             bounds.append(len(rows))
         cache.mkdir(parents=True, exist_ok=True)
-        np.savez(path, rows=np.array(rows, dtype=np.float64).reshape(-1, 5), bounds=np.array(bounds, dtype=np.int64),
-                 meta=np.array(meta_expected, dtype=np.float64))
-        print(f"cached {info.name} detections ({setting_label((input_size, score, tiles))}) in {time.perf_counter() - started:.1f} s: {path}")
+        np.savez(
+            path,
+            rows=np.array(rows, dtype=np.float64).reshape(-1, 5),
+            bounds=np.array(bounds, dtype=np.int64),
+            meta=np.array(meta_expected, dtype=np.float64),
+        )
+        print(
+            f"cached {info.name} detections ({setting_label((input_size, score, tiles))})"
+            f" in {time.perf_counter() - started:.1f} s: {path}"
+        )
     with np.load(path) as data:
         rows_a, bounds_a, meta = data["rows"], data["bounds"], data["meta"]
     if list(meta) != meta_expected:
         raise ValueError(f"{path}: made for another sequence size/length or detector setting; delete it")
-    return {frame: [Detection(Box(*(float(v) for v in r[:4])), float(r[4]))
-                    for r in rows_a[bounds_a[frame - 1]:bounds_a[frame]]]
-            for frame in range(1, info.length + 1)}
+    return {
+        frame: [
+            Detection(Box(*(float(v) for v in r[:4])), float(r[4]))
+            for r in rows_a[bounds_a[frame - 1] : bounds_a[frame]]
+        ]
+        for frame in range(1, info.length + 1)
+    }
 
 
 def _read_frame(info: SeqInfo, frame: int) -> Image:
@@ -263,8 +295,9 @@ def parse_rate(spec: str) -> float | None:
 def parse_setting(spec: str) -> Setting:
     """``SIZE:SCORE`` or ``SIZE:SCORE:TILES`` (TILES 1..4 or auto; default 1)."""
     parts = spec.split(":")
-    problem = argparse.ArgumentTypeError(f"--detector {spec!r}: need SIZE:SCORE[:TILES], size 128..1024, "
-                                         "score in (0, 1), tiles 1..4 or auto")
+    problem = argparse.ArgumentTypeError(
+        f"--detector {spec!r}: need SIZE:SCORE[:TILES], size 128..1024, score in (0, 1), tiles 1..4 or auto"
+    )
     if len(parts) not in (2, 3):
         raise problem
     try:
@@ -289,18 +322,29 @@ def setting_label(setting: Setting) -> str:
     return f"{size}:{score:g}" if tiles == 1 else f"{size}:{score:g}:{tiles}"
 
 
-def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, score: float,
-                 analysis_fps: float | None, motion_gating: bool, cache: Path | None = None,
-                 tiles: TileSetting = 1) -> dict[str, Any]:
+def run_sequence(
+    info: SeqInfo,
+    line_specs: Sequence[str],
+    input_size: int,
+    score: float,
+    analysis_fps: float | None,
+    motion_gating: bool,
+    cache: Path | None = None,
+    tiles: TileSetting = 1,
+) -> dict[str, Any]:
     """One sequence through the service's analysis (detector, tracker, line counters) and the metrics."""
     gt = read_gt(info.folder / "gt" / "gt.txt")
     step = 1 if not analysis_fps or analysis_fps >= info.fps else max(1, round(info.fps / analysis_fps))
     fps = info.fps / step
     points = [line_points(spec, info.width, info.height) for spec in line_specs]
-    camera = CameraConfig(frame=FrameSpec(width=info.width, height=info.height), analysis_fps=min(fps, 30.0),
-                          lines=[LineSpec(name=f"line{i}", points=pts, entry_side=EntrySide.RIGHT)
-                                 for i, pts in enumerate(points)])
-    replay = None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, score, tiles))
+    camera = CameraConfig(
+        frame=FrameSpec(width=info.width, height=info.height),
+        analysis_fps=min(fps, 30.0),
+        lines=[LineSpec(name=f"line{i}", points=pts, entry_side=EntrySide.RIGHT) for i, pts in enumerate(points)],
+    )
+    replay = (
+        None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, score, tiles))
+    )
     detector = RecordingDetector(replay or make_detector(input_size, score, tiles))
     blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)  # the cached path reads no images
     defaults = VisionSettings.model_fields
@@ -325,19 +369,44 @@ def run_sequence(info: SeqInfo, line_specs: Sequence[str], input_size: int, scor
         truth = gt_line_counts(gt, counter.line, camera.anchor, clip_to=(info.width, info.height))
         unclipped = gt_line_counts(gt, counter.line, camera.anchor)
         ours = (counter.entered, counter.exited)
-        lines.append({"line": spec, "points": pts, "entry_side": "right of start->end", "gt": list(truth),
-                      "ours": list(ours), "error": count_errors(ours, truth), "gt_boxes_unclipped": list(unclipped)})
+        lines.append(
+            {
+                "line": spec,
+                "points": pts,
+                "entry_side": "right of start->end",
+                "gt": list(truth),
+                "ours": list(ours),
+                "error": count_errors(ours, truth),
+                "gt_boxes_unclipped": list(unclipped),
+            }
+        )
     return {
-        "sequence": info.name, "licence": licence_of(info.name), "source": SOURCE if info.name in FROM_SOURCE else "given with --mot",
-        "frames": info.length, "analysed_frames": frames, "fps": info.fps, "analysis_fps": round(fps, 3),
+        "sequence": info.name,
+        "licence": licence_of(info.name),
+        "source": SOURCE if info.name in FROM_SOURCE else "given with --mot",
+        "frames": info.length,
+        "analysed_frames": frames,
+        "fps": info.fps,
+        "analysis_fps": round(fps, 3),
         "analysis_fps_requested": analysis_fps,
-        "resolution": [info.width, info.height], "detector": {"model": detector.name, "input_size": input_size,
-                                                               "score_threshold": score, "tiles": tiles,
-                                                               "tiles_used": tile_count(info.width, info.height, tiles),
-                                                               "tile_overlap": OVERLAP, "runs": detector.calls},
-        "motion_gating": motion_gating, "detections_cached": cache is not None, "anchor": camera.anchor.value,
-        "detections": raw.summary(), "tracks": tracks.summary(), "lines": lines,
-        "seconds": round(elapsed, 1), "detector_ms_per_run": round(1000 * detector.seconds / max(detector.calls, 1), 1),
+        "resolution": [info.width, info.height],
+        "detector": {
+            "model": detector.name,
+            "input_size": input_size,
+            "score_threshold": score,
+            "tiles": tiles,
+            "tiles_used": tile_count(info.width, info.height, tiles),
+            "tile_overlap": OVERLAP,
+            "runs": detector.calls,
+        },
+        "motion_gating": motion_gating,
+        "detections_cached": cache is not None,
+        "anchor": camera.anchor.value,
+        "detections": raw.summary(),
+        "tracks": tracks.summary(),
+        "lines": lines,
+        "seconds": round(elapsed, 1),
+        "detector_ms_per_run": round(1000 * detector.seconds / max(detector.calls, 1), 1),
     }
 
 
@@ -353,8 +422,10 @@ def pool_tracking(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for run in runs:
         acc = sums.setdefault((_setting(run), run["analysis_fps_requested"]), {})
         acc["frames"] = acc.get("frames", 0) + run["analysed_frames"]
-        for part, keys in (("detections", ("tp", "fp", "fn")),
-                           ("tracks", ("gt", "tp", "fp", "fn", "idsw", "idtp", "idfp", "idfn"))):
+        for part, keys in (
+            ("detections", ("tp", "fp", "fn")),
+            ("tracks", ("gt", "tp", "fp", "fn", "idsw", "idtp", "idfp", "idfn")),
+        ):
             for key in keys:
                 acc[f"{part}.{key}"] = acc.get(f"{part}.{key}", 0) + int(run[part][key])
     rows = []
@@ -362,23 +433,45 @@ def pool_tracking(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         dtp, dfp, dfn = a["detections.tp"], a["detections.fp"], a["detections.fn"]
         tp, fp, fn, gt = a["tracks.tp"], a["tracks.fp"], a["tracks.fn"], a["tracks.gt"]
         idtp, idfp, idfn = a["tracks.idtp"], a["tracks.idfp"], a["tracks.idfn"]
-        rows.append({"detector": setting_label(setting), "tiles": setting[2], "analysis_fps": rate or "native",
-                     "analysed_frames": a["frames"],
-                     "detections": {"tp": dtp, "fp": dfp, "fn": dfn, "precision": _share(dtp, dtp + dfp),
-                                    "recall": _share(dtp, dtp + dfn)},
-                     "tracks": {"gt": gt, "tp": tp, "fp": fp, "fn": fn, "idsw": a["tracks.idsw"],
-                                "precision": _share(tp, tp + fp), "recall": _share(tp, tp + fn),
-                                "mota": None if gt == 0 else round(1 - (fn + fp + a["tracks.idsw"]) / gt, 4),
-                                "idf1": _share(2 * idtp, 2 * idtp + idfp + idfn)}})
+        rows.append(
+            {
+                "detector": setting_label(setting),
+                "tiles": setting[2],
+                "analysis_fps": rate or "native",
+                "analysed_frames": a["frames"],
+                "detections": {
+                    "tp": dtp,
+                    "fp": dfp,
+                    "fn": dfn,
+                    "precision": _share(dtp, dtp + dfp),
+                    "recall": _share(dtp, dtp + dfn),
+                },
+                "tracks": {
+                    "gt": gt,
+                    "tp": tp,
+                    "fp": fp,
+                    "fn": fn,
+                    "idsw": a["tracks.idsw"],
+                    "precision": _share(tp, tp + fp),
+                    "recall": _share(tp, tp + fn),
+                    "mota": None if gt == 0 else round(1 - (fn + fp + a["tracks.idsw"]) / gt, 4),
+                    "idf1": _share(2 * idtp, 2 * idtp + idfp + idfn),
+                },
+            }
+        )
     return rows
 
 
 def count_errors(ours: Sequence[int], truth: Sequence[int]) -> dict[str, float | None]:
     total_truth = truth[0] + truth[1]
-    return {"entered": count_error(ours[0], truth[0]), "exited": count_error(ours[1], truth[1]),
-            "total": count_error(ours[0] + ours[1], total_truth),
-            "sum_abs": None if total_truth == 0 else round((abs(ours[0] - truth[0]) + abs(ours[1] - truth[1]))
-                                                           / total_truth, 4)}
+    return {
+        "entered": count_error(ours[0], truth[0]),
+        "exited": count_error(ours[1], truth[1]),
+        "total": count_error(ours[0] + ours[1], total_truth),
+        "sum_abs": None
+        if total_truth == 0
+        else round((abs(ours[0] - truth[0]) + abs(ours[1] - truth[1])) / total_truth, 4),
+    }
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -389,38 +482,59 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
 
 
-def real_footage(folders: Sequence[Path], line_specs: Sequence[str], settings: Sequence[Setting],
-                 rates: Sequence[float | None], motion_gating: bool, cache: Path | None = None) -> dict[str, Any]:
+def real_footage(
+    folders: Sequence[Path],
+    line_specs: Sequence[str],
+    settings: Sequence[Setting],
+    rates: Sequence[float | None],
+    motion_gating: bool,
+    cache: Path | None = None,
+) -> dict[str, Any]:
     infos = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
-    runs = [run_sequence(info, line_specs, size, score, rate, motion_gating, cache, tiles)
-            for rate in rates for size, score, tiles in settings for info in infos]
-    print(f"\n{'sequence':<16}{'detector':>13}{'tiles':>6}{'fps':>7}{'frames':>8}{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
-          f"{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'ids trk/gt':>12}{'ms/det':>8}")
+    runs = [
+        run_sequence(info, line_specs, size, score, rate, motion_gating, cache, tiles)
+        for rate in rates
+        for size, score, tiles in settings
+        for info in infos
+    ]
+    print(
+        f"\n{'sequence':<16}{'detector':>13}{'tiles':>6}{'fps':>7}{'frames':>8}"
+        f"{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
+        f"{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'ids trk/gt':>12}{'ms/det':>8}"
+    )
     for run in runs:
         d, t = run["detections"], run["tracks"]
         label = setting_label(_setting(run))
-        print(f"{run['sequence']:<16}{label:>13}{run['detector']['tiles_used']:>6}"
-              f"{run['analysis_fps']:>7.3g}{run['analysed_frames']:>8}{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}"
-              f"{_pct(t['recall']):>7}{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
-              f"{t['track_ids']:>6}/{t['gt_ids']:<5}{run['detector_ms_per_run']:>8}")
+        print(
+            f"{run['sequence']:<16}{label:>13}{run['detector']['tiles_used']:>6}"
+            f"{run['analysis_fps']:>7.3g}{run['analysed_frames']:>8}{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}"
+            f"{_pct(t['recall']):>7}{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
+            f"{t['track_ids']:>6}/{t['gt_ids']:<5}{run['detector_ms_per_run']:>8}"
+        )
     pooled_tracking = pool_tracking(runs)
     for row in pooled_tracking:
         shown = "native" if row["analysis_fps"] == "native" else f"{row['analysis_fps']:g}"
         d, t = row["detections"], row["tracks"]
-        print(f"{'all sequences':<16}{row['detector']:>13}{'':>6}{shown:>7}{row['analysed_frames']:>8}"
-              f"{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}{_pct(t['recall']):>7}"
-              f"{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}")
-    print(f"\n{'sequence':<16}{'detector':>13}{'fps':>7}{'line':>6}{'truth in/out':>14}{'ours in/out':>13}"
-          f"{'err in %':>9}{'err out %':>10}{'err total %':>12}{'sum|d| %':>9}")
+        print(
+            f"{'all sequences':<16}{row['detector']:>13}{'':>6}{shown:>7}{row['analysed_frames']:>8}"
+            f"{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}{_pct(t['recall']):>7}"
+            f"{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
+        )
+    print(
+        f"\n{'sequence':<16}{'detector':>13}{'fps':>7}{'line':>6}{'truth in/out':>14}{'ours in/out':>13}"
+        f"{'err in %':>9}{'err out %':>10}{'err total %':>12}{'sum|d| %':>9}"
+    )
     pooled: dict[tuple[Setting, float | None, str], list[int]] = {}
     for run in runs:
         rate = run["analysis_fps_requested"]
         setting = _setting(run)
         for line in run["lines"]:
             e = line["error"]
-            print(f"{run['sequence']:<16}{setting_label(setting):>13}{run['analysis_fps']:>7.3g}{line['line'][:6]:>6}"
-                  f"{line['gt'][0]:>8}/{line['gt'][1]:<5}{line['ours'][0]:>7}/{line['ours'][1]:<5}"
-                  f"{_pct(e['entered']):>9}{_pct(e['exited']):>10}{_pct(e['total']):>12}{_pct(e['sum_abs']):>9}")
+            print(
+                f"{run['sequence']:<16}{setting_label(setting):>13}{run['analysis_fps']:>7.3g}{line['line'][:6]:>6}"
+                f"{line['gt'][0]:>8}/{line['gt'][1]:<5}{line['ours'][0]:>7}/{line['ours'][1]:<5}"
+                f"{_pct(e['entered']):>9}{_pct(e['exited']):>10}{_pct(e['total']):>12}{_pct(e['sum_abs']):>9}"
+            )
             (gi, go), (oi, oo) = line["gt"], line["ours"]
             acc = pooled.setdefault((setting, rate, line["line"]), [0] * 7)
             for i, v in enumerate((gi, go, oi, oo, abs(oi - gi), abs(oo - go), abs(oi + oo - gi - go))):
@@ -428,36 +542,87 @@ def real_footage(folders: Sequence[Path], line_specs: Sequence[str], settings: S
     pooled_rows = []
     for (setting, rate, spec), (gi, go, oi, oo, d_in, d_out, d_total) in pooled.items():
         # errors summed over sequences before dividing: one sequence's surplus does not hide another's loss
-        error = {"entered": _share(d_in, gi), "exited": _share(d_out, go), "total": _share(d_total, gi + go),
-                 "sum_abs": _share(d_in + d_out, gi + go)}
+        error = {
+            "entered": _share(d_in, gi),
+            "exited": _share(d_out, go),
+            "total": _share(d_total, gi + go),
+            "sum_abs": _share(d_in + d_out, gi + go),
+        }
         shown = "native" if rate is None else f"{rate:g}"
-        pooled_rows.append({"detector": setting_label(setting), "tiles": setting[2], "analysis_fps": rate or "native", "line": spec,
-                            "sequences": len(infos), "gt": [gi, go], "ours": [oi, oo], "error": error})
-        print(f"{'all sequences':<16}{setting_label(setting):>13}{shown:>7}{spec[:6]:>6}{gi:>8}/{go:<5}{oi:>7}/{oo:<5}"
-              f"{_pct(error['entered']):>9}{_pct(error['exited']):>10}{_pct(error['total']):>12}"
-              f"{_pct(error['sum_abs']):>9}")
-    return {"default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}:1", "tile_overlap": OVERLAP, "opencv": cv2.__version__,
-            "iou_threshold": 0.5, "lines": list(line_specs), "runs": runs, "pooled": pooled_rows,
-            "pooled_tracking": pooled_tracking,
-            "note": "the default detector setting is the service default, fixed before any run; "
-                    "other settings are reported as tried, not chosen on these counts"}
+        pooled_rows.append(
+            {
+                "detector": setting_label(setting),
+                "tiles": setting[2],
+                "analysis_fps": rate or "native",
+                "line": spec,
+                "sequences": len(infos),
+                "gt": [gi, go],
+                "ours": [oi, oo],
+                "error": error,
+            }
+        )
+        print(
+            f"{'all sequences':<16}{setting_label(setting):>13}{shown:>7}{spec[:6]:>6}{gi:>8}/{go:<5}{oi:>7}/{oo:<5}"
+            f"{_pct(error['entered']):>9}{_pct(error['exited']):>10}{_pct(error['total']):>12}"
+            f"{_pct(error['sum_abs']):>9}"
+        )
+    return {
+        "default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}:1",
+        "tile_overlap": OVERLAP,
+        "opencv": cv2.__version__,
+        "iou_threshold": 0.5,
+        "lines": list(line_specs),
+        "runs": runs,
+        "pooled": pooled_rows,
+        "pooled_tracking": pooled_tracking,
+        "note": "the default detector setting is the service default, fixed before any run; "
+        "other settings are reported as tried, not chosen on these counts",
+    }
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.counting", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mot", action="append", type=Path, default=[], metavar="DIR",
-                        help="MOTChallenge-style sequence folder (seqinfo.ini, img1/, gt/gt.txt); repeatable")
-    parser.add_argument("--line", action="append", default=[], metavar="h|v|x1,y1,x2,y2",
-                        help="counting line, repeatable (default: h and v)")
-    parser.add_argument("--detector", action="append", type=parse_setting, default=[], metavar="SIZE:SCORE[:TILES]",
-                        help="SSDLite input size, score threshold and optionally tiles (1..4 or auto: side-by-side "
-                             f"tiles of each frame), repeatable (default {DEFAULT_INPUT}:{DEFAULT_SCORE}:1)")
-    parser.add_argument("--analysis-fps", action="append", type=parse_rate, default=[], metavar="FPS|native",
-                        help="analyse at this rate, frames skipped as the camera worker does; repeatable "
-                             "(default: native, the sequence's own rate)")
+    parser.add_argument(
+        "--mot",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="MOTChallenge-style sequence folder (seqinfo.ini, img1/, gt/gt.txt); repeatable",
+    )
+    parser.add_argument(
+        "--line",
+        action="append",
+        default=[],
+        metavar="h|v|x1,y1,x2,y2",
+        help="counting line, repeatable (default: h and v)",
+    )
+    parser.add_argument(
+        "--detector",
+        action="append",
+        type=parse_setting,
+        default=[],
+        metavar="SIZE:SCORE[:TILES]",
+        help="SSDLite input size, score threshold and optionally tiles (1..4 or auto: side-by-side "
+        f"tiles of each frame), repeatable (default {DEFAULT_INPUT}:{DEFAULT_SCORE}:1)",
+    )
+    parser.add_argument(
+        "--analysis-fps",
+        action="append",
+        type=parse_rate,
+        default=[],
+        metavar="FPS|native",
+        help="analyse at this rate, frames skipped as the camera worker does; repeatable "
+        "(default: native, the sequence's own rate)",
+    )
     parser.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
-    parser.add_argument("--detections-cache", type=Path, default=None, metavar="DIR",
-                        help="keep/read each sequence's detections per frame in DIR (outside the repository)")
+    parser.add_argument(
+        "--detections-cache",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep/read each sequence's detections per frame in DIR (outside the repository)",
+    )
     parser.add_argument("--skip-synthetic", action="store_true", help="real footage only")
     parser.add_argument("--result", default="counting", metavar="NAME", help="write bench/results/NAME.json")
     args = parser.parse_args(argv)
@@ -484,12 +649,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.skip_synthetic:
         payload.update(synthetic())
     if args.mot:
-        real = real_footage(args.mot, args.line or ["h", "v"], args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE, 1)],
-                            args.analysis_fps or [None], args.motion_gating, args.detections_cache)
+        real = real_footage(
+            args.mot,
+            args.line or ["h", "v"],
+            args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE, 1)],
+            args.analysis_fps or [None],
+            args.motion_gating,
+            args.detections_cache,
+        )
         payload["real_footage"] = real
     path = write_result(args.result, payload)
     print(f"wrote {path}")
-
 
 
 if __name__ == "__main__":

@@ -63,8 +63,11 @@ def calibrate(genuine: list[float], impostor: list[float], target_far: float, ta
     approve = ranked[allowed] + 1e-4 if allowed < len(ranked) else min(ranked)
     ordered = sorted(genuine)
     reject = ordered[min(int(target_frr * len(ordered)), len(ordered) - 1)]
-    return {"approve": round(approve, 4), "reject": round(min(reject, approve), 4),
-            "underpowered": float(len(impostor) * target_far < 1)}
+    return {
+        "approve": round(approve, 4),
+        "reject": round(min(reject, approve), 4),
+        "underpowered": float(len(impostor) * target_far < 1),
+    }
 
 
 def histogram(scores: list[float]) -> dict[str, int]:
@@ -73,8 +76,9 @@ def histogram(scores: list[float]) -> dict[str, int]:
     return {f"{lo:.1f}": int(c) for lo, c in zip(edges[:-1], counts, strict=True)}
 
 
-def run(pictures: list[face_data.Picture], engine: FaceEngine, thresholds: MatchThresholds,
-        args: argparse.Namespace) -> dict[str, Any]:
+def run(
+    pictures: list[face_data.Picture], engine: FaceEngine, thresholds: MatchThresholds, args: argparse.Namespace
+) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     usable = []
     for picture in pictures:
@@ -110,15 +114,25 @@ def run(pictures: list[face_data.Picture], engine: FaceEngine, thresholds: Match
                 started = time.perf_counter()
                 faces.verify(card, selfie, thresholds, engine=engine)
                 latencies.append((time.perf_counter() - started) * 1000)
-    report: dict[str, Any] = {"pictures": len(usable), "identities": len({p.identity for p, _, _ in usable}),
-                              "thresholds": {"approve": thresholds.approve, "reject": thresholds.reject},
-                              "sets": {}, "verify_ms": {"p50": round(median(latencies), 1),
-                                                        "p95": round(percentile(latencies, 95), 1),
-                                                        "n": len(latencies)}}
+    report: dict[str, Any] = {
+        "pictures": len(usable),
+        "identities": len({p.identity for p, _, _ in usable}),
+        "thresholds": {"approve": thresholds.approve, "reject": thresholds.reject},
+        "sets": {},
+        "verify_ms": {
+            "p50": round(median(latencies), 1),
+            "p95": round(percentile(latencies, 95), 1),
+            "n": len(latencies),
+        },
+    }
     for key, bucket in sorted(scores.items()):
         genuine, impostor = bucket["genuine"], bucket["impostor"]
-        entry: dict[str, Any] = {"genuine": len(genuine), "impostor": len(impostor),
-                                 "genuine_hist": histogram(genuine), "impostor_hist": histogram(impostor)}
+        entry: dict[str, Any] = {
+            "genuine": len(genuine),
+            "impostor": len(impostor),
+            "genuine_hist": histogram(genuine),
+            "impostor_hist": histogram(impostor),
+        }
         if genuine and impostor:
             eer, at = equal_error_rate(genuine, impostor)
             entry.update(eer=round(eer, 4), eer_threshold=round(at, 4))
@@ -135,15 +149,21 @@ def run(pictures: list[face_data.Picture], engine: FaceEngine, thresholds: Match
 
 def print_table(report: dict[str, Any]) -> None:
     print(f"{report['pictures']} pictures, {report['identities']} identities; thresholds {report['thresholds']}")
-    print(f"{'set':<22}{'gen':>5}{'imp':>6}{'EER':>8}{'@thr':>8}{'FAR@appr':>10}{'FRR@appr':>10}"
-          f"{'FAR@rej':>9}{'FRR@rej':>9}{'imp max':>9}{'gen min':>9}  proposed")
+    print(
+        f"{'set':<22}{'gen':>5}{'imp':>6}{'EER':>8}{'@thr':>8}{'FAR@appr':>10}{'FRR@appr':>10}"
+        f"{'FAR@rej':>9}{'FRR@rej':>9}{'imp max':>9}{'gen min':>9}  proposed"
+    )
     for key, e in report["sets"].items():
-        print(f"{key:<22}{e['genuine']:>5}{e['impostor']:>6}{e.get('eer', float('nan')):>8.3f}"
-              f"{e.get('eer_threshold', float('nan')):>8.3f}{e['far_at_approve']:>10.3f}{e['frr_at_approve']:>10.3f}"
-              f"{e['far_at_reject']:>9.3f}{e['frr_at_reject']:>9.3f}{e['impostor_max'] or float('nan'):>9.3f}"
-              f"{e['genuine_min'] or float('nan'):>9.3f}  {e.get('proposed', '')}")
+        print(
+            f"{key:<22}{e['genuine']:>5}{e['impostor']:>6}{e.get('eer', float('nan')):>8.3f}"
+            f"{e.get('eer_threshold', float('nan')):>8.3f}{e['far_at_approve']:>10.3f}{e['frr_at_approve']:>10.3f}"
+            f"{e['far_at_reject']:>9.3f}{e['frr_at_reject']:>9.3f}{e['impostor_max'] or float('nan'):>9.3f}"
+            f"{e['genuine_min'] or float('nan'):>9.3f}  {e.get('proposed', '')}"
+        )
     v = report["verify_ms"]
-    print(f"verify (card photo + selfie, detect + align + embed both): p50 {v['p50']} ms, p95 {v['p95']} ms, n={v['n']}")
+    print(
+        f"verify (card photo + selfie, detect + align + embed both): p50 {v['p50']} ms, p95 {v['p95']} ms, n={v['n']}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,10 +50,14 @@ SERVICE_NAMES = ("cash", "general", "corporate", "wealth", "fx")
 
 def forecast(at: dt.datetime) -> e.QueueForecast:
     return e.QueueForecast(
-        branch_id=BRANCH, at=at,
-        per_service=[e.ServiceQueue(service=s, waiting=12, open_windows=3, est_wait_min=7.25, est_wait_p90_min=14.5)
-                     for s in SERVICE_NAMES],
-        arrivals=[e.ArrivalForecast(interval_start=at, expected=8.5, p10=5.0, p90=12.25) for _ in range(8)])
+        branch_id=BRANCH,
+        at=at,
+        per_service=[
+            e.ServiceQueue(service=s, waiting=12, open_windows=3, est_wait_min=7.25, est_wait_p90_min=14.5)
+            for s in SERVICE_NAMES
+        ],
+        arrivals=[e.ArrivalForecast(interval_start=at, expected=8.5, p10=5.0, p90=12.25) for _ in range(8)],
+    )
 
 
 # ------------------------------------------------------------------ clients (child process)
@@ -64,8 +68,9 @@ async def _open(port: int, rcvbuf: int | None = None) -> tuple[asyncio.StreamRea
     sock.setblocking(False)
     await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
     reader, writer = await asyncio.open_connection(sock=sock, limit=1 << 20)
-    writer.write(f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {KEY}\r\n"
-                 "Accept: text/event-stream\r\n\r\n".encode())
+    writer.write(
+        f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {KEY}\r\nAccept: text/event-stream\r\n\r\n".encode()
+    )
     await writer.drain()
     return reader, writer
 
@@ -147,8 +152,12 @@ async def _clients(port: int, n: int, conn: Connection, slow_every_s: float) -> 
     await asyncio.gather(*tasks, return_exceptions=True)
     never_writer.close()
     errors = [repr(t.exception()) for t in tasks if not t.cancelled() and t.exception()]
-    return {"latencies": [x for per in latencies for x in per], "per_client": [len(p) for p in latencies],
-            "slow_received": slow_got[0], "errors": errors[:5]}
+    return {
+        "latencies": [x for per in latencies for x in per],
+        "per_client": [len(p) for p in latencies],
+        "slow_received": slow_got[0],
+        "errors": errors[:5],
+    }
 
 
 def client_main(port: int, n: int, conn: Connection, slow_every_s: float) -> None:
@@ -184,8 +193,10 @@ async def publish(platform: PlatformSettings, rate: float, seconds: float) -> in
 
 async def warm_up(platform: PlatformSettings, port: int) -> None:
     """Publish until a stream sees an event: the gateway's consumer has its partitions."""
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=None)) as client, \
-            client.stream("GET", f"http://127.0.0.1:{port}{PATH}", headers={"X-API-Key": KEY}) as stream:
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=None)) as client,
+        client.stream("GET", f"http://127.0.0.1:{port}{PATH}", headers={"X-API-Key": KEY}) as stream,
+    ):
         seen = asyncio.Event()
 
         async def read() -> None:
@@ -220,13 +231,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     stack = DevStack(log_dir=log_dir, redis_url=redis.url).start()
     try:
         spec = next(s for s in SERVICES if s.name == "gateway")
-        port = stack.start_service(spec, env={"BRANCHOPS_API_KEYS": json.dumps({KEY: "manager"}),
-                                              "GATEWAY_SUBSCRIBER_QUEUE": str(args.queue)})
+        port = stack.start_service(
+            spec, env={"BRANCHOPS_API_KEYS": json.dumps({KEY: "manager"}), "GATEWAY_SUBSCRIBER_QUEUE": str(args.queue)}
+        )
         stack.wait_healthy(["gateway"], timeout_s=90)
         pid = stack.services["gateway"][0].pid
         assert pid is not None
-        platform = PlatformSettings(kafka_bootstrap=stack.kafka_bootstrap, kafka_idempotence=False,
-                                    instance="bench")
+        platform = PlatformSettings(kafka_bootstrap=stack.kafka_bootstrap, kafka_idempotence=False, instance="bench")
         asyncio.run(warm_up(platform, port))
         rss_idle = rss_mb(pid)
         parent, child = mp.get_context("spawn").Pipe()
@@ -259,18 +270,41 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     lat_ms = [x * 1000 for x in result["latencies"]]
     expected = sent * args.clients
     return {
-        "clients": args.clients, "connected": connected, "connect_s": round(connect_s, 2), "rate_per_s": args.rate,
-        "seconds": args.seconds, "events_sent": sent, "deliveries_expected": expected, "deliveries": len(lat_ms),
-        "deliveries_missing": expected - len(lat_ms), "clients_short": sum(1 for c in result["per_client"] if c < sent),
-        "latency_ms": {"p50": round(median(lat_ms), 1), "p90": round(percentile(lat_ms, 90), 1),
-                       "p99": round(percentile(lat_ms, 99), 1), "max": round(max(lat_ms, default=float("nan")), 1)},
-        "rss_mb": {"idle": round(rss_idle, 1), "connected": round(rss_connected, 1),
-                   "peak": round(max(samples, default=rss_connected), 1), "after": round(rss_after, 1)},
-        "slow_client": {"read_every_s": args.slow_every, "received": result["slow_received"],
-                        "lost": sent - result["slow_received"]},
-        "gateway_dropped_total": dropped, "subscriber_queue": args.queue,
-        "healthz_ms": {"p50": round(median(health), 1), "p99": round(percentile(health, 99), 1),
-                       "max": round(max(health, default=float("nan")), 1), "probes": len(health)},
+        "clients": args.clients,
+        "connected": connected,
+        "connect_s": round(connect_s, 2),
+        "rate_per_s": args.rate,
+        "seconds": args.seconds,
+        "events_sent": sent,
+        "deliveries_expected": expected,
+        "deliveries": len(lat_ms),
+        "deliveries_missing": expected - len(lat_ms),
+        "clients_short": sum(1 for c in result["per_client"] if c < sent),
+        "latency_ms": {
+            "p50": round(median(lat_ms), 1),
+            "p90": round(percentile(lat_ms, 90), 1),
+            "p99": round(percentile(lat_ms, 99), 1),
+            "max": round(max(lat_ms, default=float("nan")), 1),
+        },
+        "rss_mb": {
+            "idle": round(rss_idle, 1),
+            "connected": round(rss_connected, 1),
+            "peak": round(max(samples, default=rss_connected), 1),
+            "after": round(rss_after, 1),
+        },
+        "slow_client": {
+            "read_every_s": args.slow_every,
+            "received": result["slow_received"],
+            "lost": sent - result["slow_received"],
+        },
+        "gateway_dropped_total": dropped,
+        "subscriber_queue": args.queue,
+        "healthz_ms": {
+            "p50": round(median(health), 1),
+            "p99": round(percentile(health, 99), 1),
+            "max": round(max(health, default=float("nan")), 1),
+            "probes": len(health),
+        },
         "never_reader": {"subscribers_left_after_close": subscribers_after, "ready_after": healthy_after},
         "client_errors": result["errors"],
     }
@@ -293,16 +327,23 @@ def main() -> None:
         ("events published", f"{r['events_sent']} at {r['rate_per_s']}/s for {r['seconds']} s (~1.5 KB each)"),
         ("deliveries", f"{r['deliveries']} / {r['deliveries_expected']} ({r['clients_short']} clients short)"),
         ("fan-out latency p50 / p90 / p99 / max", "{p50} / {p90} / {p99} / {max} ms".format(**r["latency_ms"])),
-        ("gateway RSS idle / streams open / peak / after", "{idle} / {connected} / {peak} / {after} MB".format(**r["rss_mb"])),
+        (
+            "gateway RSS idle / streams open / peak / after",
+            "{idle} / {connected} / {peak} / {after} MB".format(**r["rss_mb"]),
+        ),
         ("slow client (1 KB/s) received / lost", f"{r['slow_client']['received']} / {r['slow_client']['lost']}"),
         ("gateway dropped (slow + never-reader)", f"{r['gateway_dropped_total']:.0f}"),
         ("/healthz during run p50 / p99 / max", "{p50} / {p99} / {max} ms".format(**r["healthz_ms"])),
-        ("after close: subscribers left, ready", f"{r['never_reader']['subscribers_left_after_close']:.0f}, "
-                                                 f"{r['never_reader']['ready_after']}"),
+        (
+            "after close: subscribers left, ready",
+            f"{r['never_reader']['subscribers_left_after_close']:.0f}, {r['never_reader']['ready_after']}",
+        ),
     ]
     width = max(len(k) for k, _ in rows)
-    print(f"machine: {before['nproc']} cores, {before['cpu']}, load(1m) {before['loadavg_1m']:.2f} before, "
-          f"{payload['loadavg_1m_after']:.2f} after")
+    print(
+        f"machine: {before['nproc']} cores, {before['cpu']}, load(1m) {before['loadavg_1m']:.2f} before, "
+        f"{payload['loadavg_1m_after']:.2f} after"
+    )
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
     print("client errors:", r["client_errors"]) if r["client_errors"] else None

@@ -66,15 +66,31 @@ CAMERAS = 8
 KIOSKS = 100
 SATURATION_MS = 200.0
 MAX_STAGE_S = 60.0
-MIX = (("POST tickets", 0.40), ("call-next", 0.15), ("GET queue", 0.10), ("GET ticket-counts", 0.10),
-       ("POST nlu", 0.25))
-SOAK_MIX = (("POST tickets", 0.25), ("call-next", 0.25), ("GET queue", 0.15), ("GET ticket-counts", 0.10),
-            ("POST nlu", 0.25))
+MIX = (
+    ("POST tickets", 0.40),
+    ("call-next", 0.15),
+    ("GET queue", 0.10),
+    ("GET ticket-counts", 0.10),
+    ("POST nlu", 0.25),
+)
+SOAK_MIX = (
+    ("POST tickets", 0.25),
+    ("call-next", 0.25),
+    ("GET queue", 0.15),
+    ("GET ticket-counts", 0.10),
+    ("POST nlu", 0.25),
+)
 SAMPLE_EVERY_S = 2.0
 KYC_CHECKS_PER_BRANCH_DAY = 30  # ID-card reads a branch does in an 8-hour day (account openings and the like)
 SPEED = 20  # the branch day runs 20 times faster than real time
 CARDS = 6  # distinct rendered ID cards the KYC requests cycle through
-UTTERANCES = ("我要存五千块钱", "I want to exchange 500 US dollars", "查一下余额", "我想办信用卡", "帮我转账给妈妈两千元")
+UTTERANCES = (
+    "我要存五千块钱",
+    "I want to exchange 500 US dollars",
+    "查一下余额",
+    "我想办信用卡",
+    "帮我转账给妈妈两千元",
+)
 _LAG = re.compile(r'^branchops_bus_consumer_lag\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$', re.M)
 
 
@@ -103,8 +119,12 @@ def start(log_dir: Path) -> Stack:
     dev = DevStack(log_dir=log_dir, redis_url=redis.url).start()
     keys = {role: f"bench-{role}-{secrets.token_urlsafe(12)}" for role in ("kiosk", "teller", "manager", "service")}
     secret = secrets.token_urlsafe(32)
-    env = {"BRANCHOPS_ENV": "development", "BRANCHOPS_JWT_SECRET": secret, "BRANCHOPS_LOG_LEVEL": "WARNING",
-           "BRANCHOPS_API_KEYS": json.dumps({v: k for k, v in keys.items()})}
+    env = {
+        "BRANCHOPS_ENV": "development",
+        "BRANCHOPS_JWT_SECRET": secret,
+        "BRANCHOPS_LOG_LEVEL": "WARNING",
+        "BRANCHOPS_API_KEYS": json.dumps({v: k for k, v in keys.items()}),
+    }
     specs = {s.name: s for s in SERVICES}
     ports = {name: dev.start_service(specs[name], env=env) for name in NAMES}
     dev.wait_healthy(list(NAMES), timeout_s=120)
@@ -124,10 +144,19 @@ class Stage:
             bucket[str(status)] = bucket.get(str(status), 0) + 1
 
     def summary(self, seconds: float) -> dict[str, Any]:
-        return {"rate_per_s": self.rate, "endpoints": {
-            name: {"n": len(v), "achieved_per_s": round(len(v) / seconds, 1), "p50_ms": round(percentile(v, 50), 1),
-                   "p99_ms": round(percentile(v, 99), 1), "errors": self.errors.get(name, {})}
-            for name, v in sorted(self.latencies.items())}}
+        return {
+            "rate_per_s": self.rate,
+            "endpoints": {
+                name: {
+                    "n": len(v),
+                    "achieved_per_s": round(len(v) / seconds, 1),
+                    "p50_ms": round(percentile(v, 50), 1),
+                    "p99_ms": round(percentile(v, 99), 1),
+                    "errors": self.errors.get(name, {}),
+                }
+                for name, v in sorted(self.latencies.items())
+            },
+        }
 
 
 def rendered_cards(count: int) -> list[bytes]:
@@ -144,9 +173,15 @@ class Load:
     def __init__(self, stack: Stack, http: httpx.AsyncClient, branches: list[str], rng: random.Random) -> None:
         self.stack, self.http, self.branches, self.rng = stack, http, branches, rng
         now = int(time.time())
-        self.kiosks = [{"Authorization": "Bearer " + jwt.encode(
-            {"sub": f"kiosk:k{i}", "role": "kiosk", "iat": now, "exp": now + 3600}, stack.jwt_secret, "HS256")}
-            for i in range(KIOSKS)]
+        self.kiosks = [
+            {
+                "Authorization": "Bearer "
+                + jwt.encode(
+                    {"sub": f"kiosk:k{i}", "role": "kiosk", "iat": now, "exp": now + 3600}, stack.jwt_secret, "HS256"
+                )
+            }
+            for i in range(KIOSKS)
+        ]
         self.window_next = 0
         self.cards = rendered_cards(CARDS)
 
@@ -156,41 +191,55 @@ class Load:
     async def open_windows(self) -> None:
         for branch in self.branches:
             for w in range(WINDOWS):
-                await self.http.put(self.stack.url("queue", f"/v1/branches/{branch}/windows/w{w}"),
-                                    json={"state": "open", "skills": ["cash", "general", "fx"]},
-                                    headers=self.headers("manager"))
+                await self.http.put(
+                    self.stack.url("queue", f"/v1/branches/{branch}/windows/w{w}"),
+                    json={"state": "open", "skills": ["cash", "general", "fx"]},
+                    headers=self.headers("manager"),
+                )
 
     async def one(self, name: str, stage: Stage, started: float) -> None:
         branch = self.rng.choice(self.branches)
         base = f"/v1/branches/{branch}"
         try:
             if name == "POST tickets":
-                reply = await self.http.post(self.stack.url("queue", f"{base}/tickets"), headers=self.headers("kiosk"),
-                                             json={"service": self.rng.choice(("cash", "general", "fx"))})
+                reply = await self.http.post(
+                    self.stack.url("queue", f"{base}/tickets"),
+                    headers=self.headers("kiosk"),
+                    json={"service": self.rng.choice(("cash", "general", "fx"))},
+                )
             elif name == "call-next":
                 self.window_next += 1
                 window = f"w{self.window_next % WINDOWS}"
-                reply = await self.http.post(self.stack.url("queue", f"{base}/windows/{window}/call-next"),
-                                             headers=self.headers("teller"))
+                reply = await self.http.post(
+                    self.stack.url("queue", f"{base}/windows/{window}/call-next"), headers=self.headers("teller")
+                )
                 stage.record(name, started, 200 if reply.status_code in (200, 204, 404, 409) else reply.status_code)
                 if reply.status_code == 200 and reply.json().get("ticket_id"):
                     done = time.perf_counter()
                     ticket = reply.json()["ticket_id"]
-                    end = await self.http.post(self.stack.url("queue", f"{base}/tickets/{ticket}/complete"),
-                                               headers=self.headers("teller"))
+                    end = await self.http.post(
+                        self.stack.url("queue", f"{base}/tickets/{ticket}/complete"), headers=self.headers("teller")
+                    )
                     stage.record("complete", done, end.status_code)
                 return
             elif name == "GET queue":
                 reply = await self.http.get(self.stack.url("queue", f"{base}/queue"), headers=self.headers("manager"))
             elif name == "GET ticket-counts":
-                reply = await self.http.get(self.stack.url("staffing", f"{base}/ticket-counts"),
-                                            headers=self.headers("manager"))
+                reply = await self.http.get(
+                    self.stack.url("staffing", f"{base}/ticket-counts"), headers=self.headers("manager")
+                )
             elif name == "POST kyc id-card":
-                reply = await self.http.post(self.stack.url("kyc", "/v1/ocr/id-card"), content=self.rng.choice(self.cards),
-                                             headers={**self.headers("service"), "Content-Type": "image/jpeg"})
+                reply = await self.http.post(
+                    self.stack.url("kyc", "/v1/ocr/id-card"),
+                    content=self.rng.choice(self.cards),
+                    headers={**self.headers("service"), "Content-Type": "image/jpeg"},
+                )
             else:
-                reply = await self.http.post(self.stack.url("voice", "/v1/nlu"), headers=self.rng.choice(self.kiosks),
-                                             json={"text": self.rng.choice(UTTERANCES)})
+                reply = await self.http.post(
+                    self.stack.url("voice", "/v1/nlu"),
+                    headers=self.rng.choice(self.kiosks),
+                    json={"text": self.rng.choice(UTTERANCES)},
+                )
             stage.record(name, started, reply.status_code)
         except httpx.HTTPError as exc:
             stage.record(name, started, type(exc).__name__)
@@ -203,8 +252,16 @@ async def footfall(producer: AIOKafkaProducer, branches: list[str], per_s: float
     while next_at < until:
         branch = branches[sent % len(branches)]
         end = dt.datetime.now(dt.UTC)
-        data = Footfall(branch_id=branch, at=end, camera_id=f"cam{sent % CAMERAS}", window_start=end - dt.timedelta(
-            seconds=1), window_end=end, entered=sent % 3, exited=sent % 2, occupancy={"hall": 5})
+        data = Footfall(
+            branch_id=branch,
+            at=end,
+            camera_id=f"cam{sent % CAMERAS}",
+            window_start=end - dt.timedelta(seconds=1),
+            window_end=end,
+            entered=sent % 3,
+            exited=sent % 2,
+            occupancy={"hall": 5},
+        )
         event = new_event(topics.FOOTFALL, data, source="branchops/queue/bench-load")
         await producer.send(topics.FOOTFALL.name, encode(event), key=branch.encode())
         sent += 1
@@ -213,8 +270,9 @@ async def footfall(producer: AIOKafkaProducer, branches: list[str], per_s: float
     return sent
 
 
-async def run_stage(load: Load, producer: AIOKafkaProducer, rate: float, seconds: float,
-                    mix: tuple[tuple[str, float], ...] = MIX) -> tuple[Stage, int]:
+async def run_stage(
+    load: Load, producer: AIOKafkaProducer, rate: float, seconds: float, mix: tuple[tuple[str, float], ...] = MIX
+) -> tuple[Stage, int]:
     stage = Stage(rate)
     names, weights = [n for n, _ in mix], [w for _, w in mix]
     started = time.perf_counter()
@@ -272,13 +330,24 @@ async def lag(http: httpx.AsyncClient, stack: Stack) -> dict[str, float]:
     return total
 
 
-async def sampler(stack: Stack, http: httpx.AsyncClient, t0: float, out: list[dict[str, Any]], stop: asyncio.Event,
-                  stage_of: Callable[[], float]) -> None:
+async def sampler(
+    stack: Stack,
+    http: httpx.AsyncClient,
+    t0: float,
+    out: list[dict[str, Any]],
+    stop: asyncio.Event,
+    stage_of: Callable[[], float],
+) -> None:
     while not stop.is_set():
-        out.append({"t_s": round(time.perf_counter() - t0, 1), "stage_rate": stage_of(),
-                    "rss_mb": {name: rss_mb(stack.pid(name)) for name in PROCESSES},
-                    "anon_mb": {name: rss_mb(stack.pid(name), "RssAnon") for name in PROCESSES},
-                    "lag": await lag(http, stack)})
+        out.append(
+            {
+                "t_s": round(time.perf_counter() - t0, 1),
+                "stage_rate": stage_of(),
+                "rss_mb": {name: rss_mb(stack.pid(name)) for name in PROCESSES},
+                "anon_mb": {name: rss_mb(stack.pid(name), "RssAnon") for name in PROCESSES},
+                "lag": await lag(http, stack),
+            }
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), SAMPLE_EVERY_S)
 
@@ -328,13 +397,22 @@ async def soak(stack: Stack, rate: float, minutes: int, warmup_s: float, branche
         current[0] = rate
         for minute in range(minutes):
             stage, events = await run_stage(load, producer, rate, 60.0, SOAK_MIX)
-            stages.append({**stage.summary(60.0), "minute": minute + 1, "footfall_events": events,
-                           "loadavg_1m": round(os.getloadavg()[0], 2)})
+            stages.append(
+                {
+                    **stage.summary(60.0),
+                    "minute": minute + 1,
+                    "footfall_events": events,
+                    "loadavg_1m": round(os.getloadavg()[0], 2),
+                }
+            )
             rss = samples[-1]["rss_mb"] if samples else {}
             anon = samples[-1]["anon_mb"] if samples else {}
-            print(f"  minute {minute + 1:>3}/{minutes} done; RSS (anon) MB " + ", ".join(
-                f"{n} {rss.get(n)} ({anon.get(n)})" for n in PROCESSES) + f"; load {os.getloadavg()[0]:.1f}",
-                flush=True)
+            print(
+                f"  minute {minute + 1:>3}/{minutes} done; RSS (anon) MB "
+                + ", ".join(f"{n} {rss.get(n)} ({anon.get(n)})" for n in PROCESSES)
+                + f"; load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
         end_s = round(time.perf_counter() - t0, 1)
     return {"stages": stages, "samples": samples, "warmup_end_s": warm_end_s, "end_s": end_s}
 
@@ -349,8 +427,9 @@ def _slope(points: list[tuple[float, float]]) -> float | None:
     return round(60 * sum((t - mt) * (v - mv) for t, v in points) / var, 3) if var else None
 
 
-def memory(samples: list[dict[str, Any]], warm_end_s: float, end_s: float, window: int = 5,
-           kind: str = "rss_mb") -> dict[str, Any]:
+def memory(
+    samples: list[dict[str, Any]], warm_end_s: float, end_s: float, window: int = 5, kind: str = "rss_mb"
+) -> dict[str, Any]:
     """Per process: memory (``rss_mb`` or ``anon_mb``) at warm-up end and at the end (medians of ``window``
     samples), growth, slopes."""
     loaded = [s for s in samples if warm_end_s <= s["t_s"] <= end_s]
@@ -363,17 +442,25 @@ def memory(samples: list[dict[str, Any]], warm_end_s: float, end_s: float, windo
             continue
         start = statistics.median(v for _, v in points[:window])
         end = statistics.median(v for _, v in points[-window:])
-        report[name] = {"warmup_end_mb": start, "end_mb": end, "growth_mb": round(end - start, 1),
-                        "growth_pct": round(100 * (end - start) / start, 1), "min_mb": min(v for _, v in points),
-                        "max_mb": max(v for _, v in points), "slope_mb_per_min": _slope(points),
-                        "slope_second_half_mb_per_min": _slope([p for p in points if p[0] >= half]),
-                        "samples": len(points)}
+        report[name] = {
+            "warmup_end_mb": start,
+            "end_mb": end,
+            "growth_mb": round(end - start, 1),
+            "growth_pct": round(100 * (end - start) / start, 1),
+            "min_mb": min(v for _, v in points),
+            "max_mb": max(v for _, v in points),
+            "slope_mb_per_min": _slope(points),
+            "slope_second_half_mb_per_min": _slope([p for p in points if p[0] >= half]),
+            "samples": len(points),
+        }
     return report
 
 
 def soak_table(result: dict[str, Any]) -> str:
-    rows = [f"soak: {result['rate_per_s']:.0f} requests/s for {result['minutes']} min after {result['warmup_s']:.0f} s "
-            f"of warm-up, {result['branches']} branches"]
+    rows = [
+        f"soak: {result['rate_per_s']:.0f} requests/s for {result['minutes']} min after {result['warmup_s']:.0f} s "
+        f"of warm-up, {result['branches']} branches"
+    ]
     names = sorted({n for s in result["stages"] for n in s["endpoints"]})
     rows.append(f"{'minute':>7} " + " ".join(f"{n[:17]:>17}" for n in names) + f" {'load':>5}")
     for stage in result["stages"]:
@@ -384,16 +471,20 @@ def soak_table(result: dict[str, Any]) -> str:
         rows.append(f"{stage['minute']:>7} " + " ".join(f"{c:>17}" for c in cells) + f" {stage['loadavg_1m']:>5.1f}")
     rows.append("(p50/p99 ms; * some errors in that minute: see the JSON)")
     for title, key in (("VmRSS", "memory"), ("RssAnon", "memory_anon")):
-        rows.append(f"{title:<9} {'warm-up end':>11} {'end':>8} {'growth':>8} {'%':>6} {'slope':>9} {'2nd half':>9}"
-                    "   (MB; slopes MB/min)")
+        rows.append(
+            f"{title:<9} {'warm-up end':>11} {'end':>8} {'growth':>8} {'%':>6} {'slope':>9} {'2nd half':>9}"
+            "   (MB; slopes MB/min)"
+        )
         for name, m in result[key].items():
             if m is None:
                 rows.append(f"{name:<9} (not enough samples)")
                 continue
             second = m["slope_second_half_mb_per_min"]
-            rows.append(f"{name:<9} {m['warmup_end_mb']:>11.1f} {m['end_mb']:>8.1f} {m['growth_mb']:>+8.1f} "
-                        f"{m['growth_pct']:>+6.1f} {m['slope_mb_per_min']:>+9.3f} "
-                        f"{'-' if second is None else f'{second:+.3f}':>9}")
+            rows.append(
+                f"{name:<9} {m['warmup_end_mb']:>11.1f} {m['end_mb']:>8.1f} {m['growth_mb']:>+8.1f} "
+                f"{m['growth_pct']:>+6.1f} {m['slope_mb_per_min']:>+9.3f} "
+                f"{'-' if second is None else f'{second:+.3f}':>9}"
+            )
     peak: dict[str, float] = {}
     for s in result["samples"]:
         for k, v in s["lag"].items():
@@ -439,13 +530,16 @@ def table(result: dict[str, Any]) -> str:
         rows.append(f"{stage['rate_per_s']:>7.0f} " + " ".join(f"{c:>17}" for c in cells))
     rows.append("(* some errors in that stage: see load.json)")
     sat = result["saturation_rate_per_s"]
-    rows.append("p99 > 200 ms first at: " + ", ".join(f"{n} {'never' if v is None else f'{v:.0f}/s'}"
-                                                       for n, v in sat.items()))
+    rows.append(
+        "p99 > 200 ms first at: " + ", ".join(f"{n} {'never' if v is None else f'{v:.0f}/s'}" for n, v in sat.items())
+    )
     samples = [s for s in result["samples"] if s["stage_rate"]]
     if samples:
         first, last = samples[0], samples[-1]
-        rows.append("RSS MB first/last loaded sample: " + ", ".join(
-            f"{n} {first['rss_mb'][n]}/{last['rss_mb'][n]}" for n in NAMES))
+        rows.append(
+            "RSS MB first/last loaded sample: "
+            + ", ".join(f"{n} {first['rss_mb'][n]}/{last['rss_mb'][n]}" for n in NAMES)
+        )
         peak: dict[str, float] = {}
         for s in result["samples"]:
             for k, v in s["lag"].items():
@@ -479,13 +573,25 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stack.dev.stop()
             stack.redis.stop()
-    result.update({"machine_before": before, "machine_after": machine(), "stage_s": stage_s,
-                   "mix": dict(MIX), "windows_per_branch": WINDOWS, "cameras": CAMERAS, "kiosks": KIOSKS,
-                   "branches": args.branches, "saturation_ms": SATURATION_MS,
-                   "saturation_rate_per_s": saturation(result["stages"])})
+    result.update(
+        {
+            "machine_before": before,
+            "machine_after": machine(),
+            "stage_s": stage_s,
+            "mix": dict(MIX),
+            "windows_per_branch": WINDOWS,
+            "cameras": CAMERAS,
+            "kiosks": KIOSKS,
+            "branches": args.branches,
+            "saturation_ms": SATURATION_MS,
+            "saturation_rate_per_s": saturation(result["stages"]),
+        }
+    )
     print(table(result))
-    print(f"machine: {before['nproc']} cores, load {before['loadavg_1m']:.2f} before, "
-          f"{result['machine_after']['loadavg_1m']:.2f} after; wall {result['wall_s']} s")
+    print(
+        f"machine: {before['nproc']} cores, load {before['loadavg_1m']:.2f} before, "
+        f"{result['machine_after']['loadavg_1m']:.2f} after; wall {result['wall_s']} s"
+    )
     print(f"wrote {write_result(args.out or 'load', result)}")
     return 0
 
@@ -502,17 +608,32 @@ def main_soak(args: argparse.Namespace) -> int:
         finally:
             stack.dev.stop()
             stack.redis.stop()
-    result.update({"mode": "soak", "machine_before": before, "machine_after": machine(), "rate_per_s": args.rate,
-                   "minutes": minutes, "warmup_s": args.warmup_s, "mix": dict(SOAK_MIX),
-                   "windows_per_branch": WINDOWS, "cameras": CAMERAS, "kiosks": KIOSKS, "branches": args.branches,
-                   "sample_every_s": SAMPLE_EVERY_S, "command": " ".join(sys.argv)})
+    result.update(
+        {
+            "mode": "soak",
+            "machine_before": before,
+            "machine_after": machine(),
+            "rate_per_s": args.rate,
+            "minutes": minutes,
+            "warmup_s": args.warmup_s,
+            "mix": dict(SOAK_MIX),
+            "windows_per_branch": WINDOWS,
+            "cameras": CAMERAS,
+            "kiosks": KIOSKS,
+            "branches": args.branches,
+            "sample_every_s": SAMPLE_EVERY_S,
+            "command": " ".join(sys.argv),
+        }
+    )
     result["memory"] = memory(result["samples"], result["warmup_end_s"], result["end_s"])
     result["memory_anon"] = memory(result["samples"], result["warmup_end_s"], result["end_s"], kind="anon_mb")
     print(soak_table(result))
     loads = [s["loadavg_1m"] for s in result["stages"]]
-    print(f"machine: {before['nproc']} cores, load {before['loadavg_1m']:.2f} before, "
-          f"{result['machine_after']['loadavg_1m']:.2f} after, {min(loads):.1f}-{max(loads):.1f} during; "
-          f"wall {result['wall_s']} s")
+    print(
+        f"machine: {before['nproc']} cores, load {before['loadavg_1m']:.2f} before, "
+        f"{result['machine_after']['loadavg_1m']:.2f} after, {min(loads):.1f}-{max(loads):.1f} during; "
+        f"wall {result['wall_s']} s"
+    )
     print(f"wrote {write_result(args.out or 'load-soak', result)}")
     return 0
 

@@ -79,9 +79,14 @@ def simulate_open_windows(
     within = np.zeros(problem.n_intervals)
     for offset, service in enumerate(problem.services):
         sim = simulate_service(
-            service.arrivals, open_windows[service.name], aht_min=service.aht_min,
-            interval_min=problem.interval_minutes, target_wait_min=problem.service_level.target_wait_min,
-            patience_min=service.patience_min, days=days, seed=seed + offset,
+            service.arrivals,
+            open_windows[service.name],
+            aht_min=service.aht_min,
+            interval_min=problem.interval_minutes,
+            target_wait_min=problem.service_level.target_wait_min,
+            patience_min=service.patience_min,
+            days=days,
+            seed=seed + offset,
         )
         arrivals += sim.arrivals
         within += sim.within_target
@@ -124,13 +129,23 @@ def pyworkforce(problem: StaffingProblem, python: str | None, days: int) -> dict
         coverage = [int(pattern.works(i)) for i in range(problem.n_intervals)]
         patterns[f"p{index:03d}"] = (coverage, pattern.paid_min)
     job = {
-        "arrivals": list(service.arrivals), "aht": service.aht_min, "asa": problem.service_level.target_wait_min,
-        "interval": problem.interval_minutes, "service_level": problem.service_level.target_fraction,
-        "max_windows": problem.max_windows, "coverage": {k: v[0] for k, v in patterns.items()},
+        "arrivals": list(service.arrivals),
+        "aht": service.aht_min,
+        "asa": problem.service_level.target_wait_min,
+        "interval": problem.interval_minutes,
+        "service_level": problem.service_level.target_fraction,
+        "max_windows": problem.max_windows,
+        "coverage": {k: v[0] for k, v in patterns.items()},
         "cost": {k: v[1] for k, v in patterns.items()},  # paid minutes: the same cost as ours (hours)
     }
-    done = subprocess.run([python, "-c", PYWORKFORCE_SCRIPT], input=json.dumps(job), capture_output=True,
-                          text=True, timeout=600, check=True)
+    done = subprocess.run(
+        [python, "-c", PYWORKFORCE_SCRIPT],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     result = json.loads(done.stdout)
     open_windows = [0] * problem.n_intervals
     for name, count in result["chosen"].items():
@@ -159,8 +174,13 @@ def intraday(problem: StaffingProblem, runs: int) -> dict[str, Any]:
     for a in morning.assignments:
         if minute(a.start) <= now:
             b = a.breaks[0] if a.breaks else None
-            started[a.staff_id] = WorkedShift(a.shift_type, minute(a.start), minute(a.end),
-                                              minute(b.start) if b else None, minute(b.end) if b else None)
+            started[a.staff_id] = WorkedShift(
+                a.shift_type,
+                minute(a.start),
+                minute(a.end),
+                minute(b.start) if b else None,
+                minute(b.end) if b else None,
+            )
     live = LiveDay(now_min=now, started=started, queue={"general": 9}, demand_factor={"general": 1.2})
     times, plans = [], []
     for _ in range(runs):
@@ -169,9 +189,14 @@ def intraday(problem: StaffingProblem, runs: int) -> dict[str, Any]:
         _, day = replan(problem, live, budget)
         times.append(time.perf_counter() - began)
         plans.append(day)
-    return {"replan_s_p50": statistics.median(times), "replan_s_max": max(times), "budget_s": 1.0,
-            "paid_hours_rest": sum(a.pattern.paid_min for a in plans[-1].roster.assignments) / 60,
-            "shortfalls": len(plans[-1].roster.shortfalls), "status": plans[-1].roster.status}
+    return {
+        "replan_s_p50": statistics.median(times),
+        "replan_s_max": max(times),
+        "budget_s": 1.0,
+        "paid_hours_rest": sum(a.pattern.paid_min for a in plans[-1].roster.assignments) / 60,
+        "shortfalls": len(plans[-1].roster.shortfalls),
+        "status": plans[-1].roster.status,
+    }
 
 
 def scale_instance(template: dict[str, Any], index: int, staff_count: int) -> dict[str, Any]:
@@ -182,10 +207,21 @@ def scale_instance(template: dict[str, Any], index: int, staff_count: int) -> di
     factor = rng.uniform(0.9, 1.5)
     for spec in instance["services"].values():
         spec["arrivals"] = [round(float(a * factor * rng.uniform(0.85, 1.15)), 2) for a in spec["arrivals"]]
-    skill_sets = [["general", "cash"], ["cash"], ["general"], ["corporate", "general"], ["general", "cash", "corporate"]]
+    skill_sets = [
+        ["general", "cash"],
+        ["cash"],
+        ["general"],
+        ["corporate", "general"],
+        ["general", "cash", "corporate"],
+    ]
     instance["staff"] = [
-        {"id": f"x{k:02d}", "skills": skill_sets[int(rng.integers(len(skill_sets)))], "shift_types": ["4h", "6h", "8h"],
-         "available": {"from": "09:00", "to": "17:00"}, "cost_per_hour": float(rng.choice([1.0, 1.1, 1.25]))}
+        {
+            "id": f"x{k:02d}",
+            "skills": skill_sets[int(rng.integers(len(skill_sets)))],
+            "shift_types": ["4h", "6h", "8h"],
+            "available": {"from": "09:00", "to": "17:00"},
+            "cost_per_hour": float(rng.choice([1.0, 1.1, 1.25])),
+        }
         for k in range(staff_count)
     ]
     return instance
@@ -196,8 +232,13 @@ def _solve_scale_day(args: tuple[dict[str, Any], float]) -> dict[str, Any]:
     problem = parse_instance(instance)
     plan = solve_problem(problem, time_limit_s=time_limit_s, workers=1)
     sim = simulate_open_windows(problem, plan_open_windows(problem, plan), 200, EVAL_SEED)
-    return {"solve_s": plan.stats.solve_ms / 1000, "status": plan.status, "paid_hours": plan.paid_hours,
-            "shortfalls": len(plan.shortfalls), "worst_interval_level": sim["worst_interval_level"]}
+    return {
+        "solve_s": plan.stats.solve_ms / 1000,
+        "status": plan.status,
+        "paid_hours": plan.paid_hours,
+        "shortfalls": len(plan.shortfalls),
+        "worst_interval_level": sim["worst_interval_level"],
+    }
 
 
 def scale(template: dict[str, Any], days: int, staff: int, workers: int, time_limit_s: float) -> dict[str, Any]:
@@ -207,8 +248,12 @@ def scale(template: dict[str, Any], days: int, staff: int, workers: int, time_li
         results = list(pool.map(_solve_scale_day, jobs))
     wall = time.perf_counter() - started
     return {
-        "branch_days": days, "staff_each": staff, "processes": workers, "time_limit_s": time_limit_s,
-        "wall_s": wall, "solve_s_p50": statistics.median(r["solve_s"] for r in results),
+        "branch_days": days,
+        "staff_each": staff,
+        "processes": workers,
+        "time_limit_s": time_limit_s,
+        "wall_s": wall,
+        "solve_s_p50": statistics.median(r["solve_s"] for r in results),
         "days_over_limit_by_10pct": sum(r["solve_s"] > 1.1 * time_limit_s for r in results),
         "solve_s_max": max(r["solve_s"] for r in results),
         "statuses": {s: sum(r["status"] == s for r in results) for s in {r["status"] for r in results}},
@@ -221,9 +266,11 @@ def row(name: str, result: dict[str, Any] | None) -> str:
     if result is None:
         return f"{name:<28} {'skipped (no pyworkforce interpreter / not single-service)':>60}"
     sim = result["simulated"]
-    return (f"{name:<28} {result['solve_s_p50']:>8.2f} {result['paid_hours']:>6.1f} {result['people']:>6d} "
-            f"{result['window_intervals']:>7d} {sim['day_level']:>8.1%} {sim['worst_interval_level']:>8.1%} "
-            f"{sim['intervals_below_target']:>5d}")
+    return (
+        f"{name:<28} {result['solve_s_p50']:>8.2f} {result['paid_hours']:>6.1f} {result['people']:>6d} "
+        f"{result['window_intervals']:>7d} {sim['day_level']:>8.1%} {sim['worst_interval_level']:>8.1%} "
+        f"{sim['intervals_below_target']:>5d}"
+    )
 
 
 def main() -> None:
@@ -241,7 +288,9 @@ def main() -> None:
     here = ROOT / "bench" / "staffing"
     report: dict[str, Any] = {"machine": machine(), "simulated_days": args.days, "instances": {}}
     print(f"machine: {report['machine']}")
-    print(f"{'plan':<28} {'solve_s':>8} {'paid_h':>6} {'people':>6} {'win_int':>7} {'day_SL':>8} {'worst':>8} {'<80%':>5}")
+    print(
+        f"{'plan':<28} {'solve_s':>8} {'paid_h':>6} {'people':>6} {'win_int':>7} {'day_SL':>8} {'worst':>8} {'<80%':>5}"
+    )
     for file_name in ("reference_day.json", "multiskill_day.json"):
         problem = parse_instance(json.loads((here / file_name).read_text()))
         mine = ours(problem, args.runs, args.days, args.time_limit)

@@ -4,9 +4,9 @@ loopback, the issue's target being ``POST tickets`` p99 <= 50 ms at 500 tickets/
     .venv/bin/python bench/ticket_load.py [--rate 500] [--seconds 10] [--branches 100] [--calls 2000] [--workers 1]
 
 Starts its own Redis, broker (tansu) and the queue service (uvicorn, ``--workers`` processes on one port:
-one per core is how a single host runs it), all on 127.0.0.1, and stops them at the end. Phase 1 sends tickets open-loop at ``--rate`` per second for
-``--seconds`` (spread over ``--branches`` branches, so no branch's line grows past a few dozen);
-latency is measured from each request's scheduled time, so a server that falls behind is charged for
+one per core is how a single host runs it), all on 127.0.0.1, and stops them at the end. Phase 1 sends tickets
+open-loop at ``--rate`` per second for ``--seconds`` (spread over ``--branches`` branches, so no branch's line grows
+past a few dozen); latency is measured from each request's scheduled time, so a server that falls behind is charged for
 the wait. Phase 2: ``--tellers`` tellers (each at a window of its own) call next and complete as
 fast as they can (closed loop) for ``--calls`` calls. The client is a lean keep-alive HTTP/1.1 one
 over asyncio streams; it still shares the machine with the server, and the CPU seconds of both are
@@ -43,8 +43,12 @@ def start_queue(log_dir: Path, workers: int = 1) -> tuple[DevStack, LocalRedis, 
     redis.start()
     stack = DevStack(log_dir=log_dir, redis_url=redis.url).start()
     keys = {role: f"bench-{role}-{secrets.token_urlsafe(12)}" for role in ("kiosk", "teller", "service")}
-    env = {"BRANCHOPS_ENV": "development", "BRANCHOPS_JWT_SECRET": secrets.token_urlsafe(32),
-           "BRANCHOPS_API_KEYS": json.dumps({v: k for k, v in keys.items()}), "BRANCHOPS_LOG_LEVEL": "WARNING"}
+    env = {
+        "BRANCHOPS_ENV": "development",
+        "BRANCHOPS_JWT_SECRET": secrets.token_urlsafe(32),
+        "BRANCHOPS_API_KEYS": json.dumps({v: k for k, v in keys.items()}),
+        "BRANCHOPS_LOG_LEVEL": "WARNING",
+    }
     queue = next(s for s in SERVICES if s.name == "queue")
     port = stack.start_service(queue, env=env, workers=workers)
     stack.wait_healthy(["queue"], timeout_s=60)
@@ -100,8 +104,10 @@ class Conn:
         if self.writer is None or self.reader is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         payload = json.dumps(body).encode() if body is not None else b""
-        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nX-API-Key: {self.key}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n")
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nX-API-Key: {self.key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+        )
         self.writer.write(head.encode() + payload)
         status_line = await self.reader.readline()
         length = 0
@@ -152,6 +158,7 @@ async def tickets(conns: list[Conn], rate: float, seconds: float, branches: int)
 
     workers = [asyncio.create_task(worker(c)) for c in conns]
     feeder = asyncio.create_task(feed())
+
     async def finish() -> None:
         await feeder
         await jobs.join()
@@ -164,8 +171,14 @@ async def tickets(conns: list[Conn], rate: float, seconds: float, branches: int)
         task.cancel()
     await asyncio.gather(*workers, feeder, return_exceptions=True)
     elapsed = loop.time() - start
-    return {"offered_per_s": rate, "sent": total, "ok": len(latencies), "failures": failures,
-            "achieved_per_s": round(len(latencies) / elapsed, 1), "latency": percentiles(latencies)}
+    return {
+        "offered_per_s": rate,
+        "sent": total,
+        "ok": len(latencies),
+        "failures": failures,
+        "achieved_per_s": round(len(latencies) / elapsed, 1),
+        "latency": percentiles(latencies),
+    }
 
 
 async def calls(conns: list[Conn], n_calls: int, branches: int) -> dict[str, Any]:
@@ -178,7 +191,9 @@ async def calls(conns: list[Conn], n_calls: int, branches: int) -> dict[str, Any
 
     async def teller(conn: Conn, branch: str, window: str) -> None:
         nonlocal empty
-        await conn.request("PUT", f"/v1/branches/{branch}/windows/{window}", {"state": "open", "skills": ["cash", "general"]})
+        await conn.request(
+            "PUT", f"/v1/branches/{branch}/windows/{window}", {"state": "open", "skills": ["cash", "general"]}
+        )
         while budget[0] > 0:
             budget[0] -= 1
             t0 = loop.time()
@@ -195,8 +210,13 @@ async def calls(conns: list[Conn], n_calls: int, branches: int) -> dict[str, Any
     tellers = [teller(c, f"load-{i % branches:03d}", f"w{i // branches}") for i, c in enumerate(conns)]
     await asyncio.wait_for(asyncio.gather(*tellers), MAX_SECONDS)
     elapsed = loop.time() - started
-    return {"calls": len(call_lat), "empty_lines": empty, "calls_per_s": round(len(call_lat) / elapsed, 1),
-            "call_next": percentiles(call_lat), "complete": percentiles(done_lat)}
+    return {
+        "calls": len(call_lat),
+        "empty_lines": empty,
+        "calls_per_s": round(len(call_lat) / elapsed, 1),
+        "call_next": percentiles(call_lat),
+        "complete": percentiles(done_lat),
+    }
 
 
 async def drive(url: str, key: str, args: argparse.Namespace, server_pid: int | None) -> dict[str, Any]:
@@ -204,13 +224,17 @@ async def drive(url: str, key: str, args: argparse.Namespace, server_pid: int | 
     conns = [Conn(host, int(port), key) for _ in range(args.connections)]
     out: dict[str, Any] = {"warm_up": await tickets(conns, 50, 1.0, args.branches)}  # connections, code paths
     try:
-        for name, phase in (("tickets", tickets(conns, args.rate, args.seconds, args.branches)),
-                            ("call_next", calls(conns[:args.tellers], args.calls, args.branches))):
+        for name, phase in (
+            ("tickets", tickets(conns, args.rate, args.seconds, args.branches)),
+            ("call_next", calls(conns[: args.tellers], args.calls, args.branches)),
+        ):
             server, mine, wall = cpu_s(server_pid), time.process_time(), time.perf_counter()
             out[name] = await phase
-            out[name]["cpu_s"] = {"server": round(cpu_s(server_pid) - server, 2),
-                                  "load_generator": round(time.process_time() - mine, 2),
-                                  "wall": round(time.perf_counter() - wall, 2)}
+            out[name]["cpu_s"] = {
+                "server": round(cpu_s(server_pid) - server, 2),
+                "load_generator": round(time.process_time() - mine, 2),
+                "wall": round(time.perf_counter() - wall, 2),
+            }
     finally:
         for conn in conns:
             conn.close()
@@ -241,15 +265,21 @@ def main() -> None:
         stack.stop()
         redis.stop()
     t, c = result["tickets"], result["call_next"]
-    print(f"POST tickets: offered {t['offered_per_s']}/s, achieved {t['achieved_per_s']}/s, ok {t['ok']}/{t['sent']}, "
-          f"p50 {t['latency'].get('p50_ms')} ms, p99 {t['latency'].get('p99_ms')} ms, failures {t['failures']}; "
-          f"cpu {t['cpu_s']}")
-    print(f"call-next: {c['calls']} calls at {c['calls_per_s']}/s, p50 {c['call_next'].get('p50_ms')} ms, "
-          f"p99 {c['call_next'].get('p99_ms')} ms; complete p50 {c['complete'].get('p50_ms')} ms, "
-          f"p99 {c['complete'].get('p99_ms')} ms; cpu {c['cpu_s']}")
+    print(
+        f"POST tickets: offered {t['offered_per_s']}/s, achieved {t['achieved_per_s']}/s, ok {t['ok']}/{t['sent']}, "
+        f"p50 {t['latency'].get('p50_ms')} ms, p99 {t['latency'].get('p99_ms')} ms, failures {t['failures']}; "
+        f"cpu {t['cpu_s']}"
+    )
+    print(
+        f"call-next: {c['calls']} calls at {c['calls_per_s']}/s, p50 {c['call_next'].get('p50_ms')} ms, "
+        f"p99 {c['call_next'].get('p99_ms')} ms; complete p50 {c['complete'].get('p50_ms')} ms, "
+        f"p99 {c['complete'].get('p99_ms')} ms; cpu {c['cpu_s']}"
+    )
     target = t["latency"].get("p99_ms", 1e9) <= 50 and t["achieved_per_s"] >= 0.95 * args.rate
-    print(f"target (p99 <= 50 ms at {args.rate:g}/s, {args.workers} worker(s)): {'met' if target else 'NOT met'}; "
-          f"logs in {log_dir}")
+    print(
+        f"target (p99 <= 50 ms at {args.rate:g}/s, {args.workers} worker(s)): {'met' if target else 'NOT met'}; "
+        f"logs in {log_dir}"
+    )
     path = write_result("ticket_load", {"machine": machine(), "args": vars(args), "target_met": target, **result})
     print(f"wrote {path}")
 

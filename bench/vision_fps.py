@@ -49,9 +49,13 @@ def measure(images: list[Any], gating: bool, detector: Detector) -> dict[str, fl
         analyzer.analyze(image, i / TARGET_FPS)
         times.append((time.perf_counter() - started) * 1000)
     mean_ms = sum(times) / len(times)
-    return {"mean_ms": round(mean_ms, 1), "median_ms": round(median(times), 1),
-            "fps_per_core": round(1000 / mean_ms, 1), "detector_share": round(analyzer.detector_runs / len(images), 2),
-            "cameras_2core_at_5fps": round(2 * 1000 / (mean_ms * TARGET_FPS), 1)}
+    return {
+        "mean_ms": round(mean_ms, 1),
+        "median_ms": round(median(times), 1),
+        "fps_per_core": round(1000 / mean_ms, 1),
+        "detector_share": round(analyzer.detector_runs / len(images), 2),
+        "cameras_2core_at_5fps": round(2 * 1000 / (mean_ms * TARGET_FPS), 1),
+    }
 
 
 def main() -> None:
@@ -62,7 +66,10 @@ def main() -> None:
     cv2.setNumThreads(1)
     detector = SsdLiteDetector(VisionSettings().ssd_text_graph)
     rows = []
-    print(f"{'size':<11}{'tiles':<10}{'gating':<8}{'mean ms':>9}{'median ms':>11}{'fps/core':>10}{'detector runs':>15}{'cams@5fps/2 cores':>19}")
+    print(
+        f"{'size':<11}{'tiles':<10}{'gating':<8}{'mean ms':>9}{'median ms':>11}{'fps/core':>10}"
+        f"{'detector runs':>15}{'cams@5fps/2 cores':>19}"
+    )
     tiled = TiledDetector(detector, "auto")
     for size, tiles in (((640, 360), 1), ((1280, 720), 1), ((1280, 720), "auto")):
         images = frames(size, args.frames)
@@ -71,10 +78,21 @@ def main() -> None:
             r = measure(images, gating, detector if tiles == 1 else tiled)
             rows.append({"size": f"{size[0]}x{size[1]}", "tiles": tiles, "tiles_used": used, "gating": gating, **r})
             shown = f"{tiles}" if tiles == 1 else f"{tiles} ({used})"
-            print(f"{f'{size[0]}x{size[1]}':<11}{shown:<10}{'on' if gating else 'off':<8}{r['mean_ms']:>9}{r['median_ms']:>11}"
-                  f"{r['fps_per_core']:>10}{r['detector_share']:>15}{r['cameras_2core_at_5fps']:>19}")
-    path = write_result(args.result, {"machine": machine(), "frames": args.frames, "target_fps": TARGET_FPS,
-                                       "input_size": detector.input_size, "rows": rows})
+            print(
+                f"{f'{size[0]}x{size[1]}':<11}{shown:<10}{'on' if gating else 'off':<8}"
+                f"{r['mean_ms']:>9}{r['median_ms']:>11}"
+                f"{r['fps_per_core']:>10}{r['detector_share']:>15}{r['cameras_2core_at_5fps']:>19}"
+            )
+    path = write_result(
+        args.result,
+        {
+            "machine": machine(),
+            "frames": args.frames,
+            "target_fps": TARGET_FPS,
+            "input_size": detector.input_size,
+            "rows": rows,
+        },
+    )
     print(f"machine: {machine()}")
     print(f"wrote {path}")
 

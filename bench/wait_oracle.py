@@ -90,13 +90,20 @@ class _Run:
 
 def one_run(spec: DaySpec, rules: RoutingRules, snap: Snapshot, target: str, rng: random.Random) -> float | None:
     """Minutes until ``target`` is called in one continuation of the day; None if it gave up first."""
-    run = _Run(spec, rules, rng, snap.now, {s: [(sc, i, tid) for i, (sc, tid) in enumerate(line)]
-                                           for s, line in snap.lines.items()},
-               set(snap.open_windows), set(snap.closing))
+    run = _Run(
+        spec,
+        rules,
+        rng,
+        snap.now,
+        {s: [(sc, i, tid) for i, (sc, tid) in enumerate(line)] for s, line in snap.lines.items()},
+        set(snap.open_windows),
+        set(snap.closing),
+    )
     for window, (service, since) in snap.serving.items():
         run.busy.add(window)
-        run.push(snap.now + remaining(rng, spec.services[service], spec.no_show_share, snap.now - since),
-                 "done", window)
+        run.push(
+            snap.now + remaining(rng, spec.services[service], spec.no_show_share, snap.now - since), "done", window
+        )
     for plan in spec.windows:
         for start, end in plan.open_periods:
             if start > snap.now:
@@ -181,14 +188,18 @@ def _call_free(run: _Run, plans: dict[str, WindowPlan], target: str) -> bool:
             return True
         run.busy.add(window)
         s = run.spec.services[chosen.service]
-        took = (run.rng.uniform(NO_SHOW_MIN, NO_SHOW_MAX) if run.rng.random() < run.spec.no_show_share
-                else service_time(run.rng, s))
+        took = (
+            run.rng.uniform(NO_SHOW_MIN, NO_SHOW_MAX)
+            if run.rng.random() < run.spec.no_show_share
+            else service_time(run.rng, s)
+        )
         run.push(run.t + took, "done", window)
     return False
 
 
-def ideal_wait(spec: DaySpec, rules: RoutingRules, snap: Snapshot, target: str, rng: random.Random,
-               runs: int) -> tuple[float, float] | None:
+def ideal_wait(
+    spec: DaySpec, rules: RoutingRules, snap: Snapshot, target: str, rng: random.Random, runs: int
+) -> tuple[float, float] | None:
     """Mean wait of ``target`` over ``runs`` continuations in which it is called, and the Monte-Carlo
     variance of that mean (sample variance / runs), which inflates the squared error it scores."""
     waits = [w for w in (one_run(spec, rules, snap, target, rng) for _ in range(runs)) if w is not None]

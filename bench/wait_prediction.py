@@ -88,14 +88,18 @@ def scenarios() -> dict[str, tuple[dict[ServiceName, ServiceSpec], tuple[WindowP
     lean = [max(1, c - 1) for c in levels]
     general = ServiceSpec(tuple(arrivals), aht)
     cash = ServiceSpec(tuple(a * 0.6 for a in arrivals), 4.0, cv=0.6)
-    mixed = (*plan_windows([max(1, c - 1) for c in levels], (ServiceName.GENERAL,), "g"),
-             *plan_windows(staff_for(list(cash.arrivals), 4.0), (ServiceName.CASH,), "c"),
-             WindowPlan("m1", (ServiceName.CASH, ServiceName.GENERAL), ((0.0, 480.0),)))
+    mixed = (
+        *plan_windows([max(1, c - 1) for c in levels], (ServiceName.GENERAL,), "g"),
+        *plan_windows(staff_for(list(cash.arrivals), 4.0), (ServiceName.CASH,), "c"),
+        WindowPlan("m1", (ServiceName.CASH, ServiceName.GENERAL), ((0.0, 480.0),)),
+    )
     return {
         "reference": ({ServiceName.GENERAL: general}, plan_windows(levels, (ServiceName.GENERAL,))),
         "lean": ({ServiceName.GENERAL: general}, plan_windows(lean, (ServiceName.GENERAL,))),
-        "abandonment": ({ServiceName.GENERAL: ServiceSpec(tuple(arrivals), aht, patience_min=15.0)},
-                        plan_windows(lean, (ServiceName.GENERAL,))),
+        "abandonment": (
+            {ServiceName.GENERAL: ServiceSpec(tuple(arrivals), aht, patience_min=15.0)},
+            plan_windows(lean, (ServiceName.GENERAL,)),
+        ),
         "multiskill": ({ServiceName.GENERAL: general, ServiceName.CASH: cash}, mixed),
     }
 
@@ -152,15 +156,22 @@ def run(name: str, days: int, seed: int, oracle_runs: int = 0) -> dict[str, Any]
                 mc_noise.append(best[1])
     elapsed = time.perf_counter() - started
     n = len(errors["ours"])
-    out: dict[str, Any] = {"tickets_scored": n, "events": n_events, "replay_s": round(elapsed, 2),
-                           "skipped_events": len(replayer.skipped), "coverage_80": round(covered / n, 3)}
+    out: dict[str, Any] = {
+        "tickets_scored": n,
+        "events": n_events,
+        "replay_s": round(elapsed, 2),
+        "skipped_events": len(replayer.skipped),
+        "coverage_80": round(covered / n, 3),
+    }
     if mc_noise:  # the ideal's squared error less the Monte-Carlo variance of its means: the floor itself
         floor = sum(e * e for e in errors["ideal"]) / n - sum(mc_noise) / n
         out["floor_rmse"] = round(math.sqrt(max(floor, 0.0)), 3)
     for key, errs in errors.items():
-        out[key] = {"mae": round(sum(abs(e) for e in errs) / n, 3),
-                    "rmse": round(math.sqrt(sum(e * e for e in errs) / n), 3),
-                    "bias": round(sum(errs) / n, 3)}
+        out[key] = {
+            "mae": round(sum(abs(e) for e in errs) / n, 3),
+            "rmse": round(math.sqrt(sum(e * e for e in errs) / n), 3),
+            "bias": round(sum(errs) / n, 3),
+        }
     return out
 
 
@@ -169,8 +180,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", default="", help="comma-separated scenario names")
-    parser.add_argument("--oracle-runs", type=int, default=100,
-                        help="continuations per ticket of the perfectly informed predictor (0: leave it out)")
+    parser.add_argument(
+        "--oracle-runs",
+        type=int,
+        default=100,
+        help="continuations per ticket of the perfectly informed predictor (0: leave it out)",
+    )
     args = parser.parse_args()
     names = [n for n in scenarios() if not args.only or n in args.only.split(",")]
     results = {name: run(name, args.days, args.seed, args.oracle_runs) for name in names}
@@ -181,12 +196,24 @@ def main() -> None:
         cells = " ".join(f"{r[k]['mae']:>11.2f} /{r[k]['rmse']:>11.2f}" for k in columns)
         print(f"{name:<12} {r['tickets_scored']:>6} {r['coverage_80']:>8.3f} {cells}")
     if args.oracle_runs:
-        print("floor (ideal rmse less its Monte-Carlo noise): " + ", ".join(
-            f"{name} {r['floor_rmse']:.2f} (ours {r['ours']['rmse'] / r['floor_rmse']:.3f}x)" for name, r in results.items()))
-    path = write_result("wait_prediction", {"machine": machine(), "days": args.days, "seed": args.seed,
-                                          "oracle_runs": args.oracle_runs,
-                                          "minutes": "errors in minutes of wait, scored from day 2",
-                                          "scenarios": results})
+        print(
+            "floor (ideal rmse less its Monte-Carlo noise): "
+            + ", ".join(
+                f"{name} {r['floor_rmse']:.2f} (ours {r['ours']['rmse'] / r['floor_rmse']:.3f}x)"
+                for name, r in results.items()
+            )
+        )
+    path = write_result(
+        "wait_prediction",
+        {
+            "machine": machine(),
+            "days": args.days,
+            "seed": args.seed,
+            "oracle_runs": args.oracle_runs,
+            "minutes": "errors in minutes of wait, scored from day 2",
+            "scenarios": results,
+        },
+    )
     print(f"wrote {path}")
 
 

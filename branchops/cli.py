@@ -15,8 +15,13 @@ Command = Callable[[argparse.Namespace], int]
 def _up(args: argparse.Namespace) -> int:
     from branchops.up import run_up
 
-    return run_up(log_dir=args.log_dir, simulate=not args.no_simulate, branch=args.branch, speed=args.speed,
-                  data_dir=args.data_dir)
+    return run_up(
+        log_dir=args.log_dir,
+        simulate=not args.no_simulate,
+        branch=args.branch,
+        speed=args.speed,
+        data_dir=args.data_dir,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,9 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--speed", type=float, default=20.0, help="simulated minutes per real minute")
     up.add_argument("--no-simulate", action="store_true", help="start without simulated customers")
     up.add_argument("--log-dir", type=Path, default=None, help="where process logs go (default: a temp folder)")
-    up.add_argument("--data-dir", type=Path, default=None,
-                    help="keep the embedded PostgreSQL's data in this folder between runs (default: a fresh temp "
-                         "folder; BRANCHOPS_DATABASE_URL, when set, is used instead)")
+    up.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep the embedded PostgreSQL's data in this folder between runs (default: a fresh temp "
+        "folder; BRANCHOPS_DATABASE_URL, when set, is used instead)",
+    )
     up.set_defaults(func=_up)
     for register in load_cli():  # the services' subcommands (entry points, group branchops.cli)
         register(sub)

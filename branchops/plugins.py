@@ -84,7 +84,9 @@ def _load(entry: importlib.metadata.EntryPoint) -> object:
         raise PluginError(f"cannot load {_describe(entry)}: {type(exc).__name__}: {exc}") from exc
 
 
-def _registered(group: str, found: Iterable[importlib.metadata.EntryPoint] | None) -> list[importlib.metadata.EntryPoint]:
+def _registered(
+    group: str, found: Iterable[importlib.metadata.EntryPoint] | None
+) -> list[importlib.metadata.EntryPoint]:
     return list(importlib.metadata.entry_points(group=group) if found is None else found)
 
 
@@ -92,8 +94,10 @@ def load_services(found: Iterable[importlib.metadata.EntryPoint] | None = None) 
     """The registered services in start order (``found``: these entry points instead of the installed ones)."""
     entries = _registered(SERVICES_GROUP, found)
     if not entries:
-        raise PluginError(f"no service is registered in entry-point group {SERVICES_GROUP!r}: is the package that "
-                          "ships the services installed (pip install -e .)?")
+        raise PluginError(
+            f"no service is registered in entry-point group {SERVICES_GROUP!r}: is the package that "
+            "ships the services installed (pip install -e .)?"
+        )
     by_name: dict[str, ServiceDescriptor] = {}
     by_port: dict[int, str] = {}
     origin: dict[str, str] = {}
@@ -104,24 +108,30 @@ def load_services(found: Iterable[importlib.metadata.EntryPoint] | None = None) 
         if service.name != entry.name:
             raise PluginError(f"{_describe(entry)} describes service {service.name!r}: name the entry point after it")
         if service.name in by_name:
-            raise PluginError(f"{_describe(entry)}: service {service.name!r} is registered twice, also by the "
-                              f"{origin[service.name]}")
+            raise PluginError(
+                f"{_describe(entry)}: service {service.name!r} is registered twice, also by the {origin[service.name]}"
+            )
         if service.default_port and service.default_port in by_port:
-            raise PluginError(f"{_describe(entry)}: port {service.default_port} is also the default of "
-                              f"service {by_port[service.default_port]!r}")
+            raise PluginError(
+                f"{_describe(entry)}: port {service.default_port} is also the default of "
+                f"service {by_port[service.default_port]!r}"
+            )
         by_name[service.name] = service
         by_port[service.default_port] = service.name
         origin[service.name] = _describe(entry)
     for service in by_name.values():
         missing = sorted(set(service.needs) - set(by_name))
         if missing:
-            raise PluginError(f"service {service.name!r} needs {', '.join(missing)}, which no entry point in group "
-                              f"{SERVICES_GROUP!r} registers")
+            raise PluginError(
+                f"service {service.name!r} needs {', '.join(missing)}, which no entry point in group "
+                f"{SERVICES_GROUP!r} registers"
+            )
     return tuple(sorted(by_name.values(), key=lambda s: (s.start_order, s.name)))
 
 
-def load_cli(found: Iterable[importlib.metadata.EntryPoint] | None = None,
-             services: Sequence[ServiceDescriptor] | None = None) -> list[CliRegistration]:
+def load_cli(
+    found: Iterable[importlib.metadata.EntryPoint] | None = None, services: Sequence[ServiceDescriptor] | None = None
+) -> list[CliRegistration]:
     """The ``register`` functions of the ``branchops.cli`` group, in the services' start order, then by name.
 
     ``services``: the services that order them (default: :func:`load_services`); a name that is not a

@@ -35,16 +35,18 @@ class ServiceRuntime:
         self.redis = create_redis(service.redis_url)
         self.publisher = EventPublisher(platform, source=self.source)
         self.outbox = Outbox(self.redis, self.name, source=self.source, instance=platform.instance)
-        self.relay = OutboxRelay(self.outbox, self.publisher,
-                                 ensure_topics=self._ensure_topics if platform.kafka_create_topics else None)
+        self.relay = OutboxRelay(
+            self.outbox, self.publisher, ensure_topics=self._ensure_topics if platform.kafka_create_topics else None
+        )
         self.consumers: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._connect_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.extra_checks: dict[str, ReadinessCheck] = {}
 
-    def add_consumer(self, handlers: Mapping[Topic, Handler], *, group_id: str | None = None,
-                     auto_offset_reset: str = "earliest") -> ConsumerRunner:
+    def add_consumer(
+        self, handlers: Mapping[Topic, Handler], *, group_id: str | None = None, auto_offset_reset: str = "earliest"
+    ) -> ConsumerRunner:
         config = ConsumerConfig(
             group_id=group_id or self.service.group_id,
             retries=self.service.handler_retries,

@@ -28,8 +28,15 @@ def dev_credentials() -> tuple[dict[str, str], str]:
     return keys, secrets.token_urlsafe(32)
 
 
-def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = "demo-001", speed: float = 20.0,
-           ready_timeout_s: float = 120.0, data_dir: Path | None = None) -> int:
+def run_up(
+    *,
+    log_dir: Path | None = None,
+    simulate: bool = True,
+    branch: str = "demo-001",
+    speed: float = 20.0,
+    ready_timeout_s: float = 120.0,
+    data_dir: Path | None = None,
+) -> int:
     """``data_dir``: the embedded PostgreSQL keeps its data there between runs (default: a fresh temp folder)."""
     started = time.monotonic()
     specs = load_services()
@@ -77,12 +84,18 @@ def run_up(*, log_dir: Path | None = None, simulate: bool = True, branch: str = 
         print("stopped: no process left behind", flush=True)
 
 
-def _simulator(spec: ServiceDescriptor, stack: DevStack, port: int, keys: dict[str, str], *, branch: str,
-               speed: float) -> ManagedProcess:
+def _simulator(
+    spec: ServiceDescriptor, stack: DevStack, port: int, keys: dict[str, str], *, branch: str, speed: float
+) -> ManagedProcess:
     """``branchops <spec.simulator>`` with its placeholders filled in (see ServiceDescriptor.simulator)."""
-    values = {"branch": branch, "speed": str(speed), "minutes": str(SIMULATED_DAYS * BRANCH_DAY_MIN),
-              "url": f"http://127.0.0.1:{port}", "redis_url": str(stack.redis_url),
-              **{f"key_{role}": key for role, key in keys.items()}}
+    values = {
+        "branch": branch,
+        "speed": str(speed),
+        "minutes": str(SIMULATED_DAYS * BRANCH_DAY_MIN),
+        "url": f"http://127.0.0.1:{port}",
+        "redis_url": str(stack.redis_url),
+        **{f"key_{role}": key for role, key in keys.items()},
+    }
     try:
         args = [arg.format(**values) for arg in spec.simulator]
     except (KeyError, IndexError, ValueError) as exc:

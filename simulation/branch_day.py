@@ -100,9 +100,20 @@ class _Sim:
 
     def ticket_event(self, minute: float, ticket_id: str, status: TicketStatus, window: str | None = None) -> None:
         service, priority, number, _ = self.info[ticket_id]
-        self.emit(minute, Ticket(branch_id=self.spec.branch_id, at=self.at(minute), ticket_id=ticket_id,
-                                 number=number, service=service, priority=priority, status=status,
-                                 window_id=window, channel=Channel.KIOSK))
+        self.emit(
+            minute,
+            Ticket(
+                branch_id=self.spec.branch_id,
+                at=self.at(minute),
+                ticket_id=ticket_id,
+                number=number,
+                service=service,
+                priority=priority,
+                status=status,
+                window_id=window,
+                channel=Channel.KIOSK,
+            ),
+        )
 
 
 def arrival_times(spec: ServiceSpec, rng: random.Random) -> list[tuple[float, float]]:
@@ -119,9 +130,9 @@ def arrival_times(spec: ServiceSpec, rng: random.Random) -> list[tuple[float, fl
     return out
 
 
-def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None,
-                 on_issue: Callable[[str, Snapshot], None] | None = None) -> tuple[
-        list[tuple[str, EventData]], dict[str, Truth]]:
+def simulate_day(
+    spec: DaySpec, seed: int, rules: RoutingRules | None = None, on_issue: Callable[[str, Snapshot], None] | None = None
+) -> tuple[list[tuple[str, EventData]], dict[str, Truth]]:
     """The day's events in time order and every ticket's truth; ``on_issue`` sees the branch as each
     ticket joins its line (for a benchmark's perfectly informed predictor)."""
     sim = _Sim(spec, random.Random(seed), rules or RoutingRules())
@@ -149,9 +160,16 @@ def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None,
             priority = Priority.ELDERLY if sim.rng.random() < spec.priority_share else Priority.NORMAL
             sim.info[ticket_id] = (service, priority, ticket_number(service, numbers[service]), now)
             line = sim.lines.setdefault(service, [])
-            sim.truth[ticket_id] = Truth(ticket_id, service, now, None, len(line), sum(
-                1 for w, p in plans.items() if sim.open_now.get(w) and w not in closing and service in p.skills),
-                sim.last_wait.get(service), rate)
+            sim.truth[ticket_id] = Truth(
+                ticket_id,
+                service,
+                now,
+                None,
+                len(line),
+                sum(1 for w, p in plans.items() if sim.open_now.get(w) and w not in closing and service in p.skills),
+                sim.last_wait.get(service),
+                rate,
+            )
             bisect.insort(line, (sim.rules.score(sim.at(now), priority), next(sim.order), ticket_id))
             sim.ticket_event(now, ticket_id, TicketStatus.ISSUED)
             if on_issue is not None:
@@ -173,8 +191,16 @@ def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None,
             closing.discard(plan.window_id)
             if not sim.open_now.get(plan.window_id):
                 sim.open_now[plan.window_id] = True
-                sim.emit(now, Window(branch_id=spec.branch_id, at=sim.at(now), window_id=plan.window_id,
-                                     state=WindowState.OPEN, skills=list(plan.skills)))
+                sim.emit(
+                    now,
+                    Window(
+                        branch_id=spec.branch_id,
+                        at=sim.at(now),
+                        window_id=plan.window_id,
+                        state=WindowState.OPEN,
+                        skills=list(plan.skills),
+                    ),
+                )
         elif kind == "close":
             plan = args[0]
             if sim.busy.get(plan.window_id):
@@ -197,15 +223,27 @@ def simulate_day(spec: DaySpec, seed: int, rules: RoutingRules | None = None,
 
 
 def _snapshot(sim: _Sim, now: float, closing: set[str]) -> Snapshot:
-    return Snapshot(now, {s: tuple((score, tid) for score, _, tid in line) for s, line in sim.lines.items()},
-                    dict(sim.serving), frozenset(w for w, is_open in sim.open_now.items() if is_open),
-                    frozenset(closing))
+    return Snapshot(
+        now,
+        {s: tuple((score, tid) for score, _, tid in line) for s, line in sim.lines.items()},
+        dict(sim.serving),
+        frozenset(w for w, is_open in sim.open_now.items() if is_open),
+        frozenset(closing),
+    )
 
 
 def _close(sim: _Sim, plan: WindowPlan, now: float) -> None:
     sim.open_now[plan.window_id] = False
-    sim.emit(now, Window(branch_id=sim.spec.branch_id, at=sim.at(now), window_id=plan.window_id,
-                         state=WindowState.CLOSED, skills=list(plan.skills)))
+    sim.emit(
+        now,
+        Window(
+            branch_id=sim.spec.branch_id,
+            at=sim.at(now),
+            window_id=plan.window_id,
+            state=WindowState.CLOSED,
+            skills=list(plan.skills),
+        ),
+    )
 
 
 def _call(sim: _Sim, plan: WindowPlan, now: float, schedule: Any) -> None:
@@ -230,8 +268,16 @@ def _call(sim: _Sim, plan: WindowPlan, now: float, schedule: Any) -> None:
 
 
 def _with_wait(truth: Truth, waited: float) -> Truth:
-    return Truth(truth.ticket_id, truth.service, truth.issued_min, waited, truth.ahead, truth.open_capable,
-                 truth.head_of_line_min, truth.arrival_rate)
+    return Truth(
+        truth.ticket_id,
+        truth.service,
+        truth.issued_min,
+        waited,
+        truth.ahead,
+        truth.open_capable,
+        truth.head_of_line_min,
+        truth.arrival_rate,
+    )
 
 
 def service_time(rng: random.Random, spec: ServiceSpec) -> float:

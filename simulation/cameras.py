@@ -14,10 +14,19 @@ SERVICE = "queue"
 CAMERA = "sim-hall"
 
 
-def footfall(branch_id: str, start: dt.datetime, end: dt.datetime, *, entered: int, exited: int,
-             people: int) -> Footfall:
-    return Footfall(branch_id=branch_id, at=end, camera_id=CAMERA, window_start=start, window_end=end,
-                    entered=entered, exited=exited, occupancy={"hall": people})
+def footfall(
+    branch_id: str, start: dt.datetime, end: dt.datetime, *, entered: int, exited: int, people: int
+) -> Footfall:
+    return Footfall(
+        branch_id=branch_id,
+        at=end,
+        camera_id=CAMERA,
+        window_start=start,
+        window_end=end,
+        entered=entered,
+        exited=exited,
+        occupancy={"hall": people},
+    )
 
 
 class OutboxCameras:

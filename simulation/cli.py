@@ -13,17 +13,27 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    simulate = subparsers.add_parser("simulate",
-                                     help="synthetic cameras + ticket traffic + tellers into a running stack")
+    simulate = subparsers.add_parser(
+        "simulate", help="synthetic cameras + ticket traffic + tellers into a running stack"
+    )
     simulate.add_argument("--branch", required=True, help="branch id")
     simulate.add_argument("--speed", type=float, default=60.0, help="simulated minutes per real minute")
-    simulate.add_argument("--queue-url", default=os.environ.get("BRANCHOPS_QUEUE_URL", "http://127.0.0.1:8001"),
-                          help="the queue service (env BRANCHOPS_QUEUE_URL)")
-    simulate.add_argument("--api-key", default=os.environ.get("BRANCHOPS_SIM_API_KEY", ""),
-                          help="a teller, manager or service key (env BRANCHOPS_SIM_API_KEY)")
-    simulate.add_argument("--redis-url", default=os.environ.get("QUEUE_REDIS_URL", ""),
-                          help="the queue service's Redis: cameras stage footfall.v1 in its outbox (env "
-                               "QUEUE_REDIS_URL); without it the cameras are off")
+    simulate.add_argument(
+        "--queue-url",
+        default=os.environ.get("BRANCHOPS_QUEUE_URL", "http://127.0.0.1:8001"),
+        help="the queue service (env BRANCHOPS_QUEUE_URL)",
+    )
+    simulate.add_argument(
+        "--api-key",
+        default=os.environ.get("BRANCHOPS_SIM_API_KEY", ""),
+        help="a teller, manager or service key (env BRANCHOPS_SIM_API_KEY)",
+    )
+    simulate.add_argument(
+        "--redis-url",
+        default=os.environ.get("QUEUE_REDIS_URL", ""),
+        help="the queue service's Redis: cameras stage footfall.v1 in its outbox (env "
+        "QUEUE_REDIS_URL); without it the cameras are off",
+    )
     simulate.add_argument("--minutes", type=float, default=480.0, help="simulated minutes to run (a day is 480)")
     simulate.add_argument("--scale", type=float, default=1.0, help="arrivals multiplier")
     simulate.add_argument("--seed", type=int, default=None)
@@ -46,8 +56,9 @@ async def _simulate_async(args: argparse.Namespace) -> int:
     from simulation.cameras import OutboxCameras
     from simulation.live_branch import LiveBranch
 
-    async with httpx.AsyncClient(base_url=args.queue_url.rstrip("/"), headers={"X-API-Key": args.api_key},
-                                 timeout=10.0) as client:
+    async with httpx.AsyncClient(
+        base_url=args.queue_url.rstrip("/"), headers={"X-API-Key": args.api_key}, timeout=10.0
+    ) as client:
         try:
             ready = await client.get("/healthz")
         except httpx.HTTPError as exc:
@@ -57,8 +68,9 @@ async def _simulate_async(args: argparse.Namespace) -> int:
         cameras = OutboxCameras(args.redis_url) if args.redis_url else None
         if cameras is None:
             print("cameras off (no --redis-url)", file=sys.stderr)
-        branch = LiveBranch(client, args.branch, args.speed, seed=args.seed, scale=args.scale, minutes=args.minutes,
-                            cameras=cameras)
+        branch = LiveBranch(
+            client, args.branch, args.speed, seed=args.seed, scale=args.scale, minutes=args.minutes, cameras=cameras
+        )
         try:
             counts = await branch.run()
         finally:

@@ -27,8 +27,40 @@ from branchops.contracts.events import Footfall
 from simulation.branch_day import ServiceSpec, WindowPlan, arrival_times, service_time
 from simulation.cameras import footfall
 
-GENERAL = (5, 6, 7, 8, 8, 9, 9, 10, 10, 11, 12, 14, 16, 17, 17, 16,
-           15, 13, 12, 10, 9, 8, 8, 8, 8, 8, 9, 9, 10, 10, 9, 7)
+GENERAL = (
+    5,
+    6,
+    7,
+    8,
+    8,
+    9,
+    9,
+    10,
+    10,
+    11,
+    12,
+    14,
+    16,
+    17,
+    17,
+    16,
+    15,
+    13,
+    12,
+    10,
+    9,
+    8,
+    8,
+    8,
+    8,
+    8,
+    9,
+    9,
+    10,
+    10,
+    9,
+    7,
+)
 POLL_MIN = 0.25  # an idle teller tries again after this many simulated minutes
 CAMERA_MIN = 1.0  # one footfall count per camera and simulated minute
 Cameras = Callable[[Footfall], Awaitable[None]]
@@ -40,10 +72,15 @@ def demo_day(scale: float = 1.0) -> tuple[dict[ServiceName, ServiceSpec], tuple[
     general = ServiceSpec(tuple(a * scale for a in GENERAL), 6.0, patience_min=25.0)
     cash = ServiceSpec(tuple(a * 0.6 * scale for a in GENERAL), 4.0, cv=0.6, patience_min=20.0)
     g, c, both = (ServiceName.GENERAL,), (ServiceName.CASH,), (ServiceName.CASH, ServiceName.GENERAL)
-    windows = (WindowPlan("g1", g, ((0.0, 480.0),)), WindowPlan("g2", g, ((0.0, 240.0), (270.0, 480.0))),
-               WindowPlan("g3", g, ((60.0, 330.0),)), WindowPlan("g4", g, ((150.0, 270.0),)),
-               WindowPlan("c1", c, ((0.0, 480.0),)), WindowPlan("c2", c, ((165.0, 255.0),)),
-               WindowPlan("m1", both, ((30.0, 450.0),)))
+    windows = (
+        WindowPlan("g1", g, ((0.0, 480.0),)),
+        WindowPlan("g2", g, ((0.0, 240.0), (270.0, 480.0))),
+        WindowPlan("g3", g, ((60.0, 330.0),)),
+        WindowPlan("g4", g, ((150.0, 270.0),)),
+        WindowPlan("c1", c, ((0.0, 480.0),)),
+        WindowPlan("c2", c, ((165.0, 255.0),)),
+        WindowPlan("m1", both, ((30.0, 450.0),)),
+    )
     return {ServiceName.GENERAL: general, ServiceName.CASH: cash}, windows
 
 
@@ -59,14 +96,26 @@ class Counts:
     errors: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
-        return (f"issued {self.issued}, called {self.called}, completed {self.completed}, no-show {self.no_show}, "
-                f"abandoned {self.abandoned}, footfall {self.footfall}, failed {self.failed}")
+        return (
+            f"issued {self.issued}, called {self.called}, completed {self.completed}, no-show {self.no_show}, "
+            f"abandoned {self.abandoned}, footfall {self.footfall}, failed {self.failed}"
+        )
 
 
 class LiveBranch:
-    def __init__(self, client: httpx.AsyncClient, branch: str, speed: float, *, seed: int | None = None,
-                 scale: float = 1.0, minutes: float | None = None, cameras: Cameras | None = None,
-                 priority_share: float = 0.05, no_show_share: float = 0.03) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        branch: str,
+        speed: float,
+        *,
+        seed: int | None = None,
+        scale: float = 1.0,
+        minutes: float | None = None,
+        cameras: Cameras | None = None,
+        priority_share: float = 0.05,
+        no_show_share: float = 0.03,
+    ) -> None:
         if speed <= 0 or scale <= 0:
             raise ValueError("speed and scale must be positive")
         self.client, self.branch, self.speed = client, branch, speed
@@ -203,12 +252,17 @@ class LiveBranch:
             inside = len(self.waiting) + self.rng.randint(0, 3)  # waiting, plus people not yet at the kiosk
             gone = self.counts.completed + self.counts.no_show + self.counts.abandoned
             now = dt.datetime.now(dt.UTC)
-            event = footfall(self.branch, now - dt.timedelta(seconds=CAMERA_MIN * 60.0 / self.speed), now,
-                             entered=max(self.counts.issued - came, 0), exited=max(gone - left, 0), people=inside)
+            event = footfall(
+                self.branch,
+                now - dt.timedelta(seconds=CAMERA_MIN * 60.0 / self.speed),
+                now,
+                entered=max(self.counts.issued - came, 0),
+                exited=max(gone - left, 0),
+                people=inside,
+            )
             came, left = self.counts.issued, gone
             try:
                 await cameras(event)
                 self.counts.footfall += 1
             except Exception as exc:  # Redis away: the cameras pause, customers go on
                 self._fail(f"camera {type(exc).__name__}")
-

@@ -124,9 +124,15 @@ def broker(tmp_path: Path) -> Iterator[TansuBroker]:
 
 def make_platform(bootstrap: str, **overrides: object) -> PlatformSettings:
     values: dict[str, object] = {
-        "env": "test", "kafka_bootstrap": bootstrap, "kafka_idempotence": False, "kafka_fetch_max_wait_ms": 20,
-        "kafka_session_timeout_ms": 2000, "kafka_heartbeat_ms": 300,
-        "api_keys": {k: v.value for k, v in API_KEYS.items()}, "jwt_secret": TEST_JWT_SECRET, "instance": "test",
+        "env": "test",
+        "kafka_bootstrap": bootstrap,
+        "kafka_idempotence": False,
+        "kafka_fetch_max_wait_ms": 20,
+        "kafka_session_timeout_ms": 2000,
+        "kafka_heartbeat_ms": 300,
+        "api_keys": {k: v.value for k, v in API_KEYS.items()},
+        "jwt_secret": TEST_JWT_SECRET,
+        "instance": "test",
     }
     values.update(overrides)
     return PlatformSettings(**values)  # type: ignore[arg-type]

@@ -35,8 +35,21 @@ def fetch(cache: Path = CACHE) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     for name, version in SDISTS.items():
         if not list(cache.glob(f"{name}-{version}.tar.gz")):
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                            "-d", str(cache), f"{name}=={version}"], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    "-d",
+                    str(cache),
+                    f"{name}=={version}",
+                ],
+                check=True,
+            )
 
 
 def _member(cache: Path, sdist: str, suffix: str) -> np.ndarray | None:
@@ -57,9 +70,14 @@ def default_set(cache: Path = CACHE, detect: object = None) -> list[Picture]:
     """The pictures of the default set; the group photo is split into one picture per face by ``detect``
     (a callable image -> faces with ``.box``)."""
     pictures: list[Picture] = []
-    for name, identity in (("obama.jpg", "obama"), ("obama2.jpg", "obama"), ("obama3.jpg", "obama"),
-                           ("obama_partial_face.jpg", "obama"), ("obama_partial_face2.jpg", "obama"),
-                           ("biden.jpg", "biden")):
+    for name, identity in (
+        ("obama.jpg", "obama"),
+        ("obama2.jpg", "obama"),
+        ("obama3.jpg", "obama"),
+        ("obama_partial_face.jpg", "obama"),
+        ("obama_partial_face2.jpg", "obama"),
+        ("biden.jpg", "biden"),
+    ):
         image = _member(cache, "face_recognition", f"test_images/{name}")
         if image is not None:
             pictures.append(Picture(identity, name, image, "other"))
@@ -72,7 +90,7 @@ def default_set(cache: Path = CACHE, detect: object = None) -> list[Picture]:
         for i, face in enumerate(faces):
             x, y, w, h = (round(v) for v in face.box)
             pad = round(0.8 * max(w, h))
-            crop = group[max(0, y - pad):y + h + pad, max(0, x - pad):x + w + pad].copy()
+            crop = group[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad].copy()
             pictures.append(Picture(f"t1_person{i + 1}", f"t1.jpg#{i + 1}", crop, "east_asian"))
     return pictures
 
@@ -95,7 +113,7 @@ def as_id_portrait(image: np.ndarray, box: tuple[float, float, float, float], rn
 
     x, y, w, h = (round(v) for v in box)
     pad_x, pad_y = round(0.35 * w), round(0.45 * h)
-    crop = image[max(0, y - pad_y):y + h + pad_y, max(0, x - pad_x):x + w + pad_x]
+    crop = image[max(0, y - pad_y) : y + h + pad_y, max(0, x - pad_x) : x + w + pad_x]
     small = cv2.resize(crop, (102, 126), interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     washed = cv2.addWeighted(small, 0.55, gray, 0.45, 18)

@@ -13,8 +13,15 @@ import numpy as np
 from PIL import Image
 
 
-def draw_face(canvas: np.ndarray, centre: tuple[int, int], size: int, *, yaw: float = 0.0,
-              eyes_open: bool = True, skin: tuple[int, int, int] = (150, 180, 220)) -> None:
+def draw_face(
+    canvas: np.ndarray,
+    centre: tuple[int, int],
+    size: int,
+    *,
+    yaw: float = 0.0,
+    eyes_open: bool = True,
+    skin: tuple[int, int, int] = (150, 180, 220),
+) -> None:
     """Draw a face of height ~2.8*size at ``centre`` on a BGR canvas; ``yaw`` in [-1, 1] shifts the nose and
     mouth sideways as a turned head does (positive: toward the image's right)."""
     cx, cy = centre
@@ -28,17 +35,43 @@ def draw_face(canvas: np.ndarray, centre: tuple[int, int], size: int, *, yaw: fl
             cv2.circle(canvas, (ex, eye_y), round(size * 0.073), (40, 30, 20), -1)
         else:
             cv2.ellipse(canvas, (ex, eye_y), (round(size * 0.18), round(size * 0.05)), 0, 0, 180, (50, 40, 40), 3)
-        cv2.line(canvas, (ex - round(size * 0.2), eye_y - round(size * 0.2)),
-                 (ex + round(size * 0.2), eye_y - round(size * 0.22)), (60, 60, 80), 3)
+        cv2.line(
+            canvas,
+            (ex - round(size * 0.2), eye_y - round(size * 0.2)),
+            (ex + round(size * 0.2), eye_y - round(size * 0.22)),
+            (60, 60, 80),
+            3,
+        )
     nose_x = cx + shift
-    cv2.line(canvas, (cx + shift // 3, eye_y + round(size * 0.1)), (nose_x - round(size * 0.09), cy + round(size * 0.32)),
-             (100, 120, 160), 3)
-    cv2.ellipse(canvas, (cx + shift * 2 // 3, cy + round(size * 0.64)), (round(size * 0.32), round(size * 0.11)),
-                0, 0, 180, (60, 60, 150), 4)
+    cv2.line(
+        canvas,
+        (cx + shift // 3, eye_y + round(size * 0.1)),
+        (nose_x - round(size * 0.09), cy + round(size * 0.32)),
+        (100, 120, 160),
+        3,
+    )
+    cv2.ellipse(
+        canvas,
+        (cx + shift * 2 // 3, cy + round(size * 0.64)),
+        (round(size * 0.32), round(size * 0.11)),
+        0,
+        0,
+        180,
+        (60, 60, 150),
+        4,
+    )
 
 
-def face_picture(width: int = 480, height: int = 480, *, faces: int = 1, yaw: float = 0.0, eyes_open: bool = True,
-                 noise: float = 6.0, seed: int = 0) -> np.ndarray:
+def face_picture(
+    width: int = 480,
+    height: int = 480,
+    *,
+    faces: int = 1,
+    yaw: float = 0.0,
+    eyes_open: bool = True,
+    noise: float = 6.0,
+    seed: int = 0,
+) -> np.ndarray:
     """A BGR picture with ``faces`` drawn faces side by side; ``noise`` adds camera-like sensor noise."""
     canvas = np.full((height, width, 3), (205, 200, 195), np.uint8)
     size = min(height // 5, width // (3 * faces))

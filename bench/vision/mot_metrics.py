@@ -90,9 +90,16 @@ def read_seqinfo(folder: Path) -> SeqInfo:
     if not parser.read(folder / "seqinfo.ini", encoding="utf-8"):
         raise ValueError(f"{folder}: no seqinfo.ini")
     seq = parser["Sequence"]
-    info = SeqInfo(name=seq.get("name", folder.name), folder=folder, fps=float(seq["frameRate"]),
-                   length=int(seq["seqLength"]), width=int(seq["imWidth"]), height=int(seq["imHeight"]),
-                   im_dir=seq.get("imDir", "img1"), im_ext=seq.get("imExt", ".jpg"))
+    info = SeqInfo(
+        name=seq.get("name", folder.name),
+        folder=folder,
+        fps=float(seq["frameRate"]),
+        length=int(seq["seqLength"]),
+        width=int(seq["imWidth"]),
+        height=int(seq["imHeight"]),
+        im_dir=seq.get("imDir", "img1"),
+        im_ext=seq.get("imExt", ".jpg"),
+    )
     check_allowed(info.name)
     return info
 
@@ -162,8 +169,13 @@ class DetectionCounts:
         self.fn += len(keep_gt) - matched
 
     def summary(self) -> dict[str, Any]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "precision": _ratio(self.tp, self.tp + self.fp), "recall": _ratio(self.tp, self.tp + self.fn)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": _ratio(self.tp, self.tp + self.fp),
+            "recall": _ratio(self.tp, self.tp + self.fn),
+        }
 
 
 @dataclass
@@ -227,12 +239,21 @@ class MotAccumulator:
         idtp = self.idtp()
         gt_total = self.tp + self.fn
         return {
-            "frames": self.frames, "gt": gt_total, "tp": self.tp, "fp": self.fp, "fn": self.fn, "idsw": self.idsw,
-            "precision": _ratio(self.tp, self.tp + self.fp), "recall": _ratio(self.tp, gt_total),
+            "frames": self.frames,
+            "gt": gt_total,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "idsw": self.idsw,
+            "precision": _ratio(self.tp, self.tp + self.fp),
+            "recall": _ratio(self.tp, gt_total),
             "mota": None if gt_total == 0 else round(1 - (self.fn + self.fp + self.idsw) / gt_total, 4),
-            "idtp": idtp, "idfp": self._pred_dets - idtp, "idfn": self._gt_dets - idtp,
+            "idtp": idtp,
+            "idfp": self._pred_dets - idtp,
+            "idfn": self._gt_dets - idtp,
             "idf1": _ratio(2 * idtp, self._gt_dets + self._pred_dets),
-            "gt_ids": len(self._gt_ids), "track_ids": len(self._pred_ids),
+            "gt_ids": len(self._gt_ids),
+            "track_ids": len(self._pred_ids),
         }
 
 
@@ -257,8 +278,13 @@ def clip_box(box: Box, width: float, height: float) -> Box | None:
     return Box(x1, y1, x2, y2) if x2 > x1 and y2 > y1 else None
 
 
-def gt_line_counts(gt_by_frame: dict[int, list[GtRow]], line: Line, anchor: Anchor = Anchor.BOTTOM_CENTER,
-                   frames: Iterable[int] | None = None, clip_to: tuple[float, float] | None = None) -> tuple[int, int]:
+def gt_line_counts(
+    gt_by_frame: dict[int, list[GtRow]],
+    line: Line,
+    anchor: Anchor = Anchor.BOTTOM_CENTER,
+    frames: Iterable[int] | None = None,
+    clip_to: tuple[float, float] | None = None,
+) -> tuple[int, int]:
     """(entered, exited) of the ground-truth pedestrians across ``line``: the side of the anchor point is
     the sign of its distance to the line (on the line: no side); a trajectory's first side settles
     without a count, every later change of side counts (towards the entry side: entered) when the

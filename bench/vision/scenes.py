@@ -111,6 +111,7 @@ def noisy_detections(scene: Scene, t: float, noise: Noise) -> list[Detection]:
         occluded = bool(truth) and float(np.max(overlap[i] - np.eye(len(truth))[i])) > 0.3
         if rng.random() < noise.miss_rate * (3 if occluded else 1):
             continue
+
         def g(v: float, lo: float, hi: float, j: float = noise.jitter_px) -> float:
             return min(max(v + rng.gauss(0, j), lo), hi)
 
@@ -124,8 +125,9 @@ def noisy_detections(scene: Scene, t: float, noise: Noise) -> list[Detection]:
     return out
 
 
-def _walk(ident: int, t0: float, x0: float, y0: float, x1: float, y1: float, speed: float = 60.0,
-          staff: bool = False) -> Walker:
+def _walk(
+    ident: int, t0: float, x0: float, y0: float, x1: float, y1: float, speed: float = 60.0, staff: bool = False
+) -> Walker:
     dist = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
     return Walker(ident, ((t0, x0, y0), (t0 + dist / speed, x1, y1)), staff)
 
@@ -133,8 +135,12 @@ def _walk(ident: int, t0: float, x0: float, y0: float, x1: float, y1: float, spe
 def crossing_both_ways() -> Scene:
     """Six people: four walk in (down), two walk out (up), at different x and times."""
     walkers = (
-        _walk(1, 0.0, 100, 130, 110, 330), _walk(2, 1.0, 300, 120, 280, 340), _walk(3, 2.5, 500, 330, 520, 120),
-        _walk(4, 4.0, 200, 125, 230, 335), _walk(5, 5.0, 420, 340, 400, 125), _walk(6, 6.5, 560, 130, 540, 330),
+        _walk(1, 0.0, 100, 130, 110, 330),
+        _walk(2, 1.0, 300, 120, 280, 340),
+        _walk(3, 2.5, 500, 330, 520, 120),
+        _walk(4, 4.0, 200, 125, 230, 335),
+        _walk(5, 5.0, 420, 340, 400, 125),
+        _walk(6, 6.5, 560, 130, 540, 330),
     )
     return Scene("crossing_both_ways", walkers, 11.0, expected_entered=4, expected_exited=2)
 
@@ -142,8 +148,14 @@ def crossing_both_ways() -> Scene:
 def occlusion() -> Scene:
     """Two people walk in opposite directions and pass each other on the line at nearly the same x."""
     walkers = (_walk(1, 0.0, 300, 110, 330, 340, speed=50), _walk(2, 0.0, 340, 340, 310, 110, speed=50))
-    return Scene("occlusion", walkers, 6.0, expected_entered=1, expected_exited=1,
-                 notes="paths cross at the line; ids must not swap direction")
+    return Scene(
+        "occlusion",
+        walkers,
+        6.0,
+        expected_entered=1,
+        expected_exited=1,
+        notes="paths cross at the line; ids must not swap direction",
+    )
 
 
 def loitering_on_line() -> Scene:
@@ -161,8 +173,14 @@ def loitering_on_line() -> Scene:
         staying.append((t, 450.0, 205.0 if k % 2 == 0 else 195.0))
     staying.append((t + 2.5, 450.0, 125.0))
     walkers = (Walker(1, tuple(sway)), Walker(2, tuple(staying)))
-    return Scene("loitering_on_line", walkers, 14.0, expected_entered=1, expected_exited=0,
-                 notes="feet sway +-5 px around the line for 8 s")
+    return Scene(
+        "loitering_on_line",
+        walkers,
+        14.0,
+        expected_entered=1,
+        expected_exited=0,
+        notes="feet sway +-5 px around the line for 8 s",
+    )
 
 
 def staff_behind_counter() -> Scene:

@@ -196,7 +196,9 @@ class ConsumerRunner:
     async def _dead_letter(self, record: Record, error: BaseException) -> None:
         headers = dlq_headers(record, error, self._config.group_id)
         target = dlq_topic(record.topic)
-        await self._infra(lambda: self._publisher.send_raw(target, record.value or b"", key=record.key, headers=headers))
+        await self._infra(
+            lambda: self._publisher.send_raw(target, record.value or b"", key=record.key, headers=headers)
+        )
         m.DEAD_LETTERED.labels(record.topic, self._config.group_id).inc()
         log.warning("dead-lettered %s@%d:%d -> %s: %s", record.topic, record.partition, record.offset, target, error)
 

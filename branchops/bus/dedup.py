@@ -45,8 +45,7 @@ def safe_id(value: str) -> str:
 
 
 class Deduplicator:
-    def __init__(self, redis: aioredis.Redis, group: str, ttl_s: int,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, redis: aioredis.Redis, group: str, ttl_s: int, clock: Callable[[], float] = time.time) -> None:
         self._group = safe_id(group)
         self._ttl_s = ttl_s
         self._clock = clock
@@ -64,12 +63,16 @@ class Deduplicator:
         if not event_ids:
             return []
         now = self._current()
-        flags = await self._seen(keys=[self._bucket(scope, now), self._bucket(scope, now - 1)],
-                                 args=["\n".join(safe_id(i) for i in event_ids)])
+        flags = await self._seen(
+            keys=[self._bucket(scope, now), self._bucket(scope, now - 1)],
+            args=["\n".join(safe_id(i) for i in event_ids)],
+        )
         text = flags.decode() if isinstance(flags, bytes) else str(flags)
         return [flag == "1" for flag in text]
 
     async def mark(self, scope: str, event_ids: Sequence[str]) -> None:
         if event_ids:
-            await self._mark(keys=[self._bucket(scope, self._current())],
-                             args=["\n".join(safe_id(i) for i in event_ids), 2 * self._ttl_s])
+            await self._mark(
+                keys=[self._bucket(scope, self._current())],
+                args=["\n".join(safe_id(i) for i in event_ids), 2 * self._ttl_s],
+            )

@@ -144,21 +144,24 @@ class Outbox:
         """Something was staged: relay now rather than at the next poll."""
         self.wake.set()
 
-    async def transaction(self, branch_id: str, body: Callable[[Transaction], Awaitable[T]], *,
-                          watch: Sequence[str] = ()) -> T:
+    async def transaction(
+        self, branch_id: str, body: Callable[[Transaction], Awaitable[T]], *, watch: Sequence[str] = ()
+    ) -> T:
         """Run ``body`` as one optimistic transaction of ``branch_id`` and return its value (see the module
         docstring): again on fresh state while a watched key changes before EXEC, :class:`Contended` after
         ``ATTEMPTS`` attempts. The relay is notified when the committed attempt staged an event."""
         await self.announce(branch_id)
         for attempt in range(ATTEMPTS):
             if attempt:
-                await asyncio.sleep(random.uniform(0.0, min(BACKOFF_CAP_S, BACKOFF_S * 2 ** attempt)))
+                await asyncio.sleep(random.uniform(0.0, min(BACKOFF_CAP_S, BACKOFF_S * 2**attempt)))
             try:
                 return await self._attempt(branch_id, body, watch)
             except WatchError:
                 continue
-        raise Contended(f"transaction of branch {branch_id} on {', '.join(watch) or 'no watched key'} "
-                        f"contended {ATTEMPTS} times in a row")
+        raise Contended(
+            f"transaction of branch {branch_id} on {', '.join(watch) or 'no watched key'} "
+            f"contended {ATTEMPTS} times in a row"
+        )
 
     async def _attempt(self, branch_id: str, body: Callable[[Transaction], Awaitable[T]], watch: Sequence[str]) -> T:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -204,8 +207,14 @@ class OutboxRelay:
     forgets its topics in a restart and then takes a produce into a topic it creates on the fly with one
     partition, where events of other partitions would be lost."""
 
-    def __init__(self, outbox: Outbox, publisher: EventPublisher, batch: int = 500,
-                 ensure_topics: Callable[[], Awaitable[object]] | None = None, ack_timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        publisher: EventPublisher,
+        batch: int = 500,
+        ensure_topics: Callable[[], Awaitable[object]] | None = None,
+        ack_timeout_s: float = 5.0,
+    ) -> None:
         self._outbox = outbox
         self._redis = outbox._redis
         self._publisher = publisher
@@ -274,8 +283,9 @@ class OutboxRelay:
                 try:
                     moved += await asyncio.wait_for(self._publish_in_order(stream, entries), self._ack_timeout_s)
                 except TimeoutError as exc:  # entries stay; a late acknowledgement only makes a duplicate
-                    raise BusUnavailable(f"outbox entries of {stream} not acknowledged within "
-                                         f"{self._ack_timeout_s} s") from exc
+                    raise BusUnavailable(
+                        f"outbox entries of {stream} not acknowledged within {self._ack_timeout_s} s"
+                    ) from exc
         return moved
 
     async def _publish_in_order(self, stream: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
@@ -283,8 +293,10 @@ class OutboxRelay:
         broker keeps that order), then deleted up to the first that was not acknowledged; that one and
         the rest stay for the next round (whatever of them did reach the broker then comes again with
         the same event id, which consumers drop)."""
-        futures = [await self._publisher.send_raw_nowait(fields[b"topic"].decode(), fields[b"value"],
-                                                         key=fields[b"key"]) for _, fields in entries]
+        futures = [
+            await self._publisher.send_raw_nowait(fields[b"topic"].decode(), fields[b"value"], key=fields[b"key"])
+            for _, fields in entries
+        ]
         results = await asyncio.gather(*futures, return_exceptions=True)
         acked = next((i for i, r in enumerate(results) if isinstance(r, BaseException)), len(results))
         if acked:
@@ -299,7 +311,11 @@ class OutboxRelay:
             if await self._outbox.hold_lease():
                 while await self.relay_once():
                     pass
-            await self._redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end",
-                                   1, self._outbox.lease_key, self._outbox.instance)
+            await self._redis.eval(
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end",
+                1,
+                self._outbox.lease_key,
+                self._outbox.instance,
+            )
         except Exception as exc:  # what is left stays in Redis for the next start
             log.warning("outbox not drained at stop: %s", exc)

@@ -24,8 +24,12 @@ def _channel(topic: Topic) -> dict[str, Any]:
         "address": topic.name,
         "description": f"{topic.description}. Key: {topic.key_field}. Dead letters: {topic.dlq}.",
         "messages": {_message_name(topic): {"$ref": f"#/components/messages/{_message_name(topic)}"}},
-        "bindings": {"kafka": {"partitions": topic.partitions, "topicConfiguration": {
-            "cleanup.policy": [topic.cleanup_policy], "retention.ms": topic.retention_ms}}},
+        "bindings": {
+            "kafka": {
+                "partitions": topic.partitions,
+                "topicConfiguration": {"cleanup.policy": [topic.cleanup_policy], "retention.ms": topic.retention_ms},
+            }
+        },
     }
 
 

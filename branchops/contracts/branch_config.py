@@ -52,9 +52,11 @@ class Holiday(Part):
 class BranchInfo(Part):
     name: Name
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
-        description="IANA time zone of the hours, e.g. Asia/Shanghai")
+        description="IANA time zone of the hours, e.g. Asia/Shanghai"
+    )
     hours: dict[Weekday, list[OpeningSpan]] = Field(
-        default_factory=dict, description="opening spans per weekday; a weekday left out is closed")
+        default_factory=dict, description="opening spans per weekday; a weekday left out is closed"
+    )
     holidays: list[Holiday] = Field(default_factory=list, description="closed all day")
 
 
@@ -88,14 +90,16 @@ class StaffConfig(Part):
     max_minutes_per_day: Annotated[int, Field(ge=0, le=24 * 60)] = 480
     max_minutes_per_week: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
     availability: dict[Weekday, list[OpeningSpan]] = Field(
-        default_factory=dict, description="when they can work, per weekday; a weekday left out: not available")
+        default_factory=dict, description="when they can work, per weekday; a weekday left out: not available"
+    )
     absences: list[Absence] = Field(default_factory=list)
 
 
 class CameraConfig(Part):
     id: Identifier
     url_ref: Annotated[str, StringConstraints(min_length=1, max_length=500)] = Field(
-        description="a reference to the stream's address (the secret store's name of it), never a URL with credentials")
+        description="a reference to the stream's address (the secret store's name of it), never a URL with credentials"
+    )
     lines: Any = Field(default=None, description="counting lines, opaque JSON for now")
     zones: Any = Field(default=None, description="zones, opaque JSON for now")
 

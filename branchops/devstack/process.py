@@ -46,8 +46,16 @@ class ManagedProcess:
     system user (the parent must be root), for servers that refuse to run as root (PostgreSQL).
     """
 
-    def __init__(self, name: str, argv: Sequence[str], *, log_path: Path, env: dict[str, str] | None = None,
-                 stop_signal: int = signal.SIGTERM, user: str | None = None):
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        stop_signal: int = signal.SIGTERM,
+        user: str | None = None,
+    ):
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
@@ -66,9 +74,16 @@ class ManagedProcess:
         gid = pwd.getpwnam(self.user).pw_gid if self.user else None
         try:
             self._proc = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=self.env, preexec_fn=functools.partial(_die_with_parent, self.stop_signal), close_fds=True,
-                user=self.user, group=gid, extra_groups=None if gid is None else [gid],
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                preexec_fn=functools.partial(_die_with_parent, self.stop_signal),
+                close_fds=True,
+                user=self.user,
+                group=gid,
+                extra_groups=None if gid is None else [gid],
             )
         finally:
             log.close()

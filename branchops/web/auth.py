@@ -27,11 +27,21 @@ class Principal:
     branch_id: str | None = None  # None: not tied to one branch (head office, services)
 
 
-def issue_token(settings: PlatformSettings, subject: str, role: Role, branch_id: str | None = None,
-                *, now: dt.datetime | None = None) -> str:
+def issue_token(
+    settings: PlatformSettings,
+    subject: str,
+    role: Role,
+    branch_id: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> str:
     issued = now or dt.datetime.now(dt.UTC)
-    claims: dict[str, Any] = {"sub": subject, "role": role.value, "iat": issued,
-                              "exp": issued + dt.timedelta(seconds=settings.jwt_ttl_s)}
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": role.value,
+        "iat": issued,
+        "exp": issued + dt.timedelta(seconds=settings.jwt_ttl_s),
+    }
     if branch_id:
         claims["branch"] = branch_id
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=JWT_ALGORITHM)
@@ -43,8 +53,12 @@ def _unauthorized(detail: str) -> HTTPException:
 
 def principal_from_token(settings: PlatformSettings, token: str) -> Principal:
     try:
-        claims = jwt.decode(token, settings.jwt_secret.get_secret_value(), algorithms=[JWT_ALGORITHM],
-                            options={"require": ["sub", "role", "exp"]})
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["sub", "role", "exp"]},
+        )
         return Principal(str(claims["sub"]), Role(claims["role"]), claims.get("branch"))
     except jwt.ExpiredSignatureError:
         raise _unauthorized("token expired") from None
@@ -59,8 +73,11 @@ def principal_from_api_key(settings: PlatformSettings, key: str) -> Principal:
     raise _unauthorized("unknown API key")
 
 
-async def get_principal(request: Request, api_key: Annotated[str | None, Depends(_api_key_header)],
-                  bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+async def get_principal(
+    request: Request,
+    api_key: Annotated[str | None, Depends(_api_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
     settings: PlatformSettings = request.app.state.platform
     if bearer is not None:
         return principal_from_token(settings, bearer.credentials)

@@ -45,8 +45,9 @@ async def read_body(request: Request, limit: int, *, too_large: TooLarge = paylo
     return b"".join(chunks)
 
 
-async def read_json_body(request: Request, limit: int, *, too_large: TooLarge = payload_too_large,
-                         malformed: Malformed = malformed_json) -> Any:
+async def read_json_body(
+    request: Request, limit: int, *, too_large: TooLarge = payload_too_large, malformed: Malformed = malformed_json
+) -> Any:
     """The request's JSON (any JSON value), read with ``read_body``; ``malformed`` when it does not parse."""
     data = await read_body(request, limit, too_large=too_large)
     try:

@@ -15,7 +15,9 @@ from branchops.logging import request_id_var
 
 HTTP_REQUESTS = Counter("branchops_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_SECONDS = Histogram(
-    "branchops_http_request_seconds", "HTTP latency until the response head", ["service", "method", "route"],
+    "branchops_http_request_seconds",
+    "HTTP latency until the response head",
+    ["service", "method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10),
 )
 log = logging.getLogger(__name__)
@@ -65,8 +67,20 @@ class RequestContextMiddleware:
 
 async def _internal_error(scope: Scope, send: Send) -> None:
     """A problem+json 500 that still carries the request id (the error itself is only logged)."""
-    body = json.dumps({"type": "about:blank", "title": "Internal error", "status": 500, "instance": scope["path"],
-                       "detail": "the error was logged with this request's id"}).encode()
-    await send({"type": "http.response.start", "status": 500,
-                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": "Internal error",
+            "status": 500,
+            "instance": scope["path"],
+            "detail": "the error was logged with this request's id",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -20,8 +20,16 @@ PROBLEM_JSON = "application/problem+json"
 class Problem(Exception):
     """Raise from a route or handler to answer with problem+json."""
 
-    def __init__(self, status: int, title: str, detail: str = "", *, type_: str = "about:blank",
-                 headers: dict[str, str] | None = None, **extra: Any):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        *,
+        type_: str = "about:blank",
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ):
         super().__init__(detail or title)
         self.status = status
         self.title = title
@@ -31,8 +39,15 @@ class Problem(Exception):
         self.extra = extra
 
 
-def problem_response(request: Request, status: int, title: str, detail: str = "", type_: str = "about:blank",
-                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem_response(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str = "",
+    type_: str = "about:blank",
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body: dict[str, Any] = {"type": type_, "title": title, "status": status, "instance": request.url.path}
     if detail:
         body["detail"] = detail
@@ -47,8 +62,15 @@ ErrorProblems = Mapping[type[Exception], Callable[[Any], Problem]]
 def _answer_with(to_problem: Callable[[Any], Problem]) -> Callable[[Request, Exception], Any]:
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         problem = to_problem(exc)
-        return problem_response(request, problem.status, problem.title, problem.detail, problem.type,
-                                headers=problem.headers, **problem.extra)
+        return problem_response(
+            request,
+            problem.status,
+            problem.title,
+            problem.detail,
+            problem.type,
+            headers=problem.headers,
+            **problem.extra,
+        )
 
     return handler
 
@@ -66,7 +88,8 @@ def install_problem_handlers(app: FastAPI, errors: ErrorProblems | None = None) 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}.get(
-            exc.status_code, "HTTP error")
+            exc.status_code, "HTTP error"
+        )
         detail = exc.detail if isinstance(exc.detail, str) else ""
         return problem_response(request, exc.status_code, title, detail, headers=getattr(exc, "headers", None))
 
@@ -86,5 +109,10 @@ def install_problem_handlers(app: FastAPI, errors: ErrorProblems | None = None) 
     @app.exception_handler(RedisConnectionError)
     @app.exception_handler(RedisTimeoutError)
     async def _state(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(request, 503, "State store unavailable", "redis is unreachable; nothing was changed",
-                                headers={"Retry-After": "2"})
+        return problem_response(
+            request,
+            503,
+            "State store unavailable",
+            "redis is unreachable; nothing was changed",
+            headers={"Retry-After": "2"},
+        )

@@ -31,10 +31,20 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
     broadcaster = Broadcaster(replay_capacity=settings.replay_capacity, subscriber_queue=settings.subscriber_queue)
     handlers = GatewayHandlers(broadcaster, ZoneInfo(settings.timezone), settings.service_level_min)
     # Every gateway instance needs every event: its own consumer group, starting from now.
-    runtime.add_consumer({t: handlers.on_event for t in ALL_TOPICS},
-                         group_id=f"{settings.group_id}-{platform.instance}", auto_offset_reset="latest")
-    gateway = Gateway(settings, platform, handlers, broadcaster, upstreams or Upstreams(settings),
-                      KioskTickets(runtime.redis), RatingStore(runtime.redis, runtime.outbox))
+    runtime.add_consumer(
+        {t: handlers.on_event for t in ALL_TOPICS},
+        group_id=f"{settings.group_id}-{platform.instance}",
+        auto_offset_reset="latest",
+    )
+    gateway = Gateway(
+        settings,
+        platform,
+        handlers,
+        broadcaster,
+        upstreams or Upstreams(settings),
+        KioskTickets(runtime.redis),
+        RatingStore(runtime.redis, runtime.outbox),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,11 +54,23 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
             finally:
                 await gateway.upstreams.aclose()
 
-    app = create_service_app("gateway", platform, lifespan=lifespan,
-                             routers=[pages.router, auth.router, stream.router, branch.router, kiosk.router,
-                                      voice_ws.router, head_office.router, ratings.router],
-                             description="Manager dashboard, kiosk and rating pages, head-office view and live streams",
-                             errors=PROBLEMS)
+    app = create_service_app(
+        "gateway",
+        platform,
+        lifespan=lifespan,
+        routers=[
+            pages.router,
+            auth.router,
+            stream.router,
+            branch.router,
+            kiosk.router,
+            voice_ws.router,
+            head_office.router,
+            ratings.router,
+        ],
+        description="Manager dashboard, kiosk and rating pages, head-office view and live streams",
+        errors=PROBLEMS,
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.broadcaster = broadcaster
     app.state.settings = settings

@@ -39,8 +39,13 @@ class GatewayHandlers:
 
     async def on_event(self, event: CloudEvent[Any]) -> None:
         data = event_data(event)
-        item = StreamItem(event_id=event.id, event_type=event.type, branch_id=event.subject,
-                          payload=encode(event).decode(), ticket_id=data.ticket_id if isinstance(data, Ticket) else None)
+        item = StreamItem(
+            event_id=event.id,
+            event_type=event.type,
+            branch_id=event.subject,
+            payload=encode(event).decode(),
+            ticket_id=data.ticket_id if isinstance(data, Ticket) else None,
+        )
         if self.broadcaster.publish(item):
             self.state(event.subject).apply(data)
 

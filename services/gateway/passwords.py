@@ -21,8 +21,9 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["device"] and len(argv) == 3:
         key = new_device_key()
-        print(json.dumps({"device_key": key,
-                          "entry": {device_key_digest(key): {"branch": argv[1], "kiosk_id": argv[2]}}}))
+        print(
+            json.dumps({"device_key": key, "entry": {device_key_digest(key): {"branch": argv[1], "kiosk_id": argv[2]}}})
+        )
         return 0
     print(__doc__, file=sys.stderr)
     return 2

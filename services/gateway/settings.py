@@ -52,15 +52,18 @@ class GatewaySettings(ServiceSettings):
     voice_url: str = Field("http://127.0.0.1:8004", pattern=r"^https?://", description="Voice service base URL")
     upstream_timeout_s: float = Field(15.0, gt=0, le=120, description="Timeout of a proxied call")
     users: dict[str, UserEntry] = Field(
-        default_factory=dict, description='JSON {"<login>": {"password": "<scrypt hash>", "role", "branch"}}')
+        default_factory=dict, description='JSON {"<login>": {"password": "<scrypt hash>", "role", "branch"}}'
+    )
     device_keys: dict[str, DeviceEntry] = Field(
-        default_factory=dict, description='JSON {"<sha256 hex of device key>": {"branch", "kiosk_id"}}')
+        default_factory=dict, description='JSON {"<sha256 hex of device key>": {"branch", "kiosk_id"}}'
+    )
     branches: list[str] = Field(default_factory=list, description='JSON ["b1", ...]: known branch ids; empty: any')
     cookie_secure: bool = Field(True, description="Session cookie only over HTTPS (off for plain-HTTP dev)")
     timezone: str = Field("Asia/Shanghai", description="Local day of the branches (today's KPIs)")
     service_level_min: float = Field(10.0, gt=0, le=240, description="Target wait: called within N minutes")
-    rating_window_min: float = Field(15.0, gt=0, le=24 * 60,
-                                     description="A window's pad offers a ticket for rating up to N minutes after service")
+    rating_window_min: float = Field(
+        15.0, gt=0, le=24 * 60, description="A window's pad offers a ticket for rating up to N minutes after service"
+    )
 
     @field_validator("device_keys")
     @classmethod

@@ -51,8 +51,9 @@ class ModelWarmUp:
         return False, self.error or "loading models"
 
 
-def build_app(settings: KycSettings, platform: PlatformSettings, *, clock: Clock = _utc_now,
-              engines: Engines | None = None) -> FastAPI:
+def build_app(
+    settings: KycSettings, platform: PlatformSettings, *, clock: Clock = _utc_now, engines: Engines | None = None
+) -> FastAPI:
     """``engines`` (the OCR reader and the face engine, loaded on first use) can be given by tests, so that
     several apps share one set; otherwise each app builds its own."""
     runtime = ServiceRuntime(settings, platform)
@@ -76,8 +77,13 @@ def build_app(settings: KycSettings, platform: PlatformSettings, *, clock: Clock
                         await task
                 executor.shutdown(wait=False, cancel_futures=True)
 
-    app = create_service_app("kyc", platform, lifespan=lifespan, routers=[sessions.router, stateless.router],
-                             description="ID-card and business-licence OCR, face match and liveness")
+    app = create_service_app(
+        "kyc",
+        platform,
+        lifespan=lifespan,
+        routers=[sessions.router, stateless.router],
+        description="ID-card and business-licence OCR, face match and liveness",
+    )
     app.state.kyc_settings = settings
     retention = None
     key = settings.retention_key_bytes()
@@ -85,6 +91,12 @@ def build_app(settings: KycSettings, platform: PlatformSettings, *, clock: Clock
         from services.kyc.adapters.image_retention import RetainedImages
 
         retention = RetainedImages(runtime.redis, key, settings.retention_ttl_s)
-    app.state.verification = Verification(SessionStore(runtime.redis, runtime.outbox, settings.session_ttl_s),
-                                          engines, executor, KycConfig.of(settings), clock, retention)
+    app.state.verification = Verification(
+        SessionStore(runtime.redis, runtime.outbox, settings.session_ttl_s),
+        engines,
+        executor,
+        KycConfig.of(settings),
+        clock,
+        retention,
+    )
     return app

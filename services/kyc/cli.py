@@ -65,14 +65,17 @@ def _verify(args: argparse.Namespace) -> int:
     from services.kyc.usecases import faces
 
     settings = KycSettings()
-    thresholds = MatchThresholds(approve=args.approve if args.approve is not None else settings.face_approve,
-                                 reject=args.reject if args.reject is not None else settings.face_reject)
+    thresholds = MatchThresholds(
+        approve=args.approve if args.approve is not None else settings.face_approve,
+        reject=args.reject if args.reject is not None else settings.face_reject,
+    )
     document, selfie = _read(args.document), _read(args.selfie)
     try:
         result = faces.verify(document, selfie, thresholds, engine=FaceEngine())
     except DocumentError as error:
-        _emit({"input": {"document": args.document, "selfie": args.selfie}, "error": str(error),
-               "reason": error.reason})
+        _emit(
+            {"input": {"document": args.document, "selfie": args.selfie}, "error": str(error), "reason": error.reason}
+        )
         return 1
     _emit({"input": {"document": args.document, "selfie": args.selfie}, **result})
     return 0

@@ -17,12 +17,21 @@ class KycSettings(ServiceSettings):
     service_name: ClassVar[str] = "kyc"
     default_port: ClassVar[int] = 8003
 
-    max_upload_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024,
-                                  description="Largest accepted image upload (bytes); larger is refused with 413")
-    max_pixels: int = Field(40_000_000, ge=1_000_000, le=200_000_000,
-                            description="Largest accepted image (pixels, read from the header before decoding)")
-    max_frame_bytes: int = Field(1024 * 1024, ge=16 * 1024, le=16 * 1024 * 1024,
-                                 description="Largest accepted liveness frame (bytes)")
+    max_upload_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=64 * 1024,
+        le=64 * 1024 * 1024,
+        description="Largest accepted image upload (bytes); larger is refused with 413",
+    )
+    max_pixels: int = Field(
+        40_000_000,
+        ge=1_000_000,
+        le=200_000_000,
+        description="Largest accepted image (pixels, read from the header before decoding)",
+    )
+    max_frame_bytes: int = Field(
+        1024 * 1024, ge=16 * 1024, le=16 * 1024 * 1024, description="Largest accepted liveness frame (bytes)"
+    )
     face_approve: float = Field(0.45, ge=-1, le=1, description="SFace cosine at or above which faces match")
     face_reject: float = Field(0.30, ge=-1, le=1, description="SFace cosine below which faces do not match")
     session_ttl_s: int = Field(900, ge=60, le=24 * 3600, description="Lifetime of a KYC session in Redis")
@@ -34,11 +43,17 @@ class KycSettings(ServiceSettings):
     rate_limit_per_minute: int = Field(30, ge=1, le=10_000, description="Requests per kiosk and minute")
     workers: int = Field(1, ge=1, le=16, description="Threads for OCR and face models (each loads its own)")
     warm_up: bool = Field(True, description="Load the OCR and face models at start (readiness waits for it)")
-    retention_ttl_s: int = Field(0, ge=0, le=90 * 24 * 3600,
-                                 description="Keep a session's document and selfie images, AES-GCM encrypted in "
-                                             "Redis, this many seconds; 0 (default): images are never stored")
-    retention_key: SecretStr = Field(SecretStr(""), description="AES-256 key of retained images: base64 of 32 "
-                                                                 "random bytes; required when retention is on")
+    retention_ttl_s: int = Field(
+        0,
+        ge=0,
+        le=90 * 24 * 3600,
+        description="Keep a session's document and selfie images, AES-GCM encrypted in "
+        "Redis, this many seconds; 0 (default): images are never stored",
+    )
+    retention_key: SecretStr = Field(
+        SecretStr(""),
+        description="AES-256 key of retained images: base64 of 32 random bytes; required when retention is on",
+    )
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> KycSettings:

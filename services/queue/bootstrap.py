@@ -38,13 +38,19 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     reader = SnapshotReader(runtime.redis)
     window_store = WindowStore(runtime.redis, runtime.outbox, rules, tz)
     live = LiveQueue(reader, window_store, rules, tz, settings.footfall_conversion)
-    forecasts = ForecastPublisher(live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s,
-                                  settings.forecast_min_gap_s)
+    forecasts = ForecastPublisher(
+        live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s, settings.forecast_min_gap_s
+    )
     tickets = Tickets(TicketStore(runtime.redis, runtime.outbox, rules, tz), live, clock, forecasts.mark)
     windows = Windows(window_store, clock, forecasts.mark)
     handlers = QueueHandlers(reader, window_store, forecasts.mark)
-    runtime.add_consumer({topics.FOOTFALL: handlers.on_footfall, topics.WINDOWS: handlers.on_window,
-                          topics.STAFFING_ALERTS: handlers.on_alert})
+    runtime.add_consumer(
+        {
+            topics.FOOTFALL: handlers.on_footfall,
+            topics.WINDOWS: handlers.on_window,
+            topics.STAFFING_ALERTS: handlers.on_alert,
+        }
+    )
     vision = build_vision(VisionSettings(), runtime)
 
     @asynccontextmanager
@@ -60,9 +66,13 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, 5)
 
-    app = create_service_app("queue", platform, lifespan=lifespan,
-                             routers=[ticket_routes.router, window_routes.router, queue_routes.router, cameras.router],
-                             description="Tickets, teller windows, live queue state and wait prediction")
+    app = create_service_app(
+        "queue",
+        platform,
+        lifespan=lifespan,
+        routers=[ticket_routes.router, window_routes.router, queue_routes.router, cameras.router],
+        description="Tickets, teller windows, live queue state and wait prediction",
+    )
     app.state.tickets = tickets
     app.state.windows = windows
     app.state.overview = QueueOverview(live, reader, clock)

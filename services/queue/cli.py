@@ -51,4 +51,3 @@ def _replay(args: argparse.Namespace) -> int:
         print(f"skipped {where}: {reason}", file=sys.stderr)
     print(f"{written} predictions, {len(replayer.skipped)} events skipped", file=sys.stderr)
     return 0
-

@@ -23,16 +23,25 @@ class QueueSettings(ServiceSettings):
     timezone: str = Field("Asia/Shanghai", description="Branch local time zone: ticket numbers restart at its midnight")
     priority_head_start_s: dict[Priority, float] = Field(
         default_factory=lambda: dict(DEFAULT_HEAD_START_S),
-        description='JSON {"<priority>": seconds}: how far ahead of its arrival a priority ticket is placed')
+        description='JSON {"<priority>": seconds}: how far ahead of its arrival a priority ticket is placed',
+    )
     priority_channels: dict[Priority, list[Channel]] = Field(
         default_factory=lambda: {p: sorted(c) for p, c in DEFAULT_CHANNELS_FOR.items()},
-        description='JSON {"<priority>": ["<channel>", ...]}: channels that may issue that priority')
+        description='JSON {"<priority>": ["<channel>", ...]}: channels that may issue that priority',
+    )
     secondary_skill_penalty_s: float = Field(
-        600.0, ge=0, le=7200, description="A window's other skills wait this much longer before it serves them")
+        600.0, ge=0, le=7200, description="A window's other skills wait this much longer before it serves them"
+    )
     forecast_interval_s: float = Field(30.0, ge=1, le=300, description="Publish queue.forecast.v1 at least this often")
-    forecast_min_gap_s: float = Field(2.0, ge=0, le=60, description=(
-        "A branch's changes within this many seconds of its last forecast make one forecast at the end of"
-        " the gap (a busy branch changes many times a second; its forecast need not)"))
+    forecast_min_gap_s: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description=(
+            "A branch's changes within this many seconds of its last forecast make one forecast at the end of"
+            " the gap (a busy branch changes many times a second; its forecast need not)"
+        ),
+    )
     footfall_conversion: float = Field(0.8, ge=0, le=1, description="Share of people in the hall who take a ticket")
 
     @field_validator("priority_head_start_s", "priority_channels", mode="before")
@@ -58,6 +67,8 @@ class QueueSettings(ServiceSettings):
         return zoneinfo.ZoneInfo(self.timezone)
 
     def routing_rules(self) -> RoutingRules:
-        return RoutingRules(head_start_s=dict(self.priority_head_start_s),
-                            channels_for={p: frozenset(c) for p, c in self.priority_channels.items()},
-                            secondary_penalty_s=self.secondary_skill_penalty_s)
+        return RoutingRules(
+            head_start_s=dict(self.priority_head_start_s),
+            channels_for={p: frozenset(c) for p, c in self.priority_channels.items()},
+            secondary_penalty_s=self.secondary_skill_penalty_s,
+        )

@@ -45,20 +45,25 @@ def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: 
     counts_store = TicketCounts(runtime.redis)
     webhook = None
     if settings.webhook_url:
-        webhook = WebhookSender(settings.webhook_url, settings.webhook_secret.get_secret_value().encode(),
-                                retries=settings.webhook_retries, backoff_s=settings.webhook_backoff_s,
-                                queue_size=settings.webhook_queue_size)
+        webhook = WebhookSender(
+            settings.webhook_url,
+            settings.webhook_secret.get_secret_value().encode(),
+            retries=settings.webhook_retries,
+            backoff_s=settings.webhook_backoff_s,
+            queue_size=settings.webhook_queue_size,
+        )
     planning = Planning(plan_store, pool, settings, clock)
     alerting = Alerting(AlertStore(runtime.redis, runtime.outbox), live, webhook, settings, clock)
-    intraday = Intraday(plan_store, live, counts_store, planning, alerting, pool, settings, clock,
-                        owner=runtime.source)
+    intraday = Intraday(plan_store, live, counts_store, planning, alerting, pool, settings, clock, owner=runtime.source)
     handlers = StaffingHandlers(counts_store, live, plan_store, alerting, intraday, settings.forecast_change_fraction)
-    runtime.add_consumer({
-        topics.TICKETS: handlers.on_ticket,
-        topics.WINDOWS: handlers.on_window,
-        topics.QUEUE_FORECAST: handlers.on_forecast,
-        topics.CAMERA_STATUS: handlers.on_camera_status,
-    })
+    runtime.add_consumer(
+        {
+            topics.TICKETS: handlers.on_ticket,
+            topics.WINDOWS: handlers.on_window,
+            topics.QUEUE_FORECAST: handlers.on_forecast,
+            topics.CAMERA_STATUS: handlers.on_camera_status,
+        }
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,10 +82,15 @@ def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: 
                         await task
                 pool.close()
 
-    app = create_service_app("staffing", platform, lifespan=lifespan,
-                             routers=[counts.router, plans.router, alerts.router],
-                             description="Window and shift planning with CP-SAT, intraday alerts",
-                             max_body_bytes=settings.max_body_bytes, errors=PROBLEMS)
+    app = create_service_app(
+        "staffing",
+        platform,
+        lifespan=lifespan,
+        routers=[counts.router, plans.router, alerts.router],
+        description="Window and shift planning with CP-SAT, intraday alerts",
+        max_body_bytes=settings.max_body_bytes,
+        errors=PROBLEMS,
+    )
     app.state.handlers = handlers
     app.state.settings = settings
     app.state.planning = planning

@@ -34,8 +34,11 @@ def _solve(args: argparse.Namespace) -> int:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
         print(text)
-    print(f"{plan.status}: {plan.paid_hours:g} paid hours, {plan.people} people, "
-          f"{len(plan.shortfalls)} shortfalls, {plan.stats.solve_ms:.0f} ms", file=sys.stderr)
+    print(
+        f"{plan.status}: {plan.paid_hours:g} paid hours, {plan.people} people, "
+        f"{len(plan.shortfalls)} shortfalls, {plan.stats.solve_ms:.0f} ms",
+        file=sys.stderr,
+    )
     return 0
 
 

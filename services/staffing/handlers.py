@@ -17,9 +17,11 @@ from services.staffing.usecases.intraday import Intraday
 
 
 def forecast_view(forecast: QueueForecast) -> ForecastView:
-    return ForecastView(waits={q.service.value: q.est_wait_min for q in forecast.per_service},
-                        waiting={q.service.value: q.waiting for q in forecast.per_service},
-                        arrivals_total=sum(a.expected for a in forecast.arrivals))
+    return ForecastView(
+        waits={q.service.value: q.est_wait_min for q in forecast.per_service},
+        waiting={q.service.value: q.waiting for q in forecast.per_service},
+        arrivals_total=sum(a.expected for a in forecast.arrivals),
+    )
 
 
 @dataclass
@@ -33,8 +35,9 @@ class StaffingHandlers:
 
     async def on_ticket(self, event: CloudEvent[Any]) -> None:
         ticket: Ticket = event.data
-        await self.counts.record(ticket.branch_id, ticket.at.date(), ticket.status, ticket.ticket_id,
-                                 ticket.service.value)
+        await self.counts.record(
+            ticket.branch_id, ticket.at.date(), ticket.status, ticket.ticket_id, ticket.service.value
+        )
 
     async def on_window(self, event: CloudEvent[Any]) -> None:
         window: Window = event.data

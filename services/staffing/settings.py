@@ -27,7 +27,8 @@ class StaffingSettings(ServiceSettings):
     # intraday
     replan_interval_s: float = Field(300.0, ge=1, le=3600, description="Re-plan every branch this often (s)")
     forecast_change_fraction: float = Field(
-        0.3, gt=0, le=10, description="Relative change of a forecast that triggers a re-plan at once")
+        0.3, gt=0, le=10, description="Relative change of a forecast that triggers a re-plan at once"
+    )
     hysteresis_min: int = Field(20, ge=0, le=240, description="No opposite instruction to a window within this")
     alert_expiry_min: int = Field(15, ge=1, le=24 * 60, description="Minutes an intraday alert stays valid")
     escalate_after_s: float = Field(300.0, ge=1, le=24 * 3600, description="Unacknowledged urgent alert escalates")
@@ -37,7 +38,9 @@ class StaffingSettings(ServiceSettings):
     webhook_secret: SecretStr = Field(SecretStr(""), description="HMAC key of the webhook signature")
     webhook_retries: int = Field(5, ge=0, le=20, description="Retries of a failed webhook delivery")
     webhook_backoff_s: float = Field(1.0, ge=0.01, le=60, description="First retry delay, doubled, capped at 60 s")
-    webhook_queue_size: int = Field(1000, ge=1, le=100_000, description="Alerts waiting for the webhook; more are dropped")
+    webhook_queue_size: int = Field(
+        1000, ge=1, le=100_000, description="Alerts waiting for the webhook; more are dropped"
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -26,8 +26,7 @@ from services.staffing.domain.plan import Plan
 from services.staffing.domain.problem import StaffingProblem
 from services.staffing.domain.render import render_plan
 
-__all__ = ["InvalidInstance", "LiveDay", "Plan", "StaffingProblem", "parse_instance", "replan_problem",
-           "solve_problem"]
+__all__ = ["InvalidInstance", "LiveDay", "Plan", "StaffingProblem", "parse_instance", "replan_problem", "solve_problem"]
 
 
 def parse_instance(instance: Mapping[str, Any]) -> StaffingProblem:
@@ -45,13 +44,25 @@ def solve_problem(problem: StaffingProblem, *, time_limit_s: float = 10.0, seed:
         raise InvalidInstance(f"time_limit_s must be positive, got {time_limit_s}")
     started = time.perf_counter()
     day = plan_day(problem, _budget(time_limit_s, started), seed=seed, workers=workers)
-    return render_plan(problem, day.requirement, day.roster, solve_ms=(time.perf_counter() - started) * 1000,
-                       loop_rounds=day.rounds, stable=day.stable)
+    return render_plan(
+        problem,
+        day.requirement,
+        day.roster,
+        solve_ms=(time.perf_counter() - started) * 1000,
+        loop_rounds=day.rounds,
+        stable=day.stable,
+    )
 
 
 def replan_problem(problem: StaffingProblem, live: LiveDay, *, time_limit_s: float = 1.0, seed: int = 0) -> Plan:
     """Plan from the next interval to closing (intraday); the plan covers only that rest of the day."""
     started = time.perf_counter()
     rest, day = replan(problem, live, _budget(time_limit_s, started), seed=seed)
-    return render_plan(rest, day.requirement, day.roster, solve_ms=(time.perf_counter() - started) * 1000,
-                       loop_rounds=day.rounds, stable=day.stable)
+    return render_plan(
+        rest,
+        day.requirement,
+        day.roster,
+        solve_ms=(time.perf_counter() - started) * 1000,
+        loop_rounds=day.rounds,
+        stable=day.stable,
+    )

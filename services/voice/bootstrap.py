@@ -31,12 +31,20 @@ from services.voice.usecases.streaming import AsrStreamer, StreamSlots
 
 
 def build_tts(settings: VoiceSettings) -> TtsEngine:
-    return EspeakTts({"zh": settings.tts_voice_zh, "en": settings.tts_voice_en},
-                     words_per_minute=settings.tts_words_per_minute, timeout_s=settings.tts_timeout_s)
+    return EspeakTts(
+        {"zh": settings.tts_voice_zh, "en": settings.tts_voice_en},
+        words_per_minute=settings.tts_words_per_minute,
+        timeout_s=settings.tts_timeout_s,
+    )
 
 
-def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: NluEngine | None = None,
-              http: httpx.AsyncClient | None = None) -> FastAPI:
+def build_app(
+    settings: VoiceSettings,
+    platform: PlatformSettings,
+    *,
+    engine: NluEngine | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> FastAPI:
     """``engine`` and ``http`` (the client towards the queue service) can be given by tests."""
     if platform.env is Environment.PRODUCTION and not settings.queue_api_key.get_secret_value():
         raise ValueError("VOICE_QUEUE_API_KEY is empty: hand-offs to a person would fail (401 from the queue)")
@@ -49,15 +57,28 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
     dialogue = Dialogue(
         engine=engine or NluEngine.from_corpus(),
         sessions=SessionStore(runtime.redis, settings.session_ttl_s),
-        queue=QueueClient(http, settings.queue_url, settings.queue_api_key.get_secret_value(),
-                          priority=settings.handoff_priority.value),
-        waits=waits, publisher=runtime.publisher, tts=build_tts(settings), tts_executor=tts_executor,
+        queue=QueueClient(
+            http,
+            settings.queue_url,
+            settings.queue_api_key.get_secret_value(),
+            priority=settings.handoff_priority.value,
+        ),
+        waits=waits,
+        publisher=runtime.publisher,
+        tts=build_tts(settings),
+        tts_executor=tts_executor,
     )
     limits = StreamLimits(settings.asr_max_utterance_s, settings.asr_max_stream_s, settings.asr_no_speech_s)
     recognizers = RecognizerPool(settings.recognizer_pool_per_key())
-    streamer = AsrStreamer(models, asr_executor, StreamSlots(settings.asr_max_streams), limits,
-                           idle_timeout_s=settings.asr_idle_timeout_s, max_frame_bytes=settings.asr_max_frame_bytes,
-                           pool=recognizers)
+    streamer = AsrStreamer(
+        models,
+        asr_executor,
+        StreamSlots(settings.asr_max_streams),
+        limits,
+        idle_timeout_s=settings.asr_idle_timeout_s,
+        max_frame_bytes=settings.asr_max_frame_bytes,
+        pool=recognizers,
+    )
 
     handlers = VoiceHandlers(waits)
     runtime.add_consumer({topics.QUEUE_FORECAST: handlers.on_forecast}, auto_offset_reset="latest")
@@ -86,8 +107,12 @@ def build_app(settings: VoiceSettings, platform: PlatformSettings, *, engine: Nl
                 recognizers.clear()
                 tts_executor.shutdown(wait=False, cancel_futures=True)
 
-    app = create_service_app("voice", platform, lifespan=lifespan,
-                             routers=[asr.router, dialogue_routes.router, nlu.router, tts.router],
-                             description="Streaming speech recognition, intents, dialogue and spoken replies")
+    app = create_service_app(
+        "voice",
+        platform,
+        lifespan=lifespan,
+        routers=[asr.router, dialogue_routes.router, nlu.router, tts.router],
+        description="Streaming speech recognition, intents, dialogue and spoken replies",
+    )
     app.state.voice = VoiceComponents(settings, dialogue, models, streamer)
     return app

@@ -68,9 +68,16 @@ def _transcribe(args: argparse.Namespace) -> int:
                 failed = True
                 continue
             transcript = transcribe_pcm(model, pcm, rate, pool=pool)
-            results.append({"input": path, "text": transcript.text, "result": transcript.words,
-                            "audio_s": round(transcript.audio_s, 3), "sample_rate": rate,
-                            "real_time_factor": round(transcript.real_time_factor, 3)})
+            results.append(
+                {
+                    "input": path,
+                    "text": transcript.text,
+                    "result": transcript.words,
+                    "audio_s": round(transcript.audio_s, 3),
+                    "sample_rate": rate,
+                    "real_time_factor": round(transcript.real_time_factor, 3),
+                }
+            )
     finally:
         pool.clear()
     _emit(results)

@@ -24,16 +24,22 @@ class VoiceSettings(ServiceSettings):
         False, description="true: /readyz is red while a configured model is missing; false: text only, reported"
     )
     asr_max_streams: int = Field(
-        4, ge=1, le=256,
+        4,
+        ge=1,
+        le=256,
         description="Concurrent recognition streams per process; also how many finished recognizers are kept per"
-                    " model and sample rate for reuse unless VOICE_ASR_RECOGNIZER_POOL says otherwise",
+        " model and sample rate for reuse unless VOICE_ASR_RECOGNIZER_POOL says otherwise",
     )
     asr_recognizer_pool: int | None = Field(
-        None, ge=0, le=256,
+        None,
+        ge=0,
+        le=256,
         description="Finished recognizers kept per model, sample rate and word setting for the next streams (each "
-                    "holds its decoding-graph cache: tens to a few hundred MB); unset: ASR_MAX_STREAMS; 0: none")
-    nlu_rate_limit_per_minute: int = Field(60, ge=1, le=100_000,
-                                           description="Text turns and NLU calls per device and minute")
+        "holds its decoding-graph cache: tens to a few hundred MB); unset: ASR_MAX_STREAMS; 0: none",
+    )
+    nlu_rate_limit_per_minute: int = Field(
+        60, ge=1, le=100_000, description="Text turns and NLU calls per device and minute"
+    )
     asr_max_utterance_s: float = Field(15.0, ge=1, le=120, description="Audio after which a result is forced")
     asr_max_stream_s: float = Field(300.0, ge=5, le=3600, description="Audio per connection before it is closed")
     asr_no_speech_s: float = Field(30.0, ge=2, le=600, description="Audio without any word before closing")

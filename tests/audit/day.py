@@ -40,10 +40,16 @@ class Day:
     def needles(self) -> dict[str, str]:
         """What must never appear unmasked (label -> value)."""
         return {
-            "card holder's name": self.person.name, "card ID number": self.person.id_number,
-            "card ID number (first 17)": self.person.id_number[:17], "spoken name": SPOKEN_NAME,
-            "latin name": LATIN_NAME, "phone": PHONE, "phone (spaced)": PHONE_SPACED, "account": ACCOUNT,
-            "account (spaced)": ACCOUNT_SPACED, "card address": self.person.address,
+            "card holder's name": self.person.name,
+            "card ID number": self.person.id_number,
+            "card ID number (first 17)": self.person.id_number[:17],
+            "spoken name": SPOKEN_NAME,
+            "latin name": LATIN_NAME,
+            "phone": PHONE,
+            "phone (spaced)": PHONE_SPACED,
+            "account": ACCOUNT,
+            "account (spaced)": ACCOUNT_SPACED,
+            "card address": self.person.address,
         }
 
 
@@ -74,10 +80,11 @@ def run_day(stack: AuditStack, seed: int = 7) -> Day:
     rng = random.Random(seed)
     day = Day(invented_person(rng, date.today()))
     with httpx.Client(timeout=60) as http:
-        def call(method: str, name: str, path: str, role: Role, *, headers: dict[str, str] | None = None,
-                 **kwargs: Any) -> httpx.Response:
-            reply = http.request(method, stack.url(name, path), headers={**_headers(role), **(headers or {})},
-                                 **kwargs)
+
+        def call(
+            method: str, name: str, path: str, role: Role, *, headers: dict[str, str] | None = None, **kwargs: Any
+        ) -> httpx.Response:
+            reply = http.request(method, stack.url(name, path), headers={**_headers(role), **(headers or {})}, **kwargs)
             day.statuses.append((f"{method} {name} {path}", reply.status_code))
             return reply
 
@@ -91,28 +98,32 @@ def run_day(stack: AuditStack, seed: int = 7) -> Day:
 def _queue(call: Call) -> None:
     base = f"/v1/branches/{BRANCH}"
     for window in ("w1", "w2"):
-        call("PUT", "queue", f"{base}/windows/{window}", Role.MANAGER,
-             json={"state": "open", "skills": ["cash", "general"], "staff_id": f"staff-{window}"})
+        call(
+            "PUT",
+            "queue",
+            f"{base}/windows/{window}",
+            Role.MANAGER,
+            json={"state": "open", "skills": ["cash", "general"], "staff_id": f"staff-{window}"},
+        )
     for service in ("cash", "general", "cash", "fx"):
         call("POST", "queue", f"{base}/tickets", Role.KIOSK, json={"service": service})
     for window in ("w1", "w2"):
         called = call("POST", "queue", f"{base}/windows/{window}/call-next", Role.TELLER)
         if called.status_code == 200:
-            call("POST", "queue", f"{base}/tickets/{called.json()['ticket_id']}/complete",
-                 Role.TELLER)
+            call("POST", "queue", f"{base}/tickets/{called.json()['ticket_id']}/complete", Role.TELLER)
 
 
 def _kyc(call: Call, person: InventedPerson, rng: random.Random) -> None:
     photo = card_photo(person, rng)
     jpeg = {"Content-Type": "image/jpeg"}
     call("POST", "kyc", "/v1/ocr/id-card", Role.KIOSK, content=photo, headers=jpeg)
-    created = call("POST", "kyc", "/v1/kyc/sessions", Role.KIOSK,
-                   json={"branch_id": BRANCH, "kiosk_id": "kiosk-1"})
+    created = call("POST", "kyc", "/v1/kyc/sessions", Role.KIOSK, json={"branch_id": BRANCH, "kiosk_id": "kiosk-1"})
     sid = created.json()["session_id"]
-    call("POST", "kyc", f"/v1/kyc/sessions/{sid}/documents", Role.KIOSK, content=photo,
-         headers=jpeg)
-    frames = [{"image": base64.b64encode(encode(face_picture(seed=i, yaw=(-0.6, 0, 0.6)[i % 3]))).decode(),
-               "t_ms": i * 250} for i in range(8)]
+    call("POST", "kyc", f"/v1/kyc/sessions/{sid}/documents", Role.KIOSK, content=photo, headers=jpeg)
+    frames = [
+        {"image": base64.b64encode(encode(face_picture(seed=i, yaw=(-0.6, 0, 0.6)[i % 3]))).decode(), "t_ms": i * 250}
+        for i in range(8)
+    ]
     call("POST", "kyc", f"/v1/kyc/sessions/{sid}/selfie", Role.KIOSK, json={"frames": frames})
     call("GET", "kyc", f"/v1/kyc/sessions/{sid}", Role.KIOSK)
 
@@ -122,9 +133,15 @@ def _voice(call: Call, person: InventedPerson) -> None:
     for text in [*texts, f"My name is {LATIN_NAME}, phone {PHONE}, account {ACCOUNT_SPACED}, ID {person.id_number}"]:
         call("POST", "voice", "/v1/nlu", Role.KIOSK, json={"text": text})
     for service in ("voice", "gateway"):  # directly, and relayed by the gateway
-        started = call("POST", service, f"/v1/branches/{BRANCH}/dialogue/sessions", Role.KIOSK,
-                       json={"kiosk_id": "kiosk-1"} if service == "voice" else {})
+        started = call(
+            "POST",
+            service,
+            f"/v1/branches/{BRANCH}/dialogue/sessions",
+            Role.KIOSK,
+            json={"kiosk_id": "kiosk-1"} if service == "voice" else {},
+        )
         sid = started.json()["session_id"]
         for text in texts:
-            call("POST", service, f"/v1/branches/{BRANCH}/dialogue/sessions/{sid}/turns", Role.KIOSK,
-                 json={"text": text})
+            call(
+                "POST", service, f"/v1/branches/{BRANCH}/dialogue/sessions/{sid}/turns", Role.KIOSK, json={"text": text}
+            )

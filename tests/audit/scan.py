@@ -44,7 +44,7 @@ def find(where: str, text: str, needles: dict[str, str]) -> Iterator[Leak]:
             hits[f"valid ID number at {match.start()}"] = match[0]
     for label, value in hits.items():
         at = text.index(value)
-        excerpt = text[max(0, at - 60):at + len(value) + 60]
+        excerpt = text[max(0, at - 60) : at + len(value) + 60]
         for other_label, other in {**needles, **hits}.items():
             excerpt = excerpt.replace(other, f"<{other_label}>")
         yield Leak(where, label, excerpt.replace("\n", " "))
@@ -68,8 +68,11 @@ async def read_every_topic(bootstrap: str) -> dict[str, list[tuple[str, bytes]]]
         names = set(all_topic_names()) | set(await consumer.topics())
         await consumer._client.set_topics(sorted(names))
         await consumer._client.force_metadata_update()
-        partitions = [TopicPartition(topic, p) for topic in sorted(names | set(await consumer.topics()))
-                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in sorted(names | set(await consumer.topics()))
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
         out: dict[str, list[tuple[str, bytes]]] = {tp.topic: [] for tp in partitions}
         if not partitions:
             return out

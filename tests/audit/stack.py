@@ -31,11 +31,18 @@ class AuditStack:
 
 
 def _env(sandbox: Path, ports: dict[str, int]) -> dict[str, str]:
-    upstreams = {f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in NAMES if name != "gateway"}
+    upstreams = {
+        f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in NAMES if name != "gateway"
+    }
     return service_env(
-        HOME=str(sandbox / "home"), TMPDIR=str(sandbox / "tmp"), XDG_CACHE_HOME=str(sandbox / "home" / ".cache"),
-        VOICE_QUEUE_URL=f"http://127.0.0.1:{ports['queue']}", VOICE_QUEUE_API_KEY=api_key(Role.SERVICE),
-        KYC_RATE_LIMIT_PER_MINUTE="1000", GATEWAY_COOKIE_SECURE="false", **upstreams,
+        HOME=str(sandbox / "home"),
+        TMPDIR=str(sandbox / "tmp"),
+        XDG_CACHE_HOME=str(sandbox / "home" / ".cache"),
+        VOICE_QUEUE_URL=f"http://127.0.0.1:{ports['queue']}",
+        VOICE_QUEUE_API_KEY=api_key(Role.SERVICE),
+        KYC_RATE_LIMIT_PER_MINUTE="1000",
+        GATEWAY_COOKIE_SECURE="false",
+        **upstreams,
     )
 
 

@@ -89,6 +89,9 @@ def test_no_image_written_to_disk(audit: Audit) -> None:
 
 def test_services_use_no_fixed_temp_paths() -> None:
     """TMPDIR pointed into the sandbox; code that spells /tmp itself would escape the disk check above."""
-    spelled = [f"{p.relative_to(REPO)}" for p in (REPO / "services").rglob("*.py")
-               if '"/tmp' in p.read_text(encoding="utf-8") or "'/tmp" in p.read_text(encoding="utf-8")]
+    spelled = [
+        f"{p.relative_to(REPO)}"
+        for p in (REPO / "services").rglob("*.py")
+        if '"/tmp' in p.read_text(encoding="utf-8") or "'/tmp" in p.read_text(encoding="utf-8")
+    ]
     assert not spelled, spelled

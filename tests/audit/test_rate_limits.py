@@ -46,13 +46,15 @@ def _bearer(settings: PlatformSettings, device: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(settings, device, Role.KIOSK, 'b-rl')}"}
 
 
-async def test_nlu_is_limited_per_device_with_retry_after(voice: tuple[FastAPI, httpx.AsyncClient],
-                                                          settings: PlatformSettings) -> None:
+async def test_nlu_is_limited_per_device_with_retry_after(
+    voice: tuple[FastAPI, httpx.AsyncClient], settings: PlatformSettings
+) -> None:
     _, http = voice
     await _same_minute()
     first, second = (_bearer(settings, f"kiosk:{uuid.uuid4().hex[:8]}") for _ in range(2))
-    statuses = [(await http.post("/v1/nlu", json={"text": "我要存钱"}, headers=first)).status_code
-                for _ in range(LIMIT)]
+    statuses = [
+        (await http.post("/v1/nlu", json={"text": "我要存钱"}, headers=first)).status_code for _ in range(LIMIT)
+    ]
     refused = await http.post("/v1/nlu", json={"text": "我要存钱"}, headers=first)
     other = await http.post("/v1/nlu", json={"text": "我要存钱"}, headers=second)
     assert statuses == [200] * LIMIT
@@ -76,8 +78,9 @@ async def test_api_key_devices_count_separately(voice: tuple[FastAPI, httpx.Asyn
     assert await limiter.hit("key:someone-else", now) is None
 
 
-async def test_invalid_requests_do_not_spend_the_budget(voice: tuple[FastAPI, httpx.AsyncClient],
-                                                        settings: PlatformSettings) -> None:
+async def test_invalid_requests_do_not_spend_the_budget(
+    voice: tuple[FastAPI, httpx.AsyncClient], settings: PlatformSettings
+) -> None:
     _, http = voice
     await _same_minute()
     device = _bearer(settings, f"kiosk:{uuid.uuid4().hex[:8]}")
@@ -99,8 +102,10 @@ async def test_kyc_rate_limit_answers_with_retry_after_header(redis_url: str, se
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kyc") as http:
         await _same_minute()
         body = {"branch_id": "b-rl", "kiosk_id": kiosk}
-        statuses = [(await http.post("/v1/kyc/sessions", json=body, headers={"X-API-Key": api_key(Role.KIOSK)}))
-                    for _ in range(2)]
+        statuses = [
+            (await http.post("/v1/kyc/sessions", json=body, headers={"X-API-Key": api_key(Role.KIOSK)}))
+            for _ in range(2)
+        ]
     assert [r.status_code for r in statuses] == [201, 429]
     assert statuses[1].headers["content-type"] == "application/problem+json"
     assert "retry-after" in statuses[1].headers

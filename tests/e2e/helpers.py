@@ -44,8 +44,10 @@ class SseReader:
                 raise
 
     def _read(self) -> None:
-        with httpx.Client(timeout=httpx.Timeout(5.0, read=None)) as client, \
-                client.stream("GET", self.url, headers=self.headers) as response:
+        with (
+            httpx.Client(timeout=httpx.Timeout(5.0, read=None)) as client,
+            client.stream("GET", self.url, headers=self.headers) as response,
+        ):
             self.status = response.status_code
             self.connected.set()
             current: dict[str, str] = {}

@@ -37,13 +37,15 @@ def test_services_carry_on_after_the_broker_restarts_empty(tmp_path: Path, redis
         assert stack.broker is not None
         stack.broker.kill()
         stack.broker.start(with_topics=False)  # same port, no topics, no groups, no offsets
-        eventually(lambda: set(all_topic_names()) <= set(run_blocking(lambda: _topics(stack.kafka_bootstrap))),
-                   timeout_s=60)
+        eventually(
+            lambda: set(all_topic_names()) <= set(run_blocking(lambda: _topics(stack.kafka_bootstrap))), timeout_s=60
+        )
 
         assert httpx.post(tickets, json={"service": "cash"}, headers=kiosk, timeout=10).status_code == 201
         eventually(lambda: issued() == 2, timeout_s=90)
         for port in ports.values():
-            eventually(lambda p=port: httpx.get(f"http://127.0.0.1:{p}/readyz", timeout=5).status_code == 200,
-                       timeout_s=60)
+            eventually(
+                lambda p=port: httpx.get(f"http://127.0.0.1:{p}/readyz", timeout=5).status_code == 200, timeout_s=60
+            )
     finally:
         stack.stop()

@@ -19,9 +19,14 @@ SERVICES = ("gateway", "queue", "staffing", "records", "kyc", "voice")
 
 def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path, redis_url: str) -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1", REDIS_URL=redis_url)
-    proc = subprocess.Popen([sys.executable, "-m", "branchops.cli", "up", "--log-dir", str(tmp_path), "--speed", "600"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                            cwd=Path(__file__).resolve().parents[2])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "branchops.cli", "up", "--log-dir", str(tmp_path), "--speed", "600"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     lines: list[str] = []
     try:
         deadline = time.monotonic() + 180
@@ -41,8 +46,10 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path, redis_
             assert ready.status_code == 200, (name, ready.text)
         kiosk_key = re.search(r"^\s+kiosk\s+(\S+)$", banner, re.M)
         assert kiosk_key is not None
-        pids = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
-                .stdout.split()]
+        pids = [
+            int(p)
+            for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        ]
         assert len(pids) >= 1 + len(SERVICES), "broker and every service run as child processes"
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)

@@ -37,9 +37,12 @@ def test_ticket_flows_from_queue_to_staffing_and_gateway(slice_ports: dict[str, 
     manager = {"X-API-Key": api_key(Role.MANAGER)}
     with sse(_url(slice_ports, "gateway", f"/v1/branches/{branch}/stream"), manager) as stream:
         assert stream.status == 200
-        created = httpx.post(_url(slice_ports, "queue", f"/v1/branches/{branch}/tickets"),
-                             json={"service": "cash", "channel": "kiosk"},
-                             headers={"X-API-Key": api_key(Role.KIOSK)}, timeout=10)
+        created = httpx.post(
+            _url(slice_ports, "queue", f"/v1/branches/{branch}/tickets"),
+            json={"service": "cash", "channel": "kiosk"},
+            headers={"X-API-Key": api_key(Role.KIOSK)},
+            timeout=10,
+        )
         assert created.status_code == 201, created.text
         ticket = created.json()
         assert ticket["number"] == "A001" and ticket["position"] == 1
@@ -61,8 +64,9 @@ def test_numbers_increase_per_service_and_reads_need_credentials(slice_ports: di
     branch = f"e2e-{uuid.uuid4().hex[:8]}"
     kiosk = {"X-API-Key": api_key(Role.KIOSK)}
     url = _url(slice_ports, "queue", f"/v1/branches/{branch}/tickets")
-    numbers = [httpx.post(url, json={"service": s}, headers=kiosk).json()["number"]
-               for s in ("cash", "cash", "general", "fx")]
+    numbers = [
+        httpx.post(url, json={"service": s}, headers=kiosk).json()["number"] for s in ("cash", "cash", "general", "fx")
+    ]
     assert numbers == ["A001", "A002", "B001", "E001"]
     assert httpx.post(url, json={"service": "cash"}).status_code == 401
     head_office = {"X-API-Key": api_key(Role.HEAD_OFFICE)}
@@ -80,6 +84,10 @@ def test_services_expose_health_ready_and_metrics(slice_ports: dict[str, int]) -
         assert "branchops_http_requests_total" in metrics
     staffing_metrics = httpx.get(_url(slice_ports, "staffing", "/metrics")).text
     assert 'branchops_bus_consumed_total{group="branchops-staffing",topic="branchops.tickets.v1"}' in staffing_metrics
-    for name in ("branchops_bus_consumer_lag{", "branchops_bus_handler_seconds_bucket{",
-                 "branchops_bus_dead_lettered_total", "branchops_bus_handler_failures_total"):
+    for name in (
+        "branchops_bus_consumer_lag{",
+        "branchops_bus_handler_seconds_bucket{",
+        "branchops_bus_dead_lettered_total",
+        "branchops_bus_handler_failures_total",
+    ):
         assert name in staffing_metrics, name

@@ -27,8 +27,13 @@ class Running:
         return await call(self.app, "GET", path, headers=KIOSK)
 
     async def issue(self, branch: str, service: str = "cash") -> Reply:
-        return await call(self.app, "POST", f"/v1/branches/{branch}/tickets", headers=KIOSK,
-                          body=f'{{"service": "{service}"}}'.encode())
+        return await call(
+            self.app,
+            "POST",
+            f"/v1/branches/{branch}/tickets",
+            headers=KIOSK,
+            body=f'{{"service": "{service}"}}'.encode(),
+        )
 
     async def ready(self) -> bool:
         return (await self.get("/readyz")).status == 200

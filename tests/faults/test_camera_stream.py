@@ -122,15 +122,18 @@ class MjpegCamera:
                 request += chunk
             while self._paused.is_set() and not self._stop.is_set():
                 time.sleep(0.05)
-            conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=frame\r\n"
-                         b"Cache-Control: no-store\r\n\r\n")
+            conn.sendall(
+                b"HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=frame\r\n"
+                b"Cache-Control: no-store\r\n\r\n"
+            )
             while not self._stop.is_set():
                 if self._paused.is_set():
                     time.sleep(0.05)
                     continue
                 jpeg = self.render(time.time())
-                conn.sendall(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s\r\n"
-                             % (len(jpeg), jpeg))
+                conn.sendall(
+                    b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s\r\n" % (len(jpeg), jpeg)
+                )
                 self.frames_served += 1
                 time.sleep(1 / self.fps)
         except OSError:
@@ -195,8 +198,11 @@ class TopicTail:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
         await consumer.start()
         try:
-            tps = [TopicPartition(t.name, p) for t in (topics.CAMERA_STATUS, topics.FOOTFALL)
-                   for p in sorted(consumer.partitions_for_topic(t.name) or ())]
+            tps = [
+                TopicPartition(t.name, p)
+                for t in (topics.CAMERA_STATUS, topics.FOOTFALL)
+                for p in sorted(consumer.partitions_for_topic(t.name) or ())
+            ]
             assert tps, "the broker has no camera topics"
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
@@ -266,9 +272,13 @@ def cameras() -> Iterator[tuple[MjpegCamera, MjpegCamera]]:
 
 
 def camera_body(source: str) -> dict[str, Any]:
-    return {"source": source, "analysis_fps": 5, "frame": {"width": WIDTH, "height": HEIGHT},
-            "lines": [{"name": "door", "points": [[WIDTH / 2, 0], [WIDTH / 2, HEIGHT]], "entry_side": "right"}],
-            "zones": [{"name": "hall", "points": [[0, 0], [WIDTH, 0], [WIDTH, HEIGHT], [0, HEIGHT]]}]}
+    return {
+        "source": source,
+        "analysis_fps": 5,
+        "frame": {"width": WIDTH, "height": HEIGHT},
+        "lines": [{"name": "door", "points": [[WIDTH / 2, 0], [WIDTH / 2, HEIGHT]], "entry_side": "right"}],
+        "zones": [{"name": "hall", "points": [[0, 0], [WIDTH, 0], [WIDTH, HEIGHT], [0, HEIGHT]]}],
+    }
 
 
 def forget_cameras(redis_url: str, branch: str) -> None:
@@ -288,7 +298,8 @@ STALL_NOTICED_S = 3.0
 
 @pytest.mark.parametrize("fault", ["reset", "stall"])
 def test_killed_camera_stream_is_reported_down_others_keep_counting_and_it_comes_back(
-        fault: str, stack: DevStack, cameras: tuple[MjpegCamera, MjpegCamera], redis_url: str) -> None:
+    fault: str, stack: DevStack, cameras: tuple[MjpegCamera, MjpegCamera], redis_url: str
+) -> None:
     """``reset``: the stream is cut (RST) and the port refuses connections until it is served again.
     ``stall``: the camera hangs (connections open, no bytes), then resumes."""
     try:
@@ -339,8 +350,7 @@ def test_killed_camera_stream_is_reported_down_others_keep_counting_and_it_comes
             up = tail.wait_status("door", "up", restored_at, timeout_s=20)
             up_after_s = up.received - restored_at
             eventually(lambda: any(e.received > up.received for e in tail.footfall("door")), timeout_s=10)
-            eventually(lambda: http.get(f"{base}/door", headers=MANAGER).json()["status"]["state"] == "up",
-                       timeout_s=5)
+            eventually(lambda: http.get(f"{base}/door", headers=MANAGER).json()["status"]["state"] == "up", timeout_s=5)
             eventually(lambda: [e for e in tail.footfall("hall") if e.received > restored_at], timeout_s=10)
             hall_after = [e for e in tail.footfall("hall") if e.received > restored_at]
     finally:
@@ -364,8 +374,10 @@ def test_killed_camera_stream_is_reported_down_others_keep_counting_and_it_comes
     assert not bad, bad[:3]
     assert set(ready.samples[-1][2].get("checks", {})) == {"redis", "kafka"}, ready.samples[-1]
     assert not [e for e in tail.events if len(json.dumps(e.data)) > 2000], "counts and states only, never frames"
-    print(f"camera stream {fault}: down on camera.status.v1 {down_seen_s:.2f} s after the kill "
-          f"(reason {down.data['error']!r}); other camera sent {len(during)} footfall windows during the "
-          f"{restored_at - killed_at:.1f} s outage, {len(hall_after)}+ after; up again {up_after_s:.2f} s after "
-          f"the stream returned; readiness 200 in all {len(ready.samples)} samples; door states {door_states}; "
-          f"hall states {hall_states}")
+    print(
+        f"camera stream {fault}: down on camera.status.v1 {down_seen_s:.2f} s after the kill "
+        f"(reason {down.data['error']!r}); other camera sent {len(during)} footfall windows during the "
+        f"{restored_at - killed_at:.1f} s outage, {len(hall_after)}+ after; up again {up_after_s:.2f} s after "
+        f"the stream returned; readiness 200 in all {len(ready.samples)} samples; door states {door_states}; "
+        f"hall states {hall_states}"
+    )

@@ -24,8 +24,9 @@ def redis_proxy(redis_url: str) -> Iterator[tuple[FaultProxy, str]]:
 
 
 @pytest.mark.parametrize("fault", ["blackhole", "reset"])
-async def test_redis_cut_off_turns_readiness_red_then_green(fault: str, redis_proxy: tuple[FaultProxy, str],
-                                                            broker: TansuBroker) -> None:
+async def test_redis_cut_off_turns_readiness_red_then_green(
+    fault: str, redis_proxy: tuple[FaultProxy, str], broker: TansuBroker
+) -> None:
     proxy, url = redis_proxy
     async with running_queue(url, make_platform(broker.bootstrap)) as queue:
         await queue.wait_ready(True)
@@ -56,8 +57,9 @@ def proxied_broker(tmp_path: Path) -> Iterator[tuple[TansuBroker, FaultProxy]]:
 
 
 @pytest.mark.parametrize("fault", ["blackhole", "reset"])
-async def test_kafka_cut_off_turns_readiness_red_then_green(fault: str, redis_url: str,
-                                                            proxied_broker: tuple[TansuBroker, FaultProxy]) -> None:
+async def test_kafka_cut_off_turns_readiness_red_then_green(
+    fault: str, redis_url: str, proxied_broker: tuple[TansuBroker, FaultProxy]
+) -> None:
     _, proxy = proxied_broker
     async with running_queue(redis_url, make_platform(proxy.address)) as queue:
         await queue.wait_ready(True)

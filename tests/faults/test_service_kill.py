@@ -96,6 +96,8 @@ def test_queue_killed_mid_burst_keeps_every_acknowledged_ticket(stack: DevStack)
     seen = eventually(lambda: (s := issued_events()) and wanted <= set().union(*s.values()) and s, timeout_s=30)
     assert isinstance(seen, dict)
     assert all(len(ids) == 1 for ids in seen.values()), "one number, two tickets on tickets.v1"
-    print(f"queue SIGKILL: {acked_before} acked before, {len(burst.acked)} in all, {burst.failed} connection errors,"
-          f" {len(burst.refused)} refused; ready {ready_after:.1f} s after the kill;"
-          f" {len(seen)} issued numbers on tickets.v1")
+    print(
+        f"queue SIGKILL: {acked_before} acked before, {len(burst.acked)} in all, {burst.failed} connection errors,"
+        f" {len(burst.refused)} refused; ready {ready_after:.1f} s after the kill;"
+        f" {len(seen)} issued numbers on tickets.v1"
+    )

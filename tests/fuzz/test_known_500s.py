@@ -23,8 +23,9 @@ COLON_IDS = [
 
 
 @pytest.mark.parametrize(("service", "method", "path", "body"), COLON_IDS, ids=[c[2] for c in COLON_IDS])
-def test_colon_in_an_id_is_not_a_500(service: str, method: str, path: str, body: bytes,
-                                     service_app: Callable[[str], FastAPI], runner: LoopRunner) -> None:
+def test_colon_in_an_id_is_not_a_500(
+    service: str, method: str, path: str, body: bytes, service_app: Callable[[str], FastAPI], runner: LoopRunner
+) -> None:
     headers = {**key_headers(Role.MANAGER), "content-type": "application/json"}
     reply = runner.run(call(service_app(service), method, path, headers=headers, body=body))
     assert reply.status < 500, reply.error

@@ -27,7 +27,7 @@ def test_id_number_single_digit_errors_are_caught(first17: str, position: int, d
     number = first17 + id_number.check_character(first17)
     if number[position] == digit:
         return
-    changed = number[:position] + digit + number[position + 1:]
+    changed = number[:position] + digit + number[position + 1 :]
     assert not id_number.checksum_ok(changed), "MOD 11-2 detects every single-digit substitution"
 
 
@@ -38,7 +38,7 @@ def test_id_number_adjacent_transpositions_are_caught(first17: str, position: in
     a, b = number[position], number[position + 1]
     if a == b:
         return
-    swapped = number[:position] + b + a + number[position + 2:]
+    swapped = number[:position] + b + a + number[position + 2 :]
     assert not id_number.checksum_ok(swapped)
 
 
@@ -51,8 +51,11 @@ def test_id_number_functions_never_raise(text: str) -> None:
 
 
 @FAST
-@given(seventeen_digits, st.text(alphabet="姓名住址公民身份号码 ：:", max_size=12),
-       st.text(alphabet="姓名住址公民身份号码 ：:", max_size=12))
+@given(
+    seventeen_digits,
+    st.text(alphabet="姓名住址公民身份号码 ：:", max_size=12),
+    st.text(alphabet="姓名住址公民身份号码 ：:", max_size=12),
+)
 def test_id_number_found_inside_label_text(first17: str, before: str, after: str) -> None:
     number = first17 + id_number.check_character(first17)
     assert id_number.extract_id_number(before + number + after) == number
@@ -79,7 +82,7 @@ def test_credit_code_single_substitutions_are_caught(first17: str, position: int
     code = first17 + credit_code.check_character(first17)
     if code[position] == char:
         return
-    assert not credit_code.is_valid(code[:position] + char + code[position + 1:])
+    assert not credit_code.is_valid(code[:position] + char + code[position + 1 :])
 
 
 @FAST

@@ -20,9 +20,16 @@ from tests.integration.kafka_helpers import produce_raw, read_topic
 
 
 def _envelope(topic: str, **changes: Any) -> bytes:
-    base = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "branchops/fuzz/t", "type": f"branchops.{topic}",
-            "time": "2026-12-01T02:00:00Z", "subject": "b1", "datacontenttype": "application/json",
-            "data": {"branch_id": "b1", "at": "2026-12-01T02:00:00Z"}}
+    base = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "branchops/fuzz/t",
+        "type": f"branchops.{topic}",
+        "time": "2026-12-01T02:00:00Z",
+        "subject": "b1",
+        "datacontenttype": "application/json",
+        "data": {"branch_id": "b1", "at": "2026-12-01T02:00:00Z"},
+    }
     base.update(changes)
     return json.dumps(base).encode()
 
@@ -53,8 +60,9 @@ def test_garbage_never_decodes_into_an_event(raw: bytes) -> None:
         raise AssertionError(f"{raw!r} decoded as {topic.name}")
 
 
-async def test_malformed_events_on_every_topic_go_to_their_dlq(broker: TansuBroker, platform: PlatformSettings,
-                                                               redis_client: aioredis.Redis) -> None:
+async def test_malformed_events_on_every_topic_go_to_their_dlq(
+    broker: TansuBroker, platform: PlatformSettings, redis_client: aioredis.Redis
+) -> None:
     handled: list[CloudEvent[Any]] = []
 
     async def handler(event: CloudEvent[Any]) -> None:
@@ -63,8 +71,13 @@ async def test_malformed_events_on_every_topic_go_to_their_dlq(broker: TansuBrok
     publisher = EventPublisher(platform, source="branchops/fuzz/t")
     await publisher.start()
     group = f"fuzz-{uuid.uuid4().hex[:8]}"
-    runner = ConsumerRunner(platform, ConsumerConfig(group_id=group, retries=0, backoff_ms=10), redis=redis_client,
-                            publisher=publisher, handlers={t: handler for t in ALL_TOPICS})
+    runner = ConsumerRunner(
+        platform,
+        ConsumerConfig(group_id=group, retries=0, backoff_ms=10),
+        redis=redis_client,
+        publisher=publisher,
+        handlers={t: handler for t in ALL_TOPICS},
+    )
     task = asyncio.create_task(runner.run())
     try:
         sent_by_topic = {topic.name: malformed(topic.name) for topic in ALL_TOPICS}

@@ -32,8 +32,11 @@ def _role_for(service: str, method: str, path: str) -> Any:
 
 def _request(kwargs: dict[str, Any], role: Any) -> tuple[str, str, dict[str, str], str, bytes]:
     url = urlsplit(kwargs["url"])
-    headers = {k: str(v) for k, v in kwargs.get("headers", {}).items()
-               if k.lower() not in ("authorization", "x-api-key", "cookie")}
+    headers = {
+        k: str(v)
+        for k, v in kwargs.get("headers", {}).items()
+        if k.lower() not in ("authorization", "x-api-key", "cookie")
+    }
     headers.update(key_headers(role))
     body = b""
     if "json" in kwargs:
@@ -81,12 +84,17 @@ def test_openapi_fuzz(service: str, service_app: Callable[[str], FastAPI], runne
 
 def _fuzz_operation(service: str, app: FastAPI, operation: Any, runner: LoopRunner) -> None:
     role = _role_for(service, operation.method.upper(), operation.path)
-    strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
-                         operation.as_strategy(GenerationMode.NEGATIVE))
+    strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def fuzz(case: Any) -> None:
         method, path, headers, query, body = _request(case.as_transport_kwargs(base_url="http://t"), role)
         reply = runner.run(call(app, method, path, headers=headers, query=query, body=body))

@@ -55,9 +55,11 @@ class TicketMachine(RuleBasedStateMachine):
         self.status[record.ticket_id] = record.status
         return str(record.ticket_id)
 
-    @rule(window=st.sampled_from(WINDOWS), skills=st.lists(st.sampled_from(SERVICES), min_size=1, max_size=3,
-                                                             unique=True),
-          state=st.sampled_from(list(WindowState)))
+    @rule(
+        window=st.sampled_from(WINDOWS),
+        skills=st.lists(st.sampled_from(SERVICES), min_size=1, max_size=3, unique=True),
+        state=st.sampled_from(list(WindowState)),
+    )
     def put_window(self, window: str, skills: list[ServiceName], state: WindowState) -> None:
         self._tick()
         try:
@@ -122,7 +124,13 @@ def test_ticket_state_machine(redis_url: str) -> None:
     try:
         run_state_machine_as_test(
             lambda: TicketMachine(redis_url, runner),
-            settings=settings(max_examples=25, stateful_step_count=30, deadline=None, database=None,
-                              suppress_health_check=list(HealthCheck)))
+            settings=settings(
+                max_examples=25,
+                stateful_step_count=30,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
     finally:
         runner.close()

@@ -14,8 +14,14 @@ from branchops.contracts.enums import Channel, ServiceName, TicketStatus
 from branchops.contracts.events import Ticket
 
 
-async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout_s: float = 10.0,
-                     until: Callable[[list[ConsumerRecord]], bool] | None = None) -> list[ConsumerRecord]:
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    expect: int,
+    timeout_s: float = 10.0,
+    until: Callable[[list[ConsumerRecord]], bool] | None = None,
+) -> list[ConsumerRecord]:
     """Read from the beginning (no consumer group) until ``expect`` records (or, with ``until``, until it
     holds for the records read: the topic may carry other tests' events) or the timeout."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
@@ -65,5 +71,12 @@ async def wait_for(predicate: Callable[[], bool | Awaitable[bool]], timeout_s: f
 
 
 def ticket(branch: str, n: int, status: TicketStatus = TicketStatus.ISSUED) -> Ticket:
-    return Ticket(branch_id=branch, at=dt.datetime.now(dt.UTC), ticket_id=f"t{n}", number=f"A{n:03d}",
-                  service=ServiceName.CASH, status=status, channel=Channel.KIOSK)
+    return Ticket(
+        branch_id=branch,
+        at=dt.datetime.now(dt.UTC),
+        ticket_id=f"t{n}",
+        number=f"A{n:03d}",
+        service=ServiceName.CASH,
+        status=status,
+        channel=Channel.KIOSK,
+    )

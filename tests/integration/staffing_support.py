@@ -39,33 +39,60 @@ class FakeClock:
 def small_instance(branch: str, staff_count: int = 6) -> dict[str, Any]:
     """A 4-hour morning, 16 x 15 min, one service (as tests/unit/staffing/conftest.py)."""
     return {
-        "branch_id": branch, "date": today().isoformat(), "interval_minutes": 15, "open": "09:00", "close": "13:00",
+        "branch_id": branch,
+        "date": today().isoformat(),
+        "interval_minutes": 15,
+        "open": "09:00",
+        "close": "13:00",
         "service_level": {"target_wait_min": 10.0, "target_fraction": 0.8, "scope": "every_interval"},
-        "min_open_windows": 1, "max_windows": 6,
-        "services": {"general": {"aht_min": 6.0, "patience_min": None,
-                                 "arrivals": [4, 5, 6, 8, 9, 10, 10, 9, 8, 7, 6, 6, 5, 5, 4, 4]}},
-        "shift_types": [{"name": "2h", "length_min": 120, "break_min": 0},
-                        {"name": "4h", "length_min": 240, "break_min": 30}],
+        "min_open_windows": 1,
+        "max_windows": 6,
+        "services": {
+            "general": {
+                "aht_min": 6.0,
+                "patience_min": None,
+                "arrivals": [4, 5, 6, 8, 9, 10, 10, 9, 8, 7, 6, 6, 5, 5, 4, 4],
+            }
+        },
+        "shift_types": [
+            {"name": "2h", "length_min": 120, "break_min": 0},
+            {"name": "4h", "length_min": 240, "break_min": 30},
+        ],
         "break_rules": {"earliest_after_start_min": 60, "latest_before_end_min": 60},
-        "staff": [{"id": f"s{i:02d}", "skills": ["general"], "shift_types": ["2h", "4h"],
-                   "available": {"from": "09:00", "to": "13:00"}, "cost_per_hour": 1.0}
-                  for i in range(1, staff_count + 1)],
+        "staff": [
+            {
+                "id": f"s{i:02d}",
+                "skills": ["general"],
+                "shift_types": ["2h", "4h"],
+                "available": {"from": "09:00", "to": "13:00"},
+                "cost_per_hour": 1.0,
+            }
+            for i in range(1, staff_count + 1)
+        ],
     }
 
 
 def staffing_settings(redis_url: str, **overrides: Any) -> StaffingSettings:
-    values: dict[str, Any] = {"redis_url": redis_url, "solve_time_limit_s": 2.0, "replan_time_limit_s": 1.0,
-                              "replan_interval_s": 3600, "alert_tick_s": 0.1}
+    values: dict[str, Any] = {
+        "redis_url": redis_url,
+        "solve_time_limit_s": 2.0,
+        "replan_time_limit_s": 1.0,
+        "replan_interval_s": 3600,
+        "alert_tick_s": 0.1,
+    }
     values.update(overrides)
     return StaffingSettings(**values)
 
 
 @asynccontextmanager
-async def running_app(settings: StaffingSettings, platform: PlatformSettings,
-                      clock: FakeClock) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+async def running_app(
+    settings: StaffingSettings, platform: PlatformSettings, clock: FakeClock
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     app = build_app(settings, platform, clock=clock)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://staffing", timeout=60) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://staffing", timeout=60) as client,
+    ):
         yield app, client
 
 

@@ -35,8 +35,9 @@ def store_for(redis_client: aioredis.Redis) -> AlertStore:
     return AlertStore(redis_client, Outbox(redis_client, "staffing", source="branchops/staffing/test", instance="t"))
 
 
-async def test_alert_lives_as_long_as_the_domain_clock_says(redis_client: aioredis.Redis,
-                                                          domain_now: dt.datetime) -> None:
+async def test_alert_lives_as_long_as_the_domain_clock_says(
+    redis_client: aioredis.Redis, domain_now: dt.datetime
+) -> None:
     store, branch = store_for(redis_client), f"b-{uuid.uuid4().hex[:8]}"
     alert = camera_down_event(branch, "cam-1", "no frames", domain_now)
     assert await store.raise_alert(alert, "fp-cam-1", None, domain_now)
@@ -55,8 +56,7 @@ async def test_alert_lives_as_long_as_the_domain_clock_says(redis_client: aiored
     assert await store.open_alerts(branch, domain_now) == []
 
 
-async def test_expiry_follows_the_domain_clock_not_redis(redis_client: aioredis.Redis,
-                                                       domain_now: dt.datetime) -> None:
+async def test_expiry_follows_the_domain_clock_not_redis(redis_client: aioredis.Redis, domain_now: dt.datetime) -> None:
     store, branch = store_for(redis_client), f"b-{uuid.uuid4().hex[:8]}"
     alert = camera_down_event(branch, "cam-2", None, domain_now)
     assert await store.raise_alert(alert, "fp-cam-2", None, domain_now)

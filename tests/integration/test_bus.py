@@ -36,8 +36,9 @@ class Recorder:
         self.seen.append(key)
 
 
-async def _runner(platform: PlatformSettings, redis: aioredis.Redis, handler: Recorder, group: str | None = None,
-                  retries: int = 2) -> tuple[ConsumerRunner, EventPublisher, asyncio.Task[None]]:
+async def _runner(
+    platform: PlatformSettings, redis: aioredis.Redis, handler: Recorder, group: str | None = None, retries: int = 2
+) -> tuple[ConsumerRunner, EventPublisher, asyncio.Task[None]]:
     publisher = EventPublisher(platform, source="branchops/test/bus")
     await publisher.start()
     config = ConsumerConfig(group_id=group or f"g-{uuid.uuid4().hex[:8]}", retries=retries, backoff_ms=5)
@@ -80,14 +81,48 @@ async def test_round_trip_commits_after_handling(platform: PlatformSettings, red
         (b"{not json", "Invalid JSON"),
         (b'{"specversion":"1.0"}', "Field required"),
         (b"", "Invalid JSON"),
-        (json.dumps({"specversion": "1.0", "id": "x1", "source": "branchops/test/x", "type": "branchops.tickets.v1",
-                     "subject": "b1", "data": {"branch_id": "b1", "at": "2026-01-01T00:00:00Z", "ticket_id": "t1",
-                                               "number": "A001", "service": "teleport", "status": "issued",
-                                               "channel": "kiosk"}}).encode(), "service"),
-        (json.dumps({"specversion": "1.0", "id": "x2", "source": "branchops/test/x", "type": "branchops.windows.v1",
-                     "subject": "b1", "data": {"branch_id": "b1", "at": "2026-01-01T00:00:00Z", "ticket_id": "t1",
-                                               "number": "A001", "service": "cash", "status": "issued",
-                                               "channel": "kiosk"}}).encode(), "does not belong"),
+        (
+            json.dumps(
+                {
+                    "specversion": "1.0",
+                    "id": "x1",
+                    "source": "branchops/test/x",
+                    "type": "branchops.tickets.v1",
+                    "subject": "b1",
+                    "data": {
+                        "branch_id": "b1",
+                        "at": "2026-01-01T00:00:00Z",
+                        "ticket_id": "t1",
+                        "number": "A001",
+                        "service": "teleport",
+                        "status": "issued",
+                        "channel": "kiosk",
+                    },
+                }
+            ).encode(),
+            "service",
+        ),
+        (
+            json.dumps(
+                {
+                    "specversion": "1.0",
+                    "id": "x2",
+                    "source": "branchops/test/x",
+                    "type": "branchops.windows.v1",
+                    "subject": "b1",
+                    "data": {
+                        "branch_id": "b1",
+                        "at": "2026-01-01T00:00:00Z",
+                        "ticket_id": "t1",
+                        "number": "A001",
+                        "service": "cash",
+                        "status": "issued",
+                        "channel": "kiosk",
+                    },
+                }
+            ).encode(),
+            "does not belong",
+        ),
     ],
     ids=["malformed-json", "missing-fields", "empty", "wrong-enum", "wrong-topic-type"],
 )
@@ -111,7 +146,9 @@ async def test_poison_message_goes_to_dlq_and_the_rest_flows(
     assert await _committed(platform.kafka_bootstrap, "g-poison") == 3, "offsets advance past the poison message"
 
 
-async def test_handler_exception_retried_then_dead_lettered(platform: PlatformSettings, redis_client: aioredis.Redis) -> None:
+async def test_handler_exception_retried_then_dead_lettered(
+    platform: PlatformSettings, redis_client: aioredis.Redis
+) -> None:
     handler = Recorder(fail={"t5": [ValueError("boom")] * 10, "t6": [RuntimeError("flaky")]})
     runner, publisher, task = await _runner(platform, redis_client, handler, group="g-retry", retries=2)
     for n in (4, 5, 6, 7):

@@ -95,8 +95,9 @@ def test_children_die_with_a_killed_parent(tmp_path: Path, database_url: str) ->
         print(stack.broker.process.pid, stack.local_redis.process.pid, flush=True)
         time.sleep(600)
     """)
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                              cwd=Path(__file__).resolve().parents[2])
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
     try:
         line = parent.stdout.readline()  # type: ignore[union-attr]
         pids = [int(p) for p in line.split()]
@@ -110,6 +111,7 @@ def test_children_die_with_a_killed_parent(tmp_path: Path, database_url: str) ->
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------------
+
 
 def _server_pid(data_dir: Path) -> int:
     return int((data_dir / "postmaster.pid").read_text().split()[0])
@@ -176,8 +178,11 @@ async def _sql(url: str, statement: str) -> object:
 
     connection = await asyncpg.connect(url)
     try:
-        return await connection.fetchval(statement) if statement.startswith("SELECT") else await connection.execute(
-            statement)
+        return (
+            await connection.fetchval(statement)
+            if statement.startswith("SELECT")
+            else await connection.execute(statement)
+        )
     finally:
         await connection.close()
 
@@ -189,8 +194,9 @@ def test_a_given_database_url_is_used_and_one_that_does_not_answer_is_named(tmp_
         find_or_start_postgres(log_dir=tmp_path, url="postgresql://postgres:secret@127.0.0.1:1/x")
 
 
-def test_the_stack_hands_the_database_to_services_that_keep_state_in_it(tmp_path: Path, redis_url: str,
-                                                                        database_url: str) -> None:
+def test_the_stack_hands_the_database_to_services_that_keep_state_in_it(
+    tmp_path: Path, redis_url: str, database_url: str
+) -> None:
     with DevStack(log_dir=tmp_path, redis_url=redis_url, database_url=database_url) as stack:
         env = stack.env()
         for spec in load_services():
@@ -209,8 +215,9 @@ def test_embedded_postgres_dies_with_a_killed_parent(tmp_path: Path, reachable_d
         print(server.process.pid, flush=True)
         time.sleep(600)
     """)
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                              cwd=Path(__file__).resolve().parents[2])
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
     try:
         pid = int(parent.stdout.readline())  # type: ignore[union-attr]
         assert _alive(pid)

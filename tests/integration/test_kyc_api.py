@@ -48,8 +48,10 @@ def engines() -> Engines:
 async def client(redis_url: str, platform: PlatformSettings, engines: Engines) -> AsyncIterator[httpx.AsyncClient]:
     settings = KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=1000)
     app = build_app(settings, platform, engines=engines)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=60) as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=60) as http,
+    ):
         yield http
 
 
@@ -69,8 +71,9 @@ async def kyc_values(redis_client: aioredis.Redis, branch: str | None = None) ->
             values.append(value)
         elif kind == b"stream":
             entries: Any = await redis_client.xrange(key)
-            values.extend(json.dumps({k.decode(): v.decode() for k, v in fields.items()}).encode()
-                          for _, fields in entries)
+            values.extend(
+                json.dumps({k.decode(): v.decode() for k, v in fields.items()}).encode() for _, fields in entries
+            )
     return values
 
 
@@ -90,16 +93,24 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-async def test_bad_input_gets_a_clear_4xx_and_nothing_is_stored(client: httpx.AsyncClient,
-                                                                redis_client: aioredis.Redis) -> None:
+async def test_bad_input_gets_a_clear_4xx_and_nothing_is_stored(
+    client: httpx.AsyncClient, redis_client: aioredis.Redis
+) -> None:
     before = await kyc_values(redis_client)
-    assert (await client.post("/v1/ocr/id-card", content=b"x", headers={"Content-Type": "image/jpeg"})).status_code == 401
+    assert (
+        await client.post("/v1/ocr/id-card", content=b"x", headers={"Content-Type": "image/jpeg"})
+    ).status_code == 401
     cases = [
         ("/v1/ocr/id-card", fifty_megabyte_png(), "image/png", 413, "image_too_large"),
         ("/v1/ocr/id-card", b"%PDF-1.7\n" + b"1 0 obj\n" * 500, "image/jpeg", 415, "not_an_image"),
         ("/v1/ocr/business-licence", bomb(), "image/png", 413, "image_too_large"),
-        ("/v1/ocr/id-card", encode(np.random.default_rng(2).integers(90, 110, (600, 800, 3), dtype=np.uint8)),
-         "image/jpeg", 422, "no_document_found"),
+        (
+            "/v1/ocr/id-card",
+            encode(np.random.default_rng(2).integers(90, 110, (600, 800, 3), dtype=np.uint8)),
+            "image/jpeg",
+            422,
+            "no_document_found",
+        ),
         ("/v1/ocr/id-card", b"plain text", "text/plain", 415, "not_an_image"),
     ]
     for path, body, media, status, reason in cases:
@@ -108,12 +119,20 @@ async def test_bad_input_gets_a_clear_4xx_and_nothing_is_stored(client: httpx.As
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["reason"] == reason
     card = encode(card_with_portrait(face_picture()))
-    for selfie, reason in [(encode(np.full((480, 640, 3), 120, np.uint8) + np.random.default_rng(3).integers(
-            0, 9, (480, 640, 3), dtype=np.uint8)), "no_face"),
-                           (encode(face_picture(900, 480, faces=2)), "multiple_faces"),
-                           (encode(face_picture(noise=0), "PNG"), "not_a_camera_image")]:
-        response = await client.post("/v1/face/verify", json={"document": b64(card), "selfie": b64(selfie)},
-                                     headers=KIOSK)
+    for selfie, reason in [
+        (
+            encode(
+                np.full((480, 640, 3), 120, np.uint8)
+                + np.random.default_rng(3).integers(0, 9, (480, 640, 3), dtype=np.uint8)
+            ),
+            "no_face",
+        ),
+        (encode(face_picture(900, 480, faces=2)), "multiple_faces"),
+        (encode(face_picture(noise=0), "PNG"), "not_a_camera_image"),
+    ]:
+        response = await client.post(
+            "/v1/face/verify", json={"document": b64(card), "selfie": b64(selfie)}, headers=KIOSK
+        )
         assert response.status_code == 422, response.text
         assert response.json()["reason"] == reason
     assert await kyc_values(redis_client) == before  # no session, no image, nothing
@@ -121,16 +140,18 @@ async def test_bad_input_gets_a_clear_4xx_and_nothing_is_stored(client: httpx.As
 
 async def test_face_verify_and_readiness(client: httpx.AsyncClient) -> None:
     card = encode(card_with_portrait(face_picture()))
-    response = await client.post("/v1/face/verify", json={"document": b64(card), "selfie": b64(encode(
-        face_picture(seed=9)))}, headers=KIOSK)
+    response = await client.post(
+        "/v1/face/verify", json={"document": b64(card), "selfie": b64(encode(face_picture(seed=9)))}, headers=KIOSK
+    )
     assert response.status_code == 200, response.text
     assert set(response.json()) >= {"decision", "similarity", "thresholds", "reasons"}
     ready = (await client.get("/readyz")).json()
     assert ready["checks"]["models"]["ok"] is True
 
 
-async def test_id_card_session_end_to_end(client: httpx.AsyncClient, redis_client: aioredis.Redis,
-                                          platform: PlatformSettings) -> None:
+async def test_id_card_session_end_to_end(
+    client: httpx.AsyncClient, redis_client: aioredis.Redis, platform: PlatformSettings
+) -> None:
     fonts = pytest.importorskip("bench.kyc.fonts")
     if fonts.cjk_font_location() is None:
         pytest.skip("no CJK font (fonts-noto-cjk)")
@@ -184,12 +205,19 @@ async def test_id_card_session_end_to_end(client: httpx.AsyncClient, redis_clien
 
 async def test_rate_limit_per_kiosk(redis_url: str, platform: PlatformSettings) -> None:
     app = build_app(KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=2), platform)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://kyc") as http:
-        statuses = [(await http.post("/v1/kyc/sessions", json={"branch_id": "b-rl", "kiosk_id": "kiosk-rl"},
-                                     headers=KIOSK)).status_code for _ in range(3)]
-        other = await http.post("/v1/kyc/sessions", json={"branch_id": "b-rl", "kiosk_id": "kiosk-other"},
-                                headers=KIOSK)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kyc") as http,
+    ):
+        statuses = [
+            (
+                await http.post("/v1/kyc/sessions", json={"branch_id": "b-rl", "kiosk_id": "kiosk-rl"}, headers=KIOSK)
+            ).status_code
+            for _ in range(3)
+        ]
+        other = await http.post(
+            "/v1/kyc/sessions", json={"branch_id": "b-rl", "kiosk_id": "kiosk-other"}, headers=KIOSK
+        )
     assert statuses == [201, 201, 429]
     assert other.status_code == 201
     await wait_for(lambda: True)

@@ -57,12 +57,15 @@ def engines() -> Engines:
 
 
 @asynccontextmanager
-async def kyc_client(redis_url: str, platform: PlatformSettings, engines: Engines, **overrides: Any) -> AsyncIterator[
-        tuple[httpx.AsyncClient, Any]]:
+async def kyc_client(
+    redis_url: str, platform: PlatformSettings, engines: Engines, **overrides: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     settings = KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=1000, **overrides)
     app = build_app(settings, platform, engines=engines)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=60) as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=60) as http,
+    ):
         yield http, app.state.verification
 
 
@@ -101,8 +104,9 @@ async def run_session(http: httpx.AsyncClient, branch: str, document: bytes, fra
 
 async def image_keys(redis_client: aioredis.Redis, session_id: str) -> list[bytes]:
     """Image keys of one session (hash and branch index); other tests' sessions do not count."""
-    return [key async for key in redis_client.scan_iter(match="bo:kyc:*images*") if key.endswith(
-        f":{session_id}".encode())]
+    return [
+        key async for key in redis_client.scan_iter(match="bo:kyc:*images*") if key.endswith(f":{session_id}".encode())
+    ]
 
 
 async def all_kyc_bytes(redis_client: aioredis.Redis) -> bytes:
@@ -118,8 +122,9 @@ async def all_kyc_bytes(redis_client: aioredis.Redis) -> bytes:
             chunks.extend(mapping.values())
         elif kind == b"stream":
             entries: Any = await redis_client.xrange(key)
-            chunks.extend(json.dumps({k.decode(): v.decode() for k, v in fields.items()}).encode()
-                          for _, fields in entries)
+            chunks.extend(
+                json.dumps({k.decode(): v.decode() for k, v in fields.items()}).encode() for _, fields in entries
+            )
     return b"".join(chunks)
 
 
@@ -128,8 +133,9 @@ async def audit_entries(redis_client: aioredis.Redis, branch: str) -> list[dict[
     return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
 
 
-async def test_retention_off_stores_no_image(redis_url: str, platform: PlatformSettings,
-                                            redis_client: aioredis.Redis, engines: Engines) -> None:
+async def test_retention_off_stores_no_image(
+    redis_url: str, platform: PlatformSettings, redis_client: aioredis.Redis, engines: Engines
+) -> None:
     document, frames = id_card_photo(21), selfie_frames()
     async with kyc_client(redis_url, platform, engines) as (http, handlers):
         assert handlers.retention is None
@@ -144,18 +150,25 @@ async def test_retention_off_stores_no_image(redis_url: str, platform: PlatformS
 
 
 async def test_retention_on_keeps_encrypted_images_with_ttl_and_deletes_them(
-        redis_url: str, platform: PlatformSettings, redis_client: aioredis.Redis, engines: Engines) -> None:
+    redis_url: str, platform: PlatformSettings, redis_client: aioredis.Redis, engines: Engines
+) -> None:
     text_key, key = new_key()
     document, frames = id_card_photo(22), selfie_frames()
     branch = "b-ret-on"
     settings = {"retention_ttl_s": TTL_S, "retention_key": text_key}
     async with kyc_client(redis_url, platform, engines, **settings) as (http, handlers):
-        refused = await http.post("/v1/kyc/sessions", json={"branch_id": branch, "kiosk_id": "kiosk-ret"},
-                                  headers=KIOSK)
-        bad = await http.post(f"/v1/kyc/sessions/{refused.json()['session_id']}/documents",
-                              content=b"%PDF-1.7\n" + b"1 0 obj\n" * 100, headers=JPEG)
+        refused = await http.post(
+            "/v1/kyc/sessions", json={"branch_id": branch, "kiosk_id": "kiosk-ret"}, headers=KIOSK
+        )
+        bad = await http.post(
+            f"/v1/kyc/sessions/{refused.json()['session_id']}/documents",
+            content=b"%PDF-1.7\n" + b"1 0 obj\n" * 100,
+            headers=JPEG,
+        )
         assert bad.status_code == 415
-        assert await image_keys(redis_client, refused.json()["session_id"]) == [], "a refused upload stores nothing, retention or not"
+        assert await image_keys(redis_client, refused.json()["session_id"]) == [], (
+            "a refused upload stores nothing, retention or not"
+        )
 
         sid = await run_session(http, branch, document, frames)
         hash_key = f"bo:kyc:{{{branch}}}:images:{sid}".encode()
@@ -197,13 +210,15 @@ async def test_retention_on_keeps_encrypted_images_with_ttl_and_deletes_them(
 
 
 async def test_delete_on_request_reaches_images_after_the_session_expired(
-        redis_url: str, platform: PlatformSettings, redis_client: aioredis.Redis, engines: Engines) -> None:
+    redis_url: str, platform: PlatformSettings, redis_client: aioredis.Redis, engines: Engines
+) -> None:
     text_key, _ = new_key()
     branch = "b-ret-late"
     settings = {"retention_ttl_s": TTL_S, "retention_key": text_key}
     async with kyc_client(redis_url, platform, engines, **settings) as (http, _handlers):
-        created = await http.post("/v1/kyc/sessions", json={"branch_id": branch, "kiosk_id": "kiosk-ret"},
-                                  headers=KIOSK)
+        created = await http.post(
+            "/v1/kyc/sessions", json={"branch_id": branch, "kiosk_id": "kiosk-ret"}, headers=KIOSK
+        )
         sid = created.json()["session_id"]
         read = await http.post(f"/v1/kyc/sessions/{sid}/documents", content=id_card_photo(23), headers=JPEG)
         assert read.status_code == 200, read.text

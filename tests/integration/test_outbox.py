@@ -25,8 +25,9 @@ async def _stage(redis: aioredis.Redis, outbox: Outbox, branch: str, numbers: ra
             await pipe.execute()
 
 
-async def test_two_relays_publish_each_event_once_in_order(platform: PlatformSettings,
-                                                           redis_client: aioredis.Redis) -> None:
+async def test_two_relays_publish_each_event_once_in_order(
+    platform: PlatformSettings, redis_client: aioredis.Redis
+) -> None:
     service = f"outbox-{uuid.uuid4().hex[:6]}"
     publishers = [EventPublisher(platform, source=f"branchops/test/r{i}") for i in range(2)]
     outboxes = [Outbox(redis_client, service, source="branchops/test/x", instance=f"replica-{i}") for i in range(2)]
@@ -73,8 +74,9 @@ async def test_lease_is_exclusive_and_renewable(redis_client: aioredis.Redis) ->
     assert await first.hold_lease() is False
 
 
-async def test_a_round_after_a_change_reads_only_the_branches_staged_for(platform: PlatformSettings,
-                                                                        redis_client: aioredis.Redis) -> None:
+async def test_a_round_after_a_change_reads_only_the_branches_staged_for(
+    platform: PlatformSettings, redis_client: aioredis.Redis
+) -> None:
     """``stage`` marks its branch hot; a hot round relays those branches (all of a branch's entries in
     one go, deleted once acknowledged) and leaves the others to the full round."""
     service = f"hot-{uuid.uuid4().hex[:6]}"

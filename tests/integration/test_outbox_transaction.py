@@ -60,8 +60,9 @@ async def test_state_and_event_are_committed_together(redis_client: aioredis.Red
     assert outbox.wake.is_set() and outbox.hot == {BRANCH}, "the relay is told"
 
 
-async def test_a_conflicting_write_runs_the_body_again_on_fresh_state(redis_client: aioredis.Redis, outbox: Outbox,
-                                                                     other: aioredis.Redis) -> None:
+async def test_a_conflicting_write_runs_the_body_again_on_fresh_state(
+    redis_client: aioredis.Redis, outbox: Outbox, other: aioredis.Redis
+) -> None:
     counter = key(outbox, "counter")
     await redis_client.set(counter, 1)
     attempts = 0
@@ -83,8 +84,9 @@ async def test_a_conflicting_write_runs_the_body_again_on_fresh_state(redis_clie
     assert len(await staged(redis_client, outbox)) == 1, "one event: the committed attempt's"
 
 
-async def test_keys_watched_after_a_read_are_guarded_too(redis_client: aioredis.Redis, outbox: Outbox,
-                                                         other: aioredis.Redis) -> None:
+async def test_keys_watched_after_a_read_are_guarded_too(
+    redis_client: aioredis.Redis, outbox: Outbox, other: aioredis.Redis
+) -> None:
     pointer, target = key(outbox, "pointer"), key(outbox, "target")
     await redis_client.set(pointer, target)
     attempts = 0
@@ -105,8 +107,9 @@ async def test_keys_watched_after_a_read_are_guarded_too(redis_client: aioredis.
     assert await redis_client.get(target) == b"ours after b'theirs'"
 
 
-async def test_gives_up_with_a_clear_error_after_the_bound(redis_client: aioredis.Redis, outbox: Outbox,
-                                                           other: aioredis.Redis) -> None:
+async def test_gives_up_with_a_clear_error_after_the_bound(
+    redis_client: aioredis.Redis, outbox: Outbox, other: aioredis.Redis
+) -> None:
     counter = key(outbox, "counter")
     attempts = 0
 
@@ -162,8 +165,9 @@ async def test_an_error_in_the_body_writes_nothing(redis_client: aioredis.Redis,
     assert not outbox.wake.is_set()
 
 
-async def test_the_relay_is_woken_only_when_an_event_was_committed(redis_client: aioredis.Redis,
-                                                                   outbox: Outbox) -> None:
+async def test_the_relay_is_woken_only_when_an_event_was_committed(
+    redis_client: aioredis.Redis, outbox: Outbox
+) -> None:
     state = key(outbox, "state")
 
     async def write_only(tx: Transaction) -> None:

@@ -45,8 +45,9 @@ class QueueApp:
         return got.json()  # type: ignore[no-any-return]
 
     async def open_window(self, window: str, skills: list[str], state: str = "open") -> httpx.Response:
-        return await self.client.put(self.url(f"/windows/{window}"), json={"state": state, "skills": skills},
-                                     headers=TELLER)
+        return await self.client.put(
+            self.url(f"/windows/{window}"), json={"state": state, "skills": skills}, headers=TELLER
+        )
 
     async def call(self, window: str) -> httpx.Response:
         return await self.client.post(self.url(f"/windows/{window}/call-next"), headers=TELLER)
@@ -201,7 +202,9 @@ async def test_concurrent_tellers_never_share_a_ticket(q: QueueApp) -> None:
         await q.open_window(w, ["cash", "general"])
     issued: list[dict[str, object]] = []
     for batch in range(4):  # 30 at once: the client pool has 64 connections
-        issued += await asyncio.gather(*(q.issue("cash" if i % 3 else "general") for i in range(30 * batch, 30 * batch + 30)))
+        issued += await asyncio.gather(
+            *(q.issue("cash" if i % 3 else "general") for i in range(30 * batch, 30 * batch + 30))
+        )
     served: list[str] = []
 
     async def teller(window: str) -> None:

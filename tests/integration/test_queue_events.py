@@ -23,11 +23,22 @@ async def test_changes_and_forecasts_are_published(redis_url: str, platform: Pla
         ticket = (await client.post(f"{url}/tickets", json={"service": "cash"}, headers=KIOSK)).json()
         await client.put(f"{url}/windows/w1", json={"state": "open", "skills": ["cash"]}, headers=TELLER)
         await client.post(f"{url}/windows/w1/call-next", headers=TELLER)
-        footfall = Footfall(branch_id=branch, at=clock.now, camera_id="cam1", window_start=clock.now,
-                            window_end=clock.now, entered=3, exited=0, occupancy={"hall": 7})
-        await produce_raw(platform.kafka_bootstrap, topics.FOOTFALL.name,
-                          [encode(new_event(topics.FOOTFALL, footfall, source="branchops/queue/cam"))],
-                          key=branch.encode())
+        footfall = Footfall(
+            branch_id=branch,
+            at=clock.now,
+            camera_id="cam1",
+            window_start=clock.now,
+            window_end=clock.now,
+            entered=3,
+            exited=0,
+            occupancy={"hall": 7},
+        )
+        await produce_raw(
+            platform.kafka_bootstrap,
+            topics.FOOTFALL.name,
+            [encode(new_event(topics.FOOTFALL, footfall, source="branchops/queue/cam"))],
+            key=branch.encode(),
+        )
         reader = app.state.handlers.reader
         await wait_for(lambda: _people(reader, branch, clock.now), timeout_s=20, what="footfall consumed")
         queue = (await client.get(f"{url}/queue", headers=MANAGER)).json()
@@ -39,14 +50,16 @@ async def test_changes_and_forecasts_are_published(redis_url: str, platform: Pla
     assert {json.loads(r.value)["data"]["ticket_id"] for r in tickets} == {ticket["ticket_id"]}
     windows = _mine(await read_topic(platform.kafka_bootstrap, topics.WINDOWS.name, expect=10_000, timeout_s=2), branch)
     assert json.loads(windows[0].value)["data"]["skills"] == ["cash"]
-    forecasts = _mine(await read_topic(platform.kafka_bootstrap, topics.QUEUE_FORECAST.name, expect=10_000,
-                                       timeout_s=2), branch)
+    forecasts = _mine(
+        await read_topic(platform.kafka_bootstrap, topics.QUEUE_FORECAST.name, expect=10_000, timeout_s=2), branch
+    )
     data = json.loads(forecasts[-1].value)["data"]
     assert data["branch_id"] == branch and data["per_service"][0]["service"] == "cash"
 
 
-async def test_a_busy_branch_gets_one_forecast_per_gap_with_its_latest_state(redis_url: str,
-                                                                            platform: PlatformSettings) -> None:
+async def test_a_busy_branch_gets_one_forecast_per_gap_with_its_latest_state(
+    redis_url: str, platform: PlatformSettings
+) -> None:
     """Twelve tickets in quick succession: one forecast for the first burst, then, at the end of the gap,
     one that counts all twelve (nothing is lost by coalescing, and the cost is per branch, not per ticket)."""
     clock = Clock(dt.datetime.now(dt.UTC))
@@ -61,8 +74,9 @@ async def test_a_busy_branch_gets_one_forecast_per_gap_with_its_latest_state(red
             await asyncio.sleep(0.05)
         await asyncio.sleep(3.0)  # the end of the gap: one more forecast
         published = app.state.forecasts.published
-    forecasts = _mine(await read_topic(platform.kafka_bootstrap, topics.QUEUE_FORECAST.name, expect=10_000,
-                                       timeout_s=2), branch)
+    forecasts = _mine(
+        await read_topic(platform.kafka_bootstrap, topics.QUEUE_FORECAST.name, expect=10_000, timeout_s=2), branch
+    )
     waiting = [json.loads(r.value)["data"]["per_service"][0]["waiting"] for r in forecasts]
     assert waiting[0] == 1 and waiting[-1] == 12
     assert len(waiting) <= 3, waiting  # one per gap (2 s), not one per ticket (12 within about 1 s)

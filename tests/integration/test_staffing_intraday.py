@@ -38,7 +38,8 @@ def _on_shift(plan: dict[str, Any], clock: str) -> list[str]:
 
 
 async def test_long_wait_opens_a_window_alert_signed_escalated_and_acknowledged(
-        platform: PlatformSettings, redis_url: str) -> None:
+    platform: PlatformSettings, redis_url: str
+) -> None:
     branch = f"st-{uuid.uuid4().hex[:8]}"
     clock = FakeClock()
     async with WebhookReceiver() as hook:
@@ -55,14 +56,37 @@ async def test_long_wait_opens_a_window_alert_signed_escalated_and_acknowledged(
             await publisher.start()
             try:
                 now = clock()
-                await publisher.publish(topics.WINDOWS, Window(branch_id=branch, at=now, window_id="w1",
-                                        state=WindowState.OPEN, staff_id=on_shift[0], skills=[ServiceName.GENERAL]))
+                await publisher.publish(
+                    topics.WINDOWS,
+                    Window(
+                        branch_id=branch,
+                        at=now,
+                        window_id="w1",
+                        state=WindowState.OPEN,
+                        staff_id=on_shift[0],
+                        skills=[ServiceName.GENERAL],
+                    ),
+                )
                 for window_id in ("w2", "w3"):
-                    await publisher.publish(topics.WINDOWS, Window(branch_id=branch, at=now, window_id=window_id,
-                                                                   state=WindowState.CLOSED))
-                await publisher.publish(topics.QUEUE_FORECAST, QueueForecast(branch_id=branch, at=now, per_service=[
-                    ServiceQueue(service=ServiceName.GENERAL, waiting=18, open_windows=1, est_wait_min=30.0,
-                                 est_wait_p90_min=45.0)]))
+                    await publisher.publish(
+                        topics.WINDOWS, Window(branch_id=branch, at=now, window_id=window_id, state=WindowState.CLOSED)
+                    )
+                await publisher.publish(
+                    topics.QUEUE_FORECAST,
+                    QueueForecast(
+                        branch_id=branch,
+                        at=now,
+                        per_service=[
+                            ServiceQueue(
+                                service=ServiceName.GENERAL,
+                                waiting=18,
+                                open_windows=1,
+                                est_wait_min=30.0,
+                                est_wait_p90_min=45.0,
+                            )
+                        ],
+                    ),
+                )
             finally:
                 await publisher.stop()
 
@@ -82,8 +106,9 @@ async def test_long_wait_opens_a_window_alert_signed_escalated_and_acknowledged(
                 published = [json.loads(r.value) for r in records]
                 return any(e["data"]["alert_id"] == alert["alert_id"] and e["subject"] == branch for e in published)
 
-            records = await read_topic(platform.kafka_bootstrap, topics.STAFFING_ALERTS.name, expect=1, timeout_s=15,
-                                       until=ours)
+            records = await read_topic(
+                platform.kafka_bootstrap, topics.STAFFING_ALERTS.name, expect=1, timeout_s=15, until=ours
+            )
             assert ours(records), "the alert is on staffing.alerts.v1"
 
             def deliveries() -> list[tuple[Any, dict[str, Any]]]:
@@ -92,18 +117,29 @@ async def test_long_wait_opens_a_window_alert_signed_escalated_and_acknowledged(
 
             await wait_for(lambda: len(deliveries()) >= 1, timeout_s=15, what="the webhook delivery")
             delivery, _ = deliveries()[0]
-            assert verify(SECRET.encode(), delivery.body, delivery.headers["x-branchops-signature"],
-                          delivery.headers["x-branchops-timestamp"], now=time.time())
-            assert not verify(b"wrong-secret-000000", delivery.body, delivery.headers["x-branchops-signature"],
-                              delivery.headers["x-branchops-timestamp"], now=time.time())
+            assert verify(
+                SECRET.encode(),
+                delivery.body,
+                delivery.headers["x-branchops-signature"],
+                delivery.headers["x-branchops-timestamp"],
+                now=time.time(),
+            )
+            assert not verify(
+                b"wrong-secret-000000",
+                delivery.body,
+                delivery.headers["x-branchops-signature"],
+                delivery.headers["x-branchops-timestamp"],
+                now=time.time(),
+            )
 
             clock.advance(seconds=61)  # not acknowledged within escalate_after_s
             await wait_for(lambda: len(deliveries()) >= 2, timeout_s=15, what="the escalation")
             escalated = deliveries()[1][1]
             assert escalated["severity"] == "urgent" and escalated["reason"]["escalated"] == 1
 
-            teller = await client.post(f"/v1/branches/{branch}/alerts/{alert['alert_id']}/ack",
-                                       headers={"X-API-Key": api_key(Role.TELLER)})
+            teller = await client.post(
+                f"/v1/branches/{branch}/alerts/{alert['alert_id']}/ack", headers={"X-API-Key": api_key(Role.TELLER)}
+            )
             assert teller.status_code == 403
             acked = await client.post(f"/v1/branches/{branch}/alerts/{alert['alert_id']}/ack", headers=MANAGER)
             assert acked.status_code == 200 and acked.json()["status"] == "acknowledged"
@@ -113,6 +149,7 @@ async def test_long_wait_opens_a_window_alert_signed_escalated_and_acknowledged(
             assert alert["alert_id"] not in {a["alert_id"] for a in listed}
 
             plans = await read_topic(platform.kafka_bootstrap, topics.STAFFING_PLAN.name, expect=1, timeout_s=10)
-            versions = [json.loads(r.value)["data"]["version"] for r in plans
-                        if json.loads(r.value)["subject"] == branch]
+            versions = [
+                json.loads(r.value)["data"]["version"] for r in plans if json.loads(r.value)["subject"] == branch
+            ]
             assert versions and versions[0] == 1 and versions == sorted(versions)

@@ -35,15 +35,18 @@ def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    (lambda i: i.update(interval_minutes=7), "does not divide"),
-    (lambda i: i["staff"][0].update(skills=[]), "has no skills"),
-    (lambda i: i["services"]["general"].update(arrivals=[0] * 16), "no arrivals"),
-    (lambda i: i["services"]["general"]["arrivals"].__setitem__(3, -2), "at least 0"),
-    (lambda i: i["services"].update(mortgages=i["services"]["general"]), "unknown service"),
-    (lambda i: i.update(min_open_windows=9), "exceeds max_windows"),
-    (lambda i: i.update(date="tomorrow"), "YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda i: i.update(interval_minutes=7), "does not divide"),
+        (lambda i: i["staff"][0].update(skills=[]), "has no skills"),
+        (lambda i: i["services"]["general"].update(arrivals=[0] * 16), "no arrivals"),
+        (lambda i: i["services"]["general"]["arrivals"].__setitem__(3, -2), "at least 0"),
+        (lambda i: i["services"].update(mortgages=i["services"]["general"]), "unknown service"),
+        (lambda i: i.update(min_open_windows=9), "exceeds max_windows"),
+        (lambda i: i.update(date="tomorrow"), "YYYY-MM-DD"),
+    ],
+)
 async def test_invalid_instances_answer_422_with_the_reason(env: Any, change: Any, reason: str) -> None:
     _, client, _ = env
     instance = small_instance(f"rt-{uuid.uuid4().hex[:8]}")
@@ -65,10 +68,11 @@ async def test_roles_and_branch_binding(env: Any) -> None:
     instance = small_instance(f"rt-{uuid.uuid4().hex[:8]}")
     assert _problem(await client.post("/v1/plans:solve", json=instance), 401)
     for role in (Role.TELLER, Role.KIOSK):
-        assert _problem(await client.post("/v1/plans:solve", json=instance,
-                                          headers={"X-API-Key": api_key(role)}), 403)
-    assert _problem(await client.get(f"/v1/branches/{instance['branch_id']}/alerts",
-                                     headers={"X-API-Key": api_key(Role.KIOSK)}), 403)
+        assert _problem(await client.post("/v1/plans:solve", json=instance, headers={"X-API-Key": api_key(role)}), 403)
+    assert _problem(
+        await client.get(f"/v1/branches/{instance['branch_id']}/alerts", headers={"X-API-Key": api_key(Role.KIOSK)}),
+        403,
+    )
     other = await client.put("/v1/branches/elsewhere/instance", json=instance, headers=MANAGER)
     assert "does not match" in _problem(other, 422)["detail"]
 
@@ -118,7 +122,8 @@ async def test_camera_down_alert_ack_is_idempotent_unknown_404_expired_409(env: 
     assert _problem(await client.post(f"/v1/branches/{branch}/alerts/bad:id/ack", headers=MANAGER), 422)
 
     clock.advance(hours=2)  # past the camera alert's expiry
-    expired = _problem(await client.post(f"/v1/branches/{branch}/alerts/{second['alert_id']}/ack",
-                                         headers=MANAGER), 409)
+    expired = _problem(
+        await client.post(f"/v1/branches/{branch}/alerts/{second['alert_id']}/ack", headers=MANAGER), 409
+    )
     assert "expired" in expired["detail"]
     assert (await client.get(f"/v1/branches/{branch}/alerts", headers=MANAGER)).json()["alerts"] == []

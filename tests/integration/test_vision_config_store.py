@@ -39,8 +39,9 @@ async def test_config_put_by_api_is_there_after_a_restart(redis_client: aioredis
     app = create_service_app("queue", make_platform("127.0.0.1:1"), routers=[router])
     app.state.vision = VisionService(VisionSettings(enabled=False), ListSink(), CameraConfigStore(redis_client))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        put = await client.put(f"/v1/branches/{b}/cameras/hall-1", json=GOOD,
-                               headers={"X-API-Key": api_key(Role.MANAGER)})
+        put = await client.put(
+            f"/v1/branches/{b}/cameras/hall-1", json=GOOD, headers={"X-API-Key": api_key(Role.MANAGER)}
+        )
     assert put.status_code == 200, put.text
 
     service = await restarted(redis_client)
@@ -83,13 +84,16 @@ async def test_redis_wins_over_yaml_for_the_same_camera(redis_client: aioredis.R
         await service.stop()
 
 
-async def test_invalid_stored_config_is_skipped_with_a_log_line(redis_client: aioredis.Redis,
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+async def test_invalid_stored_config_is_skipped_with_a_log_line(
+    redis_client: aioredis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
     b = branch()
     api = VisionService(VisionSettings(enabled=False), ListSink(), CameraConfigStore(redis_client))
     await api.put_camera(b, "good", CameraConfig.model_validate(GOOD))
-    await redis_client.hset(cameras_key(b), mapping={
-        "not-json": "{broken", "bad-geometry": '{"lines": [{"name": "x", "points": [[0, 0], [9999, 0]]}]}'})
+    await redis_client.hset(
+        cameras_key(b),
+        mapping={"not-json": "{broken", "bad-geometry": '{"lines": [{"name": "x", "points": [[0, 0], [9999, 0]]}]}'},
+    )
     await redis_client.sadd(BRANCHES, "not a valid/branch")
     with caplog.at_level(logging.WARNING, logger="services.queue.vision.adapters.config_store"):
         service = await restarted(redis_client)
@@ -110,8 +114,11 @@ async def test_a_camera_worker_shard_loads_the_stored_configs(redis_client: aior
     b = branch()
     api = VisionService(VisionSettings(enabled=False), ListSink(), CameraConfigStore(redis_client))
     await api.put_camera(b, "hall-1", CameraConfig.model_validate(GOOD))
-    app = build_app(QueueSettings(redis_url=redis_url), VisionSettings(enabled=False, shard_index=1, shard_count=2),
-                    make_platform("127.0.0.1:1"))
+    app = build_app(
+        QueueSettings(redis_url=redis_url),
+        VisionSettings(enabled=False, shard_index=1, shard_count=2),
+        make_platform("127.0.0.1:1"),
+    )
     shard: VisionService = app.state.vision
     assert shard.store is not None
     await shard.start()
@@ -128,9 +135,9 @@ async def test_without_redis_configs_stay_in_memory() -> None:
     assert service.store is None and service.camera("b1", "c1") is not None
 
 
-
-async def test_redis_down_at_start_then_configs_load_in_the_background(redis_client: aioredis.Redis,
-                                                                        redis_url: str) -> None:
+async def test_redis_down_at_start_then_configs_load_in_the_background(
+    redis_client: aioredis.Redis, redis_url: str
+) -> None:
     import asyncio
     from urllib.parse import urlparse
 

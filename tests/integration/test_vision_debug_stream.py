@@ -70,8 +70,10 @@ async def _first_part(response: httpx.Response) -> bytes:
         if head_end < 0:
             continue
         head = buffer[:head_end].decode("latin-1")
-        length = int(next(line.split(":")[1] for line in head.splitlines() if line.lower().startswith("content-length")))
-        body = buffer[head_end + 4:]
+        length = int(
+            next(line.split(":")[1] for line in head.splitlines() if line.lower().startswith("content-length"))
+        )
+        body = buffer[head_end + 4 :]
         if len(body) >= length:
             assert head.startswith(f"--{BOUNDARY}") and "image/jpeg" in head
             return body[:length]

@@ -59,8 +59,9 @@ def test_worker_reports_status_and_footfall_and_recovers(footage: tuple[Path, Pa
     settings = VisionSettings(footfall_interval_s=1, reconnect_min_s=0.2, motion_gating=False)
     out: Any = mp.get_context("spawn").Queue()
     stop = mp.get_context("spawn").Event()
-    worker = CameraWorker(CameraJob("b1", "hall-1", config, settings.model_dump(mode="json")), out, stop,
-                          detector=BlobDetector())
+    worker = CameraWorker(
+        CameraJob("b1", "hall-1", config, settings.model_dump(mode="json")), out, stop, detector=BlobDetector()
+    )
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     join_within(thread, 14)  # the 11 s clip plays in real time, ends, and the worker reconnects
@@ -97,7 +98,8 @@ async def test_service_reports_an_unreachable_camera_down_and_keeps_others(foota
             await asyncio.sleep(0.2)
             seen = {(e[1].camera_id, getattr(e[1], "state", None)) for e in sink.events}  # type: ignore[attr-defined]
             if ("bad", "down") in {(c, s.value if s else None) for c, s in seen} and any(
-                    e[0].short == "footfall.v1" and e[1].camera_id == "good" for e in sink.events):  # type: ignore[attr-defined]
+                e[0].short == "footfall.v1" and e[1].camera_id == "good" for e in sink.events
+            ):  # type: ignore[attr-defined]
                 break
         kinds = {(e[0].short, e[1].camera_id) for e in sink.events}  # type: ignore[attr-defined]
         assert ("camera.status.v1", "bad") in kinds and ("footfall.v1", "good") in kinds

@@ -36,9 +36,16 @@ def nlu_engine() -> NluEngine:
 
 @pytest.fixture
 def client(platform: PlatformSettings, redis_url: str) -> Iterator[TestClient]:
-    settings = VoiceSettings(asr_model_zh=MODEL or "", asr_model_en="/nonexistent/vosk-en", redis_url=redis_url,
-                             asr_max_streams=2, asr_idle_timeout_s=1.5, asr_no_speech_s=3, asr_max_utterance_s=4,
-                             asr_max_stream_s=30)
+    settings = VoiceSettings(
+        asr_model_zh=MODEL or "",
+        asr_model_en="/nonexistent/vosk-en",
+        redis_url=redis_url,
+        asr_max_streams=2,
+        asr_idle_timeout_s=1.5,
+        asr_no_speech_s=3,
+        asr_max_utterance_s=4,
+        asr_max_stream_s=30,
+    )
     app = build_app(settings, platform, engine=nlu_engine())
     with TestClient(app) as test_client:
         deadline = time.monotonic() + 30
@@ -53,8 +60,7 @@ def client(platform: PlatformSettings, redis_url: str) -> Iterator[TestClient]:
 def korean(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, int]:
     if MODEL is None:
         pytest.skip("no model")
-    return speech("안녕하세요. 잔액을 확인하고 싶어요.",
-                  tmp_path_factory.mktemp("voice") / "ko.wav")
+    return speech("안녕하세요. 잔액을 확인하고 싶어요.", tmp_path_factory.mktemp("voice") / "ko.wav")
 
 
 def stream(ws: Any, pcm: bytes, rate: int, chunk_s: float = 0.25) -> list[dict[str, Any]]:
@@ -62,7 +68,7 @@ def stream(ws: Any, pcm: bytes, rate: int, chunk_s: float = 0.25) -> list[dict[s
     replies = []
     step = int(rate * chunk_s) * 2
     for offset in range(0, len(pcm), step):
-        ws.send_bytes(pcm[offset:offset + step])
+        ws.send_bytes(pcm[offset : offset + step])
         replies.append(ws.receive_json())
     ws.send_text('{"eof" : 1}')
     replies.append(ws.receive_json())
@@ -123,13 +129,16 @@ def closing(ws: Any) -> WebSocketDisconnect:
         return exc
 
 
-@pytest.mark.parametrize(("frames", "code", "reason"), [
-    ([b"OggS\x00\x02" + bytes(200)], 1003, "not PCM16"),
-    ([b"\x00\x01\x02"], 1003, "odd length"),
-    (['{"config": {"sample_rate": 1000}}'], 1003, "sample_rate 1000"),
-    (["hello"], 1003, "JSON"),
-    ([bytes(3200), '{"config": {"sample_rate": 8000}}'], 1003, "before the first audio"),
-])
+@pytest.mark.parametrize(
+    ("frames", "code", "reason"),
+    [
+        ([b"OggS\x00\x02" + bytes(200)], 1003, "not PCM16"),
+        ([b"\x00\x01\x02"], 1003, "odd length"),
+        (['{"config": {"sample_rate": 1000}}'], 1003, "sample_rate 1000"),
+        (["hello"], 1003, "JSON"),
+        ([bytes(3200), '{"config": {"sample_rate": 8000}}'], 1003, "before the first audio"),
+    ],
+)
 def test_bad_input_is_closed_with_a_reason(client: TestClient, frames: list[Any], code: int, reason: str) -> None:
     with client.websocket_connect("/v1/asr", headers=KIOSK) as ws:
         for frame in frames:
@@ -199,8 +208,9 @@ def test_missing_model_leaves_text_working_and_readyz_says_so(client: TestClient
 def test_phrase_list_mode_only_hears_the_phrases(client: TestClient, tmp_path: Path) -> None:
     pcm, rate = speech("네 좋아요", tmp_path / "ne.wav")
     with client.websocket_connect("/v1/asr", headers=KIOSK) as ws:
-        ws.send_text(json.dumps({"config": {"sample_rate": rate, "phrase_list": ["네", "아니요", "좋아요"]}},
-                                ensure_ascii=False))
+        ws.send_text(
+            json.dumps({"config": {"sample_rate": rate, "phrase_list": ["네", "아니요", "좋아요"]}}, ensure_ascii=False)
+        )
         ws.send_bytes(pcm)
         ws.receive_json()
         ws.send_text('{"eof" : 1}')

@@ -30,15 +30,17 @@ def model() -> Any:
 @pytest.fixture(scope="module")
 def korean(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[bytes, int]]:
     folder = tmp_path_factory.mktemp("pool")
-    return [speech(text, folder / f"{i}.wav") for i, text in enumerate(
-        ("안녕하세요. 잔액을 확인하고 싶어요.", "카드를 잃어버렸어요. 분실 신고를 해 주세요."))]
+    return [
+        speech(text, folder / f"{i}.wav")
+        for i, text in enumerate(("안녕하세요. 잔액을 확인하고 싶어요.", "카드를 잃어버렸어요. 분실 신고를 해 주세요."))
+    ]
 
 
 def stream(recognizer: Recognizer, pcm: bytes, rate: int, *, finish: bool = True) -> list[dict[str, Any]]:
     step = int(rate * 0.2) * 2
     results = []
     for offset in range(0, len(pcm), step):
-        endpoint, result = recognizer.accept(pcm[offset:offset + step])
+        endpoint, result = recognizer.accept(pcm[offset : offset + step])
         if endpoint:
             results.append(result)
     if finish:
@@ -51,7 +53,8 @@ def words(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_a_finished_recognizer_serves_the_next_stream_with_word_times_of_that_stream(
-        model: Any, korean: list[tuple[bytes, int]]) -> None:
+    model: Any, korean: list[tuple[bytes, int]]
+) -> None:
     pool = RecognizerPool(2)
     (first_pcm, rate), (second_pcm, _) = korean
     first = Recognizer(model, rate, words=True, pool=pool)
@@ -91,8 +94,11 @@ def test_only_cleanly_finished_plain_recognizers_go_back(model: Any, korean: lis
     other_rate.final()  # nothing heard: as good as new
     other_rate.close()
     assert pool.size() == 1
-    taken = [Recognizer(model, rate, words=True, pool=pool), Recognizer(model, 16000, words=False, pool=pool),
-             Recognizer(model, 16000, words=True, pool=pool)]
+    taken = [
+        Recognizer(model, rate, words=True, pool=pool),
+        Recognizer(model, 16000, words=False, pool=pool),
+        Recognizer(model, 16000, words=True, pool=pool),
+    ]
     assert [r.reused for r in taken] == [False, False, True], "another sample rate or word setting is another key"
     for recognizer in taken:
         recognizer.close()

@@ -60,21 +60,24 @@ def nlu_engine() -> NluEngine:
 
 
 def voice_client(platform: PlatformSettings, redis_url: str, queue_url: str, **extra: object) -> TestClient:
-    settings = VoiceSettings(redis_url=redis_url, queue_url=queue_url, queue_api_key=api_key(Role.SERVICE),
-                             session_ttl_s=60, **extra)  # type: ignore[arg-type]
+    settings = VoiceSettings(
+        redis_url=redis_url, queue_url=queue_url, queue_api_key=api_key(Role.SERVICE), session_ttl_s=60, **extra
+    )  # type: ignore[arg-type]
     return TestClient(build_app(settings, platform, engine=nlu_engine()))
 
 
 def turn(client: TestClient, session: str, text: str) -> dict[str, object]:
-    response = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions/{session}/turns", json={"text": text},
-                           headers=KIOSK)
+    response = client.post(
+        f"/v1/branches/{BRANCH}/dialogue/sessions/{session}/turns", json={"text": text}, headers=KIOSK
+    )
     assert response.status_code == 200, response.text
     body: dict[str, object] = response.json()
     return body
 
 
-def test_transfer_confirmed_then_a_ticket_with_number_and_wait(platform: PlatformSettings, redis_url: str,
-                                                               queue_url: str) -> None:
+def test_transfer_confirmed_then_a_ticket_with_number_and_wait(
+    platform: PlatformSettings, redis_url: str, queue_url: str
+) -> None:
     with voice_client(platform, redis_url, queue_url) as client:
         start = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions", json={"kiosk_id": "k1"}, headers=KIOSK)
         assert start.status_code == 201
@@ -108,14 +111,15 @@ def test_transfer_confirmed_then_a_ticket_with_number_and_wait(platform: Platfor
 
 def test_unknown_session_empty_and_huge_text(platform: PlatformSettings, redis_url: str, queue_url: str) -> None:
     with voice_client(platform, redis_url, queue_url) as client:
-        missing = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions/nope/turns", json={"text": "hi"},
-                              headers=KIOSK)
+        missing = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions/nope/turns", json={"text": "hi"}, headers=KIOSK)
         assert missing.status_code == 404
-        session = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions", json={"kiosk_id": "k1", "lang": "en"},
-                              headers=KIOSK).json()["session_id"]
+        session = client.post(
+            f"/v1/branches/{BRANCH}/dialogue/sessions", json={"kiosk_id": "k1", "lang": "en"}, headers=KIOSK
+        ).json()["session_id"]
         assert turn(client, session, "")["outcome"] == "reprompt"
-        huge = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions/{session}/turns", json={"text": "x" * 10_000},
-                           headers=KIOSK)
+        huge = client.post(
+            f"/v1/branches/{BRANCH}/dialogue/sessions/{session}/turns", json={"text": "x" * 10_000}, headers=KIOSK
+        )
         assert huge.status_code == 422 and "at most" in huge.json()["detail"]
         assert client.post("/v1/nlu", json={"text": ""}, headers=KIOSK).json()["intent"] == "out_of_scope"
         assert client.post("/v1/tts", json={"text": " "}, headers=KIOSK).status_code == 422
@@ -124,17 +128,20 @@ def test_unknown_session_empty_and_huge_text(platform: PlatformSettings, redis_u
 
 def test_queue_down_gives_a_clean_reply(platform: PlatformSettings, redis_url: str) -> None:
     with voice_client(platform, redis_url, f"http://127.0.0.1:{free_port()}") as client:
-        session = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions", json={"kiosk_id": "k1"},
-                              headers=KIOSK).json()["session_id"]
+        session = client.post(
+            f"/v1/branches/{BRANCH}/dialogue/sessions", json={"kiosk_id": "k1"}, headers=KIOSK
+        ).json()["session_id"]
         reply = turn(client, session, "转人工")
         assert reply["outcome"] == "ticket_failed" and "取号机" in str(reply["reply"])
 
 
-def test_websocket_dialogue_with_text_turns_and_spoken_replies(platform: PlatformSettings, redis_url: str,
-                                                               queue_url: str) -> None:
-    with voice_client(platform, redis_url, queue_url) as client, \
-            client.websocket_connect(f"/v1/dialogue?branch_id={BRANCH}&kiosk_id=k2&lang=en",
-                                     headers=KIOSK) as ws:
+def test_websocket_dialogue_with_text_turns_and_spoken_replies(
+    platform: PlatformSettings, redis_url: str, queue_url: str
+) -> None:
+    with (
+        voice_client(platform, redis_url, queue_url) as client,
+        client.websocket_connect(f"/v1/dialogue?branch_id={BRANCH}&kiosk_id=k2&lang=en", headers=KIOSK) as ws,
+    ):
         greeting = ws.receive_json()["reply"]
         assert greeting["outcome"] == "greeted"
         ws.send_text(json.dumps({"text": "I want to buy 100 euros"}))
@@ -148,9 +155,9 @@ def test_websocket_dialogue_with_text_turns_and_spoken_replies(platform: Platfor
             ws.receive_json()
 
 
-def test_websocket_text_turns_share_the_per_device_nlu_rate_limit(platform: PlatformSettings, redis_url: str,
-                                                                   queue_url: str,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_websocket_text_turns_share_the_per_device_nlu_rate_limit(
+    platform: PlatformSettings, redis_url: str, queue_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """WS text turns spend the same per-device budget as POST /v1/nlu and the HTTP turns; past it a text turn
     is refused with a reason and not run, the connection stays usable, and other devices keep their budget."""
     monkeypatch.setenv("VOICE_NLU_RATE_LIMIT_PER_MINUTE", "3")

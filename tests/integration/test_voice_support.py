@@ -29,8 +29,13 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 
 def speech(text: str, path: Path, voice: str = "ko") -> tuple[bytes, int]:
     """PCM16 mono of espeak-ng speaking ``text`` (22050 Hz) and its rate."""
-    done = subprocess.run(["espeak-ng", "-v", voice, "-b", "1", "--stdout"], input=text.encode(),
-                          capture_output=True, check=True, timeout=30)
+    done = subprocess.run(
+        ["espeak-ng", "-v", voice, "-b", "1", "--stdout"],
+        input=text.encode(),
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
     path.write_bytes(fix_wav_sizes(done.stdout))
     with wave.open(str(path)) as wav:
         return wav.readframes(wav.getnframes()), wav.getframerate()

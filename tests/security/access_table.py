@@ -116,9 +116,15 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", f"{B}/dialogue/sessions"): rule(K, T, M, S),
         ("POST", f"{B}/dialogue/sessions/{{session_id}}/turns"): rule(K, T, M, S),
         ("WS", "/v1/dialogue"): rule(K, T, M, credential="token-query", why="browsers: JWT in the query or cookie"),
-        ("GET", "/rate/{branch_id}/{window_id}"): Rule(PUBLIC, "the window's rating pad page; its calls need the device key"),
-        ("GET", f"{B}/windows/{{window_id}}/rating"): rule(K, S, why="the pad (a device); staff do not rate themselves"),
-        ("POST", f"{B}/windows/{{window_id}}/rating"): rule(K, S, why="the pad (a device); staff do not rate themselves"),
+        ("GET", "/rate/{branch_id}/{window_id}"): Rule(
+            PUBLIC, "the window's rating pad page; its calls need the device key"
+        ),
+        ("GET", f"{B}/windows/{{window_id}}/rating"): rule(
+            K, S, why="the pad (a device); staff do not rate themselves"
+        ),
+        ("POST", f"{B}/windows/{{window_id}}/rating"): rule(
+            K, S, why="the pad (a device); staff do not rate themselves"
+        ),
     },
     "records": {
         **PLATFORM,
@@ -136,7 +142,7 @@ def concrete(path: str, branch: str = "b1") -> str:
     while "{" in out:
         start = out.index("{")
         end = out.index("}", start)
-        name = out[start + 1:end]
+        name = out[start + 1 : end]
         value = branch if name == "branch_id" else PATH_VALUES.get(name, f"{name.replace('_id', '')}-x1")
-        out = out[:start] + value + out[end + 1:]
+        out = out[:start] + value + out[end + 1 :]
     return out

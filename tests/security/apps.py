@@ -24,8 +24,9 @@ def _nlu_engine() -> Any:
     return NluEngine.from_corpus()
 
 
-def build(service: str, redis_url: str, platform: PlatformSettings, *, database_url: str | None = None,
-          **overrides: Any) -> FastAPI:
+def build(
+    service: str, redis_url: str, platform: PlatformSettings, *, database_url: str | None = None, **overrides: Any
+) -> FastAPI:
     """The service's app as ``bootstrap.build_app`` makes it, with test settings (nothing started; records:
     ``database_url`` must already be migrated, as the lifespan that would migrate it does not run)."""
     if service == "queue":
@@ -104,5 +105,9 @@ def endpoints(app: FastAPI) -> set[Endpoint]:
 
 def openapi_endpoints(app: FastAPI) -> set[Endpoint]:
     spec = app.openapi()
-    return {Endpoint(method.upper(), path) for path, item in spec.get("paths", {}).items()
-            for method in item if method in ("get", "post", "put", "patch", "delete")}
+    return {
+        Endpoint(method.upper(), path)
+        for path, item in spec.get("paths", {}).items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }

@@ -67,18 +67,34 @@ def _encode_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
 def _scope(kind: str, method: str, path: str, query: str, headers: Mapping[str, str]) -> dict[str, Any]:
     raw_path = path.encode("utf-8", "surrogateescape")
     scope: dict[str, Any] = {
-        "type": kind, "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-        "scheme": "http" if kind == "http" else "ws", "path": unquote(path), "raw_path": raw_path,
-        "query_string": query.encode("latin-1", "replace"), "root_path": "", "headers": _encode_headers(headers),
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80), "state": {},
+        "type": kind,
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "scheme": "http" if kind == "http" else "ws",
+        "path": unquote(path),
+        "raw_path": raw_path,
+        "query_string": query.encode("latin-1", "replace"),
+        "root_path": "",
+        "headers": _encode_headers(headers),
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
     }
     if kind == "http":
         scope["method"] = method
     return scope
 
 
-async def call(app: ASGIApp, method: str, path: str, *, headers: Mapping[str, str] | None = None,
-               query: str | Mapping[str, Any] = "", body: bytes = b"", timeout_s: float = 15.0) -> Reply:
+async def call(
+    app: ASGIApp,
+    method: str,
+    path: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    query: str | Mapping[str, Any] = "",
+    body: bytes = b"",
+    timeout_s: float = 15.0,
+) -> Reply:
     """One HTTP request; streaming replies are cut after their headers."""
     qs = query if isinstance(query, str) else urlencode(query, doseq=True)
     scope = _scope("http", method, path, qs, headers or {})
@@ -139,8 +155,14 @@ class WsOutcome:
         return self.close_code is not None and not any(m["type"] == "websocket.send" for m in self.messages)
 
 
-async def ws_handshake(app: ASGIApp, path: str, *, headers: Mapping[str, str] | None = None,
-                       query: Mapping[str, str] | None = None, settle_s: float = 0.3) -> WsOutcome:
+async def ws_handshake(
+    app: ASGIApp,
+    path: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    query: Mapping[str, str] | None = None,
+    settle_s: float = 0.3,
+) -> WsOutcome:
     """Connect, then watch the app for ``settle_s``: did it close on us, or keep the socket open?"""
     scope = _scope("websocket", "GET", path, urlencode(query or {}), headers or {})
     scope["subprotocols"] = []

@@ -70,8 +70,13 @@ def credentials(rule: Rule, role: Role | None) -> tuple[dict[str, str], dict[str
 async def _http(app: FastAPI, method: str, path: str, headers: dict[str, str]) -> Reply:
     target = path + "/probe.txt" if method == "MOUNT" else path
     body = b"{}" if method in ("POST", "PUT", "PATCH") else b""
-    return await call(app, "GET" if method == "MOUNT" else method, concrete(target),
-                      headers={**headers, "content-type": "application/json"}, body=body)
+    return await call(
+        app,
+        "GET" if method == "MOUNT" else method,
+        concrete(target),
+        headers={**headers, "content-type": "application/json"},
+        body=body,
+    )
 
 
 async def _ws(app: FastAPI, path: str, headers: dict[str, str], query: dict[str, str]) -> WsOutcome:
@@ -112,8 +117,15 @@ def _expect_ws(outcome: WsOutcome, rule: Rule, role: Role | None) -> None:
 
 
 @pytest.mark.parametrize(("service", "method", "path", "rule", "role"), _cells())
-def test_role_matrix(service: str, method: str, path: str, rule: Rule, role: Role | None,
-                     service_app: Callable[[str], FastAPI], runner: LoopRunner) -> None:
+def test_role_matrix(
+    service: str,
+    method: str,
+    path: str,
+    rule: Rule,
+    role: Role | None,
+    service_app: Callable[[str], FastAPI],
+    runner: LoopRunner,
+) -> None:
     app = service_app(service)
     headers, query = credentials(rule, role)
     if method == "WS":
@@ -133,8 +145,15 @@ BAD_CREDENTIALS = {
 
 @pytest.mark.parametrize("credential", BAD_CREDENTIALS)
 @pytest.mark.parametrize(("service", "method", "path", "rule"), PROTECTED, ids=[_id(*r[:3]) for r in PROTECTED])
-def test_bad_credentials_are_401(service: str, method: str, path: str, rule: Rule, credential: str,
-                                 service_app: Callable[[str], FastAPI], runner: LoopRunner) -> None:
+def test_bad_credentials_are_401(
+    service: str,
+    method: str,
+    path: str,
+    rule: Rule,
+    credential: str,
+    service_app: Callable[[str], FastAPI],
+    runner: LoopRunner,
+) -> None:
     app = service_app(service)
     headers = BAD_CREDENTIALS[credential]
     if method == "WS":

@@ -15,11 +15,14 @@ def _platform(**values: object) -> PlatformSettings:
     return PlatformSettings(**{"kafka_bootstrap": "127.0.0.1:9", "instance": "t", **values})  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({}, "development default"),
-    ({"jwt_secret": "short-secret"}, "at least 32"),
-    ({"jwt_secret": TEST_JWT_SECRET, "api_keys": {"short-key": "kiosk"}}, "at least 24"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "development default"),
+        ({"jwt_secret": "short-secret"}, "at least 32"),
+        ({"jwt_secret": TEST_JWT_SECRET, "api_keys": {"short-key": "kiosk"}}, "at least 24"),
+    ],
+)
 def test_production_refuses_weak_secrets(values: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         _platform(env="production", **values)

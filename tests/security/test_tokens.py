@@ -31,10 +31,13 @@ def _claims(**extra: object) -> dict[str, object]:
 
 
 BAD_TOKENS: dict[str, Callable[[], str]] = {
-    "expired": lambda: issue_token(PLATFORM, "probe", Role.MANAGER, now=dt.datetime.now(dt.UTC) - dt.timedelta(
-        seconds=PLATFORM.jwt_ttl_s + 5)),
+    "expired": lambda: issue_token(
+        PLATFORM, "probe", Role.MANAGER, now=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=PLATFORM.jwt_ttl_s + 5)
+    ),
     "other-secret": lambda: jwt.encode(_claims(), "another-secret-that-is-long-enough-0123456789", "HS256"),
-    "alg-none": lambda: f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({'sub': 'probe', 'role': 'manager', 'exp': 4102444800})}.",
+    "alg-none": lambda: (
+        f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({'sub': 'probe', 'role': 'manager', 'exp': 4102444800})}."
+    ),
     "unknown-role": lambda: jwt.encode(_claims(role="root"), TEST_JWT_SECRET, "HS256"),
     "no-exp": lambda: jwt.encode({"sub": "probe", "role": "manager"}, TEST_JWT_SECRET, "HS256"),
     "no-role": lambda: jwt.encode({"sub": "probe", "exp": 4102444800}, TEST_JWT_SECRET, "HS256"),
@@ -44,8 +47,9 @@ BAD_TOKENS: dict[str, Callable[[], str]] = {
 @pytest.mark.parametrize("kind", BAD_TOKENS)
 def test_bad_tokens_are_401(kind: str, service_app: Callable[[str], FastAPI], runner: LoopRunner) -> None:
     service, method, path = PROBE
-    reply = runner.run(call(service_app(service), method, path,
-                            headers={"Authorization": f"Bearer {BAD_TOKENS[kind]()}"}))
+    reply = runner.run(
+        call(service_app(service), method, path, headers={"Authorization": f"Bearer {BAD_TOKENS[kind]()}"})
+    )
     assert reply.status == 401, reply.body
     if kind == "expired":
         assert "expired" in reply.json()["detail"]
@@ -67,14 +71,20 @@ VALID_BODIES = {  # the check of the branch comes after the body's validation
     "/dialogue/sessions": {"kiosk_id": "k1"},
     "/turns": {"text": "hello"},
 }
-BRANCH_ROWS = [(s, m, p, r) for s, t in ACCESS.items() for (m, p), r in t.items()
-               if "{branch_id}" in p and r.allowed and r.credential != "cookie"]
+BRANCH_ROWS = [
+    (s, m, p, r)
+    for s, t in ACCESS.items()
+    for (m, p), r in t.items()
+    if "{branch_id}" in p and r.allowed and r.credential != "cookie"
+]
 
 
-@pytest.mark.parametrize(("service", "method", "path", "rule"), BRANCH_ROWS,
-                         ids=[f"{s}:{m}:{p}" for s, m, p, _ in BRANCH_ROWS])
-def test_branch_bound_token_stays_in_its_branch(service: str, method: str, path: str, rule: Rule,
-                                                service_app: Callable[[str], FastAPI], runner: LoopRunner) -> None:
+@pytest.mark.parametrize(
+    ("service", "method", "path", "rule"), BRANCH_ROWS, ids=[f"{s}:{m}:{p}" for s, m, p, _ in BRANCH_ROWS]
+)
+def test_branch_bound_token_stays_in_its_branch(
+    service: str, method: str, path: str, rule: Rule, service_app: Callable[[str], FastAPI], runner: LoopRunner
+) -> None:
     app = service_app(service)
     role = sorted(rule.allowed or ())[0]
     token = issue_token(PLATFORM, f"bound-{role.value}", role, "b1")
@@ -98,10 +108,13 @@ def test_branch_bound_token_stays_in_its_branch(service: str, method: str, path:
 
 
 def test_branch_bound_token_cannot_open_or_read_another_branchs_kyc_session(
-        service_app: Callable[[str], FastAPI], runner: LoopRunner) -> None:
+    service_app: Callable[[str], FastAPI], runner: LoopRunner
+) -> None:
     app = service_app("kyc")
-    bound = {"Authorization": f"Bearer {issue_token(PLATFORM, 'kiosk-b1', Role.KIOSK, 'b1')}",
-             "content-type": "application/json"}
+    bound = {
+        "Authorization": f"Bearer {issue_token(PLATFORM, 'kiosk-b1', Role.KIOSK, 'b1')}",
+        "content-type": "application/json",
+    }
     create = json.dumps({"branch_id": "b2", "kiosk_id": "k1", "doc_type": "id_card"}).encode()
     refused = runner.run(call(app, "POST", "/v1/kyc/sessions", headers=bound, body=create))
     assert refused.status == 403, refused.body

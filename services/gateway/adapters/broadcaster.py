@@ -67,8 +67,9 @@ class Broadcaster:
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subs.values())
 
-    def replay(self, branch_id: str, last_event_id: str | None,
-               accepts: StreamFilter | None = None) -> tuple[list[StreamItem], bool]:
+    def replay(
+        self, branch_id: str, last_event_id: str | None, accepts: StreamFilter | None = None
+    ) -> tuple[list[StreamItem], bool]:
         recent = self._all if branch_id == ALL_BRANCHES else self._recent.get(branch_id)
         if recent is None:
             return [], not last_event_id

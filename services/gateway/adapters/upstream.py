@@ -1,7 +1,8 @@
 """Calls from the gateway to queue, staffing, KYC and voice, with the caller's (or a minted) credential.
 
 Browsers only talk to the gateway; the services' answers (problem+json included) go back unchanged.
-An unreachable service is an ``UpstreamError`` (a 502/504 problem, routes/deps.py), never a hang: the dashboard works with whatever runs.
+An unreachable service is an ``UpstreamError`` (a 502/504 problem, routes/deps.py), never a hang: the dashboard works
+with whatever runs.
 """
 
 from __future__ import annotations
@@ -21,30 +22,46 @@ PASSED_HEADERS = ("content-type", "retry-after", "content-language")
 
 class Upstreams:
     def __init__(self, settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.base = {"queue": settings.queue_url, "staffing": settings.staffing_url, "kyc": settings.kyc_url,
-                     "voice": settings.voice_url}
-        self._client = httpx.AsyncClient(timeout=settings.upstream_timeout_s, transport=transport,
-                                         limits=httpx.Limits(max_connections=200, max_keepalive_connections=40))
+        self.base = {
+            "queue": settings.queue_url,
+            "staffing": settings.staffing_url,
+            "kyc": settings.kyc_url,
+            "voice": settings.voice_url,
+        }
+        self._client = httpx.AsyncClient(
+            timeout=settings.upstream_timeout_s,
+            transport=transport,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=40),
+        )
 
     def url(self, service: Service, path: str) -> str:
         return self.base[service].rstrip("/") + path
 
-    async def call(self, service: Service, method: str, path: str, headers: dict[str, str], *,
-                   json_body: Any = None, content: bytes | None = None, content_type: str | None = None,
-                   params: dict[str, str] | None = None) -> httpx.Response:
+    async def call(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
         sent = dict(headers)
         if content_type:
             sent["Content-Type"] = content_type
         try:
-            return await self._client.request(method, self.url(service, path), headers=sent, json=json_body,
-                                              content=content, params=params)
+            return await self._client.request(
+                method, self.url(service, path), headers=sent, json=json_body, content=content, params=params
+            )
         except httpx.TimeoutException:
             raise UpstreamTimeout(service) from None
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(service, type(exc).__name__) from None
 
-    async def relay(self, service: Service, method: str, path: str, headers: dict[str, str],
-                    **kwargs: Any) -> Response:
+    async def relay(self, service: Service, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Response:
         """Call and hand the answer back as it came (status, body, content type)."""
         got = await self.call(service, method, path, headers, **kwargs)
         passed = {k: v for k, v in got.headers.items() if k.lower() in PASSED_HEADERS}

@@ -33,8 +33,9 @@ class TypeFilter:
         return not self.types or item.event_type in self.types
 
 
-def stream_filter(role: Role, *, tickets: frozenset[str] = frozenset(), types: frozenset[str] = frozenset()
-                  ) -> StreamFilter:
+def stream_filter(
+    role: Role, *, tickets: frozenset[str] = frozenset(), types: frozenset[str] = frozenset()
+) -> StreamFilter:
     if role is Role.KIOSK:
         return KioskFilter(tickets)
     return TypeFilter(types)

@@ -40,8 +40,15 @@ def verify_password(password: str, encoded: str | None) -> bool:
             n, r, p, salt, expected = int(parts[0]), int(parts[1]), int(parts[2]), parts[3], parts[4]
             if n > 2**20 or r > 32 or p > 16:
                 return False
-            got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=n, r=r, p=p,
-                                 dklen=len(base64.b64decode(expected)), maxmem=256 * 1024 * 1024)
+            got = hashlib.scrypt(
+                password.encode(),
+                salt=base64.b64decode(salt),
+                n=n,
+                r=r,
+                p=p,
+                dklen=len(base64.b64decode(expected)),
+                maxmem=256 * 1024 * 1024,
+            )
         elif scheme == "pbkdf2":
             iterations, salt, expected = int(parts[0]), parts[1], parts[2]
             got = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), iterations)

@@ -70,8 +70,15 @@ class Target:
     at: str | None
 
     def view(self) -> dict[str, Any]:
-        return {"ticket_id": self.ticket_id, "number": self.number, "service": self.service.value,
-                "window_id": self.window_id, "staff_id": self.staff_id, "status": self.status, "at": self.at}
+        return {
+            "ticket_id": self.ticket_id,
+            "number": self.number,
+            "service": self.service.value,
+            "window_id": self.window_id,
+            "staff_id": self.staff_id,
+            "status": self.status,
+            "at": self.at,
+        }
 
 
 class NotRateable(Exception):
@@ -83,8 +90,9 @@ class NotRateable(Exception):
         self.detail = detail
 
 
-def target_of(ticket: Mapping[str, Any], window_id: str, staff_id: str | None, now: dt.datetime,
-              max_age: dt.timedelta | None) -> Target:
+def target_of(
+    ticket: Mapping[str, Any], window_id: str, staff_id: str | None, now: dt.datetime, max_age: dt.timedelta | None
+) -> Target:
     """Check that ``ticket`` (as the gateway or the queue service knows it) was served at ``window_id``."""
     ticket_id = str(ticket.get("ticket_id"))
     status = str(ticket.get("status"))
@@ -105,8 +113,9 @@ def target_of(ticket: Mapping[str, Any], window_id: str, staff_id: str | None, n
     return Target(ticket_id, ticket.get("number"), service, window_id, staff_id, status, ticket.get("at"))
 
 
-def latest_served(tickets: Iterable[Mapping[str, Any]], window_id: str, staff_id: str | None,
-                  now: dt.datetime, max_age: dt.timedelta) -> Target:
+def latest_served(
+    tickets: Iterable[Mapping[str, Any]], window_id: str, staff_id: str | None, now: dt.datetime, max_age: dt.timedelta
+) -> Target:
     """The newest ticket served at ``window_id`` (``tickets`` oldest first, as the snapshot keeps them).
 
     The next customer being called does not hide it: its customer may still be at the pad."""

@@ -78,9 +78,13 @@ class CameraCounts:
     exited_today: int = 0
 
     def view(self) -> dict[str, Any]:
-        return {"entered_today": self.entered_today, "exited_today": self.exited_today,
-                "occupancy": dict(self.last.occupancy), "dwell_p50_s": dict(self.last.dwell_p50_s),
-                "at": json_time(self.last.at)}
+        return {
+            "entered_today": self.entered_today,
+            "exited_today": self.exited_today,
+            "occupancy": dict(self.last.occupancy),
+            "dwell_p50_s": dict(self.last.dwell_p50_s),
+            "at": json_time(self.last.at),
+        }
 
 
 @dataclass
@@ -103,8 +107,11 @@ def camera_view(status: CameraStatus) -> dict[str, Any]:
 
 
 def forecast_view(forecast: QueueForecast) -> dict[str, Any]:
-    return {"at": json_time(forecast.at), "per_service": [q.model_dump(mode="json") for q in forecast.per_service],
-            "arrivals": [a.model_dump(mode="json") for a in forecast.arrivals]}
+    return {
+        "at": json_time(forecast.at),
+        "per_service": [q.model_dump(mode="json") for q in forecast.per_service],
+        "arrivals": [a.model_dump(mode="json") for a in forecast.arrivals],
+    }
 
 
 def plan_view(plan: StaffingPlan) -> dict[str, Any]:
@@ -112,15 +119,27 @@ def plan_view(plan: StaffingPlan) -> dict[str, Any]:
 
 
 def window_view(window: Window) -> dict[str, Any]:
-    return {"window_id": window.window_id, "state": window.state.value, "staff_id": window.staff_id,
-            "skills": [s.value for s in window.skills], "at": json_time(window.at)}
+    return {
+        "window_id": window.window_id,
+        "state": window.state.value,
+        "staff_id": window.staff_id,
+        "skills": [s.value for s in window.skills],
+        "at": json_time(window.at),
+    }
 
 
 def ticket_view(ticket: Ticket) -> dict[str, Any]:
     """Also what the rating rules read (:mod:`.ratings`), like the queue service's answer for a ticket."""
-    return {"ticket_id": ticket.ticket_id, "number": ticket.number, "service": ticket.service.value,
-            "status": ticket.status.value, "window_id": ticket.window_id, "channel": ticket.channel.value,
-            "priority": ticket.priority.value, "at": json_time(ticket.at)}
+    return {
+        "ticket_id": ticket.ticket_id,
+        "number": ticket.number,
+        "service": ticket.service.value,
+        "status": ticket.status.value,
+        "window_id": ticket.window_id,
+        "channel": ticket.channel.value,
+        "priority": ticket.priority.value,
+        "at": json_time(ticket.at),
+    }
 
 
 @dataclass
@@ -241,25 +260,39 @@ class BranchState:
         return round(self.called_in_target / self.called, 4) if self.called else None
 
     def summary(self, now: dt.datetime) -> dict[str, Any]:
-        rated = Ratings(sum(r.count for r in self.ratings_by_service.values()),
-                        sum(r.total for r in self.ratings_by_service.values()))
-        return {"branch_id": self.branch_id, "day": self.day, "waiting": self.waiting(),
-                "service_level": self.service_level(), "called_today": self.called,
-                "tickets_today": sum(self.arrivals.values()), "open_alerts": len(self.open_alerts(now)),
-                "cameras_down": sum(1 for c in self.cameras.values() if c.state is CameraState.DOWN),
-                "occupancy": sum(sum(c.last.occupancy.values()) for c in self.footfall.values()),
-                "satisfaction": rated.view(), "updated_at": self.updated_at}
+        rated = Ratings(
+            sum(r.count for r in self.ratings_by_service.values()),
+            sum(r.total for r in self.ratings_by_service.values()),
+        )
+        return {
+            "branch_id": self.branch_id,
+            "day": self.day,
+            "waiting": self.waiting(),
+            "service_level": self.service_level(),
+            "called_today": self.called,
+            "tickets_today": sum(self.arrivals.values()),
+            "open_alerts": len(self.open_alerts(now)),
+            "cameras_down": sum(1 for c in self.cameras.values() if c.state is CameraState.DOWN),
+            "occupancy": sum(sum(c.last.occupancy.values()) for c in self.footfall.values()),
+            "satisfaction": rated.view(),
+            "updated_at": self.updated_at,
+        }
 
     def view(self, now: dt.datetime) -> dict[str, Any]:
-        return {**self.summary(now), "target_wait_min": self.target_wait_min,
-                "cameras": {k: camera_view(c) for k, c in self.cameras.items()},
-                "footfall": {k: c.view() for k, c in self.footfall.items()},
-                "forecast": forecast_view(self.forecast) if self.forecast is not None else None,
-                "plan": plan_view(self.plan) if self.plan is not None else None,
-                "alerts": [a.view() for a in self.alerts.values()],
-                "windows": {k: window_view(w) for k, w in self.windows.items()},
-                "tickets": list(self.tickets.values())[-50:], "arrivals_actual": self.arrivals,
-                "satisfaction_by_window": {k: v.view() for k, v in self.ratings_by_window.items()},
-                "satisfaction_by_service": {k: v.view() for k, v in self.ratings_by_service.items()},
-                "rated_tickets": sorted(self.rated_tickets),
-                "kyc_today": self.kyc, "voice_turns_today": self.voice_turns}
+        return {
+            **self.summary(now),
+            "target_wait_min": self.target_wait_min,
+            "cameras": {k: camera_view(c) for k, c in self.cameras.items()},
+            "footfall": {k: c.view() for k, c in self.footfall.items()},
+            "forecast": forecast_view(self.forecast) if self.forecast is not None else None,
+            "plan": plan_view(self.plan) if self.plan is not None else None,
+            "alerts": [a.view() for a in self.alerts.values()],
+            "windows": {k: window_view(w) for k, w in self.windows.items()},
+            "tickets": list(self.tickets.values())[-50:],
+            "arrivals_actual": self.arrivals,
+            "satisfaction_by_window": {k: v.view() for k, v in self.ratings_by_window.items()},
+            "satisfaction_by_service": {k: v.view() for k, v in self.ratings_by_service.items()},
+            "rated_tickets": sorted(self.rated_tickets),
+            "kyc_today": self.kyc,
+            "voice_turns_today": self.voice_turns,
+        }

@@ -40,8 +40,13 @@ async def login(body: Login, response: Response, gateway: GatewayDep) -> dict[st
     gateway.throttle.succeeded(body.username)
     token = issue_token(gateway.platform, body.username, user.role, user.branch)
     _set_cookie(response, token, gateway.platform.jwt_ttl_s, gateway.settings.cookie_secure)
-    return {"access_token": token, "token_type": "bearer", "role": user.role.value, "branch_id": user.branch,
-            "expires_in": gateway.platform.jwt_ttl_s}
+    return {
+        "access_token": token,
+        "token_type": "bearer",
+        "role": user.role.value,
+        "branch_id": user.branch,
+        "expires_in": gateway.platform.jwt_ttl_s,
+    }
 
 
 @router.post("/device", summary="A kiosk trades its X-Device-Key for a session cookie bound to its branch")
@@ -50,8 +55,9 @@ async def device_login(request: Request, response: Response, gateway: GatewayDep
     if not key:
         raise Problem(401, "Unauthorized", "X-Device-Key header required")
     principal, kiosk_id = device_principal(gateway.settings, key)
-    _set_cookie(response, kiosk_token(gateway.platform, principal), gateway.platform.jwt_ttl_s,
-                gateway.settings.cookie_secure)
+    _set_cookie(
+        response, kiosk_token(gateway.platform, principal), gateway.platform.jwt_ttl_s, gateway.settings.cookie_secure
+    )
     return {"role": Role.KIOSK.value, "branch_id": principal.branch_id, "kiosk_id": kiosk_id}
 
 
@@ -64,5 +70,9 @@ async def logout() -> Response:
 
 @router.get("/me", summary="The caller's role and branch")
 async def me(who: AnyRole) -> dict[str, Any]:
-    return {"subject": who.principal.subject, "role": who.role.value, "branch_id": who.principal.branch_id,
-            "kiosk_id": who.kiosk_id}
+    return {
+        "subject": who.principal.subject,
+        "role": who.role.value,
+        "branch_id": who.principal.branch_id,
+        "kiosk_id": who.kiosk_id,
+    }

@@ -36,16 +36,24 @@ async def dashboard(branch_id: BranchPath, who: TellerManagerHeadOfficeService, 
         up.fetch_json("staffing", f"/v1/branches/{branch_id}/plan", who.upstream),
     )
     snapshot = gateway.handlers.state(branch_id).view(dt.datetime.now(dt.UTC))
-    return {"branch_id": branch_id, "role": who.role.value, "can_ack": who.role is Role.MANAGER,
-            "snapshot": snapshot, "queue": queue, "alerts": (alerts or {}).get("alerts"), "plan": plan,
-            "sources": {"queue": queue is not None, "staffing": alerts is not None}}
+    return {
+        "branch_id": branch_id,
+        "role": who.role.value,
+        "can_ack": who.role is Role.MANAGER,
+        "snapshot": snapshot,
+        "queue": queue,
+        "alerts": (alerts or {}).get("alerts"),
+        "plan": plan,
+        "sources": {"queue": queue is not None, "staffing": alerts is not None},
+    }
 
 
 @router.post("/alerts/{alert_id}/ack", summary="Acknowledge an alert (staffing, as the logged-in manager)")
 async def acknowledge(branch_id: BranchPath, alert_id: AlertPath, who: ManagerOnly, gateway: GatewayDep) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
-    answer = await gateway.upstreams.relay("staffing", "POST", f"/v1/branches/{branch_id}/alerts/{alert_id}/ack",
-                                           who.upstream)
+    answer = await gateway.upstreams.relay(
+        "staffing", "POST", f"/v1/branches/{branch_id}/alerts/{alert_id}/ack", who.upstream
+    )
     if answer.status_code == 200:
         gateway.handlers.state(branch_id).mark_acknowledged(alert_id, who.principal.subject)
     return answer
@@ -64,8 +72,10 @@ async def queue_state(branch_id: BranchPath, who: TellerManagerHeadOfficeService
 
 
 @router.post("/windows/{window_id}/call-next", summary="Call the next customer to a window (queue service)")
-async def call_next(branch_id: BranchPath, window_id: WindowPath, who: TellerManagerService,
-                    gateway: GatewayDep) -> Response:
+async def call_next(
+    branch_id: BranchPath, window_id: WindowPath, who: TellerManagerService, gateway: GatewayDep
+) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
-    return await gateway.upstreams.relay("queue", "POST", f"/v1/branches/{branch_id}/windows/{window_id}/call-next",
-                                         who.upstream)
+    return await gateway.upstreams.relay(
+        "queue", "POST", f"/v1/branches/{branch_id}/windows/{window_id}/call-next", who.upstream
+    )

@@ -18,9 +18,16 @@ router = APIRouter(prefix="/v1/head-office", tags=["head office"])
 async def branches(who: HeadOfficeService, gateway: GatewayDep) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
     rows = gateway.handlers.summaries(now, gateway.settings.branches)
-    return {"at": now.isoformat(), "target_wait_min": gateway.settings.service_level_min, "branches": rows,
-            "totals": {"waiting": sum(r["waiting"] for r in rows), "open_alerts": sum(r["open_alerts"] for r in rows),
-                       "tickets_today": sum(r["tickets_today"] for r in rows)}}
+    return {
+        "at": now.isoformat(),
+        "target_wait_min": gateway.settings.service_level_min,
+        "branches": rows,
+        "totals": {
+            "waiting": sum(r["waiting"] for r in rows),
+            "open_alerts": sum(r["open_alerts"] for r in rows),
+            "tickets_today": sum(r["tickets_today"] for r in rows),
+        },
+    }
 
 
 @router.get("/branches/{branch_id}", summary="One branch in detail (the gateway's live view of it)")

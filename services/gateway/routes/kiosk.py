@@ -61,26 +61,33 @@ def _kiosk_headers(who: Caller) -> dict[str, str]:
 
 
 @router.post("/v1/branches/{branch_id}/tickets", summary="Take a ticket (queue service)")
-async def take_ticket(branch_id: BranchPath, body: TakeTicket, who: KioskTellerManagerService,
-                      gateway: GatewayDep) -> Response:
+async def take_ticket(
+    branch_id: BranchPath, body: TakeTicket, who: KioskTellerManagerService, gateway: GatewayDep
+) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     channel = "kiosk" if who.role is Role.KIOSK else "teller"
-    answer = await gateway.upstreams.call("queue", "POST", f"/v1/branches/{branch_id}/tickets", who.upstream,
-                                          json_body={**body.model_dump(mode="json"), "channel": channel})
+    answer = await gateway.upstreams.call(
+        "queue",
+        "POST",
+        f"/v1/branches/{branch_id}/tickets",
+        who.upstream,
+        json_body={**body.model_dump(mode="json"), "channel": channel},
+    )
     if answer.status_code == 201 and who.kiosk_id:
         await gateway.kiosk_tickets.add(branch_id, who.kiosk_id, str(answer.json()["ticket_id"]))
     return Response(answer.content, answer.status_code, media_type=answer.headers.get("content-type"))
 
 
 @router.get("/v1/branches/{branch_id}/tickets/{ticket_id}", summary="A ticket's place in line and wait range")
-async def ticket(branch_id: BranchPath, ticket_id: IdPath, who: KioskTellerManagerService,
-                 gateway: GatewayDep) -> Response:
+async def ticket(
+    branch_id: BranchPath, ticket_id: IdPath, who: KioskTellerManagerService, gateway: GatewayDep
+) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     if who.role is Role.KIOSK and not (
-            who.kiosk_id and await gateway.kiosk_tickets.held(branch_id, who.kiosk_id, [ticket_id])):
+        who.kiosk_id and await gateway.kiosk_tickets.held(branch_id, who.kiosk_id, [ticket_id])
+    ):
         raise Problem(404, "Not Found", "this kiosk did not issue that ticket")
-    return await gateway.upstreams.relay("queue", "GET", f"/v1/branches/{branch_id}/tickets/{ticket_id}",
-                                         who.upstream)
+    return await gateway.upstreams.relay("queue", "GET", f"/v1/branches/{branch_id}/tickets/{ticket_id}", who.upstream)
 
 
 @router.post("/v1/kyc/sessions", summary="Start a KYC session (KYC service); returns the liveness challenge")
@@ -90,9 +97,13 @@ async def start_kyc(body: StartKyc, who: KioskTellerManagerService, gateway: Gat
         raise Problem(422, "Invalid request", "branch_id is required for a credential without a branch")
     check_branch_access(who, branch, gateway.settings)
     kiosk_id = who.kiosk_id or f"staff-{who.principal.subject}"[:64].replace(":", "-")
-    return await gateway.upstreams.relay("kyc", "POST", "/v1/kyc/sessions", _kiosk_headers(who),
-                                         json_body={"branch_id": branch, "kiosk_id": kiosk_id,
-                                                    "doc_type": body.doc_type.value})
+    return await gateway.upstreams.relay(
+        "kyc",
+        "POST",
+        "/v1/kyc/sessions",
+        _kiosk_headers(who),
+        json_body={"branch_id": branch, "kiosk_id": kiosk_id, "doc_type": body.doc_type.value},
+    )
 
 
 @router.get("/v1/kyc/sessions/{session_id}", summary="State and decision of a KYC session (masked)")
@@ -101,12 +112,18 @@ async def kyc_session(session_id: IdPath, who: KioskTellerManagerService, gatewa
 
 
 @router.post("/v1/kyc/sessions/{session_id}/documents", summary="Photo of the document (raw image body)")
-async def kyc_document(session_id: IdPath, request: Request, who: KioskTellerManagerService,
-                       gateway: GatewayDep) -> Response:
+async def kyc_document(
+    session_id: IdPath, request: Request, who: KioskTellerManagerService, gateway: GatewayDep
+) -> Response:
     data = await read_limited(request, MAX_DOCUMENT_BYTES)
-    answer = await gateway.upstreams.relay("kyc", "POST", f"/v1/kyc/sessions/{session_id}/documents",
-                                           _kiosk_headers(who), content=data,
-                                           content_type=request.headers.get("content-type", "application/octet-stream"))
+    answer = await gateway.upstreams.relay(
+        "kyc",
+        "POST",
+        f"/v1/kyc/sessions/{session_id}/documents",
+        _kiosk_headers(who),
+        content=data,
+        content_type=request.headers.get("content-type", "application/octet-stream"),
+    )
     return masked_document_answer(answer)
 
 
@@ -125,26 +142,40 @@ def masked_document_answer(answer: Response) -> Response:
 
 
 @router.post("/v1/kyc/sessions/{session_id}/selfie", summary="Liveness frames, in the challenge's order")
-async def kyc_selfie(session_id: IdPath, request: Request, who: KioskTellerManagerService,
-                     gateway: GatewayDep) -> Response:
+async def kyc_selfie(
+    session_id: IdPath, request: Request, who: KioskTellerManagerService, gateway: GatewayDep
+) -> Response:
     data = await read_limited(request, MAX_SELFIE_BYTES)
-    return await gateway.upstreams.relay("kyc", "POST", f"/v1/kyc/sessions/{session_id}/selfie",
-                                         _kiosk_headers(who), content=data, content_type="application/json")
+    return await gateway.upstreams.relay(
+        "kyc",
+        "POST",
+        f"/v1/kyc/sessions/{session_id}/selfie",
+        _kiosk_headers(who),
+        content=data,
+        content_type="application/json",
+    )
 
 
 @router.post("/v1/branches/{branch_id}/dialogue/sessions", summary="Start a talk with the digital employee")
-async def start_dialogue(branch_id: BranchPath, body: StartDialogue, who: KioskTellerManagerService,
-                         gateway: GatewayDep) -> Response:
+async def start_dialogue(
+    branch_id: BranchPath, body: StartDialogue, who: KioskTellerManagerService, gateway: GatewayDep
+) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
     payload: dict[str, Any] = {"kiosk_id": who.kiosk_id or "staff", "lang": body.lang, "speak": body.speak}
-    return await gateway.upstreams.relay("voice", "POST", f"/v1/branches/{branch_id}/dialogue/sessions",
-                                         who.upstream, json_body=payload)
+    return await gateway.upstreams.relay(
+        "voice", "POST", f"/v1/branches/{branch_id}/dialogue/sessions", who.upstream, json_body=payload
+    )
 
 
 @router.post("/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns", summary="One turn (text)")
-async def dialogue_turn(branch_id: BranchPath, session_id: IdPath, body: Turn, who: KioskTellerManagerService,
-                        gateway: GatewayDep) -> Response:
+async def dialogue_turn(
+    branch_id: BranchPath, session_id: IdPath, body: Turn, who: KioskTellerManagerService, gateway: GatewayDep
+) -> Response:
     check_branch_access(who, branch_id, gateway.settings)
-    return await gateway.upstreams.relay("voice", "POST",
-                                         f"/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns",
-                                         who.upstream, json_body=body.model_dump())
+    return await gateway.upstreams.relay(
+        "voice",
+        "POST",
+        f"/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns",
+        who.upstream,
+        json_body=body.model_dump(),
+    )

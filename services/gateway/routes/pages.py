@@ -22,11 +22,17 @@ from services.gateway.access import cookie_principal
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: data:; connect-src 'self'; "
-       "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
-       "form-action 'self'")
-HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-           "Cache-Control": "no-store"}
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: data:; connect-src 'self'; "
+    "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 _ID = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
@@ -67,8 +73,9 @@ async def kiosk() -> Response:
 
 
 @router.get("/rate/{branch_id}/{window_id}")
-async def rate(branch_id: Annotated[str, PathParam(pattern=_ID)],
-               window_id: Annotated[str, PathParam(pattern=_ID)]) -> Response:
+async def rate(
+    branch_id: Annotated[str, PathParam(pattern=_ID)], window_id: Annotated[str, PathParam(pattern=_ID)]
+) -> Response:
     """The window's rating pad (public page; its calls need the pad's device key)."""
     return _html("rate.html")
 

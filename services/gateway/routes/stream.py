@@ -36,8 +36,9 @@ def format_sse(item: StreamItem) -> str:
     return f"id: {item.event_id}\nevent: {item.event_type}\ndata: {item.payload}\n\n"
 
 
-async def _events(request: Request, sub: Subscription, backlog: list[StreamItem], complete: bool,
-                  broadcaster: Broadcaster) -> AsyncIterator[str]:
+async def _events(
+    request: Request, sub: Subscription, backlog: list[StreamItem], complete: bool, broadcaster: Broadcaster
+) -> AsyncIterator[str]:
     try:
         yield "retry: 2000\n\n"
         if not complete:
@@ -61,12 +62,16 @@ async def _events(request: Request, sub: Subscription, backlog: list[StreamItem]
         broadcaster.unsubscribe(sub)
 
 
-def _open(request: Request, broadcaster: Broadcaster, key: str, accepts: StreamFilter,
-          last_event_id: str | None) -> StreamingResponse:
+def _open(
+    request: Request, broadcaster: Broadcaster, key: str, accepts: StreamFilter, last_event_id: str | None
+) -> StreamingResponse:
     sub = broadcaster.subscribe(key, accepts)
     backlog, complete = broadcaster.replay(key, last_event_id, accepts)
-    return StreamingResponse(_events(request, sub, backlog, complete, broadcaster), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        _events(request, sub, backlog, complete, broadcaster),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _types(raw: str | None) -> frozenset[str]:
@@ -76,12 +81,18 @@ def _types(raw: str | None) -> frozenset[str]:
         raise Problem(422, "Invalid request", str(exc)) from None
 
 
-@router.get("/v1/branches/{branch_id}/stream", summary="Live events of one branch (SSE)",
-            response_class=StreamingResponse)
-async def stream(request: Request, branch_id: BranchPath, who: AnyRole, gateway: GatewayDep,
-                 types: Annotated[str | None, Query(max_length=500)] = None,
-                 tickets: Annotated[str | None, Query(max_length=2000)] = None,
-                 last_event_id: LastEventId = None) -> StreamingResponse:
+@router.get(
+    "/v1/branches/{branch_id}/stream", summary="Live events of one branch (SSE)", response_class=StreamingResponse
+)
+async def stream(
+    request: Request,
+    branch_id: BranchPath,
+    who: AnyRole,
+    gateway: GatewayDep,
+    types: Annotated[str | None, Query(max_length=500)] = None,
+    tickets: Annotated[str | None, Query(max_length=2000)] = None,
+    last_event_id: LastEventId = None,
+) -> StreamingResponse:
     check_branch_access(who, branch_id, gateway.settings)
     held: frozenset[str] = frozenset()
     if who.role is Role.KIOSK:
@@ -92,8 +103,13 @@ async def stream(request: Request, branch_id: BranchPath, who: AnyRole, gateway:
 
 
 @router.get("/v1/stream", summary="Live events of every branch (SSE, head office)", response_class=StreamingResponse)
-async def stream_all(request: Request, who: HeadOfficeService, gateway: GatewayDep,
-                     types: Annotated[str | None, Query(max_length=500)] = None,
-                     last_event_id: LastEventId = None) -> StreamingResponse:
-    return _open(request, gateway.broadcaster, ALL_BRANCHES, stream_filter(who.role, types=_types(types)),
-                 last_event_id)
+async def stream_all(
+    request: Request,
+    who: HeadOfficeService,
+    gateway: GatewayDep,
+    types: Annotated[str | None, Query(max_length=500)] = None,
+    last_event_id: LastEventId = None,
+) -> StreamingResponse:
+    return _open(
+        request, gateway.broadcaster, ALL_BRANCHES, stream_filter(who.role, types=_types(types)), last_event_id
+    )

@@ -50,8 +50,9 @@ async def _voice_to_client(ws: WebSocket, upstream: ClientConnection) -> None:
 
 
 @router.websocket("/v1/dialogue")
-async def dialogue(ws: WebSocket, branch_id: str = "", lang: str = "zh", speak: bool = False,
-                   session_id: str = "", token: str = "") -> None:
+async def dialogue(
+    ws: WebSocket, branch_id: str = "", lang: str = "zh", speak: bool = False, session_id: str = "", token: str = ""
+) -> None:
     gateway = get_gateway(ws)
     jwt = token or ws.cookies.get(COOKIE, "")
     try:
@@ -60,7 +61,9 @@ async def dialogue(ws: WebSocket, branch_id: str = "", lang: str = "zh", speak: 
         if not jwt:
             raise HTTPException(401, "credential required")
         principal = principal_from_token(gateway.platform, jwt)
-        caller = Caller(principal, {}, principal.subject.removeprefix("kiosk:") if principal.role is Role.KIOSK else None)
+        caller = Caller(
+            principal, {}, principal.subject.removeprefix("kiosk:") if principal.role is Role.KIOSK else None
+        )
         if principal.role not in KIOSK_TELLER_MANAGER:
             raise HTTPException(403, f"role {principal.role.value} may not do this")
         branch = branch_id or principal.branch_id or ""
@@ -70,8 +73,7 @@ async def dialogue(ws: WebSocket, branch_id: str = "", lang: str = "zh", speak: 
         await ws.close(POLICY, str(exc.detail)[:120])
         return
     base = gateway.upstreams.url("voice", "/v1/dialogue").replace("http", "ws", 1)
-    params = {"branch_id": branch, "kiosk_id": caller.kiosk_id or "staff", "lang": lang,
-              "speak": str(speak).lower()}
+    params = {"branch_id": branch, "kiosk_id": caller.kiosk_id or "staff", "lang": lang, "speak": str(speak).lower()}
     if session_id:
         params["session_id"] = session_id[:128]
     query = urlencode(params)
@@ -79,10 +81,16 @@ async def dialogue(ws: WebSocket, branch_id: str = "", lang: str = "zh", speak: 
     try:
         # The JWT in a header, not the query: servers and proxies log request lines (uvicorn does for
         # WebSockets even without its access log), and a credential must not land in a log.
-        async with connect(f"{base}?{query}", open_timeout=gateway.settings.upstream_timeout_s,
-                           max_size=2**22, additional_headers={"Authorization": f"Bearer {jwt}"}) as upstream:
-            tasks = [asyncio.create_task(_client_to_voice(ws, upstream)),
-                     asyncio.create_task(_voice_to_client(ws, upstream))]
+        async with connect(
+            f"{base}?{query}",
+            open_timeout=gateway.settings.upstream_timeout_s,
+            max_size=2**22,
+            additional_headers={"Authorization": f"Bearer {jwt}"},
+        ) as upstream:
+            tasks = [
+                asyncio.create_task(_client_to_voice(ws, upstream)),
+                asyncio.create_task(_voice_to_client(ws, upstream)),
+            ]
             _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()

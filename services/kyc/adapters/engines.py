@@ -22,8 +22,9 @@ def _document_reader() -> DocumentReader:
 
 
 class Engines:
-    def __init__(self, reader: Callable[[], DocumentReader] = _document_reader,
-                 faces: Callable[[], FaceEngine] = FaceEngine) -> None:
+    def __init__(
+        self, reader: Callable[[], DocumentReader] = _document_reader, faces: Callable[[], FaceEngine] = FaceEngine
+    ) -> None:
         self._build_reader = reader
         self._build_faces = faces
         self._reader: DocumentReader | None = None

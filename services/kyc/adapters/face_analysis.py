@@ -16,7 +16,7 @@ DIGITAL_FLAT_SHARE = 0.25  # share of exactly uniform, unsaturated 8x8 blocks ab
 def _patch(gray: np.ndarray, centre: tuple[float, float], half_w: int, half_h: int) -> np.ndarray:
     x, y = round(centre[0]), round(centre[1])
     height, width = gray.shape
-    return gray[max(0, y - half_h):min(height, y + half_h), max(0, x - half_w):min(width, x + half_w)]
+    return gray[max(0, y - half_h) : min(height, y + half_h), max(0, x - half_w) : min(width, x + half_w)]
 
 
 def eye_openness(gray: np.ndarray, face: DetectedFace) -> float | None:
@@ -36,14 +36,14 @@ def eye_openness(gray: np.ndarray, face: DetectedFace) -> float | None:
             return None
         values.append(float(np.percentile(patch, 90) - np.percentile(patch, 5)))
     x, y, w, h = (round(v) for v in face.box)
-    region = gray[max(0, y):max(0, y + h), max(0, x):max(0, x + w)]
+    region = gray[max(0, y) : max(0, y + h), max(0, x) : max(0, x + w)]
     spread = float(np.percentile(region, 95) - np.percentile(region, 5)) if region.size else 0.0
     return sum(values) / len(values) / spread if spread > 1 else None
 
 
 def sharpness(gray: np.ndarray, face: DetectedFace) -> float:
     x, y, w, h = (round(v) for v in face.box)
-    region = gray[max(0, y):max(0, y + h), max(0, x):max(0, x + w)]
+    region = gray[max(0, y) : max(0, y + h), max(0, x) : max(0, x + w)]
     return float(cv2.Laplacian(region, cv2.CV_64F).var()) if region.size else 0.0
 
 
@@ -87,6 +87,12 @@ def observe(image: np.ndarray, faces: list[DetectedFace], t_ms: float) -> FrameO
         return FrameObservation(t_ms=t_ms, faces=len(faces))
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     face = faces[0]
-    return FrameObservation(t_ms=t_ms, faces=1, face=face, eye_openness=eye_openness(gray, face),
-                            sharpness=sharpness(gray, face), screen_border=screen_border(image, face),
-                            digital=looks_digital(image))
+    return FrameObservation(
+        t_ms=t_ms,
+        faces=1,
+        face=face,
+        eye_openness=eye_openness(gray, face),
+        sharpness=sharpness(gray, face),
+        screen_border=screen_border(image, face),
+        digital=looks_digital(image),
+    )

@@ -71,8 +71,9 @@ class FaceEngine:
     def _models(self) -> _Models:
         models: _Models | None = getattr(self._local, "models", None)
         if models is None:
-            detector = cv2.FaceDetectorYN.create(str(self._paths[YUNET_FILE]), "", (320, 320),
-                                                 self._score_threshold, 0.3, 50)
+            detector = cv2.FaceDetectorYN.create(
+                str(self._paths[YUNET_FILE]), "", (320, 320), self._score_threshold, 0.3, 50
+            )
             recognizer = cv2.FaceRecognizerSF.create(str(self._paths[SFACE_FILE]), "")
             models = _Models(detector, recognizer)
             self._local.models = models
@@ -82,8 +83,13 @@ class FaceEngine:
         """Faces of a BGR image, largest first, in the coordinates of ``image``."""
         height, width = image.shape[:2]
         scale = min(1.0, long_side / max(height, width))
-        view = image if scale >= 1.0 else cv2.resize(
-            image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+        view = (
+            image
+            if scale >= 1.0
+            else cv2.resize(
+                image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+            )
+        )
         detector = self._models().detector
         detector.setInputSize((view.shape[1], view.shape[0]))
         _, rows = detector.detect(view)

@@ -66,8 +66,10 @@ class RetainedImages:
         if branch is None:
             return {}
         raw = cast(dict[bytes, bytes], await self._redis.hgetall(self.key(branch, session_id)))
-        return {kind.decode(): open_sealed(self._key_bytes, blob, associated_data(session_id, kind.decode()))
-                for kind, blob in raw.items()}
+        return {
+            kind.decode(): open_sealed(self._key_bytes, blob, associated_data(session_id, kind.decode()))
+            for kind, blob in raw.items()
+        }
 
     async def delete(self, session_id: str, branch_id: str | None = None) -> bool:
         """Remove the session's images; True when something was removed."""

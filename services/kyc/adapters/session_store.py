@@ -84,8 +84,9 @@ class SessionStore:
 
     def _stage_audit(self, pipe: Any, branch_id: str, entry: dict[str, str]) -> None:
         record = {"at": dt.datetime.now(dt.UTC).isoformat(), **entry}
-        pipe.xadd(branch_key(SERVICE, branch_id, "audit"), cast(dict[Any, Any], record),
-                  maxlen=AUDIT_MAXLEN, approximate=True)
+        pipe.xadd(
+            branch_key(SERVICE, branch_id, "audit"), cast(dict[Any, Any], record), maxlen=AUDIT_MAXLEN, approximate=True
+        )
         log.info("kyc audit %s", json.dumps(record, ensure_ascii=False))
 
     async def delete(self, session_id: str) -> bool:

@@ -45,15 +45,31 @@ class Outcome:
 
 # Document checks whose failure rejects (a forged or misread number), and those that send to a person.
 # Names follow ``id_card.portrait_checks`` / ``emblem_checks`` / ``licence.licence_checks``.
-REJECTING_CHECKS = frozenset({"id_number_checksum", "birth_date_matches_id", "sex_matches_id", "not_expired",
-                              "credit_code_checksum"})
-REVIEW_CHECKS = frozenset({"fields_complete", "id_number_region", "ethnicity_known", "validity_well_formed",
-                           "already_valid", "validity_matches_age", "capture_camera", "face_on_document",
-                           "emblem_side_read"})
+REJECTING_CHECKS = frozenset(
+    {"id_number_checksum", "birth_date_matches_id", "sex_matches_id", "not_expired", "credit_code_checksum"}
+)
+REVIEW_CHECKS = frozenset(
+    {
+        "fields_complete",
+        "id_number_region",
+        "ethnicity_known",
+        "validity_well_formed",
+        "already_valid",
+        "validity_matches_age",
+        "capture_camera",
+        "face_on_document",
+        "emblem_side_read",
+    }
+)
 
 
-def combine(document_checks: Mapping[str, object], face: KycDecision | None, face_reason: str | None,
-            liveness_passed: bool | None, liveness_reasons: Sequence[str] = ()) -> Outcome:
+def combine(
+    document_checks: Mapping[str, object],
+    face: KycDecision | None,
+    face_reason: str | None,
+    liveness_passed: bool | None,
+    liveness_reasons: Sequence[str] = (),
+) -> Outcome:
     """Worst of the parts wins: any rejecting failure rejects; any doubt sends to human review.
 
     ``face`` and ``liveness_passed`` are None for documents without a face (business licences).

@@ -90,13 +90,13 @@ def _timing_problems(frames: Sequence[FrameObservation], rules: LivenessRules) -
     return problems
 
 
-def evaluate(challenge: Sequence[str], frames: Sequence[FrameObservation],
-             rules: LivenessRules = LivenessRules()) -> LivenessResult:
+def evaluate(
+    challenge: Sequence[str], frames: Sequence[FrameObservation], rules: LivenessRules = LivenessRules()
+) -> LivenessResult:
     """Whether ``frames`` show the actions of ``challenge`` in that order, by one live face."""
     reasons: list[str] = []
     if not rules.min_frames <= len(frames) <= rules.max_frames:
-        return LivenessResult(False, (f"frame_count: {len(frames)} not in {rules.min_frames}..{rules.max_frames}",),
-                              ())
+        return LivenessResult(False, (f"frame_count: {len(frames)} not in {rules.min_frames}..{rules.max_frames}",), ())
     reasons.extend(_timing_problems(frames, rules))
     if any(f.faces > 1 for f in frames):
         reasons.append("multiple_faces")
@@ -109,9 +109,13 @@ def evaluate(challenge: Sequence[str], frames: Sequence[FrameObservation],
         if share > rules.max_flagged_share:
             reasons.append(f"passive_{name}: {share:.0%} of frames")
     frontal = median(nose_offset(f.face) for f in with_face[:3] if f.face is not None)
-    open_values = [f.eye_openness for f in with_face
-                   if f.face is not None and f.eye_openness is not None
-                   and abs(nose_offset(f.face) - frontal) <= rules.turn_offset / 2]
+    open_values = [
+        f.eye_openness
+        for f in with_face
+        if f.face is not None
+        and f.eye_openness is not None
+        and abs(nose_offset(f.face) - frontal) <= rules.turn_offset / 2
+    ]
     openness = median(open_values) if open_values else None
     completed, wrong = _walk(challenge, with_face, frontal, openness, rules)
     if wrong:
@@ -119,14 +123,22 @@ def evaluate(challenge: Sequence[str], frames: Sequence[FrameObservation],
     elif len(completed) < len(challenge):
         reasons.append(f"action_missing: {challenge[len(completed)]}")
     checks: dict[str, bool | float | str] = {
-        "challenge": ",".join(challenge), "completed": ",".join(completed), "frames": float(len(frames)),
-        "screen_border_share": round(flagged["screen_border"], 3), "digital_share": round(flagged["digital"], 3),
+        "challenge": ",".join(challenge),
+        "completed": ",".join(completed),
+        "frames": float(len(frames)),
+        "screen_border_share": round(flagged["screen_border"], 3),
+        "digital_share": round(flagged["digital"], 3),
     }
     return LivenessResult(not reasons, tuple(reasons), tuple(completed), checks)
 
 
-def _walk(challenge: Sequence[str], frames: Sequence[FrameObservation], frontal: float, openness: float | None,
-          rules: LivenessRules) -> tuple[list[str], str | None]:
+def _walk(
+    challenge: Sequence[str],
+    frames: Sequence[FrameObservation],
+    frontal: float,
+    openness: float | None,
+    rules: LivenessRules,
+) -> tuple[list[str], str | None]:
     """Actions completed in order; an action is done when seen and then left (back to neutral or next)."""
     completed: list[str] = []
     current = "neutral"

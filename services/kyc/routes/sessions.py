@@ -44,8 +44,9 @@ async def _session(kyc: KycDep, session_id: str, who: Principal) -> dict[str, An
 
 
 @router.post("", status_code=201, summary="Start a KYC session; an ID-card session gets its liveness challenge")
-async def create_session(body: CreateSession, who: KioskTellerManagerService, kyc: KycDep,
-                         settings: SettingsDep) -> dict[str, Any]:
+async def create_session(
+    body: CreateSession, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
+) -> dict[str, Any]:
     check_branch(who, body.branch_id)
     await enforce_rate_limit(kyc, settings, body.kiosk_id)
     session = await kyc.create_session(body.branch_id, body.kiosk_id, body.doc_type)
@@ -57,9 +58,11 @@ async def get_session(session_id: SessionPath, who: AnyRole, kyc: KycDep) -> dic
     return public_view(await _session(kyc, session_id, who))
 
 
-@router.delete("/{session_id}", status_code=204,
-               summary="Delete a session and everything kept for it (retained images too, even after the "
-                       "session expired)")
+@router.delete(
+    "/{session_id}",
+    status_code=204,
+    summary="Delete a session and everything kept for it (retained images too, even after the session expired)",
+)
 async def delete_session(session_id: SessionPath, who: KioskTellerManagerService, kyc: KycDep) -> Response:
     session = await kyc.store.get(session_id)
     branch = session["branch_id"] if session is not None else await kyc.retained_branch(session_id)
@@ -67,19 +70,27 @@ async def delete_session(session_id: SessionPath, who: KioskTellerManagerService
         raise problem_for_session(SessionNotFound(session_id))
     check_branch(who, branch)
     images_removed = await kyc.delete_session(session_id, branch)
-    entry = {"session_id": session_id, "action": "deleted_on_request",
-             "retained_images": "deleted" if images_removed else "none"}
+    entry = {
+        "session_id": session_id,
+        "action": "deleted_on_request",
+        "retained_images": "deleted" if images_removed else "none",
+    }
     if session is not None:
         entry["kiosk_id"] = session["kiosk_id"]
     await kyc.store.audit(branch, entry)
     return Response(status_code=204)
 
 
-@router.post("/{session_id}/documents", summary="Photo of the ID card (either side) or business licence",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
-async def add_document(session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep,
-                       settings: SettingsDep) -> dict[str, Any]:
+@router.post(
+    "/{session_id}/documents",
+    summary="Photo of the ID card (either side) or business licence",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
+    },
+)
+async def add_document(
+    session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
+) -> dict[str, Any]:
     session = await _session(kyc, session_id, who)
     await enforce_rate_limit(kyc, settings, session["kiosk_id"])
     data = await read_image(request, settings)
@@ -92,21 +103,47 @@ async def add_document(session_id: SessionPath, request: Request, who: KioskTell
         raise problem_for_session(error) from None
 
 
-@router.post("/{session_id}/selfie", summary="Liveness frames (the challenge, in order); decides the session",
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-                 "type": "object", "required": ["frames"], "properties": {"frames": {"type": "array", "items": {
-                     "type": "object", "required": ["image", "t_ms"],
-                     "properties": {"image": {"type": "string", "format": "byte"},
-                                    "t_ms": {"type": "number"}}}}}}}}}})
-async def add_selfie(session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep,
-                     settings: SettingsDep) -> dict[str, Any]:
+@router.post(
+    "/{session_id}/selfie",
+    summary="Liveness frames (the challenge, in order); decides the session",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["frames"],
+                        "properties": {
+                            "frames": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["image", "t_ms"],
+                                    "properties": {
+                                        "image": {"type": "string", "format": "byte"},
+                                        "t_ms": {"type": "number"},
+                                    },
+                                },
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def add_selfie(
+    session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
+) -> dict[str, Any]:
     session = await _session(kyc, session_id, who)
     await enforce_rate_limit(kyc, settings, session["kiosk_id"])
     body = await read_json(request, settings.liveness_max_frames * (settings.max_frame_bytes * 4 // 3 + 64) + 4096)
     raw = body.get("frames")
     if not isinstance(raw, list) or not raw or len(raw) > settings.liveness_max_frames:
-        raise Problem(422, "Invalid request", f"frames: 1..{settings.liveness_max_frames} items expected",
-                      reason="frame_count")
+        raise Problem(
+            422, "Invalid request", f"frames: 1..{settings.liveness_max_frames} items expected", reason="frame_count"
+        )
     frames = []
     for i, item in enumerate(raw):
         t_ms = item.get("t_ms") if isinstance(item, dict) else None

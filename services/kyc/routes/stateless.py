@@ -21,14 +21,21 @@ from services.kyc.routes.uploads import (
 )
 
 router = APIRouter(prefix="/v1", tags=["ocr", "face"])
-IMAGE_BODY = {"requestBody": {"required": True, "content": {
-    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-    "image/png": {"schema": {"type": "string", "format": "binary"}}}}}
+IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
 @router.post("/ocr/id-card", summary="Read one side of a resident ID card", openapi_extra=IMAGE_BODY)
-async def ocr_id_card(request: Request, who: KioskTellerManagerService, kyc: KycDep,
-                      settings: SettingsDep) -> dict[str, Any]:
+async def ocr_id_card(
+    request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
+) -> dict[str, Any]:
     await enforce_rate_limit(kyc, settings, kiosk_of(request, who))
     data = await read_image(request, settings)
     try:
@@ -38,8 +45,9 @@ async def ocr_id_card(request: Request, who: KioskTellerManagerService, kyc: Kyc
 
 
 @router.post("/ocr/business-licence", summary="Read a business licence", openapi_extra=IMAGE_BODY)
-async def ocr_licence(request: Request, who: KioskTellerManagerService, kyc: KycDep,
-                      settings: SettingsDep) -> dict[str, Any]:
+async def ocr_licence(
+    request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
+) -> dict[str, Any]:
     await enforce_rate_limit(kyc, settings, kiosk_of(request, who))
     data = await read_image(request, settings)
     try:
@@ -48,13 +56,30 @@ async def ocr_licence(request: Request, who: KioskTellerManagerService, kyc: Kyc
         raise problem_for(error) from None
 
 
-@router.post("/face/verify", summary="Compare the ID portrait with a selfie",
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-                 "type": "object", "required": ["document", "selfie"],
-                 "properties": {"document": {"type": "string", "format": "byte"},
-                                "selfie": {"type": "string", "format": "byte"}}}}}}})
-async def face_verify(request: Request, who: KioskTellerManagerService, kyc: KycDep,
-                      settings: SettingsDep) -> dict[str, Any]:
+@router.post(
+    "/face/verify",
+    summary="Compare the ID portrait with a selfie",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["document", "selfie"],
+                        "properties": {
+                            "document": {"type": "string", "format": "byte"},
+                            "selfie": {"type": "string", "format": "byte"},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def face_verify(
+    request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
+) -> dict[str, Any]:
     await enforce_rate_limit(kyc, settings, kiosk_of(request, who))
     body = await read_json(request, settings.max_upload_bytes * 3 + 4096)
     document = b64_image(body.get("document"), "document", settings.max_upload_bytes)

@@ -21,8 +21,9 @@ from services.kyc.domain.errors import (
 from services.kyc.settings import KycSettings
 from services.kyc.usecases.verification import Verification
 
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff",
-                         "application/octet-stream"})
+IMAGE_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff", "application/octet-stream"}
+)
 
 
 def upload_too_large(limit: int, declared: str | None) -> Problem:
@@ -37,9 +38,12 @@ def not_json(error: ValueError) -> Problem:
 async def read_image(request: Request, settings: KycSettings) -> bytes:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in IMAGE_TYPES:
-        raise Problem(415, "Unsupported media type",
-                      f"send the image as the raw body with an image content type, not {media or 'nothing'}",
-                      reason="not_an_image")
+        raise Problem(
+            415,
+            "Unsupported media type",
+            f"send the image as the raw body with an image content type, not {media or 'nothing'}",
+            reason="not_an_image",
+        )
     data = await read_body(request, settings.max_upload_bytes, too_large=upload_too_large)
     if not data:
         raise Problem(400, "Empty upload", "the request body holds no image", reason="not_an_image")
@@ -90,6 +94,11 @@ def kiosk_of(request: Request, principal: Principal) -> str:
 async def enforce_rate_limit(kyc: Verification, settings: KycSettings, kiosk_id: str) -> None:
     wait = await kyc.store.hit_rate_limit(kiosk_id, settings.rate_limit_per_minute, dt.datetime.now(dt.UTC))
     if wait is not None:
-        raise Problem(429, "Too many requests", f"at most {settings.rate_limit_per_minute} requests per minute "
-                      "per kiosk", reason="rate_limited", retry_after_s=wait,
-                      headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        raise Problem(
+            429,
+            "Too many requests",
+            f"at most {settings.rate_limit_per_minute} requests per minute per kiosk",
+            reason="rate_limited",
+            retry_after_s=wait,
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )

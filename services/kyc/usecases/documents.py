@@ -35,6 +35,7 @@ __all__ = [
     "read_id_card",
 ]
 
+
 def _confidence(text: DocumentText, found: int, expected: int) -> float:
     return round(text.mean_score * found / expected, 3) if expected else 0.0
 

@@ -33,6 +33,7 @@ DOCUMENT_LONG_SIDE = 640
 MIN_INTER_OCULAR_PX = 18.0
 _ROTATIONS = (None, cv2.ROTATE_180, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE)
 
+
 @dataclass(frozen=True)
 class FaceSample:
     embedding: np.ndarray
@@ -40,8 +41,9 @@ class FaceSample:
     camera: bool  # False: the picture looks like a screenshot or rendering
 
 
-def portrait_from_document(image_bytes: bytes, *, limits: ImageLimits = ImageLimits(),
-                           engine: FaceEngine) -> FaceSample:
+def portrait_from_document(
+    image_bytes: bytes, *, limits: ImageLimits = ImageLimits(), engine: FaceEngine
+) -> FaceSample:
     """The ID portrait: the card is located and straightened, then searched upright, upside down and sideways."""
     image = decode_image(image_bytes, limits, max_side=2 * DOCUMENT_LONG_SIDE)
     document, _ = locate_document(image)
@@ -56,8 +58,9 @@ def portrait_from_document(image_bytes: bytes, *, limits: ImageLimits = ImageLim
     raise NoPortraitError("no face found on the document photo")
 
 
-def selfie(image_bytes: bytes, *, limits: ImageLimits = ImageLimits(), engine: FaceEngine,
-           require_camera: bool = True) -> FaceSample:
+def selfie(
+    image_bytes: bytes, *, limits: ImageLimits = ImageLimits(), engine: FaceEngine, require_camera: bool = True
+) -> FaceSample:
     """The one face of a selfie; refuses none, several, too small, and screenshots (``require_camera``)."""
     image = decode_image(image_bytes, limits, max_side=SELFIE_LONG_SIDE)
     faces = engine.detect(image, SELFIE_LONG_SIDE)
@@ -78,17 +81,28 @@ def _single_face(engine: FaceEngine, image: np.ndarray, faces: list[DetectedFace
     return FaceSample(engine.embed(image, face), face, camera)
 
 
-def verify(document_bytes: bytes, selfie_bytes: bytes, thresholds: MatchThresholds, *,
-           limits: ImageLimits = ImageLimits(), engine: FaceEngine) -> dict[str, Any]:
+def verify(
+    document_bytes: bytes,
+    selfie_bytes: bytes,
+    thresholds: MatchThresholds,
+    *,
+    limits: ImageLimits = ImageLimits(),
+    engine: FaceEngine,
+) -> dict[str, Any]:
     """Compare the ID portrait with a selfie: {"decision", "similarity", "thresholds", "reasons", "checks"}."""
     portrait = portrait_from_document(document_bytes, limits=limits, engine=engine)
     live = selfie(selfie_bytes, limits=limits, engine=engine)
-    return comparison(portrait.embedding, live.embedding, thresholds,
-                      {"document_camera": portrait.camera, "selfie_camera": live.camera})
+    return comparison(
+        portrait.embedding,
+        live.embedding,
+        thresholds,
+        {"document_camera": portrait.camera, "selfie_camera": live.camera},
+    )
 
 
-def comparison(portrait: np.ndarray, live: np.ndarray, thresholds: MatchThresholds,
-               checks: dict[str, Any] | None = None) -> dict[str, Any]:
+def comparison(
+    portrait: np.ndarray, live: np.ndarray, thresholds: MatchThresholds, checks: dict[str, Any] | None = None
+) -> dict[str, Any]:
     score = cosine(portrait, live)
     return {
         "decision": match_decision(score, thresholds).value,
@@ -99,8 +113,9 @@ def comparison(portrait: np.ndarray, live: np.ndarray, thresholds: MatchThreshol
     }
 
 
-def analyse_frames(frames: Sequence[tuple[bytes, float]], *, limits: ImageLimits = ImageLimits(),
-                   engine: FaceEngine) -> tuple[list[FrameObservation], FaceSample | None]:
+def analyse_frames(
+    frames: Sequence[tuple[bytes, float]], *, limits: ImageLimits = ImageLimits(), engine: FaceEngine
+) -> tuple[list[FrameObservation], FaceSample | None]:
     """Observations of a liveness sequence and the embedding of its most frontal, sharpest single-face frame."""
     observations: list[FrameObservation] = []
     best: tuple[float, np.ndarray, DetectedFace, bool] | None = None

@@ -39,9 +39,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
-MASKERS: dict[str, Callable[[str], str]] = {"name": mask_name, "id_number": mask_id_number,
-                                            "credit_code": mask_credit_code,
-                                            "legal_representative": mask_name, "address": lambda v: v[:6] + "***"}
+MASKERS: dict[str, Callable[[str], str]] = {
+    "name": mask_name,
+    "id_number": mask_id_number,
+    "credit_code": mask_credit_code,
+    "legal_representative": mask_name,
+    "address": lambda v: v[:6] + "***",
+}
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,18 @@ class KycConfig:
 
     @classmethod
     def of(cls, s: KycSettings) -> KycConfig:
-        return cls(ImageLimits(max_bytes=s.max_upload_bytes, max_pixels=s.max_pixels),
-                   ImageLimits(max_bytes=s.max_frame_bytes, max_pixels=s.max_pixels),
-                   MatchThresholds(approve=s.face_approve, reject=s.face_reject),
-                   LivenessRules(min_frames=s.liveness_min_frames, max_frames=s.liveness_max_frames,
-                                 max_duration_ms=s.liveness_max_duration_ms, mirrored=s.liveness_mirrored),
-                   s.challenge_ttl_s)
+        return cls(
+            ImageLimits(max_bytes=s.max_upload_bytes, max_pixels=s.max_pixels),
+            ImageLimits(max_bytes=s.max_frame_bytes, max_pixels=s.max_pixels),
+            MatchThresholds(approve=s.face_approve, reject=s.face_reject),
+            LivenessRules(
+                min_frames=s.liveness_min_frames,
+                max_frames=s.liveness_max_frames,
+                max_duration_ms=s.liveness_max_duration_ms,
+                mirrored=s.liveness_mirrored,
+            ),
+            s.challenge_ttl_s,
+        )
 
 
 def masked_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -67,8 +77,15 @@ def masked_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 class Verification:
-    def __init__(self, store: SessionStore, engines: Engines, executor: Executor, config: KycConfig, clock: Clock,
-                 retention: RetainedImages | None = None) -> None:
+    def __init__(
+        self,
+        store: SessionStore,
+        engines: Engines,
+        executor: Executor,
+        config: KycConfig,
+        clock: Clock,
+        retention: RetainedImages | None = None,
+    ) -> None:
         self.store = store
         self.engines = engines
         self._executor = executor
@@ -100,15 +117,17 @@ class Verification:
     # Each of these runs in the pool, where the engine is fetched (and, the first time, loaded).
 
     def _id_card(self, data: bytes, today: dt.date, birth: dt.date | None) -> dict[str, Any]:
-        return documents.read_id_card(data, today=today, holder_birth_date=birth, limits=self.config.limits,
-                                      reader=self.engines.reader())
+        return documents.read_id_card(
+            data, today=today, holder_birth_date=birth, limits=self.config.limits, reader=self.engines.reader()
+        )
 
     def _licence(self, data: bytes) -> dict[str, Any]:
         return documents.read_business_licence(data, limits=self.config.limits, reader=self.engines.reader())
 
     def _verify(self, document: bytes, selfie: bytes) -> dict[str, Any]:
-        return faces.verify(document, selfie, self.config.thresholds, limits=self.config.limits,
-                            engine=self.engines.faces())
+        return faces.verify(
+            document, selfie, self.config.thresholds, limits=self.config.limits, engine=self.engines.faces()
+        )
 
     def _portrait_or_none(self, data: bytes) -> faces.FaceSample | None:
         try:
@@ -133,9 +152,16 @@ class Verification:
     async def create_session(self, branch_id: str, kiosk_id: str, doc_type: DocType) -> dict[str, Any]:
         now = self._clock()
         session: dict[str, Any] = {
-            "session_id": f"kyc-{uuid.uuid4().hex}", "branch_id": branch_id, "kiosk_id": kiosk_id,
-            "doc_type": doc_type.value, "status": "awaiting_document", "created_at": now.isoformat(),
-            "documents": {}, "decision": None, "reasons": [], "checks": {},
+            "session_id": f"kyc-{uuid.uuid4().hex}",
+            "branch_id": branch_id,
+            "kiosk_id": kiosk_id,
+            "doc_type": doc_type.value,
+            "status": "awaiting_document",
+            "created_at": now.isoformat(),
+            "documents": {},
+            "decision": None,
+            "reasons": [],
+            "checks": {},
         }
         if doc_type is DocType.ID_CARD:
             session["challenge"] = list(new_challenge())
@@ -151,9 +177,15 @@ class Verification:
 
     async def refuse(self, session: dict[str, Any], step: str, error: DocumentError) -> None:
         """Audit a refused upload (reason only, nothing of the upload is kept)."""
-        await self.store.audit(session["branch_id"], {"session_id": session["session_id"],
-                                                      "kiosk_id": session["kiosk_id"], "action": f"{step}_refused",
-                                                      "reason": error.reason})
+        await self.store.audit(
+            session["branch_id"],
+            {
+                "session_id": session["session_id"],
+                "kiosk_id": session["kiosk_id"],
+                "action": f"{step}_refused",
+                "reason": error.reason,
+            },
+        )
 
     async def add_document(self, session: dict[str, Any], data: bytes) -> dict[str, Any]:
         if session["status"] == "decided":
@@ -178,8 +210,14 @@ class Verification:
         session["documents"][result["side"]] = entry
         if "portrait" in session["documents"]:
             session["status"] = "awaiting_selfie"
-        await self.store.save(session, {"session_id": session["session_id"], "kiosk_id": session["kiosk_id"],
-                                        "action": f"document_{result['side']}_read"})
+        await self.store.save(
+            session,
+            {
+                "session_id": session["session_id"],
+                "kiosk_id": session["kiosk_id"],
+                "action": f"document_{result['side']}_read",
+            },
+        )
         await self._retain(session, [(f"document:{result['side']}", data)])
         return {**result, "session": public_view(session)}
 
@@ -202,11 +240,17 @@ class Verification:
             face_decision, face_reason = KycDecision.REVIEW, "no_portrait_on_document: compare by hand"
         else:
             score = float(np.dot(_decode(stored), best.embedding))
-            face_decision, face_reason = match_decision(score, self.config.thresholds), match_reason(
-                score, self.config.thresholds)
+            face_decision, face_reason = (
+                match_decision(score, self.config.thresholds),
+                match_reason(score, self.config.thresholds),
+            )
             face = {"similarity": round(score, 4)}
-        document_checks = {k: v for side in session["documents"].values() for k, v in side["checks"].items()
-                           if k not in ("ok", "failed")}
+        document_checks = {
+            k: v
+            for side in session["documents"].values()
+            for k, v in side["checks"].items()
+            if k not in ("ok", "failed")
+        }
         document_checks["emblem_side_read"] = "emblem" in session["documents"]
         outcome = combine(document_checks, face_decision, face_reason, not live_reasons, live_reasons)
         session["face"] = {**face, "decision": face_decision.value}
@@ -219,17 +263,36 @@ class Verification:
         if outcome is None:
             outcome = combine({k: v for k, v in checks.items() if k not in ("ok", "failed")}, None, None, None)
         session.pop("portrait_embedding", None)
-        session.update(status="decided", decision=outcome.decision.value, reasons=list(outcome.reasons),
-                       decided_at=self._clock().isoformat())
+        session.update(
+            status="decided",
+            decision=outcome.decision.value,
+            reasons=list(outcome.reasons),
+            decided_at=self._clock().isoformat(),
+        )
         flat = _flat_checks(session)
         session["checks"] = flat
-        event = KycResult(branch_id=session["branch_id"], at=self._clock(), session_id=session["session_id"],
-                          kiosk_id=session["kiosk_id"], doc_type=DocType(session["doc_type"]),
-                          decision=outcome.decision, checks=flat,
-                          id_number_masked=session.get("id_number_masked", ""), reasons=list(outcome.reasons))
-        await self.store.decide(session, event, {"session_id": session["session_id"], "kiosk_id": session["kiosk_id"],
-                                                 "action": "decided", "decision": outcome.decision.value,
-                                                 "reasons": "; ".join(outcome.reasons)})
+        event = KycResult(
+            branch_id=session["branch_id"],
+            at=self._clock(),
+            session_id=session["session_id"],
+            kiosk_id=session["kiosk_id"],
+            doc_type=DocType(session["doc_type"]),
+            decision=outcome.decision,
+            checks=flat,
+            id_number_masked=session.get("id_number_masked", ""),
+            reasons=list(outcome.reasons),
+        )
+        await self.store.decide(
+            session,
+            event,
+            {
+                "session_id": session["session_id"],
+                "kiosk_id": session["kiosk_id"],
+                "action": "decided",
+                "decision": outcome.decision.value,
+                "reasons": "; ".join(outcome.reasons),
+            },
+        )
 
 
 def _birth_date(session: dict[str, Any]) -> dt.date | None:

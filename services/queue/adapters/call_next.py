@@ -35,8 +35,15 @@ class WindowStore:
         self.rules = rules
         self.tz = tz
 
-    def _log(self, pipe: Any, branch_id: str, window_id: str, state: WindowState, skills: Sequence[ServiceName],
-             at: dt.datetime) -> None:
+    def _log(
+        self,
+        pipe: Any,
+        branch_id: str,
+        window_id: str,
+        state: WindowState,
+        skills: Sequence[ServiceName],
+        at: dt.datetime,
+    ) -> None:
         """Stage the change in the day's window log (the usual schedule is learned from it)."""
         keys, local = Keys(branch_id), at.astimezone(self.tz)
         pipe.rpush(keys.window_log(local.date()), mark_json(mark_of(window_id, state, skills, local)))
@@ -56,16 +63,32 @@ class WindowStore:
             rows = await pipe.execute()
         return [WindowRecord.from_fields(decode_hash(r)) for r in rows if r]
 
-    async def put(self, branch_id: str, window_id: str, state: WindowState, skills: tuple[ServiceName, ...],
-                  staff_id: str | None, now: dt.datetime) -> tuple[WindowRecord, bool]:
+    async def put(
+        self,
+        branch_id: str,
+        window_id: str,
+        state: WindowState,
+        skills: tuple[ServiceName, ...],
+        staff_id: str | None,
+        now: dt.datetime,
+    ) -> tuple[WindowRecord, bool]:
         """(the window, whether it changed). Raises Invalid or Conflict."""
         await self._redis.sadd(BRANCHES, branch_id)
         return await self._outbox.transaction(
-            branch_id, lambda tx: self._put(tx, window_id, state, skills, staff_id, now),
-            watch=[Keys(branch_id).window(window_id)])
+            branch_id,
+            lambda tx: self._put(tx, window_id, state, skills, staff_id, now),
+            watch=[Keys(branch_id).window(window_id)],
+        )
 
-    async def _put(self, tx: Transaction, window_id: str, state: WindowState, skills: tuple[ServiceName, ...],
-                   staff_id: str | None, now: dt.datetime) -> tuple[WindowRecord, bool]:
+    async def _put(
+        self,
+        tx: Transaction,
+        window_id: str,
+        state: WindowState,
+        skills: tuple[ServiceName, ...],
+        staff_id: str | None,
+        now: dt.datetime,
+    ) -> tuple[WindowRecord, bool]:
         branch_id, pipe = tx.branch_id, tx.pipe
         keys = Keys(branch_id)
         raw = decode_hash(await pipe.hgetall(keys.window(window_id)))
@@ -78,15 +101,22 @@ class WindowStore:
         pipe.hset(keys.window(window_id), mapping=cast(dict[Any, Any], changed.to_fields()))
         pipe.sadd(keys.windows, window_id)
         self._log(pipe, branch_id, window_id, state, skills, now)
-        tx.stage(topics.WINDOWS, Window(branch_id=branch_id, at=now, window_id=window_id, state=state,
-                                        staff_id=staff_id, skills=list(skills)))
+        tx.stage(
+            topics.WINDOWS,
+            Window(
+                branch_id=branch_id, at=now, window_id=window_id, state=state, staff_id=staff_id, skills=list(skills)
+            ),
+        )
         return changed, True
 
     async def apply_external(self, event: Window) -> bool:
         """A windows.v1 event from another producer: upsert when newer; no event of our own. A change of
         the window racing it makes it look again: it is applied only if still newer than what is stored."""
-        applied = await self._outbox.transaction(event.branch_id, lambda tx: self._apply_external(tx, event),
-                                                 watch=[Keys(event.branch_id).window(event.window_id)])
+        applied = await self._outbox.transaction(
+            event.branch_id,
+            lambda tx: self._apply_external(tx, event),
+            watch=[Keys(event.branch_id).window(event.window_id)],
+        )
         if applied:
             await self._redis.sadd(BRANCHES, event.branch_id)
         return applied
@@ -98,8 +128,16 @@ class WindowStore:
         if current is not None and current.updated_at is not None and current.updated_at >= event.at:
             return False
         base = current or WindowRecord(event.window_id, event.state, ())
-        record = WindowRecord(event.window_id, event.state, tuple(event.skills), event.staff_id,
-                              base.ticket_id, base.service, base.busy_since, event.at)
+        record = WindowRecord(
+            event.window_id,
+            event.state,
+            tuple(event.skills),
+            event.staff_id,
+            base.ticket_id,
+            base.service,
+            base.busy_since,
+            event.at,
+        )
         tx.multi()
         pipe.hset(keys.window(event.window_id), mapping=cast(dict[Any, Any], record.to_fields()))
         pipe.sadd(keys.windows, event.window_id)
@@ -107,8 +145,9 @@ class WindowStore:
         return True
 
     async def call_next(self, branch_id: str, window_id: str, now: dt.datetime) -> TicketRecord | None:
-        return await self._outbox.transaction(branch_id, lambda tx: self._call_next(tx, window_id, now),
-                                              watch=[Keys(branch_id).window(window_id)])
+        return await self._outbox.transaction(
+            branch_id, lambda tx: self._call_next(tx, window_id, now), watch=[Keys(branch_id).window(window_id)]
+        )
 
     async def _call_next(self, tx: Transaction, window_id: str, now: dt.datetime) -> TicketRecord | None:
         keys, pipe = Keys(tx.branch_id), tx.pipe
@@ -139,8 +178,10 @@ class WindowStore:
         if record is not None:
             pipe.zrem(keys.line(record.service), record.ticket_id)
             pipe.hset(keys.ticket(record.ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
-            pipe.hset(keys.window(window_id), mapping={"ticket_id": record.ticket_id, "service": record.service.value,
-                                                       "busy_since": now.isoformat()})
+            pipe.hset(
+                keys.window(window_id),
+                mapping={"ticket_id": record.ticket_id, "service": record.service.value, "busy_since": now.isoformat()},
+            )
             pipe.set(keys.model, model.to_json())
             tx.stage(topics.TICKETS, ticket_event(record, now))
         return record
@@ -155,8 +196,9 @@ class WindowStore:
         if window.state is not WindowState.OPEN:
             raise Conflict(f"window {window_id} is {window.state.value}: open it before calling")
         if window.ticket_id:
-            raise Conflict(f"window {window_id} still has ticket {window.ticket_id}: complete, "
-                           "no-show or transfer it first")
+            raise Conflict(
+                f"window {window_id} still has ticket {window.ticket_id}: complete, no-show or transfer it first"
+            )
         return window
 
     async def _due(self, pipe: Any, keys: Keys, now: dt.datetime) -> list[Head]:
@@ -166,6 +208,11 @@ class WindowStore:
             raw = decode_hash(await pipe.hgetall(keys.ticket(raw_id.decode())))
             if raw:
                 record = TicketRecord.from_fields(raw)
-                heads.append(Head(record.service, record.ticket_id, self.rules.score(record.joined_at, record.priority,
-                                                                                 record.sequence)))
+                heads.append(
+                    Head(
+                        record.service,
+                        record.ticket_id,
+                        self.rules.score(record.joined_at, record.priority, record.sequence),
+                    )
+                )
         return heads

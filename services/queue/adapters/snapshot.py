@@ -105,8 +105,9 @@ class SnapshotReader:
         self._snapshot = redis.register_script(_SNAPSHOT)
         self._models: dict[str, tuple[bytes, Model]] = {}  # per branch: the last model read, parsed once
 
-    async def _read(self, branch_id: str, mode: str,
-                    counter: str | None = None) -> tuple[list[Any], list[WindowRecord], Model, int | None]:
+    async def _read(
+        self, branch_id: str, mode: str, counter: str | None = None
+    ) -> tuple[list[Any], list[WindowRecord], Model, int | None]:
         keys = Keys(branch_id)
         script_keys = [*(keys.line(s) for s in ServiceName), keys.scheduled, keys.windows, keys.model]
         args = [keys.ticket("x")[:-1], keys.window("x")[:-1], mode]
@@ -160,8 +161,10 @@ class SnapshotReader:
         """(history per past day, today's counts) per 15-minute slot of local time."""
         keys = Keys(branch_id)
         since = (today - dt.timedelta(days=HISTORY_DAYS)).toordinal()
-        days = [d.decode() for d in cast(list[bytes], await self._redis.zrangebyscore(
-            keys.arrival_days, since, today.toordinal()))]
+        days = [
+            d.decode()
+            for d in cast(list[bytes], await self._redis.zrangebyscore(keys.arrival_days, since, today.toordinal()))
+        ]
         async with self._redis.pipeline(transaction=False) as pipe:
             for day in days:
                 pipe.hgetall(keys.arrivals(dt.date.fromisoformat(day)))
@@ -178,8 +181,12 @@ class SnapshotReader:
         """Window changes of past days (the usual schedule's input), oldest first."""
         keys = Keys(branch_id)
         since = (today - dt.timedelta(days=WINDOW_HISTORY_DAYS)).toordinal()
-        days = [dt.date.fromisoformat(d.decode()) for d in cast(list[bytes], await self._redis.zrangebyscore(
-            keys.window_log_days, since, today.toordinal() - 1))]
+        days = [
+            dt.date.fromisoformat(d.decode())
+            for d in cast(
+                list[bytes], await self._redis.zrangebyscore(keys.window_log_days, since, today.toordinal() - 1)
+            )
+        ]
         async with self._redis.pipeline(transaction=False) as pipe:
             for day in days:
                 pipe.lrange(keys.window_log(day), 0, -1)

@@ -39,9 +39,17 @@ def decode_hash(raw: Any) -> dict[str, str]:
 
 
 def ticket_event(record: TicketRecord, at: dt.datetime) -> Ticket:
-    return Ticket(branch_id=record.branch_id, at=at, ticket_id=record.ticket_id, number=record.number,
-                  service=record.service, priority=record.priority, status=record.status,
-                  window_id=record.window_id, channel=record.channel)
+    return Ticket(
+        branch_id=record.branch_id,
+        at=at,
+        ticket_id=record.ticket_id,
+        number=record.number,
+        service=record.service,
+        priority=record.priority,
+        status=record.status,
+        window_id=record.window_id,
+        channel=record.channel,
+    )
 
 
 class TicketStore:
@@ -56,8 +64,13 @@ class TicketStore:
         """The key of the day's number counter of ``service`` (the branch's local day)."""
         return Keys(branch_id).seq(now.astimezone(self.tz).date(), service)
 
-    async def issue(self, command: IssueTicket, now: dt.datetime, prediction: tuple[float, float] | None = None,
-                    sequence: int | None = None) -> tuple[TicketRecord, int | None]:
+    async def issue(
+        self,
+        command: IssueTicket,
+        now: dt.datetime,
+        prediction: tuple[float, float] | None = None,
+        sequence: int | None = None,
+    ) -> tuple[TicketRecord, int | None]:
         """(the new ticket, its 1-based place in line or None for an appointment not yet due).
 
         The day's number comes from an atomic INCR (unique under any concurrency, no retry loop), here or
@@ -84,12 +97,18 @@ class TicketStore:
         if sequence > MAX_PER_DAY:
             raise DayFull(f"all {MAX_PER_DAY} numbers of {command.service.value} used today")
         record = TicketRecord(
-            ticket_id=f"t-{uuid.uuid4().hex[:16]}", branch_id=command.branch_id,
-            number=ticket_number(command.service, sequence), service=command.service,
-            channel=command.channel, priority=command.priority, status=TicketStatus.ISSUED,
-            issued_at=now, ready_at=ready,
+            ticket_id=f"t-{uuid.uuid4().hex[:16]}",
+            branch_id=command.branch_id,
+            number=ticket_number(command.service, sequence),
+            service=command.service,
+            channel=command.channel,
+            priority=command.priority,
+            status=TicketStatus.ISSUED,
+            issued_at=now,
+            ready_at=ready,
             pred_wait_min=prediction[0] if prediction else None,
-            pred_sd_min=prediction[1] if prediction else None)
+            pred_sd_min=prediction[1] if prediction else None,
+        )
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.expire(counter, TTL_S)
             self._write(pipe, keys, record)
@@ -140,16 +159,34 @@ class TicketStore:
         rank = await self._redis.zrank(Keys(record.branch_id).line(record.service), record.ticket_id)
         return None if rank is None else int(cast(int, rank)) + 1
 
-    async def act(self, branch_id: str, ticket_id: str, action: Action, now: dt.datetime, *,
-                  service: ServiceName | None = None, window_id: str | None = None) -> TicketRecord:
+    async def act(
+        self,
+        branch_id: str,
+        ticket_id: str,
+        action: Action,
+        now: dt.datetime,
+        *,
+        service: ServiceName | None = None,
+        window_id: str | None = None,
+    ) -> TicketRecord:
         """Every action but call-next. ``window_id``: the caller's window, checked when given."""
         keys = Keys(branch_id)
         return await self._outbox.transaction(
-            branch_id, lambda tx: self._act(tx, keys, ticket_id, action, now, service, window_id),
-            watch=[keys.ticket(ticket_id), keys.model])
+            branch_id,
+            lambda tx: self._act(tx, keys, ticket_id, action, now, service, window_id),
+            watch=[keys.ticket(ticket_id), keys.model],
+        )
 
-    async def _act(self, tx: Transaction, keys: Keys, ticket_id: str, action: Action, now: dt.datetime,
-                   service: ServiceName | None, window_id: str | None) -> TicketRecord:
+    async def _act(
+        self,
+        tx: Transaction,
+        keys: Keys,
+        ticket_id: str,
+        action: Action,
+        now: dt.datetime,
+        service: ServiceName | None,
+        window_id: str | None,
+    ) -> TicketRecord:
         pipe = tx.pipe
         raw = decode_hash(await pipe.hgetall(keys.ticket(ticket_id)))
         if not raw:
@@ -182,8 +219,9 @@ class TicketStore:
         return after
 
     @staticmethod
-    def _after(before: TicketRecord, action: Action, status: TicketStatus, now: dt.datetime,
-               service: ServiceName | None) -> TicketRecord:
+    def _after(
+        before: TicketRecord, action: Action, status: TicketStatus, now: dt.datetime, service: ServiceName | None
+    ) -> TicketRecord:
         if action is Action.RECALL:
             return before.evolve(recalls=before.recalls + 1)
         if action is Action.START:
@@ -194,6 +232,13 @@ class TicketStore:
             if service is before.service:
                 raise Invalid(f"ticket {before.ticket_id} is already in {service.value}")
             # back in line, in the new service, with its original place in time
-            return before.evolve(status=status, service=service, window_id=None, called_at=None,
-                                 started_at=None, transferred_from=before.service, pred_wait_min=None)
+            return before.evolve(
+                status=status,
+                service=service,
+                window_id=None,
+                called_at=None,
+                started_at=None,
+                transferred_from=before.service,
+                pred_wait_min=None,
+            )
         return before.evolve(status=status, ended_at=now)

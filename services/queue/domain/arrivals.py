@@ -36,8 +36,15 @@ def slot_start(day: dt.date, slot: int, tz: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz) + dt.timedelta(minutes=slot * SLOT_MIN)
 
 
-def forecast_day(history: Mapping[dt.date, Sequence[float]], today: dt.date, today_counts: Sequence[float],
-                 current_slot: int, *, waiting_in_hall: float = 0.0, conversion: float = 0.8) -> list[SlotForecast]:
+def forecast_day(
+    history: Mapping[dt.date, Sequence[float]],
+    today: dt.date,
+    today_counts: Sequence[float],
+    current_slot: int,
+    *,
+    waiting_in_hall: float = 0.0,
+    conversion: float = 0.8,
+) -> list[SlotForecast]:
     """Forecast slots ``current_slot`` .. the last slot with traffic in the profile (or 4 slots ahead)."""
     past = {d: list(c) for d, c in history.items() if d < today}
     same = [c for d, c in past.items() if d.weekday() == today.weekday()]

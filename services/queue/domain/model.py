@@ -42,8 +42,13 @@ class RobustLog:
         r = min(max(x - self.m, -bound), bound)
         s2 = (1 - alpha) * self.s**2 + alpha * r * r * 1.15  # 1.15: clipping shrinks the spread
         capped = min(max(minutes, 0.0), math.exp(self.m + FENCE * self.s)) if self.n >= 5 else max(minutes, 0.0)
-        return RobustLog(self.m + alpha * r, min(max(math.sqrt(s2), 0.1), 2.0), self.n + 1,
-                         (1 - alpha) * self.mu + alpha * capped, (1 - alpha) * self.m2 + alpha * capped * capped)
+        return RobustLog(
+            self.m + alpha * r,
+            min(max(math.sqrt(s2), 0.1), 2.0),
+            self.n + 1,
+            (1 - alpha) * self.mu + alpha * capped,
+            (1 - alpha) * self.m2 + alpha * capped * capped,
+        )
 
     @property
     def mean(self) -> float:
@@ -72,8 +77,13 @@ def blend(own: RobustLog | None, pooled: RobustLog) -> RobustLog:
     if own is None or own.n == 0:
         return pooled
     w = own.n / (own.n + WINDOW_SHRINK_N)
-    return RobustLog(w * own.m + (1 - w) * pooled.m, w * own.s + (1 - w) * pooled.s, own.n + pooled.n,
-                     w * own.mu + (1 - w) * pooled.mu, w * own.m2 + (1 - w) * pooled.m2)
+    return RobustLog(
+        w * own.m + (1 - w) * pooled.m,
+        w * own.s + (1 - w) * pooled.s,
+        own.n + pooled.n,
+        w * own.mu + (1 - w) * pooled.mu,
+        w * own.m2 + (1 - w) * pooled.m2,
+    )
 
 
 @dataclass(frozen=True)
@@ -144,14 +154,22 @@ class Model:
 
     # --- storage -----------------------------------------------------------------------------
     def to_json(self) -> str:
-        return json.dumps({
-            "t": {k: [v.m, v.s, v.n, v.mu, v.m2] for k, v in self.service_time.items()},
-            "a": {k: [v.hits, v.exposure] for k, v in self.abandon.items()},
-            "ns": {k: [v.hits, v.exposure] for k, v in self.no_show.items()},
-            "nst": [self.no_show_time.m, self.no_show_time.s, self.no_show_time.n, self.no_show_time.mu,
-                    self.no_show_time.m2],
-            "r": [round(z, 4) for z in self.residuals],
-        }, separators=(",", ":"))
+        return json.dumps(
+            {
+                "t": {k: [v.m, v.s, v.n, v.mu, v.m2] for k, v in self.service_time.items()},
+                "a": {k: [v.hits, v.exposure] for k, v in self.abandon.items()},
+                "ns": {k: [v.hits, v.exposure] for k, v in self.no_show.items()},
+                "nst": [
+                    self.no_show_time.m,
+                    self.no_show_time.s,
+                    self.no_show_time.n,
+                    self.no_show_time.mu,
+                    self.no_show_time.m2,
+                ],
+                "r": [round(z, 4) for z in self.residuals],
+            },
+            separators=(",", ":"),
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes | None) -> Model:

@@ -98,8 +98,13 @@ class _Lookup:
         terms = self.cache.get((service, window))
         if terms is None:
             dist = self.model.service_dist(service, window)
-            terms = _Terms(dist.mean, dist.cv**2, self.model.abandon_hazard(service),
-                           self.model.no_show_share(service), self.model.no_show_time.mean)
+            terms = _Terms(
+                dist.mean,
+                dist.cv**2,
+                self.model.abandon_hazard(service),
+                self.model.no_show_share(service),
+                self.model.no_show_time.mean,
+            )
             self.cache[(service, window)] = terms
         return terms
 
@@ -128,8 +133,15 @@ def _slots(windows: Sequence[WindowView], changes: Sequence[Change], model: Mode
     return slots
 
 
-def project(waiting: Sequence[Waiting], windows: Sequence[WindowView], model: Model, rules: RoutingRules,
-            now: dt.datetime, changes: Sequence[Change] = (), probes: Sequence[Waiting] = ()) -> dict[str, Projection]:
+def project(
+    waiting: Sequence[Waiting],
+    windows: Sequence[WindowView],
+    model: Model,
+    rules: RoutingRules,
+    now: dt.datetime,
+    changes: Sequence[Change] = (),
+    probes: Sequence[Waiting] = (),
+) -> dict[str, Projection]:
     """Expected call time of every waiting ticket; ``changes`` are the windows expected to open or
     close (a closing window finishes its customer, then calls nobody). ``probes`` are customers who
     would join now (one per service, say): each gets the call time it would have, but none occupies a
@@ -180,8 +192,15 @@ def project(waiting: Sequence[Waiting], windows: Sequence[WindowView], model: Mo
     return out
 
 
-def _assign_idle(slots: Sequence[_Slot], lines: Lines, lookup: _Lookup, rules: RoutingRules, t: float,
-                 out: dict[str, Projection], ghosts: frozenset[str] = frozenset()) -> float | None:
+def _assign_idle(
+    slots: Sequence[_Slot],
+    lines: Lines,
+    lookup: _Lookup,
+    rules: RoutingRules,
+    t: float,
+    out: dict[str, Projection],
+    ghosts: frozenset[str] = frozenset(),
+) -> float | None:
     """Idle open windows call whom the real call-next would; returns the next time an appointment
     joins or a window opens. A ghost (probe) is noted when called and the window calls again."""
     later: float | None = None

@@ -24,9 +24,13 @@ from services.queue.domain.schedule import Mark, Pattern, learn_pattern, mark_of
 from services.queue.domain.tickets import TicketRecord
 
 ACTION_FOR: dict[TicketStatus, Action] = {
-    TicketStatus.CALLED: Action.CALL, TicketStatus.SERVING: Action.START, TicketStatus.COMPLETED: Action.COMPLETE,
-    TicketStatus.NO_SHOW: Action.NO_SHOW, TicketStatus.TRANSFERRED: Action.TRANSFER,
-    TicketStatus.ABANDONED: Action.ABANDON, TicketStatus.CANCELLED: Action.CANCEL,
+    TicketStatus.CALLED: Action.CALL,
+    TicketStatus.SERVING: Action.START,
+    TicketStatus.COMPLETED: Action.COMPLETE,
+    TicketStatus.NO_SHOW: Action.NO_SHOW,
+    TicketStatus.TRANSFERRED: Action.TRANSFER,
+    TicketStatus.ABANDONED: Action.ABANDON,
+    TicketStatus.CANCELLED: Action.CANCEL,
 }
 SLACK = dt.timedelta(seconds=1)
 HISTORY_DAYS = 84  # window changes kept for the usual schedule  # events of one instant may interleave across producers
@@ -42,8 +46,12 @@ class Prediction:
 
     def as_json(self) -> dict[str, object]:
         """The line DESIGN.md section 5 defines."""
-        return {"ticket_id": self.ticket_id, "at": self.at.isoformat(),
-                "predicted_wait_min": round(self.predicted_wait_min, 3), "p90_min": round(self.p90_min, 3)}
+        return {
+            "ticket_id": self.ticket_id,
+            "at": self.at.isoformat(),
+            "predicted_wait_min": round(self.predicted_wait_min, 3),
+            "p90_min": round(self.p90_min, 3),
+        }
 
 
 @dataclass
@@ -104,15 +112,28 @@ class Replayer:
         old = state.windows.get(event.window_id)
         local = event.at.astimezone(self.tz)
         state.marks.setdefault(local.date(), []).append(mark_of(event.window_id, event.state, event.skills, local))
-        state.windows[event.window_id] = WindowView(event.window_id, event.state, tuple(event.skills),
-                                                    old.service if old else None, old.busy_since if old else None)
+        state.windows[event.window_id] = WindowView(
+            event.window_id,
+            event.state,
+            tuple(event.skills),
+            old.service if old else None,
+            old.busy_since if old else None,
+        )
 
     def _ticket(self, state: BranchState, event: Ticket) -> Prediction | None:
         if event.status is TicketStatus.ISSUED:
             if event.ticket_id in state.tickets:
                 raise ValueError(f"ticket {event.ticket_id} issued twice")
-            record = TicketRecord(event.ticket_id, event.branch_id, event.number, event.service, event.channel,
-                                  event.priority, TicketStatus.ISSUED, event.at)
+            record = TicketRecord(
+                event.ticket_id,
+                event.branch_id,
+                event.number,
+                event.service,
+                event.channel,
+                event.priority,
+                TicketStatus.ISSUED,
+                event.at,
+            )
             estimate = self.predict(state, record, event.at)
             state.tickets[record.ticket_id] = record.evolve(pred_wait_min=estimate[0], pred_sd_min=estimate[1])
             low, mean, high = estimate[2:]
@@ -120,8 +141,11 @@ class Replayer:
         before = state.tickets.get(event.ticket_id)
         if before is None:
             raise LookupError(f"ticket {event.ticket_id} is not known (never issued, or already finished)")
-        action = Action.RECALL if before.status is TicketStatus.CALLED and event.status is TicketStatus.CALLED \
+        action = (
+            Action.RECALL
+            if before.status is TicketStatus.CALLED and event.status is TicketStatus.CALLED
             else ACTION_FOR[event.status]
+        )
         status = transition(before.status, action)
         state.model = learn_transition(state.model, before, status, event.at)
         self._move(state, before, event, status)
@@ -137,8 +161,9 @@ class Replayer:
             if not event.window_id:
                 raise ValueError(f"called event of {event.ticket_id} without window_id")
             called_at = before.called_at if before.status is TicketStatus.CALLED else event.at
-            state.tickets[before.ticket_id] = before.evolve(status=status, window_id=event.window_id,
-                                                            called_at=called_at)
+            state.tickets[before.ticket_id] = before.evolve(
+                status=status, window_id=event.window_id, called_at=called_at
+            )
             self._set_busy(state, event.window_id, before.service, called_at)
         elif status is TicketStatus.SERVING:
             state.tickets[before.ticket_id] = before.evolve(status=status, started_at=event.at)
@@ -146,20 +171,28 @@ class Replayer:
             if event.service is before.service:
                 raise ValueError(f"transfer of {event.ticket_id} to the service it is in")
             state.tickets[before.ticket_id] = before.evolve(
-                status=status, service=event.service, window_id=None, called_at=None, started_at=None,
-                transferred_from=before.service)
+                status=status,
+                service=event.service,
+                window_id=None,
+                called_at=None,
+                started_at=None,
+                transferred_from=before.service,
+            )
 
     @staticmethod
-    def _set_busy(state: BranchState, window_id: str, service: ServiceName | None,
-                  since: dt.datetime | None) -> None:
+    def _set_busy(state: BranchState, window_id: str, service: ServiceName | None, since: dt.datetime | None) -> None:
         old = state.windows.get(window_id) or WindowView(window_id, WindowState.OPEN, ())
         state.windows[window_id] = WindowView(window_id, old.state, old.skills, service, since)
 
-    def predict(self, state: BranchState, record: TicketRecord,
-                now: dt.datetime) -> tuple[float, float, float, float, float]:
+    def predict(
+        self, state: BranchState, record: TicketRecord, now: dt.datetime
+    ) -> tuple[float, float, float, float, float]:
         """(raw mean, raw spread, low, calibrated mean, high) for ``record`` joining now."""
-        waiting = [Waiting(t.ticket_id, t.service, t.joined_at, t.priority)
-                   for t in state.tickets.values() if t.status in WAITING]
+        waiting = [
+            Waiting(t.ticket_id, t.service, t.joined_at, t.priority)
+            for t in state.tickets.values()
+            if t.status in WAITING
+        ]
         waiting.append(Waiting(record.ticket_id, record.service, record.joined_at, record.priority))
         views = list(state.windows.values())
         changes = expected_changes(state.pattern, views, now.astimezone(self.tz))

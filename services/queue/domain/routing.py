@@ -18,7 +18,10 @@ from branchops.contracts.enums import Channel, Priority, ServiceName
 
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp()
 DEFAULT_HEAD_START_S: dict[Priority, float] = {
-    Priority.NORMAL: 0.0, Priority.ELDERLY: 600.0, Priority.DISABLED: 900.0, Priority.VIP: 600.0,
+    Priority.NORMAL: 0.0,
+    Priority.ELDERLY: 600.0,
+    Priority.DISABLED: 900.0,
+    Priority.VIP: 600.0,
     Priority.URGENT: 1800.0,
 }
 DEFAULT_CHANNELS_FOR: dict[Priority, frozenset[Channel]] = {

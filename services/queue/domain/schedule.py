@@ -34,8 +34,10 @@ class Mark:
 
 
 def mark_json(mark: Mark) -> str:
-    return json.dumps({"w": mark.window_id, "m": round(mark.minute, 3), "o": mark.open,
-                       "s": [s.value for s in mark.skills]}, separators=(",", ":"))
+    return json.dumps(
+        {"w": mark.window_id, "m": round(mark.minute, 3), "o": mark.open, "s": [s.value for s in mark.skills]},
+        separators=(",", ":"),
+    )
 
 
 def mark_from_json(text: str | bytes) -> Mark:
@@ -107,8 +109,9 @@ def learn_pattern(history: Mapping[dt.date, Sequence[Mark]], today: dt.date) -> 
     return Pattern(shares_of, skills, len(days))
 
 
-def upcoming(pattern: Pattern, open_now: Mapping[str, bool], minute_now: float,
-             horizon_min: float = HORIZON_MIN) -> list[Change]:
+def upcoming(
+    pattern: Pattern, open_now: Mapping[str, bool], minute_now: float, horizon_min: float = HORIZON_MIN
+) -> list[Change]:
     """Usual window changes from ``minute_now`` (local minute of the day) on, in time order."""
     out: list[Change] = []
     first = max(int(minute_now // SLOT_MIN), 1)

@@ -94,11 +94,21 @@ class TicketRecord:
         if issued is None:
             raise ValueError("ticket record without issued_at")
         return cls(
-            ticket_id=raw["ticket_id"], branch_id=raw["branch_id"], number=raw["number"],
-            service=ServiceName(raw["service"]), channel=Channel(raw["channel"]),
-            priority=Priority(raw["priority"]), status=TicketStatus(raw["status"]), issued_at=issued,
-            window_id=raw.get("window_id") or None, ready_at=time("ready_at"), called_at=time("called_at"),
-            started_at=time("started_at"), ended_at=time("ended_at"), recalls=int(raw.get("recalls") or 0),
+            ticket_id=raw["ticket_id"],
+            branch_id=raw["branch_id"],
+            number=raw["number"],
+            service=ServiceName(raw["service"]),
+            channel=Channel(raw["channel"]),
+            priority=Priority(raw["priority"]),
+            status=TicketStatus(raw["status"]),
+            issued_at=issued,
+            window_id=raw.get("window_id") or None,
+            ready_at=time("ready_at"),
+            called_at=time("called_at"),
+            started_at=time("started_at"),
+            ended_at=time("ended_at"),
+            recalls=int(raw.get("recalls") or 0),
             transferred_from=ServiceName(raw["transferred_from"]) if raw.get("transferred_from") else None,
-            pred_wait_min=number("pred_wait_min"), pred_sd_min=number("pred_sd_min"),
+            pred_wait_min=number("pred_wait_min"),
+            pred_sd_min=number("pred_sd_min"),
         )

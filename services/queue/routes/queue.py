@@ -17,8 +17,9 @@ router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["queue"])
 
 
 @router.get("/queue", summary="Live queue state, predictions and arrival forecast of a branch")
-async def get_queue(branch_id: BranchPath, who: TellerManagerHeadOfficeService,
-                    overview: OverviewDep) -> dict[str, Any]:
+async def get_queue(
+    branch_id: BranchPath, who: TellerManagerHeadOfficeService, overview: OverviewDep
+) -> dict[str, Any]:
     check_branch(who, branch_id)
     got = await overview.of(branch_id)
     forecast, view = got.forecast, got.view

@@ -37,14 +37,16 @@ CUSTOMER_ACTIONS = {Action.CANCEL}
 
 
 @router.post("/tickets", status_code=201, response_model=TicketView, summary="Issue a ticket")
-async def issue_ticket(branch_id: BranchPath, body: IssueRequest, who: KioskTellerManagerService,
-                       tickets: TicketsDep) -> TicketView:
+async def issue_ticket(
+    branch_id: BranchPath, body: IssueRequest, who: KioskTellerManagerService, tickets: TicketsDep
+) -> TicketView:
     check_branch(who, branch_id)
     if body.appointment_at is not None and body.channel is not Channel.APPOINTMENT:
         raise Problem(422, "Invalid request", "appointment_at is only for the appointment channel")
     try:
         record, position, estimate = await tickets.issue(
-            IssueTicket(branch_id, body.service, body.channel, body.priority, body.appointment_at))
+            IssueTicket(branch_id, body.service, body.channel, body.priority, body.appointment_at)
+        )
     except QueueError as error:
         raise problem(error) from error
     return TicketView.of(record, position, estimate)
@@ -60,10 +62,19 @@ async def get_ticket(branch_id: BranchPath, ticket_id: IdPath, who: AnyRole, tic
     return TicketView.of(record, position, estimate)
 
 
-@router.post("/tickets/{ticket_id}/{action}", response_model=TicketView,
-             summary="complete, no-show, transfer, recall, start, abandon or cancel a ticket")
-async def act_on_ticket(branch_id: BranchPath, ticket_id: IdPath, action: str, who: KioskTellerManagerService,
-                        tickets: TicketsDep, body: ActionRequest | None = None) -> TicketView:
+@router.post(
+    "/tickets/{ticket_id}/{action}",
+    response_model=TicketView,
+    summary="complete, no-show, transfer, recall, start, abandon or cancel a ticket",
+)
+async def act_on_ticket(
+    branch_id: BranchPath,
+    ticket_id: IdPath,
+    action: str,
+    who: KioskTellerManagerService,
+    tickets: TicketsDep,
+    body: ActionRequest | None = None,
+) -> TicketView:
     check_branch(who, branch_id)
     try:
         chosen = Action(action)

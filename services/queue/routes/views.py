@@ -46,10 +46,20 @@ class TicketView(BaseModel):
 
     @classmethod
     def of(cls, record: TicketRecord, position: int | None = None, estimate: Estimate | None = None) -> TicketView:
-        return cls(ticket_id=record.ticket_id, branch_id=record.branch_id, number=record.number,
-                   service=record.service, channel=record.channel, priority=record.priority,
-                   status=record.status, issued_at=record.issued_at, window_id=record.window_id, position=position,
-                   joins_at=record.ready_at, wait=WaitRange.of(estimate))
+        return cls(
+            ticket_id=record.ticket_id,
+            branch_id=record.branch_id,
+            number=record.number,
+            service=record.service,
+            channel=record.channel,
+            priority=record.priority,
+            status=record.status,
+            issued_at=record.issued_at,
+            window_id=record.window_id,
+            position=position,
+            joins_at=record.ready_at,
+            wait=WaitRange.of(estimate),
+        )
 
 
 class WindowView(BaseModel):
@@ -63,5 +73,12 @@ class WindowView(BaseModel):
 
     @classmethod
     def of(cls, w: WindowRecord) -> WindowView:
-        return cls(window_id=w.window_id, state=w.state, skills=list(w.skills), staff_id=w.staff_id,
-                   ticket_id=w.ticket_id, busy_since=w.busy_since, updated_at=w.updated_at)
+        return cls(
+            window_id=w.window_id,
+            state=w.state,
+            skills=list(w.skills),
+            staff_id=w.staff_id,
+            ticket_id=w.ticket_id,
+            busy_since=w.busy_since,
+            updated_at=w.updated_at,
+        )

@@ -25,8 +25,9 @@ class WindowRequest(BaseModel):
 
 
 @router.put("/{window_id}", response_model=WindowView, summary="Open, close or pause a window, with its skills")
-async def put_window(branch_id: BranchPath, window_id: IdPath, body: WindowRequest, who: TellerManagerService,
-                     windows: WindowsDep) -> WindowView:
+async def put_window(
+    branch_id: BranchPath, window_id: IdPath, body: WindowRequest, who: TellerManagerService, windows: WindowsDep
+) -> WindowView:
     check_branch(who, branch_id)
     try:
         record = await windows.put(branch_id, window_id, body.state, tuple(body.skills), body.staff_id)
@@ -35,11 +36,16 @@ async def put_window(branch_id: BranchPath, window_id: IdPath, body: WindowReque
     return WindowView.of(record)
 
 
-@router.post("/{window_id}/call-next", response_model=TicketView, status_code=200,
-             responses={204: {"description": "nobody waits for this window's skills"}},
-             summary="Call the next customer by the routing rules")
-async def call_next(branch_id: BranchPath, window_id: IdPath, who: TellerManagerService,
-                    windows: WindowsDep) -> TicketView | Response:
+@router.post(
+    "/{window_id}/call-next",
+    response_model=TicketView,
+    status_code=200,
+    responses={204: {"description": "nobody waits for this window's skills"}},
+    summary="Call the next customer by the routing rules",
+)
+async def call_next(
+    branch_id: BranchPath, window_id: IdPath, who: TellerManagerService, windows: WindowsDep
+) -> TicketView | Response:
     check_branch(who, branch_id)
     try:
         record = await windows.call_next(branch_id, window_id)

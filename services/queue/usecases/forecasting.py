@@ -74,16 +74,23 @@ class LiveQueue:
     def _waiting(records: list[TicketRecord]) -> list[Waiting]:
         return [Waiting(r.ticket_id, r.service, r.joined_at, r.priority) for r in records]
 
-    def _new_arrivals(self, waiting: list[Waiting], views: list[WindowView], model: Model,
-                      services: list[tuple[ServiceName, Priority]], now: dt.datetime,
-                      changes: list[Change]) -> tuple[dict[str, Projection], dict[ServiceName, Projection]]:
+    def _new_arrivals(
+        self,
+        waiting: list[Waiting],
+        views: list[WindowView],
+        model: Model,
+        services: list[tuple[ServiceName, Priority]],
+        now: dt.datetime,
+        changes: list[Change],
+    ) -> tuple[dict[str, Projection], dict[ServiceName, Projection]]:
         """Projections of the waiting tickets and of a customer of each service joining now (one pass)."""
         probes = [Waiting(f"{PHANTOM}:{service.value}", service, now, priority) for service, priority in services]
         out = project(waiting, views, model, self.rules, now, changes, probes)
         return out, {p.service: out[p.ticket_id] for p in probes}
 
-    async def predict_new(self, branch_id: str, service: ServiceName, priority: Priority, now: dt.datetime,
-                          reserve: str | None = None) -> tuple[Projection, Estimate, int | None]:
+    async def predict_new(
+        self, branch_id: str, service: ServiceName, priority: Priority, now: dt.datetime, reserve: str | None = None
+    ) -> tuple[Projection, Estimate, int | None]:
         """The wait of a customer joining now; ``reserve``: a number counter taken in the same read."""
         snap = await self.reader.lean(branch_id, reserve)
         views = self._views(snap.windows)
@@ -91,15 +98,23 @@ class LiveQueue:
         _, new = self._new_arrivals(snap.waiting, views, snap.model, [(service, priority)], now, changes)
         return new[service], calibrate(new[service], snap.model), snap.sequence
 
-    def _per_service(self, in_line: Counter[ServiceName], waiting: list[Waiting], windows: list[WindowRecord],
-                     views: list[WindowView], model: Model, now: dt.datetime,
-                     changes: list[Change]) -> tuple[dict[str, Projection], list[ServiceView]]:
+    def _per_service(
+        self,
+        in_line: Counter[ServiceName],
+        waiting: list[Waiting],
+        windows: list[WindowRecord],
+        views: list[WindowView],
+        model: Model,
+        now: dt.datetime,
+        changes: list[Change],
+    ) -> tuple[dict[str, Projection], list[ServiceView]]:
         """The waiting tickets' projections, and every service with an open window or people in line:
         its line, its open windows and the wait of a customer joining it now (one projection)."""
         open_for = {s: sum(1 for w in windows if w.state is WindowState.OPEN and s in w.skills) for s in ServiceName}
         shown = [s for s in ServiceName if open_for[s] or in_line[s]]
-        projections, new = self._new_arrivals(waiting, views, model, [(s, Priority.NORMAL) for s in shown], now,
-                                              changes)
+        projections, new = self._new_arrivals(
+            waiting, views, model, [(s, Priority.NORMAL) for s in shown], now, changes
+        )
         return projections, [ServiceView(s, in_line[s], open_for[s], calibrate(new[s], model)) for s in shown]
 
     async def view(self, branch_id: str, now: dt.datetime) -> QueueView:
@@ -107,8 +122,9 @@ class LiveQueue:
         live, scheduled, windows, model = snap.waiters.tickets, snap.waiters.scheduled, snap.windows, snap.model
         waiting, views = self._waiting(live + scheduled), self._views(windows)
         changes = await self._changes(branch_id, views, now)
-        projections, services = self._per_service(Counter(r.service for r in live), waiting, windows, views, model,
-                                                  now, changes)
+        projections, services = self._per_service(
+            Counter(r.service for r in live), waiting, windows, views, model, now, changes
+        )
         positions: Counter[ServiceName] = Counter()
         tickets = []
         for record in live:
@@ -122,7 +138,7 @@ class LiveQueue:
         snap = await self.reader.lean(branch_id)
         views = self._views(snap.windows)
         changes = await self._changes(branch_id, views, now)
-        in_line = Counter(w.service for w in snap.waiting[:snap.queued])
+        in_line = Counter(w.service for w in snap.waiting[: snap.queued])
         _, services = self._per_service(in_line, snap.waiting, snap.windows, views, snap.model, now, changes)
         return services, snap.queued, sum(1 for w in snap.windows if w.ticket_id)
 
@@ -143,13 +159,31 @@ class LiveQueue:
         history, today = await self._arrivals(branch_id, local.date())
         in_hall = await self.reader.people_in_hall(branch_id, now)
         without_ticket = max(in_hall - queued - at_windows, 0)
-        slots = forecast_day(history, local.date(), today, slot_of(local), waiting_in_hall=without_ticket,
-                             conversion=self.footfall_conversion)
-        arrivals = [ArrivalForecast(interval_start=slot_start(local.date(), s.slot, self.tz), expected=round(s.expected, 2),
-                                    p10=round(min(s.p10, s.expected), 2), p90=round(max(s.p90, s.expected), 2))
-                    for s in slots]
-        per_service = [ServiceQueue(service=s.service, waiting=s.waiting, open_windows=s.open_windows,
-                                    est_wait_min=round(s.new_arrival.mean_min, 2),
-                                    est_wait_p90_min=round(max(s.new_arrival.high_min, s.new_arrival.mean_min), 2))
-                       for s in services]
+        slots = forecast_day(
+            history,
+            local.date(),
+            today,
+            slot_of(local),
+            waiting_in_hall=without_ticket,
+            conversion=self.footfall_conversion,
+        )
+        arrivals = [
+            ArrivalForecast(
+                interval_start=slot_start(local.date(), s.slot, self.tz),
+                expected=round(s.expected, 2),
+                p10=round(min(s.p10, s.expected), 2),
+                p90=round(max(s.p90, s.expected), 2),
+            )
+            for s in slots
+        ]
+        per_service = [
+            ServiceQueue(
+                service=s.service,
+                waiting=s.waiting,
+                open_windows=s.open_windows,
+                est_wait_min=round(s.new_arrival.mean_min, 2),
+                est_wait_p90_min=round(max(s.new_arrival.high_min, s.new_arrival.mean_min), 2),
+            )
+            for s in services
+        ]
         return QueueForecast(branch_id=branch_id, at=now, per_service=per_service, arrivals=arrivals)

@@ -26,8 +26,16 @@ DEBOUNCE_S = 0.5
 
 
 class ForecastPublisher:
-    def __init__(self, live: LiveQueue, reader: SnapshotReader, redis: aioredis.Redis, publisher: EventPublisher,
-                 clock: Clock, interval_s: float, min_gap_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        live: LiveQueue,
+        reader: SnapshotReader,
+        redis: aioredis.Redis,
+        publisher: EventPublisher,
+        clock: Clock,
+        interval_s: float,
+        min_gap_s: float = 0.0,
+    ) -> None:
         self._live = live
         self._reader = reader
         self._redis = redis

@@ -28,17 +28,20 @@ class Tickets:
         """(the ticket, its place in line, the wait estimate given to the customer); raises ``PriorityNotAllowed``
         or ``DayFull``."""
         if not self.store.rules.priority_allowed(command.priority, command.channel):
-            raise PriorityNotAllowed(f"{command.priority.value} tickets cannot be issued through the "
-                                     f"{command.channel.value} channel")
+            raise PriorityNotAllowed(
+                f"{command.priority.value} tickets cannot be issued through the {command.channel.value} channel"
+            )
         now = self.clock()
         counter = self.store.counter(command.branch_id, command.service, now)
-        projection, estimate, sequence = await self.live.predict_new(command.branch_id, command.service,
-                                                                     command.priority, now, reserve=counter)
+        projection, estimate, sequence = await self.live.predict_new(
+            command.branch_id, command.service, command.priority, now, reserve=counter
+        )
         ahead = 0.0
         if command.appointment_at and command.appointment_at > now:
             ahead = (command.appointment_at - now).total_seconds() / 60.0
-        record, position = await self.store.issue(command, now, (max(projection.mean_min - ahead, 0.0),
-                                                                 projection.sd_min), sequence)
+        record, position = await self.store.issue(
+            command, now, (max(projection.mean_min - ahead, 0.0), projection.sd_min), sequence
+        )
         self.changed(command.branch_id)
         return record, position, estimate
 
@@ -54,10 +57,16 @@ class Tickets:
         estimate = next((e for r, _, e in view.tickets if r.ticket_id == ticket_id), None)
         return record, position, estimate
 
-    async def act(self, branch_id: str, ticket_id: str, action: Action, *, service: ServiceName | None = None,
-                  window_id: str | None = None) -> TicketRecord:
+    async def act(
+        self,
+        branch_id: str,
+        ticket_id: str,
+        action: Action,
+        *,
+        service: ServiceName | None = None,
+        window_id: str | None = None,
+    ) -> TicketRecord:
         """The ticket after ``action``; raises ``NotFound``, ``Conflict`` or ``Invalid``."""
-        record = await self.store.act(branch_id, ticket_id, action, self.clock(), service=service,
-                                      window_id=window_id)
+        record = await self.store.act(branch_id, ticket_id, action, self.clock(), service=service, window_id=window_id)
         self.changed(branch_id)
         return record

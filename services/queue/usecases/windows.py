@@ -20,8 +20,9 @@ class Windows:
     clock: Clock = utc_now
     changed: Changed = unchanged
 
-    async def put(self, branch_id: str, window_id: str, state: WindowState, skills: tuple[ServiceName, ...],
-                  staff_id: str | None) -> WindowRecord:
+    async def put(
+        self, branch_id: str, window_id: str, state: WindowState, skills: tuple[ServiceName, ...], staff_id: str | None
+    ) -> WindowRecord:
         """The window as set; raises ``Invalid`` (skills) or ``Conflict`` (it still holds a customer)."""
         record, changed = await self.store.put(branch_id, window_id, state, skills, staff_id, self.clock())
         if changed:

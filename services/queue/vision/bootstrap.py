@@ -43,7 +43,12 @@ def build_app(settings: QueueSettings, vision_settings: VisionSettings, platform
             finally:
                 await vision.stop()
 
-    app = create_service_app("queue-cameras", platform, lifespan=lifespan, routers=[cameras.router],
-                             description="Camera workers of one shard: foot-traffic counts, never frames")
+    app = create_service_app(
+        "queue-cameras",
+        platform,
+        lifespan=lifespan,
+        routers=[cameras.router],
+        description="Camera workers of one shard: foot-traffic counts, never frames",
+    )
     app.state.vision = vision
     return app

@@ -55,12 +55,16 @@ def _count(args: argparse.Namespace) -> int:
                 h, w = frame.image.shape[:2]
                 camera = camera or default_camera(w, h)
                 gate = MotionGate(settings.motion_min_area, settings.max_static_s) if args.motion_gating else None
-                analyzer = FrameAnalyzer(camera, detector, gate=gate, params=tracker_params(settings.score_threshold, fps))
+                analyzer = FrameAnalyzer(
+                    camera, detector, gate=gate, params=tracker_params(settings.score_threshold, fps)
+                )
             result = analyzer.analyze(frame.image, frame.t)
             record = {
                 "frame": frame.index,
                 "people": [{"track_id": p.track_id, "box": p.box.as_list(), "score": p.score} for p in result.people],
-                "entered": result.entered, "exited": result.exited, "occupancy": result.occupancy,
+                "entered": result.entered,
+                "exited": result.exited,
+                "occupancy": result.occupancy,
             }
             out.write(json.dumps(record) + "\n")
             frames += 1
@@ -69,7 +73,11 @@ def _count(args: argparse.Namespace) -> int:
         if out is not sys.stdout:
             out.close()
     elapsed = time.perf_counter() - started
-    last = f"entered {analyzer.pipeline.entered}, exited {analyzer.pipeline.exited}" if analyzer and analyzer.pipeline else "no frame"
+    last = (
+        f"entered {analyzer.pipeline.entered}, exited {analyzer.pipeline.exited}"
+        if analyzer and analyzer.pipeline
+        else "no frame"
+    )
     print(f"{frames} frames in {elapsed:.1f} s ({frames / max(elapsed, 1e-9):.1f} fps); {last}", file=sys.stderr)
     return 0 if frames else 2
 
@@ -98,7 +106,11 @@ def register(subparsers: Any) -> None:
     count.add_argument("--score", type=float, default=None, help="detector score threshold (default 0.3)")
     count.add_argument("--input-size", type=int, default=None, help="SSDLite input size (default 300)")
     count.add_argument("--onnx-model", default=None, help="use this YOLO-style ONNX detector instead of SSDLite")
-    count.add_argument("--tiles", type=_tiles, default=None,
-                       help="detector on 1..4 side-by-side tiles of each frame, or auto (default: the camera file's, else 1)")
+    count.add_argument(
+        "--tiles",
+        type=_tiles,
+        default=None,
+        help="detector on 1..4 side-by-side tiles of each frame, or auto (default: the camera file's, else 1)",
+    )
     count.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
     count.set_defaults(func=_count)

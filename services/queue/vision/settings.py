@@ -23,8 +23,10 @@ class VisionSettings(BaseSettings):
     footfall_interval_s: float = Field(10.0, ge=1, le=3600, description="footfall.v1 every this many seconds")
     detector: DetectorKind = Field(DetectorKind.SSDLITE, description="Default person detector")
     ssd_input_size: int = Field(300, ge=128, le=1024, description="SSDLite input (square), pixels")
-    ssd_text_graph: Path = Field(MODELS_DIR / "ssdlite_pedestrian.pbtxt",
-                                 description="OpenCV text graph of the SSDLite weights (models/README.md)")
+    ssd_text_graph: Path = Field(
+        MODELS_DIR / "ssdlite_pedestrian.pbtxt",
+        description="OpenCV text graph of the SSDLite weights (models/README.md)",
+    )
     score_threshold: float = Field(0.3, gt=0, lt=1, description="Detections below are dropped")
     onnx_model: Path | None = Field(None, description="Operator-supplied YOLO-style ONNX person detector")
     onnx_input_size: int = Field(640, ge=128, le=1536, description="ONNX model input (square), pixels")
@@ -37,13 +39,24 @@ class VisionSettings(BaseSettings):
     reconnect_max_s: float = Field(30.0, gt=0, le=600)
     down_after_s: float = Field(10.0, gt=0, le=600, description="Report down when no frame arrives for this long")
     degraded_fps_ratio: float = Field(0.6, gt=0, le=1, description="Degraded below this share of analysis fps")
-    max_frame_pixels: int = Field(1920 * 1080, ge=64 * 64, le=8192 * 8192,
-                                  description="Larger frames (4K) are shrunk before analysis")
+    max_frame_pixels: int = Field(
+        1920 * 1080, ge=64 * 64, le=8192 * 8192, description="Larger frames (4K) are shrunk before analysis"
+    )
     debug_stream: bool = Field(False, description="Debug MJPEG with overlays (manager role only); off by default")
-    shard_index: int = Field(0, ge=0, le=9999, validation_alias=AliasChoices("QUEUE_VISION_SHARD_INDEX", "CAMERA_SHARD_INDEX"),
-                             description="This worker runs the cameras whose stable hash modulo shard_count is this")
-    shard_count: int = Field(1, ge=1, le=10000, validation_alias=AliasChoices("QUEUE_VISION_SHARD_COUNT", "CAMERA_SHARD_COUNT"),
-                             description="Number of camera-worker shards (replicas of the camera workers)")
+    shard_index: int = Field(
+        0,
+        ge=0,
+        le=9999,
+        validation_alias=AliasChoices("QUEUE_VISION_SHARD_INDEX", "CAMERA_SHARD_INDEX"),
+        description="This worker runs the cameras whose stable hash modulo shard_count is this",
+    )
+    shard_count: int = Field(
+        1,
+        ge=1,
+        le=10000,
+        validation_alias=AliasChoices("QUEUE_VISION_SHARD_COUNT", "CAMERA_SHARD_COUNT"),
+        description="Number of camera-worker shards (replicas of the camera workers)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> VisionSettings:

@@ -46,8 +46,14 @@ class CameraJob:
 
 
 class CameraWorker:
-    def __init__(self, job: CameraJob, out: Queue[WorkerMessage], stop: Event,
-                 debug: Queue[bytes] | None = None, detector: Detector | None = None) -> None:
+    def __init__(
+        self,
+        job: CameraJob,
+        out: Queue[WorkerMessage],
+        stop: Event,
+        debug: Queue[bytes] | None = None,
+        detector: Detector | None = None,
+    ) -> None:
         self.job = job
         self.camera = CameraConfig.model_validate(job.camera)
         self.settings = VisionSettings.model_validate(job.settings)
@@ -81,12 +87,20 @@ class CameraWorker:
 
     def _session(self, detector: Detector) -> None:
         s = self.settings
-        source = VideoSource(self.camera.source, self.camera.analysis_fps, realtime=True, max_pixels=s.max_frame_pixels,
-                             read_timeout_s=s.down_after_s)
+        source = VideoSource(
+            self.camera.source,
+            self.camera.analysis_fps,
+            realtime=True,
+            max_pixels=s.max_frame_pixels,
+            read_timeout_s=s.down_after_s,
+        )
         gating = s.motion_gating if self.camera.motion_gating is None else self.camera.motion_gating
-        analyzer = FrameAnalyzer(self.camera, detector, gate=MotionGate(s.motion_min_area, s.max_static_s)
-                                 if gating else None,
-                                 params=tracker_params(s.score_threshold, self.camera.analysis_fps))
+        analyzer = FrameAnalyzer(
+            self.camera,
+            detector,
+            gate=MotionGate(s.motion_min_area, s.max_static_s) if gating else None,
+            params=tracker_params(s.score_threshold, self.camera.analysis_fps),
+        )
         try:
             for frame in source.frames():
                 if self.stop.is_set():
@@ -99,8 +113,9 @@ class CameraWorker:
                 self.backoff.success()
                 self.status(self.health.frame(now))
                 self._flush(analyzer, result.occupancy, now)
-                self.windows.add(now, sum(c.entered for c in result.crossings),
-                                 sum(not c.entered for c in result.crossings))
+                self.windows.add(
+                    now, sum(c.entered for c in result.crossings), sum(not c.entered for c in result.crossings)
+                )
                 if self.debug is not None:
                     self._debug_frame(draw_overlay(frame.image, result, analyzer.geometry))
             raise SourceError("the stream ended")
@@ -114,8 +129,18 @@ class CameraWorker:
     def _flush(self, analyzer: FrameAnalyzer, occupancy: dict[str, int], now: float) -> None:
         while self.windows.due(now):
             w = self.windows.close(occupancy, analyzer.dwell(now), now)
-            self.send(FootfallWindow(self.job.branch_id, self.job.camera_id, w.window_start, w.window_end, w.entered,
-                                     w.exited, w.occupancy, w.dwell_p50_s))
+            self.send(
+                FootfallWindow(
+                    self.job.branch_id,
+                    self.job.camera_id,
+                    w.window_start,
+                    w.window_end,
+                    w.entered,
+                    w.exited,
+                    w.occupancy,
+                    w.dwell_p50_s,
+                )
+            )
 
     def _debug_frame(self, image: Image) -> None:
         assert self.debug is not None

@@ -44,18 +44,35 @@ class AlertRecord:
     acked_at: str | None = None
 
     def dump(self) -> str:
-        return json.dumps({"alert": self.alert.model_dump(mode="json"), "status": self.status,
-                           "escalated": self.escalated, "acked_by": self.acked_by, "acked_at": self.acked_at})
+        return json.dumps(
+            {
+                "alert": self.alert.model_dump(mode="json"),
+                "status": self.status,
+                "escalated": self.escalated,
+                "acked_by": self.acked_by,
+                "acked_at": self.acked_at,
+            }
+        )
 
     @classmethod
     def load(cls, raw: bytes | str) -> AlertRecord:
         data: dict[str, Any] = json.loads(raw)
-        return cls(StaffingAlert.model_validate(data["alert"]), data["status"], bool(data.get("escalated")),
-                   data.get("acked_by"), data.get("acked_at"))
+        return cls(
+            StaffingAlert.model_validate(data["alert"]),
+            data["status"],
+            bool(data.get("escalated")),
+            data.get("acked_by"),
+            data.get("acked_at"),
+        )
 
     def view(self) -> dict[str, Any]:
-        return {**self.alert.model_dump(mode="json"), "status": self.status, "escalated": self.escalated,
-                "acked_by": self.acked_by, "acked_at": self.acked_at}
+        return {
+            **self.alert.model_dump(mode="json"),
+            "status": self.status,
+            "escalated": self.escalated,
+            "acked_by": self.acked_by,
+            "acked_at": self.acked_at,
+        }
 
 
 class AlertStore:
@@ -67,8 +84,9 @@ class AlertStore:
     def _key(self, branch_id: str, *parts: str) -> str:
         return branch_key(SERVICE, branch_id, *parts)
 
-    async def raise_alert(self, alert: StaffingAlert, fingerprint: str, escalate_at: dt.datetime | None,
-                          now: dt.datetime) -> bool:
+    async def raise_alert(
+        self, alert: StaffingAlert, fingerprint: str, escalate_at: dt.datetime | None, now: dt.datetime
+    ) -> bool:
         """Store and stage ``alert`` unless the same one is still live; True when it was raised.
 
         ``now`` is the domain clock's time: expiries go to Redis as TTLs relative to it.
@@ -82,8 +100,11 @@ class AlertStore:
             if await tx.pipe.exists(fp_key):
                 return False  # still live (or raised by another replica at the same moment)
             tx.multi()
-            tx.pipe.set(self._key(b, "alert", alert.alert_id), AlertRecord(alert, "open").dump(),
-                        ex=live_s + KEEP_AFTER_EXPIRY_S)
+            tx.pipe.set(
+                self._key(b, "alert", alert.alert_id),
+                AlertRecord(alert, "open").dump(),
+                ex=live_s + KEEP_AFTER_EXPIRY_S,
+            )
             tx.pipe.zadd(self._key(b, "alerts", "open"), {alert.alert_id: expires})
             tx.pipe.set(fp_key, alert.alert_id, ex=live_s)
             if escalate_at is not None and escalate_at < alert.expires_at:
@@ -143,17 +164,20 @@ class AlertStore:
                 escalated.append(again)
         return escalated
 
-    async def _escalate(self, branch_id: str, index: str, alert_id: str, now: dt.datetime,
-                        after_s: float) -> StaffingAlert | None:
+    async def _escalate(
+        self, branch_id: str, index: str, alert_id: str, now: dt.datetime, after_s: float
+    ) -> StaffingAlert | None:
         """Take the alert off the escalation index; stage it again as urgent if still open and live (an
         alert acknowledged meanwhile makes the transaction look again and only leave the index)."""
         key = self._key(branch_id, "alert", alert_id)
         return await self._outbox.transaction(
-            branch_id, lambda tx: self._escalated(tx, key, index, alert_id, now, after_s), watch=[key])
+            branch_id, lambda tx: self._escalated(tx, key, index, alert_id, now, after_s), watch=[key]
+        )
 
     @staticmethod
-    async def _escalated(tx: Transaction, key: str, index: str, alert_id: str, now: dt.datetime,
-                         after_s: float) -> StaffingAlert | None:
+    async def _escalated(
+        tx: Transaction, key: str, index: str, alert_id: str, now: dt.datetime, after_s: float
+    ) -> StaffingAlert | None:
         raw = await tx.pipe.get(key)
         record = AlertRecord.load(raw) if raw else None
         again = None

@@ -43,8 +43,12 @@ class LiveStore:
     async def put_window(self, window: Window) -> None:
         """Upsert of the window's last state (events of a branch arrive in order; a replay repeats them)."""
         key = self._key(window.branch_id, "windows")
-        value = {"state": window.state.value, "staff_id": window.staff_id, "skills": [s.value for s in window.skills],
-                 "at": window.at.isoformat()}
+        value = {
+            "state": window.state.value,
+            "staff_id": window.staff_id,
+            "skills": [s.value for s in window.skills],
+            "at": window.at.isoformat(),
+        }
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, window.window_id, json.dumps(value))
             pipe.expire(key, 2 * DAY_S)

@@ -40,8 +40,10 @@ class PlanStore:
     async def set_instance(self, problem: StaffingProblem) -> None:
         """Make ``problem`` its branch's base instance (each day is planned from it)."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(branch_key(SERVICE, problem.branch_id, "instance"),
-                     json.dumps(problem_to_json(problem), ensure_ascii=False))
+            pipe.set(
+                branch_key(SERVICE, problem.branch_id, "instance"),
+                json.dumps(problem_to_json(problem), ensure_ascii=False),
+            )
             pipe.sadd(self.branches_key, problem.branch_id)
             await pipe.execute()
 

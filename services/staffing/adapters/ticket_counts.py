@@ -23,8 +23,9 @@ class TicketCounts:
     def _issued_key(self, branch_id: str, day: dt.date, service: str) -> str:
         return branch_key(SERVICE, branch_id, "issued", day.isoformat(), service)
 
-    async def record(self, branch_id: str, day: dt.date, status: TicketStatus, ticket_id: str,
-                     service: str | None = None) -> None:
+    async def record(
+        self, branch_id: str, day: dt.date, status: TicketStatus, ticket_id: str, service: str | None = None
+    ) -> None:
         key = self._key(branch_id, day, status)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.sadd(key, ticket_id)

@@ -55,8 +55,9 @@ def _retryable(status: int) -> bool:
 
 
 class WebhookSender:
-    def __init__(self, url: str, secret: bytes, *, retries: int, backoff_s: float, queue_size: int,
-                 timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, url: str, secret: bytes, *, retries: int, backoff_s: float, queue_size: int, timeout_s: float = 5.0
+    ) -> None:
         self.url = url
         self._secret = secret
         self._retries = retries
@@ -75,14 +76,21 @@ class WebhookSender:
             log.error("webhook queue full: alert %s dropped", alert.alert_id)
 
     def body(self, delivery_id: str, alert: dict[str, Any], sent_at: int) -> bytes:
-        return json.dumps({"type": topics.STAFFING_ALERTS.event_type, "delivery_id": delivery_id,
-                           "sent_at": sent_at, "alert": alert}, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(
+            {"type": topics.STAFFING_ALERTS.event_type, "delivery_id": delivery_id, "sent_at": sent_at, "alert": alert},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
 
     async def _attempt(self, client: httpx.AsyncClient, delivery_id: str, alert: dict[str, Any]) -> str:
         sent_at = int(time.time())
         body = self.body(delivery_id, alert, sent_at)
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self._secret, body),
-                   TIMESTAMP_HEADER: str(sent_at), DELIVERY_HEADER: delivery_id}
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(self._secret, body),
+            TIMESTAMP_HEADER: str(sent_at),
+            DELIVERY_HEADER: delivery_id,
+        }
         try:
             response = await client.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:

@@ -82,21 +82,32 @@ class Alert:
     message: Mapping[str, str] = field(default_factory=dict)
 
 
-def _message(kind: str, service: str, window: str | None, staff: str | None, wait: float, target: float,
-             until: str) -> dict[str, str]:
+def _message(
+    kind: str, service: str, window: str | None, staff: str | None, wait: float, target: float, until: str
+) -> dict[str, str]:
     why_en = f"predicted wait {wait:.0f} min vs target {target:.0f} min"
     why_zh = f"预计等候 {wait:.0f} 分钟，目标 {target:.0f} 分钟"
     texts = {
-        "open_window": (f"Open window {window} for {service} with {staff}: {why_en}.",
-                        f"请开启 {window} 号窗口办理{service}业务（{staff}）：{why_zh}。"),
-        "close_window": (f"Close window {window} ({service}): {why_en}; {staff} can go back to other work.",
-                         f"可关闭 {window} 号窗口（{service}）：{why_zh}；{staff} 可转做其他工作。"),
-        "delay_break": (f"Delay {staff}'s break by {until}: {service} {why_en}.",
-                        f"请 {staff} 推迟休息 {until}：{service}业务{why_zh}。"),
-        "recall_staff": (f"Recall {staff} from break to serve {service}: {why_en}.",
-                         f"请召回休息中的 {staff} 办理{service}业务：{why_zh}。"),
-        "sla_risk": (f"Service level at risk for {service} until {until}: {why_en}; nobody free to open a window.",
-                     f"{service}业务服务水平有风险（至 {until}）：{why_zh}；暂无可开窗人员。"),
+        "open_window": (
+            f"Open window {window} for {service} with {staff}: {why_en}.",
+            f"请开启 {window} 号窗口办理{service}业务（{staff}）：{why_zh}。",
+        ),
+        "close_window": (
+            f"Close window {window} ({service}): {why_en}; {staff} can go back to other work.",
+            f"可关闭 {window} 号窗口（{service}）：{why_zh}；{staff} 可转做其他工作。",
+        ),
+        "delay_break": (
+            f"Delay {staff}'s break by {until}: {service} {why_en}.",
+            f"请 {staff} 推迟休息 {until}：{service}业务{why_zh}。",
+        ),
+        "recall_staff": (
+            f"Recall {staff} from break to serve {service}: {why_en}.",
+            f"请召回休息中的 {staff} 办理{service}业务：{why_zh}。",
+        ),
+        "sla_risk": (
+            f"Service level at risk for {service} until {until}: {why_en}; nobody free to open a window.",
+            f"{service}业务服务水平有风险（至 {until}）：{why_zh}；暂无可开窗人员。",
+        ),
     }
     en, zh = texts[kind]
     return {"zh": zh, "en": en}
@@ -107,8 +118,9 @@ def _recent(memory: Memory, window_id: str, kind: str, now: int, settings: Alert
     return last is not None and last[0] == kind and now - last[1] < settings.hysteresis_min
 
 
-def propose_alerts(floor: FloorNow, plan: PlanNow, memory: Memory,
-                   settings: AlertSettings | None = None) -> tuple[tuple[Alert, ...], Memory]:
+def propose_alerts(
+    floor: FloorNow, plan: PlanNow, memory: Memory, settings: AlertSettings | None = None
+) -> tuple[tuple[Alert, ...], Memory]:
     settings = settings or AlertSettings()
     now, target = floor.now_min, floor.target_wait_min
     memory = {w: last for w, last in memory.items() if now - last[1] < settings.hysteresis_min}
@@ -117,11 +129,22 @@ def propose_alerts(floor: FloorNow, plan: PlanNow, memory: Memory,
     alerts: list[Alert] = []
 
     def raise_alert(kind: str, service: ServiceNow, window: str | None = None, staff: str | None = None) -> None:
-        until = (f"{settings.break_delay_min} min" if kind == "delay_break"
-                 else minutes_to_clock(now + settings.expiry_min))
-        alerts.append(Alert(kind, service.name, now, now + settings.expiry_min, window, staff,
-                            service.predicted_wait_min, target,
-                            _message(kind, service.name, window, staff, service.predicted_wait_min, target, until)))
+        until = (
+            f"{settings.break_delay_min} min" if kind == "delay_break" else minutes_to_clock(now + settings.expiry_min)
+        )
+        alerts.append(
+            Alert(
+                kind,
+                service.name,
+                now,
+                now + settings.expiry_min,
+                window,
+                staff,
+                service.predicted_wait_min,
+                target,
+                _message(kind, service.name, window, staff, service.predicted_wait_min, target, until),
+            )
+        )
         if window is not None and kind in ("open_window", "close_window"):
             memory[window] = (kind, now)
         for key, used in ((staff, used_staff), (window, used_windows)):
@@ -134,21 +157,38 @@ def propose_alerts(floor: FloorNow, plan: PlanNow, memory: Memory,
         over = service.predicted_wait_min > target
         wanted = max(planned - len(serving), 1 if over else 0)
         for _ in range(wanted):
-            closed = [w for w in floor.windows if not w.is_open and w.window_id not in used_windows
-                      and not _recent(memory, w.window_id, "close_window", now, settings)]
-            idle = [s for s in floor.staff if s.status == "idle" and service.name in s.skills
-                    and s.staff_id not in used_staff]
+            closed = [
+                w
+                for w in floor.windows
+                if not w.is_open
+                and w.window_id not in used_windows
+                and not _recent(memory, w.window_id, "close_window", now, settings)
+            ]
+            idle = [
+                s
+                for s in floor.staff
+                if s.status == "idle" and service.name in s.skills and s.staff_id not in used_staff
+            ]
             idle.sort(key=lambda s: (plan.serving.get(s.staff_id) != service.name, s.staff_id))
             if closed and idle:
                 raise_alert("open_window", service, closed[0].window_id, idle[0].staff_id)
                 continue
             if not over:
                 break
-            soon = [s for s in floor.staff if s.status == "serving" and service.name in s.skills
-                    and s.break_starts_min is not None and s.staff_id not in used_staff
-                    and 0 <= s.break_starts_min - now <= settings.break_lookahead_min]
-            resting = [s for s in floor.staff if s.status == "on_break" and service.name in s.skills
-                       and s.staff_id not in used_staff]
+            soon = [
+                s
+                for s in floor.staff
+                if s.status == "serving"
+                and service.name in s.skills
+                and s.break_starts_min is not None
+                and s.staff_id not in used_staff
+                and 0 <= s.break_starts_min - now <= settings.break_lookahead_min
+            ]
+            resting = [
+                s
+                for s in floor.staff
+                if s.status == "on_break" and service.name in s.skills and s.staff_id not in used_staff
+            ]
             if soon:
                 raise_alert("delay_break", service, None, min(soon, key=lambda s: s.break_starts_min or 0).staff_id)
             elif resting:

@@ -54,12 +54,21 @@ def open_windows(problem: StaffingProblem, roster: Roster) -> dict[str, list[int
     return counts
 
 
-def _simulate(problem: StaffingProblem, windows: dict[str, list[int]], loop: LoopSettings) -> dict[str, ServiceSimulation]:
+def _simulate(
+    problem: StaffingProblem, windows: dict[str, list[int]], loop: LoopSettings
+) -> dict[str, ServiceSimulation]:
     level = problem.service_level
     return {
-        s.name: simulate_service(s.arrivals, windows[s.name], aht_min=s.aht_min, interval_min=problem.interval_minutes,
-                                 target_wait_min=level.target_wait_min, patience_min=s.patience_min,
-                                 days=loop.days, seed=loop.seed + offset)
+        s.name: simulate_service(
+            s.arrivals,
+            windows[s.name],
+            aht_min=s.aht_min,
+            interval_min=problem.interval_minutes,
+            target_wait_min=level.target_wait_min,
+            patience_min=s.patience_min,
+            days=loop.days,
+            seed=loop.seed + offset,
+        )
         for offset, s in enumerate(problem.services)
     }
 
@@ -77,8 +86,14 @@ def _misses(problem: StaffingProblem, sims: dict[str, ServiceSimulation], goal: 
     return found
 
 
-def _relaxable(problem: StaffingProblem, req: Requirement, windows: dict[str, list[int]],
-               sims: dict[str, ServiceSimulation], goal: float, locked: set[tuple[str, int]]) -> Requirement | None:
+def _relaxable(
+    problem: StaffingProblem,
+    req: Requirement,
+    windows: dict[str, list[int]],
+    sims: dict[str, ServiceSimulation],
+    goal: float,
+    locked: set[tuple[str, int]],
+) -> Requirement | None:
     """Binding intervals predicted to hold the goal with one window less (not two neighbours at once)."""
     level = problem.service_level
     relaxed = {name: list(values) for name, values in req.items()}
@@ -104,9 +119,16 @@ def _relaxable(problem: StaffingProblem, req: Requirement, windows: dict[str, li
     return {k: tuple(v) for k, v in relaxed.items()} if changed else None
 
 
-def plan_day(problem: StaffingProblem, budget: Budget, *, seed: int = 0, workers: int = 1,
-             loop: LoopSettings | None = None, max_rounds: int = 8,
-             fixed: dict[str, ShiftPattern] | None = None) -> DayPlan:
+def plan_day(
+    problem: StaffingProblem,
+    budget: Budget,
+    *,
+    seed: int = 0,
+    workers: int = 1,
+    loop: LoopSettings | None = None,
+    max_rounds: int = 8,
+    fixed: dict[str, ShiftPattern] | None = None,
+) -> DayPlan:
     loop = replace(loop or LoopSettings(), seed=seed)
     goal = problem.service_level.target_fraction + loop.margin
     start_left = budget.left()
@@ -118,8 +140,9 @@ def plan_day(problem: StaffingProblem, budget: Budget, *, seed: int = 0, workers
         nonlocal overhead
         before = budget.remaining()
         keep = budget.left() * (1 - fraction)  # what the later steps still get
-        settings = SolverSettings(time_limit_s=budget.share(fraction), seed=seed, workers=workers,
-                                  remaining=lambda: budget.left() - keep)
+        settings = SolverSettings(
+            time_limit_s=budget.share(fraction), seed=seed, workers=workers, remaining=lambda: budget.left() - keep
+        )
         roster = solve_roster(problem, requirement, settings, fixed)
         overhead = max(overhead, before - budget.remaining() - roster.wall_time_s)
         return roster
@@ -163,7 +186,9 @@ def plan_day(problem: StaffingProblem, budget: Budget, *, seed: int = 0, workers
         trial = roster_for(relaxed, 0.5)
         trial_ok = not _misses(problem, simulate_timed(open_windows(problem, trial)), goal)
         cheaper = (len(trial.shortfalls), trial.cost) < (len(roster.shortfalls), roster.cost)
-        locked.update((name, i) for name in req for i, (a, b) in enumerate(zip(req[name], relaxed[name], strict=False)) if a != b)
+        locked.update(
+            (name, i) for name in req for i, (a, b) in enumerate(zip(req[name], relaxed[name], strict=False)) if a != b
+        )
         if trial_ok and cheaper:
             req, roster = relaxed, trial
     return DayPlan(requirement=req, roster=roster, rounds=rounds, stable=stable)

@@ -18,7 +18,9 @@ def erlang_c_wait_probability(windows: int, offered_load: float) -> float:
     return blocking / (1 - utilisation + utilisation * blocking)
 
 
-def erlang_c_service_level(windows: int, arrivals: float, aht_min: float, interval_min: int, target_wait_min: float) -> float:
+def erlang_c_service_level(
+    windows: int, arrivals: float, aht_min: float, interval_min: int, target_wait_min: float
+) -> float:
     """Fraction of arrivals that start service within ``target_wait_min`` in steady state."""
     offered_load = arrivals * aht_min / interval_min
     if offered_load <= 0:

@@ -43,7 +43,10 @@ def greedy_plan(problem: StaffingProblem, kinds: tuple[StaffKind, ...], requirem
     total = np.zeros(n, dtype=np.int64)
     covers = [coverage_matrix(kind, n) for kind in kinds]
     skill_rows = [np.array([names.index(s) for s in kind.skills]) for kind in kinds]
-    costs = [np.maximum(cover.sum(axis=1), 1) * max(kind.cost_per_hour, 1e-6) for cover, kind in zip(covers, kinds, strict=False)]
+    costs = [
+        np.maximum(cover.sum(axis=1), 1) * max(kind.cost_per_hour, 1e-6)
+        for cover, kind in zip(covers, kinds, strict=False)
+    ]
     left = [kind.count for kind in kinds]
     chosen: list[tuple[int, int, list[tuple[int, int]]]] = []  # kind, pattern, (interval, service row)
 
@@ -88,6 +91,7 @@ def greedy_plan(problem: StaffingProblem, kinds: tuple[StaffKind, ...], requirem
     scarcity = sorted(range(len(names)), key=lambda row: (capacity[row] / max(residual[row].sum(), 1), row))
     for row in scarcity:  # the service fewest people can serve first, by the least flexible people
         capable = [k for k, kind in enumerate(kinds) if names[row] in kind.skills]
+
         def lacking(k: int, row: int = row) -> IntArray:
             return np.asarray(np.clip(residual[row], 0, None), dtype=np.int64)
 
@@ -96,8 +100,9 @@ def greedy_plan(problem: StaffingProblem, kinds: tuple[StaffKind, ...], requirem
     everyone = list(range(len(kinds)))
 
     def any_need(k: int) -> IntArray:
-        return np.asarray(np.clip(residual[skill_rows[k]], 0, None).sum(axis=0) + np.clip(open_left, 0, None),
-                          dtype=np.int64)
+        return np.asarray(
+            np.clip(residual[skill_rows[k]], 0, None).sum(axis=0) + np.clip(open_left, 0, None), dtype=np.int64
+        )
 
     while (pick := best_pick(everyone, any_need)) is not None:
         take(*pick, None)

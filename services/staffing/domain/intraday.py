@@ -80,7 +80,9 @@ def rest_of_day(problem: StaffingProblem, live: LiveDay) -> tuple[StaffingProble
     return rest_problem, fixed
 
 
-def replan(problem: StaffingProblem, live: LiveDay, budget: Budget, *, seed: int = 0) -> tuple[StaffingProblem, DayPlan]:
+def replan(
+    problem: StaffingProblem, live: LiveDay, budget: Budget, *, seed: int = 0
+) -> tuple[StaffingProblem, DayPlan]:
     """New plan from the next interval to closing; ``budget`` as in :func:`.closed_loop.plan_day`."""
     rest_problem, fixed = rest_of_day(problem, live)
     day = plan_day(rest_problem, budget, seed=seed, loop=INTRADAY_LOOP, max_rounds=3, fixed=fixed)

@@ -48,7 +48,12 @@ def staff_kinds(problem: StaffingProblem, fixed: Mapping[str, ShiftPattern] | No
         groups.setdefault(key, []).append(member)
         shapes[key] = (skills, member.cost_per_hour, patterns, member.id in fixed)
     return tuple(
-        StaffKind(skills=shapes[key][0], cost_per_hour=shapes[key][1], patterns=shapes[key][2],
-                  members=tuple(members), fixed=shapes[key][3])
+        StaffKind(
+            skills=shapes[key][0],
+            cost_per_hour=shapes[key][1],
+            patterns=shapes[key][2],
+            members=tuple(members),
+            fixed=shapes[key][3],
+        )
         for key, members in groups.items()
     )

@@ -85,8 +85,14 @@ def with_arrival_forecast(problem: StaffingProblem, points: Iterable[ArrivalPoin
     return replace(problem, services=tuple(services))
 
 
-def demand_factors(problem: StaffingProblem, observed: Mapping[str, int], now_min: int, *,
-                   minimum_expected: float = 10.0, bounds: tuple[float, float] = (0.5, 2.0)) -> dict[str, float]:
+def demand_factors(
+    problem: StaffingProblem,
+    observed: Mapping[str, int],
+    now_min: int,
+    *,
+    minimum_expected: float = 10.0,
+    bounds: tuple[float, float] = (0.5, 2.0),
+) -> dict[str, float]:
     """Observed / forecast over the intervals already over; only where enough was expected to judge."""
     step = problem.interval_minutes
     over = max(0, min(problem.n_intervals, (now_min - problem.open_min) // step))
@@ -106,9 +112,12 @@ def started_shifts(plan: Plan, now_min: int) -> dict[str, WorkedShift]:
             continue
         first = assignment.breaks[0] if assignment.breaks else None
         started[assignment.staff_id] = WorkedShift(
-            shift_type=assignment.shift_type, start_min=start, end_min=clock_min(assignment.end),
+            shift_type=assignment.shift_type,
+            start_min=start,
+            end_min=clock_min(assignment.end),
             break_start_min=clock_min(first.start) if first else None,
-            break_end_min=clock_min(first.end) if first else None)
+            break_end_min=clock_min(first.end) if first else None,
+        )
     return started
 
 
@@ -137,8 +146,14 @@ def _planned_status(assignment: ShiftAssignment | None, now_min: int) -> tuple[s
     return "idle", next_break
 
 
-def floor_now(problem: StaffingProblem, plan: Plan, windows: Iterable[WindowState],
-              services: Iterable[ServiceNow], now_min: int, serving_plan: Mapping[str, str]) -> FloorNow:
+def floor_now(
+    problem: StaffingProblem,
+    plan: Plan,
+    windows: Iterable[WindowState],
+    services: Iterable[ServiceNow],
+    now_min: int,
+    serving_plan: Mapping[str, str],
+) -> FloorNow:
     """The floor now; ``serving_plan`` (staff -> service) is the plan's choice in this interval."""
     by_staff = {a.staff_id: a for a in plan.assignments}
     skills = {m.id: m.skills for m in problem.staff}
@@ -158,7 +173,18 @@ def floor_now(problem: StaffingProblem, plan: Plan, windows: Iterable[WindowStat
         seat = at_window.get(staff_id)
         if seat is not None:
             status = "serving" if seat.state == "open" else "on_break"
-        staff.append(StaffNow(staff_id, status, tuple(skills.get(staff_id) or (seat.skills if seat else ())),
-                              next_break if status == "serving" else None))
-    return FloorNow(now_min=now_min, target_wait_min=problem.service_level.target_wait_min, windows=tuple(views),
-                    staff=tuple(staff), services=tuple(services))
+        staff.append(
+            StaffNow(
+                staff_id,
+                status,
+                tuple(skills.get(staff_id) or (seat.skills if seat else ())),
+                next_break if status == "serving" else None,
+            )
+        )
+    return FloorNow(
+        now_min=now_min,
+        target_wait_min=problem.service_level.target_wait_min,
+        windows=tuple(views),
+        staff=tuple(staff),
+        services=tuple(services),
+    )

@@ -33,8 +33,9 @@ def _merge_assignment(old: ShiftAssignment, new: ShiftAssignment, cut: str) -> S
     resume = max([b.end for b in kept_breaks], default=cut)
     breaks = (*kept_breaks, *(b for b in new.breaks if b.start >= resume))
     serving = _join(_clip(old.serving, cut), [s for s in new.serving if s.start >= resume])
-    return replace(new, start=old.start, shift_type=old.shift_type, paid_hours=old.paid_hours, breaks=breaks,
-                   serving=serving)
+    return replace(
+        new, start=old.start, shift_type=old.shift_type, paid_hours=old.paid_hours, breaks=breaks, serving=serving
+    )
 
 
 def merge_rest_of_day(day: Plan, rest: Plan) -> Plan:
@@ -52,10 +53,15 @@ def merge_rest_of_day(day: Plan, rest: Plan) -> Plan:
     assignments.sort(key=lambda a: (a.start, a.staff_id))
     shortfalls = (*(s for s in day.shortfalls if s.start < cut), *rest.shortfalls)
     return replace(
-        rest, branch_id=day.branch_id, date=day.date,
+        rest,
+        branch_id=day.branch_id,
+        date=day.date,
         intervals=(*(r for r in day.intervals if r.start < cut), *rest.intervals),
-        assignments=tuple(assignments), shortfalls=shortfalls, replanned_from=cut,
-        paid_hours=sum(float(a.paid_hours) for a in assignments), people=len(assignments),
+        assignments=tuple(assignments),
+        shortfalls=shortfalls,
+        replanned_from=cut,
+        paid_hours=sum(float(a.paid_hours) for a in assignments),
+        people=len(assignments),
         status="INFEASIBLE" if shortfalls else rest.status,
     )
 

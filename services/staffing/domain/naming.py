@@ -28,8 +28,9 @@ def _people_on_patterns(kind: StaffKind, counts: tuple[int, ...], n_intervals: i
     return [(kind.members[m].id, pattern) for m, pattern in zip(ranked, patterns, strict=False)]
 
 
-def _serving(kind: StaffKind, people: list[tuple[str, ShiftPattern]], windows: tuple[tuple[int, ...], ...],
-             n_intervals: int) -> dict[str, list[tuple[int, str]]]:
+def _serving(
+    kind: StaffKind, people: list[tuple[str, ShiftPattern]], windows: tuple[tuple[int, ...], ...], n_intervals: int
+) -> dict[str, list[tuple[int, str]]]:
     served: dict[str, list[tuple[int, str]]] = {sid: [] for sid, _ in people}
     previous: dict[str, str] = {}
     for i in range(n_intervals):

@@ -44,7 +44,12 @@ def _add_at_misses(req: list[int], misses: list[int], cap: int) -> bool:
 
 
 def _trim_candidates(
-    req: list[int], floor: list[int], sim: ServiceSimulation, goal: float, drop: Callable[[int], float], locked: set[int]
+    req: list[int],
+    floor: list[int],
+    sim: ServiceSimulation,
+    goal: float,
+    drop: Callable[[int], float],
+    locked: set[int],
 ) -> list[int]:
     levels = sim.interval_levels()
     ranked = []

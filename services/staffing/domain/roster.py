@@ -55,14 +55,16 @@ class SolverSettings:
     remaining: Callable[[], float] | None = None  # caller's budget, read after the model is built
 
 
-def _shortfalls(problem: StaffingProblem, kinds: tuple[StaffKind, ...], plan: KindPlan,
-                requirement: Requirement) -> tuple[Shortfall, ...]:
+def _shortfalls(
+    problem: StaffingProblem, kinds: tuple[StaffKind, ...], plan: KindPlan, requirement: Requirement
+) -> tuple[Shortfall, ...]:
     missing = []
     for i in range(problem.n_intervals):
         total = 0
         for service in problem.service_names:
-            opened = sum(plan.serving[k][i][kind.skills.index(service)]
-                         for k, kind in enumerate(kinds) if service in kind.skills)
+            opened = sum(
+                plan.serving[k][i][kind.skills.index(service)] for k, kind in enumerate(kinds) if service in kind.skills
+            )
             total += opened
             if requirement[service][i] > opened:
                 missing.append(Shortfall(i, service, requirement[service][i] - opened))
@@ -72,8 +74,14 @@ def _shortfalls(problem: StaffingProblem, kinds: tuple[StaffKind, ...], plan: Ki
 
 
 def _cost(kinds: tuple[StaffKind, ...], plan: KindPlan) -> float:
-    return round(sum(kind.cost_per_hour * kind.patterns[p].paid_min / 60 * c
-                     for kind, counts in zip(kinds, plan.counts, strict=False) for p, c in enumerate(counts)), 2)
+    return round(
+        sum(
+            kind.cost_per_hour * kind.patterns[p].paid_min / 60 * c
+            for kind, counts in zip(kinds, plan.counts, strict=False)
+            for p, c in enumerate(counts)
+        ),
+        2,
+    )
 
 
 class _Model:
@@ -164,14 +172,22 @@ class _Model:
                 if len(kind.skills) == 1:
                     rows.append((on,))
                 else:
-                    rows.append(tuple(int(solver.value(self.split[k, i, j])) if (k, i, j) in self.split else 0
-                                      for j in range(len(kind.skills))))
+                    rows.append(
+                        tuple(
+                            int(solver.value(self.split[k, i, j])) if (k, i, j) in self.split else 0
+                            for j in range(len(kind.skills))
+                        )
+                    )
             serving.append(tuple(rows))
         return KindPlan(counts=counts, serving=tuple(serving))
 
 
-def solve_roster(problem: StaffingProblem, requirement: Requirement, settings: SolverSettings,
-                 fixed: Mapping[str, ShiftPattern] | None = None) -> Roster:
+def solve_roster(
+    problem: StaffingProblem,
+    requirement: Requirement,
+    settings: SolverSettings,
+    fixed: Mapping[str, ShiftPattern] | None = None,
+) -> Roster:
     """Roster covering ``requirement``; ``fixed`` pins staff to a pattern (intraday: shift started)."""
     kinds = staff_kinds(problem, fixed)
     greedy = greedy_plan(problem, kinds, requirement)
@@ -180,7 +196,9 @@ def solve_roster(problem: StaffingProblem, requirement: Requirement, settings: S
     if settings.time_limit_s > 0.02 and kinds:
         built = _Model(problem, kinds, requirement)
         built.hint(kinds, greedy, greedy_missing)
-        limit = settings.time_limit_s if settings.remaining is None else min(settings.time_limit_s, settings.remaining())
+        limit = (
+            settings.time_limit_s if settings.remaining is None else min(settings.time_limit_s, settings.remaining())
+        )
         if limit <= 0.02:
             return Roster(status, name_plan(kinds, best, problem.n_intervals), best_missing, _cost(kinds, best), wall)
         solver = cp_model.CpSolver()

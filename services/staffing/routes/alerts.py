@@ -14,15 +14,20 @@ router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["alerts"])
 
 
 @router.get("/alerts", summary="Open alerts (neither acknowledged nor expired)")
-async def open_alerts(branch_id: BranchPath, who: TellerManagerHeadOfficeService,
-                      alerting: AlertingDep) -> dict[str, Any]:
+async def open_alerts(
+    branch_id: BranchPath, who: TellerManagerHeadOfficeService, alerting: AlertingDep
+) -> dict[str, Any]:
     check_branch(who, branch_id)
     return {"branch_id": branch_id, "alerts": [r.view() for r in await alerting.open_alerts(branch_id)]}
 
 
 @router.post("/alerts/{alert_id}/ack", summary="Acknowledge an alert (idempotent)")
-async def acknowledge(branch_id: BranchPath, alert_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")],
-                      who: ManagerOnly, alerting: AlertingDep) -> dict[str, Any]:
+async def acknowledge(
+    branch_id: BranchPath,
+    alert_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")],
+    who: ManagerOnly,
+    alerting: AlertingDep,
+) -> dict[str, Any]:
     check_branch(who, branch_id)
     record = await alerting.acknowledge(branch_id, alert_id, who.subject)  # UnknownAlert 404, AlertExpired 409
     return record.view()

@@ -26,18 +26,22 @@ async def solve(body: JsonBody, who: ManagerHeadOfficeService, planning: Plannin
 
 
 @router.put("/branches/{branch_id}/instance", status_code=204, summary="Set the branch's base instance")
-async def put_instance(branch_id: BranchPath, body: JsonBody, who: ManagerHeadOfficeService,
-                       planning: PlanningDep) -> Response:
+async def put_instance(
+    branch_id: BranchPath, body: JsonBody, who: ManagerHeadOfficeService, planning: PlanningDep
+) -> Response:
     check_branch(who, branch_id)
     await planning.set_instance(parse_service_instance(body, branch_id))
     return Response(status_code=204)
 
 
 @router.get("/branches/{branch_id}/plan", summary="The newest plan of the branch's day")
-async def get_plan(request: Request, branch_id: BranchPath, who: TellerManagerHeadOfficeService,
-                   planning: PlanningDep,
-                   day: Annotated[dt.date | None, Query(description="Local day; default today")] = None,
-                   ) -> dict[str, Any]:
+async def get_plan(
+    request: Request,
+    branch_id: BranchPath,
+    who: TellerManagerHeadOfficeService,
+    planning: PlanningDep,
+    day: Annotated[dt.date | None, Query(description="Local day; default today")] = None,
+) -> dict[str, Any]:
     check_branch(who, branch_id)
     when = day or planning.clock().astimezone(ZoneInfo(planning.settings.timezone)).date()
     plan = await planning.latest(branch_id, when.isoformat())

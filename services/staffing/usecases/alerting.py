@@ -39,8 +39,15 @@ class Alerting:
         self.zone = ZoneInfo(self.settings.timezone)
         self._stop = asyncio.Event()
 
-    async def propose(self, branch_id: str, problem: StaffingProblem, plan: Plan,
-                      services: Sequence[ServiceNow], now_min: int, day: dt.date) -> list[StaffingAlert]:
+    async def propose(
+        self,
+        branch_id: str,
+        problem: StaffingProblem,
+        plan: Plan,
+        services: Sequence[ServiceNow],
+        now_min: int,
+        day: dt.date,
+    ) -> list[StaffingAlert]:
         memory = await self.live.memory(branch_id, day.isoformat())
         wanted = plan_now(plan, now_min)
         floor = floor_now(problem, plan, await self.live.windows(branch_id), services, now_min, wanted.serving)
@@ -51,9 +58,18 @@ class Alerting:
         queues = {s.name: s.queue for s in services}
         for proposal in proposals:
             opened = sum(1 for w in floor.windows if w.is_open and w.service == proposal.service)
-            event = alert_event(branch_id, proposal, day, self.zone, self.clock(),
-                                {"planned_windows": wanted.windows.get(proposal.service, 0), "open_windows": opened,
-                                 "queue": queues.get(proposal.service, 0)})
+            event = alert_event(
+                branch_id,
+                proposal,
+                day,
+                self.zone,
+                self.clock(),
+                {
+                    "planned_windows": wanted.windows.get(proposal.service, 0),
+                    "open_windows": opened,
+                    "queue": queues.get(proposal.service, 0),
+                },
+            )
             if await self.raise_alert(event, notices.alert_fingerprint(proposal)):
                 raised.append(event)
         return raised

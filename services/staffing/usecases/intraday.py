@@ -117,13 +117,17 @@ class Intraday:
         covered = {p.service for p in points}
         forecast_problem = with_arrival_forecast(problem, points)
         observed = await self.counts.issued_per_service(branch_id, now.date(), list(problem.service_names))
-        factors = {s: f for s, f in demand_factors(problem, observed, now_min).items()
-                   if s not in covered and None not in covered}
+        factors = {
+            s: f
+            for s, f in demand_factors(problem, observed, now_min).items()
+            if s not in covered and None not in covered
+        }
         queue = {q.service.value: q.waiting for q in forecast.per_service} if forecast else {}
         live_day = LiveDay(now_min=now_min, started=started_shifts(plan, now_min), queue=queue, demand_factor=factors)
         try:
-            rest = await self.pool.replan(forecast_problem, live_day, self.settings.replan_time_limit_s,
-                                          self.settings.solve_seed)
+            rest = await self.pool.replan(
+                forecast_problem, live_day, self.settings.replan_time_limit_s, self.settings.solve_seed
+            )
         except InvalidInstance as exc:  # e.g. the last interval has begun: nothing left to re-plan
             log.info("no re-plan of %s: %s", branch_id, exc)
         else:
@@ -140,6 +144,11 @@ class Intraday:
         for arrival in forecast.arrivals if forecast else []:
             local = arrival.interval_start.astimezone(self.zone)
             if local.date() == day:
-                points.append(ArrivalPoint(local.hour * 60 + local.minute, arrival.expected,
-                                           arrival.service.value if arrival.service else None))
+                points.append(
+                    ArrivalPoint(
+                        local.hour * 60 + local.minute,
+                        arrival.expected,
+                        arrival.service.value if arrival.service else None,
+                    )
+                )
         return points

@@ -178,12 +178,20 @@ class Recognizer:
     grammar), else created; :meth:`close` gives it back when its last call was :meth:`final`. Without a pool
     (``None``) it is always new and freed at the end."""
 
-    def __init__(self, model: Any, sample_rate: int, *, grammar: list[str] | None = None,
-                 words: bool = False, pool: RecognizerPool | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        sample_rate: int,
+        *,
+        grammar: list[str] | None = None,
+        words: bool = False,
+        pool: RecognizerPool | None = None,
+    ) -> None:
         import vosk
 
-        self._key = None if grammar or pool is None or pool.per_key <= 0 else (id(model), float(sample_rate),
-                                                                                 bool(words))
+        self._key = (
+            None if grammar or pool is None or pool.per_key <= 0 else (id(model), float(sample_rate), bool(words))
+        )
         self._pool = pool
         leased = pool.take(self._key) if pool is not None and self._key is not None else None
         if leased is not None:
@@ -234,8 +242,12 @@ class Recognizer:
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            kept = (self._pool is not None and self._key is not None and self._state == "clean"
-                    and self._pool.give(self._key, self._rec, self._offset_samples + self._samples))
+            kept = (
+                self._pool is not None
+                and self._key is not None
+                and self._state == "clean"
+                and self._pool.give(self._key, self._rec, self._offset_samples + self._samples)
+            )
             if not kept:
                 del self._rec
             _count(-1)

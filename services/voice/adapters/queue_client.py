@@ -46,8 +46,9 @@ class QueueClient:
 
     async def _post(self, branch_id: str, body: dict[str, str]) -> IssuedTicket | int | None:
         try:
-            response = await self.http.post(f"{self.base_url}/v1/branches/{branch_id}/tickets", json=body,
-                                            headers={"X-API-Key": self.api_key})
+            response = await self.http.post(
+                f"{self.base_url}/v1/branches/{branch_id}/tickets", json=body, headers={"X-API-Key": self.api_key}
+            )
         except httpx.HTTPError as exc:
             log.warning("queue service unreachable for a voice ticket: %s", type(exc).__name__)
             return None
@@ -56,8 +57,12 @@ class QueueClient:
             return response.status_code
         data: dict[str, Any] = response.json()
         position = data.get("position")
-        return IssuedTicket(str(data["number"]), str(data.get("service", body["service"])),
-                            position if isinstance(position, int) else None, str(data.get("priority", "normal")))
+        return IssuedTicket(
+            str(data["number"]),
+            str(data.get("service", body["service"])),
+            position if isinstance(position, int) else None,
+            str(data.get("priority", "normal")),
+        )
 
 
 class WaitBoard:
@@ -68,8 +73,7 @@ class WaitBoard:
 
     async def record(self, forecast: QueueForecast) -> None:
         key = branch_key("voice", forecast.branch_id, "waits")
-        mapping: dict[Any, Any] = {
-            q.service.value: f"{q.est_wait_min:.2f}" for q in forecast.per_service}
+        mapping: dict[Any, Any] = {q.service.value: f"{q.est_wait_min:.2f}" for q in forecast.per_service}
         if mapping:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.hset(key, mapping=mapping)

@@ -50,7 +50,10 @@ class EspeakTts:
         try:
             done = subprocess.run(
                 [executable, "-v", voice, "-s", str(self.words_per_minute), "-b", "1", "--stdout"],
-                input=text.encode("utf-8"), capture_output=True, timeout=self.timeout_s, check=False,
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=self.timeout_s,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise TtsUnavailable(f"synthesis took longer than {self.timeout_s:g} s") from None
@@ -65,5 +68,12 @@ def fix_wav_sizes(wav: bytes) -> bytes:
     if data_at < 0:
         return wav
     data_size = len(wav) - (data_at + 8)
-    return b"".join((wav[:4], struct.pack("<I", len(wav) - 8), wav[8:data_at + 4],
-                     struct.pack("<I", data_size), wav[data_at + 8:]))
+    return b"".join(
+        (
+            wav[:4],
+            struct.pack("<I", len(wav) - 8),
+            wav[8 : data_at + 4],
+            struct.pack("<I", data_size),
+            wav[data_at + 8 :],
+        )
+    )

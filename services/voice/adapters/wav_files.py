@@ -11,8 +11,10 @@ def read_wav(path: str | Path) -> tuple[bytes, int]:
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2 or wav.getnchannels() != 1 or wav.getcomptype() != "NONE":
-                raise ValueError(f"{path}: WAV must be PCM16 mono (got {wav.getnchannels()} channel(s), "
-                                 f"{8 * wav.getsampwidth()} bit, {wav.getcomptype()})")
+                raise ValueError(
+                    f"{path}: WAV must be PCM16 mono (got {wav.getnchannels()} channel(s), "
+                    f"{8 * wav.getsampwidth()} bit, {wav.getcomptype()})"
+                )
             return wav.readframes(wav.getnframes()), wav.getframerate()
     except (wave.Error, EOFError) as exc:
         raise ValueError(f"{path}: not a WAV file ({exc})") from None

@@ -55,16 +55,23 @@ async def _with_audio(voice: VoiceComponents, result: TurnResult, speak: bool) -
 
 
 @router.post("/v1/branches/{branch_id}/dialogue/sessions", status_code=201, summary="Start a conversation")
-async def start(branch_id: BranchPath, body: StartRequest, who: KioskTellerManagerService,
-                voice: ComponentsDep) -> dict[str, Any]:
+async def start(
+    branch_id: BranchPath, body: StartRequest, who: KioskTellerManagerService, voice: ComponentsDep
+) -> dict[str, Any]:
     check_branch(who, branch_id)
     result = await voice.dialogue.start_session(branch_id, body.kiosk_id, body.lang)
     return await _with_audio(voice, result, body.speak)
 
 
 @router.post("/v1/branches/{branch_id}/dialogue/sessions/{session_id}/turns", summary="One customer turn")
-async def turn(request: Request, branch_id: BranchPath, session_id: Annotated[Identifier, Path()], body: TurnRequest,
-               who: KioskTellerManagerService, voice: ComponentsDep) -> Any:
+async def turn(
+    request: Request,
+    branch_id: BranchPath,
+    session_id: Annotated[Identifier, Path()],
+    body: TurnRequest,
+    who: KioskTellerManagerService,
+    voice: ComponentsDep,
+) -> Any:
     check_branch(who, branch_id)
     text = check_text(body.text, voice.settings.max_text_chars)
     limited = await device_limited(request, who)
@@ -78,8 +85,14 @@ async def turn(request: Request, branch_id: BranchPath, session_id: Annotated[Id
 
 
 @router.websocket("/v1/dialogue")
-async def dialogue(ws: WebSocket, branch_id: str = "", kiosk_id: str = "kiosk", lang: str = "zh",
-                   session_id: str = "", speak: bool = False) -> None:
+async def dialogue(
+    ws: WebSocket,
+    branch_id: str = "",
+    kiosk_id: str = "kiosk",
+    lang: str = "zh",
+    session_id: str = "",
+    speak: bool = False,
+) -> None:
     """Query: branch_id, kiosk_id, lang, session_id (resume), speak. Messages in: ``{"text": "..."}`` or
     the vosk-server audio protocol; out: ``{"reply": ...}`` per turn, ``{"partial"}``/``{"result"}`` for audio."""
     try:
@@ -136,10 +149,14 @@ async def dialogue(ws: WebSocket, branch_id: str = "", kiosk_id: str = "kiosk", 
             device_limiter = limiter(ws)
             wait = await device_limiter.hit(principal.subject, dt.datetime.now(dt.UTC))
             if wait is not None:
-                await ws.send_json({
-                    "error": f"too many requests: at most {device_limiter.per_minute} text turns or NLU calls per"
-                             f" minute per device; try again in {wait} s",
-                    "reason": "rate_limited", "retry_after_s": wait})
+                await ws.send_json(
+                    {
+                        "error": f"too many requests: at most {device_limiter.per_minute} text turns or NLU calls per"
+                        f" minute per device; try again in {wait} s",
+                        "reason": "rate_limited",
+                        "retry_after_s": wait,
+                    }
+                )
                 return True
         await run_turn(text, None)
         return True
@@ -147,6 +164,7 @@ async def dialogue(ws: WebSocket, branch_id: str = "", kiosk_id: str = "kiosk", 
     async def on_final(result: dict[str, Any], asr_ms: float) -> None:
         await run_turn(str(result.get("text", "")), asr_ms)
 
-    options = StreamOptions(lang=session_lang[0], phrases=lambda: phrases[0], on_final=on_final, on_text=on_text,
-                            reserve_on_connect=False)
+    options = StreamOptions(
+        lang=session_lang[0], phrases=lambda: phrases[0], on_final=on_final, on_text=on_text, reserve_on_connect=False
+    )
     await voice.streamer.serve(ws, options)

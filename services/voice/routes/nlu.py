@@ -64,9 +64,15 @@ async def device_limited(request: Request, who: Principal) -> JSONResponse | Non
     wait = await limits.hit(who.subject, dt.datetime.now(dt.UTC))
     if wait is None:
         return None
-    return problem_response(request, 429, "Too many requests",
-                            f"at most {limits.per_minute} requests per minute per device",
-                            headers={"Retry-After": str(wait)}, reason="rate_limited", retry_after_s=wait)
+    return problem_response(
+        request,
+        429,
+        "Too many requests",
+        f"at most {limits.per_minute} requests per minute per device",
+        headers={"Retry-After": str(wait)},
+        reason="rate_limited",
+        retry_after_s=wait,
+    )
 
 
 class NluRequest(BaseModel):
@@ -83,12 +89,14 @@ class NluResponse(BaseModel):
 
 
 TOO_MANY: dict[int | str, dict[str, Any]] = {
-    429: {"description": "Too many requests from this device (problem+json, Retry-After header)"}}
+    429: {"description": "Too many requests from this device (problem+json, Retry-After header)"}
+}
 
 
 @router.post("/nlu", response_model=NluResponse, summary="Understand one utterance", responses=TOO_MANY)
-async def nlu(body: NluRequest, request: Request, who: KioskTellerManagerService,
-              voice: ComponentsDep) -> NluResponse | JSONResponse:
+async def nlu(
+    body: NluRequest, request: Request, who: KioskTellerManagerService, voice: ComponentsDep
+) -> NluResponse | JSONResponse:
     text = check_text(body.text, voice.settings.max_text_chars)
     refused = await device_limited(request, who)
     if refused is not None:

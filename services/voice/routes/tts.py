@@ -22,8 +22,12 @@ class TtsRequest(BaseModel):
     lang: Literal["zh", "en"] | None = None
 
 
-@router.post("/tts", response_class=Response, summary="Speak a text (WAV, PCM16 mono)",
-             responses={200: {"content": {"audio/wav": {}}}, 503: {"description": "no TTS engine"}})
+@router.post(
+    "/tts",
+    response_class=Response,
+    summary="Speak a text (WAV, PCM16 mono)",
+    responses={200: {"content": {"audio/wav": {}}}, 503: {"description": "no TTS engine"}},
+)
 async def tts(body: TtsRequest, who: KioskTellerManagerService, voice: ComponentsDep) -> Response:
     text = check_text(body.text, voice.settings.max_text_chars, allow_empty=False)
     lang = body.lang or detect_language(normalise(text))

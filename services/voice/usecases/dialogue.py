@@ -40,8 +40,11 @@ from services.voice.domain.nlu.normalise import normalise
 
 log = logging.getLogger(__name__)
 TURNS = Counter("branchops_voice_turns_total", "Dialogue turns", ["outcome"])
-TURN_SECONDS = Histogram("branchops_voice_turn_seconds", "Text in to reply text out (no TTS)",
-                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2))
+TURN_SECONDS = Histogram(
+    "branchops_voice_turn_seconds",
+    "Text in to reply text out (no TTS)",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2),
+)
 PUBLISH_FAILED = Counter("branchops_voice_interaction_publish_failed_total", "Turn events not published")
 _HAS_WORDS = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
 
@@ -58,11 +61,16 @@ class TurnResult:
 
     def as_dict(self) -> dict[str, object]:
         body: dict[str, object] = {
-            "session_id": self.state.session_id, "turn": self.state.turn, "lang": self.state.lang,
-            "reply": self.reply, "outcome": self.outcome, "phase": self.state.phase,
+            "session_id": self.state.session_id,
+            "turn": self.state.turn,
+            "lang": self.state.lang,
+            "reply": self.reply,
+            "outcome": self.outcome,
+            "phase": self.state.phase,
             "intent": self.nlu.intent if self.nlu else None,
             "confidence": round(self.nlu.confidence, 4) if self.nlu else None,
-            "slots": dict(self.state.slots), "reply_ms": round(self.reply_ms, 2),
+            "slots": dict(self.state.slots),
+            "reply_ms": round(self.reply_ms, 2),
             "phrase_list": list(self.phrases) if self.phrases else None,
         }
         if self.ticket:
@@ -106,8 +114,7 @@ class Dialogue:
         if state.phase == "filling" and state.intent:
             slots = {**extract_slots(normalise(text), state.intent, dt.date.today()), **slots}
         nlu_ms = (time.perf_counter() - nlu_started) * 1000
-        heard = Understanding(result.intent, result.confidence, slots,
-                              result.lang if _HAS_WORDS.search(text) else None)
+        heard = Understanding(result.intent, result.confidence, slots, result.lang if _HAS_WORDS.search(text) else None)
         decision = decide(state, heard)
         ticket: dict[str, object] | None = None
         if decision.ticket is not None:
@@ -120,8 +127,9 @@ class Dialogue:
         TURNS.labels(decision.outcome).inc()
         TURN_SECONDS.observe(reply_ms / 1000)
         self._publish(decision, result, slots, asr_ms, nlu_ms)
-        return TurnResult(decision.state, decision.reply, decision.outcome, result, reply_ms,
-                          phrases_for(decision.state), ticket)
+        return TurnResult(
+            decision.state, decision.reply, decision.outcome, result, reply_ms, phrases_for(decision.state), ticket
+        )
 
     async def _issue(self, decision: Decision) -> tuple[Decision, dict[str, object] | None]:
         assert decision.ticket is not None
@@ -133,17 +141,32 @@ class Dialogue:
         ahead = issued.position - 1 if issued.position else None
         granted = TicketRequest(request.service, handoff=request.handoff and issued.priority != "normal")
         done = after_ticket(state, granted, issued.number, wait, ahead)
-        return done, {"number": issued.number, "service": issued.service, "priority": issued.priority,
-                      "expected_wait_min": wait, "ahead": ahead}
+        return done, {
+            "number": issued.number,
+            "service": issued.service,
+            "priority": issued.priority,
+            "expected_wait_min": wait,
+            "ahead": ahead,
+        }
 
-    def _publish(self, decision: Decision, result: NluResult, slots: dict[str, SlotValue], asr_ms: float | None, nlu_ms: float) -> None:
+    def _publish(
+        self, decision: Decision, result: NluResult, slots: dict[str, SlotValue], asr_ms: float | None, nlu_ms: float
+    ) -> None:
         state = decision.state
         try:
             event = VoiceInteraction(
-                branch_id=state.branch_id, at=dt.datetime.now(dt.UTC), session_id=state.session_id,
-                kiosk_id=state.kiosk_id, turn=state.turn, lang=Language(state.lang), intent=result.intent,
-                confidence=min(1.0, max(0.0, result.confidence)), slots=mask_slots(slots),
-                outcome=decision.outcome, asr_ms=asr_ms, nlu_ms=nlu_ms,
+                branch_id=state.branch_id,
+                at=dt.datetime.now(dt.UTC),
+                session_id=state.session_id,
+                kiosk_id=state.kiosk_id,
+                turn=state.turn,
+                lang=Language(state.lang),
+                intent=result.intent,
+                confidence=min(1.0, max(0.0, result.confidence)),
+                slots=mask_slots(slots),
+                outcome=decision.outcome,
+                asr_ms=asr_ms,
+                nlu_ms=nlu_ms,
             )
         except ValueError:
             log.exception("turn event not valid; not published")

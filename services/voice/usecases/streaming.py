@@ -1,8 +1,9 @@
 """The ASR WebSocket loop (vosk-server protocol) shared by ``/v1/asr`` and the audio side of ``/v1/dialogue``.
 
 One recognizer per connection, taken from the app's recognizer pool or created at the first audio frame,
-and given back (or freed) when the connection ends whatever the reason; every Vosk call runs in the ASR executor, one call at a time per connection. A
-process serves at most ``capacity`` streams: the next one is accepted, told why and closed (1013).
+and given back (or freed) when the connection ends whatever the reason; every Vosk call runs in the ASR executor, one
+call at a time per connection. A process serves at most ``capacity`` streams: the next one is accepted, told why and
+closed (1013).
 """
 
 from __future__ import annotations
@@ -88,8 +89,17 @@ class _Stream:
 
 
 class AsrStreamer:
-    def __init__(self, models: AsrModels, executor: Executor, slots: StreamSlots, limits: StreamLimits, *,
-                 idle_timeout_s: float, max_frame_bytes: int, pool: RecognizerPool | None = None) -> None:
+    def __init__(
+        self,
+        models: AsrModels,
+        executor: Executor,
+        slots: StreamSlots,
+        limits: StreamLimits,
+        *,
+        idle_timeout_s: float,
+        max_frame_bytes: int,
+        pool: RecognizerPool | None = None,
+    ) -> None:
         """``pool``: finished recognizers kept for the next streams (None: every stream gets a new one)."""
         self.models = models
         self.executor = executor
@@ -191,8 +201,9 @@ class AsrStreamer:
         if phrases:
             grammar, _ = build_grammar(phrases, self.models.in_vocabulary(lang))
         # Vosk resamples from the client's rate to the model's inside its feature pipeline.
-        return await self._run(stream, lambda: Recognizer(model, rate, grammar=grammar or None,
-                                                          words=stream.config.words, pool=self.pool))
+        return await self._run(
+            stream, lambda: Recognizer(model, rate, grammar=grammar or None, words=stream.config.words, pool=self.pool)
+        )
 
     async def _on_audio(self, ws: WebSocket, stream: _Stream, frame: bytes) -> Verdict:
         wav_rate: int | None = None

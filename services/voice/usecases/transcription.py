@@ -25,8 +25,9 @@ class Transcript:
         return self.compute_s / self.audio_s if self.audio_s else 0.0
 
 
-def transcribe_pcm(model: Any, pcm: bytes, sample_rate: int, *, chunk_s: float = 0.2,
-                   pool: RecognizerPool | None = None) -> Transcript:
+def transcribe_pcm(
+    model: Any, pcm: bytes, sample_rate: int, *, chunk_s: float = 0.2, pool: RecognizerPool | None = None
+) -> Transcript:
     """Feed ``pcm`` in ``chunk_s`` pieces as a stream would, joining the utterance results. ``pool``: the
     caller's ``RecognizerPool`` (one per command) to reuse a recognizer across recordings; None: a new one."""
     step = max(2, int(sample_rate * chunk_s) * 2)
@@ -36,7 +37,7 @@ def transcribe_pcm(model: Any, pcm: bytes, sample_rate: int, *, chunk_s: float =
     started = time.perf_counter()
     try:
         for offset in range(0, len(pcm), step):
-            endpoint, result = recognizer.accept(pcm[offset:offset + step])
+            endpoint, result = recognizer.accept(pcm[offset : offset + step])
             if endpoint:
                 _collect(result, texts, words)
         _collect(recognizer.final(), texts, words)

@@ -68,18 +68,25 @@ def kiosk_stack(devstack: DevStack) -> Iterator[KioskStack]:
     model = asr_standin_model()
     ports: dict[str, int] = {}
     # As in docker-compose.yml: the voice channel may issue urgent (hand-off) tickets.
-    ports["queue"] = devstack.start_service(specs["queue"], env=service_env(
-        QUEUE_PRIORITY_CHANNELS='{"vip": ["appointment", "teller"], "urgent": ["teller", "voice"]}'))
+    ports["queue"] = devstack.start_service(
+        specs["queue"],
+        env=service_env(QUEUE_PRIORITY_CHANNELS='{"vip": ["appointment", "teller"], "urgent": ["teller", "voice"]}'),
+    )
     ports["kyc"] = devstack.start_service(specs["kyc"], env=service_env(KYC_RATE_LIMIT_PER_MINUTE="300"))
-    voice_env = {"VOICE_QUEUE_URL": f"http://127.0.0.1:{ports['queue']}",
-                 "VOICE_QUEUE_API_KEY": api_key(Role.SERVICE), "VOICE_QUEUE_TIMEOUT_S": "10"}
+    voice_env = {
+        "VOICE_QUEUE_URL": f"http://127.0.0.1:{ports['queue']}",
+        "VOICE_QUEUE_API_KEY": api_key(Role.SERVICE),
+        "VOICE_QUEUE_TIMEOUT_S": "10",
+    }
     if model:
         voice_env["VOICE_ASR_MODEL_ZH"] = voice_env["VOICE_ASR_MODEL_EN"] = model
     ports["voice"] = devstack.start_service(specs["voice"], env=service_env(**voice_env))
     gateway_env = _gateway_env(branch, other, kiosk_key, other_key, {"queue": ports["queue"], "staffing": 9})
-    gateway_env.update(GATEWAY_KYC_URL=f"http://127.0.0.1:{ports['kyc']}",
-                       GATEWAY_VOICE_URL=f"http://127.0.0.1:{ports['voice']}",
-                       GATEWAY_UPSTREAM_TIMEOUT_S="120")  # OCR and face models on a shared 2-core machine
+    gateway_env.update(
+        GATEWAY_KYC_URL=f"http://127.0.0.1:{ports['kyc']}",
+        GATEWAY_VOICE_URL=f"http://127.0.0.1:{ports['voice']}",
+        GATEWAY_UPSTREAM_TIMEOUT_S="120",
+    )  # OCR and face models on a shared 2-core machine
     ports["gateway"] = devstack.start_service(specs["gateway"], env=gateway_env)
     try:
         devstack.wait_healthy(list(KIOSK_SERVICES), timeout_s=180)
@@ -122,8 +129,7 @@ def write_card_video(path: Path, side: str = "portrait") -> CardHolder:
     frame = np.clip(noisy, 0, 255).astype(np.uint8)
     height, width = frame.shape[:2]
     i420 = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
-    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
-                     + b"FRAME\n" + i420.tobytes())
+    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + b"FRAME\n" + i420.tobytes())
     return CardHolder(person.name, person.id_number)
 
 
@@ -135,8 +141,9 @@ def write_speech(path: Path, text: str = "안녕하세요 현금 인출하고 �
     espeak = shutil.which("espeak-ng")
     if espeak is None:
         return False
-    spoken = subprocess.run([espeak, "-v", voice, "-s", "140", "-w", str(path), text], capture_output=True,
-                            timeout=30, check=False)
+    spoken = subprocess.run(
+        [espeak, "-v", voice, "-s", "140", "-w", str(path), text], capture_output=True, timeout=30, check=False
+    )
     if spoken.returncode != 0 or not path.exists():
         return False
     with wave.open(str(path)) as wav:
@@ -146,4 +153,3 @@ def write_speech(path: Path, text: str = "안녕하세요 현금 인출하고 �
         out.setparams(params)
         out.writeframes(silence + pcm + silence)
     return True
-

@@ -54,16 +54,25 @@ class GatewayStack:
 
 def _gateway_env(branch: str, other: str, kiosk_key: str, other_key: str, ports: dict[str, int]) -> dict[str, str]:
     hashed = hash_password(PASSWORD)
-    users = {"manager": {"password": hashed, "role": "manager", "branch": branch},
-             "other-manager": {"password": hashed, "role": "manager", "branch": other},
-             "teller": {"password": hashed, "role": "teller", "branch": branch},
-             "head": {"password": hashed, "role": "head_office"}}
-    devices = {device_key_digest(kiosk_key): {"branch": branch, "kiosk_id": "kiosk-1"},
-               device_key_digest(other_key): {"branch": other, "kiosk_id": "kiosk-9"}}
-    return service_env(GATEWAY_USERS=json.dumps(users), GATEWAY_DEVICE_KEYS=json.dumps(devices),
-                       GATEWAY_COOKIE_SECURE="false", GATEWAY_QUEUE_URL=f"http://127.0.0.1:{ports['queue']}",
-                       GATEWAY_STAFFING_URL=f"http://127.0.0.1:{ports['staffing']}",
-                       GATEWAY_KYC_URL="http://127.0.0.1:9", GATEWAY_VOICE_URL="http://127.0.0.1:9")
+    users = {
+        "manager": {"password": hashed, "role": "manager", "branch": branch},
+        "other-manager": {"password": hashed, "role": "manager", "branch": other},
+        "teller": {"password": hashed, "role": "teller", "branch": branch},
+        "head": {"password": hashed, "role": "head_office"},
+    }
+    devices = {
+        device_key_digest(kiosk_key): {"branch": branch, "kiosk_id": "kiosk-1"},
+        device_key_digest(other_key): {"branch": other, "kiosk_id": "kiosk-9"},
+    }
+    return service_env(
+        GATEWAY_USERS=json.dumps(users),
+        GATEWAY_DEVICE_KEYS=json.dumps(devices),
+        GATEWAY_COOKIE_SECURE="false",
+        GATEWAY_QUEUE_URL=f"http://127.0.0.1:{ports['queue']}",
+        GATEWAY_STAFFING_URL=f"http://127.0.0.1:{ports['staffing']}",
+        GATEWAY_KYC_URL="http://127.0.0.1:9",
+        GATEWAY_VOICE_URL="http://127.0.0.1:9",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +82,9 @@ def gateway_stack(devstack: DevStack) -> Iterator[GatewayStack]:
     branch, other = f"br-{suffix}", f"br2-{suffix}"
     kiosk_key, other_key = f"dev-{uuid.uuid4().hex}{uuid.uuid4().hex}", f"dev-{uuid.uuid4().hex}"
     ports = {name: devstack.start_service(specs[name], env=service_env()) for name in ("queue", "staffing")}
-    ports["gateway"] = devstack.start_service(specs["gateway"],
-                                              env=_gateway_env(branch, other, kiosk_key, other_key, ports))
+    ports["gateway"] = devstack.start_service(
+        specs["gateway"], env=_gateway_env(branch, other, kiosk_key, other_key, ports)
+    )
     try:
         devstack.wait_healthy(["queue", "staffing", "gateway"], timeout_s=90)
         yield GatewayStack(devstack, ports, branch, other, kiosk_key, other_key)
@@ -98,16 +108,25 @@ def serve_at_window(stack: GatewayStack, window: str, service: str = "cash") -> 
 
     teller = {"X-API-Key": api_key(Role.TELLER)}
     base = f"/v1/branches/{stack.branch}"
-    opened = httpx.put(stack.url(f"{base}/windows/{window}", "queue"), json={"state": "open", "skills": [service]},
-                       headers=teller, timeout=10)
+    opened = httpx.put(
+        stack.url(f"{base}/windows/{window}", "queue"),
+        json={"state": "open", "skills": [service]},
+        headers=teller,
+        timeout=10,
+    )
     assert opened.status_code == 200, opened.text
-    taken = httpx.post(stack.url(f"{base}/tickets"), json={"service": service},
-                       headers={"X-Device-Key": stack.kiosk_key}, timeout=10).json()
+    taken = httpx.post(
+        stack.url(f"{base}/tickets"), json={"service": service}, headers={"X-Device-Key": stack.kiosk_key}, timeout=10
+    ).json()
     for _ in range(20):  # tickets issued earlier in the module may still wait for this service
         called = httpx.post(stack.url(f"{base}/windows/{window}/call-next"), headers=teller, timeout=10)
         assert called.status_code == 200, called.text
-        done = httpx.post(stack.url(f"{base}/tickets/{called.json()['ticket_id']}/complete", "queue"),
-                          json={"window_id": window}, headers=teller, timeout=10)
+        done = httpx.post(
+            stack.url(f"{base}/tickets/{called.json()['ticket_id']}/complete", "queue"),
+            json={"window_id": window},
+            headers=teller,
+            timeout=10,
+        )
         assert done.status_code == 200, done.text
         if called.json()["ticket_id"] == taken["ticket_id"]:
             return {"ticket_id": taken["ticket_id"], "number": taken["number"]}

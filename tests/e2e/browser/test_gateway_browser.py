@@ -51,26 +51,74 @@ def feed_branch(stack: GatewayStack) -> None:
     """Events the other services would produce: counts, a forecast, a plan (for a full dashboard)."""
     at, b = now(), stack.branch
     start = at.replace(minute=at.minute // 15 * 15, second=0, microsecond=0) - dt.timedelta(hours=1)
-    stack.publish(topics.FOOTFALL, Footfall(branch_id=b, at=at, camera_id="cam-door", window_start=at - dt.timedelta(seconds=60),
-                                            window_end=at, entered=7, exited=3, occupancy={"hall": 12, "vip": 2}))
-    stack.publish(topics.CAMERA_STATUS, CameraStatus(branch_id=b, at=at, camera_id="cam-door", state=CameraState.UP, fps=12.5))
-    arrivals = [ArrivalForecast(interval_start=start + dt.timedelta(minutes=15 * i), expected=4 + (i % 5),
-                                p10=2 + (i % 5) * 0.5, p90=7 + (i % 5)) for i in range(12)]
-    stack.publish(topics.QUEUE_FORECAST, QueueForecast(branch_id=b, at=at, arrivals=arrivals, per_service=[
-        ServiceQueue(service="cash", waiting=3, open_windows=1, est_wait_min=6.0, est_wait_p90_min=11.0),
-        ServiceQueue(service="wealth", waiting=1, open_windows=1, est_wait_min=3.0, est_wait_p90_min=6.0)]))
-    plan = StaffingPlan(branch_id=b, at=at, date=at.date(), version=1, solve_ms=120, objective=1.0,
-                        intervals=[PlanInterval(start="09:00", required={"cash": 1}, planned={"cash": 1})],
-                        assignments=[
-                            Assignment(staff_id="s-wang", start="09:00", end="17:00", skills=["cash", "general"],
-                                       breaks=[TimeSpan(start="12:00", end="12:30")]),
-                            Assignment(staff_id="s-li", start="10:00", end="18:00", skills=["wealth"],
-                                       breaks=[TimeSpan(start="13:00", end="13:30")])])
+    stack.publish(
+        topics.FOOTFALL,
+        Footfall(
+            branch_id=b,
+            at=at,
+            camera_id="cam-door",
+            window_start=at - dt.timedelta(seconds=60),
+            window_end=at,
+            entered=7,
+            exited=3,
+            occupancy={"hall": 12, "vip": 2},
+        ),
+    )
+    stack.publish(
+        topics.CAMERA_STATUS, CameraStatus(branch_id=b, at=at, camera_id="cam-door", state=CameraState.UP, fps=12.5)
+    )
+    arrivals = [
+        ArrivalForecast(
+            interval_start=start + dt.timedelta(minutes=15 * i),
+            expected=4 + (i % 5),
+            p10=2 + (i % 5) * 0.5,
+            p90=7 + (i % 5),
+        )
+        for i in range(12)
+    ]
+    stack.publish(
+        topics.QUEUE_FORECAST,
+        QueueForecast(
+            branch_id=b,
+            at=at,
+            arrivals=arrivals,
+            per_service=[
+                ServiceQueue(service="cash", waiting=3, open_windows=1, est_wait_min=6.0, est_wait_p90_min=11.0),
+                ServiceQueue(service="wealth", waiting=1, open_windows=1, est_wait_min=3.0, est_wait_p90_min=6.0),
+            ],
+        ),
+    )
+    plan = StaffingPlan(
+        branch_id=b,
+        at=at,
+        date=at.date(),
+        version=1,
+        solve_ms=120,
+        objective=1.0,
+        intervals=[PlanInterval(start="09:00", required={"cash": 1}, planned={"cash": 1})],
+        assignments=[
+            Assignment(
+                staff_id="s-wang",
+                start="09:00",
+                end="17:00",
+                skills=["cash", "general"],
+                breaks=[TimeSpan(start="12:00", end="12:30")],
+            ),
+            Assignment(
+                staff_id="s-li",
+                start="10:00",
+                end="18:00",
+                skills=["wealth"],
+                breaks=[TimeSpan(start="13:00", end="13:30")],
+            ),
+        ],
+    )
     stack.publish(topics.STAFFING_PLAN, plan)
 
 
-def test_manager_sees_a_new_ticket_and_acknowledges_an_alert(gateway_stack: GatewayStack, browser: Browser,
-                                                           artifacts: Path) -> None:
+def test_manager_sees_a_new_ticket_and_acknowledges_an_alert(
+    gateway_stack: GatewayStack, browser: Browser, artifacts: Path
+) -> None:
     stack = gateway_stack
     context = browser.new_context(viewport={"width": 1440, "height": 1100}, locale="zh-CN")
     page = context.new_page()
@@ -81,15 +129,24 @@ def test_manager_sees_a_new_ticket_and_acknowledges_an_alert(gateway_stack: Gate
 
     feed_branch(stack)
     expect(page.get_by_test_id("plan")).to_contain_text("s-wang", timeout=15_000)
-    taken = httpx.post(stack.url(f"/v1/branches/{stack.branch}/tickets"), json={"service": "cash"},
-                       headers={"X-Device-Key": stack.kiosk_key}, timeout=10)
+    taken = httpx.post(
+        stack.url(f"/v1/branches/{stack.branch}/tickets"),
+        json={"service": "cash"},
+        headers={"X-Device-Key": stack.kiosk_key},
+        timeout=10,
+    )
     assert taken.status_code == 201, taken.text
     number = taken.json()["number"]
     expect(page.get_by_test_id("tickets").locator(f"[data-ticket='{taken.json()['ticket_id']}']")).to_contain_text(
-        number, timeout=15_000)
+        number, timeout=15_000
+    )
 
-    stack.publish(topics.CAMERA_STATUS, CameraStatus(branch_id=stack.branch, at=now(), camera_id="cam-side",
-                                                     state=CameraState.DOWN, error="no frames for 30 s"))
+    stack.publish(
+        topics.CAMERA_STATUS,
+        CameraStatus(
+            branch_id=stack.branch, at=now(), camera_id="cam-side", state=CameraState.DOWN, error="no frames for 30 s"
+        ),
+    )
     alert = page.get_by_test_id("alerts").locator("li.alert").first
     expect(alert.get_by_test_id("ack")).to_be_visible(timeout=20_000)
     expect(page.get_by_test_id("cameras")).to_contain_text("cam-side")
@@ -99,8 +156,9 @@ def test_manager_sees_a_new_ticket_and_acknowledges_an_alert(gateway_stack: Gate
     alert.get_by_test_id("ack").click()
     expect(alert.get_by_test_id("acked")).to_be_visible(timeout=10_000)
 
-    opened = httpx.get(stack.url(f"/v1/branches/{stack.branch}/alerts", "staffing"),
-                       headers={"X-API-Key": _key("manager")}, timeout=10).json()["alerts"]
+    opened = httpx.get(
+        stack.url(f"/v1/branches/{stack.branch}/alerts", "staffing"), headers={"X-API-Key": _key("manager")}, timeout=10
+    ).json()["alerts"]
     assert alert_id not in {a["alert_id"] for a in opened}
     page.click("#lang")
     expect(page.locator("h1")).to_contain_text("Branch operations")
@@ -136,8 +194,9 @@ def test_kiosk_takes_a_ticket(gateway_stack: GatewayStack, browser: Browser, art
     context.close()
 
 
-def test_head_office_sees_every_branch_and_drills_down(gateway_stack: GatewayStack, browser: Browser,
-                                                       artifacts: Path) -> None:
+def test_head_office_sees_every_branch_and_drills_down(
+    gateway_stack: GatewayStack, browser: Browser, artifacts: Path
+) -> None:
     stack = gateway_stack
     feed_branch(stack)
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
@@ -152,8 +211,9 @@ def test_head_office_sees_every_branch_and_drills_down(gateway_stack: GatewaySta
     context.close()
 
 
-def test_a_customer_rates_the_visit_and_the_manager_sees_it(gateway_stack: GatewayStack, browser: Browser,
-                                                            artifacts: Path) -> None:
+def test_a_customer_rates_the_visit_and_the_manager_sees_it(
+    gateway_stack: GatewayStack, browser: Browser, artifacts: Path
+) -> None:
     stack = gateway_stack
     manager = browser.new_context(viewport={"width": 1440, "height": 1100}, locale="zh-CN").new_page()
     login(manager, stack, "manager")
@@ -178,9 +238,12 @@ def test_a_customer_rates_the_visit_and_the_manager_sees_it(gateway_stack: Gatew
     manager.get_by_test_id("satisfaction").scroll_into_view_if_needed()
     manager.screenshot(path=str(artifacts / "gateway-dashboard-satisfaction.png"), full_page=True)
 
-    again = httpx.post(stack.url(f"/v1/branches/{stack.branch}/windows/w7/rating"),
-                       json={"rating": 1, "ticket_id": served["ticket_id"]},
-                       headers={"X-Device-Key": stack.kiosk_key}, timeout=10)
+    again = httpx.post(
+        stack.url(f"/v1/branches/{stack.branch}/windows/w7/rating"),
+        json={"rating": 1, "ticket_id": served["ticket_id"]},
+        headers={"X-Device-Key": stack.kiosk_key},
+        timeout=10,
+    )
     assert again.status_code == 409 and again.json()["title"] == "Already rated"
     pad.click("#lang")
     expect(pad.locator("h1")).to_contain_text("Rate our service")
@@ -193,4 +256,3 @@ def _key(role: str) -> str:
     from tests.conftest import api_key
 
     return api_key(Role(role))
-

@@ -141,8 +141,9 @@ TRACKS_ENDED = """() => __probe.streams.length > 0
   && __probe.streams.every((s) => s.getTracks().every((track) => track.readyState === "ended"))"""
 
 
-def kiosk_page(browser: Browser, stack: KioskStack, lang: str = "zh-CN",
-               init_scripts: tuple[str, ...] = ()) -> tuple[BrowserContext, Page, Console]:
+def kiosk_page(
+    browser: Browser, stack: KioskStack, lang: str = "zh-CN", init_scripts: tuple[str, ...] = ()
+) -> tuple[BrowserContext, Page, Console]:
     context = browser.new_context(viewport={"width": 1080, "height": 1400}, locale=lang)
     for script in init_scripts:
         context.add_init_script(script)
@@ -155,8 +156,11 @@ def kiosk_page(browser: Browser, stack: KioskStack, lang: str = "zh-CN",
 
 
 def waiting_numbers(stack: KioskStack) -> set[str]:
-    got = httpx.get(stack.url(f"/v1/branches/{stack.branch}/queue", "queue"),
-                    headers={"X-API-Key": api_key(Role.MANAGER)}, timeout=10)
+    got = httpx.get(
+        stack.url(f"/v1/branches/{stack.branch}/queue", "queue"),
+        headers={"X-API-Key": api_key(Role.MANAGER)},
+        timeout=10,
+    )
     assert got.status_code == 200, got.text
     return set(re.findall(r'"number":\s*"([A-Z]\d{3})"', got.text))
 
@@ -169,8 +173,9 @@ def needs_asr(stack: KioskStack, inputs: Inputs | None = None) -> None:
         pytest.skip("espeak-ng is not installed: no speech for the fake microphone")
 
 
-def test_voice_text_turns_reply_and_hand_off_to_a_ticket(kiosk_stack: KioskStack, browser: Browser,
-                                                        artifacts: Path) -> None:
+def test_voice_text_turns_reply_and_hand_off_to_a_ticket(
+    kiosk_stack: KioskStack, browser: Browser, artifacts: Path
+) -> None:
     """The customer talks with the digital employee through the quick buttons (the page's text fallback):
     each turn goes over the gateway's WebSocket relay to the voice service and the reply is shown; asking for
     a person hands off to the queue service, and the ticket number shown is a real ticket in the queue."""
@@ -208,8 +213,9 @@ def test_voice_text_turns_reply_and_hand_off_to_a_ticket(kiosk_stack: KioskStack
     context.close()
 
 
-def test_voice_spoken_turn_goes_through_asr_and_gets_a_reply(kiosk_stack: KioskStack, browser: Browser,
-                                                            inputs: Inputs, artifacts: Path) -> None:
+def test_voice_spoken_turn_goes_through_asr_and_gets_a_reply(
+    kiosk_stack: KioskStack, browser: Browser, inputs: Inputs, artifacts: Path
+) -> None:
     """Hold to talk with the fake microphone playing speech: audio reaches the voice service through the
     gateway's WebSocket relay, the recogniser answers (the stand-in model is Korean: only that a transcript
     arrives is checked, not its words) and the digital employee replies to the final result."""
@@ -233,8 +239,9 @@ def test_voice_spoken_turn_goes_through_asr_and_gets_a_reply(kiosk_stack: KioskS
     page.locator("#voice-talk").hover()
     page.mouse.down()
     expect(page.get_by_test_id("voice-status")).to_have_text("请说话，说完松开按钮")
-    page.wait_for_function("() => document.getElementById('voice-partial').textContent.trim() !== ''",
-                           timeout=10_000, polling=50)  # the live transcript while the button is held
+    page.wait_for_function(
+        "() => document.getElementById('voice-partial').textContent.trim() !== ''", timeout=10_000, polling=50
+    )  # the live transcript while the button is held
     page.wait_for_timeout(4000)  # the speech is about 3 s with a second of silence on each side
     page.mouse.up()
     page.wait_for_function(TRACKS_ENDED)  # letting go closes the microphone
@@ -297,8 +304,9 @@ def test_a_short_tap_on_talk_ends_the_utterance(kiosk_stack: KioskStack, browser
     context.close()
 
 
-def test_voice_hands_free_turns_each_utterance_without_a_button(kiosk_stack: KioskStack, browser: Browser,
-                                                                inputs: Inputs, artifacts: Path) -> None:
+def test_voice_hands_free_turns_each_utterance_without_a_button(
+    kiosk_stack: KioskStack, browser: Browser, inputs: Inputs, artifacts: Path
+) -> None:
     """Hands-free: with the toggle on, the microphone stays open and the page cuts the customer's speech
     into utterances by itself (voice activity); the customer sees it listening, the live transcript while
     speaking, then the transcript and the reply, without pressing anything. No microphone audio goes out
@@ -326,8 +334,9 @@ def test_voice_hands_free_turns_each_utterance_without_a_button(kiosk_stack: Kio
     expect(toggle).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#voice-talk")).to_be_disabled()
     expect(status).to_have_text(re.compile("^(正在聆听，请直接说话|正在听您说……|正在回答……)$"))
-    page.wait_for_function("() => document.getElementById('voice-partial').textContent.trim() !== ''",
-                           timeout=REPLY_MS, polling=50)  # the live transcript while the customer speaks
+    page.wait_for_function(
+        "() => document.getElementById('voice-partial').textContent.trim() !== ''", timeout=REPLY_MS, polling=50
+    )  # the live transcript while the customer speaks
     expect(page.locator("#voice")).to_have_attribute("data-state", "hearing")
     expect(status).to_have_text("正在听您说……")
     expect(log.locator("li.me").first).to_have_text(re.compile(r"\S"), timeout=REPLY_MS)
@@ -339,8 +348,11 @@ def test_voice_hands_free_turns_each_utterance_without_a_button(kiosk_stack: Kio
     page.wait_for_function(played, arg=2, timeout=REPLY_MS)
     expect(status).to_have_text("正在回答……")
     page.wait_for_function("() => __probe.audio.filter(([type]) => type === 'ended').length >= 2", timeout=REPLY_MS)
-    page.wait_for_function("() => ['listening', 'hearing'].includes(document.getElementById('voice').dataset.state)",
-                           timeout=10_000, polling=50)
+    page.wait_for_function(
+        "() => ['listening', 'hearing'].includes(document.getElementById('voice').dataset.state)",
+        timeout=10_000,
+        polling=50,
+    )
     assert page.locator("#voice").get_attribute("data-capture") == "worklet"
 
     toggle.click()
@@ -393,8 +405,9 @@ def test_voice_hands_free_turns_each_utterance_without_a_button(kiosk_stack: Kio
     context.close()
 
 
-def test_voice_capture_falls_back_without_audio_worklet(kiosk_stack: KioskStack, browser: Browser,
-                                                       inputs: Inputs) -> None:
+def test_voice_capture_falls_back_without_audio_worklet(
+    kiosk_stack: KioskStack, browser: Browser, inputs: Inputs
+) -> None:
     """A browser without AudioWorklet still talks: the ScriptProcessor fallback sends the same 100 ms
     chunks of PCM16 at 16 kHz after the same config."""
     stack = kiosk_stack
@@ -456,16 +469,18 @@ def selfie_posts(page: Page) -> list[str]:
 
 
 def kyc_session(stack: KioskStack, session_id: str) -> dict[str, Any]:
-    got = httpx.get(stack.url(f"/v1/kyc/sessions/{session_id}", "kyc"), headers={"X-API-Key": api_key(Role.MANAGER)},
-                    timeout=10)
+    got = httpx.get(
+        stack.url(f"/v1/kyc/sessions/{session_id}", "kyc"), headers={"X-API-Key": api_key(Role.MANAGER)}, timeout=10
+    )
     assert got.status_code == 200, got.text
     body: dict[str, Any] = got.json()
     return body
 
 
 @pytest.mark.timeout(300)
-def test_kyc_card_read_masked_then_liveness_decides(kiosk_stack: KioskStack, browser: Browser, inputs: Inputs,
-                                                   artifacts: Path) -> None:
+def test_kyc_card_read_masked_then_liveness_decides(
+    kiosk_stack: KioskStack, browser: Browser, inputs: Inputs, artifacts: Path
+) -> None:
     """The fake camera shows a rendered ID card: the kiosk photographs it, the KYC service reads it and the
     kiosk shows what was read masked, then runs the liveness challenge. The camera still shows the card (no
     live face, no head turns), so the decision is a reject (or human review), shown to the customer."""
@@ -523,8 +538,9 @@ def test_kyc_card_read_masked_then_liveness_decides(kiosk_stack: KioskStack, bro
     context.close()
 
 
-def test_kyc_leaving_during_the_challenge_sends_no_frames(kiosk_stack: KioskStack, browser: Browser,
-                                                          inputs: Inputs) -> None:
+def test_kyc_leaving_during_the_challenge_sends_no_frames(
+    kiosk_stack: KioskStack, browser: Browser, inputs: Inputs
+) -> None:
     """Back during the liveness challenge: the page stops, posts no frames of the stopped camera and leaves
     nothing of that flow on the next customer's screen."""
     stack = kiosk_stack
@@ -549,9 +565,9 @@ def test_kyc_leaving_during_the_challenge_sends_no_frames(kiosk_stack: KioskStac
     context.close()
 
 
-def test_kyc_back_of_the_card_first_asks_for_the_photo_side(kiosk_stack: KioskStack, browser: Browser,
-                                                           browser_type_launch_args: dict[str, Any],
-                                                           inputs: Inputs, artifacts: Path) -> None:
+def test_kyc_back_of_the_card_first_asks_for_the_photo_side(
+    kiosk_stack: KioskStack, browser: Browser, browser_type_launch_args: dict[str, Any], inputs: Inputs, artifacts: Path
+) -> None:
     """A customer who shows the back (emblem side) first: it is read, and the kiosk asks for the photo
     side instead of starting the selfie (which the KYC service refuses before the photo side)."""
     stack = kiosk_stack

@@ -107,8 +107,16 @@ def at(minutes: float) -> dt.datetime:
 
 
 def ticket(ticket_id: str, number: str, status: str, minutes: float, window_id: str | None = None) -> Ticket:
-    return Ticket(branch_id="b1", at=at(minutes), ticket_id=ticket_id, number=number, service=ServiceName.CASH,
-                  status=TicketStatus(status), window_id=window_id, channel=Channel.KIOSK)
+    return Ticket(
+        branch_id="b1",
+        at=at(minutes),
+        ticket_id=ticket_id,
+        number=number,
+        service=ServiceName.CASH,
+        status=TicketStatus(status),
+        window_id=window_id,
+        channel=Channel.KIOSK,
+    )
 
 
 class Unshown(EventData):
@@ -116,8 +124,16 @@ class Unshown(EventData):
 
 
 def alert(alert_id: str, kind: AlertKind, minutes: float, expires: float) -> StaffingAlert:
-    return StaffingAlert(branch_id="b1", at=at(minutes), alert_id=alert_id, kind=kind, severity=Severity.WARNING,
-                         message=LocalizedText(zh="提示", en="note"), action="look", expires_at=at(expires))
+    return StaffingAlert(
+        branch_id="b1",
+        at=at(minutes),
+        alert_id=alert_id,
+        kind=kind,
+        severity=Severity.WARNING,
+        message=LocalizedText(zh="提示", en="note"),
+        action="look",
+        expires_at=at(expires),
+    )
 
 
 def test_snapshot_folds_events_into_kpis() -> None:
@@ -126,12 +142,32 @@ def test_snapshot_folds_events_into_kpis() -> None:
     state.apply(ticket("t2", "A002", "issued", 1))
     state.apply(ticket("t1", "A001", "called", 5))
     state.apply(ticket("t2", "A002", "called", 31))
-    state.apply(QueueForecast(branch_id="b1", at=at(31), arrivals=[], per_service=[
-        ServiceQueue(service=ServiceName.CASH, waiting=4, open_windows=1, est_wait_min=5.0, est_wait_p90_min=9.0)]))
+    state.apply(
+        QueueForecast(
+            branch_id="b1",
+            at=at(31),
+            arrivals=[],
+            per_service=[
+                ServiceQueue(
+                    service=ServiceName.CASH, waiting=4, open_windows=1, est_wait_min=5.0, est_wait_p90_min=9.0
+                )
+            ],
+        )
+    )
     state.apply(alert("al1", AlertKind.CAMERA_DOWN, 31, 90))
     state.apply(alert("al2", AlertKind.OPEN_WINDOW, 31, 32))
-    state.apply(Footfall(branch_id="b1", at=at(31), camera_id="c1", window_start=at(30), window_end=at(31), entered=5,
-                         exited=1, occupancy={"hall": 4}))
+    state.apply(
+        Footfall(
+            branch_id="b1",
+            at=at(31),
+            camera_id="c1",
+            window_start=at(30),
+            window_end=at(31),
+            entered=5,
+            exited=1,
+            occupancy={"hall": 4},
+        )
+    )
     state.apply(Feedback(branch_id="b1", at=at(32), ticket_id="t1", window_id="w1", service=ServiceName.CASH, rating=4))
     summary = state.summary(T0 + dt.timedelta(minutes=40))
     assert summary["tickets_today"] == 2 and summary["called_today"] == 2
@@ -141,20 +177,46 @@ def test_snapshot_folds_events_into_kpis() -> None:
     assert state.summary(T0 + dt.timedelta(minutes=40))["open_alerts"] == 0
     assert state.view(T0)["arrivals_actual"] == {"2026-03-02T09:00:00+08:00": 2}
     # the next local day starts the counters over
-    state.apply(Ticket(branch_id="b1", at=T0 + dt.timedelta(days=1), ticket_id="t3", number="A001",
-                       service=ServiceName.CASH, status=TicketStatus.ISSUED, channel=Channel.KIOSK))
+    state.apply(
+        Ticket(
+            branch_id="b1",
+            at=T0 + dt.timedelta(days=1),
+            ticket_id="t3",
+            number="A001",
+            service=ServiceName.CASH,
+            status=TicketStatus.ISSUED,
+            channel=Channel.KIOSK,
+        )
+    )
     assert state.summary(T0)["tickets_today"] == 1 and state.service_level() is None
 
 
 def test_snapshot_views_hold_the_values_as_the_streamed_events_carry_them() -> None:
     state = BranchState("b1", ZoneInfo("Asia/Shanghai"))
-    window = Window(branch_id="b1", at=at(1.5), window_id="w1", state=WindowState.OPEN, staff_id="s-wang",
-                    skills=[ServiceName.CASH, ServiceName.FX])
+    window = Window(
+        branch_id="b1",
+        at=at(1.5),
+        window_id="w1",
+        state=WindowState.OPEN,
+        staff_id="s-wang",
+        skills=[ServiceName.CASH, ServiceName.FX],
+    )
     called = ticket("t1", "A001", "called", 2, "w1")
     down = CameraStatus(branch_id="b1", at=at(3), camera_id="c1", state=CameraState.DOWN, fps=0.0, error="no frames")
     warning = alert("al1", AlertKind.OPEN_WINDOW, 3, 20)
-    old_plan, new_plan = (StaffingPlan(branch_id="b1", at=at(4), date=dt.date(2026, 3, 2), version=v, solve_ms=9,
-                                       objective=1.0, intervals=[], assignments=[]) for v in (2, 3))
+    old_plan, new_plan = (
+        StaffingPlan(
+            branch_id="b1",
+            at=at(4),
+            date=dt.date(2026, 3, 2),
+            version=v,
+            solve_ms=9,
+            objective=1.0,
+            intervals=[],
+            assignments=[],
+        )
+        for v in (2, 3)
+    )
     for event in (window, called, down, warning, new_plan, old_plan, Unshown(branch_id="b1", at=at(5))):
         state.apply(event)
     view = state.view(T0)
@@ -165,8 +227,9 @@ def test_snapshot_views_hold_the_values_as_the_streamed_events_carry_them() -> N
 
     assert view["windows"] == {"w1": sent(window, "window_id", "state", "staff_id", "skills", "at")}
     assert view["windows"]["w1"]["at"] == "2026-03-02T01:01:30Z" and state.staff_at("w1") == "s-wang"
-    assert view["tickets"] == [sent(called, "ticket_id", "number", "service", "status", "window_id", "channel",
-                                    "priority", "at")]
+    assert view["tickets"] == [
+        sent(called, "ticket_id", "number", "service", "status", "window_id", "channel", "priority", "at")
+    ]
     assert view["cameras"] == {"c1": sent(down, "state", "fps", "error", "at")} and view["cameras_down"] == 1
     body = sent(warning, *StaffingAlert.model_fields)
     assert view["alerts"] == [{**body, "status": "open"}]

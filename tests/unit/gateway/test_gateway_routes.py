@@ -46,10 +46,14 @@ class FakeServices:
 def env() -> Iterator[tuple[TestClient, FakeServices, Any]]:
     fake = FakeServices()
     settings = GatewaySettings(
-        users={"ann": {"password": hash_password(PASSWORD, n=2**10), "role": "manager", "branch": "b1"},
-               "hq": {"password": hash_password(PASSWORD, n=2**10), "role": "head_office"}},
+        users={
+            "ann": {"password": hash_password(PASSWORD, n=2**10), "role": "manager", "branch": "b1"},
+            "hq": {"password": hash_password(PASSWORD, n=2**10), "role": "head_office"},
+        },
         device_keys={device_key_digest(DEVICE): {"branch": "b1", "kiosk_id": "k1"}},
-        branches=["b1", "b2"], cookie_secure=False)
+        branches=["b1", "b2"],
+        cookie_secure=False,
+    )
     platform = make_platform("127.0.0.1:1")
     app = build_app(settings, platform, upstreams=Upstreams(settings, transport=httpx.MockTransport(fake)))
     yield TestClient(app), fake, platform  # no lifespan: no Kafka or Redis needed here
@@ -64,15 +68,16 @@ def test_pages_need_a_login_except_the_kiosk(env: Any) -> None:
     assert client.post("/v1/auth/login", json={"username": "ann", "password": "wrong"}).status_code == 401
     logged = client.post("/v1/auth/login", json={"username": "ann", "password": PASSWORD})
     assert logged.status_code == 200 and logged.json()["branch_id"] == "b1"
-    assert "httponly" in logged.headers["set-cookie"].lower() and "samesite=strict" in logged.headers["set-cookie"].lower()
+    assert (
+        "httponly" in logged.headers["set-cookie"].lower() and "samesite=strict" in logged.headers["set-cookie"].lower()
+    )
     assert client.get("/").status_code == 200
     assert client.get("/head-office").status_code == 403  # a manager is not head office
 
 
 def test_login_throttles_guessing(env: Any) -> None:
     client, _, _ = env
-    codes = [client.post("/v1/auth/login", json={"username": "ann", "password": f"x{i}"}).status_code
-             for i in range(6)]
+    codes = [client.post("/v1/auth/login", json={"username": "ann", "password": f"x{i}"}).status_code for i in range(6)]
     assert codes == [401] * 5 + [429]
 
 
@@ -96,8 +101,9 @@ def test_roles_devices_and_bad_tokens(env: Any) -> None:
     assert client.get("/v1/branches/b1/dashboard", headers=device).status_code == 403
     assert client.get("/v1/head-office/branches", headers=device).status_code == 403
     assert client.get("/v1/branches/b1/dashboard", headers={"X-Device-Key": "dev-unknown"}).status_code == 401
-    expired = issue_token(make_platform("x:1", jwt_ttl_s=60), "ann", Role.MANAGER, "b1",
-                          now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    expired = issue_token(
+        make_platform("x:1", jwt_ttl_s=60), "ann", Role.MANAGER, "b1", now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    )
     assert client.get("/v1/branches/b1/dashboard", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
     hq = {"X-API-Key": api_key(Role.HEAD_OFFICE)}
     assert client.get("/v1/head-office/branches", headers=hq).json()["branches"][0]["branch_id"] == "b1"

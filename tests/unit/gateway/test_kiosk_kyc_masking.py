@@ -19,8 +19,12 @@ def answer(body: object, status: int = 200) -> Response:
 
 
 def test_id_card_fields_are_replaced_by_the_masked_copy() -> None:
-    body = {"side": "portrait", "fields": FULL, "checks": {"id_checksum": True},
-            "session": {"documents": {"portrait": {"fields": MASKED}}, "status": "awaiting_selfie"}}
+    body = {
+        "side": "portrait",
+        "fields": FULL,
+        "checks": {"id_checksum": True},
+        "session": {"documents": {"portrait": {"fields": MASKED}}, "status": "awaiting_selfie"},
+    }
     got = masked_document_answer(answer(body))
     text = bytes(got.body).decode()
     assert got.status_code == 200 and json.loads(text)["fields"] == MASKED
@@ -29,8 +33,10 @@ def test_id_card_fields_are_replaced_by_the_masked_copy() -> None:
 
 
 def test_licence_answers_use_the_licence_entry() -> None:
-    body = {"fields": {"legal_representative": "王大明"}, "session": {"documents": {"licence": {"fields": {
-        "legal_representative": "王**"}}}}}
+    body = {
+        "fields": {"legal_representative": "王大明"},
+        "session": {"documents": {"licence": {"fields": {"legal_representative": "王**"}}}},
+    }
     got = json.loads(bytes(masked_document_answer(answer(body)).body))
     assert got["fields"] == {"legal_representative": "王**"}
 

@@ -22,8 +22,9 @@ def lines(out: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-def test_id_card_builds_one_reader_for_all_images(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_id_card_builds_one_reader_for_all_images(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     built: list[object] = []
     monkeypatch.setattr(rapid_ocr, "build_document_reader", lambda: built.append(object()) or built[-1])
 
@@ -45,8 +46,9 @@ def test_id_card_builds_one_reader_for_all_images(monkeypatch: pytest.MonkeyPatc
     assert rows[2]["reason"] == "not_an_image" and "side" in rows[0]
 
 
-def test_verify_builds_one_face_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_builds_one_face_engine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     built: list[object] = []
     monkeypatch.setattr(face_models, "FaceEngine", lambda: built.append(object()) or built[-1])
 

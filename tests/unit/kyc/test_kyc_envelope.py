@@ -39,12 +39,15 @@ def test_fresh_nonce_per_blob() -> None:
     assert len(set(blobs)) == 20
 
 
-@pytest.mark.parametrize(("key", "aad"), [
-    (bytes(32), AAD),                                              # wrong key
-    (KEY, associated_data("kyc-abd", "document:portrait")),        # another session
-    (KEY, associated_data("kyc-abc", "selfie:00")),                # another slot
-    (KEY, b""),                                                    # no associated data
-])
+@pytest.mark.parametrize(
+    ("key", "aad"),
+    [
+        (bytes(32), AAD),  # wrong key
+        (KEY, associated_data("kyc-abd", "document:portrait")),  # another session
+        (KEY, associated_data("kyc-abc", "selfie:00")),  # another slot
+        (KEY, b""),  # no associated data
+    ],
+)
 def test_refuses_wrong_key_or_associated_data(key: bytes, aad: bytes) -> None:
     with pytest.raises(EnvelopeError):
         open_sealed(key, seal(KEY, IMAGE, AAD), aad)
@@ -72,8 +75,13 @@ def test_parse_key() -> None:
     raw = os.urandom(KEY_BYTES)
     assert parse_key(base64.b64encode(raw).decode()) == raw
     assert parse_key(f" {base64.b64encode(raw).decode()}\n") == raw
-    for bad in ["", base64.b64encode(os.urandom(16)).decode(), base64.b64encode(os.urandom(33)).decode(),
-                "not base64 at all!", "a" * 43]:
+    for bad in [
+        "",
+        base64.b64encode(os.urandom(16)).decode(),
+        base64.b64encode(os.urandom(33)).decode(),
+        "not base64 at all!",
+        "a" * 43,
+    ]:
         with pytest.raises(ValueError) as caught:
             parse_key(bad)
         assert bad.strip() == "" or bad not in str(caught.value)  # the key never appears in the message

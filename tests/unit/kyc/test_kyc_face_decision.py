@@ -10,13 +10,22 @@ from services.kyc.domain.face_decision import MatchThresholds, combine, match_de
 T = MatchThresholds(approve=0.45, reject=0.30)
 
 
-@pytest.mark.parametrize(("score", "expected"), [(0.9, KycDecision.APPROVED), (0.45, KycDecision.APPROVED),
-                                                 (0.44, KycDecision.REVIEW), (0.30, KycDecision.REVIEW),
-                                                 (0.29, KycDecision.REJECTED), (-0.2, KycDecision.REJECTED)])
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [
+        (0.9, KycDecision.APPROVED),
+        (0.45, KycDecision.APPROVED),
+        (0.44, KycDecision.REVIEW),
+        (0.30, KycDecision.REVIEW),
+        (0.29, KycDecision.REJECTED),
+        (-0.2, KycDecision.REJECTED),
+    ],
+)
 def test_three_way(score: float, expected: KycDecision) -> None:
     assert match_decision(score, T) is expected
-    assert match_reason(score, T).startswith({"approved": "face_match", "review": "face_uncertain",
-                                              "rejected": "face_mismatch"}[expected.value])
+    assert match_reason(score, T).startswith(
+        {"approved": "face_match", "review": "face_uncertain", "rejected": "face_mismatch"}[expected.value]
+    )
 
 
 def test_thresholds_must_be_ordered() -> None:

@@ -55,8 +55,13 @@ def test_one_face_is_found_and_embedded(engine: face_models.FaceEngine) -> None:
 
 def test_selfie_refusals(engine: face_models.FaceEngine) -> None:
     with pytest.raises(NoFaceError):
-        faces.selfie(encode(np.full((480, 640, 3), 128, np.uint8) + np.random.default_rng(1).integers(
-            0, 8, (480, 640, 3), dtype=np.uint8)), engine=engine)
+        faces.selfie(
+            encode(
+                np.full((480, 640, 3), 128, np.uint8)
+                + np.random.default_rng(1).integers(0, 8, (480, 640, 3), dtype=np.uint8)
+            ),
+            engine=engine,
+        )
     with pytest.raises(MultipleFacesError, match="2 faces"):
         faces.selfie(encode(face_picture(900, 480, faces=2)), engine=engine)
     with pytest.raises(NotACameraImageError):  # a screenshot: rendered, no sensor noise, lossless
@@ -83,8 +88,12 @@ def test_portrait_is_found_on_a_card_even_upside_down(engine: face_models.FaceEn
 
 
 def test_verify_reports_decision_score_and_thresholds(engine: face_models.FaceEngine) -> None:
-    result = faces.verify(encode(card_with_portrait(face_picture())), encode(face_picture(seed=5)),
-                          MatchThresholds(0.45, 0.30), engine=engine)
+    result = faces.verify(
+        encode(card_with_portrait(face_picture())),
+        encode(face_picture(seed=5)),
+        MatchThresholds(0.45, 0.30),
+        engine=engine,
+    )
     assert result["decision"] in {"approved", "review", "rejected"}
     assert result["thresholds"] == {"approve": 0.45, "reject": 0.30}
     assert -1.0 <= result["similarity"] <= 1.0

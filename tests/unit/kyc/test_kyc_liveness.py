@@ -22,8 +22,13 @@ def face(offset: float = 0.0, scale: float = 1.0, dx: float = 0.0, tilt: float =
 
 def frame(i: int, state: str = "neutral", *, faces: int = 1, **flags: bool) -> FrameObservation:
     offsets = {"turn_left": 0.3, "turn_right": -0.3}
-    return FrameObservation(t_ms=i * STEP_MS, faces=faces, face=face(offsets.get(state, 0.0)) if faces == 1 else None,
-                            eye_openness=0.3 if state == "blink" else 1.0, **flags)
+    return FrameObservation(
+        t_ms=i * STEP_MS,
+        faces=faces,
+        face=face(offsets.get(state, 0.0)) if faces == 1 else None,
+        eye_openness=0.3 if state == "blink" else 1.0,
+        **flags,
+    )
 
 
 def sequence(states: list[str], **flags: bool) -> list[FrameObservation]:
@@ -37,8 +42,10 @@ def script(order: tuple[str, ...]) -> list[str]:
     return states
 
 
-@pytest.mark.parametrize("order", [("blink", "turn_left", "turn_right"), ("turn_right", "blink", "turn_left"),
-                                   ("turn_left", "turn_right", "blink")])
+@pytest.mark.parametrize(
+    "order",
+    [("blink", "turn_left", "turn_right"), ("turn_right", "blink", "turn_left"), ("turn_left", "turn_right", "blink")],
+)
 def test_the_asked_order_passes(order: tuple[str, ...]) -> None:
     result = evaluate(order, sequence(script(order)))
     assert result.passed, result.reasons
@@ -59,9 +66,15 @@ def test_a_missing_action_fails() -> None:
 
 
 def test_a_photo_moved_tilted_and_scaled_never_turns() -> None:
-    frames = [FrameObservation(t_ms=i * STEP_MS, faces=1, eye_openness=1.0,
-                               face=face(0.0, scale=0.8 + 0.05 * i, dx=15.0 * i, tilt=0.3 * ((i % 5) - 2)))
-              for i in range(15)]
+    frames = [
+        FrameObservation(
+            t_ms=i * STEP_MS,
+            faces=1,
+            eye_openness=1.0,
+            face=face(0.0, scale=0.8 + 0.05 * i, dx=15.0 * i, tilt=0.3 * ((i % 5) - 2)),
+        )
+        for i in range(15)
+    ]
     assert max(abs(nose_offset(f.face)) for f in frames if f.face) < 1e-9
     result = evaluate(("turn_left", "blink", "turn_right"), frames)
     assert not result.passed

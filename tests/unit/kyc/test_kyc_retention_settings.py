@@ -37,12 +37,15 @@ def test_on_with_a_valid_key_from_the_environment(monkeypatch: pytest.MonkeyPatc
     assert GOOD not in repr(settings) and GOOD not in str(settings.model_dump())
 
 
-@pytest.mark.parametrize(("key", "message"), [
-    ("", "KYC_RETENTION_KEY is required"),
-    (base64.b64encode(b"k" * 16).decode(), "32 bytes, got 16"),
-    (base64.b64encode(b"k" * 31).decode(), "32 bytes, got 31"),
-    ("%%% not base64 %%%", "not valid base64"),
-])
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("", "KYC_RETENTION_KEY is required"),
+        (base64.b64encode(b"k" * 16).decode(), "32 bytes, got 16"),
+        (base64.b64encode(b"k" * 31).decode(), "32 bytes, got 31"),
+        ("%%% not base64 %%%", "not valid base64"),
+    ],
+)
 def test_on_refuses_a_missing_or_wrong_key(monkeypatch: pytest.MonkeyPatch, key: str, message: str) -> None:
     monkeypatch.setenv("KYC_RETENTION_TTL_S", "3600")
     monkeypatch.setenv("KYC_RETENTION_KEY", key)

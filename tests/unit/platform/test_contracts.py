@@ -63,15 +63,17 @@ def _ticket_envelope(**data_changes: Any) -> dict[str, Any]:
         ({k: v for k, v in _ticket_envelope().items() if k != "id"} | {"id": ""}, "id"),
         (["not", "an", "object"], "(event)"),
     ],
-    ids=["enum", "status", "number", "naive-time", "branch-id", "subject", "specversion", "type", "empty-id",
-         "array"],
+    ids=["enum", "status", "number", "naive-time", "branch-id", "subject", "specversion", "type", "empty-id", "array"],
 )
 def test_bad_payloads_are_refused_with_a_reason(envelope: Any, reason: str) -> None:
     with pytest.raises(EventDecodeError) as err:
         decode(topics.TICKETS, json.dumps(envelope))
     assert reason in str(err.value)
-    assert str(err.value).startswith("invalid branchops.tickets.v1 event") or "does not belong" in str(err.value) \
+    assert (
+        str(err.value).startswith("invalid branchops.tickets.v1 event")
+        or "does not belong" in str(err.value)
         or "subject" in str(err.value)
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,13 +84,28 @@ def test_bad_payloads_are_refused_with_a_reason(envelope: Any, reason: str) -> N
         (topics.FEEDBACK, {"rating": 6}, "rating"),
         (topics.FOOTFALL, {"entered": -1}, "entered"),
         (topics.FOOTFALL, {"window_end": "2026-12-01T01:00:00Z"}, "window_end is before window_start"),
-        (topics.QUEUE_FORECAST, {"per_service": [{"service": "cash", "waiting": 1, "open_windows": 1,
-                                                  "est_wait_min": 9, "est_wait_p90_min": 3}]}, "p90"),
+        (
+            topics.QUEUE_FORECAST,
+            {
+                "per_service": [
+                    {"service": "cash", "waiting": 1, "open_windows": 1, "est_wait_min": 9, "est_wait_p90_min": 3}
+                ]
+            },
+            "p90",
+        ),
         (topics.STAFFING_PLAN, {"intervals": [{"start": "25:00", "required": {}, "planned": {}}]}, "start"),
         (topics.STAFFING_ALERTS, {"kind": "panic"}, "kind"),
     ],
-    ids=["unmasked-id-number", "unmasked-account", "rating", "negative-count", "window-order", "p90-below-mean",
-         "clock-time", "alert-kind"],
+    ids=[
+        "unmasked-id-number",
+        "unmasked-account",
+        "rating",
+        "negative-count",
+        "window-order",
+        "p90-below-mean",
+        "clock-time",
+        "alert-kind",
+    ],
 )
 def test_domain_rules_in_contracts(topic: topics.Topic, changes: dict[str, Any], reason: str) -> None:
     envelope = json.loads(encode(new_event(topic, SAMPLES[topic.name], source=SOURCE)))

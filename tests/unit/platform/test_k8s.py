@@ -66,9 +66,17 @@ KUBERNETES_VERSION = "1.33"
 
 # The Secret every workload reads its secrets from, and its keys (docs/operations.md "Secrets").
 SECRET_NAME = "branchops-secrets"
-SECRET_KEYS = {"jwt-secret", "api-keys", "redis-password", "voice-queue-api-key", "staffing-webhook-secret",
-               "records-database-url",
-               "gateway-users", "gateway-device-keys", "kyc-retention-key"}
+SECRET_KEYS = {
+    "jwt-secret",
+    "api-keys",
+    "redis-password",
+    "voice-queue-api-key",
+    "staffing-webhook-secret",
+    "records-database-url",
+    "gateway-users",
+    "gateway-device-keys",
+    "kyc-retention-key",
+}
 
 # Settings that carry a secret: never in a ConfigMap, always from the Secret (directly by secretKeyRef,
 # or composed from a secretKeyRef variable with $(VAR)). SecretStr fields are added automatically.
@@ -114,6 +122,7 @@ PATCH_TAG = re.compile(r"\d+\.\d+\.\d+")
 
 # --- building ----------------------------------------------------------------------------------
 
+
 @functools.cache
 def build(target: str) -> tuple[dict[str, Any], ...]:
     result = subprocess.run(
@@ -149,8 +158,10 @@ def selects(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bo
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr["key"], expr["operator"], expr.get("values") or []
         ok = {
-            "In": labels.get(key) in values, "NotIn": labels.get(key) not in values,
-            "Exists": key in labels, "DoesNotExist": key not in labels,
+            "In": labels.get(key) in values,
+            "NotIn": labels.get(key) not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
         }[op]
         if not ok:
             return False
@@ -226,12 +237,24 @@ def docs(target: str) -> tuple[dict[str, Any], ...]:
 
 # --- (a) build and strict schema validation ------------------------------------------------------
 
+
 def test_kustomize_builds_unique_objects(docs: tuple[dict[str, Any], ...]) -> None:
     keys = [(d["apiVersion"], d["kind"], d["metadata"]["name"]) for d in docs]
     assert len(keys) == len(set(keys)), "duplicate objects"
     kinds = {d["kind"] for d in docs}
-    expected = {"Deployment", "StatefulSet", "Service", "ConfigMap", "PodDisruptionBudget", "NetworkPolicy",
-                "HorizontalPodAutoscaler", "Ingress", "Job", "ServiceAccount", "PersistentVolumeClaim"}
+    expected = {
+        "Deployment",
+        "StatefulSet",
+        "Service",
+        "ConfigMap",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "Job",
+        "ServiceAccount",
+        "PersistentVolumeClaim",
+    }
     assert expected <= kinds, f"missing kinds: {sorted(expected - kinds)}"
 
 
@@ -265,6 +288,7 @@ def test_strict_validation_rejects_a_misspelt_field() -> None:
 
 
 # --- (b) settings: every field reaches every service ----------------------------------------------
+
 
 @pytest.mark.parametrize("service", DESIGN_SERVICES)
 def test_every_setting_is_configured(docs: tuple[dict[str, Any], ...], service: str) -> None:
@@ -349,6 +373,7 @@ def test_configmaps_and_objects_hold_no_secret_values(docs: tuple[dict[str, Any]
 
 # --- (c) workloads: probes, security, resources ---------------------------------------------------
 
+
 def test_every_workload_has_probes_on_readyz_and_healthz(docs: tuple[dict[str, Any], ...]) -> None:
     found = workloads(docs)
     assert {w["metadata"]["name"] for w in found} >= set(DESIGN_SERVICES) | {"queue-cameras"}
@@ -401,6 +426,7 @@ def test_images_are_pinned_through_kustomize(target: str, docs: tuple[dict[str, 
 
 # --- (d) exposure and network -------------------------------------------------------------------
 
+
 def test_only_the_gateway_is_exposed(docs: tuple[dict[str, Any], ...]) -> None:
     for service in of_kind(docs, "Service"):
         name = service["metadata"]["name"]
@@ -421,8 +447,14 @@ def test_network_policies_deny_by_default_and_admit_outsiders_only_to_the_gatewa
     docs: tuple[dict[str, Any], ...],
 ) -> None:
     policies = of_kind(docs, "NetworkPolicy")
-    defaults = [p for p in policies if p["spec"]["podSelector"] == {} and not p["spec"].get("ingress")
-                and not p["spec"].get("egress") and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}]
+    defaults = [
+        p
+        for p in policies
+        if p["spec"]["podSelector"] == {}
+        and not p["spec"].get("ingress")
+        and not p["spec"].get("egress")
+        and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    ]
     assert defaults, "a default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules) is required"
     for workload in workloads(docs):
         labels = pod_labels(workload)
@@ -466,6 +498,7 @@ def test_services_reach_kafka_redis_and_voice_reaches_queue(docs: tuple[dict[str
 
 # --- (e) availability and autoscaling -----------------------------------------------------------
 
+
 def test_every_workload_has_a_disruption_budget(docs: tuple[dict[str, Any], ...]) -> None:
     budgets = of_kind(docs, "PodDisruptionBudget")
     for workload in workloads(docs):
@@ -484,8 +517,11 @@ def test_autoscalers_use_cpu_for_kyc_voice_and_consumer_lag_for_queue_staffing(
         if name in CPU_SCALED:
             assert any(m["type"] == "Resource" and m["resource"]["name"] == "cpu" for m in metrics), name
         else:
-            lag = [m for m in metrics if m["type"] == "External"
-                   and m["external"]["metric"]["name"] == "branchops_bus_consumer_lag"]
+            lag = [
+                m
+                for m in metrics
+                if m["type"] == "External" and m["external"]["metric"]["name"] == "branchops_bus_consumer_lag"
+            ]
             assert lag, f"{name}: scale on the External metric branchops_bus_consumer_lag"
             group = settings_class(name)().group_id
             assert lag[0]["external"]["metric"]["selector"]["matchLabels"] == {"group": group}
@@ -508,8 +544,9 @@ def test_camera_shards_match_the_statefulset(docs: tuple[dict[str, Any], ...]) -
 
 
 def test_camera_worker_app_exists() -> None:
-    env = container_env(build("base"), named(build("base"), "StatefulSet", "queue-cameras")["spec"]["template"]
-                        ["spec"]["containers"][0])
+    env = container_env(
+        build("base"), named(build("base"), "StatefulSet", "queue-cameras")["spec"]["template"]["spec"]["containers"][0]
+    )
     module = env["UVICORN_APP"]["value"].split(":")[0]
     if importlib.util.find_spec("services.queue.vision") is None or importlib.util.find_spec(module) is None:
         pytest.skip(f"{module} does not exist yet (camera workers, issue 3)")
@@ -532,6 +569,7 @@ def test_voice_mounts_the_vosk_models_read_only(docs: tuple[dict[str, Any], ...]
 
 # --- (f) topics ---------------------------------------------------------------------------------
 
+
 def test_topic_job_creates_every_registry_topic_and_its_dlq(target: str, docs: tuple[dict[str, Any], ...]) -> None:
     script = (K8S / "base" / "config" / "kafka-topics.sh").read_text(encoding="utf-8")
     created = {
@@ -551,8 +589,13 @@ def test_topic_job_creates_every_registry_topic_and_its_dlq(target: str, docs: t
     assert 1 <= min_isr <= replication
     if target == "prod":
         assert (replication, min_isr) == (3, 2), "production: replication factor 3, min.insync.replicas 2"
-    platform = named(docs, "ConfigMap", next(
-        s["configMapRef"]["name"] for s in service_container(docs, "queue")["envFrom"]
-        if s["configMapRef"]["name"].startswith("branchops-platform")
-    ))
+    platform = named(
+        docs,
+        "ConfigMap",
+        next(
+            s["configMapRef"]["name"]
+            for s in service_container(docs, "queue")["envFrom"]
+            if s["configMapRef"]["name"].startswith("branchops-platform")
+        ),
+    )
     assert env["KAFKA_BOOTSTRAP"] == platform["data"]["BRANCHOPS_KAFKA_BOOTSTRAP"], "topics on another cluster"

@@ -42,7 +42,7 @@ def service_references(source: str) -> list[str]:
         "def f():\n    from services.voice.domain.nlu import NluEngine\n",
         "MODULES = ('services.staffing.cli',)\n",
         "factory = f'services.{name}.app:create_app'\n",
-        "x = importlib.import_module(\"services.queue.vision.cli\")\n",
+        'x = importlib.import_module("services.queue.vision.cli")\n',
         '"""Started by ``uvicorn --factory services.gateway.app:create_app``."""\n',
         "port = 8001  # the one of services.queue.settings\n",
     ],

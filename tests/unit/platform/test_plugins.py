@@ -61,11 +61,16 @@ def test_services_come_in_start_order_then_by_name() -> None:
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        (service("ghost", "NOTHING_HERE"), r"cannot load entry point 'ghost' = '[\w.]+:NOTHING_HERE' \(group "
-                                           r"branchops\.services\): AttributeError"),
-        (EntryPoint("gone", "no_such_package.app:SERVICE", SERVICES_GROUP),
-         r"cannot load entry point 'gone' = 'no_such_package.app:SERVICE' .*ModuleNotFoundError: No module named "
-         r"'no_such_package'"),
+        (
+            service("ghost", "NOTHING_HERE"),
+            r"cannot load entry point 'ghost' = '[\w.]+:NOTHING_HERE' \(group "
+            r"branchops\.services\): AttributeError",
+        ),
+        (
+            EntryPoint("gone", "no_such_package.app:SERVICE", SERVICES_GROUP),
+            r"cannot load entry point 'gone' = 'no_such_package.app:SERVICE' .*ModuleNotFoundError: No module named "
+            r"'no_such_package'",
+        ),
         (service("dict", "NOT_A_DESCRIPTOR"), r"entry point 'dict' .* is a dict, not a ServiceDescriptor"),
         (service("renamed", "BACK"), r"entry point 'renamed' .* describes service 'back': name the entry point"),
         (service("back", "BACK"), r"service 'back' is registered twice, also by the entry point 'back'"),
@@ -96,23 +101,31 @@ def test_descriptors_refuse_nonsense() -> None:
 
 def test_commands_follow_their_services_and_others_come_last() -> None:
     REGISTERED.clear()
-    found = [command("tool", "register_tool"), command("back.extra", "register_back_extra"),
-             command("back", "register_back"), command("front", "register_front")]
+    found = [
+        command("tool", "register_tool"),
+        command("back.extra", "register_back_extra"),
+        command("back", "register_back"),
+        command("front", "register_front"),
+    ]
     for register in load_cli(found, load_services(FAKE_SERVICES)):
         register(None)
     assert REGISTERED == ["front", "back", "back.extra", "tool"]
 
 
 def test_a_broken_command_entry_point_is_named() -> None:
-    with pytest.raises(PluginError, match=r"cannot load entry point 'back' = 'services_gone.cli:register' "
-                                          r"\(group branchops\.cli\): ModuleNotFoundError"):
+    with pytest.raises(
+        PluginError,
+        match=r"cannot load entry point 'back' = 'services_gone.cli:register' "
+        r"\(group branchops\.cli\): ModuleNotFoundError",
+    ):
         load_cli([EntryPoint("back", "services_gone.cli:register", CLI_GROUP)], load_services(FAKE_SERVICES))
     with pytest.raises(PluginError, match=r"is a ServiceDescriptor, not a register\(subparsers\) function"):
         load_cli([command("back", "BACK")], load_services(FAKE_SERVICES))
 
 
-def test_branchops_reports_a_broken_entry_point_in_one_line(monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_branchops_reports_a_broken_entry_point_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def installed(group: str) -> list[EntryPoint]:
         if group == CLI_GROUP:
             return [EntryPoint("front", "front_service_gone.cli:register", CLI_GROUP)]
@@ -126,6 +139,7 @@ def test_branchops_reports_a_broken_entry_point_in_one_line(monkeypatch: pytest.
 
 
 # --- what this repository registers (pyproject.toml, installed with pip install -e .) -------------------
+
 
 def test_the_installed_services_keep_their_ports_order_and_settings() -> None:
     services = load_services()
@@ -146,13 +160,21 @@ def test_the_installed_services_keep_their_ports_order_and_settings() -> None:
 
 def test_the_installed_commands_and_their_order() -> None:
     modules = [register.__module__ for register in load_cli()]
-    assert modules == ["services.queue.cli", "simulation.cli", "services.queue.vision.cli", "services.staffing.cli",
-                       "services.kyc.cli", "services.voice.cli"]
+    assert modules == [
+        "services.queue.cli",
+        "simulation.cli",
+        "services.queue.vision.cli",
+        "services.staffing.cli",
+        "services.kyc.cli",
+        "services.voice.cli",
+    ]
 
 
 def test_loading_the_registrations_stays_light() -> None:
     """``branchops --help`` loads every registration: none may pull in a web framework or numerics."""
-    code = ("import sys; from branchops.plugins import load_cli; load_cli(); "
-            "print(sorted(m for m in ('fastapi', 'pydantic', 'numpy', 'sklearn') if m in sys.modules))")
+    code = (
+        "import sys; from branchops.plugins import load_cli; load_cli(); "
+        "print(sorted(m for m in ('fastapi', 'pydantic', 'numpy', 'sklearn') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -20,7 +20,9 @@ def offending_lines(source: str) -> list[str]:
 
 def test_the_scan_finds_absolute_expiries() -> None:
     assert offending_lines("pipe.set(k, v, exat=when)\nredis.call('PEXPIREAT', k, t)\nx = 1") == [
-        "pipe.set(k, v, exat=when)", "redis.call('PEXPIREAT', k, t)"]
+        "pipe.set(k, v, exat=when)",
+        "redis.call('PEXPIREAT', k, t)",
+    ]
     assert offending_lines("pipe.set(k, v, ex=ttl)\npipe.expire(k, 30)") == []
 
 

@@ -26,22 +26,28 @@ def simulation_references(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("sample", [
-    "import simulation.live_branch\n",
-    "from simulation import cameras\n",
-    "def f():\n    from simulation.branch_day import simulate_day\n",
-    "x = importlib.import_module('simulation.cli')\n",
-])
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "import simulation.live_branch\n",
+        "from simulation import cameras\n",
+        "def f():\n    from simulation.branch_day import simulate_day\n",
+        "x = importlib.import_module('simulation.cli')\n",
+    ],
+)
 def test_the_scanner_finds_an_import(sample: str) -> None:
     assert simulation_references(sample), sample
 
 
-@pytest.mark.parametrize("sample", [
-    "from services.queue.domain import routing\n",
-    "from .simulation import x\n",
-    '"""Driven from outside by the ``simulation`` package."""\n',
-    "simulation = 1\nprint(simulation.real)\n",
-])
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "from services.queue.domain import routing\n",
+        "from .simulation import x\n",
+        '"""Driven from outside by the ``simulation`` package."""\n',
+        "simulation = 1\nprint(simulation.real)\n",
+    ],
+)
 def test_the_scanner_lets_service_code_be(sample: str) -> None:
     assert simulation_references(sample) == [], sample
 
@@ -49,6 +55,9 @@ def test_the_scanner_lets_service_code_be(sample: str) -> None:
 def test_no_service_imports_the_simulators() -> None:
     modules = sorted((ROOT / "services").rglob("*.py"))
     assert len(modules) > 50, "the scan found the services' modules"
-    offenders = {str(p.relative_to(ROOT)): refs for p in modules
-                 if (refs := simulation_references(p.read_text(encoding="utf-8")))}
+    offenders = {
+        str(p.relative_to(ROOT)): refs
+        for p in modules
+        if (refs := simulation_references(p.read_text(encoding="utf-8")))
+    }
     assert offenders == {}, f"services import the simulators: {offenders}"

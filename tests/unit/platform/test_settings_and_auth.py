@@ -96,8 +96,11 @@ def _token(role: Role, *, now: dt.datetime | None = None) -> str:
         ({"Authorization": f"Bearer {_token(Role.MANAGER)}"}, 200, ""),
         ({"Authorization": f"Bearer {_token(Role.HEAD_OFFICE)}"}, 200, ""),
         ({"Authorization": f"Bearer {_token(Role.KIOSK)}"}, 403, "role kiosk"),
-        ({"Authorization": f"Bearer {_token(Role.MANAGER, now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))}"}, 401,
-         "token expired"),
+        (
+            {"Authorization": f"Bearer {_token(Role.MANAGER, now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))}"},
+            401,
+            "token expired",
+        ),
         ({"Authorization": "Bearer not.a.jwt"}, 401, "invalid token"),
         ({"Authorization": "Bearer " + _token(Role.MANAGER)[:-4] + "AAAA"}, 401, "invalid token"),
     ],
@@ -121,8 +124,14 @@ def test_health_and_metrics_need_no_credential_and_errors_are_problems() -> None
     assert boom.status_code == 500 and boom.headers["x-request-id"] == "req-42"
     assert "secret internals" not in boom.text
     conflict = client.get("/conflict").json()
-    assert conflict == {"type": "about:blank", "title": "Already called", "status": 409, "instance": "/conflict",
-                        "detail": "ticket A023 is with window 3", "ticket": "A023"}
+    assert conflict == {
+        "type": "about:blank",
+        "title": "Already called",
+        "status": 409,
+        "instance": "/conflict",
+        "detail": "ticket A023 is with window 3",
+        "ticket": "A023",
+    }
     missing = client.get("/nowhere")
     assert missing.status_code == 404 and missing.json()["title"] == "Not Found"
     assert len(client.get("/healthz").headers["x-request-id"]) == 32

@@ -32,8 +32,10 @@ def test_key_parts_are_checked(bad: str) -> None:
         ("call 13812345678 now", "call 138****5678 now"),
         ("ticket A023 window 3 at 09:30", "ticket A023 window 3 at 09:30"),
         ("amount 3500 yuan", "amount 3500 yuan"),
-        ('"WebSocket /v1/dialogue?lang=zh&token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrIn0.c2ln" [accepted]',
-         '"WebSocket /v1/dialogue?lang=zh&token=***" [accepted]'),
+        (
+            '"WebSocket /v1/dialogue?lang=zh&token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrIn0.c2ln" [accepted]',
+            '"WebSocket /v1/dialogue?lang=zh&token=***" [accepted]',
+        ),
         ("bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrIn0.c2lnbmF0dXJl seen", "bearer eyJ*** seen"),
         ("GET /x?api_key=s3cr3t&page=2", "GET /x?api_key=***&page=2"),
         ("the token expired", "the token expired"),
@@ -58,8 +60,13 @@ def test_server_log_lines_go_through_the_masking_formatter(capsys: pytest.Captur
     from branchops.logging import configure_logging
 
     uvicorn_error = logging.getLogger("uvicorn.error")
-    saved = (logging.getLogger().handlers[:], logging.getLogger().level, uvicorn_error.handlers[:],
-             uvicorn_error.propagate, uvicorn_error.level)
+    saved = (
+        logging.getLogger().handlers[:],
+        logging.getLogger().level,
+        uvicorn_error.handlers[:],
+        uvicorn_error.propagate,
+        uvicorn_error.level,
+    )
     uvicorn_error.handlers[:] = [logging.StreamHandler()]  # what uvicorn installs before the app starts
     uvicorn_error.propagate = False
     uvicorn_error.setLevel(logging.INFO)  # uvicorn's default (another test's server may have left it at WARNING)

@@ -45,7 +45,7 @@ def client() -> Iterator[TestClient]:
 def _chunks(data: bytes) -> Iterator[bytes]:
     """A body without Content-Length (chunked): the limit must hold while reading."""
     for i in range(0, len(data), 16):
-        yield data[i:i + 16]
+        yield data[i : i + 16]
 
 
 def test_json_body_within_the_limit(client: TestClient) -> None:
@@ -83,8 +83,13 @@ def test_branch_path(client: TestClient) -> None:
 
 
 def test_each_role_set_is_what_its_name_lists() -> None:
-    words = {"KIOSK": Role.KIOSK, "TELLER": Role.TELLER, "MANAGER": Role.MANAGER, "HEAD_OFFICE": Role.HEAD_OFFICE,
-             "SERVICE": Role.SERVICE}
+    words = {
+        "KIOSK": Role.KIOSK,
+        "TELLER": Role.TELLER,
+        "MANAGER": Role.MANAGER,
+        "HEAD_OFFICE": Role.HEAD_OFFICE,
+        "SERVICE": Role.SERVICE,
+    }
     sets = {name: value for name, value in vars(roles).items() if isinstance(value, frozenset)}
     assert len(sets) == 10 and len(set(sets.values())) == 10, "one name per set, one set per name"
     for name, admitted in sets.items():

@@ -111,9 +111,19 @@ def test_arrival_forecast_profile_and_intraday_correction() -> None:
     assert lead[0].expected > normal[0].expected, "people without a ticket lead the next minutes"
 
 
-def _ticket(n: int, status: TicketStatus, at: dt.datetime, window: str | None = None, service: ServiceName = CASH) -> Ticket:
-    return Ticket(branch_id="b1", at=at, ticket_id=f"t{n}", number=f"A{n:03d}", service=service, status=status,
-                  window_id=window, channel=Channel.KIOSK)
+def _ticket(
+    n: int, status: TicketStatus, at: dt.datetime, window: str | None = None, service: ServiceName = CASH
+) -> Ticket:
+    return Ticket(
+        branch_id="b1",
+        at=at,
+        ticket_id=f"t{n}",
+        number=f"A{n:03d}",
+        service=service,
+        status=status,
+        window_id=window,
+        channel=Channel.KIOSK,
+    )
 
 
 def test_replay_predicts_at_issue_and_skips_bad_events() -> None:
@@ -141,7 +151,17 @@ def test_replay_predicts_at_issue_and_skips_bad_events() -> None:
 
 
 def test_record_round_trip() -> None:
-    record = TicketRecord("t1", "b1", "A001", CASH, Channel.KIOSK, Priority.NORMAL, TicketStatus.ISSUED, NOW,
-                          pred_wait_min=3.5, transferred_from=FX)
+    record = TicketRecord(
+        "t1",
+        "b1",
+        "A001",
+        CASH,
+        Channel.KIOSK,
+        Priority.NORMAL,
+        TicketStatus.ISSUED,
+        NOW,
+        pred_wait_min=3.5,
+        transferred_from=FX,
+    )
     assert TicketRecord.from_fields(record.to_fields()) == record
     assert math.isclose(record.sequence, 1)

@@ -19,17 +19,32 @@ SERVICES = [ServiceName.CASH, ServiceName.GENERAL, ServiceName.CORPORATE]
 
 
 def branch(rng: random.Random) -> tuple[list[Waiting], list[WindowView], list[Change]]:
-    waiting = [Waiting(f"t{i}", rng.choice(SERVICES), NOW - dt.timedelta(seconds=rng.uniform(-300, 900)),
-                       rng.choice([Priority.NORMAL] * 4 + [Priority.ELDERLY])) for i in range(rng.randint(0, 30))]
+    waiting = [
+        Waiting(
+            f"t{i}",
+            rng.choice(SERVICES),
+            NOW - dt.timedelta(seconds=rng.uniform(-300, 900)),
+            rng.choice([Priority.NORMAL] * 4 + [Priority.ELDERLY]),
+        )
+        for i in range(rng.randint(0, 30))
+    ]
     windows = []
     for k in range(rng.randint(0, 4)):
         skills = tuple(rng.sample(SERVICES, rng.randint(1, 3)))
         busy = rng.random() < 0.7
-        windows.append(WindowView(f"w{k}", rng.choice([WindowState.OPEN] * 3 + [WindowState.CLOSED]), skills,
-                                  skills[0] if busy else None,
-                                  NOW - dt.timedelta(minutes=rng.uniform(0, 10)) if busy else None))
-    changes = [Change(rng.uniform(0, 60), f"w{rng.randint(0, 5)}", rng.random() < 0.5, (rng.choice(SERVICES),))
-               for _ in range(rng.randint(0, 3))]
+        windows.append(
+            WindowView(
+                f"w{k}",
+                rng.choice([WindowState.OPEN] * 3 + [WindowState.CLOSED]),
+                skills,
+                skills[0] if busy else None,
+                NOW - dt.timedelta(minutes=rng.uniform(0, 10)) if busy else None,
+            )
+        )
+    changes = [
+        Change(rng.uniform(0, 60), f"w{rng.randint(0, 5)}", rng.random() < 0.5, (rng.choice(SERVICES),))
+        for _ in range(rng.randint(0, 3))
+    ]
     return waiting, windows, changes
 
 

@@ -19,15 +19,18 @@ from services.queue.handlers import QueueHandlers
 from services.queue.routes.problems import problem
 
 
-@pytest.mark.parametrize(("error", "status", "title"), [
-    (NotFound("no window w1 in branch b1: open it first (PUT)"), 404, "Not found"),
-    (UnknownTicket("no ticket t-1 in branch b1"), 404, "Unknown ticket"),
-    (Conflict("window w1 is closed: open it before calling"), 409, "Conflict with the current state"),
-    (DayFull("all 999 numbers of cash used today"), 409, "No numbers left today"),
-    (Invalid("a skill is listed twice"), 422, "Invalid request"),
-    (PriorityNotAllowed("vip tickets cannot be issued through the online channel"), 422, "Priority not allowed"),
-    (QueueError("something else"), 400, "Refused"),
-])
+@pytest.mark.parametrize(
+    ("error", "status", "title"),
+    [
+        (NotFound("no window w1 in branch b1: open it first (PUT)"), 404, "Not found"),
+        (UnknownTicket("no ticket t-1 in branch b1"), 404, "Unknown ticket"),
+        (Conflict("window w1 is closed: open it before calling"), 409, "Conflict with the current state"),
+        (DayFull("all 999 numbers of cash used today"), 409, "No numbers left today"),
+        (Invalid("a skill is listed twice"), 422, "Invalid request"),
+        (PriorityNotAllowed("vip tickets cannot be issued through the online channel"), 422, "Priority not allowed"),
+        (QueueError("something else"), 400, "Refused"),
+    ],
+)
 def test_each_refusal_keeps_its_status_and_title(error: QueueError, status: int, title: str) -> None:
     answer = problem(error)
     assert (answer.status, answer.title, answer.detail) == (status, title, str(error))

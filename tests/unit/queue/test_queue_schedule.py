@@ -61,8 +61,15 @@ def _window(at: dt.datetime, window: str, state: WindowState) -> Window:
 
 
 def _issue(at: dt.datetime, n: int) -> Ticket:
-    return Ticket(branch_id="b1", at=at, ticket_id=f"t{at:%d}-{n}", number=f"A{n:03d}", service=CASH,
-                  status="issued", channel="kiosk")
+    return Ticket(
+        branch_id="b1",
+        at=at,
+        ticket_id=f"t{at:%d}-{n}",
+        number=f"A{n:03d}",
+        service=CASH,
+        status="issued",
+        channel="kiosk",
+    )
 
 
 def test_replay_learns_the_schedule_across_days() -> None:

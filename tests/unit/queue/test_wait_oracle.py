@@ -15,11 +15,23 @@ G = ServiceName.GENERAL
 OPEN_AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
-def spec(windows: int, arrivals: tuple[float, ...] = (0.0,) * 32, aht: float = 6.0, no_show: float = 0.0,
-         patience: float | None = None) -> DaySpec:
+def spec(
+    windows: int,
+    arrivals: tuple[float, ...] = (0.0,) * 32,
+    aht: float = 6.0,
+    no_show: float = 0.0,
+    patience: float | None = None,
+) -> DaySpec:
     plans = tuple(WindowPlan(f"w{k}", (G,), ((0.0, 480.0),)) for k in range(windows))
-    return DaySpec("b", OPEN_AT.date(), OPEN_AT, {G: ServiceSpec(arrivals, aht, patience_min=patience)}, plans,
-                   priority_share=0.0, no_show_share=no_show)
+    return DaySpec(
+        "b",
+        OPEN_AT.date(),
+        OPEN_AT,
+        {G: ServiceSpec(arrivals, aht, patience_min=patience)},
+        plans,
+        priority_share=0.0,
+        no_show_share=no_show,
+    )
 
 
 def busy_branch(day: DaySpec, ahead: int, now: float = 60.0) -> Snapshot:

@@ -25,15 +25,27 @@ def small_instance(staff_count: int = 6) -> dict[str, Any]:
         "min_open_windows": 1,
         "max_windows": 6,
         "services": {
-            "general": {"aht_min": 6.0, "patience_min": None,
-                        "arrivals": [4, 5, 6, 8, 9, 10, 10, 9, 8, 7, 6, 6, 5, 5, 4, 4]},
+            "general": {
+                "aht_min": 6.0,
+                "patience_min": None,
+                "arrivals": [4, 5, 6, 8, 9, 10, 10, 9, 8, 7, 6, 6, 5, 5, 4, 4],
+            },
         },
-        "shift_types": [{"name": "2h", "length_min": 120, "break_min": 0},
-                        {"name": "4h", "length_min": 240, "break_min": 30}],
+        "shift_types": [
+            {"name": "2h", "length_min": 120, "break_min": 0},
+            {"name": "4h", "length_min": 240, "break_min": 30},
+        ],
         "break_rules": {"earliest_after_start_min": 60, "latest_before_end_min": 60},
-        "staff": [{"id": f"s{i:02d}", "skills": ["general"], "shift_types": ["2h", "4h"],
-                   "available": {"from": "09:00", "to": "13:00"}, "cost_per_hour": 1.0}
-                  for i in range(1, staff_count + 1)],
+        "staff": [
+            {
+                "id": f"s{i:02d}",
+                "skills": ["general"],
+                "shift_types": ["2h", "4h"],
+                "available": {"from": "09:00", "to": "13:00"},
+                "cost_per_hour": 1.0,
+            }
+            for i in range(1, staff_count + 1)
+        ],
     }
 
 

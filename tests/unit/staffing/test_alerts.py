@@ -8,13 +8,23 @@ from tests.unit.staffing.plans import typed_plan
 NOW = 11 * 60
 
 
-def _floor(wait: float, *, windows: tuple[WindowNow, ...] | None = None, staff: tuple[StaffNow, ...] | None = None,
-           queue: int = 5) -> FloorNow:
+def _floor(
+    wait: float,
+    *,
+    windows: tuple[WindowNow, ...] | None = None,
+    staff: tuple[StaffNow, ...] | None = None,
+    queue: int = 5,
+) -> FloorNow:
     return FloorNow(
-        now_min=NOW, target_wait_min=10.0,
+        now_min=NOW,
+        target_wait_min=10.0,
         windows=windows or (WindowNow("W1", True, "a", "general"), WindowNow("W2", False), WindowNow("W3", False)),
-        staff=staff or (StaffNow("a", "serving", ("general",)), StaffNow("b", "idle", ("general",)),
-                        StaffNow("c", "idle", ("cash",))),
+        staff=staff
+        or (
+            StaffNow("a", "serving", ("general",)),
+            StaffNow("b", "idle", ("general",)),
+            StaffNow("c", "idle", ("cash",)),
+        ),
         services=(ServiceNow("general", queue, wait),),
     )
 
@@ -25,16 +35,21 @@ CASES = [
     (5.0, 2, None, [("open_window", "W2", "b")]),
     (8.0, 1, None, []),
     (14.0, 1, (StaffNow("a", "serving", ("general",), break_starts_min=NOW + 5),), [("delay_break", None, "a")]),
-    (14.0, 1, (StaffNow("a", "serving", ("general",)), StaffNow("d", "on_break", ("general",))),
-     [("recall_staff", None, "d")]),
+    (
+        14.0,
+        1,
+        (StaffNow("a", "serving", ("general",)), StaffNow("d", "on_break", ("general",))),
+        [("recall_staff", None, "d")],
+    ),
     (14.0, 1, (StaffNow("a", "serving", ("general",)),), [("sla_risk", None, None)]),
     (2.0, 0, None, []),  # queue > 0 keeps the last window
 ]
 
 
 @pytest.mark.parametrize(("wait", "planned", "staff", "expected"), CASES)
-def test_alert_table(wait: float, planned: int, staff: tuple[StaffNow, ...] | None,
-                     expected: list[tuple[str, str | None, str | None]]) -> None:
+def test_alert_table(
+    wait: float, planned: int, staff: tuple[StaffNow, ...] | None, expected: list[tuple[str, str | None, str | None]]
+) -> None:
     alerts, _ = propose_alerts(_floor(wait, staff=staff), PlanNow({"general": planned}), {})
     assert [(a.kind, a.window_id, a.staff_id) for a in alerts] == expected
     for alert in alerts:
@@ -50,7 +65,9 @@ def test_open_message_gives_the_reason() -> None:
 
 def test_close_when_calm_and_plan_wants_fewer() -> None:
     windows = (WindowNow("W1", True, "a", "general"), WindowNow("W2", True, "b", "general"))
-    alerts, memory = propose_alerts(_floor(1.0, windows=windows, queue=0), PlanNow({"general": 1}, {"a": "general"}), {})
+    alerts, memory = propose_alerts(
+        _floor(1.0, windows=windows, queue=0), PlanNow({"general": 1}, {"a": "general"}), {}
+    )
     assert [(a.kind, a.window_id) for a in alerts] == [("close_window", "W2")]
     assert memory == {"W2": ("close_window", NOW)}
 
@@ -61,8 +78,9 @@ def test_hysteresis_blocks_flapping() -> None:
     alerts, memory = propose_alerts(_floor(1.0, windows=windows, queue=0), PlanNow({"general": 1}), opened_recently)
     assert alerts == ()
     assert memory == opened_recently
-    later, memory = propose_alerts(_floor(1.0, windows=windows, queue=0),
-                                   PlanNow({"general": 1}), {"W2": ("open_window", NOW - 25)})
+    later, memory = propose_alerts(
+        _floor(1.0, windows=windows, queue=0), PlanNow({"general": 1}), {"W2": ("open_window", NOW - 25)}
+    )
     assert [a.kind for a in later] == ["close_window"]
     closed_recently = {"W2": ("close_window", NOW - 5)}
     reopen, _ = propose_alerts(_floor(14.0), PlanNow({"general": 1}), closed_recently)
@@ -70,9 +88,19 @@ def test_hysteresis_blocks_flapping() -> None:
 
 
 def test_plan_now_reads_a_rendered_plan() -> None:
-    plan = typed_plan(intervals=[{"start": "10:45", "required": {}, "open_windows": {"general": 1}},
-                                 {"start": "11:00", "required": {}, "open_windows": {"general": 2}}],
-                      assignments=[{"staff_id": "b", "start": "10:30", "end": "12:00",
-                                    "serving": [{"start": "10:30", "end": "12:00", "service": "general"}]}])
+    plan = typed_plan(
+        intervals=[
+            {"start": "10:45", "required": {}, "open_windows": {"general": 1}},
+            {"start": "11:00", "required": {}, "open_windows": {"general": 2}},
+        ],
+        assignments=[
+            {
+                "staff_id": "b",
+                "start": "10:30",
+                "end": "12:00",
+                "serving": [{"start": "10:30", "end": "12:00", "service": "general"}],
+            }
+        ],
+    )
     now = plan_now(plan, NOW + 3)
     assert now.windows == {"general": 2} and now.serving == {"b": "general"}

@@ -19,8 +19,9 @@ def test_solve_writes_a_plan(tmp_path: Path, make_small: Callable[..., dict[str,
     assert plan["status"] in ("OPTIMAL", "FEASIBLE") and plan["assignments"]
 
 
-def test_invalid_instance_exits_2_with_one_line(tmp_path: Path, make_small: Callable[..., dict[str, Any]],
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_instance_exits_2_with_one_line(
+    tmp_path: Path, make_small: Callable[..., dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = make_small()
     bad["interval_minutes"] = 7
     instance = tmp_path / "bad.json"

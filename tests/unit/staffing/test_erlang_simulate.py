@@ -52,8 +52,9 @@ def test_backlog_after_peak_is_seen() -> None:
 
 
 def test_patience_makes_customers_leave() -> None:
-    sim = simulate_service(RAMP, [2] * 8, aht_min=6.0, interval_min=15, target_wait_min=10.0,
-                           patience_min=5.0, days=100, seed=4)
+    sim = simulate_service(
+        RAMP, [2] * 8, aht_min=6.0, interval_min=15, target_wait_min=10.0, patience_min=5.0, days=100, seed=4
+    )
     assert sum(sim.abandoned) > 0
     assert sum(sim.within_target) + sum(sim.abandoned) <= sum(sim.arrivals)
 

@@ -13,10 +13,14 @@ from services.staffing.solve import parse_instance
 def _live() -> LiveDay:
     return LiveDay(
         now_min=12 * 60 + 10,
-        started={"s01": WorkedShift("8h", 9 * 60, 17 * 60, 13 * 60, 14 * 60),
-                 "s02": WorkedShift("4h", 9 * 60, 13 * 60),
-                 "s03": WorkedShift("4h", 8 * 60, 12 * 60)},
-        absent=frozenset({"s04"}), queue={"general": 8}, demand_factor={"general": 1.1},
+        started={
+            "s01": WorkedShift("8h", 9 * 60, 17 * 60, 13 * 60, 14 * 60),
+            "s02": WorkedShift("4h", 9 * 60, 13 * 60),
+            "s03": WorkedShift("4h", 8 * 60, 12 * 60),
+        },
+        absent=frozenset({"s04"}),
+        queue={"general": 8},
+        demand_factor={"general": 1.1},
     )
 
 

@@ -42,8 +42,7 @@ def test_requirement_loop_holds_target_in_its_own_simulation(
     need = required_windows(problem, settings)["general"]
     assert all(n >= 1 for n in need)
     service = problem.services[0]
-    sim = simulate_service(service.arrivals, need, aht_min=6.0, interval_min=15, target_wait_min=10.0,
-                           days=200, seed=1)
+    sim = simulate_service(service.arrivals, need, aht_min=6.0, interval_min=15, target_wait_min=10.0, days=200, seed=1)
     assert sim.worst_interval_level() >= 0.8
 
 

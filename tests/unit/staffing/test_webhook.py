@@ -20,9 +20,17 @@ SECRET = b"0123456789abcdef-secret"
 
 def _alert(n: int = 1) -> StaffingAlert:
     now = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
-    return StaffingAlert(branch_id="b1", at=now, alert_id=f"al-{n}", kind=AlertKind.OPEN_WINDOW,
-                         severity=Severity.WARNING, message=LocalizedText(zh="开窗", en="open"),
-                         action="open window w2", window_id="w2", expires_at=now + dt.timedelta(minutes=15))
+    return StaffingAlert(
+        branch_id="b1",
+        at=now,
+        alert_id=f"al-{n}",
+        kind=AlertKind.OPEN_WINDOW,
+        severity=Severity.WARNING,
+        message=LocalizedText(zh="开窗", en="open"),
+        action="open window w2",
+        window_id="w2",
+        expires_at=now + dt.timedelta(minutes=15),
+    )
 
 
 def test_signature_covers_body_and_timestamp() -> None:
@@ -34,11 +42,14 @@ def test_signature_covers_body_and_timestamp() -> None:
     assert not verify(SECRET, body.replace(b"1000", b"1001"), signature, "1001", now=1100)
 
 
-@pytest.mark.parametrize(("statuses", "outcome", "attempts"), [
-    ([500, 503], "delivered", 3),
-    ([500, 500, 500], "given_up", 3),
-    ([400], "rejected", 1),
-])
+@pytest.mark.parametrize(
+    ("statuses", "outcome", "attempts"),
+    [
+        ([500, 503], "delivered", 3),
+        ([500, 500, 500], "given_up", 3),
+        ([400], "rejected", 1),
+    ],
+)
 async def test_retries_with_backoff(statuses: list[int], outcome: str, attempts: int) -> None:
     async with WebhookReceiver(statuses) as hook:
         sender = WebhookSender(hook.url, SECRET, retries=2, backoff_s=0.01, queue_size=10)
@@ -47,8 +58,13 @@ async def test_retries_with_backoff(statuses: list[int], outcome: str, attempts:
         assert len(hook.received) == attempts
         assert {r.headers["x-branchops-delivery"] for r in hook.received} == {"d1"}
         last = hook.received[-1]
-        assert verify(SECRET, last.body, last.headers["x-branchops-signature"], last.headers["x-branchops-timestamp"],
-                      now=time.time())
+        assert verify(
+            SECRET,
+            last.body,
+            last.headers["x-branchops-signature"],
+            last.headers["x-branchops-timestamp"],
+            now=time.time(),
+        )
 
 
 async def test_worker_delivers_in_order_and_drops_when_full() -> None:

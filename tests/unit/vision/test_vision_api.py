@@ -74,21 +74,26 @@ def test_put_then_get(client: TestClient) -> None:
     assert got.json()["config"]["camera_id"] == "hall-1"
 
 
-@pytest.mark.parametrize(("path", "value", "reason"), [
-    (["lines", 0, "points"], [[0, 200], [700, 200]], "outside the 640x360 frame"),
-    (["zones", 0, "points"], [[0, 0], [100, 100], [100, 0], [0, 100]], "self-intersecting"),
-    (["staff_zones", 0, "name"], "waiting", "unique"),
-    (["zones", 0, "name"], "frame", "reserved"),
-    (["analysis_fps"], 0, "greater than 0"),
-    (["detector"], "hog", "ssdlite"),
-    (["detector_tiles"], 0, "detector_tiles must be an integer 1..4 or 'auto'"),
-    (["detector_tiles"], 9, "detector_tiles must be an integer 1..4 or 'auto'"),
-    (["detector_tiles"], "wide", "detector_tiles must be an integer 1..4 or 'auto'"),
-    (["frame", "width"], 5, "greater than or equal to 16"),
-    (["lines", 0, "entry_side"], "up", "left"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (["lines", 0, "points"], [[0, 200], [700, 200]], "outside the 640x360 frame"),
+        (["zones", 0, "points"], [[0, 0], [100, 100], [100, 0], [0, 100]], "self-intersecting"),
+        (["staff_zones", 0, "name"], "waiting", "unique"),
+        (["zones", 0, "name"], "frame", "reserved"),
+        (["analysis_fps"], 0, "greater than 0"),
+        (["detector"], "hog", "ssdlite"),
+        (["detector_tiles"], 0, "detector_tiles must be an integer 1..4 or 'auto'"),
+        (["detector_tiles"], 9, "detector_tiles must be an integer 1..4 or 'auto'"),
+        (["detector_tiles"], "wide", "detector_tiles must be an integer 1..4 or 'auto'"),
+        (["frame", "width"], 5, "greater than or equal to 16"),
+        (["lines", 0, "entry_side"], "up", "left"),
+    ],
+)
 def test_broken_config_is_refused_with_a_reason(client: TestClient, path: list[Any], value: Any, reason: str) -> None:
-    response = client.put("/v1/branches/b1/cameras/hall-1", json=with_change(path, value), headers=headers(Role.MANAGER))
+    response = client.put(
+        "/v1/branches/b1/cameras/hall-1", json=with_change(path, value), headers=headers(Role.MANAGER)
+    )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert reason in response.json()["detail"]
@@ -96,7 +101,9 @@ def test_broken_config_is_refused_with_a_reason(client: TestClient, path: list[A
 
 @pytest.mark.parametrize("tiles", [1, 3, "auto"])
 def test_detector_tiles_round_trip(client: TestClient, tiles: int | str) -> None:
-    put = client.put("/v1/branches/b1/cameras/wide", json={**GOOD, "detector_tiles": tiles}, headers=headers(Role.MANAGER))
+    put = client.put(
+        "/v1/branches/b1/cameras/wide", json={**GOOD, "detector_tiles": tiles}, headers=headers(Role.MANAGER)
+    )
     assert put.status_code == 200, put.text
     got = client.get("/v1/branches/b1/cameras/wide", headers=headers(Role.MANAGER))
     assert got.json()["config"]["detector_tiles"] == tiles

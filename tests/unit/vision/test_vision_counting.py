@@ -21,15 +21,18 @@ def run(counter: LineCounter, feet: list[float], x: float = 300, track_id: int =
     return counter.entered, counter.exited
 
 
-@pytest.mark.parametrize(("feet", "expected"), [
-    ([150, 170, 190, 210, 230, 250], (1, 0)),  # walks in
-    ([250, 230, 210, 190, 170, 150], (0, 1)),  # walks out
-    ([150, 250, 250, 150, 150], (1, 1)),  # in, then back out
-    ([150, 198, 203, 197, 204, 196, 205, 150], (0, 0)),  # jitter inside the dead band
-    ([150, 211, 150, 211, 150, 211, 150], (0, 0)),  # one-frame spikes past the band never settle
-    ([150, 196, 204, 196, 204, 230, 240, 250], (1, 0)),  # jitter, then a real entry: counted once
-    ([250, 260, 270], (0, 0)),  # first seen inside: no crossing
-])
+@pytest.mark.parametrize(
+    ("feet", "expected"),
+    [
+        ([150, 170, 190, 210, 230, 250], (1, 0)),  # walks in
+        ([250, 230, 210, 190, 170, 150], (0, 1)),  # walks out
+        ([150, 250, 250, 150, 150], (1, 1)),  # in, then back out
+        ([150, 198, 203, 197, 204, 196, 205, 150], (0, 0)),  # jitter inside the dead band
+        ([150, 211, 150, 211, 150, 211, 150], (0, 0)),  # one-frame spikes past the band never settle
+        ([150, 196, 204, 196, 204, 230, 240, 250], (1, 0)),  # jitter, then a real entry: counted once
+        ([250, 260, 270], (0, 0)),  # first seen inside: no crossing
+    ],
+)
 def test_crossings_are_debounced(feet: list[float], expected: tuple[int, int]) -> None:
     assert run(LineCounter(LINE, min_frames=2), feet) == expected
 

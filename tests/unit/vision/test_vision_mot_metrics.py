@@ -31,7 +31,13 @@ def test_parse_gt_reads_mot16_and_mot15_rows() -> None:
     mot16 = parse_gt(["1,1,10,20,30,40,1,1,0.9", "1,2,0,0,5,5,0,12,1", "2,1,11,20,30,40,1,1,1", "2,3,0,0,0,5,1,1,1"])
     assert sorted(mot16) == [1, 2]
     first = mot16[1][0]
-    assert (first.track_id, first.box, first.cls, first.consider, first.is_target) == (1, Box(10, 20, 40, 60), 1, True, True)
+    assert (first.track_id, first.box, first.cls, first.consider, first.is_target) == (
+        1,
+        Box(10, 20, 40, 60),
+        1,
+        True,
+        True,
+    )
     assert (mot16[1][1].cls, mot16[1][1].consider, mot16[1][1].is_target) == (12, False, False)
     assert len(mot16[2]) == 1  # a box without width is skipped
     mot15 = parse_gt(["1,1,88,99,61.08,218.56,1,4.48,5.50,0"])  # 10 columns: world x, y, z, no class
@@ -45,7 +51,16 @@ def test_perfect_tracks_score_one() -> None:
         acc.update(rows, [(7, box(10 * f)), (8, box(100 + 10 * f))])
         det.update(rows, [box(10 * f), box(100 + 10 * f)])
     s = acc.summary()
-    assert (s["tp"], s["fp"], s["fn"], s["idsw"], s["mota"], s["idf1"], s["precision"], s["recall"]) == (6, 0, 0, 0, 1.0, 1.0, 1.0, 1.0)
+    assert (s["tp"], s["fp"], s["fn"], s["idsw"], s["mota"], s["idf1"], s["precision"], s["recall"]) == (
+        6,
+        0,
+        0,
+        0,
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+    )
     assert det.summary() == {"tp": 6, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0}
 
 
@@ -120,7 +135,8 @@ def write_seq(folder: Path, name: str) -> Path:
     folder.mkdir(parents=True)
     (folder / "seqinfo.ini").write_text(
         f"[Sequence]\nname={name}\nimDir=img1\nframeRate=25\nseqLength=3\nimWidth=64\nimHeight=48\nimExt=.jpg\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return folder
 
 

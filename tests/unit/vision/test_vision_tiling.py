@@ -58,10 +58,21 @@ def boxes_of(found: list[Detection]) -> list[list[float]]:
 
 # --- geometry ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("width", "height", "expected"), [
-    (640, 480, 1), (640, 360, 2), (1280, 720, 2), (1920, 1080, 2), (1224, 370, 3), (2560, 720, 4),
-    (8000, 500, 4), (480, 640, 1), (100, 1000, 1),
-])
+
+@pytest.mark.parametrize(
+    ("width", "height", "expected"),
+    [
+        (640, 480, 1),
+        (640, 360, 2),
+        (1280, 720, 2),
+        (1920, 1080, 2),
+        (1224, 370, 3),
+        (2560, 720, 4),
+        (8000, 500, 4),
+        (480, 640, 1),
+        (100, 1000, 1),
+    ],
+)
 def test_auto_picks_tiles_from_the_aspect(width: int, height: int, expected: int) -> None:
     assert tile_count(width, height, "auto") == expected
 
@@ -118,6 +129,7 @@ def test_geometry_refuses_nonsense() -> None:
 
 # --- mapping back to the frame ----------------------------------------------------------------------
 
+
 def test_boxes_shift_by_the_tile_origin() -> None:
     tile = Tile(1, 882, 1920, True, False)
     got = to_frame(np.array([[10.0, 20.0, 110.0, 220.0]]), tile)
@@ -149,8 +161,10 @@ SEAM_CASES = [
     pytest.param([(800.0, 250.0, 1120.0, 900.0)], id="wider than the overlap: two halves fused"),
     pytest.param([(1000.0, 300.0, 1100.0, 800.0)], id="mostly in the right tile"),
     pytest.param([(860.0, 300.0, 960.0, 800.0), (990.0, 320.0, 1090.0, 810.0)], id="two people at the seam"),
-    pytest.param([(700.0, 300.0, 800.0, 800.0), (940.0, 300.0, 1040.0, 800.0), (1300.0, 300.0, 1400.0, 800.0)],
-                 id="three people, one on the seam"),
+    pytest.param(
+        [(700.0, 300.0, 800.0, 800.0), (940.0, 300.0, 1040.0, 800.0), (1300.0, 300.0, 1400.0, 800.0)],
+        id="three people, one on the seam",
+    ),
 ]
 
 
@@ -187,6 +201,7 @@ def test_merge_of_nothing() -> None:
 
 
 # --- camera config ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", [1, 2, 4, "auto"])
 def test_config_accepts_tiles(value: int | str) -> None:

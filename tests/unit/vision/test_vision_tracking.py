@@ -45,8 +45,9 @@ def test_one_frame_false_alarm_gets_no_id() -> None:
     assert [p.track_id for p in tracker.update([det(102)])] == [1]
 
 
-@pytest.mark.parametrize("kwargs", [{"low_score": 0.6, "high_score": 0.5}, {"match_iou": 0}, {"min_hits": 0},
-                                    {"max_lost": -1}])
+@pytest.mark.parametrize(
+    "kwargs", [{"low_score": 0.6, "high_score": 0.5}, {"match_iou": 0}, {"min_hits": 0}, {"max_lost": -1}]
+)
 def test_tracker_params_refuse_nonsense(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         TrackerParams(**kwargs)  # type: ignore[arg-type]
@@ -116,6 +117,7 @@ def test_synthetic_scenes_count_exactly(make: object, seed: int) -> None:
 
 # --- low frame rates, lost tracks, the distance pass ---------------------------------------------
 
+
 def test_fast_walker_at_5_fps_keeps_its_id_when_boxes_stop_overlapping() -> None:
     """40 px per 200 ms on a 30 px wide box: consecutive boxes never overlap, IoU alone loses the id."""
     tracker = Tracker(TrackerParams(min_hits=2, max_lost=15, fps=5.0))
@@ -156,8 +158,13 @@ def test_lost_box_keeps_its_size() -> None:
 
 
 def line_pipeline(fps: float) -> CountingPipeline:
-    camera = CameraConfig.model_validate({"frame": {"width": 640, "height": 360}, "analysis_fps": fps,
-                                          "lines": [{"name": "door", "points": [[0, 200], [640, 200]]}]})
+    camera = CameraConfig.model_validate(
+        {
+            "frame": {"width": 640, "height": 360},
+            "analysis_fps": fps,
+            "lines": [{"name": "door", "points": [[0, 200], [640, 200]]}],
+        }
+    )
     return CountingPipeline(camera.geometry(), tracker_params(0.3, fps))
 
 

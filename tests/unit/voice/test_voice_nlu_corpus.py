@@ -51,7 +51,8 @@ def supplement() -> list[Example]:
 
 
 def test_the_supplement_agrees_with_the_corpus_and_stays_out_of_the_split(
-        corpus: list[Example], supplement: list[Example]) -> None:
+    corpus: list[Example], supplement: list[Example]
+) -> None:
     labels: dict[str, set[str]] = {}
     for example in corpus + supplement:
         labels.setdefault(normalise(example.text), set()).add(example.intent)
@@ -66,8 +67,9 @@ def test_the_supplement_agrees_with_the_corpus_and_stays_out_of_the_split(
 
 
 @pytest.mark.parametrize("seed", [7, 1, 3])
-def test_no_near_copy_of_a_held_out_utterance_trains(corpus: list[Example], supplement: list[Example],
-                                                      seed: int) -> None:
+def test_no_near_copy_of_a_held_out_utterance_trains(
+    corpus: list[Example], supplement: list[Example], seed: int
+) -> None:
     """What bench/nlu.py trains on besides the split's training part: the supplement less every utterance equal
     (after normalisation) to a held-out one or a near copy of one by the split's own trigram rule."""
     _train, held_out = held_out_split(corpus, seed=seed)
@@ -79,12 +81,20 @@ def test_no_near_copy_of_a_held_out_utterance_trains(corpus: list[Example], supp
 
 
 def test_near_copies_are_found_across_intents_and_by_normalised_text() -> None:
-    held_out = [Example("帮我查一下卡里的余额", "balance_inquiry", "zh"), Example("Print my statement", "statement_print", "en")]
-    candidates = [Example("帮我查一下卡里余额", "balance_inquiry", "zh"), Example("print  my STATEMENT", "transfer", "en"),
-                  Example("打印流水", "statement_print", "zh")]
+    held_out = [
+        Example("帮我查一下卡里的余额", "balance_inquiry", "zh"),
+        Example("Print my statement", "statement_print", "en"),
+    ]
+    candidates = [
+        Example("帮我查一下卡里余额", "balance_inquiry", "zh"),
+        Example("print  my STATEMENT", "transfer", "en"),
+        Example("打印流水", "statement_print", "zh"),
+    ]
     found = near_copies(candidates, held_out)
-    assert [(c.text, h.text) for c, h in found] == [("帮我查一下卡里余额", "帮我查一下卡里的余额"),
-                                                    ("print  my STATEMENT", "Print my statement")]
+    assert [(c.text, h.text) for c, h in found] == [
+        ("帮我查一下卡里余额", "帮我查一下卡里的余额"),
+        ("print  my STATEMENT", "Print my statement"),
+    ]
     assert without_near_copies(candidates, held_out) == [candidates[2]]
 
 

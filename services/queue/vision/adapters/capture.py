@@ -48,9 +48,16 @@ def valid(image: Image | None) -> bool:
 
 
 class VideoSource:
-    def __init__(self, source: str, analysis_fps: float | None, *, realtime: bool = False,
-                 max_pixels: int = 1920 * 1080, clock: Callable[[], float] = time.time,
-                 read_timeout_s: float = READ_TIMEOUT_MS / 1000) -> None:
+    def __init__(
+        self,
+        source: str,
+        analysis_fps: float | None,
+        *,
+        realtime: bool = False,
+        max_pixels: int = 1920 * 1080,
+        clock: Callable[[], float] = time.time,
+        read_timeout_s: float = READ_TIMEOUT_MS / 1000,
+    ) -> None:
         """``read_timeout_s``: a live stream that delivers nothing for this long counts as dead (the
         camera's ``down_after_s``); the same bound applies to opening it."""
         if not source:
@@ -71,8 +78,12 @@ class VideoSource:
     def open(self) -> None:
         if self.is_file and not Path(self.source).is_file():
             raise SourceError(f"file {self.source} not found")
-        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, min(OPEN_TIMEOUT_MS, self.read_timeout_ms),
-                  cv2.CAP_PROP_READ_TIMEOUT_MSEC, self.read_timeout_ms]
+        params = [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+            min(OPEN_TIMEOUT_MS, self.read_timeout_ms),
+            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+            self.read_timeout_ms,
+        ]
         cap = cv2.VideoCapture(self.source, cv2.CAP_FFMPEG, params)
         if not cap.isOpened():
             cap.release()

@@ -56,8 +56,9 @@ class CameraConfigStore:
                     config = CameraConfig.model_validate_json(value)
                 except (ValidationError, ValueError) as exc:
                     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                    log.warning("skipping stored config of camera %s in branch %s (%s): %s",
-                                field, branch_id, key, reason)
+                    log.warning(
+                        "skipping stored config of camera %s in branch %s (%s): %s", field, branch_id, key, reason
+                    )
                     continue
                 found[(branch_id, field)] = config.model_copy(update={"camera_id": field})
         return found

@@ -18,8 +18,13 @@ def build_detector(settings: VisionSettings, kind: DetectorKind | None = None, t
 
         if settings.onnx_model is None:
             raise ValueError("detector onnx needs QUEUE_VISION_ONNX_MODEL")
-        detector = OnnxYoloDetector(settings.onnx_model, settings.onnx_input_size, settings.score_threshold,
-                                    settings.onnx_person_class, settings.nms_iou)
+        detector = OnnxYoloDetector(
+            settings.onnx_model,
+            settings.onnx_input_size,
+            settings.score_threshold,
+            settings.onnx_person_class,
+            settings.nms_iou,
+        )
     else:
         detector = SsdLiteDetector(settings.ssd_text_graph, settings.ssd_input_size, settings.score_threshold)
     return detector if tiles == 1 else TiledDetector(detector, tiles)

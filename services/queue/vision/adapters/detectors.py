@@ -84,8 +84,10 @@ class SsdLiteDetector:
 
     def __init__(self, text_graph: Path, input_size: int = 300, score_threshold: float = 0.3) -> None:
         if not text_graph.is_file():
-            raise ModelUnavailable(f"no SSDLite text graph at {text_graph}: set QUEUE_VISION_SSD_TEXT_GRAPH to "
-                                   "models/ssdlite_pedestrian.pbtxt of the source tree")
+            raise ModelUnavailable(
+                f"no SSDLite text graph at {text_graph}: set QUEUE_VISION_SSD_TEXT_GRAPH to "
+                "models/ssdlite_pedestrian.pbtxt of the source tree"
+            )
         self.input_size = input_size
         self.score_threshold = score_threshold
         self._net = cv2.dnn.readNetFromTensorflow(str(ssd_weights_path()), str(text_graph))

@@ -29,8 +29,9 @@ def letterbox_image(image: Image, box: Letterbox) -> Image:
     return canvas
 
 
-def decode_yolo(output: npt.NDArray[Any], box: Letterbox, person_class: int, threshold: float,
-                nms_iou: float) -> list[Detection]:
+def decode_yolo(
+    output: npt.NDArray[Any], box: Letterbox, person_class: int, threshold: float, nms_iou: float
+) -> list[Detection]:
     """Raw model output to person detections in original image pixels."""
     pred = np.asarray(output, dtype=np.float64)
     if pred.ndim == 3:
@@ -63,8 +64,14 @@ def decode_yolo(output: npt.NDArray[Any], box: Letterbox, person_class: int, thr
 class OnnxYoloDetector:
     name = "onnx"
 
-    def __init__(self, model: Path, input_size: int = 640, score_threshold: float = 0.3,
-                 person_class: int = 0, nms_iou: float = 0.45) -> None:
+    def __init__(
+        self,
+        model: Path,
+        input_size: int = 640,
+        score_threshold: float = 0.3,
+        person_class: int = 0,
+        nms_iou: float = 0.45,
+    ) -> None:
         if not model.is_file():
             raise ModelUnavailable(f"ONNX model {model} not found")
         os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")

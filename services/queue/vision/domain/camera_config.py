@@ -56,9 +56,11 @@ class CameraConfig(_Strict):
     analysis_fps: float = Field(5.0, gt=0, le=30, description="Frames analysed per second; others skipped")
     detector: DetectorKind | None = Field(None, description="None: the service default")
     detector_tiles: Annotated[int, Field(ge=1, le=MAX_TILES)] | Literal["auto"] = Field(
-        1, description=f"Run the detector on this many side-by-side tiles of each frame (1..{MAX_TILES}), or 'auto': "
-                       "round(width / height), for wide frames; 1 (the default): the whole frame at once. "
-                       "Detector cost per frame grows with the tile count")
+        1,
+        description=f"Run the detector on this many side-by-side tiles of each frame (1..{MAX_TILES}), or 'auto': "
+        "round(width / height), for wide frames; 1 (the default): the whole frame at once. "
+        "Detector cost per frame grows with the tile count",
+    )
     anchor: Anchor = Anchor.BOTTOM_CENTER
     motion_gating: bool | None = Field(None, description="None: the service default")
     lines: list[LineSpec] = Field(default_factory=list, max_length=16)
@@ -111,9 +113,12 @@ class CameraConfig(_Strict):
         if width is None or height is None:
             return Geometry(lines, zones, staff, self.anchor)
         sx, sy = width / frame.width, height / frame.height
-        return Geometry({n: v.scaled(sx, sy) for n, v in lines.items()},
-                        {n: v.scaled(sx, sy) for n, v in zones.items()},
-                        {n: v.scaled(sx, sy) for n, v in staff.items()}, self.anchor)
+        return Geometry(
+            {n: v.scaled(sx, sy) for n, v in lines.items()},
+            {n: v.scaled(sx, sy) for n, v in zones.items()},
+            {n: v.scaled(sx, sy) for n, v in staff.items()},
+            self.anchor,
+        )
 
 
 def _pt(xy: list[float]) -> Point:
@@ -132,6 +137,7 @@ def _polygon(kind: str, spec: ZoneSpec, frame: FrameSize) -> Polygon:
 def default_camera(width: int, height: int) -> CameraConfig:
     """Without a camera file: one line across the middle of the frame; walking down the image enters."""
     mid = height / 2
-    return CameraConfig(frame=FrameSpec(width=width, height=height),
-                        lines=[LineSpec(name="middle", points=[[0, mid], [width, mid]], entry_side=EntrySide.RIGHT)])
-
+    return CameraConfig(
+        frame=FrameSpec(width=width, height=height),
+        lines=[LineSpec(name="middle", points=[[0, mid], [width, mid]], entry_side=EntrySide.RIGHT)],
+    )

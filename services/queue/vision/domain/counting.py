@@ -1,9 +1,9 @@
 """Line crossings with direction and debounce.
 
 A track has a *settled side* of the line. Its anchor inside the dead band (``margin`` pixels, or a
-tenth of the person's height if more, either side of the line) changes nothing; a new side must hold for ``min_frames`` frames in a row before it
-settles, and only a change of settled side counts. So a person standing on the line, or a box that
-jitters across it, never counts, and never counts twice: every count needs a real move from one
+tenth of the person's height if more, either side of the line) changes nothing; a new side must hold for
+``min_frames`` frames in a row before it settles, and only a change of settled side counts. So a person standing on
+the line, or a box that jitters across it, never counts, and never counts twice: every count needs a real move from one
 clear side to the other. A track first seen on a side settles there without a count.
 """
 

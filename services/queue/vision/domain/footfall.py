@@ -46,14 +46,14 @@ class WindowAggregator:
     def due(self, t: float) -> bool:
         return self._start is not None and t >= self._start + self.interval_s
 
-    def close(self, occupancy: dict[str, int], dwell_p50_s: dict[str, float],
-              now: float | None = None) -> WindowCounts:
+    def close(self, occupancy: dict[str, int], dwell_p50_s: dict[str, float], now: float | None = None) -> WindowCounts:
         """Close the current window; the next one starts right after it, or at ``now``'s window after a gap."""
         if self._start is None:
             raise ValueError("no window is open")
         start = self._start
-        counts = WindowCounts(start, start + self.interval_s, self._entered, self._exited,
-                              dict(occupancy), dict(dwell_p50_s))
+        counts = WindowCounts(
+            start, start + self.interval_s, self._entered, self._exited, dict(occupancy), dict(dwell_p50_s)
+        )
         following = start + self.interval_s
         if now is not None:
             following = max(following, self.window_of(now))

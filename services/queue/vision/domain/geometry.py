@@ -104,8 +104,12 @@ def segments_intersect(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
     d3, d4 = _cross(p1, p2, q1), _cross(p1, p2, q2)
     if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
         return True
-    return ((d1 == 0 and _on_segment(q1, p1, q2)) or (d2 == 0 and _on_segment(q1, p2, q2))
-            or (d3 == 0 and _on_segment(p1, q1, p2)) or (d4 == 0 and _on_segment(p1, q2, p2)))
+    return (
+        (d1 == 0 and _on_segment(q1, p1, q2))
+        or (d2 == 0 and _on_segment(q1, p2, q2))
+        or (d3 == 0 and _on_segment(p1, q1, p2))
+        or (d4 == 0 and _on_segment(p1, q2, p2))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +202,10 @@ class Polygon:
     @property
     def area(self) -> float:
         pts = self.points
-        return sum(pts[i].x * pts[(i + 1) % len(pts)].y - pts[(i + 1) % len(pts)].x * pts[i].y
-                   for i in range(len(pts))) / 2
+        return (
+            sum(pts[i].x * pts[(i + 1) % len(pts)].y - pts[(i + 1) % len(pts)].x * pts[i].y for i in range(len(pts)))
+            / 2
+        )
 
     def contains(self, p: Point) -> bool:
         """Even-odd rule; points on the border count as inside."""

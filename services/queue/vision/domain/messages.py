@@ -53,11 +53,23 @@ def to_event(message: WorkerMessage, at: dt.datetime) -> tuple[Topic, CameraStat
     """The event of a worker message, stamped ``at``."""
     match message:
         case StatusReport():
-            return CAMERA_STATUS, CameraStatus(branch_id=message.branch_id, camera_id=message.camera_id, at=at,
-                                               state=message.state, fps=min(max(message.fps, 0.0), MAX_FPS),
-                                               error=message.error)
+            return CAMERA_STATUS, CameraStatus(
+                branch_id=message.branch_id,
+                camera_id=message.camera_id,
+                at=at,
+                state=message.state,
+                fps=min(max(message.fps, 0.0), MAX_FPS),
+                error=message.error,
+            )
         case FootfallWindow():
-            return FOOTFALL, Footfall(branch_id=message.branch_id, camera_id=message.camera_id, at=at,
-                                      window_start=_utc(message.window_start), window_end=_utc(message.window_end),
-                                      entered=message.entered, exited=message.exited,
-                                      occupancy=message.occupancy, dwell_p50_s=message.dwell_p50_s)
+            return FOOTFALL, Footfall(
+                branch_id=message.branch_id,
+                camera_id=message.camera_id,
+                at=at,
+                window_start=_utc(message.window_start),
+                window_end=_utc(message.window_end),
+                entered=message.entered,
+                exited=message.exited,
+                occupancy=message.occupancy,
+                dwell_p50_s=message.dwell_p50_s,
+            )

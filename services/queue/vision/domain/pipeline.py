@@ -50,10 +50,16 @@ class CountingPipeline:
             raise ValueError(f"zone name {WHOLE_FRAME!r} is reserved")
         self.tracker = Tracker(self.tracker_params)
         anchor = self.geometry.anchor
-        self.lines = [LineCounter(line, name, self.line_margin, self.line_min_frames, anchor=anchor)
-                      for name, line in self.geometry.lines.items()]
-        self.zones = ZoneSet([Zone(n, p) for n, p in self.geometry.zones.items()],
-                             list(self.geometry.staff_zones.values()), anchor, self.staff_min_frames)
+        self.lines = [
+            LineCounter(line, name, self.line_margin, self.line_min_frames, anchor=anchor)
+            for name, line in self.geometry.lines.items()
+        ]
+        self.zones = ZoneSet(
+            [Zone(n, p) for n, p in self.geometry.zones.items()],
+            list(self.geometry.staff_zones.values()),
+            anchor,
+            self.staff_min_frames,
+        )
 
     def step(self, detections: Sequence[Detection], t: float) -> FrameResult:
         people = self.tracker.update(detections, t)
@@ -67,8 +73,9 @@ class CountingPipeline:
             counter.forget(live)
         self.zones.forget(live, t)
         customers = sum(1 for p in people if p.track_id not in self.zones.staff_ids)
-        return FrameResult(people, crossings, self.entered, self.exited,
-                           {**occupancy, WHOLE_FRAME: customers}, len(people) - customers)
+        return FrameResult(
+            people, crossings, self.entered, self.exited, {**occupancy, WHOLE_FRAME: customers}, len(people) - customers
+        )
 
     @property
     def entered(self) -> int:

@@ -101,8 +101,16 @@ def _y_iou(a: FloatArray, b: FloatArray) -> float:
     return 0.0 if inter <= 0 or union <= 0 else float(inter / union)
 
 
-def merge_tiles(boxes: FloatArray, scores: FloatArray, tile_of: FloatArray | list[int], tiles: list[Tile],
-                *, edge: float = EDGE, cover: float = COVER, nms_iou: float = NMS_IOU) -> tuple[FloatArray, FloatArray]:
+def merge_tiles(
+    boxes: FloatArray,
+    scores: FloatArray,
+    tile_of: FloatArray | list[int],
+    tiles: list[Tile],
+    *,
+    edge: float = EDGE,
+    cover: float = COVER,
+    nms_iou: float = NMS_IOU,
+) -> tuple[FloatArray, FloatArray]:
     """One box per person from all tiles' boxes (frame pixels; ``tile_of[k]`` is box ``k``'s tile index).
 
     Returns the kept boxes and scores, best score first.

@@ -155,8 +155,9 @@ class Tracker:
                 out.append(TrackedPerson(track.track_id, _box(track.kf.box), round(track.score, 3)))
         return out
 
-    def _associate(self, tracks: list[_Track], dets: list[Detection],
-                   threshold: float) -> tuple[list[_Track], list[Detection]]:
+    def _associate(
+        self, tracks: list[_Track], dets: list[Detection], threshold: float
+    ) -> tuple[list[_Track], list[Detection]]:
         if not tracks or not dets:
             return tracks, dets
         iou = iou_matrix(np.array([t.kf.box for t in tracks]), np.array([_arr(d.box) for d in dets]))
@@ -166,21 +167,25 @@ class Tracker:
         p = self.params
         if not tracks or not dets or p.distance_gate == 0:
             return tracks, dets
-        dist = centre_distance(np.array([t.kf.box for t in tracks]), np.array([_arr(d.box) for d in dets]),
-                               p.size_ratio)
+        dist = centre_distance(
+            np.array([t.kf.box for t in tracks]), np.array([_arr(d.box) for d in dets]), p.size_ratio
+        )
         return self._apply(tracks, dets, greedy_match(-dist, -p.distance_gate))
 
     @staticmethod
-    def _apply(tracks: list[_Track], dets: list[Detection],
-               pairs: list[tuple[int, int]]) -> tuple[list[_Track], list[Detection]]:
+    def _apply(
+        tracks: list[_Track], dets: list[Detection], pairs: list[tuple[int, int]]
+    ) -> tuple[list[_Track], list[Detection]]:
         for r, c in pairs:
             t = tracks[r]
             t.kf.update(_arr(dets[c].box))
             t.score, t.hits, t.lost, t.seen_now = dets[c].score, t.hits + 1, 0, True
         matched_r = {r for r, _ in pairs}
         matched_c = {c for _, c in pairs}
-        return ([t for i, t in enumerate(tracks) if i not in matched_r],
-                [d for i, d in enumerate(dets) if i not in matched_c])
+        return (
+            [t for i, t in enumerate(tracks) if i not in matched_r],
+            [d for i, d in enumerate(dets) if i not in matched_c],
+        )
 
     @property
     def live_ids(self) -> set[int]:

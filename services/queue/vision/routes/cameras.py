@@ -39,8 +39,9 @@ class CameraView(BaseModel):
 
 
 @router.put("/{camera_id}", response_model=CameraView, summary="Create or replace a camera's configuration")
-async def put_camera(branch_id: BranchPath, camera_id: CameraPath, body: CameraConfig, who: ManagerService,
-                     vision: VisionDep) -> CameraView:
+async def put_camera(
+    branch_id: BranchPath, camera_id: CameraPath, body: CameraConfig, who: ManagerService, vision: VisionDep
+) -> CameraView:
     check_branch(who, branch_id)
     if body.camera_id not in (None, camera_id):
         raise Problem(422, "Invalid request", f"camera_id {body.camera_id!r} differs from the URL's {camera_id!r}")
@@ -52,8 +53,9 @@ async def put_camera(branch_id: BranchPath, camera_id: CameraPath, body: CameraC
 
 
 @router.get("/{camera_id}", response_model=CameraView, summary="A camera's configuration and last status")
-async def get_camera(branch_id: BranchPath, camera_id: CameraPath, who: ManagerHeadOfficeService,
-                     vision: VisionDep) -> CameraView:
+async def get_camera(
+    branch_id: BranchPath, camera_id: CameraPath, who: ManagerHeadOfficeService, vision: VisionDep
+) -> CameraView:
     check_branch(who, branch_id)
     config = vision.camera(branch_id, camera_id)
     if config is None:
@@ -61,10 +63,14 @@ async def get_camera(branch_id: BranchPath, camera_id: CameraPath, who: ManagerH
     return CameraView.of(branch_id, camera_id, config, vision.last_status.get((branch_id, camera_id)))
 
 
-@router.get("/{camera_id}/debug.mjpeg", summary="Debug MJPEG with overlays (off by default; managers only)",
-            response_class=StreamingResponse)
-async def debug_stream(branch_id: BranchPath, camera_id: CameraPath, who: ManagerOnly,
-                       vision: VisionDep) -> StreamingResponse:
+@router.get(
+    "/{camera_id}/debug.mjpeg",
+    summary="Debug MJPEG with overlays (off by default; managers only)",
+    response_class=StreamingResponse,
+)
+async def debug_stream(
+    branch_id: BranchPath, camera_id: CameraPath, who: ManagerOnly, vision: VisionDep
+) -> StreamingResponse:
     check_branch(who, branch_id)
     if not vision.settings.debug_stream:
         raise Problem(404, "Not Found", "the debug stream is off (QUEUE_VISION_DEBUG_STREAM)")
@@ -78,8 +84,12 @@ async def debug_stream(branch_id: BranchPath, camera_id: CameraPath, who: Manage
             if jpeg is None:
                 await asyncio.sleep(0.2)
                 continue
-            yield (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
-                   + jpeg + b"\r\n")
+            yield (
+                f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
+                + jpeg
+                + b"\r\n"
+            )
 
-    return StreamingResponse(frames(), media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
-                             headers={"Cache-Control": "no-store"})
+    return StreamingResponse(
+        frames(), media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}", headers={"Cache-Control": "no-store"}
+    )

@@ -20,13 +20,24 @@ def tracker_params(score_threshold: float, analysis_fps: float) -> TrackerParams
     the analysis rate (15 frames at 5 fps, 75 at 25 fps), so a person hidden behind another for a moment
     comes back under the same id (and, if now on the other side of a line, counts once)."""
     high = max(score_threshold, 0.4)
-    return TrackerParams(high_score=high, low_score=min(score_threshold, high), new_track_score=high,
-                         max_lost=max(3, round(KEEP_LOST_S * analysis_fps)), fps=analysis_fps)
+    return TrackerParams(
+        high_score=high,
+        low_score=min(score_threshold, high),
+        new_track_score=high,
+        max_lost=max(3, round(KEEP_LOST_S * analysis_fps)),
+        fps=analysis_fps,
+    )
 
 
 class FrameAnalyzer:
-    def __init__(self, camera: CameraConfig, detector: Detector, *, gate: MotionGate | None = None,
-                 params: TrackerParams | None = None) -> None:
+    def __init__(
+        self,
+        camera: CameraConfig,
+        detector: Detector,
+        *,
+        gate: MotionGate | None = None,
+        params: TrackerParams | None = None,
+    ) -> None:
         self.camera = camera
         self.detector = detector
         self.gate = gate

@@ -174,8 +174,9 @@ class VisionService:
         stop = self._ctx.Event()
         debug: Queue[bytes] | None = self._ctx.Queue(maxsize=1) if self.settings.debug_stream else None
         job = CameraJob(key[0], key[1], config.model_dump(mode="json"), self.settings.model_dump(mode="json"))
-        process = self._ctx.Process(target=run_camera, args=(job, self._out, stop, debug),
-                                    name=f"camera-{key[0]}-{key[1]}", daemon=True)
+        process = self._ctx.Process(
+            target=run_camera, args=(job, self._out, stop, debug), name=f"camera-{key[0]}-{key[1]}", daemon=True
+        )
         process.start()
         previous = self._running.get(key)
         self._running[key] = _Running(process, stop, debug, previous.backoff if previous else Backoff(1.0, 60.0))
@@ -220,8 +221,11 @@ class VisionService:
                 delay = running.backoff.failure()
                 running.restart_at = now + delay
                 log.warning("camera worker %s exited (%s); restart in %.0f s", key[1], running.process.exitcode, delay)
-                self._out.put(StatusReport(key[0], key[1], CameraState.DOWN, 0.0,
-                                           f"worker exited with code {running.process.exitcode}"))
+                self._out.put(
+                    StatusReport(
+                        key[0], key[1], CameraState.DOWN, 0.0, f"worker exited with code {running.process.exitcode}"
+                    )
+                )
             elif now >= running.restart_at and key in self.cameras:
                 self._launch(key)
 

@@ -76,14 +76,14 @@ def parse_text_message(text: str) -> ClientCommand:
     try:
         message = json.loads(text)
     except json.JSONDecodeError:
-        raise ProtocolError(CLOSE_UNSUPPORTED_DATA, "text messages must be JSON: a config or {\"eof\" : 1}") from None
+        raise ProtocolError(CLOSE_UNSUPPORTED_DATA, 'text messages must be JSON: a config or {"eof" : 1}') from None
     if not isinstance(message, dict):
         raise ProtocolError(CLOSE_UNSUPPORTED_DATA, "a text message must be a JSON object")
     if "eof" in message:
         return Eof()
     if "config" in message and isinstance(message["config"], dict):
         return parse_config(message["config"])
-    raise ProtocolError(CLOSE_UNSUPPORTED_DATA, "expected {\"config\": {...}} or {\"eof\" : 1}")
+    raise ProtocolError(CLOSE_UNSUPPORTED_DATA, 'expected {"config": {...}} or {"eof" : 1}')
 
 
 def parse_config(config: dict[str, object]) -> StreamConfig:
@@ -94,15 +94,18 @@ def parse_config(config: dict[str, object]) -> StreamConfig:
             raise ProtocolError(CLOSE_UNSUPPORTED_DATA, "sample_rate must be an integer number of Hz")
         sample_rate = int(rate)
         if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
-            raise ProtocolError(CLOSE_UNSUPPORTED_DATA,
-                                f"sample_rate {sample_rate} outside {MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE} Hz")
+            raise ProtocolError(
+                CLOSE_UNSUPPORTED_DATA, f"sample_rate {sample_rate} outside {MIN_SAMPLE_RATE}..{MAX_SAMPLE_RATE} Hz"
+            )
     phrases = config.get("phrase_list", config.get("grammar"))
     phrase_list: tuple[str, ...] | None = None
     if phrases is not None:
-        if (not isinstance(phrases, list) or len(phrases) > MAX_PHRASES
-                or not all(isinstance(p, str) and 0 < len(p) <= MAX_PHRASE_CHARS for p in phrases)):
-            raise ProtocolError(CLOSE_UNSUPPORTED_DATA,
-                                f"phrase_list must be up to {MAX_PHRASES} non-empty strings")
+        if (
+            not isinstance(phrases, list)
+            or len(phrases) > MAX_PHRASES
+            or not all(isinstance(p, str) and 0 < len(p) <= MAX_PHRASE_CHARS for p in phrases)
+        ):
+            raise ProtocolError(CLOSE_UNSUPPORTED_DATA, f"phrase_list must be up to {MAX_PHRASES} non-empty strings")
         phrase_list = tuple(phrases)
     lang = config.get("lang")
     if lang is not None and lang not in ("zh", "en"):
@@ -139,19 +142,20 @@ def _strip_wav_header(frame: bytes) -> FirstFrame:
     offset = 12
     rate: int | None = None
     while offset + 8 <= len(frame):
-        chunk_id, size = frame[offset:offset + 4], struct.unpack("<I", frame[offset + 4:offset + 8])[0]
+        chunk_id, size = frame[offset : offset + 4], struct.unpack("<I", frame[offset + 4 : offset + 8])[0]
         body = offset + 8
         if chunk_id == b"fmt " and body + 16 <= len(frame):
-            fmt, channels, rate, _, _, bits = struct.unpack("<HHIIHH", frame[body:body + 16])
+            fmt, channels, rate, _, _, bits = struct.unpack("<HHIIHH", frame[body : body + 16])
             if fmt not in (1, 0xFFFE) or channels != 1 or bits != 16:
-                raise ProtocolError(CLOSE_UNSUPPORTED_DATA,
-                                    f"WAV must be PCM16 mono (got format {fmt}, {channels} ch, {bits} bit)")
+                raise ProtocolError(
+                    CLOSE_UNSUPPORTED_DATA, f"WAV must be PCM16 mono (got format {fmt}, {channels} ch, {bits} bit)"
+                )
         elif chunk_id == b"data":
             if rate is None:
                 break
             if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
                 raise ProtocolError(CLOSE_UNSUPPORTED_DATA, f"WAV sample rate {rate} not supported")
-            return FirstFrame(check_pcm_frame(frame[body:body + (len(frame) - body) // 2 * 2]), rate)
+            return FirstFrame(check_pcm_frame(frame[body : body + (len(frame) - body) // 2 * 2]), rate)
         offset = body + size + (size & 1)
     raise ProtocolError(CLOSE_UNSUPPORTED_DATA, "WAV header incomplete: send it with its fmt and data chunks")
 

@@ -26,8 +26,7 @@ CATALOGUE: Final[dict[str, IntentSpec]] = {
     "statement_print": IntentSpec("打印流水", "statement printing", SELF_SERVICE),
     "transfer": IntentSpec("转账汇款", "a transfer", "general", ("amount",), money=True),
     "cash_withdrawal": IntentSpec("取款", "a cash withdrawal", "cash", ("amount",), money=True),
-    "large_cash_appointment": IntentSpec("大额取现预约", "a large withdrawal booking", "cash", ("amount",),
-                                         money=True),
+    "large_cash_appointment": IntentSpec("大额取现预约", "a large withdrawal booking", "cash", ("amount",), money=True),
     "cash_deposit": IntentSpec("存款", "a cash deposit", "cash", money=True),
     "coin_exchange": IntentSpec("零钱兑换", "coin and note exchange", "cash"),
     "fixed_deposit": IntentSpec("定期存款", "a time deposit", "general", ("amount",), money=True),
@@ -56,8 +55,9 @@ CATALOGUE: Final[dict[str, IntentSpec]] = {
     "interest_rate_inquiry": IntentSpec("利率查询", "interest rates", SELF_SERVICE),
     "fx_rate": IntentSpec("外汇牌价", "exchange rates", SELF_SERVICE, ("currency",)),
     "fx_exchange": IntentSpec("外币兑换", "a currency exchange", "fx", ("amount", "currency"), money=True),
-    "international_remittance": IntentSpec("境外汇款", "an international transfer", "fx", ("amount", "currency"),
-                                           money=True),
+    "international_remittance": IntentSpec(
+        "境外汇款", "an international transfer", "fx", ("amount", "currency"), money=True
+    ),
     "utility_payment": IntentSpec("生活缴费", "bill payment", SELF_SERVICE, money=True),
     "social_security_card": IntentSpec("社保卡业务", "social security cards", "general"),
     "pension_inquiry": IntentSpec("养老金查询", "a pension enquiry", SELF_SERVICE),

@@ -19,8 +19,19 @@ SWITCH_CONFIDENCE = 0.6
 HANDOFF_INTENTS = frozenset({"human_agent", "complaint"})
 CONFIRM_PHRASES = {
     "zh": ("是", "是的", "对", "确认", "好的", "可以", "不是", "不", "不对", "取消", "算了", "再说一遍", "转人工"),
-    "en": ("yes", "yes please", "correct", "confirm", "okay", "no", "cancel", "stop", "repeat", "say again",
-           "talk to a person"),
+    "en": (
+        "yes",
+        "yes please",
+        "correct",
+        "confirm",
+        "okay",
+        "no",
+        "cancel",
+        "stop",
+        "repeat",
+        "say again",
+        "talk to a person",
+    ),
 }
 CURRENCY_PHRASES = {
     "zh": ("美元", "欧元", "日元", "港币", "英镑", "人民币", "取消", "转人工"),
@@ -154,8 +165,12 @@ def _on_filling(state: DialogueState, heard: Understanding) -> Decision:
     if heard.intent == "deny" and not (pending and pending in heard.slots):
         state.reset_task()
         return _reply(state, say("cancelled", state.lang), "cancelled")
-    if (heard.intent in CATALOGUE and heard.intent != state.intent and heard.confidence >= SWITCH_CONFIDENCE
-            and not (pending and pending in heard.slots)):
+    if (
+        heard.intent in CATALOGUE
+        and heard.intent != state.intent
+        and heard.confidence >= SWITCH_CONFIDENCE
+        and not (pending and pending in heard.slots)
+    ):
         state.reset_task()
         return _on_open(state, heard)
     state.slots.update(heard.slots)
@@ -180,8 +195,9 @@ def _on_confirming(state: DialogueState, heard: Understanding) -> Decision:
     return _reply(state, text, "reprompt")
 
 
-def after_ticket(previous: DialogueState, request: TicketRequest, number: str | None,
-                 wait_min: float | None, ahead: int | None) -> Decision:
+def after_ticket(
+    previous: DialogueState, request: TicketRequest, number: str | None, wait_min: float | None, ahead: int | None
+) -> Decision:
     """The reply once the queue answered (``number`` None: it could not issue a ticket)."""
     state = copy.deepcopy(previous)
     state.reset_task()

@@ -7,50 +7,75 @@ from typing import Final
 from services.voice.domain.dialogue.catalogue import CATALOGUE
 
 PROMPTS: Final[dict[str, dict[str, str]]] = {
-    "greeting": {"zh": "您好，我是数字员工。请问您要办理什么业务？",
-                 "en": "Hello, I am the digital assistant. What can I do for you today?"},
+    "greeting": {
+        "zh": "您好，我是数字员工。请问您要办理什么业务？",
+        "en": "Hello, I am the digital assistant. What can I do for you today?",
+    },
     "anything_else": {"zh": "好的。还有什么可以帮您？", "en": "All right. Is there anything else I can do for you?"},
     "goodbye": {"zh": "感谢您的光临，再见！", "en": "Thank you for visiting. Goodbye!"},
-    "not_understood": {"zh": "抱歉，我没有听清。请再说一遍您要办理的业务，比如“查余额”或“取款”。",
-                       "en": "Sorry, I did not catch that. Please tell me again, for example "
-                             "\"check my balance\" or \"withdraw cash\"."},
-    "not_understood_again": {"zh": "抱歉，还是没有听明白。您也可以点击屏幕上的按钮，或说“转人工”。",
-                             "en": "Sorry, I still did not understand. You can also tap a button on the "
-                                   "screen, or say \"talk to a person\"."},
+    "not_understood": {
+        "zh": "抱歉，我没有听清。请再说一遍您要办理的业务，比如“查余额”或“取款”。",
+        "en": 'Sorry, I did not catch that. Please tell me again, for example "check my balance" or "withdraw cash".',
+    },
+    "not_understood_again": {
+        "zh": "抱歉，还是没有听明白。您也可以点击屏幕上的按钮，或说“转人工”。",
+        "en": 'Sorry, I still did not understand. You can also tap a button on the screen, or say "talk to a person".',
+    },
     "ask_amount": {"zh": "请问金额是多少？", "en": "How much would you like, please?"},
-    "ask_currency": {"zh": "请问是哪种货币？比如美元、欧元或港币。",
-                     "en": "Which currency, please? For example US dollars, euros or Hong Kong dollars."},
-    "ask_again_amount": {"zh": "抱歉，我没听清金额。请说一个数字，比如“五千元”。",
-                         "en": "Sorry, I did not get the amount. Please say a number, like \"five thousand\"."},
-    "ask_again_currency": {"zh": "抱歉，我没听清货币。请说“美元”、“欧元”、“日元”、“港币”或“英镑”。",
-                           "en": "Sorry, I did not get the currency. Please say US dollars, euros, yen, "
-                                 "Hong Kong dollars or pounds."},
-    "confirm": {"zh": "请确认：{summary}。确认请说“是”，取消请说“不是”。",
-                "en": "Please confirm: {summary}. Say \"yes\" to go ahead or \"no\" to cancel."},
-    "confirm_again": {"zh": "请回答“是”或“不是”：{summary}。",
-                      "en": "Please answer yes or no: {summary}."},
+    "ask_currency": {
+        "zh": "请问是哪种货币？比如美元、欧元或港币。",
+        "en": "Which currency, please? For example US dollars, euros or Hong Kong dollars.",
+    },
+    "ask_again_amount": {
+        "zh": "抱歉，我没听清金额。请说一个数字，比如“五千元”。",
+        "en": 'Sorry, I did not get the amount. Please say a number, like "five thousand".',
+    },
+    "ask_again_currency": {
+        "zh": "抱歉，我没听清货币。请说“美元”、“欧元”、“日元”、“港币”或“英镑”。",
+        "en": "Sorry, I did not get the currency. Please say US dollars, euros, yen, Hong Kong dollars or pounds.",
+    },
+    "confirm": {
+        "zh": "请确认：{summary}。确认请说“是”，取消请说“不是”。",
+        "en": 'Please confirm: {summary}. Say "yes" to go ahead or "no" to cancel.',
+    },
+    "confirm_again": {"zh": "请回答“是”或“不是”：{summary}。", "en": "Please answer yes or no: {summary}."},
     "cancelled": {"zh": "好的，已取消。还有什么可以帮您？", "en": "OK, cancelled. Is there anything else?"},
-    "self_service": {"zh": "{name}可以在自助终端办理，请点击屏幕上的“{name}”。",
-                     "en": "You can do {name} yourself at this kiosk: tap \"{name}\" on the screen."},
-    "ticket": {"zh": "已为您取号 {number}，{wait}请留意叫号屏。",
-               "en": "Your number is {number}. {wait}Please watch the screen for your number."},
-    "handoff": {"zh": "我为您安排工作人员。您的优先号是 {number}，{wait}请稍候。",
-                "en": "I am getting a colleague for you. Your priority number is {number}. {wait}Please wait."},
+    "self_service": {
+        "zh": "{name}可以在自助终端办理，请点击屏幕上的“{name}”。",
+        "en": 'You can do {name} yourself at this kiosk: tap "{name}" on the screen.',
+    },
+    "ticket": {
+        "zh": "已为您取号 {number}，{wait}请留意叫号屏。",
+        "en": "Your number is {number}. {wait}Please watch the screen for your number.",
+    },
+    "handoff": {
+        "zh": "我为您安排工作人员。您的优先号是 {number}，{wait}请稍候。",
+        "en": "I am getting a colleague for you. Your priority number is {number}. {wait}Please wait.",
+    },
     "wait_minutes": {"zh": "预计等候约 {minutes} 分钟，", "en": "The expected wait is about {minutes} minutes. "},
     "wait_position": {"zh": "前面还有 {ahead} 位，", "en": "There are {ahead} people ahead of you. "},
-    "ticket_failed": {"zh": "抱歉，取号暂时不成功，请到取号机取号或向大堂经理求助。",
-                      "en": "Sorry, I could not get a number just now. Please use the ticket machine or "
-                            "ask the lobby manager."},
-    "queue_status": {"zh": "您的号码和前面的人数显示在叫号屏上；如需帮助请说“转人工”。",
-                     "en": "Your number and the people ahead are shown on the queue screen; say "
-                           "\"talk to a person\" if you need help."},
-    "branch_info": {"zh": "营业时间和网点地址显示在屏幕上方。", "en": "Opening hours and our address are at the top "
-                                                                   "of the screen."},
+    "ticket_failed": {
+        "zh": "抱歉，取号暂时不成功，请到取号机取号或向大堂经理求助。",
+        "en": "Sorry, I could not get a number just now. Please use the ticket machine or ask the lobby manager.",
+    },
+    "queue_status": {
+        "zh": "您的号码和前面的人数显示在叫号屏上；如需帮助请说“转人工”。",
+        "en": "Your number and the people ahead are shown on the queue screen; say "
+        '"talk to a person" if you need help.',
+    },
+    "branch_info": {
+        "zh": "营业时间和网点地址显示在屏幕上方。",
+        "en": "Opening hours and our address are at the top of the screen.",
+    },
     "nothing_to_repeat": {"zh": "您好，请问要办理什么业务？", "en": "Hello, what can I do for you?"},
 }
 CURRENCY_NAMES: Final[dict[str, tuple[str, str]]] = {
-    "CNY": ("人民币", "yuan"), "USD": ("美元", "US dollars"), "EUR": ("欧元", "euros"), "JPY": ("日元", "yen"),
-    "HKD": ("港币", "Hong Kong dollars"), "GBP": ("英镑", "pounds"),
+    "CNY": ("人民币", "yuan"),
+    "USD": ("美元", "US dollars"),
+    "EUR": ("欧元", "euros"),
+    "JPY": ("日元", "yen"),
+    "HKD": ("港币", "Hong Kong dollars"),
+    "GBP": ("英镑", "pounds"),
 }
 
 

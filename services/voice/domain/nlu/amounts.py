@@ -77,7 +77,7 @@ def _arabic_matches(text: str) -> list[AmountMatch]:
     found = []
     for match in ARABIC_AMOUNT.finditer(text):
         digits = match["number"].replace(",", "").split(".")[0]
-        if len(digits) > MAX_PLAIN_DIGITS or _IDENTIFIER_CUE.search(text[max(0, match.start() - 12):match.start()]):
+        if len(digits) > MAX_PLAIN_DIGITS or _IDENTIFIER_CUE.search(text[max(0, match.start() - 12) : match.start()]):
             continue
         value = Decimal(match["number"].replace(",", ""))
         scale = match["scale"]
@@ -131,8 +131,11 @@ _DIGIT_RUN = re.compile(r"(?<![\d.])\d(?:[ -]?\d){10,}(?![\d.])")
 def find_amounts(text: str, *, accept_bare: bool) -> list[AmountMatch]:
     """Non-overlapping amounts in text order; ``accept_bare`` admits numbers without currency or scale."""
     identifiers = [m.span() for m in _DIGIT_RUN.finditer(text)]
-    candidates = [c for c in _arabic_matches(text) + _chinese_matches(text) + _english_matches(text)
-                  if not any(c.start < end and start < c.end for start, end in identifiers)]
+    candidates = [
+        c
+        for c in _arabic_matches(text) + _chinese_matches(text) + _english_matches(text)
+        if not any(c.start < end and start < c.end for start, end in identifiers)
+    ]
     candidates.sort(key=lambda m: (m.start, -(m.end - m.start)))
     chosen: list[AmountMatch] = []
     for candidate in candidates:

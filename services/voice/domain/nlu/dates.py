@@ -124,8 +124,13 @@ def merge_into_ranges(matches: list[DateMatch], text: str, connectors: tuple[str
     return merged
 
 
-def scan_dates(patterns: Sequence[tuple[re.Pattern[str], Resolver]], text: str, today: date, prefer: Preference,
-               connectors: tuple[str, ...]) -> list[DateMatch]:
+def scan_dates(
+    patterns: Sequence[tuple[re.Pattern[str], Resolver]],
+    text: str,
+    today: date,
+    prefer: Preference,
+    connectors: tuple[str, ...],
+) -> list[DateMatch]:
     """Try ``patterns`` in order; a later pattern never takes characters an earlier one took; join ranges."""
     taken = [False] * len(text)
     matches: list[DateMatch] = []
