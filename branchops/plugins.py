@@ -18,9 +18,10 @@ name or port) raises :class:`PluginError` naming the entry point and what is wro
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 SERVICES_GROUP = "branchops.services"
@@ -56,6 +57,10 @@ class ServiceDescriptor:
     """Arguments of a ``branchops`` command that drives it with simulated traffic, run by ``branchops up`` when
     it simulates a branch; it fills in ``{branch}``, ``{speed}``, ``{minutes}`` (simulated minutes to run),
     ``{url}`` (this service), ``{redis_url}`` and ``{key_<role>}`` (an API key of that role: ``{key_teller}``)."""
+    dev_setup: str = ""
+    """``module:callable`` that ``branchops up`` calls with a :class:`DevRun` before it starts the service; the
+    :class:`DevSetup` it returns adds environment variables (demo logins, device keys, other services' URLs
+    and keys) and banner lines (how a person uses the service in this run). Empty: nothing to set up."""
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace(".", "_").replace("-", "_").isidentifier():
@@ -69,6 +74,41 @@ class ServiceDescriptor:
             raise ValueError(f"service {self.name}: app_factory must be 'module:callable', got {self.app_factory!r}")
         if self.name in self.needs:
             raise ValueError(f"service {self.name} needs itself")
+
+
+@dataclass(frozen=True)
+class DevRun:
+    """What ``branchops up`` tells a service's ``dev_setup`` about this run."""
+
+    branch: str
+    """The simulated branch."""
+    urls: Mapping[str, str]
+    """Base URL of every service of the run, by service name (``http://127.0.0.1:<port>``)."""
+    api_keys: Mapping[str, str]
+    """This run's platform API key of each role, by role value (``service``, ``teller``, ...)."""
+
+
+@dataclass(frozen=True)
+class DevSetup:
+    """A service's part of the run: its environment and what the banner says about it."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    banner: Sequence[str] = ()
+
+
+def run_dev_setup(service: ServiceDescriptor, run: DevRun) -> DevSetup:
+    """Call the service's ``dev_setup`` (an empty :class:`DevSetup` when it names none)."""
+    if not service.dev_setup:
+        return DevSetup()
+    module, _, attribute = service.dev_setup.partition(":")
+    try:
+        setup = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise PluginError(f"service {service.name}: dev_setup {service.dev_setup!r}: {exc}") from exc
+    result = setup(run)
+    if not isinstance(result, DevSetup):
+        raise PluginError(f"service {service.name}: dev_setup returned a {type(result).__name__}, not a DevSetup")
+    return result
 
 
 def _describe(entry: importlib.metadata.EntryPoint) -> str:

@@ -13,8 +13,8 @@ from pydantic import SecretStr
 
 from branchops.devstack import DevStack
 from branchops.devstack.postgres import redact
-from branchops.devstack.process import ManagedProcess, port_open
-from branchops.plugins import ServiceDescriptor, load_services
+from branchops.devstack.process import ManagedProcess, free_port, port_open
+from branchops.plugins import DevRun, DevSetup, ServiceDescriptor, load_services, run_dev_setup
 from branchops.settings import Environment, PlatformSettings, Role
 from branchops.web.auth import issue_token
 
@@ -37,11 +37,18 @@ def run_up(
     ready_timeout_s: float = 120.0,
     data_dir: Path | None = None,
 ) -> int:
-    """``data_dir``: the embedded PostgreSQL keeps its data there between runs (default: a fresh temp folder)."""
+    """``data_dir``: the embedded PostgreSQL keeps its data there between runs (default: a fresh temp folder).
+
+    The run has its own Redis and PostgreSQL (never the machine's :6379 or :5432 unless ``REDIS_URL`` or
+    ``DATABASE_URL`` say so): nothing of one run is left for the next but what ``data_dir`` keeps."""
     started = time.monotonic()
     specs = load_services()
     keys, jwt_secret = dev_credentials()
-    stack = DevStack(log_dir=log_dir, postgres_data_dir=data_dir) if log_dir else DevStack(postgres_data_dir=data_dir)
+    stack = (
+        DevStack(log_dir=log_dir, postgres_data_dir=data_dir, isolated=True)
+        if log_dir
+        else DevStack(postgres_data_dir=data_dir, isolated=True)
+    )
     stop = threading.Event()
     simulators: list[ManagedProcess] = []
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -53,14 +60,15 @@ def run_up(
             "BRANCHOPS_API_KEYS": "{" + ",".join(f'"{v}": "{k}"' for k, v in keys.items()) + "}",
             "BRANCHOPS_JWT_SECRET": jwt_secret,
         }
-        ports = {}
+        ports = _ports(specs)
+        run = DevRun(branch=branch, urls={n: f"http://127.0.0.1:{p}" for n, p in ports.items()}, api_keys=keys)
+        setups = {spec.name: run_dev_setup(spec, run) for spec in specs}
         for spec in specs:
-            wanted = spec.default_port if not port_open("127.0.0.1", spec.default_port) else None
-            ports[spec.name] = stack.start_service(spec, port=wanted, env=env)
+            stack.start_service(spec, port=ports[spec.name], env={**env, **setups[spec.name].env})
         stack.wait_healthy(timeout_s=ready_timeout_s)
         platform = PlatformSettings(jwt_secret=SecretStr(jwt_secret), env=Environment.DEVELOPMENT)
-        manager_jwt = issue_token(platform, "dev-manager", Role.MANAGER)
-        _print_banner(stack, ports, keys, manager_jwt, time.monotonic() - started)
+        manager_jwt = issue_token(platform, "dev-manager", Role.MANAGER, branch)
+        _print_banner(stack, ports, keys, manager_jwt, setups, time.monotonic() - started)
         if simulate:  # the `branchops` commands the services name to simulate a branch, as more child processes
             for spec in specs:
                 if spec.simulator:
@@ -84,6 +92,17 @@ def run_up(
         print("stopped: no process left behind", flush=True)
 
 
+def _ports(specs: tuple[ServiceDescriptor, ...]) -> dict[str, int]:
+    """Each service's default port when it is free, else a free one (decided before any starts, so each
+    service can be told where the others are)."""
+    ports: dict[str, int] = {}
+    for spec in specs:
+        wanted = spec.default_port
+        free = wanted and not port_open("127.0.0.1", wanted) and wanted not in ports.values()
+        ports[spec.name] = wanted if free else free_port()
+    return ports
+
+
 def _simulator(
     spec: ServiceDescriptor, stack: DevStack, port: int, keys: dict[str, str], *, branch: str, speed: float
 ) -> ManagedProcess:
@@ -104,11 +123,26 @@ def _simulator(
     return ManagedProcess(name, [sys.executable, "-m", "branchops.cli", *args], log_path=stack.log_dir / f"{name}.log")
 
 
-def _print_banner(stack: DevStack, ports: dict[str, int], keys: dict[str, str], jwt: str, took: float) -> None:
+def _print_banner(
+    stack: DevStack,
+    ports: dict[str, int],
+    keys: dict[str, str],
+    jwt: str,
+    setups: dict[str, DevSetup],
+    took: float,
+) -> None:
     lines = [f"BranchOps is up in {took:.1f} s (logs: {stack.log_dir})", ""]
+    for setup in setups.values():
+        if setup.banner:
+            lines += [*setup.banner, ""]
     for name, port in ports.items():
         lines.append(f"  {name:<9} http://127.0.0.1:{port}   (docs: http://127.0.0.1:{port}/docs)")
-    lines += ["", f"  kafka     {stack.kafka_bootstrap} (tansu, memory only)", f"  redis     {stack.redis_url}"]
+    own_redis = " (this run's own, memory only)" if stack.local_redis is not None else " (REDIS_URL)"
+    lines += [
+        "",
+        f"  kafka     {stack.kafka_bootstrap} (tansu, memory only)",
+        f"  redis     {stack.redis_url}{own_redis}",
+    ]
     if stack.database_url:
         if stack.postgres is None:  # someone else's server: its password is not ours to print
             lines.append(f"  postgres  {redact(stack.database_url)} (external)")

@@ -264,17 +264,18 @@ class EmbeddedPostgres:
 
 
 def find_or_start_postgres(
-    *, log_dir: Path, url: str | None = None, data_dir: Path | None = None
+    *, log_dir: Path, url: str | None = None, data_dir: Path | None = None, own: bool = False
 ) -> tuple[str, EmbeddedPostgres | None]:
     """(URL of a usable server, the server we started or None). ``url``: use that one (it must answer);
-    ``data_dir``: the embedded server keeps its data there (only when we start it)."""
+    ``data_dir``: the embedded server keeps its data there (only when we start it); ``own``: start one
+    rather than use a server that happens to answer on the machine's default port."""
     explicit = url or os.environ.get(DATABASE_URL_ENV)
     if explicit:
         error = database_error(explicit, timeout_s=5.0)
         if error is not None:
             raise RuntimeError(f"no PostgreSQL session at {redact(explicit)} ({DATABASE_URL_ENV}): {error}")
         return plain_url(explicit), None
-    if data_dir is None and port_open(LOCAL_HOST, LOCAL_PORT) and database_answers(local_url()):
+    if data_dir is None and not own and port_open(LOCAL_HOST, LOCAL_PORT) and database_answers(local_url()):
         return local_url(), None
     server = EmbeddedPostgres(log_dir=log_dir, data_dir=data_dir)
     server.start()

@@ -28,6 +28,10 @@ class DevStack:
     PostgreSQL is started only when a registered service keeps state in it (``ServiceDescriptor.database``):
     ``database_url`` if given, else as :func:`branchops.devstack.postgres.find_or_start_postgres` finds it
     (the embedded server keeps its data in ``postgres_data_dir`` when given).
+
+    ``isolated`` (what ``branchops up`` uses): never the machine's own Redis on :6379 or PostgreSQL on :5432;
+    a Redis and a PostgreSQL of this stack, unless ``redis_url``/``REDIS_URL`` or ``database_url``/
+    ``DATABASE_URL`` name one explicitly.
     """
 
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="branchops-dev-")))
@@ -39,6 +43,7 @@ class DevStack:
     local_redis: LocalRedis | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, tuple[ManagedProcess, int]] = field(default_factory=dict)
+    isolated: bool = False
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -47,8 +52,11 @@ class DevStack:
         return self.broker.bootstrap
 
     def start(self) -> DevStack:
-        candidate = self.redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-        if redis_answers(candidate):
+        explicit = self.redis_url or os.environ.get("REDIS_URL")
+        candidate = explicit or (None if self.isolated else "redis://127.0.0.1:6379/0")
+        if explicit and self.isolated and not redis_answers(explicit):
+            raise RuntimeError(f"no Redis answers at {explicit} (REDIS_URL)")
+        if candidate and redis_answers(candidate):
             self.redis_url = candidate
         else:
             self.local_redis = LocalRedis(log_dir=self.log_dir)
@@ -56,7 +64,7 @@ class DevStack:
             self.redis_url = self.local_redis.url
         if any(spec.database for spec in load_services()):
             self.database_url, self.postgres = find_or_start_postgres(
-                log_dir=self.log_dir, url=self.database_url, data_dir=self.postgres_data_dir
+                log_dir=self.log_dir, url=self.database_url, data_dir=self.postgres_data_dir, own=self.isolated
             )
         self.broker = TansuBroker(log_dir=self.log_dir, port=self.kafka_port)
         self.broker.start()

@@ -9,4 +9,5 @@ SERVICE = ServiceDescriptor(
     app_factory="services.gateway.app:create_app",
     start_order=10,
     needs=("queue", "staffing", "kyc", "voice"),  # base URLs in its settings
+    dev_setup="services.gateway.devsetup:dev_setup",
 )

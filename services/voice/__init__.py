@@ -9,4 +9,5 @@ SERVICE = ServiceDescriptor(
     app_factory="services.voice.app:create_app",
     start_order=50,
     needs=("queue",),  # base URLs in its settings
+    dev_setup="services.voice.devsetup:dev_setup",
 )

@@ -17,8 +17,9 @@ from tests.integration.test_devstack import _gone
 SERVICES = ("gateway", "queue", "staffing", "records", "kyc", "voice")
 
 
-def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path, redis_url: str) -> None:
-    env = dict(os.environ, PYTHONUNBUFFERED="1", REDIS_URL=redis_url)
+def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "BRANCHOPS_DATABASE_URL")}
+    env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(
         [sys.executable, "-m", "branchops.cli", "up", "--log-dir", str(tmp_path), "--speed", "600"],
         stdout=subprocess.PIPE,
@@ -46,6 +47,18 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path, redis_
             assert ready.status_code == 200, (name, ready.text)
         kiosk_key = re.search(r"^\s+kiosk\s+(\S+)$", banner, re.M)
         assert kiosk_key is not None
+        gateway = f"http://127.0.0.1:{urls['gateway']}"
+        assert f"{gateway}/login" in banner and f"{gateway}/head-office" in banner
+        for login, role in (("manager", "manager"), ("teller", "teller"), ("head-office", "head_office")):
+            password = re.search(rf"^\s+{login}\s+(\S+)\s", banner, re.M)
+            assert password is not None, banner
+            who = httpx.post(f"{gateway}/v1/auth/login", json={"username": login, "password": password.group(1)})
+            assert who.status_code == 200 and who.json()["role"] == role, who.text
+        device = re.search(r"/kiosk#device=(\S+)$", banner, re.M)
+        assert device is not None and re.search(r"/rate/demo-001/\w+#device=\S+$", banner, re.M)
+        kiosk = httpx.post(f"{gateway}/v1/auth/device", headers={"X-Device-Key": device.group(1)})
+        assert kiosk.status_code == 200 and kiosk.json()["branch_id"] == "demo-001", kiosk.text
+        assert "(this run's own, memory only)" in banner, "never the machine's Redis unless REDIS_URL says so"
         pids = [
             int(p)
             for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()

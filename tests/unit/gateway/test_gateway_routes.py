@@ -115,3 +115,28 @@ def test_roles_devices_and_bad_tokens(env: Any) -> None:
     minted = fake.calls[-1].headers["authorization"].removeprefix("Bearer ")
     assert principal_from_token(platform, minted).branch_id == "b1"
     assert client.get("/v1/stream?types=bogus", headers=hq).status_code == 422
+
+
+def test_dev_setup_logins_and_device_keys_work_against_the_gateways_settings() -> None:
+    """What ``branchops up`` prints lets each role in: the passwords verify against the hashes the gateway
+    gets, the printed device keys are registered for the run's branch."""
+    import json
+    import re
+
+    from branchops.plugins import DevRun
+    from services.gateway.devsetup import dev_setup
+    from services.gateway.domain.passwords import device_key_digest, verify_password
+
+    setup = dev_setup(DevRun(branch="demo-9", urls={"gateway": "http://127.0.0.1:8000"}, api_keys={}))
+    users = json.loads(setup.env["GATEWAY_USERS"])
+    banner = "\n".join(setup.banner)
+    for login, role in (("manager", "manager"), ("teller", "teller"), ("head-office", "head_office")):
+        password = re.search(rf"^\s+{login}\s+(\S+)\s", banner, re.M)
+        assert password is not None, banner
+        assert verify_password(password.group(1), users[login]["password"])
+        assert users[login]["role"] == role
+        assert users[login].get("branch") == (None if role == "head_office" else "demo-9")
+    devices = json.loads(setup.env["GATEWAY_DEVICE_KEYS"])
+    for key in re.findall(r"#device=(\S+)", banner):
+        assert devices[device_key_digest(key)]["branch"] == "demo-9"
+    assert "GATEWAY_QUEUE_URL" not in setup.env  # only services the run has

@@ -178,3 +178,31 @@ def test_loading_the_registrations_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_dev_setup_of_every_registered_service_gives_env_and_banner() -> None:
+    from branchops.plugins import DevRun, DevSetup, run_dev_setup
+
+    specs = load_services()
+    run = DevRun(
+        branch="b-1",
+        urls={s.name: f"http://127.0.0.1:{9100 + i}" for i, s in enumerate(specs)},
+        api_keys={"service": "svc-key", "teller": "t-key"},
+    )
+    setups = {s.name: run_dev_setup(s, run) for s in specs}
+    assert all(isinstance(s, DevSetup) for s in setups.values())
+    assert setups["voice"].env["VOICE_QUEUE_API_KEY"] == "svc-key"
+    assert setups["voice"].env["VOICE_QUEUE_URL"] == run.urls["queue"]
+    gateway = setups["gateway"]
+    assert gateway.env["GATEWAY_QUEUE_URL"] == run.urls["queue"]
+    assert "svc-key" not in "".join(gateway.env.values())
+    banner = "\n".join(gateway.banner)
+    assert f"{run.urls['gateway']}/login" in banner and "/kiosk#device=" in banner and "/rate/b-1/" in banner
+
+
+def test_dev_setup_that_cannot_load_names_the_service() -> None:
+    from branchops.plugins import DevRun, run_dev_setup
+
+    broken = ServiceDescriptor("x", "X", 9009, "fake.x:create_app", dev_setup="no.such.module:setup")
+    with pytest.raises(PluginError, match="service x: dev_setup"):
+        run_dev_setup(broken, DevRun(branch="b", urls={}, api_keys={}))

@@ -143,7 +143,8 @@ async function main() {
   $("logout").addEventListener("click", async () => { await api("/v1/auth/logout", { method: "POST" }); location.href = "/login"; });
   const me = await api("/v1/auth/me");
   const branch = me.branch_id || new URLSearchParams(location.search).get("branch");
-  if (!branch) { $("branch-name").textContent = "?branch="; return; }
+  if (!branch && me.role === "head_office") { location.href = "/head-office"; return; }
+  if (!branch) { document.body.prepend(el("p", { class: "warn banner", text: t("no_branch") })); return; }
   $("head-office-link").hidden = me.role !== "head_office";
   $("branch-name").textContent = branch;
   document.title = `BranchOps · ${branch}`;

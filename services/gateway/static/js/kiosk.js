@@ -109,7 +109,7 @@ async function main() {
   try {
     await deviceLogin();
   } catch (error) {
-    $("setup-error").textContent = error.status === 401 && storedDeviceKey() ? error.message : "";
+    $("setup-error").textContent = storedDeviceKey() ? t(error.status === 401 ? "device_unknown" : "error") : "";
     show("setup");
     return;
   }

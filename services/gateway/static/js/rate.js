@@ -23,7 +23,7 @@ function showError(message) {
 
 async function deviceLogin() {
   const who = await loginDevice();
-  if (who.branch_id !== branch) throw Object.assign(new Error(`device belongs to ${who.branch_id}`), { status: 403 });
+  if (who.branch_id !== branch) throw Object.assign(new Error(t("device_other_branch")), { status: 403 });
 }
 
 const call = callWithRelogin(deviceLogin);
@@ -122,7 +122,8 @@ async function main() {
   try {
     await deviceLogin();
   } catch (error) {
-    $("setup-error").textContent = storedDeviceKey() ? error.message : "";
+    const known = { 401: t("device_unknown"), 403: error.message };
+    $("setup-error").textContent = storedDeviceKey() ? known[error.status] || t("error") : "";
     show("setup");
     return;
   }

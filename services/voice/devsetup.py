@@ -1,0 +1,9 @@
+"""The voice service's part of ``branchops up``: the queue it hands customers to, and the key to call it."""
+
+from __future__ import annotations
+
+from branchops.plugins import DevRun, DevSetup
+
+
+def dev_setup(run: DevRun) -> DevSetup:
+    return DevSetup(env={"VOICE_QUEUE_URL": run.urls["queue"], "VOICE_QUEUE_API_KEY": run.api_keys["service"]})
