@@ -1,0 +1,232 @@
+"""A newcomer's first hour with ``make run``: the system started exactly as ``make run`` starts it
+(``branchops up`` as a child process, its own log folder), the banner read for logins and URLs, and every
+role in a real chromium in turn: manager, teller, kiosk (ticket, then the digital employee by text), rating
+pad, head office. Full-page screenshots of every step go to test-artifacts/newcomer/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright")
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
+ROOT = Path(__file__).resolve().parents[3]
+BRANCH = "demo-001"
+LIVE_MS = 60_000
+
+
+@dataclass(frozen=True)
+class Run:
+    banner: str
+    gateway: str
+    passwords: dict[str, str]
+    kiosk_url: str
+    pad_url: str
+
+
+def _read_banner(proc: subprocess.Popen[str], timeout_s: float) -> str:
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            break
+        lines.append(line)
+        if "Ctrl-C stops everything" in line:
+            return "".join(lines)
+    raise AssertionError("branchops up printed no banner:\n" + "".join(lines))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    logs = tmp_path_factory.mktemp("up-logs")
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "BRANCHOPS_DATABASE_URL")}
+    env["PYTHONUNBUFFERED"] = "1"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "branchops.cli", "up", "--log-dir", str(logs), "--speed", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        banner = _read_banner(proc, 240)
+        gateway = re.search(r"^\s+gateway\s+(http://127\.0\.0\.1:\d+)\s", banner, re.M)
+        kiosk = re.search(r"(http://\S+/kiosk#device=\S+)$", banner, re.M)
+        pad = re.search(r"(http://\S+/rate/\S+#device=\S+)$", banner, re.M)
+        assert gateway and kiosk and pad, banner
+        passwords = {}
+        for login in ("manager", "teller", "head-office"):
+            found = re.search(rf"^\s+{login}\s+(\S+)\s", banner, re.M)
+            assert found, banner
+            passwords[login] = found.group(1)
+        yield Run(banner, gateway.group(1), passwords, kiosk.group(1), pad.group(1))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def shots(artifacts: Path) -> Path:
+    folder = artifacts / "newcomer"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    return folder
+
+
+class Console:
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._seen)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("response", self._answered)
+
+    def _seen(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def _answered(self, response: Response) -> None:
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            self.errors.append(f"{response.status} {response.request.method} {response.url}")
+
+
+def _login(page: Page, run: Run, login: str) -> None:
+    page.goto(f"{run.gateway}/login")
+    page.fill("input[name=username]", login)
+    page.fill("input[name=password]", run.passwords[login])
+    page.click("button[type=submit]")
+
+
+def _no_error_banner(page: Page) -> None:
+    assert page.locator(".warn.banner").count() == 0, page.locator(".warn.banner").all_inner_texts()
+
+
+def _dashboard_is_live(page: Page) -> None:
+    expect(page.get_by_test_id("branch")).to_have_text(BRANCH)
+    expect(page.get_by_test_id("live")).to_have_text("实时", timeout=LIVE_MS)
+    # The simulated branch is open: tickets, queue rows, windows and the hall have numbers.
+    expect(page.locator("#kpi-tickets")).not_to_have_text("0", timeout=LIVE_MS)
+    expect(page.get_by_test_id("queue").locator("tbody tr").first).to_be_visible(timeout=LIVE_MS)
+    expect(page.get_by_test_id("windows").locator("tbody tr").first).to_be_visible(timeout=LIVE_MS)
+    expect(page.get_by_test_id("tickets").locator("li.ticket").first).to_be_visible(timeout=LIVE_MS)
+    expect(page.get_by_test_id("hall").locator("tbody tr").first).to_be_visible(timeout=LIVE_MS)
+    assert "1–1" not in page.get_by_test_id("queue").inner_text()
+    _no_error_banner(page)
+
+
+def test_manager_sees_the_live_dashboard_of_the_branch(run: Run, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    console = Console(page)
+    page.goto(f"{run.gateway}/")
+    expect(page).to_have_url(re.compile(r"/login\?next=/$"))
+    page.screenshot(path=str(shots / "01-login.png"), full_page=True)
+    _login(page, run, "manager")
+    expect(page).to_have_url(f"{run.gateway}/")
+    _dashboard_is_live(page)
+    page.wait_for_timeout(1500)  # a few more live events
+    page.screenshot(path=str(shots / "02-manager-dashboard.png"), full_page=True)
+    assert console.errors == []
+    context.close()
+
+
+def test_teller_logs_in_to_the_branch_dashboard(run: Run, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    console = Console(page)
+    _login(page, run, "teller")
+    expect(page).to_have_url(f"{run.gateway}/")
+    _dashboard_is_live(page)
+    page.screenshot(path=str(shots / "03-teller-dashboard.png"), full_page=True)
+    assert console.errors == []
+    context.close()
+
+
+def test_kiosk_takes_a_ticket_then_talks_to_the_digital_employee(run: Run, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1080, "height": 1400}, locale="zh-CN")
+    page = context.new_page()
+    console = Console(page)
+    page.goto(run.kiosk_url)
+    services = page.get_by_test_id("services")
+    expect(services.locator("button").first).to_be_visible(timeout=LIVE_MS)
+    assert "#device=" not in page.url, "the key leaves the address bar once stored"
+    page.screenshot(path=str(shots / "04-kiosk-home.png"), full_page=True)
+    services.locator("button").first.click()
+    expect(page.get_by_test_id("ticket-number")).to_have_text(re.compile(r"^[A-Z]\d{3}$"), timeout=LIVE_MS)
+    expect(page.get_by_test_id("ticket-wait")).not_to_have_text("—", timeout=LIVE_MS)
+    wait = page.get_by_test_id("ticket-wait").inner_text()
+    assert not re.search(r"(\d+)–\1\b", wait), wait
+    page.screenshot(path=str(shots / "05-kiosk-ticket.png"), full_page=True)
+    page.click("#ticket-done")
+    page.click("#go-voice")
+    log = page.get_by_test_id("voice-log")
+    expect(log.locator("li.bot").first).to_have_text(re.compile(r"\S"), timeout=LIVE_MS)
+    page.locator("#voice-quick button", has_text="我要找人工").click()
+    ticket_line = log.locator("li.bot", has_text="您的号码")
+    expect(ticket_line).to_have_text(re.compile(r"您的号码: [A-Z]\d{3}$"), timeout=LIVE_MS)
+    assert "抱歉" not in log.inner_text(), log.inner_text()
+    page.screenshot(path=str(shots / "06-kiosk-digital-employee.png"), full_page=True)
+    assert page.locator("#error").is_hidden()
+    assert console.errors == []
+    context.close()
+
+
+def test_rating_pad_opens_for_its_window(run: Run, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    console = Console(page)
+    page.goto(run.pad_url)
+    expect(page.locator("#setup")).to_be_hidden(timeout=LIVE_MS)
+    expect(page.locator(".screen:not([hidden])")).to_have_count(1, timeout=LIVE_MS)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(shots / "07-rating-pad.png"), full_page=True)
+    assert page.locator("#error").is_hidden() or not page.locator("#error").inner_text()
+    assert console.errors == []
+    context.close()
+
+
+def test_kiosk_with_a_wrong_key_says_so_in_chinese(run: Run, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1080, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{run.gateway}/kiosk#device=not-a-key")
+    expect(page.locator("#setup-error")).to_have_text("设备密钥无效，请核对后重新输入", timeout=LIVE_MS)
+    page.screenshot(path=str(shots / "08-kiosk-wrong-key.png"), full_page=True)
+    context.close()
+
+
+def test_head_office_logs_in_and_reads_every_branch(run: Run, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    console = Console(page)
+    _login(page, run, "head-office")
+    expect(page).to_have_url(f"{run.gateway}/head-office")
+    row = page.locator(f"tr[data-branch='{BRANCH}']")
+    expect(row).to_be_visible(timeout=LIVE_MS)
+    expect(page.locator("#total-tickets")).not_to_have_text(re.compile(r"^0?$"), timeout=LIVE_MS)
+    row.locator("button").click()
+    expect(page.locator("#detail-title")).to_contain_text(BRANCH, timeout=LIVE_MS)
+    page.wait_for_timeout(500)
+    _no_error_banner(page)
+    page.screenshot(path=str(shots / "09-head-office.png"), full_page=True)
+    page.goto(f"{run.gateway}/")  # no branch of its own: the dashboard sends head office to its page
+    expect(page).to_have_url(f"{run.gateway}/head-office", timeout=LIVE_MS)
+    assert console.errors == []
+    context.close()
