@@ -160,6 +160,8 @@ class BranchState:
     issued_at: dict[str, dt.datetime] = field(default_factory=dict)
     called: int = 0
     called_in_target: int = 0
+    in_target: set[str] = field(default_factory=set)  # tickets called within the target today
+    missed: int = 0  # customers who left before their call (abandoned): missed, never called
     ratings_by_window: dict[str, Ratings] = field(default_factory=dict)
     ratings_by_service: dict[str, Ratings] = field(default_factory=dict)
     rated_tickets: set[str] = field(default_factory=set)
@@ -173,7 +175,8 @@ class BranchState:
         self.day = day
         self.arrivals.clear()
         self.issued_at.clear()
-        self.called = self.called_in_target = self.voice_turns = 0
+        self.called = self.called_in_target = self.voice_turns = self.missed = 0
+        self.in_target.clear()
         self.ratings_by_window.clear()
         self.ratings_by_service.clear()
         self.rated_tickets.clear()
@@ -227,7 +230,16 @@ class BranchState:
         elif event.status is TicketStatus.CALLED and event.ticket_id in self.issued_at:
             waited = (event.at - self.issued_at.pop(event.ticket_id)).total_seconds() / 60
             self.called += 1
-            self.called_in_target += waited <= self.target_wait_min
+            if waited <= self.target_wait_min:
+                self.called_in_target += 1
+                self.in_target.add(event.ticket_id)
+        elif event.status is TicketStatus.ABANDONED and self.issued_at.pop(event.ticket_id, None) is not None:
+            self.missed += 1  # gave up waiting: the branch missed this customer
+        elif event.status is TicketStatus.NO_SHOW and event.ticket_id in self.in_target:
+            self.in_target.discard(event.ticket_id)  # called in time, but nobody was served: missed
+            self.called_in_target -= 1
+        elif event.status is TicketStatus.CANCELLED:
+            self.issued_at.pop(event.ticket_id, None)  # withdrawn by the customer or staff: not judged
         self.tickets[event.ticket_id] = ticket_view(event)
         self.tickets.move_to_end(event.ticket_id)
         while len(self.tickets) > RECENT_TICKETS:
@@ -257,7 +269,10 @@ class BranchState:
         return sum(q.waiting for q in self.forecast.per_service) if self.forecast is not None else 0
 
     def service_level(self) -> float | None:
-        return round(self.called_in_target / self.called, 4) if self.called else None
+        """Share of today's customers served within the target wait: of the called and those who gave up
+        before their call, the ones called within the target who did not turn out to be no-shows."""
+        judged = self.called + self.missed
+        return round(self.called_in_target / judged, 4) if judged else None
 
     def summary(self, now: dt.datetime) -> dict[str, Any]:
         rated = Ratings(
@@ -270,6 +285,7 @@ class BranchState:
             "waiting": self.waiting(),
             "service_level": self.service_level(),
             "called_today": self.called,
+            "abandoned_today": self.missed,
             "tickets_today": sum(self.arrivals.values()),
             "open_alerts": len(self.open_alerts(now)),
             "cameras_down": sum(1 for c in self.cameras.values() if c.state is CameraState.DOWN),

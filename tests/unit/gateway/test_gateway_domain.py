@@ -237,3 +237,17 @@ def test_snapshot_views_hold_the_values_as_the_streamed_events_carry_them() -> N
     assert state.view(T0)["alerts"] == [{**body, "status": "acknowledged", "acked_by": "manager"}]
     assert view["plan"] == sent(new_plan, "date", "version", "intervals", "assignments", "solve_ms")  # newest kept
     assert view["updated_at"] == at(5).isoformat() and state.staff_at("w9") is None  # any event marks activity
+
+
+def test_service_level_counts_customers_who_gave_up_and_no_shows_as_missed() -> None:
+    state = BranchState("b1", ZoneInfo("Asia/Shanghai"), target_wait_min=10)
+    for i in range(4):
+        state.apply(ticket(f"t{i}", f"A00{i}", "issued", 0))
+    state.apply(ticket("t0", "A000", "called", 2, "w1"))  # in time
+    state.apply(ticket("t1", "A001", "called", 3, "w1"))  # in time, then nobody came
+    state.apply(ticket("t1", "A001", "no_show", 5, "w1"))
+    state.apply(ticket("t2", "A002", "abandoned", 20))  # gave up waiting
+    state.apply(ticket("t3", "A003", "cancelled", 4))  # withdrawn: not judged
+    summary = state.summary(at(30))
+    assert summary["called_today"] == 2 and summary["abandoned_today"] == 1
+    assert summary["service_level"] == round(1 / 3, 4)

@@ -1,6 +1,6 @@
 // Manager dashboard: first paint from /v1/branches/{b}/dashboard, then live over SSE.
 import { ALL_TYPES, api, el, fill, openStream } from "./api.js";
-import { applyTexts, bindToggle, currentLang, onLangChange, t } from "./i18n.js";
+import { applyTexts, bindToggle, currentLang, onLangChange, t, waitText } from "./i18n.js";
 import { DashboardState } from "./dashboard-state.js";
 import { drawArrivals, drawPlan } from "./charts.js";
 
@@ -20,7 +20,7 @@ function table(head, rows) {
 
 function renderQueue() {
   const rows = state.services.map((s) => [t(s.service), el("strong", { text: s.waiting }), s.open_windows,
-    `${Math.round(s.est_wait_min)}–${Math.round(s.est_wait_p90_min)} ${t("minutes")}`]);
+    waitText(s.est_wait_min, s.est_wait_p90_min)]);
   fill($("queue"), rows.length ? table([t("service"), t("waiting"), t("open_windows"), t("est_wait")], rows)
     : el("p", { class: "empty", text: "—" }));
 }
@@ -75,10 +75,18 @@ function renderWindows() {
     : el("p", { class: "empty", text: t("no_windows") }));
 }
 
+// Health from the cameras' status reports and, for a camera that sends counts but no status, from its
+// newest count: the hall card and this card read the same cameras.
 function renderCameras() {
   const items = [...state.cameras].map(([id, c]) => el("li", { class: `camera cam-${c.state}` },
     el("span", { class: `badge cam-${c.state}`, text: t(c.state) }), ` ${id} · ${Number(c.fps || 0).toFixed(1)} fps`,
     c.error ? el("small", { class: "warn", text: ` ${c.error}` }) : null));
+  for (const [id, counts] of state.footfall) {
+    if (state.cameras.has(id)) continue;
+    items.push(el("li", { class: "camera cam-up", "data-camera": id },
+      el("span", { class: "badge cam-up", text: t("reporting") }),
+      ` ${id} · ${t("last_count")} ${fmtTime(counts.at || (counts.last && counts.last.at))}`));
+  }
   fill($("cameras"), items.length ? items : [el("li", { class: "empty", text: t("no_cameras") })]);
 }
 
@@ -153,10 +161,11 @@ async function main() {
   openStream(`/v1/branches/${encodeURIComponent(branch)}/stream`, {
     types: ALL_TYPES,
     onEvent: (type, envelope) => { if (state.apply(type, envelope)) schedule(); },
-    onStatus: (s) => { delete $("live").dataset.i18n; $("live").className = `live ${s}`; $("live").textContent = t(s); $("live").dataset.state = s; },
+    onStatus: (s) => { delete $("live").dataset.i18n; $("live").className = `live is-${s}`; $("live").textContent = t(s); $("live").dataset.state = s; },
     onReopen: () => load().catch(() => {}),
   });
   window.addEventListener("resize", schedule);
+  setInterval(() => load().catch(() => {}), 30000); // today's service level and counts, as the gateway folds them
 }
 
 main().catch((error) => {

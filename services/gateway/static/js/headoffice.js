@@ -1,6 +1,6 @@
 // Head office: every branch at a glance (refreshed on the all-branch stream), drill-down to a branch.
 import { api, el, fill, openStream, TOPIC } from "./api.js";
-import { applyTexts, bindToggle, onLangChange, t } from "./i18n.js";
+import { applyTexts, bindToggle, onLangChange, t, waitText } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 let timer = null;
@@ -38,7 +38,7 @@ async function detail() {
   const b = await api(`/v1/head-office/branches/${encodeURIComponent(selected)}`);
   $("detail-title").textContent = `${t("details")} · ${selected}`;
   const services = ((b.forecast && b.forecast.per_service) || []).map((s) =>
-    el("li", {}, `${t(s.service)}: ${s.waiting} · ${Math.round(s.est_wait_min)}–${Math.round(s.est_wait_p90_min)} ${t("minutes")}`));
+    el("li", {}, `${t(s.service)}: ${s.waiting} · ${waitText(s.est_wait_min, s.est_wait_p90_min)}`));
   const alerts = b.alerts.filter((a) => a.status === "open").map((a) =>
     el("li", { class: `alert sev-${a.severity}` }, (a.message && a.message[document.documentElement.lang === "en" ? "en" : "zh"]) || a.kind));
   fill($("detail"), el("h3", { text: t("queue") }), el("ul", { class: "feed" }, services),
@@ -71,7 +71,7 @@ async function main() {
   const types = [TOPIC.forecast, TOPIC.tickets, TOPIC.alerts, TOPIC.camera, TOPIC.feedback];
   openStream(`/v1/stream?types=${types.join(",")}`, {
     types, onEvent: later, onReopen: later,
-    onStatus: (s) => { delete $("live").dataset.i18n; $("live").className = `live ${s}`; $("live").textContent = t(s); },
+    onStatus: (s) => { delete $("live").dataset.i18n; $("live").className = `live is-${s}`; $("live").textContent = t(s); },
   });
 }
 

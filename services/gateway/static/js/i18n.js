@@ -20,7 +20,8 @@ const TEXT = {
     persons: "人", wait_range: "预计等待", done: "完成", kyc: "身份核验", voice: "数字员工",
     back: "返回", device_setup: "请输入设备密钥", device_key: "设备密钥", save: "保存",
     device_unknown: "设备密钥无效，请核对后重新输入", device_other_branch: "此设备属于其他网点",
-    no_branch: "此账号未绑定网点，请联系管理员",
+    no_branch: "此账号未绑定网点，请联系管理员", no_wait: "无需等待", reporting: "上报中", last_count: "最近计数",
+    not_open_now: "暂未开放，请咨询工作人员", no_window_now: "暂无窗口办理，请咨询工作人员",
     kyc_card: "请将身份证人像面放在摄像头前", capture: "拍照", kyc_selfie: "请看着摄像头，按提示做动作",
     start: "开始", blink: "请眨眼", turn_left: "请向左转头", turn_right: "请向右转头", approved: "核验通过",
     rejected: "核验未通过", review: "需人工复核",
@@ -62,6 +63,8 @@ const TEXT = {
     voice: "Digital assistant", back: "Back", device_setup: "Enter the device key", device_key: "Device key",
     save: "Save", device_unknown: "Unknown device key; check it and enter it again",
     device_other_branch: "This device belongs to another branch", no_branch: "This account has no branch; ask an administrator",
+    no_wait: "no wait", reporting: "Reporting", last_count: "last count",
+    not_open_now: "Not open now; please ask staff", no_window_now: "No window serves this now; please ask staff",
     kyc_card: "Hold the photo side of your ID card to the camera", capture: "Take photo",
     kyc_selfie: "Look at the camera and follow the prompts", start: "Start", blink: "Please blink",
     turn_left: "Turn your head left", turn_right: "Turn your head right", approved: "Verified",
@@ -92,6 +95,17 @@ const listeners = [];
 
 export function t(key) {
   return (TEXT[lang] && TEXT[lang][key]) ?? TEXT.zh[key] ?? key;
+}
+
+// A wait as people say it: "无需等待" / "no wait", "约 3 分钟" / "about 3 min" when the range is narrow,
+// else "5–12 分钟" / "5–12 min"; never "1–1". low and high in minutes (high: the pessimistic end).
+export function waitText(low, high) {
+  if (low == null && high == null) return "—";
+  const hi = Math.round(Math.max(Number(high ?? low) || 0, Number(low) || 0));
+  if (hi < 1) return t("no_wait");
+  const lo = Math.min(Math.max(1, Math.round(Number(low) || 0)), hi);
+  if (hi - lo <= 1) return lang === "zh" ? `约 ${hi} 分钟` : `about ${hi} min`;
+  return lang === "zh" ? `${lo}–${hi} 分钟` : `${lo}–${hi} min`;
 }
 
 export function currentLang() {

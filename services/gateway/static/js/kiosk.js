@@ -1,12 +1,18 @@
 // Kiosk: take a ticket and follow it, start KYC, talk with the digital employee.
 import { el, fill, openStream, SERVICES, TOPIC } from "./api.js";
 import { bindDeviceSetup, callWithRelogin, loginDevice, storedDeviceKey } from "./device.js";
-import { applyTexts, bindToggle, currentLang, onLangChange, t } from "./i18n.js";
+import { applyTexts, bindToggle, currentLang, onLangChange, t, waitText as rangeText } from "./i18n.js";
 import { startKyc, stopKyc } from "./kyc.js";
 import { startVoice, stopVoice } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
-const kiosk = { branch: null, id: null, ticket: null, stream: null, forecast: [], homeTimer: null };
+const kiosk = { branch: null, id: null, ticket: null, stream: null, forecast: null, homeTimer: null };
+
+// Services some window serves now, as the newest forecast says (null: no forecast yet, offer them all).
+function servedNow() {
+  if (!kiosk.forecast) return null;
+  return new Set(kiosk.forecast.filter((s) => s.open_windows > 0).map((s) => s.service));
+}
 
 export function show(screen) {
   for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== screen;
@@ -29,7 +35,7 @@ export const call = callWithRelogin(deviceLogin);
 
 function waitText(wait) {
   if (!wait) return "—";
-  return currentLang() === "zh" ? `约 ${wait.low_min}–${wait.high_min} 分钟` : `about ${wait.low_min}–${wait.high_min} min`;
+  return rangeText(wait.low_min, wait.high_min);
 }
 
 function renderTicket() {
@@ -38,12 +44,13 @@ function renderTicket() {
   $("ticket-number").textContent = x.number;
   $("ticket-service").textContent = t(x.service);
   $("ticket-ahead").textContent = x.position == null ? "—" : Math.max(x.position - 1, 0);
-  $("ticket-wait").textContent = waitText(x.wait);
+  const served = servedNow();
+  $("ticket-wait").textContent = served && !served.has(x.service) ? t("no_window_now") : waitText(x.wait);
   $("ticket-status").textContent = x.window_id ? `${t(x.status)} → ${t("window")} ${x.window_id}` : t(x.status);
 }
 
 function renderQueueLine() {
-  const parts = kiosk.forecast.filter((s) => s.waiting > 0)
+  const parts = (kiosk.forecast || []).filter((s) => s.waiting > 0)
     .map((s) => `${t(s.service)} ${s.waiting}${t("persons")}`);
   $("queue-line").textContent = parts.length ? `${t("waiting")}: ${parts.join(" · ")}` : "";
 }
@@ -63,6 +70,7 @@ function follow(ticketId) {
       if (type === TOPIC.forecast) {
         kiosk.forecast = envelope.data.per_service || [];
         renderQueueLine();
+        renderServices();
       }
       refreshTicket().catch(() => {});
     },
@@ -93,9 +101,18 @@ function home() {
   show("home");
 }
 
+// Only what a window serves now can be taken; the rest stay visible, marked as not open now.
 function renderServices() {
+  const served = servedNow();
+  const key = `${currentLang()}|${served ? [...served].sort().join(",") : "*"}`;
+  if ($("services").dataset.shown === key) return;
+  $("services").dataset.shown = key;
   fill($("services"), SERVICES.map((service) => {
-    const button = el("button", { type: "button", class: "tile", "data-service": service, text: t(service) });
+    const open = !served || served.has(service);
+    const button = el("button", { type: "button", class: open ? "tile" : "tile closed", "data-service": service,
+      "data-open": String(open) }, el("span", { text: t(service) }),
+      open ? null : el("small", { text: t("not_open_now") }));
+    button.disabled = !open;
     button.addEventListener("click", () => take(service, button));
     return button;
   }));
