@@ -199,15 +199,21 @@ def test_kiosk_takes_a_ticket_then_talks_to_the_digital_employee(run: Run, brows
     context.close()
 
 
-def test_rating_pad_opens_for_its_window(run: Run, browser: Browser, shots: Path) -> None:
+def test_rating_pad_offers_the_ticket_served_at_its_window(run: Run, browser: Browser, shots: Path) -> None:
     context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
     page = context.new_page()
     console = Console(page)
     page.goto(run.pad_url)
     expect(page.locator("#setup")).to_be_hidden(timeout=LIVE_MS)
     expect(page.locator(".screen:not([hidden])")).to_have_count(1, timeout=LIVE_MS)
-    page.wait_for_timeout(1000)
-    page.screenshot(path=str(shots / "07-rating-pad.png"), full_page=True)
+    page.screenshot(path=str(shots / "07-rating-pad-idle.png"), full_page=True)
+    # The simulated branch serves at g1 all day: the pad soon offers the ticket just served there.
+    expect(page.locator("#ask")).to_be_visible(timeout=LIVE_MS)
+    expect(page.locator("#rate-number")).to_have_text(re.compile(r"^[A-Z]\d{3}$"))
+    page.screenshot(path=str(shots / "07-rating-pad-ask.png"), full_page=True)
+    page.locator("#stars button[data-rating='5']").click()
+    expect(page.locator("#thanks")).to_be_visible(timeout=LIVE_MS)
+    page.screenshot(path=str(shots / "07-rating-pad-thanks.png"), full_page=True)
     assert page.locator("#error").is_hidden() or not page.locator("#error").inner_text()
     assert console.errors == []
     context.close()
