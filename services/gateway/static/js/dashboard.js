@@ -1,6 +1,6 @@
 // Manager dashboard: first paint from /v1/branches/{b}/dashboard, then live over SSE.
 import { ALL_TYPES, api, el, fill, openStream } from "./api.js";
-import { applyTexts, bindToggle, currentLang, onLangChange, t, waitText } from "./i18n.js";
+import { applyTexts, bindToggle, currentLang, onLangChange, problemText, t, waitText } from "./i18n.js";
 import { DashboardState } from "./dashboard-state.js";
 import { drawArrivals, drawPlan } from "./charts.js";
 
@@ -39,7 +39,7 @@ async function acknowledge(alert, button) {
     state.alerts.set(alert.alert_id, { ...alert, status: done.status || "acknowledged", acked_by: done.acked_by });
   } catch (error) {
     const status = error.status === 409 ? "expired" : alert.status;
-    state.alerts.set(alert.alert_id, { ...alert, status, error: error.status === 409 ? null : error.message });
+    state.alerts.set(alert.alert_id, { ...alert, status, error: error.status === 409 ? null : problemText(error) });
   }
   render();
 }
@@ -170,5 +170,5 @@ async function main() {
 
 main().catch((error) => {
   if (error.status === 401) location.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
-  else document.body.prepend(el("p", { class: "warn banner", text: `${t("error")}: ${error.message}` }));
+  else document.body.prepend(el("p", { class: "warn banner", text: `${t("error")}: ${problemText(error)}` }));
 });

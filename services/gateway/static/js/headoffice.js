@@ -1,6 +1,6 @@
 // Head office: every branch at a glance (refreshed on the all-branch stream), drill-down to a branch.
 import { api, el, fill, openStream, TOPIC } from "./api.js";
-import { applyTexts, bindToggle, onLangChange, t, waitText } from "./i18n.js";
+import { applyTexts, bindToggle, onLangChange, problemText, t, waitText } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 let timer = null;
@@ -77,5 +77,5 @@ async function main() {
 
 main().catch((error) => {
   if (error.status === 401) location.href = "/login?next=/head-office";
-  else document.body.prepend(el("p", { class: "warn banner", text: `${t("error")}: ${error.message}` }));
+  else document.body.prepend(el("p", { class: "warn banner", text: `${t("error")}: ${problemText(error)}` }));
 });

@@ -21,6 +21,9 @@ const TEXT = {
     back: "返回", device_setup: "请输入设备密钥", device_key: "设备密钥", save: "保存",
     device_unknown: "设备密钥无效，请核对后重新输入", device_other_branch: "此设备属于其他网点",
     no_branch: "此账号未绑定网点，请联系管理员", no_wait: "无需等待", reporting: "上报中", last_count: "最近计数",
+    p_401: "登录已失效，请重新登录", p_403: "无权进行此操作", p_404: "未找到", p_409: "状态已变化，请刷新后重试",
+    p_413: "文件太大", p_422: "输入有误", p_429: "尝试次数过多，请稍后再试", p_5xx: "服务暂不可用，请稍后再试",
+    p_net: "网络连接中断，请稍后再试",
     not_open_now: "暂未开放，请咨询工作人员", no_window_now: "暂无窗口办理，请咨询工作人员",
     kyc_card: "请将身份证人像面放在摄像头前", capture: "拍照", kyc_selfie: "请看着摄像头，按提示做动作",
     start: "开始", blink: "请眨眼", turn_left: "请向左转头", turn_right: "请向右转头", approved: "核验通过",
@@ -64,6 +67,10 @@ const TEXT = {
     save: "Save", device_unknown: "Unknown device key; check it and enter it again",
     device_other_branch: "This device belongs to another branch", no_branch: "This account has no branch; ask an administrator",
     no_wait: "no wait", reporting: "Reporting", last_count: "last count",
+    p_401: "Your session has ended; please log in again", p_403: "You may not do this", p_404: "Not found",
+    p_409: "This changed meanwhile; refresh and try again", p_413: "The file is too large", p_422: "Invalid input",
+    p_429: "Too many attempts; please try again later", p_5xx: "A service is unavailable; please try again later",
+    p_net: "The connection was lost; please try again",
     not_open_now: "Not open now; please ask staff", no_window_now: "No window serves this now; please ask staff",
     kyc_card: "Hold the photo side of your ID card to the camera", capture: "Take photo",
     kyc_selfie: "Look at the camera and follow the prompts", start: "Start", blink: "Please blink",
@@ -106,6 +113,14 @@ export function waitText(low, high) {
   const lo = Math.min(Math.max(1, Math.round(Number(low) || 0)), hi);
   if (hi - lo <= 1) return lang === "zh" ? `约 ${hi} 分钟` : `about ${hi} min`;
   return lang === "zh" ? `${lo}–${hi} 分钟` : `${lo}–${hi} min`;
+}
+
+// A failed call in the page's language (the gateway's problem texts are English, for operators and logs).
+export function problemText(error) {
+  const status = error && error.status;
+  if (!status) return t("p_net");
+  if (status >= 500) return t("p_5xx");
+  return TEXT.zh[`p_${status}`] ? t(`p_${status}`) : t("error");
 }
 
 export function currentLang() {

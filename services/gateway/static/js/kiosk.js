@@ -1,7 +1,7 @@
 // Kiosk: take a ticket and follow it, start KYC, talk with the digital employee.
 import { el, fill, openStream, SERVICES, TOPIC } from "./api.js";
 import { bindDeviceSetup, callWithRelogin, loginDevice, storedDeviceKey } from "./device.js";
-import { applyTexts, bindToggle, currentLang, onLangChange, t, waitText as rangeText } from "./i18n.js";
+import { applyTexts, bindToggle, currentLang, onLangChange, t, problemText, waitText as rangeText } from "./i18n.js";
 import { startKyc, stopKyc } from "./kyc.js";
 import { startVoice, stopVoice } from "./voice.js";
 
@@ -87,7 +87,7 @@ async function take(service, button) {
     clearTimeout(kiosk.homeTimer);
     kiosk.homeTimer = setTimeout(home, 60000);
   } catch (error) {
-    showError(`${t("error")} (${error.message})`);
+    showError(`${t("error")} (${problemText(error)})`);
   } finally {
     button.disabled = false;
   }
@@ -141,4 +141,4 @@ async function main() {
   home();
 }
 
-main().catch((error) => showError(`${t("error")} (${error.message})`));
+main().catch((error) => showError(`${t("error")} (${problemText(error)})`));

@@ -2,7 +2,7 @@
 // challenge. Frames go to the gateway (and on to the KYC service); the kiosk keeps none of them.
 
 import { el, fill } from "./api.js";
-import { t } from "./i18n.js";
+import { problemText, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const FRAMES_PER_ACTION = 4;
@@ -85,7 +85,7 @@ export async function startKyc(kiosk, ctx) {
   try {
     session = await ctx.call("/v1/kyc/sessions", { method: "POST", json: { doc_type: "id_card" } });
   } catch (error) {
-    ctx.showError(`${t("kyc_error")} (${error.message})`);
+    ctx.showError(`${t("kyc_error")} (${problemText(error)})`);
     return;
   }
   $("kyc-capture").onclick = async () => {
@@ -103,7 +103,7 @@ export async function startKyc(kiosk, ctx) {
       }
       await selfie(session, ctx, mine);
     } catch (error) {
-      ctx.showError(`${t("kyc_error")} (${error.message})`);
+      ctx.showError(`${t("kyc_error")} (${problemText(error)})`);
     } finally {
       $("kyc-capture").disabled = false;
     }

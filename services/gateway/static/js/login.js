@@ -1,5 +1,5 @@
 import { api } from "./api.js";
-import { applyTexts, bindToggle, t } from "./i18n.js";
+import { applyTexts, bindToggle, problemText, t } from "./i18n.js";
 
 applyTexts();
 bindToggle(document.getElementById("lang"));
@@ -15,7 +15,7 @@ form.addEventListener("submit", async (event) => {
     const safe = next && next.startsWith("/") && !next.startsWith("//") ? next : null;
     location.href = safe || (who.role === "head_office" ? "/head-office" : "/");
   } catch (e) {
-    error.textContent = e.status === 401 ? t("login_failed") : e.message;
+    error.textContent = e.status === 401 ? t("login_failed") : problemText(e);
     error.hidden = false;
   }
 });

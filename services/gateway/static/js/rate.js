@@ -1,7 +1,7 @@
 // Rating pad at a window: shows the ticket just served there, one tap on 1-5 sends the rating.
 import { el, fill } from "./api.js";
 import { bindDeviceSetup, callWithRelogin, loginDevice, storedDeviceKey } from "./device.js";
-import { applyTexts, bindToggle, onLangChange, t } from "./i18n.js";
+import { applyTexts, bindToggle, onLangChange, problemText, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 3000;
@@ -71,7 +71,7 @@ async function send(rating) {
       $("thanks-text").textContent = t("rate_already");
       thank(ticketId);
     } else {
-      showError(`${t("error")} (${error.message})`);
+      showError(`${t("error")} (${problemText(error)})`);
     }
   } finally {
     pad.sending = false;
@@ -107,7 +107,7 @@ async function poll() {
     }
     document.body.dataset.state = pad.thanked ? "thanked" : pad.ticket ? "asking" : "idle";
   } catch (error) {
-    showError(`${t("error")} (${error.message})`);
+    showError(`${t("error")} (${problemText(error)})`);
   } finally {
     pad.timer = setTimeout(() => poll().catch(() => {}), POLL_MS);
   }
@@ -133,4 +133,4 @@ async function main() {
   await poll();
 }
 
-main().catch((error) => showError(`${t("error")} (${error.message})`));
+main().catch((error) => showError(`${t("error")} (${problemText(error)})`));
