@@ -36,9 +36,10 @@ system-deps:
 run: $(STAMP)
 	$(VENV)/bin/branchops up
 
-## test: unit, integration (real Redis + real broker) and end-to-end tests
+## test: unit, integration (real Redis + real broker) and end-to-end tests, with the coverage floor of
+## pyproject.toml ([tool.coverage.report] fail_under; in-process lines, services started as processes not counted)
 test: $(STAMP) system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest --cov --cov-report=term
 
 ## test-timeshift: unit and integration tests with the wall clock of the test process and of the servers it starts
 ## shifted (libfaketime): catches code or tests that mix the domain clock with a store's wall clock or need today

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import math
+import time
 from typing import Any
 
 from branchops.contracts import encode, new_event, topics
@@ -68,10 +70,15 @@ async def test_a_busy_branch_gets_one_forecast_per_gap_with_its_latest_state(
     async with app.router.lifespan_context(app), client_for(app) as client:
         url = f"/v1/branches/{branch}"
         await client.post(f"{url}/tickets", json={"service": "cash"}, headers=KIOSK)
-        await asyncio.sleep(0.9)  # the first burst's forecast goes out (debounce 0.5 s)
+        for _ in range(200):  # the first burst's forecast goes out (debounce 0.5 s; later on a loaded machine)
+            if app.state.forecasts.published:
+                break
+            await asyncio.sleep(0.05)
+        burst_started = time.monotonic()
         for _ in range(11):
             await client.post(f"{url}/tickets", json={"service": "cash"}, headers=KIOSK)
             await asyncio.sleep(0.05)
+        burst_s = time.monotonic() - burst_started  # about 1 s; longer when the machine is busy
         await asyncio.sleep(3.0)  # the end of the gap: one more forecast
         published = app.state.forecasts.published
     forecasts = _mine(
@@ -79,7 +86,8 @@ async def test_a_busy_branch_gets_one_forecast_per_gap_with_its_latest_state(
     )
     waiting = [json.loads(r.value)["data"]["per_service"][0]["waiting"] for r in forecasts]
     assert waiting[0] == 1 and waiting[-1] == 12
-    assert len(waiting) <= 3, waiting  # one per gap (2 s), not one per ticket (12 within about 1 s)
+    # one per gap (2 s), not one per ticket: the first, one per gap the burst spans, one at its end
+    assert len(waiting) <= 2 + math.ceil(burst_s / 2.0), (waiting, burst_s)
     assert published >= 2
 
 
