@@ -137,7 +137,8 @@ def _time_zone(name: str) -> Iterator[Reason]:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        yield Reason("invalid_time_zone", "branch.timezone", f"unknown time zone {name!r} (IANA name, e.g. Asia/Shanghai)")
+        yield Reason("invalid_time_zone", "branch.timezone",
+                     f"unknown time zone {name!r} (IANA name, e.g. Asia/Shanghai)")
 
 
 def _minutes(clock: str) -> int:
@@ -150,7 +151,8 @@ def _week(field: str, week: Mapping[Weekday, list[OpeningSpan]]) -> Iterator[Rea
         where = f"{field}.{day.value}"
         for k, span in enumerate(spans):
             if _minutes(span.close) <= _minutes(span.open):
-                yield Reason("invalid_hours", f"{where}.{k}", f"closes at {span.close}, not after it opens at {span.open}")
+                yield Reason("invalid_hours", f"{where}.{k}",
+                             f"closes at {span.close}, not after it opens at {span.open}")
         ordered = sorted((s for s in spans if _minutes(s.close) > _minutes(s.open)), key=lambda s: _minutes(s.open))
         for before, after in itertools.pairwise(ordered):
             if _minutes(after.open) < _minutes(before.close):
