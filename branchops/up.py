@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import secrets
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
+from branchops.clock import Clock
 from branchops.devstack import DevStack
 from branchops.devstack.postgres import redact
 from branchops.devstack.process import ManagedProcess, free_port, port_open
@@ -20,6 +24,15 @@ from branchops.web.auth import issue_token
 
 SIMULATED_DAYS = 30  # the simulators stop after this many branch days (or with the stack)
 BRANCH_DAY_MIN = 480  # simulated minutes of one branch day
+BRANCH_ZONE = ZoneInfo("Asia/Shanghai")  # local time of the simulated branch
+OPENS_AT = dt.time(9, 0)  # the simulated day starts when the branch opens
+
+
+def run_clock(speed: float, real_start: float | None = None) -> Clock:
+    """The run's shared simulated clock: the branch's opening time today (its local day), ``speed`` times
+    as fast as the wall clock."""
+    today = dt.datetime.now(BRANCH_ZONE).date()
+    return Clock.simulated_from(dt.datetime.combine(today, OPENS_AT, BRANCH_ZONE), speed, real_start)
 
 
 def dev_credentials() -> tuple[dict[str, str], str]:
@@ -55,7 +68,9 @@ def run_up(
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         stack.start()
+        clock = run_clock(speed)
         env = {
+            **clock.env(),
             "BRANCHOPS_ENV": "development",
             "BRANCHOPS_API_KEYS": "{" + ",".join(f'"{v}": "{k}"' for k, v in keys.items()) + "}",
             "BRANCHOPS_JWT_SECRET": jwt_secret,
@@ -68,11 +83,13 @@ def run_up(
         stack.wait_healthy(timeout_s=ready_timeout_s)
         platform = PlatformSettings(jwt_secret=SecretStr(jwt_secret), env=Environment.DEVELOPMENT)
         manager_jwt = issue_token(platform, "dev-manager", Role.MANAGER, branch)
-        _print_banner(stack, ports, keys, manager_jwt, setups, time.monotonic() - started)
+        _print_banner(stack, ports, keys, manager_jwt, setups, clock, time.monotonic() - started)
         if simulate:  # the `branchops` commands the services name to simulate a branch, as more child processes
             for spec in specs:
                 if spec.simulator:
-                    simulators.append(_simulator(spec, stack, ports[spec.name], keys, branch=branch, speed=speed))
+                    simulators.append(
+                        _simulator(spec, stack, ports[spec.name], keys, branch=branch, speed=speed, clock=clock)
+                    )
                     simulators[-1].start()
         while not stop.is_set():
             for name, (proc, _) in stack.services.items():
@@ -104,7 +121,14 @@ def _ports(specs: tuple[ServiceDescriptor, ...]) -> dict[str, int]:
 
 
 def _simulator(
-    spec: ServiceDescriptor, stack: DevStack, port: int, keys: dict[str, str], *, branch: str, speed: float
+    spec: ServiceDescriptor,
+    stack: DevStack,
+    port: int,
+    keys: dict[str, str],
+    *,
+    branch: str,
+    speed: float,
+    clock: Clock,
 ) -> ManagedProcess:
     """``branchops <spec.simulator>`` with its placeholders filled in (see ServiceDescriptor.simulator)."""
     values = {
@@ -120,7 +144,8 @@ def _simulator(
     except (KeyError, IndexError, ValueError) as exc:
         raise ValueError(f"service {spec.name}: simulator arguments {spec.simulator}: bad placeholder {exc}") from exc
     name = f"{spec.name}-simulator"
-    return ManagedProcess(name, [sys.executable, "-m", "branchops.cli", *args], log_path=stack.log_dir / f"{name}.log")
+    argv = [sys.executable, "-m", "branchops.cli", *args]
+    return ManagedProcess(name, argv, log_path=stack.log_dir / f"{name}.log", env={**os.environ, **clock.env()})
 
 
 def _print_banner(
@@ -129,9 +154,16 @@ def _print_banner(
     keys: dict[str, str],
     jwt: str,
     setups: dict[str, DevSetup],
+    clock: Clock,
     took: float,
 ) -> None:
     lines = [f"BranchOps is up in {took:.1f} s (logs: {stack.log_dir})", ""]
+    branch_now = clock.now().astimezone(BRANCH_ZONE)
+    lines += [
+        f"  Branch time {branch_now:%Y-%m-%d %H:%M} ({BRANCH_ZONE.key}), {clock.speed:g}x the wall clock: "
+        f"every service, the simulator and the pages share this clock",
+        "",
+    ]
     for setup in setups.values():
         if setup.banner:
             lines += [*setup.banner, ""]

@@ -6,8 +6,9 @@ up ``speed`` times, through the queue service's HTTP API: customers take tickets
 tellers open and close their windows, call next, start, complete or mark a no-show. Synthetic
 cameras count the people in the hall (waiting customers and those about to take a ticket) and stage
 footfall.v1 in the queue service's Redis outbox, as its camera pipeline does; without a Redis URL
-the cameras stay off. The queue service keeps its own clock: its times are real, so at ``speed`` 60
-a six-minute service lasts six seconds.
+the cameras stay off. At ``speed`` 60 a six-minute service lasts six seconds. Under ``branchops up`` the
+services and this simulator share the platform clock (:mod:`branchops.clock`), started at the branch's
+opening: minute 0 of the day is that opening, and the events' times are the branch's simulated times.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from branchops.clock import platform_clock
 from branchops.contracts.enums import ServiceName
 from branchops.contracts.events import Footfall
 from simulation.branch_day import ServiceSpec, WindowPlan, arrival_times, service_time
@@ -159,6 +161,10 @@ class LiveBranch:
     # --- actors --------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event | None = None, report_s: float = 10.0) -> Counts:
         self._t0 = asyncio.get_running_loop().time()
+        clock = platform_clock()
+        if clock.start is not None:  # the run's shared clock (branchops up): its start is the branch opening
+            elapsed_s = max((clock.now() - clock.start).total_seconds(), 0.0)
+            self._t0 -= elapsed_s / self.speed
         tasks = [asyncio.create_task(self._customers(s, spec)) for s, spec in self.services.items()]
         tasks += [asyncio.create_task(self._teller(plan)) for plan in self.plans]
         if self.cameras is not None:
@@ -251,10 +257,11 @@ class LiveBranch:
             minute = self.minute()
             inside = len(self.waiting) + self.rng.randint(0, 3)  # waiting, plus people not yet at the kiosk
             gone = self.counts.completed + self.counts.no_show + self.counts.abandoned
-            now = dt.datetime.now(dt.UTC)
+            clock = platform_clock()
+            now = clock.now()
             event = footfall(
                 self.branch,
-                now - dt.timedelta(seconds=CAMERA_MIN * 60.0 / self.speed),
+                now - dt.timedelta(seconds=CAMERA_MIN * 60.0 / self.speed * clock.rate),
                 now,
                 entered=max(self.counts.issued - came, 0),
                 exited=max(gone - left, 0),

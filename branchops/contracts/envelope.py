@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import random
@@ -11,6 +10,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from branchops.clock import platform_clock
 from branchops.contracts.base import BranchId, EventData
 from branchops.contracts.topics import Topic, topic_by_name
 
@@ -32,7 +32,7 @@ class CloudEvent(BaseModel, Generic[D]):
     id: str = Field(default_factory=new_event_id, min_length=1, max_length=128)
     source: str = Field(pattern=r"^branchops/[a-z-]+/[^\s]{1,128}$")
     type: str = Field(pattern=r"^branchops\.[a-z.-]+\.v\d+$")
-    time: AwareDatetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    time: AwareDatetime = Field(default_factory=lambda: platform_clock().now())
     subject: BranchId
     datacontenttype: Literal["application/json"] = "application/json"
     data: D

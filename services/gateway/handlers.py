@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from branchops.clock import platform_clock
 from branchops.contracts import CloudEvent, encode
 from branchops.contracts.base import EventData
 from branchops.contracts.events import Ticket
@@ -50,6 +51,6 @@ class GatewayHandlers:
             self.state(event.subject).apply(data)
 
     def summaries(self, now: dt.datetime | None = None, branches: list[str] | None = None) -> list[dict[str, Any]]:
-        moment = now or dt.datetime.now(dt.UTC)
+        moment = now or platform_clock().now()
         names = sorted(set(self.states) | set(branches or ()))
         return [self.state(b).summary(moment) for b in names]

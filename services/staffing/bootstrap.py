@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from branchops.clock import platform_clock
 from branchops.contracts import topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
@@ -34,7 +35,7 @@ STOP_TIMEOUT_S = 5.0
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return platform_clock().now()
 
 
 def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: Clock = _utc_now) -> FastAPI:

@@ -6,11 +6,11 @@ Everything the browser needs from queue and staffing goes through here, with the
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
+from branchops.clock import platform_clock
 from branchops.settings import Role
 from branchops.web import BranchPath
 from services.gateway.access import (
@@ -35,9 +35,12 @@ async def dashboard(branch_id: BranchPath, who: TellerManagerHeadOfficeService, 
         up.fetch_json("staffing", f"/v1/branches/{branch_id}/alerts", who.upstream),
         up.fetch_json("staffing", f"/v1/branches/{branch_id}/plan", who.upstream),
     )
-    snapshot = gateway.handlers.state(branch_id).view(dt.datetime.now(dt.UTC))
+    clock = platform_clock()
+    now = clock.now()
+    snapshot = gateway.handlers.state(branch_id).view(now)
     return {
         "branch_id": branch_id,
+        "clock": {"now": now.isoformat(), "rate": clock.rate, "timezone": gateway.settings.timezone},
         "role": who.role.value,
         "can_ack": who.role is Role.MANAGER,
         "snapshot": snapshot,

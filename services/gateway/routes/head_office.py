@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
 
+from branchops.clock import platform_clock
 from branchops.web import BranchPath, Problem
 from services.gateway.access import HeadOfficeService, check_branch_access
 from services.gateway.routes.deps import GatewayDep
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/head-office", tags=["head office"])
 
 @router.get("/branches", summary="Every branch: waiting, today's service level, open alerts, satisfaction")
 async def branches(who: HeadOfficeService, gateway: GatewayDep) -> dict[str, Any]:
-    now = dt.datetime.now(dt.UTC)
+    now = platform_clock().now()
     rows = gateway.handlers.summaries(now, gateway.settings.branches)
     return {
         "at": now.isoformat(),
@@ -35,4 +35,4 @@ async def branch(branch_id: BranchPath, who: HeadOfficeService, gateway: Gateway
     check_branch_access(who, branch_id, gateway.settings)
     if not gateway.settings.branches and branch_id not in gateway.handlers.states:
         raise Problem(404, "Not Found", f"no events seen from branch {branch_id}")
-    return gateway.handlers.state(branch_id).view(dt.datetime.now(dt.UTC))
+    return gateway.handlers.state(branch_id).view(platform_clock().now())

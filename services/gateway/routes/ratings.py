@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
+from branchops.clock import platform_clock
 from branchops.contracts.events import Feedback
 from branchops.web import BranchPath, Problem
 from services.gateway.access import Caller, KioskService, check_branch_access
@@ -75,7 +76,7 @@ async def rating_target(
     branch_id: BranchPath, window_id: WindowPath, who: PadHere, gateway: GatewayDep
 ) -> dict[str, Any]:
     try:
-        found = await _target(gateway, who, branch_id, window_id, None, dt.datetime.now(dt.UTC))
+        found = await _target(gateway, who, branch_id, window_id, None, platform_clock().now())
     except NotRateable:
         return {
             "branch_id": branch_id,
@@ -106,7 +107,7 @@ async def rating_target(
 async def rate(
     branch_id: BranchPath, window_id: WindowPath, body: RateVisit, who: PadHere, gateway: GatewayDep
 ) -> JSONResponse:
-    now = dt.datetime.now(dt.UTC)
+    now = platform_clock().now()
     try:
         target = await _target(gateway, who, branch_id, window_id, body.ticket_id, now)
     except NotRateable as error:

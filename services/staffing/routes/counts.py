@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from branchops.clock import platform_clock
 from branchops.web import BranchPath, check_branch
 from branchops.web.roles import ManagerHeadOfficeService
 from services.staffing.routes.deps import HandlersDep
@@ -22,5 +23,5 @@ async def ticket_counts(
     day: Annotated[dt.date | None, Query(description="UTC day; default today")] = None,
 ) -> dict[str, object]:
     check_branch(who, branch_id)
-    when = day or dt.datetime.now(dt.UTC).date()
+    when = day or platform_clock().now().date()
     return {"branch_id": branch_id, "day": when.isoformat(), "counts": await handlers.counts.counts(branch_id, when)}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from prometheus_client import Counter, Histogram
 
 from branchops.bus import EventPublisher
+from branchops.clock import platform_clock
 from branchops.contracts import topics
 from branchops.contracts.enums import Language
 from branchops.contracts.events import VoiceInteraction
@@ -156,7 +157,7 @@ class Dialogue:
         try:
             event = VoiceInteraction(
                 branch_id=state.branch_id,
-                at=dt.datetime.now(dt.UTC),
+                at=platform_clock().now(),
                 session_id=state.session_id,
                 kiosk_id=state.kiosk_id,
                 turn=state.turn,

@@ -128,6 +128,11 @@ def _dashboard_is_live(page: Page) -> None:
     expect(page.get_by_test_id("windows").locator("tbody tr").first).to_be_visible(timeout=LIVE_MS)
     expect(page.get_by_test_id("tickets").locator("li.ticket").first).to_be_visible(timeout=LIVE_MS)
     expect(page.get_by_test_id("hall").locator("tbody tr").first).to_be_visible(timeout=LIVE_MS)
+    # One clock: the run's simulated day starts at the branch's opening (09:00 Asia/Shanghai) and the page
+    # shows branch time whatever the browser's time zone (these contexts run in UTC).
+    expect(page.get_by_test_id("clock")).to_have_text(re.compile(r"^(09|1[0-6]):[0-5]\d$"))
+    first = page.get_by_test_id("tickets").locator("li.ticket small").first.inner_text().strip()
+    assert re.fullmatch(r"(09|1[0-6]):[0-5]\d", first), first
     # A hall card with counts means the cameras reported: the camera card says so too.
     expect(page.get_by_test_id("cameras").locator("li.camera").first).to_be_visible(timeout=LIVE_MS)
     expect(page.get_by_test_id("live")).to_have_class(re.compile(r"\bis-live\b"))

@@ -1,6 +1,36 @@
 // Calls to the gateway (same origin, session cookie) and a live stream with status reporting.
 const CSRF = { "X-BranchOps-Request": "1" };
 
+// The platform clock as the gateway reported it (simulated and faster under `branchops up`), run on
+// locally between reports; the wall clock until the first report.
+let clock = { server: null, local: 0, rate: 1, zone: undefined };
+
+export function setClock(report) {
+  if (report && report.now) clock = { server: Date.parse(report.now), local: Date.now(), rate: report.rate || 1, zone: report.timezone };
+}
+
+export function clockNow() {
+  return clock.server == null ? Date.now() : clock.server + (Date.now() - clock.local) * clock.rate;
+}
+
+// The branch's IANA time zone (undefined: the browser's).
+export function clockZone() {
+  return clock.zone;
+}
+
+// Hours and minutes of a time (ms or ISO) in the branch's time zone.
+export function branchTime(when) {
+  const d = new Date(typeof when === "number" ? when : Date.parse(when));
+  if (Number.isNaN(d.getTime())) return "";
+  return d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: clock.zone });
+}
+
+// The branch's local hour and minute as minutes since midnight.
+export function branchMinutes(when) {
+  const [h, m] = branchTime(when).split(":").map(Number);
+  return h * 60 + m;
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     super((body && (body.detail || body.title)) || `HTTP ${status}`);

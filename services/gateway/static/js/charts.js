@@ -1,5 +1,5 @@
 // Forecast vs actual arrivals (uPlot, served locally) and the staffing plan as a timeline.
-import { el, fill } from "./api.js";
+import { branchMinutes, clockNow, clockZone, el, fill } from "./api.js";
 import { t } from "./i18n.js";
 import { slotOf } from "./dashboard-state.js";
 
@@ -32,6 +32,7 @@ export function drawArrivals(container, state) {
   const bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.6, 40] }) : undefined;
   plot = new uPlot({
     width, height: 260,
+    tzDate: (ts) => (clockZone() && uPlot.tzDate ? uPlot.tzDate(new Date(ts * 1e3), clockZone()) : new Date(ts * 1e3)),
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(4, Math.ceil((max || 0) * 1.2))] } },
     axes: [{ stroke: "#cbd5e1", grid: { stroke: "#334155" }, values: "{HH}:{mm}" }, { stroke: "#cbd5e1", grid: { stroke: "#334155" } }],
     series: [
@@ -82,8 +83,7 @@ export function drawPlan(container, plan, windows) {
     const label = el("div", { class: "who" }, r.staff_id, w ? el("small", { text: ` · ${t("window")} ${w.window_id}` }) : null);
     return el("div", { class: "lane", "data-staff": r.staff_id }, label, el("div", { class: "track" }, bar, ...pauses));
   });
-  const now = new Date();
-  const nowMin = now.getHours() * 60 + now.getMinutes();
+  const nowMin = branchMinutes(clockNow());
   const axis = el("div", { class: "lane axis" }, el("div", { class: "who" }), el("div", { class: "track" }, ...hours));
   const body = el("div", { class: "timeline" }, axis, ...lines);
   if (nowMin >= start && nowMin <= end) {

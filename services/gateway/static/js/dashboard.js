@@ -1,5 +1,5 @@
 // Manager dashboard: first paint from /v1/branches/{b}/dashboard, then live over SSE.
-import { ALL_TYPES, api, el, fill, openStream } from "./api.js";
+import { ALL_TYPES, api, branchTime, clockNow, el, fill, openStream, setClock } from "./api.js";
 import { applyTexts, bindToggle, currentLang, onLangChange, problemText, t, waitText } from "./i18n.js";
 import { DashboardState } from "./dashboard-state.js";
 import { drawArrivals, drawPlan } from "./charts.js";
@@ -9,8 +9,7 @@ let state = null;
 let pending = false;
 
 function fmtTime(iso) {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString(currentLang() === "zh" ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+  return iso ? branchTime(iso) : "";
 }
 
 function table(head, rows) {
@@ -45,7 +44,7 @@ async function acknowledge(alert, button) {
 }
 
 function renderAlerts() {
-  const items = state.openAlerts().map((a) => {
+  const items = state.openAlerts(clockNow()).map((a) => {
     const message = (a.message && (a.message[currentLang()] || a.message.zh)) || a.kind;
     const acked = a.status && a.status !== "open";
     const button = state.canAck && !acked ? el("button", { type: "button", class: "ack", "data-testid": "ack" }, t("ack")) : null;
@@ -139,6 +138,7 @@ function schedule() {
 
 async function load() {
   const body = await api(`/v1/branches/${encodeURIComponent(state.branchId)}/dashboard`);
+  setClock(body.clock);
   state.load(body);
   $("upstream").hidden = body.sources.queue && body.sources.staffing;
   render();
@@ -166,6 +166,9 @@ async function main() {
   });
   window.addEventListener("resize", schedule);
   setInterval(() => load().catch(() => {}), 30000); // today's service level and counts, as the gateway folds them
+  const tick = () => { $("clock").textContent = branchTime(clockNow()); };
+  tick();
+  setInterval(tick, 1000);
 }
 
 main().catch((error) => {

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import multiprocessing as mp
 import queue
@@ -25,6 +24,7 @@ from multiprocessing.synchronize import Event
 
 from redis.exceptions import RedisError
 
+from branchops.clock import platform_clock
 from branchops.contracts.enums import CameraState
 from services.queue.vision.adapters.camera_files import load_camera_dir
 from services.queue.vision.adapters.config_store import CameraConfigStore
@@ -208,7 +208,7 @@ class VisionService:
                 log.warning("camera workers sent a %s; ignored", type(message).__name__)
                 return
         try:
-            await self.sink.emit(*to_event(message, dt.datetime.now(dt.UTC)))
+            await self.sink.emit(*to_event(message, platform_clock().now()))
         except Exception:
             log.exception("could not emit %s of camera %s", type(message).__name__, message.camera_id)
 
