@@ -160,8 +160,8 @@ def _print_banner(
     lines = [f"BranchOps is up in {took:.1f} s (logs: {stack.log_dir})", ""]
     branch_now = clock.now().astimezone(BRANCH_ZONE)
     lines += [
-        f"  Branch time {branch_now:%Y-%m-%d %H:%M} ({BRANCH_ZONE.key}), {clock.speed:g}x the wall clock: "
-        f"every service, the simulator and the pages share this clock",
+        f"  Branch time {branch_now:%Y-%m-%d %H:%M} ({BRANCH_ZONE.key}; the day opened at {OPENS_AT:%H:%M}), "
+        f"{clock.speed:g}x the wall clock: every service, the simulator and the pages share this clock",
         "",
     ]
     for setup in setups.values():

@@ -58,6 +58,9 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
         assert device is not None and re.search(r"/rate/demo-001/\w+#device=\S+$", banner, re.M)
         kiosk = httpx.post(f"{gateway}/v1/auth/device", headers={"X-Device-Key": device.group(1)})
         assert kiosk.status_code == 200 and kiosk.json()["branch_id"] == "demo-001", kiosk.text
+        assert re.search(
+            r"Branch time \d{4}-\d\d-\d\d \d\d:\d\d \(Asia/Shanghai; the day opened at 09:00\), 600x", banner
+        ), banner
         assert "(this run's own, memory only)" in banner, "never the machine's Redis unless REDIS_URL says so"
         pids = [
             int(p)
