@@ -1,4 +1,5 @@
-"""Composition root of the records service: PostgreSQL engine, migrations, outbox relay, use cases, routes."""
+"""Composition root of the records service: PostgreSQL engine, migrations, outbox relay, the history (consumer,
+ingest, maintenance), use cases, routes."""
 
 from __future__ import annotations
 
@@ -8,21 +9,39 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from branchops.bus import EventPublisher
+from branchops.bus.errors import is_transient
+from branchops.contracts.topics import ALL_TOPICS
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
 from branchops.web.problems import problem_response
+from services.records.adapters.batch_consumer import BatchConsumer, BatchConsumerConfig
 from services.records.adapters.config_store import ConfigStore
-from services.records.adapters.database import DatabaseUnavailable, create_engine, database_ready, wait_for_database
+from services.records.adapters.database import (
+    DatabaseUnavailable,
+    create_engine,
+    database_ready,
+    is_unavailable,
+    wait_for_database,
+)
+from services.records.adapters.history_store import HistoryStore, delete_older
 from services.records.adapters.migrate import MigrationFailed, migrate
 from services.records.adapters.outbox import OutboxRelay, PgOutbox
+from services.records.adapters.partitions import Partitions
+from services.records.domain.history import RAW_TABLE_NAMES
+from services.records.handlers import HistoryHandler
 from services.records.routes import config
 from services.records.settings import RecordsSettings
 from services.records.usecases.configuration import Configuration
+from services.records.usecases.ingest import BranchRulesCache, Incoming, Ingest
+from services.records.usecases.maintenance import Maintenance
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -37,6 +56,49 @@ class StartupFailed(RuntimeError):
     """The service cannot start (database unreachable, migration failed); the message says why."""
 
 
+@dataclass(frozen=True)
+class History:
+    """Every topic into PostgreSQL: the consumer, the use case it feeds, and the daily job."""
+
+    consumer: BatchConsumer[Incoming]
+    ingest: Ingest
+    maintenance: Maintenance
+    partitions: Partitions
+
+
+def _passes(exc: BaseException) -> bool:
+    return is_transient(exc) or is_unavailable(exc)
+
+
+def build_history(settings: RecordsSettings, platform: PlatformSettings, engine: Any, publisher: EventPublisher,
+                  clock: Clock = _utc_now) -> History:
+    store = HistoryStore(engine, lock_timeout_s=settings.database_timeout_s)
+    partitions = Partitions(engine, RAW_TABLE_NAMES, lock_timeout_s=settings.database_timeout_s)
+    retention = settings.retention
+    ingest = Ingest(store, partitions, BranchRulesCache(store.branch_documents), retention, clock)
+    handler = HistoryHandler(ingest)
+    consumer = BatchConsumer(
+        platform, BatchConsumerConfig(group_id=settings.group_id, max_records=settings.history_batch_max,
+                                      retries=settings.handler_retries, backoff_ms=settings.retry_backoff_ms),
+        topics=ALL_TOPICS, publisher=publisher, decode=handler.decode, handle=handler.on_batch, transient=_passes)
+
+    async def delete(table: str, column: str, first_kept: dt.date) -> int:
+        return await delete_older(engine, table, column, first_kept)
+
+    maintenance = Maintenance(partitions, delete, retention, ahead_days=settings.partitions_ahead_days, clock=clock)
+    return History(consumer, ingest, maintenance, partitions)
+
+
+async def _stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)
+    for left in pending:
+        left.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await left
+
+
 def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: Clock = _utc_now) -> FastAPI:
     runtime = ServiceRuntime(settings, platform)
     engine = create_engine(settings)
@@ -44,6 +106,9 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
     store = ConfigStore(engine, PgOutbox(runtime.source, clock))
     configuration = Configuration(store, relay.notify, clock)
     runtime.extra_checks["postgres"] = lambda: database_ready(engine)
+    history = build_history(settings, platform, engine, runtime.publisher, clock) if settings.history_enabled else None
+    if history is not None:
+        runtime.extra_checks["history"] = history.consumer.ready
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,16 +120,19 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
             await engine.dispose()
             raise StartupFailed(f"records cannot start: {exc}") from exc
         async with runtime.lifespan(app):
-            task = asyncio.create_task(relay.run(), name="records-outbox-relay")
+            tasks = [asyncio.create_task(relay.run(), name="records-outbox-relay")]
+            if history is not None:
+                tasks.append(asyncio.create_task(history.maintenance.run(settings.maintenance_interval_s),
+                                                 name="records-history-maintenance"))
+                tasks.append(asyncio.create_task(history.consumer.run(), name="records-history-consumer"))
             try:
                 yield
             finally:
                 relay.stop()
-                _, pending = await asyncio.wait([task], timeout=STOP_TIMEOUT_S)
-                for left in pending:
-                    left.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await left
+                if history is not None:
+                    history.consumer.stop()
+                    history.maintenance.stop()
+                await _stop_tasks(tasks)
                 await engine.dispose()
 
     app = create_service_app("records", platform, lifespan=lifespan, routers=[config.router],
@@ -79,4 +147,5 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
     app.state.engine = engine
     app.state.configuration = configuration
     app.state.relay = relay
+    app.state.history = history
     return app

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from branchops.settings import ServiceSettings
+from services.records.domain.retention import retention_days
 
 DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+asyncpg://")
 
@@ -29,6 +30,27 @@ class RecordsSettings(ServiceSettings):
     outbox_poll_s: float = Field(
         1.0, ge=0.01, le=60, description="Relay the PostgreSQL outbox at least this often (s); commits wake it at once")
     outbox_batch: int = Field(100, ge=1, le=10_000, description="Outbox rows published per relay round")
+    history_enabled: bool = Field(True, description="Consume every topic into the history tables and rollups")
+    history_batch_max: int = Field(
+        5000, ge=1, le=50_000, description="Most events stored per history transaction (one consumer fetch)")
+    retention_days: dict[str, int] = Field(
+        default_factory=dict,
+        description='Days each table keeps, JSON {"<table>": days} over the defaults (raw events 90, '
+                    "queue forecasts 14, camera status 30, rollups 800, state 7)")
+    partitions_ahead_days: int = Field(3, ge=0, le=60, description="Day partitions made ahead of today")
+    maintenance_interval_s: float = Field(
+        21_600.0, ge=10, le=86_400, description="How often partitions are made ahead and retention applied (s)")
+
+    @field_validator("retention_days")
+    @classmethod
+    def _known_tables(cls, value: dict[str, int]) -> dict[str, int]:
+        retention_days(value)  # raises ValueError naming an unknown table or a bad number
+        return value
+
+    @property
+    def retention(self) -> dict[str, int]:
+        """Days kept per table: the defaults with ``retention_days`` applied."""
+        return retention_days(self.retention_days)
 
     @field_validator("database_url")
     @classmethod

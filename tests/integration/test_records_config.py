@@ -26,7 +26,8 @@ HEAD_OFFICE = {"X-API-Key": api_key(Role.HEAD_OFFICE)}
 
 
 @pytest.fixture
-async def env(session_broker: TansuBroker, redis_url: str, database_url: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+async def env(session_broker: TansuBroker, redis_url: str,
+              database_url: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     async with running_records(records_settings(database_url, redis_url),
                                make_platform(session_broker.bootstrap)) as running:
         yield running
@@ -51,7 +52,8 @@ async def _create(client: httpx.AsyncClient, branch: str, doc: dict[str, Any] | 
 async def test_round_trip_versions_and_etags(env: Any) -> None:
     _, client = env
     branch = _branch()
-    assert _problem(await client.get(f"/v1/branches/{branch}/config", headers=MANAGER), 404)["reason"] == "not_configured"
+    missing = await client.get(f"/v1/branches/{branch}/config", headers=MANAGER)
+    assert _problem(missing, 404)["reason"] == "not_configured"
     created = await _create(client, branch)
     assert created.headers["etag"] == '"1"' and created.headers["location"] == f"/v1/branches/{branch}/config"
     got = await client.get(f"/v1/branches/{branch}/config", headers=HEAD_OFFICE)

@@ -16,13 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from branchops.devstack.postgres import create_database, drop_database
 from services.records.adapters.database import create_engine
+from services.records.adapters.history_store import HistorySql
 from services.records.adapters.migrate import MigrationFailed, current_revision, head, migrate
 from services.records.bootstrap import StartupFailed, build_app
+from services.records.domain.history import RAW_TABLE_NAMES
+from services.records.domain.retention import STATE_TABLES
+from services.records.domain.rollups import ROLLUPS
 from services.records.settings import RecordsSettings
 from tests.conftest import fresh_database_name, make_platform
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORDS_TABLES = {"branch_config", "branch_config_audit", "outbox", "alembic_version"}
+BEFORE_HISTORY = {"branch_config", "branch_config_audit", "outbox", "alembic_version"}
+HISTORY_TABLES = {*RAW_TABLE_NAMES, *(spec.table for spec in ROLLUPS), *STATE_TABLES}
+RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES
 
 
 @pytest.fixture
@@ -52,10 +58,22 @@ async def _tables(engine: AsyncEngine) -> set[str]:
 async def test_upgrade_from_an_empty_database_then_again_is_a_no_op(engine: AsyncEngine) -> None:
     assert await current_revision(engine) is None and not await _tables(engine)
     await migrate(engine)
-    assert await current_revision(engine) == head() == "0002"
+    assert await current_revision(engine) == head() == "0003"
     assert await _tables(engine) == RECORDS_TABLES
     await migrate(engine)
-    assert await current_revision(engine) == "0002"
+    assert await current_revision(engine) == "0003"
+
+
+async def test_the_history_schema_is_what_the_code_writes(engine: AsyncEngine) -> None:
+    await migrate(engine)
+    async with engine.connect() as connection:
+        sql = await HistorySql.read(connection)  # raises SchemaMismatch naming a column the code needs
+        partitioned = set((await connection.execute(text(
+            "SELECT relname FROM pg_class WHERE relkind = 'p' AND pg_table_is_visible(oid)"))).scalars())
+        fillfactor = (await connection.execute(text(
+            "SELECT reloptions FROM pg_class WHERE relname = 'ticket_journeys'"))).scalar_one()
+    assert partitioned == set(RAW_TABLE_NAMES), "raw tables are partitioned (by day, on ingest), the others not"
+    assert set(sql.raw) == set(RAW_TABLE_NAMES) and fillfactor == ["fillfactor=80"]
 
 
 async def test_downgrade_to_the_previous_revision_and_upgrade_again_keeps_the_data(engine: AsyncEngine) -> None:
@@ -63,11 +81,13 @@ async def test_downgrade_to_the_previous_revision_and_upgrade_again_keeps_the_da
     async with engine.begin() as connection:
         await connection.execute(text(
             "INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')"))
+    await migrate(engine, "0002", action="downgrade")
+    assert await current_revision(engine) == "0002" and await _tables(engine) == BEFORE_HISTORY
     await migrate(engine, "0001", action="downgrade")
     assert await current_revision(engine) == "0001"
     assert "outbox" not in await _tables(engine)
     await migrate(engine)
-    assert await current_revision(engine) == "0002" and "outbox" in await _tables(engine)
+    assert await current_revision(engine) == "0003" and await _tables(engine) == RECORDS_TABLES
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}
     await migrate(engine, "base", action="downgrade")
@@ -86,7 +106,7 @@ async def test_a_failed_migration_says_what_failed_and_changes_nothing(engine: A
     with pytest.raises(MigrationFailed) as failure:
         await migrate(engine)
     message = str(failure.value)
-    assert "database migration (upgrade to revision 0002) failed, nothing was changed" in message
+    assert f"database migration (upgrade to revision {head()}) failed, nothing was changed" in message
     assert 'relation "outbox" already exists' in message
     assert await _tables(engine) == {"outbox"}, "revision 0001 was rolled back with 0002 (one transaction)"
 
@@ -109,7 +129,8 @@ async def test_the_service_process_exits_with_the_reason(engine: AsyncEngine, em
     done = await asyncio.to_thread(subprocess.run, argv, env=env, cwd=ROOT, capture_output=True, text=True,
                                    timeout=60, check=False)
     assert done.returncode != 0
-    assert "records cannot start: database migration (upgrade to revision 0002) failed" in done.stderr, done.stderr[-3000:]
+    assert f"records cannot start: database migration (upgrade to revision {head()}) failed" in done.stderr, \
+        done.stderr[-3000:]
     assert 'relation \\"outbox\\" already exists' in done.stderr or 'relation "outbox" already exists' in done.stderr
 
 

@@ -6,8 +6,10 @@ import asyncio
 import logging
 import time
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.records.settings import RecordsSettings
@@ -15,6 +17,15 @@ from services.records.settings import RecordsSettings
 log = logging.getLogger(__name__)
 
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, TimeoutError, InterfaceError, OperationalError)
+PASSING_ERRORS: tuple[type[BaseException], ...] = (
+    *CONNECTION_ERRORS, PoolTimeout,
+    asyncpg.PostgresConnectionError, asyncpg.InterfaceError,  # not connected, connection lost
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, crashed
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+    asyncpg.exceptions.LockNotAvailableError,  # lock_timeout
+    asyncpg.exceptions.TransactionRollbackError,  # deadlock, serialization failure
+)
+"""Errors that pass by themselves: work that met them is tried again later, never dropped."""
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -45,6 +56,18 @@ def is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, CONNECTION_ERRORS)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) means the database cannot do the work *now* (see PASSING_ERRORS)."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if is_connection_error(current) or isinstance(current, PASSING_ERRORS):
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return False
 
 
 async def database_ready(engine: AsyncEngine) -> tuple[bool, str]:

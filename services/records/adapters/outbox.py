@@ -52,7 +52,8 @@ class PgOutbox:
 class OutboxRelay:
     """Publishes the outbox: woken by :meth:`notify` after a commit, else every ``poll_s``; backs off on errors."""
 
-    def __init__(self, engine: AsyncEngine, publisher: EventPublisher, *, poll_s: float = 1.0, batch: int = 100) -> None:
+    def __init__(self, engine: AsyncEngine, publisher: EventPublisher, *, poll_s: float = 1.0,
+                 batch: int = 100) -> None:
         self.engine = engine
         self.publisher = publisher
         self.poll_s = poll_s

@@ -62,13 +62,15 @@ async def get_config(branch_id: BranchPath, who: ManagerHeadOfficeService,
     return _reply(stored)
 
 
+IfMatch = Annotated[str | None, Header(description="ETag of the version this change was made on; "
+                                                "required once a configuration exists")]
+
+
 @router.put("/branches/{branch_id}/config", response_model=ConfigView, responses={201: {"description": "created"},
                                                                                     **PUT_PROBLEMS},
             summary="Replace the branch's configuration (If-Match: the ETag it was made on)")
 async def put_config(branch_id: BranchPath, who: ManagerOnly, configuration: ConfigurationDep, body: JsonBody,
-                     if_match: Annotated[str | None, Header(description="ETag of the version this change was made "
-                                                                       "on; required once a configuration exists")] = None,
-                     ) -> JSONResponse:
+                     if_match: IfMatch = None) -> JSONResponse:
     check_branch(who, branch_id)
     try:
         result = await configuration.put(branch_id, body, if_match, ChangedBy(subject=who.subject, role=who.role.value))

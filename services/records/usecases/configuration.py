@@ -18,8 +18,8 @@ Clock = Callable[[], dt.datetime]
 class ConfigPort(Protocol):
     async def get(self, branch_id: str) -> StoredConfig | None: ...
 
-    async def change(self, branch_id: str,
-                     decide: Callable[[StoredConfig | None], ConfigChange | None]) -> tuple[StoredConfig | None, bool]: ...
+    async def change(self, branch_id: str, decide: Callable[[StoredConfig | None], ConfigChange | None]
+                     ) -> tuple[StoredConfig | None, bool]: ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,252 @@
+"""The event history in PostgreSQL: raw rows, the state the rollups are computed from, and the rollups.
+
+One :class:`HistoryTransaction` per ingested batch. Statements are few and set-based whatever the batch size.
+
+- Raw rows: a binary ``COPY`` into the raw table (PostgreSQL routes each row to its day partition) inside a
+  savepoint. Normally every event is new and that is all. When one was stored before (a redelivery after a
+  crash or a rebalance), the key (event_id, at) refuses the COPY; the batch goes back to the savepoint and is
+  inserted with ``INSERT ... SELECT FROM unnest(...) ON CONFLICT (event_id, at) DO NOTHING RETURNING event_id``,
+  which says which events were new. The optimistic path costs a third of the conflict-checking one.
+- State (a row per ticket event, mostly): a binary ``COPY`` into a temporary staging table of the session
+  (``stage_<table>``, emptied at commit), then ``INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE``.
+- Rollups (a few rows per batch): ``INSERT ... SELECT FROM unnest($1::type[], ...)`` (arrays sent in binary)
+  ``ON CONFLICT (key) DO UPDATE SET counter = counter + EXCLUDED.counter``. (asyncpg checks every array element
+  for nested arrays, a cost per value that COPY does not have: hence COPY for the large ones.)
+
+Column types are read from the catalogue once (the migrations are the truth): the SQL here names columns only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import operator
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.records.domain.activity import AlertState, VoiceSession, WindowStaff
+from services.records.domain.fold import STATE_KINDS, Keys, State
+from services.records.domain.history import COMMON_COLUMNS, RAW_TABLES, RawTable
+from services.records.domain.journeys import Journey
+from services.records.domain.rollups import ROLLUPS, Rollups, RollupSpec
+
+
+@dataclass(frozen=True)
+class StateTable:
+    table: str
+    value: type[Any]
+    keys: tuple[str, str]
+    columns: tuple[str, ...] = ()
+    row: Callable[[Any], tuple[Any, ...]] = tuple
+    """A value's columns, in order (one C call per row)."""
+
+    def __post_init__(self) -> None:
+        columns = tuple(f.name for f in dataclasses.fields(self.value))
+        object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "row", operator.attrgetter(*columns))
+
+
+STATE_TABLES: dict[str, StateTable] = {
+    "journeys": StateTable("ticket_journeys", Journey, ("branch_id", "ticket_id")),
+    "windows": StateTable("window_staff", WindowStaff, ("branch_id", "window_id")),
+    "sessions": StateTable("voice_sessions", VoiceSession, ("branch_id", "session_id")),
+    "alerts": StateTable("alert_states", AlertState, ("branch_id", "alert_id")),
+}
+assert set(STATE_TABLES) == set(STATE_KINDS)
+
+
+STAGE_PREFIX = "stage_"
+_staged: weakref.WeakKeyDictionary[asyncpg.Connection, set[str]] = weakref.WeakKeyDictionary()
+"""The staging tables each session has made (temporary tables live as long as their session)."""
+
+
+class SchemaMismatch(RuntimeError):
+    """A column the code writes is missing from the database (a migration not run?)."""
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows to columns (unnest takes one array per column)."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+class HistorySql:
+    """The statements of the history, built once from the column types in the catalogue."""
+
+    def __init__(self, types: dict[str, dict[str, str]]) -> None:
+        self.types = types
+        self.raw = {t.name: self._insert_raw(t) for t in RAW_TABLES.values()}
+        self.rollups = {spec.table: self._upsert_rollup(spec) for spec in ROLLUPS}
+        self.load_state = {kind: self._load_state(s) for kind, s in STATE_TABLES.items()}
+        self.save_state = {kind: self._save_state(s) for kind, s in STATE_TABLES.items()}
+
+    @classmethod
+    async def read(cls, connection: AsyncConnection) -> HistorySql:
+        tables = [t.name for t in RAW_TABLES.values()] + [s.table for s in ROLLUPS]
+        tables += [s.table for s in STATE_TABLES.values()]
+        rows = (await connection.execute(text(
+            "SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, NULL) AS type "
+            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname = ANY(:tables) AND pg_table_is_visible(c.oid) AND a.attnum > 0 AND NOT a.attisdropped"),
+            {"tables": tables})).all()
+        types: dict[str, dict[str, str]] = {}
+        for row in rows:
+            types.setdefault(row.table_name, {})[row.column_name] = row.type
+        return cls(types)
+
+    def _unnest(self, table: str, columns: Sequence[str]) -> str:
+        known = self.types.get(table, {})
+        missing = [c for c in columns if c not in known]
+        if missing:
+            raise SchemaMismatch(f"{table} has no column {', '.join(missing)} (is the schema migrated?)")
+        arrays = ", ".join(f"${i}::{known[c]}[]" for i, c in enumerate(columns, start=1))
+        return f"SELECT * FROM unnest({arrays})"
+
+    def _insert_raw(self, raw: RawTable) -> str:
+        columns = (*COMMON_COLUMNS, *raw.columns)
+        return (f"INSERT INTO {raw.name} ({', '.join(columns)}) {self._unnest(raw.name, columns)} "
+                "ON CONFLICT (event_id, at) DO NOTHING RETURNING event_id")
+
+    def _upsert_rollup(self, spec: RollupSpec) -> str:
+        columns = (*spec.keys, *spec.attrs, *spec.sums)
+        updates = [f"{c} = EXCLUDED.{c}" for c in spec.attrs] + [f"{c} = r.{c} + EXCLUDED.{c}" for c in spec.sums]
+        return (f"INSERT INTO {spec.table} AS r ({', '.join(columns)}) {self._unnest(spec.table, columns)} "
+                f"ON CONFLICT ({', '.join(spec.keys)}) DO UPDATE SET {', '.join(updates)}")
+
+    def _load_state(self, state: StateTable) -> str:
+        a, b = state.keys
+        self._unnest(state.table, state.columns)  # checks the columns
+        return (f"SELECT t.* FROM {state.table} t JOIN unnest($1::text[], $2::text[]) AS k(a, b) "
+                f"ON t.{a} = k.a AND t.{b} = k.b ORDER BY t.{a}, t.{b} FOR UPDATE OF t")
+
+    def _save_state(self, state: StateTable) -> str:
+        columns = ", ".join(state.columns)
+        self._unnest(state.table, state.columns)  # checks the columns
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in state.columns if c not in state.keys)
+        return (f"INSERT INTO {state.table} ({columns}) SELECT {columns} FROM {STAGE_PREFIX}{state.table} "
+                f"ON CONFLICT ({', '.join(state.keys)}) DO UPDATE SET {updates}")
+
+
+class HistoryTransaction:
+    """Statements of one ingest transaction, on the asyncpg connection under SQLAlchemy's transaction."""
+
+    def __init__(self, connection: asyncpg.Connection, sql: HistorySql) -> None:
+        self.connection = connection
+        self.sql = sql
+
+    async def insert_raw(self, raw: RawTable, rows: Sequence[tuple[Any, ...]]) -> set[str]:
+        """Store ``rows`` (COMMON_COLUMNS then the table's columns); the event ids that were not there yet."""
+        if not rows:
+            return set()
+        columns = [*COMMON_COLUMNS, *raw.columns]
+        try:
+            async with self.connection.transaction():  # a savepoint: a refused COPY undoes only itself
+                await self.connection.copy_records_to_table(raw.name, records=rows, columns=columns)
+            return {row[0] for row in rows}
+        except asyncpg.UniqueViolationError:
+            pass  # some of these were stored before: keep the others
+        new = await self.connection.fetch(self.sql.raw[raw.name], *_columns(rows, len(columns)))
+        return {record[0] for record in new}
+
+    async def load_state(self, keys: Keys) -> State:
+        state = State()
+        for kind, spec in STATE_TABLES.items():
+            wanted: Iterable[tuple[str, str]] = getattr(keys, kind)
+            pairs = sorted(wanted)
+            if not pairs:
+                continue
+            records = await self.connection.fetch(self.sql.load_state[kind], [p[0] for p in pairs],
+                                                  [p[1] for p in pairs])
+            values: dict[tuple[str, str], Any] = getattr(state, kind)
+            for record in records:
+                value = spec.value(**dict(record))
+                values[(record[spec.keys[0]], record[spec.keys[1]])] = value
+        return state
+
+    async def save_state(self, state: State) -> int:
+        written = 0
+        for kind, spec in STATE_TABLES.items():
+            values = state.changed_values(kind)
+            if not values:
+                continue
+            stage = await self._stage(spec.table)
+            await self.connection.copy_records_to_table(stage, records=[spec.row(v) for v in values],
+                                                        columns=list(spec.columns))
+            await self.connection.execute(self.sql.save_state[kind])
+            written += len(values)
+        return written
+
+    async def _stage(self, table: str) -> str:
+        made = _staged.setdefault(self.connection, set())
+        stage = STAGE_PREFIX + table
+        if table not in made:
+            await self.connection.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+            made.add(table)
+        return stage
+
+    async def write_rollups(self, rollups: Rollups) -> int:
+        written = 0
+        for spec in rollups.tables():
+            rows = rollups.rows(spec)
+            width = len(spec.keys) + len(spec.attrs) + len(spec.sums)
+            await self.connection.execute(self.sql.rollups[spec.table], *_columns(rows, width))
+            written += len(rows)
+        return written
+
+
+class HistoryStore:
+    def __init__(self, engine: AsyncEngine, *, lock_timeout_s: float = 10.0) -> None:
+        self.engine = engine
+        self.lock_timeout_s = lock_timeout_s
+        self._sql: HistorySql | None = None
+
+    async def _statements(self, connection: AsyncConnection) -> HistorySql:
+        if self._sql is None:
+            self._sql = await HistorySql.read(connection)
+        return self._sql
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[HistoryTransaction]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        async with self.engine.begin() as connection:
+            # also begins the transaction on the driver's connection, which the statements use directly
+            await connection.execute(text(f"SET LOCAL lock_timeout = '{int(self.lock_timeout_s * 1000)}ms'"))
+            sql = await self._statements(connection)
+            raw = await connection.get_raw_connection()
+            driver: asyncpg.Connection = raw.driver_connection
+            try:
+                yield HistoryTransaction(driver, sql)
+            except BaseException:
+                _staged.pop(driver, None)  # the rollback takes back a staging table made in this transaction
+                raise
+
+    async def branch_documents(self, branches: Sequence[str]) -> dict[str, Any]:
+        """The stored configuration document of each of ``branches`` that has one."""
+        if not branches:
+            return {}
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT branch_id, document FROM branch_config WHERE branch_id = ANY(:branches)"),
+                {"branches": list(branches)})).all()
+        return {row.branch_id: row.document for row in rows}
+
+
+async def delete_older(engine: AsyncEngine, table: str, column: str, first_kept: dt.date) -> int:
+    """Delete the rows of a rollup or state table whose ``column`` (a day, or a time) is before ``first_kept``."""
+    async with engine.begin() as connection:
+        kind = (await connection.execute(text(
+            "SELECT format_type(a.atttypid, NULL) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname = :table AND a.attname = :column AND pg_table_is_visible(c.oid)"),
+            {"table": table, "column": column})).scalar_one()
+        cutoff: dt.date | dt.datetime = first_kept
+        if kind.startswith("timestamp"):
+            cutoff = dt.datetime.combine(first_kept, dt.time(), dt.UTC)
+        result = await connection.execute(text(f'DELETE FROM "{table}" WHERE "{column}" < :cutoff'), {"cutoff": cutoff})
+        return int(result.rowcount or 0)
