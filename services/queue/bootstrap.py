@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from branchops.clock import platform_clock
 from branchops.contracts import topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
@@ -16,6 +17,7 @@ from branchops.web import create_service_app
 from services.queue.adapters.call_next import WindowStore
 from services.queue.adapters.snapshot import SnapshotReader
 from services.queue.adapters.ticket_store import TicketStore
+from services.queue.domain.undo import UNDO_CALL_WITHIN
 from services.queue.handlers import QueueHandlers
 from services.queue.routes import queue as queue_routes
 from services.queue.routes import tickets as ticket_routes
@@ -42,7 +44,8 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
         live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s, settings.forecast_min_gap_s
     )
     tickets = Tickets(TicketStore(runtime.redis, runtime.outbox, rules, tz), live, clock, forecasts.mark)
-    windows = Windows(window_store, clock, forecasts.mark)
+    # undo within 5 s of wall time, whatever the speed of a simulated clock
+    windows = Windows(window_store, clock, forecasts.mark, UNDO_CALL_WITHIN * platform_clock().rate)
     handlers = QueueHandlers(reader, window_store, forecasts.mark)
     runtime.add_consumer(
         {

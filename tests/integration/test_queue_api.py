@@ -142,6 +142,30 @@ async def test_window_flow_and_wrong_transitions(q: QueueApp) -> None:
     assert window.json()["state"] == "break"
 
 
+async def test_undo_call_puts_the_ticket_back_at_the_head_and_frees_the_window(q: QueueApp) -> None:
+    first, second = await q.issue("cash"), await q.issue("cash")
+    await q.open_window("w1", ["cash"])
+    await q.open_window("w2", ["cash"])
+    tid = (await q.call("w1")).json()["ticket_id"]
+    assert tid == first["ticket_id"]
+    other_window = await q.client.post(q.url("/windows/w2/undo-call"), json={"ticket_id": tid}, headers=TELLER)
+    assert other_window.status_code == 409 and "not at window w2" in other_window.json()["detail"]
+    wrong = await q.act(tid, "no-show", window_id="w2")
+    assert wrong.status_code == 409 and "not at window w2" in wrong.json()["detail"], "another window's ticket"
+    q.clock.advance(3 / 60)
+    undone = await q.client.post(q.url("/windows/w1/undo-call"), json={"ticket_id": tid}, headers=TELLER)
+    assert undone.status_code == 200, undone.text
+    assert (undone.json()["status"], undone.json()["window_id"]) == ("issued", None)
+    status = await q.client.get(q.url(f"/tickets/{tid}"), headers=TELLER)
+    assert status.json()["position"] == 1, "back at the head of its line"
+    again = await q.call("w2")
+    assert again.json()["ticket_id"] == tid, "the window is free and the same ticket is called next"
+    q.clock.advance(6 / 60)
+    late = await q.client.post(q.url("/windows/w2/undo-call"), json={"ticket_id": tid}, headers=TELLER)
+    assert late.status_code == 409 and "too long ago" in late.json()["detail"]
+    assert (await q.call("w1")).json()["ticket_id"] == second["ticket_id"]
+
+
 async def test_transfer_keeps_the_original_issue_time(q: QueueApp) -> None:
     first = await q.issue("cash")
     q.clock.advance(1)

@@ -53,6 +53,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", f"{B}/tickets/{{ticket_id}}/{{action}}"): rule(T, M, S),
         ("PUT", f"{B}/windows/{{window_id}}"): rule(T, M, S),
         ("POST", f"{B}/windows/{{window_id}}/call-next"): rule(T, M, S),
+        ("POST", f"{B}/windows/{{window_id}}/undo-call"): rule(T, M, S, why="a teller takes back a mistaken call"),
         ("GET", f"{B}/queue"): rule(T, M, H, S, why="staff view; kiosks show a ticket's own wait"),
         ("PUT", f"{B}/cameras/{{camera_id}}"): rule(M, S),
         ("GET", f"{B}/cameras/{{camera_id}}"): rule(M, H, S),

@@ -25,6 +25,7 @@ from services.queue.domain.model import Model
 from services.queue.domain.routing import Head, RoutingRules, choose_next
 from services.queue.domain.schedule import mark_json, mark_of
 from services.queue.domain.tickets import TicketRecord
+from services.queue.domain.undo import undo_call
 from services.queue.domain.windows import WindowRecord, change_window
 
 
@@ -184,6 +185,36 @@ class WindowStore:
             )
             pipe.set(keys.model, model.to_json())
             tx.stage(topics.TICKETS, ticket_event(record, now))
+        return record
+
+    async def undo_call(
+        self, branch_id: str, window_id: str, ticket_id: str, now: dt.datetime, within: dt.timedelta
+    ) -> TicketRecord:
+        """Put a just-called ticket back at its place in line (the head: it was chosen as the head) and free
+        the window, with the ticket's event; raises NotFound or Conflict (``domain.undo.undo_call``)."""
+        keys = Keys(branch_id)
+        return await self._outbox.transaction(
+            branch_id,
+            lambda tx: self._undo_call(tx, window_id, ticket_id, now, within),
+            watch=[keys.window(window_id), keys.ticket(ticket_id)],
+        )
+
+    async def _undo_call(
+        self, tx: Transaction, window_id: str, ticket_id: str, now: dt.datetime, within: dt.timedelta
+    ) -> TicketRecord:
+        keys, pipe = Keys(tx.branch_id), tx.pipe
+        raw = decode_hash(await pipe.hgetall(keys.ticket(ticket_id)))
+        if not raw:
+            raise NotFound(f"no ticket {ticket_id} in branch {tx.branch_id}")
+        wraw = decode_hash(await pipe.hgetall(keys.window(window_id)))
+        window = WindowRecord.from_fields(wraw) if wraw else None
+        record = undo_call(TicketRecord.from_fields(raw), window, window_id, now, within)
+        score = self.rules.score(record.joined_at, record.priority, record.sequence)
+        tx.multi()
+        pipe.hset(keys.ticket(ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
+        pipe.hset(keys.window(window_id), mapping={"ticket_id": "", "service": "", "busy_since": ""})
+        pipe.zadd(keys.line(record.service), {ticket_id: score})
+        tx.stage(topics.TICKETS, ticket_event(record, now))
         return record
 
     @staticmethod

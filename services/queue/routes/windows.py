@@ -17,6 +17,11 @@ from services.queue.routes.views import TicketView, WindowView
 router = APIRouter(prefix="/v1/branches/{branch_id}/windows", tags=["windows"])
 
 
+class UndoCallRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ticket_id: Identifier
+
+
 class WindowRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     state: WindowState
@@ -53,4 +58,21 @@ async def call_next(
         raise problem(error) from error
     if record is None:
         return Response(status_code=204)
+    return TicketView.of(record)
+
+
+@router.post(
+    "/{window_id}/undo-call",
+    response_model=TicketView,
+    summary="Undo a mistaken call within 5 s: the ticket waits at the head of its line again, the window is free",
+    responses={409: {"description": "not called at this window, or called too long ago"}},
+)
+async def undo_call(
+    branch_id: BranchPath, window_id: IdPath, body: UndoCallRequest, who: TellerManagerService, windows: WindowsDep
+) -> TicketView:
+    check_branch(who, branch_id)
+    try:
+        record = await windows.undo_call(branch_id, window_id, body.ticket_id)
+    except QueueError as error:
+        raise problem(error) from error
     return TicketView.of(record)
