@@ -82,12 +82,15 @@ class Target:
 
 
 class NotRateable(Exception):
-    """Why a ticket cannot be rated here; ``status`` is the HTTP answer (404 or 409)."""
+    """Why a ticket cannot be rated here (the routes answer 409, or 404 for :class:`NothingToRate`)."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, detail: str) -> None:
         super().__init__(detail)
-        self.status = status
         self.detail = detail
+
+
+class NothingToRate(NotRateable):
+    """There is no such ticket, or none served at the window recently."""
 
 
 def target_of(
@@ -98,18 +101,18 @@ def target_of(
     status = str(ticket.get("status"))
     at_window = ticket.get("window_id")
     if status in NOT_YET:
-        raise NotRateable(409, f"ticket {ticket_id} has not been served yet")
+        raise NotRateable(f"ticket {ticket_id} has not been served yet")
     if status not in SERVED:
-        raise NotRateable(409, f"ticket {ticket_id} was not served (status {status})")
+        raise NotRateable(f"ticket {ticket_id} was not served (status {status})")
     if at_window != window_id:
-        raise NotRateable(409, f"ticket {ticket_id} was served at window {at_window}, not {window_id}")
+        raise NotRateable(f"ticket {ticket_id} was served at window {at_window}, not {window_id}")
     when = parse_time(ticket.get("at"))
     if max_age is not None and when is not None and now - when > max_age:
-        raise NotRateable(409, f"ticket {ticket_id} was served too long ago to be rated")
+        raise NotRateable(f"ticket {ticket_id} was served too long ago to be rated")
     try:
         service = ServiceName(str(ticket.get("service")))
     except ValueError:
-        raise NotRateable(409, f"ticket {ticket_id} has no known service") from None
+        raise NotRateable(f"ticket {ticket_id} has no known service") from None
     return Target(ticket_id, ticket.get("number"), service, window_id, staff_id, status, ticket.get("at"))
 
 
@@ -122,4 +125,4 @@ def latest_served(
     for ticket in reversed(list(tickets)):
         if ticket.get("window_id") == window_id and ticket.get("status") in SERVED:
             return target_of(ticket, window_id, staff_id, now, max_age)
-    raise NotRateable(404, f"no ticket served at window {window_id} recently")
+    raise NothingToRate(f"no ticket served at window {window_id} recently")

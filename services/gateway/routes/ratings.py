@@ -17,7 +17,15 @@ from branchops.clock import platform_clock
 from branchops.contracts.events import Feedback
 from branchops.web import BranchPath, Problem
 from services.gateway.access import Caller, KioskService, check_branch_access
-from services.gateway.domain.ratings import NotRateable, RateVisit, RatingTag, Target, latest_served, target_of
+from services.gateway.domain.ratings import (
+    NothingToRate,
+    NotRateable,
+    RateVisit,
+    RatingTag,
+    Target,
+    latest_served,
+    target_of,
+)
 from services.gateway.routes.deps import Gateway, GatewayDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/windows/{window_id}", tags=["ratings"])
@@ -34,8 +42,9 @@ PadHere = Annotated[Caller, Depends(_pad_of_branch)]
 
 
 def _refuse(error: NotRateable) -> Problem:
-    title = "Not Found" if error.status == 404 else "Not rateable"
-    return Problem(error.status, title, error.detail)
+    if isinstance(error, NothingToRate):
+        return Problem(404, "Not Found", error.detail)
+    return Problem(409, "Not rateable", error.detail)
 
 
 async def _named(
@@ -53,7 +62,7 @@ async def _named(
         return target_of(known, window_id, staff_id, now, max_age)
     answer = await gateway.upstreams.call("queue", "GET", f"/v1/branches/{branch_id}/tickets/{ticket_id}", who.upstream)
     if answer.status_code == 404:
-        raise NotRateable(404, f"no ticket {ticket_id} in branch {branch_id}")
+        raise NothingToRate(f"no ticket {ticket_id} in branch {branch_id}")
     if answer.status_code != 200:
         raise Problem(502, "Upstream error", f"the queue service answered {answer.status_code}")
     return target_of({**answer.json(), "at": None}, window_id, staff_id, now, None)
