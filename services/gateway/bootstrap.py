@@ -19,7 +19,7 @@ from services.gateway.adapters.kiosk_tickets import KioskTickets
 from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.handlers import GatewayHandlers
-from services.gateway.routes import auth, branch, head_office, kiosk, pages, ratings, stream, voice_ws
+from services.gateway.routes import auth, branch, floor, head_office, kiosk, pages, ratings, stream, voice_ws
 from services.gateway.routes.deps import PROBLEMS, Gateway
 from services.gateway.settings import GatewaySettings
 
@@ -67,6 +67,7 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
             voice_ws.router,
             head_office.router,
             ratings.router,
+            floor.router,
         ],
         description="Manager dashboard, kiosk and rating pages, head-office view and live streams",
         errors=PROBLEMS,

@@ -15,6 +15,8 @@ from services.gateway.domain.passwords import device_key_digest, hash_password, 
 KIOSK_ID = "kiosk-1"
 PAD_WINDOW = "g1"  # a window of the simulated branch that is open all day
 PAD_ID = f"pad-{PAD_WINDOW}"
+DISPLAY_ID = "display-1"
+TELLER_WINDOW = "t1"  # a window the simulator does not drive: the demo teller opens it on the console
 UPSTREAMS = ("queue", "staffing", "kyc", "voice")  # the services the gateway calls (its *_url settings)
 PEOPLE = (("manager", "manager"), ("teller", "teller"), ("head-office", "head_office"))
 
@@ -29,10 +31,11 @@ def dev_setup(run: DevRun) -> DevSetup:
         }
         for login, role in PEOPLE
     }
-    kiosk_key, pad_key = new_device_key(), new_device_key()
+    kiosk_key, pad_key, display_key = new_device_key(), new_device_key(), new_device_key()
     devices = {
         device_key_digest(kiosk_key): {"branch": run.branch, "kiosk_id": KIOSK_ID},
         device_key_digest(pad_key): {"branch": run.branch, "kiosk_id": PAD_ID},
+        device_key_digest(display_key): {"branch": run.branch, "kiosk_id": DISPLAY_ID, "kind": "display"},
     }
     env = {
         "GATEWAY_USERS": json.dumps(users),
@@ -47,7 +50,9 @@ def dev_setup(run: DevRun) -> DevSetup:
         *(f"    {login:<12} {passwords[login]:<14} {_role_page(role, base)}" for login, role in PEOPLE),
         f"  Kiosk ({run.branch}):          {base}/kiosk#device={kiosk_key}",
         f"  Rating pad (window {PAD_WINDOW}):   {base}/rate/{run.branch}/{PAD_WINDOW}#device={pad_key}",
-        f"    (device keys: kiosk {kiosk_key}  pad {pad_key})",
+        f"  Teller console:           {base}/teller  (log in as teller; pick a window, e.g. {TELLER_WINDOW})",
+        f"  Calling display (TV):     {base}/display/{run.branch}#device={display_key}",
+        f"    (device keys: kiosk {kiosk_key}  pad {pad_key}  display {display_key})",
     ]
     return DevSetup(env=env, banner=banner)
 

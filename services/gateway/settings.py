@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -32,11 +32,15 @@ class UserEntry(BaseModel):
 
 
 class DeviceEntry(BaseModel):
-    """A kiosk: bound to one branch; keyed by the SHA-256 (hex) of its device key, never the key itself."""
+    """A kiosk: bound to one branch; keyed by the SHA-256 (hex) of its device key, never the key itself.
+
+    ``kind``: a kiosk or rating pad (default) sees only its own tickets on the stream; a calling display
+    sees every call (numbers and windows, nothing personal)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     branch: str = Field(pattern=_BRANCH)
     kiosk_id: str = Field(pattern=_BRANCH)
+    kind: Literal["kiosk", "display"] = "kiosk"
 
 
 class GatewaySettings(ServiceSettings):
@@ -64,6 +68,12 @@ class GatewaySettings(ServiceSettings):
     rating_window_min: float = Field(
         15.0, gt=0, le=24 * 60, description="A window's pad offers a ticket for rating up to N minutes after service"
     )
+
+    def is_display(self, kiosk_id: str | None, branch_id: str | None) -> bool:
+        """Whether the device ``kiosk_id`` of ``branch_id`` is a calling display."""
+        return kiosk_id is not None and any(
+            e.kind == "display" and e.kiosk_id == kiosk_id and e.branch == branch_id for e in self.device_keys.values()
+        )
 
     @field_validator("device_keys")
     @classmethod

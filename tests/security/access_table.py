@@ -120,6 +120,18 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/rate/{branch_id}/{window_id}"): Rule(
             PUBLIC, "the window's rating pad page; its calls need the device key"
         ),
+        ("GET", "/teller"): rule(T, M, S, credential="cookie", anonymous=303, why="teller console page"),
+        ("GET", "/display/{branch_id}"): Rule(PUBLIC, "the calling display page; its calls need the device key"),
+        ("GET", f"{B}/windows/{{window_id}}/console"): rule(T, M, S, why="the teller console of a window"),
+        ("PUT", f"{B}/windows/{{window_id}}"): rule(T, M, S, why="a teller opens or closes the console's window"),
+        ("POST", f"{B}/windows/{{window_id}}/tickets/{{ticket_id}}/{{action}}"): rule(
+            T, M, S, why="the console's actions on its window's customer"
+        ),
+        ("POST", f"{B}/windows/{{window_id}}/undo-call"): rule(T, M, S, why="take back a mistaken call"),
+        ("GET", f"{B}/display"): rule(
+            K, T, M, S, why="the calling display (a device) and staff; numbers and waits only"
+        ),
+        ("POST", f"{B}/display/announce"): rule(K, T, M, S, why="the display's spoken calls (voice service TTS)"),
         ("GET", f"{B}/windows/{{window_id}}/rating"): rule(
             K, S, why="the pad (a device); staff do not rate themselves"
         ),
@@ -134,7 +146,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
     },
 }
 
-PATH_VALUES = {"branch_id": "b1", "action": "complete"}
+PATH_VALUES = {"branch_id": "b1", "action": "complete"}  # complete is also a teller console action
 
 
 def concrete(path: str, branch: str = "b1") -> str:

@@ -25,6 +25,17 @@ class KioskFilter:
         return item.event_type in KIOSK_AGGREGATES
 
 
+DISPLAY_TOPICS = frozenset({topics.TICKETS.event_type, topics.QUEUE_FORECAST.event_type})
+
+
+@dataclass(frozen=True)
+class DisplayFilter:
+    """A calling display in the hall: every ticket's number, status and window, and the queue's aggregates."""
+
+    def __call__(self, item: StreamItem) -> bool:
+        return item.event_type in DISPLAY_TOPICS
+
+
 @dataclass(frozen=True)
 class TypeFilter:
     types: frozenset[str]
@@ -34,8 +45,10 @@ class TypeFilter:
 
 
 def stream_filter(
-    role: Role, *, tickets: frozenset[str] = frozenset(), types: frozenset[str] = frozenset()
+    role: Role, *, tickets: frozenset[str] = frozenset(), types: frozenset[str] = frozenset(), display: bool = False
 ) -> StreamFilter:
+    if role is Role.KIOSK and display:
+        return DisplayFilter()
     if role is Role.KIOSK:
         return KioskFilter(tickets)
     return TypeFilter(types)

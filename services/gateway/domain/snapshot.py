@@ -29,6 +29,7 @@ from branchops.contracts.events import (
     VoiceInteraction,
     Window,
 )
+from services.gateway.domain.floor import CallBoard, WindowDays
 
 ARRIVAL_SLOT_MIN = 15
 RECENT_TICKETS = 200
@@ -167,6 +168,9 @@ class BranchState:
     rated_tickets: set[str] = field(default_factory=set)
     kyc: dict[str, int] = field(default_factory=dict)
     voice_turns: int = 0
+    board: CallBoard = field(default_factory=CallBoard)  # the calling display's latest calls
+    window_days: WindowDays = field(default_factory=WindowDays)  # served and handling time per window today
+    undo_issued_at: dict[str, dt.datetime] = field(default_factory=dict)  # called today -> issued, for an undo
 
     def _roll_day(self, when: dt.datetime) -> None:
         day = when.astimezone(self.zone).date().isoformat()
@@ -181,6 +185,8 @@ class BranchState:
         self.ratings_by_service.clear()
         self.rated_tickets.clear()
         self.kyc.clear()
+        self.window_days.clear()
+        self.undo_issued_at.clear()
         for camera in self.footfall.values():
             camera.entered_today = camera.exited_today = 0
 
@@ -223,12 +229,18 @@ class BranchState:
         camera.last = event
 
     def _on_ticket(self, event: Ticket) -> None:
-        if event.status is TicketStatus.ISSUED and event.ticket_id not in self.issued_at:
+        before = self.tickets.get(event.ticket_id)
+        self.board.apply(event)
+        self.window_days.apply(event)
+        if event.status is TicketStatus.ISSUED and before is not None and before["status"] == "called":
+            self._undo_call(event)
+        elif event.status is TicketStatus.ISSUED and event.ticket_id not in self.issued_at:
             self.issued_at[event.ticket_id] = event.at
             slot = slot_of(event.at, self.zone)
             self.arrivals[slot] = self.arrivals.get(slot, 0) + 1
         elif event.status is TicketStatus.CALLED and event.ticket_id in self.issued_at:
-            waited = (event.at - self.issued_at.pop(event.ticket_id)).total_seconds() / 60
+            issued = self.undo_issued_at[event.ticket_id] = self.issued_at.pop(event.ticket_id)
+            waited = (event.at - issued).total_seconds() / 60
             self.called += 1
             if waited <= self.target_wait_min:
                 self.called_in_target += 1
@@ -240,10 +252,23 @@ class BranchState:
             self.called_in_target -= 1
         elif event.status is TicketStatus.CANCELLED:
             self.issued_at.pop(event.ticket_id, None)  # withdrawn by the customer or staff: not judged
+        if event.status not in (TicketStatus.CALLED, TicketStatus.ISSUED):
+            self.undo_issued_at.pop(event.ticket_id, None)  # served, gone or moved on: no undo any more
         self.tickets[event.ticket_id] = ticket_view(event)
         self.tickets.move_to_end(event.ticket_id)
         while len(self.tickets) > RECENT_TICKETS:
             self.tickets.popitem(last=False)
+
+    def _undo_call(self, event: Ticket) -> None:
+        """A call taken back (queue: undo-call): the ticket waits again as before, its call is not counted."""
+        issued = self.undo_issued_at.pop(event.ticket_id, None)
+        if issued is None:
+            return
+        self.called = max(self.called - 1, 0)
+        if event.ticket_id in self.in_target:
+            self.in_target.discard(event.ticket_id)
+            self.called_in_target -= 1
+        self.issued_at[event.ticket_id] = issued
 
     def _on_feedback(self, event: Feedback) -> None:
         if event.ticket_id in self.rated_tickets:  # one rating per ticket, whoever sent a second one

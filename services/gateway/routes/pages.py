@@ -1,5 +1,5 @@
-"""The pages: manager dashboard ``/``, kiosk ``/kiosk`` and rating pad ``/rate/{b}/{w}`` (public), head
-office ``/head-office``, login.
+"""The pages: manager dashboard ``/``, teller console ``/teller``, kiosk ``/kiosk``, rating pad
+``/rate/{b}/{w}`` and calling display ``/display/{b}`` (public), head office ``/head-office``, login.
 
 Pages are static HTML; their data comes from the JSON routes and the SSE streams, which check the role.
 The dashboard and head office pages need a logged-in browser (else a redirect to the login page).
@@ -17,7 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from branchops.settings import Role
-from branchops.web.roles import HEAD_OFFICE_SERVICE, TELLER_MANAGER_HEAD_OFFICE_SERVICE
+from branchops.web.roles import HEAD_OFFICE_SERVICE, TELLER_MANAGER_HEAD_OFFICE_SERVICE, TELLER_MANAGER_SERVICE
 from services.gateway.access import cookie_principal
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -78,6 +78,18 @@ async def rate(
 ) -> Response:
     """The window's rating pad (public page; its calls need the pad's device key)."""
     return _html("rate.html")
+
+
+@router.get("/teller")
+async def teller(request: Request) -> Response:
+    """The teller console of one window (tellers and managers; the window is chosen on the page)."""
+    return _guarded(request, "teller.html", TELLER_MANAGER_SERVICE)
+
+
+@router.get("/display/{branch_id}")
+async def display(branch_id: Annotated[str, PathParam(pattern=_ID)]) -> Response:
+    """The branch's calling display (public page; its calls need the display's device key). It speaks."""
+    return _html("display.html", permissions="autoplay=(self)")
 
 
 @router.get("/login")

@@ -98,7 +98,8 @@ async def stream(
     if who.role is Role.KIOSK:
         wanted = [t for t in (tickets or "").split(",") if t][:MAX_KIOSK_TICKETS]
         held = await gateway.kiosk_tickets.held(branch_id, who.kiosk_id or "", wanted) if who.kiosk_id else held
-    accepts = stream_filter(who.role, tickets=held, types=_types(types))
+    display = who.role is Role.KIOSK and gateway.settings.is_display(who.kiosk_id, branch_id)
+    accepts = stream_filter(who.role, tickets=held, types=_types(types), display=display)
     return _open(request, gateway.broadcaster, branch_id, accepts, last_event_id)
 
 

@@ -97,6 +97,33 @@ const TEXT = {
   },
 };
 
+// The branch floor: teller console and calling display.
+Object.assign(TEXT.zh, {
+  teller_title: "柜员工作台", pick_window: "请选择您的窗口", window_id: "窗口号", services_served: "办理业务",
+  open_window: "开窗", change_window: "换窗口", close_window: "关窗", pause_window: "暂停",
+  call_next: "叫号", recall: "重呼", no_show: "未到", transfer: "转移", finish: "完成", undo: "撤销叫号",
+  current_customer: "当前客户", no_customer: "暂无客户，请按 F1 或空格叫号", nobody_waiting: "暂无等候客户",
+  waited: "已等待", at_window_for: "到窗时长", prepared_form: "数字员工预填表单", none: "无 / none",
+  lines_here: "本窗口业务排队", next_numbers: "下一位", served_today: "今日已办", avg_handling: "平均办理时长",
+  transfer_to: "转移到", cancel: "取消", undo_hint: "5 秒内可撤销", window_closed: "窗口未开放",
+  display_title: "叫号", latest_calls: "最新叫号", please_go: "请到", window_no: "号窗口", people_waiting: "等候",
+  expected_wait: "预计等待", next_up: "即将叫号", keys: "快捷键", called_to: "已叫号到",
+  sound_on: "点击开启语音播报", min_short: "分钟",
+});
+Object.assign(TEXT.en, {
+  teller_title: "Teller console", pick_window: "Choose your window", window_id: "Window", services_served: "Services",
+  open_window: "Open window", change_window: "Change window", close_window: "Close window", pause_window: "Break",
+  call_next: "Call next", recall: "Recall", no_show: "No-show", transfer: "Transfer", finish: "Finish",
+  undo: "Undo call", current_customer: "Current customer", no_customer: "No customer: press F1 or Space to call",
+  nobody_waiting: "Nobody waiting", waited: "Waited", at_window_for: "At the window", prepared_form:
+  "Prepared form from the digital employee", none: "无 / none", lines_here: "Lines of this window",
+  next_numbers: "Next", served_today: "Served today", avg_handling: "Average handling", transfer_to: "Transfer to",
+  cancel: "Cancel", undo_hint: "undo within 5 s", window_closed: "Window not open",
+  display_title: "Now calling", latest_calls: "Latest calls", please_go: "please go to", window_no: "",
+  people_waiting: "Waiting", expected_wait: "Expected wait", next_up: "Next numbers", keys: "Keys",
+  called_to: "called to", sound_on: "Click to turn on spoken calls", min_short: "min",
+});
+
 let lang = localStorage.getItem("bo-lang") === "en" ? "en" : "zh";
 const listeners = [];
 
