@@ -31,7 +31,7 @@ function windowName(id) { return id; }
 function render() {
   const [now, ...rest] = board.calls;
   fill($("now-call"), now ? [
-    el("div", { class: "now-number", "data-testid": "now-number", "data-ticket": now.ticket_id, text: now.number }),
+    el("div", { class: "now-number", "data-testid": "now-number", "data-call": `${now.number}@${now.window_id}`, text: now.number }),
     el("div", { class: "now-arrow", text: "→" }),
     el("div", { class: "now-window" }, el("span", { "data-testid": "now-window", text: windowName(now.window_id) }),
       el("small", { text: " 号窗口 · window" })),
@@ -43,7 +43,7 @@ function render() {
     void $("now-call").offsetWidth; // restart the highlight for a new call or a recall
     $("now-call").classList.add("flash");
   }
-  fill($("calls"), rest.map((c) => el("li", { "data-ticket": c.ticket_id },
+  fill($("calls"), rest.map((c) => el("li", { "data-call": `${c.number}@${c.window_id}` },
     el("span", { class: "num", text: c.number }), el("span", { class: "arrow", text: "→" }),
     el("span", { class: "win", text: `${windowName(c.window_id)} 号窗口 · window ${windowName(c.window_id)}` }))));
   fill($("lines"), board.lines.length ? el("table", {},

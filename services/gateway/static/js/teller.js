@@ -124,7 +124,7 @@ function callNext() {
       clearInterval(state.undoTimer);
       state.undoTimer = setInterval(() => {
         renderButtons();
-        if (Date.now() - state.lastCall.at >= UNDO_MS) clearInterval(state.undoTimer);
+        if (!state.lastCall || Date.now() - state.lastCall.at >= UNDO_MS) clearInterval(state.undoTimer);
       }, 250);
     } else {
       showError(null);
