@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from branchops.bus import EventPublisher
 from branchops.bus.errors import is_transient
+from branchops.clock import platform_clock
 from branchops.contracts.topics import ALL_TOPICS
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
@@ -49,7 +50,9 @@ STOP_TIMEOUT_S = 5.0
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The platform clock (branchops/clock.py): the wall clock, or ``branchops up``'s simulated branch time,
+    which the events carry too (so retention and the partitions made ahead follow the events' days)."""
+    return platform_clock().now()
 
 
 class StartupFailed(RuntimeError):

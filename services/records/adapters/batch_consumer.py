@@ -16,8 +16,9 @@ transaction). The guarantees are ADR 0002's, kept here for a batch:
   dead-lettered. One poisoned event costs a few extra transactions, not the batch.
 
 Two batches overlap: while batch N is being handled (mostly waiting for PostgreSQL), batch N+1 is fetched and
-decoded. N+1 is handed over only after N was handled and committed, so commits stay in order; a batch
-fetched but not handed over when the consumer stops is not committed, and is read again.
+decoded, a slice at a time so that N's next statement leaves as soon as the previous one returned. N+1 is
+handed over only after N was handled and committed, so commits stay in order; a batch fetched but not handed
+over when the consumer stops is not committed, and is read again.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from branchops.contracts import EventDecodeError, Topic
 from branchops.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
+DECODE_SLICE = 200
+"""Records decoded between two yields to the event loop while the previous batch is being stored."""
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 T = TypeVar("T")
 
@@ -148,6 +151,7 @@ class BatchConsumer(Generic[T]):
                     in_hand = None
                 if batch and decoded is not None:
                     in_hand = asyncio.create_task(self._finish(consumer, batch, decoded))
+                    await asyncio.sleep(0)  # let it send its first statement before we fetch and decode
                 await self._update_lag(consumer)
             if in_hand is not None:
                 await in_hand
@@ -167,7 +171,9 @@ class BatchConsumer(Generic[T]):
             self.stats.first_consumed = started
         pairs: list[tuple[Record, T]] = []
         for records in batch.values():
-            for record in records:
+            for i, record in enumerate(records):
+                if i % DECODE_SLICE == DECODE_SLICE - 1:
+                    await asyncio.sleep(0)  # the batch in hand sends its next statement as soon as it can
                 try:
                     pairs.append((record, self._decode(self._topics[record.topic], record.value or b"")))
                 except (EventDecodeError, PermanentError) as exc:
