@@ -1,6 +1,6 @@
 """Records' history ingest: events/s from the broker into PostgreSQL through the real records consumer.
 
-    .venv/bin/python bench/records_ingest.py [--events 200000] [--batch 2000] [--partitions 6]
+    .venv/bin/python bench/records_ingest.py [--events 200000] [--batch 5000] [--partitions 6] [--consumers 1]
 
 Generates at least ``--events`` realistic events (simulated branch days: ticket lifecycles from the simulator
 with staffed windows, plus ratings, footfall, KYC decisions and voice turns), publishes them to a tansu broker
@@ -28,6 +28,7 @@ import asyncio
 import datetime as dt
 import gc
 import json
+import multiprocessing
 import os
 import random
 import sys
@@ -241,6 +242,72 @@ async def ingest(settings: RecordsSettings, platform: PlatformSettings, engine: 
                                  **{k: round(v / stats.committed * 1e6, 1) for k, v in after.items()}}}
 
 
+def bench_platform(bootstrap: str) -> PlatformSettings:
+    return PlatformSettings(kafka_bootstrap=bootstrap, kafka_idempotence=False, kafka_fetch_max_wait_ms=20,
+                            kafka_session_timeout_ms=6000, kafka_heartbeat_ms=500, instance="bench")  # type: ignore[arg-type]
+
+
+async def _consume(url: str, bootstrap: str, group: str, batch: int, slot: int, progress: Any,
+                   stop: Any) -> dict[str, Any]:
+    """One records consumer process of ``--consumers N``: it reports its committed count in ``progress[slot]``."""
+    platform = bench_platform(bootstrap)
+    settings = RecordsSettings(database_url=url, history_batch_max=batch, consumer_group=group)  # type: ignore[arg-type]
+    engine = create_engine(settings)
+    publisher = EventPublisher(platform, source="branchops/records/bench")
+    await publisher.start()
+    consumer = build_history(settings, platform, engine, publisher).consumer
+    cpu = time.process_time()
+    task = asyncio.create_task(consumer.run())
+    try:
+        while not stop.is_set():
+            progress[slot] = consumer.stats.committed
+            await asyncio.sleep(0.02)
+    finally:
+        consumer.stop()
+        await task
+        await publisher.stop()
+        await engine.dispose()
+    stats = consumer.stats
+    return {"first": stats.first_consumed, "last": stats.last_committed, "committed": stats.committed,
+            "batches": stats.batches, "dead_lettered": stats.dead_lettered, "cpu_s": time.process_time() - cpu}
+
+
+def _consumer_process(url: str, bootstrap: str, group: str, batch: int, slot: int, progress: Any, stop: Any,
+                      results: Any) -> None:
+    results.put(asyncio.run(_consume(url, bootstrap, group, batch, slot, progress, stop)))
+
+
+async def ingest_processes(settings: RecordsSettings, bootstrap: str, expect: int, servers: dict[str, int | None],
+                           count: int) -> dict[str, Any]:
+    """The same consumer in ``count`` processes of one group (as records' replicas split the partitions)."""
+    context = multiprocessing.get_context("spawn")
+    progress, stop, results = context.Array("q", count), context.Event(), context.Queue()
+    url = settings.database_url.get_secret_value()
+    children = [context.Process(target=_consumer_process, args=(url, bootstrap, settings.group_id,
+                                                                 settings.history_batch_max, i, progress, stop,
+                                                                 results)) for i in range(count)]
+    others = cpu_of(servers)
+    for child in children:
+        child.start()
+    deadline = time.monotonic() + 600
+    while sum(progress[:]) < expect and time.monotonic() < deadline:  # noqa: ASYNC110 - polls the children
+        await asyncio.sleep(0.05)
+    after = cpu_used(others, cpu_of(servers))
+    stop.set()
+    done = [await asyncio.to_thread(results.get, True, 60) for _ in children]
+    for child in children:
+        child.join(30)
+    committed = sum(d["committed"] for d in done)
+    seconds = max(d["last"] for d in done if d["last"]) - min(d["first"] for d in done if d["first"])
+    cpu = sum(d["cpu_s"] for d in done)
+    return {"events": committed, "seconds": round(seconds, 2), "events_per_s": round(committed / seconds),
+            "batches": sum(d["batches"] for d in done), "dead_lettered": sum(d["dead_lettered"] for d in done),
+            "consumers": count,
+            "cpu_s": {"records_processes": round(cpu, 2), **{k: round(v, 2) for k, v in after.items()}},
+            "cpu_us_per_event": {"records_processes": round(cpu / committed * 1e6, 1),
+                                 **{k: round(v / committed * 1e6, 1) for k, v in after.items()}}}
+
+
 async def check(engine: Any, events: list[tuple[str, bytes, bytes]]) -> dict[str, Any]:
     issued = sum(1 for topic, _, value in events if topic == topics.TICKETS.name and b'"status":"issued"' in value)
     async with engine.connect() as connection:
@@ -268,8 +335,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     pg_url, server = find_or_start_postgres(log_dir=log_dir / "postgres")
     database = f"bench_records_{uuid.uuid4().hex[:8]}"
     url = create_database(pg_url, database)
-    platform = PlatformSettings(kafka_bootstrap=broker.bootstrap, kafka_idempotence=False, kafka_fetch_max_wait_ms=20,
-                                kafka_session_timeout_ms=6000, kafka_heartbeat_ms=500, instance="bench")  # type: ignore[arg-type]
+    platform = bench_platform(broker.bootstrap)
     settings = RecordsSettings(database_url=url, history_batch_max=args.batch,
                                consumer_group=f"bench-records-{uuid.uuid4().hex[:6]}")  # type: ignore[arg-type]
     engine = create_engine(settings)
@@ -289,7 +355,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         gc.freeze()  # the generated events stay in memory here; the service would not be scanning them
         servers = {"tansu": broker.process.pid if broker.process else None,
                    "postgres": server.process.pid if server is not None and server.process else None}
-        measured = await ingest(settings, platform, engine, len(events), servers)
+        if args.consumers == 1:
+            measured = await ingest(settings, platform, engine, len(events), servers)
+        else:
+            measured = await ingest_processes(settings, broker.bootstrap, len(events), servers, args.consumers)
         checked = await check(engine, events)
     finally:
         await engine.dispose()
@@ -305,9 +374,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=2000, help="records per consumer fetch and transaction")
+    parser.add_argument("--batch", type=int, default=5000, help="most records per consumer fetch and transaction")
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--consumers", type=int, default=1,
+                        help="records consumer processes in one group (replicas); 1: in this process")
     args = parser.parse_args()
     result = asyncio.run(run(args))
     measured, checked = result["ingest"], result["check"]
@@ -325,7 +396,8 @@ def main() -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
-    path = write_result("records_ingest", {"machine": machine(), "args": vars(args), "target_per_s": TARGET_PER_S,
+    name = "records_ingest" if args.consumers == 1 else f"records_ingest_{args.consumers}_consumers"
+    path = write_result(name, {"machine": machine(), "args": vars(args), "target_per_s": TARGET_PER_S,
                                            "target_met": measured["events_per_s"] >= TARGET_PER_S,
                                            "consistent": ok, **result})
     print(f"wrote {path}")

@@ -34,6 +34,7 @@ from services.records.domain.rules import BranchRules, rules_from_document
 
 log = logging.getLogger(__name__)
 EPOCH = dt.date(1970, 1, 1)
+BRANCH_CONFIG = topics.BRANCH_CONFIG.name
 Clock = Callable[[], dt.datetime]
 
 EVENTS = Metric("records_history_events_total", "Events offered to the history, by what became of them",
@@ -157,10 +158,11 @@ class Ingest:
                 log.warning("a day partition went away meanwhile (%s); reading the catalogue again", exc)
                 self.partitions.forget()
         report.duplicates += sum(len(items) for items in by_table.values()) - len(new)
-        for item in new:
-            report.by_topic[item.topic] += 1
-            if item.topic == topics.BRANCH_CONFIG.name:
-                self.rules.forget(item.event.data.branch_id)
+        report.by_topic.update(item.topic for item in new)
+        if report.by_topic[BRANCH_CONFIG]:
+            for item in new:
+                if item.topic == BRANCH_CONFIG:
+                    self.rules.forget(item.event.data.branch_id)
         report.stored = len(new)
         for topic, count in report.by_topic.items():
             EVENTS.labels(topic, "stored").inc(count)
