@@ -172,6 +172,16 @@ def test_teller_calls_and_the_display_shows_and_speaks(floor: tuple[Floor, Conso
     assert waits and all(re.fullmatch(r"无需等待|约 \d+ 分钟|\d+–\d+ 分钟", w) for w in waits), waits
     f.snap("08-after-calls")
 
+    # The console in English (the display shows both languages at once).
+    teller.locator("#lang").click()
+    expect(teller.get_by_test_id("call")).to_contain_text("Call next")
+    expect(teller.get_by_test_id("today")).to_contain_text("Served today")
+    expect(teller.get_by_test_id("live")).to_have_text("Live")
+    expect(teller.get_by_test_id("prepared")).to_contain_text("Prepared form from the digital employee")
+    f.snap("09-english")
+    teller.locator("#lang").click()
+    expect(teller.get_by_test_id("call")).to_contain_text("叫号")
+
     delays = sorted(f.delays_ms)
     p95 = delays[min(len(delays) - 1, round(0.95 * (len(delays) - 1)))]
     print(

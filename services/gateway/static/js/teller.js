@@ -212,7 +212,10 @@ async function openWindow(event) {
 async function main() {
   applyTexts();
   bindToggle($("lang"));
-  onLangChange(() => { render(); });
+  onLangChange(() => {
+    render();
+    if ($("live").dataset.state) $("live").textContent = t($("live").dataset.state);
+  });
   $("logout").addEventListener("click", async () => { await api("/v1/auth/logout", { method: "POST" }).catch(() => {}); location.href = "/login"; });
   const me = await api("/v1/auth/me");
   state.branch = me.branch_id || new URLSearchParams(location.search).get("branch");
