@@ -182,6 +182,17 @@ def test_teller_calls_and_the_display_shows_and_speaks(floor: tuple[Floor, Conso
     teller.locator("#lang").click()
     expect(teller.get_by_test_id("call")).to_contain_text("叫号")
 
+    # A display that (re)connects catches up from the gateway's board, not from events it never saw.
+    fresh = display.context.new_page()
+    fresh.goto(display.url)
+    expect(fresh.get_by_test_id("live")).to_have_attribute("data-state", "live", timeout=LIVE_MS)
+    expect(fresh.get_by_test_id("now-number")).to_be_visible()
+    newest = fresh.get_by_test_id("now-number").get_attribute("data-call")
+    seen = display.evaluate("window.__display.received.map((c) => `${c.number}@${c.window_id}`)")
+    assert newest in seen, (newest, seen)
+    fresh.screenshot(path=str(f.shots / "10-display-reconnected.png"), full_page=True)
+    fresh.close()
+
     delays = sorted(f.delays_ms)
     p95 = delays[min(len(delays) - 1, round(0.95 * (len(delays) - 1)))]
     print(
