@@ -97,7 +97,15 @@ async def console(
         "lines": display_lines(queue, skills),
         "today": gateway.handlers.state(branch_id).window_days.of(window_id),
         "services": [s.value for s in ServiceName],
+        "transfer_to": _served_now(queue),
     }
+
+
+def _served_now(queue: dict[str, Any] | None) -> list[str]:
+    """Services some open window serves (a transfer elsewhere would strand the customer); all when unknown."""
+    lines = (queue or {}).get("services") or []
+    open_now = [str(s.get("service")) for s in lines if isinstance(s, dict) and s.get("open_windows")]
+    return open_now or [s.value for s in ServiceName]
 
 
 @router.put("/windows/{window_id}", summary="Open, close or pause the console's window with its services")

@@ -213,6 +213,7 @@ def test_console_relays_with_the_window_and_the_callers_credential(env: Any) -> 
     teller = {"X-API-Key": api_key(Role.TELLER)}
     body = client.get("/v1/branches/b1/windows/w3/console", headers=teller).json()
     assert body["current"]["number"] == "A001" and body["prepared_form"] is None
+    assert body["transfer_to"] == ["cash"], "only services an open window serves"
     assert body["lines"][0]["next"] == ["A005"] and body["today"] == {"served": 0, "avg_handling_min": None}
     wrong = client.post("/v1/branches/b1/windows/w3/tickets/t1/no-show", headers=teller)
     assert wrong.status_code == 409 and "not at window" in wrong.json()["detail"], "the queue's reason comes back"

@@ -148,7 +148,7 @@ function undo() {
 function openTransfer() {
   if ($("act-transfer").disabled) return;
   const current = state.data.current;
-  const targets = (state.data.services || []).filter((s) => s !== current.service);
+  const targets = (state.data.transfer_to || state.data.services || []).filter((s) => s !== current.service);
   fill($("transfer-options"), targets.map((service, i) => el("button", { type: "button", "data-service": service,
     onclick: () => doTransfer(service) }, el("kbd", { text: String(i + 1) }), ` ${t(service)}`)));
   $("transfer-box").hidden = false;
