@@ -7,8 +7,8 @@ transaction). The guarantees are ADR 0002's, kept here for a batch:
 - **Commit after success.** Offsets of every partition in the batch are committed only after the handler
   returned for the whole batch (for records: after its transaction committed) or the records at fault were
   dead-lettered. Stopping mid-retry commits nothing: the batch is read again.
-- **Undecodable or invalid envelopes** (and ``PermanentError`` from the decoder) go to ``<topic>.dlq`` at once,
-  with the platform's headers; the rest of the batch goes on.
+- **Undecodable or invalid envelopes** (and ``PermanentError``, or any other non-transient error, from the
+  decoder) go to ``<topic>.dlq`` at once, with the platform's headers; the rest of the batch goes on.
 - **Outages** (``transient(exc)``: the database or Kafka away, a lock timeout) are retried with backoff until
   they pass, never dead-lettered: the consumer stalls and commits nothing meanwhile.
 - **Other failures** are retried ``retries`` times with backoff; then the batch is split in halves, each tried
@@ -177,6 +177,11 @@ class BatchConsumer(Generic[T]):
                 try:
                     pairs.append((record, self._decode(self._topics[record.topic], record.value or b"")))
                 except (EventDecodeError, PermanentError) as exc:
+                    await self._dead_letter(record, exc)
+                except Exception as exc:  # a decoder that fails on one record must not stall the partition
+                    if self._transient(exc):
+                        raise
+                    log.exception("decoding %s@%d:%d failed", record.topic, record.partition, record.offset)
                     await self._dead_letter(record, exc)
         self.stats.decoding_s += time.perf_counter() - started
         return pairs

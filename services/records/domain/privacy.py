@@ -81,11 +81,11 @@ def mask_envelope(raw: bytes) -> tuple[bytes, list[str]] | None:
         return None
     try:
         document = json.loads(raw)
-    except ValueError:
+        if not isinstance(document, dict):
+            return None
+        found = list(_walk(document, ()))
+    except (ValueError, RecursionError):  # not JSON, or nested past reason: the decoder refuses it
         return None
-    if not isinstance(document, dict):
-        return None
-    found = list(_walk(document, ()))
     if not found:
         return None
     for path, masked in found:
