@@ -161,13 +161,15 @@ def test_teller_calls_and_the_display_shows_and_speaks(floor: tuple[Floor, Conso
     expect(teller.locator("#avg-handling")).to_have_text(re.compile(r"^\d+(\.\d)? 分钟$"))
 
     # Spoken calls: the display speaks them one after another (a click may be needed to allow sound).
-    if display.get_by_test_id("sound").is_visible():
+    needed_click = display.get_by_test_id("sound").is_visible()
+    if needed_click:
         display.get_by_test_id("sound").click()
     deadline = time.monotonic() + 60
     while display.evaluate("window.__display.spoken()") < 1 and time.monotonic() < deadline:
         display.wait_for_timeout(250)
     spoken = display.evaluate("window.__display.spoken()")
     assert spoken >= 1, "no call was spoken"
+    print(f"\nspoken calls: {spoken} (sound needed a click first: {needed_click})")
     waits = display.get_by_test_id("lines").locator("tbody tr td:nth-child(3) span").all_inner_texts()
     assert waits and all(re.fullmatch(r"无需等待|约 \d+ 分钟|\d+–\d+ 分钟", w) for w in waits), waits
     f.snap("08-after-calls")

@@ -15,6 +15,7 @@ const SERVICE = {
 };
 const board = { calls: [], lines: [], reload: null, stream: null };
 const speech = { queue: [], playing: false, blocked: false, spoken: 0 };
+const MAX_PENDING = 6; // a burst of calls (a simulated day runs fast): the oldest unspoken ones are dropped
 window.__display = { received: [], spoken: () => speech.spoken };
 
 function wait(low, high, lang) {
@@ -61,7 +62,9 @@ function render() {
 
 // --- speech: one call at a time, Mandarin then English ---------------------------------------------
 function say(call) {
+  speech.queue = speech.queue.filter((c) => c.ticket_id !== call.ticket_id); // a recall replaces its pending call
   speech.queue.push(call);
+  if (speech.queue.length > MAX_PENDING) speech.queue.splice(0, speech.queue.length - MAX_PENDING);
   if (!speech.playing) playNext();
 }
 
