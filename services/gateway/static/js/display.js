@@ -131,6 +131,9 @@ function onTicket(envelope) {
     const entry = { ticket_id: x.ticket_id, number: x.number, service: x.service, window_id: x.window_id, at: x.at,
       recalls: known && known.window_id === x.window_id ? known.recalls + 1 : 0 };
     board.calls = [entry, ...board.calls.filter((c) => c.ticket_id !== x.ticket_id)].slice(0, 8);
+    // the called number leaves its line at once; the reload below brings the queue's own figures
+    board.lines = board.lines.map((l) => l.next.includes(x.number)
+      ? { ...l, next: l.next.filter((n) => n !== x.number), waiting: Math.max(0, l.waiting - 1) } : l);
     window.__display.received.push({ number: x.number, window_id: x.window_id, at: Date.now(), recalls: entry.recalls });
     render();
     say(entry);
