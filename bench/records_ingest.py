@@ -72,13 +72,25 @@ def day_spec(branch: str, day: dt.date) -> DaySpec:
     morning, noon, afternoon = [14.0] * 8, [20.0] * 8, [12.0] * 16
     services = {
         ServiceName.CASH: ServiceSpec(tuple(morning + noon + afternoon), aht_min=4.0, patience_min=25.0),
-        ServiceName.GENERAL: ServiceSpec(tuple(x * 0.8 for x in morning + noon + afternoon), aht_min=6.0, cv=0.8,
-                                         patience_min=30.0),
+        ServiceName.GENERAL: ServiceSpec(
+            tuple(x * 0.8 for x in morning + noon + afternoon), aht_min=6.0, cv=0.8, patience_min=30.0
+        ),
         ServiceName.WEALTH: ServiceSpec(tuple([3.0] * 32), aht_min=12.0),
     }
-    windows = tuple(WindowPlan(f"w{i}", skills, ((0.0, 480.0),)) for i, skills in enumerate((
-        (ServiceName.CASH,), (ServiceName.CASH, ServiceName.GENERAL), (ServiceName.GENERAL,),
-        (ServiceName.GENERAL, ServiceName.WEALTH), (ServiceName.CASH,), (ServiceName.GENERAL,)), start=1))
+    windows = tuple(
+        WindowPlan(f"w{i}", skills, ((0.0, 480.0),))
+        for i, skills in enumerate(
+            (
+                (ServiceName.CASH,),
+                (ServiceName.CASH, ServiceName.GENERAL),
+                (ServiceName.GENERAL,),
+                (ServiceName.GENERAL, ServiceName.WEALTH),
+                (ServiceName.CASH,),
+                (ServiceName.GENERAL,),
+            ),
+            start=1,
+        )
+    )
     return DaySpec(branch, day, opening, services, windows)
 
 
@@ -88,28 +100,78 @@ def extras(branch: str, day_events: list[tuple[str, EventData]], rng: random.Ran
     first_at = day_events[0][1].at
     for _, data in day_events:
         if isinstance(data, ev.Ticket) and data.status is TicketStatus.COMPLETED and rng.random() < 0.2:
-            out.append((str(uuid.UUID(int=rng.getrandbits(128), version=4)), ev.Feedback(
-                branch_id=branch, at=data.at + dt.timedelta(seconds=20), ticket_id=data.ticket_id,
-                window_id=data.window_id, staff_id=f"s-{data.window_id}", service=data.service,
-                rating=rng.choice((3, 4, 5, 5, 5)), tags=["fast"] if rng.random() < 0.5 else [])))
+            out.append(
+                (
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    ev.Feedback(
+                        branch_id=branch,
+                        at=data.at + dt.timedelta(seconds=20),
+                        ticket_id=data.ticket_id,
+                        window_id=data.window_id,
+                        staff_id=f"s-{data.window_id}",
+                        service=data.service,
+                        rating=rng.choice((3, 4, 5, 5, 5)),
+                        tags=["fast"] if rng.random() < 0.5 else [],
+                    ),
+                )
+            )
     for minute in range(0, 480, 2):
         start = first_at + dt.timedelta(minutes=minute)
-        out.append((str(uuid.UUID(int=rng.getrandbits(128), version=4)), ev.Footfall(
-            branch_id=branch, at=start + dt.timedelta(minutes=2), camera_id="cam-1", window_start=start,
-            window_end=start + dt.timedelta(minutes=2), entered=rng.randint(0, 6), exited=rng.randint(0, 6),
-            occupancy={"waiting": rng.randint(0, 30)}, dwell_p50_s={"waiting": round(rng.uniform(30, 900), 1)})))
+        out.append(
+            (
+                str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                ev.Footfall(
+                    branch_id=branch,
+                    at=start + dt.timedelta(minutes=2),
+                    camera_id="cam-1",
+                    window_start=start,
+                    window_end=start + dt.timedelta(minutes=2),
+                    entered=rng.randint(0, 6),
+                    exited=rng.randint(0, 6),
+                    occupancy={"waiting": rng.randint(0, 30)},
+                    dwell_p50_s={"waiting": round(rng.uniform(30, 900), 1)},
+                ),
+            )
+        )
     for n in range(60):
         at = first_at + dt.timedelta(minutes=rng.uniform(0, 480))
-        out.append((str(uuid.UUID(int=rng.getrandbits(128), version=4)), ev.KycResult(
-            branch_id=branch, at=at, session_id=f"kyc-{branch}-{n}", kiosk_id="kiosk-1", doc_type=DocType.ID_CARD,
-            decision=rng.choice(list(KycDecision)), checks={"ocr": True, "face": round(rng.random(), 3)},
-            id_number_masked="3201**********1234")))
-        for turn, outcome in enumerate(rng.choice((("greeted", "answered"), ("greeted", "ticket"),
-                                                   ("greeted", "slot_prompt", "handoff")))):
-            out.append((str(uuid.UUID(int=rng.getrandbits(128), version=4)), ev.VoiceInteraction(
-                branch_id=branch, at=at + dt.timedelta(seconds=20 * turn), session_id=f"vs-{branch}-{n}",
-                kiosk_id="kiosk-1", turn=turn, lang=Language.ZH, intent="open_account", confidence=0.9,
-                slots={"phone": "138****5678"}, outcome=outcome, asr_ms=120.0, nlu_ms=3.0)))
+        out.append(
+            (
+                str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                ev.KycResult(
+                    branch_id=branch,
+                    at=at,
+                    session_id=f"kyc-{branch}-{n}",
+                    kiosk_id="kiosk-1",
+                    doc_type=DocType.ID_CARD,
+                    decision=rng.choice(list(KycDecision)),
+                    checks={"ocr": True, "face": round(rng.random(), 3)},
+                    id_number_masked="3201**********1234",
+                ),
+            )
+        )
+        for turn, outcome in enumerate(
+            rng.choice((("greeted", "answered"), ("greeted", "ticket"), ("greeted", "slot_prompt", "handoff")))
+        ):
+            out.append(
+                (
+                    str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    ev.VoiceInteraction(
+                        branch_id=branch,
+                        at=at + dt.timedelta(seconds=20 * turn),
+                        session_id=f"vs-{branch}-{n}",
+                        kiosk_id="kiosk-1",
+                        turn=turn,
+                        lang=Language.ZH,
+                        intent="open_account",
+                        confidence=0.9,
+                        slots={"phone": "138****5678"},
+                        outcome=outcome,
+                        asr_ms=120.0,
+                        nlu_ms=3.0,
+                    ),
+                )
+            )
     return out
 
 
@@ -159,7 +221,8 @@ def raw_rows(events: list[tuple[str, bytes, bytes]]) -> dict[str, list[tuple[Any
         event = decode(topic, value)
         raw = RAW_TABLES[topic]
         rows.setdefault(raw.name, []).append(
-            (event.id, event.data.at, event.data.branch_id, value.decode(), *raw.values(event.data)))
+            (event.id, event.data.at, event.data.branch_id, value.decode(), *raw.values(event.data))
+        )
     return rows
 
 
@@ -167,8 +230,9 @@ async def copy_ceiling(engine: Any, rows: dict[str, list[tuple[Any, ...]]]) -> f
     """Binary COPY of the raw rows into the raw tables, timed; the tables are emptied afterwards."""
     async with engine.connect() as connection:
         raw = (await connection.get_raw_connection()).driver_connection
-        await raw.set_type_codec("jsonb", encoder=lambda v: b"\x01" + v.encode(), decoder=bytes.decode,
-                                 schema="pg_catalog", format="binary")
+        await raw.set_type_codec(
+            "jsonb", encoder=lambda v: b"\x01" + v.encode(), decoder=bytes.decode, schema="pg_catalog", format="binary"
+        )
         started = time.perf_counter()
         for table, table_rows in rows.items():
             columns = (*COMMON_COLUMNS, *RAW_TABLES[next(t for t in RAW_TABLES if RAW_TABLES[t].name == table)].columns)
@@ -213,8 +277,9 @@ def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, flo
     return {name: sum(s - before[name].get(pid, 0.0) for pid, s in after[name].items()) for name in after}
 
 
-async def ingest(settings: RecordsSettings, platform: PlatformSettings, engine: Any, expect: int,
-                 servers: dict[str, int | None]) -> dict[str, Any]:
+async def ingest(
+    settings: RecordsSettings, platform: PlatformSettings, engine: Any, expect: int, servers: dict[str, int | None]
+) -> dict[str, Any]:
     publisher = EventPublisher(platform, source="branchops/records/bench")
     await publisher.start()
     history = build_history(settings, platform, engine, publisher)
@@ -234,21 +299,36 @@ async def ingest(settings: RecordsSettings, platform: PlatformSettings, engine: 
     stats = consumer.stats
     assert stats.first_consumed is not None and stats.last_committed is not None
     seconds = stats.last_committed - stats.first_consumed
-    return {"events": stats.committed, "seconds": round(seconds, 2), "events_per_s": round(stats.committed / seconds),
-            "batches": stats.batches, "dead_lettered": stats.dead_lettered,
-            "handling_s": round(stats.handling_s, 2), "decoding_s": round(stats.decoding_s, 2),
-            "cpu_s": {"records_process": round(own_cpu, 2), **{k: round(v, 2) for k, v in after.items()}},
-            "cpu_us_per_event": {"records_process": round(own_cpu / stats.committed * 1e6, 1),
-                                 **{k: round(v / stats.committed * 1e6, 1) for k, v in after.items()}}}
+    return {
+        "events": stats.committed,
+        "seconds": round(seconds, 2),
+        "events_per_s": round(stats.committed / seconds),
+        "batches": stats.batches,
+        "dead_lettered": stats.dead_lettered,
+        "handling_s": round(stats.handling_s, 2),
+        "decoding_s": round(stats.decoding_s, 2),
+        "cpu_s": {"records_process": round(own_cpu, 2), **{k: round(v, 2) for k, v in after.items()}},
+        "cpu_us_per_event": {
+            "records_process": round(own_cpu / stats.committed * 1e6, 1),
+            **{k: round(v / stats.committed * 1e6, 1) for k, v in after.items()},
+        },
+    }
 
 
 def bench_platform(bootstrap: str) -> PlatformSettings:
-    return PlatformSettings(kafka_bootstrap=bootstrap, kafka_idempotence=False, kafka_fetch_max_wait_ms=20,
-                            kafka_session_timeout_ms=6000, kafka_heartbeat_ms=500, instance="bench")  # type: ignore[arg-type]
+    return PlatformSettings(
+        kafka_bootstrap=bootstrap,
+        kafka_idempotence=False,
+        kafka_fetch_max_wait_ms=20,
+        kafka_session_timeout_ms=6000,
+        kafka_heartbeat_ms=500,
+        instance="bench",
+    )  # type: ignore[arg-type]
 
 
-async def _consume(url: str, bootstrap: str, group: str, batch: int, slot: int, progress: Any,
-                   stop: Any) -> dict[str, Any]:
+async def _consume(
+    url: str, bootstrap: str, group: str, batch: int, slot: int, progress: Any, stop: Any
+) -> dict[str, Any]:
     """One records consumer process of ``--consumers N``: it reports its committed count in ``progress[slot]``."""
     platform = bench_platform(bootstrap)
     settings = RecordsSettings(database_url=url, history_batch_max=batch, consumer_group=group)  # type: ignore[arg-type]
@@ -268,24 +348,36 @@ async def _consume(url: str, bootstrap: str, group: str, batch: int, slot: int, 
         await publisher.stop()
         await engine.dispose()
     stats = consumer.stats
-    return {"first": stats.first_consumed, "last": stats.last_committed, "committed": stats.committed,
-            "batches": stats.batches, "dead_lettered": stats.dead_lettered, "cpu_s": time.process_time() - cpu}
+    return {
+        "first": stats.first_consumed,
+        "last": stats.last_committed,
+        "committed": stats.committed,
+        "batches": stats.batches,
+        "dead_lettered": stats.dead_lettered,
+        "cpu_s": time.process_time() - cpu,
+    }
 
 
-def _consumer_process(url: str, bootstrap: str, group: str, batch: int, slot: int, progress: Any, stop: Any,
-                      results: Any) -> None:
+def _consumer_process(
+    url: str, bootstrap: str, group: str, batch: int, slot: int, progress: Any, stop: Any, results: Any
+) -> None:
     results.put(asyncio.run(_consume(url, bootstrap, group, batch, slot, progress, stop)))
 
 
-async def ingest_processes(settings: RecordsSettings, bootstrap: str, expect: int, servers: dict[str, int | None],
-                           count: int) -> dict[str, Any]:
+async def ingest_processes(
+    settings: RecordsSettings, bootstrap: str, expect: int, servers: dict[str, int | None], count: int
+) -> dict[str, Any]:
     """The same consumer in ``count`` processes of one group (as records' replicas split the partitions)."""
     context = multiprocessing.get_context("spawn")
     progress, stop, results = context.Array("q", count), context.Event(), context.Queue()
     url = settings.database_url.get_secret_value()
-    children = [context.Process(target=_consumer_process, args=(url, bootstrap, settings.group_id,
-                                                                 settings.history_batch_max, i, progress, stop,
-                                                                 results)) for i in range(count)]
+    children = [
+        context.Process(
+            target=_consumer_process,
+            args=(url, bootstrap, settings.group_id, settings.history_batch_max, i, progress, stop, results),
+        )
+        for i in range(count)
+    ]
     others = cpu_of(servers)
     for child in children:
         child.start()
@@ -300,12 +392,19 @@ async def ingest_processes(settings: RecordsSettings, bootstrap: str, expect: in
     committed = sum(d["committed"] for d in done)
     seconds = max(d["last"] for d in done if d["last"]) - min(d["first"] for d in done if d["first"])
     cpu = sum(d["cpu_s"] for d in done)
-    return {"events": committed, "seconds": round(seconds, 2), "events_per_s": round(committed / seconds),
-            "batches": sum(d["batches"] for d in done), "dead_lettered": sum(d["dead_lettered"] for d in done),
-            "consumers": count,
-            "cpu_s": {"records_processes": round(cpu, 2), **{k: round(v, 2) for k, v in after.items()}},
-            "cpu_us_per_event": {"records_processes": round(cpu / committed * 1e6, 1),
-                                 **{k: round(v / committed * 1e6, 1) for k, v in after.items()}}}
+    return {
+        "events": committed,
+        "seconds": round(seconds, 2),
+        "events_per_s": round(committed / seconds),
+        "batches": sum(d["batches"] for d in done),
+        "dead_lettered": sum(d["dead_lettered"] for d in done),
+        "consumers": count,
+        "cpu_s": {"records_processes": round(cpu, 2), **{k: round(v, 2) for k, v in after.items()}},
+        "cpu_us_per_event": {
+            "records_processes": round(cpu / committed * 1e6, 1),
+            **{k: round(v / committed * 1e6, 1) for k, v in after.items()},
+        },
+    }
 
 
 async def check(engine: Any, events: list[tuple[str, bytes, bytes]]) -> dict[str, Any]:
@@ -315,8 +414,12 @@ async def check(engine: Any, events: list[tuple[str, bytes, bytes]]) -> dict[str
         for table in RAW_TABLE_NAMES:
             stored += int(await connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
         arrivals = int(await connection.scalar(text("SELECT sum(arrivals) FROM rollup_service_interval")) or 0)
-    return {"raw_rows": stored, "distinct_events": len({v for _, _, v in events}), "arrivals": arrivals,
-            "issued_tickets": issued}
+    return {
+        "raw_rows": stored,
+        "distinct_events": len({v for _, _, v in events}),
+        "arrivals": arrivals,
+        "issued_tickets": issued,
+    }
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -327,8 +430,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     by_topic: dict[str, int] = {}
     for topic, _, _ in events:
         by_topic[topic] = by_topic.get(topic, 0) + 1
-    print(f"generated {len(events)} events in {generated_s:.1f} s: "
-          + ", ".join(f"{t.removeprefix('branchops.')} {n}" for t, n in sorted(by_topic.items(), key=lambda i: -i[1])))
+    print(
+        f"generated {len(events)} events in {generated_s:.1f} s: "
+        + ", ".join(f"{t.removeprefix('branchops.')} {n}" for t, n in sorted(by_topic.items(), key=lambda i: -i[1]))
+    )
 
     broker = TansuBroker(log_dir=log_dir / "broker")
     broker.start(partitions=args.partitions)
@@ -336,8 +441,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     database = f"bench_records_{uuid.uuid4().hex[:8]}"
     url = create_database(pg_url, database)
     platform = bench_platform(broker.bootstrap)
-    settings = RecordsSettings(database_url=url, history_batch_max=args.batch,
-                               consumer_group=f"bench-records-{uuid.uuid4().hex[:6]}")  # type: ignore[arg-type]
+    settings = RecordsSettings(
+        database_url=url, history_batch_max=args.batch, consumer_group=f"bench-records-{uuid.uuid4().hex[:6]}"
+    )  # type: ignore[arg-type]
     engine = create_engine(settings)
     try:
         await migrate(engine)
@@ -346,15 +452,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         history = build_history(settings, platform, engine, EventPublisher(platform, source=SOURCE))
         await history.maintenance.run_once()
         rows = raw_rows(events)
-        await history.partitions.ensure({(table, row[1].astimezone(dt.UTC).date())
-                                         for table, table_rows in rows.items() for row in table_rows})
+        await history.partitions.ensure(
+            {(table, row[1].astimezone(dt.UTC).date()) for table, table_rows in rows.items() for row in table_rows}
+        )
         ceiling = await copy_ceiling(engine, rows)
         print(f"COPY ceiling {ceiling:,.0f} rows/s")
         del rows
         gc.collect()
         gc.freeze()  # the generated events stay in memory here; the service would not be scanning them
-        servers = {"tansu": broker.process.pid if broker.process else None,
-                   "postgres": server.process.pid if server is not None and server.process else None}
+        servers = {
+            "tansu": broker.process.pid if broker.process else None,
+            "postgres": server.process.pid if server is not None and server.process else None,
+        }
         if args.consumers == 1:
             measured = await ingest(settings, platform, engine, len(events), servers)
         else:
@@ -366,9 +475,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if server is not None:
             server.stop()
         broker.stop()
-    return {"generated": len(events), "by_topic": by_topic, "publish_events_per_s": round(publish_rate),
-            "copy_ceiling_rows_per_s": round(ceiling), "ingest": measured, "check": checked,
-            "postgres": "embedded (fsync off)" if server is not None else "found on the machine"}
+    return {
+        "generated": len(events),
+        "by_topic": by_topic,
+        "publish_events_per_s": round(publish_rate),
+        "copy_ceiling_rows_per_s": round(ceiling),
+        "ingest": measured,
+        "check": checked,
+        "postgres": "embedded (fsync off)" if server is not None else "found on the machine",
+    }
 
 
 def main() -> None:
@@ -377,29 +492,48 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000, help="most records per consumer fetch and transaction")
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--consumers", type=int, default=1,
-                        help="records consumer processes in one group (replicas); 1: in this process")
+    parser.add_argument(
+        "--consumers",
+        type=int,
+        default=1,
+        help="records consumer processes in one group (replicas); 1: in this process",
+    )
     args = parser.parse_args()
     result = asyncio.run(run(args))
     measured, checked = result["ingest"], result["check"]
-    ok = (checked["raw_rows"] == checked["distinct_events"] and checked["arrivals"] == checked["issued_tickets"]
-          and measured["dead_lettered"] == 0)
-    rows = [("events generated", f"{result['generated']:,}"),
-            ("published to tansu", f"{result['publish_events_per_s']:,} /s"),
-            ("COPY ceiling (raw rows only)", f"{result['copy_ceiling_rows_per_s']:,} /s"),
-            ("records ingest, sustained", f"{measured['events_per_s']:,} /s ({measured['seconds']} s, "
-                                          f"{measured['batches']} batches)"),
-            ("share of the ceiling", f"{measured['events_per_s'] / result['copy_ceiling_rows_per_s']:.0%}"),
-            ("CPU per event (us)", ", ".join(f"{k} {v}" for k, v in measured["cpu_us_per_event"].items())),
-            (f"target {TARGET_PER_S:,} /s", "met" if measured["events_per_s"] >= TARGET_PER_S else "NOT met"),
-            ("nothing lost or doubled", "yes" if ok else f"NO: {json.dumps(checked)}")]
+    ok = (
+        checked["raw_rows"] == checked["distinct_events"]
+        and checked["arrivals"] == checked["issued_tickets"]
+        and measured["dead_lettered"] == 0
+    )
+    rows = [
+        ("events generated", f"{result['generated']:,}"),
+        ("published to tansu", f"{result['publish_events_per_s']:,} /s"),
+        ("COPY ceiling (raw rows only)", f"{result['copy_ceiling_rows_per_s']:,} /s"),
+        (
+            "records ingest, sustained",
+            f"{measured['events_per_s']:,} /s ({measured['seconds']} s, {measured['batches']} batches)",
+        ),
+        ("share of the ceiling", f"{measured['events_per_s'] / result['copy_ceiling_rows_per_s']:.0%}"),
+        ("CPU per event (us)", ", ".join(f"{k} {v}" for k, v in measured["cpu_us_per_event"].items())),
+        (f"target {TARGET_PER_S:,} /s", "met" if measured["events_per_s"] >= TARGET_PER_S else "NOT met"),
+        ("nothing lost or doubled", "yes" if ok else f"NO: {json.dumps(checked)}"),
+    ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     name = "records_ingest" if args.consumers == 1 else f"records_ingest_{args.consumers}_consumers"
-    path = write_result(name, {"machine": machine(), "args": vars(args), "target_per_s": TARGET_PER_S,
-                                           "target_met": measured["events_per_s"] >= TARGET_PER_S,
-                                           "consistent": ok, **result})
+    path = write_result(
+        name,
+        {
+            "machine": machine(),
+            "args": vars(args),
+            "target_per_s": TARGET_PER_S,
+            "target_met": measured["events_per_s"] >= TARGET_PER_S,
+            "consistent": ok,
+            **result,
+        },
+    )
     print(f"wrote {path}")
 
 

@@ -73,17 +73,32 @@ def _passes(exc: BaseException) -> bool:
     return is_transient(exc) or is_unavailable(exc)
 
 
-def build_history(settings: RecordsSettings, platform: PlatformSettings, engine: Any, publisher: EventPublisher,
-                  clock: Clock = _utc_now) -> History:
+def build_history(
+    settings: RecordsSettings,
+    platform: PlatformSettings,
+    engine: Any,
+    publisher: EventPublisher,
+    clock: Clock = _utc_now,
+) -> History:
     store = HistoryStore(engine, lock_timeout_s=settings.database_timeout_s)
     partitions = Partitions(engine, RAW_TABLE_NAMES, lock_timeout_s=settings.database_timeout_s)
     retention = settings.retention
     ingest = Ingest(store, partitions, BranchRulesCache(store.branch_documents), retention, clock)
     handler = HistoryHandler(ingest)
     consumer = BatchConsumer(
-        platform, BatchConsumerConfig(group_id=settings.group_id, max_records=settings.history_batch_max,
-                                      retries=settings.handler_retries, backoff_ms=settings.retry_backoff_ms),
-        topics=ALL_TOPICS, publisher=publisher, decode=handler.decode, handle=handler.on_batch, transient=_passes)
+        platform,
+        BatchConsumerConfig(
+            group_id=settings.group_id,
+            max_records=settings.history_batch_max,
+            retries=settings.handler_retries,
+            backoff_ms=settings.retry_backoff_ms,
+        ),
+        topics=ALL_TOPICS,
+        publisher=publisher,
+        decode=handler.decode,
+        handle=handler.on_batch,
+        transient=_passes,
+    )
 
     async def delete(table: str, column: str, first_kept: dt.date) -> int:
         return await delete_older(engine, table, column, first_kept)
@@ -125,8 +140,11 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
         async with runtime.lifespan(app):
             tasks = [asyncio.create_task(relay.run(), name="records-outbox-relay")]
             if history is not None:
-                tasks.append(asyncio.create_task(history.maintenance.run(settings.maintenance_interval_s),
-                                                 name="records-history-maintenance"))
+                tasks.append(
+                    asyncio.create_task(
+                        history.maintenance.run(settings.maintenance_interval_s), name="records-history-maintenance"
+                    )
+                )
                 tasks.append(asyncio.create_task(history.consumer.run(), name="records-history-consumer"))
             try:
                 yield
@@ -138,9 +156,14 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
                 await _stop_tasks(tasks)
                 await engine.dispose()
 
-    app = create_service_app("records", platform, lifespan=lifespan, routers=[config.router],
-                             description="PostgreSQL: branch configuration (system of record), history, reports",
-                             max_body_bytes=settings.max_body_bytes)
+    app = create_service_app(
+        "records",
+        platform,
+        lifespan=lifespan,
+        routers=[config.router],
+        description="PostgreSQL: branch configuration (system of record), history, reports",
+        max_body_bytes=settings.max_body_bytes,
+    )
 
     @app.exception_handler(DatabaseUnavailable)
     async def _database_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:

@@ -36,8 +36,9 @@ class HistoryHandler:
             try:
                 event = decode(topic, value)
             except EventDecodeError as exc:
-                raise PermanentError(f"personal numbers at {', '.join(paths)}; masked, the event is invalid: "
-                                     f"{exc}") from None
+                raise PermanentError(
+                    f"personal numbers at {', '.join(paths)}; masked, the event is invalid: {exc}"
+                ) from None
         else:
             event = decode(topic, value)
         return Incoming(topic.name, event, value.decode())

@@ -20,26 +20,32 @@ class RecordsSettings(ServiceSettings):
 
     database_url: SecretStr = Field(
         SecretStr("postgresql://postgres@127.0.0.1:5432/postgres"),
-        description="PostgreSQL to keep the records in (postgresql://user:password@host:port/database); a secret")
+        description="PostgreSQL to keep the records in (postgresql://user:password@host:port/database); a secret",
+    )
     database_pool_size: int = Field(5, ge=1, le=100, description="Connections kept open to PostgreSQL")
     database_max_overflow: int = Field(5, ge=0, le=100, description="Extra connections allowed under load")
     database_timeout_s: float = Field(5.0, gt=0, le=60, description="Connect and statement timeout (s)")
     database_wait_s: float = Field(
-        30.0, ge=0, le=600, description="At start, how long to wait for PostgreSQL to answer before giving up (s)")
+        30.0, ge=0, le=600, description="At start, how long to wait for PostgreSQL to answer before giving up (s)"
+    )
     max_body_bytes: int = Field(1_000_000, ge=1024, le=20_000_000, description="Largest configuration body accepted")
     outbox_poll_s: float = Field(
-        1.0, ge=0.01, le=60, description="Relay the PostgreSQL outbox at least this often (s); commits wake it at once")
+        1.0, ge=0.01, le=60, description="Relay the PostgreSQL outbox at least this often (s); commits wake it at once"
+    )
     outbox_batch: int = Field(100, ge=1, le=10_000, description="Outbox rows published per relay round")
     history_enabled: bool = Field(True, description="Consume every topic into the history tables and rollups")
     history_batch_max: int = Field(
-        5000, ge=1, le=50_000, description="Most events stored per history transaction (one consumer fetch)")
+        5000, ge=1, le=50_000, description="Most events stored per history transaction (one consumer fetch)"
+    )
     retention_days: dict[str, int] = Field(
         default_factory=dict,
         description='Days each table keeps, JSON {"<table>": days} over the defaults (raw events 90, '
-                    "queue forecasts 14, camera status 30, rollups 800, state 7)")
+        "queue forecasts 14, camera status 30, rollups 800, state 7)",
+    )
     partitions_ahead_days: int = Field(3, ge=0, le=60, description="Day partitions made ahead of today")
     maintenance_interval_s: float = Field(
-        21_600.0, ge=10, le=86_400, description="How often partitions are made ahead and retention applied (s)")
+        21_600.0, ge=10, le=86_400, description="How often partitions are made ahead and retention applied (s)"
+    )
 
     @field_validator("retention_days")
     @classmethod

@@ -57,13 +57,24 @@ DOCUMENT: dict[str, Any] = {
         {"id": "w2", "skills": ["general"], "label": "2号窗口"},
     ],
     "staff": [
-        {"id": "s01", "display_name": "王芳", "skills": ["cash", "general"], "max_minutes_per_day": 480,
-         "availability": {"mon": [{"open": "09:00", "close": "17:00"}]},
-         "absences": [{"start": "2027-02-01", "end": "2027-02-05"}]},
+        {
+            "id": "s01",
+            "display_name": "王芳",
+            "skills": ["cash", "general"],
+            "max_minutes_per_day": 480,
+            "availability": {"mon": [{"open": "09:00", "close": "17:00"}]},
+            "absences": [{"start": "2027-02-01", "end": "2027-02-05"}],
+        },
         {"id": "s02", "display_name": "Li Na", "skills": ["general"], "max_minutes_per_week": 2400},
     ],
-    "cameras": [{"id": "cam-1", "url_ref": "cameras/cam-1", "lines": [{"from": [0, 0.5], "to": [1, 0.5]}],
-                 "zones": {"waiting": [[0, 0], [1, 0], [1, 1]]}}],
+    "cameras": [
+        {
+            "id": "cam-1",
+            "url_ref": "cameras/cam-1",
+            "lines": [{"from": [0, 0.5], "to": [1, 0.5]}],
+            "zones": {"waiting": [[0, 0], [1, 0], [1, 1]]},
+        }
+    ],
     "devices": [{"id": "kiosk-1", "kind": "kiosk"}, {"id": "pad-1", "kind": "rating_pad", "window_id": "w1"}],
 }
 
@@ -75,18 +86,26 @@ def document() -> dict[str, Any]:
 def records_settings(database_url: str, redis_url: str, **overrides: Any) -> RecordsSettings:
     """History off unless asked for: the configuration tests share the session's broker with other tests, whose
     leftovers records would otherwise read (and dead-letter); history tests turn it on, on a broker of their own."""
-    values: dict[str, Any] = {"database_url": database_url, "redis_url": redis_url, "outbox_poll_s": 0.2,
-                              "database_wait_s": 5, "history_enabled": False}
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "outbox_poll_s": 0.2,
+        "database_wait_s": 5,
+        "history_enabled": False,
+    }
     values.update(overrides)
     return RecordsSettings(**values)
 
 
 @asynccontextmanager
-async def running_records(settings: RecordsSettings, platform: PlatformSettings
-                          ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+async def running_records(
+    settings: RecordsSettings, platform: PlatformSettings
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app = build_app(settings, platform)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://records", timeout=30) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://records", timeout=30) as client,
+    ):
         yield app, client
 
 
@@ -115,8 +134,9 @@ class Expected:
     rating_sum: int
 
 
-def branch_morning(branch: str, start: dt.datetime, *, tickets: int = 40, seed: int = 3,
-                   target_min: int = 10) -> tuple[list[tuple[Topic, EventData]], Expected]:
+def branch_morning(
+    branch: str, start: dt.datetime, *, tickets: int = 40, seed: int = 3, target_min: int = 10
+) -> tuple[list[tuple[Topic, EventData]], Expected]:
     """Every topic's events of one branch for about two hours from ``start``, in time order, and their sums.
 
     Personal data is masked as the producers mask it (a KYC id number, voice slots); ids are ours, with no
@@ -128,19 +148,43 @@ def branch_morning(branch: str, start: dt.datetime, *, tickets: int = 40, seed: 
         return start + dt.timedelta(minutes=minutes)
 
     for w, staff in (("w1", "s01"), ("w2", "s02")):
-        out.append((topics.WINDOWS, ev.Window(branch_id=branch, at=at(-5), window_id=w, state=WindowState.OPEN,
-                                              staff_id=staff, skills=[ServiceName.CASH, ServiceName.GENERAL])))
+        out.append(
+            (
+                topics.WINDOWS,
+                ev.Window(
+                    branch_id=branch,
+                    at=at(-5),
+                    window_id=w,
+                    state=WindowState.OPEN,
+                    staff_id=staff,
+                    skills=[ServiceName.CASH, ServiceName.GENERAL],
+                ),
+            )
+        )
     waits: list[float] = []
     served = no_show = abandoned = within = ratings = rating_sum = 0
     handled = 0.0
     for i in range(tickets):
         tid, issued, window = f"t-{branch}-{i}", 2.0 * i, ("w1", "w2")[i % 2]
 
-        def ticket(status: TicketStatus, minutes: float, wid: str | None = None, tid: str = tid,
-                   number: str = f"A{i + 1:03d}") -> None:
-            out.append((topics.TICKETS, ev.Ticket(branch_id=branch, at=at(minutes), ticket_id=tid, number=number,
-                                                  service=ServiceName.CASH, status=status, window_id=wid,
-                                                  channel=Channel.KIOSK)))
+        def ticket(
+            status: TicketStatus, minutes: float, wid: str | None = None, tid: str = tid, number: str = f"A{i + 1:03d}"
+        ) -> None:
+            out.append(
+                (
+                    topics.TICKETS,
+                    ev.Ticket(
+                        branch_id=branch,
+                        at=at(minutes),
+                        ticket_id=tid,
+                        number=number,
+                        service=ServiceName.CASH,
+                        status=status,
+                        window_id=wid,
+                        channel=Channel.KIOSK,
+                    ),
+                )
+            )
 
         ticket(TicketStatus.ISSUED, issued)
         if i % 7 == 6:
@@ -161,63 +205,174 @@ def branch_morning(branch: str, start: dt.datetime, *, tickets: int = 40, seed: 
         handled += 240
         if i % 3 == 0:
             rating = 3 + i % 3
-            out.append((topics.FEEDBACK, ev.Feedback(branch_id=branch, at=at(issued + wait + 5), ticket_id=tid,
-                                                     window_id=window, service=ServiceName.CASH, rating=rating,
-                                                     tags=["friendly"])))
+            out.append(
+                (
+                    topics.FEEDBACK,
+                    ev.Feedback(
+                        branch_id=branch,
+                        at=at(issued + wait + 5),
+                        ticket_id=tid,
+                        window_id=window,
+                        service=ServiceName.CASH,
+                        rating=rating,
+                        tags=["friendly"],
+                    ),
+                )
+            )
             ratings += 1
             rating_sum += rating
     entered = exited = 0
     for minute in range(0, 90, 5):
         e, x = rng.randint(0, 5), rng.randint(0, 4)
         entered, exited = entered + e, exited + x
-        out.append((topics.FOOTFALL, ev.Footfall(branch_id=branch, at=at(minute + 5), camera_id="cam-1",
-                                                 window_start=at(minute), window_end=at(minute + 5), entered=e,
-                                                 exited=x, occupancy={"waiting": 4}, dwell_p50_s={"waiting": 95.5})))
-    out.append((topics.CAMERA_STATUS, ev.CameraStatus(branch_id=branch, at=at(1), camera_id="cam-1",
-                                                      state=CameraState.DEGRADED, fps=7.5, error="low light")))
-    out.append((topics.QUEUE_FORECAST, ev.QueueForecast(
-        branch_id=branch, at=at(3), per_service=[ev.ServiceQueue(service=ServiceName.CASH, waiting=6, open_windows=2,
-                                                                 est_wait_min=8.5, est_wait_p90_min=14.0)],
-        arrivals=[ev.ArrivalForecast(interval_start=at(15), expected=9.0, p10=6.0, p90=12.0)])))
-    out.append((topics.STAFFING_PLAN, ev.StaffingPlan(
-        branch_id=branch, at=at(0), date=start.date(), version=1,
-        intervals=[ev.PlanInterval(start="09:00", required={ServiceName.CASH: 2}, planned={ServiceName.CASH: 2})],
-        assignments=[ev.Assignment(staff_id="s01", start="09:00", end="17:00", skills=[ServiceName.CASH])],
-        solve_ms=120, objective=3.5)))
-    alert = ev.StaffingAlert(branch_id=branch, at=at(30), alert_id=f"al-{branch}", kind=AlertKind.OPEN_WINDOW,
-                             severity=Severity.WARNING, message=ev.LocalizedText(zh="请开3号窗口", en="Open window 3"),
-                             action="open window w3", window_id="w3", reason={"predicted_wait_min": 14.5},
-                             expires_at=at(45))
+        out.append(
+            (
+                topics.FOOTFALL,
+                ev.Footfall(
+                    branch_id=branch,
+                    at=at(minute + 5),
+                    camera_id="cam-1",
+                    window_start=at(minute),
+                    window_end=at(minute + 5),
+                    entered=e,
+                    exited=x,
+                    occupancy={"waiting": 4},
+                    dwell_p50_s={"waiting": 95.5},
+                ),
+            )
+        )
+    out.append(
+        (
+            topics.CAMERA_STATUS,
+            ev.CameraStatus(
+                branch_id=branch, at=at(1), camera_id="cam-1", state=CameraState.DEGRADED, fps=7.5, error="low light"
+            ),
+        )
+    )
+    out.append(
+        (
+            topics.QUEUE_FORECAST,
+            ev.QueueForecast(
+                branch_id=branch,
+                at=at(3),
+                per_service=[
+                    ev.ServiceQueue(
+                        service=ServiceName.CASH, waiting=6, open_windows=2, est_wait_min=8.5, est_wait_p90_min=14.0
+                    )
+                ],
+                arrivals=[ev.ArrivalForecast(interval_start=at(15), expected=9.0, p10=6.0, p90=12.0)],
+            ),
+        )
+    )
+    out.append(
+        (
+            topics.STAFFING_PLAN,
+            ev.StaffingPlan(
+                branch_id=branch,
+                at=at(0),
+                date=start.date(),
+                version=1,
+                intervals=[
+                    ev.PlanInterval(start="09:00", required={ServiceName.CASH: 2}, planned={ServiceName.CASH: 2})
+                ],
+                assignments=[ev.Assignment(staff_id="s01", start="09:00", end="17:00", skills=[ServiceName.CASH])],
+                solve_ms=120,
+                objective=3.5,
+            ),
+        )
+    )
+    alert = ev.StaffingAlert(
+        branch_id=branch,
+        at=at(30),
+        alert_id=f"al-{branch}",
+        kind=AlertKind.OPEN_WINDOW,
+        severity=Severity.WARNING,
+        message=ev.LocalizedText(zh="请开3号窗口", en="Open window 3"),
+        action="open window w3",
+        window_id="w3",
+        reason={"predicted_wait_min": 14.5},
+        expires_at=at(45),
+    )
     out.append((topics.STAFFING_ALERTS, alert))
-    out.append((topics.STAFFING_ALERTS, alert.model_copy(update={
-        "at": at(35), "severity": Severity.URGENT, "reason": {"predicted_wait_min": 14.5, "escalated": 1}})))
+    out.append(
+        (
+            topics.STAFFING_ALERTS,
+            alert.model_copy(
+                update={
+                    "at": at(35),
+                    "severity": Severity.URGENT,
+                    "reason": {"predicted_wait_min": 14.5, "escalated": 1},
+                }
+            ),
+        )
+    )
     kyc = {"approved": 0, "rejected": 0, "review": 0}
     decisions = (KycDecision.APPROVED, KycDecision.APPROVED, KycDecision.REJECTED, KycDecision.REVIEW)
     for n, decision in enumerate(decisions):
         kyc[decision.value] += 1
-        out.append((topics.KYC_RESULTS, ev.KycResult(
-            branch_id=branch, at=at(10 + n), session_id=f"kyc-{branch}-{n}", kiosk_id="kiosk-1",
-            doc_type=DocType.ID_CARD, decision=decision, checks={"ocr": True, "face_score": 0.91, "liveness": "ok"},
-            id_number_masked="3201**********1234",
-            reasons=["face mismatch"] if decision is KycDecision.REJECTED else [])))
+        out.append(
+            (
+                topics.KYC_RESULTS,
+                ev.KycResult(
+                    branch_id=branch,
+                    at=at(10 + n),
+                    session_id=f"kyc-{branch}-{n}",
+                    kiosk_id="kiosk-1",
+                    doc_type=DocType.ID_CARD,
+                    decision=decision,
+                    checks={"ocr": True, "face_score": 0.91, "liveness": "ok"},
+                    id_number_masked="3201**********1234",
+                    reasons=["face mismatch"] if decision is KycDecision.REJECTED else [],
+                ),
+            )
+        )
     for n, outcomes in enumerate((("greeted", "answered"), ("greeted", "slot_prompt", "handoff"), ("greeted",))):
         for turn, outcome in enumerate(outcomes):
-            out.append((topics.VOICE_INTERACTIONS, ev.VoiceInteraction(
-                branch_id=branch, at=at(20 + n * 3 + turn * 0.5), session_id=f"vs-{branch}-{n}", kiosk_id="kiosk-1",
-                turn=turn, lang=Language.ZH, intent="transfer_money", confidence=0.87,
-                slots={"phone": "138****5678", "account_last4": "****1234", "amount": 5000}, outcome=outcome,
-                asr_ms=180.0, nlu_ms=4.0)))
+            out.append(
+                (
+                    topics.VOICE_INTERACTIONS,
+                    ev.VoiceInteraction(
+                        branch_id=branch,
+                        at=at(20 + n * 3 + turn * 0.5),
+                        session_id=f"vs-{branch}-{n}",
+                        kiosk_id="kiosk-1",
+                        turn=turn,
+                        lang=Language.ZH,
+                        intent="transfer_money",
+                        confidence=0.87,
+                        slots={"phone": "138****5678", "account_last4": "****1234", "amount": 5000},
+                        outcome=outcome,
+                        asr_ms=180.0,
+                        nlu_ms=4.0,
+                    ),
+                )
+            )
     out.sort(key=lambda item: item[1].at)
-    expected = Expected(tickets=tickets, served=served, no_show=no_show, abandoned=abandoned, waits_min=waits,
-                        within_target=within, handled_s=handled, entered=entered, exited=exited, kyc=kyc,
-                        voice_completed=1, voice_handed_off=1, alerts=1, ratings=ratings, rating_sum=rating_sum)
+    expected = Expected(
+        tickets=tickets,
+        served=served,
+        no_show=no_show,
+        abandoned=abandoned,
+        waits_min=waits,
+        within_target=within,
+        handled_s=handled,
+        entered=entered,
+        exited=exited,
+        kyc=kyc,
+        voice_completed=1,
+        voice_handed_off=1,
+        alerts=1,
+        ratings=ratings,
+        rating_sum=rating_sum,
+    )
     return out, expected
 
 
 def encoded(events: list[tuple[Topic, EventData]]) -> list[tuple[str, bytes, bytes]]:
     """(topic, key, value) as producers send them."""
-    return [(topic.name, data.branch_id.encode(), encode(new_event(topic, data, source=SOURCE)))
-            for topic, data in events]
+    return [
+        (topic.name, data.branch_id.encode(), encode(new_event(topic, data, source=SOURCE))) for topic, data in events
+    ]
 
 
 async def produce(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> None:

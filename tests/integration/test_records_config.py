@@ -26,10 +26,12 @@ HEAD_OFFICE = {"X-API-Key": api_key(Role.HEAD_OFFICE)}
 
 
 @pytest.fixture
-async def env(session_broker: TansuBroker, redis_url: str,
-              database_url: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
-    async with running_records(records_settings(database_url, redis_url),
-                               make_platform(session_broker.bootstrap)) as running:
+async def env(
+    session_broker: TansuBroker, redis_url: str, database_url: str
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    async with running_records(
+        records_settings(database_url, redis_url), make_platform(session_broker.bootstrap)
+    ) as running:
         yield running
 
 
@@ -64,8 +66,9 @@ async def test_round_trip_versions_and_etags(env: Any) -> None:
     assert (body["branch_id"], body["version"]) == (branch, 1)
     assert body["updated_by"]["role"] == "manager" and body["updated_by"]["subject"].startswith("key:")
 
-    same = await client.put(f"/v1/branches/{branch}/config", json=body["config"],
-                            headers={**MANAGER, "If-Match": got.headers["etag"]})
+    same = await client.put(
+        f"/v1/branches/{branch}/config", json=body["config"], headers={**MANAGER, "If-Match": got.headers["etag"]}
+    )
     assert same.status_code == 200 and same.headers["etag"] == '"1"', "the same document is no new version"
 
     changed = document()
@@ -74,8 +77,9 @@ async def test_round_trip_versions_and_etags(env: Any) -> None:
     second = await client.put(f"/v1/branches/{branch}/config", json=changed, headers={**MANAGER, "If-Match": '"1"'})
     assert second.status_code == 200 and second.headers["etag"] == '"2"', second.text
     assert second.json()["config"]["services"][0]["target_wait_min"] == 8
-    third = await client.put(f"/v1/branches/{branch}/config", json=document(),
-                             headers={**MANAGER, "If-Match": '"7", "2"'})
+    third = await client.put(
+        f"/v1/branches/{branch}/config", json=document(), headers={**MANAGER, "If-Match": '"7", "2"'}
+    )
     assert third.headers["etag"] == '"3"', "any of the listed tags may match"
 
 
@@ -83,8 +87,10 @@ async def test_if_match_is_required_once_a_configuration_exists_and_must_be_curr
     _, client = env
     branch = _branch()
     path = f"/v1/branches/{branch}/config"
-    assert _problem(await client.put(path, json=document(), headers={**MANAGER, "If-Match": '"1"'}), 412)[
-        "reason"] == "stale", "nothing to match yet"
+    assert (
+        _problem(await client.put(path, json=document(), headers={**MANAGER, "If-Match": '"1"'}), 412)["reason"]
+        == "stale"
+    ), "nothing to match yet"
     assert _problem(await client.put(path, json=document(), headers={**MANAGER, "If-Match": "*"}), 412)
     await _create(client, branch)
     required = _problem(await client.put(path, json=document(), headers=MANAGER), 428)
@@ -95,8 +101,9 @@ async def test_if_match_is_required_once_a_configuration_exists_and_must_be_curr
     assert (await client.put(path, json=changed, headers={**MANAGER, "If-Match": '"1"'})).status_code == 200
     stale = _problem(await client.put(path, json=document(), headers={**MANAGER, "If-Match": '"1"'}), 412)
     assert stale["reason"] == "stale" and stale["current_etag"] == '"2"' and "current version is 2" in stale["detail"]
-    assert _problem(await client.put(path, json=document(), headers={**MANAGER, "If-Match": 'W/"2"'}), 412), \
+    assert _problem(await client.put(path, json=document(), headers={**MANAGER, "If-Match": 'W/"2"'}), 412), (
         "weak tags never match (strong comparison)"
+    )
     star = await client.put(path, json=document(), headers={**MANAGER, "If-Match": "*"})
     assert star.status_code == 200 and star.headers["etag"] == '"3"'
 
@@ -111,6 +118,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
             target[int(last)] = value
         else:
             target[last] = value
+
     return change
 
 
@@ -120,29 +128,54 @@ def _append(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         for part in path.split("."):
             target = target[int(part)] if part.isdigit() else target[part]
         target.append(value)
+
     return change
 
 
 INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("unknown_service", _set("services.0.code", "loans"), "services.0.code", "is not a service"),
     ("unknown_service", _set("windows.1.skills", ["general", "fx"]), "windows.1.skills", "not among the branch's"),
-    ("invalid_hours", _set("branch.hours.tue", [{"open": "17:00", "close": "09:00"}]), "branch.hours.tue.0",
-     "closes at 09:00, not after it opens at 17:00"),
-    ("overlapping_hours", _append("branch.hours.mon", {"open": "11:00", "close": "14:00"}), "branch.hours.mon",
-     "overlap"),
-    ("invalid_hours", _set("staff.0.availability", {"fri": [{"open": "12:00", "close": "12:00"}]}),
-     "staff.0.availability.fri.0", "not after it opens"),
+    (
+        "invalid_hours",
+        _set("branch.hours.tue", [{"open": "17:00", "close": "09:00"}]),
+        "branch.hours.tue.0",
+        "closes at 09:00, not after it opens at 17:00",
+    ),
+    (
+        "overlapping_hours",
+        _append("branch.hours.mon", {"open": "11:00", "close": "14:00"}),
+        "branch.hours.mon",
+        "overlap",
+    ),
+    (
+        "invalid_hours",
+        _set("staff.0.availability", {"fri": [{"open": "12:00", "close": "12:00"}]}),
+        "staff.0.availability.fri.0",
+        "not after it opens",
+    ),
     ("skill_not_offered", _set("staff.1.skills", ["general", "corporate"]), "staff.1.skills", "no window offers"),
-    ("duplicate_id", _append("windows", {"id": "w1", "skills": ["cash"], "label": "again"}), "windows",
-     "2 entries for window 'w1'"),
-    ("duplicate_id", _append("staff", {"id": "s02", "display_name": "X", "skills": ["cash"]}), "staff",
-     "staff member 's02'"),
+    (
+        "duplicate_id",
+        _append("windows", {"id": "w1", "skills": ["cash"], "label": "again"}),
+        "windows",
+        "2 entries for window 'w1'",
+    ),
+    (
+        "duplicate_id",
+        _append("staff", {"id": "s02", "display_name": "X", "skills": ["cash"]}),
+        "staff",
+        "staff member 's02'",
+    ),
     ("duplicate_id", _append("devices", {"id": "pad-1", "kind": "kiosk"}), "devices", "device 'pad-1'"),
     ("duplicate_ticket_prefix", _set("services.1.ticket_prefix", "A"), "services", "prefix 'A'"),
     ("unknown_window", _set("devices.1.window_id", "w9"), "devices.1.window_id", "window w9"),
     ("invalid_time_zone", _set("branch.timezone", "Mars/Olympus"), "branch.timezone", "unknown time zone"),
-    ("invalid_absence", _set("staff.0.absences", [{"start": "2027-02-05", "end": "2027-02-01"}]),
-     "staff.0.absences.0", "before it starts"),
+    (
+        "invalid_absence",
+        _set("staff.0.absences", [{"start": "2027-02-05", "end": "2027-02-01"}]),
+        "staff.0.absences.0",
+        "before it starts",
+    ),
     ("unknown_field", _set("staff.0.skils", ["cash"]), "staff.0.skils", "no field 'skils'"),
     ("invalid", _set("services.0.ticket_prefix", "AB"), "services.0.ticket_prefix", "pattern"),
     ("invalid", _set("branch.hours.mon", [{"open": "9am", "close": "17:00"}]), "branch.hours.mon.0.open", "pattern"),
@@ -150,10 +183,10 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("code", "change", "field", "message"), INVALID,
-                         ids=[f"{c}-{f}" for c, _, f, _ in INVALID])
-async def test_each_invalid_document_is_refused_with_its_reason(env: Any, code: str, change: Any, field: str,
-                                                                message: str) -> None:
+@pytest.mark.parametrize(("code", "change", "field", "message"), INVALID, ids=[f"{c}-{f}" for c, _, f, _ in INVALID])
+async def test_each_invalid_document_is_refused_with_its_reason(
+    env: Any, code: str, change: Any, field: str, message: str
+) -> None:
     _, client = env
     doc = document()
     change(doc)
@@ -202,8 +235,13 @@ async def test_changes_are_audited_and_announced_on_the_compacted_topic(env: Any
     assert response.status_code == 200
 
     async with app.state.engine.connect() as connection:
-        audit = (await connection.execute(select(branch_config_audit).where(branch_config_audit.c.branch_id == branch)
-                                          .order_by(branch_config_audit.c.version))).all()
+        audit = (
+            await connection.execute(
+                select(branch_config_audit)
+                .where(branch_config_audit.c.branch_id == branch)
+                .order_by(branch_config_audit.c.version)
+            )
+        ).all()
     assert [row.version for row in audit] == [1, 2]
     assert audit[0].diff["created"] is True and audit[0].role == "manager"
     assert audit[1].diff == {"branch": ["name"], "windows": {"added": ["w3"]}, "staff": {"removed": ["s02"]}}
@@ -212,8 +250,13 @@ async def test_changes_are_audited_and_announced_on_the_compacted_topic(env: Any
     def ours(records: list[Any]) -> list[Any]:
         return [r for r in records if r.key == branch.encode()]
 
-    records = await read_topic(session_broker.bootstrap, topics.BRANCH_CONFIG.name, expect=0, timeout_s=15,
-                               until=lambda recs: len(ours(recs)) >= 2)
+    records = await read_topic(
+        session_broker.bootstrap,
+        topics.BRANCH_CONFIG.name,
+        expect=0,
+        timeout_s=15,
+        until=lambda recs: len(ours(recs)) >= 2,
+    )
     events = [decode(topics.BRANCH_CONFIG, r.value) for r in ours(records)]
     assert [e.data.version for e in events] == [1, 2]
     latest = events[-1]
@@ -227,6 +270,7 @@ async def test_changes_are_audited_and_announced_on_the_compacted_topic(env: Any
         async with app.state.engine.connect() as connection:
             left = (await connection.execute(select(outbox.c.id).where(outbox.c.key == branch.encode()))).all()
         return not left
+
     await wait_for(outbox_drained, what="outbox rows deleted once acknowledged")
 
 

@@ -55,8 +55,9 @@ def _start() -> dt.datetime:
 
 
 @pytest.fixture
-async def history(broker: TansuBroker, redis_url: str, database_url: str
-                  ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, TansuBroker]]:
+async def history(
+    broker: TansuBroker, redis_url: str, database_url: str
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, TansuBroker]]:
     settings = records_settings(database_url, redis_url, history_enabled=True, retry_backoff_ms=20)
     async with running_records(settings, make_platform(broker.bootstrap)) as (app, client):
         await wait_for(lambda: app.state.history.consumer.connected, timeout_s=30, what="history consumer joined")
@@ -66,15 +67,22 @@ async def history(broker: TansuBroker, redis_url: str, database_url: str
 async def _stored(engine: AsyncEngine, branch: str, count: int, timeout_s: float = 60) -> None:
     async def done() -> bool:
         return await raw_count(engine, branch) >= count
+
     await wait_for(done, timeout_s=timeout_s, what=f"{count} events of {branch} stored")
 
 
 async def _sums(engine: AsyncEngine, table: str, columns: list[str], branch: str, **where: Any) -> dict[str, Any]:
     clauses = "".join(f" AND {k} = :{k}" for k in where)
     async with engine.connect() as connection:
-        row = (await connection.execute(text(
-            f"SELECT {', '.join(f'sum({c}) AS {c}' for c in columns)} FROM {table} WHERE branch_id = :b{clauses}"),
-            {"b": branch, **where})).one()
+        row = (
+            await connection.execute(
+                text(
+                    f"SELECT {', '.join(f'sum({c}) AS {c}' for c in columns)} FROM {table}"
+                    f" WHERE branch_id = :b{clauses}"
+                ),
+                {"b": branch, **where},
+            )
+        ).one()
     return {c: (row._mapping[c] or 0) for c in columns}
 
 
@@ -89,8 +97,11 @@ async def test_every_topic_is_kept_and_rolled_up(history: Any) -> None:
     await produce(broker.bootstrap, records)
     await _stored(engine, branch, len(records) + 1)
 
-    for table, topic in (("events_tickets", topics.TICKETS), ("events_kyc_results", topics.KYC_RESULTS),
-                         ("events_branch_config", topics.BRANCH_CONFIG)):
+    for table, topic in (
+        ("events_tickets", topics.TICKETS),
+        ("events_kyc_results", topics.KYC_RESULTS),
+        ("events_branch_config", topics.BRANCH_CONFIG),
+    ):
         sent = sum(1 for t, _, _ in records if t == topic.name) or 1
         assert await scalar(engine, f"SELECT count(*) FROM {table} WHERE branch_id = :b", b=branch) == sent, table
     _, _, value = next(r for r in records if r[0] == topics.TICKETS.name)
@@ -98,22 +109,42 @@ async def test_every_topic_is_kept_and_rolled_up(history: Any) -> None:
     kept = await scalar(engine, "SELECT envelope FROM events_tickets WHERE event_id = :id", id=event_id)
     assert kept == json.loads(value), "the envelope is kept as received"
 
-    tickets = await _sums(engine, "rollup_service_interval", ["arrivals", "called", "served", "no_show", "abandoned",
-                                                              "waits", "within_target", "handled", "handling_s_sum",
-                                                              "wait_s_sum"], branch)
+    tickets = await _sums(
+        engine,
+        "rollup_service_interval",
+        [
+            "arrivals",
+            "called",
+            "served",
+            "no_show",
+            "abandoned",
+            "waits",
+            "within_target",
+            "handled",
+            "handling_s_sum",
+            "wait_s_sum",
+        ],
+        branch,
+    )
     assert tickets["arrivals"] == expected.tickets and tickets["served"] == expected.served
     assert tickets["no_show"] == expected.no_show and tickets["abandoned"] == expected.abandoned
     assert tickets["called"] == tickets["waits"] == len(expected.waits_min)
     assert tickets["within_target"] == expected.within_target
     assert tickets["handled"] == expected.served and tickets["handling_s_sum"] == pytest.approx(expected.handled_s)
     assert tickets["wait_s_sum"] == pytest.approx(sum(expected.waits_min) * 60)
-    targets = await scalar(engine, "SELECT array_agg(DISTINCT target_wait_min) FROM rollup_service_interval "
-                                   "WHERE branch_id = :b", b=branch)
+    targets = await scalar(
+        engine, "SELECT array_agg(DISTINCT target_wait_min) FROM rollup_service_interval WHERE branch_id = :b", b=branch
+    )
     assert targets == [10]
     async with engine.connect() as connection:
-        buckets = dict((await connection.execute(text(
-            "SELECT bucket, sum(tickets) FROM rollup_wait_buckets WHERE branch_id = :b GROUP BY bucket"),
-            {"b": branch})).all())
+        buckets = dict(
+            (
+                await connection.execute(
+                    text("SELECT bucket, sum(tickets) FROM rollup_wait_buckets WHERE branch_id = :b GROUP BY bucket"),
+                    {"b": branch},
+                )
+            ).all()
+        )
     assert sum(buckets.values()) == len(expected.waits_min)
     exact = statistics.quantiles(expected.waits_min, n=10, method="inclusive")
     p50, p90 = waits.percentile(buckets, 50), waits.percentile(buckets, 90)
@@ -139,8 +170,9 @@ async def test_every_topic_is_kept_and_rolled_up(history: Any) -> None:
     assert alerts == {"raised": 1, "escalated": 1}
 
 
-async def test_duplicates_are_ignored_however_they_come(history: Any, broker: TansuBroker, redis_url: str,
-                                                        database_url: str) -> None:
+async def test_duplicates_are_ignored_however_they_come(
+    history: Any, broker: TansuBroker, redis_url: str, database_url: str
+) -> None:
     app, _, _ = history
     engine = app.state.engine
     branch = _branch()
@@ -153,6 +185,7 @@ async def test_duplicates_are_ignored_however_they_come(history: Any, broker: Ta
 
     async def consumed_all() -> bool:
         return app.state.history.consumer.stats.committed >= 3 * len(records)
+
     await wait_for(consumed_all, timeout_s=60, what="the repeats consumed")
     assert await raw_count(engine, branch) == len(records)
     counted = await _sums(engine, "rollup_service_interval", ["arrivals", "served"], branch)
@@ -161,8 +194,10 @@ async def test_duplicates_are_ignored_however_they_come(history: Any, broker: Ta
     # a redelivery of everything (a consumer group that starts over, as after lost offsets)
     replay = records_settings(database_url, redis_url, history_enabled=True, consumer_group=f"replay-{branch}")
     async with running_records(replay, make_platform(broker.bootstrap)) as (other, _):
+
         async def replayed() -> bool:
             return other.state.history.consumer.stats.committed >= 3 * len(records)
+
         await wait_for(replayed, timeout_s=60, what="everything read again by another group")
     assert await raw_count(engine, branch) == len(records)
     assert await _sums(engine, "rollup_service_interval", ["arrivals", "served"], branch) == counted
@@ -176,11 +211,14 @@ async def test_a_malformed_or_unstorable_event_goes_to_the_dlq_and_the_rest_is_k
     events, _ = branch_morning(branch, _start(), tickets=6)
     records = encoded(events)
     start = _start()
-    too_many = ev.Footfall(branch_id=branch, at=start, camera_id="cam-9", window_start=start, window_end=start,
-                           entered=10**12, exited=0)  # valid JSON and contract, but no INTEGER holds it
-    bad = [(topics.TICKETS.name, branch.encode(), b"{not json"),
-           (topics.TICKETS.name, branch.encode(), json.dumps({"specversion": "1.0", "id": "x", "data": {}}).encode()),
-           *encoded([(topics.FOOTFALL, too_many)])]
+    too_many = ev.Footfall(
+        branch_id=branch, at=start, camera_id="cam-9", window_start=start, window_end=start, entered=10**12, exited=0
+    )  # valid JSON and contract, but no INTEGER holds it
+    bad = [
+        (topics.TICKETS.name, branch.encode(), b"{not json"),
+        (topics.TICKETS.name, branch.encode(), json.dumps({"specversion": "1.0", "id": "x", "data": {}}).encode()),
+        *encoded([(topics.FOOTFALL, too_many)]),
+    ]
     middle = len(records) // 2
     await produce(broker.bootstrap, records[:middle] + bad + records[middle:])
     await _stored(engine, branch, len(records))
@@ -197,8 +235,11 @@ async def test_a_malformed_or_unstorable_event_goes_to_the_dlq_and_the_rest_is_k
 
 
 async def test_the_daily_job_drops_old_partitions_and_rows(redis_url: str, database_url: str) -> None:
-    settings = RecordsSettings(database_url=database_url, redis_url=redis_url,
-                               retention_days={"events_tickets": 3, "rollup_kyc_day": 5, "ticket_journeys": 2})
+    settings = RecordsSettings(
+        database_url=database_url,
+        redis_url=redis_url,
+        retention_days={"events_tickets": 3, "rollup_kyc_day": 5, "ticket_journeys": 2},
+    )
     engine = create_engine(settings)
     try:
         await migrate(engine)
@@ -211,12 +252,20 @@ async def test_the_daily_job_drops_old_partitions_and_rows(redis_url: str, datab
         async with engine.begin() as connection:
             for age in (1, 4, 6, 7):
                 day = today - dt.timedelta(days=age)
-                await connection.execute(text("INSERT INTO rollup_kyc_day (branch_id, day, decision, decisions) "
-                                              "VALUES (:b, :d, 'approved', 1)"), {"b": branch, "d": day})
-                await connection.execute(text(
-                    "INSERT INTO ticket_journeys (branch_id, ticket_id, service, channel, status, last_at, "
-                    "wait_counted, ended) VALUES (:b, :t, 'cash', 'kiosk', 'completed', :at, true, true)"),
-                    {"b": branch, "t": f"t{age}", "at": now - dt.timedelta(days=age)})
+                await connection.execute(
+                    text(
+                        "INSERT INTO rollup_kyc_day (branch_id, day, decision, decisions) "
+                        "VALUES (:b, :d, 'approved', 1)"
+                    ),
+                    {"b": branch, "d": day},
+                )
+                await connection.execute(
+                    text(
+                        "INSERT INTO ticket_journeys (branch_id, ticket_id, service, channel, status, last_at, "
+                        "wait_counted, ended) VALUES (:b, :t, 'cash', 'kiosk', 'completed', :at, true, true)"
+                    ),
+                    {"b": branch, "t": f"t{age}", "at": now - dt.timedelta(days=age)},
+                )
         history = build_history(settings, make_platform("127.0.0.1:9"), engine, None, lambda: now)  # type: ignore[arg-type]
         report = await history.maintenance.run_once()
 
@@ -227,11 +276,13 @@ async def test_the_daily_job_drops_old_partitions_and_rows(redis_url: str, datab
             assert (name in report.dropped) == (day < today - dt.timedelta(days=3)), name
         for ahead in range(0, settings.partitions_ahead_days + 1):
             assert partition_name("events_tickets", today + dt.timedelta(days=ahead)) in left, "made ahead"
-        kept_days = await scalar(engine, "SELECT array_agg(day ORDER BY day) FROM rollup_kyc_day WHERE branch_id = :b",
-                                 b=branch)
+        kept_days = await scalar(
+            engine, "SELECT array_agg(day ORDER BY day) FROM rollup_kyc_day WHERE branch_id = :b", b=branch
+        )
         assert kept_days == [today - dt.timedelta(days=4), today - dt.timedelta(days=1)]
-        kept_tickets = await scalar(engine, "SELECT array_agg(ticket_id ORDER BY ticket_id) FROM ticket_journeys "
-                                            "WHERE branch_id = :b", b=branch)
+        kept_tickets = await scalar(
+            engine, "SELECT array_agg(ticket_id ORDER BY ticket_id) FROM ticket_journeys WHERE branch_id = :b", b=branch
+        )
         assert kept_tickets == ["t1"]
         assert report.deleted["rollup_kyc_day"] >= 2 and report.deleted["ticket_journeys"] >= 3
         again = await history.maintenance.run_once()
@@ -249,15 +300,20 @@ async def test_an_event_older_than_its_retention_is_not_kept(redis_url: str, dat
         now = dt.datetime.now(dt.UTC)
         events, _ = branch_morning(branch, now - dt.timedelta(days=5), tickets=2)
         recent, _ = branch_morning(branch, now - dt.timedelta(hours=2), tickets=2, seed=4)
-        recent = [(t, d.model_copy(update={"ticket_id": d.ticket_id + "-r"}) if isinstance(d, ev.Ticket) else d)
-                  for t, d in recent if t is topics.TICKETS]
+        recent = [
+            (t, d.model_copy(update={"ticket_id": d.ticket_id + "-r"}) if isinstance(d, ev.Ticket) else d)
+            for t, d in recent
+            if t is topics.TICKETS
+        ]
         old = [(t, d) for t, d in events if t is topics.TICKETS]
         history = build_history(settings, make_platform("127.0.0.1:9"), engine, None, lambda: now)  # type: ignore[arg-type]
         batch = [HistoryHandler.decode(topics.TICKETS, value) for _, _, value in encoded(old + recent)]
         report = await history.ingest(batch)
         assert (report.expired, report.stored) == (len(old), len(recent))
         assert await scalar(engine, "SELECT count(*) FROM events_tickets WHERE branch_id = :b", b=branch) == len(recent)
-        assert await scalar(engine, "SELECT sum(arrivals) FROM rollup_service_interval WHERE branch_id = :b",
-                            b=branch) == 2, "the old tickets are not counted either"
+        assert (
+            await scalar(engine, "SELECT sum(arrivals) FROM rollup_service_interval WHERE branch_id = :b", b=branch)
+            == 2
+        ), "the old tickets are not counted either"
     finally:
         await engine.dispose()

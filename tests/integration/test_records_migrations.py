@@ -68,10 +68,16 @@ async def test_the_history_schema_is_what_the_code_writes(engine: AsyncEngine) -
     await migrate(engine)
     async with engine.connect() as connection:
         sql = await HistorySql.read(connection)  # raises SchemaMismatch naming a column the code needs
-        partitioned = set((await connection.execute(text(
-            "SELECT relname FROM pg_class WHERE relkind = 'p' AND pg_table_is_visible(oid)"))).scalars())
-        fillfactor = (await connection.execute(text(
-            "SELECT reloptions FROM pg_class WHERE relname = 'ticket_journeys'"))).scalar_one()
+        partitioned = set(
+            (
+                await connection.execute(
+                    text("SELECT relname FROM pg_class WHERE relkind = 'p' AND pg_table_is_visible(oid)")
+                )
+            ).scalars()
+        )
+        fillfactor = (
+            await connection.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'ticket_journeys'"))
+        ).scalar_one()
     assert partitioned == set(RAW_TABLE_NAMES), "raw tables are partitioned (by day, on ingest), the others not"
     assert set(sql.raw) == set(RAW_TABLE_NAMES) and fillfactor == ["fillfactor=80"]
 
@@ -79,8 +85,9 @@ async def test_the_history_schema_is_what_the_code_writes(engine: AsyncEngine) -
 async def test_downgrade_to_the_previous_revision_and_upgrade_again_keeps_the_data(engine: AsyncEngine) -> None:
     await migrate(engine)
     async with engine.begin() as connection:
-        await connection.execute(text(
-            "INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')"))
+        await connection.execute(
+            text("INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')")
+        )
     await migrate(engine, "0002", action="downgrade")
     assert await current_revision(engine) == "0002" and await _tables(engine) == BEFORE_HISTORY
     await migrate(engine, "0001", action="downgrade")
@@ -119,24 +126,42 @@ async def test_a_failed_migration_stops_the_service(engine: AsyncEngine, empty_d
             pytest.fail("the app must not start")
 
 
-async def test_the_service_process_exits_with_the_reason(engine: AsyncEngine, empty_database: str,
-                                                         redis_url: str) -> None:
+async def test_the_service_process_exits_with_the_reason(
+    engine: AsyncEngine, empty_database: str, redis_url: str
+) -> None:
     await _break(engine)
-    env = dict(os.environ, RECORDS_DATABASE_URL=empty_database, RECORDS_REDIS_URL=redis_url,
-               BRANCHOPS_KAFKA_BOOTSTRAP="127.0.0.1:9", BRANCHOPS_ENV="development")
-    argv = [sys.executable, "-m", "uvicorn", "--factory", "services.records.app:create_app", "--host", "127.0.0.1",
-            "--port", "0"]
-    done = await asyncio.to_thread(subprocess.run, argv, env=env, cwd=ROOT, capture_output=True, text=True,
-                                   timeout=60, check=False)
+    env = dict(
+        os.environ,
+        RECORDS_DATABASE_URL=empty_database,
+        RECORDS_REDIS_URL=redis_url,
+        BRANCHOPS_KAFKA_BOOTSTRAP="127.0.0.1:9",
+        BRANCHOPS_ENV="development",
+    )
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "services.records.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ]
+    done = await asyncio.to_thread(
+        subprocess.run, argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode != 0
-    assert f"records cannot start: database migration (upgrade to revision {head()}) failed" in done.stderr, \
+    assert f"records cannot start: database migration (upgrade to revision {head()}) failed" in done.stderr, (
         done.stderr[-3000:]
+    )
     assert 'relation \\"outbox\\" already exists' in done.stderr or 'relation "outbox" already exists' in done.stderr
 
 
 async def test_an_unreachable_database_stops_the_service_after_waiting(redis_url: str) -> None:
-    settings = RecordsSettings(database_url="postgresql://postgres:secret@127.0.0.1:1/none", redis_url=redis_url,
-                               database_wait_s=0.5)
+    settings = RecordsSettings(
+        database_url="postgresql://postgres:secret@127.0.0.1:1/none", redis_url=redis_url, database_wait_s=0.5
+    )
     app = build_app(settings, make_platform("127.0.0.1:9"))
     with pytest.raises(StartupFailed, match=r"did not answer within 0 s") as failure:
         async with app.router.lifespan_context(app):

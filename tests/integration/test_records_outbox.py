@@ -22,12 +22,18 @@ MANAGER = {"X-API-Key": api_key(Role.MANAGER)}
 
 async def _rows(app: Any, branch: str) -> list[Any]:
     async with app.state.engine.connect() as connection:
-        return list((await connection.execute(
-            select(outbox.c.attempts, outbox.c.last_error).where(outbox.c.key == branch.encode()))).all())
+        return list(
+            (
+                await connection.execute(
+                    select(outbox.c.attempts, outbox.c.last_error).where(outbox.c.key == branch.encode())
+                )
+            ).all()
+        )
 
 
 async def test_a_change_made_while_the_broker_is_down_arrives_when_it_is_back(
-        tmp_path: Path, redis_url: str, database_url: str) -> None:
+    tmp_path: Path, redis_url: str, database_url: str
+) -> None:
     port = free_port()  # nothing listens here yet: the broker is "down" when the change is made
     platform = make_platform(f"127.0.0.1:{port}", kafka_create_topics=True)
     branch = f"ob-{uuid.uuid4().hex[:10]}"
@@ -41,8 +47,10 @@ async def test_a_change_made_while_the_broker_is_down_arrives_when_it_is_back(
         broker = TansuBroker(log_dir=tmp_path, port=port)
         broker.start(partitions=2)
         try:
+
             async def relayed() -> bool:
                 return not await _rows(app, branch)
+
             await wait_for(relayed, timeout_s=30, what="the outbox row relayed once the broker is back")
             records = await read_topic(broker.bootstrap, topics.BRANCH_CONFIG.name, expect=1, timeout_s=10)
             events = [decode(topics.BRANCH_CONFIG, r.value) for r in records if r.key == branch.encode()]
@@ -52,14 +60,17 @@ async def test_a_change_made_while_the_broker_is_down_arrives_when_it_is_back(
 
 
 async def test_a_row_that_cannot_be_published_stays_with_its_error(
-        tmp_path: Path, redis_url: str, database_url: str) -> None:
+    tmp_path: Path, redis_url: str, database_url: str
+) -> None:
     broker = TansuBroker(log_dir=tmp_path)
     broker.start(partitions=2)
     branch = f"ob-{uuid.uuid4().hex[:10]}"
     try:
         platform = make_platform(broker.bootstrap)
-        async with running_records(records_settings(database_url, redis_url, outbox_poll_s=0.1),
-                                   platform) as (app, client):
+        async with running_records(records_settings(database_url, redis_url, outbox_poll_s=0.1), platform) as (
+            app,
+            client,
+        ):
             await wait_for(lambda: app.state.runtime.publisher.started, what="publisher connected")
             broker.kill()  # the broker dies after the service connected
             response = await client.put(f"/v1/branches/{branch}/config", json=document(), headers=MANAGER)
@@ -68,6 +79,7 @@ async def test_a_row_that_cannot_be_published_stays_with_its_error(
             async def failed_once() -> bool:
                 rows = await _rows(app, branch)
                 return bool(rows) and rows[0].attempts >= 1
+
             await wait_for(failed_once, timeout_s=40, what="a failed publish recorded on the row")
             rows = await _rows(app, branch)
             assert len(rows) == 1 and rows[0].last_error, "the row stays, with why it is still there"

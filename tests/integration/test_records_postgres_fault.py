@@ -57,7 +57,8 @@ async def committed(bootstrap: str) -> int:
 
 
 async def test_records_waits_for_postgres_and_then_catches_up_exactly(
-        broker: TansuBroker, redis_url: str, server: EmbeddedPostgres) -> None:
+    broker: TansuBroker, redis_url: str, server: EmbeddedPostgres
+) -> None:
     url = create_database(server.url, "records_fault")
     settings = records_settings(url, redis_url, history_enabled=True, database_timeout_s=2.0, retry_backoff_ms=50)
     start = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).replace(microsecond=0)
@@ -71,6 +72,7 @@ async def test_records_waits_for_postgres_and_then_catches_up_exactly(
 
         async def first_kept() -> bool:
             return await raw_count(engine, "fault-b1") == len(first) and consumer.stats.committed >= len(first)
+
         await wait_for(first_kept, timeout_s=60, what="the first events kept and committed")
         assert (await client.get("/readyz")).status_code == 200
         offsets_before = await committed(broker.bootstrap)
@@ -85,6 +87,7 @@ async def test_records_waits_for_postgres_and_then_catches_up_exactly(
 
         def stalled() -> bool:  # the consumer has the new events in hand and keeps failing to store them
             return consumer.stats.outages >= 3
+
         await wait_for(stalled, timeout_s=20, what="the consumer stalled on the second batch")
         await asyncio.sleep(2)
         assert consumer.stats.committed == len(first), "nothing committed while PostgreSQL is away"
@@ -96,14 +99,17 @@ async def test_records_waits_for_postgres_and_then_catches_up_exactly(
 
         async def caught_up() -> bool:
             return consumer.stats.committed >= len(first) + len(second)
+
         await wait_for(caught_up, timeout_s=60, what="the consumer caught up once PostgreSQL was back")
         assert await raw_count(engine, "fault-b1") == len(first)
         assert await raw_count(engine, "fault-b2") == len(second), "nothing lost, nothing doubled"
-        counted = await scalar(engine, "SELECT ARRAY[sum(arrivals), sum(served)] FROM rollup_service_interval "
-                                       "WHERE branch_id = 'fault-b2'")
+        counted = await scalar(
+            engine, "SELECT ARRAY[sum(arrivals), sum(served)] FROM rollup_service_interval WHERE branch_id = 'fault-b2'"
+        )
         assert counted == [expected.tickets, expected.served]
         assert await committed(broker.bootstrap) == len(first) + len(second)
 
         async def ready_again() -> bool:
             return (await client.get("/readyz")).status_code == 200
+
         await wait_for(ready_again, timeout_s=30, what="ready again")

@@ -50,11 +50,16 @@ SCANNED_TYPES = ("text", "character varying", "character", "json", "jsonb", "byt
 async def scan(connection: AsyncConnection) -> list[str]:
     """``table.column: kind`` for every hit, over every text/JSON/bytes column of every table (a partitioned
     table is read through its parent, which covers its partitions)."""
-    columns = (await connection.execute(text(
-        "SELECT c.relname, a.attname, format_type(a.atttypid, NULL) FROM pg_class c "
-        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-        "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND pg_table_is_visible(c.oid) "
-        "AND c.relnamespace = 'public'::regnamespace ORDER BY 1, 2"))).all()
+    columns = (
+        await connection.execute(
+            text(
+                "SELECT c.relname, a.attname, format_type(a.atttypid, NULL) FROM pg_class c "
+                "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+                "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND pg_table_is_visible(c.oid) "
+                "AND c.relnamespace = 'public'::regnamespace ORDER BY 1, 2"
+            )
+        )
+    ).all()
     hits: list[str] = []
     for table, column, kind in columns:
         if kind not in SCANNED_TYPES:
@@ -71,14 +76,42 @@ async def scan(connection: AsyncConnection) -> list[str]:
 def leaky(branch: str, start: dt.datetime) -> list[tuple[Any, Any]]:
     """Events whose producer left numbers unmasked in free text (the contract cannot know every field)."""
     return [
-        (topics.CAMERA_STATUS, ev.CameraStatus(branch_id=branch, at=start, camera_id="cam-2", state=CameraState.DOWN,
-                                               error="stream lost, call the installer on 13912345678")),
-        (topics.VOICE_INTERACTIONS, ev.VoiceInteraction(
-            branch_id=branch, at=start, session_id="vs-leak", kiosk_id="kiosk-1", turn=0, lang=Language.ZH,
-            intent="transfer_money", confidence=0.8333333333333334, outcome="slot_prompt",
-            slots={"mobile": "13987654321", "card": "6222021234567890123", "amount": 12345678901234})),
-        (topics.FEEDBACK, ev.Feedback(branch_id=branch, at=start, ticket_id="t-leak", service=ServiceName.CASH,
-                                      rating=2, tags=["id 32010219900101123X"])),
+        (
+            topics.CAMERA_STATUS,
+            ev.CameraStatus(
+                branch_id=branch,
+                at=start,
+                camera_id="cam-2",
+                state=CameraState.DOWN,
+                error="stream lost, call the installer on 13912345678",
+            ),
+        ),
+        (
+            topics.VOICE_INTERACTIONS,
+            ev.VoiceInteraction(
+                branch_id=branch,
+                at=start,
+                session_id="vs-leak",
+                kiosk_id="kiosk-1",
+                turn=0,
+                lang=Language.ZH,
+                intent="transfer_money",
+                confidence=0.8333333333333334,
+                outcome="slot_prompt",
+                slots={"mobile": "13987654321", "card": "6222021234567890123", "amount": 12345678901234},
+            ),
+        ),
+        (
+            topics.FEEDBACK,
+            ev.Feedback(
+                branch_id=branch,
+                at=start,
+                ticket_id="t-leak",
+                service=ServiceName.CASH,
+                rating=2,
+                tags=["id 32010219900101123X"],
+            ),
+        ),
     ]
 
 
@@ -93,14 +126,16 @@ async def own_database(postgres_url: str) -> AsyncIterator[str]:
         drop_database(postgres_url, name)
 
 
-async def test_no_table_holds_an_unmasked_personal_number(broker: TansuBroker, redis_url: str,
-                                                          own_database: str) -> None:
+async def test_no_table_holds_an_unmasked_personal_number(
+    broker: TansuBroker, redis_url: str, own_database: str
+) -> None:
     settings = records_settings(own_database, redis_url, history_enabled=True)
     async with running_records(settings, make_platform(broker.bootstrap)) as (app, client):
         engine: AsyncEngine = app.state.engine
         branch = "privacy-b1"
-        response = await client.put(f"/v1/branches/{branch}/config", json=document(),
-                                    headers={"X-API-Key": api_key(Role.MANAGER)})
+        response = await client.put(
+            f"/v1/branches/{branch}/config", json=document(), headers={"X-API-Key": api_key(Role.MANAGER)}
+        )
         assert response.status_code == 201
         start = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).replace(microsecond=0)
         events, _ = branch_morning(branch, start, tickets=30)
@@ -110,14 +145,21 @@ async def test_no_table_holds_an_unmasked_personal_number(broker: TansuBroker, r
 
         async def all_kept() -> bool:
             return await raw_count(engine, branch) >= len(records) + 1  # and the configuration's own event
+
         await wait_for(all_kept, timeout_s=60, what="every event kept")
 
         async with engine.connect() as connection:
             hits = await scan(connection)
             assert hits == [], hits
-            kept = (await connection.execute(text(
-                "SELECT envelope->'data'->'slots' FROM events_voice_interactions WHERE envelope->'data'->>'session_id'"
-                " = 'vs-leak'"))).scalar_one()
+            kept = (
+                await connection.execute(
+                    text(
+                        "SELECT envelope->'data'->'slots' FROM events_voice_interactions"
+                        " WHERE envelope->'data'->>'session_id'"
+                        " = 'vs-leak'"
+                    )
+                )
+            ).scalar_one()
             assert kept == {"mobile": "139****4321", "card": "6222***********0123", "amount": 12345678901234}
 
 
@@ -125,15 +167,24 @@ async def test_the_scanner_finds_a_planted_number(own_database: str, redis_url: 
     engine = create_engine(RecordsSettings(database_url=own_database, redis_url=redis_url))
     try:
         await migrate(engine)
-        for planted, kind in (("13912345678", "mobile"), ("32010219900101123X", "id_number"),
-                              ("6222021234567890", "account")):
+        for planted, kind in (
+            ("13912345678", "mobile"),
+            ("32010219900101123X", "id_number"),
+            ("6222021234567890", "account"),
+        ):
             async with engine.connect() as connection:
                 transaction = await connection.begin()
-                await connection.execute(text(
-                    "INSERT INTO branch_config_audit (branch_id, version, changed_at, subject, role, diff, document) "
-                    "VALUES ('planted', 1, now(), 'key:x', 'manager', '{}', CAST(:doc AS jsonb))"),
-                    {"doc": f'{{"note": "call {planted}", "ratio": 0.8333333333333334, '
-                            f'"id": "d22bfdab-5714-46a1-9912-a13912345678"}}'})
+                await connection.execute(
+                    text(
+                        "INSERT INTO branch_config_audit"
+                        " (branch_id, version, changed_at, subject, role, diff, document) "
+                        "VALUES ('planted', 1, now(), 'key:x', 'manager', '{}', CAST(:doc AS jsonb))"
+                    ),
+                    {
+                        "doc": f'{{"note": "call {planted}", "ratio": 0.8333333333333334, '
+                        f'"id": "d22bfdab-5714-46a1-9912-a13912345678"}}'
+                    },
+                )
                 hits = await scan(connection)
                 await transaction.rollback()
             assert hits == [f"branch_config_audit.document: {kind}"], "the number, and neither the float nor the id"

@@ -81,10 +81,17 @@ class _Stopping(Exception):
 
 
 class BatchConsumer(Generic[T]):
-    def __init__(self, settings: PlatformSettings, config: BatchConsumerConfig, *, topics: Sequence[Topic],
-                 publisher: EventPublisher, decode: Callable[[Topic, bytes], T],
-                 handle: Callable[[list[T]], Awaitable[Any]],
-                 transient: Callable[[BaseException], bool] = is_transient) -> None:
+    def __init__(
+        self,
+        settings: PlatformSettings,
+        config: BatchConsumerConfig,
+        *,
+        topics: Sequence[Topic],
+        publisher: EventPublisher,
+        decode: Callable[[Topic, bytes], T],
+        handle: Callable[[list[T]], Awaitable[Any]],
+        transient: Callable[[BaseException], bool] = is_transient,
+    ) -> None:
         if not topics:
             raise ValueError("a consumer needs at least one topic")
         self._settings = settings
@@ -133,12 +140,18 @@ class BatchConsumer(Generic[T]):
 
     async def _session(self) -> None:
         consumer = AIOKafkaConsumer(
-            *self._topics, bootstrap_servers=self._settings.kafka_bootstrap, group_id=self._config.group_id,
-            client_id=f"{self._config.group_id}-{self._settings.instance}", enable_auto_commit=False,
-            auto_offset_reset=self._config.auto_offset_reset, fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
-            max_poll_records=self._config.max_records, session_timeout_ms=self._settings.kafka_session_timeout_ms,
+            *self._topics,
+            bootstrap_servers=self._settings.kafka_bootstrap,
+            group_id=self._config.group_id,
+            client_id=f"{self._config.group_id}-{self._settings.instance}",
+            enable_auto_commit=False,
+            auto_offset_reset=self._config.auto_offset_reset,
+            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
+            max_poll_records=self._config.max_records,
+            session_timeout_ms=self._settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=self._settings.kafka_heartbeat_ms,
-            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms)
+            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
+        )
         await consumer.start()
         self._consumer = consumer
         in_hand: asyncio.Task[None] | None = None
@@ -186,8 +199,9 @@ class BatchConsumer(Generic[T]):
         self.stats.decoding_s += time.perf_counter() - started
         return pairs
 
-    async def _finish(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[Record]],
-                      pairs: list[tuple[Record, T]]) -> None:
+    async def _finish(
+        self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[Record]], pairs: list[tuple[Record, T]]
+    ) -> None:
         if pairs:
             await self._handle(pairs, top=True)
         await self._commit(consumer, {tp: int(records[-1].offset) + 1 for tp, records in batch.items()})
@@ -217,12 +231,22 @@ class BatchConsumer(Generic[T]):
                     attempt += 1
                     continue
                 if single:
-                    log.error("history: %s@%d:%d failed %d times: %r", pairs[0][0].topic, pairs[0][0].partition,
-                              pairs[0][0].offset, attempt + 1, exc)
+                    log.error(
+                        "history: %s@%d:%d failed %d times: %r",
+                        pairs[0][0].topic,
+                        pairs[0][0].partition,
+                        pairs[0][0].offset,
+                        attempt + 1,
+                        exc,
+                    )
                     await self._dead_letter(pairs[0][0], exc)
                     return
-                log.warning("history batch of %d failed (%s: %s); splitting it to find the events at fault",
-                            len(pairs), type(exc).__name__, exc)
+                log.warning(
+                    "history batch of %d failed (%s: %s); splitting it to find the events at fault",
+                    len(pairs),
+                    type(exc).__name__,
+                    exc,
+                )
                 middle = len(pairs) // 2
                 await self._handle(pairs[:middle], top=False)
                 await self._handle(pairs[middle:], top=False)

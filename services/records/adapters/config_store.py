@@ -19,9 +19,13 @@ Decide = Callable[[StoredConfig | None], ConfigChange | None]
 
 
 def _stored(row: Any) -> StoredConfig:
-    return StoredConfig(branch_id=row.branch_id, version=row.version,
-                        config=BranchConfig.model_validate(row.document), updated_at=row.updated_at,
-                        updated_by=ChangedBy(subject=row.updated_by_subject, role=row.updated_by_role))
+    return StoredConfig(
+        branch_id=row.branch_id,
+        version=row.version,
+        config=BranchConfig.model_validate(row.document),
+        updated_at=row.updated_at,
+        updated_by=ChangedBy(subject=row.updated_by_subject, role=row.updated_by_role),
+    )
 
 
 class ConfigStore:
@@ -48,8 +52,10 @@ class ConfigStore:
         try:
             async with self.engine.begin() as connection:
                 # serialises the changes of one branch, the first one (no row to lock yet) included
-                await connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                                         {"key": f"branch-config:{branch_id}"})
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"branch-config:{branch_id}"},
+                )
                 current = await self._current(connection, branch_id)
                 change = decide(current)
                 if change is None:
@@ -65,25 +71,44 @@ class ConfigStore:
     async def _write(connection: AsyncConnection, change: ConfigChange, *, created: bool) -> None:
         stored = change.stored
         document = stored.config.model_dump(mode="json")
-        values = {"version": stored.version, "document": document, "updated_at": stored.updated_at,
-                  "updated_by_subject": stored.updated_by.subject, "updated_by_role": stored.updated_by.role}
+        values = {
+            "version": stored.version,
+            "document": document,
+            "updated_at": stored.updated_at,
+            "updated_by_subject": stored.updated_by.subject,
+            "updated_by_role": stored.updated_by.role,
+        }
         if created:
             await connection.execute(branch_config.insert().values(branch_id=stored.branch_id, **values))
         else:
-            await connection.execute(branch_config.update().where(branch_config.c.branch_id == stored.branch_id)
-                                     .values(**values))
-        await connection.execute(branch_config_audit.insert().values(
-            branch_id=stored.branch_id, version=stored.version, changed_at=stored.updated_at,
-            subject=stored.updated_by.subject, role=stored.updated_by.role, diff=change.diff, document=document))
+            await connection.execute(
+                branch_config.update().where(branch_config.c.branch_id == stored.branch_id).values(**values)
+            )
+        await connection.execute(
+            branch_config_audit.insert().values(
+                branch_id=stored.branch_id,
+                version=stored.version,
+                changed_at=stored.updated_at,
+                subject=stored.updated_by.subject,
+                role=stored.updated_by.role,
+                diff=change.diff,
+                document=document,
+            )
+        )
 
     async def history(self, branch_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """The latest audit rows of a branch, newest first (version, when, who, diff)."""
         audit = branch_config_audit
         try:
             async with self.engine.connect() as connection:
-                rows = (await connection.execute(
-                    select(audit.c.version, audit.c.changed_at, audit.c.subject, audit.c.role, audit.c.diff)
-                    .where(audit.c.branch_id == branch_id).order_by(audit.c.version.desc()).limit(limit))).all()
+                rows = (
+                    await connection.execute(
+                        select(audit.c.version, audit.c.changed_at, audit.c.subject, audit.c.role, audit.c.diff)
+                        .where(audit.c.branch_id == branch_id)
+                        .order_by(audit.c.version.desc())
+                        .limit(limit)
+                    )
+                ).all()
         except Exception as exc:
             _raise_if_unreachable(exc)
             raise
@@ -97,4 +122,3 @@ class ConfigStore:
 def _raise_if_unreachable(exc: Exception) -> None:
     if is_connection_error(exc):
         raise DatabaseUnavailable(f"PostgreSQL is unreachable ({type(exc).__name__}); nothing was changed") from exc
-

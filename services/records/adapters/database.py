@@ -18,8 +18,10 @@ log = logging.getLogger(__name__)
 
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, TimeoutError, InterfaceError, OperationalError)
 PASSING_ERRORS: tuple[type[BaseException], ...] = (
-    *CONNECTION_ERRORS, PoolTimeout,
-    asyncpg.PostgresConnectionError, asyncpg.InterfaceError,  # not connected, connection lost
+    *CONNECTION_ERRORS,
+    PoolTimeout,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,  # not connected, connection lost
     asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, crashed
     asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
     asyncpg.exceptions.LockNotAvailableError,  # lock_timeout
@@ -45,10 +47,15 @@ def create_engine(settings: RecordsSettings) -> AsyncEngine:
     timeout = settings.database_timeout_s
     return create_async_engine(
         sqlalchemy_url(settings.database_url.get_secret_value()),
-        pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow,
-        pool_pre_ping=True, pool_timeout=timeout,
-        connect_args={"timeout": timeout, "command_timeout": timeout,
-                      "server_settings": {"application_name": "branchops-records"}},
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_pre_ping=True,
+        pool_timeout=timeout,
+        connect_args={
+            "timeout": timeout,
+            "command_timeout": timeout,
+            "server_settings": {"application_name": "branchops-records"},
+        },
     )
 
 
@@ -88,8 +95,10 @@ async def wait_for_database(engine: AsyncEngine, wait_s: float) -> None:
         if ok:
             return
         if time.monotonic() >= deadline:
-            raise DatabaseUnavailable(f"PostgreSQL at {engine.url.render_as_string(hide_password=True)} "
-                                      f"did not answer within {wait_s:.0f} s ({detail})")
+            raise DatabaseUnavailable(
+                f"PostgreSQL at {engine.url.render_as_string(hide_password=True)} "
+                f"did not answer within {wait_s:.0f} s ({detail})"
+            )
         log.warning("%s; retrying in %.1f s", detail, delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 2.0)

@@ -90,11 +90,17 @@ class HistorySql:
     async def read(cls, connection: AsyncConnection) -> HistorySql:
         tables = [t.name for t in RAW_TABLES.values()] + [s.table for s in ROLLUPS]
         tables += [s.table for s in STATE_TABLES.values()]
-        rows = (await connection.execute(text(
-            "SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, NULL) AS type "
-            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-            "WHERE c.relname = ANY(:tables) AND pg_table_is_visible(c.oid) AND a.attnum > 0 AND NOT a.attisdropped"),
-            {"tables": tables})).all()
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, NULL) AS type "
+                    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                    "WHERE c.relname = ANY(:tables) AND pg_table_is_visible(c.oid) AND a.attnum > 0"
+                    " AND NOT a.attisdropped"
+                ),
+                {"tables": tables},
+            )
+        ).all()
         types: dict[str, dict[str, str]] = {}
         for row in rows:
             types.setdefault(row.table_name, {})[row.column_name] = row.type
@@ -110,27 +116,35 @@ class HistorySql:
 
     def _insert_raw(self, raw: RawTable) -> str:
         columns = (*COMMON_COLUMNS, *raw.columns)
-        return (f"INSERT INTO {raw.name} ({', '.join(columns)}) {self._unnest(raw.name, columns)} "
-                "ON CONFLICT (event_id, at) DO NOTHING RETURNING event_id")
+        return (
+            f"INSERT INTO {raw.name} ({', '.join(columns)}) {self._unnest(raw.name, columns)} "
+            "ON CONFLICT (event_id, at) DO NOTHING RETURNING event_id"
+        )
 
     def _upsert_rollup(self, spec: RollupSpec) -> str:
         columns = (*spec.keys, *spec.attrs, *spec.sums)
         updates = [f"{c} = EXCLUDED.{c}" for c in spec.attrs] + [f"{c} = r.{c} + EXCLUDED.{c}" for c in spec.sums]
-        return (f"INSERT INTO {spec.table} AS r ({', '.join(columns)}) {self._unnest(spec.table, columns)} "
-                f"ON CONFLICT ({', '.join(spec.keys)}) DO UPDATE SET {', '.join(updates)}")
+        return (
+            f"INSERT INTO {spec.table} AS r ({', '.join(columns)}) {self._unnest(spec.table, columns)} "
+            f"ON CONFLICT ({', '.join(spec.keys)}) DO UPDATE SET {', '.join(updates)}"
+        )
 
     def _load_state(self, state: StateTable) -> str:
         a, b = state.keys
         self._unnest(state.table, state.columns)  # checks the columns
-        return (f"SELECT t.* FROM {state.table} t JOIN unnest($1::text[], $2::text[]) AS k(a, b) "
-                f"ON t.{a} = k.a AND t.{b} = k.b ORDER BY t.{a}, t.{b} FOR UPDATE OF t")
+        return (
+            f"SELECT t.* FROM {state.table} t JOIN unnest($1::text[], $2::text[]) AS k(a, b) "
+            f"ON t.{a} = k.a AND t.{b} = k.b ORDER BY t.{a}, t.{b} FOR UPDATE OF t"
+        )
 
     def _save_state(self, state: StateTable) -> str:
         columns = ", ".join(state.columns)
         self._unnest(state.table, state.columns)  # checks the columns
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in state.columns if c not in state.keys)
-        return (f"INSERT INTO {state.table} ({columns}) SELECT {columns} FROM {STAGE_PREFIX}{state.table} "
-                f"ON CONFLICT ({', '.join(state.keys)}) DO UPDATE SET {updates}")
+        return (
+            f"INSERT INTO {state.table} ({columns}) SELECT {columns} FROM {STAGE_PREFIX}{state.table} "
+            f"ON CONFLICT ({', '.join(state.keys)}) DO UPDATE SET {updates}"
+        )
 
 
 class HistoryTransaction:
@@ -161,8 +175,9 @@ class HistoryTransaction:
             pairs = sorted(wanted)
             if not pairs:
                 continue
-            records = await self.connection.fetch(self.sql.load_state[kind], [p[0] for p in pairs],
-                                                  [p[1] for p in pairs])
+            records = await self.connection.fetch(
+                self.sql.load_state[kind], [p[0] for p in pairs], [p[1] for p in pairs]
+            )
             values: dict[tuple[str, str], Any] = getattr(state, kind)
             for record in records:
                 value = spec.value(**dict(record))
@@ -176,8 +191,9 @@ class HistoryTransaction:
             if not values:
                 continue
             stage = await self._stage(spec.table)
-            await self.connection.copy_records_to_table(stage, records=[spec.row(v) for v in values],
-                                                        columns=list(spec.columns))
+            await self.connection.copy_records_to_table(
+                stage, records=[spec.row(v) for v in values], columns=list(spec.columns)
+            )
             await self.connection.execute(self.sql.save_state[kind])
             written += len(values)
         return written
@@ -187,7 +203,8 @@ class HistoryTransaction:
         stage = STAGE_PREFIX + table
         if table not in made:
             await self.connection.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS"
+            )
             made.add(table)
         return stage
 
@@ -232,19 +249,27 @@ class HistoryStore:
         if not branches:
             return {}
         async with self.engine.connect() as connection:
-            rows = (await connection.execute(text(
-                "SELECT branch_id, document FROM branch_config WHERE branch_id = ANY(:branches)"),
-                {"branches": list(branches)})).all()
+            rows = (
+                await connection.execute(
+                    text("SELECT branch_id, document FROM branch_config WHERE branch_id = ANY(:branches)"),
+                    {"branches": list(branches)},
+                )
+            ).all()
         return {row.branch_id: row.document for row in rows}
 
 
 async def delete_older(engine: AsyncEngine, table: str, column: str, first_kept: dt.date) -> int:
     """Delete the rows of a rollup or state table whose ``column`` (a day, or a time) is before ``first_kept``."""
     async with engine.begin() as connection:
-        kind = (await connection.execute(text(
-            "SELECT format_type(a.atttypid, NULL) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-            "WHERE c.relname = :table AND a.attname = :column AND pg_table_is_visible(c.oid)"),
-            {"table": table, "column": column})).scalar_one()
+        kind = (
+            await connection.execute(
+                text(
+                    "SELECT format_type(a.atttypid, NULL) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                    "WHERE c.relname = :table AND a.attname = :column AND pg_table_is_visible(c.oid)"
+                ),
+                {"table": table, "column": column},
+            )
+        ).scalar_one()
         cutoff: dt.date | dt.datetime = first_kept
         if kind.startswith("timestamp"):
             cutoff = dt.datetime.combine(first_kept, dt.time(), dt.UTC)

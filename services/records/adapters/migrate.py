@@ -73,7 +73,9 @@ async def migrate(engine: AsyncEngine, revision: str = "head", *, action: str = 
         if is_connection_error(exc):
             raise DatabaseUnavailable(f"PostgreSQL went away during the migration: {type(exc).__name__}") from exc
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:500]
-        raise MigrationFailed(f"database migration ({action} to revision {target}) failed, nothing was changed: "
-                              f"{type(exc).__name__}: {cause}") from exc
+        raise MigrationFailed(
+            f"database migration ({action} to revision {target}) failed, nothing was changed: "
+            f"{type(exc).__name__}: {cause}"
+        ) from exc
     if before != target:
         log.info("database schema %s from revision %s to %s", action + "d", before or "(empty)", target)

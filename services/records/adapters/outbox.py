@@ -38,9 +38,16 @@ class PgOutbox:
     async def stage(self, connection: AsyncConnection, topic: Topic, data: EventData) -> str:
         """Write ``data``'s event for ``topic`` inside the caller's transaction; return its event id."""
         event = new_event(topic, data, source=self.source)
-        await connection.execute(outbox.insert().values(
-            topic=topic.name, key=data.branch_id.encode(), event_id=event.id, value=encode(event),
-            created_at=self.clock(), attempts=0))
+        await connection.execute(
+            outbox.insert().values(
+                topic=topic.name,
+                key=data.branch_id.encode(),
+                event_id=event.id,
+                value=encode(event),
+                created_at=self.clock(),
+                attempts=0,
+            )
+        )
         return event.id
 
     @staticmethod
@@ -52,8 +59,9 @@ class PgOutbox:
 class OutboxRelay:
     """Publishes the outbox: woken by :meth:`notify` after a commit, else every ``poll_s``; backs off on errors."""
 
-    def __init__(self, engine: AsyncEngine, publisher: EventPublisher, *, poll_s: float = 1.0,
-                 batch: int = 100) -> None:
+    def __init__(
+        self, engine: AsyncEngine, publisher: EventPublisher, *, poll_s: float = 1.0, batch: int = 100
+    ) -> None:
         self.engine = engine
         self.publisher = publisher
         self.poll_s = poll_s
@@ -74,9 +82,13 @@ class OutboxRelay:
         async with self.engine.begin() as connection:
             if not await connection.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK))):
                 return 0, False  # another replica relays now
-            rows = (await connection.execute(
-                select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value).order_by(outbox.c.id)
-                .limit(self.batch))).all()
+            rows = (
+                await connection.execute(
+                    select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value)
+                    .order_by(outbox.c.id)
+                    .limit(self.batch)
+                )
+            ).all()
             sent: list[int] = []
             failed = False
             for row in rows:
@@ -84,8 +96,11 @@ class OutboxRelay:
                     await self.publisher.send_raw(row.topic, row.value, key=row.key)
                 except Exception as exc:  # broker away, not connected, topic missing: keep the row, try later
                     failed = True
-                    await connection.execute(update(outbox).where(outbox.c.id == row.id).values(
-                        attempts=outbox.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]))
+                    await connection.execute(
+                        update(outbox)
+                        .where(outbox.c.id == row.id)
+                        .values(attempts=outbox.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:500])
+                    )
                     log.warning("outbox: %s not published (%s); retrying later", row.topic, type(exc).__name__)
                     break
                 sent.append(row.id)

@@ -33,10 +33,12 @@ class Partitions:
 
     async def existing(self) -> dict[str, list[str]]:
         """The partitions of each table, by name, from the catalogue."""
-        query = text("SELECT parent.relname AS parent, child.relname AS child FROM pg_inherits "
-                     "JOIN pg_class parent ON parent.oid = pg_inherits.inhparent "
-                     "JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
-                     "WHERE parent.relname = ANY(:tables) AND pg_table_is_visible(parent.oid)")
+        query = text(
+            "SELECT parent.relname AS parent, child.relname AS child FROM pg_inherits "
+            "JOIN pg_class parent ON parent.oid = pg_inherits.inhparent "
+            "JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
+            "WHERE parent.relname = ANY(:tables) AND pg_table_is_visible(parent.oid)"
+        )
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query, {"tables": list(self.tables)})).all()
         found: dict[str, list[str]] = {table: [] for table in self.tables}
@@ -70,9 +72,12 @@ class Partitions:
                 if table not in self.tables:
                     raise ValueError(f"{table} is not a partitioned history table")
                 name = partition_name(table, day)
-                await connection.execute(text(
-                    f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF "{table}" '
-                    f"FOR VALUES FROM ('{_bound(day)}') TO ('{_bound(day + dt.timedelta(days=1))}')"))
+                await connection.execute(
+                    text(
+                        f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF "{table}" '
+                        f"FOR VALUES FROM ('{_bound(day)}') TO ('{_bound(day + dt.timedelta(days=1))}')"
+                    )
+                )
                 made.append(name)
         self._known.update(missing)
         if made:

@@ -13,7 +13,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 metadata = MetaData()
 
 branch_config = Table(
-    "branch_config", metadata,
+    "branch_config",
+    metadata,
     Column("branch_id", Text, primary_key=True),
     Column("version", Integer, nullable=False),
     Column("document", JSONB, nullable=False),
@@ -23,7 +24,8 @@ branch_config = Table(
 )
 
 branch_config_audit = Table(
-    "branch_config_audit", metadata,
+    "branch_config_audit",
+    metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("branch_id", Text, nullable=False),
     Column("version", Integer, nullable=False),
@@ -35,7 +37,8 @@ branch_config_audit = Table(
 )
 
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("topic", Text, nullable=False),
     Column("key", LargeBinary, nullable=False),

@@ -64,9 +64,12 @@ def voice_step(current: VoiceSession | None, turn: VoiceInteraction, rules: Bran
     if current is None:
         current = VoiceSession(turn.branch_id, turn.session_id, rules.calendar.day(turn.at), False, False, turn.at)
         out.add(VOICE_DAY, (turn.branch_id, current.day), sessions=1)
-    after = replace(current, handed_off=current.handed_off or turn.outcome in HANDED_OFF,
-                    completed=current.completed or turn.outcome in COMPLETED_WITHOUT_STAFF,
-                    last_at=max(current.last_at, turn.at))
+    after = replace(
+        current,
+        handed_off=current.handed_off or turn.outcome in HANDED_OFF,
+        completed=current.completed or turn.outcome in COMPLETED_WITHOUT_STAFF,
+        last_at=max(current.last_at, turn.at),
+    )
     counts: dict[str, float] = {"turns": 1}
     if after.outcome != current.outcome:
         if current.outcome:
@@ -94,8 +97,9 @@ def alert_step(current: AlertState | None, alert: StaffingAlert, rules: BranchRu
     staffing.alerts.v1 carries no acknowledgement or expiry yet, so ``acknowledged``, ``ack_s_sum`` and
     ``expired`` stay zero until it does (see docs/adr/0006)."""
     if current is None:
-        current = AlertState(alert.branch_id, alert.alert_id, alert.kind.value, rules.calendar.day(alert.at),
-                             alert.at, False, alert.at)
+        current = AlertState(
+            alert.branch_id, alert.alert_id, alert.kind.value, rules.calendar.day(alert.at), alert.at, False, alert.at
+        )
         out.add(ALERT_DAY, (alert.branch_id, current.day, current.kind), raised=1)
     escalated = bool(alert.reason.get("escalated"))
     if escalated and not current.escalated:
@@ -105,8 +109,13 @@ def alert_step(current: AlertState | None, alert: StaffingAlert, rules: BranchRu
 
 def footfall_step(footfall: Footfall, rules: BranchRules, out: Rollups) -> None:
     start, day = rules.calendar.interval(footfall.window_start)
-    out.add(FOOTFALL_INTERVAL, (footfall.branch_id, footfall.camera_id, start), (day,),
-            entered=footfall.entered, exited=footfall.exited)
+    out.add(
+        FOOTFALL_INTERVAL,
+        (footfall.branch_id, footfall.camera_id, start),
+        (day,),
+        entered=footfall.entered,
+        exited=footfall.exited,
+    )
 
 
 def kyc_step(result: KycResult, rules: BranchRules, out: Rollups) -> None:

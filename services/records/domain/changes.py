@@ -16,8 +16,9 @@ def summarize(before: BranchConfig | None, after: BranchConfig) -> dict[str, Any
         return {"created": True, "counts": {s: len(getattr(after, s)) for s in KEYED_SECTIONS}}
     old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
     summary: dict[str, Any] = {}
-    branch = sorted(k for k in new["branch"].keys() | old["branch"].keys()
-                    if old["branch"].get(k) != new["branch"].get(k))
+    branch = sorted(
+        k for k in new["branch"].keys() | old["branch"].keys() if old["branch"].get(k) != new["branch"].get(k)
+    )
     if branch:
         summary["branch"] = branch
     for section, key in KEYED_SECTIONS.items():

@@ -37,7 +37,6 @@ class State:
         return [values[key] for key in sorted(self.changed[kind])]
 
 
-
 @dataclass(frozen=True)
 class Keys:
     """What state a batch needs, per kind."""

@@ -70,20 +70,24 @@ def _nothing(_: Any) -> tuple[Any, ...]:
 
 
 RAW_TABLES: dict[str, RawTable] = {
-    topics.TICKETS.name: RawTable("events_tickets", ("ticket_id", "service", "status", "window_id", "channel",
-                                                     "priority"), _ticket),
+    topics.TICKETS.name: RawTable(
+        "events_tickets", ("ticket_id", "service", "status", "window_id", "channel", "priority"), _ticket
+    ),
     topics.WINDOWS.name: RawTable("events_windows", ("window_id", "state", "staff_id"), _window),
-    topics.FOOTFALL.name: RawTable("events_footfall", ("camera_id", "window_start", "window_end", "entered",
-                                                       "exited"), _footfall),
+    topics.FOOTFALL.name: RawTable(
+        "events_footfall", ("camera_id", "window_start", "window_end", "entered", "exited"), _footfall
+    ),
     topics.CAMERA_STATUS.name: RawTable("events_camera_status", ("camera_id", "state"), _camera),
     topics.QUEUE_FORECAST.name: RawTable("events_queue_forecast", (), _nothing),
     topics.STAFFING_PLAN.name: RawTable("events_staffing_plan", ("plan_date", "version"), _plan),
     topics.STAFFING_ALERTS.name: RawTable("events_staffing_alerts", ("alert_id", "kind", "severity"), _alert),
     topics.KYC_RESULTS.name: RawTable("events_kyc_results", ("session_id", "kiosk_id", "doc_type", "decision"), _kyc),
-    topics.FEEDBACK.name: RawTable("events_feedback", ("ticket_id", "window_id", "staff_id", "service", "rating"),
-                                   _feedback),
-    topics.VOICE_INTERACTIONS.name: RawTable("events_voice_interactions", ("session_id", "kiosk_id", "turn",
-                                                                           "intent", "outcome"), _voice),
+    topics.FEEDBACK.name: RawTable(
+        "events_feedback", ("ticket_id", "window_id", "staff_id", "service", "rating"), _feedback
+    ),
+    topics.VOICE_INTERACTIONS.name: RawTable(
+        "events_voice_interactions", ("session_id", "kiosk_id", "turn", "intent", "outcome"), _voice
+    ),
     topics.BRANCH_CONFIG.name: RawTable("events_branch_config", ("version",), _config),
 }
 """By topic name; every topic of the platform has one (a unit test checks)."""

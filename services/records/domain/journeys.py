@@ -30,11 +30,19 @@ from services.records.domain import waits
 from services.records.domain.rollups import SERVICE_INTERVAL, STAFF_DAY, WAIT_BUCKETS, WINDOW_DAY, Rollups
 from services.records.domain.rules import BranchRules
 
-ISSUED, CALLED, SERVING, TRANSFERRED = (TicketStatus.ISSUED, TicketStatus.CALLED, TicketStatus.SERVING,
-                                        TicketStatus.TRANSFERRED)
+ISSUED, CALLED, SERVING, TRANSFERRED = (
+    TicketStatus.ISSUED,
+    TicketStatus.CALLED,
+    TicketStatus.SERVING,
+    TicketStatus.TRANSFERRED,
+)
 COMPLETED, NO_SHOW = TicketStatus.COMPLETED, TicketStatus.NO_SHOW
-END_COUNTERS = {COMPLETED: "served", NO_SHOW: "no_show", TicketStatus.ABANDONED: "abandoned",
-                TicketStatus.CANCELLED: "cancelled"}
+END_COUNTERS = {
+    COMPLETED: "served",
+    NO_SHOW: "no_show",
+    TicketStatus.ABANDONED: "abandoned",
+    TicketStatus.CANCELLED: "cancelled",
+}
 APPOINTMENT = Channel.APPOINTMENT
 # The enums are StrEnums: a member is its value (equal, same hash, stored as its text), so the hot path below
 # keeps the members rather than paying for ``.value`` on every event.
@@ -79,8 +87,7 @@ class _Step:
     def cohort(self) -> tuple[str, str, dt.datetime]:
         if self.key is None:
             j = self.j
-            service, at = (j.service, j.issued_at) if j.issued_at is not None else (self.ticket.service,
-                                                                                      self.ticket.at)
+            service, at = (j.service, j.issued_at) if j.issued_at is not None else (self.ticket.service, self.ticket.at)
             start, day = self.rules.calendar.interval(at)
             self.key = (j.branch_id, service, start)
             self.attrs = (day, self.rules.target(service))

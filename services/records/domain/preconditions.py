@@ -24,8 +24,9 @@ class PreconditionFailed(Exception):
     """If-Match names a version that is not the current one."""
 
     def __init__(self, current: int | None, wanted: str) -> None:
-        where = (f"the current version is {current} (ETag {etag(current)})" if current
-                 else "there is no configuration yet")
+        where = (
+            f"the current version is {current} (ETag {etag(current)})" if current else "there is no configuration yet"
+        )
         super().__init__(f"If-Match {wanted} does not match: {where}")
         self.current = current
 

@@ -18,10 +18,15 @@ ROLLUP_DEFAULT_DAYS = 800  # two years and a bit: this month against the same mo
 STATE_DEFAULT_DAYS = 7  # tickets, voice sessions and alerts in progress; a day is plenty, a week is kind
 
 STATE_TABLES: dict[str, str] = {
-    "ticket_journeys": "last_at", "window_staff": "at", "voice_sessions": "last_at", "alert_states": "last_at"}
+    "ticket_journeys": "last_at",
+    "window_staff": "at",
+    "voice_sessions": "last_at",
+    "alert_states": "last_at",
+}
 """State kept to compute the rollups (table -> its time column)."""
 ROLLUP_TIME_COLUMNS: dict[str, str] = {
-    spec.table: ("interval_start" if "interval_start" in spec.keys else "day") for spec in ROLLUPS}
+    spec.table: ("interval_start" if "interval_start" in spec.keys else "day") for spec in ROLLUPS
+}
 
 DEFAULT_RETENTION_DAYS: dict[str, int] = {
     **dict.fromkeys(RAW_TABLE_NAMES, RAW_DEFAULT_DAYS),

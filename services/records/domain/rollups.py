@@ -22,27 +22,58 @@ class RollupSpec:
 
 
 SERVICE_INTERVAL = RollupSpec(
-    "rollup_service_interval", ("branch_id", "service", "interval_start"),
-    ("arrivals", "called", "served", "no_show", "abandoned", "cancelled", "transferred",
-     "waits", "wait_s_sum", "within_target", "handled", "handling_s_sum"),
-    ("day", "target_wait_min"))
+    "rollup_service_interval",
+    ("branch_id", "service", "interval_start"),
+    (
+        "arrivals",
+        "called",
+        "served",
+        "no_show",
+        "abandoned",
+        "cancelled",
+        "transferred",
+        "waits",
+        "wait_s_sum",
+        "within_target",
+        "handled",
+        "handling_s_sum",
+    ),
+    ("day", "target_wait_min"),
+)
 """Per branch, service and local 15-minute interval of arrival (the cohort of tickets issued then)."""
 WAIT_BUCKETS = RollupSpec("rollup_wait_buckets", ("branch_id", "service", "interval_start", "bucket"), ("tickets",))
 """Waits of that cohort in fixed minute buckets (domain/waits.py): percentiles of any span add up from these."""
-WINDOW_DAY = RollupSpec("rollup_window_day", ("branch_id", "day", "window_id"),
-                        ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum"))
-STAFF_DAY = RollupSpec("rollup_staff_day", ("branch_id", "day", "staff_id"),
-                       ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum"))
-ALERT_DAY = RollupSpec("rollup_alert_day", ("branch_id", "day", "kind"),
-                       ("raised", "escalated", "acknowledged", "ack_s_sum", "expired"))
-FOOTFALL_INTERVAL = RollupSpec("rollup_footfall_interval", ("branch_id", "camera_id", "interval_start"),
-                               ("entered", "exited"), ("day",))
+WINDOW_DAY = RollupSpec(
+    "rollup_window_day",
+    ("branch_id", "day", "window_id"),
+    ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum"),
+)
+STAFF_DAY = RollupSpec(
+    "rollup_staff_day",
+    ("branch_id", "day", "staff_id"),
+    ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum"),
+)
+ALERT_DAY = RollupSpec(
+    "rollup_alert_day", ("branch_id", "day", "kind"), ("raised", "escalated", "acknowledged", "ack_s_sum", "expired")
+)
+FOOTFALL_INTERVAL = RollupSpec(
+    "rollup_footfall_interval", ("branch_id", "camera_id", "interval_start"), ("entered", "exited"), ("day",)
+)
 KYC_DAY = RollupSpec("rollup_kyc_day", ("branch_id", "day", "decision"), ("decisions",))
-VOICE_DAY = RollupSpec("rollup_voice_day", ("branch_id", "day"),
-                       ("sessions", "turns", "completed_without_staff", "handed_off"))
+VOICE_DAY = RollupSpec(
+    "rollup_voice_day", ("branch_id", "day"), ("sessions", "turns", "completed_without_staff", "handed_off")
+)
 
-ROLLUPS: tuple[RollupSpec, ...] = (SERVICE_INTERVAL, WAIT_BUCKETS, WINDOW_DAY, STAFF_DAY, ALERT_DAY,
-                                   FOOTFALL_INTERVAL, KYC_DAY, VOICE_DAY)
+ROLLUPS: tuple[RollupSpec, ...] = (
+    SERVICE_INTERVAL,
+    WAIT_BUCKETS,
+    WINDOW_DAY,
+    STAFF_DAY,
+    ALERT_DAY,
+    FOOTFALL_INTERVAL,
+    KYC_DAY,
+    VOICE_DAY,
+)
 
 
 _SUM_INDEX = {spec.table: {name: i for i, name in enumerate(spec.sums)} for spec in ROLLUPS}

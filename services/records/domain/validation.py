@@ -103,42 +103,54 @@ def check(config: BranchConfig) -> Iterator[Reason]:
     yield from _duplicates("services", [s.value for s in offered], "service")
     for prefix, count in Counter(s.ticket_prefix for s in config.services).items():
         if count > 1:
-            yield Reason("duplicate_ticket_prefix", "services",
-                         f"ticket prefix {prefix!r} is used by {count} services")
+            yield Reason("duplicate_ticket_prefix", "services", f"ticket prefix {prefix!r} is used by {count} services")
     yield from _duplicates("windows", [w.id for w in config.windows], "window")
     window_skills: set[ServiceName] = set()
     for i, window in enumerate(config.windows):
         for skill in window.skills:
             window_skills.add(skill)
             if skill not in offered:
-                yield Reason("unknown_service", f"windows.{i}.skills",
-                             f"window {window.id} offers {skill.value}, which is not among the branch's services")
+                yield Reason(
+                    "unknown_service",
+                    f"windows.{i}.skills",
+                    f"window {window.id} offers {skill.value}, which is not among the branch's services",
+                )
     yield from _duplicates("staff", [s.id for s in config.staff], "staff member")
     for i, member in enumerate(config.staff):
         for skill in member.skills:
             if skill not in window_skills:
-                yield Reason("skill_not_offered", f"staff.{i}.skills",
-                             f"staff {member.id} has skill {skill.value}, which no window offers")
+                yield Reason(
+                    "skill_not_offered",
+                    f"staff.{i}.skills",
+                    f"staff {member.id} has skill {skill.value}, which no window offers",
+                )
         yield from _week(f"staff.{i}.availability", member.availability)
         for j, absence in enumerate(member.absences):
             if absence.end < absence.start:
-                yield Reason("invalid_absence", f"staff.{i}.absences.{j}",
-                             f"ends {absence.end.isoformat()}, before it starts {absence.start.isoformat()}")
+                yield Reason(
+                    "invalid_absence",
+                    f"staff.{i}.absences.{j}",
+                    f"ends {absence.end.isoformat()}, before it starts {absence.start.isoformat()}",
+                )
     yield from _duplicates("cameras", [c.id for c in config.cameras], "camera")
     yield from _duplicates("devices", [d.id for d in config.devices], "device")
     windows = {w.id for w in config.windows}
     for i, device in enumerate(config.devices):
         if device.window_id is not None and device.window_id not in windows:
-            yield Reason("unknown_window", f"devices.{i}.window_id",
-                         f"device {device.id} is attached to window {device.window_id}, which the branch does not have")
+            yield Reason(
+                "unknown_window",
+                f"devices.{i}.window_id",
+                f"device {device.id} is attached to window {device.window_id}, which the branch does not have",
+            )
 
 
 def _time_zone(name: str) -> Iterator[Reason]:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        yield Reason("invalid_time_zone", "branch.timezone",
-                     f"unknown time zone {name!r} (IANA name, e.g. Asia/Shanghai)")
+        yield Reason(
+            "invalid_time_zone", "branch.timezone", f"unknown time zone {name!r} (IANA name, e.g. Asia/Shanghai)"
+        )
 
 
 def _minutes(clock: str) -> int:
@@ -151,13 +163,15 @@ def _week(field: str, week: Mapping[Weekday, list[OpeningSpan]]) -> Iterator[Rea
         where = f"{field}.{day.value}"
         for k, span in enumerate(spans):
             if _minutes(span.close) <= _minutes(span.open):
-                yield Reason("invalid_hours", f"{where}.{k}",
-                             f"closes at {span.close}, not after it opens at {span.open}")
+                yield Reason(
+                    "invalid_hours", f"{where}.{k}", f"closes at {span.close}, not after it opens at {span.open}"
+                )
         ordered = sorted((s for s in spans if _minutes(s.close) > _minutes(s.open)), key=lambda s: _minutes(s.open))
         for before, after in itertools.pairwise(ordered):
             if _minutes(after.open) < _minutes(before.close):
-                yield Reason("overlapping_hours", where,
-                             f"{before.open}-{before.close} and {after.open}-{after.close} overlap")
+                yield Reason(
+                    "overlapping_hours", where, f"{before.open}-{before.close} and {after.open}-{after.close} overlap"
+                )
 
 
 def _duplicates(field: str, ids: list[str], what: str) -> Iterator[Reason]:

@@ -18,8 +18,9 @@ Clock = Callable[[], dt.datetime]
 class ConfigPort(Protocol):
     async def get(self, branch_id: str) -> StoredConfig | None: ...
 
-    async def change(self, branch_id: str, decide: Callable[[StoredConfig | None], ConfigChange | None]
-                     ) -> tuple[StoredConfig | None, bool]: ...
+    async def change(
+        self, branch_id: str, decide: Callable[[StoredConfig | None], ConfigChange | None]
+    ) -> tuple[StoredConfig | None, bool]: ...
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ class Configuration:
             now = self.clock()
             version = current.version + 1 if current else 1
             stored = StoredConfig(branch_id=branch_id, version=version, config=config, updated_at=now, updated_by=who)
-            event = BranchConfigChanged(branch_id=branch_id, at=now, version=version, changed_by=who,
-                                        config=for_event(config))
+            event = BranchConfigChanged(
+                branch_id=branch_id, at=now, version=version, changed_by=who, config=for_event(config)
+            )
             return ConfigChange(stored, summarize(current.config if current else None, config), event)
 
         stored, changed = await self.store.change(branch_id, decide)

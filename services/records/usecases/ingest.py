@@ -37,10 +37,14 @@ EPOCH = dt.date(1970, 1, 1)
 BRANCH_CONFIG = topics.BRANCH_CONFIG.name
 Clock = Callable[[], dt.datetime]
 
-EVENTS = Metric("records_history_events_total", "Events offered to the history, by what became of them",
-                ["topic", "outcome"])
-BATCH_SECONDS = Histogram("records_history_batch_seconds", "Time to store one batch (transaction included)",
-                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+EVENTS = Metric(
+    "records_history_events_total", "Events offered to the history, by what became of them", ["topic", "outcome"]
+)
+BATCH_SECONDS = Histogram(
+    "records_history_batch_seconds",
+    "Time to store one batch (transaction included)",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +91,13 @@ class BranchRulesCache:
     """Time zone and target waits per branch, from the stored configurations, kept ``ttl_s`` seconds (a change
     made through another replica is seen within that time; one consumed from branch-config.v1 at once)."""
 
-    def __init__(self, load: Callable[[Sequence[str]], Awaitable[dict[str, Any]]], *, ttl_s: float = 30.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        load: Callable[[Sequence[str]], Awaitable[dict[str, Any]]],
+        *,
+        ttl_s: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._load = load
         self._ttl_s = ttl_s
         self._monotonic = monotonic
@@ -113,8 +122,14 @@ def _is_missing_partition(exc: BaseException) -> bool:
 
 
 class Ingest:
-    def __init__(self, store: HistoryPort, partitions: PartitionPort, rules: BranchRulesCache,
-                 retention: Mapping[str, int], clock: Clock) -> None:
+    def __init__(
+        self,
+        store: HistoryPort,
+        partitions: PartitionPort,
+        rules: BranchRulesCache,
+        retention: Mapping[str, int],
+        clock: Clock,
+    ) -> None:
         self.store = store
         self.partitions = partitions
         self.rules = rules
@@ -125,8 +140,10 @@ class Ingest:
         started = time.perf_counter()
         report = IngestReport()
         today = utc_day(self.clock())
-        keep_from = {table: dt.datetime.combine(first_kept_day(today, days), dt.time(), dt.UTC)
-                     for table, days in self.retention.items()}
+        keep_from = {
+            table: dt.datetime.combine(first_kept_day(today, days), dt.time(), dt.UTC)
+            for table, days in self.retention.items()
+        }
         by_table: dict[str, list[Incoming]] = {}
         seen: set[tuple[str, str]] = set()
         days: set[tuple[str, int]] = set()  # (table, day number since 1970-01-01 UTC)
@@ -171,14 +188,17 @@ class Ingest:
         BATCH_SECONDS.observe(time.perf_counter() - started)
         return report
 
-    async def _store(self, by_table: Mapping[str, list[Incoming]], rules: Mapping[str, BranchRules],
-                     report: IngestReport) -> list[Incoming]:
+    async def _store(
+        self, by_table: Mapping[str, list[Incoming]], rules: Mapping[str, BranchRules], report: IngestReport
+    ) -> list[Incoming]:
         async with self.store.transaction() as tx:
             new: list[Incoming] = []
             for items in by_table.values():
                 raw = RAW_TABLES[items[0].topic]
-                rows = [(i.event.id, i.event.data.at, i.event.data.branch_id, i.envelope, *raw.values(i.event.data))
-                        for i in items]
+                rows = [
+                    (i.event.id, i.event.data.at, i.event.data.branch_id, i.envelope, *raw.values(i.event.data))
+                    for i in items
+                ]
                 stored = await tx.insert_raw(raw, rows)
                 new.extend(i for i in items if i.event.id in stored)
             data = [i.event.data for i in new]

@@ -47,8 +47,15 @@ class MaintenanceReport:
 
 
 class Maintenance:
-    def __init__(self, partitions: PartitionsPort, delete_older: DeleteOlder, retention: Mapping[str, int], *,
-                 ahead_days: int, clock: Clock) -> None:
+    def __init__(
+        self,
+        partitions: PartitionsPort,
+        delete_older: DeleteOlder,
+        retention: Mapping[str, int],
+        *,
+        ahead_days: int,
+        clock: Clock,
+    ) -> None:
         self.partitions = partitions
         self.delete_older = delete_older
         self.retention = retention
@@ -69,8 +76,12 @@ class Maintenance:
             if deleted:
                 report.deleted[table] = deleted
         if report.dropped or report.deleted:
-            log.info("retention: dropped %d partition(s) %s; deleted %s", len(report.dropped),
-                     ", ".join(report.dropped[:5]), report.deleted or "no rows")
+            log.info(
+                "retention: dropped %d partition(s) %s; deleted %s",
+                len(report.dropped),
+                ", ".join(report.dropped[:5]),
+                report.deleted or "no rows",
+            )
         return report
 
     def stop(self) -> None:

@@ -21,17 +21,20 @@ def test_etags_and_if_match_parsing() -> None:
     assert parsed is not None and parsed.any and parsed.versions == frozenset({1})
 
 
-@pytest.mark.parametrize(("current", "header", "outcome"), [
-    (None, None, None),
-    (None, '"1"', PreconditionFailed),
-    (None, "*", PreconditionFailed),
-    (2, None, PreconditionRequired),
-    (2, '"2"', None),
-    (2, '"1"', PreconditionFailed),
-    (2, 'W/"2"', PreconditionFailed),
-    (2, "*", None),
-    (2, '"1", "2"', None),
-])
+@pytest.mark.parametrize(
+    ("current", "header", "outcome"),
+    [
+        (None, None, None),
+        (None, '"1"', PreconditionFailed),
+        (None, "*", PreconditionFailed),
+        (2, None, PreconditionRequired),
+        (2, '"2"', None),
+        (2, '"1"', PreconditionFailed),
+        (2, 'W/"2"', PreconditionFailed),
+        (2, "*", None),
+        (2, '"1", "2"', None),
+    ],
+)
 def test_preconditions(current: int | None, header: str | None, outcome: type[Exception] | None) -> None:
     if outcome is None:
         preconditions.check(current, parse_if_match(header))
@@ -67,7 +70,9 @@ def test_reasons_for_unknown_fields_at_any_depth() -> None:
     with pytest.raises(InvalidConfig) as refused:
         validate(doc)
     assert {(r.code, r.field) for r in refused.value.reasons} == {
-        ("unknown_field", "colour"), ("unknown_field", "branch.hours.mon.0.opens")}
+        ("unknown_field", "colour"),
+        ("unknown_field", "branch.hours.mon.0.opens"),
+    }
 
 
 def test_a_skill_no_window_offers_and_a_window_skill_the_branch_does_not_list() -> None:
@@ -86,8 +91,10 @@ def test_invalid_config_message_names_the_first_reasons() -> None:
 
 def test_summary_names_ids_and_fields_only() -> None:
     before = BranchConfig.model_validate(document())
-    assert summarize(None, before) == {"created": True, "counts": {"services": 2, "windows": 2, "staff": 2,
-                                                                   "cameras": 1, "devices": 2}}
+    assert summarize(None, before) == {
+        "created": True,
+        "counts": {"services": 2, "windows": 2, "staff": 2, "cameras": 1, "devices": 2},
+    }
     doc = document()
     doc["staff"][0]["display_name"] = "王小芳"
     doc["services"].pop()
@@ -95,8 +102,12 @@ def test_summary_names_ids_and_fields_only() -> None:
     doc["staff"][1]["skills"] = ["cash"]
     doc["branch"]["holidays"] = []
     summary = summarize(before, BranchConfig.model_validate(doc))
-    assert summary == {"branch": ["holidays"], "services": {"removed": ["general"]}, "windows": {"changed": ["w2"]},
-                       "staff": {"changed": ["s01", "s02"]}}
+    assert summary == {
+        "branch": ["holidays"],
+        "services": {"removed": ["general"]},
+        "windows": {"changed": ["w2"]},
+        "staff": {"changed": ["s01", "s02"]},
+    }
     assert "王" not in str(summary)
     doc = document()
     doc["devices"].reverse()

@@ -13,10 +13,16 @@ from branchops.contracts import ALL_TOPICS, EventDecodeError, Topic
 from services.records.domain import privacy
 from services.records.handlers import HistoryHandler
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
-                    | st.from_regex(r"1[3-9]\d{9}|\d{16,19}", fullmatch=True),
-                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children,
-                                                                                        max_size=4), max_leaves=20)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+    | st.from_regex(r"1[3-9]\d{9}|\d{16,19}", fullmatch=True),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
 
 
 def _outcome(topic: Topic, raw: bytes) -> str:
@@ -36,8 +42,15 @@ def test_any_bytes(topic: Topic, raw: bytes) -> None:
 @settings(max_examples=300, deadline=None)
 @given(topic=st.sampled_from(ALL_TOPICS), data=JSON)
 def test_any_json_with_numbers_in_it(topic: Topic, data: object) -> None:
-    envelope = {"specversion": "1.0", "id": "e1", "source": "branchops/test/x", "type": topic.event_type,
-                "time": "2027-01-01T00:00:00Z", "subject": "b1", "data": data}
+    envelope = {
+        "specversion": "1.0",
+        "id": "e1",
+        "source": "branchops/test/x",
+        "type": topic.event_type,
+        "time": "2027-01-01T00:00:00Z",
+        "subject": "b1",
+        "data": data,
+    }
     assert _outcome(topic, json.dumps(envelope).encode()) in ("kept", "dead-lettered")
 
 

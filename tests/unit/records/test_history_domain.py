@@ -67,7 +67,8 @@ def test_intervals_are_local_quarter_hours_kept_as_utc_instants() -> None:
     assert local_day(late, SHANGHAI) == dt.date(2027, 3, 2) and late.date() == dt.date(2027, 3, 1)
     kathmandu = zoneinfo.ZoneInfo("Asia/Kathmandu")  # +05:45: local 10:07 -> 10:00 local = 04:15 UTC
     assert interval_start(dt.datetime(2027, 3, 1, 4, 22, tzinfo=dt.UTC), kathmandu) == dt.datetime(
-        2027, 3, 1, 4, 15, tzinfo=dt.UTC)
+        2027, 3, 1, 4, 15, tzinfo=dt.UTC
+    )
 
 
 def test_the_hour_repeated_when_clocks_go_back_gives_distinct_intervals() -> None:
@@ -97,7 +98,18 @@ def test_unknown_or_missing_zones_fall_back_to_shanghai() -> None:
 # ------------------------------------------------------------------ waits
 def test_buckets_are_fixed_minute_ranges() -> None:
     assert [waits.bucket(m) for m in (-1, 0, 0.5, 1, 9.99, 29.9, 31, 59, 61, 100, 500)] == [
-        0, 0, 0, 1, 9, 29, 30, 55, 60, 90, 240]
+        0,
+        0,
+        0,
+        1,
+        9,
+        29,
+        30,
+        55,
+        60,
+        90,
+        240,
+    ]
     assert tuple(sorted(set(waits.EDGES_MIN))) == waits.EDGES_MIN
 
 
@@ -125,25 +137,52 @@ def test_share_within_target() -> None:
 
 # ------------------------------------------------------------------ rules
 def test_rules_come_from_the_configuration_document() -> None:
-    rules = rules_from_document({"branch": {"timezone": "Europe/London"},
-                                 "services": [{"code": "cash", "target_wait_min": 7}, {"code": "fx"}]})
+    rules = rules_from_document(
+        {"branch": {"timezone": "Europe/London"}, "services": [{"code": "cash", "target_wait_min": 7}, {"code": "fx"}]}
+    )
     assert str(rules.tz) == "Europe/London" and rules.target("cash") == 7 and rules.target("fx") == 10
-    fallback = rules_from_document({"branch": {"timezone": "Mars/Olympus"}, "services": [
-        {"code": "cash", "target_wait_min": True}, {"code": "general", "target_wait_min": -3}]})
+    fallback = rules_from_document(
+        {
+            "branch": {"timezone": "Mars/Olympus"},
+            "services": [{"code": "cash", "target_wait_min": True}, {"code": "general", "target_wait_min": -3}],
+        }
+    )
     assert str(fallback.tz) == "Asia/Shanghai" and fallback.target("cash") == fallback.target("general") == 10
     assert str(rules_from_document(None).tz) == "Asia/Shanghai"
 
 
 # ------------------------------------------------------------------ tickets
-def ticket(status: TicketStatus, minutes: float, *, tid: str = "t1", window: str | None = None,
-           service: ServiceName = ServiceName.CASH, channel: Channel = Channel.KIOSK, branch: str = "b1") -> Ticket:
-    return Ticket(branch_id=branch, at=at(minutes), ticket_id=tid, number="A001", service=service, status=status,
-                  window_id=window, channel=channel)
+def ticket(
+    status: TicketStatus,
+    minutes: float,
+    *,
+    tid: str = "t1",
+    window: str | None = None,
+    service: ServiceName = ServiceName.CASH,
+    channel: Channel = Channel.KIOSK,
+    branch: str = "b1",
+) -> Ticket:
+    return Ticket(
+        branch_id=branch,
+        at=at(minutes),
+        ticket_id=tid,
+        number="A001",
+        service=service,
+        status=status,
+        window_id=window,
+        channel=channel,
+    )
 
 
 def window(staff: str | None, minutes: float, wid: str = "w1", branch: str = "b1") -> Window:
-    return Window(branch_id=branch, at=at(minutes), window_id=wid, state=WindowState.OPEN, staff_id=staff,
-                  skills=[ServiceName.CASH])
+    return Window(
+        branch_id=branch,
+        at=at(minutes),
+        window_id=wid,
+        state=WindowState.OPEN,
+        staff_id=staff,
+        skills=[ServiceName.CASH],
+    )
 
 
 def run(events: list[Any], state: State | None = None, rules: BranchRules | None = None) -> tuple[State, Rollups]:
@@ -156,8 +195,15 @@ COHORT = ("b1", "cash", dt.datetime(2027, 3, 1, 1, 0, tzinfo=dt.UTC))
 
 
 def test_a_served_ticket_counts_its_arrival_wait_and_handling_in_its_cohort_and_for_its_worker() -> None:
-    state, out = run([window("s7", -30), ticket(TicketStatus.ISSUED, 0), ticket(TicketStatus.CALLED, 12, window="w1"),
-                      ticket(TicketStatus.SERVING, 13, window="w1"), ticket(TicketStatus.COMPLETED, 20, window="w1")])
+    state, out = run(
+        [
+            window("s7", -30),
+            ticket(TicketStatus.ISSUED, 0),
+            ticket(TicketStatus.CALLED, 12, window="w1"),
+            ticket(TicketStatus.SERVING, 13, window="w1"),
+            ticket(TicketStatus.COMPLETED, 20, window="w1"),
+        ]
+    )
     row = out.get(SERVICE_INTERVAL, COHORT)
     assert row["arrivals"] == row["called"] == row["served"] == row["waits"] == row["handled"] == 1
     assert row["wait_s_sum"] == 720 and row["within_target"] == 0 and row["target_wait_min"] == 10
@@ -165,8 +211,14 @@ def test_a_served_ticket_counts_its_arrival_wait_and_handling_in_its_cohort_and_
     assert row["day"] == dt.date(2027, 3, 1)
     assert out.get(WAIT_BUCKETS, (*COHORT, 12)) == {"tickets": 1}
     day = dt.date(2027, 3, 1)
-    assert out.get(WINDOW_DAY, ("b1", day, "w1")) == {"served": 1, "no_show": 0, "handled": 1, "handling_s_sum": 420,
-                                                      "ratings": 0, "rating_sum": 0}
+    assert out.get(WINDOW_DAY, ("b1", day, "w1")) == {
+        "served": 1,
+        "no_show": 0,
+        "handled": 1,
+        "handling_s_sum": 420,
+        "ratings": 0,
+        "rating_sum": 0,
+    }
     assert out.get(STAFF_DAY, ("b1", day, "s7"))["served"] == 1
     journey = state.journeys[("b1", "t1")]
     assert journey.ended and journey.wait_counted and journey.staff_id == "s7"
@@ -187,8 +239,9 @@ def test_steps_spread_over_batches_count_once_and_recalls_change_nothing() -> No
     _, second = run([ticket(TicketStatus.CALLED, 5, window="w1"), ticket(TicketStatus.CALLED, 6, window="w1")], state)
     assert second.get(SERVICE_INTERVAL, COHORT)["called"] == 1 and second.get(SERVICE_INTERVAL, COHORT)["waits"] == 1
     assert second.get(SERVICE_INTERVAL, COHORT)["arrivals"] == 0
-    _, third = run([ticket(TicketStatus.NO_SHOW, 8, window="w1"), ticket(TicketStatus.COMPLETED, 9, window="w1")],
-                   state)
+    _, third = run(
+        [ticket(TicketStatus.NO_SHOW, 8, window="w1"), ticket(TicketStatus.COMPLETED, 9, window="w1")], state
+    )
     row = third.get(SERVICE_INTERVAL, COHORT)
     assert row["no_show"] == 1 and row["served"] == 0, "a ticket ends once"
 
@@ -205,12 +258,19 @@ def test_events_out_of_order_still_count_the_wait() -> None:
 
 
 def test_appointments_transfers_abandonment_and_cancellation() -> None:
-    _, out = run([ticket(TicketStatus.ISSUED, 0, channel=Channel.APPOINTMENT),
-                  ticket(TicketStatus.CALLED, 30, window="w1", channel=Channel.APPOINTMENT),
-                  ticket(TicketStatus.ISSUED, 1, tid="t2"), ticket(TicketStatus.TRANSFERRED, 3, tid="t2"),
-                  ticket(TicketStatus.CALLED, 9, tid="t2", window="w2", service=ServiceName.GENERAL),
-                  ticket(TicketStatus.ISSUED, 2, tid="t3"), ticket(TicketStatus.ABANDONED, 14, tid="t3"),
-                  ticket(TicketStatus.ISSUED, 2, tid="t4"), ticket(TicketStatus.CANCELLED, 3, tid="t4")])
+    _, out = run(
+        [
+            ticket(TicketStatus.ISSUED, 0, channel=Channel.APPOINTMENT),
+            ticket(TicketStatus.CALLED, 30, window="w1", channel=Channel.APPOINTMENT),
+            ticket(TicketStatus.ISSUED, 1, tid="t2"),
+            ticket(TicketStatus.TRANSFERRED, 3, tid="t2"),
+            ticket(TicketStatus.CALLED, 9, tid="t2", window="w2", service=ServiceName.GENERAL),
+            ticket(TicketStatus.ISSUED, 2, tid="t3"),
+            ticket(TicketStatus.ABANDONED, 14, tid="t3"),
+            ticket(TicketStatus.ISSUED, 2, tid="t4"),
+            ticket(TicketStatus.CANCELLED, 3, tid="t4"),
+        ]
+    )
     row = out.get(SERVICE_INTERVAL, COHORT)
     assert row["arrivals"] == 4 and row["called"] == 2 and row["transferred"] == 1
     assert row["abandoned"] == 1 and row["cancelled"] == 1
@@ -218,8 +278,15 @@ def test_appointments_transfers_abandonment_and_cancellation() -> None:
 
 
 def test_a_no_show_counts_for_the_window_and_whoever_staffed_it_at_the_call() -> None:
-    state, out = run([window("s1", -10), ticket(TicketStatus.ISSUED, 0), ticket(TicketStatus.CALLED, 2, window="w1"),
-                      window("s2", 3), ticket(TicketStatus.NO_SHOW, 4, window="w1")])
+    state, out = run(
+        [
+            window("s1", -10),
+            ticket(TicketStatus.ISSUED, 0),
+            ticket(TicketStatus.CALLED, 2, window="w1"),
+            window("s2", 3),
+            ticket(TicketStatus.NO_SHOW, 4, window="w1"),
+        ]
+    )
     day = dt.date(2027, 3, 1)
     assert out.get(WINDOW_DAY, ("b1", day, "w1"))["no_show"] == 1
     assert out.get(STAFF_DAY, ("b1", day, "s1"))["no_show"] == 1 and not out.get(STAFF_DAY, ("b1", day, "s2"))
@@ -235,41 +302,88 @@ def test_an_older_window_event_does_not_replace_a_newer_one() -> None:
 # ------------------------------------------------------------------ other topics
 def test_voice_sessions_count_once_and_move_between_outcomes() -> None:
     def turn(n: int, outcome: str, session: str = "v1") -> VoiceInteraction:
-        return VoiceInteraction(branch_id="b1", at=at(n), session_id=session, kiosk_id="k1", turn=n, lang=Language.ZH,
-                                intent="open_account", confidence=0.8, slots={"phone": "138****5678"},
-                                outcome=outcome)
+        return VoiceInteraction(
+            branch_id="b1",
+            at=at(n),
+            session_id=session,
+            kiosk_id="k1",
+            turn=n,
+            lang=Language.ZH,
+            intent="open_account",
+            confidence=0.8,
+            slots={"phone": "138****5678"},
+            outcome=outcome,
+        )
 
     state, out = run([turn(0, "greeted"), turn(1, "answered"), turn(0, "greeted", "v2"), turn(3, "handoff", "v2")])
     day = dt.date(2027, 3, 1)
-    assert out.get(VOICE_DAY, ("b1", day)) == {"sessions": 2, "turns": 4, "completed_without_staff": 1,
-                                               "handed_off": 1}
+    assert out.get(VOICE_DAY, ("b1", day)) == {"sessions": 2, "turns": 4, "completed_without_staff": 1, "handed_off": 1}
     _, later = run([turn(2, "slot_prompt"), turn(4, "handoff")], state)
-    assert later.get(VOICE_DAY, ("b1", day)) == {"sessions": 0, "turns": 2, "completed_without_staff": -1,
-                                                 "handed_off": 1}, "v1 moves from completed to handed off"
+    assert later.get(VOICE_DAY, ("b1", day)) == {
+        "sessions": 0,
+        "turns": 2,
+        "completed_without_staff": -1,
+        "handed_off": 1,
+    }, "v1 moves from completed to handed off"
 
 
 def test_alerts_are_raised_once_and_escalate_once() -> None:
     def alert(minutes: float, **reason: float | int | str) -> StaffingAlert:
-        return StaffingAlert(branch_id="b1", at=at(minutes), alert_id="al-1", kind=AlertKind.OPEN_WINDOW,
-                             severity=Severity.WARNING, message=LocalizedText(zh="开窗", en="Open a window"),
-                             action="open window w3", reason=dict(reason), expires_at=at(60))
+        return StaffingAlert(
+            branch_id="b1",
+            at=at(minutes),
+            alert_id="al-1",
+            kind=AlertKind.OPEN_WINDOW,
+            severity=Severity.WARNING,
+            message=LocalizedText(zh="开窗", en="Open a window"),
+            action="open window w3",
+            reason=dict(reason),
+            expires_at=at(60),
+        )
 
     _, out = run([alert(0, service="cash"), alert(5, service="cash", escalated=1), alert(6, escalated=1)])
     assert out.get(ALERT_DAY, ("b1", dt.date(2027, 3, 1), "open_window")) == {
-        "raised": 1, "escalated": 1, "acknowledged": 0, "ack_s_sum": 0, "expired": 0}
+        "raised": 1,
+        "escalated": 1,
+        "acknowledged": 0,
+        "ack_s_sum": 0,
+        "expired": 0,
+    }
 
 
 def test_footfall_kyc_and_ratings() -> None:
-    footfall = [Footfall(branch_id="b1", at=at(m + 1), camera_id="cam-1", window_start=at(m), window_end=at(m + 1),
-                         entered=2, exited=1) for m in range(0, 16)]
-    kyc = [KycResult(branch_id="b1", at=at(1), session_id=f"k{i}", kiosk_id="kiosk-1", doc_type=DocType.ID_CARD,
-                     decision=d, id_number_masked="3201**********1234")
-           for i, d in enumerate([KycDecision.APPROVED, KycDecision.APPROVED, KycDecision.REVIEW])]
+    footfall = [
+        Footfall(
+            branch_id="b1",
+            at=at(m + 1),
+            camera_id="cam-1",
+            window_start=at(m),
+            window_end=at(m + 1),
+            entered=2,
+            exited=1,
+        )
+        for m in range(0, 16)
+    ]
+    kyc = [
+        KycResult(
+            branch_id="b1",
+            at=at(1),
+            session_id=f"k{i}",
+            kiosk_id="kiosk-1",
+            doc_type=DocType.ID_CARD,
+            decision=d,
+            id_number_masked="3201**********1234",
+        )
+        for i, d in enumerate([KycDecision.APPROVED, KycDecision.APPROVED, KycDecision.REVIEW])
+    ]
     rating = Feedback(branch_id="b1", at=at(2), ticket_id="t1", window_id="w1", service=ServiceName.CASH, rating=4)
     camera = CameraStatus(branch_id="b1", at=at(0), camera_id="cam-1", state=CameraState.UP, fps=12)
     _, out = run([window("s3", 0), *footfall, *kyc, rating, camera])
-    assert out.get(FOOTFALL_INTERVAL, ("b1", "cam-1", COHORT[2])) == {"day": dt.date(2027, 3, 1), "entered": 26,
-                                                                      "exited": 13}
+    assert out.get(FOOTFALL_INTERVAL, ("b1", "cam-1", COHORT[2])) == {
+        "day": dt.date(2027, 3, 1),
+        "entered": 26,
+        "exited": 13,
+    }
     day = dt.date(2027, 3, 1)
     assert out.get(KYC_DAY, ("b1", day, "approved")) == {"decisions": 2}
     assert out.get(KYC_DAY, ("b1", day, "review")) == {"decisions": 1}
@@ -301,16 +415,19 @@ def test_every_topic_has_a_raw_table() -> None:
 
 
 # ------------------------------------------------------------------ privacy
-@pytest.mark.parametrize(("text", "kinds"), [
-    ("call me on 13912345678", ["mobile"]),
-    ("ID 32010219900101123X please", ["id_number"]),
-    ("card 6222021234567890123.", ["account"]),
-    ("0.8333333333333334", []),  # a float's digits
-    ("t-13912345678", []),  # part of an identifier
-    ("3201**********1234 / 139****5678", []),  # masked already
-    ("12345678901234", []),  # 14 digits: neither
-    ("10:13912345678", ["mobile"]),
-])
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("call me on 13912345678", ["mobile"]),
+        ("ID 32010219900101123X please", ["id_number"]),
+        ("card 6222021234567890123.", ["account"]),
+        ("0.8333333333333334", []),  # a float's digits
+        ("t-13912345678", []),  # part of an identifier
+        ("3201**********1234 / 139****5678", []),  # masked already
+        ("12345678901234", []),  # 14 digits: neither
+        ("10:13912345678", ["mobile"]),
+    ],
+)
 def test_personal_numbers_are_found(text: str, kinds: list[str]) -> None:
     assert privacy.find(text) == kinds
 

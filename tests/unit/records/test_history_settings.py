@@ -16,11 +16,14 @@ def test_retention_is_a_json_mapping_over_the_defaults(monkeypatch: pytest.Monke
     assert retention["ticket_journeys"] == 7
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ('{"events_ticket": 30}', "no table events_ticket"),
-    ('{"events_tickets": 0}', "1 to 3660 days"),
-    ('["events_tickets"]', "valid dictionary"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('{"events_ticket": 30}', "no table events_ticket"),
+        ('{"events_tickets": 0}', "1 to 3660 days"),
+        ('["events_tickets"]', "valid dictionary"),
+    ],
+)
 def test_a_bad_retention_is_refused_at_start(monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:
     monkeypatch.setenv("RECORDS_RETENTION_DAYS", value)
     with pytest.raises(ValidationError, match=message):

@@ -30,36 +30,81 @@ TS = sa.DateTime(timezone=True)
 def raw_tables() -> dict[str, tuple[str, list[sa.Column]]]:
     """Fresh columns per call: a Column belongs to one Table (upgrade may run again in one process)."""
     return {
-        "events_tickets": ("branchops.tickets.v1", [
-            sa.Column("ticket_id", sa.Text, nullable=False), sa.Column("service", sa.Text, nullable=False),
-            sa.Column("status", sa.Text, nullable=False), sa.Column("window_id", sa.Text),
-            sa.Column("channel", sa.Text, nullable=False), sa.Column("priority", sa.Text, nullable=False)]),
-        "events_windows": ("branchops.windows.v1", [
-            sa.Column("window_id", sa.Text, nullable=False), sa.Column("state", sa.Text, nullable=False),
-            sa.Column("staff_id", sa.Text)]),
-        "events_footfall": ("branchops.footfall.v1", [
-            sa.Column("camera_id", sa.Text, nullable=False), sa.Column("window_start", TS, nullable=False),
-            sa.Column("window_end", TS, nullable=False), sa.Column("entered", sa.Integer, nullable=False),
-            sa.Column("exited", sa.Integer, nullable=False)]),
-        "events_camera_status": ("branchops.camera.status.v1", [
-            sa.Column("camera_id", sa.Text, nullable=False), sa.Column("state", sa.Text, nullable=False)]),
+        "events_tickets": (
+            "branchops.tickets.v1",
+            [
+                sa.Column("ticket_id", sa.Text, nullable=False),
+                sa.Column("service", sa.Text, nullable=False),
+                sa.Column("status", sa.Text, nullable=False),
+                sa.Column("window_id", sa.Text),
+                sa.Column("channel", sa.Text, nullable=False),
+                sa.Column("priority", sa.Text, nullable=False),
+            ],
+        ),
+        "events_windows": (
+            "branchops.windows.v1",
+            [
+                sa.Column("window_id", sa.Text, nullable=False),
+                sa.Column("state", sa.Text, nullable=False),
+                sa.Column("staff_id", sa.Text),
+            ],
+        ),
+        "events_footfall": (
+            "branchops.footfall.v1",
+            [
+                sa.Column("camera_id", sa.Text, nullable=False),
+                sa.Column("window_start", TS, nullable=False),
+                sa.Column("window_end", TS, nullable=False),
+                sa.Column("entered", sa.Integer, nullable=False),
+                sa.Column("exited", sa.Integer, nullable=False),
+            ],
+        ),
+        "events_camera_status": (
+            "branchops.camera.status.v1",
+            [sa.Column("camera_id", sa.Text, nullable=False), sa.Column("state", sa.Text, nullable=False)],
+        ),
         "events_queue_forecast": ("branchops.queue.forecast.v1", []),
-        "events_staffing_plan": ("branchops.staffing.plan.v1", [
-            sa.Column("plan_date", sa.Date, nullable=False), sa.Column("version", sa.Integer, nullable=False)]),
-        "events_staffing_alerts": ("branchops.staffing.alerts.v1", [
-            sa.Column("alert_id", sa.Text, nullable=False), sa.Column("kind", sa.Text, nullable=False),
-            sa.Column("severity", sa.Text, nullable=False)]),
-        "events_kyc_results": ("branchops.kyc.results.v1", [
-            sa.Column("session_id", sa.Text, nullable=False), sa.Column("kiosk_id", sa.Text, nullable=False),
-            sa.Column("doc_type", sa.Text, nullable=False), sa.Column("decision", sa.Text, nullable=False)]),
-        "events_feedback": ("branchops.feedback.v1", [
-            sa.Column("ticket_id", sa.Text, nullable=False), sa.Column("window_id", sa.Text),
-            sa.Column("staff_id", sa.Text), sa.Column("service", sa.Text, nullable=False),
-            sa.Column("rating", sa.SmallInteger, nullable=False)]),
-        "events_voice_interactions": ("branchops.voice.interactions.v1", [
-            sa.Column("session_id", sa.Text, nullable=False), sa.Column("kiosk_id", sa.Text, nullable=False),
-            sa.Column("turn", sa.Integer, nullable=False), sa.Column("intent", sa.Text, nullable=False),
-            sa.Column("outcome", sa.Text, nullable=False)]),
+        "events_staffing_plan": (
+            "branchops.staffing.plan.v1",
+            [sa.Column("plan_date", sa.Date, nullable=False), sa.Column("version", sa.Integer, nullable=False)],
+        ),
+        "events_staffing_alerts": (
+            "branchops.staffing.alerts.v1",
+            [
+                sa.Column("alert_id", sa.Text, nullable=False),
+                sa.Column("kind", sa.Text, nullable=False),
+                sa.Column("severity", sa.Text, nullable=False),
+            ],
+        ),
+        "events_kyc_results": (
+            "branchops.kyc.results.v1",
+            [
+                sa.Column("session_id", sa.Text, nullable=False),
+                sa.Column("kiosk_id", sa.Text, nullable=False),
+                sa.Column("doc_type", sa.Text, nullable=False),
+                sa.Column("decision", sa.Text, nullable=False),
+            ],
+        ),
+        "events_feedback": (
+            "branchops.feedback.v1",
+            [
+                sa.Column("ticket_id", sa.Text, nullable=False),
+                sa.Column("window_id", sa.Text),
+                sa.Column("staff_id", sa.Text),
+                sa.Column("service", sa.Text, nullable=False),
+                sa.Column("rating", sa.SmallInteger, nullable=False),
+            ],
+        ),
+        "events_voice_interactions": (
+            "branchops.voice.interactions.v1",
+            [
+                sa.Column("session_id", sa.Text, nullable=False),
+                sa.Column("kiosk_id", sa.Text, nullable=False),
+                sa.Column("turn", sa.Integer, nullable=False),
+                sa.Column("intent", sa.Text, nullable=False),
+                sa.Column("outcome", sa.Text, nullable=False),
+            ],
+        ),
         "events_branch_config": ("branchops.branch-config.v1", [sa.Column("version", sa.Integer, nullable=False)]),
     }
 
@@ -73,65 +118,168 @@ WORK = ["served", "no_show", "handled"]
 
 def rollup_tables() -> dict[str, tuple[str, list[sa.Column]]]:
     return {
-        "rollup_service_interval": ("Tickets per branch, service and local 15-minute interval of issue", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("service", sa.Text, primary_key=True),
-            sa.Column("interval_start", TS, primary_key=True), sa.Column("day", sa.Date, nullable=False),
-            sa.Column("target_wait_min", sa.Integer, nullable=False),
-            *(_counter(c) for c in ("arrivals", "called", "served", "no_show", "abandoned", "cancelled", "transferred",
-                                    "waits")),
-            _counter("wait_s_sum", sa.Float), _counter("within_target"), _counter("handled"),
-            _counter("handling_s_sum", sa.Float)]),
-        "rollup_wait_buckets": ("Waits of each cohort in fixed minute buckets (lower edge, minutes)", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("service", sa.Text, primary_key=True),
-            sa.Column("interval_start", TS, primary_key=True), sa.Column("bucket", sa.SmallInteger, primary_key=True),
-            _counter("tickets")]),
-        "rollup_window_day": ("Work per window and local day", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("day", sa.Date, primary_key=True),
-            sa.Column("window_id", sa.Text, primary_key=True), *(_counter(c) for c in WORK),
-            _counter("handling_s_sum", sa.Float), _counter("ratings"), _counter("rating_sum")]),
-        "rollup_staff_day": ("Work per staff member and local day", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("day", sa.Date, primary_key=True),
-            sa.Column("staff_id", sa.Text, primary_key=True), *(_counter(c) for c in WORK),
-            _counter("handling_s_sum", sa.Float), _counter("ratings"), _counter("rating_sum")]),
-        "rollup_alert_day": ("Alerts per kind and local day of raising", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("day", sa.Date, primary_key=True),
-            sa.Column("kind", sa.Text, primary_key=True), _counter("raised"), _counter("escalated"),
-            _counter("acknowledged"), _counter("ack_s_sum", sa.Float), _counter("expired")]),
-        "rollup_footfall_interval": ("People in and out per camera and local 15-minute interval", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("camera_id", sa.Text, primary_key=True),
-            sa.Column("interval_start", TS, primary_key=True), sa.Column("day", sa.Date, nullable=False),
-            _counter("entered"), _counter("exited")]),
-        "rollup_kyc_day": ("KYC decisions per local day (counts only)", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("day", sa.Date, primary_key=True),
-            sa.Column("decision", sa.Text, primary_key=True), _counter("decisions")]),
-        "rollup_voice_day": ("Digital-employee sessions per local day of their first turn", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("day", sa.Date, primary_key=True),
-            _counter("sessions"), _counter("turns"), _counter("completed_without_staff"), _counter("handed_off")]),
+        "rollup_service_interval": (
+            "Tickets per branch, service and local 15-minute interval of issue",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("service", sa.Text, primary_key=True),
+                sa.Column("interval_start", TS, primary_key=True),
+                sa.Column("day", sa.Date, nullable=False),
+                sa.Column("target_wait_min", sa.Integer, nullable=False),
+                *(
+                    _counter(c)
+                    for c in (
+                        "arrivals",
+                        "called",
+                        "served",
+                        "no_show",
+                        "abandoned",
+                        "cancelled",
+                        "transferred",
+                        "waits",
+                    )
+                ),
+                _counter("wait_s_sum", sa.Float),
+                _counter("within_target"),
+                _counter("handled"),
+                _counter("handling_s_sum", sa.Float),
+            ],
+        ),
+        "rollup_wait_buckets": (
+            "Waits of each cohort in fixed minute buckets (lower edge, minutes)",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("service", sa.Text, primary_key=True),
+                sa.Column("interval_start", TS, primary_key=True),
+                sa.Column("bucket", sa.SmallInteger, primary_key=True),
+                _counter("tickets"),
+            ],
+        ),
+        "rollup_window_day": (
+            "Work per window and local day",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("day", sa.Date, primary_key=True),
+                sa.Column("window_id", sa.Text, primary_key=True),
+                *(_counter(c) for c in WORK),
+                _counter("handling_s_sum", sa.Float),
+                _counter("ratings"),
+                _counter("rating_sum"),
+            ],
+        ),
+        "rollup_staff_day": (
+            "Work per staff member and local day",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("day", sa.Date, primary_key=True),
+                sa.Column("staff_id", sa.Text, primary_key=True),
+                *(_counter(c) for c in WORK),
+                _counter("handling_s_sum", sa.Float),
+                _counter("ratings"),
+                _counter("rating_sum"),
+            ],
+        ),
+        "rollup_alert_day": (
+            "Alerts per kind and local day of raising",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("day", sa.Date, primary_key=True),
+                sa.Column("kind", sa.Text, primary_key=True),
+                _counter("raised"),
+                _counter("escalated"),
+                _counter("acknowledged"),
+                _counter("ack_s_sum", sa.Float),
+                _counter("expired"),
+            ],
+        ),
+        "rollup_footfall_interval": (
+            "People in and out per camera and local 15-minute interval",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("camera_id", sa.Text, primary_key=True),
+                sa.Column("interval_start", TS, primary_key=True),
+                sa.Column("day", sa.Date, nullable=False),
+                _counter("entered"),
+                _counter("exited"),
+            ],
+        ),
+        "rollup_kyc_day": (
+            "KYC decisions per local day (counts only)",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("day", sa.Date, primary_key=True),
+                sa.Column("decision", sa.Text, primary_key=True),
+                _counter("decisions"),
+            ],
+        ),
+        "rollup_voice_day": (
+            "Digital-employee sessions per local day of their first turn",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("day", sa.Date, primary_key=True),
+                _counter("sessions"),
+                _counter("turns"),
+                _counter("completed_without_staff"),
+                _counter("handed_off"),
+            ],
+        ),
     }
 
 
 def state_tables() -> dict[str, tuple[str, list[sa.Column]]]:
     return {
-        "ticket_journeys": ("Each recent ticket as far as records knows it (to compute waits and handling times)", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("ticket_id", sa.Text, primary_key=True),
-            sa.Column("service", sa.Text, nullable=False), sa.Column("channel", sa.Text, nullable=False),
-            sa.Column("status", sa.Text, nullable=False), sa.Column("last_at", TS, nullable=False),
-            sa.Column("issued_at", TS), sa.Column("first_called_at", TS), sa.Column("called_at", TS),
-            sa.Column("started_at", TS), sa.Column("window_id", sa.Text), sa.Column("staff_id", sa.Text),
-            sa.Column("wait_counted", sa.Boolean, nullable=False), sa.Column("ended", sa.Boolean, nullable=False)]),
-        "window_staff": ("The newest state of each window: who staffs it", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("window_id", sa.Text, primary_key=True),
-            sa.Column("staff_id", sa.Text), sa.Column("state", sa.Text, nullable=False),
-            sa.Column("at", TS, nullable=False)]),
-        "voice_sessions": ("Each recent digital-employee session and how it went", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("session_id", sa.Text, primary_key=True),
-            sa.Column("day", sa.Date, nullable=False), sa.Column("handed_off", sa.Boolean, nullable=False),
-            sa.Column("completed", sa.Boolean, nullable=False), sa.Column("last_at", TS, nullable=False)]),
-        "alert_states": ("Each recent alert: raised once, escalated or not", [
-            sa.Column("branch_id", sa.Text, primary_key=True), sa.Column("alert_id", sa.Text, primary_key=True),
-            sa.Column("kind", sa.Text, nullable=False), sa.Column("day", sa.Date, nullable=False),
-            sa.Column("raised_at", TS, nullable=False), sa.Column("escalated", sa.Boolean, nullable=False),
-            sa.Column("last_at", TS, nullable=False)]),
+        "ticket_journeys": (
+            "Each recent ticket as far as records knows it (to compute waits and handling times)",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("ticket_id", sa.Text, primary_key=True),
+                sa.Column("service", sa.Text, nullable=False),
+                sa.Column("channel", sa.Text, nullable=False),
+                sa.Column("status", sa.Text, nullable=False),
+                sa.Column("last_at", TS, nullable=False),
+                sa.Column("issued_at", TS),
+                sa.Column("first_called_at", TS),
+                sa.Column("called_at", TS),
+                sa.Column("started_at", TS),
+                sa.Column("window_id", sa.Text),
+                sa.Column("staff_id", sa.Text),
+                sa.Column("wait_counted", sa.Boolean, nullable=False),
+                sa.Column("ended", sa.Boolean, nullable=False),
+            ],
+        ),
+        "window_staff": (
+            "The newest state of each window: who staffs it",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("window_id", sa.Text, primary_key=True),
+                sa.Column("staff_id", sa.Text),
+                sa.Column("state", sa.Text, nullable=False),
+                sa.Column("at", TS, nullable=False),
+            ],
+        ),
+        "voice_sessions": (
+            "Each recent digital-employee session and how it went",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("session_id", sa.Text, primary_key=True),
+                sa.Column("day", sa.Date, nullable=False),
+                sa.Column("handed_off", sa.Boolean, nullable=False),
+                sa.Column("completed", sa.Boolean, nullable=False),
+                sa.Column("last_at", TS, nullable=False),
+            ],
+        ),
+        "alert_states": (
+            "Each recent alert: raised once, escalated or not",
+            [
+                sa.Column("branch_id", sa.Text, primary_key=True),
+                sa.Column("alert_id", sa.Text, primary_key=True),
+                sa.Column("kind", sa.Text, nullable=False),
+                sa.Column("day", sa.Date, nullable=False),
+                sa.Column("raised_at", TS, nullable=False),
+                sa.Column("escalated", sa.Boolean, nullable=False),
+                sa.Column("last_at", TS, nullable=False),
+            ],
+        ),
     }
 
 
