@@ -15,9 +15,11 @@ from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
 from services.gateway.adapters.broadcaster import Broadcaster
+from services.gateway.adapters.hashing import PasswordChecker
 from services.gateway.adapters.kiosk_tickets import KioskTickets
 from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.upstream import Upstreams
+from services.gateway.domain.throttle import LoginThrottle, RateBudget
 from services.gateway.handlers import GatewayHandlers
 from services.gateway.routes import auth, branch, floor, head_office, kiosk, pages, ratings, stream, voice_ws
 from services.gateway.routes.deps import PROBLEMS, Gateway
@@ -44,6 +46,14 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
         upstreams or Upstreams(settings),
         KioskTickets(runtime.redis),
         RatingStore(runtime.redis, runtime.outbox),
+        LoginThrottle(),
+        RateBudget(
+            per_address_rate=settings.login_rate_per_address,
+            per_address_burst=settings.login_burst_per_address,
+            global_rate=settings.login_rate_global,
+            global_burst=settings.login_burst_global,
+        ),
+        PasswordChecker(workers=settings.login_hash_workers, max_pending=settings.login_hash_pending),
     )
 
     @asynccontextmanager
@@ -53,6 +63,7 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
                 yield
             finally:
                 await gateway.upstreams.aclose()
+                gateway.passwords.close()
 
     app = create_service_app(
         "gateway",

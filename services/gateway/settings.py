@@ -69,6 +69,19 @@ class GatewaySettings(ServiceSettings):
         15.0, gt=0, le=24 * 60, description="A window's pad offers a ticket for rating up to N minutes after service"
     )
 
+    login_rate_per_address: float = Field(
+        1.0, gt=0, le=1000, description="Logins a second one client address may start (after its burst)"
+    )
+    login_burst_per_address: float = Field(10.0, ge=1, le=10_000, description="Logins one address may start at once")
+    login_rate_global: float = Field(
+        8.0, gt=0, le=1000, description="Logins a second all clients together may start (after the burst)"
+    )
+    login_burst_global: float = Field(20.0, ge=1, le=10_000, description="Logins all clients may start at once")
+    login_hash_workers: int = Field(2, ge=1, le=32, description="Threads that check passwords (scrypt)")
+    login_hash_pending: int = Field(
+        4, ge=1, le=1000, description="Password checks in flight (running or waiting) before logins get 429"
+    )
+
     def is_display(self, kiosk_id: str | None, branch_id: str | None) -> bool:
         """Whether the device ``kiosk_id`` of ``branch_id`` is a calling display."""
         return kiosk_id is not None and any(

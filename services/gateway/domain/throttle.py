@@ -35,3 +35,50 @@ class LoginThrottle:
 
     def succeeded(self, name: str) -> None:
         self._failures.pop(name, None)
+
+
+class RateBudget:
+    """Token buckets: each address may start ``per_address_burst`` logins at once and ``per_address_rate`` a
+    second after that; all addresses together ``global_burst`` and ``global_rate`` a second. A login that
+    would overdraw either bucket is refused with the seconds until it would not (no token is taken then)."""
+
+    def __init__(
+        self,
+        per_address_rate: float = 1.0,
+        per_address_burst: float = 10.0,
+        global_rate: float = 8.0,
+        global_burst: float = 20.0,
+        max_addresses: int = 10_000,
+    ) -> None:
+        self.per_address_rate = per_address_rate
+        self.per_address_burst = per_address_burst
+        self.global_rate = global_rate
+        self.global_burst = global_burst
+        self.max_addresses = max_addresses
+        self._addresses: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._global: tuple[float, float] | None = None
+
+    @staticmethod
+    def _level(state: tuple[float, float] | None, rate: float, burst: float, now: float) -> float:
+        if state is None:
+            return burst
+        tokens, at = state
+        return min(burst, tokens + max(0.0, now - at) * rate)
+
+    def admit(self, address: str, now: float) -> float | None:
+        """Take one token from the address's and the global bucket; or the seconds to wait (None: admitted)."""
+        mine = self._level(self._addresses.get(address), self.per_address_rate, self.per_address_burst, now)
+        every = self._level(self._global, self.global_rate, self.global_burst, now)
+        waits = []
+        if mine < 1.0:
+            waits.append((1.0 - mine) / self.per_address_rate)
+        if every < 1.0:
+            waits.append((1.0 - every) / self.global_rate)
+        if waits:
+            return max(max(waits), 1.0)
+        self._addresses[address] = (mine - 1.0, now)
+        self._addresses.move_to_end(address)
+        while len(self._addresses) > self.max_addresses:
+            self._addresses.popitem(last=False)
+        self._global = (every - 1.0, now)
+        return None

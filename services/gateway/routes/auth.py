@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from branchops.settings import Role
 from branchops.web import Problem, issue_token
 from services.gateway.access import COOKIE, AnyRole, device_principal, kiosk_token
-from services.gateway.domain.passwords import verify_password
+from services.gateway.adapters.hashing import HasherBusy
 from services.gateway.routes.deps import GatewayDep
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
@@ -28,13 +29,40 @@ def _set_cookie(response: Response, token: str, max_age: int, secure: bool) -> N
 
 
 @router.post("/login", summary="Log in with name and password; sets the session cookie, returns the JWT")
-async def login(body: Login, response: Response, gateway: GatewayDep) -> dict[str, Any]:
+async def login(body: Login, request: Request, response: Response, gateway: GatewayDep) -> dict[str, Any]:
     now = time.monotonic()
     wait = gateway.throttle.retry_after(body.username, now)
     if wait is not None:
-        raise Problem(429, "Too many failed logins", f"try again in {int(wait)} s", retry_after_s=int(wait))
+        raise Problem(
+            429,
+            "Too many failed logins",
+            f"try again in {int(wait)} s",
+            retry_after_s=int(wait),
+            headers={"Retry-After": str(int(wait))},
+        )
+    # Password checks cost ~150 ms of CPU each: a budget per client address and for all clients, then a
+    # bounded thread pool, so a flood of logins (fresh names each) is refused fast and the loop stays free.
+    wait = gateway.login_budget.admit(request.client.host if request.client else "?", now)
+    if wait is not None:
+        raise Problem(
+            429,
+            "Too many logins",
+            f"try again in {math.ceil(wait)} s",
+            retry_after_s=math.ceil(wait),
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
     user = gateway.settings.users.get(body.username)
-    if not verify_password(body.password, user.password if user else None) or user is None:
+    try:
+        ok = await gateway.passwords.verify(body.password, user.password if user else None)
+    except HasherBusy:
+        raise Problem(
+            429,
+            "Too many logins",
+            "the gateway is busy checking passwords; try again",
+            retry_after_s=1,
+            headers={"Retry-After": "1"},
+        ) from None
+    if not ok or user is None:
         gateway.throttle.failed(body.username, now)
         raise Problem(401, "Unauthorized", "wrong name or password")
     gateway.throttle.succeeded(body.username)

@@ -13,11 +13,12 @@ from branchops.settings import PlatformSettings
 from branchops.web import Problem
 from branchops.web.problems import ErrorProblems
 from services.gateway.adapters.broadcaster import Broadcaster
+from services.gateway.adapters.hashing import PasswordChecker
 from services.gateway.adapters.kiosk_tickets import KioskTickets
 from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.domain.errors import UpstreamTimeout, UpstreamUnavailable
-from services.gateway.domain.throttle import LoginThrottle
+from services.gateway.domain.throttle import LoginThrottle, RateBudget
 from services.gateway.handlers import GatewayHandlers
 from services.gateway.settings import GatewaySettings
 
@@ -38,6 +39,8 @@ class Gateway:
     kiosk_tickets: KioskTickets
     ratings: RatingStore
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    login_budget: RateBudget = field(default_factory=RateBudget)
+    passwords: PasswordChecker = field(default_factory=PasswordChecker)
 
 
 def get_gateway(connection: HTTPConnection) -> Gateway:
