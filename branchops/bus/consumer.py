@@ -14,17 +14,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import CommitFailedError
-from aiokafka.structs import ConsumerRecord
 
 from branchops.bus import metrics as m
-from branchops.bus.deadletter import dlq_headers, dlq_topic
 from branchops.bus.dedup import Deduplicator
 from branchops.bus.errors import PermanentError, is_transient
+from branchops.bus.loop import ConsumerLoop, Record, Stopping
 from branchops.bus.producer import EventPublisher
 from branchops.contracts import CloudEvent, EventDecodeError, Topic, decode
 from branchops.settings import PlatformSettings
@@ -32,7 +30,6 @@ from branchops.settings import PlatformSettings
 log = logging.getLogger(__name__)
 
 Handler = Callable[[CloudEvent[Any]], Awaitable[None]]
-Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
 @dataclass(frozen=True)
@@ -46,11 +43,9 @@ class ConsumerConfig:
     auto_offset_reset: str = "earliest"
 
 
-class _Stopping(Exception):
-    pass
+class ConsumerRunner(ConsumerLoop):
+    _config: ConsumerConfig
 
-
-class ConsumerRunner:
     def __init__(
         self,
         settings: PlatformSettings,
@@ -93,7 +88,7 @@ class ConsumerRunner:
                 try:
                     await self._session()
                     delay = self._config.backoff_ms / 1000
-                except _Stopping:
+                except Stopping:
                     break
                 except Exception as exc:  # never let the consumer die: reconnect and go on
                     log.warning("consumer %s restarts after %s: %s", self._config.group_id, type(exc).__name__, exc)
@@ -128,12 +123,6 @@ class ConsumerRunner:
         finally:
             self._consumer = None
             await consumer.stop()
-
-    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
-        try:
-            await consumer.commit(offsets)
-        except CommitFailedError as exc:  # rebalanced away: the new owner re-reads, dedup drops repeats
-            log.warning("commit failed: %s", exc)
 
     async def _handle_partition(self, tp: TopicPartition, records: list[Record]) -> int:
         """Handle (or dead-letter) every record; return the offset to commit."""
@@ -192,48 +181,3 @@ class ConsumerRunner:
             seconds.observe(time.perf_counter() - started)
             consumed.inc()
             return
-
-    async def _dead_letter(self, record: Record, error: BaseException) -> None:
-        headers = dlq_headers(record, error, self._config.group_id)
-        target = dlq_topic(record.topic)
-        await self._infra(
-            lambda: self._publisher.send_raw(target, record.value or b"", key=record.key, headers=headers)
-        )
-        m.DEAD_LETTERED.labels(record.topic, self._config.group_id).inc()
-        log.warning("dead-lettered %s@%d:%d -> %s: %s", record.topic, record.partition, record.offset, target, error)
-
-    async def _infra(self, call: Callable[[], Awaitable[Any]]) -> Any:
-        """Run an infrastructure call, retrying outages until they pass or the runner stops."""
-        attempt = 0
-        while True:
-            try:
-                return await call()
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                log.warning("infrastructure unavailable (%s); retrying", exc)
-                await self._sleep(self._backoff(attempt))
-                attempt = min(attempt + 1, 16)
-
-    def _backoff(self, attempt: int) -> float:
-        return float(min(self._config.backoff_ms * 2**attempt, self._config.max_backoff_ms)) / 1000
-
-    async def _sleep(self, seconds: float) -> None:
-        """Sleep, but leave at once (uncommitted) when asked to stop mid-retry."""
-        try:
-            await asyncio.wait_for(self._stop.wait(), seconds)
-        except TimeoutError:
-            return
-        raise _Stopping
-
-    async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
-        now = time.monotonic()
-        if now - self._last_lag_update < 1.0:
-            return
-        self._last_lag_update = now
-        for tp in consumer.assignment():
-            high = consumer.highwater(tp)
-            if high is None:
-                continue
-            position = await consumer.position(tp)
-            m.LAG.labels(tp.topic, str(tp.partition), self._config.group_id).set(max(high - position, 0))

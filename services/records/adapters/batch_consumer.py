@@ -29,15 +29,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import CommitFailedError
-from aiokafka.structs import ConsumerRecord
 
 from branchops.bus import metrics as m
-from branchops.bus.deadletter import dlq_headers, dlq_topic
 from branchops.bus.errors import PermanentError, is_transient
+from branchops.bus.loop import ConsumerLoop, Record, Stopping
 from branchops.bus.producer import EventPublisher
 from branchops.contracts import EventDecodeError, Topic
 from branchops.settings import PlatformSettings
@@ -45,7 +43,6 @@ from branchops.settings import PlatformSettings
 log = logging.getLogger(__name__)
 DECODE_SLICE = 200
 """Records decoded between two yields to the event loop while the previous batch is being stored."""
-Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 T = TypeVar("T")
 
 
@@ -76,11 +73,9 @@ class BatchStats:
     """Handler calls that met an outage (the database away...) and were tried again."""
 
 
-class _Stopping(Exception):
-    pass
+class BatchConsumer(ConsumerLoop, Generic[T]):
+    _config: BatchConsumerConfig
 
-
-class BatchConsumer(Generic[T]):
     def __init__(
         self,
         settings: PlatformSettings,
@@ -126,13 +121,13 @@ class BatchConsumer(Generic[T]):
                 try:
                     await self._session()
                     delay = self._config.backoff_ms / 1000
-                except _Stopping:
+                except Stopping:
                     break
                 except Exception as exc:  # never die: reconnect and go on
                     log.warning("consumer %s restarts after %s: %s", self._config.group_id, type(exc).__name__, exc)
                     try:
                         await self._sleep(delay)
-                    except _Stopping:
+                    except Stopping:
                         break
                     delay = min(delay * 2, self._config.max_backoff_ms / 1000)
         finally:
@@ -172,7 +167,7 @@ class BatchConsumer(Generic[T]):
         finally:
             if in_hand is not None and not in_hand.done():
                 in_hand.cancel()
-                with contextlib.suppress(asyncio.CancelledError, _Stopping):
+                with contextlib.suppress(asyncio.CancelledError, Stopping):
                     await in_hand
             self._consumer = None
             await consumer.stop()
@@ -259,49 +254,6 @@ class BatchConsumer(Generic[T]):
                 m.CONSUMED.labels(topic, self._config.group_id).inc(count)
             return
 
-    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
-        try:
-            await consumer.commit(offsets)
-        except CommitFailedError as exc:  # rebalanced away: the new owner re-reads, the database drops repeats
-            log.warning("commit failed: %s", exc)
-
     async def _dead_letter(self, record: Record, error: BaseException) -> None:
-        headers = dlq_headers(record, error, self._config.group_id)
-        target = dlq_topic(record.topic)
-        attempt = 0
-        while True:
-            try:
-                await self._publisher.send_raw(target, record.value or b"", key=record.key, headers=headers)
-                break
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                log.warning("dead-letter topic unavailable (%s); retrying", exc)
-                await self._sleep(self._backoff(attempt))
-                attempt = min(attempt + 1, 16)
-        m.DEAD_LETTERED.labels(record.topic, self._config.group_id).inc()
+        await super()._dead_letter(record, error)
         self.stats.dead_lettered += 1
-        log.warning("dead-lettered %s@%d:%d -> %s: %s", record.topic, record.partition, record.offset, target, error)
-
-    def _backoff(self, attempt: int) -> float:
-        return float(min(self._config.backoff_ms * 2**attempt, self._config.max_backoff_ms)) / 1000
-
-    async def _sleep(self, seconds: float) -> None:
-        """Sleep, but leave at once (uncommitted) when asked to stop."""
-        try:
-            await asyncio.wait_for(self._stop.wait(), seconds)
-        except TimeoutError:
-            return
-        raise _Stopping
-
-    async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
-        now = time.monotonic()
-        if now - self._last_lag_update < 1.0:
-            return
-        self._last_lag_update = now
-        for tp in consumer.assignment():
-            high = consumer.highwater(tp)
-            if high is None:
-                continue
-            position = await consumer.position(tp)
-            m.LAG.labels(tp.topic, str(tp.partition), self._config.group_id).set(max(high - position, 0))
