@@ -40,7 +40,9 @@ class QueueApp:
         return f"/v1/branches/{self.branch}{path}"
 
     async def issue(self, service: str = "cash", **extra: object) -> dict[str, object]:
-        got = await self.client.post(self.url("/tickets"), json={"service": service, **extra}, headers=KIOSK)
+        # a kiosk issues kiosk-channel tickets only; other channels are staff's (or a service's)
+        headers = KIOSK if extra.get("channel", "kiosk") == "kiosk" else TELLER
+        got = await self.client.post(self.url("/tickets"), json={"service": service, **extra}, headers=headers)
         assert got.status_code == 201, got.text
         return got.json()  # type: ignore[no-any-return]
 

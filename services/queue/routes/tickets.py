@@ -35,12 +35,30 @@ class ActionRequest(BaseModel):
 
 CUSTOMER_ACTIONS = {Action.CANCEL}
 
+_STAFF_CHANNELS = frozenset({Channel.TELLER, Channel.KIOSK, Channel.APPOINTMENT})
+CHANNELS_BY_ROLE: dict[Role, frozenset[Channel]] = {
+    Role.KIOSK: frozenset({Channel.KIOSK}),
+    Role.TELLER: _STAFF_CHANNELS,
+    Role.MANAGER: _STAFF_CHANNELS,
+}
+"""The channels a role may issue through (service credentials: any, e.g. the voice hand-off). The channel
+decides which priorities are allowed (``QUEUE_PRIORITY_CHANNELS``), so a kiosk must not claim ``teller``
+or ``appointment`` (VIP) or ``voice`` (urgent): at a kiosk a customer may claim elderly or disabled only."""
+
 
 @router.post("/tickets", status_code=201, response_model=TicketView, summary="Issue a ticket")
 async def issue_ticket(
     branch_id: BranchPath, body: IssueRequest, who: KioskTellerManagerService, tickets: TicketsDep
 ) -> TicketView:
     check_branch(who, branch_id)
+    allowed = CHANNELS_BY_ROLE.get(who.role)
+    if allowed is not None and body.channel not in allowed:
+        raise Problem(
+            403,
+            "Forbidden",
+            f"a {who.role.value} credential cannot issue {body.channel.value}-channel tickets",
+            reason="channel_not_allowed",
+        )
     if body.appointment_at is not None and body.channel is not Channel.APPOINTMENT:
         raise Problem(422, "Invalid request", "appointment_at is only for the appointment channel")
     try:
