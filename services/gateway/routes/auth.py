@@ -13,6 +13,7 @@ from branchops.settings import Role
 from branchops.web import Problem, issue_token
 from services.gateway.access import COOKIE, AnyRole, device_principal, kiosk_token
 from services.gateway.adapters.hashing import HasherBusy
+from services.gateway.domain.redirects import safe_next
 from services.gateway.routes.deps import GatewayDep
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
@@ -22,6 +23,7 @@ class Login(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+    next: str | None = Field(None, max_length=4096, description="Where the login page came from (a path)")
 
 
 def _set_cookie(response: Response, token: str, max_age: int, secure: bool) -> None:
@@ -74,6 +76,8 @@ async def login(body: Login, request: Request, response: Response, gateway: Gate
         "role": user.role.value,
         "branch_id": user.branch,
         "expires_in": gateway.platform.jwt_ttl_s,
+        # where the login page goes next: the page it came from when that is a path of this site
+        "next": safe_next(body.next) or ("/head-office" if user.role is Role.HEAD_OFFICE else "/"),
     }
 
 
