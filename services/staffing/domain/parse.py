@@ -19,6 +19,10 @@ from .problem import (
 )
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+MAX_ARRIVALS_PER_INTERVAL = 10_000.0
+"""More customers than this in one interval is a broken feed, not a branch (the simulator's Poisson draws
+fail near 1e19 after seconds of work; a busy branch sees tens an interval)."""
+MAX_AHT_MIN = 480.0
 
 
 def _field(mapping: Mapping[str, Any], key: str, where: str) -> Any:
@@ -35,12 +39,16 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _number(value: Any, where: str, *, minimum: float | None = None, strictly: bool = False) -> float:
+def _number(
+    value: Any, where: str, *, minimum: float | None = None, strictly: bool = False, maximum: float | None = None
+) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidInstance(f"{where} must be a finite number, got {value!r}")
     if minimum is not None and (value < minimum or (strictly and value == minimum)):
         relation = "greater than" if strictly else "at least"
         raise InvalidInstance(f"{where} must be {relation} {minimum:g}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise InvalidInstance(f"{where} must be at most {maximum:g}, got {value!r}")
     return float(value)
 
 
@@ -69,7 +77,10 @@ def _services(raw: Any, n_intervals: int) -> tuple[ServiceDemand, ...]:
         if not isinstance(arrivals, list) or len(arrivals) != n_intervals:
             got = len(arrivals) if isinstance(arrivals, list) else type(arrivals).__name__
             raise InvalidInstance(f"{where}.arrivals must list one value per interval ({n_intervals}), got {got}")
-        values = tuple(_number(v, f"{where}.arrivals[{i}]", minimum=0) for i, v in enumerate(arrivals))
+        values = tuple(
+            _number(v, f"{where}.arrivals[{i}]", minimum=0, maximum=MAX_ARRIVALS_PER_INTERVAL)
+            for i, v in enumerate(arrivals)
+        )
         if spec.get("service_time", "exponential") != "exponential":
             raise InvalidInstance(f"{where}.service_time: only 'exponential' is supported")
         patience = spec.get("patience_min")
@@ -77,7 +88,9 @@ def _services(raw: Any, n_intervals: int) -> tuple[ServiceDemand, ...]:
             ServiceDemand(
                 name=str(name),
                 arrivals=values,
-                aht_min=_number(_field(spec, "aht_min", where), f"{where}.aht_min", minimum=0, strictly=True),
+                aht_min=_number(
+                    _field(spec, "aht_min", where), f"{where}.aht_min", minimum=0, strictly=True, maximum=MAX_AHT_MIN
+                ),
                 patience_min=None
                 if patience is None
                 else _number(patience, f"{where}.patience_min", minimum=0, strictly=True),

@@ -39,6 +39,9 @@ BAD = [
     ("services.general.arrivals", [-1] * 16, "at least 0"),
     ("services.general.arrivals", [0] * 16, "no arrivals"),
     ("services.general.aht_min", 0, "greater than 0"),
+    ("services.general.arrivals", [1e18] * 16, "at most 10000"),  # issue 24: 500 "lam value too large" after 2.8 s
+    ("services.general.arrivals", [3] * 15 + [10_001], "at most 10000"),
+    ("services.general.aht_min", 1e9, "at most 480"),
     ("services", {}, "non-empty"),
     ("staff.0.skills", [], "has no skills"),
     ("staff.0.shift_types", ["12h"], "unknown shift type"),
