@@ -70,6 +70,8 @@ VALID_BODIES = {  # the check of the branch comes after the body's validation
     "/windows/{window_id}": {"state": "open", "skills": ["cash"]},
     "/dialogue/sessions": {"kiosk_id": "k1"},
     "/turns": {"text": "hello"},
+    "/undo-call": {"ticket_id": "t1"},
+    "/display/announce": {"number": "A001", "window_id": "w1"},
 }
 BRANCH_ROWS = [
     (s, m, p, r)
