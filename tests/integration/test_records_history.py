@@ -94,7 +94,13 @@ async def test_every_topic_is_kept_and_rolled_up(history: Any) -> None:
     assert configured.status_code == 201  # Asia/Shanghai, cash target 10 minutes; its event is kept too
     events, expected = branch_morning(branch, _start())
     records = encoded(events)
-    await produce(broker.bootstrap, records)
+    # the windows open before anyone is served, as on a branch floor: a ticket's staff is taken from the
+    # window's staff already stored, so a ticket folded in a batch before its window's event would count for
+    # nobody (a known limit when a backlog of several topics is caught up; see ADR 0006)
+    opened = [r for r in records if r[0] == topics.WINDOWS.name]
+    await produce(broker.bootstrap, opened)
+    await _stored(engine, branch, len(opened) + 1)
+    await produce(broker.bootstrap, [r for r in records if r[0] != topics.WINDOWS.name])
     await _stored(engine, branch, len(records) + 1)
 
     for table, topic in (
