@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from branchops.bus import metrics as m
 from branchops.bus.dedup import Deduplicator
 from branchops.bus.errors import PermanentError, is_transient
-from branchops.bus.loop import ConsumerLoop, Record, Stopping
+from branchops.bus.loop import ConsumerLoop, Record
 from branchops.bus.producer import EventPublisher
 from branchops.contracts import CloudEvent, EventDecodeError, Topic, decode
 from branchops.settings import PlatformSettings
@@ -79,38 +79,8 @@ class ConsumerRunner(ConsumerLoop):
         """Ask the runner to finish the batch in hand, commit it and return from :meth:`run`."""
         self._stop.set()
 
-    async def run(self) -> None:
-        """Consume until :meth:`stop`; reconnects with backoff while the broker is away."""
-        self.running = True
-        delay = self._config.backoff_ms / 1000
-        try:
-            while not self._stop.is_set():
-                try:
-                    await self._session()
-                    delay = self._config.backoff_ms / 1000
-                except Stopping:
-                    break
-                except Exception as exc:  # never let the consumer die: reconnect and go on
-                    log.warning("consumer %s restarts after %s: %s", self._config.group_id, type(exc).__name__, exc)
-                    await self._sleep(delay)
-                    delay = min(delay * 2, self._config.max_backoff_ms / 1000)
-        finally:
-            self.running = False
-
     async def _session(self) -> None:
-        consumer = AIOKafkaConsumer(
-            *self._handlers,
-            bootstrap_servers=self._settings.kafka_bootstrap,
-            group_id=self._config.group_id,
-            client_id=f"{self._config.group_id}-{self._settings.instance}",
-            enable_auto_commit=False,
-            auto_offset_reset=self._config.auto_offset_reset,
-            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
-            max_poll_records=self._config.max_records,
-            session_timeout_ms=self._settings.kafka_session_timeout_ms,
-            heartbeat_interval_ms=self._settings.kafka_heartbeat_ms,
-            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
-        )
+        consumer = self._new_consumer(self._handlers)
         await consumer.start()
         self._consumer = consumer
         try:

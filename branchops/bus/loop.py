@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -22,6 +22,7 @@ from branchops.bus import metrics as m
 from branchops.bus.deadletter import dlq_headers, dlq_topic
 from branchops.bus.errors import is_transient
 from branchops.bus.producer import EventPublisher
+from branchops.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
@@ -39,15 +40,62 @@ class LoopConfig(Protocol):
     def backoff_ms(self) -> int: ...
     @property
     def max_backoff_ms(self) -> int: ...
+    @property
+    def max_records(self) -> int: ...
+    @property
+    def auto_offset_reset(self) -> str: ...
 
 
 class ConsumerLoop:
-    """Base of a consumer loop; the subclass sets the four attributes below in its ``__init__``."""
+    """Base of a consumer loop; the subclass sets the attributes below in its ``__init__`` and writes
+    :meth:`_session` (one connection's consume loop)."""
 
+    _settings: PlatformSettings
     _config: LoopConfig
     _publisher: EventPublisher
     _stop: asyncio.Event
     _last_lag_update: float
+    running: bool
+
+    async def run(self) -> None:
+        """Consume until stopped; a session that fails for any reason reconnects after a growing pause."""
+        self.running = True
+        delay = self._config.backoff_ms / 1000
+        try:
+            while not self._stop.is_set():
+                try:
+                    await self._session()
+                    delay = self._config.backoff_ms / 1000
+                except Stopping:
+                    break
+                except Exception as exc:  # never let the consumer die: reconnect and go on
+                    log.warning("consumer %s restarts after %s: %s", self._config.group_id, type(exc).__name__, exc)
+                    try:
+                        await self._sleep(delay)
+                    except Stopping:
+                        break
+                    delay = min(delay * 2, self._config.max_backoff_ms / 1000)
+        finally:
+            self.running = False
+
+    async def _session(self) -> None:
+        raise NotImplementedError
+
+    def _new_consumer(self, topics: Iterable[str]) -> AIOKafkaConsumer:
+        """A consumer of ``topics`` in the loop's group: manual commits, the platform's Kafka settings."""
+        return AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=self._settings.kafka_bootstrap,
+            group_id=self._config.group_id,
+            client_id=f"{self._config.group_id}-{self._settings.instance}",
+            enable_auto_commit=False,
+            auto_offset_reset=self._config.auto_offset_reset,
+            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
+            max_poll_records=self._config.max_records,
+            session_timeout_ms=self._settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self._settings.kafka_heartbeat_ms,
+            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
+        )
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self._config.backoff_ms * 2**attempt, self._config.max_backoff_ms)) / 1000

@@ -113,40 +113,8 @@ class BatchConsumer(ConsumerLoop, Generic[T]):
         """Finish the batch in hand (or give it up, uncommitted, when it is being retried) and return."""
         self._stop.set()
 
-    async def run(self) -> None:
-        self.running = True
-        delay = self._config.backoff_ms / 1000
-        try:
-            while not self._stop.is_set():
-                try:
-                    await self._session()
-                    delay = self._config.backoff_ms / 1000
-                except Stopping:
-                    break
-                except Exception as exc:  # never die: reconnect and go on
-                    log.warning("consumer %s restarts after %s: %s", self._config.group_id, type(exc).__name__, exc)
-                    try:
-                        await self._sleep(delay)
-                    except Stopping:
-                        break
-                    delay = min(delay * 2, self._config.max_backoff_ms / 1000)
-        finally:
-            self.running = False
-
     async def _session(self) -> None:
-        consumer = AIOKafkaConsumer(
-            *self._topics,
-            bootstrap_servers=self._settings.kafka_bootstrap,
-            group_id=self._config.group_id,
-            client_id=f"{self._config.group_id}-{self._settings.instance}",
-            enable_auto_commit=False,
-            auto_offset_reset=self._config.auto_offset_reset,
-            fetch_max_wait_ms=self._settings.kafka_fetch_max_wait_ms,
-            max_poll_records=self._config.max_records,
-            session_timeout_ms=self._settings.kafka_session_timeout_ms,
-            heartbeat_interval_ms=self._settings.kafka_heartbeat_ms,
-            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
-        )
+        consumer = self._new_consumer(self._topics)
         await consumer.start()
         self._consumer = consumer
         in_hand: asyncio.Task[None] | None = None
