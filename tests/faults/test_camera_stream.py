@@ -50,6 +50,8 @@ VISION_ENV = {
     "QUEUE_VISION_RECONNECT_MIN_S": "0.25",  # first reconnect delay, doubled each failed try ...
     "QUEUE_VISION_RECONNECT_MAX_S": "1",  # ... up to this
     "QUEUE_VISION_DOWN_AFTER_S": "3",  # a silent stream is down after this long (STALL_NOTICED_S)
+    "QUEUE_VISION_CAMERA_NETWORKS": '["127.0.0.1/32"]',  # the test's MJPEG cameras: http needs camera networks
+    "QUEUE_VISION_SOURCE_ALLOW": '["127.0.0.1/32"]',  # ... and loopback is internal unless allow-listed
 }
 WIDTH, HEIGHT = 640, 360
 

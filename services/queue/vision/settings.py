@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.queue.vision.domain.camera_config import DetectorKind
+from services.queue.vision.domain.source_policy import SourcePolicy
 
 MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
 """``models/`` of the source tree (an editable install or a checkout); the images copy it elsewhere and say
@@ -42,6 +43,18 @@ class VisionSettings(BaseSettings):
     max_frame_pixels: int = Field(
         1920 * 1080, ge=64 * 64, le=8192 * 8192, description="Larger frames (4K) are shrunk before analysis"
     )
+    source_file_dir: Path | None = Field(
+        None, description="Cameras set by API may read video files only under this folder (development); unset: none"
+    )
+    camera_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs of the camera networks (JSON list); when set, a source set by API must resolve inside "
+        "them, and http(s) MJPEG sources are allowed",
+    )
+    source_allow: list[str] = Field(
+        default_factory=list,
+        description="CIDRs allowed although internal (loopback, link-local): e.g. a test camera on this machine",
+    )
     debug_stream: bool = Field(False, description="Debug MJPEG with overlays (manager role only); off by default")
     shard_index: int = Field(
         0,
@@ -64,6 +77,11 @@ class VisionSettings(BaseSettings):
             raise ValueError("reconnect_max_s must be >= reconnect_min_s")
         if self.shard_index >= self.shard_count:
             raise ValueError("shard_index must be below shard_count")
+        SourcePolicy.of(None, self.camera_networks, self.source_allow)  # a bad CIDR stops the start, with its reason
         if self.detector is DetectorKind.ONNX and self.onnx_model is None:
             raise ValueError("detector onnx needs QUEUE_VISION_ONNX_MODEL")
         return self
+
+    def source_policy(self) -> SourcePolicy:
+        folder = str(self.source_file_dir.resolve()) if self.source_file_dir else None
+        return SourcePolicy.of(folder, self.camera_networks, self.source_allow)

@@ -15,9 +15,13 @@ from pathlib import Path
 import cv2
 
 from services.queue.vision.adapters.detectors import Image
+from services.queue.vision.domain.source_policy import is_file_source
 
 OPEN_TIMEOUT_MS = 5000
 READ_TIMEOUT_MS = 5000
+
+
+__all__ = ["Frame", "SourceError", "VideoSource", "is_file_source", "shrink", "valid"]
 
 
 class SourceError(RuntimeError):
@@ -29,10 +33,6 @@ class Frame:
     index: int  # frame number in the source (0-based)
     t: float  # seconds: video time for files, wall clock (epoch) for live sources
     image: Image | None  # None: a corrupt or empty frame (the stream is still alive)
-
-
-def is_file_source(source: str) -> bool:
-    return "://" not in source or source.startswith("file://")
 
 
 def shrink(image: Image, max_pixels: int) -> Image:
@@ -77,7 +77,7 @@ class VideoSource:
 
     def open(self) -> None:
         if self.is_file and not Path(self.source).is_file():
-            raise SourceError(f"file {self.source} not found")
+            raise SourceError("cannot open the source")  # the same words as any failure: no probing for files
         params = [
             cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
             min(OPEN_TIMEOUT_MS, self.read_timeout_ms),

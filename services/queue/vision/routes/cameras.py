@@ -20,6 +20,7 @@ from branchops.web.roles import ManagerHeadOfficeService, ManagerOnly, ManagerSe
 from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.errors import TooManyCameras
 from services.queue.vision.domain.messages import StatusReport
+from services.queue.vision.domain.source_policy import SourceRefused
 from services.queue.vision.routes.deps import CameraPath, VisionDep
 
 router = APIRouter(prefix="/v1/branches/{branch_id}/cameras", tags=["cameras"])
@@ -38,7 +39,15 @@ class CameraView(BaseModel):
         return cls(branch_id=branch_id, camera_id=camera_id, config=config, status=shown)
 
 
-@router.put("/{camera_id}", response_model=CameraView, summary="Create or replace a camera's configuration")
+@router.put(
+    "/{camera_id}",
+    response_model=CameraView,
+    summary="Create or replace a camera's configuration",
+    responses={
+        409: {"description": "this instance runs its most cameras already"},
+        422: {"description": "invalid geometry, or a source the policy refuses (reason: source_not_allowed)"},
+    },
+)
 async def put_camera(
     branch_id: BranchPath, camera_id: CameraPath, body: CameraConfig, who: ManagerService, vision: VisionDep
 ) -> CameraView:
@@ -49,6 +58,8 @@ async def put_camera(
         stored = await vision.put_camera(branch_id, camera_id, body)
     except TooManyCameras as exc:
         raise Problem(409, "Too many cameras", str(exc)) from None
+    except SourceRefused as exc:
+        raise Problem(422, "Camera source refused", str(exc), reason="source_not_allowed") from None
     return CameraView.of(branch_id, camera_id, stored, vision.last_status.get((branch_id, camera_id)))
 
 

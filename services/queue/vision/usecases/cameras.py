@@ -29,6 +29,7 @@ from branchops.contracts.enums import CameraState
 from services.queue.vision.adapters.camera_files import load_camera_dir
 from services.queue.vision.adapters.config_store import CameraConfigStore
 from services.queue.vision.adapters.event_sink import EventSink
+from services.queue.vision.adapters.source_guard import SourceGuard
 from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.errors import TooManyCameras
 from services.queue.vision.domain.health import Backoff
@@ -51,9 +52,17 @@ class _Running:
 
 
 class VisionService:
-    def __init__(self, settings: VisionSettings, sink: EventSink, store: CameraConfigStore | None = None) -> None:
-        """``store``: where camera configs set by API are persisted; None keeps them in memory only."""
+    def __init__(
+        self,
+        settings: VisionSettings,
+        sink: EventSink,
+        store: CameraConfigStore | None = None,
+        guard: SourceGuard | None = None,
+    ) -> None:
+        """``store``: where camera configs set by API are persisted; None keeps them in memory only.
+        ``guard``: the source policy for configs set by API (YAML files are the operator's, not checked)."""
         self.settings = settings
+        self.guard = guard or SourceGuard(settings.source_policy())
         self.sink = sink
         self.store = store
         self.cameras: dict[Key, CameraConfig] = {}
@@ -138,6 +147,7 @@ class VisionService:
         key = (branch_id, camera_id)
         if key not in self.cameras and len(self.cameras) >= self.settings.max_cameras:
             raise TooManyCameras(f"at most {self.settings.max_cameras} cameras (QUEUE_VISION_MAX_CAMERAS)")
+        await self.guard.check(branch_id, camera_id, config.source)
         stored = config.model_copy(update={"camera_id": camera_id})
         if self.store is not None:
             await self.store.save(branch_id, camera_id, stored)  # persisted before the worker is (re)launched
