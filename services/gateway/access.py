@@ -126,3 +126,5 @@ TellerManagerService = Annotated[Caller, Depends(allow(*roles.TELLER_MANAGER_SER
 """Who serves customers at a window (head office watches, it does not call tickets)."""
 ManagerOnly = Annotated[Caller, Depends(allow(*roles.MANAGER_ONLY))]
 HeadOfficeService = Annotated[Caller, Depends(allow(*roles.HEAD_OFFICE_SERVICE))]
+ManagerHeadOfficeService = Annotated[Caller, Depends(allow(*roles.MANAGER_HEAD_OFFICE_SERVICE))]
+"""Who reads a branch's configuration and reports (a manager: its own branch only)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from branchops.clock import platform_clock
 from branchops.contracts import ALL_TOPICS
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
@@ -18,10 +20,22 @@ from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.hashing import PasswordChecker
 from services.gateway.adapters.kiosk_tickets import KioskTickets
 from services.gateway.adapters.ratings import RatingStore
+from services.gateway.adapters.today import TodaySeeder
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.domain.throttle import LoginThrottle, RateBudget
 from services.gateway.handlers import GatewayHandlers
-from services.gateway.routes import auth, branch, floor, head_office, kiosk, pages, ratings, stream, voice_ws
+from services.gateway.routes import (
+    auth,
+    branch,
+    floor,
+    head_office,
+    kiosk,
+    pages,
+    ratings,
+    records,
+    stream,
+    voice_ws,
+)
 from services.gateway.routes.deps import PROBLEMS, Gateway
 from services.gateway.settings import GatewaySettings
 
@@ -55,13 +69,19 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
         ),
         PasswordChecker(workers=settings.login_hash_workers, max_pending=settings.login_hash_pending),
     )
+    seeder = gateway.today = TodaySeeder(
+        handlers, gateway.upstreams, platform, timeout_s=settings.records_seed_timeout_s
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime.lifespan(app):
+            # Today's figures of the known branches from records, in the background (records may be down).
+            seeding = asyncio.create_task(seeder.seed(settings.branches, platform_clock().now()))
             try:
                 yield
             finally:
+                seeding.cancel()
                 await gateway.upstreams.aclose()
                 gateway.passwords.close()
 
@@ -79,6 +99,7 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
             head_office.router,
             ratings.router,
             floor.router,
+            records.router,
         ],
         description="Manager dashboard, kiosk and rating pages, head-office view and live streams",
         errors=PROBLEMS,

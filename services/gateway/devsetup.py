@@ -17,7 +17,7 @@ PAD_WINDOW = "g1"  # a window of the simulated branch that is open all day
 PAD_ID = f"pad-{PAD_WINDOW}"
 DISPLAY_ID = "display-1"
 TELLER_WINDOW = "t1"  # a window the simulator does not drive: the demo teller opens it on the console
-UPSTREAMS = ("queue", "staffing", "kyc", "voice")  # the services the gateway calls (its *_url settings)
+UPSTREAMS = ("queue", "staffing", "kyc", "voice", "records")  # the services the gateway calls (its *_url settings)
 PEOPLE = (("manager", "manager"), ("teller", "teller"), ("head-office", "head_office"))
 
 

@@ -54,6 +54,12 @@ class GatewaySettings(ServiceSettings):
     staffing_url: str = Field("http://127.0.0.1:8002", pattern=r"^https?://", description="Staffing service URL")
     kyc_url: str = Field("http://127.0.0.1:8003", pattern=r"^https?://", description="KYC service base URL")
     voice_url: str = Field("http://127.0.0.1:8004", pattern=r"^https?://", description="Voice service base URL")
+    records_url: str = Field(
+        "http://127.0.0.1:8005", pattern=r"^https?://", description="Records service URL (configuration, reports)"
+    )
+    records_seed_timeout_s: float = Field(
+        3.0, gt=0, le=60, description="How long a page waits for records' today figures before painting without them"
+    )
     upstream_timeout_s: float = Field(15.0, gt=0, le=120, description="Timeout of a proxied call")
     users: dict[str, UserEntry] = Field(
         default_factory=dict, description='JSON {"<login>": {"password": "<scrypt hash>", "role", "branch"}}'

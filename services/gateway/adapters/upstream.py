@@ -1,4 +1,4 @@
-"""Calls from the gateway to queue, staffing, KYC and voice, with the caller's (or a minted) credential.
+"""Calls from the gateway to queue, staffing, KYC, voice and records, with the caller's (or a minted) credential.
 
 Browsers only talk to the gateway; the services' answers (problem+json included) go back unchanged.
 An unreachable service is an ``UpstreamError`` (a 502/504 problem, routes/deps.py), never a hang: the dashboard works
@@ -16,8 +16,8 @@ from fastapi import Response
 from services.gateway.domain.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from services.gateway.settings import GatewaySettings
 
-Service = Literal["queue", "staffing", "kyc", "voice"]
-PASSED_HEADERS = ("content-type", "retry-after", "content-language")
+Service = Literal["queue", "staffing", "kyc", "voice", "records"]
+PASSED_HEADERS = ("content-type", "retry-after", "content-language", "etag", "content-disposition", "cache-control")
 
 
 class Upstreams:
@@ -27,6 +27,7 @@ class Upstreams:
             "staffing": settings.staffing_url,
             "kyc": settings.kyc_url,
             "voice": settings.voice_url,
+            "records": settings.records_url,
         }
         self._client = httpx.AsyncClient(
             timeout=settings.upstream_timeout_s,
@@ -67,10 +68,12 @@ class Upstreams:
         passed = {k: v for k, v in got.headers.items() if k.lower() in PASSED_HEADERS}
         return Response(got.content, status_code=got.status_code, headers=passed)
 
-    async def fetch_json(self, service: Service, path: str, headers: dict[str, str]) -> dict[str, Any] | None:
+    async def fetch_json(
+        self, service: Service, path: str, headers: dict[str, str], *, params: dict[str, str] | None = None
+    ) -> dict[str, Any] | None:
         """GET for a page's first paint: None when the service is down or says no (the page shows a gap)."""
         try:
-            got = await self.call(service, "GET", path, headers)
+            got = await self.call(service, "GET", path, headers, params=params)
         except UpstreamError:
             return None
         if got.status_code != 200:

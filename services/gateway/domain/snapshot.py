@@ -29,7 +29,7 @@ from branchops.contracts.events import (
     VoiceInteraction,
     Window,
 )
-from services.gateway.domain.floor import CallBoard, WindowDays
+from services.gateway.domain.floor import CallBoard, WindowDay, WindowDays
 
 ARRIVAL_SLOT_MIN = 15
 RECENT_TICKETS = 200
@@ -171,6 +171,9 @@ class BranchState:
     board: CallBoard = field(default_factory=CallBoard)  # the calling display's latest calls
     window_days: WindowDays = field(default_factory=WindowDays)  # served and handling time per window today
     undo_issued_at: dict[str, dt.datetime] = field(default_factory=dict)  # called today -> issued, for an undo
+    seeded_ratings: Ratings = field(default_factory=Ratings)  # today's ratings before the seed (records' totals)
+    seeded_day: str = ""  # the local day records' figures were read for (see seed_today)
+    seeded_at: str | None = None  # records' generated_at of that report
 
     def _roll_day(self, when: dt.datetime) -> None:
         day = when.astimezone(self.zone).date().isoformat()
@@ -187,8 +190,59 @@ class BranchState:
         self.kyc.clear()
         self.window_days.clear()
         self.undo_issued_at.clear()
+        self.seeded_ratings = Ratings()
         for camera in self.footfall.values():
             camera.entered_today = camera.exited_today = 0
+
+    def seed_today(self, report: dict[str, Any], now: dt.datetime) -> bool:
+        """Today's figures from records' daily report (``GET /v1/branches/{b}/reports/daily``), so a gateway
+        that restarted shows the whole day, not the day since its start; live events are then folded on top.
+
+        The report replaces the day counters this gateway folded so far (records consumed the same events);
+        tickets still waiting or at a window keep what this gateway knows of them. A report of another day
+        (the branch's local today per this gateway's clock) is ignored: False."""
+        today = now.astimezone(self.zone).date().isoformat()
+        if report.get("date") != today:
+            return False
+        self._roll_day(now)
+        if self.day != today:
+            return False
+        totals = _mapping(report.get("totals"))
+        arrivals: dict[str, int] = {}
+        for interval in report.get("intervals") or []:
+            start = parse_time(_mapping(interval).get("start"))
+            if start is not None:
+                slot = slot_of(start, self.zone)
+                arrivals[slot] = arrivals.get(slot, 0) + _count(interval.get("arrivals"))
+        self.arrivals = arrivals
+        self.called, self.missed = _count(totals.get("called")), _count(totals.get("abandoned"))
+        share = totals.get("within_target_share")
+        judged = self.called + self.missed
+        self.called_in_target = round(float(share) * judged) if isinstance(share, int | float) else 0
+        self.seeded_ratings = _ratings(totals.get("ratings"), totals.get("rating_avg"))
+        self.ratings_by_service.clear()  # records has no ratings per service: its total is seeded_ratings
+        self.ratings_by_window = {}
+        self.window_days.windows.clear()
+        for row in report.get("windows") or []:
+            window = _mapping(row).get("window_id")
+            if not isinstance(window, str):
+                continue
+            rated = _ratings(row.get("ratings"), row.get("rating_avg"))
+            if rated.count:
+                self.ratings_by_window[window] = rated
+            served, handling = _count(row.get("served")), row.get("handling_min_avg")
+            seconds = float(handling) * 60 * served if isinstance(handling, int | float) else 0.0
+            self.window_days.windows[window] = WindowDay(served, seconds)
+        self.kyc = {
+            str(k["decision"]): _count(k.get("count"))
+            for k in report.get("kyc") or []
+            if isinstance(k, dict) and k.get("decision")
+        }
+        self.voice_turns = _count(_mapping(report.get("voice")).get("turns"))
+        self.seeded_day = today
+        generated = report.get("generated_at")
+        self.seeded_at = generated if isinstance(generated, str) else now.isoformat()
+        return True
 
     def apply(self, event: EventData) -> None:
         """Fold one event of any topic; one the snapshot does not show still marks the branch as active."""
@@ -301,8 +355,8 @@ class BranchState:
 
     def summary(self, now: dt.datetime) -> dict[str, Any]:
         rated = Ratings(
-            sum(r.count for r in self.ratings_by_service.values()),
-            sum(r.total for r in self.ratings_by_service.values()),
+            self.seeded_ratings.count + sum(r.count for r in self.ratings_by_service.values()),
+            self.seeded_ratings.total + sum(r.total for r in self.ratings_by_service.values()),
         )
         return {
             "branch_id": self.branch_id,
@@ -317,6 +371,7 @@ class BranchState:
             "occupancy": sum(sum(c.last.occupancy.values()) for c in self.footfall.values()),
             "satisfaction": rated.view(),
             "updated_at": self.updated_at,
+            "seeded_from_records": self.seeded_at if self.seeded_day and self.seeded_day == self.day else None,
         }
 
     def view(self, now: dt.datetime) -> dict[str, Any]:
@@ -337,3 +392,16 @@ class BranchState:
             "kyc_today": self.kyc,
             "voice_turns_today": self.voice_turns,
         }
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _count(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _ratings(count: Any, average: Any) -> Ratings:
+    n = _count(count)
+    return Ratings(n, round(float(average) * n)) if n and isinstance(average, int | float) else Ratings()

@@ -19,7 +19,7 @@ from services.gateway.access import (
     TellerManagerService,
     check_branch_access,
 )
-from services.gateway.routes.deps import GatewayDep
+from services.gateway.routes.deps import GatewayDep, seed_today
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["dashboard"])
 AlertPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -30,10 +30,11 @@ WindowPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 async def dashboard(branch_id: BranchPath, who: TellerManagerHeadOfficeService, gateway: GatewayDep) -> dict[str, Any]:
     check_branch_access(who, branch_id, gateway.settings)
     up = gateway.upstreams
-    queue, alerts, plan = await asyncio.gather(
+    queue, alerts, plan, _ = await asyncio.gather(
         up.fetch_json("queue", f"/v1/branches/{branch_id}/queue", who.upstream),
         up.fetch_json("staffing", f"/v1/branches/{branch_id}/alerts", who.upstream),
         up.fetch_json("staffing", f"/v1/branches/{branch_id}/plan", who.upstream),
+        seed_today(gateway, [branch_id]),  # a gateway that restarted: the day so far from records
     )
     clock = platform_clock()
     now = clock.now()

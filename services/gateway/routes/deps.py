@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from branchops.clock import platform_clock
 from branchops.settings import PlatformSettings
 from branchops.web import Problem
 from branchops.web.problems import ErrorProblems
@@ -16,6 +17,7 @@ from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.hashing import PasswordChecker
 from services.gateway.adapters.kiosk_tickets import KioskTickets
 from services.gateway.adapters.ratings import RatingStore
+from services.gateway.adapters.today import TodaySeeder
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.domain.errors import UpstreamTimeout, UpstreamUnavailable
 from services.gateway.domain.throttle import LoginThrottle, RateBudget
@@ -41,6 +43,7 @@ class Gateway:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     login_budget: RateBudget = field(default_factory=RateBudget)
     passwords: PasswordChecker = field(default_factory=PasswordChecker)
+    today: TodaySeeder | None = None  # today's figures from records (bootstrap.py makes it)
 
 
 def get_gateway(connection: HTTPConnection) -> Gateway:
@@ -49,3 +52,9 @@ def get_gateway(connection: HTTPConnection) -> Gateway:
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+
+
+async def seed_today(gateway: Gateway, branch_ids: list[str]) -> None:
+    """Today's figures of these branches from records, for those not seeded yet (a page's first paint)."""
+    if gateway.today is not None:
+        await gateway.today.seed(branch_ids, platform_clock().now())

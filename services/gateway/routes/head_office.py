@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from branchops.clock import platform_clock
 from branchops.web import BranchPath, Problem
 from services.gateway.access import HeadOfficeService, check_branch_access
-from services.gateway.routes.deps import GatewayDep
+from services.gateway.routes.deps import GatewayDep, seed_today
 
 router = APIRouter(prefix="/v1/head-office", tags=["head office"])
 
 
 @router.get("/branches", summary="Every branch: waiting, today's service level, open alerts, satisfaction")
 async def branches(who: HeadOfficeService, gateway: GatewayDep) -> dict[str, Any]:
+    await seed_today(gateway, sorted(set(gateway.settings.branches) | set(gateway.handlers.states)))
     now = platform_clock().now()
     rows = gateway.handlers.summaries(now, gateway.settings.branches)
     return {
@@ -35,4 +36,5 @@ async def branch(branch_id: BranchPath, who: HeadOfficeService, gateway: Gateway
     check_branch_access(who, branch_id, gateway.settings)
     if not gateway.settings.branches and branch_id not in gateway.handlers.states:
         raise Problem(404, "Not Found", f"no events seen from branch {branch_id}")
+    await seed_today(gateway, [branch_id])
     return gateway.handlers.state(branch_id).view(platform_clock().now())
