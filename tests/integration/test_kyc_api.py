@@ -8,6 +8,7 @@ import io
 import json
 import random
 import struct
+import uuid
 import zlib
 from collections.abc import AsyncIterator
 from datetime import date
@@ -22,6 +23,7 @@ from PIL import Image
 from bench.kyc.synthetic_faces import card_with_portrait, encode, face_picture
 from branchops.contracts import topics
 from branchops.settings import PlatformSettings, Role
+from branchops.web.auth import issue_token
 from services.kyc.adapters import face_models
 from services.kyc.adapters.engines import Engines
 from services.kyc.bootstrap import build_app
@@ -177,8 +179,17 @@ async def test_id_card_session_end_to_end(
     assert read.status_code == 200, read.text
     body = read.json()
     assert body["side"] == "portrait"
-    assert body["fields"]["id_number"] == person.id_number  # the caller sees what was read ...
-    assert body["session"]["documents"]["portrait"]["fields"]["id_number"].count("*") == 10  # ... the session masks
+    masked_number = person.id_number[:4] + "*" * 10 + person.id_number[-4:]
+    assert body["fields"]["id_number"] == masked_number  # a kiosk sees only masked fields (issue 24 item 3) ...
+    assert body["fields"]["name"] == person.name[0] + "*" * (len(person.name) - 1)
+    assert body["session"]["documents"]["portrait"]["fields"]["id_number"] == masked_number  # ... as kept
+    service = {"X-API-Key": api_key(Role.SERVICE), "Content-Type": "image/jpeg"}
+    unstated = await client.post("/v1/ocr/id-card", content=encode(photo), headers=service)
+    assert unstated.json()["fields"]["id_number"] == masked_number  # a service without a stated purpose: masked
+    stated = await client.post(
+        "/v1/ocr/id-card", content=encode(photo), headers={**service, "X-KYC-Purpose": "account-opening"}
+    )
+    assert stated.json()["fields"]["id_number"] == person.id_number  # full only for a stated purpose
     assert body["session"]["status"] == "awaiting_selfie"
 
     decided = await client.post(f"/v1/kyc/sessions/{sid}/selfie", json={"frames": frames}, headers=KIOSK)
@@ -203,21 +214,31 @@ async def test_id_card_session_end_to_end(
     assert (await client.get(f"/v1/kyc/sessions/{sid}", headers=KIOSK)).status_code == 404
 
 
-async def test_rate_limit_per_kiosk(redis_url: str, platform: PlatformSettings) -> None:
+async def test_rate_limit_per_authenticated_kiosk(redis_url: str, platform: PlatformSettings) -> None:
+    """Issue 24 item 6: a kiosk's budget is its credential's, whatever kiosk id it writes in the body or a
+    header; only a service credential acting for kiosks names the one it acts for."""
     app = build_app(KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=2), platform)
+    service = {"X-API-Key": api_key(Role.SERVICE)}
+    kiosk = {"Authorization": f"Bearer {issue_token(platform, f'kiosk:rl-{uuid.uuid4().hex}', Role.KIOSK, 'b-rl')}"}
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kyc") as http,
     ):
-        statuses = [
-            (
-                await http.post("/v1/kyc/sessions", json={"branch_id": "b-rl", "kiosk_id": "kiosk-rl"}, headers=KIOSK)
-            ).status_code
-            for _ in range(3)
-        ]
-        other = await http.post(
-            "/v1/kyc/sessions", json={"branch_id": "b-rl", "kiosk_id": "kiosk-other"}, headers=KIOSK
-        )
+
+        async def start(kiosk_id: str, headers: dict[str, str]) -> int:
+            body = {"branch_id": "b-rl", "kiosk_id": kiosk_id}
+            return (await http.post("/v1/kyc/sessions", json=body, headers=headers)).status_code
+
+        statuses = [await start("kiosk-rl", kiosk) for _ in range(3)]
+        renamed = await start("kiosk-other", kiosk)  # a fresh id in the body buys nothing
+        headed = await http.post(
+            "/v1/ocr/id-card",
+            content=b"x",
+            headers={**kiosk, "Content-Type": "image/jpeg", "X-Kiosk-Id": "kiosk-third"},
+        )  # nor a fresh id in the header
+        for_other = await start("kiosk-other", service)  # the gateway acting for another kiosk
     assert statuses == [201, 201, 429]
-    assert other.status_code == 201
+    assert renamed == 429
+    assert headed.status_code == 429
+    assert for_other == 201
     await wait_for(lambda: True)

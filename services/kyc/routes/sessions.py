@@ -15,11 +15,13 @@ from services.kyc.domain.errors import DocumentError, SessionNotFound, SessionSt
 from services.kyc.routes.deps import KycDep, SettingsDep
 from services.kyc.routes.uploads import (
     b64_image,
+    disclosed,
     enforce_rate_limit,
     problem_for,
     problem_for_session,
     read_image,
     read_json,
+    session_rate_key,
 )
 from services.kyc.usecases.verification import public_view
 
@@ -48,7 +50,7 @@ async def create_session(
     body: CreateSession, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
 ) -> dict[str, Any]:
     check_branch(who, body.branch_id)
-    await enforce_rate_limit(kyc, settings, body.kiosk_id)
+    await enforce_rate_limit(kyc, settings, session_rate_key(who, body.kiosk_id))
     session = await kyc.create_session(body.branch_id, body.kiosk_id, body.doc_type)
     return {k: v for k, v in session.items() if k != "portrait_embedding"}
 
@@ -92,10 +94,10 @@ async def add_document(
     session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
 ) -> dict[str, Any]:
     session = await _session(kyc, session_id, who)
-    await enforce_rate_limit(kyc, settings, session["kiosk_id"])
+    await enforce_rate_limit(kyc, settings, session_rate_key(who, session["kiosk_id"]))
     data = await read_image(request, settings)
     try:
-        return await kyc.add_document(session, data)
+        return disclosed(await kyc.add_document(session, data), request, who)
     except DocumentError as error:
         await kyc.refuse(session, "document", error)
         raise problem_for(error) from None
@@ -137,7 +139,7 @@ async def add_selfie(
     session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
 ) -> dict[str, Any]:
     session = await _session(kyc, session_id, who)
-    await enforce_rate_limit(kyc, settings, session["kiosk_id"])
+    await enforce_rate_limit(kyc, settings, session_rate_key(who, session["kiosk_id"]))
     body = await read_json(request, settings.liveness_max_frames * (settings.max_frame_bytes * 4 // 3 + 64) + 4096)
     raw = body.get("frames")
     if not isinstance(raw, list) or not raw or len(raw) > settings.liveness_max_frames:

@@ -13,6 +13,7 @@ from services.kyc.domain.errors import DocumentError
 from services.kyc.routes.deps import KycDep, SettingsDep
 from services.kyc.routes.uploads import (
     b64_image,
+    disclosed,
     enforce_rate_limit,
     kiosk_of,
     problem_for,
@@ -39,7 +40,7 @@ async def ocr_id_card(
     await enforce_rate_limit(kyc, settings, kiosk_of(request, who))
     data = await read_image(request, settings)
     try:
-        return await kyc.read_id_card(data)
+        return disclosed(await kyc.read_id_card(data), request, who)
     except DocumentError as error:
         raise problem_for(error) from None
 
@@ -51,7 +52,7 @@ async def ocr_licence(
     await enforce_rate_limit(kyc, settings, kiosk_of(request, who))
     data = await read_image(request, settings)
     try:
-        return await kyc.read_licence(data)
+        return disclosed(await kyc.read_licence(data), request, who)
     except DocumentError as error:
         raise problem_for(error) from None
 

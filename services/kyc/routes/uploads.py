@@ -1,16 +1,19 @@
-"""Reading uploads with hard byte limits, the per-kiosk rate limit, and problem+json for refused images."""
+"""Reading uploads with hard byte limits, the per-caller rate limit, what a caller may see of what was read,
+and problem+json for refused images."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import datetime as dt
+import logging
 import math
 from typing import Any
 
 from fastapi import Request
 
 from branchops.web import Principal, Problem, read_body, read_json_body
+from services.kyc.domain.disclosure import full_fields_allowed, purpose_of, rate_key
 from services.kyc.domain.errors import (
     DocumentError,
     ImageTooLargeError,
@@ -19,7 +22,9 @@ from services.kyc.domain.errors import (
     SessionStateError,
 )
 from services.kyc.settings import KycSettings
-from services.kyc.usecases.verification import Verification
+from services.kyc.usecases.verification import Verification, masked_fields
+
+log = logging.getLogger(__name__)
 
 IMAGE_TYPES = frozenset(
     {"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff", "application/octet-stream"}
@@ -87,8 +92,24 @@ def problem_for_session(error: Exception) -> Problem:
 
 
 def kiosk_of(request: Request, principal: Principal) -> str:
-    header = request.headers.get("x-kiosk-id", "").strip()
-    return header[:128] if header else principal.subject
+    """The budget a stateless request counts against: the authenticated caller (a service names the kiosk)."""
+    return rate_key(principal.role, principal.subject, request.headers.get("x-kiosk-id", "").strip() or None)
+
+
+def session_rate_key(principal: Principal, session_kiosk: str) -> str:
+    """A session's requests count against the caller; a service acting for a kiosk, against the session's kiosk."""
+    return rate_key(principal.role, principal.subject, session_kiosk)
+
+
+def disclosed(result: dict[str, Any], request: Request, principal: Principal) -> dict[str, Any]:
+    """What was read, as this caller may see it: masked unless a service states its purpose."""
+    purpose = purpose_of(request.headers.get("x-kyc-purpose"))
+    if full_fields_allowed(principal.role, purpose):
+        log.info("kyc: full document fields to %s for purpose %r", principal.subject, purpose)
+        return result
+    if not isinstance(result.get("fields"), dict):
+        return result
+    return {**result, "fields": masked_fields(result["fields"])}
 
 
 async def enforce_rate_limit(kyc: Verification, settings: KycSettings, kiosk_id: str) -> None:

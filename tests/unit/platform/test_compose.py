@@ -600,3 +600,20 @@ def test_prometheus_scrapes_every_service(compose: dict[str, Any]) -> None:
             scraped.update(static.get("targets", []))
     for name, port in DESIGN_SERVICES.items():
         assert f"{name}:{port}" in scraped, f"prometheus does not scrape {name}:{port}/metrics"
+
+
+def test_only_the_gateway_is_published_beyond_loopback(compose: dict[str, Any]) -> None:
+    """Issue 24 item 3: the internal services answer service and kiosk credentials directly (KYC reads ID
+    cards); on the branch network only the gateway is reachable, the rest on the host's loopback."""
+    wide = []
+    for name, service in compose["services"].items():
+        for entry in service.get("ports", []):
+            host_ip = entry.get("host_ip", "") if isinstance(entry, dict) else _short_host_ip(str(entry))
+            if host_ip not in ("127.0.0.1", "::1"):
+                wide.append(name)
+    assert wide == ["gateway"], wide
+
+
+def _short_host_ip(entry: str) -> str:
+    parts = entry.split("/")[0].rsplit(":", 2)
+    return parts[0] if len(parts) == 3 else ""
