@@ -137,6 +137,8 @@ def _simulator(
         "minutes": str(SIMULATED_DAYS * BRANCH_DAY_MIN),
         "url": f"http://127.0.0.1:{port}",
         "redis_url": str(stack.redis_url),
+        "kafka": stack.kafka_bootstrap,
+        **{f"{name}_url": f"http://127.0.0.1:{p}" for name, (_, p) in stack.services.items()},
         **{f"key_{role}": key for role, key in keys.items()},
     }
     try:

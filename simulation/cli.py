@@ -1,7 +1,9 @@
 """``branchops simulate --branch B --speed 60`` (DESIGN.md section 5): a simulated branch into a running stack.
 
 Registered under the ``branchops.cli`` entry point ``queue.simulate``; ``branchops up`` runs it for the queue
-service (its descriptor's ``simulator``). Heavy imports happen inside the command.
+service (its descriptor's ``simulator``). ``branchops simulate-history`` seeds the branch configuration into
+records and backfills past days of tickets (:mod:`simulation.history`); ``branchops up`` runs it for the
+staffing service. Heavy imports happen inside the commands.
 """
 
 from __future__ import annotations
@@ -38,6 +40,31 @@ def register(subparsers: Any) -> None:
     simulate.add_argument("--scale", type=float, default=1.0, help="arrivals multiplier")
     simulate.add_argument("--seed", type=int, default=None)
     simulate.set_defaults(func=_simulate)
+
+    history = subparsers.add_parser(
+        "simulate-history", help="seed the branch configuration into records and backfill past days of tickets"
+    )
+    history.add_argument("--branch", required=True, help="branch id")
+    history.add_argument(
+        "--records-url",
+        default=os.environ.get("BRANCHOPS_RECORDS_URL", "http://127.0.0.1:8005"),
+        help="the records service (env BRANCHOPS_RECORDS_URL)",
+    )
+    history.add_argument(
+        "--api-key",
+        default=os.environ.get("BRANCHOPS_SIM_MANAGER_KEY", ""),
+        help="a manager key: records takes configuration changes from managers (env BRANCHOPS_SIM_MANAGER_KEY)",
+    )
+    history.add_argument(
+        "--kafka",
+        default=os.environ.get("BRANCHOPS_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+        help="Kafka bootstrap servers (env BRANCHOPS_KAFKA_BOOTSTRAP)",
+    )
+    history.add_argument(
+        "--redis-url", default="", help="remember the days done here, so a restart does not publish them again"
+    )
+    history.add_argument("--days", type=int, default=30, help="past days to backfill (0: none)")
+    history.set_defaults(func=_simulate_history)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -78,3 +105,49 @@ async def _simulate_async(args: argparse.Namespace) -> int:
                 await cameras.close()
     print(f"done: {counts.line()}" + (f"; errors {counts.errors}" if counts.errors else ""), flush=True)
     return 0 if counts.issued and counts.failed <= counts.issued // 10 else 1
+
+
+def _simulate_history(args: argparse.Namespace) -> int:
+    import asyncio
+
+    if args.days < 0:
+        raise ValueError("--days must be 0 or more")
+    return asyncio.run(_history_async(args))
+
+
+async def _history_async(args: argparse.Namespace) -> int:
+    import time
+
+    import httpx
+
+    from branchops.bus.producer import EventPublisher
+    from branchops.clock import platform_clock
+    from branchops.settings import PlatformSettings
+    from branchops.state.client import create_redis
+    from simulation.demo_config import ZONE
+    from simulation.history import backfill, past_days, seed_config
+
+    started = time.monotonic()
+    if args.api_key:
+        async with httpx.AsyncClient(
+            base_url=args.records_url.rstrip("/"), headers={"X-API-Key": args.api_key}, timeout=30.0
+        ) as client:
+            print(await seed_config(client, args.branch), flush=True)
+    else:
+        print("no --api-key: the configuration is not seeded", file=sys.stderr)
+    if not args.days:
+        return 0
+    from zoneinfo import ZoneInfo
+
+    today = platform_clock().now().astimezone(ZoneInfo(ZONE)).date()
+    publisher = EventPublisher(PlatformSettings(kafka_bootstrap=args.kafka), source="branchops/simulate/history")
+    redis = create_redis(args.redis_url) if args.redis_url else None
+    await publisher.start()
+    try:
+        report = await backfill(publisher, args.branch, past_days(today, args.days), redis)
+    finally:
+        await publisher.stop()
+        if redis is not None:
+            await redis.aclose()
+    print(f"{report.line()}; total {time.monotonic() - started:.1f} s", flush=True)
+    return 0

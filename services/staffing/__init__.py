@@ -8,4 +8,20 @@ SERVICE = ServiceDescriptor(
     default_port=8002,
     app_factory="services.staffing.app:create_app",
     start_order=30,
+    # the branch's configuration seeded into records and 30 past days of tickets (simulation/history.py)
+    simulator=(
+        "simulate-history",
+        "--branch",
+        "{branch}",
+        "--records-url",
+        "{records_url}",
+        "--api-key",
+        "{key_manager}",
+        "--kafka",
+        "{kafka}",
+        "--redis-url",
+        "{redis_url}",
+        "--days",
+        "30",
+    ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import zoneinfo
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
 from services.staffing.adapters.alert_store import AlertStore
+from services.staffing.adapters.config_store import ConfigStore
 from services.staffing.adapters.live_store import LiveStore
 from services.staffing.adapters.plan_store import PlanStore
 from services.staffing.adapters.solver_pool import SolverPool
@@ -27,6 +29,7 @@ from services.staffing.routes import alerts, counts, plans
 from services.staffing.routes.deps import PROBLEMS
 from services.staffing.settings import StaffingSettings
 from services.staffing.usecases.alerting import Alerting
+from services.staffing.usecases.day_planning import DayPlanner
 from services.staffing.usecases.intraday import Intraday
 from services.staffing.usecases.planning import Planning
 
@@ -56,20 +59,33 @@ def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: 
     planning = Planning(plan_store, pool, settings, clock)
     alerting = Alerting(AlertStore(runtime.redis, runtime.outbox), live, webhook, settings, clock)
     intraday = Intraday(plan_store, live, counts_store, planning, alerting, pool, settings, clock, owner=runtime.source)
-    handlers = StaffingHandlers(counts_store, live, plan_store, alerting, intraday, settings.forecast_change_fraction)
+    day_planner = DayPlanner(
+        ConfigStore(runtime.redis), counts_store, planning, live, settings, clock, owner=runtime.source
+    )
+    handlers = StaffingHandlers(
+        counts_store,
+        live,
+        plan_store,
+        alerting,
+        intraday,
+        settings.forecast_change_fraction,
+        day_planner,
+        zoneinfo.ZoneInfo(settings.timezone),
+    )
     runtime.add_consumer(
         {
             topics.TICKETS: handlers.on_ticket,
             topics.WINDOWS: handlers.on_window,
             topics.QUEUE_FORECAST: handlers.on_forecast,
             topics.CAMERA_STATUS: handlers.on_camera_status,
+            topics.BRANCH_CONFIG: handlers.on_branch_config,
         }
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime.lifespan(app):
-            workers: list[Any] = [intraday, alerting] + ([webhook] if webhook else [])
+            workers: list[Any] = [intraday, alerting, day_planner] + ([webhook] if webhook else [])
             tasks = [asyncio.create_task(w.run(), name=f"staffing-{type(w).__name__}") for w in workers]
             try:
                 yield
@@ -97,4 +113,5 @@ def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: 
     app.state.planning = planning
     app.state.alerting = alerting
     app.state.intraday = intraday
+    app.state.day_planner = day_planner
     return app

@@ -33,6 +33,27 @@ class StaffingSettings(ServiceSettings):
     alert_expiry_min: int = Field(15, ge=1, le=24 * 60, description="Minutes an intraday alert stays valid")
     escalate_after_s: float = Field(300.0, ge=1, le=24 * 3600, description="Unacknowledged urgent alert escalates")
     alert_tick_s: float = Field(15.0, ge=0.05, le=600, description="How often escalations are checked (s)")
+    # the day's plan from the branch configuration (branchops.branch-config.v1) and the ticket history
+    plan_tomorrow_at: str = Field(
+        "18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Local time tomorrow's plan is made (HH:MM)"
+    )
+    dayplan_tick_s: float = Field(15.0, ge=0.05, le=3600, description="How often the day plans are checked (s)")
+    config_debounce_s: float = Field(
+        2.0, ge=0, le=600, description="Quiet time after a configuration change before the re-plan (s)"
+    )
+    config_min_gap_s: float = Field(
+        5.0, ge=0, le=3600, description="At least this long between two re-plans of one branch (s)"
+    )
+    config_solve_time_limit_s: float = Field(
+        5.0, gt=0, le=300, description="Budget of a day's solve from the configuration (s)"
+    )
+    forecast_weeks: int = Field(8, ge=1, le=10, description="Weeks of history the day's forecast averages")
+    forecast_prior_per_interval: float = Field(
+        2.0, ge=0, le=1000, description="Arrivals per service and interval when there is no history at all"
+    )
+    default_aht_min: float = Field(6.0, gt=0, le=480, description="Handling time of a service without history")
+    aht_min_samples: int = Field(20, ge=1, le=100_000, description="Handling times needed to trust their mean")
+    target_fraction: float = Field(0.8, gt=0, lt=1, description="Share of customers served within target")
     # webhook
     webhook_url: str = Field("", description="Receiver of every alert (HMAC-SHA256 signed); empty: off")
     webhook_secret: SecretStr = Field(SecretStr(""), description="HMAC key of the webhook signature")

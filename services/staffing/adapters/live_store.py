@@ -15,6 +15,17 @@ from services.staffing.domain.live import WindowState
 SERVICE = "staffing"
 DAY_S = 24 * 3600
 LOCK_MS = 60_000
+# A window event older than the stored state (a replay, the simulator's backfilled history) changes nothing.
+_PUT_WINDOW = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local old = cjson.decode(raw)
+  if old['ts'] and tonumber(old['ts']) > tonumber(ARGV[3]) then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
 _UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
@@ -22,6 +33,7 @@ class LiveStore:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
         self._unlock = redis.register_script(_UNLOCK)
+        self._put_window = redis.register_script(_PUT_WINDOW)
 
     def _key(self, branch_id: str, *parts: str) -> str:
         return branch_key(SERVICE, branch_id, *parts)
@@ -41,18 +53,17 @@ class LiveStore:
         return QueueForecast.model_validate_json(raw) if raw else None
 
     async def put_window(self, window: Window) -> None:
-        """Upsert of the window's last state (events of a branch arrive in order; a replay repeats them)."""
+        """Upsert of the window's last state, unless the stored one is newer (a replay, backfilled history)."""
         key = self._key(window.branch_id, "windows")
+        ts = window.at.timestamp()
         value = {
             "state": window.state.value,
             "staff_id": window.staff_id,
             "skills": [s.value for s in window.skills],
             "at": window.at.isoformat(),
+            "ts": ts,
         }
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, window.window_id, json.dumps(value))
-            pipe.expire(key, 2 * DAY_S)
-            await pipe.execute()
+        await self._put_window(keys=[key], args=[window.window_id, json.dumps(value), repr(ts), 2 * DAY_S])
 
     async def windows(self, branch_id: str) -> list[WindowState]:
         raw = cast(dict[bytes, bytes], await self._redis.hgetall(self._key(branch_id, "windows")))

@@ -1,16 +1,31 @@
-"""Ticket counts per branch, day and status, kept idempotently (a set of ticket ids per status)."""
+"""Ticket counts per branch, day and status, kept idempotently (a set of ticket ids per status), and the
+branch's ticket history the day's forecast learns from (:mod:`services.staffing.domain.history`).
+
+History keys per branch, all idempotent under redelivery (hash fields keyed by ticket id):
+``arrivals:<local day>`` (ticket -> "<service> <minute of the local day>" of its issue),
+``handled:<local day>`` (ticket -> "<service> <handling minutes>"), ``handling-start`` (ticket -> the
+epoch seconds its service began, until it completes) and the sorted set ``history-days`` (local day ->
+its ordinal). Kept ``HISTORY_DAYS`` days.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from typing import cast
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 
 from branchops.contracts.enums import TicketStatus
+from branchops.contracts.events import Ticket
 from branchops.state import branch_key
 
 SERVICE = "staffing"
 TTL_S = 3 * 24 * 3600
+HISTORY_DAYS = 70
+HISTORY_TTL_S = HISTORY_DAYS * 24 * 3600
+START_TTL_S = 2 * 24 * 3600
 
 
 class TicketCounts:
@@ -49,3 +64,72 @@ class TicketCounts:
                 pipe.scard(self._key(branch_id, day, status))
             values = await pipe.execute()
         return {status.value: int(n) for status, n in zip(TicketStatus, values, strict=True)}
+
+    # --- history -----------------------------------------------------------------------------------
+    async def record_history(self, ticket: Ticket, zone: ZoneInfo) -> None:
+        """Fold one ticket event into the history (issue minute; handling time once completed)."""
+        local = ticket.at.astimezone(zone)
+        day = local.date()
+        b, tid, service = ticket.branch_id, ticket.ticket_id, ticket.service.value
+        start_key = branch_key(SERVICE, b, "handling-start")
+        if ticket.status is TicketStatus.ISSUED:
+            key = branch_key(SERVICE, b, "arrivals", day.isoformat())
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(key, tid, f"{service} {local.hour * 60 + local.minute}")
+                pipe.expire(key, HISTORY_TTL_S)
+                pipe.zadd(branch_key(SERVICE, b, "history-days"), {day.isoformat(): day.toordinal()})
+                await pipe.execute()
+        elif ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                if ticket.status is TicketStatus.SERVING:
+                    pipe.hset(start_key, tid, str(ticket.at.timestamp()))
+                else:
+                    pipe.hsetnx(start_key, tid, str(ticket.at.timestamp()))
+                pipe.expire(start_key, START_TTL_S)
+                await pipe.execute()
+        elif ticket.status is TicketStatus.COMPLETED:
+            started = await self._redis.hget(start_key, tid)
+            if started is None:
+                return
+            minutes = (ticket.at.timestamp() - float(started)) / 60.0
+            key = branch_key(SERVICE, b, "handled", day.isoformat())
+            async with self._redis.pipeline(transaction=True) as pipe:
+                if minutes > 0:
+                    pipe.hset(key, tid, f"{service} {minutes:.3f}")
+                    pipe.expire(key, HISTORY_TTL_S)
+                pipe.hdel(start_key, tid)
+                await pipe.execute()
+        elif ticket.status in (TicketStatus.NO_SHOW, TicketStatus.ABANDONED, TicketStatus.CANCELLED):
+            await self._redis.hdel(start_key, tid)
+
+    async def history_days(self, branch_id: str, first: dt.date, last: dt.date) -> list[dt.date]:
+        """Local days with tickets between ``first`` and ``last`` (both included)."""
+        raw = cast(
+            list[bytes],
+            await self._redis.zrangebyscore(
+                branch_key(SERVICE, branch_id, "history-days"), first.toordinal(), last.toordinal()
+            ),
+        )
+        return [dt.date.fromisoformat(d.decode()) for d in raw]
+
+    async def history(
+        self, branch_id: str, days: list[dt.date]
+    ) -> tuple[dict[dt.date, dict[tuple[str, int], int]], dict[str, list[float]]]:
+        """Arrivals per day, (service, minute) -> count, and the handling minutes per service of ``days``."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for day in days:
+                pipe.hvals(branch_key(SERVICE, branch_id, "arrivals", day.isoformat()))
+                pipe.hvals(branch_key(SERVICE, branch_id, "handled", day.isoformat()))
+            values = await pipe.execute()
+        arrivals: dict[dt.date, dict[tuple[str, int], int]] = {}
+        handled: dict[str, list[float]] = defaultdict(list)
+        for i, day in enumerate(days):
+            counts: dict[tuple[str, int], int] = defaultdict(int)
+            for raw in values[2 * i]:
+                service, minute = raw.decode().split(" ")
+                counts[(service, int(minute))] += 1
+            arrivals[day] = dict(counts)
+            for raw in values[2 * i + 1]:
+                service, minutes = raw.decode().split(" ")
+                handled[service].append(float(minutes))
+        return arrivals, dict(handled)

@@ -33,8 +33,9 @@ class Planning:
         await self.plans.set_instance(problem)
         return await self.publish(plan)
 
-    async def solve_day(self, problem: StaffingProblem) -> Plan:
-        plan = await self.pool.solve(problem, self.settings.solve_time_limit_s, self.settings.solve_seed)
+    async def solve_day(self, problem: StaffingProblem, time_limit_s: float | None = None) -> Plan:
+        limit = self.settings.solve_time_limit_s if time_limit_s is None else time_limit_s
+        plan = await self.pool.solve(problem, limit, self.settings.solve_seed)
         return await self.publish(plan)
 
     async def set_instance(self, problem: StaffingProblem) -> None:
