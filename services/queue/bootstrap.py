@@ -17,8 +17,11 @@ from branchops.web import create_service_app
 from services.queue.adapters.call_next import WindowStore
 from services.queue.adapters.snapshot import SnapshotReader
 from services.queue.adapters.ticket_store import TicketStore
+from services.queue.domain.nearness import NearRule
+from services.queue.domain.ticket_token import derive_key
 from services.queue.domain.undo import UNDO_CALL_WITHIN
 from services.queue.handlers import QueueHandlers
+from services.queue.routes import public as public_routes
 from services.queue.routes import queue as queue_routes
 from services.queue.routes import tickets as ticket_routes
 from services.queue.routes import windows as window_routes
@@ -26,6 +29,7 @@ from services.queue.settings import QueueSettings
 from services.queue.usecases.clock import Clock, utc_now
 from services.queue.usecases.forecasting import LiveQueue
 from services.queue.usecases.overview import QueueOverview
+from services.queue.usecases.phone_tickets import PhoneTickets
 from services.queue.usecases.publishing import ForecastPublisher
 from services.queue.usecases.tickets import Tickets
 from services.queue.usecases.windows import Windows
@@ -73,10 +77,12 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
         "queue",
         platform,
         lifespan=lifespan,
-        routers=[ticket_routes.router, window_routes.router, queue_routes.router, cameras.router],
+        routers=[ticket_routes.router, window_routes.router, queue_routes.router, public_routes.router, cameras.router],
         description="Tickets, teller windows, live queue state and wait prediction",
     )
     app.state.tickets = tickets
+    key = derive_key(platform.jwt_secret.get_secret_value().encode())
+    app.state.phone_tickets = PhoneTickets(tickets, key, NearRule(settings.near_people, settings.near_minutes))
     app.state.windows = windows
     app.state.overview = QueueOverview(live, reader, clock)
     app.state.handlers = handlers

@@ -42,6 +42,10 @@ class QueueSettings(ServiceSettings):
             " the gap (a busy branch changes many times a second; its forecast need not)"
         ),
     )
+    near_people: int = Field(
+        3, ge=0, le=100, description="Phone page: 'your turn is near' with at most this many ahead"
+    )
+    near_minutes: float = Field(5.0, ge=0, le=120, description="... or at most this many minutes left (upper end)")
     footfall_conversion: float = Field(0.8, ge=0, le=1, description="Share of people in the hall who take a ticket")
 
     @field_validator("priority_head_start_s", "priority_channels", mode="before")

@@ -48,6 +48,8 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
     "queue": {
         **PLATFORM,
         ("POST", f"{B}/tickets"): rule(K, T, M, S, why="kiosks, tellers and the voice hand-off issue tickets"),
+        ("GET", "/v1/public/tickets/{token}"): Rule(PUBLIC, "the phone page: the ticket's token is the credential"),
+        ("POST", "/v1/public/tickets/{token}/cancel"): Rule(PUBLIC, "the phone page: the token is the credential"),
         ("GET", f"{B}/tickets/{{ticket_id}}"): rule(K, T, M, H, S),
         # probed with action=complete: kiosks may only cancel, head office acts on nothing
         ("POST", f"{B}/tickets/{{ticket_id}}/{{action}}"): rule(T, M, S),

@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Request
 
 from branchops.contracts.base import Identifier
 from services.queue.usecases.overview import QueueOverview
+from services.queue.usecases.phone_tickets import PhoneTickets
 from services.queue.usecases.tickets import Tickets
 from services.queue.usecases.windows import Windows
 
@@ -29,6 +30,12 @@ async def get_overview(request: Request) -> QueueOverview:
     return overview
 
 
+async def get_phone_tickets(request: Request) -> PhoneTickets:
+    phone: PhoneTickets = request.app.state.phone_tickets
+    return phone
+
+
 TicketsDep = Annotated[Tickets, Depends(get_tickets)]
 WindowsDep = Annotated[Windows, Depends(get_windows)]
 OverviewDep = Annotated[QueueOverview, Depends(get_overview)]
+PhoneDep = Annotated[PhoneTickets, Depends(get_phone_tickets)]

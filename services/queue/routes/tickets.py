@@ -12,7 +12,7 @@ from branchops.web.roles import AnyRole, KioskTellerManagerService
 from services.queue.domain.errors import QueueError
 from services.queue.domain.lifecycle import Action
 from services.queue.domain.tickets import IssueTicket
-from services.queue.routes.deps import IdPath, TicketsDep
+from services.queue.routes.deps import IdPath, PhoneDep, TicketsDep
 from services.queue.routes.problems import problem
 from services.queue.routes.views import TicketView
 
@@ -48,7 +48,7 @@ or ``appointment`` (VIP) or ``voice`` (urgent): at a kiosk a customer may claim 
 
 @router.post("/tickets", status_code=201, response_model=TicketView, summary="Issue a ticket")
 async def issue_ticket(
-    branch_id: BranchPath, body: IssueRequest, who: KioskTellerManagerService, tickets: TicketsDep
+    branch_id: BranchPath, body: IssueRequest, who: KioskTellerManagerService, tickets: TicketsDep, phone: PhoneDep
 ) -> TicketView:
     check_branch(who, branch_id)
     allowed = CHANNELS_BY_ROLE.get(who.role)
@@ -67,17 +67,19 @@ async def issue_ticket(
         )
     except QueueError as error:
         raise problem(error) from error
-    return TicketView.of(record, position, estimate)
+    return TicketView.of(record, position, estimate, phone.token(branch_id, record.ticket_id))
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketView, summary="A ticket, its place in line and wait range")
-async def get_ticket(branch_id: BranchPath, ticket_id: IdPath, who: AnyRole, tickets: TicketsDep) -> TicketView:
+async def get_ticket(
+    branch_id: BranchPath, ticket_id: IdPath, who: AnyRole, tickets: TicketsDep, phone: PhoneDep
+) -> TicketView:
     check_branch(who, branch_id)
     try:
         record, position, estimate = await tickets.status(branch_id, ticket_id)
     except QueueError as error:
         raise problem(error) from error
-    return TicketView.of(record, position, estimate)
+    return TicketView.of(record, position, estimate, phone.token(branch_id, ticket_id))
 
 
 @router.post(

@@ -43,9 +43,16 @@ class TicketView(BaseModel):
     position: int | None = None
     joins_at: dt.datetime | None = None
     wait: WaitRange | None = None
+    token: str | None = None  # the phone page's token (its QR code), for the one who holds the slip
 
     @classmethod
-    def of(cls, record: TicketRecord, position: int | None = None, estimate: Estimate | None = None) -> TicketView:
+    def of(
+        cls,
+        record: TicketRecord,
+        position: int | None = None,
+        estimate: Estimate | None = None,
+        token: str | None = None,
+    ) -> TicketView:
         return cls(
             ticket_id=record.ticket_id,
             branch_id=record.branch_id,
@@ -59,6 +66,7 @@ class TicketView(BaseModel):
             position=position,
             joins_at=record.ready_at,
             wait=WaitRange.of(estimate),
+            token=token,
         )
 
 

@@ -1,0 +1,80 @@
+"""The customer's phone page data, behind the ticket's token: no login, no personal data (issue 18 item 3).
+
+``GET /v1/public/tickets/{token}`` and ``POST /v1/public/tickets/{token}/cancel``. The gateway relays them
+to the public page and rate-limits them per client address; a forged, guessed or expired token gets the
+same 404 as a ticket that is gone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+
+from branchops.contracts.enums import ServiceName, TicketStatus
+from services.queue.domain.errors import QueueError
+from services.queue.routes.deps import PhoneDep
+from services.queue.routes.problems import problem
+from services.queue.routes.views import WaitRange
+from services.queue.usecases.phone_tickets import PhoneStatus, PhoneTickets
+
+router = APIRouter(prefix="/v1/public/tickets", tags=["phone ticket page"])
+TokenPath = Annotated[str, Path(min_length=1, max_length=400, description="the ticket's token (from its QR code)")]
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such ticket: a wrong or forged link, or the ticket's day is over (one answer for all)"},
+    409: {"description": "cancel: the ticket was already called or is done"},
+}
+
+
+class PhoneTicketView(BaseModel):
+    """What the phone page shows: the number, never who holds it."""
+
+    branch_id: str
+    number: str
+    service: ServiceName
+    status: TicketStatus
+    issued_at: dt.datetime
+    position: int | None
+    wait: WaitRange | None
+    window_id: str | None
+    near: bool
+    near_people: int
+    near_minutes: float
+
+    @classmethod
+    def of(cls, status: PhoneStatus, phone: PhoneTickets) -> PhoneTicketView:
+        record = status.ticket
+        return cls(
+            branch_id=record.branch_id,
+            number=record.number,
+            service=record.service,
+            status=record.status,
+            issued_at=record.issued_at,
+            position=status.position,
+            wait=WaitRange.of(status.estimate),
+            window_id=record.window_id,
+            near=status.near,
+            near_people=phone.rule.people,
+            near_minutes=phone.rule.minutes,
+        )
+
+
+@router.get("/{token}", response_model=PhoneTicketView, responses=PROBLEMS, summary="A ticket seen from its QR code")
+async def phone_ticket(token: TokenPath, phone: PhoneDep) -> PhoneTicketView:
+    try:
+        return PhoneTicketView.of(await phone.status(token), phone)
+    except QueueError as error:
+        raise problem(error) from None
+
+
+@router.post(
+    "/{token}/cancel", response_model=PhoneTicketView, responses=PROBLEMS, summary="The customer gives up the ticket"
+)
+async def cancel_phone_ticket(token: TokenPath, phone: PhoneDep) -> PhoneTicketView:
+    try:
+        await phone.cancel(token)
+        return PhoneTicketView.of(await phone.status(token), phone)
+    except QueueError as error:
+        raise problem(error) from None
