@@ -1,0 +1,292 @@
+"""Reads for the branch reports: rollup rows of a branch over a span of local days, the day's raw forecast,
+window and plan events, and the configuration audit log.
+
+Every rollup query is keyed by the branch and its local ``day``s (the wait buckets, which have no day, by the
+UTC bounds of those days in ``interval_start``), served by the indexes of migrations 0003 and 0004; the raw
+tables are read for one branch and one day through their (branch_id, at) index, the event time bounding the
+partitions scanned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.records.adapters.database import DatabaseUnavailable, is_connection_error
+from services.records.domain.report import (
+    AlertCounts,
+    AlertRow,
+    AuditEntry,
+    BucketRow,
+    DayExtras,
+    FootfallRow,
+    KycRow,
+    PlanInterval,
+    ReportData,
+    TicketCounts,
+    TicketRow,
+    VoiceCounts,
+    VoiceRow,
+    WindowEvent,
+    WorkCounts,
+    WorkRow,
+)
+
+T = TypeVar("T")
+
+TICKET_SUMS = (
+    "arrivals",
+    "called",
+    "served",
+    "no_show",
+    "abandoned",
+    "cancelled",
+    "transferred",
+    "waits",
+    "wait_s_sum",
+    "within_target",
+    "handled",
+    "handling_s_sum",
+)
+WORK_SUMS = ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum")
+ALERT_SUMS = ("raised", "escalated", "acknowledged", "ack_s_sum", "expired")
+VOICE_SUMS = ("sessions", "turns", "completed_without_staff", "handed_off")
+WINDOW_LOOKBACK = dt.timedelta(days=1)
+"""Window events this long before the day carry their state into it (a window left open overnight)."""
+PLAN_LOOKBACK = dt.timedelta(days=7)
+"""A day's plan may be published this long before the day."""
+
+
+def _sums(names: Sequence[str]) -> str:
+    return ", ".join(f"sum({n}) AS {n}" for n in names)
+
+
+def _ints(row: Any, names: Sequence[str], kind: type[T]) -> T:
+    values = {n: (row._mapping[n] or 0) for n in names}
+    return kind(**{n: (float(v) if isinstance(v, float) else int(v)) for n, v in values.items()})
+
+
+_DAY_TICKETS = text(
+    f"SELECT day, service, interval_start, target_wait_min, {', '.join(TICKET_SUMS)} FROM rollup_service_interval"
+    " WHERE branch_id = :b AND day = :first"
+)
+_DAY_BUCKETS = text(
+    "SELECT service, interval_start, bucket, tickets FROM rollup_wait_buckets"
+    " WHERE branch_id = :b AND interval_start >= :lo AND interval_start < :hi"
+)
+_DAY_FOOTFALL = text(
+    "SELECT day, interval_start, sum(entered) AS entered FROM rollup_footfall_interval"
+    " WHERE branch_id = :b AND day = :first GROUP BY day, interval_start"
+)
+_PERIOD_TICKETS = text(
+    "SELECT day, service, (array_agg(target_wait_min ORDER BY interval_start DESC))[1] AS target_wait_min, "
+    f"{_sums(TICKET_SUMS)} FROM rollup_service_interval"
+    " WHERE branch_id = :b AND day >= :first AND day <= :last GROUP BY day, service"
+)
+_PERIOD_BUCKETS = text(
+    "SELECT (interval_start AT TIME ZONE :tz)::date AS day, service, bucket, sum(tickets) AS tickets"
+    " FROM rollup_wait_buckets WHERE branch_id = :b AND interval_start >= :lo AND interval_start < :hi"
+    " GROUP BY 1, service, bucket"
+)
+_PERIOD_FOOTFALL = text(
+    "SELECT day, sum(entered) AS entered FROM rollup_footfall_interval"
+    " WHERE branch_id = :b AND day >= :first AND day <= :last GROUP BY day"
+)
+_WINDOWS = text(
+    f"SELECT day, window_id AS id, {', '.join(WORK_SUMS)} FROM rollup_window_day"
+    " WHERE branch_id = :b AND day >= :first AND day <= :last"
+)
+_STAFF = text(
+    f"SELECT day, staff_id AS id, {', '.join(WORK_SUMS)} FROM rollup_staff_day"
+    " WHERE branch_id = :b AND day >= :first AND day <= :last"
+)
+_ALERTS = text(
+    f"SELECT day, kind, {', '.join(ALERT_SUMS)} FROM rollup_alert_day"
+    " WHERE branch_id = :b AND day >= :first AND day <= :last"
+)
+_KYC = text(
+    "SELECT day, decision, decisions FROM rollup_kyc_day WHERE branch_id = :b AND day >= :first AND day <= :last"
+)
+_VOICE = text(
+    f"SELECT day, {', '.join(VOICE_SUMS)} FROM rollup_voice_day WHERE branch_id = :b AND day >= :first AND day <= :last"
+)
+_TIMEZONE = text("SELECT document -> 'branch' ->> 'timezone' FROM branch_config WHERE branch_id = :b")
+_FORECAST = text(
+    """
+    SELECT s.start, x.expected
+    FROM unnest(CAST(:starts AS timestamptz[])) AS s(start)
+    CROSS JOIN LATERAL (
+        SELECT q.envelope -> 'data' -> 'arrivals' AS arrivals FROM events_queue_forecast q
+        WHERE q.branch_id = :b AND q.at >= :lo AND q.at <= s.start
+        ORDER BY q.at DESC LIMIT 1
+    ) f
+    CROSS JOIN LATERAL (
+        SELECT coalesce(
+            max((e ->> 'expected')::float8) FILTER (WHERE e ->> 'service' IS NULL),
+            sum((e ->> 'expected')::float8)
+        ) AS expected
+        FROM jsonb_array_elements(f.arrivals) e
+        WHERE (e ->> 'interval_start')::timestamptz = s.start
+    ) x
+    WHERE x.expected IS NOT NULL
+    """
+)
+_WINDOW_EVENTS = text(
+    "SELECT at, window_id, state FROM events_windows WHERE branch_id = :b AND at >= :since AND at < :hi ORDER BY at"
+)
+_PLAN = text(
+    "SELECT envelope -> 'data' -> 'intervals' AS intervals FROM events_staffing_plan"
+    " WHERE branch_id = :b AND plan_date = :day AND at >= :since AND at < :hi"
+    " ORDER BY version DESC, at DESC LIMIT 1"
+)
+_AUDIT = text(
+    "SELECT version, changed_at, subject, role, diff FROM branch_config_audit"
+    " WHERE branch_id = :b AND version < :before ORDER BY version DESC LIMIT :n"
+)
+
+
+class ReportStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def _read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        try:
+            async with self.engine.connect() as connection:
+                return await work(connection)
+        except Exception as exc:
+            if is_connection_error(exc):
+                raise DatabaseUnavailable(f"PostgreSQL is unreachable ({type(exc).__name__})") from exc
+            raise
+
+    async def timezone(self, branch_id: str) -> str | None:
+        """The time zone the branch's configuration names (None: no configuration, or none named)."""
+
+        async def work(connection: AsyncConnection) -> str | None:
+            found = (await connection.execute(_TIMEZONE, {"b": branch_id})).scalar()
+            return str(found) if found else None
+
+        return await self._read(work)
+
+    async def day(
+        self, branch_id: str, day: dt.date, lo: dt.datetime, hi: dt.datetime, starts: Sequence[dt.datetime]
+    ) -> tuple[ReportData, DayExtras]:
+        """The rollups of the local ``day`` ([lo, hi) in UTC) per interval, and its raw forecast (for
+        ``starts``), window and plan events."""
+
+        async def work(connection: AsyncConnection) -> tuple[ReportData, DayExtras]:
+            span = {"b": branch_id, "lo": lo, "hi": hi, "first": day}
+            data = ReportData(
+                tickets=[
+                    TicketRow(
+                        r.day, r.service, r.target_wait_min, _ints(r, TICKET_SUMS, TicketCounts), r.interval_start
+                    )
+                    for r in await connection.execute(_DAY_TICKETS, span)
+                ],
+                buckets=[
+                    BucketRow(day, r.service, r.bucket, r.tickets, r.interval_start)
+                    for r in await connection.execute(_DAY_BUCKETS, span)
+                ],
+                footfall=[
+                    FootfallRow(r.day, int(r.entered or 0), r.interval_start)
+                    for r in await connection.execute(_DAY_FOOTFALL, span)
+                ],
+            )
+            await self._days(connection, branch_id, day, day, data)
+            extras = DayExtras(
+                forecast=await self._forecast(connection, branch_id, lo, starts),
+                window_events=await self._window_events(connection, branch_id, lo, hi),
+                plan=await self._plan(connection, branch_id, day, lo, hi),
+            )
+            return data, extras
+
+        return await self._read(work)
+
+    async def period(
+        self, branch_id: str, first: dt.date, last: dt.date, lo: dt.datetime, hi: dt.datetime, timezone: str
+    ) -> ReportData:
+        """The rollups of the local days ``first``..``last`` ([lo, hi) in UTC), per day."""
+
+        async def work(connection: AsyncConnection) -> ReportData:
+            span = {"b": branch_id, "lo": lo, "hi": hi, "first": first, "last": last}
+            data = ReportData(
+                tickets=[
+                    TicketRow(r.day, r.service, int(r.target_wait_min), _ints(r, TICKET_SUMS, TicketCounts))
+                    for r in await connection.execute(_PERIOD_TICKETS, span)
+                ],
+                buckets=[
+                    BucketRow(r.day, r.service, r.bucket, int(r.tickets))
+                    for r in await connection.execute(_PERIOD_BUCKETS, {**span, "tz": timezone})
+                ],
+                footfall=[
+                    FootfallRow(r.day, int(r.entered or 0)) for r in await connection.execute(_PERIOD_FOOTFALL, span)
+                ],
+            )
+            await self._days(connection, branch_id, first, last, data)
+            return data
+
+        return await self._read(work)
+
+    @staticmethod
+    async def _days(
+        connection: AsyncConnection, branch_id: str, first: dt.date, last: dt.date, data: ReportData
+    ) -> None:
+        days = {"b": branch_id, "first": first, "last": last}
+        data.windows = [
+            WorkRow(r.day, r.id, _ints(r, WORK_SUMS, WorkCounts)) for r in await connection.execute(_WINDOWS, days)
+        ]
+        data.staff = [
+            WorkRow(r.day, r.id, _ints(r, WORK_SUMS, WorkCounts)) for r in await connection.execute(_STAFF, days)
+        ]
+        data.alerts = [
+            AlertRow(r.day, r.kind, _ints(r, ALERT_SUMS, AlertCounts)) for r in await connection.execute(_ALERTS, days)
+        ]
+        data.kyc = [KycRow(r.day, r.decision, int(r.decisions)) for r in await connection.execute(_KYC, days)]
+        data.voice = [
+            VoiceRow(r.day, _ints(r, VOICE_SUMS, VoiceCounts)) for r in await connection.execute(_VOICE, days)
+        ]
+
+    @staticmethod
+    async def _forecast(
+        connection: AsyncConnection, branch_id: str, lo: dt.datetime, starts: Sequence[dt.datetime]
+    ) -> dict[dt.datetime, float]:
+        """Per interval start: the arrivals expected by the newest forecast published at or before it that day
+        (its all-services figure, else the sum of its services'); intervals it does not cover are left out."""
+        rows = await connection.execute(_FORECAST, {"b": branch_id, "lo": lo, "starts": list(starts)})
+        return {r.start: float(r.expected) for r in rows}
+
+    @staticmethod
+    async def _window_events(
+        connection: AsyncConnection, branch_id: str, lo: dt.datetime, hi: dt.datetime
+    ) -> list[WindowEvent] | None:
+        rows = await connection.execute(_WINDOW_EVENTS, {"b": branch_id, "since": lo - WINDOW_LOOKBACK, "hi": hi})
+        events = [WindowEvent(r.at, r.window_id, r.state) for r in rows]
+        return events or None
+
+    @staticmethod
+    async def _plan(
+        connection: AsyncConnection, branch_id: str, day: dt.date, lo: dt.datetime, hi: dt.datetime
+    ) -> list[PlanInterval] | None:
+        found = (
+            await connection.execute(_PLAN, {"b": branch_id, "day": day, "since": lo - PLAN_LOOKBACK, "hi": hi})
+        ).scalar()
+        if found is None:
+            return None
+        return [
+            PlanInterval(str(i["start"]), sum(int(n) for n in (i.get("planned") or {}).values()))
+            for i in found
+            if isinstance(i, dict) and "start" in i
+        ]
+
+    async def audit(self, branch_id: str, limit: int, before_version: int | None) -> list[AuditEntry]:
+        """Up to ``limit`` audit rows older than ``before_version`` (None: the newest), newest first."""
+
+        async def work(connection: AsyncConnection) -> list[AuditEntry]:
+            before = before_version if before_version is not None else 2**31 - 1
+            rows = await connection.execute(_AUDIT, {"b": branch_id, "before": before, "n": limit})
+            return [AuditEntry(r.version, r.changed_at, r.subject, r.role, r.diff) for r in rows]
+
+        return await self._read(work)
