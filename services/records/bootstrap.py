@@ -34,15 +34,17 @@ from services.records.adapters.database import (
 )
 from services.records.adapters.history_store import HistoryStore, delete_older
 from services.records.adapters.migrate import MigrationFailed, migrate
+from services.records.adapters.network_queries import NetworkQueries
 from services.records.adapters.outbox import OutboxRelay, PgOutbox
 from services.records.adapters.partitions import Partitions
 from services.records.adapters.report_pdf import render_daily_pdf
 from services.records.adapters.report_store import ReportStore
 from services.records.domain.history import RAW_TABLE_NAMES
 from services.records.handlers import HistoryHandler
-from services.records.routes import audit, config, reports
+from services.records.routes import audit, config, head_office, reports
 from services.records.settings import RecordsSettings
 from services.records.usecases.configuration import Configuration
+from services.records.usecases.head_office import HeadOffice
 from services.records.usecases.ingest import BranchRulesCache, Incoming, Ingest
 from services.records.usecases.maintenance import Maintenance
 from services.records.usecases.reports import Reports
@@ -163,8 +165,8 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
         "records",
         platform,
         lifespan=lifespan,
-        routers=[config.router, reports.router, audit.router],
-        errors={**reports.REPORT_PROBLEMS},
+        routers=[config.router, head_office.router, reports.router, audit.router],
+        errors={**head_office.PROBLEMS, **reports.REPORT_PROBLEMS},
         description="PostgreSQL: branch configuration (system of record), history, reports",
         max_body_bytes=settings.max_body_bytes,
     )
@@ -176,6 +178,7 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
     app.state.settings = settings
     app.state.engine = engine
     app.state.configuration = configuration
+    app.state.head_office = HeadOffice(NetworkQueries(engine), clock)
     app.state.reports = Reports(ReportStore(engine), render_daily_pdf, clock)
     app.state.relay = relay
     app.state.history = history

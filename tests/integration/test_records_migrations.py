@@ -4,6 +4,7 @@ and a failed migration that stops the service with a clear message (and changes 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -28,7 +29,8 @@ from tests.conftest import fresh_database_name, make_platform
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE_HISTORY = {"branch_config", "branch_config_audit", "outbox", "alembic_version"}
 HISTORY_TABLES = {*RAW_TABLE_NAMES, *(spec.table for spec in ROLLUPS), *STATE_TABLES}
-RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES
+REPORT_TABLES = {"rollup_branch_day"}
+RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES
 
 
 @pytest.fixture
@@ -58,10 +60,10 @@ async def _tables(engine: AsyncEngine) -> set[str]:
 async def test_upgrade_from_an_empty_database_then_again_is_a_no_op(engine: AsyncEngine) -> None:
     assert await current_revision(engine) is None and not await _tables(engine)
     await migrate(engine)
-    assert await current_revision(engine) == head() == "0003"
+    assert await current_revision(engine) == head() == "0004"
     assert await _tables(engine) == RECORDS_TABLES
     await migrate(engine)
-    assert await current_revision(engine) == "0003"
+    assert await current_revision(engine) == "0004"
 
 
 async def test_the_history_schema_is_what_the_code_writes(engine: AsyncEngine) -> None:
@@ -88,19 +90,67 @@ async def test_downgrade_to_the_previous_revision_and_upgrade_again_keeps_the_da
         await connection.execute(
             text("INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')")
         )
+    await migrate(engine, "0003", action="downgrade")
+    assert await current_revision(engine) == "0003" and await _tables(engine) == BEFORE_HISTORY | HISTORY_TABLES
     await migrate(engine, "0002", action="downgrade")
     assert await current_revision(engine) == "0002" and await _tables(engine) == BEFORE_HISTORY
     await migrate(engine, "0001", action="downgrade")
     assert await current_revision(engine) == "0001"
     assert "outbox" not in await _tables(engine)
     await migrate(engine)
-    assert await current_revision(engine) == "0003" and await _tables(engine) == RECORDS_TABLES
+    assert await current_revision(engine) == "0004" and await _tables(engine) == RECORDS_TABLES
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}
     await migrate(engine, "base", action="downgrade")
     assert await _tables(engine) == {"alembic_version"} and await current_revision(engine) is None
     await migrate(engine)
     assert await _tables(engine) == RECORDS_TABLES
+
+
+async def test_revision_0004_sums_the_rollups_already_there_and_keeps_them_summed(engine: AsyncEngine) -> None:
+    """From the previous revision with history in it: the per-branch-day summary starts from the rollups already
+    stored, then triggers keep it (an insert adds, an upsert adds the difference); downgrade drops it all."""
+    await migrate(engine, "0003")
+    at = "2026-12-01T01:00:00+00"
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO rollup_service_interval (branch_id, service, interval_start, day, target_wait_min,"
+                " arrivals, waits, within_target, abandoned) VALUES"
+                f" ('b1', 'cash', '{at}', '2026-12-01', 10, 5, 4, 3, 1),"
+                f" ('b1', 'general', '{at}', '2026-12-01', 15, 2, 2, 2, 0)"
+            )
+        )
+        await connection.execute(
+            text(f"INSERT INTO rollup_wait_buckets VALUES ('b1', 'cash', '{at}', 3, 3), ('b1', 'cash', '{at}', 45, 1)")
+        )
+        await connection.execute(text("INSERT INTO rollup_kyc_day VALUES ('b1', '2026-12-01', 'approved', 2)"))
+    await migrate(engine)
+    assert await current_revision(engine) == "0004"
+    summed = (
+        "SELECT array[arrivals, waits, within_target, abandoned, wait_m3, wait_m45, kyc_decisions]"
+        " FROM rollup_branch_day WHERE branch_id = 'b1' AND day = '2026-12-01'"
+    )
+    async with engine.begin() as connection:
+        assert (await connection.execute(text(summed))).scalar_one() == [7, 6, 5, 1, 3, 1, 2]
+        await connection.execute(
+            text(
+                "INSERT INTO rollup_service_interval (branch_id, service, interval_start, day, target_wait_min,"
+                f" arrivals) VALUES ('b1', 'cash', '{at}', '2026-12-01', 10, 10) ON CONFLICT"
+                " (branch_id, service, interval_start) DO UPDATE SET arrivals = rollup_service_interval.arrivals"
+                " + EXCLUDED.arrivals"
+            )
+        )
+        await connection.execute(
+            text("INSERT INTO rollup_voice_day (branch_id, day, sessions) VALUES ('b1', '2026-12-02', 1)")
+        )
+        assert (await connection.execute(text(summed))).scalar_one() == [17, 6, 5, 1, 3, 1, 2]
+        days = await connection.execute(text("SELECT day, voice_sessions FROM rollup_branch_day ORDER BY day"))
+        assert [tuple(r) for r in days] == [(dt.date(2026, 12, 1), 0), (dt.date(2026, 12, 2), 1)]
+    await migrate(engine, "0003", action="downgrade")
+    async with engine.connect() as connection:
+        triggers = (await connection.execute(text("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal"))).scalar()
+    assert "rollup_branch_day" not in await _tables(engine) and triggers == 0
 
 
 async def _break(engine: AsyncEngine) -> None:
