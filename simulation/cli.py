@@ -140,7 +140,9 @@ async def _history_async(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
     today = platform_clock().now().astimezone(ZoneInfo(ZONE)).date()
-    publisher = EventPublisher(PlatformSettings(kafka_bootstrap=args.kafka), source="branchops/simulate/history")
+    # tansu has no idempotent producer; a day published twice has the same event ids (records keeps one)
+    settings = PlatformSettings(kafka_bootstrap=args.kafka, kafka_idempotence=False, kafka_linger_ms=20)
+    publisher = EventPublisher(settings, source="branchops/simulate/history")
     redis = create_redis(args.redis_url) if args.redis_url else None
     await publisher.start()
     try:

@@ -1,0 +1,40 @@
+"""The simulated branch's configuration and backfilled history (simulation/demo_config.py, history.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from branchops.contracts.enums import TicketStatus
+from services.records.domain.validation import validate
+from services.staffing.domain.from_config import problem_from_config
+from simulation.demo_config import demo_config
+from simulation.history import SOURCE, day_events, past_days
+from simulation.live_branch import demo_day
+
+DAY = dt.date(2026, 11, 20)
+
+
+def test_demo_config_passes_records_rules_and_matches_the_simulated_day() -> None:
+    config = validate(demo_config("demo-001"))  # what records' PUT checks (InvalidConfig otherwise)
+    services, windows = demo_day()
+    assert {s.code for s in config.services} == set(services)
+    assert {w.id: tuple(w.skills) for w in config.windows} == {w.window_id: tuple(w.skills) for w in windows}
+    assert len(config.staff) > len(windows)  # a teller per window and floaters
+    problem = problem_from_config("demo-001", config, DAY, {"general": [5.0] * 32}, {})
+    assert problem is not None and (problem.open_min, problem.close_min) == (540, 1020)
+
+
+def test_past_days_end_yesterday() -> None:
+    assert past_days(DAY, 3) == [dt.date(2026, 11, 17), dt.date(2026, 11, 18), dt.date(2026, 11, 19)]
+    assert past_days(DAY, 0) == []
+
+
+def test_a_day_of_history_is_the_same_every_time_and_in_the_past() -> None:
+    first, again = day_events("demo-001", DAY), day_events("demo-001", DAY)
+    assert [e.id for e in first] == [e.id for e in again]  # records keeps each id once: no duplicates
+    assert first[0].id != day_events("demo-002", DAY)[0].id
+    assert all(e.source == SOURCE and e.time == e.data.at for e in first)
+    assert all(e.data.at.date() == DAY for e in first)
+    assert [e.data.at for e in first] == sorted(e.data.at for e in first)
+    issued = [e for e in first if e.data.status is TicketStatus.ISSUED]
+    assert 300 < len(issued) < 700  # about the demo day's expected 520 arrivals
