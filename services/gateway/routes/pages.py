@@ -1,4 +1,5 @@
-"""The pages: manager dashboard ``/``, teller console ``/teller``, kiosk ``/kiosk``, rating pad
+"""The pages: manager dashboard ``/``, configuration ``/config`` and reports ``/reports`` (records), teller
+console ``/teller``, kiosk ``/kiosk``, rating pad
 ``/rate/{b}/{w}`` and calling display ``/display/{b}`` (public), head office ``/head-office``, login.
 
 Pages are static HTML; their data comes from the JSON routes and the SSE streams, which check the role.
@@ -17,7 +18,12 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from branchops.settings import Role
-from branchops.web.roles import HEAD_OFFICE_SERVICE, TELLER_MANAGER_HEAD_OFFICE_SERVICE, TELLER_MANAGER_SERVICE
+from branchops.web.roles import (
+    HEAD_OFFICE_SERVICE,
+    MANAGER_HEAD_OFFICE_SERVICE,
+    TELLER_MANAGER_HEAD_OFFICE_SERVICE,
+    TELLER_MANAGER_SERVICE,
+)
 from services.gateway.access import cookie_principal
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -65,6 +71,18 @@ async def dashboard(request: Request) -> Response:
 @router.get("/head-office")
 async def head_office(request: Request) -> Response:
     return _guarded(request, "head-office.html", HEAD_OFFICE_SERVICE)
+
+
+@router.get("/config")
+async def config(request: Request) -> Response:
+    """The branch's configuration (records): managers edit their own branch, head office reads any."""
+    return _guarded(request, "config.html", MANAGER_HEAD_OFFICE_SERVICE)
+
+
+@router.get("/reports")
+async def reports(request: Request) -> Response:
+    """Daily, weekly and monthly reports of a branch (records)."""
+    return _guarded(request, "reports.html", MANAGER_HEAD_OFFICE_SERVICE)
 
 
 @router.get("/kiosk")

@@ -1,4 +1,8 @@
-"""Queue, staffing and gateway as real processes for the gateway's end-to-end and browser tests."""
+"""Queue, staffing, records and gateway as real processes for the gateway's end-to-end and browser tests.
+
+Records (configuration, reports) runs against the session's PostgreSQL; when it cannot start the stack goes
+on without it (``GatewayStack.records`` False) and the gateway works as it does with records down.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ import concurrent.futures
 import datetime as dt
 import json
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -32,6 +38,7 @@ class GatewayStack:
     other_branch: str
     kiosk_key: str
     other_kiosk_key: str
+    records: bool = False
 
     def url(self, path: str, service: str = "gateway") -> str:
         return f"http://127.0.0.1:{self.ports[service]}{path}"
@@ -70,6 +77,7 @@ def _gateway_env(branch: str, other: str, kiosk_key: str, other_key: str, ports:
         GATEWAY_COOKIE_SECURE="false",
         GATEWAY_QUEUE_URL=f"http://127.0.0.1:{ports['queue']}",
         GATEWAY_STAFFING_URL=f"http://127.0.0.1:{ports['staffing']}",
+        GATEWAY_RECORDS_URL=f"http://127.0.0.1:{ports.get('records', 9)}",
         GATEWAY_KYC_URL="http://127.0.0.1:9",
         GATEWAY_VOICE_URL="http://127.0.0.1:9",
     )
@@ -82,17 +90,35 @@ def gateway_stack(devstack: DevStack) -> Iterator[GatewayStack]:
     branch, other = f"br-{suffix}", f"br2-{suffix}"
     kiosk_key, other_key = f"dev-{uuid.uuid4().hex}{uuid.uuid4().hex}", f"dev-{uuid.uuid4().hex}"
     ports = {name: devstack.start_service(specs[name], env=service_env()) for name in ("queue", "staffing")}
+    records = _start_records(devstack, specs, ports)
     ports["gateway"] = devstack.start_service(
         specs["gateway"], env=_gateway_env(branch, other, kiosk_key, other_key, ports)
     )
     try:
         devstack.wait_healthy(["queue", "staffing", "gateway"], timeout_s=90)
-        yield GatewayStack(devstack, ports, branch, other, kiosk_key, other_key)
+        yield GatewayStack(devstack, ports, branch, other, kiosk_key, other_key, records)
     finally:
-        for name in ("gateway", "staffing", "queue"):
+        for name in ("gateway", "records", "staffing", "queue"):
             found = devstack.services.pop(name, None)
             if found:
                 found[0].stop()
+
+
+def _start_records(devstack: DevStack, specs: dict[str, Any], ports: dict[str, int]) -> bool:
+    """Records on the session's PostgreSQL (the devstack's database URL), if it starts within a minute."""
+    if "records" not in specs or not devstack.database_url:
+        return False
+    ports["records"] = devstack.start_service(specs["records"], env=service_env())
+    try:
+        devstack.wait_healthy(["records"], timeout_s=60)
+    except (RuntimeError, TimeoutError) as exc:
+        warnings.warn(f"records did not start; the gateway runs without it: {exc}", stacklevel=2)
+        found = devstack.services.pop("records", None)
+        if found:
+            found[0].stop()
+        ports.pop("records", None)
+        return False
+    return True
 
 
 def now() -> dt.datetime:

@@ -182,3 +182,15 @@ def test_seed_replaces_the_counters_and_ignores_another_day() -> None:
     assert sum(state.arrivals.values()) == 30 and state.called_in_target == 20  # 0.8 of 25
     assert state.window_days.of("g1") == {"served": 10, "avg_handling_min": 5.0}
     assert state.view(now)["satisfaction_by_window"] == {"g1": {"count": 4, "average": 4.5}}
+
+
+def test_config_and_reports_pages_need_a_manager_or_head_office(env: Any) -> None:
+    client, _ = env
+    assert client.get("/config", follow_redirects=False).headers["location"] == "/login?next=/config"
+    login(client, "ann")
+    for page in ("/config", "/reports"):
+        got = client.get(page)
+        assert got.status_code == 200 and "default-src 'self'" in got.headers["content-security-policy"]
+    assert 'href="/config"' in client.get("/").text  # linked from the dashboard
+    for asset in ("js/config.js", "js/reports.js", "js/reportcharts.js", "js/netreports.js", "css/records.css"):
+        assert client.get(f"/static/{asset}").status_code == 200

@@ -154,6 +154,10 @@ async function main() {
   if (!branch && me.role === "head_office") { location.href = "/head-office"; return; }
   if (!branch) { document.body.prepend(el("p", { class: "warn banner", text: t("no_branch") })); return; }
   $("head-office-link").hidden = me.role !== "head_office";
+  for (const [id, page] of [["config-link", "/config"], ["reports-link", "/reports"]]) {
+    $(id).hidden = me.role === "teller";
+    $(id).href = me.branch_id ? page : `${page}?branch=${encodeURIComponent(branch)}`;
+  }
   $("branch-name").textContent = branch;
   document.title = `BranchOps · ${branch}`;
   state = new DashboardState(branch);

@@ -1,0 +1,248 @@
+"""The records pages in a real chromium against queue, staffing, records and gateway processes.
+
+A manager edits the branch configuration (a target wait, an absence), saves it, sees the new version and
+its audit entry, provokes a 422 (closing before opening) and a 412 (a change made elsewhere); the reports
+page shows a day of tickets that went through the stack; head office ranks the branches and downloads the
+CSV; a restarted gateway still shows today's figures (read from records). Screenshots under
+test-artifacts/records/ (look at them).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytest.importorskip("playwright")
+pytest.importorskip("pytest_playwright")
+
+from playwright.sync_api import Browser, Page, expect
+
+from branchops.devstack import SERVICES
+from tests.e2e.browser import stack as _stack
+from tests.e2e.browser.stack import PASSWORD, GatewayStack, _gateway_env, serve_at_window
+
+gateway_stack = _stack.gateway_stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DOCUMENT: dict[str, Any] = {
+    "branch": {
+        "name": "测试支行 Test branch",
+        "timezone": "Asia/Shanghai",
+        "hours": {day: [{"open": "09:00", "close": "17:00"}] for day in DAYS},
+        "holidays": [{"date": "2027-01-01", "name": "元旦"}],
+    },
+    "services": [
+        {"code": "cash", "name": {"zh": "现金", "en": "Cash"}, "target_wait_min": 10, "ticket_prefix": "A"},
+        {"code": "general", "name": {"zh": "综合业务", "en": "General"}, "target_wait_min": 15, "ticket_prefix": "B"},
+    ],
+    "windows": [
+        {"id": "g1", "skills": ["cash", "general"], "label": "1号窗口"},
+        {"id": "g2", "skills": ["general"], "label": "2号窗口"},
+    ],
+    "staff": [
+        {"id": "s01", "display_name": "王芳", "skills": ["cash", "general"], "max_minutes_per_day": 480},
+        {"id": "s02", "display_name": "Li Na", "skills": ["general"], "max_minutes_per_week": 2400},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def stack(gateway_stack: GatewayStack) -> GatewayStack:
+    if not gateway_stack.records:
+        pytest.fail("records did not start in the browser stack (see the warning and devstack/records.log)")
+    return gateway_stack
+
+
+@pytest.fixture(scope="module")
+def shots(artifacts: Path) -> Path:
+    folder = artifacts / "records"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def token(stack: GatewayStack, user: str) -> dict[str, str]:
+    got = httpx.post(stack.url("/v1/auth/login"), json={"username": user, "password": PASSWORD}, timeout=30)
+    assert got.status_code == 200, got.text
+    return {"Authorization": f"Bearer {got.json()['access_token']}"}
+
+
+def login(page: Page, stack: GatewayStack, user: str, path: str) -> None:
+    page.goto(stack.url(path))
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(re.escape(path.split("?")[0])))
+
+
+def put_config(stack: GatewayStack, doc: dict[str, Any], if_match: str | None = None) -> httpx.Response:
+    headers = token(stack, "manager")
+    if if_match:
+        headers["If-Match"] = if_match
+    return httpx.put(stack.url(f"/v1/branches/{stack.branch}/config"), json=doc, headers=headers, timeout=30)
+
+
+def test_manager_edits_the_configuration(stack: GatewayStack, browser: Browser, shots: Path) -> None:
+    created = put_config(stack, DOCUMENT)
+    assert created.status_code == 201, created.text
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    login(page, stack, "manager", "/config")
+    meta = page.get_by_test_id("meta")
+    expect(meta).to_have_attribute("data-version", "1", timeout=15_000)
+    expect(page.get_by_test_id("hours")).to_contain_text("周一")
+    page.screenshot(path=str(shots / "01-config-loaded.png"), full_page=True)
+
+    page.get_by_test_id("target-cash").fill("8")
+    page.get_by_test_id("add-absence-s01").click()
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    page.get_by_test_id("absence-start-s01-0").fill(tomorrow)
+    page.get_by_test_id("absence-end-s01-0").fill((dt.date.today() + dt.timedelta(days=3)).isoformat())
+    expect(page.get_by_test_id("status")).to_have_text("有未保存的修改")
+    page.get_by_test_id("save").click()
+    expect(meta).to_have_attribute("data-version", "2", timeout=15_000)
+    expect(page.get_by_test_id("banner")).to_contain_text("已保存")
+    latest = page.get_by_test_id("audit").locator("li").first
+    expect(latest).to_contain_text("v2", timeout=10_000)
+    expect(latest).to_contain_text("cash")
+    expect(latest).to_contain_text("s01")
+    saved = httpx.get(stack.url(f"/v1/branches/{stack.branch}/config"), headers=token(stack, "manager"), timeout=30)
+    config = saved.json()["config"]
+    assert config["services"][0]["target_wait_min"] == 8
+    assert config["staff"][0]["absences"] == [
+        {"start": tomorrow, "end": (dt.date.today() + dt.timedelta(days=3)).isoformat()}
+    ]
+    page.screenshot(path=str(shots / "02-config-saved.png"), full_page=True)
+
+    # closing before opening: records refuses with a reason, shown at the Monday span
+    page.get_by_test_id("branch.hours.mon.0.close").fill("08:00")
+    page.get_by_test_id("save").click()
+    reason = page.locator("[data-testid=reason][data-code=invalid_hours]")
+    expect(reason).to_have_text("结束时间须晚于开始时间", timeout=10_000)
+    expect(page.locator("[data-field='branch.hours.mon.0'] [data-testid=reason]")).to_be_visible()
+    expect(page.get_by_test_id("banner")).to_contain_text("配置未保存")
+    page.screenshot(path=str(shots / "03-config-422-zh.png"), full_page=True)
+    page.click("#lang")
+    expect(reason).to_contain_text("closes at 08:00")
+    page.screenshot(path=str(shots / "04-config-422-en.png"), full_page=True)
+
+    # someone else saves meanwhile: the page's change is stale
+    page.click("#discard")
+    other = copy.deepcopy(config)
+    other["services"][1]["target_wait_min"] = 20
+    assert put_config(stack, other, '"2"').status_code == 200
+    page.get_by_test_id("target-cash").fill("9")
+    page.get_by_test_id("save").click()
+    banner = page.get_by_test_id("banner")
+    expect(banner).to_have_attribute("data-kind", "stale", timeout=10_000)
+    expect(banner).to_contain_text("Someone else changed")
+    page.screenshot(path=str(shots / "05-config-412.png"), full_page=True)
+    page.get_by_test_id("reload").click()
+    expect(meta).to_have_attribute("data-version", "3", timeout=10_000)
+    expect(page.get_by_test_id("target-cash")).to_have_value("8")
+    page.click("#lang")  # back to Chinese for the next pages of this context
+    context.close()
+
+
+def wait_for_report(stack: GatewayStack, headers: dict[str, str], served: int) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        got = httpx.get(stack.url(f"/v1/branches/{stack.branch}/reports/daily"), headers=headers, timeout=30)
+        assert got.status_code == 200, got.text
+        body = got.json()
+        if body["totals"]["served"] >= served:
+            return body
+        time.sleep(0.5)
+    raise AssertionError(f"records never counted {served} served tickets: {body.get('totals')}")
+
+
+def test_reports_show_the_day(stack: GatewayStack, browser: Browser, shots: Path) -> None:
+    for window in ("g1", "g2", "g1"):
+        serve_at_window(stack, window, "cash" if window == "g1" else "general")
+    headers = token(stack, "manager")
+    report = wait_for_report(stack, headers, 3)
+    assert report["totals"]["arrivals"] >= 3 and report["intervals"]
+
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    login(page, stack, "manager", "/reports")
+    expect(page.get_by_test_id("total-served")).to_contain_text(str(report["totals"]["served"]), timeout=15_000)
+    expect(page.get_by_test_id("chart-arrivals").locator("canvas")).to_have_count(1)
+    expect(page.get_by_test_id("table-services")).to_contain_text("现金业务")
+    expect(page.get_by_test_id("table-windows")).to_contain_text("g1")
+    page.screenshot(path=str(shots / "06-reports-day.png"), full_page=True)
+    pdf = page.request.get(stack.url(page.get_by_test_id("pdf").get_attribute("href") or ""))
+    assert pdf.status == 200 and pdf.headers["content-type"].startswith("application/pdf")
+    assert pdf.body()[:4] == b"%PDF"
+
+    page.get_by_test_id("view-week").click()
+    expect(page.get_by_test_id("table-days").locator("tbody tr")).to_have_count(7, timeout=15_000)
+    expect(page.get_by_test_id("chart-days").locator("canvas")).to_have_count(1)
+    page.screenshot(path=str(shots / "07-reports-week.png"), full_page=True)
+    page.get_by_test_id("view-month").click()
+    expect(page.get_by_test_id("range")).to_contain_text("-01 –", timeout=15_000)
+    page.click("#lang")
+    expect(page.get_by_test_id("table-services")).to_contain_text("Cash")
+    page.screenshot(path=str(shots / "08-reports-month-en.png"), full_page=True)
+    page.click("#lang")
+    context.close()
+
+
+def test_head_office_ranks_the_branches(stack: GatewayStack, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    login(page, stack, "head", "/head-office")
+    ranking = page.get_by_test_id("ranking")
+    expect(ranking.locator(f"tr[data-row='{stack.branch}']")).to_be_visible(timeout=20_000)
+    ranking.locator("th[data-key=served]").click()
+    expect(ranking.locator("th[data-key=served]")).to_have_class(re.compile("sorted"))
+    expect(page.get_by_test_id("net-trend").locator("canvas")).to_have_count(1)
+    page.get_by_test_id("network").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "09-head-office-network.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_test_id("net-csv").click()
+    content = Path(download.value.path()).read_bytes()
+    assert content.startswith("\ufeff".encode()) and stack.branch.encode() in content
+
+    page.goto(stack.url(f"/reports?branch={stack.branch}"))
+    expect(page.get_by_test_id("branch-select")).to_have_value(stack.branch, timeout=15_000)
+    expect(page.get_by_test_id("total-served")).not_to_have_text("0", timeout=15_000)
+    page.screenshot(path=str(shots / "10-head-office-branch-report.png"), full_page=True)
+    context.close()
+
+
+def test_a_restarted_gateway_keeps_todays_figures(stack: GatewayStack, browser: Browser, shots: Path) -> None:
+    headers = token(stack, "manager")
+    before = httpx.get(stack.url(f"/v1/branches/{stack.branch}/dashboard"), headers=headers, timeout=30).json()
+    report = wait_for_report(stack, headers, 3)
+    assert before["snapshot"]["tickets_today"] >= 3
+    devstack = stack.devstack
+    process, port = devstack.services.pop("gateway")
+    process.stop()
+    specs = {s.name: s for s in SERVICES}
+    env = _gateway_env(stack.branch, stack.other_branch, stack.kiosk_key, stack.other_kiosk_key, stack.ports)
+    devstack.start_service(specs["gateway"], port=port, env=env)
+    devstack.wait_healthy(["gateway"], timeout_s=60)
+
+    headers = token(stack, "manager")
+    after = httpx.get(stack.url(f"/v1/branches/{stack.branch}/dashboard"), headers=headers, timeout=30).json()
+    snap = after["snapshot"]
+    assert snap["seeded_from_records"] is not None
+    assert snap["tickets_today"] == report["totals"]["arrivals"]
+    assert snap["called_today"] == report["totals"]["called"]
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    login(page, stack, "manager", "/")
+    expect(page.locator("#kpi-tickets")).to_have_text(str(report["totals"]["arrivals"]), timeout=15_000)
+    page.screenshot(path=str(shots / "11-dashboard-after-restart.png"), full_page=True)
+    context.close()
