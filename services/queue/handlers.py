@@ -7,9 +7,10 @@ from typing import Any
 
 from branchops.contracts import CloudEvent
 from branchops.contracts.enums import WindowState
-from branchops.contracts.events import Footfall, StaffingAlert, Window
+from branchops.contracts.events import Footfall, StaffingAlert, StaffingPlan, Window
 from services.queue.adapters.call_next import WindowStore
 from services.queue.adapters.snapshot import SnapshotReader
+from services.queue.usecases.appointments import Appointments
 from services.queue.usecases.clock import Changed, unchanged
 
 
@@ -18,6 +19,7 @@ class QueueHandlers:
     reader: SnapshotReader
     windows: WindowStore
     changed: Changed = unchanged  # a branch's queue changed: refresh its forecast
+    appointments: Appointments | None = None  # appointment capacity from the staffing plan
 
     async def on_footfall(self, event: CloudEvent[Any]) -> None:
         data: Footfall = event.data
@@ -37,3 +39,9 @@ class QueueHandlers:
     async def on_alert(self, event: CloudEvent[Any]) -> None:
         data: StaffingAlert = event.data
         await self.reader.record_alert(data)
+
+    async def on_plan(self, event: CloudEvent[Any]) -> None:
+        """staffing.plan.v1: the day's appointment capacity from the newest plan version (older ones ignored)."""
+        if self.appointments is not None:
+            data: StaffingPlan = event.data
+            await self.appointments.apply_plan(data)

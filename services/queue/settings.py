@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from branchops.contracts.enums import Channel, Priority
+from branchops.contracts.enums import Channel, Priority, ServiceName
 from branchops.settings import ServiceSettings
 from services.queue.domain.routing import DEFAULT_CHANNELS_FOR, DEFAULT_HEAD_START_S, RoutingRules
 
@@ -47,6 +47,17 @@ class QueueSettings(ServiceSettings):
     )
     near_minutes: float = Field(5.0, ge=0, le=120, description="... or at most this many minutes left (upper end)")
     footfall_conversion: float = Field(0.8, ge=0, le=1, description="Share of people in the hall who take a ticket")
+    appointment_walk_in_share: float = Field(
+        0.5, ge=0, le=1, description="Appointments: share of the planned windows' time kept for walk-ins"
+    )
+    appointment_handling_min: dict[ServiceName, float] = Field(
+        default_factory=dict,
+        description='JSON {"<service>": minutes}: an appointment\'s handling time (10 for a service not named)',
+    )
+    appointment_early_min: float = Field(30.0, ge=0, le=240, description="Appointments: check-in opens this early")
+    appointment_late_min: float = Field(
+        15.0, ge=0, le=120, description="... and closes this late; an appointment not checked in is a no-show"
+    )
 
     @field_validator("priority_head_start_s", "priority_channels", mode="before")
     @classmethod
@@ -58,6 +69,18 @@ class QueueSettings(ServiceSettings):
     def _bounded(cls, value: dict[Priority, float]) -> dict[Priority, float]:
         if any(not 0 <= v <= 4 * 3600 for v in value.values()):
             raise ValueError("head starts must be between 0 and 14400 seconds")
+        return value
+
+    @field_validator("appointment_handling_min", mode="before")
+    @classmethod
+    def _handling_json(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("appointment_handling_min")
+    @classmethod
+    def _handling_positive(cls, value: dict[ServiceName, float]) -> dict[ServiceName, float]:
+        if any(not 0 < v <= 480 for v in value.values()):
+            raise ValueError("appointment handling times must be within 0..480 minutes (above 0)")
         return value
 
     @field_validator("timezone")

@@ -60,6 +60,15 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("PUT", f"{B}/cameras/{{camera_id}}"): rule(M, S),
         ("GET", f"{B}/cameras/{{camera_id}}"): rule(M, H, S),
         ("GET", f"{B}/cameras/{{camera_id}}/debug.mjpeg"): rule(M, why="frames with people: managers only"),
+        ("GET", f"{B}/appointments/slots"): rule(K, T, M, H, S, why="free places: no personal data"),
+        ("POST", f"{B}/appointments"): rule(K, T, M, S, why="booked at the kiosk, the counter or by a service"),
+        ("POST", f"{B}/appointments/check-in"): rule(K, T, M, S, why="the customer arrives: kiosk or counter"),
+        ("GET", f"{B}/appointments/{{appointment_id}}"): rule(K, T, M, H, S, why="the contact is never shown"),
+        ("POST", f"{B}/appointments/{{appointment_id}}/cancel"): rule(
+            T, M, S, why="staff by id; the customer cancels by code (public)"
+        ),
+        ("GET", "/v1/public/appointments/{code}"): Rule(PUBLIC, "the customer's page: the code is the credential"),
+        ("POST", "/v1/public/appointments/{code}/cancel"): Rule(PUBLIC, "the code is the credential"),
     },
     "staffing": {
         **PLATFORM,

@@ -14,10 +14,13 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from branchops.contracts.enums import ServiceName, TicketStatus
+from services.queue.domain.appointments import Appointment, AppointmentStatus
 from services.queue.domain.errors import QueueError
+from services.queue.routes.appointments import AppointmentsDep, refused
 from services.queue.routes.deps import PhoneDep
 from services.queue.routes.problems import problem
 from services.queue.routes.views import WaitRange
+from services.queue.usecases.appointments import Appointments
 from services.queue.usecases.phone_tickets import PhoneStatus, PhoneTickets
 
 router = APIRouter(prefix="/v1/public/tickets", tags=["phone ticket page"])
@@ -78,3 +81,65 @@ async def cancel_phone_ticket(token: TokenPath, phone: PhoneDep) -> PhoneTicketV
         return PhoneTicketView.of(await phone.status(token), phone)
     except QueueError as error:
         raise problem(error) from None
+
+
+# --- appointments by their confirmation code (issue 18 item 4) -----------------------------------------
+
+appointments_router = APIRouter(prefix="/v1/public/appointments", tags=["appointment by code"])
+CodePath = Annotated[str, Path(min_length=1, max_length=40, description="the confirmation code (or its QR code)")]
+APPOINTMENT_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such appointment: a wrong or forged code, or its day is over (one answer for all)"},
+    409: {"description": "cancel: already cancelled, checked in or a no-show (reason says which)"},
+}
+
+
+class PublicAppointmentView(BaseModel):
+    """What the customer's page shows of an appointment: where and when, never who."""
+
+    branch_id: str
+    code: str
+    service: ServiceName
+    date: dt.date
+    start: str
+    starts_at: dt.datetime
+    status: AppointmentStatus
+    check_in_opens_at: dt.datetime
+    check_in_closes_at: dt.datetime
+
+    @classmethod
+    def of(cls, appointment: Appointment, appointments: Appointments) -> PublicAppointmentView:
+        rule = appointments.rules.check_in
+        return cls(
+            branch_id=appointment.branch_id,
+            code=appointment.code,
+            service=appointment.service,
+            date=appointment.date,
+            start=appointment.start,
+            starts_at=appointment.starts_at,
+            status=appointments.status(appointment),
+            check_in_opens_at=rule.opens(appointment.starts_at),
+            check_in_closes_at=rule.closes(appointment.starts_at),
+        )
+
+
+@appointments_router.get(
+    "/{code}", response_model=PublicAppointmentView, responses=APPOINTMENT_PROBLEMS, summary="An appointment by code"
+)
+async def public_appointment(code: CodePath, appointments: AppointmentsDep) -> PublicAppointmentView:
+    try:
+        return PublicAppointmentView.of(await appointments.by_code(code), appointments)
+    except QueueError as error:
+        raise refused(error) from None
+
+
+@appointments_router.post(
+    "/{code}/cancel",
+    response_model=PublicAppointmentView,
+    responses=APPOINTMENT_PROBLEMS,
+    summary="The customer cancels the appointment",
+)
+async def cancel_public_appointment(code: CodePath, appointments: AppointmentsDep) -> PublicAppointmentView:
+    try:
+        return PublicAppointmentView.of(await appointments.cancel_by_code(code), appointments)
+    except QueueError as error:
+        raise refused(error) from None
