@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import tempfile
@@ -20,6 +21,12 @@ from branchops.plugins import ServiceDescriptor, load_services
 ServiceSpec = ServiceDescriptor
 """How the devstack runs a service: the descriptor each service registers (see :mod:`branchops.plugins`)."""
 
+
+
+def http_protocol() -> str:
+    """uvicorn's ``--http``: the protocol with a deadline for request heads, on httptools when installed."""
+    name = "HeadDeadlineHttpTools" if importlib.util.find_spec("httptools") else "HeadDeadlineH11"
+    return f"branchops.web.server:{name}"
 
 @dataclass
 class DevStack:
@@ -111,6 +118,8 @@ class DevStack:
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "3",
+            "--http",
+            http_protocol(),  # a deadline for request heads (branchops/web/server.py)
         ]
         if workers > 1:
             argv += ["--workers", str(workers)]

@@ -16,6 +16,7 @@ from branchops.contracts import ALL_TOPICS
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
+from branchops.web.limits import UploadRoutes
 from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.hashing import PasswordChecker
 from services.gateway.adapters.kiosk_tickets import KioskTickets
@@ -37,9 +38,13 @@ from services.gateway.routes import (
     voice_ws,
 )
 from services.gateway.routes.deps import PROBLEMS, Gateway
+from services.gateway.routes.kiosk import MAX_SELFIE_BYTES
 from services.gateway.settings import GatewaySettings
 
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+UPLOAD_PATHS = r"/v1/kyc/sessions/[^/]+/(documents|selfie)$"
 
 
 def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstreams: Upstreams | None = None) -> FastAPI:
@@ -103,6 +108,7 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
         ],
         description="Manager dashboard, kiosk and rating pages, head-office view and live streams",
         errors=PROBLEMS,
+        uploads=UploadRoutes(UPLOAD_PATHS, 2 * MAX_SELFIE_BYTES),  # the KYC relays; every other body: 1 MB
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.broadcaster = broadcaster

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
+from branchops.web.limits import UploadRoutes
 from services.kyc.adapters.engines import Engines
 from services.kyc.adapters.session_store import SessionStore
 from services.kyc.routes import sessions, stateless
@@ -51,6 +52,10 @@ class ModelWarmUp:
         return False, self.error or "loading models"
 
 
+UPLOAD_PATHS = r"/v1/(ocr/|face/verify$|kyc/sessions/[^/]+/(documents|selfie)$)"
+"""The routes that read images (their own limits answer first, with their reasons); others take 1 MB."""
+
+
 def build_app(
     settings: KycSettings, platform: PlatformSettings, *, clock: Clock = _utc_now, engines: Engines | None = None
 ) -> FastAPI:
@@ -83,6 +88,7 @@ def build_app(
         lifespan=lifespan,
         routers=[sessions.router, stateless.router],
         description="ID-card and business-licence OCR, face match and liveness",
+        uploads=UploadRoutes(UPLOAD_PATHS, 2 * settings.largest_upload_bytes()),
     )
     app.state.kyc_settings = settings
     retention = None

@@ -55,6 +55,17 @@ class KycSettings(ServiceSettings):
         description="AES-256 key of retained images: base64 of 32 random bytes; required when retention is on",
     )
 
+    def verify_body_bytes(self) -> int:
+        """Face verify's JSON: two images in base64."""
+        return self.max_upload_bytes * 3 + 4096
+
+    def selfie_body_bytes(self) -> int:
+        """A liveness sequence's JSON: its frames in base64 with their times."""
+        return self.liveness_max_frames * (self.max_frame_bytes * 4 // 3 + 64) + 4096
+
+    def largest_upload_bytes(self) -> int:
+        return max(self.verify_body_bytes(), self.selfie_body_bytes(), self.max_upload_bytes)
+
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> KycSettings:
         if self.face_reject > self.face_approve:

@@ -140,7 +140,7 @@ async def add_selfie(
 ) -> dict[str, Any]:
     session = await _session(kyc, session_id, who)
     await enforce_rate_limit(kyc, settings, session_rate_key(who, session["kiosk_id"]))
-    body = await read_json(request, settings.liveness_max_frames * (settings.max_frame_bytes * 4 // 3 + 64) + 4096)
+    body = await read_json(request, settings.selfie_body_bytes())
     raw = body.get("frames")
     if not isinstance(raw, list) or not raw or len(raw) > settings.liveness_max_frames:
         raise Problem(

@@ -82,7 +82,7 @@ async def face_verify(
     request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
 ) -> dict[str, Any]:
     await enforce_rate_limit(kyc, settings, kiosk_of(request, who))
-    body = await read_json(request, settings.max_upload_bytes * 3 + 4096)
+    body = await read_json(request, settings.verify_body_bytes())
     document = b64_image(body.get("document"), "document", settings.max_upload_bytes)
     selfie = b64_image(body.get("selfie"), "selfie", settings.max_upload_bytes)
     try:
