@@ -21,7 +21,9 @@ from branchops.contracts import encode, new_event, topics
 from branchops.contracts.enums import ServiceName
 from branchops.contracts.events import PlanInterval, StaffingPlan
 from branchops.devstack import TansuBroker
+from services.queue.adapters.keys import Keys
 from services.queue.domain.appointments import CODE_ALPHABET
+from services.queue.domain.errors import DayFull
 from tests.conftest import make_platform
 from tests.integration.kafka_helpers import produce_raw, wait_for
 from tests.integration.test_queue_api import KIOSK, MANAGER, TELLER, Clock, QueueApp, client_for, make_app
@@ -318,3 +320,27 @@ async def test_forged_unknown_and_other_branches_codes_get_one_404(q: QueueApp) 
     assert (await q.client.get(f"/v1/public/appointments/{'x' * 41}")).status_code == 422
     still = await q.client.get(f"/v1/public/appointments/{mine['code']}")
     assert still.json()["status"] == "booked"  # the probing changed nothing
+
+
+async def test_one_ticket_for_concurrent_check_ins_and_none_lost_when_issuing_fails(
+    q: QueueApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await apply(q, plan(q.branch, cash=2))
+    twice, unlucky = await booked(q, "10:00"), await booked(q, "10:00")
+    q.clock.now = local(9, 50)
+    answers = await asyncio.gather(*(check_in(q, twice["code"]) for _ in range(5)))
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 4
+    assert {a.json()["reason"] for a in answers if a.status_code == 409} == {"already_checked_in"}
+    redis = q.app.state.appointments.store._redis
+    assert await redis.zcard(Keys(q.branch).scheduled) == 1  # one ticket (joining at 10:00), not five
+
+    async def day_full(*_: object) -> None:
+        raise DayFull("all numbers used today")
+
+    monkeypatch.setattr(q.app.state.appointments.tickets, "issue", day_full)
+    refused_answer = await check_in(q, unlucky["code"])
+    assert refused_answer.status_code == 409, refused_answer.text
+    got = await q.client.get(q.url(f"/appointments/{unlucky['appointment_id']}"), headers=TELLER)
+    assert got.json()["status"] == "booked"  # no ticket: the appointment is as it was, it may try again
+    monkeypatch.undo()
+    assert (await check_in(q, unlucky["code"])).status_code == 201
