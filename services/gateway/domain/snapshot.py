@@ -200,7 +200,8 @@ class BranchState:
 
         The report replaces the day counters this gateway folded so far (records consumed the same events);
         tickets still waiting or at a window keep what this gateway knows of them. A report of another day
-        (the branch's local today per this gateway's clock) is ignored: False."""
+        (the branch's local today per this gateway's clock), or one with fewer arrivals than this gateway
+        counted (records still catching up), is ignored: False."""
         today = now.astimezone(self.zone).date().isoformat()
         if report.get("date") != today:
             return False
@@ -214,6 +215,8 @@ class BranchState:
             if start is not None:
                 slot = slot_of(start, self.zone)
                 arrivals[slot] = arrivals.get(slot, 0) + _count(interval.get("arrivals"))
+        if sum(arrivals.values()) < sum(self.arrivals.values()):
+            return False  # records is behind this gateway (catching up after an outage): keep what was folded
         self.arrivals = arrivals
         self.called, self.missed = _count(totals.get("called")), _count(totals.get("abandoned"))
         share = totals.get("within_target_share")

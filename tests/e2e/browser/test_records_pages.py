@@ -214,6 +214,15 @@ def test_head_office_ranks_the_branches(stack: GatewayStack, browser: Browser, s
     content = Path(download.value.path()).read_bytes()
     assert content.startswith("\ufeff".encode()) and stack.branch.encode() in content
 
+    page.goto(stack.url(f"/config?branch={stack.other_branch}"))  # head office reads; this one has none
+    expect(page.get_by_test_id("not-configured")).to_contain_text("尚无配置", timeout=15_000)
+    expect(page.get_by_test_id("banner")).to_be_hidden()
+    page.screenshot(path=str(shots / "10a-config-not-configured.png"), full_page=True)
+    page.goto(stack.url(f"/config?branch={stack.branch}"))
+    expect(page.get_by_test_id("target-cash")).to_be_disabled(timeout=15_000)
+    expect(page.get_by_test_id("save")).to_be_hidden()
+    expect(page.get_by_test_id("banner")).to_be_hidden()
+
     page.goto(stack.url(f"/reports?branch={stack.branch}"))
     expect(page.get_by_test_id("branch-select")).to_have_value(stack.branch, timeout=15_000)
     expect(page.get_by_test_id("total-served")).not_to_have_text("0", timeout=15_000)

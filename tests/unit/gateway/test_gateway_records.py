@@ -178,6 +178,10 @@ def test_seed_replaces_the_counters_and_ignores_another_day() -> None:
     state = BranchState("b1", ZONE)
     local = now.astimezone(ZONE).date()
     assert not state.seed_today(daily_report((local - dt.timedelta(days=1)).isoformat()), now)
+    ahead = BranchState("b1", ZONE)
+    ahead.day = local.isoformat()
+    ahead.arrivals = {"slot": 31}  # this gateway counted more than records has yet
+    assert not ahead.seed_today(daily_report(local.isoformat()), now) and ahead.arrivals == {"slot": 31}
     assert state.seed_today(daily_report(local.isoformat()), now)
     assert sum(state.arrivals.values()) == 30 and state.called_in_target == 20  # 0.8 of 25
     assert state.window_days.of("g1") == {"served": 10, "avg_handling_min": 5.0}

@@ -39,7 +39,8 @@ function localTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(currentLang() === "zh" ? "zh-CN" : "en-GB",
-    { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+    { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      timeZone: (stored && stored.config && stored.config.branch && stored.config.branch.timezone) || "Asia/Shanghai" });
 }
 
 function changed() {
@@ -188,6 +189,7 @@ function placeReasons() {
 
 function renderBar() {
   $("save").disabled = !canEdit || !dirty || !doc;
+  $("save").hidden = !canEdit || !doc; // head office reads; a branch without a configuration has nothing to save
   $("discard").hidden = !dirty;
   $("status").textContent = dirty ? t("unsaved") : "";
   $("status").className = dirty ? "warn" : "";

@@ -11,6 +11,7 @@ let view = ["day", "week", "month"].includes(params.get("view")) ? params.get("v
 let date = /^\d{4}-\d{2}-\d{2}$/.test(params.get("date") || "") ? params.get("date") : null;
 let report = null;
 let error = null;
+let today = null; // the branch's local today, as records answered a daily report without a date
 
 const root = () => `/v1/branches/${encodeURIComponent(branch)}/reports`;
 
@@ -25,7 +26,8 @@ function range() {
   const first = `${date.slice(0, 7)}-01`;
   const next = new Date(`${first}T00:00:00Z`);
   next.setUTCMonth(next.getUTCMonth() + 1);
-  return [first, shift(next.toISOString().slice(0, 10), -1)];
+  const last = shift(next.toISOString().slice(0, 10), -1);
+  return [first, today && today < last ? today : last]; // this month: up to today, not empty days ahead
 }
 
 function remember() {
@@ -179,9 +181,11 @@ async function load() {
   try {
     if (view === "day") {
       report = await api(`${root()}/daily${date ? `?date=${date}` : ""}`);
+      if (!date) today = report.date;
       date = report.date || date;
     } else {
-      if (!date) date = (await api(`${root()}/daily`)).date;
+      if (!today) today = (await api(`${root()}/daily`)).date;
+      if (!date) date = today;
       const [from, to] = range();
       report = await api(`${root()}/period?from=${from}&to=${to}`);
     }
@@ -192,6 +196,12 @@ async function load() {
   }
   remember();
   render();
+}
+
+function links(me) {
+  const query = me.branch_id ? "" : `?branch=${encodeURIComponent(branch)}`;
+  $("dashboard-link").href = `/${query}`;
+  $("config-link").href = `/config${query}`;
 }
 
 async function pickBranches(me) {
@@ -209,6 +219,7 @@ async function pickBranches(me) {
     branch = $("branch-select").value;
     params.set("branch", branch);
     $("branch-name").textContent = branch;
+    links(me);
     load();
   });
   if (wanted) params.set("branch", wanted);
@@ -227,9 +238,7 @@ async function main() {
     return;
   }
   $("branch-name").textContent = branch;
-  const query = me.branch_id ? "" : `?branch=${encodeURIComponent(branch)}`;
-  $("dashboard-link").href = `/${query}`;
-  $("config-link").href = `/config${query}`;
+  links(me);
   for (const b of document.querySelectorAll(".tabs button")) {
     b.addEventListener("click", () => { view = b.dataset.view; load(); });
   }
