@@ -22,7 +22,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.records.domain.report_labels import figure, label
+from services.records.domain.report_labels import VALUE_FIELDS, figure, label, value_label
 from services.records.domain.report_labels import labels as labels_of
 
 CJK_FONT = "STSong-Light"
@@ -49,17 +49,26 @@ class _Styles:
         self.font, self.bold = _fonts(lang)
         self.title = ParagraphStyle("title", fontName=self.bold, fontSize=16, leading=20, spaceAfter=4)
         self.meta = ParagraphStyle("meta", fontName=self.font, fontSize=9, leading=12, textColor=colors.grey)
-        self.heading = ParagraphStyle("heading", fontName=self.bold, fontSize=11.5, leading=15, spaceBefore=8)
+        self.heading = ParagraphStyle(
+            "heading", fontName=self.bold, fontSize=11.5, leading=15, spaceBefore=8, keepWithNext=1
+        )
         self.body = ParagraphStyle("body", fontName=self.font, fontSize=9, leading=12)
+        self.header = ParagraphStyle("header", fontName=self.bold, fontSize=7.5, leading=9)
 
 
-def _table(rows: Sequence[Sequence[str]], styles: _Styles, widths: Sequence[float] | None = None) -> Table:
-    table = Table([list(r) for r in rows], colWidths=list(widths) if widths else None, repeatRows=1, hAlign="LEFT")
+def _table(rows: Sequence[Sequence[Any]], styles: _Styles, widths: Sequence[float] | None = None) -> Table:
+    """A table over the page's width (the first column half as wide again as the others), its header cells
+    wrapped when long."""
+    columns = len(rows[0])
+    if widths is None:
+        unit = WIDTH / (columns + 0.5)
+        widths = [unit * 1.5, *([unit] * (columns - 1))]
+    header = [Paragraph(str(cell), styles.header) if isinstance(cell, str) else cell for cell in rows[0]]
+    table = Table([header, *(list(r) for r in rows[1:])], colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), styles.font),
-                ("FONTNAME", (0, 0), (-1, 0), styles.bold),
                 ("FONTSIZE", (0, 0), (-1, -1), 8.5),
                 ("BACKGROUND", (0, 0), (-1, 0), HEADER),
                 ("GRID", (0, 0), (-1, -1), 0.4, GRID),
@@ -80,8 +89,8 @@ def _rows(items: Sequence[dict[str, Any]], keys: Sequence[str], lang: str) -> li
 
 
 def _cell(key: str, value: Any, lang: str) -> str:
-    if key in ("decision", "kind") and isinstance(value, str):
-        return label(lang, value)
+    if key in VALUE_FIELDS and isinstance(value, str):
+        return value_label(lang, key, value)
     return figure(key, value)
 
 
@@ -211,7 +220,7 @@ def render_daily_pdf(day: dict[str, Any], lang: str = "zh") -> bytes:
     styles = _Styles(lang)
     names = labels_of(lang)
     out = io.BytesIO()
-    title = f"{names['title']} · {day['branch_id']} · {day['date']}"
+    title = f"{names['title']} | {day['branch_id']} | {day['date']}"
     doc = SimpleDocTemplate(
         out,
         pagesize=A4,
@@ -234,7 +243,7 @@ def render_daily_pdf(day: dict[str, Any], lang: str = "zh") -> bytes:
     story: list[Flowable] = [
         Paragraph(f"{names['title']}: {day['branch_id']}", styles.title),
         Paragraph(
-            f"{names['date']} {day['date']} · {names['timezone']} {day['timezone']} · "
+            f"{names['date']} {day['date']} | {names['timezone']} {day['timezone']} | "
             f"{names['generated']} {day['generated_at']}",
             styles.meta,
         ),

@@ -65,9 +65,20 @@ LABELS: dict[str, dict[str, str]] = {
         "count": "次数",
         "none": "无数据",
         "page": "第 {n} 页",
-        "approved": "通过",
-        "rejected": "拒绝",
-        "review": "人工复核",
+        "decision.approved": "通过",
+        "decision.rejected": "拒绝",
+        "decision.review": "人工复核",
+        "kind.open_window": "开窗口",
+        "kind.close_window": "关窗口",
+        "kind.delay_break": "推迟休息",
+        "kind.recall_staff": "召回员工",
+        "kind.sla_risk": "服务水平风险",
+        "kind.camera_down": "摄像头故障",
+        "service.cash": "现金",
+        "service.general": "综合业务",
+        "service.corporate": "对公业务",
+        "service.wealth": "理财",
+        "service.fx": "外汇",
     },
     "en": {
         "title": "Branch daily report",
@@ -127,9 +138,20 @@ LABELS: dict[str, dict[str, str]] = {
         "count": "Count",
         "none": "No data",
         "page": "Page {n}",
-        "approved": "Approved",
-        "rejected": "Rejected",
-        "review": "Review",
+        "decision.approved": "Approved",
+        "decision.rejected": "Rejected",
+        "decision.review": "Review",
+        "kind.open_window": "Open a window",
+        "kind.close_window": "Close a window",
+        "kind.delay_break": "Delay a break",
+        "kind.recall_staff": "Recall staff",
+        "kind.sla_risk": "Service level at risk",
+        "kind.camera_down": "Camera down",
+        "service.cash": "Cash",
+        "service.general": "General",
+        "service.corporate": "Corporate",
+        "service.wealth": "Wealth",
+        "service.fx": "Foreign exchange",
     },
 }
 
@@ -145,6 +167,15 @@ def labels(lang: str) -> Mapping[str, str]:
 def label(lang: str, key: str) -> str:
     """A field's label; the field's own name when it has none."""
     return labels(lang).get(key, key)
+
+
+VALUE_FIELDS = frozenset({"decision", "kind", "service"})
+"""Fields whose values are codes with a label of their own (``field.value``)."""
+
+
+def value_label(lang: str, key: str, value: str) -> str:
+    """The label of a code (a KYC decision, an alert kind, a service); the code itself when it has none."""
+    return labels(lang).get(f"{key}.{value}", value)
 
 
 def figure(key: str, value: object) -> str:

@@ -8,8 +8,9 @@ import zoneinfo
 
 import pytest
 
+from branchops.contracts.enums import AlertKind, KycDecision, ServiceName
 from services.records.domain import report as r
-from services.records.domain.report_labels import LABELS, figure, label, labels
+from services.records.domain.report_labels import LABELS, figure, label, labels, value_label
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -179,6 +180,10 @@ def test_labels_exist_in_both_languages_for_every_figure() -> None:
     for name in r.TOTALS_FIELDS:
         assert name in LABELS["zh"], name
     assert labels("fr") is LABELS["zh"] and label("en", "served") == "Served" and label("en", "unknown") == "unknown"
+    for field, codes in (("decision", KycDecision), ("kind", AlertKind), ("service", ServiceName)):
+        for code in codes:
+            assert f"{field}.{code.value}" in LABELS["zh"], code
+    assert value_label("zh", "decision", "approved") == "通过" and value_label("en", "kind", "new_kind") == "new_kind"
     assert figure("within_target_share", 0.7425) == "74.2%" and figure("wait_p50_min", None) == "–"
     assert (
         figure("rating_avg", 4.5) == "4.50" and figure("handling_min_avg", 5.25) == "5.2" and figure("served", 3) == "3"
