@@ -149,7 +149,7 @@ Object.assign(TEXT.zh, {
   ack_avg: "平均确认（秒）", decision: "结果", count: "次数", sessions: "会话", turns: "对话轮次",
   completed_without_staff: "自助完成", handed_off: "转人工", no_data: "该时段暂无数据", reports_down: "报表服务暂不可用",
   network: "全网报表", ranking: "网点排名", trend: "全网趋势", csv: "下载 CSV", last_7: "近 7 天", last_30: "近 30 天",
-  rank: "排名", change: "变化（百分点）", pick_branch: "选择网点", arrivals_per_day: "每日到达与办理",
+  rank: "排名", change: "变化（百分点）", pick_branch: "选择网点", arrivals_per_day: "每日到达与办理", devices: "设备",
 });
 Object.assign(TEXT.en, {
   config_title: "Branch configuration", reports_title: "Reports", dashboard: "Dashboard", nav_config: "Configuration",
@@ -181,7 +181,7 @@ Object.assign(TEXT.en, {
   no_data: "No data for this period", reports_down: "Reports are unavailable", network: "Network reports",
   ranking: "Branch ranking", trend: "Network trend", csv: "Download CSV", last_7: "Last 7 days",
   last_30: "Last 30 days", rank: "Rank", change: "Change (points)", pick_branch: "Branch",
-  arrivals_per_day: "Arrivals and served per day",
+  arrivals_per_day: "Arrivals and served per day", devices: "Devices",
 });
 
 let lang = localStorage.getItem("bo-lang") === "en" ? "en" : "zh";
