@@ -117,6 +117,7 @@ def _simulate_history(args: argparse.Namespace) -> int:
 
 async def _history_async(args: argparse.Namespace) -> int:
     import time
+    from zoneinfo import ZoneInfo
 
     import httpx
 
@@ -125,27 +126,27 @@ async def _history_async(args: argparse.Namespace) -> int:
     from branchops.settings import PlatformSettings
     from branchops.state.client import create_redis
     from simulation.demo_config import ZONE
-    from simulation.history import backfill, past_days, seed_config
+    from simulation.history import backfill, past_days, reannounce, seed_config
 
     started = time.monotonic()
-    if args.api_key:
-        async with httpx.AsyncClient(
-            base_url=args.records_url.rstrip("/"), headers={"X-API-Key": args.api_key}, timeout=30.0
-        ) as client:
-            print(await seed_config(client, args.branch), flush=True)
-    else:
-        print("no --api-key: the configuration is not seeded", file=sys.stderr)
-    if not args.days:
-        return 0
-    from zoneinfo import ZoneInfo
-
-    today = platform_clock().now().astimezone(ZoneInfo(ZONE)).date()
     # tansu has no idempotent producer; a day published twice has the same event ids (records keeps one)
     settings = PlatformSettings(kafka_bootstrap=args.kafka, kafka_idempotence=False, kafka_linger_ms=20)
     publisher = EventPublisher(settings, source="branchops/simulate/history")
     redis = create_redis(args.redis_url) if args.redis_url else None
     await publisher.start()
     try:
+        if args.api_key:
+            async with httpx.AsyncClient(
+                base_url=args.records_url.rstrip("/"), headers={"X-API-Key": args.api_key}, timeout=30.0
+            ) as client:
+                said, existing = await seed_config(client, args.branch)
+            if existing is not None:
+                await reannounce(publisher, existing)
+                said += " (announced again on branch-config.v1)"
+            print(said, flush=True)
+        else:
+            print("no --api-key: the configuration is not seeded", file=sys.stderr)
+        today = platform_clock().now().astimezone(ZoneInfo(ZONE)).date()
         report = await backfill(publisher, args.branch, past_days(today, args.days), redis)
     finally:
         await publisher.stop()

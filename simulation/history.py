@@ -5,7 +5,11 @@ both once a run starts, so the forecast, the plan and the reports have data from
 
 1. **configuration**: ``GET /v1/branches/{b}/config`` of the records service; when there is none (404),
    ``PUT`` :func:`simulation.demo_config.demo_config`. A configuration that exists (a kept data dir, or
-   one a manager edited) is left as it is.
+   one a manager edited) is left as it is, but announced again (:func:`reannounce`): ``make run`` keeps
+   PostgreSQL in ``--data-dir`` but starts a fresh broker, so the compacted ``branch-config.v1`` lost the
+   event records published when it was stored, and staffing would never see the branch. The event is the
+   one records published (same version, who and when, staff names masked by records' own rule) with an
+   id derived from branch and version, so records keeps it once however often the run restarts.
 2. **history**: each of the ``days`` local days before today (the platform clock's) is simulated offline
    by :func:`simulation.branch_day.simulate_day` (the live simulator's demo day, one seed per branch and
    day) and its ``tickets.v1`` events are published straight to the topic with their past times
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+import uuid
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +38,8 @@ import httpx
 
 from branchops.bus.producer import EventPublisher
 from branchops.contracts import CloudEvent, encode, new_event, topics
-from branchops.contracts.events import Ticket
+from branchops.contracts.branch_config import BranchConfig
+from branchops.contracts.events import BranchConfigChanged, ChangedBy, Ticket
 from branchops.state import global_key
 from simulation.branch_day import DaySpec, simulate_day
 from simulation.demo_config import OPEN, ZONE, demo_config
@@ -105,15 +111,38 @@ async def backfill(
     return report
 
 
-async def seed_config(client: httpx.AsyncClient, branch: str) -> str:
-    """Put the demo configuration into records unless the branch has one; what was done, in words."""
+def config_event(stored: dict[str, Any]) -> CloudEvent[Any]:
+    """The branch-config.v1 event of a configuration as ``GET /v1/branches/{b}/config`` returns it."""
+    from services.records.domain.changes import for_event  # records' masking of staff names
+
+    branch, version = str(stored["branch_id"]), int(stored["version"])
+    data = BranchConfigChanged(
+        branch_id=branch,
+        at=dt.datetime.fromisoformat(stored["updated_at"]),
+        version=version,
+        changed_by=ChangedBy.model_validate(stored["updated_by"]),
+        config=for_event(BranchConfig.model_validate(stored["config"])),
+    )
+    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"branchops:branch-config:{branch}:{version}"))
+    return new_event(topics.BRANCH_CONFIG, data, source=SOURCE, event_id=event_id)
+
+
+async def reannounce(publisher: EventPublisher, stored: dict[str, Any]) -> None:
+    event = config_event(stored)
+    await publisher.send_raw(topics.BRANCH_CONFIG.name, encode(event), key=event.subject.encode())
+
+
+async def seed_config(client: httpx.AsyncClient, branch: str) -> tuple[str, dict[str, Any] | None]:
+    """Put the demo configuration into records unless the branch has one: (what was done, in words; the
+    configuration that existed, to announce again)."""
     path = f"/v1/branches/{branch}/config"
     current = await client.get(path)
     if current.status_code == 200:
-        return f"configuration of {branch}: kept version {current.json().get('version')}"
+        stored: dict[str, Any] = current.json()
+        return f"configuration of {branch}: kept version {stored.get('version')}", stored
     if current.status_code != 404:
         raise ValueError(f"records answers {current.status_code} on GET {path}: {current.text[:200]}")
     created = await client.put(path, json=demo_config(branch))
     if created.status_code not in (200, 201):
         raise ValueError(f"records answers {created.status_code} on PUT {path}: {created.text[:500]}")
-    return f"configuration of {branch}: version {created.json().get('version')} seeded"
+    return f"configuration of {branch}: version {created.json().get('version')} seeded", None

@@ -8,7 +8,7 @@ from branchops.contracts.enums import TicketStatus
 from services.records.domain.validation import validate
 from services.staffing.domain.from_config import problem_from_config
 from simulation.demo_config import demo_config
-from simulation.history import SOURCE, day_events, past_days
+from simulation.history import SOURCE, config_event, day_events, past_days
 from simulation.live_branch import demo_day
 
 DAY = dt.date(2026, 11, 20)
@@ -38,3 +38,20 @@ def test_a_day_of_history_is_the_same_every_time_and_in_the_past() -> None:
     assert [e.data.at for e in first] == sorted(e.data.at for e in first)
     issued = [e for e in first if e.data.status is TicketStatus.ISSUED]
     assert 300 < len(issued) < 700  # about the demo day's expected 520 arrivals
+
+
+def test_a_kept_configuration_is_announced_again_as_records_published_it() -> None:
+    doc = demo_config("demo-001")
+    stored = {
+        "branch_id": "demo-001",
+        "version": 3,
+        "updated_at": "2026-11-20T01:00:00Z",
+        "updated_by": {"subject": "dev-manager", "role": "manager"},
+        "config": doc,
+    }
+    event, again = config_event(stored), config_event(stored)
+    assert event.id == again.id and event.id != config_event({**stored, "version": 4}).id
+    assert event.type == "branchops.branch-config.v1" and event.subject == "demo-001"
+    assert event.data.version == 3 and event.data.changed_by.subject == "dev-manager"
+    names = [m.display_name for m in event.data.config.staff]
+    assert names and all(n != m["display_name"] for n, m in zip(names, doc["staff"], strict=True))
