@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from branchops.web import BranchPath, check_branch
 from branchops.web.roles import ManagerHeadOfficeService
 from services.records.domain.report import AUDIT_MAX_LIMIT
-from services.records.routes.reports import ReportsDep
+from services.records.routes.reports import REFUSED, ReportsDep
 
 router = APIRouter(prefix="/v1", tags=["configuration"])
 
@@ -34,6 +34,7 @@ class AuditPage(BaseModel):
 @router.get(
     "/branches/{branch_id}/config/audit",
     response_model=AuditPage,
+    responses=REFUSED,
     summary="The configuration's changes, newest first (who, when, what changed)",
 )
 async def config_audit(

@@ -174,10 +174,17 @@ class PeriodReport(BaseModel):
     voice: VoiceView
 
 
-BAD_DATE: dict[int | str, dict[str, Any]] = {400: {"description": "a date that is not YYYY-MM-DD (reason: bad_date)"}}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "a manager of another branch, or a role that does not read reports (teller, kiosk)"}
+}
+BAD_DATE: dict[int | str, dict[str, Any]] = {
+    400: {"description": "a date that is not YYYY-MM-DD (reason: bad_date)"},
+    **REFUSED,
+}
 PERIOD_PROBLEMS: dict[int | str, dict[str, Any]] = {
     400: {"description": "a date that is not YYYY-MM-DD (reason: bad_date), from after to (reason: bad_range)"},
     422: {"description": "more than 92 days (reason: range_too_long)"},
+    **REFUSED,
 }
 DateQuery = Annotated[str | None, Query(description="YYYY-MM-DD; default: the branch's local today")]
 NO_STORE = {"Cache-Control": "no-store"}
