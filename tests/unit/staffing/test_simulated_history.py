@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
 
 from branchops.contracts.enums import TicketStatus
 from services.records.domain.validation import validate
 from services.staffing.domain.from_config import problem_from_config
+from simulation.cli import register
 from simulation.demo_config import demo_config
 from simulation.history import SOURCE, config_event, day_events, past_days
 from simulation.live_branch import demo_day
@@ -55,3 +59,25 @@ def test_a_kept_configuration_is_announced_again_as_records_published_it() -> No
     assert event.data.version == 3 and event.data.changed_by.subject == "dev-manager"
     names = [m.display_name for m in event.data.config.staff]
     assert names and all(n != m["display_name"] for n, m in zip(names, doc["staff"], strict=True))
+
+
+def test_branchops_up_fills_the_staffing_simulator_and_the_command_takes_it(tmp_path: Path) -> None:
+    from branchops.clock import Clock
+    from branchops.up import _simulator
+    from services.staffing import SERVICE
+
+    stack = SimpleNamespace(
+        redis_url="redis://127.0.0.1:1/0",
+        kafka_bootstrap="127.0.0.1:2",
+        services={"records": (None, 8005), "queue": (None, 8001)},
+        log_dir=tmp_path,
+    )
+    keys = {"manager": "k-manager", "teller": "k-teller"}
+    process = _simulator(SERVICE, stack, 8002, keys, branch="b-9", speed=20.0, clock=Clock())  # type: ignore[arg-type]
+    args = process.argv[process.argv.index("branchops.cli") + 1 :]
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    parsed = parser.parse_args(args)
+    assert parsed.func.__name__ == "_simulate_history"
+    assert (parsed.branch, parsed.records_url, parsed.api_key) == ("b-9", "http://127.0.0.1:8005", "k-manager")
+    assert (parsed.kafka, parsed.redis_url, parsed.days) == ("127.0.0.1:2", "redis://127.0.0.1:1/0", 30)
