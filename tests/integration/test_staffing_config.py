@@ -8,13 +8,17 @@ import datetime as dt
 import json
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from branchops.bus import EventPublisher
 from branchops.contracts import topics
 from branchops.contracts.branch_config import BranchConfig
-from branchops.contracts.enums import Channel, ServiceName, TicketStatus
-from branchops.contracts.events import BranchConfigChanged, ChangedBy, Ticket
+from branchops.contracts.enums import Channel, ServiceName, TicketStatus, WindowState
+from branchops.contracts.events import BranchConfigChanged, ChangedBy, Ticket, Window
 from branchops.settings import PlatformSettings, Role
+from branchops.state import create_redis
+from services.staffing.adapters.live_store import LiveStore
+from services.staffing.adapters.ticket_counts import TicketCounts
 from tests.conftest import api_key
 from tests.integration.kafka_helpers import read_topic, wait_for
 from tests.integration.staffing_support import SHANGHAI, FakeClock, running_app, staffing_settings
@@ -169,3 +173,52 @@ async def test_config_event_plans_the_day_and_an_absence_replans_it(platform: Pl
             assert "s1" in {a["staff_id"] for a in final["assignments"]}  # the absence was taken back in v3
         finally:
             await publisher.stop()
+
+
+async def test_history_keeps_first_issue_and_handling_time_and_old_window_states_change_nothing(
+    redis_url: str,
+) -> None:
+    branch = f"hi-{uuid.uuid4().hex[:8]}"
+    redis = create_redis(redis_url)
+    try:
+        counts, live = TicketCounts(redis), LiveStore(redis)
+        opened = dt.datetime.combine(DAY, dt.time(9, 5), SHANGHAI)
+
+        def at(minutes: float, status: TicketStatus) -> Ticket:
+            return Ticket(
+                branch_id=branch,
+                at=opened + dt.timedelta(minutes=minutes),
+                ticket_id="t1",
+                number="B001",
+                service=ServiceName.GENERAL,
+                status=status,
+                channel=Channel.KIOSK,
+            )
+
+        zone = ZoneInfo("Asia/Shanghai")
+        for ticket in (
+            at(0, TicketStatus.ISSUED),
+            at(3, TicketStatus.CALLED),
+            at(4, TicketStatus.SERVING),
+            at(10, TicketStatus.COMPLETED),
+            at(11, TicketStatus.ISSUED),  # a redelivery or an undo: the first issue minute stays
+            at(10, TicketStatus.COMPLETED),  # redelivered
+        ):
+            await counts.record_history(ticket, zone)
+        assert await counts.history_days(branch, DAY - dt.timedelta(days=1), DAY) == [DAY]
+        arrivals, handled = await counts.history(branch, [DAY])
+        assert arrivals == {DAY: {("general", 545): 1}}
+        assert handled == {"general": [6.0]}
+
+        def window(minutes: int, state: WindowState) -> Window:
+            return Window(
+                branch_id=branch, at=opened + dt.timedelta(minutes=minutes), window_id="w1", state=state, skills=[]
+            )
+
+        await live.put_window(window(60, WindowState.OPEN))
+        await live.put_window(window(-60 * 24, WindowState.CLOSED))  # yesterday's, backfilled late
+        assert [w.state for w in await live.windows(branch)] == ["open"]
+        await live.put_window(window(61, WindowState.CLOSED))
+        assert [w.state for w in await live.windows(branch)] == ["closed"]
+    finally:
+        await redis.aclose()

@@ -75,7 +75,7 @@ class TicketCounts:
         if ticket.status is TicketStatus.ISSUED:
             key = branch_key(SERVICE, b, "arrivals", day.isoformat())
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.hset(key, tid, f"{service} {local.hour * 60 + local.minute}")
+                pipe.hsetnx(key, tid, f"{service} {local.hour * 60 + local.minute}")  # the first issue counts
                 pipe.expire(key, HISTORY_TTL_S)
                 pipe.zadd(branch_key(SERVICE, b, "history-days"), {day.isoformat(): day.toordinal()})
                 await pipe.execute()
