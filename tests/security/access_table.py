@@ -154,6 +154,17 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         **PLATFORM,
         ("GET", f"{B}/config"): rule(M, H, S, why="managers read their branch's; head office and services all"),
         ("PUT", f"{B}/config"): rule(M, why="the manager edits the branch's configuration (system of record)"),
+        ("GET", f"{B}/config/audit"): rule(
+            M, H, S, why="who changed the configuration: the branch's managers, head office"
+        ),
+        ("GET", f"{B}/reports/daily"): rule(
+            M, H, S, why="managers read their branch's reports; head office and services all"
+        ),
+        ("GET", f"{B}/reports/daily.pdf"): rule(M, H, S, why="the same day as a printable PDF"),
+        ("GET", f"{B}/reports/period"): rule(M, H, S, why="week and month views of the branch"),
+        ("GET", "/v1/reports/branches"): rule(H, S, why="head office ranks every branch; managers see their own only"),
+        ("GET", "/v1/reports/branches.csv"): rule(H, S, why="the ranking as CSV for head office"),
+        ("GET", "/v1/reports/trend"): rule(H, S, why="network or branch trend for head office"),
     },
 }
 
