@@ -24,6 +24,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 DEFAULT_BODY_TIMEOUT_S = 30.0
 
 
+class BodyRefused(HTTPException):
+    """Raised from ``receive``: an ``HTTPException`` so FastAPI's body parsing passes it on; the problem handler
+    answers it with its title and reason."""
+
+    def __init__(self, status: int, title: str, detail: str, reason: str) -> None:
+        super().__init__(status, detail)
+        self.title = title
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class UploadRoutes:
     """Paths that take uploads (``path`` a regular expression matched from the start) and their ceiling: set
@@ -73,11 +83,13 @@ class RequestLimits:
             try:
                 message = await asyncio.wait_for(receive(), self.body_timeout_s)
             except TimeoutError:
-                raise HTTPException(408, f"no part of the body arrived for {self.body_timeout_s:g} s") from None
+                detail = f"no part of the body arrived for {self.body_timeout_s:g} s"
+                raise BodyRefused(408, "Request timeout", detail, "body_timeout") from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise HTTPException(413, f"the body may be at most {limit} bytes")
+                    detail = f"the body may be at most {limit} bytes"
+                    raise BodyRefused(413, "Payload too large", detail, "body_too_large")
                 complete = not message.get("more_body", False)
             else:
                 complete = True  # http.disconnect: nothing more will come

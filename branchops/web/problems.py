@@ -13,6 +13,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from branchops.bus.producer import BusUnavailable
+from branchops.web.limits import BodyRefused
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -91,7 +92,10 @@ def install_problem_handlers(app: FastAPI, errors: ErrorProblems | None = None) 
             exc.status_code, "HTTP error"
         )
         detail = exc.detail if isinstance(exc.detail, str) else ""
-        return problem_response(request, exc.status_code, title, detail, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if isinstance(exc, BodyRefused):  # the request limits (branchops/web/limits.py)
+            return problem_response(request, exc.status_code, exc.title, detail, headers=headers, reason=exc.reason)
+        return problem_response(request, exc.status_code, title, detail, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

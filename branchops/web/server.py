@@ -106,4 +106,3 @@ if HttpToolsProtocol is not None:
 
 else:  # pragma: no cover
     HeadDeadlineHttpTools = HeadDeadlineH11  # type: ignore[misc,assignment]
-

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from branchops.settings import PlatformSettings, Role
 from branchops.web import BranchPath, JsonBody, Problem, create_service_app, read_body, roles
+from branchops.web.limits import UploadRoutes
 
 LIMIT = 64
 
@@ -37,7 +38,9 @@ def client() -> Iterator[TestClient]:
         return {"branch_id": branch_id}
 
     platform = PlatformSettings(env="test", jwt_secret="x" * 40)  # type: ignore[arg-type]
-    app = create_service_app("unit", platform, routers=[router], max_body_bytes=LIMIT)
+    # /raw is an upload route: its own limit answers (with its words), under the app's ceiling for uploads
+    uploads = UploadRoutes("/raw$", 4 * LIMIT)
+    app = create_service_app("unit", platform, routers=[router], max_body_bytes=LIMIT, uploads=uploads)
     with TestClient(app) as test_client:
         yield test_client
 
