@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from branchops.contracts.base import ClockTime
@@ -20,7 +20,7 @@ from branchops.web import BranchPath, Problem, check_branch
 from branchops.web.roles import AnyRole, KioskTellerManagerService, TellerManagerService
 from services.queue.domain.appointments import Appointment, AppointmentStatus, DayCapacity, SlotState
 from services.queue.domain.errors import QueueError
-from services.queue.routes.deps import IdPath, PhoneDep
+from services.queue.routes.deps import AppointmentsDep, IdPath, PhoneDep
 from services.queue.routes.problems import status_of
 from services.queue.routes.views import TicketView
 from services.queue.usecases.appointments import Appointments, BookAppointment
@@ -28,13 +28,6 @@ from services.queue.usecases.appointments import Appointments, BookAppointment
 router = APIRouter(prefix="/v1/branches/{branch_id}/appointments", tags=["appointments"])
 
 
-async def get_appointments(request: Request) -> Appointments:
-    """The use case bootstrap.py put on ``app.state`` (here until routes/deps.py takes it in)."""
-    appointments: Appointments = request.app.state.appointments
-    return appointments
-
-
-AppointmentsDep = Annotated[Appointments, Depends(get_appointments)]
 Contact = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 -]{5,22}[0-9]$")]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 PROBLEMS: dict[int | str, dict[str, Any]] = {

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from branchops.contracts.base import Identifier
+from services.queue.usecases.appointments import Appointments
 from services.queue.usecases.overview import QueueOverview
 from services.queue.usecases.phone_tickets import PhoneTickets
 from services.queue.usecases.tickets import Tickets
@@ -39,3 +40,12 @@ TicketsDep = Annotated[Tickets, Depends(get_tickets)]
 WindowsDep = Annotated[Windows, Depends(get_windows)]
 OverviewDep = Annotated[QueueOverview, Depends(get_overview)]
 PhoneDep = Annotated[PhoneTickets, Depends(get_phone_tickets)]
+
+
+async def get_appointments(request: Request) -> Appointments:
+    """The use case bootstrap.py put on ``app.state`` (here until routes/deps.py takes it in)."""
+    appointments: Appointments = request.app.state.appointments
+    return appointments
+
+
+AppointmentsDep = Annotated[Appointments, Depends(get_appointments)]

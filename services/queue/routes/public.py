@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from branchops.contracts.enums import ServiceName, TicketStatus
 from services.queue.domain.appointments import Appointment, AppointmentStatus
 from services.queue.domain.errors import QueueError
-from services.queue.routes.appointments import AppointmentsDep, refused
-from services.queue.routes.deps import PhoneDep
+from services.queue.routes.appointments import refused
+from services.queue.routes.deps import AppointmentsDep, PhoneDep
 from services.queue.routes.problems import problem
 from services.queue.routes.views import WaitRange
 from services.queue.usecases.appointments import Appointments
