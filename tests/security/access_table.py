@@ -149,6 +149,17 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", f"{B}/windows/{{window_id}}/rating"): rule(
             K, S, why="the pad (a device); staff do not rate themselves"
         ),
+        ("GET", "/config"): rule(M, H, S, credential="cookie", anonymous=303, why="the configuration page"),
+        ("GET", "/reports"): rule(M, H, S, credential="cookie", anonymous=303, why="the reports page"),
+        ("GET", f"{B}/config"): rule(M, H, S, why="records' configuration: managers their branch, head office all"),
+        ("PUT", f"{B}/config"): rule(M, why="only the branch's manager edits its configuration"),
+        ("GET", f"{B}/config/audit"): rule(M, H, S, why="who changed the configuration"),
+        ("GET", f"{B}/reports/daily"): rule(M, H, S, why="a day of the branch (records)"),
+        ("GET", f"{B}/reports/daily.pdf"): rule(M, H, S, why="the day as a PDF"),
+        ("GET", f"{B}/reports/period"): rule(M, H, S, why="week and month views"),
+        ("GET", "/v1/reports/branches"): rule(H, S, why="head office ranks every branch"),
+        ("GET", "/v1/reports/branches.csv"): rule(H, S, why="the ranking as CSV"),
+        ("GET", "/v1/reports/trend"): rule(H, S, why="network trend for head office"),
     },
     "records": {
         **PLATFORM,

@@ -54,7 +54,7 @@ def build(
         from services.gateway.settings import GatewaySettings
 
         nowhere = f"http://{UNREACHABLE_BROKER}"  # upstream services are not running in these tests
-        upstreams = {f"{name}_url": nowhere for name in ("queue", "staffing", "kyc", "voice")}
+        upstreams = {f"{name}_url": nowhere for name in ("queue", "staffing", "kyc", "voice", "records")}
         return gateway_app(GatewaySettings(redis_url=redis_url, **{**upstreams, **overrides}), platform)
     if service == "records":
         from services.records.bootstrap import build_app as records_app
