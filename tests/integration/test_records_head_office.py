@@ -185,6 +185,29 @@ async def test_the_summary_adds_up_to_the_rollups(network: Network) -> None:
             )
         ]
         assert summary == direct, branch
+        for service in ("cash", "general"):
+            summed = await scalar(
+                engine,
+                "SELECT array[sum(arrivals), sum(served), sum(within_target), sum(wait_m0 + wait_m13)]::bigint[]"
+                " FROM rollup_service_day WHERE branch_id = :b AND service = :s",
+                b=branch,
+                s=service,
+            )
+            tickets = await scalar(
+                engine,
+                "SELECT array[sum(arrivals), sum(served), sum(within_target)]::bigint[] FROM rollup_service_interval"
+                " WHERE branch_id = :b AND service = :s",
+                b=branch,
+                s=service,
+            )
+            waited = await scalar(
+                engine,
+                "SELECT sum(tickets)::bigint FROM rollup_wait_buckets WHERE branch_id = :b AND service = :s"
+                " AND bucket IN (0, 13)",
+                b=branch,
+                s=service,
+            )
+            assert summed == ([*tickets, waited] if tickets[0] is not None else [None] * 4), (branch, service)
         days = await scalar(
             engine, "SELECT count(*) FROM rollup_branch_day WHERE branch_id = :b AND arrivals > 0", b=branch
         )

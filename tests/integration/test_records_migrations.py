@@ -29,7 +29,7 @@ from tests.conftest import fresh_database_name, make_platform
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE_HISTORY = {"branch_config", "branch_config_audit", "outbox", "alembic_version"}
 HISTORY_TABLES = {*RAW_TABLE_NAMES, *(spec.table for spec in ROLLUPS), *STATE_TABLES}
-REPORT_TABLES = {"rollup_branch_day"}
+REPORT_TABLES = {"rollup_branch_day", "rollup_service_day"}
 RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES
 
 
@@ -133,6 +133,10 @@ async def test_revision_0004_sums_the_rollups_already_there_and_keeps_them_summe
     )
     async with engine.begin() as connection:
         assert (await connection.execute(text(summed))).scalar_one() == [7, 6, 5, 1, 3, 1, 2]
+        per_service = await connection.execute(
+            text("SELECT service, arrivals, wait_m3 + wait_m45 FROM rollup_service_day ORDER BY service")
+        )
+        assert [tuple(r) for r in per_service] == [("cash", 5, 4), ("general", 2, 0)]
         await connection.execute(
             text(
                 "INSERT INTO rollup_service_interval (branch_id, service, interval_start, day, target_wait_min,"
@@ -150,7 +154,7 @@ async def test_revision_0004_sums_the_rollups_already_there_and_keeps_them_summe
     await migrate(engine, "0003", action="downgrade")
     async with engine.connect() as connection:
         triggers = (await connection.execute(text("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal"))).scalar()
-    assert "rollup_branch_day" not in await _tables(engine) and triggers == 0
+    assert not REPORT_TABLES & await _tables(engine) and triggers == 0
 
 
 async def _break(engine: AsyncEngine) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.records.domain.network import SUM_NAMES, DateRange
+from services.records.domain.network import SUM_NAMES, TICKET_SUMS, WAIT_NAMES, DateRange
 
 SUMMARY = "rollup_branch_day"
 _SUMS = ", ".join(f"sum({name}) AS {name}" for name in SUM_NAMES)
@@ -56,6 +56,22 @@ class NetworkQueries:
                 )
             ).all()
         return {row.day: _float_row(row, SUM_NAMES) for row in rows}
+
+    async def per_service(self, span: DateRange, branch_id: str) -> dict[str, dict[str, float]]:
+        """One branch's tickets and waits per service over ``span`` (``rollup_service_day``: a row per day and
+        service), for a period report's services."""
+        names = (*TICKET_SUMS, *WAIT_NAMES)
+        async with self.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text(
+                        f"SELECT service, {', '.join(f'sum({n}) AS {n}' for n in names)} FROM rollup_service_day"
+                        " WHERE branch_id = :branch AND day BETWEEN :start AND :end GROUP BY service"
+                    ),
+                    {"start": span.start, "end": span.end, "branch": branch_id},
+                )
+            ).all()
+        return {row.service: _float_row(row, names) for row in rows}
 
     async def names(self) -> dict[str, str | None]:
         """Every configured branch's name (``branch.name`` of its document; null when it has none)."""
