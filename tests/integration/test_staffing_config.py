@@ -222,3 +222,33 @@ async def test_history_keeps_first_issue_and_handling_time_and_old_window_states
         assert [w.state for w in await live.windows(branch)] == ["closed"]
     finally:
         await redis.aclose()
+
+
+async def test_today_ahead_then_at_opening_and_tomorrow_at_the_set_hour(
+    platform: PlatformSettings, redis_url: str
+) -> None:
+    branch = f"sc-{uuid.uuid4().hex[:8]}"
+    clock = FakeClock(dt.datetime.combine(DAY, dt.time(7, 30), SHANGHAI))
+    settings = staffing_settings(
+        redis_url, dayplan_tick_s=3600, config_debounce_s=600, plan_tomorrow_at="18:00", config_solve_time_limit_s=2.0
+    )
+    async with running_app(settings, platform, clock) as (app, client):
+        planner = app.state.day_planner
+        assert await planner.on_config(change(branch, 1, config()))
+        assert not await planner.on_config(change(branch, 1, config()))  # the same version again: nothing
+        ahead = await planner.plan_branch(branch)  # 07:30: today ahead of opening, not tomorrow yet
+        assert [(p.date, p.version) for p in ahead] == [(DAY.isoformat(), 1)]
+        assert await planner.plan_branch(branch) == []  # nothing new: no second plan
+        clock.advance(hours=1, minutes=30)  # 09:00, the branch opens
+        morning = await planner.plan_branch(branch)
+        assert [(p.date, p.version) for p in morning] == [(DAY.isoformat(), 2)]
+        clock.advance(hours=9, minutes=5)  # 18:05: tomorrow (a Tuesday) is planned ahead
+        evening = await planner.plan_branch(branch)
+        tomorrow = (DAY + dt.timedelta(days=1)).isoformat()
+        assert [(p.date, p.version) for p in evening] == [(tomorrow, 1)]
+        answer = await client.get(f"/v1/branches/{branch}/plan", params={"day": tomorrow}, headers=MANAGER)
+        assert answer.status_code == 200 and answer.json()["version"] == 1
+        instance = await app.state.planning.plans.instance(branch)
+        assert instance is not None and instance.date == DAY.isoformat()  # tomorrow's is not today's base
+        clock.advance(days=4)  # Friday 18:05: Saturday is closed (no hours): no plan for it
+        assert [p.date for p in await planner.plan_branch(branch)] == [(DAY + dt.timedelta(days=4)).isoformat()]

@@ -145,24 +145,32 @@ class DayPlanner:
         stored = await self.configs.get(branch_id)
         if stored is None:
             return []
+        local = self.clock().astimezone(self._zone(stored))
+        today = local.date()
+        days: list[tuple[dt.date, str, bool]] = []  # (day, phase, becomes the base instance)
+        hours = opening_hours(stored.config, today, self.rules.interval_minutes)
+        if hours is not None:
+            days.append((today, MORNING if local.hour * 60 + local.minute >= hours[0] else AHEAD, True))
+        if local.time() >= self.tomorrow_at:
+            days.append((today + dt.timedelta(days=1), AHEAD, False))
+        due = [d for d in days if await self._due_now(branch_id, stored, d[0], d[1])]
+        if not due:
+            return []  # nothing to do: no lock taken (the intraday loop shares it)
         if not await self.live.lock(branch_id, self.owner):
             self._due.setdefault(branch_id, time.monotonic() + max(self.settings.config_debounce_s, 1.0))
             return []  # a re-plan of the branch runs elsewhere: try again shortly
         try:
-            local = self.clock().astimezone(self._zone(stored))
-            today = local.date()
             published = []
-            hours = opening_hours(stored.config, today, self.rules.interval_minutes)
-            if hours is not None:
-                phase = MORNING if local.hour * 60 + local.minute >= hours[0] else AHEAD
-                plan = await self._plan_day(branch_id, stored, today, phase, base=True)
-                published += [plan] if plan else []
-            if local.time() >= self.tomorrow_at:
-                plan = await self._plan_day(branch_id, stored, today + dt.timedelta(days=1), AHEAD, base=False)
+            for day, phase, base in due:
+                plan = await self._plan_day(branch_id, stored, day, phase, base=base)
                 published += [plan] if plan else []
             return published
         finally:
             await self.live.unlock(branch_id, self.owner)
+
+    async def _due_now(self, branch_id: str, stored: StoredConfig, day: dt.date, phase: str) -> bool:
+        mark = await self.configs.mark(branch_id, day.isoformat())
+        return needs_plan(mark, stored.version, phase, len(await self._history_days(branch_id, day)))
 
     async def _plan_day(
         self, branch_id: str, stored: StoredConfig, day: dt.date, phase: str, *, base: bool
@@ -170,7 +178,7 @@ class DayPlanner:
         mark = await self.configs.mark(branch_id, day.isoformat())
         days = await self._history_days(branch_id, day)
         if not needs_plan(mark, stored.version, phase, len(days)):
-            return None
+            return None  # planned meanwhile (another replica)
         done = DayPlanMark(stored.version, phase, len(days))
         try:
             problem = await self.problem(branch_id, stored, day, days)
