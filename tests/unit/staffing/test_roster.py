@@ -35,7 +35,7 @@ def test_interchangeable_staff_form_one_kind(make_small: Callable[..., dict[str,
 
 def test_greedy_and_solver_cover_a_feasible_requirement(make_small: Callable[..., dict[str, Any]]) -> None:
     problem = parse_instance(_mixed(make_small))
-    requirement = {"general": (1,) * 16, "cash": (1,) * 16}
+    requirement: dict[str, tuple[int, ...]] = {"general": (1,) * 16, "cash": (1,) * 16}
     kinds = staff_kinds(problem)
     plan = greedy_plan(problem, kinds, requirement)
     assert sum(map(sum, plan.counts)) >= 2
