@@ -21,8 +21,10 @@ from branchops.contracts.base import EventData
 from branchops.devstack import TansuBroker
 from branchops.devstack.postgres import create_database, drop_database
 from branchops.settings import Role
+from services.records.adapters.network_queries import NetworkQueries
 from services.records.bootstrap import build_history
 from services.records.domain import waits
+from services.records.domain.network import DateRange, totals
 from services.records.handlers import HistoryHandler
 from services.records.usecases.ingest import Incoming, Ingest
 from tests.conftest import api_key, fresh_database_name, make_platform
@@ -381,3 +383,19 @@ async def test_redelivery_updates_and_retention_keep_the_summary_right(network: 
         )
         == 0
     )
+
+
+async def test_defaults_and_one_branchs_services_from_the_summary(network: Network) -> None:
+    answer = await network.client.get("/v1/reports/trend", headers=HEAD_OFFICE)
+    assert answer.status_code == 200, answer.text
+    days = answer.json()["days"]
+    assert len(days) == 30 and answer.json()["to"] == days[-1]["date"], "30 days up to today (Asia/Shanghai)"
+    assert (await network.client.get("/v1/reports/branches?limit=1", headers=HEAD_OFFICE)).json()["branches"][0][
+        "rank"
+    ] == 1
+    queries = NetworkQueries(network.app.state.engine)
+    services = await queries.per_service(DateRange(CURRENT[0], CURRENT[1]), "ho-east")
+    mine = _of(network, "ho-east", CURRENT)
+    assert set(services) == {"cash"}
+    assert totals(services["cash"])["arrivals"] == sum(e.tickets for e in mine)
+    assert totals(services["cash"])["wait_p90_min"] == _percentile(mine, 90)
