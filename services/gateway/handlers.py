@@ -40,6 +40,9 @@ class GatewayHandlers:
 
     async def on_event(self, event: CloudEvent[Any]) -> None:
         data = event_data(event)
+        today = platform_clock().now().astimezone(self.zone).date()
+        if data.at.astimezone(self.zone).date() < today:
+            return  # a past day's event (backfilled history, a replay): not live, not today's
         item = StreamItem(
             event_id=event.id,
             event_type=event.type,
