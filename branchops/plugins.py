@@ -56,13 +56,21 @@ class ServiceDescriptor:
     simulator: tuple[str, ...] = ()
     """Arguments of a ``branchops`` command that drives it with simulated traffic, run by ``branchops up`` when
     it simulates a branch; it fills in ``{branch}``, ``{speed}``, ``{minutes}`` (simulated minutes to run),
-    ``{url}`` (this service), ``{redis_url}`` and ``{key_<role>}`` (an API key of that role: ``{key_teller}``)."""
+    ``{url}`` (this service), ``{<service>_url}`` (another service: ``{records_url}``), ``{redis_url}``,
+    ``{kafka}`` (the broker's bootstrap) and ``{key_<role>}`` (an API key of that role: ``{key_teller}``)."""
+    simulator_env: tuple[tuple[str, str], ...] = ()
+    """Environment variables of the simulator, ``(name, value)`` with the same placeholders: where secrets go
+    (``("BRANCHOPS_SIM_API_KEY", "{key_teller}")``), since a command line is visible to every user in ``ps``."""
     dev_setup: str = ""
     """``module:callable`` that ``branchops up`` calls with a :class:`DevRun` before it starts the service; the
     :class:`DevSetup` it returns adds environment variables (demo logins, device keys, other services' URLs
     and keys) and banner lines (how a person uses the service in this run). Empty: nothing to set up."""
 
     def __post_init__(self) -> None:
+        if any("{key_" in arg for arg in self.simulator):
+            raise ValueError(
+                f"service {self.name}: API keys go in simulator_env, never on the command line (ps shows it)"
+            )
         if not self.name or not self.name.replace(".", "_").replace("-", "_").isidentifier():
             raise ValueError(f"service name must be a short identifier, got {self.name!r}")
         if not self.env_prefix.isidentifier() or not self.env_prefix.isupper():

@@ -97,7 +97,10 @@ def run_up(
                     print(f"service {name} exited; its log:\n{proc.tail()}", flush=True)
                     stop.set()
             for simulator in [s for s in simulators if not s.alive()]:
-                print(f"the simulated branch stopped; the services run on. Its log:\n{simulator.tail(10)}", flush=True)
+                if simulator.exit_code == 0:
+                    print(f"{simulator.name} finished its work; the services run on", flush=True)
+                else:
+                    print(f"{simulator.name} stopped; the services run on. Its log:\n{simulator.tail(10)}", flush=True)
                 simulators.remove(simulator)
             stop.wait(1.0)
         print("stopping…", flush=True)
@@ -143,11 +146,13 @@ def _simulator(
     }
     try:
         args = [arg.format(**values) for arg in spec.simulator]
+        secrets_env = {name: value.format(**values) for name, value in spec.simulator_env}
     except (KeyError, IndexError, ValueError) as exc:
         raise ValueError(f"service {spec.name}: simulator arguments {spec.simulator}: bad placeholder {exc}") from exc
     name = f"{spec.name}-simulator"
     argv = [sys.executable, "-m", "branchops.cli", *args]
-    return ManagedProcess(name, argv, log_path=stack.log_dir / f"{name}.log", env={**os.environ, **clock.env()})
+    env = {**os.environ, **clock.env(), **secrets_env}  # keys by environment: a command line shows in ps
+    return ManagedProcess(name, argv, log_path=stack.log_dir / f"{name}.log", env=env)
 
 
 def _print_banner(

@@ -91,6 +91,11 @@ class ManagedProcess:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def exit_code(self) -> int | None:
+        """The process's exit status once it ended; None while it runs (or before it started)."""
+        return None if self._proc is None else self._proc.poll()
+
     def wait_for_port(self, host: str, port: int, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

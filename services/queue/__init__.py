@@ -16,11 +16,10 @@ SERVICE = ServiceDescriptor(
         "{speed}",
         "--queue-url",
         "{url}",
-        "--api-key",
-        "{key_teller}",
         "--redis-url",
         "{redis_url}",
         "--minutes",
         "{minutes}",
     ),
+    simulator_env=(("BRANCHOPS_SIM_API_KEY", "{key_teller}"),),
 )

@@ -15,8 +15,6 @@ SERVICE = ServiceDescriptor(
         "{branch}",
         "--records-url",
         "{records_url}",
-        "--api-key",
-        "{key_manager}",
         "--kafka",
         "{kafka}",
         "--redis-url",
@@ -24,4 +22,5 @@ SERVICE = ServiceDescriptor(
         "--days",
         "30",
     ),
+    simulator_env=(("BRANCHOPS_SIM_MANAGER_KEY", "{key_manager}"),),
 )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import importlib.util
 import subprocess
 import sys
 from importlib.metadata import EntryPoint
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -206,3 +207,39 @@ def test_dev_setup_that_cannot_load_names_the_service() -> None:
     broken = ServiceDescriptor("x", "X", 9009, "fake.x:create_app", dev_setup="no.such.module:setup")
     with pytest.raises(PluginError, match="service x: dev_setup"):
         run_dev_setup(broken, DevRun(branch="b", urls={}, api_keys={}))
+
+
+def test_api_keys_never_go_on_a_simulator_command_line() -> None:
+    """Issue 24 item 10: ``ps`` shows every command line to every user of the machine."""
+    with pytest.raises(ValueError, match="simulator_env"):
+        ServiceDescriptor(
+            name="x", env_prefix="X", default_port=1, app_factory="m:f", simulator=("run", "{key_teller}")
+        )
+    for spec in load_services():
+        assert not any("{key_" in arg for arg in spec.simulator), spec.name
+    queue = next(s for s in load_services() if s.name == "queue")
+    assert ("BRANCHOPS_SIM_API_KEY", "{key_teller}") in queue.simulator_env
+
+
+def test_the_simulator_gets_its_key_by_environment(tmp_path: Path) -> None:
+    from branchops.clock import Clock
+    from branchops.up import _simulator
+
+    class Stack:
+        redis_url = "redis://127.0.0.1:1/0"
+        kafka_bootstrap = "127.0.0.1:2"
+        services: ClassVar[dict[str, tuple[object, int]]] = {}
+        log_dir = tmp_path
+
+    queue = next(s for s in load_services() if s.name == "queue")
+    process = _simulator(
+        queue,
+        Stack(),
+        8001,
+        {"teller": "secret-teller-key"},
+        branch="b1",
+        speed=20.0,
+        clock=Clock.simulated_from(dt.datetime(2030, 1, 7, 1, tzinfo=dt.UTC), 20.0),
+    )
+    assert "secret-teller-key" not in " ".join(process.argv)
+    assert process.env["BRANCHOPS_SIM_API_KEY"] == "secret-teller-key"

@@ -7,6 +7,8 @@ import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from branchops.contracts.enums import TicketStatus
 from services.records.domain.validation import validate
 from services.staffing.domain.from_config import problem_from_config
@@ -61,7 +63,9 @@ def test_a_kept_configuration_is_announced_again_as_records_published_it() -> No
     assert names and all(n != m["display_name"] for n, m in zip(names, doc["staff"], strict=True))
 
 
-def test_branchops_up_fills_the_staffing_simulator_and_the_command_takes_it(tmp_path: Path) -> None:
+def test_branchops_up_fills_the_staffing_simulator_and_the_command_takes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from branchops.clock import Clock
     from branchops.up import _simulator
     from services.staffing import SERVICE
@@ -75,6 +79,8 @@ def test_branchops_up_fills_the_staffing_simulator_and_the_command_takes_it(tmp_
     keys = {"manager": "k-manager", "teller": "k-teller"}
     process = _simulator(SERVICE, stack, 8002, keys, branch="b-9", speed=20.0, clock=Clock())  # type: ignore[arg-type]
     args = process.argv[process.argv.index("branchops.cli") + 1 :]
+    assert "k-manager" not in " ".join(process.argv)  # the key goes by environment: ps shows command lines
+    monkeypatch.setenv("BRANCHOPS_SIM_MANAGER_KEY", process.env["BRANCHOPS_SIM_MANAGER_KEY"])
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
     parsed = parser.parse_args(args)
