@@ -145,6 +145,15 @@ class StaffingAlert(EventData):
     staff_id: Identifier | None = None
     reason: dict[str, float | int | str] = Field(default_factory=dict, description="metrics behind it")
     expires_at: AwareDatetime
+    acknowledged_at: AwareDatetime | None = Field(
+        None,
+        description="set when a manager acknowledged it: the alert is published again with the same alert_id "
+        "(additive, v1-compatible; consumers count the acknowledgement once per alert_id)",
+    )
+    expired: bool = Field(
+        False,
+        description="true when it expired unacknowledged: published again once with the same alert_id",
+    )
 
 
 class KycResult(EventData):
