@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 
 from branchops.settings import PlatformSettings, Role
-from branchops.web import Principal, issue_token, roles
+from branchops.web import Principal, Problem, issue_token, roles
 from branchops.web.auth import principal_from_api_key, principal_from_token
 from services.gateway.domain.passwords import device_key_digest
 from services.gateway.settings import GatewaySettings
@@ -114,6 +114,26 @@ def check_branch_access(caller: Caller, branch_id: str, settings: GatewaySetting
     bound = caller.principal.branch_id
     if bound is not None and bound != branch_id:
         raise HTTPException(403, f"credential is limited to branch {bound}")
+
+
+def visible_branches(caller: Caller, branches: list[str]) -> list[str]:
+    """The branches a caller may see of ``branches``: all for a network-wide credential, its own for one tied
+    to a branch (a head-office user can be bound to a branch: ``branch`` in GATEWAY_USERS, or the token's
+    claim)."""
+    bound = caller.principal.branch_id
+    return branches if bound is None else [b for b in branches if b == bound]
+
+
+def require_network_wide(caller: Caller) -> None:
+    """403 for a credential tied to one branch on a view across branches (rankings of the network)."""
+    bound = caller.principal.branch_id
+    if bound is not None:
+        raise Problem(
+            403,
+            "Forbidden",
+            f"this credential is limited to branch {bound}: read that branch's reports instead",
+            reason="branch_scoped",
+        )
 
 
 # The gateway's callers by the platform's role sets (branchops/web/roles.py), under the same names.

@@ -53,7 +53,10 @@ class GatewayHandlers:
         if self.broadcaster.publish(item):
             self.state(event.subject).apply(data)
 
-    def summaries(self, now: dt.datetime | None = None, branches: list[str] | None = None) -> list[dict[str, Any]]:
+    def summaries(
+        self, now: dt.datetime | None = None, branches: list[str] | None = None, *, only: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every branch seen or configured; ``only``: just ``branches`` (a caller bound to some)."""
         moment = now or platform_clock().now()
-        names = sorted(set(self.states) | set(branches or ()))
+        names = sorted(set(branches or ())) if only else sorted(set(self.states) | set(branches or ()))
         return [self.state(b).summary(moment) for b in names]

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from branchops.clock import platform_clock
 from branchops.web import BranchPath, Problem
-from services.gateway.access import HeadOfficeService, check_branch_access
+from services.gateway.access import HeadOfficeService, check_branch_access, visible_branches
 from services.gateway.routes.deps import GatewayDep, seed_today
 
 router = APIRouter(prefix="/v1/head-office", tags=["head office"])
@@ -16,9 +16,10 @@ router = APIRouter(prefix="/v1/head-office", tags=["head office"])
 
 @router.get("/branches", summary="Every branch: waiting, today's service level, open alerts, satisfaction")
 async def branches(who: HeadOfficeService, gateway: GatewayDep) -> dict[str, Any]:
-    await seed_today(gateway, sorted(set(gateway.settings.branches) | set(gateway.handlers.states)))
+    known = visible_branches(who, sorted(set(gateway.settings.branches) | set(gateway.handlers.states)))
+    await seed_today(gateway, known)
     now = platform_clock().now()
-    rows = gateway.handlers.summaries(now, gateway.settings.branches)
+    rows = gateway.handlers.summaries(now, known, only=who.principal.branch_id is not None)
     return {
         "at": now.isoformat(),
         "target_wait_min": gateway.settings.service_level_min,

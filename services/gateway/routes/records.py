@@ -12,7 +12,13 @@ from fastapi import APIRouter, Request, Response
 
 from branchops.web import BranchPath
 from branchops.web.body import read_body
-from services.gateway.access import HeadOfficeService, ManagerHeadOfficeService, ManagerOnly, check_branch_access
+from services.gateway.access import (
+    HeadOfficeService,
+    ManagerHeadOfficeService,
+    ManagerOnly,
+    check_branch_access,
+    require_network_wide,
+)
 from services.gateway.routes.deps import GatewayDep
 
 router = APIRouter(prefix="/v1", tags=["records"])
@@ -95,11 +101,13 @@ async def period(
 
 @router.get("/reports/branches", summary="Head office: every branch's totals over a range, ranked")
 async def branches(request: Request, who: HeadOfficeService, gateway: GatewayDep) -> Response:
+    require_network_wide(who)
     return await gateway.upstreams.relay("records", "GET", "/v1/reports/branches", who.upstream, params=_query(request))
 
 
 @router.get("/reports/branches.csv", summary="Head office: the ranking as CSV")
 async def branches_csv(request: Request, who: HeadOfficeService, gateway: GatewayDep) -> Response:
+    require_network_wide(who)
     return await gateway.upstreams.relay(
         "records", "GET", "/v1/reports/branches.csv", who.upstream, params=_query(request)
     )
@@ -110,4 +118,6 @@ async def trend(request: Request, who: HeadOfficeService, gateway: GatewayDep) -
     branch = request.query_params.get("branch_id")
     if branch:
         check_branch_access(who, branch, gateway.settings)
+    else:
+        require_network_wide(who)  # the network's trend
     return await gateway.upstreams.relay("records", "GET", "/v1/reports/trend", who.upstream, params=_query(request))

@@ -111,6 +111,5 @@ async def stream_all(
     types: Annotated[str | None, Query(max_length=500)] = None,
     last_event_id: LastEventId = None,
 ) -> StreamingResponse:
-    return _open(
-        request, gateway.broadcaster, ALL_BRANCHES, stream_filter(who.role, types=_types(types)), last_event_id
-    )
+    key = who.principal.branch_id or ALL_BRANCHES  # a head-office user bound to a branch sees that branch only
+    return _open(request, gateway.broadcaster, key, stream_filter(who.role, types=_types(types)), last_event_id)
