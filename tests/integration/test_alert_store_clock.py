@@ -7,7 +7,9 @@ tests and may be skewed between hosts. Expiries must reach Redis as TTLs relativ
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
+from typing import Any, cast
 
 import pytest
 import redis.asyncio as aioredis
@@ -80,3 +82,46 @@ def test_ttl_is_relative_and_at_least_one_second() -> None:
     assert seconds_until(now + dt.timedelta(seconds=90.2), now) == 91
     assert seconds_until(now - dt.timedelta(hours=3), now) == 1
     assert seconds_until(now, now) == 1
+
+
+async def _staged(redis_client: aioredis.Redis, store: AlertStore, branch: str) -> list[dict[str, Any]]:
+    """The staffing.alerts.v1 data staged in the branch's outbox, in order."""
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], await redis_client.xrange(store._outbox.stream(branch)))
+    return [json.loads(fields[b"value"])["data"] for _, fields in entries]
+
+
+async def test_acknowledgement_is_published_once_with_acknowledged_at(
+    redis_client: aioredis.Redis, domain_now: dt.datetime
+) -> None:
+    store, branch = store_for(redis_client), f"b-{uuid.uuid4().hex[:8]}"
+    alert = camera_down_event(branch, "cam-4", None, domain_now)
+    assert await store.raise_alert(alert, "fp-cam-4", None, domain_now)
+    ack_at = domain_now + dt.timedelta(minutes=2)
+    await store.acknowledge(branch, alert.alert_id, "manager-1", ack_at)
+    await store.acknowledge(branch, alert.alert_id, "manager-1", ack_at + dt.timedelta(minutes=1))  # idempotent
+    assert await store.expire_due(branch, alert.expires_at + dt.timedelta(seconds=1)) == [], "acked: no expiry"
+
+    staged = await _staged(redis_client, store, branch)
+    assert [s["alert_id"] for s in staged] == [alert.alert_id, alert.alert_id]
+    assert staged[0]["acknowledged_at"] is None and staged[0]["expired"] is False
+    assert dt.datetime.fromisoformat(staged[1]["acknowledged_at"]) == ack_at and staged[1]["expired"] is False
+
+
+async def test_expiry_is_published_once_with_expired(redis_client: aioredis.Redis, domain_now: dt.datetime) -> None:
+    store, branch = store_for(redis_client), f"b-{uuid.uuid4().hex[:8]}"
+    alert = camera_down_event(branch, "cam-5", None, domain_now)
+    assert await store.raise_alert(alert, "fp-cam-5", domain_now + dt.timedelta(seconds=60), domain_now)
+    assert await store.expire_due(branch, domain_now + dt.timedelta(minutes=1)) == [], "not expired yet"
+    later = alert.expires_at + dt.timedelta(seconds=1)
+    assert await store.open_alerts(branch, later) == []
+    expired = await store.expire_due(branch, later)
+    assert [(a.alert_id, a.expired, a.acknowledged_at) for a in expired] == [(alert.alert_id, True, None)]
+    assert await store.expire_due(branch, later + dt.timedelta(minutes=5)) == [], "expired once"
+    assert await store.escalate_due(branch, later, 60) == [], "an expired alert does not escalate"
+    with pytest.raises(AlertExpired):
+        await store.acknowledge(branch, alert.alert_id, "manager-1", later)
+    record = await store.get(branch, alert.alert_id)
+    assert record is not None and record.status == "expired"
+
+    staged = await _staged(redis_client, store, branch)
+    assert [(s["alert_id"], s["expired"]) for s in staged] == [(alert.alert_id, False), (alert.alert_id, True)]

@@ -1,6 +1,9 @@
-"""Alerts in Redis; raising and escalating one also stages its staffing.alerts.v1 in the same transaction.
+"""Alerts in Redis; raising, acknowledging, escalating and expiring one also stages its staffing.alerts.v1
+in the same transaction (an acknowledgement or an expiry publishes the alert again with the same id, with
+``acknowledged_at`` or ``expired``; once per alert id: the record's status moves on in that transaction).
 
-Per branch: ``alert:<id>`` (JSON: the event data, status, ack), ``alerts:open`` (zset id -> expiry),
+Per branch: ``alert:<id>`` (JSON: the event data, status, ack), ``alerts:open`` (zset id -> expiry; left by
+an acknowledgement, or by the expiry sweep that publishes the expiry),
 ``alerts:escalate`` (zset id -> due time of urgent ones), ``alerts:fp:<fingerprint>`` (the same alert
 is not raised again while one is open or acknowledged and not expired).
 """
@@ -8,6 +11,7 @@ is not raised again while one is open or acknowledged and not expired).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -38,7 +42,7 @@ def seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
 @dataclass(frozen=True)
 class AlertRecord:
     alert: StaffingAlert
-    status: str  # open | acknowledged
+    status: str  # open | acknowledged | expired
     escalated: bool = False
     acked_by: str | None = None
     acked_at: str | None = None
@@ -119,8 +123,8 @@ class AlertStore:
         return None if raw is None else AlertRecord.load(raw)
 
     async def open_alerts(self, branch_id: str, now: dt.datetime) -> list[AlertRecord]:
+        """Open and not expired by ``now`` (the expired ones stay in the index for :meth:`expire_due`)."""
         index = self._key(branch_id, "alerts", "open")
-        await self._redis.zremrangebyscore(index, "-inf", now.timestamp())
         ids = cast(list[bytes], await self._redis.zrangebyscore(index, now.timestamp(), "+inf"))
         if not ids:
             return []
@@ -137,17 +141,51 @@ class AlertStore:
                 raise UnknownAlert(branch_id, alert_id)
             record = AlertRecord.load(raw)
             if record.status == "acknowledged":
-                return record  # idempotent
-            if now >= record.alert.expires_at:
+                return record  # idempotent: published once
+            if record.status == "expired" or now >= record.alert.expires_at:
                 raise AlertExpired(alert_id, record.alert.expires_at)
-            acked = AlertRecord(record.alert, "acknowledged", record.escalated, who, now.isoformat())
+            again = record.alert.model_copy(update={"acknowledged_at": now, "at": now})
+            acked = AlertRecord(again, "acknowledged", record.escalated, who, now.isoformat())
             tx.multi()
             tx.pipe.set(key, acked.dump(), keepttl=True)
             tx.pipe.zrem(self._key(branch_id, "alerts", "open"), alert_id)
             tx.pipe.zrem(self._key(branch_id, "alerts", "escalate"), alert_id)
+            tx.stage(topics.STAFFING_ALERTS, again)
             return acked
 
         return await self._outbox.transaction(branch_id, body, watch=[key])
+
+    async def expire_due(self, branch_id: str, now: dt.datetime) -> list[StaffingAlert]:
+        """Publish each alert of the branch that expired unacknowledged by ``now`` once, ``expired`` true."""
+        index = self._key(branch_id, "alerts", "open")
+        due = cast(list[bytes], await self._redis.zrangebyscore(index, "-inf", now.timestamp()))
+        expired: list[StaffingAlert] = []
+        for raw_id in due:
+            alert_id = raw_id.decode()
+            key = self._key(branch_id, "alert", alert_id)
+            again = await self._outbox.transaction(
+                branch_id,
+                functools.partial(self._expired, branch_id=branch_id, key=key, alert_id=alert_id, now=now),
+                watch=[key],
+            )
+            if again is not None:
+                expired.append(again)
+        return expired
+
+    async def _expired(
+        self, tx: Transaction, branch_id: str, key: str, alert_id: str, now: dt.datetime
+    ) -> StaffingAlert | None:
+        raw = await tx.pipe.get(key)
+        record = AlertRecord.load(raw) if raw else None
+        again = None
+        tx.multi()
+        tx.pipe.zrem(self._key(branch_id, "alerts", "open"), alert_id)
+        tx.pipe.zrem(self._key(branch_id, "alerts", "escalate"), alert_id)
+        if record is not None and record.status == "open" and now >= record.alert.expires_at:
+            again = record.alert.model_copy(update={"expired": True, "at": now})
+            tx.pipe.set(key, AlertRecord(again, "expired", record.escalated).dump(), keepttl=True)
+            tx.stage(topics.STAFFING_ALERTS, again)
+        return again
 
     async def alert_branches(self) -> list[str]:
         members = cast(set[bytes], await self._redis.smembers(self.branches_key))

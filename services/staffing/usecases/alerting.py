@@ -103,13 +103,24 @@ class Alerting:
                 escalated.append(alert)
         return escalated
 
+    async def expire(self) -> list[StaffingAlert]:
+        """Publish each alert that expired unacknowledged once more, ``expired`` true (once per alert id)."""
+        expired = []
+        for branch_id in await self.store.alert_branches():
+            expired += await self.store.expire_due(branch_id, self.clock())
+        return expired
+
     async def run(self) -> None:
-        """Escalation ticker (every ``alert_tick_s``)."""
+        """Escalation and expiry ticker (every ``alert_tick_s``)."""
         while not self._stop.is_set():
             try:
                 await self.escalate()
             except Exception:
                 log.exception("escalation round failed")
+            try:
+                await self.expire()
+            except Exception:
+                log.exception("expiry round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.settings.alert_tick_s)
 
