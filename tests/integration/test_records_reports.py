@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from branchops.contracts import Topic, topics
 from branchops.contracts import events as ev
@@ -23,8 +24,9 @@ from branchops.contracts.enums import ServiceName, WindowState
 from branchops.devstack import TansuBroker
 from branchops.settings import Role
 from branchops.web import issue_token
+from services.records.adapters.report_store import TICKET_SUMS, ReportStore, _ints
 from services.records.bootstrap import build_app, build_history
-from services.records.domain import waits
+from services.records.domain import report, waits
 from services.records.handlers import HistoryHandler
 from services.records.routes.reports import DailyReport, PeriodReport
 from tests.conftest import api_key, make_platform
@@ -323,6 +325,88 @@ async def test_period_has_every_day_and_a_day_without_data_is_zero(env: Any) -> 
     nothing = empty.json()
     assert nothing["intervals"] == [] and nothing["services"] == [] and nothing["totals"]["arrivals"] == 0
     assert nothing["totals"]["within_target_share"] is None and nothing["voice"]["containment"] is None
+
+
+async def _period_from_interval_rows(app: FastAPI, branch: str, first: dt.date, last: dt.date) -> dict[str, Any]:
+    """The period report as computed before the day summaries: tickets, waits and footfall summed from the
+    15-minute rollups (the reference the summary-based report must equal)."""
+    lo, hi = report.day_bounds(first, TZ)[0], report.day_bounds(last, TZ)[1]
+    span = {"b": branch, "first": first, "last": last, "lo": lo, "hi": hi, "tz": "Asia/Shanghai"}
+    sums = ", ".join(f"sum({n}) AS {n}" for n in TICKET_SUMS)
+    async with app.state.engine.connect() as connection:
+        tickets = await connection.execute(
+            text(
+                "SELECT day, service, (array_agg(target_wait_min ORDER BY interval_start DESC))[1] AS target,"
+                f" {sums} FROM rollup_service_interval WHERE branch_id = :b AND day BETWEEN :first AND :last"
+                " GROUP BY day, service"
+            ),
+            span,
+        )
+        buckets = await connection.execute(
+            text(
+                "SELECT (interval_start AT TIME ZONE :tz)::date AS day, service, bucket, sum(tickets) AS tickets"
+                " FROM rollup_wait_buckets WHERE branch_id = :b AND interval_start >= :lo AND interval_start < :hi"
+                " GROUP BY 1, service, bucket"
+            ),
+            span,
+        )
+        footfall = await connection.execute(
+            text(
+                "SELECT day, sum(entered) AS entered FROM rollup_footfall_interval"
+                " WHERE branch_id = :b AND day BETWEEN :first AND :last GROUP BY day"
+            ),
+            span,
+        )
+        data = report.ReportData(
+            tickets=[
+                report.TicketRow(r.day, r.service, r.target, _ints(r, TICKET_SUMS, report.TicketCounts))
+                for r in tickets
+            ],
+            buckets=[report.BucketRow(r.day, r.service, r.bucket, int(r.tickets)) for r in buckets],
+            footfall=[report.FootfallRow(r.day, int(r.entered)) for r in footfall],
+        )
+        await ReportStore._days(connection, branch, first, last, data)
+    return report.period_report(branch, first, last, "Asia/Shanghai", data)
+
+
+async def test_the_period_reads_the_day_summaries_and_equals_the_15_minute_rows(env: Any) -> None:
+    """Two days with a target change between them: the period report (from rollup_service_day) is the one the
+    15-minute rollups give, the service's target the newest."""
+    app, client = env
+    branch = _branch()
+    await _feed(app, client, branch)
+    before = OPEN - dt.timedelta(days=1)
+    morning, _ = branch_morning(branch, before, tickets=30, seed=5)
+    earlier = [
+        (topic, data.model_copy(update={"ticket_id": f"{data.ticket_id}-d1"}) if isinstance(data, ev.Ticket) else data)
+        for topic, data in morning
+        if topic in (topics.TICKETS, topics.FOOTFALL)
+    ]
+    got = await client.get(f"/v1/branches/{branch}/config", headers=MANAGER)
+    changed = got.json()["config"]
+    changed["services"][0]["target_wait_min"] = 5  # cash: the day before was counted against 5 minutes
+    put = await client.put(
+        f"/v1/branches/{branch}/config", json=changed, headers={**MANAGER, "If-Match": got.headers["etag"]}
+    )
+    assert put.status_code == 200, put.text
+    history = build_history(app.state.settings, make_platform("127.0.0.1:9"), app.state.engine, None, lambda: NOW)  # type: ignore[arg-type]
+    batch = [HistoryHandler.decode(topics.topic_by_name(name), value) for name, _, value in encoded(earlier)]
+    assert (await history.ingest(batch)).stored == len(earlier)
+
+    first, last = DAY - dt.timedelta(days=3), DAY
+    response = await client.get(
+        f"/v1/branches/{branch}/reports/period",
+        params={"from": first.isoformat(), "to": last.isoformat()},
+        headers=HEAD_OFFICE,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body == await _period_from_interval_rows(app, branch, first, last)
+    days = {d["date"]: d for d in body["days"]}
+    assert days[(DAY - dt.timedelta(days=1)).isoformat()]["arrivals"] == 30
+    assert days[DAY.isoformat()]["arrivals"] == TICKETS
+    assert body["totals"]["arrivals"] == 30 + TICKETS
+    assert [s["target_wait_min"] for s in body["services"]] == [10], "the newest interval's target (DAY's)"
 
 
 async def test_the_day_as_a_printable_pdf(env: Any) -> None:

@@ -2,9 +2,11 @@
 window and plan events, and the configuration audit log.
 
 Every rollup query is keyed by the branch and its local ``day``s (the wait buckets, which have no day, by the
-UTC bounds of those days in ``interval_start``), served by the indexes of migrations 0003 and 0004; the raw
-tables are read for one branch and one day through their (branch_id, at) index, the event time bounding the
-partitions scanned.
+UTC bounds of that day in ``interval_start``), served by the indexes of migrations 0003 and 0004. A day report
+reads the 15-minute rows (it shows intervals); a period report reads tickets and waits from the day summary
+``rollup_service_day`` (migration 0004: a row per day and service) and the other sections from the day rollups.
+The raw tables are read for one branch and one day through their (branch_id, at) index, the event time
+bounding the partitions scanned.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.records.adapters.database import DatabaseUnavailable, is_connection_error
+from services.records.domain import waits
 from services.records.domain.report import (
     AlertCounts,
     AlertRow,
@@ -55,6 +58,8 @@ TICKET_SUMS = (
 WORK_SUMS = ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum")
 ALERT_SUMS = ("raised", "escalated", "acknowledged", "ack_s_sum", "expired")
 VOICE_SUMS = ("sessions", "turns", "completed_without_staff", "handed_off")
+WAIT_COLUMNS = tuple(f"wait_m{edge}" for edge in waits.EDGES_MIN)
+"""The wait buckets as columns of the day summaries (migration 0004), one per lower edge in minutes."""
 WINDOW_LOOKBACK = dt.timedelta(days=1)
 """Window events this long before the day carry their state into it (a window left open overnight)."""
 PLAN_LOOKBACK = dt.timedelta(days=7)
@@ -82,15 +87,15 @@ _DAY_FOOTFALL = text(
     "SELECT day, interval_start, sum(entered) AS entered FROM rollup_footfall_interval"
     " WHERE branch_id = :b AND day = :first GROUP BY day, interval_start"
 )
-_PERIOD_TICKETS = text(
-    "SELECT day, service, (array_agg(target_wait_min ORDER BY interval_start DESC))[1] AS target_wait_min, "
-    f"{_sums(TICKET_SUMS)} FROM rollup_service_interval"
-    " WHERE branch_id = :b AND day >= :first AND day <= :last GROUP BY day, service"
+_PERIOD_SERVICES = text(
+    f"SELECT day, service, {', '.join(TICKET_SUMS)}, {', '.join(WAIT_COLUMNS)} FROM rollup_service_day"
+    " WHERE branch_id = :b AND day >= :first AND day <= :last"
 )
-_PERIOD_BUCKETS = text(
-    "SELECT (interval_start AT TIME ZONE :tz)::date AS day, service, bucket, sum(tickets) AS tickets"
-    " FROM rollup_wait_buckets WHERE branch_id = :b AND interval_start >= :lo AND interval_start < :hi"
-    " GROUP BY 1, service, bucket"
+_PERIOD_TARGETS = text(
+    "WITH newest AS (SELECT service, max(day) AS day FROM rollup_service_day"
+    " WHERE branch_id = :b AND day >= :first AND day <= :last GROUP BY service)"
+    " SELECT DISTINCT ON (r.service) r.service, r.target_wait_min FROM newest n JOIN rollup_service_interval r"
+    " ON r.branch_id = :b AND r.day = n.day AND r.service = n.service ORDER BY r.service, r.interval_start DESC"
 )
 _PERIOD_FOOTFALL = text(
     "SELECT day, sum(entered) AS entered FROM rollup_footfall_interval"
@@ -205,26 +210,29 @@ class ReportStore:
 
         return await self._read(work)
 
-    async def period(
-        self, branch_id: str, first: dt.date, last: dt.date, lo: dt.datetime, hi: dt.datetime, timezone: str
-    ) -> ReportData:
-        """The rollups of the local days ``first``..``last`` ([lo, hi) in UTC), per day."""
+    async def period(self, branch_id: str, first: dt.date, last: dt.date) -> ReportData:
+        """The local days ``first``..``last``, per day: tickets and waits per service from the day summary
+        ``rollup_service_day`` (a row per day and service instead of about 450 fifteen-minute rows; each
+        service's target wait is its newest interval's, as the day report reads it), the other sections from
+        the day rollups."""
 
         async def work(connection: AsyncConnection) -> ReportData:
-            span = {"b": branch_id, "lo": lo, "hi": hi, "first": first, "last": last}
-            data = ReportData(
-                tickets=[
-                    TicketRow(r.day, r.service, int(r.target_wait_min), _ints(r, TICKET_SUMS, TicketCounts))
-                    for r in await connection.execute(_PERIOD_TICKETS, span)
-                ],
-                buckets=[
-                    BucketRow(r.day, r.service, r.bucket, int(r.tickets))
-                    for r in await connection.execute(_PERIOD_BUCKETS, {**span, "tz": timezone})
-                ],
-                footfall=[
-                    FootfallRow(r.day, int(r.entered or 0)) for r in await connection.execute(_PERIOD_FOOTFALL, span)
-                ],
-            )
+            span = {"b": branch_id, "first": first, "last": last}
+            targets = {r.service: int(r.target_wait_min) for r in await connection.execute(_PERIOD_TARGETS, span)}
+            data = ReportData()
+            for r in await connection.execute(_PERIOD_SERVICES, span):
+                data.tickets.append(
+                    TicketRow(r.day, r.service, targets.get(r.service, 0), _ints(r, TICKET_SUMS, TicketCounts))
+                )
+                mapping = r._mapping
+                data.buckets.extend(
+                    BucketRow(r.day, r.service, edge, int(mapping[column]))
+                    for edge, column in zip(waits.EDGES_MIN, WAIT_COLUMNS, strict=True)
+                    if mapping[column]
+                )
+            data.footfall = [
+                FootfallRow(r.day, int(r.entered or 0)) for r in await connection.execute(_PERIOD_FOOTFALL, span)
+            ]
             await self._days(connection, branch_id, first, last, data)
             return data
 

@@ -24,9 +24,7 @@ class ReportPort(Protocol):
         self, branch_id: str, day: dt.date, lo: dt.datetime, hi: dt.datetime, starts: Sequence[dt.datetime]
     ) -> tuple[ReportData, DayExtras]: ...
 
-    async def period(
-        self, branch_id: str, first: dt.date, last: dt.date, lo: dt.datetime, hi: dt.datetime, timezone: str
-    ) -> ReportData: ...
+    async def period(self, branch_id: str, first: dt.date, last: dt.date) -> ReportData: ...
 
     async def audit(self, branch_id: str, limit: int, before_version: int | None) -> list[AuditEntry]: ...
 
@@ -61,9 +59,8 @@ class Reports:
     async def period(self, branch_id: str, first: str, last: str) -> Json:
         """The inclusive dates ``first``..``last`` (BadDate, BadRange, RangeTooLong beyond 92 days)."""
         start, end = report.date_range(first, last, report.BRANCH_MAX_DAYS)
-        name, tz = await self._zone(branch_id)
-        lo, hi = report.day_bounds(start, tz)[0], report.day_bounds(end, tz)[1]
-        data = await self.store.period(branch_id, start, end, lo, hi, name)
+        name, _ = await self._zone(branch_id)
+        data = await self.store.period(branch_id, start, end)
         return report.period_report(branch_id, start, end, name, data)
 
     async def audit(self, branch_id: str, limit: int = 50, before_version: int | None = None) -> Json:
