@@ -25,7 +25,21 @@ class StaffingSettings(ServiceSettings):
     max_body_bytes: int = Field(1_000_000, ge=1024, le=20_000_000, description="Largest instance body accepted")
     timezone: str = Field("Asia/Shanghai", description="IANA zone of the branches' opening hours")
     # intraday
-    replan_interval_s: float = Field(300.0, ge=1, le=3600, description="Re-plan every branch this often (s)")
+    replan_interval_s: float = Field(
+        300.0, ge=1, le=3600, description="Re-plan every branch at least this often by the wall clock (s)"
+    )
+    replan_every_min: float = Field(
+        15.0, gt=0, le=24 * 60, description="Re-plan every branch this often by the branch's (platform) clock (min)"
+    )
+    replan_min_gap_min: float = Field(
+        5.0, ge=0, le=24 * 60, description="At least this long between two re-plans of a branch, platform clock (min)"
+    )
+    replan_min_change: int = Field(
+        4, ge=1, le=10_000, description="Window-intervals a re-plan must change before it is published"
+    )
+    replan_min_paid_hours: float = Field(
+        0.5, ge=0, le=1000, description="Change of paid hours that alone makes a re-plan worth publishing"
+    )
     forecast_change_fraction: float = Field(
         0.3, gt=0, le=10, description="Relative change of a forecast that triggers a re-plan at once"
     )

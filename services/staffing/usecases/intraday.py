@@ -1,5 +1,11 @@
-"""The intraday loop: every ``replan_interval_s`` and on a significant forecast change, re-plan the rest
-of each branch's day from the live state and turn the differences into alerts.
+"""The intraday loop: re-plan the rest of each branch's day from the live state on a significant forecast
+change and every ``replan_every_min`` minutes of the platform clock (simulated in ``make run``; at least every
+``replan_interval_s`` of the wall clock), never twice within ``replan_min_gap_min`` platform minutes (a trigger
+inside the gap waits for its end); turn the differences between floor and plan into alerts.
+
+A re-plan is published as a new plan version only when it changes the plan meaningfully
+(:func:`~services.staffing.domain.merge.meaningful_change`): a solver's equivalent reshuffle keeps the current
+version, so the floor is not told something new every few seconds.
 
 One re-plan of a branch at a time across replicas (a Redis lock). A branch without a plan for today
 gets its whole day solved from its base instance first. Outside opening hours nothing happens.
@@ -25,7 +31,7 @@ from services.staffing.domain.alerts import ServiceNow
 from services.staffing.domain.errors import InvalidInstance
 from services.staffing.domain.intraday import LiveDay
 from services.staffing.domain.live import ArrivalPoint, demand_factors, started_shifts, with_arrival_forecast
-from services.staffing.domain.merge import merge_rest_of_day, same_plan
+from services.staffing.domain.merge import meaningful_change, merge_rest_of_day
 from services.staffing.settings import StaffingSettings
 from services.staffing.usecases.alerting import Alerting
 from services.staffing.usecases.planning import Planning
@@ -33,6 +39,7 @@ from services.staffing.usecases.planning import Planning
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 FORECAST_MAX_AGE = dt.timedelta(minutes=15)
+TICK_S = 1.0  # the loop looks at least this often (wall clock) whether a branch is due
 
 
 @dataclass
@@ -47,6 +54,7 @@ class Intraday:
     clock: Clock
     owner: str
     _dirty: set[str] = field(default_factory=set)
+    _last: dict[str, tuple[dt.datetime, float]] = field(default_factory=dict)  # branch -> (platform, monotonic)
 
     def __post_init__(self) -> None:
         self.zone = ZoneInfo(self.settings.timezone)
@@ -58,21 +66,37 @@ class Intraday:
         self._dirty.add(branch_id)
         self._wake.set()
 
+    def due(self, branch_id: str, now: dt.datetime, mono: float) -> bool:
+        """Is the branch due: never re-planned, or triggered and out of the gap, or its period is over."""
+        last = self._last.get(branch_id)
+        if last is None:
+            return True
+        since_min, since_s = (now - last[0]).total_seconds() / 60.0, mono - last[1]
+        if since_min < 0:  # the platform clock went back (a new run's day): start afresh
+            return True
+        if since_min >= self.settings.replan_every_min or since_s >= self.settings.replan_interval_s:
+            return True
+        return branch_id in self._dirty and since_min >= self.settings.replan_min_gap_min
+
     async def run(self) -> None:
-        next_round = time.monotonic() + self.settings.replan_interval_s
+        next_listing = 0.0
+        known: list[str] = []
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(0.0, next_round - time.monotonic()))
+                await asyncio.wait_for(self._wake.wait(), TICK_S)
             self._wake.clear()
             if self._stop.is_set():
                 break
-            if time.monotonic() >= next_round:
-                branches = await self._all_branches()
-                next_round = time.monotonic() + self.settings.replan_interval_s
-            else:
-                branches = sorted(self._dirty)
-            self._dirty.difference_update(branches)
-            for branch_id in branches:
+            mono = time.monotonic()
+            if mono >= next_listing:
+                known = await self._all_branches()
+                next_listing = mono + min(TICK_S * 10, self.settings.replan_interval_s)
+            now = self.clock()
+            for branch_id in sorted(set(known) | self._dirty):
+                if not self.due(branch_id, now, mono):
+                    continue
+                self._dirty.discard(branch_id)
+                self._last[branch_id] = (now, mono)
                 try:
                     await self.replan_branch(branch_id)
                 except Exception:
@@ -132,7 +156,9 @@ class Intraday:
             log.info("no re-plan of %s: %s", branch_id, exc)
         else:
             merged = merge_rest_of_day(plan, rest)
-            if not same_plan(merged, plan):
+            cut = merged.replanned_from or "00:00"
+            settings = self.settings
+            if meaningful_change(plan, merged, cut, settings.replan_min_change, settings.replan_min_paid_hours):
                 plan = await self.planning.publish(merged)
         if forecast is None:
             return []
