@@ -31,6 +31,7 @@ BEFORE_HISTORY = {"branch_config", "branch_config_audit", "outbox", "alembic_ver
 HISTORY_TABLES = {*RAW_TABLE_NAMES, *(spec.table for spec in ROLLUPS), *STATE_TABLES}
 REPORT_TABLES = {"rollup_branch_day", "rollup_service_day"}
 RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES
+HEAD = "0005"
 
 
 @pytest.fixture
@@ -60,10 +61,10 @@ async def _tables(engine: AsyncEngine) -> set[str]:
 async def test_upgrade_from_an_empty_database_then_again_is_a_no_op(engine: AsyncEngine) -> None:
     assert await current_revision(engine) is None and not await _tables(engine)
     await migrate(engine)
-    assert await current_revision(engine) == head() == "0004"
+    assert await current_revision(engine) == head() == HEAD
     assert await _tables(engine) == RECORDS_TABLES
     await migrate(engine)
-    assert await current_revision(engine) == "0004"
+    assert await current_revision(engine) == HEAD
 
 
 async def test_the_history_schema_is_what_the_code_writes(engine: AsyncEngine) -> None:
@@ -98,7 +99,7 @@ async def test_downgrade_to_the_previous_revision_and_upgrade_again_keeps_the_da
     assert await current_revision(engine) == "0001"
     assert "outbox" not in await _tables(engine)
     await migrate(engine)
-    assert await current_revision(engine) == "0004" and await _tables(engine) == RECORDS_TABLES
+    assert await current_revision(engine) == HEAD and await _tables(engine) == RECORDS_TABLES
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}
     await migrate(engine, "base", action="downgrade")
@@ -125,7 +126,7 @@ async def test_revision_0004_sums_the_rollups_already_there_and_keeps_them_summe
             text(f"INSERT INTO rollup_wait_buckets VALUES ('b1', 'cash', '{at}', 3, 3), ('b1', 'cash', '{at}', 45, 1)")
         )
         await connection.execute(text("INSERT INTO rollup_kyc_day VALUES ('b1', '2026-12-01', 'approved', 2)"))
-    await migrate(engine)
+    await migrate(engine, "0004")
     assert await current_revision(engine) == "0004"
     summed = (
         "SELECT array[arrivals, waits, within_target, abandoned, wait_m3, wait_m45, kyc_decisions]"
@@ -155,6 +156,34 @@ async def test_revision_0004_sums_the_rollups_already_there_and_keeps_them_summe
     async with engine.connect() as connection:
         triggers = (await connection.execute(text("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal"))).scalar()
     assert not REPORT_TABLES & await _tables(engine) and triggers == 0
+
+
+async def _columns(engine: AsyncEngine, table: str) -> list[str]:
+    async with engine.connect() as connection:
+        return [c["name"] for c in await connection.run_sync(lambda sync: inspect(sync).get_columns(table))]
+
+
+async def test_revision_0005_keeps_the_alerts_in_progress_and_adds_their_acknowledgement(engine: AsyncEngine) -> None:
+    """From 0004 with an alert in progress: it is not acknowledged and its expiry not counted; down again drops
+    the two columns and keeps the row."""
+    await migrate(engine, "0004")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO alert_states VALUES ('b1', 'al-1', 'open_window', '2026-12-01',"
+                " '2026-12-01T01:00:00+00', false, '2026-12-01T01:00:00+00')"
+            )
+        )
+    await migrate(engine)
+    assert await current_revision(engine) == HEAD
+    async with engine.connect() as connection:
+        row = (await connection.execute(text("SELECT acknowledged_at, expired FROM alert_states"))).one()
+        await HistorySql.read(connection)  # the code's alert state fits the table
+    assert tuple(row) == (None, False)
+    await migrate(engine, "0004", action="downgrade")
+    assert not {"acknowledged_at", "expired"} & set(await _columns(engine, "alert_states"))
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM alert_states"))).scalar() == 1
 
 
 async def _break(engine: AsyncEngine) -> None:

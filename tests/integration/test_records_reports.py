@@ -30,7 +30,7 @@ from services.records.domain import report, waits
 from services.records.handlers import HistoryHandler
 from services.records.routes.reports import DailyReport, PeriodReport
 from tests.conftest import api_key, make_platform
-from tests.integration.records_support import branch_morning, document, encoded, records_settings
+from tests.integration.records_support import branch_morning, document, encoded, records_settings, scalar
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 HEAD_OFFICE = {"X-API-Key": api_key(Role.HEAD_OFFICE)}
@@ -325,6 +325,65 @@ async def test_period_has_every_day_and_a_day_without_data_is_zero(env: Any) -> 
     nothing = empty.json()
     assert nothing["intervals"] == [] and nothing["services"] == [] and nothing["totals"]["arrivals"] == 0
     assert nothing["totals"]["within_target_share"] is None and nothing["voice"]["containment"] is None
+
+
+async def test_acknowledgements_and_expiries_count_once_per_alert_in_the_reports(env: Any) -> None:
+    """staffing.alerts.v1 re-publishes an alert (same id, new event) when acknowledged and once when it expires
+    unacknowledged: the day's alerts section and totals count each once, the raw table keeps every version."""
+    app, client = env
+    branch = _branch()
+    events = await _feed(app, client, branch)
+    raised = [d for t, d in events if t is topics.STAFFING_ALERTS and isinstance(d, ev.StaffingAlert)]
+    escalated = raised[-1]  # raised at 09:30, escalated at 09:35
+    acked = escalated.model_copy(update={"at": at(38), "acknowledged_at": at(38)})
+    second = raised[0].model_copy(update={"alert_id": f"al2-{branch}", "at": at(50), "expires_at": at(65)})
+    expired = second.model_copy(update={"at": at(65), "expired": True})
+    history = build_history(app.state.settings, make_platform("127.0.0.1:9"), app.state.engine, None, lambda: NOW)  # type: ignore[arg-type]
+
+    def decoded(items: list[tuple[Topic, EventData]]) -> list[Any]:
+        return [HistoryHandler.decode(topics.topic_by_name(name), value) for name, _, value in encoded(items)]
+
+    first = decoded([(topics.STAFFING_ALERTS, acked), (topics.STAFFING_ALERTS, second)])
+    assert (await history.ingest(first)).stored == 2
+    assert (await history.ingest(first)).duplicates == 2, "a redelivery adds nothing"
+    again = decoded([(topics.STAFFING_ALERTS, acked), (topics.STAFFING_ALERTS, expired)])  # new event ids
+    assert (await history.ingest(again)).stored == 2
+    late = decoded(
+        [
+            (topics.STAFFING_ALERTS, expired),
+            (topics.STAFFING_ALERTS, escalated.model_copy(update={"at": at(66), "expired": True})),
+        ]
+    )
+    assert (await history.ingest(late)).stored == 2, "an expiry again, and one of an acknowledged alert"
+
+    body = (
+        await client.get(f"/v1/branches/{branch}/reports/daily", params={"date": DAY.isoformat()}, headers=MANAGER)
+    ).json()
+    assert body["alerts"] == [
+        {"kind": "open_window", "raised": 2, "escalated": 1, "acknowledged": 1, "ack_s_avg": 480.0, "expired": 1}
+    ]
+    expected = {"alerts_raised": 2, "alerts_acknowledged": 1, "alert_ack_s_avg": 480.0, "alerts_expired": 1}
+    assert {k: body["totals"][k] for k in expected} == expected
+    period = (
+        await client.get(
+            f"/v1/branches/{branch}/reports/period",
+            params={"from": DAY.isoformat(), "to": DAY.isoformat()},
+            headers=HEAD_OFFICE,
+        )
+    ).json()
+    assert period["alerts"] == body["alerts"] and period["totals"] == body["totals"]
+    summary = await scalar(
+        app.state.engine,
+        "SELECT array[alerts_raised, alerts_acknowledged, alerts_expired]::int[] || array[alert_ack_s_sum::int]"
+        " FROM rollup_branch_day WHERE branch_id = :b AND day = :d",
+        b=branch,
+        d=DAY,
+    )
+    assert summary == [2, 1, 1, 480], "the head office's day summary follows"
+    versions = await scalar(
+        app.state.engine, "SELECT count(*) FROM events_staffing_alerts WHERE branch_id = :b", b=branch
+    )
+    assert versions == 2 + 6, "every version kept (the key is the event id and time)"
 
 
 async def _period_from_interval_rows(app: FastAPI, branch: str, first: dt.date, last: dt.date) -> dict[str, Any]:

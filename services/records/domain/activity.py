@@ -89,22 +89,58 @@ class AlertState:
     raised_at: dt.datetime
     escalated: bool
     last_at: dt.datetime
+    acknowledged_at: dt.datetime | None = None
+    expired: bool = False
+
+
+def _ack_s(raised_at: dt.datetime, acknowledged_at: dt.datetime) -> float:
+    return max((acknowledged_at - raised_at).total_seconds(), 0.0)
 
 
 def alert_step(current: AlertState | None, alert: StaffingAlert, rules: BranchRules, out: Rollups) -> AlertState:
-    """An alert is raised once (its first event); staffing publishes it again, same id, when it escalates.
+    """An alert counts on the local day it was raised, once per alert id; staffing publishes it again with the
+    same id when it escalates (``reason.escalated``), when it is acknowledged (``acknowledged_at``) and once
+    when it expires unacknowledged (``expired``), each a new event.
 
-    staffing.alerts.v1 carries no acknowledgement or expiry yet, so ``acknowledged``, ``ack_s_sum`` and
-    ``expired`` stay zero until it does (see docs/adr/0006)."""
+    - ``raised``: its first event seen (a re-publication seen first stands in for the raising, at its time).
+    - ``escalated``: the first version that says so.
+    - ``acknowledged`` and ``ack_s_sum`` (acknowledged_at - raised_at): the first version that carries
+      ``acknowledged_at``. An expiry counted before is taken back: an acknowledged alert never counts as expired.
+    - ``expired``: the first version that says so, unless the alert is acknowledged.
+    - A raising that comes after a re-publication (out of order) moves ``raised_at`` back, and the time to
+      acknowledge already counted with it; the day stays the one counted."""
     if current is None:
         current = AlertState(
             alert.branch_id, alert.alert_id, alert.kind.value, rules.calendar.day(alert.at), alert.at, False, alert.at
         )
         out.add(ALERT_DAY, (alert.branch_id, current.day, current.kind), raised=1)
+    key = (alert.branch_id, current.day, current.kind)
+    raised_at, acknowledged_at, expired = current.raised_at, current.acknowledged_at, current.expired
+    if alert.acknowledged_at is None and not alert.expired and alert.at < raised_at:
+        if acknowledged_at is not None:  # the raising came late: the time to acknowledge grows by as much
+            out.add(ALERT_DAY, key, ack_s_sum=_ack_s(alert.at, acknowledged_at) - _ack_s(raised_at, acknowledged_at))
+        raised_at = alert.at
     escalated = bool(alert.reason.get("escalated"))
     if escalated and not current.escalated:
-        out.add(ALERT_DAY, (alert.branch_id, current.day, current.kind), escalated=1)
-    return replace(current, escalated=current.escalated or escalated, last_at=max(current.last_at, alert.at))
+        out.add(ALERT_DAY, key, escalated=1)
+    if alert.acknowledged_at is not None and acknowledged_at is None:
+        acknowledged_at = alert.acknowledged_at
+        counts: dict[str, float] = {"acknowledged": 1, "ack_s_sum": _ack_s(raised_at, acknowledged_at)}
+        if expired:
+            counts["expired"] = -1
+            expired = False
+        out.add(ALERT_DAY, key, **counts)
+    elif alert.expired and not expired and acknowledged_at is None:
+        expired = True
+        out.add(ALERT_DAY, key, expired=1)
+    return replace(
+        current,
+        raised_at=raised_at,
+        escalated=current.escalated or escalated,
+        last_at=max(current.last_at, alert.at),
+        acknowledged_at=acknowledged_at,
+        expired=expired,
+    )
 
 
 def footfall_step(footfall: Footfall, rules: BranchRules, out: Rollups) -> None:

@@ -351,6 +351,76 @@ def test_alerts_are_raised_once_and_escalate_once() -> None:
     }
 
 
+def _alert(minutes: float, alert_id: str = "al-1", **changes: Any) -> StaffingAlert:
+    return StaffingAlert(
+        branch_id="b1",
+        at=at(minutes),
+        alert_id=alert_id,
+        kind=AlertKind.OPEN_WINDOW,
+        severity=Severity.WARNING,
+        message=LocalizedText(zh="开窗", en="Open a window"),
+        action="open window w3",
+        expires_at=at(60),
+        **changes,
+    )
+
+
+ALERTS_KEY = ("b1", dt.date(2027, 3, 1), "open_window")
+
+
+def _alert_counts(*batches: list[StaffingAlert]) -> dict[str, float]:
+    """The alert counters the batches add up to (folded one after the other, on one state)."""
+    state, total = State(), {"raised": 0.0, "escalated": 0.0, "acknowledged": 0.0, "ack_s_sum": 0.0, "expired": 0.0}
+    for batch in batches:
+        _, out = run(batch, state)
+        for name, value in out.get(ALERT_DAY, ALERTS_KEY).items():
+            total[name] += value
+    return total
+
+
+def test_an_acknowledgement_counts_once_with_its_time_to_acknowledge() -> None:
+    acked = _alert(2, acknowledged_at=at(1.5))
+    counts = _alert_counts([_alert(0)], [acked], [acked.model_copy(update={"at": at(3)})])
+    assert counts == {"raised": 1, "escalated": 0, "acknowledged": 1, "ack_s_sum": 90.0, "expired": 0}
+    state, _ = run([_alert(0), acked])
+    assert state.alerts[("b1", "al-1")].acknowledged_at == at(1.5) and not state.alerts[("b1", "al-1")].expired
+
+
+def test_an_escalated_alert_acknowledged_counts_its_escalation_once() -> None:
+    escalated = _alert(5, reason={"escalated": 1})
+    acked = _alert(7, reason={"escalated": 1}, acknowledged_at=at(7))
+    counts = _alert_counts([_alert(0), escalated, acked])
+    assert counts == {"raised": 1, "escalated": 1, "acknowledged": 1, "ack_s_sum": 420.0, "expired": 0}
+
+
+def test_an_expiry_counts_once_and_never_for_an_acknowledged_alert() -> None:
+    expired = _alert(60, expired=True)
+    assert _alert_counts([_alert(0)], [expired], [expired.model_copy(update={"at": at(61)})]) == {
+        "raised": 1,
+        "escalated": 0,
+        "acknowledged": 0,
+        "ack_s_sum": 0,
+        "expired": 1,
+    }
+    acked = _alert(10, acknowledged_at=at(10))
+    assert _alert_counts([_alert(0), acked], [expired])["expired"] == 0, "acknowledged: its expiry is not counted"
+    # out of order (an expiry folded before the acknowledgement): the acknowledgement wins, the expiry is taken back
+    assert _alert_counts([_alert(0), expired], [acked]) == {
+        "raised": 1,
+        "escalated": 0,
+        "acknowledged": 1,
+        "ack_s_sum": 600.0,
+        "expired": 0,
+    }
+
+
+def test_a_raising_that_comes_after_its_acknowledgement_moves_the_time_to_acknowledge() -> None:
+    acked = _alert(4, acknowledged_at=at(4))
+    counts = _alert_counts([acked], [_alert(1)])
+    assert counts == {"raised": 1, "escalated": 0, "acknowledged": 1, "ack_s_sum": 180.0, "expired": 0}
+    assert _alert_counts([_alert(1), acked])["ack_s_sum"] == 180.0, "in one batch: folded in time order"
+
+
 def test_footfall_kyc_and_ratings() -> None:
     footfall = [
         Footfall(
