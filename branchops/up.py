@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import secrets
 import signal
+import socket
 import sys
 import threading
 import time
@@ -17,7 +18,7 @@ from pydantic import SecretStr
 from branchops.clock import Clock
 from branchops.devstack import DevStack
 from branchops.devstack.postgres import redact
-from branchops.devstack.process import ManagedProcess, free_port, port_open
+from branchops.devstack.process import ManagedProcess, reserve_port
 from branchops.plugins import DevRun, DevSetup, ServiceDescriptor, load_services, run_dev_setup
 from branchops.settings import Environment, PlatformSettings, Role
 from branchops.web.auth import issue_token
@@ -75,11 +76,13 @@ def run_up(
             "BRANCHOPS_API_KEYS": "{" + ",".join(f'"{v}": "{k}"' for k, v in keys.items()) + "}",
             "BRANCHOPS_JWT_SECRET": jwt_secret,
         }
-        ports = _ports(specs)
+        listeners = _listeners(specs)
+        ports = {name: int(sock.getsockname()[1]) for name, sock in listeners.items()}
         run = DevRun(branch=branch, urls={n: f"http://127.0.0.1:{p}" for n, p in ports.items()}, api_keys=keys)
         setups = {spec.name: run_dev_setup(spec, run) for spec in specs}
         for spec in specs:
-            stack.start_service(spec, port=ports[spec.name], env={**env, **setups[spec.name].env})
+            stack.start_service(spec, listener=listeners[spec.name], env={**env, **setups[spec.name].env})
+            listeners.pop(spec.name).close()  # the service holds its own copy of the socket
         stack.wait_healthy(timeout_s=ready_timeout_s)
         platform = PlatformSettings(jwt_secret=SecretStr(jwt_secret), env=Environment.DEVELOPMENT)
         manager_jwt = issue_token(platform, "dev-manager", Role.MANAGER, branch)
@@ -112,15 +115,19 @@ def run_up(
         print("stopped: no process left behind", flush=True)
 
 
-def _ports(specs: tuple[ServiceDescriptor, ...]) -> dict[str, int]:
-    """Each service's default port when it is free, else a free one (decided before any starts, so each
-    service can be told where the others are)."""
-    ports: dict[str, int] = {}
-    for spec in specs:
-        wanted = spec.default_port
-        free = wanted and not port_open("127.0.0.1", wanted) and wanted not in ports.values()
-        ports[spec.name] = wanted if free else free_port()
-    return ports
+def _listeners(specs: tuple[ServiceDescriptor, ...]) -> dict[str, socket.socket]:
+    """Each service's port bound for it before any starts: its default port when free, else a free one. The
+    services are told each other's addresses from these, and each listens on the socket it is handed
+    (no window between choosing a port and binding it in which another program could take it)."""
+    bound: dict[str, socket.socket] = {}
+    try:
+        for spec in specs:
+            bound[spec.name] = reserve_port("127.0.0.1", spec.default_port)
+    except OSError:
+        for sock in bound.values():
+            sock.close()
+        raise
+    return bound
 
 
 def _simulator(

@@ -22,6 +22,25 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def reserve_port(host: str = "127.0.0.1", wanted: int = 0) -> socket.socket:
+    """A listening socket on ``wanted`` (any free port when it is 0 or taken) for a child server to serve on
+    (uvicorn ``--fd``): the port is ours from here on, so no other process can take it between choosing and
+    serving (``free_port`` then binding again is a race); connections wait in its backlog until the child
+    accepts them."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT from the last run is free
+    try:
+        sock.bind((host, wanted))
+    except OSError:
+        if wanted == 0:
+            sock.close()
+            raise
+        sock.bind((host, 0))
+    sock.listen(1024)  # listening already: no other socket can bind the port, SO_REUSEADDR or not
+    sock.set_inheritable(True)
+    return sock
+
+
 def port_open(host: str, port: int, timeout_s: float = 0.2) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout_s):
@@ -55,6 +74,7 @@ class ManagedProcess:
         env: dict[str, str] | None = None,
         stop_signal: int = signal.SIGTERM,
         user: str | None = None,
+        pass_fds: Sequence[int] = (),
     ):
         self.name = name
         self.argv = list(argv)
@@ -62,6 +82,7 @@ class ManagedProcess:
         self.env = env
         self.stop_signal = stop_signal
         self.user = user
+        self.pass_fds = tuple(pass_fds)  # file descriptors the child inherits (a listening socket)
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -81,6 +102,7 @@ class ManagedProcess:
                 env=self.env,
                 preexec_fn=functools.partial(_die_with_parent, self.stop_signal),
                 close_fds=True,
+                pass_fds=self.pass_fds,
                 user=self.user,
                 group=gid,
                 extra_groups=None if gid is None else [gid],

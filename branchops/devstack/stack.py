@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -22,11 +23,11 @@ ServiceSpec = ServiceDescriptor
 """How the devstack runs a service: the descriptor each service registers (see :mod:`branchops.plugins`)."""
 
 
-
 def http_protocol() -> str:
     """uvicorn's ``--http``: the protocol with a deadline for request heads, on httptools when installed."""
     name = "HeadDeadlineHttpTools" if importlib.util.find_spec("httptools") else "HeadDeadlineH11"
     return f"branchops.web.server:{name}"
+
 
 @dataclass
 class DevStack:
@@ -101,20 +102,31 @@ class DevStack:
         return env
 
     def start_service(
-        self, spec: ServiceSpec, *, port: int | None = None, env: dict[str, str] | None = None, workers: int = 1
+        self,
+        spec: ServiceSpec,
+        *,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        workers: int = 1,
+        listener: socket.socket | None = None,
     ) -> int:
-        """Start one service (``workers`` uvicorn worker processes on one port) and return its port."""
-        port = port or free_port()
+        """Start one service (``workers`` uvicorn worker processes on one port) and return its port.
+
+        ``listener``: a socket bound already (``reserve_port``) that the service listens on (uvicorn ``--fd``),
+        so the port cannot be taken between choosing it and serving; else ``port`` (or a free one)."""
+        if listener is not None:
+            port = int(listener.getsockname()[1])
+            where = ["--fd", str(listener.fileno())]
+        else:
+            port = port or free_port()
+            where = ["--host", "127.0.0.1", "--port", str(port)]
         argv = [
             sys.executable,
             "-m",
             "uvicorn",
             "--factory",
             spec.app_factory,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
+            *where,
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "3",
@@ -123,7 +135,10 @@ class DevStack:
         ]
         if workers > 1:
             argv += ["--workers", str(workers)]
-        proc = ManagedProcess(spec.name, argv, log_path=self.log_dir / f"{spec.name}.log", env=self.env(env))
+        fds = [listener.fileno()] if listener is not None else []
+        proc = ManagedProcess(
+            spec.name, argv, log_path=self.log_dir / f"{spec.name}.log", env=self.env(env), pass_fds=fds
+        )
         proc.start()
         self.services[spec.name] = (proc, port)
         return port

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from branchops.web.problems import problem_response
+from branchops.web.roles import AnyRole
 
 ReadinessCheck = Callable[[], Awaitable[tuple[bool, str]]]
 
@@ -33,6 +34,13 @@ async def readyz(request: Request) -> Response:
         return JSONResponse({"status": "ready", "checks": report})
     failing = ", ".join(n for n, (ok, _) in zip(names, results, strict=True) if not ok)
     return problem_response(request, 503, "Not ready", f"failing: {failing}", checks=report)
+
+
+@router.get("/v1/whoami", summary="The caller's credential as this service sees it (any role)")
+async def whoami(request: Request, who: AnyRole) -> dict[str, str | None]:
+    """Lets a caller check that the service on an address is the one it means and takes its credentials
+    (``branchops.web.identity``): another stack on the same port answers 401."""
+    return {"service": request.app.title, "role": who.role.value, "branch_id": who.branch_id}
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

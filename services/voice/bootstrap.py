@@ -15,6 +15,7 @@ from branchops.contracts import topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import Environment, PlatformSettings
 from branchops.web import create_service_app
+from branchops.web.identity import identity_check
 from services.voice.adapters.asr_vosk import AsrModels, RecognizerPool
 from services.voice.adapters.queue_client import QueueClient, WaitBoard
 from services.voice.adapters.sessions import SessionStore
@@ -67,6 +68,10 @@ def build_app(
         publisher=runtime.publisher,
         tts=build_tts(settings),
         tts_executor=tts_executor,
+    )
+    key = settings.queue_api_key.get_secret_value()
+    runtime.extra_checks["queue-identity"] = identity_check(  # the queue on that address takes our key
+        "queue", settings.queue_url, lambda: {"X-API-Key": key} if key else {}, lambda url, h: http.get(url, headers=h)
     )
     limits = StreamLimits(settings.asr_max_utterance_s, settings.asr_max_stream_s, settings.asr_no_speech_s)
     recognizers = RecognizerPool(settings.recognizer_pool_per_key())

@@ -7,7 +7,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -17,7 +19,32 @@ from tests.integration.test_devstack import _gone
 SERVICES = ("gateway", "queue", "staffing", "records", "kyc", "voice")
 
 
+class ForeignStack(BaseHTTPRequestHandler):
+    """Another deployment on a default port: refuses every credential of this run (as its /v1/whoami would)."""
+
+    def do_GET(self) -> None:
+        self.send_response(401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def _occupy_a_default_port() -> tuple[ThreadingHTTPServer | None, str | None]:
+    """A foreign server on the first free default port of a service (issue 24 item 4), if any is free."""
+    for name, port in (("staffing", 8002), ("records", 8005), ("kyc", 8003), ("queue", 8001)):
+        try:
+            server = ThreadingHTTPServer(("127.0.0.1", port), ForeignStack)
+        except OSError:
+            continue
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server, name
+    return None, None
+
+
 def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    foreign, displaced = _occupy_a_default_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "BRANCHOPS_DATABASE_URL")}
     env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(
@@ -45,6 +72,11 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
         for name, port in urls.items():
             ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
             assert ready.status_code == 200, (name, ready.text)
+        if foreign is not None:  # the taken port went to nobody of this run, and the gateway checked whom it calls
+            assert int(urls[str(displaced)]) != foreign.server_address[1], banner
+        checks = httpx.get(f"http://127.0.0.1:{urls['gateway']}/readyz", timeout=5).json()["checks"]
+        for upstream in ("queue", "staffing", "kyc", "voice", "records"):
+            assert "takes our credentials" in checks[f"{upstream}-identity"]["detail"], checks
         kiosk_key = re.search(r"^\s+kiosk\s+(\S+)$", banner, re.M)
         assert kiosk_key is not None
         gateway = f"http://127.0.0.1:{urls['gateway']}"
@@ -75,3 +107,5 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
     finally:
         if proc.poll() is None:
             proc.kill()
+        if foreign is not None:
+            foreign.shutdown()

@@ -41,6 +41,7 @@ PLATFORM = {
     ("GET", "/docs"): OPEN,
     ("GET", "/docs/oauth2-redirect"): OPEN,
     ("GET", "/redoc"): OPEN,
+    ("GET", "/v1/whoami"): rule(K, T, M, H, S, why="callers check whom an address belongs to (readiness)"),
 }
 B = "/v1/branches/{branch_id}"
 
@@ -160,6 +161,13 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/v1/reports/branches"): rule(H, S, why="head office ranks every branch"),
         ("GET", "/v1/reports/branches.csv"): rule(H, S, why="the ranking as CSV"),
         ("GET", "/v1/reports/trend"): rule(H, S, why="network trend for head office"),
+        ("GET", "/t/{token}"): Rule(PUBLIC, "the phone ticket page; its data comes from the token-keyed relay"),
+        ("GET", "/v1/public/tickets/{token}"): Rule(PUBLIC, "the phone page: the token is the credential (rate-limited)"),
+        ("POST", "/v1/public/tickets/{token}/cancel"): Rule(PUBLIC, "the phone page: the token is the credential"),
+        ("GET", "/v1/public/appointments/{code}"): Rule(PUBLIC, "the customer: the code is the credential (rate-limited)"),
+        ("POST", "/v1/public/appointments/{code}/cancel"): Rule(PUBLIC, "the code is the credential"),
+        ("GET", "/v1/qr"): Rule(PUBLIC, "QR codes of this site's /t/ pages only (the kiosk slip)"),
+        ("POST", f"{B}/appointments/check-in"): rule(K, T, M, S, why="the kiosk or counter checks in by code"),
     },
     "records": {
         **PLATFORM,
