@@ -31,8 +31,9 @@ class AuditStack:
 
 
 def _env(sandbox: Path, ports: dict[str, int]) -> dict[str, str]:
-    upstreams = {
-        f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in NAMES if name != "gateway"
+    upstreams = {  # this run's services; any the audit does not start: nowhere (never a default port)
+        f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{ports.get(name, 9)}"
+        for name in ("queue", "staffing", "kyc", "voice", "records")
     }
     return service_env(
         HOME=str(sandbox / "home"),
