@@ -88,6 +88,23 @@ class GatewaySettings(ServiceSettings):
         4, ge=1, le=1000, description="Password checks in flight (running or waiting) before logins get 429"
     )
 
+    public_rate_per_min: float = Field(
+        90.0,
+        gt=0,
+        le=100_000,
+        description="Phone page lookups a minute one client address may make after its burst (a page polls every"
+        " 2 s: 30 a minute; a few phones share an address behind a carrier or Wi-Fi NAT)",
+    )
+    public_burst: float = Field(20.0, ge=1, le=100_000, description="Phone page lookups one address may make at once")
+    public_miss_cost: float = Field(
+        2.0, ge=1, le=100, description="What a lookup of an unknown ticket or code costs of the bucket (guessing)"
+    )
+    public_url: str = Field(
+        "",
+        pattern=r"^(https?://[^/?#]+)?$",
+        description="The origin customers' phones reach (QR codes, short links); empty: the request's own",
+    )
+
     def is_display(self, kiosk_id: str | None, branch_id: str | None) -> bool:
         """Whether the device ``kiosk_id`` of ``branch_id`` is a calling display."""
         return kiosk_id is not None and any(

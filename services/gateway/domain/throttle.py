@@ -82,3 +82,39 @@ class RateBudget:
             self._addresses.popitem(last=False)
         self._global = (every - 1.0, now)
         return None
+
+
+class AddressBuckets:
+    """One token bucket per client address: ``burst`` calls at once, then ``rate`` a second. ``admit`` takes
+    ``cost`` tokens or answers the seconds until it could (taking nothing); ``charge`` takes more after the
+    fact (a lookup that missed costs double: guessing tokens drains the bucket twice as fast), down to at most
+    one burst in debt."""
+
+    def __init__(self, rate: float, burst: float, max_addresses: int = 50_000) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.max_addresses = max_addresses
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def _level(self, address: str, now: float) -> float:
+        state = self._buckets.get(address)
+        if state is None:
+            return self.burst
+        tokens, at = state
+        return min(self.burst, tokens + max(0.0, now - at) * self.rate)
+
+    def _keep(self, address: str, tokens: float, now: float) -> None:
+        self._buckets[address] = (tokens, now)
+        self._buckets.move_to_end(address)
+        while len(self._buckets) > self.max_addresses:
+            self._buckets.popitem(last=False)
+
+    def admit(self, address: str, now: float, cost: float = 1.0) -> float | None:
+        level = self._level(address, now)
+        if level < cost:
+            return max((cost - level) / self.rate, 1.0)
+        self._keep(address, level - cost, now)
+        return None
+
+    def charge(self, address: str, now: float, cost: float = 1.0) -> None:
+        self._keep(address, max(self._level(address, now) - cost, -self.burst), now)

@@ -20,7 +20,7 @@ from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.today import TodaySeeder
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.domain.errors import UpstreamTimeout, UpstreamUnavailable
-from services.gateway.domain.throttle import LoginThrottle, RateBudget
+from services.gateway.domain.throttle import AddressBuckets, LoginThrottle, RateBudget
 from services.gateway.handlers import GatewayHandlers
 from services.gateway.settings import GatewaySettings
 
@@ -44,6 +44,8 @@ class Gateway:
     login_budget: RateBudget = field(default_factory=RateBudget)
     passwords: PasswordChecker = field(default_factory=PasswordChecker)
     today: TodaySeeder | None = None  # today's figures from records (bootstrap.py makes it)
+    public_budget: AddressBuckets = field(default_factory=lambda: AddressBuckets(90 / 60, 20))
+    """The phone page's lookups per client address (bootstrap.py sizes it from the settings)."""
 
 
 def get_gateway(connection: HTTPConnection) -> Gateway:

@@ -184,6 +184,12 @@ Object.assign(TEXT.en, {
   arrivals_per_day: "Arrivals and served per day", devices: "Devices",
 });
 
+// Texts a page module brings along (kept next to the page that uses them).
+export function addTexts(zh, en) {
+  Object.assign(TEXT.zh, zh);
+  Object.assign(TEXT.en, en);
+}
+
 let lang = localStorage.getItem("bo-lang") === "en" ? "en" : "zh";
 const listeners = [];
 

@@ -2,11 +2,12 @@
 import { el, fill, openStream, SERVICES, TOPIC } from "./api.js";
 import { bindDeviceSetup, callWithRelogin, loginDevice, storedDeviceKey } from "./device.js";
 import { applyTexts, bindToggle, currentLang, onLangChange, t, problemText, waitText as rangeText } from "./i18n.js";
+import { bindCheckIn, showPhoneLink } from "./kiosk-appointment.js";
 import { startKyc, stopKyc } from "./kyc.js";
 import { startVoice, stopVoice } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
-const kiosk = { branch: null, id: null, ticket: null, stream: null, forecast: null, homeTimer: null };
+const kiosk = { branch: null, id: null, ticket: null, token: null, stream: null, forecast: null, homeTimer: null };
 
 // Services some window serves now, as the newest forecast says (null: no forecast yet, offer them all).
 function servedNow() {
@@ -46,7 +47,8 @@ function renderTicket() {
   $("ticket-ahead").textContent = x.position == null ? "—" : Math.max(x.position - 1, 0);
   const served = servedNow();
   $("ticket-wait").textContent = served && !served.has(x.service) ? t("no_window_now") : waitText(x.wait);
-  $("ticket-status").textContent = x.window_id ? `${t(x.status)} → ${t("window")} ${x.window_id}` : t(x.status);
+  const note = kiosk.appointment ? `${t("checked_in")} · ` : "";
+  $("ticket-status").textContent = note + (x.window_id ? `${t(x.status)} → ${t("window")} ${x.window_id}` : t(x.status));
 }
 
 function renderQueueLine() {
@@ -59,6 +61,19 @@ async function refreshTicket() {
   if (!kiosk.ticket) return;
   kiosk.ticket = await call(`/v1/branches/${kiosk.branch}/tickets/${kiosk.ticket.ticket_id}`);
   renderTicket();
+}
+
+// A ticket just issued (taken here or by appointment check-in): the slip with its phone page QR code.
+function showTicket(ticket, appointment = null) {
+  kiosk.ticket = ticket;
+  kiosk.token = ticket.token || null;
+  kiosk.appointment = appointment;
+  renderTicket();
+  showPhoneLink($("ticket-qr"), $("ticket-qr-img"), $("ticket-link"), kiosk.token);
+  show("ticket");
+  follow(ticket.ticket_id);
+  clearTimeout(kiosk.homeTimer);
+  kiosk.homeTimer = setTimeout(home, 60000);
 }
 
 function follow(ticketId) {
@@ -80,12 +95,7 @@ function follow(ticketId) {
 async function take(service, button) {
   button.disabled = true;
   try {
-    kiosk.ticket = await call(`/v1/branches/${kiosk.branch}/tickets`, { method: "POST", json: { service } });
-    renderTicket();
-    show("ticket");
-    follow(kiosk.ticket.ticket_id);
-    clearTimeout(kiosk.homeTimer);
-    kiosk.homeTimer = setTimeout(home, 60000);
+    showTicket(await call(`/v1/branches/${kiosk.branch}/tickets`, { method: "POST", json: { service } }));
   } catch (error) {
     showError(`${t("error")} (${problemText(error)})`);
   } finally {
@@ -98,6 +108,8 @@ function home() {
   stopKyc();
   stopVoice();
   kiosk.ticket = null;
+  kiosk.token = null;
+  kiosk.appointment = null;
   show("home");
 }
 
@@ -137,6 +149,7 @@ async function main() {
   $("go-voice").onclick = () => { show("voice"); startVoice(kiosk, { call, showError }); };
   $("kyc-back").onclick = home;
   $("voice-back").onclick = home;
+  bindCheckIn(kiosk, { $, call, show, home, showTicket });
   follow(null);
   home();
 }

@@ -14,6 +14,7 @@
 // The live partial transcript shows while the customer speaks, in both modes.
 import { el } from "./api.js";
 import { currentLang, t } from "./i18n.js";
+import { showPhoneLink } from "./kiosk-appointment.js";
 import { Pcm16Chunker } from "./pcm-worklet.js";
 
 const $ = (id) => document.getElementById(id);
@@ -44,6 +45,17 @@ function log(who, text) {
   if (!text) return;
   $("voice-log").append(el("li", { class: who, text }));
   $("voice-log").lastChild.scrollIntoView({ block: "end" });
+}
+
+// The hand-off's ticket slip: its phone page as a QR code (when the voice service passes the ticket's token).
+function logPhoneLink(token) {
+  const item = el("li", { class: "bot qr", "data-testid": "voice-ticket-qr" });
+  const img = el("img", { alt: "", width: "216", height: "216" });
+  const text = el("p", {});
+  item.append(img, text);
+  showPhoneLink(item, img, text, token);
+  $("voice-log").append(item);
+  item.scrollIntoView({ block: "end" });
 }
 
 function setText(node, key) {
@@ -94,6 +106,7 @@ function onMessage(event) {
   sessionId = reply.session_id || sessionId;
   log("bot", reply.reply);
   if (reply.ticket && reply.ticket.number) log("bot", `${t("your_number")}: ${reply.ticket.number}`);
+  if (reply.ticket && reply.ticket.token) logPhoneLink(reply.ticket.token);
   if (reply.audio_wav_base64) {
     const audio = $("voice-audio");
     audio.src = `data:audio/wav;base64,${reply.audio_wav_base64}`;

@@ -1,0 +1,160 @@
+"""The customer's phone: the ticket page ``/t/{token}`` and its data, an appointment by its code, the QR
+code the kiosk slip shows, and the kiosk's check-in by appointment code (issue 18 items 3 and 4).
+
+The public relays need no login: the ticket's token or the appointment's code is the credential. The
+gateway calls the queue with its own service credential (a short JWT it mints, as for today's figures),
+rate-limits every client address with a token bucket (a miss costs double, so guessing drains it fast) and
+answers every unknown, forged, malformed or expired token or code with the same 404, body included.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from branchops.settings import Role
+from branchops.web import BranchPath, Problem, issue_token
+from services.gateway.access import KioskTellerManagerService, check_branch_access
+from services.gateway.routes.deps import Gateway, GatewayDep
+from services.gateway.routes.pages import _html
+
+router = APIRouter(tags=["phone ticket page"])
+TOKEN = re.compile(r"^[A-Za-z0-9_.~-]{8,400}$")
+CODE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
+# Word for word the framework's own 404 (a token with a "/" in it never reaches a route): every bad token or
+# code, whatever is wrong with it, gets the same answer.
+NOT_FOUND_TICKET = NOT_FOUND_APPOINTMENT = "Not Found"
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+PHONE_PATH = re.compile(r"^/t/[A-Za-z0-9_.~-]{8,400}$")
+
+
+class CheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=40)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _service_headers(gateway: Gateway) -> dict[str, str]:
+    token = issue_token(gateway.platform, "gateway-public", Role.SERVICE, None)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _admit(request: Request, gateway: Gateway) -> None:
+    wait = gateway.public_budget.admit(_address(request), time.monotonic())
+    if wait is not None:
+        raise Problem(
+            429,
+            "Too many requests",
+            "too many lookups from this address; try again later",
+            headers={"Retry-After": str(int(wait + 0.999))},
+        )
+
+
+def _missed(request: Request, gateway: Gateway, detail: str) -> Problem:
+    gateway.public_budget.charge(_address(request), time.monotonic(), gateway.settings.public_miss_cost - 1.0)
+    return Problem(404, "Not Found", detail)
+
+
+async def _relay_public(
+    request: Request, gateway: Gateway, method: str, path: str, key: str, pattern: re.Pattern[str], missing: str
+) -> Response:
+    _admit(request, gateway)
+    if not pattern.match(key):
+        raise _missed(request, gateway, missing)
+    got = await gateway.upstreams.call("queue", method, path, _service_headers(gateway))
+    if got.status_code in (404, 422):  # unknown, forged, expired or malformed: one answer for all
+        raise _missed(request, gateway, missing)
+    if got.status_code >= 500:
+        raise Problem(502, "Upstream unavailable", "the queue service could not answer")
+    media = got.headers.get("content-type", "application/json")
+    return Response(got.content, got.status_code, media_type=media, headers=NO_STORE)
+
+
+TokenPath = Annotated[str, Path(description="the ticket's token (from its QR code)")]
+CodePath = Annotated[str, Path(description="the appointment's confirmation code")]
+
+
+@router.get("/v1/public/tickets/{token}", summary="A ticket seen from its QR code (no login; rate-limited)")
+async def phone_ticket(token: TokenPath, request: Request, gateway: GatewayDep) -> Response:
+    return await _relay_public(request, gateway, "GET", f"/v1/public/tickets/{token}", token, TOKEN, NOT_FOUND_TICKET)
+
+
+@router.post("/v1/public/tickets/{token}/cancel", summary="The customer gives up the ticket (no login)")
+async def cancel_phone_ticket(token: TokenPath, request: Request, gateway: GatewayDep) -> Response:
+    return await _relay_public(
+        request, gateway, "POST", f"/v1/public/tickets/{token}/cancel", token, TOKEN, NOT_FOUND_TICKET
+    )
+
+
+@router.get("/v1/public/appointments/{code}", summary="An appointment by its code (no login; rate-limited)")
+async def public_appointment(code: CodePath, request: Request, gateway: GatewayDep) -> Response:
+    return await _relay_public(
+        request, gateway, "GET", f"/v1/public/appointments/{code.upper()}", code, CODE, NOT_FOUND_APPOINTMENT
+    )
+
+
+@router.post("/v1/public/appointments/{code}/cancel", summary="The customer cancels the appointment (no login)")
+async def cancel_public_appointment(code: CodePath, request: Request, gateway: GatewayDep) -> Response:
+    return await _relay_public(
+        request,
+        gateway,
+        "POST",
+        f"/v1/public/appointments/{code.upper()}/cancel",
+        code,
+        CODE,
+        NOT_FOUND_APPOINTMENT,
+    )
+
+
+@router.post(
+    "/v1/branches/{branch_id}/appointments/check-in",
+    summary="Check in by appointment code at the kiosk or counter: the appointment's ticket (with its token)",
+)
+async def check_in(
+    branch_id: BranchPath, body: CheckIn, who: KioskTellerManagerService, gateway: GatewayDep
+) -> Response:
+    check_branch_access(who, branch_id, gateway.settings)
+    code = body.code.strip().upper()
+    if not CODE.match(code):
+        raise Problem(404, "Not Found", NOT_FOUND_APPOINTMENT)
+    answer = await gateway.upstreams.call(
+        "queue", "POST", f"/v1/branches/{branch_id}/appointments/check-in", who.upstream, json_body={"code": code}
+    )
+    if answer.status_code == 201 and who.kiosk_id:
+        await gateway.kiosk_tickets.add(branch_id, who.kiosk_id, str(answer.json()["ticket"]["ticket_id"]))
+    return Response(answer.content, answer.status_code, media_type=answer.headers.get("content-type"))
+
+
+@router.get(
+    "/v1/qr",
+    summary="The QR code of a phone ticket page of this site, as SVG (any other data: 422)",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}, 422: {"description": "not a /t/ path of this site"}},
+)
+async def qr(request: Request, gateway: GatewayDep, data: Annotated[str, Query(max_length=500)]) -> Response:
+    if not PHONE_PATH.match(data):
+        raise Problem(422, "Invalid request", "only this site's phone ticket pages (/t/...) are drawn")
+    svg = segno.make_qr(phone_url(request, gateway, data), error="m").svg_inline(
+        scale=6, border=2, dark="#000", light="#fff", omitsize=True
+    )
+    headers = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+    return Response(svg, media_type="image/svg+xml", headers=headers)
+
+
+def phone_url(request: Request, gateway: Gateway, path: str) -> str:
+    base = gateway.settings.public_url or str(request.base_url).rstrip("/")
+    return base + path
+
+
+@router.get("/t/{token}", include_in_schema=False)
+async def phone_page(token: str) -> Response:
+    """The customer's ticket page (public; its data comes from the rate-limited relay above)."""
+    return _html("phone.html")

@@ -1,0 +1,226 @@
+"""The phone ticket page and its public relays (issue 18 items 3 and 4): no login, the gateway's service
+credential towards the queue, one 404 for every bad token or code, a token bucket per client address (a miss
+costs double) answering 429 with Retry-After, the QR code of this site's /t/ pages only, and the kiosk's
+check-in relay by appointment code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from branchops.settings import Role
+from branchops.web.auth import principal_from_token
+from services.gateway.adapters.upstream import Upstreams
+from services.gateway.bootstrap import build_app
+from services.gateway.domain.passwords import device_key_digest
+from services.gateway.domain.throttle import AddressBuckets
+from services.gateway.settings import GatewaySettings
+from tests.conftest import api_key, make_platform
+
+KIOSK = "dev-kiosk-key-public-pages-0123456789"
+GOOD = "YjEfdDE.c2lnbmF0dXJlLW9mLXRoZS10aWNrZXQ"
+VIEW = {
+    "branch_id": "b1",
+    "number": "A012",
+    "service": "cash",
+    "status": "issued",
+    "issued_at": "2031-05-13T01:00:00Z",
+    "position": 3,
+    "wait": {"low_min": 4, "high_min": 9, "text": "4-9 min"},
+    "window_id": None,
+    "near": True,
+    "near_people": 3,
+    "near_minutes": 5.0,
+}
+NOT_FOUND = {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such ticket"}
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.seen: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        path = request.url.path
+        if path == f"/v1/public/tickets/{GOOD}":
+            return httpx.Response(200, json=VIEW)
+        if path == f"/v1/public/tickets/{GOOD}/cancel":
+            return httpx.Response(200, json={**VIEW, "status": "cancelled", "position": None, "near": False})
+        if path == "/v1/public/appointments/ABCD2345":
+            return httpx.Response(200, json={"code": "ABCD2345", "status": "booked"})
+        if path.endswith("/appointments/check-in"):
+            code = json.loads(request.content)["code"]
+            if code == "ABCD2345":
+                ticket = {"ticket_id": "t9", "number": "V001", "token": GOOD}
+                return httpx.Response(201, json={"appointment": {"code": code}, "ticket": ticket})
+            reason = {"EARLY234": "too_early", "LATE2345": "too_late"}.get(code)
+            if reason:
+                return httpx.Response(
+                    409,
+                    json={"title": "Conflict", "status": 409, "reason": reason},
+                    headers={"content-type": "application/problem+json"},
+                )
+            return httpx.Response(404, json={"title": "Not Found", "status": 404})
+        if path == "/v1/public/tickets/Zm9yZ2VkLXRva2Vu.bm8":
+            return httpx.Response(422, json={"detail": "malformed"})
+        return httpx.Response(404, json={**NOT_FOUND, "detail": f"no ticket {path}"})
+
+
+class FakeKioskTickets:
+    def __init__(self) -> None:
+        self.added: list[tuple[str, str, str]] = []
+
+    async def add(self, branch: str, kiosk: str, ticket_id: str) -> None:
+        self.added.append((branch, kiosk, ticket_id))
+
+
+@pytest.fixture
+def env() -> Iterator[tuple[TestClient, FakeQueue, Any]]:
+    fake = FakeQueue()
+    settings = GatewaySettings(
+        device_keys={device_key_digest(KIOSK): {"branch": "b1", "kiosk_id": "k1"}},
+        branches=["b1", "b2"],
+        cookie_secure=False,
+        public_rate_per_min=60,
+        public_burst=6,
+        public_url="https://bank.example",
+    )
+    platform = make_platform("127.0.0.1:1")
+    app = build_app(settings, platform, upstreams=Upstreams(settings, transport=httpx.MockTransport(fake)))
+    app.state.gateway.kiosk_tickets = FakeKioskTickets()
+    yield TestClient(app), fake, platform
+
+
+def test_the_ticket_relay_needs_no_login_and_calls_the_queue_as_the_gateway(env: Any) -> None:
+    client, fake, platform = env
+    got = client.get(f"/v1/public/tickets/{GOOD}")
+    assert got.status_code == 200 and got.json() == VIEW
+    assert got.headers["cache-control"] == "no-store"
+    sent = fake.seen[-1]
+    assert sent.url.path == f"/v1/public/tickets/{GOOD}"
+    principal = principal_from_token(platform, sent.headers["authorization"].removeprefix("Bearer "))
+    assert principal.role is Role.SERVICE and principal.branch_id is None
+    cancelled = client.post(f"/v1/public/tickets/{GOOD}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert fake.seen[-1].method == "POST"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-real-token-at-all",  # unknown to the queue
+        "Zm9yZ2VkLXRva2Vu.bm8",  # the queue says 422
+        "short",  # malformed: never sent
+        "a" * 2000,  # far too long: never sent
+        "..%2F..%2Fv1%2Fbranches",  # a path trick: never sent
+        "with space in it",
+    ],
+)
+def test_every_bad_token_gets_the_same_404(env: Any, token: str) -> None:
+    client, fake, _ = env
+    got = client.get(f"/v1/public/tickets/{token}")
+    reference = client.get("/v1/public/tickets/another-unknown-token-x")
+    assert got.status_code == reference.status_code == 404
+    body, ref = got.json(), reference.json()
+    body.pop("instance", None), ref.pop("instance", None)
+    assert body == ref, "the answer does not tell a forged token from an expired one"
+    assert all(".." not in r.url.path and "branches" not in r.url.path for r in fake.seen)
+    assert client.post(f"/v1/public/tickets/{token}/cancel").status_code == 404
+
+
+def test_lookups_are_rate_limited_per_address_and_misses_cost_double(env: Any) -> None:
+    client, _, _ = env
+    for _ in range(3):  # 3 misses x 2 = the whole burst of 6
+        assert client.get("/v1/public/tickets/unknown-token-xyz1").status_code == 404
+    refused = client.get(f"/v1/public/tickets/{GOOD}")
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    # another address has its own bucket
+    other = TestClient(client.app, client=("203.0.113.9", 5000))
+    assert other.get(f"/v1/public/tickets/{GOOD}").status_code == 200
+
+
+def test_the_bucket_refills_at_its_rate() -> None:
+    bucket = AddressBuckets(rate=1.0, burst=2)
+    assert bucket.admit("a", 0.0) is None and bucket.admit("a", 0.0) is None
+    wait = bucket.admit("a", 0.0)
+    assert wait is not None and wait >= 1.0
+    assert bucket.admit("a", 1.0) is None, "one token back after a second"
+    bucket.charge("a", 1.0, 10)  # debt is capped at one burst
+    assert bucket.admit("a", 3.9) is not None and bucket.admit("a", 5.0) is None
+    assert bucket.admit("b", 0.0) is None
+
+
+def test_appointment_relays_by_code(env: Any) -> None:
+    client, fake, _ = env
+    assert client.get("/v1/public/appointments/abcd2345").json()["status"] == "booked"
+    assert fake.seen[-1].url.path == "/v1/public/appointments/ABCD2345"
+    assert client.get("/v1/public/appointments/NOPE2345").status_code == 404
+    assert client.get("/v1/public/appointments/x").status_code == 404
+    assert client.post("/v1/public/appointments/NOPE2345/cancel").status_code == 404
+
+
+def test_qr_only_for_this_sites_phone_pages(env: Any) -> None:
+    client, _, _ = env
+    got = client.get("/v1/qr", params={"data": f"/t/{GOOD}"})
+    assert got.status_code == 200 and got.headers["content-type"].startswith("image/svg+xml")
+    assert got.text.startswith("<svg") and "<script" not in got.text
+    for bad in ("https://evil.example/t/abcdefgh", "//evil.example/t/abcdefghij", "/login", "/t/../kiosk", "/t/x"):
+        assert client.get("/v1/qr", params={"data": bad}).status_code == 422, bad
+
+
+def test_qr_encodes_the_public_origin(env: Any) -> None:
+    import segno
+
+    client, _, _ = env
+    expected = segno.make_qr(f"https://bank.example/t/{GOOD}", error="m").svg_inline(
+        scale=6, border=2, dark="#000", light="#fff", omitsize=True
+    )
+    assert client.get("/v1/qr", params={"data": f"/t/{GOOD}"}).text == expected
+
+
+def test_the_phone_page_is_public_and_locked_down(env: Any) -> None:
+    client, _, _ = env
+    page = client.get(f"/t/{GOOD}")
+    assert page.status_code == 200 and "/static/js/phone.js" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert client.get("/t/anything-at-all").status_code == 200, "the page itself reveals nothing"
+
+
+def test_kiosk_check_in_relay(env: Any) -> None:
+    client, fake, _ = env
+    kiosk = {"X-Device-Key": KIOSK}
+    done = client.post("/v1/branches/b1/appointments/check-in", json={"code": " abcd2345 "}, headers=kiosk)
+    assert done.status_code == 201 and done.json()["ticket"]["token"] == GOOD
+    assert json.loads(fake.seen[-1].content) == {"code": "ABCD2345"}
+    assert client.app.state.gateway.kiosk_tickets.added == [("b1", "k1", "t9")], "the kiosk may follow it"
+    early = client.post("/v1/branches/b1/appointments/check-in", json={"code": "EARLY234"}, headers=kiosk)
+    assert early.status_code == 409 and early.json()["reason"] == "too_early"
+    late = client.post("/v1/branches/b1/appointments/check-in", json={"code": "LATE2345"}, headers=kiosk)
+    assert late.status_code == 409 and late.json()["reason"] == "too_late"
+    assert (
+        client.post("/v1/branches/b1/appointments/check-in", json={"code": "NOPE2345"}, headers=kiosk).status_code
+        == 404
+    )
+    assert client.post("/v1/branches/b1/appointments/check-in", json={"code": "?"}, headers=kiosk).status_code == 404
+    assert (
+        client.post("/v1/branches/b2/appointments/check-in", json={"code": "ABCD2345"}, headers=kiosk).status_code
+        == 403
+    )
+    assert client.post("/v1/branches/b1/appointments/check-in", json={"code": "ABCD2345"}).status_code == 401
+    head = {"X-API-Key": api_key(Role.HEAD_OFFICE)}
+    assert (
+        client.post("/v1/branches/b1/appointments/check-in", json={"code": "ABCD2345"}, headers=head).status_code == 403
+    )
+    teller = {"X-API-Key": api_key(Role.TELLER)}
+    assert (
+        client.post("/v1/branches/b1/appointments/check-in", json={"code": "ABCD2345"}, headers=teller).status_code
+        == 201
+    )
