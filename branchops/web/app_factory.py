@@ -13,7 +13,7 @@ from branchops.settings import PlatformSettings
 from branchops.web.health import router as health_router
 from branchops.web.limits import DEFAULT_BODY_TIMEOUT_S, RequestLimits, UploadRoutes
 from branchops.web.middleware import RequestContextMiddleware
-from branchops.web.problems import ErrorProblems, install_problem_handlers
+from branchops.web.problems import COMMON_STATUSES, ErrorProblems, install_problem_handlers, problem_responses
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]] | Callable[[FastAPI], AsyncIterator[None]]
 DEFAULT_MAX_BODY_BYTES = 1_000_000
@@ -31,14 +31,23 @@ def create_service_app(
     body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
     uploads: UploadRoutes | None = None,
     errors: ErrorProblems | None = None,
+    more_statuses: dict[int, str] | None = None,
 ) -> FastAPI:
     """``max_body_bytes`` bounds the JSON bodies routes read with ``JsonBody`` (branchops/web/body.py);
     ``max_request_bytes`` any request's body before a route sees it (default: ``max_body_bytes``; ``uploads``
     names the routes that take more), and ``body_timeout_s`` how long a body may stall
     (branchops/web/limits.py); ``errors`` maps the service's domain errors to the problem+json each is
-    answered with."""
+    answered with. Every route documents the platform's problem+json answers (``COMMON_STATUSES``) and the
+    service's ``more_statuses`` (e.g. 409 conflicts, the gateway's 502/504)."""
     configure_logging(service, platform.log_level)
-    app = FastAPI(title=service, version=__version__, description=description, lifespan=lifespan)  # type: ignore[arg-type]
+    responses = problem_responses({**COMMON_STATUSES, **(more_statuses or {})})
+    app = FastAPI(
+        title=service,
+        version=__version__,
+        description=description,
+        lifespan=lifespan,  # type: ignore[arg-type]
+        responses=responses,
+    )
     app.state.platform = platform
     app.state.readiness = {}
     app.state.max_body_bytes = max_body_bytes

@@ -120,3 +120,42 @@ def install_problem_handlers(app: FastAPI, errors: ErrorProblems | None = None) 
             "redis is unreachable; nothing was changed",
             headers={"Retry-After": "2"},
         )
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details; ``reason`` names the refusal for programs, where there is one",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "reason": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+COMMON_STATUSES: dict[int, str] = {
+    400: "malformed request (bad JSON, nested too deeply, a bad query value)",
+    401: "no credential, or one this service does not know",
+    403: "the credential's role or branch may not do this",
+    404: "no such resource (or a path this service does not have)",
+    405: "this path does not take this method",
+    408: "the body stalled (no part of it for the body timeout)",
+    413: "the body is larger than this route takes",
+    415: "a media type this route does not take",
+    422: "the request is well-formed but refused: the reasons are in the problem",
+    429: "too many requests: try again after Retry-After",
+    500: "an internal error (logged with the request id)",
+    503: "a dependency is down (Kafka, Redis, PostgreSQL) or the service is not ready",
+}
+
+
+def problem_responses(statuses: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` of problem+json answers (for ``FastAPI(responses=...)`` and single routes)."""
+    return {
+        status: {"description": why, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+        for status, why in statuses.items()
+    }

@@ -14,8 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from branchops.clock import platform_clock
 from branchops.contracts import ALL_TOPICS
 from branchops.runtime import ServiceRuntime
-from branchops.settings import PlatformSettings
-from branchops.web import create_service_app
+from branchops.settings import PlatformSettings, Role
+from branchops.web import create_service_app, issue_token
+from branchops.web.identity import identity_check
 from branchops.web.limits import UploadRoutes
 from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.hashing import PasswordChecker
@@ -23,7 +24,7 @@ from services.gateway.adapters.kiosk_tickets import KioskTickets
 from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.today import TodaySeeder
 from services.gateway.adapters.upstream import Upstreams
-from services.gateway.domain.throttle import LoginThrottle, RateBudget
+from services.gateway.domain.throttle import AddressBuckets, LoginThrottle, RateBudget
 from services.gateway.handlers import GatewayHandlers
 from services.gateway.routes import (
     auth,
@@ -32,6 +33,7 @@ from services.gateway.routes import (
     head_office,
     kiosk,
     pages,
+    public,
     ratings,
     records,
     stream,
@@ -45,6 +47,13 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 UPLOAD_PATHS = r"/v1/kyc/sessions/[^/]+/(documents|selfie)$"
+RELAYED_STATUSES = {
+    409: "the service behind refuses the change in the current state (relayed)",
+    412: "If-Match names an older version (relayed from records)",
+    428: "If-Match is required (relayed from records)",
+    502: "the service behind the gateway is unreachable",
+    504: "the service behind the gateway did not answer in time",
+}
 
 
 def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstreams: Upstreams | None = None) -> FastAPI:
@@ -73,6 +82,7 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
             global_burst=settings.login_burst_global,
         ),
         PasswordChecker(workers=settings.login_hash_workers, max_pending=settings.login_hash_pending),
+        public_budget=AddressBuckets(settings.public_rate_per_min / 60.0, settings.public_burst),
     )
     seeder = gateway.today = TodaySeeder(
         handlers, gateway.upstreams, platform, timeout_s=settings.records_seed_timeout_s
@@ -90,6 +100,12 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
                 await gateway.upstreams.aclose()
                 gateway.passwords.close()
 
+    def service_token() -> dict[str, str]:  # minted per check: tokens expire
+        return {"Authorization": f"Bearer {issue_token(platform, 'gateway', Role.SERVICE)}"}
+
+    for name, base in gateway.upstreams.base.items():  # readiness: the upstreams take this deployment's keys
+        runtime.extra_checks[f"{name}-identity"] = identity_check(name, base, service_token, gateway.upstreams.get)
+
     app = create_service_app(
         "gateway",
         platform,
@@ -105,10 +121,12 @@ def build_app(settings: GatewaySettings, platform: PlatformSettings, *, upstream
             ratings.router,
             floor.router,
             records.router,
+            public.router,
         ],
         description="Manager dashboard, kiosk and rating pages, head-office view and live streams",
         errors=PROBLEMS,
-        uploads=UploadRoutes(UPLOAD_PATHS, 2 * MAX_SELFIE_BYTES),  # the KYC relays; every other body: 1 MB
+        uploads=UploadRoutes(UPLOAD_PATHS, 2 * MAX_SELFIE_BYTES),
+        more_statuses=RELAYED_STATUSES,  # the KYC relays; every other body: 1 MB
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.broadcaster = broadcaster

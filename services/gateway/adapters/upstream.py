@@ -35,6 +35,10 @@ class Upstreams:
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=40),
         )
 
+    async def get(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        """A plain GET with the gateway's client (readiness: branchops.web.identity)."""
+        return await self._client.get(url, headers=headers)
+
     def url(self, service: Service, path: str) -> str:
         return self.base[service].rstrip("/") + path
 
