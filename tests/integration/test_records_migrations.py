@@ -28,10 +28,11 @@ from tests.conftest import fresh_database_name, make_platform
 
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE_HISTORY = {"branch_config", "branch_config_audit", "outbox", "alembic_version"}
-HISTORY_TABLES = {*RAW_TABLE_NAMES, *(spec.table for spec in ROLLUPS), *STATE_TABLES}
+CREDIT_TABLES = {"window_staffing", "staff_credits"}
+HISTORY_TABLES = {*RAW_TABLE_NAMES, *(spec.table for spec in ROLLUPS), *STATE_TABLES} - CREDIT_TABLES
 REPORT_TABLES = {"rollup_branch_day", "rollup_service_day"}
-RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES
-HEAD = "0005"
+RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES | CREDIT_TABLES
+HEAD = "0006"
 
 
 @pytest.fixture
@@ -184,6 +185,21 @@ async def test_revision_0005_keeps_the_alerts_in_progress_and_adds_their_acknowl
     assert not {"acknowledged_at", "expired"} & set(await _columns(engine, "alert_states"))
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM alert_states"))).scalar() == 1
+
+
+async def test_revision_0006_starts_the_staffing_intervals_from_each_windows_current_staff(engine: AsyncEngine) -> None:
+    await migrate(engine, "0005")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO window_staff VALUES ('b1', 'w1', 's01', 'open', '2026-12-01T01:00:00+00')")
+        )
+    await migrate(engine)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT window_id, since, until, staff_id FROM window_staffing"))).all()
+        await HistorySql.read(connection)  # the code's staffing and credits fit the tables
+    assert [tuple(r) for r in rows] == [("w1", dt.datetime(2026, 12, 1, 1, tzinfo=dt.UTC), None, "s01")]
+    await migrate(engine, "0005", action="downgrade")
+    assert not CREDIT_TABLES & await _tables(engine)
 
 
 async def _break(engine: AsyncEngine) -> None:

@@ -32,7 +32,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.records.domain.activity import AlertState, VoiceSession, WindowStaff
-from services.records.domain.fold import STATE_KINDS, Keys, State
+from services.records.domain.credits import Credit, Staffing
+from services.records.domain.fold import STATE_KINDS, Keys, State, staffing_since
 from services.records.domain.history import COMMON_COLUMNS, RAW_TABLES, RawTable
 from services.records.domain.journeys import Journey
 from services.records.domain.rollups import ROLLUPS, Rollups, RollupSpec
@@ -42,7 +43,7 @@ from services.records.domain.rollups import ROLLUPS, Rollups, RollupSpec
 class StateTable:
     table: str
     value: type[Any]
-    keys: tuple[str, str]
+    keys: tuple[str, ...]
     columns: tuple[str, ...] = ()
     row: Callable[[Any], tuple[Any, ...]] = tuple
     """A value's columns, in order (one C call per row)."""
@@ -60,6 +61,12 @@ STATE_TABLES: dict[str, StateTable] = {
     "alerts": StateTable("alert_states", AlertState, ("branch_id", "alert_id")),
 }
 assert set(STATE_TABLES) == set(STATE_KINDS)
+TIMELINE_TABLES: dict[str, StateTable] = {
+    "staffing": StateTable("window_staffing", Staffing, ("branch_id", "window_id", "since")),
+    "credits": StateTable("staff_credits", Credit, ("branch_id", "window_id", "at", "ref")),
+}
+"""Window staffing points and the work credited by them (domain/credits.py, migration 0006)."""
+STAFFING_LOCK = 0x7374616666  # pg_advisory_xact_lock(key, hash of branch and window): "staff"
 
 
 STAGE_PREFIX = "stage_"
@@ -84,12 +91,14 @@ class HistorySql:
         self.raw = {t.name: self._insert_raw(t) for t in RAW_TABLES.values()}
         self.rollups = {spec.table: self._upsert_rollup(spec) for spec in ROLLUPS}
         self.load_state = {kind: self._load_state(s) for kind, s in STATE_TABLES.items()}
-        self.save_state = {kind: self._save_state(s) for kind, s in STATE_TABLES.items()}
+        self.save_state = {kind: self._save_state(s) for kind, s in (*STATE_TABLES.items(), *TIMELINE_TABLES.items())}
+        self.load_staffing = self._load_staffing()
+        self.load_credits = self._load_credits()
 
     @classmethod
     async def read(cls, connection: AsyncConnection) -> HistorySql:
         tables = [t.name for t in RAW_TABLES.values()] + [s.table for s in ROLLUPS]
-        tables += [s.table for s in STATE_TABLES.values()]
+        tables += [s.table for s in (*STATE_TABLES.values(), *TIMELINE_TABLES.values())]
         rows = (
             await connection.execute(
                 text(
@@ -137,6 +146,29 @@ class HistorySql:
             f"ON t.{a} = k.a AND t.{b} = k.b ORDER BY t.{a}, t.{b} FOR UPDATE OF t"
         )
 
+    def _load_staffing(self) -> str:
+        """Per (branch, window, since): its staffing points from ``since`` on and the one before (in force then)."""
+        spec = TIMELINE_TABLES["staffing"]
+        self._unnest(spec.table, spec.columns)  # checks the columns
+        columns = ", ".join(f"s.{c}" for c in spec.columns)
+        window = "s.branch_id = k.b AND s.window_id = k.w"
+        return (
+            f"SELECT t.* FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(b, w, lo) CROSS JOIN LATERAL ("
+            f"(SELECT {columns} FROM {spec.table} s WHERE {window} AND s.since < k.lo ORDER BY s.since DESC LIMIT 1)"
+            f" UNION ALL (SELECT {columns} FROM {spec.table} s WHERE {window} AND s.since >= k.lo)) t"
+        )
+
+    def _load_credits(self) -> str:
+        """Per (branch, window, since): the work credited there from ``since`` on (a new point may move it)."""
+        spec = TIMELINE_TABLES["credits"]
+        self._unnest(spec.table, spec.columns)  # checks the columns
+        return (
+            f"SELECT {', '.join(f'c.{c}' for c in spec.columns)} FROM {spec.table} c"
+            " JOIN unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(b, w, lo)"
+            " ON c.branch_id = k.b AND c.window_id = k.w AND c.at >= k.lo ORDER BY c.branch_id, c.window_id, c.at"
+            " FOR UPDATE OF c"
+        )
+
     def _save_state(self, state: StateTable) -> str:
         columns = ", ".join(state.columns)
         self._unnest(state.table, state.columns)  # checks the columns
@@ -182,7 +214,36 @@ class HistoryTransaction:
             for record in records:
                 value = spec.value(**dict(record))
                 values[(record[spec.keys[0]], record[spec.keys[1]])] = value
+        await self._load_timeline(keys, state)
         return state
+
+    async def _load_timeline(self, keys: Keys, state: State) -> None:
+        """The staffing of the windows the batch touches and the credits its window events may move, under a
+        lock per window (tickets and window events of one window may be folded by two replicas at once)."""
+        since = staffing_since(keys, state)
+        if not since:
+            return
+        windows = sorted(since)
+        await self.connection.execute(
+            "SELECT count(*) FROM (SELECT pg_advisory_xact_lock($1, hashtext(k)) FROM unnest($2::text[]) AS k) l",
+            STAFFING_LOCK & 0x7FFFFFFF,
+            [f"{b}\x1f{w}" for b, w in windows],
+        )
+        points = await self.connection.fetch(
+            self.sql.load_staffing, [k[0] for k in windows], [k[1] for k in windows], [since[k] for k in windows]
+        )
+        recredit = sorted(keys.recredit)
+        credits = (
+            await self.connection.fetch(
+                self.sql.load_credits,
+                [k[0] for k in recredit],
+                [k[1] for k in recredit],
+                [keys.recredit[k] for k in recredit],
+            )
+            if recredit
+            else []
+        )
+        state.timeline.load((Staffing(**dict(r)) for r in points), (Credit(**dict(r)) for r in credits))
 
     async def save_state(self, state: State) -> int:
         written = 0
@@ -190,6 +251,20 @@ class HistoryTransaction:
             values = state.changed_values(kind)
             if not values:
                 continue
+            stage = await self._stage(spec.table)
+            await self.connection.copy_records_to_table(
+                stage, records=[spec.row(v) for v in values], columns=list(spec.columns)
+            )
+            await self.connection.execute(self.sql.save_state[kind])
+            written += len(values)
+        timeline = state.timeline
+        for kind, values in (
+            ("staffing", timeline.changed_staffing()),
+            ("credits", list(timeline.changed_credits.values())),
+        ):
+            if not values:
+                continue
+            spec = TIMELINE_TABLES[kind]
             stage = await self._stage(spec.table)
             await self.connection.copy_records_to_table(
                 stage, records=[spec.row(v) for v in values], columns=list(spec.columns)

@@ -5,9 +5,11 @@ KYC decisions and ratings. Each function takes one new event and the state it ne
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from branchops.contracts.events import Feedback, Footfall, KycResult, StaffingAlert, VoiceInteraction, Window
+from services.records.domain.credits import Credit
 from services.records.domain.rollups import (
     ALERT_DAY,
     FOOTFALL_INTERVAL,
@@ -158,11 +160,15 @@ def kyc_step(result: KycResult, rules: BranchRules, out: Rollups) -> None:
     out.add(KYC_DAY, (result.branch_id, rules.calendar.day(result.at), result.decision.value), decisions=1)
 
 
-def feedback_step(feedback: Feedback, rules: BranchRules, staff_at: str | None, out: Rollups) -> None:
-    """A rating counts for the window and the staff member it names (else whoever staffs that window now)."""
+def feedback_step(feedback: Feedback, rules: BranchRules, credit: Callable[[Credit], None], out: Rollups) -> None:
+    """A rating counts for the window and the staff member it names, else (a credit, domain/credits.py) for whoever
+    staffed that window at the rating's time."""
     day = rules.calendar.day(feedback.at)
     if feedback.window_id:
         out.add(WINDOW_DAY, (feedback.branch_id, day, feedback.window_id), ratings=1, rating_sum=feedback.rating)
-    staff = feedback.staff_id or staff_at
-    if staff:
-        out.add(STAFF_DAY, (feedback.branch_id, day, staff), ratings=1, rating_sum=feedback.rating)
+    if feedback.staff_id:
+        out.add(STAFF_DAY, (feedback.branch_id, day, feedback.staff_id), ratings=1, rating_sum=feedback.rating)
+    elif feedback.window_id:
+        ref = f"rating:{feedback.ticket_id}"
+        counts = {"ratings": 1, "rating_sum": feedback.rating}
+        credit(Credit.of(feedback.branch_id, feedback.window_id, feedback.at, ref, day, counts))

@@ -7,13 +7,15 @@ changed and the rollups, all in the transaction that stored the events. Events a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from branchops.contracts.events import Feedback, Footfall, KycResult, StaffingAlert, Ticket, VoiceInteraction, Window
 from services.records.domain import activity, journeys
 from services.records.domain.activity import AlertState, VoiceSession, WindowStaff
+from services.records.domain.credits import Staffing, Timeline
 from services.records.domain.journeys import Journey
 from services.records.domain.rollups import Rollups
 from services.records.domain.rules import BranchRules
@@ -31,6 +33,8 @@ class State:
     sessions: dict[Key, VoiceSession] = field(default_factory=dict)
     alerts: dict[Key, AlertState] = field(default_factory=dict)
     changed: dict[str, set[Key]] = field(default_factory=lambda: {k: set() for k in STATE_KINDS})
+    timeline: Timeline = field(default_factory=Timeline)
+    """Staffing points and credits of the windows the batch touches (domain/credits.py)."""
 
     def changed_values(self, kind: str) -> list[Any]:
         values: dict[Key, Any] = getattr(self, kind)
@@ -45,49 +49,76 @@ class Keys:
     windows: frozenset[Key]
     sessions: frozenset[Key]
     alerts: frozenset[Key]
+    staffing: Mapping[Key, dt.datetime] = field(default_factory=dict)
+    """Windows named by the batch -> the earliest time the batch needs their staffing at (from the events;
+    :func:`staffing_since` adds the calls of the journeys loaded)."""
+    recredit: Mapping[Key, dt.datetime] = field(default_factory=dict)
+    """Windows with window events in the batch -> the earliest of them: credits from then on may move."""
+
+
+def _earliest(into: dict[Key, dt.datetime], key: Key, at: dt.datetime) -> None:
+    seen = into.get(key)
+    if seen is None or at < seen:
+        into[key] = at
 
 
 def keys_of(data: Iterable[Any]) -> Keys:
     found: dict[str, set[Key]] = {k: set() for k in STATE_KINDS}
+    staffing: dict[Key, dt.datetime] = {}
+    recredit: dict[Key, dt.datetime] = {}
     for d in data:
         kind = type(d)
         if kind is Ticket:
             found["journeys"].add((d.branch_id, d.ticket_id))
             if d.window_id:
                 found["windows"].add((d.branch_id, d.window_id))
+                _earliest(staffing, (d.branch_id, d.window_id), d.at)
         elif kind is Window:
             found["windows"].add((d.branch_id, d.window_id))
+            _earliest(staffing, (d.branch_id, d.window_id), d.at)
+            _earliest(recredit, (d.branch_id, d.window_id), d.at)
         elif kind is Feedback:
             if d.window_id:
                 found["windows"].add((d.branch_id, d.window_id))
+                _earliest(staffing, (d.branch_id, d.window_id), d.at)
         elif kind is VoiceInteraction:
             found["sessions"].add((d.branch_id, d.session_id))
         elif kind is StaffingAlert:
             found["alerts"].add((d.branch_id, d.alert_id))
-    return Keys(**{k: frozenset(v) for k, v in found.items()})
+    return Keys(**{k: frozenset(v) for k, v in found.items()}, staffing=staffing, recredit=recredit)
+
+
+def staffing_since(keys: Keys, state: State) -> dict[Key, dt.datetime]:
+    """Per window, the earliest time the batch needs its staffing at: its events', and the calls of the loaded
+    journeys (a ticket ending in the batch is credited at its call, maybe in an earlier batch)."""
+    since = dict(keys.staffing)
+    for j in state.journeys.values():
+        if j.window_id and j.called_at is not None:
+            _earliest(since, (j.branch_id, j.window_id), j.called_at)
+    return since
 
 
 def fold(data: Sequence[Any], state: State, rules_of: Callable[[str], BranchRules]) -> Rollups:
     """Fold the new events' data (any order: they are sorted by event time here) into ``state``; return the
-    rollups they add. ``state`` must hold what :func:`keys_of` named (absent: not seen before)."""
+    rollups they add. ``state`` must hold what :func:`keys_of` named (absent: not seen before), its timeline the
+    staffing since :func:`staffing_since` (and the point before) and the credits since ``keys.recredit``."""
     out = Rollups()
-
-    def staff_at(branch: str, window: str) -> str | None:
-        current = state.windows.get((branch, window))
-        return current.staff_id if current is not None else None
-
+    timeline = state.timeline
+    timeline.begin()
+    credit = timeline.credit
     changed = state.changed
     for d in sorted(data, key=lambda item: item.at):
         rules = rules_of(d.branch_id)
         kind = type(d)  # exact types: the contract models are final, and isinstance on them is slow
         if kind is Ticket:
             key = (d.branch_id, d.ticket_id)
-            state.journeys[key] = journeys.step(state.journeys.get(key), d, rules, staff_at, out)
+            state.journeys[key] = journeys.step(state.journeys.get(key), d, rules, credit, out)
             changed["journeys"].add(key)
         elif kind is Window:
             key = (d.branch_id, d.window_id)
             state.windows[key] = activity.window_step(state.windows.get(key), d)
             changed["windows"].add(key)
+            timeline.add_point(Staffing(d.branch_id, d.window_id, d.at, None, d.staff_id, d.state))
         elif kind is VoiceInteraction:
             key = (d.branch_id, d.session_id)
             state.sessions[key] = activity.voice_step(state.sessions.get(key), d, rules, out)
@@ -101,5 +132,6 @@ def fold(data: Sequence[Any], state: State, rules_of: Callable[[str], BranchRule
         elif kind is KycResult:
             activity.kyc_step(d, rules, out)
         elif kind is Feedback:
-            activity.feedback_step(d, rules, staff_at(d.branch_id, d.window_id) if d.window_id else None, out)
+            activity.feedback_step(d, rules, credit, out)
+    timeline.settle(out)
     return out

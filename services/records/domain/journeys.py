@@ -10,8 +10,9 @@ came out of order) counts in the interval and service of the event at hand.
   due). Calling again at the same window (a recall) changes nothing.
 - ``serving``: handling starts (else it starts at the call).
 - ``transferred``: counted; the ticket waits again in its new service (its cohort stays).
-- ``completed``: served, with its handling time (start -> completion), also per window and per staff member
-  (who staffed the window when the ticket was called) on the local day of the completion.
+- ``completed``: served, with its handling time (start -> completion), also per window and, as a credit
+  (domain/credits.py), per staff member: whoever staffed the window when the ticket was called there (by time,
+  whatever order the topics are folded in), on the local day of the completion.
 - ``no_show`` (also per window and staff), ``abandoned``, ``cancelled``: counted. A ticket ends once: a second
   end is ignored.
 
@@ -27,7 +28,8 @@ from dataclasses import dataclass
 from branchops.contracts.enums import Channel, TicketStatus
 from branchops.contracts.events import Ticket
 from services.records.domain import waits
-from services.records.domain.rollups import SERVICE_INTERVAL, STAFF_DAY, WAIT_BUCKETS, WINDOW_DAY, Rollups
+from services.records.domain.credits import Credit
+from services.records.domain.rollups import SERVICE_INTERVAL, WAIT_BUCKETS, WINDOW_DAY, Rollups
 from services.records.domain.rules import BranchRules
 
 ISSUED, CALLED, SERVING, TRANSFERRED = (
@@ -62,12 +64,13 @@ class Journey:
     started_at: dt.datetime | None = None
     window_id: str | None = None
     staff_id: str | None = None
+    """No longer filled (work is credited by time, domain/credits.py); the column stays."""
     wait_counted: bool = False
     ended: bool = False
 
 
-StaffAt = Callable[[str, str], str | None]
-"""(branch, window) -> who staffs that window now, as far as records knows."""
+CreditWork = Callable[[Credit], None]
+"""Takes the work done at a window, to be credited to whoever staffed it at the credit's time."""
 
 
 def new_journey(ticket: Ticket) -> Journey:
@@ -106,18 +109,17 @@ class _Step:
         self.out.add(WAIT_BUCKETS, (*key, waits.bucket(wait_s / 60)), tickets=1)
         j.wait_counted = True
 
-    def per_worker(self, staff_at: StaffAt, **counts: float) -> None:
+    def per_worker(self, credit: CreditWork, **counts: float) -> None:
         j, ticket = self.j, self.ticket
         day = self.rules.calendar.day(ticket.at)
         window = ticket.window_id or j.window_id
         if window:
             self.out.add(WINDOW_DAY, (j.branch_id, day, window), **counts)
-        staff = j.staff_id or (staff_at(j.branch_id, window) if window else None)
-        if staff:
-            self.out.add(STAFF_DAY, (j.branch_id, day, staff), **counts)
+            called = j.called_at if j.called_at is not None and window == j.window_id else ticket.at
+            credit(Credit.of(j.branch_id, window, called, f"ticket:{j.ticket_id}", day, counts))
 
 
-def _end(s: _Step, staff_at: StaffAt) -> None:
+def _end(s: _Step, credit: CreditWork) -> None:
     j, ticket = s.j, s.ticket
     s.add(**{END_COUNTERS[ticket.status]: 1})
     if ticket.status is COMPLETED:
@@ -125,16 +127,16 @@ def _end(s: _Step, staff_at: StaffAt) -> None:
         if began is not None:
             handled = max((ticket.at - began).total_seconds(), 0.0)
             s.add(handled=1, handling_s_sum=handled)
-            s.per_worker(staff_at, served=1, handled=1, handling_s_sum=handled)
+            s.per_worker(credit, served=1, handled=1, handling_s_sum=handled)
         else:
-            s.per_worker(staff_at, served=1)
+            s.per_worker(credit, served=1)
     elif ticket.status is NO_SHOW:
-        s.per_worker(staff_at, no_show=1)
+        s.per_worker(credit, no_show=1)
     j.ended = True
     j.window_id = ticket.window_id or j.window_id
 
 
-def step(journey: Journey | None, ticket: Ticket, rules: BranchRules, staff_at: StaffAt, out: Rollups) -> Journey:
+def step(journey: Journey | None, ticket: Ticket, rules: BranchRules, credit: CreditWork, out: Rollups) -> Journey:
     """The journey after ``ticket`` (one new event of it; ``journey`` None: the ticket is new), adding what it
     counts to ``out``. ``journey`` is updated in place and returned."""
     j = journey or new_journey(ticket)
@@ -154,7 +156,6 @@ def step(journey: Journey | None, ticket: Ticket, rules: BranchRules, staff_at: 
         if not (j.status == CALLED and j.window_id == ticket.window_id):  # else a recall
             first = j.first_called_at is None
             j.called_at, j.started_at, j.window_id = ticket.at, None, ticket.window_id
-            j.staff_id = staff_at(j.branch_id, ticket.window_id) if ticket.window_id else None
             if first:
                 j.first_called_at = ticket.at
                 s.add(called=1)
@@ -165,6 +166,6 @@ def step(journey: Journey | None, ticket: Ticket, rules: BranchRules, staff_at: 
         s.add(transferred=1)
         j.called_at = j.started_at = j.window_id = j.staff_id = None
     elif status in END_COUNTERS:
-        _end(s, staff_at)
+        _end(s, credit)
     j.status = status
     return j

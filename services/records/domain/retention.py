@@ -22,6 +22,8 @@ STATE_TABLES: dict[str, str] = {
     "window_staff": "at",
     "voice_sessions": "last_at",
     "alert_states": "last_at",
+    "window_staffing": "until",  # an interval that ended (the one in force has none)
+    "staff_credits": "at",
 }
 """State kept to compute the rollups (table -> its time column)."""
 ROLLUP_TIME_COLUMNS: dict[str, str] = {

@@ -221,7 +221,9 @@ def test_a_served_ticket_counts_its_arrival_wait_and_handling_in_its_cohort_and_
     }
     assert out.get(STAFF_DAY, ("b1", day, "s7"))["served"] == 1
     journey = state.journeys[("b1", "t1")]
-    assert journey.ended and journey.wait_counted and journey.staff_id == "s7"
+    assert journey.ended and journey.wait_counted
+    credits = list(state.timeline.changed_credits.values())
+    assert [(c.ref, c.window_id, c.at, c.staff_id, c.served) for c in credits] == [("ticket:t1", "w1", at(12), "s7", 1)]
     assert state.changed["journeys"] == {("b1", "t1")} and state.changed["windows"] == {("b1", "w1")}
 
 
@@ -291,6 +293,86 @@ def test_a_no_show_counts_for_the_window_and_whoever_staffed_it_at_the_call() ->
     assert out.get(WINDOW_DAY, ("b1", day, "w1"))["no_show"] == 1
     assert out.get(STAFF_DAY, ("b1", day, "s1"))["no_show"] == 1 and not out.get(STAFF_DAY, ("b1", day, "s2"))
     assert state.windows[("b1", "w1")].staff_id == "s2"
+
+
+def _staff_day(*batches: list[Any]) -> dict[str, dict[str, float]]:
+    """rollup_staff_day as the batches add it up (folded one after the other on one state), zeros left out."""
+    state, total = State(), dict[str, dict[str, float]]()
+    for batch in batches:
+        _, out = run(batch, state)
+        for row in out.rows(STAFF_DAY):
+            counts = total.setdefault(row[2], dict.fromkeys(STAFF_DAY.sums, 0.0))
+            for name, value in zip(STAFF_DAY.sums, row[3:], strict=True):
+                counts[name] += value
+    return {staff: c for staff, c in sorted(total.items()) if any(c.values())}
+
+
+def _served_at_w1(tid: str, called: float, done: float) -> list[Ticket]:
+    return [
+        ticket(TicketStatus.ISSUED, called - 1, tid=tid),
+        ticket(TicketStatus.CALLED, called, tid=tid, window="w1"),
+        ticket(TicketStatus.COMPLETED, done, tid=tid, window="w1"),
+    ]
+
+
+def test_a_window_event_folded_after_the_tickets_it_covers_credits_them_once() -> None:
+    tickets = [*_served_at_w1("t1", 2, 6), *_served_at_w1("t2", 8, 10)]
+    rating = Feedback(branch_id="b1", at=at(7), ticket_id="t1", window_id="w1", service=ServiceName.CASH, rating=5)
+    natural = _staff_day([window("s1", 0), *tickets, rating])
+    assert natural == {"s1": {**natural["s1"], "served": 2, "ratings": 1, "rating_sum": 5}}
+    assert _staff_day([*tickets, rating], [window("s1", 0)]) == natural, "from nobody to s1"
+    assert _staff_day([*tickets, rating], [window("s1", 0)], [window("s1", 0)]) == natural
+    state, _ = run([*tickets, rating])
+    _, late = run([window("s1", 0)], state)
+    _, again = run([window("s1", 1)], state)  # a later point naming the same teller moves nothing
+    assert late.get(STAFF_DAY, ("b1", dt.date(2027, 3, 1), "s1"))["served"] == 2 and not again.get(
+        STAFF_DAY, ("b1", dt.date(2027, 3, 1), "s1")
+    )
+
+
+def test_a_late_change_of_teller_moves_the_work_done_since() -> None:
+    tickets = [*_served_at_w1("t1", 2, 4), *_served_at_w1("t2", 8, 10)]
+    natural = _staff_day([window("s1", 0), window("s2", 5), *tickets])
+    assert natural["s1"]["served"] == 1 and natural["s2"]["served"] == 1
+    assert _staff_day([window("s1", 0), *tickets], [window("s2", 5)]) == natural, "t2 moves from s1 to s2"
+    assert _staff_day(tickets, [window("s2", 5)], [window("s1", 0)]) == natural
+    state, _ = run([window("s1", 0), window("s2", 5)])
+    points = state.timeline.points[("b1", "w1")]
+    assert [(p.staff_id, p.since, p.until) for p in points] == [("s1", at(0), at(5)), ("s2", at(5), None)]
+
+
+def test_any_interleaving_of_the_topics_gives_the_same_staff_day() -> None:
+    events: list[Any] = [window("s1", 0), window("s2", 0, wid="w2"), window("s3", 20), window(None, 40, wid="w2")]
+    for n in range(12):
+        tid, wid = f"t{n}", ("w1", "w2")[n % 2]
+        events += [
+            ticket(TicketStatus.ISSUED, 4 * n, tid=tid),
+            ticket(TicketStatus.CALLED, 4 * n + 1, tid=tid, window=wid),
+            ticket(TicketStatus.COMPLETED if n % 5 else TicketStatus.NO_SHOW, 4 * n + 3, tid=tid, window=wid),
+        ]
+        events.append(
+            Feedback(
+                branch_id="b1", at=at(4 * n + 3.5), ticket_id=tid, window_id=wid, service=ServiceName.CASH, rating=4
+            )
+        )
+    natural = _staff_day(events)
+    assert set(natural) == {"s1", "s2", "s3"}
+    by_topic: dict[type, list[Any]] = {}
+    for e in events:
+        by_topic.setdefault(type(e), []).append(e)
+    assert _staff_day([e for e in events if type(e) is not Window], by_topic[Window]) == natural
+    rng = random.Random(7)
+    for _ in range(20):  # each topic in order, topics interleaved in chunks at random
+        queues = {kind: list(items) for kind, items in by_topic.items()}
+        batches = []
+        while queues:
+            kind = rng.choice(sorted(queues, key=lambda k: k.__name__))
+            size = rng.randint(1, 6)
+            batches.append(queues[kind][:size])
+            queues[kind] = queues[kind][size:]
+            if not queues[kind]:
+                del queues[kind]
+        assert _staff_day(*batches) == natural
 
 
 def test_an_older_window_event_does_not_replace_a_newer_one() -> None:
