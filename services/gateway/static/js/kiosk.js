@@ -47,7 +47,7 @@ function renderTicket() {
   $("ticket-ahead").textContent = x.position == null ? "—" : Math.max(x.position - 1, 0);
   const served = servedNow();
   $("ticket-wait").textContent = served && !served.has(x.service) ? t("no_window_now") : waitText(x.wait);
-  const note = kiosk.appointment ? `${t("checked_in")} · ` : "";
+  const note = kiosk.appointment ? `${t("checked_in")} ${kiosk.appointment.start} · ` : "";
   $("ticket-status").textContent = note + (x.window_id ? `${t(x.status)} → ${t("window")} ${x.window_id}` : t(x.status));
 }
 

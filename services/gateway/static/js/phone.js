@@ -8,7 +8,7 @@ const TEXT = {
     cancel_ticket: "取消排队", cancel_confirm: "确定要取消排队吗？取消后号码作废。", cancel_yes: "确定取消",
     cancel_no: "继续排队", invalid_title: "链接无效",
     invalid_text: "此链接无效或已过期。请以取号单上的二维码重新打开，或咨询网点工作人员。", loading: "加载中…",
-    privacy: "本页不显示任何个人信息。", near: "快到您了，请回到网点等候叫号", near_title: "快到您了",
+    privacy: "本页不显示任何个人信息。", near: "请回到网点，留意叫号", near_title: "快到您了",
     called: "请到窗口办理", called_title: "请到窗口", serving: "正在办理", issued: "排队中",
     completed: "业务已办理完成，感谢您的光临", cancelled: "此号已取消", no_show: "此号已过号，请咨询工作人员",
     abandoned: "此号已失效", transferred: "此号已转至其他业务，请留意叫号或咨询工作人员",
@@ -24,7 +24,7 @@ const TEXT = {
     cancel_no: "Keep my place", invalid_title: "This link is not valid",
     invalid_text: "The link is not valid or has expired. Scan the QR code on your ticket again, or ask our staff.",
     loading: "Loading…", privacy: "This page shows no personal information.",
-    near: "Your turn is near: please come back to the branch", near_title: "Your turn is near",
+    near: "Please come back to the branch and watch for your number", near_title: "Your turn is near",
     called: "Please go to the window", called_title: "Please go to the window", serving: "Being served",
     issued: "Waiting", completed: "Done. Thank you for your visit", cancelled: "This ticket was cancelled",
     no_show: "This number was called and missed; please ask our staff", abandoned: "This ticket is no longer valid",
@@ -93,7 +93,6 @@ function render() {
   const near = waiting && x.near;
   document.body.dataset.near = String(near);
   $("near").hidden = !near;
-  $("near").textContent = t("near");
   $("cancel").hidden = !waiting;
   $("notify").hidden = !waiting || !("Notification" in window);
   if (!waiting) $("confirm").hidden = true;
