@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from fastapi import FastAPI
 
@@ -14,9 +15,12 @@ from branchops.contracts import topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
+from branchops.webhook import SignedWebhook
 from services.queue.adapters.appointment_notifier import LoggingNotifier
 from services.queue.adapters.appointment_store import AppointmentStore
 from services.queue.adapters.call_next import WindowStore
+from services.queue.adapters.contact_store import ContactStore
+from services.queue.adapters.notice_senders import NOTICE_TYPE, LoggedNotices, WebhookNotices
 from services.queue.adapters.snapshot import SnapshotReader
 from services.queue.adapters.ticket_store import TicketStore
 from services.queue.domain.appointments import CheckInRule
@@ -33,6 +37,7 @@ from services.queue.settings import QueueSettings
 from services.queue.usecases.appointments import AppointmentRules, Appointments
 from services.queue.usecases.clock import Clock, utc_now
 from services.queue.usecases.forecasting import LiveQueue
+from services.queue.usecases.notices import TicketNotices
 from services.queue.usecases.overview import QueueOverview
 from services.queue.usecases.phone_tickets import PhoneTickets
 from services.queue.usecases.publishing import ForecastPublisher
@@ -41,6 +46,12 @@ from services.queue.usecases.windows import Windows
 from services.queue.vision.bootstrap import build_vision
 from services.queue.vision.routes import cameras
 from services.queue.vision.settings import VisionSettings
+
+
+class Worker(Protocol):
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clock = utc_now) -> FastAPI:
@@ -52,9 +63,21 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     forecasts = ForecastPublisher(
         live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s, settings.forecast_min_gap_s
     )
-    tickets = Tickets(TicketStore(runtime.redis, runtime.outbox, rules, tz), live, clock, forecasts.mark)
+    listeners: list[Callable[[str], None]] = [forecasts.mark]  # told of every committed change of a branch
+
+    def changed(branch_id: str) -> None:
+        for listener in listeners:
+            listener(branch_id)
+
+    tickets = Tickets(TicketStore(runtime.redis, runtime.outbox, rules, tz), live, clock, changed)
     # undo within 5 s of wall time, whatever the speed of a simulated clock
-    windows = Windows(window_store, clock, forecasts.mark, UNDO_CALL_WITHIN * platform_clock().rate)
+    windows = Windows(window_store, clock, changed, UNDO_CALL_WITHIN * platform_clock().rate)
+    near = NearRule(settings.near_people, settings.near_minutes)
+    webhook = _notice_webhook(settings)
+    notices = TicketNotices(
+        tickets, ContactStore(runtime.redis), WebhookNotices(webhook) if webhook else LoggedNotices(), near
+    )
+    listeners.append(notices.mark)
     appointments = Appointments(
         AppointmentStore(runtime.redis, tz),
         tickets,
@@ -80,15 +103,18 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime.lifespan(app):
-            task = asyncio.create_task(forecasts.run(), name="queue-forecast")
+            workers: list[Worker] = [forecasts, notices, *([webhook] if webhook else [])]
+            tasks = [asyncio.create_task(w.run(), name=f"queue-{type(w).__name__}") for w in workers]
             await vision.start()
             try:
                 yield
             finally:
                 await vision.stop()
-                forecasts.stop()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await asyncio.wait_for(task, 5)
+                for worker in workers:
+                    worker.stop()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await asyncio.wait_for(task, 5)
 
     app = create_service_app(
         "queue",
@@ -107,7 +133,8 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     )
     app.state.tickets = tickets
     key = derive_key(platform.jwt_secret.get_secret_value().encode())
-    app.state.phone_tickets = PhoneTickets(tickets, key, NearRule(settings.near_people, settings.near_minutes))
+    app.state.phone_tickets = PhoneTickets(tickets, key, near)
+    app.state.notices = notices
     app.state.windows = windows
     app.state.appointments = appointments
     app.state.overview = QueueOverview(live, reader, clock)
@@ -115,3 +142,18 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     app.state.forecasts = forecasts
     app.state.vision = vision
     return app
+
+
+def _notice_webhook(settings: QueueSettings) -> SignedWebhook | None:
+    if not settings.notice_webhook_url:
+        return None
+    return SignedWebhook(
+        settings.notice_webhook_url,
+        settings.notice_webhook_secret.get_secret_value().encode(),
+        channel="queue-notices",
+        event_type=NOTICE_TYPE,
+        key="notice",
+        retries=settings.notice_webhook_retries,
+        backoff_s=1.0,
+        queue_size=10_000,
+    )

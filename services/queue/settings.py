@@ -7,7 +7,7 @@ import json
 import zoneinfo
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from branchops.contracts.enums import Channel, Priority, ServiceName
@@ -46,6 +46,11 @@ class QueueSettings(ServiceSettings):
         3, ge=0, le=100, description="Phone page: 'your turn is near' with at most this many ahead"
     )
     near_minutes: float = Field(5.0, ge=0, le=120, description="... or at most this many minutes left (upper end)")
+    notice_webhook_url: str = Field(
+        "", description="The bank's SMS/WeChat gateway for customer notices (signed webhook); empty: log only"
+    )
+    notice_webhook_secret: SecretStr = Field(SecretStr(""), description="HMAC key of the notices' signature")
+    notice_webhook_retries: int = Field(5, ge=0, le=20, description="Retries of a failed notice delivery")
     footfall_conversion: float = Field(0.8, ge=0, le=1, description="Share of people in the hall who take a ticket")
     appointment_walk_in_share: float = Field(
         0.5, ge=0, le=1, description="Appointments: share of the planned windows' time kept for walk-ins"

@@ -50,6 +50,8 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         **PLATFORM,
         ("POST", f"{B}/tickets"): rule(K, T, M, S, why="kiosks, tellers and the voice hand-off issue tickets"),
         ("GET", "/v1/public/tickets/{token}"): Rule(PUBLIC, "the phone page: the ticket's token is the credential"),
+        ("PUT", "/v1/public/tickets/{token}/contact"): Rule(PUBLIC, "the phone page: the token is the credential"),
+        ("DELETE", "/v1/public/tickets/{token}/contact"): Rule(PUBLIC, "the phone page: the token is the credential"),
         ("POST", "/v1/public/tickets/{token}/cancel"): Rule(PUBLIC, "the phone page: the token is the credential"),
         ("GET", f"{B}/tickets/{{ticket_id}}"): rule(K, T, M, H, S),
         # probed with action=complete: kiosks may only cancel, head office acts on nothing
@@ -162,9 +164,13 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/v1/reports/branches.csv"): rule(H, S, why="the ranking as CSV"),
         ("GET", "/v1/reports/trend"): rule(H, S, why="network trend for head office"),
         ("GET", "/t/{token}"): Rule(PUBLIC, "the phone ticket page; its data comes from the token-keyed relay"),
-        ("GET", "/v1/public/tickets/{token}"): Rule(PUBLIC, "the phone page: the token is the credential (rate-limited)"),
+        ("GET", "/v1/public/tickets/{token}"): Rule(
+            PUBLIC, "the phone page: the token is the credential (rate-limited)"
+        ),
         ("POST", "/v1/public/tickets/{token}/cancel"): Rule(PUBLIC, "the phone page: the token is the credential"),
-        ("GET", "/v1/public/appointments/{code}"): Rule(PUBLIC, "the customer: the code is the credential (rate-limited)"),
+        ("GET", "/v1/public/appointments/{code}"): Rule(
+            PUBLIC, "the customer: the code is the credential (rate-limited)"
+        ),
         ("POST", "/v1/public/appointments/{code}/cancel"): Rule(PUBLIC, "the code is the credential"),
         ("GET", "/v1/qr"): Rule(PUBLIC, "QR codes of this site's /t/ pages only (the kiosk slip)"),
         ("POST", f"{B}/appointments/check-in"): rule(K, T, M, S, why="the kiosk or counter checks in by code"),

@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Request
 
 from branchops.contracts.base import Identifier
 from services.queue.usecases.appointments import Appointments
+from services.queue.usecases.notices import TicketNotices
 from services.queue.usecases.overview import QueueOverview
 from services.queue.usecases.phone_tickets import PhoneTickets
 from services.queue.usecases.tickets import Tickets
@@ -49,3 +50,11 @@ async def get_appointments(request: Request) -> Appointments:
 
 
 AppointmentsDep = Annotated[Appointments, Depends(get_appointments)]
+
+
+async def get_notices(request: Request) -> TicketNotices:
+    notices: TicketNotices = request.app.state.notices
+    return notices
+
+
+NoticesDep = Annotated[TicketNotices, Depends(get_notices)]

@@ -8,16 +8,18 @@ same 404 as a ticket that is gone.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, ConfigDict
 
 from branchops.contracts.enums import ServiceName, TicketStatus
+from branchops.web import Problem
 from services.queue.domain.appointments import Appointment, AppointmentStatus
 from services.queue.domain.errors import QueueError
-from services.queue.routes.appointments import refused
-from services.queue.routes.deps import AppointmentsDep, PhoneDep
+from services.queue.domain.lifecycle import FINAL
+from services.queue.routes.appointments import Contact, refused
+from services.queue.routes.deps import AppointmentsDep, NoticesDep, PhoneDep
 from services.queue.routes.problems import problem
 from services.queue.routes.views import WaitRange
 from services.queue.usecases.appointments import Appointments
@@ -81,6 +83,39 @@ async def cancel_phone_ticket(token: TokenPath, phone: PhoneDep) -> PhoneTicketV
         return PhoneTicketView.of(await phone.status(token), phone)
     except QueueError as error:
         raise problem(error) from None
+
+
+class LeaveContact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone: Contact
+    lang: Literal["zh", "en"] = "zh"
+
+
+@router.put(
+    "/{token}/contact",
+    status_code=204,
+    responses=PROBLEMS,
+    summary="Leave a number: 'your turn is near' and the calling window are sent to it (kept until the day ends)",
+)
+async def leave_contact(token: TokenPath, body: LeaveContact, phone: PhoneDep, notices: NoticesDep) -> Response:
+    try:
+        ticket = await phone.ticket_of(token)
+    except QueueError as error:
+        raise problem(error) from None
+    if ticket.status in FINAL:
+        raise Problem(409, "Conflict", "the ticket is finished: there is nothing left to tell", reason="ticket_final")
+    await notices.leave(ticket.branch_id, ticket.ticket_id, body.phone, body.lang)
+    return Response(status_code=204)
+
+
+@router.delete("/{token}/contact", status_code=204, responses=PROBLEMS, summary="Take the number back")
+async def forget_contact(token: TokenPath, phone: PhoneDep, notices: NoticesDep) -> Response:
+    try:
+        ticket = await phone.ticket_of(token)
+    except QueueError as error:
+        raise problem(error) from None
+    await notices.forget(ticket.branch_id, ticket.ticket_id)
+    return Response(status_code=204)
 
 
 # --- appointments by their confirmation code (issue 18 item 4) -----------------------------------------

@@ -53,6 +53,10 @@ class PhoneTickets:
         except NotFound:
             raise UnknownTicket(GONE) from None
 
+    async def ticket_of(self, token: str) -> TicketRecord:
+        """The ticket behind a token (``UnknownTicket`` for a bad token or a ticket that is gone)."""
+        return (await self.status(token)).ticket
+
     def _open(self, token: str) -> tuple[str, str]:
         opened = open_token(self.key, token)
         if opened is None:
