@@ -71,8 +71,9 @@ def _sums(names: Sequence[str]) -> str:
 
 
 def _ints(row: Any, names: Sequence[str], kind: type[T]) -> T:
-    values = {n: (row._mapping[n] or 0) for n in names}
-    return kind(**{n: (float(v) if isinstance(v, float) else int(v)) for n, v in values.items()})
+    mapping = row._mapping  # a new view on each access
+    values = [(n, mapping[n] or 0) for n in names]
+    return kind(**{n: (float(v) if isinstance(v, float) else int(v)) for n, v in values})
 
 
 _DAY_TICKETS = text(
@@ -87,14 +88,18 @@ _DAY_FOOTFALL = text(
     "SELECT day, interval_start, sum(entered) AS entered FROM rollup_footfall_interval"
     " WHERE branch_id = :b AND day = :first GROUP BY day, interval_start"
 )
+_SERVICE_DAY_SUMS = f"{_sums(TICKET_SUMS)}, array[{', '.join(f'sum({c})' for c in WAIT_COLUMNS)}] AS waits_by_bucket"
+_PERIOD_DAYS = text(
+    f"SELECT day, {_SERVICE_DAY_SUMS} FROM rollup_service_day"
+    " WHERE branch_id = :b AND day >= :first AND day <= :last GROUP BY day"
+)
 _PERIOD_SERVICES = text(
-    f"SELECT day, service, {', '.join(TICKET_SUMS)}, {', '.join(WAIT_COLUMNS)} FROM rollup_service_day"
-    " WHERE branch_id = :b AND day >= :first AND day <= :last"
+    f"SELECT service, max(day) AS day, {_SERVICE_DAY_SUMS} FROM rollup_service_day"
+    " WHERE branch_id = :b AND day >= :first AND day <= :last GROUP BY service"
 )
 _PERIOD_TARGETS = text(
-    "WITH newest AS (SELECT service, max(day) AS day FROM rollup_service_day"
-    " WHERE branch_id = :b AND day >= :first AND day <= :last GROUP BY service)"
-    " SELECT DISTINCT ON (r.service) r.service, r.target_wait_min FROM newest n JOIN rollup_service_interval r"
+    "SELECT DISTINCT ON (r.service) r.service, r.target_wait_min"
+    " FROM unnest(CAST(:services AS text[]), CAST(:days AS date[])) AS n(service, day) JOIN rollup_service_interval r"
     " ON r.branch_id = :b AND r.day = n.day AND r.service = n.service ORDER BY r.service, r.interval_start DESC"
 )
 _PERIOD_FOOTFALL = text(
@@ -154,6 +159,11 @@ _AUDIT = text(
 )
 
 
+def _buckets(day: dt.date, service: str, counts: Sequence[int | None]) -> list[BucketRow]:
+    """The wait buckets with waits in them, from the summaries' columns (one per bucket, in order)."""
+    return [BucketRow(day, service, edge, int(n)) for edge, n in zip(waits.EDGES_MIN, counts, strict=True) if n]
+
+
 class ReportStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -211,25 +221,28 @@ class ReportStore:
         return await self._read(work)
 
     async def period(self, branch_id: str, first: dt.date, last: dt.date) -> ReportData:
-        """The local days ``first``..``last``, per day: tickets and waits per service from the day summary
-        ``rollup_service_day`` (a row per day and service instead of about 450 fifteen-minute rows; each
-        service's target wait is its newest interval's, as the day report reads it), the other sections from
-        the day rollups."""
+        """The local days ``first``..``last``: tickets and waits from the day summary ``rollup_service_day`` (a
+        row per day and service instead of about 450 fifteen-minute rows) summed by PostgreSQL per day and per
+        service (each service's target wait: its newest interval's, as the day report reads it); the other
+        sections from the day rollups."""
 
         async def work(connection: AsyncConnection) -> ReportData:
             span = {"b": branch_id, "first": first, "last": last}
-            targets = {r.service: int(r.target_wait_min) for r in await connection.execute(_PERIOD_TARGETS, span)}
             data = ReportData()
-            for r in await connection.execute(_PERIOD_SERVICES, span):
-                data.tickets.append(
-                    TicketRow(r.day, r.service, targets.get(r.service, 0), _ints(r, TICKET_SUMS, TicketCounts))
-                )
-                mapping = r._mapping
-                data.buckets.extend(
-                    BucketRow(r.day, r.service, edge, int(mapping[column]))
-                    for edge, column in zip(waits.EDGES_MIN, WAIT_COLUMNS, strict=True)
-                    if mapping[column]
-                )
+            for r in await connection.execute(_PERIOD_DAYS, span):
+                data.tickets.append(TicketRow(r.day, "", 0, _ints(r, TICKET_SUMS, TicketCounts)))
+                data.buckets.extend(_buckets(r.day, "", r.waits_by_bucket))
+            services = (await connection.execute(_PERIOD_SERVICES, span)).all()
+            newest = {"services": [r.service for r in services], "days": [r.day for r in services]}
+            targets: dict[str, int] = {
+                r.service: int(r.target_wait_min) for r in await connection.execute(_PERIOD_TARGETS, {**span, **newest})
+            }
+            per_service: tuple[list[TicketRow], list[BucketRow]] = ([], [])
+            for r in services:
+                counts = _ints(r, TICKET_SUMS, TicketCounts)
+                per_service[0].append(TicketRow(r.day, r.service, targets.get(r.service, 0), counts))
+                per_service[1].extend(_buckets(r.day, r.service, r.waits_by_bucket))
+            data.per_service = per_service
             data.footfall = [
                 FootfallRow(r.day, int(r.entered or 0)) for r in await connection.execute(_PERIOD_FOOTFALL, span)
             ]

@@ -129,8 +129,11 @@ class TicketCounts:
     handling_s_sum: float = 0.0
 
     def add(self, other: TicketCounts) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for name in _TICKET_NAMES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+_TICKET_NAMES = tuple(f.name for f in fields(TicketCounts))
 
 
 @dataclass
@@ -145,8 +148,11 @@ class WorkCounts:
     rating_sum: int = 0
 
     def add(self, other: WorkCounts) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for name in _WORK_NAMES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+_WORK_NAMES = tuple(f.name for f in fields(WorkCounts))
 
 
 @dataclass
@@ -158,8 +164,8 @@ class AlertCounts:
     expired: int = 0
 
     def add(self, other: AlertCounts) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for name in ("raised", "escalated", "acknowledged", "ack_s_sum", "expired"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass
@@ -170,8 +176,8 @@ class VoiceCounts:
     handed_off: int = 0
 
     def add(self, other: VoiceCounts) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for name in ("sessions", "turns", "completed_without_staff", "handed_off"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 # ------------------------------------------------------------------------------------------------ rows read
@@ -231,10 +237,16 @@ class VoiceRow:
 
 @dataclass
 class ReportData:
-    """Rollup rows of one branch over a span of days."""
+    """Rollup rows of one branch over a span of days.
+
+    ``per_service`` None: ``tickets`` and ``buckets`` are rows per day and service (or interval), summed both
+    ways. Else a period read from the day summaries: ``tickets`` and ``buckets`` hold each day's sums over the
+    services (``service`` unused) and ``per_service`` each service's sums over the days (its ``day`` and target:
+    those of its newest interval)."""
 
     tickets: list[TicketRow] = field(default_factory=list)
     buckets: list[BucketRow] = field(default_factory=list)
+    per_service: tuple[list[TicketRow], list[BucketRow]] | None = None
     footfall: list[FootfallRow] = field(default_factory=list)
     windows: list[WorkRow] = field(default_factory=list)
     staff: list[WorkRow] = field(default_factory=list)
@@ -413,13 +425,14 @@ def services(data: ReportData) -> list[Json]:
     counts: dict[str, TicketCounts] = {}
     targets: dict[str, tuple[dt.date, dt.datetime | None, int]] = {}
     histograms: dict[str, Counter[int]] = {}
-    for row in data.tickets:
+    tickets, buckets = data.per_service or (data.tickets, data.buckets)
+    for row in tickets:
         counts.setdefault(row.service, TicketCounts()).add(row.counts)
         seen = targets.get(row.service)
         when = (row.day, row.interval_start)
         if seen is None or _later(when, seen[:2]):
             targets[row.service] = (row.day, row.interval_start, row.target_wait_min)  # the newest target
-    for b in data.buckets:
+    for b in buckets:
         histograms.setdefault(b.service, Counter())[b.bucket] += b.tickets
     out = []
     for service in sorted(counts):
