@@ -7,7 +7,7 @@ import datetime as dt
 
 from branchops.bus.outbox import Outbox
 from branchops.contracts import topics
-from branchops.contracts.events import Footfall
+from branchops.contracts.events import CameraStatus, Footfall
 from branchops.state.client import create_redis
 
 SERVICE = "queue"
@@ -36,6 +36,10 @@ class OutboxCameras:
 
     async def __call__(self, data: Footfall) -> None:
         await self._outbox.add_event(topics.FOOTFALL, data)
+
+    async def status(self, data: CameraStatus) -> None:
+        """A camera's health (camera_status.v1), as the vision service publishes it."""
+        await self._outbox.add_event(topics.CAMERA_STATUS, data)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -36,6 +36,15 @@ def register(subparsers: Any) -> None:
         help="the queue service's Redis: cameras stage footfall.v1 in its outbox (env "
         "QUEUE_REDIS_URL); without it the cameras are off",
     )
+    simulate.add_argument(
+        "--staffing-url",
+        default=os.environ.get("BRANCHOPS_STAFFING_URL", ""),
+        help="the staffing service: the tellers follow its plan and act on acknowledged alerts (env "
+        "BRANCHOPS_STAFFING_URL; default: the URL simulate-history announced in --redis-url; none: a fixed day)",
+    )
+    simulate.add_argument(
+        "--plain", action="store_true", help="a plain day: no lunch surge, no late teller, no camera failure"
+    )
     simulate.add_argument("--minutes", type=float, default=480.0, help="simulated minutes to run (a day is 480)")
     simulate.add_argument("--scale", type=float, default=1.0, help="arrivals multiplier")
     simulate.add_argument("--seed", type=int, default=None)
@@ -64,6 +73,11 @@ def register(subparsers: Any) -> None:
         "--redis-url", default="", help="remember the days done here, so a restart does not publish them again"
     )
     history.add_argument("--days", type=int, default=30, help="past days to backfill (0: none)")
+    history.add_argument(
+        "--staffing-url",
+        default="",
+        help="announce the staffing service's URL in --redis-url, for `branchops simulate` to find its plan",
+    )
     history.set_defaults(func=_simulate_history)
 
 
@@ -81,7 +95,7 @@ async def _simulate_async(args: argparse.Namespace) -> int:
     import httpx
 
     from simulation.cameras import OutboxCameras
-    from simulation.live_branch import LiveBranch
+    from simulation.live_branch import LIVE_SURPRISES, LiveBranch
 
     async with httpx.AsyncClient(
         base_url=args.queue_url.rstrip("/"), headers={"X-API-Key": args.api_key}, timeout=10.0
@@ -95,16 +109,57 @@ async def _simulate_async(args: argparse.Namespace) -> int:
         cameras = OutboxCameras(args.redis_url) if args.redis_url else None
         if cameras is None:
             print("cameras off (no --redis-url)", file=sys.stderr)
+        staffing_url = args.staffing_url or await _announced_staffing(args.redis_url, args.branch)
+        staffing = (
+            httpx.AsyncClient(base_url=staffing_url.rstrip("/"), headers={"X-API-Key": args.api_key}, timeout=10.0)
+            if staffing_url
+            else None
+        )
+        print(f"staffing: {staffing_url or 'none: the tellers keep a fixed day'}", flush=True)
         branch = LiveBranch(
-            client, args.branch, args.speed, seed=args.seed, scale=args.scale, minutes=args.minutes, cameras=cameras
+            client,
+            args.branch,
+            args.speed,
+            seed=args.seed,
+            scale=args.scale,
+            minutes=args.minutes,
+            cameras=cameras,
+            camera_status=cameras.status if cameras is not None else None,
+            staffing=staffing,
+            surprises=None if args.plain else LIVE_SURPRISES,
         )
         try:
             counts = await branch.run()
         finally:
             if cameras is not None:
                 await cameras.close()
+            if staffing is not None:
+                await staffing.aclose()
     print(f"done: {counts.line()}" + (f"; errors {counts.errors}" if counts.errors else ""), flush=True)
     return 0 if counts.issued and counts.failed <= counts.issued // 10 else 1
+
+
+async def _announced_staffing(redis_url: str, branch: str, wait_s: float = 20.0) -> str:
+    """The staffing URL ``simulate-history --staffing-url`` put in Redis (both start together under
+    ``branchops up``: wait a little for it)."""
+    import asyncio
+    import time
+
+    from branchops.state.client import create_redis
+    from simulation.history import staffing_url_key
+
+    if not redis_url:
+        return ""
+    redis = create_redis(redis_url)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            raw = await redis.get(staffing_url_key(branch))
+            if raw is not None or time.monotonic() >= deadline:
+                return raw.decode() if isinstance(raw, bytes) else str(raw or "")
+            await asyncio.sleep(0.5)
+    finally:
+        await redis.aclose()
 
 
 def _simulate_history(args: argparse.Namespace) -> int:
@@ -126,13 +181,15 @@ async def _history_async(args: argparse.Namespace) -> int:
     from branchops.settings import PlatformSettings
     from branchops.state.client import create_redis
     from simulation.demo_config import ZONE
-    from simulation.history import backfill, past_days, reannounce, seed_config
+    from simulation.history import backfill, past_days, reannounce, seed_config, staffing_url_key
 
     started = time.monotonic()
     # tansu has no idempotent producer; a day published twice has the same event ids (records keeps one)
     settings = PlatformSettings(kafka_bootstrap=args.kafka, kafka_idempotence=False, kafka_linger_ms=20)
     publisher = EventPublisher(settings, source="branchops/simulate/history")
     redis = create_redis(args.redis_url) if args.redis_url else None
+    if redis is not None and args.staffing_url:
+        await redis.set(staffing_url_key(args.branch), args.staffing_url)
     await publisher.start()
     try:
         if args.api_key:

@@ -1,8 +1,10 @@
 """The simulated branch's configuration, as the records service keeps it (``branchops.contracts.branch_config``).
 
 It says what :func:`simulation.live_branch.demo_day` plays: open 09:00-17:00 every day (the simulator runs
-consecutive days), the general and cash lines with their ticket prefixes, the windows g1-g4 (general),
-c1-c2 (cash) and m1 (both), and one teller per window plus two floaters, all available the whole day.
+consecutive days), the general and cash lines with their ticket prefixes, the windows g1-g7 (general),
+c1-c3 (cash) and m1-m2 (both), and one teller per window plus four floaters (two of each line, one of them
+for both), all available the whole day: enough people that the lunch peak and everyone's lunch break fit,
+so a plain day's plan is feasible.
 """
 
 from __future__ import annotations
@@ -18,7 +20,24 @@ SERVICES: dict[str, dict[str, Any]] = {
     "general": {"name": {"zh": "综合业务", "en": "General services"}, "target_wait_min": 10, "ticket_prefix": "B"},
     "cash": {"name": {"zh": "现金业务", "en": "Cash"}, "target_wait_min": 10, "ticket_prefix": "A"},
 }
-TELLERS = ("王芳", "李强", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄勇", "周婷")
+TELLERS = (
+    "王芳",
+    "李强",
+    "张伟",
+    "刘洋",
+    "陈静",
+    "杨磊",
+    "赵敏",
+    "黄勇",
+    "周婷",
+    "吴磊",
+    "徐静",
+    "孙涛",
+    "马丽",
+    "朱琳",
+    "胡军",
+    "郭敏",
+)
 
 
 def demo_config(branch: str) -> dict[str, Any]:
@@ -27,8 +46,8 @@ def demo_config(branch: str) -> dict[str, Any]:
     week = {d.value: [{"open": OPEN, "close": CLOSE}] for d in Weekday}
     skills_by_window = {w.window_id: [s.value for s in w.skills] for w in windows}
     staff = [_teller(i, skills, week) for i, skills in enumerate(skills_by_window.values())]
-    staff.append(_teller(len(staff), ["cash", "general"], week))
-    staff.append(_teller(len(staff), ["general"], week))
+    for skills in (["cash", "general"], ["general"], ["general"], ["cash"]):
+        staff.append(_teller(len(staff), skills, week))
     doc = {
         "branch": {"name": f"演示支行 {branch}", "timezone": ZONE, "hours": week, "holidays": []},
         "services": [{"code": code, **spec} for code, spec in SERVICES.items()],

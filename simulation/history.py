@@ -52,6 +52,11 @@ def done_key(branch: str) -> str:
     return global_key("simulate", "history", branch)
 
 
+def staffing_url_key(branch: str) -> str:
+    """Where ``simulate-history`` announces the staffing service's URL to ``simulate`` (same run, same Redis)."""
+    return global_key("simulate", "staffing-url", branch)
+
+
 def seed_of(branch: str, day: dt.date) -> int:
     return zlib.crc32(f"{branch}:{day.isoformat()}".encode())
 

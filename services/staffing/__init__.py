@@ -8,7 +8,8 @@ SERVICE = ServiceDescriptor(
     default_port=8002,
     app_factory="services.staffing.app:create_app",
     start_order=30,
-    # the branch's configuration seeded into records and 30 past days of tickets (simulation/history.py)
+    # the branch's configuration seeded into records and 30 past days of tickets (simulation/history.py);
+    # staffing's URL announced in the run's Redis, so the simulated tellers follow its plan and alerts
     simulator=(
         "simulate-history",
         "--branch",
@@ -21,6 +22,8 @@ SERVICE = ServiceDescriptor(
         "{redis_url}",
         "--days",
         "30",
+        "--staffing-url",
+        "{url}",
     ),
     simulator_env=(("BRANCHOPS_SIM_MANAGER_KEY", "{key_manager}"),),
 )

@@ -21,6 +21,7 @@ from tests.integration.kafka_helpers import read_topic, wait_for
 from tests.integration.staffing_support import FakeClock, running_app, staffing_settings
 
 MANAGER = {"X-API-Key": api_key(Role.MANAGER)}
+TELLER = {"X-API-Key": api_key(Role.TELLER)}
 
 
 async def test_acknowledged_and_expired_alerts_are_published_once_each(
@@ -55,6 +56,14 @@ async def test_acknowledged_and_expired_alerts_are_published_once_each(
         acked = await client.post(f"/v1/branches/{branch}/alerts/{acked_id}/ack", headers=MANAGER)
         assert acked.status_code == 200 and acked.json()["status"] == "acknowledged"
         assert (await client.post(f"/v1/branches/{branch}/alerts/{acked_id}/ack", headers=MANAGER)).status_code == 200
+        assert [a["alert_id"] for a in await listed()] == [expiring_id]
+        floor = await client.get(
+            f"/v1/branches/{branch}/alerts", params={"include_acknowledged": "true"}, headers=TELLER
+        )
+        assert {(a["alert_id"], a["status"]) for a in floor.json()["alerts"]} == {
+            (expiring_id, "open"),
+            (acked_id, "acknowledged"),
+        }, "what the floor acts on"
 
         clock.advance(minutes=notices.CAMERA_ALERT_MIN)  # both past their expiry; only cam-b was unacknowledged
         late = await client.post(f"/v1/branches/{branch}/alerts/{expiring_id}/ack", headers=MANAGER)

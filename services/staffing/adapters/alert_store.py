@@ -4,7 +4,8 @@ in the same transaction (an acknowledgement or an expiry publishes the alert aga
 
 Per branch: ``alert:<id>`` (JSON: the event data, status, ack), ``alerts:open`` (zset id -> expiry; left by
 an acknowledgement, or by the expiry sweep that publishes the expiry),
-``alerts:escalate`` (zset id -> due time of urgent ones), ``alerts:fp:<fingerprint>`` (the same alert
+``alerts:acked`` (zset id -> expiry of the acknowledged ones), ``alerts:escalate`` (zset id -> due time of
+urgent ones), ``alerts:fp:<fingerprint>`` (the same alert
 is not raised again while one is open or acknowledged and not expired).
 """
 
@@ -132,6 +133,17 @@ class AlertStore:
         records = [AlertRecord.load(r) for r in raws if r is not None]
         return [r for r in records if r.status == "open"]
 
+    async def acknowledged_alerts(self, branch_id: str, now: dt.datetime) -> list[AlertRecord]:
+        """Acknowledged and not expired by ``now`` (what the floor is acting on)."""
+        index = self._key(branch_id, "alerts", "acked")
+        await self._redis.zremrangebyscore(index, "-inf", now.timestamp())
+        ids = cast(list[bytes], await self._redis.zrangebyscore(index, now.timestamp(), "+inf"))
+        if not ids:
+            return []
+        raws = await self._redis.mget([self._key(branch_id, "alert", i.decode()) for i in ids])
+        records = [AlertRecord.load(r) for r in raws if r is not None]
+        return [r for r in records if r.status == "acknowledged"]
+
     async def acknowledge(self, branch_id: str, alert_id: str, who: str, now: dt.datetime) -> AlertRecord:
         key = self._key(branch_id, "alert", alert_id)
 
@@ -150,6 +162,9 @@ class AlertStore:
             tx.pipe.set(key, acked.dump(), keepttl=True)
             tx.pipe.zrem(self._key(branch_id, "alerts", "open"), alert_id)
             tx.pipe.zrem(self._key(branch_id, "alerts", "escalate"), alert_id)
+            acked_index = self._key(branch_id, "alerts", "acked")
+            tx.pipe.zadd(acked_index, {alert_id: record.alert.expires_at.timestamp()})
+            tx.pipe.expire(acked_index, seconds_until(record.alert.expires_at, now) + KEEP_AFTER_EXPIRY_S)
             tx.stage(topics.STAFFING_ALERTS, again)
             return acked
 

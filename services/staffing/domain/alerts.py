@@ -1,11 +1,12 @@
 """Intraday alerts: compare the floor now with the (re-)plan and say what to do, in zh and en.
 
 Per service, in name order: when the predicted wait exceeds the target, or the plan wants more
-windows than are open, open a closed window with an idle person who has the skill (the plan's choice
-first); failing that delay a break that is about to start, recall someone from a break, and failing
-everything raise ``sla_risk``. When the wait is well under target and the plan wants fewer windows,
-close one. Hysteresis: a window told to open is not told to close (nor the reverse) within
-``hysteresis_min``; the last instruction per window is passed in and returned updated.
+windows than are open, open a closed window that serves the service (or whose services are unknown)
+with an idle person who has the skill (the plan's choice first); failing that delay a break that is
+about to start, recall someone from a break, and failing everything raise ``sla_risk``.
+When the wait is well under target and the plan wants fewer windows, close one.
+Hysteresis: a window told to open is not told to close (nor the reverse) within ``hysteresis_min``;
+the last instruction per window is passed in and returned updated.
 Every alert expires ``expiry_min`` after it was raised. Pure: values in, values out.
 """
 
@@ -26,6 +27,7 @@ class WindowNow:
     is_open: bool
     staff_id: str | None = None
     service: str | None = None
+    skills: tuple[str, ...] = ()  # services the window serves (windows.v1); empty: unknown, any
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ def propose_alerts(
                 w
                 for w in floor.windows
                 if not w.is_open
+                and (not w.skills or service.name in w.skills)
                 and w.window_id not in used_windows
                 and not _recent(memory, w.window_id, "close_window", now, settings)
             ]

@@ -166,7 +166,7 @@ def floor_now(
             planned = serving_plan.get(window.staff_id)
             own = window.skills or skills.get(window.staff_id, ())
             service = planned if planned in own or not own else own[0]
-        views.append(WindowNow(window.window_id, window.state == "open", window.staff_id, service))
+        views.append(WindowNow(window.window_id, window.state == "open", window.staff_id, service, window.skills))
     staff = []
     for staff_id in sorted(set(skills) | set(at_window)):
         status, next_break = _planned_status(by_staff.get(staff_id), now_min)

@@ -90,8 +90,13 @@ class Alerting:
     async def acknowledge(self, branch_id: str, alert_id: str, who: str) -> AlertRecord:
         return await self.store.acknowledge(branch_id, alert_id, who, self.clock())
 
-    async def open_alerts(self, branch_id: str) -> list[AlertRecord]:
-        return await self.store.open_alerts(branch_id, self.clock())
+    async def open_alerts(self, branch_id: str, *, acknowledged: bool = False) -> list[AlertRecord]:
+        """The open alerts; with ``acknowledged`` also the acknowledged ones not expired yet."""
+        now = self.clock()
+        records = await self.store.open_alerts(branch_id, now)
+        if acknowledged:
+            records += await self.store.acknowledged_alerts(branch_id, now)
+        return records
 
     async def escalate(self) -> list[StaffingAlert]:
         escalated = []

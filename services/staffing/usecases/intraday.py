@@ -32,6 +32,8 @@ from services.staffing.domain.errors import InvalidInstance
 from services.staffing.domain.intraday import LiveDay
 from services.staffing.domain.live import ArrivalPoint, demand_factors, started_shifts, with_arrival_forecast
 from services.staffing.domain.merge import meaningful_change, merge_rest_of_day
+from services.staffing.domain.plan import Plan
+from services.staffing.domain.problem import StaffingProblem
 from services.staffing.settings import StaffingSettings
 from services.staffing.usecases.alerting import Alerting
 from services.staffing.usecases.planning import Planning
@@ -93,12 +95,14 @@ class Intraday:
                 next_listing = mono + min(TICK_S * 10, self.settings.replan_interval_s)
             now = self.clock()
             for branch_id in sorted(set(known) | self._dirty):
-                if not self.due(branch_id, now, mono):
+                due, triggered = self.due(branch_id, now, mono), branch_id in self._dirty
+                if not due and not triggered:
                     continue
                 self._dirty.discard(branch_id)
-                self._last[branch_id] = (now, mono)
-                try:
-                    await self.replan_branch(branch_id)
+                if due:
+                    self._last[branch_id] = (now, mono)
+                try:  # triggered inside the gap: the alerts look at the new forecast now, the plan stays
+                    await self.replan_branch(branch_id, solve=due)
                 except Exception:
                     log.exception("intraday re-plan of %s failed", branch_id)
 
@@ -113,15 +117,17 @@ class Intraday:
         self._stop.set()
         self._wake.set()
 
-    async def replan_branch(self, branch_id: str) -> list[StaffingAlert]:
+    async def replan_branch(self, branch_id: str, *, solve: bool = True) -> list[StaffingAlert]:
+        """Re-plan the rest of the day (``solve``) and propose the alerts; without ``solve`` only the alerts,
+        against the current plan."""
         if not await self.live.lock(branch_id, self.owner):
             return []
         try:
-            return await self._replan(branch_id)
+            return await self._replan(branch_id, solve)
         finally:
             await self.live.unlock(branch_id, self.owner)
 
-    async def _replan(self, branch_id: str) -> list[StaffingAlert]:
+    async def _replan(self, branch_id: str, solve: bool = True) -> list[StaffingAlert]:
         base = await self.plans.instance(branch_id)
         if base is None:
             return []
@@ -148,22 +154,26 @@ class Intraday:
         }
         queue = {q.service.value: q.waiting for q in forecast.per_service} if forecast else {}
         live_day = LiveDay(now_min=now_min, started=started_shifts(plan, now_min), queue=queue, demand_factor=factors)
-        try:
-            rest = await self.pool.replan(
-                forecast_problem, live_day, self.settings.replan_time_limit_s, self.settings.solve_seed
-            )
-        except InvalidInstance as exc:  # e.g. the last interval has begun: nothing left to re-plan
-            log.info("no re-plan of %s: %s", branch_id, exc)
-        else:
-            merged = merge_rest_of_day(plan, rest)
-            cut = merged.replanned_from or "00:00"
-            settings = self.settings
-            if meaningful_change(plan, merged, cut, settings.replan_min_change, settings.replan_min_paid_hours):
-                plan = await self.planning.publish(merged)
+        if solve:
+            plan = await self._solve_rest(branch_id, plan, forecast_problem, live_day)
         if forecast is None:
             return []
         services = [ServiceNow(q.service.value, q.waiting, q.est_wait_min) for q in forecast.per_service]
         return await self.alerting.propose(branch_id, problem, plan, services, now_min, day)
+
+    async def _solve_rest(self, branch_id: str, plan: Plan, problem: StaffingProblem, live_day: LiveDay) -> Plan:
+        """The re-plan of the rest of the day, published when it changes the plan meaningfully."""
+        settings = self.settings
+        try:
+            rest = await self.pool.replan(problem, live_day, settings.replan_time_limit_s, settings.solve_seed)
+        except InvalidInstance as exc:  # e.g. the last interval has begun: nothing left to re-plan
+            log.info("no re-plan of %s: %s", branch_id, exc)
+            return plan
+        merged = merge_rest_of_day(plan, rest)
+        cut = merged.replanned_from or "00:00"
+        if meaningful_change(plan, merged, cut, settings.replan_min_change, settings.replan_min_paid_hours):
+            return await self.planning.publish(merged)
+        return plan
 
     def _points(self, forecast: QueueForecast | None, day: dt.date) -> list[ArrivalPoint]:
         points = []

@@ -104,3 +104,13 @@ def test_plan_now_reads_a_rendered_plan() -> None:
     )
     now = plan_now(plan, NOW + 3)
     assert now.windows == {"general": 2} and now.serving == {"b": "general"}
+
+
+def test_open_window_names_a_window_that_serves_the_service() -> None:
+    windows = (
+        WindowNow("W1", True, "a", "general", ("general",)),
+        WindowNow("C2", False, skills=("cash",)),
+        WindowNow("W3", False, skills=("cash", "general")),
+    )
+    alerts, _ = propose_alerts(_floor(14.0, windows=windows), PlanNow(windows={"general": 1}), {})
+    assert [(a.kind, a.window_id, a.staff_id) for a in alerts] == [("open_window", "W3", "b")]
