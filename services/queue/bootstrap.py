@@ -20,7 +20,12 @@ from services.queue.adapters.appointment_notifier import LoggingNotifier
 from services.queue.adapters.appointment_store import AppointmentStore
 from services.queue.adapters.call_next import WindowStore
 from services.queue.adapters.contact_store import ContactStore
-from services.queue.adapters.notice_senders import NOTICE_TYPE, LoggedNotices, WebhookNotices
+from services.queue.adapters.notice_senders import (
+    NOTICE_TYPE,
+    LoggedNotices,
+    WebhookAppointmentNotices,
+    WebhookNotices,
+)
 from services.queue.adapters.snapshot import SnapshotReader
 from services.queue.adapters.ticket_store import TicketStore
 from services.queue.domain.appointments import CheckInRule
@@ -41,6 +46,7 @@ from services.queue.usecases.notices import TicketNotices
 from services.queue.usecases.overview import QueueOverview
 from services.queue.usecases.phone_tickets import PhoneTickets
 from services.queue.usecases.publishing import ForecastPublisher
+from services.queue.usecases.reminders import AppointmentReminders
 from services.queue.usecases.tickets import Tickets
 from services.queue.usecases.windows import Windows
 from services.queue.vision.bootstrap import build_vision
@@ -63,6 +69,7 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     forecasts = ForecastPublisher(
         live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s, settings.forecast_min_gap_s
     )
+    webhook = _notice_webhook(settings)  # the customers' notices: tickets and appointments
     listeners: list[Callable[[str], None]] = [forecasts.mark]  # told of every committed change of a branch
 
     def changed(branch_id: str) -> None:
@@ -73,11 +80,11 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     # undo within 5 s of wall time, whatever the speed of a simulated clock
     windows = Windows(window_store, clock, changed, UNDO_CALL_WITHIN * platform_clock().rate)
     near = NearRule(settings.near_people, settings.near_minutes)
-    webhook = _notice_webhook(settings)
     notices = TicketNotices(
         tickets, ContactStore(runtime.redis), WebhookNotices(webhook) if webhook else LoggedNotices(), near
     )
     listeners.append(notices.mark)
+    appointment_notifier = WebhookAppointmentNotices(webhook) if webhook else LoggingNotifier()
     appointments = Appointments(
         AppointmentStore(runtime.redis, tz),
         tickets,
@@ -86,8 +93,11 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
             dict(settings.appointment_handling_min),
             CheckInRule(settings.appointment_early_min, settings.appointment_late_min),
         ),
-        LoggingNotifier(),
+        appointment_notifier,
         clock,
+    )
+    reminders = AppointmentReminders(
+        appointments.store, appointment_notifier, reader.branches, clock, settings.appointment_reminder_min
     )
     handlers = QueueHandlers(reader, window_store, forecasts.mark, appointments)
     runtime.add_consumer(
@@ -103,7 +113,7 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime.lifespan(app):
-            workers: list[Worker] = [forecasts, notices, *([webhook] if webhook else [])]
+            workers: list[Worker] = [forecasts, notices, reminders, *([webhook] if webhook else [])]
             tasks = [asyncio.create_task(w.run(), name=f"queue-{type(w).__name__}") for w in workers]
             await vision.start()
             try:

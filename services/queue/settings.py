@@ -50,6 +50,9 @@ class QueueSettings(ServiceSettings):
         "", description="The bank's SMS/WeChat gateway for customer notices (signed webhook); empty: log only"
     )
     notice_webhook_secret: SecretStr = Field(SecretStr(""), description="HMAC key of the notices' signature")
+    appointment_reminder_min: float = Field(
+        60.0, ge=5, le=24 * 60, description="Appointments with a number are reminded this many minutes before"
+    )
     notice_webhook_retries: int = Field(5, ge=0, le=20, description="Retries of a failed notice delivery")
     footfall_conversion: float = Field(0.8, ge=0, le=1, description="Share of people in the hall who take a ticket")
     appointment_walk_in_share: float = Field(

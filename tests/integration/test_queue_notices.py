@@ -64,11 +64,11 @@ async def q(redis_url: str, session_broker: TansuBroker, receiver: str) -> Async
 async def notices_for(number: str, count: int, timeout_s: float = 10) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        found = [r for r in Receiver.received if r["notice"]["number"] == number]
+        found = [r for r in Receiver.received if r["notice"].get("number") == number]
         if len(found) >= count:
             return found
         await asyncio.sleep(0.1)
-    return [r for r in Receiver.received if r["notice"]["number"] == number]
+    return [r for r in Receiver.received if r["notice"].get("number") == number]
 
 
 async def test_near_once_then_called_once_signed(q: QueueApp) -> None:
@@ -111,3 +111,63 @@ async def test_contact_input_is_checked_and_finished_tickets_refused(q: QueueApp
     await q.client.post(f"/v1/public/tickets/{ticket['token']}/cancel")
     final = await q.client.put(url, json={"phone": "13912345678"})
     assert final.status_code == 409 and final.json()["reason"] == "ticket_final"
+
+
+# --- appointments: booked, cancelled and the reminder on the same webhook (issue 18 item 4) ----------------
+
+
+async def test_appointments_are_told_booked_then_reminded_once(
+    redis_url: str, session_broker: TansuBroker, receiver: str
+) -> None:
+    from tests.integration.test_queue_appointments import SETTINGS, apply, booked, local, plan
+
+    Receiver.received.clear()
+    clock = Clock(local(8, 0))
+    app = make_app(
+        redis_url,
+        make_platform(session_broker.bootstrap),
+        clock,
+        notice_webhook_url=receiver,
+        notice_webhook_secret=SECRET,
+        appointment_reminder_min=60,
+        **SETTINGS,
+    )
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        q = QueueApp(app, client, clock)
+        await apply(q, plan(q.branch))
+        told = await booked(q, "10:00", contact="139 1234 5678")
+        silent = await booked(q, "10:30")  # no number: nobody to tell
+        kinds = await _appointment_kinds(told["code"], 1)
+        assert kinds == ["appointment_booked"]
+        from services.queue.usecases.reminders import AppointmentReminders
+
+        rounds = AppointmentReminders(
+            app.state.appointments.store, app.state.appointments.notifier, _branches(q.branch), clock, 60.0
+        )
+        assert await rounds.remind() == 0  # 8:00, two hours before
+        clock.now = local(9, 5)
+        assert await rounds.remind() == 1  # 55 minutes before
+        assert await rounds.remind() == 0  # once
+        kinds = await _appointment_kinds(told["code"], 2)
+        assert kinds == ["appointment_booked", "appointment_reminder"]
+        reminder = next(r for r in Receiver.received if r["notice"].get("kind") == "appointment_reminder")
+        assert reminder["verified"] and reminder["notice"]["contact"] == "139 1234 5678"
+        assert told["code"] in reminder["notice"]["text_zh"] and "10:00" in reminder["notice"]["text_en"]
+        assert not [r for r in Receiver.received if r["notice"].get("code") == silent["code"]]
+
+
+def _branches(branch: str) -> Any:
+    async def only() -> list[str]:
+        return [branch]
+
+    return only
+
+
+async def _appointment_kinds(code: str, count: int) -> list[str]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = [r["notice"]["kind"] for r in Receiver.received if r["notice"].get("code") == code]
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.1)
+    return [r["notice"]["kind"] for r in Receiver.received if r["notice"].get("code") == code]

@@ -25,6 +25,9 @@ class LoggingNotifier:
     async def cancelled(self, appointment: Appointment, contact: str | None) -> None:
         self._note("cancelled", appointment, contact)
 
+    async def reminder(self, appointment: Appointment, contact: str | None) -> None:
+        self._note("reminded", appointment, contact)
+
     def _note(self, what: str, appointment: Appointment, contact: str | None) -> None:
         masked = mask_contact(contact) if contact else None
         if len(self.sent) >= 1000:

@@ -228,6 +228,11 @@ class AppointmentStore:
         raw = await self._redis.get(self.contact_key(appointment.branch_id, appointment.appointment_id))
         return None if raw is None else _text(raw)
 
+    async def claim_reminder(self, appointment: Appointment, now: dt.datetime) -> bool:
+        """True once per appointment (whichever replica asks first): its reminder is this caller's to send."""
+        key = self._k(appointment.branch_id, "appt-reminded", appointment.appointment_id)
+        return bool(await self._redis.set(key, "1", nx=True, ex=self.keep_s(appointment.date, now)))
+
     async def of_day(self, branch_id: str, date: dt.date) -> list[Appointment]:
         ids = sorted(_text(i) for i in await self._redis.smembers(self.day_key(branch_id, date)))
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -12,8 +12,8 @@ import logging
 from dataclasses import asdict
 
 from branchops.webhook import SignedWebhook
-from services.queue.domain.appointments import mask_contact
-from services.queue.domain.notices import TicketNotice
+from services.queue.domain.appointments import Appointment, mask_contact
+from services.queue.domain.notices import AppointmentNoticeKind, TicketNotice, appointment_texts
 
 log = logging.getLogger("branchops.queue.notices")
 NOTICE_TYPE = "branchops.queue.notice.v1"
@@ -38,3 +38,38 @@ class LoggedNotices:
             del self.sent[:500]
         self.sent.append((notice, masked))
         log.info("notice %s to %s: %s", notice.kind.value, masked, notice.text())
+
+
+class WebhookAppointmentNotices:
+    """The appointments' ``AppointmentNotifier`` on the same webhook: booked, cancelled and the reminder, with
+    the words in both languages (``text_zh``, ``text_en``)."""
+
+    def __init__(self, webhook: SignedWebhook) -> None:
+        self.webhook = webhook
+
+    async def booked(self, appointment: Appointment, contact: str | None) -> None:
+        self._send(AppointmentNoticeKind.BOOKED, appointment, contact)
+
+    async def cancelled(self, appointment: Appointment, contact: str | None) -> None:
+        self._send(AppointmentNoticeKind.CANCELLED, appointment, contact)
+
+    async def reminder(self, appointment: Appointment, contact: str | None) -> None:
+        self._send(AppointmentNoticeKind.REMINDER, appointment, contact)
+
+    def _send(self, kind: AppointmentNoticeKind, appointment: Appointment, contact: str | None) -> None:
+        if not contact:
+            return
+        texts = appointment_texts(kind, appointment.code, appointment.date.isoformat(), appointment.start)
+        payload = {
+            "kind": kind.value,
+            "branch_id": appointment.branch_id,
+            "appointment_id": appointment.appointment_id,
+            "service": appointment.service.value,
+            "date": appointment.date.isoformat(),
+            "start": appointment.start,
+            "code": appointment.code,
+            "text_zh": texts["zh"],
+            "text_en": texts["en"],
+            "contact": contact,
+        }
+        self.webhook.offer(payload, label=f"{kind.value} of {appointment.branch_id}/{appointment.appointment_id}")

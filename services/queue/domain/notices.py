@@ -57,3 +57,33 @@ def due(
 def finished(status: TicketStatus, sent: frozenset[NoticeKind]) -> bool:
     """Nothing more will be told: the ticket ended, or it was called and told so."""
     return status in FINAL or NoticeKind.CALLED in sent
+
+
+class AppointmentNoticeKind(StrEnum):
+    BOOKED = "appointment_booked"
+    CANCELLED = "appointment_cancelled"
+    REMINDER = "appointment_reminder"
+
+
+def appointment_texts(kind: AppointmentNoticeKind, code: str, date: str, start: str) -> dict[str, str]:
+    """The words for an appointment, in both languages (the booking keeps no language): code, day and time."""
+    if kind is AppointmentNoticeKind.BOOKED:
+        return {
+            "zh": f"预约成功：{date} {start}，确认码 {code}。到网点后在取号机输入确认码签到。",
+            "en": f"Booked for {date} {start}, code {code}. Check in at the kiosk with the code when you arrive.",
+        }
+    if kind is AppointmentNoticeKind.CANCELLED:
+        return {
+            "zh": f"您 {date} {start} 的预约（{code}）已取消。",
+            "en": f"Your appointment {code} on {date} {start} is cancelled.",
+        }
+    return {
+        "zh": f"提醒：您今天 {start} 有预约（确认码 {code}），请提前到网点签到。",
+        "en": f"Reminder: your appointment today at {start} (code {code}). Please check in at the kiosk early.",
+    }
+
+
+def reminder_due(booked: bool, minutes_to_start: float, before_min: float) -> bool:
+    """A booked appointment is reminded once when its slot is at most ``before_min`` minutes away (not after
+    it began)."""
+    return booked and 0 < minutes_to_start <= before_min

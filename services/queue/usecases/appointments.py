@@ -56,6 +56,8 @@ class AppointmentNotifier(Protocol):
 
     async def cancelled(self, appointment: Appointment, contact: str | None) -> None: ...
 
+    async def reminder(self, appointment: Appointment, contact: str | None) -> None: ...
+
 
 @dataclass(frozen=True)
 class AppointmentRules:
