@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from branchops.clock import platform_clock
 from branchops.contracts import CloudEvent, encode
 from branchops.contracts.base import EventData
+from branchops.contracts.enums import Priority, TicketStatus
 from branchops.contracts.events import Ticket
 from branchops.contracts.topics import topic_by_name
 from services.gateway.adapters.broadcaster import Broadcaster
+from services.gateway.adapters.ticket_watch import TicketWatch
 from services.gateway.domain.replay import StreamItem
 from services.gateway.domain.snapshot import BranchState
 
@@ -31,6 +33,7 @@ class GatewayHandlers:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     target_wait_min: float = 10.0
     states: dict[str, BranchState] = field(default_factory=dict)
+    ticket_watch: TicketWatch = field(default_factory=TicketWatch)  # the phone pages' long polls
 
     def state(self, branch_id: str) -> BranchState:
         found = self.states.get(branch_id)
@@ -52,6 +55,8 @@ class GatewayHandlers:
         )
         if self.broadcaster.publish(item):
             self.state(event.subject).apply(data)
+            if isinstance(data, Ticket) and (data.status != TicketStatus.ISSUED or data.priority != Priority.NORMAL):
+                self.ticket_watch.changed(event.subject, data.service.value)  # a new normal ticket moves nobody
 
     def summaries(
         self, now: dt.datetime | None = None, branches: list[str] | None = None, *, only: bool = False

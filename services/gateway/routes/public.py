@@ -9,6 +9,7 @@ answers every unknown, forged, malformed or expired token or code with the same 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import time
@@ -43,9 +44,20 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+_minted: dict[str, tuple[float, dict[str, str]]] = {}
+
+
 def _service_headers(gateway: Gateway) -> dict[str, str]:
-    token = issue_token(gateway.platform, "gateway-public", Role.SERVICE, None)
-    return {"Authorization": f"Bearer {token}"}
+    """The gateway's own service JWT, minted again when half its lifetime is gone (one per lookup would cost
+    a signature per phone poll)."""
+    now = time.monotonic()
+    key = gateway.platform.jwt_secret.get_secret_value()  # a token is good for every gateway with that key
+    kept = _minted.get(key)
+    if kept is None or kept[0] <= now:
+        token = issue_token(gateway.platform, "gateway-public", Role.SERVICE, None)
+        kept = (now + gateway.platform.jwt_ttl_s / 2, {"Authorization": f"Bearer {token}"})
+        _minted[key] = kept
+    return kept[1]
 
 
 def _admit(request: Request, gateway: Gateway) -> None:
@@ -83,9 +95,50 @@ TokenPath = Annotated[str, Path(description="the ticket's token (from its QR cod
 CodePath = Annotated[str, Path(description="the appointment's confirmation code")]
 
 
-@router.get("/v1/public/tickets/{token}", summary="A ticket seen from its QR code (no login; rate-limited)")
-async def phone_ticket(token: TokenPath, request: Request, gateway: GatewayDep) -> Response:
-    return await _relay_public(request, gateway, "GET", f"/v1/public/tickets/{token}", token, TOKEN, NOT_FOUND_TICKET)
+ACTIVE = ("issued", "called", "serving")
+MAX_WAIT_S = 25.0
+
+
+def version(body: bytes) -> str:
+    """The answer's version (its ETag): a long poll with ``after`` equal to it waits for a change."""
+    return hashlib.sha256(body).hexdigest()[:20]
+
+
+@router.get(
+    "/v1/public/tickets/{token}",
+    summary="A ticket seen from its QR code (no login; rate-limited); with after and wait: a long poll",
+)
+async def phone_ticket(
+    token: TokenPath,
+    request: Request,
+    gateway: GatewayDep,
+    after: Annotated[str | None, Query(max_length=64, description="the ETag the page has: answer on a change")] = None,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for a change")] = 0.0,
+) -> Response:
+    """Without ``after`` the ticket as it is now. With ``after`` (the ETag of the page's last answer) and
+    ``wait``, the answer comes when the ticket changes (its line moved, it was called) or when ``wait`` is
+    over: a change reaches the phone within moments of the event, and a page costs one request per change."""
+    _admit(request, gateway)
+    if not TOKEN.match(token):
+        raise _missed(request, gateway, NOT_FOUND_TICKET)
+    watch = gateway.handlers.ticket_watch
+    deadline = time.monotonic() + wait
+    while True:
+        seq = watch.seq
+        got = await gateway.upstreams.call("queue", "GET", f"/v1/public/tickets/{token}", _service_headers(gateway))
+        if got.status_code in (404, 422):
+            raise _missed(request, gateway, NOT_FOUND_TICKET)
+        if got.status_code >= 500:
+            raise Problem(502, "Upstream unavailable", "the queue service could not answer")
+        tag = version(got.content)
+        left = deadline - time.monotonic()
+        if got.status_code != 200 or after != tag or left <= 0:
+            break
+        body = got.json()
+        if body.get("status") not in ACTIVE or not await watch.wait(body["branch_id"], body["service"], seq, left):
+            break
+    headers = {**NO_STORE, "ETag": tag}
+    return Response(got.content, got.status_code, media_type=got.headers.get("content-type"), headers=headers)
 
 
 @router.post("/v1/public/tickets/{token}/cancel", summary="The customer gives up the ticket (no login)")
@@ -117,6 +170,7 @@ async def cancel_public_appointment(code: CodePath, request: Request, gateway: G
 
 @router.post(
     "/v1/branches/{branch_id}/appointments/check-in",
+    status_code=201,
     summary="Check in by appointment code at the kiosk or counter: the appointment's ticket (with its token)",
 )
 async def check_in(

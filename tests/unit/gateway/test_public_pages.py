@@ -5,6 +5,7 @@ check-in relay by appointment code."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -223,3 +224,59 @@ def test_kiosk_check_in_relay(env: Any) -> None:
         client.post("/v1/branches/b1/appointments/check-in", json={"code": "ABCD2345"}, headers=teller).status_code
         == 201
     )
+
+
+def test_a_long_poll_answers_at_once_when_the_page_is_behind_and_waits_when_it_is_not(env: Any) -> None:
+    import time
+
+    client, fake, _ = env
+    first = client.get(f"/v1/public/tickets/{GOOD}")
+    tag = first.headers["etag"]
+    behind = client.get(f"/v1/public/tickets/{GOOD}", params={"after": "something-older", "wait": 5})
+    assert behind.status_code == 200 and behind.headers["etag"] == tag
+    calls = len(fake.seen)
+    started = time.monotonic()
+    same = client.get(f"/v1/public/tickets/{GOOD}", params={"after": tag, "wait": 0.3})
+    assert 0.25 <= time.monotonic() - started < 3, "nothing changed: held for the wait"
+    assert same.status_code == 200 and same.json() == VIEW and same.headers["etag"] == tag
+    assert len(fake.seen) - calls == 1, "one look at the queue, then a wait for a change"
+    assert client.get(f"/v1/public/tickets/{GOOD}", params={"wait": 99}).status_code == 422
+
+
+async def test_the_watch_wakes_the_pages_of_a_changed_line() -> None:
+    import asyncio
+
+    from branchops.contracts import new_event, topics
+    from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus
+    from branchops.contracts.events import Ticket
+    from services.gateway.adapters.broadcaster import Broadcaster
+    from services.gateway.handlers import GatewayHandlers
+
+    handlers = GatewayHandlers(Broadcaster(replay_capacity=10, subscriber_queue=8))
+    watch = handlers.ticket_watch
+    seq = watch.seq
+    cash = asyncio.create_task(watch.wait("b1", "cash", seq, 5))
+    fx = asyncio.create_task(watch.wait("b1", "fx", seq, 0.2))
+    await asyncio.sleep(0)
+
+    def ticket(status: TicketStatus, priority: Priority = Priority.NORMAL) -> Any:
+        data = Ticket(
+            branch_id="b1",
+            at=dt.datetime.now(dt.UTC),
+            ticket_id=f"t-{status}-{priority}",
+            number="A001",
+            service=ServiceName.CASH,
+            status=status,
+            priority=priority,
+            channel=Channel.KIOSK,
+        )
+        return new_event(topics.TICKETS, data, source="branchops/test/phone")
+
+    await handlers.on_event(ticket(TicketStatus.ISSUED))  # a new normal ticket moves nobody
+    await asyncio.sleep(0.05)
+    assert not cash.done()
+    await handlers.on_event(ticket(TicketStatus.CALLED))
+    assert await asyncio.wait_for(cash, 1) is True
+    assert await fx is False, "another line did not change"
+    assert watch.since("b1", "cash", seq) and not watch.since("b1", "fx", seq)
+    assert await watch.wait("b1", "cash", seq, 0.01) is True, "a change before the wait is not missed"

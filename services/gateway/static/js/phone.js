@@ -1,6 +1,7 @@
 // The customer's phone ticket page /t/{token}: the ticket's number, live place in line and expected wait, the
-// window when called, "your turn is near", cancel. Polls the gateway's public relay (no login); backs off on
-// errors and on 429 (Retry-After). Notifications and vibration only after the customer asks for them.
+// window when called, "your turn is near", cancel. Long-polls the gateway's public relay (no login): each
+// request carries the ETag of the last answer and is answered when the ticket changes (or after 25 s); backs
+// off on errors and on 429 (Retry-After). Notifications and vibration only after the customer asks for them.
 const TEXT = {
   zh: {
     title: "我的排队号", lang: "English", your_number: "您的号码", window: "窗口", ahead: "前面还有", persons: "人",
@@ -34,13 +35,15 @@ const TEXT = {
     cash: "Cash", general: "General", corporate: "Corporate", wealth: "Wealth", fx: "Foreign exchange",
   },
 };
-const POLL_MS = 2000; // while the page is visible; the bench (bench/phone_pages.py) polls at the same pace
-const HIDDEN_MS = 10000;
+const WAIT_S = 25; // how long the gateway holds a request without a change (bench/phone_pages.py does the same)
+const GAP_MS = 300; // between two requests while the page is visible
+const HIDDEN_MS = 5000; // ... and while it is in the background
+const POLL_MS = 2000; // the first retry after an error (doubling up to MAX_BACKOFF_MS)
 const MAX_BACKOFF_MS = 30000;
 const ACTIVE = new Set(["issued", "called", "serving"]);
 const $ = (id) => document.getElementById(id);
 const token = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
-const page = { lang: pickLang(), ticket: null, failures: 0, timer: null, alerted: new Set(), updatedAt: null };
+const page = { lang: pickLang(), ticket: null, etag: null, failures: 0, timer: null, alerted: new Set(), updatedAt: null };
 window.__phone = page; // for the browser test
 
 function pickLang() {
@@ -143,15 +146,22 @@ function schedule(ms) {
 }
 
 function nextDelay() {
-  return document.visibilityState === "hidden" ? HIDDEN_MS : POLL_MS;
+  return document.visibilityState === "hidden" ? HIDDEN_MS : GAP_MS;
 }
 
 async function poll() {
+  page.timer = null;
+  const query = page.etag ? `?after=${encodeURIComponent(page.etag)}&wait=${WAIT_S}` : "";
+  const abort = new AbortController();
+  const guard = setTimeout(() => abort.abort(), (WAIT_S + 15) * 1000);
   let response;
   try {
-    response = await fetch(`/v1/public/tickets/${encodeURIComponent(token)}`, { cache: "no-store", credentials: "omit" });
+    response = await fetch(`/v1/public/tickets/${encodeURIComponent(token)}${query}`,
+      { cache: "no-store", credentials: "omit", signal: abort.signal });
   } catch {
     return failed();
+  } finally {
+    clearTimeout(guard);
   }
   if (response.status === 404) return showInvalid();
   if (response.status === 429) {
@@ -162,6 +172,7 @@ async function poll() {
   }
   if (!response.ok) return failed();
   const x = await response.json();
+  page.etag = response.headers.get("ETag");
   const previous = page.ticket;
   page.ticket = x;
   page.failures = 0;
@@ -225,7 +236,7 @@ function main() {
   $("confirm-yes").addEventListener("click", cancel);
   $("notify").addEventListener("click", askNotify);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && page.timer) schedule(0);
+    if (document.visibilityState === "visible" && page.timer) schedule(0); // waiting between requests: go now
   });
   if (!/^[A-Za-z0-9_.~-]{8,400}$/.test(token)) return showInvalid();
   poll();
