@@ -37,8 +37,11 @@ class StaffingSettings(ServiceSettings):
     replan_min_change: int = Field(
         4, ge=1, le=10_000, description="Window-intervals a re-plan must change before it is published"
     )
+    replan_horizon_min: int = Field(
+        120, ge=15, le=24 * 60, description="Window changes count for publishing a re-plan this far ahead (min)"
+    )
     replan_min_paid_hours: float = Field(
-        0.5, ge=0, le=1000, description="Change of paid hours that alone makes a re-plan worth publishing"
+        1.0, ge=0, le=1000, description="Change of paid hours that alone makes a re-plan worth publishing"
     )
     forecast_change_fraction: float = Field(
         0.3, gt=0, le=10, description="Relative change of a forecast that triggers a re-plan at once"

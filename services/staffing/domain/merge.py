@@ -71,10 +71,10 @@ def same_plan(a: Plan, b: Plan) -> bool:
     return a.intervals == b.intervals and a.assignments == b.assignments
 
 
-def window_changes(a: Plan, b: Plan, since: str) -> int:
-    """Window-intervals that differ between two plans from ``since`` on (open windows per service)."""
-    rows_a = {r.start: r.open_windows for r in a.intervals if r.start >= since}
-    rows_b = {r.start: r.open_windows for r in b.intervals if r.start >= since}
+def window_changes(a: Plan, b: Plan, since: str, until: str = "99:99") -> int:
+    """Window-intervals that differ between two plans from ``since`` to ``until`` (open windows per service)."""
+    rows_a = {r.start: r.open_windows for r in a.intervals if since <= r.start < until}
+    rows_b = {r.start: r.open_windows for r in b.intervals if since <= r.start < until}
     total = 0
     for start in set(rows_a) | set(rows_b):
         wa, wb = rows_a.get(start, {}), rows_b.get(start, {})
@@ -82,12 +82,15 @@ def window_changes(a: Plan, b: Plan, since: str) -> int:
     return total
 
 
-def meaningful_change(current: Plan, new: Plan, since: str, min_window_intervals: int, min_paid_hours: float) -> bool:
-    """Worth a new plan version: at least ``min_window_intervals`` window-intervals differ from ``since`` on,
-    the paid hours move by ``min_paid_hours`` or more, or the shortfalls appear or go. Smaller differences
-    (a solver's equivalent reshuffle, one window one interval earlier) keep the current plan: no churn."""
+def meaningful_change(
+    current: Plan, new: Plan, since: str, min_window_intervals: int, min_paid_hours: float, until: str = "99:99"
+) -> bool:
+    """Worth a new plan version: at least ``min_window_intervals`` window-intervals differ from ``since`` to
+    ``until`` (the floor's horizon: later hours are re-planned again before they come), the paid hours move
+    by ``min_paid_hours`` or more, or the shortfalls appear or go. Smaller differences (a solver's equivalent
+    reshuffle, one window one interval earlier) keep the current plan: no churn."""
     if bool(current.shortfalls) != bool(new.shortfalls):
         return True
     if abs(float(new.paid_hours) - float(current.paid_hours)) >= min_paid_hours:
         return True
-    return window_changes(current, new, since) >= min_window_intervals
+    return window_changes(current, new, since, until) >= min_window_intervals

@@ -30,10 +30,16 @@ from services.staffing.adapters.ticket_counts import TicketCounts
 from services.staffing.domain.alerts import ServiceNow
 from services.staffing.domain.errors import InvalidInstance
 from services.staffing.domain.intraday import LiveDay
-from services.staffing.domain.live import ArrivalPoint, demand_factors, started_shifts, with_arrival_forecast
+from services.staffing.domain.live import (
+    ArrivalPoint,
+    clock_min,
+    demand_factors,
+    started_shifts,
+    with_arrival_forecast,
+)
 from services.staffing.domain.merge import meaningful_change, merge_rest_of_day
 from services.staffing.domain.plan import Plan
-from services.staffing.domain.problem import StaffingProblem
+from services.staffing.domain.problem import StaffingProblem, minutes_to_clock
 from services.staffing.settings import StaffingSettings
 from services.staffing.usecases.alerting import Alerting
 from services.staffing.usecases.planning import Planning
@@ -171,7 +177,10 @@ class Intraday:
             return plan
         merged = merge_rest_of_day(plan, rest)
         cut = merged.replanned_from or "00:00"
-        if meaningful_change(plan, merged, cut, settings.replan_min_change, settings.replan_min_paid_hours):
+        until = minutes_to_clock(min(clock_min(cut) + settings.replan_horizon_min, 24 * 60 - 1))
+        if meaningful_change(
+            plan, merged, cut, settings.replan_min_change, settings.replan_min_paid_hours, until=until
+        ):
             return await self.planning.publish(merged)
         return plan
 
