@@ -72,3 +72,5 @@ class StaffingHandlers:
         status: CameraStatus = event.data
         if status.state is CameraState.DOWN:
             await self.alerting.camera_down(status)
+        elif status.state is CameraState.UP:
+            await self.alerting.camera_up(status)

@@ -125,3 +125,23 @@ async def test_expiry_is_published_once_with_expired(redis_client: aioredis.Redi
 
     staged = await _staged(redis_client, store, branch)
     assert [(s["alert_id"], s["expired"]) for s in staged] == [(alert.alert_id, False), (alert.alert_id, True)]
+
+
+async def test_camera_back_expires_its_open_alert_once(redis_client: aioredis.Redis, domain_now: dt.datetime) -> None:
+    store, branch = store_for(redis_client), f"b-{uuid.uuid4().hex[:8]}"
+    alert = camera_down_event(branch, "cam-6", None, domain_now)
+    assert await store.raise_alert(alert, "fp-cam-6", None, domain_now)
+    back = domain_now + dt.timedelta(minutes=5)
+    resolved = await store.resolve(branch, "fp-cam-6", back)
+    assert resolved is not None and resolved.expired and resolved.expires_at == back and resolved.at == alert.at
+    assert await store.resolve(branch, "fp-cam-6", back) is None, "once"
+    assert await store.open_alerts(branch, back) == []
+    assert await store.expire_due(branch, alert.expires_at + dt.timedelta(seconds=1)) == [], "not again at expiry"
+    again = camera_down_event(branch, "cam-6", None, back)
+    assert await store.raise_alert(again, "fp-cam-6", None, back), "a new failure raises a new alert"
+    staged = await _staged(redis_client, store, branch)
+    assert [(s["alert_id"], s["expired"]) for s in staged] == [
+        (alert.alert_id, False),
+        (alert.alert_id, True),
+        (again.alert_id, False),
+    ]

@@ -156,7 +156,7 @@ class AlertStore:
                 return record  # idempotent: published once
             if record.status == "expired" or now >= record.alert.expires_at:
                 raise AlertExpired(alert_id, record.alert.expires_at)
-            again = record.alert.model_copy(update={"acknowledged_at": now, "at": now})
+            again = record.alert.model_copy(update={"acknowledged_at": now})  # ``at``: still when raised
             acked = AlertRecord(again, "acknowledged", record.escalated, who, now.isoformat())
             tx.multi()
             tx.pipe.set(key, acked.dump(), keepttl=True)
@@ -197,10 +197,36 @@ class AlertStore:
         tx.pipe.zrem(self._key(branch_id, "alerts", "open"), alert_id)
         tx.pipe.zrem(self._key(branch_id, "alerts", "escalate"), alert_id)
         if record is not None and record.status == "open" and now >= record.alert.expires_at:
-            again = record.alert.model_copy(update={"expired": True, "at": now})
+            again = record.alert.model_copy(update={"expired": True})
             tx.pipe.set(key, AlertRecord(again, "expired", record.escalated).dump(), keepttl=True)
             tx.stage(topics.STAFFING_ALERTS, again)
         return again
+
+    async def resolve(self, branch_id: str, fingerprint: str, now: dt.datetime) -> StaffingAlert | None:
+        """The cause of the alert with this fingerprint is gone (a camera is back): an open one expires now,
+        published once with ``expired`` and ``expires_at`` now; the same cause may raise a new alert later."""
+        fp_key = self._key(branch_id, "alerts", "fp", fingerprint)
+        raw_id = await self._redis.get(fp_key)
+        if raw_id is None:
+            return None
+        alert_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
+        key = self._key(branch_id, "alert", alert_id)
+
+        async def body(tx: Transaction) -> StaffingAlert | None:
+            raw = await tx.pipe.get(key)
+            record = AlertRecord.load(raw) if raw else None
+            again = None
+            tx.multi()
+            tx.pipe.delete(fp_key)
+            if record is not None and record.status == "open" and now < record.alert.expires_at:
+                again = record.alert.model_copy(update={"expired": True, "expires_at": now})
+                tx.pipe.set(key, AlertRecord(again, "expired", record.escalated).dump(), keepttl=True)
+                tx.pipe.zrem(self._key(branch_id, "alerts", "open"), alert_id)
+                tx.pipe.zrem(self._key(branch_id, "alerts", "escalate"), alert_id)
+                tx.stage(topics.STAFFING_ALERTS, again)
+            return again
+
+        return await self._outbox.transaction(branch_id, body, watch=[key, fp_key])
 
     async def alert_branches(self) -> list[str]:
         members = cast(set[bytes], await self._redis.smembers(self.branches_key))

@@ -87,6 +87,12 @@ class Alerting:
         event = camera_down_event(status.branch_id, status.camera_id, status.error, self.clock())
         return await self.raise_alert(event, notices.fingerprint("camera_down", status.camera_id))
 
+    async def camera_up(self, status: CameraStatus) -> StaffingAlert | None:
+        """The camera is back: its open camera_down alert expires now (the dashboard drops it)."""
+        return await self.store.resolve(
+            status.branch_id, notices.fingerprint("camera_down", status.camera_id), self.clock()
+        )
+
     async def acknowledge(self, branch_id: str, alert_id: str, who: str) -> AlertRecord:
         return await self.store.acknowledge(branch_id, alert_id, who, self.clock())
 

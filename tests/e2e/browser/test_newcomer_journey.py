@@ -1,11 +1,14 @@
 """A newcomer's first hour with ``make run``: the system started exactly as ``make run`` starts it
 (``branchops up`` as a child process, its own log folder), the banner read for logins and URLs, and every
 role in a real chromium in turn: manager, teller, kiosk (ticket, then the digital employee by text), rating
-pad, head office. Full-page screenshots of every step go to test-artifacts/newcomer/.
+pad, head office. The manager sees the day's staffing plan and an alert on the dashboard and acknowledges it
+(a burst of customers through the queue API makes sure there is something to say). Full-page screenshots of
+every step go to test-artifacts/newcomer/.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -15,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.request import Request, urlopen
 
 import pytest
 
@@ -35,6 +39,23 @@ class Run:
     passwords: dict[str, str]
     kiosk_url: str
     pad_url: str
+
+    def url(self, service: str) -> str:
+        found = re.search(rf"^\s+{service}\s+(http://127\.0\.0\.1:\d+)\s", self.banner, re.M)
+        assert found, self.banner
+        return found.group(1)
+
+    def api_key(self, role: str) -> str:
+        found = re.search(rf"^\s+{role}\s+(dev-{role}-\S+)$", self.banner, re.M)
+        assert found, self.banner
+        return found.group(1)
+
+
+def _call(run: Run, method: str, url: str, role: str, body: dict[str, object] | None = None) -> dict[str, object]:
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"X-API-Key": run.api_key(role), "Content-Type": "application/json"}
+    with urlopen(Request(url, data=data, method=method, headers=headers), timeout=10) as answer:
+        return dict(json.loads(answer.read() or b"{}"))
 
 
 def _read_banner(proc: subprocess.Popen[str], timeout_s: float) -> str:
@@ -155,6 +176,44 @@ def test_manager_sees_the_live_dashboard_of_the_branch(run: Run, browser: Browse
     page.wait_for_timeout(1500)  # a few more live events
     page.screenshot(path=str(shots / "02-manager-dashboard.png"), full_page=True)
     assert console.errors == []
+    context.close()
+
+
+def test_manager_sees_the_plan_and_acknowledges_an_alert(run: Run, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    console = Console(page)
+    _login(page, run, "manager")
+    expect(page).to_have_url(f"{run.gateway}/")
+    expect(page.get_by_test_id("live")).to_have_text("实时", timeout=LIVE_MS)
+    # The day's plan, made by staffing from the branch configuration and the backfilled history.
+    expect(page.get_by_test_id("plan").locator(".bar").first).to_be_visible(timeout=LIVE_MS)
+    # A burst of general customers (as a busy lunch would bring) so the floor falls behind the plan:
+    # staffing says what to do about it (open a window, recall someone, or that the service level is at risk).
+    queue = f"{run.url('queue')}/v1/branches/{BRANCH}/tickets"
+    for _ in range(40):
+        _call(run, "POST", queue, "teller", {"service": "general", "channel": "kiosk", "priority": "normal"})
+    alerts = page.get_by_test_id("alerts")
+    ack = alerts.locator("li.alert [data-testid=ack]").first
+    expect(ack).to_be_visible(timeout=LIVE_MS)
+    item = alerts.locator("li.alert", has=page.locator("[data-testid=ack]")).first
+    alert_id = item.get_attribute("data-alert")
+    assert alert_id, item.inner_html()
+    _no_error_banner(page)
+    page.screenshot(path=str(shots / "02b-manager-plan-and-alert.png"), full_page=True)
+    ack.click()
+    done = alerts.locator(f"li.alert[data-alert='{alert_id}'] [data-testid=acked]")
+    expect(done).to_have_text(re.compile("已确认|已过期"), timeout=LIVE_MS)
+    page.screenshot(path=str(shots / "02c-manager-alert-acknowledged.png"), full_page=True)
+    if done.inner_text() == "已确认":  # at 60x an alert lives 15 s: it may expire in between (409, shown)
+        floor = _call(
+            run, "GET", f"{run.url('staffing')}/v1/branches/{BRANCH}/alerts?include_acknowledged=true", "teller"
+        )
+        alerts_now = floor["alerts"]
+        assert isinstance(alerts_now, list)
+        acked = [a for a in alerts_now if a["alert_id"] == alert_id]
+        assert not acked or acked[0]["status"] == "acknowledged", acked
+    assert console.errors == [], console.errors
     context.close()
 
 
