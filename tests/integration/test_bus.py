@@ -56,6 +56,7 @@ async def _committed(bootstrap: str, group: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
+        await consumer._client.force_metadata_update()  # Apache Kafka's answer to the bootstrap names no topic
         total = 0
         for p in consumer.partitions_for_topic(TOPIC.name) or set():
             total += await consumer.committed(TopicPartition(TOPIC.name, p)) or 0
