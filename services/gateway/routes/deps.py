@@ -3,6 +3,7 @@ answers each failure of a call to the services."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -23,6 +24,8 @@ from services.gateway.domain.errors import UpstreamTimeout, UpstreamUnavailable
 from services.gateway.domain.throttle import AddressBuckets, LoginThrottle, RateBudget
 from services.gateway.handlers import GatewayHandlers
 from services.gateway.settings import GatewaySettings
+
+PUBLIC_LOOKUPS = 32
 
 PROBLEMS: ErrorProblems = {
     UpstreamTimeout: lambda error: Problem(504, "Upstream timeout", str(error)),
@@ -46,6 +49,9 @@ class Gateway:
     today: TodaySeeder | None = None  # today's figures from records (bootstrap.py makes it)
     public_budget: AddressBuckets = field(default_factory=lambda: AddressBuckets(90 / 60, 20))
     """The phone page's lookups per client address (bootstrap.py sizes it from the settings)."""
+    public_lookups: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PUBLIC_LOOKUPS))
+    """Phone page lookups in flight to the queue at once: a call wakes every page of its line, and their
+    burst waits here rather than in the queue's Redis pool."""
 
 
 def get_gateway(connection: HTTPConnection) -> Gateway:

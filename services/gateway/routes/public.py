@@ -125,7 +125,8 @@ async def phone_ticket(
     deadline = time.monotonic() + wait
     while True:
         seq = watch.seq
-        got = await gateway.upstreams.call("queue", "GET", f"/v1/public/tickets/{token}", _service_headers(gateway))
+        async with gateway.public_lookups:
+            got = await gateway.upstreams.call("queue", "GET", f"/v1/public/tickets/{token}", _service_headers(gateway))
         if got.status_code in (404, 422):
             raise _missed(request, gateway, NOT_FOUND_TICKET)
         if got.status_code >= 500:

@@ -121,6 +121,18 @@ def qr_drawn(page: Page, test_id: str) -> None:
     raise AssertionError(f"the QR code {test_id} was not drawn")
 
 
+def scanned(png: Path) -> str | None:
+    """The URL in the QR code on a screenshot, read as a phone camera would (OpenCV); None without OpenCV."""
+    try:
+        import cv2
+    except ImportError:
+        return None
+    image = cv2.imread(str(png))
+    assert image is not None, png
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    return str(text)
+
+
 def test_kiosk_ticket_qr_then_phone_page_follows_it_to_the_window(
     browser: Browser, opened: GatewayStack, shots: Path
 ) -> None:
@@ -139,6 +151,7 @@ def test_kiosk_ticket_qr_then_phone_page_follows_it_to_the_window(
         qr = httpx.get(stack.url("/v1/qr"), params={"data": path}, timeout=10)
         assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
         page.screenshot(path=str(shots / "kiosk-ticket-qr-zh.png"), full_page=True)
+        assert scanned(shots / "kiosk-ticket-qr-zh.png") in (None, stack.url(path)), "the QR code opens the page"
     finally:
         context.close()
 
