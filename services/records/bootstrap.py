@@ -1,5 +1,5 @@
-"""Composition root of the records service: PostgreSQL engine, migrations, outbox relay, the history (consumer,
-ingest, maintenance), use cases, routes."""
+"""Composition root of the records service: PostgreSQL engine, migrations, every branch's configuration announced
+again on start, outbox relay, the history (consumer, ingest, maintenance), use cases, routes."""
 
 from __future__ import annotations
 
@@ -112,6 +112,21 @@ def build_history(
     return History(consumer, ingest, maintenance, partitions)
 
 
+async def _announce_configurations(configuration: Configuration) -> None:
+    """Every branch's configuration on branch-config.v1 again, once per start (retried while PostgreSQL fails)."""
+    delay = 0.5
+    while True:
+        try:
+            staged = await configuration.announce()
+        except Exception as exc:
+            log.warning("branch configurations not announced yet (%s: %s); retrying", type(exc).__name__, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            continue
+        log.info("announced %d branch configurations on start", staged)
+        return
+
+
 async def _stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
     if not tasks:
         return
@@ -143,7 +158,8 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
             await engine.dispose()
             raise StartupFailed(f"records cannot start: {exc}") from exc
         async with runtime.lifespan(app):
-            tasks = [asyncio.create_task(relay.run(), name="records-outbox-relay")]
+            announcing = asyncio.create_task(_announce_configurations(configuration), name="records-config-announce")
+            tasks = [asyncio.create_task(relay.run(), name="records-outbox-relay"), announcing]
             if history is not None:
                 tasks.append(
                     asyncio.create_task(
@@ -154,6 +170,7 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
             try:
                 yield
             finally:
+                announcing.cancel()  # nothing to wait for: the next start announces again
                 relay.stop()
                 if history is not None:
                     history.consumer.stop()

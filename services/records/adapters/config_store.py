@@ -9,13 +9,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from branchops.contracts import topics
+from branchops.contracts.base import EventData
 from services.records.adapters.database import DatabaseUnavailable, is_connection_error
 from services.records.adapters.outbox import PgOutbox
-from services.records.adapters.tables import branch_config, branch_config_audit
+from services.records.adapters.tables import branch_config, branch_config_audit, outbox
 from services.records.domain.config import BranchConfig, ChangedBy, ConfigChange, StoredConfig
 
 Decide = Callable[[StoredConfig | None], ConfigChange | None]
 """Given the current version (None: none yet), the change to store, or None to store nothing."""
+ANNOUNCE_CHUNK = 200
+"""Branches announced per transaction."""
 
 
 def _stored(row: Any) -> StoredConfig:
@@ -51,11 +54,7 @@ class ConfigStore:
         it is new). ``decide``'s exceptions propagate, nothing written."""
         try:
             async with self.engine.begin() as connection:
-                # serialises the changes of one branch, the first one (no row to lock yet) included
-                await connection.execute(
-                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                    {"key": f"branch-config:{branch_id}"},
-                )
+                await self._lock(connection, branch_id)
                 current = await self._current(connection, branch_id)
                 change = decide(current)
                 if change is None:
@@ -63,6 +62,45 @@ class ConfigStore:
                 await self._write(connection, change, created=current is None)
                 await self.outbox.stage(connection, topics.BRANCH_CONFIG, change.event)
                 return change.stored, True
+        except Exception as exc:
+            _raise_if_unreachable(exc)
+            raise
+
+    @staticmethod
+    async def _lock(connection: AsyncConnection, branch_id: str) -> None:
+        """Serialises the changes and announcements of one branch (the first change, no row to lock yet, too)."""
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"branch-config:{branch_id}"}
+        )
+
+    async def announce(self, event_of: Callable[[StoredConfig], EventData]) -> int:
+        """Stage ``event_of`` each branch's current version on branch-config.v1 again (the outbox publishes it);
+        a branch whose branch-config event still waits in the outbox is left out (that one goes out). Under the
+        branch's lock: a change made meanwhile is staged after the announcement, so the compacted topic keeps
+        the newest version last. Returns the events staged."""
+        try:
+            async with self.engine.connect() as connection:
+                branches = list(
+                    (await connection.execute(select(branch_config.c.branch_id).order_by(branch_config.c.branch_id)))
+                    .scalars()
+                    .all()
+                )
+            staged = 0
+            for start in range(0, len(branches), ANNOUNCE_CHUNK):
+                async with self.engine.begin() as connection:
+                    for branch_id in branches[start : start + ANNOUNCE_CHUNK]:
+                        await self._lock(connection, branch_id)
+                        waiting = await connection.scalar(
+                            select(func.count())
+                            .select_from(outbox)
+                            .where(outbox.c.topic == topics.BRANCH_CONFIG.name, outbox.c.key == branch_id.encode())
+                        )
+                        current = await self._current(connection, branch_id)
+                        if waiting or current is None:
+                            continue
+                        await self.outbox.stage(connection, topics.BRANCH_CONFIG, event_of(current))
+                        staged += 1
+            return staged
         except Exception as exc:
             _raise_if_unreachable(exc)
             raise

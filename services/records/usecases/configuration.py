@@ -22,6 +22,8 @@ class ConfigPort(Protocol):
         self, branch_id: str, decide: Callable[[StoredConfig | None], ConfigChange | None]
     ) -> tuple[StoredConfig | None, bool]: ...
 
+    async def announce(self, event_of: Callable[[StoredConfig], BranchConfigChanged]) -> int: ...
+
 
 @dataclass(frozen=True)
 class PutResult:
@@ -37,6 +39,36 @@ class Configuration:
         self.store = store
         self.notify = notify
         self.clock = clock
+        self._announced = False
+
+    @property
+    def announced(self) -> bool:
+        """Whether this process start's announcement is staged."""
+        return self._announced
+
+    async def announce(self) -> int:
+        """Publish every branch's current configuration on branch-config.v1 again (same version, masked as a
+        change's event; through the outbox), once per process start: after a restart the broker may have lost
+        them (a kept database, a new broker) and the services that consume them would never get their branch's
+        configuration. Consumers ignore a version they have. Returns the events staged (0 when done before)."""
+        if self._announced:
+            return 0
+        now = self.clock()
+
+        def event_of(stored: StoredConfig) -> BranchConfigChanged:
+            return BranchConfigChanged(
+                branch_id=stored.branch_id,
+                at=now,
+                version=stored.version,
+                changed_by=stored.updated_by,
+                config=for_event(stored.config),
+            )
+
+        staged = await self.store.announce(event_of)
+        self._announced = True
+        if staged:
+            self.notify()
+        return staged
 
     async def get(self, branch_id: str) -> StoredConfig | None:
         return await self.store.get(branch_id)
