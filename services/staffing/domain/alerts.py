@@ -18,6 +18,14 @@ from dataclasses import dataclass, field
 from .plan import Plan
 from .problem import minutes_to_clock
 
+SERVICE_ZH = {
+    "cash": "现金业务",
+    "general": "综合业务",
+    "corporate": "对公业务",
+    "wealth": "理财业务",
+    "fx": "外汇业务",
+}
+"""The services' names on the pages (the dashboard's zh labels); a code not listed is shown as it is."""
 Memory = dict[str, tuple[str, int]]  # window id -> (last instruction: open_window | close_window, minute)
 
 
@@ -87,28 +95,29 @@ class Alert:
 def _message(
     kind: str, service: str, window: str | None, staff: str | None, wait: float, target: float, until: str
 ) -> dict[str, str]:
+    zh_service = SERVICE_ZH.get(service, service)  # "综合业务", not "general业务"
     why_en = f"predicted wait {wait:.0f} min vs target {target:.0f} min"
     why_zh = f"预计等候 {wait:.0f} 分钟，目标 {target:.0f} 分钟"
     texts = {
         "open_window": (
             f"Open window {window} for {service} with {staff}: {why_en}.",
-            f"请开启 {window} 号窗口办理{service}业务（{staff}）：{why_zh}。",
+            f"请开启 {window} 号窗口办理{zh_service}（{staff}）：{why_zh}。",
         ),
         "close_window": (
             f"Close window {window} ({service}): {why_en}; {staff} can go back to other work.",
-            f"可关闭 {window} 号窗口（{service}）：{why_zh}；{staff} 可转做其他工作。",
+            f"可关闭 {window} 号窗口（{zh_service}）：{why_zh}；{staff} 可转做其他工作。",
         ),
         "delay_break": (
             f"Delay {staff}'s break by {until}: {service} {why_en}.",
-            f"请 {staff} 推迟休息 {until}：{service}业务{why_zh}。",
+            f"请 {staff} 推迟休息 {until.replace(' min', ' 分钟')}：{zh_service}{why_zh}。",
         ),
         "recall_staff": (
             f"Recall {staff} from break to serve {service}: {why_en}.",
-            f"请召回休息中的 {staff} 办理{service}业务：{why_zh}。",
+            f"请召回休息中的 {staff} 办理{zh_service}：{why_zh}。",
         ),
         "sla_risk": (
             f"Service level at risk for {service} until {until}: {why_en}; nobody free to open a window.",
-            f"{service}业务服务水平有风险（至 {until}）：{why_zh}；暂无可开窗人员。",
+            f"{zh_service}服务水平有风险（至 {until}）：{why_zh}；暂无可开窗人员。",
         ),
     }
     en, zh = texts[kind]

@@ -114,3 +114,11 @@ def test_open_window_names_a_window_that_serves_the_service() -> None:
     )
     alerts, _ = propose_alerts(_floor(14.0, windows=windows), PlanNow(windows={"general": 1}), {})
     assert [(a.kind, a.window_id, a.staff_id) for a in alerts] == [("open_window", "W3", "b")]
+
+
+def test_chinese_messages_name_the_service_as_the_pages_do() -> None:
+    alerts, _ = propose_alerts(_floor(14.0), PlanNow(windows={"general": 1}), {})
+    assert "办理综合业务（b）" in alerts[0].message["zh"] and "general" not in alerts[0].message["zh"]
+    late = (StaffNow("a", "serving", ("general",), break_starts_min=NOW + 5),)
+    delayed, _ = propose_alerts(_floor(14.0, staff=late), PlanNow(windows={"general": 1}), {})
+    assert "推迟休息 15 分钟：综合业务" in delayed[0].message["zh"], delayed[0].message
