@@ -9,7 +9,7 @@ export ORT_DISABLE_TELEMETRY := 1
 
 SYSTEM_PKGS := espeak-ng fonts-noto-cjk chromium faketime
 
-.PHONY: run test test-timeshift test-fast lint lint-types format docs bench bench-bus clean system-deps
+.PHONY: run test test-kafka test-timeshift test-fast lint lint-types format docs bench bench-bus bench-bus-kafka clean system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ test-timeshift: $(STAMP) system-deps
 	    faketime -f "$${days}d" $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration || exit 1; \
 	done
 
+## test-kafka: the bus integration, outbox, replay and fault suites on Apache Kafka instead of tansu (a KRaft node
+## per test from the pinned Maven artifacts, idempotent producer on; needs Java 17+ and Maven; README, Apache Kafka)
+KAFKA_SUITES := tests/integration/test_bus.py $(wildcard tests/integration/test_outbox*.py) \
+	tests/integration/test_replay.py tests/faults
+test-kafka: $(STAMP) system-deps
+	@command -v java >/dev/null && command -v mvn >/dev/null || { echo "test-kafka needs Java 17+ and Maven"; exit 1; }
+	BRANCHOPS_DEV_BROKER=kafka $(PY) -m pytest -q -p no:cacheprovider $(KAFKA_SUITES)
+
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"
 
@@ -76,6 +84,10 @@ docs: $(STAMP)
 
 bench-bus: $(STAMP)
 	$(PY) bench/bus.py
+
+## bench-bus-kafka: the same on Apache Kafka (a KRaft node; Java 17 + Maven)
+bench-bus-kafka: $(STAMP)
+	$(PY) bench/bus.py --broker kafka
 
 bench: bench-bus
 

@@ -141,13 +141,19 @@ logger.server.level = INFO
 """
 
 JVM_OPTIONS = [
-    "-Xms128m",
-    "-Xmx768m",
-    "-XX:+UseG1GC",
-    "-XX:MaxGCPauseMillis=20",
+    "-Xms64m",
+    "-Xmx512m",
+    "-XX:+UseSerialGC",  # one core's worth of GC: the machine has two, shared with the tests
+    "-XX:TieredStopAtLevel=1",  # C1 only: starts in about half the CPU time; plenty for dev and test loads
     "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
 ]
+"""The JVM's options; ``BRANCHOPS_KAFKA_JVM_OPTS`` (space separated) come after them and win (a benchmark
+may want ``-XX:TieredStopAtLevel=4 -Xmx1g``)."""
+
+
+def jvm_options() -> list[str]:
+    return [*JVM_OPTIONS, *os.environ.get("BRANCHOPS_KAFKA_JVM_OPTS", "").split()]
 
 
 def broker_capabilities(broker: object) -> tuple[bool, bool]:
@@ -236,18 +242,21 @@ class KafkaCluster:
             "default.replication.factor": self.replication,
             "min.insync.replicas": self.min_insync,
             "offsets.topic.replication.factor": self.replication,
-            "offsets.topic.num.partitions": 5,
+            "offsets.topic.num.partitions": 2,  # few partitions: a restart recovers them in a moment
             "transaction.state.log.replication.factor": self.replication,
             "transaction.state.log.min.isr": self.min_insync,
-            "transaction.state.log.num.partitions": 5,
+            "transaction.state.log.num.partitions": 2,
             "share.coordinator.state.topic.replication.factor": self.replication,
             "share.coordinator.state.topic.min.isr": self.min_insync,
             "auto.create.topics.enable": "true",
             "group.initial.rebalance.delay.ms": 0,
+            # a node killed and started again registers anew once its old session lapsed (default 9 s)
+            "broker.session.timeout.ms": 3000,
+            "broker.heartbeat.interval.ms": 500,
             "group.min.session.timeout.ms": 1000,  # the tests' consumers use 2-3 s sessions
             "num.network.threads": 2,
             "num.io.threads": 4,
-            "num.recovery.threads.per.data.dir": 1,
+            "num.recovery.threads.per.data.dir": 2,
             "log.segment.bytes": 64 * 1024 * 1024,
             "log.retention.hours": 168,
             "log.message.timestamp.type": "CreateTime",
@@ -257,7 +266,7 @@ class KafkaCluster:
     def _java(self, main: str, *args: str) -> list[str]:
         classpath = os.pathsep.join(str(jar) for jar in self.jars)
         log4j = self.data_dir / "log4j2.properties"
-        return ["java", *JVM_OPTIONS, f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath, main, *args]
+        return ["java", *jvm_options(), f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath, main, *args]
 
     def _apply_tansu_style_argv(self) -> None:
         """Fault tests written for tansu point its ``--advertised-listener-url`` at a proxy by editing the

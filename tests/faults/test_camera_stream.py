@@ -200,6 +200,7 @@ class TopicTail:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
         await consumer.start()
         try:
+            await consumer._client.force_metadata_update()  # Apache Kafka's bootstrap answer names no topic
             tps = [
                 TopicPartition(t.name, p)
                 for t in (topics.CAMERA_STATUS, topics.FOOTFALL)
