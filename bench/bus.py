@@ -1,11 +1,15 @@
-"""Publish-to-consume throughput and latency of ~1 KB events through the dev broker (tansu).
+"""Publish-to-consume throughput and latency of ~1 KB events through the dev broker (tansu or Apache Kafka).
 
 Our wrapper (EventPublisher + ConsumerRunner: typed models, CloudEvents encode/validate, Redis dedup,
 commit after each partition batch) beside raw aiokafka (bytes in, bytes out, the same producer options,
 commit after each batch), in the same process, on the same fresh broker. Prints a table and writes
-bench/results/bus.json.
+bench/results/bus.json (bus-kafka.json on Apache Kafka).
 
-    python bench/bus.py [--messages 50000] [--runs 3] [--rate 2000] [--seconds 5]
+    python bench/bus.py [--broker tansu|kafka] [--messages 50000] [--runs 3] [--rate 2000] [--seconds 5]
+
+``--broker kafka`` (default: ``BRANCHOPS_DEV_BROKER``, else tansu): a single KRaft node of Apache Kafka from
+``branchops.devstack.kafka`` (Java 17 + Maven), with the JIT's full tiers unless ``BRANCHOPS_KAFKA_JVM_OPTS``
+says otherwise, and both producers idempotent (what the broker supports, as in production).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import sys
 import tempfile
 import time
@@ -31,6 +36,7 @@ from branchops.bus.producer import producer_options
 from branchops.contracts import CloudEvent, decode, encode, new_event, topics
 from branchops.contracts import events as e
 from branchops.devstack import LocalRedis, TansuBroker, redis_answers
+from branchops.devstack.kafka import KafkaBroker, broker_capabilities, dev_broker, dev_broker_kind
 from branchops.settings import PlatformSettings
 
 TOPIC = topics.QUEUE_FORECAST
@@ -51,10 +57,10 @@ def forecast(n: int) -> e.QueueForecast:
     )
 
 
-def settings(bootstrap: str) -> PlatformSettings:
+def settings(bootstrap: str, idempotence: bool = False) -> PlatformSettings:
     return PlatformSettings(
         kafka_bootstrap=bootstrap,
-        kafka_idempotence=False,
+        kafka_idempotence=idempotence,
         kafka_fetch_max_wait_ms=20,
         kafka_session_timeout_ms=2000,
         kafka_heartbeat_ms=300,
@@ -230,10 +236,10 @@ async def latency_wrapped(
     return latencies
 
 
-async def fresh_broker(log_dir: Path) -> TansuBroker:
+async def fresh_broker(log_dir: Path, kind: str) -> TansuBroker | KafkaBroker:
     """Each phase gets its own broker, so no phase reads what an earlier one left behind."""
-    broker = TansuBroker(log_dir=log_dir)
-    broker.start(partitions=4)
+    broker = dev_broker(log_dir, kind=kind)
+    await asyncio.to_thread(broker.start, partitions=4)
     admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
     await admin.start()
     try:
@@ -247,9 +253,9 @@ async def one_run(run: int, args: argparse.Namespace, redis_url: str, log_dir: P
     redis = aioredis.Redis.from_url(redis_url)
     payload = encode(new_event(TOPIC, forecast(0), source="branchops/bench/bus"))
     result = {"payload_bytes": float(len(payload))}
-    broker = await fresh_broker(log_dir / f"run{run}-throughput")
+    broker = await fresh_broker(log_dir / f"run{run}-throughput", args.broker)
     try:
-        platform = settings(broker.bootstrap)
+        platform = settings(broker.bootstrap, broker_capabilities(broker)[0])
         result["raw_produce"] = await raw_produce(platform, [payload] * args.messages)
         result["raw_consume"] = await raw_consume(platform, args.messages, f"raw-{run}")
         result["ours_produce"] = await wrapped_produce(platform, args.messages)
@@ -259,9 +265,9 @@ async def one_run(run: int, args: argparse.Namespace, redis_url: str, log_dir: P
         )
     finally:
         broker.stop()
-    broker = await fresh_broker(log_dir / f"run{run}-latency")
+    broker = await fresh_broker(log_dir / f"run{run}-latency", args.broker)
     try:
-        platform = settings(broker.bootstrap)
+        platform = settings(broker.bootstrap, broker_capabilities(broker)[0])
         raw_lat = await latency_raw(platform, payload, args.rate, args.seconds, f"raw-lat-{run}")
         ours_lat = await latency_wrapped(platform, redis, args.rate, args.seconds, f"ours-lat-{run}")
         result.update(
@@ -282,7 +288,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rate", type=float, default=2000.0, help="messages/s for the latency run")
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--broker", choices=["tansu", "kafka"], default=None, help="default: BRANCHOPS_DEV_BROKER, else tansu"
+    )
     args = parser.parse_args()
+    args.broker = args.broker or dev_broker_kind()
+    if args.broker == "kafka":  # the broker at full speed: C2 as well, a larger heap
+        os.environ.setdefault("BRANCHOPS_KAFKA_JVM_OPTS", "-XX:TieredStopAtLevel=4 -Xmx1g")
     log_dir = Path(tempfile.mkdtemp(prefix="bench-bus-"))
     local = None
     redis_url = "redis://127.0.0.1:6379/14"
@@ -302,6 +314,7 @@ def main() -> int:
     summary["consume_vs_validating_ratio"] = median([r["ours_consume"] / r["raw_validate_consume"] for r in runs])
     info = machine()
     print(f"machine: {info['nproc']} cores, {info['cpu']}, python {info['python']}, load {info['loadavg_1m']:.2f}")
+    print(f"broker: {args.broker}, idempotent producers: {'yes' if args.broker == 'kafka' else 'no'}")
     print(
         f"{args.messages} messages of {int(summary['payload_bytes'])} bytes, {args.runs} runs (medians); "
         f"latency at {args.rate:.0f} msg/s for {args.seconds:.0f} s\n"
@@ -324,7 +337,8 @@ def main() -> int:
     target = summary["produce_ratio"] >= 0.5 and summary["consume_ratio"] >= 0.5
     print(f"\ntarget (wrapper keeps >= 0.5 of raw throughput): {'met' if target else 'MISSED'}")
     path = write_result(
-        "bus", {"machine": info, "args": vars(args), "runs": runs, "summary": summary, "target_met": target}
+        "bus" if args.broker == "tansu" else f"bus-{args.broker}",
+        {"machine": info, "args": vars(args), "runs": runs, "summary": summary, "target_met": target},
     )
     print(f"wrote {path}")
     return 0
