@@ -43,6 +43,13 @@ class StaffingSettings(ServiceSettings):
     replan_min_paid_hours: float = Field(
         1.0, ge=0, le=1000, description="Change of paid hours that alone makes a re-plan worth publishing"
     )
+    plan_grace_min: float = Field(
+        5.0,
+        ge=0,
+        le=120,
+        description="After a new plan version, minutes (platform clock) the floor has to follow it before the "
+        "alerts point out windows it differs in (waits over target are pointed out at once)",
+    )
     forecast_change_fraction: float = Field(
         0.3, gt=0, le=10, description="Relative change of a forecast that triggers a re-plan at once"
     )

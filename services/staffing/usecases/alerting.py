@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from branchops.contracts.enums import Severity
@@ -38,6 +38,15 @@ class Alerting:
     def __post_init__(self) -> None:
         self.zone = ZoneInfo(self.settings.timezone)
         self._stop = asyncio.Event()
+        self._versions: dict[str, tuple[int | None, dt.datetime]] = {}  # branch -> (plan version, first seen)
+
+    def _following(self, branch_id: str, plan: Plan) -> bool:
+        """Is the floor still within ``plan_grace_min`` of a plan version this process saw change?"""
+        now = self.clock()
+        seen = self._versions.get(branch_id)
+        if seen is None or seen[0] != plan.version:
+            self._versions[branch_id] = seen = (plan.version, now)
+        return now - seen[1] < dt.timedelta(minutes=self.settings.plan_grace_min)
 
     async def propose(
         self,
@@ -49,8 +58,14 @@ class Alerting:
         day: dt.date,
     ) -> list[StaffingAlert]:
         memory = await self.live.memory(branch_id, day.isoformat())
-        wanted = plan_now(plan, now_min)
+        wanted = planned = plan_now(plan, now_min)
         floor = floor_now(problem, plan, await self.live.windows(branch_id), services, now_min, wanted.serving)
+        if self._following(branch_id, plan):  # a new plan version: the floor follows it by itself for a while;
+            serving_now: dict[str, int] = {}  # meanwhile only waits over target call for a window
+            for window in floor.windows:
+                if window.is_open and window.service is not None:
+                    serving_now[window.service] = serving_now.get(window.service, 0) + 1
+            wanted = replace(wanted, windows=serving_now)
         rules = AlertSettings(hysteresis_min=self.settings.hysteresis_min, expiry_min=self.settings.alert_expiry_min)
         proposals, memory = propose_alerts(floor, wanted, memory, rules)
         await self.live.save_memory(branch_id, day.isoformat(), memory)
@@ -65,7 +80,7 @@ class Alerting:
                 self.zone,
                 self.clock(),
                 {
-                    "planned_windows": wanted.windows.get(proposal.service, 0),
+                    "planned_windows": planned.windows.get(proposal.service, 0),
                     "open_windows": opened,
                     "queue": queues.get(proposal.service, 0),
                 },
