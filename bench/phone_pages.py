@@ -2,19 +2,23 @@
 
 A fresh dev stack (tansu broker, throw-away Redis), one queue process and one gateway process (uvicorn, one
 worker each), as ``branchops up`` runs them. The bench issues N tickets spread over the five services (queue
-API), opens one window per service, then a child process runs N simulated phone pages: each polls
-``GET /v1/public/tickets/{token}`` through the gateway every 2 s (the page's interval, phone.js POLL_MS) with
-a random phase, over its own keep-alive connection from its own loopback address (127.0.x.y: each phone
-has its own rate-limit bucket, at the gateway's default budget). Meanwhile this process calls the next
-ticket at a window every ``--call-every`` seconds (round robin over the services) and completes it.
+API) over ``--branches`` branches (a gateway serves many; the queue places a ticket by working out its
+branch's whole line, so 2,000 people in one branch is not what a branch sees) and opens one window per
+service in each. A child process then runs N simulated phone pages doing what phone.js
+does: ``GET /v1/public/tickets/{token}?after=<ETag>&wait=25`` through the gateway (a long poll, answered when
+the ticket changes or after 25 s), the next request 0.3 s after an answer, each page over its own keep-alive
+connection from its own loopback address (127.0.x.y: its own rate-limit bucket at the gateway's default
+budget). The pages open over ``--ramp`` seconds (customers do not scan their tickets all at once); then
+this process calls the next ticket at a window every ``--call-every`` seconds (round robin over the
+services) and completes it. ``--mode poll``: the pages poll every 2 s instead, for comparison.
 
 Update delay: for each call, every page of that service is due a change (the called ticket: status called
 and its window; every other waiting ticket: one place further). The delay is the first time the page sees a
 state at least that new minus the time the call was sent to the queue (an upper bound: the change happens
 a little after). All times are the wall clock of one machine. Prints a table and writes
-bench/results/phone_pages.json.
+bench/results/<name>.json. Also reports the CPU the queue and gateway used and the machine's load.
 
-    python bench/phone_pages.py [--pages 2000] [--seconds 60] [--call-every 0.5]
+    python bench/phone_pages.py [--pages 2000] [--ramp 60] [--seconds 60] [--call-every 0.5] [--mode long-poll]
 """
 
 from __future__ import annotations
@@ -41,7 +45,6 @@ import httpx
 from bench.common import machine, median, percentile, write_result
 from branchops.devstack import SERVICES, DevStack, LocalRedis
 
-BRANCH = "bench-phone"
 KEY = "bench-service-key-0123456789abcdef"
 SERVICE_NAMES = ("cash", "general", "corporate", "wealth", "fx")
 POLL_S = 2.0  # --mode poll: a plain poll every 2 s
@@ -65,6 +68,7 @@ class Phone:
         self.latencies: list[float] = []
         self.done = False
         self.failed = False
+        self.kinds: dict[str, int] = {}
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
@@ -100,8 +104,9 @@ class Phone:
         self.failed = False
         try:
             status, body = await self._get()
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
             self.errors += 1
+            self.kinds[type(error).__name__] = self.kinds.get(type(error).__name__, 0) + 1
             self.failed = True
             if self._writer is not None:
                 self._writer.close()
@@ -117,14 +122,15 @@ class Phone:
         else:
             self.failed = True
 
-    async def run(self, stop: asyncio.Event) -> None:
-        await asyncio.sleep(random.uniform(0, POLL_S))  # pages are opened at different moments
+    async def run(self, stop: asyncio.Event, ramp_s: float) -> None:
+        await asyncio.sleep(random.uniform(0, ramp_s))  # pages are opened at different moments
         while not stop.is_set():
             started = time.time()
             try:
                 await asyncio.wait_for(self._once(), WAIT_S + 15)
             except TimeoutError:
                 self.errors += 1
+                self.kinds["timeout"] = self.kinds.get("timeout", 0) + 1
                 self.failed = True
                 if self._writer is not None:
                     self._writer.close()
@@ -139,11 +145,11 @@ class Phone:
             self._writer.close()
 
 
-async def _phones(port: int, tokens: list[str], conn: Connection, long_poll: bool) -> dict[str, Any]:
+async def _phones(port: int, tokens: list[str], conn: Connection, long_poll: bool, ramp_s: float) -> dict[str, Any]:
     phones = [Phone(i, port, token, long_poll) for i, token in enumerate(tokens)]
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(p.run(stop)) for p in phones]
-    await asyncio.sleep(POLL_S + 1.0)
+    tasks = [asyncio.create_task(p.run(stop, ramp_s)) for p in phones]
+    await asyncio.sleep(ramp_s + 5.0)  # every page open and answered once before the calls start
     conn.send(("polling", sum(1 for p in phones if p.seen)))
     await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "stop"
     await asyncio.sleep(POLL_S + 1.0)  # the last changes reach the pages
@@ -160,12 +166,13 @@ async def _phones(port: int, tokens: list[str], conn: Connection, long_poll: boo
         "seen": [p.seen for p in phones],
         "statuses": statuses,
         "errors": sum(p.errors for p in phones),
+        "error_kinds": {k: sum(p.kinds.get(k, 0) for p in phones) for k in {k for p in phones for k in p.kinds}},
         "request_ms": {"p50": median(lat) * 1000, "p99": percentile(lat, 99) * 1000, "n": len(lat)},
     }
 
 
-def phones_main(port: int, tokens: list[str], conn: Connection, long_poll: bool) -> None:
-    conn.send(("done", asyncio.run(_phones(port, tokens, conn, long_poll))))
+def phones_main(port: int, tokens: list[str], conn: Connection, long_poll: bool, ramp_s: float) -> None:
+    conn.send(("done", asyncio.run(_phones(port, tokens, conn, long_poll, ramp_s))))
 
 
 # ------------------------------------------------------------------ the queue side
@@ -174,34 +181,46 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / 100.0  # utime + stime in clock ticks (100 Hz)
 
 
-def setup(queue: str, pages: int) -> tuple[list[dict[str, Any]], httpx.Client]:
-    client = httpx.Client(base_url=f"{queue}/v1/branches/{BRANCH}", headers={"X-API-Key": KEY}, timeout=30)
-    for s in SERVICE_NAMES:
-        got = client.put(f"/windows/w-{s}", json={"state": "open", "skills": [s]})
-        assert got.status_code == 200, got.text
+def branch(b: int) -> str:
+    return f"bench-phone-{b:03d}"
+
+
+def setup(queue: str, pages: int, branches: int) -> tuple[list[dict[str, Any]], httpx.Client]:
+    """One window per service in every branch; the pages' tickets dealt round robin over branches and
+    services (a gateway serves many branches: N pages over ``branches`` branches)."""
+    client = httpx.Client(base_url=f"{queue}/v1/branches", headers={"X-API-Key": KEY}, timeout=30)
+    for b in range(branches):
+        for s in SERVICE_NAMES:
+            got = client.put(f"/{branch(b)}/windows/w-{s}", json={"state": "open", "skills": [s]})
+            assert got.status_code == 200, got.text
     tickets = []
     for i in range(pages):
-        got = client.post("/tickets", json={"service": SERVICE_NAMES[i % len(SERVICE_NAMES)]})
+        b, s = i % branches, SERVICE_NAMES[(i // branches) % len(SERVICE_NAMES)]
+        got = client.post(f"/{branch(b)}/tickets", json={"service": s})
         assert got.status_code == 201, got.text
         tickets.append(got.json())
     return tickets, client
 
 
-def drive(client: httpx.Client, seconds: float, every: float, refused: list[int]) -> list[tuple[float, str, str, str]]:
-    """Call (and complete) the next ticket at the windows in turn: (sent at, service, ticket id, window)."""
+def drive(
+    client: httpx.Client, seconds: float, every: float, branches: int, refused: list[int]
+) -> list[tuple[float, str, str, str]]:
+    """Call (and complete) the next ticket at the windows in turn, every line of every branch:
+    (sent at, branch, service, ticket id)."""
     calls = []
     start = time.monotonic()
     n = 0
+    lines = [(branch(b), s) for s in SERVICE_NAMES for b in range(branches)]
     while time.monotonic() - start < seconds:
-        service = SERVICE_NAMES[n % len(SERVICE_NAMES)]
+        branch_id, service = lines[n % len(lines)]
         window = f"w-{service}"
         sent = time.time()
-        got = client.post(f"/windows/{window}/call-next")
+        got = client.post(f"/{branch_id}/windows/{window}/call-next")
         if got.status_code == 200:
             ticket = got.json()
-            calls.append((sent, service, ticket["ticket_id"], window))
+            calls.append((sent, branch_id, service, ticket["ticket_id"]))
             for _ in range(20):  # the queue may answer 503 (its Redis busy) under the load: try again
-                done = client.post(f"/tickets/{ticket['ticket_id']}/complete", json={"window_id": window})
+                done = client.post(f"/{branch_id}/tickets/{ticket['ticket_id']}/complete", json={"window_id": window})
                 if done.status_code == 200:
                     break
                 refused.append(done.status_code)
@@ -218,11 +237,13 @@ def delays(
 ) -> tuple[list[float], int]:
     """Each call's update delay on every page it changes; and how many such changes no page ever showed."""
     index = {t["ticket_id"]: i for i, t in enumerate(tickets)}
-    line = {s: [i for i, t in enumerate(tickets) if t["service"] == s] for s in SERVICE_NAMES}  # FIFO order
+    line: dict[tuple[str, str], list[int]] = {}
+    for i, t in enumerate(tickets):  # FIFO order per (branch, service)
+        line.setdefault((t["branch_id"], t["service"]), []).append(i)
     out: list[float] = []
     missed = 0
-    for sent, service, ticket_id, _ in calls:
-        order = line[service]
+    for sent, branch_id, service, ticket_id in calls:
+        order = line[(branch_id, service)]
         called = index[ticket_id]
         if called in order:  # first in line (FIFO), unless the queue's routing says otherwise
             order.remove(called)
@@ -256,18 +277,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         stack.wait_healthy(["queue"], timeout_s=120)
         gateway_port = stack.start_service(
             specs["gateway"],
-            env={**keys, "GATEWAY_QUEUE_URL": f"http://127.0.0.1:{queue_port}", "GATEWAY_BRANCHES": f'["{BRANCH}"]'},
+            env={
+                **keys,
+                "GATEWAY_QUEUE_URL": f"http://127.0.0.1:{queue_port}",
+                # not started here: an address that answers nothing (not another stack's default port)
+                **{f"GATEWAY_{name}_URL": "http://127.0.0.1:9" for name in ("STAFFING", "KYC", "VOICE", "RECORDS")},
+            },
         )
         stack.wait_healthy(["gateway"], timeout_s=120)
         pids = {name: stack.services[name][0].pid for name in ("queue", "gateway")}
         t0 = time.monotonic()
-        tickets, client = setup(f"http://127.0.0.1:{queue_port}", args.pages)
+        tickets, client = setup(f"http://127.0.0.1:{queue_port}", args.pages, args.branches)
         issue_s = time.monotonic() - t0
         context = mp.get_context("spawn")
         parent, child = context.Pipe()
         proc = context.Process(
             target=phones_main,
-            args=(gateway_port, [t["token"] for t in tickets], parent, args.mode == "long-poll"),
+            args=(gateway_port, [t["token"] for t in tickets], parent, args.mode == "long-poll", args.ramp),
         )
         proc.start()
         _, polling = child.recv()
@@ -285,7 +311,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         sampler.start()
         t1 = time.monotonic()
         refused: list[int] = []
-        calls = drive(client, args.seconds, args.call_every, refused)
+        calls = drive(client, args.seconds, args.call_every, args.branches, refused)
         wall = time.monotonic() - t1
         cpu = {name: (cpu_seconds(pid) - cpu_before[name]) / wall for name, pid in pids.items() if pid}
         child.send("stop")
@@ -305,6 +331,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "poll_interval_s": POLL_S if args.mode == "poll" else None,
         "long_poll_wait_s": WAIT_S if args.mode == "long-poll" else None,
         "issue_s": round(issue_s, 1),
+        "ramp_s": args.ramp,
+        "branches": args.branches,
         "seconds": args.seconds,
         "calls": len(calls),
         "call_every_s": args.call_every,
@@ -322,6 +350,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "polls_per_s": round(polls / (wall + 2 * POLL_S + 2), 1),  # answered requests
         "statuses": {str(k): v for k, v in sorted(result["statuses"].items())},
         "client_errors": result["errors"],
+        "client_error_kinds": result["error_kinds"],
         "driver_refusals": {str(k): refused.count(k) for k in sorted(set(refused))},
         "request_ms": {k: round(v, 1) if isinstance(v, float) else v for k, v in result["request_ms"].items()},
         "cpu_cores_used": {k: round(v, 2) for k, v in cpu.items()},
@@ -336,7 +365,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--call-every", type=float, default=0.5, help="a call at some window every N s")
+    parser.add_argument("--branches", type=int, default=40, help="the pages' tickets over N branches")
+    parser.add_argument("--ramp", type=float, default=60.0, help="pages open over N s before the calls start")
+    parser.add_argument("--call-every", type=float, default=0.25, help="a call at some window every N s")
     parser.add_argument("--mode", choices=("long-poll", "poll"), default="long-poll", help="what the pages do")
     parser.add_argument("--name", default="phone_pages", help="result file name under bench/results/")
     args = parser.parse_args()
@@ -345,9 +376,13 @@ def main() -> None:
     payload = {"machine": before, "loadavg_1m_after": machine()["loadavg_1m"], "result": result}
     r = result
     rows = [
-        ("phone pages", f"{r['pages_polling']} / {r['pages']} answered at start ({r['mode']}, own addresses)"),
-        ("tickets issued (setup)", f"{r['pages']} in {r['issue_s']} s"),
-        ("calls", f"{r['calls']} in {r['seconds']} s (one every {r['call_every_s']} s, 5 windows)"),
+        (
+            "phone pages",
+            f"{r['pages_polling']} / {r['pages']} answered after opening over {r['ramp_s']} s"
+            f" ({r['mode']}, own addresses)",
+        ),
+        ("tickets issued (setup)", f"{r['pages']} over {r['branches']} branches in {r['issue_s']} s"),
+        ("calls", f"{r['calls']} in {r['seconds']} s (one every {r['call_every_s']} s, 5 windows a branch)"),
         ("page updates due / seen / missed", f"{r['updates_due']} / {r['updates_seen']} / {r['updates_missed']}"),
         ("update delay p50 / p90 / p99 / max", "{p50} / {p90} / {p99} / {max} s".format(**r["update_delay_s"])),
         ("target p99", f"<= {r['target_p99_s']} s: {'met' if r['update_delay_s']['p99'] <= 2.0 else 'NOT met'}"),
@@ -355,7 +390,10 @@ def main() -> None:
         ("poll round trip p50 / p99", "{p50} / {p99} ms".format(**r["request_ms"])),
         ("CPU cores used", ", ".join(f"{k} {v}" for k, v in r["cpu_cores_used"].items())),
         ("load average (1 min) during", f"mean {r['loadavg_1m_during']['mean']}, max {r['loadavg_1m_during']['max']}"),
-        ("client errors; queue refusals to the driver", f"{r['client_errors']}; {r['driver_refusals']}"),
+        (
+            "client errors; queue refusals to the driver",
+            f"{r['client_errors']} {r['client_error_kinds']}; {r['driver_refusals']}",
+        ),
         ("machine", f"{before['nproc']} x {before['cpu']}, Python {before['python']}, load {before['loadavg_1m']}"),
     ]
     width = max(len(k) for k, _ in rows)

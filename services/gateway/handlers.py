@@ -27,6 +27,10 @@ def event_data(event: CloudEvent[Any]) -> EventData:
     return topic_by_name(event.type).model.model_validate(event.data)
 
 
+LINE_MOVES = frozenset({TicketStatus.CALLED, TicketStatus.CANCELLED, TicketStatus.ABANDONED, TicketStatus.TRANSFERRED})
+"""A ticket leaving its line (or joining another) moves every page behind it; the rest concern one ticket."""
+
+
 @dataclass
 class GatewayHandlers:
     broadcaster: Broadcaster
@@ -55,8 +59,15 @@ class GatewayHandlers:
         )
         if self.broadcaster.publish(item):
             self.state(event.subject).apply(data)
-            if isinstance(data, Ticket) and (data.status != TicketStatus.ISSUED or data.priority != Priority.NORMAL):
-                self.ticket_watch.changed(event.subject, data.service.value)  # a new normal ticket moves nobody
+            if isinstance(data, Ticket):
+                self._watch(event.subject, data)
+
+    def _watch(self, branch_id: str, ticket: Ticket) -> None:
+        """Wake the phone pages this ticket's change concerns (adapters/ticket_watch.py)."""
+        if ticket.status in LINE_MOVES or (ticket.status == TicketStatus.ISSUED and ticket.priority != Priority.NORMAL):
+            self.ticket_watch.changed(branch_id, ticket.service.value)
+        elif ticket.status != TicketStatus.ISSUED:  # a new normal ticket moves nobody
+            self.ticket_watch.changed(branch_id, f"#{ticket.number}")
 
     def summaries(
         self, now: dt.datetime | None = None, branches: list[str] | None = None, *, only: bool = False

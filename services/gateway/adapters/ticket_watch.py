@@ -1,8 +1,9 @@
 """Which lines changed: the phone page's long poll waits here for a change of its branch and service.
 
-The gateway consumes every tickets.v1 event (handlers.py); a call, cancel, no-show, transfer or priority
-ticket moves every waiting ticket of that branch's service, so a page waiting on (branch, service) is woken
-and the gateway asks the queue again. A change between the page's fetch and its wait is caught by the
+The gateway consumes every tickets.v1 event (handlers.py). A call, cancel, transfer or priority ticket moves
+every waiting ticket of that branch's service: the pages waiting on (branch, service) are woken and the
+gateway asks the queue again for each. Serving, completed or no-show change only that ticket: only its own
+page is woken, on (branch, "#" + number). A change between the page's fetch and its wait is caught by the
 sequence number taken before the fetch.
 """
 
@@ -25,19 +26,24 @@ class TicketWatch:
         if event is not None:
             event.set()
 
-    def since(self, branch_id: str, service: str, seq: int) -> bool:
-        return self._changed.get((branch_id, service), 0) > seq
+    def since(self, branch_id: str, key: str, seq: int) -> bool:
+        return self._changed.get((branch_id, key), 0) > seq
 
-    async def wait(self, branch_id: str, service: str, seq: int, timeout_s: float) -> bool:
-        """True when (branch, service) changed after ``seq`` (at once if it has), False after ``timeout_s``."""
-        if self.since(branch_id, service, seq):
+    async def wait(self, branch_id: str, keys: tuple[str, ...], seq: int, timeout_s: float) -> bool:
+        """True when any of ``keys`` (a service, "#" + a number) of the branch changed after ``seq`` (at once if
+        one has), False after ``timeout_s``."""
+        if any(self.since(branch_id, key, seq) for key in keys):
             return True
-        key = (branch_id, service)
-        event = self._events.get(key)
-        if event is None:
-            event = self._events[key] = asyncio.Event()
+        events = []
+        for key in keys:
+            event = self._events.get((branch_id, key))
+            if event is None:
+                event = self._events[(branch_id, key)] = asyncio.Event()
+            events.append(event)
+        waits = [asyncio.ensure_future(event.wait()) for event in events]
         try:
-            await asyncio.wait_for(event.wait(), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+            done, _ = await asyncio.wait(waits, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        return bool(done)

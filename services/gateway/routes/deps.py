@@ -17,6 +17,7 @@ from branchops.web.problems import ErrorProblems
 from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.hashing import PasswordChecker
 from services.gateway.adapters.kiosk_tickets import KioskTickets
+from services.gateway.adapters.line_views import LineViews
 from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.today import TodaySeeder
 from services.gateway.adapters.upstream import Upstreams
@@ -52,6 +53,7 @@ class Gateway:
     public_lookups: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PUBLIC_LOOKUPS))
     """Phone page lookups in flight to the queue at once: a call wakes every page of its line, and their
     burst waits here rather than in the queue's Redis pool."""
+    line_views: LineViews | None = None  # the branches' lines for the phone pages (routes/public.py makes it)
 
 
 def get_gateway(connection: HTTPConnection) -> Gateway:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from branchops.settings import Role
 from branchops.web import BranchPath, Problem, issue_token
 from services.gateway.access import KioskTellerManagerService, check_branch_access
+from services.gateway.adapters.line_views import Line, LineViews
 from services.gateway.routes.deps import Gateway, GatewayDep
 from services.gateway.routes.pages import _html
 
@@ -104,6 +106,54 @@ def version(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()[:20]
 
 
+def canonical(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def _ticket_now(request: Request, gateway: Gateway, token: str) -> dict[str, Any]:
+    """The queue's public view of the ticket; the one 404 for anything it does not know."""
+    async with gateway.public_lookups:
+        got = await gateway.upstreams.call("queue", "GET", f"/v1/public/tickets/{token}", _service_headers(gateway))
+    if got.status_code in (404, 422):
+        raise _missed(request, gateway, NOT_FOUND_TICKET)
+    if got.status_code != 200:
+        raise Problem(502, "Upstream unavailable", "the queue service could not answer")
+    body: dict[str, Any] = got.json()
+    return body
+
+
+async def fetch_line(gateway: Gateway, branch_id: str) -> Line | None:
+    """Every waiting ticket of the branch with its place and wait (the queue's branch view), by number."""
+    async with gateway.public_lookups:
+        got = await gateway.upstreams.call("queue", "GET", f"/v1/branches/{branch_id}/queue", _service_headers(gateway))
+    if got.status_code != 200:
+        return None
+    return {(t["number"], t["issued_at"]): t for t in got.json().get("waiting", [])}
+
+
+def _line_views(gateway: Gateway) -> LineViews:
+    if gateway.line_views is None:
+        gateway.line_views = LineViews(lambda branch_id: fetch_line(gateway, branch_id))
+    return gateway.line_views
+
+
+def moved(body: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """The page's view after its line moved, from the branch view's entry for its ticket; "near" by the
+    queue's rule (its people and minutes come with every answer; minutes against the wait range's upper end)."""
+    position, wait = entry.get("position"), entry.get("wait")
+    near = position is not None and (
+        position - 1 <= body["near_people"] or (wait is not None and wait["high_min"] <= body["near_minutes"])
+    )
+    return {
+        **body,
+        "status": entry["status"],
+        "position": position,
+        "wait": wait,
+        "window_id": entry.get("window_id"),
+        "near": near,
+    }
+
+
 @router.get(
     "/v1/public/tickets/{token}",
     summary="A ticket seen from its QR code (no login; rate-limited); with after and wait: a long poll",
@@ -117,29 +167,32 @@ async def phone_ticket(
 ) -> Response:
     """Without ``after`` the ticket as it is now. With ``after`` (the ETag of the page's last answer) and
     ``wait``, the answer comes when the ticket changes (its line moved, it was called) or when ``wait`` is
-    over: a change reaches the phone within moments of the event, and a page costs one request per change."""
+    over: a change reaches the phone within moments of the event, and a page costs one request per change.
+    When its line moved, the page's new place comes from the branch's line fetched once for every page."""
     _admit(request, gateway)
     if not TOKEN.match(token):
         raise _missed(request, gateway, NOT_FOUND_TICKET)
     watch = gateway.handlers.ticket_watch
     deadline = time.monotonic() + wait
-    while True:
-        seq = watch.seq
-        async with gateway.public_lookups:
-            got = await gateway.upstreams.call("queue", "GET", f"/v1/public/tickets/{token}", _service_headers(gateway))
-        if got.status_code in (404, 422):
-            raise _missed(request, gateway, NOT_FOUND_TICKET)
-        if got.status_code >= 500:
-            raise Problem(502, "Upstream unavailable", "the queue service could not answer")
-        tag = version(got.content)
+    seq = watch.seq
+    body = await _ticket_now(request, gateway, token)
+    while after == version(canonical(body)) and body.get("status") in ACTIVE:
         left = deadline - time.monotonic()
-        if got.status_code != 200 or after != tag or left <= 0:
+        keys = (body["service"], f"#{body['number']}")  # its line moved, or it changed itself
+        if left <= 0 or not await watch.wait(body["branch_id"], keys, seq, left):
             break
-        body = got.json()
-        if body.get("status") not in ACTIVE or not await watch.wait(body["branch_id"], body["service"], seq, left):
-            break
-    headers = {**NO_STORE, "ETag": tag}
-    return Response(got.content, got.status_code, media_type=got.headers.get("content-type"), headers=headers)
+        woke, seq = seq, watch.seq
+        line = None
+        if body["status"] == "issued" and watch.since(body["branch_id"], body["service"], woke):
+            line = await _line_views(gateway).line(body["branch_id"], seq, watch.seq)
+        entry = line.get((body["number"], body["issued_at"])) if line is not None else None
+        if entry is not None and entry.get("status") == "issued":
+            body = moved(body, entry)
+        else:  # called, done, gone from the line, or the branch view unavailable: ask for the ticket itself
+            body = await _ticket_now(request, gateway, token)
+    content = canonical(body)
+    headers = {**NO_STORE, "ETag": version(content)}
+    return Response(content, 200, media_type="application/json", headers=headers)
 
 
 @router.post("/v1/public/tickets/{token}/cancel", summary="The customer gives up the ticket (no login)")

@@ -255,8 +255,9 @@ async def test_the_watch_wakes_the_pages_of_a_changed_line() -> None:
     handlers = GatewayHandlers(Broadcaster(replay_capacity=10, subscriber_queue=8))
     watch = handlers.ticket_watch
     seq = watch.seq
-    cash = asyncio.create_task(watch.wait("b1", "cash", seq, 5))
-    fx = asyncio.create_task(watch.wait("b1", "fx", seq, 0.2))
+    cash = asyncio.create_task(watch.wait("b1", ("cash", "#A007"), seq, 5))
+    fx = asyncio.create_task(watch.wait("b1", ("fx", "#F001"), seq, 0.2))
+    own = asyncio.create_task(watch.wait("b1", ("cash", "#A001"), seq, 5))
     await asyncio.sleep(0)
 
     def ticket(status: TicketStatus, priority: Priority = Priority.NORMAL) -> Any:
@@ -273,10 +274,49 @@ async def test_the_watch_wakes_the_pages_of_a_changed_line() -> None:
         return new_event(topics.TICKETS, data, source="branchops/test/phone")
 
     await handlers.on_event(ticket(TicketStatus.ISSUED))  # a new normal ticket moves nobody
+    await handlers.on_event(ticket(TicketStatus.COMPLETED))  # A001 done: its own page only
+    assert await asyncio.wait_for(own, 1) is True
     await asyncio.sleep(0.05)
-    assert not cash.done()
+    assert not cash.done(), "a finished ticket moves nobody in line"
     await handlers.on_event(ticket(TicketStatus.CALLED))
     assert await asyncio.wait_for(cash, 1) is True
     assert await fx is False, "another line did not change"
     assert watch.since("b1", "cash", seq) and not watch.since("b1", "fx", seq)
-    assert await watch.wait("b1", "cash", seq, 0.01) is True, "a change before the wait is not missed"
+    assert await watch.wait("b1", ("cash",), seq, 0.01) is True, "a change before the wait is not missed"
+
+
+async def test_pages_woken_together_share_one_fetch_of_the_line() -> None:
+    import asyncio
+
+    from services.gateway.adapters.line_views import LineViews
+
+    fetched: list[str] = []
+    release = asyncio.Event()
+
+    async def fetch(branch: str) -> Any:
+        fetched.append(branch)
+        await release.wait()
+        return {("A002", "t"): {"status": "issued", "position": 1}}
+
+    views = LineViews(fetch)
+    pages = [asyncio.create_task(views.line("b1", fresh_from=5, now_seq=5)) for _ in range(50)]
+    await asyncio.sleep(0.01)
+    release.set()
+    lines = await asyncio.gather(*pages)
+    assert fetched == ["b1"], "fifty pages, one look at the queue"
+    assert all(line == lines[0] for line in lines)
+    assert await views.line("b1", fresh_from=5, now_seq=6) == lines[0] and fetched == ["b1"]
+    await views.line("b1", fresh_from=6, now_seq=6)
+    assert fetched == ["b1", "b1"], "a later change needs a view fetched after it"
+
+
+def test_a_moved_line_gives_the_new_place_and_near_by_the_queues_rule() -> None:
+    from services.gateway.routes.public import moved
+
+    entry = {"status": "issued", "position": 4, "wait": {"low_min": 6, "high_min": 9, "text": ""}, "window_id": None}
+    now = moved({**VIEW, "position": 6, "near": False}, entry)
+    assert (now["position"], now["near"], now["number"]) == (4, True, "A012"), "3 ahead: near"
+    far = moved(VIEW, {**entry, "position": 9})
+    assert far["near"] is False
+    soon = moved(VIEW, {**entry, "position": 9, "wait": {"low_min": 1, "high_min": 4, "text": ""}})
+    assert soon["near"] is True, "at most 5 minutes left: near"
