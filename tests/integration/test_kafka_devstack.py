@@ -25,13 +25,11 @@ from branchops.contracts import topics
 from branchops.devstack import DevStack, KafkaCluster
 from branchops.devstack.kafka import KAFKA_VERSION, cache_dir, dev_broker_kind, kafka_jars, missing_tools
 
-pytestmark = [
-    pytest.mark.skipif(missing_tools() is not None, reason=missing_tools() or ""),
-    pytest.mark.skipif(
-        bool(os.environ.get("BRANCHOPS_TEST_CLOCK_SHIFT_DAYS")),
-        reason="the JVM is not run under libfaketime; these tests run in make test and make test-kafka",
-    ),
-]
+pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=missing_tools() or "")
+starts_java = pytest.mark.skipif(
+    bool(os.environ.get("BRANCHOPS_TEST_CLOCK_SHIFT_DAYS")),
+    reason="the JVM is not run under libfaketime; these tests run in make test and make test-kafka",
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +42,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
         started.stop()
 
 
+@starts_java
 def test_jars_come_from_the_pinned_pom_into_the_cache() -> None:
     jars = kafka_jars()
     assert all(jar.is_relative_to(cache_dir()) for jar in jars)
@@ -61,6 +60,7 @@ def test_broker_choice_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         dev_broker_kind()
 
 
+@starts_java
 def test_devstack_on_a_single_kafka_node(tmp_path: Path, redis_url: str, database_url: str) -> None:
     stack = DevStack(log_dir=tmp_path, redis_url=redis_url, database_url=database_url, broker_kind="kafka")
     stack.start()
@@ -109,6 +109,7 @@ async def _produce(bootstrap: str, n: int) -> int:
         await producer.stop()
 
 
+@starts_java
 def test_three_node_cluster_replicates_and_survives_a_node(cluster: KafkaCluster) -> None:
     assert len(cluster.bootstrap.split(",")) == 3
     partitions = asyncio.run(_describe(cluster.bootstrap, topics.TICKETS.name))
@@ -125,6 +126,7 @@ def test_three_node_cluster_replicates_and_survives_a_node(cluster: KafkaCluster
     cluster.wait_ready(90)
 
 
+@starts_java
 def test_nodes_die_with_their_parent(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
