@@ -42,7 +42,7 @@ def _branch() -> str:
 def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def _create(client: httpx.AsyncClient, branch: str, doc: dict[str, Any] | None = None) -> httpx.Response:
