@@ -466,6 +466,10 @@ def test_an_acknowledgement_counts_once_with_its_time_to_acknowledge() -> None:
     assert counts == {"raised": 1, "escalated": 0, "acknowledged": 1, "ack_s_sum": 90.0, "expired": 0}
     state, _ = run([_alert(0), acked])
     assert state.alerts[("b1", "al-1")].acknowledged_at == at(1.5) and not state.alerts[("b1", "al-1")].expired
+    # staffing keeps the raise time as the re-publication's ``at``: the same counts, in one batch or two
+    kept = _alert(0, acknowledged_at=at(1.5))
+    assert _alert_counts([_alert(0), kept]) == counts and _alert_counts([_alert(0)], [kept]) == counts
+    assert _alert_counts([kept]) == counts, "the acknowledged version alone: raised then, acknowledged 90 s later"
 
 
 def test_an_escalated_alert_acknowledged_counts_its_escalation_once() -> None:
