@@ -20,7 +20,7 @@ COPY, as on ingest. Then, over ``--samples`` random parameters each (after a few
 through the use cases (no HTTP): the head-office ranking over 30 and 90 days (with its previous period), the
 trend of the network and of one branch, one branch's period report (the drill-down, 30-90 days) and one
 branch-day's daily report (services/records/usecases/reports.py); and the same drill-down's days and services
-read from the summaries (``drilldown_summaries``: what the period report could read instead). Prints
+read from the summaries directly (``drilldown_summaries``, the floor of what the period report reads). Prints
 p50/p95/max per query and the sizes of the rollup tables (bytes per row, rows per branch-day), and writes
 bench/results/records_queries.json. PostgreSQL is the one ``branchops.devstack`` finds or starts (the embedded
 server runs with fsync off).
@@ -380,7 +380,7 @@ async def measure(url: str, branches: list[Branch], days: list[dt.date], samples
 
     async def drilldown_summaries(rng: random.Random) -> None:
         """The same period's days and services from the summaries of migration 0004 (what the period report
-        could read instead of the 15-minute rollups; windows, staff and alerts are day tables already)."""
+        reads; windows, staff and alerts are day tables already)."""
         start, end = span(rng, rng.randint(30, min(90, len(days))))
         period = date_range(start, end, last, max_days=92)
         branch = rng.choice(branches).id
