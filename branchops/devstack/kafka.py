@@ -206,7 +206,9 @@ class KafkaCluster:
             client_port = port if (port and index == 0) else free_port(host)
             controller_port = free_port(host)
             folder = self.data_dir / f"node-{node_id}"
-            argv = ["java"]  # filled in by start(): the class path is known once the jars are resolved
+            # filled in by start(), when the class path is known; until then what a tansu argv says that a
+            # test may edit (the address advertised to clients: see _apply_tansu_style_argv)
+            argv = ["kafka.Kafka", "--advertised-listener-url", f"tcp://{host}:{client_port}"]
             process = ManagedProcess(f"kafka-{node_id}", argv, log_path=log_dir / f"kafka-{node_id}.log")
             self.nodes.append(_Node(node_id, client_port, controller_port, folder, process))
         self.advertised: dict[int, str] = {}  # node id -> host:port clients are told (a proxy, in fault tests)
@@ -270,11 +272,13 @@ class KafkaCluster:
 
     def _apply_tansu_style_argv(self) -> None:
         """Fault tests written for tansu point its ``--advertised-listener-url`` at a proxy by editing the
-        argv before :meth:`start`; honour that edit as node 1's ``advertised.listeners``."""
-        argv = self.process.argv
-        if "--advertised-listener-url" in argv:
-            url = argv[argv.index("--advertised-listener-url") + 1]
-            self.advertised[1] = url.split("://", 1)[-1]
+        argv before :meth:`start`; honour that edit as the node's ``advertised.listeners``."""
+        for node in self.nodes:
+            argv = node.process.argv
+            if "--advertised-listener-url" in argv:
+                url = argv[argv.index("--advertised-listener-url") + 1].split("://", 1)[-1]
+                if url != f"{self.host}:{node.port}":
+                    self.advertised[node.node_id] = url
 
     def start(self, *, partitions: int | None = None, timeout_s: float = 90.0, with_topics: bool = True) -> None:
         self.jars = kafka_jars()
