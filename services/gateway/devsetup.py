@@ -52,6 +52,7 @@ def dev_setup(run: DevRun) -> DevSetup:
         f"  Rating pad (window {PAD_WINDOW}):   {base}/rate/{run.branch}/{PAD_WINDOW}#device={pad_key}",
         f"  Teller console:           {base}/teller  (log in as teller; pick a window, e.g. {TELLER_WINDOW})",
         f"  Calling display (TV):     {base}/display/{run.branch}#device={display_key}",
+        "  Phone ticket page:        scan the QR code on a kiosk ticket (a public page, /t/<token>, no login)",
         f"    (device keys: kiosk {kiosk_key}  pad {pad_key}  display {display_key})",
     ]
     return DevSetup(env=env, banner=banner)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -51,3 +52,31 @@ class LineViews:
             return line
         finally:
             self._pending.pop(branch_id, None)
+
+
+class PageCache:
+    """The last answer each page got (by token), with the watch's sequence number it was current at: a page
+    asking again with that answer's ETag waits for a change without the gateway asking the queue first, as
+    long as nothing of its line or ticket changed since and the answer is younger than ``max_age_s`` (wait
+    ranges drift with time). Only tokens the queue answered for are kept; least recently used go first."""
+
+    def __init__(self, max_pages: int = 50_000, max_age_s: float = 60.0) -> None:
+        self.max_pages = max_pages
+        self.max_age_s = max_age_s
+        self._pages: OrderedDict[str, tuple[float, int, dict[str, Any]]] = OrderedDict()
+
+    def get(self, token: str, now: float) -> tuple[int, dict[str, Any]] | None:
+        kept = self._pages.get(token)
+        if kept is None or now - kept[0] > self.max_age_s:
+            return None
+        self._pages.move_to_end(token)
+        return kept[1], kept[2]
+
+    def put(self, token: str, now: float, seq: int, body: dict[str, Any]) -> None:
+        self._pages[token] = (now, seq, body)
+        self._pages.move_to_end(token)
+        while len(self._pages) > self.max_pages:
+            self._pages.popitem(last=False)
+
+    def forget(self, token: str) -> None:
+        self._pages.pop(token, None)

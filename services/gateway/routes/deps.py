@@ -17,7 +17,7 @@ from branchops.web.problems import ErrorProblems
 from services.gateway.adapters.broadcaster import Broadcaster
 from services.gateway.adapters.hashing import PasswordChecker
 from services.gateway.adapters.kiosk_tickets import KioskTickets
-from services.gateway.adapters.line_views import LineViews
+from services.gateway.adapters.line_views import LineViews, PageCache
 from services.gateway.adapters.ratings import RatingStore
 from services.gateway.adapters.today import TodaySeeder
 from services.gateway.adapters.upstream import Upstreams
@@ -54,6 +54,7 @@ class Gateway:
     """Phone page lookups in flight to the queue at once: a call wakes every page of its line, and their
     burst waits here rather than in the queue's Redis pool."""
     line_views: LineViews | None = None  # the branches' lines for the phone pages (routes/public.py makes it)
+    phone_pages: PageCache | None = None  # each phone page's last answer (routes/public.py makes it)
 
 
 def get_gateway(connection: HTTPConnection) -> Gateway:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from branchops.settings import Role
 from branchops.web import BranchPath, Problem, issue_token
 from services.gateway.access import KioskTellerManagerService, check_branch_access
-from services.gateway.adapters.line_views import Line, LineViews
+from services.gateway.adapters.line_views import Line, LineViews, PageCache
 from services.gateway.routes.deps import Gateway, GatewayDep
 from services.gateway.routes.pages import _html
 
@@ -131,6 +131,12 @@ async def fetch_line(gateway: Gateway, branch_id: str) -> Line | None:
     return {(t["number"], t["issued_at"]): t for t in got.json().get("waiting", [])}
 
 
+def _page_cache(gateway: Gateway) -> PageCache:
+    if gateway.phone_pages is None:
+        gateway.phone_pages = PageCache()
+    return gateway.phone_pages
+
+
 def _line_views(gateway: Gateway) -> LineViews:
     if gateway.line_views is None:
         gateway.line_views = LineViews(lambda branch_id: fetch_line(gateway, branch_id))
@@ -174,8 +180,14 @@ async def phone_ticket(
         raise _missed(request, gateway, NOT_FOUND_TICKET)
     watch = gateway.handlers.ticket_watch
     deadline = time.monotonic() + wait
-    seq = watch.seq
-    body = await _ticket_now(request, gateway, token)
+    cache = _page_cache(gateway)
+    kept = cache.get(token, time.monotonic()) if after else None
+    if kept is not None and version(canonical(kept[1])) == after:
+        seq, body = kept  # the page is up to date as of seq: wait from there without asking the queue
+    else:
+        seq = watch.seq
+        body = await _ticket_now(request, gateway, token)
+        cache.put(token, time.monotonic(), seq, body)
     while after == version(canonical(body)) and body.get("status") in ACTIVE:
         left = deadline - time.monotonic()
         keys = (body["service"], f"#{body['number']}")  # its line moved, or it changed itself
@@ -190,6 +202,7 @@ async def phone_ticket(
             body = moved(body, entry)
         else:  # called, done, gone from the line, or the branch view unavailable: ask for the ticket itself
             body = await _ticket_now(request, gateway, token)
+        cache.put(token, time.monotonic(), seq, body)
     content = canonical(body)
     headers = {**NO_STORE, "ETag": version(content)}
     return Response(content, 200, media_type="application/json", headers=headers)
@@ -197,6 +210,7 @@ async def phone_ticket(
 
 @router.post("/v1/public/tickets/{token}/cancel", summary="The customer gives up the ticket (no login)")
 async def cancel_phone_ticket(token: TokenPath, request: Request, gateway: GatewayDep) -> Response:
+    _page_cache(gateway).forget(token)
     return await _relay_public(
         request, gateway, "POST", f"/v1/public/tickets/{token}/cancel", token, TOKEN, NOT_FOUND_TICKET
     )
