@@ -20,6 +20,8 @@ SERVICE = ServiceDescriptor(
         "{redis_url}",
         "--minutes",
         "{minutes}",
+        "--staffing-url",
+        "{staffing_url}",
     ),
     simulator_env=(("BRANCHOPS_SIM_API_KEY", "{key_teller}"),),
 )

@@ -267,7 +267,12 @@ class BranchState:
                     self.plan = event
             case StaffingAlert():
                 known = self.alerts.get(event.alert_id)
-                self.alerts[event.alert_id] = AlertState(event, known.status if known else "open")
+                status = known.status if known else "open"
+                if event.expired:  # staffing says it lapsed unacknowledged: off the dashboard at once
+                    status = "expired"
+                elif event.acknowledged_at is not None and status == "open":  # acknowledged elsewhere
+                    status = "acknowledged"
+                self.alerts[event.alert_id] = AlertState(event, status, known.acked_by if known else None)
             case Feedback():
                 self._on_feedback(event)
             case KycResult():

@@ -228,7 +228,7 @@ def test_the_simulator_gets_its_key_by_environment(tmp_path: Path) -> None:
     class Stack:
         redis_url = "redis://127.0.0.1:1/0"
         kafka_bootstrap = "127.0.0.1:2"
-        services: ClassVar[dict[str, tuple[object, int]]] = {}
+        services: ClassVar[dict[str, tuple[object, int]]] = {"staffing": (None, 8002)}
         log_dir = tmp_path
 
     queue = next(s for s in load_services() if s.name == "queue")
