@@ -186,7 +186,7 @@ def _print_banner(
     own_redis = " (this run's own, memory only)" if stack.local_redis is not None else " (REDIS_URL)"
     lines += [
         "",
-        f"  kafka     {stack.kafka_bootstrap} (tansu, memory only)",
+        f"  kafka     {stack.kafka_bootstrap} ({_broker_name(stack)}, this run only)",
         f"  redis     {stack.redis_url}{own_redis}",
     ]
     if stack.database_url:
@@ -199,3 +199,9 @@ def _print_banner(
     lines += [f"    {role:<12} {key}" for role, key in keys.items()]
     lines += ["", f"  manager JWT (Authorization: Bearer …): {jwt}", "", "Ctrl-C stops everything."]
     print("\n".join(lines), flush=True)
+
+
+def _broker_name(stack: DevStack) -> str:
+    from branchops.devstack.kafka import KafkaBroker
+
+    return "Apache Kafka, KRaft" if isinstance(stack.broker, KafkaBroker) else "tansu"

@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -292,10 +291,6 @@ async def replay_window(
     return report, events
 
 
-def _default_bootstrap() -> str:
-    return os.environ.get("BRANCHOPS_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-
-
 async def _print_replay(args: argparse.Namespace) -> ReplayReport:
     since, until = parse_time(args.since), parse_time(args.until)
     report = ReplayReport(args.topic, since, until, args.branch)
@@ -307,7 +302,8 @@ async def _print_replay(args: argparse.Namespace) -> ReplayReport:
     return report
 
 
-def _run(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace) -> int:
+    """``branchops replay`` (branchops/replay_cli.py parses the arguments)."""
     try:
         report = asyncio.run(_print_replay(args))
     except ReplayError as exc:
@@ -315,29 +311,3 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     print(json.dumps({"replay": report.as_json()}, ensure_ascii=False), file=sys.stderr)
     return 0
-
-
-def register(sub: Any) -> None:
-    """``branchops replay``: the ``branchops.cli`` entry point."""
-    parser = sub.add_parser(
-        "replay",
-        help="head office: print a topic's events of a period as JSON lines (offsets for times on Kafka)",
-        description="Print the events a topic took in [since, until), one JSON object a line on stdout; a "
-        "summary (method: offsets_for_times on Apache Kafka, scan from the beginning on tansu) on stderr.",
-    )
-    parser.add_argument("--topic", required=True, help="topic name, e.g. branchops.tickets.v1")
-    parser.add_argument("--since", required=True, help="ISO 8601 start, inclusive (UTC when no offset)")
-    parser.add_argument("--until", required=True, help="ISO 8601 end, exclusive (UTC when no offset)")
-    parser.add_argument("--branch", default=None, help="only this branch's events (the record key)")
-    parser.add_argument(
-        "--bootstrap",
-        default=_default_bootstrap(),
-        help="Kafka bootstrap servers (default: BRANCHOPS_KAFKA_BOOTSTRAP or 127.0.0.1:9092)",
-    )
-    parser.add_argument(
-        "--method",
-        choices=["auto", "offsets_for_times", "scan"],
-        default="auto",
-        help="auto: offsets for times where the broker has them, else a scan from the beginning",
-    )
-    parser.set_defaults(func=_run)

@@ -168,6 +168,7 @@ def test_the_installed_commands_and_their_order() -> None:
         "services.staffing.cli",
         "services.kyc.cli",
         "services.voice.cli",
+        "branchops.replay_cli",
     ]
 
 
