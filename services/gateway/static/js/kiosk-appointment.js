@@ -9,7 +9,7 @@ export const CODE_LENGTH = 8;
 addTexts(
   {
     have_appointment: "我有预约", enter_code: "请输入预约码（8 位）", check_in: "签到取号", take_normal: "改取普通号",
-    delete_key: "删除", clear_key: "清空", checked_in: "预约已签到",
+    delete_key: "删除", clear_key: "清空", checked_in: "预约已签到", slot_at: "预约时间",
     scan_to_follow: "用手机扫码，随时查看排队进度", code_unknown: "预约码无效，请核对后重新输入",
     code_too_early: "还没到签到时间，请在预约时间前 30 分钟内签到", code_too_late: "已超过签到时间，您可以改取普通号",
     code_already_checked_in: "此预约已签到，请留意叫号", code_no_show: "此预约已过期，您可以改取普通号",
@@ -18,7 +18,7 @@ addTexts(
   {
     have_appointment: "I have an appointment", enter_code: "Enter your appointment code (8 characters)",
     check_in: "Check in", take_normal: "Take a normal ticket", delete_key: "Delete", clear_key: "Clear",
-    checked_in: "Appointment checked in", scan_to_follow: "Scan with your phone to follow your place in line",
+    checked_in: "Appointment checked in", slot_at: "slot", scan_to_follow: "Scan with your phone to follow your place in line",
     code_unknown: "Unknown code: please check it and enter it again",
     code_too_early: "Too early to check in: check-in opens 30 minutes before your appointment",
     code_too_late: "Check-in for this appointment has closed: you can take a normal ticket",

@@ -45,9 +45,12 @@ function renderTicket() {
   $("ticket-number").textContent = x.number;
   $("ticket-service").textContent = t(x.service);
   $("ticket-ahead").textContent = x.position == null ? "—" : Math.max(x.position - 1, 0);
+  const scheduled = kiosk.appointment && x.status === "issued" && x.position == null; // joins at its time
+  $("ticket-ahead").closest("p").hidden = scheduled;
+  $("ticket-wait").closest("p").hidden = scheduled;
   const served = servedNow();
   $("ticket-wait").textContent = served && !served.has(x.service) ? t("no_window_now") : waitText(x.wait);
-  const note = kiosk.appointment ? `${t("checked_in")} ${kiosk.appointment.start} · ` : "";
+  const note = kiosk.appointment ? `${t("checked_in")}（${t("slot_at")} ${kiosk.appointment.start}）· ` : "";
   $("ticket-status").textContent = note + (x.window_id ? `${t(x.status)} → ${t("window")} ${x.window_id}` : t(x.status));
 }
 

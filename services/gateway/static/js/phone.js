@@ -13,7 +13,7 @@ const TEXT = {
     called: "请到窗口办理", called_title: "请到窗口", serving: "正在办理", issued: "排队中",
     completed: "业务已办理完成，感谢您的光临", cancelled: "此号已取消", no_show: "此号已过号，请咨询工作人员",
     abandoned: "此号已失效", transferred: "此号已转至其他业务，请留意叫号或咨询工作人员",
-    updated: "更新于", offline: "网络不稳定，正在重试…", busy: "请求过于频繁，稍后自动刷新",
+    updated: "更新于", scheduled: "预约号将在预约时间自动加入排队，届时本页显示前面人数", offline: "网络不稳定，正在重试…", busy: "请求过于频繁，稍后自动刷新",
     no_wait: "无需等待", cancel_failed: "无法取消：此号已被叫号或已办理",
     cash: "现金业务", general: "综合业务", corporate: "对公业务", wealth: "理财业务", fx: "外汇业务",
   },
@@ -30,6 +30,7 @@ const TEXT = {
     issued: "Waiting", completed: "Done. Thank you for your visit", cancelled: "This ticket was cancelled",
     no_show: "This number was called and missed; please ask our staff", abandoned: "This ticket is no longer valid",
     transferred: "Moved to another service: watch for your call or ask our staff", updated: "Updated",
+    scheduled: "Your appointment ticket joins the line at its time; this page then shows who is ahead",
     offline: "Connection unsteady, retrying…", busy: "Too many requests; refreshing shortly", no_wait: "no wait",
     cancel_failed: "Can't cancel: the ticket was already called or is done",
     cash: "Cash", general: "General", corporate: "Corporate", wealth: "Wealth", fx: "Foreign exchange",
@@ -85,14 +86,15 @@ function render() {
   $("number").textContent = x.number;
   $("service").textContent = t(x.service);
   const waiting = x.status === "issued";
-  $("facts").hidden = !waiting;
+  const scheduled = waiting && x.position == null; // an appointment's ticket: joins the line at its time
+  $("facts").hidden = !waiting || scheduled;
   $("ahead").textContent = x.position == null ? "—" : String(Math.max(x.position - 1, 0));
   $("wait").textContent = waitText(x.wait);
   const atWindow = (x.status === "called" || x.status === "serving") && x.window_id;
   $("called").hidden = !atWindow;
   $("called-text").textContent = x.status === "serving" ? t("serving") : t("called");
   $("window").textContent = x.window_id || "—";
-  $("status").textContent = atWindow ? "" : t(x.status);
+  $("status").textContent = atWindow ? "" : scheduled ? t("scheduled") : t(x.status);
   const near = waiting && x.near;
   document.body.dataset.near = String(near);
   $("near").hidden = !near;
