@@ -50,7 +50,8 @@ function renderTicket() {
   $("ticket-wait").closest("p").hidden = scheduled;
   const served = servedNow();
   $("ticket-wait").textContent = served && !served.has(x.service) ? t("no_window_now") : waitText(x.wait);
-  const note = kiosk.appointment ? `${t("checked_in")}（${t("slot_at")} ${kiosk.appointment.start}）· ` : "";
+  const [open, close] = currentLang() === "zh" ? ["（", "）"] : [" (", ")"];
+  const note = kiosk.appointment ? `${t("checked_in")}${open}${t("slot_at")} ${kiosk.appointment.start}${close} · ` : "";
   $("ticket-status").textContent = note + (x.window_id ? `${t(x.status)} → ${t("window")} ${x.window_id}` : t(x.status));
 }
 
