@@ -93,6 +93,7 @@ def test_transfer_confirmed_then_a_ticket_with_number_and_wait(
         assert done["outcome"] == "ticket", done
         ticket = done["ticket"]
         assert isinstance(ticket, dict) and str(ticket["number"]) in str(done["reply"])
+        assert isinstance(ticket.get("token"), str)  # the kiosk shows the phone page's QR code for it
         human = turn(client, session, "I want to talk to a real person")
         assert human["outcome"] == "handoff" and human["lang"] == "en"
         assert "priority number" in str(human["reply"])

@@ -23,6 +23,7 @@ class IssuedTicket:
     service: str
     position: int | None
     priority: str = "normal"
+    token: str | None = None  # the phone page's token: the kiosk shows its QR code
 
 
 class QueueClient:
@@ -62,6 +63,7 @@ class QueueClient:
             str(data.get("service", body["service"])),
             position if isinstance(position, int) else None,
             str(data.get("priority", "normal")),
+            str(data["token"]) if data.get("token") else None,
         )
 
 

@@ -148,6 +148,7 @@ class Dialogue:
             "priority": issued.priority,
             "expected_wait_min": wait,
             "ahead": ahead,
+            **({"token": issued.token} if issued.token else {}),
         }
 
     def _publish(
