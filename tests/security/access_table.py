@@ -168,6 +168,8 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
             PUBLIC, "the phone page: the token is the credential (rate-limited)"
         ),
         ("POST", "/v1/public/tickets/{token}/cancel"): Rule(PUBLIC, "the phone page: the token is the credential"),
+        ("PUT", "/v1/public/tickets/{token}/contact"): Rule(PUBLIC, "the phone page leaves a number: token-keyed"),
+        ("DELETE", "/v1/public/tickets/{token}/contact"): Rule(PUBLIC, "takes the number back: token-keyed"),
         ("GET", "/v1/public/appointments/{code}"): Rule(
             PUBLIC, "the customer: the code is the credential (rate-limited)"
         ),

@@ -79,12 +79,19 @@ def _missed(request: Request, gateway: Gateway, detail: str) -> Problem:
 
 
 async def _relay_public(
-    request: Request, gateway: Gateway, method: str, path: str, key: str, pattern: re.Pattern[str], missing: str
+    request: Request,
+    gateway: Gateway,
+    method: str,
+    path: str,
+    key: str,
+    pattern: re.Pattern[str],
+    missing: str,
+    json_body: Any = None,
 ) -> Response:
     _admit(request, gateway)
     if not pattern.match(key):
         raise _missed(request, gateway, missing)
-    got = await gateway.upstreams.call("queue", method, path, _service_headers(gateway))
+    got = await gateway.upstreams.call("queue", method, path, _service_headers(gateway), json_body=json_body)
     if got.status_code in (404, 422):  # unknown, forged, expired or malformed: one answer for all
         raise _missed(request, gateway, missing)
     if got.status_code >= 500:
@@ -213,6 +220,37 @@ async def cancel_phone_ticket(token: TokenPath, request: Request, gateway: Gatew
     _page_cache(gateway).forget(token)
     return await _relay_public(
         request, gateway, "POST", f"/v1/public/tickets/{token}/cancel", token, TOKEN, NOT_FOUND_TICKET
+    )
+
+
+class LeaveContact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9][0-9 -]{5,22}[0-9]$", description="a phone number for the notices")]
+    lang: Annotated[str, Field(pattern=r"^(zh|en)$")] = "zh"
+
+
+@router.put(
+    "/v1/public/tickets/{token}/contact",
+    status_code=204,
+    summary="Leave a number for 'your turn is near' and the calling window (no login; kept until the day ends)",
+)
+async def leave_contact(token: TokenPath, body: LeaveContact, request: Request, gateway: GatewayDep) -> Response:
+    return await _relay_public(
+        request,
+        gateway,
+        "PUT",
+        f"/v1/public/tickets/{token}/contact",
+        token,
+        TOKEN,
+        NOT_FOUND_TICKET,
+        json_body=body.model_dump(),
+    )
+
+
+@router.delete("/v1/public/tickets/{token}/contact", status_code=204, summary="Take the number back (no login)")
+async def forget_contact(token: TokenPath, request: Request, gateway: GatewayDep) -> Response:
+    return await _relay_public(
+        request, gateway, "DELETE", f"/v1/public/tickets/{token}/contact", token, TOKEN, NOT_FOUND_TICKET
     )
 
 

@@ -206,6 +206,12 @@ def test_cancel_from_the_phone_in_english(browser: Browser, opened: GatewayStack
     try:
         expect(mobile.get_by_test_id("number")).to_have_text(ticket["number"], timeout=10_000)
         expect(mobile.locator("h1")).to_have_text("My ticket")
+        mobile.get_by_test_id("sms-phone").fill("call me")
+        mobile.get_by_test_id("sms-send").click()
+        expect(mobile.get_by_test_id("sms-note")).to_have_text("Please enter a valid phone number")
+        mobile.get_by_test_id("sms-phone").fill("139 1234 5678")
+        mobile.get_by_test_id("sms-send").click()
+        expect(mobile.get_by_test_id("sms-note")).to_contain_text("Saved: you'll get a text")
         mobile.screenshot(path=str(shots / "phone-waiting-en.png"), full_page=True)
         mobile.get_by_test_id("cancel").click()
         expect(mobile.get_by_test_id("confirm")).to_be_visible()

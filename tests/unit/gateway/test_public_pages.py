@@ -52,6 +52,8 @@ class FakeQueue:
             return httpx.Response(200, json=VIEW)
         if path == f"/v1/public/tickets/{GOOD}/cancel":
             return httpx.Response(200, json={**VIEW, "status": "cancelled", "position": None, "near": False})
+        if path == f"/v1/public/tickets/{GOOD}/contact":
+            return httpx.Response(204)
         if path == "/v1/public/appointments/ABCD2345":
             return httpx.Response(200, json={"code": "ABCD2345", "status": "booked"})
         if path.endswith("/appointments/check-in"):
@@ -320,3 +322,17 @@ def test_a_moved_line_gives_the_new_place_and_near_by_the_queues_rule() -> None:
     assert far["near"] is False
     soon = moved(VIEW, {**entry, "position": 9, "wait": {"low_min": 1, "high_min": 4, "text": ""}})
     assert soon["near"] is True, "at most 5 minutes left: near"
+
+
+def test_a_number_left_on_the_phone_page_reaches_the_queue_checked(env: Any) -> None:
+    client, fake, _ = env
+    left = client.put(f"/v1/public/tickets/{GOOD}/contact", json={"phone": "139 1234 5678", "lang": "en"})
+    assert left.status_code == 204, left.text
+    sent = fake.seen[-1]
+    assert sent.method == "PUT" and json.loads(sent.content) == {"phone": "139 1234 5678", "lang": "en"}
+    before = len(fake.seen)
+    for bad in ({"phone": "call me"}, {"phone": "13912345678", "lang": "fr"}, {"phone": "1" * 40}):
+        assert client.put(f"/v1/public/tickets/{GOOD}/contact", json=bad).status_code == 422
+    assert len(fake.seen) == before  # refused at the gateway, never sent
+    assert client.delete(f"/v1/public/tickets/{GOOD}/contact").status_code == 204
+    assert client.put("/v1/public/tickets/short/contact", json={"phone": "13912345678"}).status_code == 404

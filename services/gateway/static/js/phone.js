@@ -16,6 +16,8 @@ const TEXT = {
     updated: "更新于", scheduled: "预约号将在预约时间自动加入排队，届时本页显示前面人数", offline: "网络不稳定，正在重试…", busy: "请求过于频繁，稍后自动刷新",
     no_wait: "无需等待", cancel_failed: "无法取消：此号已被叫号或已办理",
     cash: "现金业务", general: "综合业务", corporate: "对公业务", wealth: "理财业务", fx: "外汇业务",
+    sms_label: "短信提醒：快到号和叫号时发短信给我", sms_send: "提交", sms_note: "号码只用于本次提醒，当天结束即删除。",
+    sms_saved: "已登记，快到号和叫号时会发短信给您", sms_bad: "请输入正确的手机号码", sms_failed: "登记失败，请稍后再试",
   },
   en: {
     title: "My ticket", lang: "中文", your_number: "Your number", window: "Window", ahead: "People ahead",
@@ -34,6 +36,10 @@ const TEXT = {
     offline: "Connection unsteady, retrying…", busy: "Too many requests; refreshing shortly", no_wait: "no wait",
     cancel_failed: "Can't cancel: the ticket was already called or is done",
     cash: "Cash", general: "General", corporate: "Corporate", wealth: "Wealth", fx: "Foreign exchange",
+    sms_label: "Text me when my turn is near and when I'm called", sms_send: "Send",
+    sms_note: "Used for these messages only, deleted when the day ends.",
+    sms_saved: "Saved: you'll get a text when your turn is near and when you're called",
+    sms_bad: "Please enter a valid phone number", sms_failed: "Could not save it; please try again later",
   },
 };
 const WAIT_S = 25; // how long the gateway holds a request without a change (bench/phone_pages.py does the same)
@@ -99,6 +105,7 @@ function render() {
   document.body.dataset.near = String(near);
   $("near").hidden = !near;
   $("cancel").hidden = !waiting;
+  $("sms").hidden = !waiting;
   $("notify").hidden = !waiting || !("Notification" in window);
   if (!waiting) $("confirm").hidden = true;
   if ("Notification" in window && Notification.permission === "granted") $("notify").textContent = t("notify_on");
@@ -214,6 +221,26 @@ async function cancel() {
   }
 }
 
+async function leaveNumber(event) {
+  event.preventDefault();
+  const phone = $("sms-phone").value.trim();
+  if (!/^\+?[0-9][0-9 -]{5,22}[0-9]$/.test(phone)) { $("sms-note").textContent = t("sms_bad"); return; }
+  $("sms-send").disabled = true;
+  try {
+    const response = await fetch(`/v1/public/tickets/${encodeURIComponent(token)}/contact`, {
+      method: "PUT", credentials: "omit", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ phone, lang: page.lang }),
+    });
+    if (response.status === 404) return showInvalid();
+    $("sms-note").textContent = response.status === 204 ? t("sms_saved") : response.status === 422 ? t("sms_bad") : t("sms_failed");
+    if (response.status === 204) $("sms-phone").disabled = true;
+  } catch {
+    $("sms-note").textContent = t("sms_failed");
+  } finally {
+    $("sms-send").disabled = $("sms-phone").disabled;
+  }
+}
+
 async function askNotify() {
   if (!("Notification" in window)) return;
   try {
@@ -237,6 +264,7 @@ function main() {
   $("confirm-no").addEventListener("click", () => { $("confirm").hidden = true; });
   $("confirm-yes").addEventListener("click", cancel);
   $("notify").addEventListener("click", askNotify);
+  $("sms").addEventListener("submit", leaveNumber);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && page.timer) schedule(0); // waiting between requests: go now
   });
