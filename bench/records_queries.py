@@ -55,7 +55,7 @@ from services.records.adapters.database import create_engine  # noqa: E402
 from services.records.adapters.migrate import migrate  # noqa: E402
 from services.records.adapters.network_queries import NetworkQueries  # noqa: E402
 from services.records.adapters.report_store import ReportStore  # noqa: E402
-from services.records.domain import waits  # noqa: E402
+from services.records.domain import rollups, waits  # noqa: E402
 from services.records.domain.network import date_range  # noqa: E402
 from services.records.settings import RecordsSettings  # noqa: E402
 from services.records.usecases.head_office import HeadOffice  # noqa: E402
@@ -225,54 +225,17 @@ def branch_day(branch: Branch, day: dt.date, rng: np.random.Generator, out: dict
     return tickets
 
 
-COLUMNS = {
-    "rollup_service_interval": (
-        "branch_id",
-        "service",
-        "interval_start",
-        "day",
-        "target_wait_min",
-        "arrivals",
-        "called",
-        "served",
-        "no_show",
-        "abandoned",
-        "cancelled",
-        "transferred",
-        "waits",
-        "wait_s_sum",
-        "within_target",
-        "handled",
-        "handling_s_sum",
-    ),
-    "rollup_wait_buckets": ("branch_id", "service", "interval_start", "bucket", "tickets"),
-    "rollup_window_day": (
-        "branch_id",
-        "day",
-        "window_id",
-        "served",
-        "no_show",
-        "handled",
-        "handling_s_sum",
-        "ratings",
-        "rating_sum",
-    ),
-    "rollup_staff_day": (
-        "branch_id",
-        "day",
-        "staff_id",
-        "served",
-        "no_show",
-        "handled",
-        "handling_s_sum",
-        "ratings",
-        "rating_sum",
-    ),
-    "rollup_footfall_interval": ("branch_id", "camera_id", "interval_start", "day", "entered", "exited"),
-    "rollup_alert_day": ("branch_id", "day", "kind", "raised", "escalated", "acknowledged", "ack_s_sum", "expired"),
-    "rollup_kyc_day": ("branch_id", "day", "decision", "decisions"),
-    "rollup_voice_day": ("branch_id", "day", "sessions", "turns", "completed_without_staff", "handed_off"),
-}
+LOAD_ORDER = (
+    rollups.SERVICE_INTERVAL,
+    rollups.WAIT_BUCKETS,
+    rollups.WINDOW_DAY,
+    rollups.STAFF_DAY,
+    rollups.FOOTFALL_INTERVAL,
+    rollups.ALERT_DAY,
+    rollups.KYC_DAY,
+    rollups.VOICE_DAY,
+)
+COLUMNS = {spec.table: spec.columns for spec in LOAD_ORDER}
 """In load order: a wait bucket's day is read from its cohort's service-interval row (migration 0004)."""
 
 

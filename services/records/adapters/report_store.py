@@ -38,26 +38,13 @@ from services.records.domain.report import (
     WorkCounts,
     WorkRow,
 )
+from services.records.domain.rollups import ALERT_SUMS as ALERT_SUMS
+from services.records.domain.rollups import TICKET_SUMS as TICKET_SUMS
+from services.records.domain.rollups import VOICE_SUMS as VOICE_SUMS
+from services.records.domain.rollups import WORK_SUMS as WORK_SUMS
 
 T = TypeVar("T")
 
-TICKET_SUMS = (
-    "arrivals",
-    "called",
-    "served",
-    "no_show",
-    "abandoned",
-    "cancelled",
-    "transferred",
-    "waits",
-    "wait_s_sum",
-    "within_target",
-    "handled",
-    "handling_s_sum",
-)
-WORK_SUMS = ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum")
-ALERT_SUMS = ("raised", "escalated", "acknowledged", "ack_s_sum", "expired")
-VOICE_SUMS = ("sessions", "turns", "completed_without_staff", "handed_off")
 WAIT_COLUMNS = tuple(f"wait_m{edge}" for edge in waits.EDGES_MIN)
 """The wait buckets as columns of the day summaries (migration 0004), one per lower edge in minutes."""
 WINDOW_LOOKBACK = dt.timedelta(days=1)

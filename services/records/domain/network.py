@@ -10,29 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from services.records.domain import waits
+from services.records.domain.report import TOTALS_FIELDS, AlertCounts, Figures, TicketCounts, VoiceCounts
+from services.records.domain.report import totals as _figures_totals
+from services.records.domain.rollups import TICKET_SUMS
 
 MAX_NETWORK_DAYS = 366
 DEFAULT_DAYS = 30
 
-TICKET_SUMS = (
-    "arrivals",
-    "called",
-    "served",
-    "no_show",
-    "abandoned",
-    "cancelled",
-    "transferred",
-    "waits",
-    "wait_s_sum",
-    "within_target",
-    "handled",
-    "handling_s_sum",
-)
 OTHER_SUMS = (
     "ratings",
     "rating_sum",
@@ -62,32 +52,6 @@ SUM_NAMES: tuple[str, ...] = (*TICKET_SUMS, *OTHER_SUMS, *WAIT_NAMES)
 
 Sums = Mapping[str, float]
 
-TOTALS_FIELDS = (
-    "arrivals",
-    "called",
-    "served",
-    "no_show",
-    "abandoned",
-    "cancelled",
-    "transferred",
-    "within_target_share",
-    "wait_p50_min",
-    "wait_p90_min",
-    "handling_min_avg",
-    "ratings",
-    "rating_avg",
-    "footfall_entered",
-    "alerts_raised",
-    "alerts_acknowledged",
-    "alert_ack_s_avg",
-    "alerts_expired",
-    "voice_sessions",
-    "voice_completed_without_staff",
-    "voice_handed_off",
-    "voice_containment",
-    "kyc_decisions",
-)
-"""The Totals fields, in the contract's order; each may be a ranking's ``sort``."""
 ROW_FIELDS = ("branch_id", "name", "rank", *TOTALS_FIELDS, "previous_within_target_share", "change_points")
 """A ranking row's fields, in order (the CSV's header)."""
 
@@ -168,24 +132,12 @@ def add(many: Iterable[Sums]) -> dict[str, float]:
     return out
 
 
-def _ratio(numerator: float, denominator: float, digits: int, scale: float = 1.0) -> float | None:
-    if not denominator:
-        return None
-    return round(numerator / denominator / scale, digits)
-
-
-def _one(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
 def histogram(sums: Sums) -> dict[int, int]:
     return {edge: int(sums.get(name, 0) or 0) for edge, name in zip(waits.EDGES_MIN, WAIT_NAMES, strict=True)}
 
 
-def totals(sums: Sums) -> dict[str, Any]:
-    """The Totals of summed counters: counts, then shares (0..1, 3 decimals) and averages (1 decimal), null
-    without a denominator (the rating average 2 decimals, as the branch reports). ``within_target_share`` counts
-    abandoned tickets as missed; ratings are the windows' (a rating pad sits at a window)."""
+def figures(sums: Sums) -> Figures:
+    """The report's :class:`Figures` of summed counters (counts as whole numbers)."""
 
     def n(name: str) -> int:
         return int(sums.get(name, 0) or 0)
@@ -193,32 +145,36 @@ def totals(sums: Sums) -> dict[str, Any]:
     def f(name: str) -> float:
         return float(sums.get(name, 0) or 0)
 
-    buckets = histogram(sums)
-    return {
-        "arrivals": n("arrivals"),
-        "called": n("called"),
-        "served": n("served"),
-        "no_show": n("no_show"),
-        "abandoned": n("abandoned"),
-        "cancelled": n("cancelled"),
-        "transferred": n("transferred"),
-        "within_target_share": _ratio(f("within_target"), f("waits") + f("abandoned"), 3),
-        "wait_p50_min": _one(waits.percentile(buckets, 50)),
-        "wait_p90_min": _one(waits.percentile(buckets, 90)),
-        "handling_min_avg": _ratio(f("handling_s_sum"), f("handled"), 1, 60.0),
-        "ratings": n("ratings"),
-        "rating_avg": _ratio(f("rating_sum"), f("ratings"), 2),
-        "footfall_entered": n("footfall_entered"),
-        "alerts_raised": n("alerts_raised"),
-        "alerts_acknowledged": n("alerts_acknowledged"),
-        "alert_ack_s_avg": _ratio(f("alert_ack_s_sum"), f("alerts_acknowledged"), 1),
-        "alerts_expired": n("alerts_expired"),
-        "voice_sessions": n("voice_sessions"),
-        "voice_completed_without_staff": n("voice_completed_without_staff"),
-        "voice_handed_off": n("voice_handed_off"),
-        "voice_containment": _ratio(f("voice_completed_without_staff"), f("voice_sessions"), 3),
-        "kyc_decisions": n("kyc_decisions"),
-    }
+    return Figures(
+        tickets=TicketCounts(
+            **{name: n(name) for name in TICKET_SUMS if not name.endswith("_s_sum")},
+            wait_s_sum=f("wait_s_sum"),
+            handling_s_sum=f("handling_s_sum"),
+        ),
+        histogram=Counter(histogram(sums)),
+        ratings=n("ratings"),
+        rating_sum=n("rating_sum"),
+        footfall_entered=n("footfall_entered"),
+        alerts=AlertCounts(
+            raised=n("alerts_raised"),
+            escalated=n("alerts_escalated"),
+            acknowledged=n("alerts_acknowledged"),
+            ack_s_sum=f("alert_ack_s_sum"),
+            expired=n("alerts_expired"),
+        ),
+        voice=VoiceCounts(
+            sessions=n("voice_sessions"),
+            turns=n("voice_turns"),
+            completed_without_staff=n("voice_completed_without_staff"),
+            handed_off=n("voice_handed_off"),
+        ),
+        kyc=n("kyc_decisions"),
+    )
+
+
+def totals(sums: Sums) -> dict[str, Any]:
+    """The Totals of summed counters, as a branch's report computes them (domain/report.py :func:`totals`)."""
+    return _figures_totals(figures(sums))
 
 
 def change_points(current: float | None, previous: float | None) -> float | None:

@@ -19,10 +19,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Self
 
 from services.records.domain import waits
 from services.records.domain.intervals import INTERVAL_MIN
+from services.records.domain.rollups import ALERT_SUMS, TICKET_OUTCOMES, TICKET_SUMS, VOICE_SUMS, WORK_SUMS
 
 BRANCH_MAX_DAYS = 92
 """The longest span a branch's period report covers (inclusive days)."""
@@ -112,7 +113,16 @@ def instant(at: dt.datetime) -> str:
 
 # ------------------------------------------------------------------------------------------------ counters
 @dataclass
-class TicketCounts:
+class _Counts:
+    """Counters that add up field by field (a subclass declares one field per counter of its rollup)."""
+
+    def add(self, other: Self) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class TicketCounts(_Counts):
     """The counters of rollup_service_interval (any span: they add up)."""
 
     arrivals: int = 0
@@ -128,16 +138,9 @@ class TicketCounts:
     handled: int = 0
     handling_s_sum: float = 0.0
 
-    def add(self, other: TicketCounts) -> None:
-        for name in _TICKET_NAMES:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-_TICKET_NAMES = tuple(f.name for f in fields(TicketCounts))
-
 
 @dataclass
-class WorkCounts:
+class WorkCounts(_Counts):
     """The counters of rollup_window_day and rollup_staff_day."""
 
     served: int = 0
@@ -147,37 +150,31 @@ class WorkCounts:
     ratings: int = 0
     rating_sum: int = 0
 
-    def add(self, other: WorkCounts) -> None:
-        for name in _WORK_NAMES:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-_WORK_NAMES = tuple(f.name for f in fields(WorkCounts))
-
 
 @dataclass
-class AlertCounts:
+class AlertCounts(_Counts):
     raised: int = 0
     escalated: int = 0
     acknowledged: int = 0
     ack_s_sum: float = 0.0
     expired: int = 0
 
-    def add(self, other: AlertCounts) -> None:
-        for name in ("raised", "escalated", "acknowledged", "ack_s_sum", "expired"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
 
 @dataclass
-class VoiceCounts:
+class VoiceCounts(_Counts):
     sessions: int = 0
     turns: int = 0
     completed_without_staff: int = 0
     handed_off: int = 0
 
-    def add(self, other: VoiceCounts) -> None:
-        for name in ("sessions", "turns", "completed_without_staff", "handed_off"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+for _kind, _sums in (
+    (TicketCounts, TICKET_SUMS),
+    (WorkCounts, WORK_SUMS),
+    (AlertCounts, ALERT_SUMS),
+    (VoiceCounts, VOICE_SUMS),
+):
+    assert tuple(f.name for f in fields(_kind)) == _sums, f"{_kind.__name__} is not the rollup's counters"
 
 
 # ------------------------------------------------------------------------------------------------ rows read
@@ -327,13 +324,7 @@ class Figures:
 
 
 TOTALS_FIELDS: tuple[str, ...] = (
-    "arrivals",
-    "called",
-    "served",
-    "no_show",
-    "abandoned",
-    "cancelled",
-    "transferred",
+    *TICKET_OUTCOMES,
     "within_target_share",
     "wait_p50_min",
     "wait_p90_min",
@@ -355,15 +346,11 @@ TOTALS_FIELDS: tuple[str, ...] = (
 
 
 def totals(f: Figures) -> Json:
+    """The Totals of a branch's day or period and of the head office's branches, days and network: counts, then
+    shares (0..1, 3 decimals) and averages (1 decimal; the rating's 2), null without a denominator."""
     t, a, v = f.tickets, f.alerts, f.voice
     out: Json = {
-        "arrivals": t.arrivals,
-        "called": t.called,
-        "served": t.served,
-        "no_show": t.no_show,
-        "abandoned": t.abandoned,
-        "cancelled": t.cancelled,
-        "transferred": t.transferred,
+        **{name: getattr(t, name) for name in TICKET_OUTCOMES},
         "within_target_share": within_target_share(t),
         "wait_p50_min": percentile_min(f.histogram, 50),
         "wait_p90_min": percentile_min(f.histogram, 90),

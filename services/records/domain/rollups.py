@@ -20,49 +20,38 @@ class RollupSpec:
     sums: tuple[str, ...]
     attrs: tuple[str, ...] = ()
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """A row's columns in :meth:`Rollups.rows` order: keys, attributes, counters."""
+        return (*self.keys, *self.attrs, *self.sums)
+
+
+TICKET_OUTCOMES = ("arrivals", "called", "served", "no_show", "abandoned", "cancelled", "transferred")
+"""The ticket counters a report's Totals shows as they are."""
+TICKET_SUMS: tuple[str, ...] = (*TICKET_OUTCOMES, "waits", "wait_s_sum", "within_target", "handled", "handling_s_sum")
+"""The counters of tickets (per service interval, and in the day summaries of migration 0004)."""
+WORK_SUMS = ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum")
+"""The counters of a window's or a staff member's day."""
+ALERT_SUMS = ("raised", "escalated", "acknowledged", "ack_s_sum", "expired")
+VOICE_SUMS = ("sessions", "turns", "completed_without_staff", "handed_off")
 
 SERVICE_INTERVAL = RollupSpec(
     "rollup_service_interval",
     ("branch_id", "service", "interval_start"),
-    (
-        "arrivals",
-        "called",
-        "served",
-        "no_show",
-        "abandoned",
-        "cancelled",
-        "transferred",
-        "waits",
-        "wait_s_sum",
-        "within_target",
-        "handled",
-        "handling_s_sum",
-    ),
+    TICKET_SUMS,
     ("day", "target_wait_min"),
 )
 """Per branch, service and local 15-minute interval of arrival (the cohort of tickets issued then)."""
 WAIT_BUCKETS = RollupSpec("rollup_wait_buckets", ("branch_id", "service", "interval_start", "bucket"), ("tickets",))
 """Waits of that cohort in fixed minute buckets (domain/waits.py): percentiles of any span add up from these."""
-WINDOW_DAY = RollupSpec(
-    "rollup_window_day",
-    ("branch_id", "day", "window_id"),
-    ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum"),
-)
-STAFF_DAY = RollupSpec(
-    "rollup_staff_day",
-    ("branch_id", "day", "staff_id"),
-    ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum"),
-)
-ALERT_DAY = RollupSpec(
-    "rollup_alert_day", ("branch_id", "day", "kind"), ("raised", "escalated", "acknowledged", "ack_s_sum", "expired")
-)
+WINDOW_DAY = RollupSpec("rollup_window_day", ("branch_id", "day", "window_id"), WORK_SUMS)
+STAFF_DAY = RollupSpec("rollup_staff_day", ("branch_id", "day", "staff_id"), WORK_SUMS)
+ALERT_DAY = RollupSpec("rollup_alert_day", ("branch_id", "day", "kind"), ALERT_SUMS)
 FOOTFALL_INTERVAL = RollupSpec(
     "rollup_footfall_interval", ("branch_id", "camera_id", "interval_start"), ("entered", "exited"), ("day",)
 )
 KYC_DAY = RollupSpec("rollup_kyc_day", ("branch_id", "day", "decision"), ("decisions",))
-VOICE_DAY = RollupSpec(
-    "rollup_voice_day", ("branch_id", "day"), ("sessions", "turns", "completed_without_staff", "handed_off")
-)
+VOICE_DAY = RollupSpec("rollup_voice_day", ("branch_id", "day"), VOICE_SUMS)
 
 ROLLUPS: tuple[RollupSpec, ...] = (
     SERVICE_INTERVAL,
