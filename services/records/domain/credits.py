@@ -23,11 +23,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from services.records.domain.rollups import STAFF_DAY, Rollups
+from services.records.domain.rollups import STAFF_DAY, WORK_SUMS, Rollups
 
 WindowKey = tuple[str, str]
 """(branch, window)"""
-WORK = ("served", "no_show", "handled", "handling_s_sum", "ratings", "rating_sum")
 
 
 @dataclass(slots=True)
@@ -77,7 +76,7 @@ class Credit:
         return (self.branch_id, self.window_id, self.at, self.ref)
 
     def counts(self, sign: int = 1) -> dict[str, float]:
-        return {name: sign * getattr(self, name) for name in WORK if getattr(self, name)}
+        return {name: sign * getattr(self, name) for name in WORK_SUMS if getattr(self, name)}
 
 
 @dataclass
@@ -136,7 +135,7 @@ class Timeline:
         if seen is None:
             self.new_credits[credit.key] = credit
             return
-        for name in WORK:
+        for name in WORK_SUMS:
             setattr(seen, name, getattr(seen, name) + getattr(credit, name))
 
     def changed_staffing(self) -> list[Staffing]:

@@ -18,7 +18,7 @@ from typing import Any
 from services.records.domain import waits
 from services.records.domain.report import TOTALS_FIELDS, AlertCounts, Figures, TicketCounts, VoiceCounts
 from services.records.domain.report import totals as _figures_totals
-from services.records.domain.rollups import TICKET_SUMS
+from services.records.domain.rollups import TICKET_SUMS, VOICE_SUMS
 
 MAX_NETWORK_DAYS = 366
 DEFAULT_DAYS = 30
@@ -162,12 +162,7 @@ def figures(sums: Sums) -> Figures:
             ack_s_sum=f("alert_ack_s_sum"),
             expired=n("alerts_expired"),
         ),
-        voice=VoiceCounts(
-            sessions=n("voice_sessions"),
-            turns=n("voice_turns"),
-            completed_without_staff=n("voice_completed_without_staff"),
-            handed_off=n("voice_handed_off"),
-        ),
+        voice=VoiceCounts(**{name: n(f"voice_{name}") for name in VOICE_SUMS}),
         kyc=n("kyc_decisions"),
     )
 
