@@ -60,7 +60,12 @@ class Floor:
         )
 
     def press_and_see(self, key: str, recalls: int = 0) -> str:
-        """Press ``key`` on the console; the call it makes must reach the display: (its number), delay kept."""
+        """Press ``key`` on the console; the call it makes must reach the display: (its number), delay kept.
+
+        A new call first gets a customer of its own: the simulated branch's tellers (who follow the plan)
+        serve the line too, and may have called everyone the test issued before."""
+        if recalls == 0:
+            self.issue("cash")
         before = self.received()
         started = float(self.teller.evaluate("Date.now()"))
         self.teller.keyboard.press(key)
