@@ -31,7 +31,7 @@ from tests.integration.test_queue_api import KIOSK, MANAGER, TELLER, Clock, Queu
 pytestmark = pytest.mark.asyncio
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2031, 5, 13)
+DAY = dt.datetime.now(TZ).date() + dt.timedelta(days=30)  # any day: the app's clock is injected
 STARTS = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
 SETTINGS: dict[str, object] = {"appointment_handling_min": {"cash": 7.5}}  # 1 cash window = 2 places per slot
 

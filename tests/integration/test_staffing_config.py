@@ -24,7 +24,8 @@ from tests.integration.kafka_helpers import read_topic, wait_for
 from tests.integration.staffing_support import SHANGHAI, FakeClock, running_app, staffing_settings
 
 MANAGER = {"X-API-Key": api_key(Role.MANAGER)}
-DAY = dt.date(2026, 11, 30)  # a Monday
+_TODAY = dt.date.today()
+DAY = _TODAY - dt.timedelta(days=_TODAY.weekday() + 7)  # last week's Monday: any day works, the clock is injected
 
 
 def config(absent: tuple[str, ...] = (), name: str = "集成测试支行") -> BranchConfig:
@@ -58,7 +59,7 @@ def config(absent: tuple[str, ...] = (), name: str = "集成测试支行") -> Br
 def change(branch: str, version: int, cfg: BranchConfig) -> BranchConfigChanged:
     return BranchConfigChanged(
         branch_id=branch,
-        at=dt.datetime(2026, 11, 30, 1, 0, version, tzinfo=dt.UTC),
+        at=dt.datetime.combine(DAY, dt.time(1, 0, version), dt.UTC),
         version=version,
         changed_by=ChangedBy(subject="test", role="manager"),
         config=cfg,

@@ -72,12 +72,16 @@ VALID_BODIES = {  # the check of the branch comes after the body's validation
     "/turns": {"text": "hello"},
     "/undo-call": {"ticket_id": "t1"},
     "/display/announce": {"number": "A001", "window_id": "w1"},
-    "/appointments": {"service": "cash", "date": "2031-05-13", "start": "10:00"},
+    "/appointments": {
+        "service": "cash",
+        "date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "start": "10:00",
+    },
     "/appointments/check-in": {"code": "ABCD2345"},
 }
 VALID_QUERIES = {  # the same for queries
-    "/appointments/slots": "service=cash&date=2031-05-13",
-    "/reports/period": "from=2031-05-01&to=2031-05-07",
+    "/appointments/slots": f"service=cash&date={dt.date.today() + dt.timedelta(days=30)}",
+    "/reports/period": f"from={dt.date.today() - dt.timedelta(days=7)}&to={dt.date.today()}",
 }
 BRANCH_ROWS = [
     (s, m, p, r)
