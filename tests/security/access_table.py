@@ -122,6 +122,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/v1/stream"): rule(H, S, why="every branch at once"),
         ("GET", "/v1/head-office/branches"): rule(H, S),
         ("GET", "/v1/head-office/branches/{branch_id}"): rule(H, S),
+        ("GET", "/v1/head-office/replay"): rule(H, S),
         ("POST", f"{B}/tickets"): rule(K, T, M, S),
         ("GET", f"{B}/tickets/{{ticket_id}}"): rule(K, T, M, S),
         ("POST", "/v1/kyc/sessions"): rule(K, T, M, S),
@@ -131,6 +132,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", f"{B}/dialogue/sessions"): rule(K, T, M, S),
         ("POST", f"{B}/dialogue/sessions/{{session_id}}/turns"): rule(K, T, M, S),
         ("WS", "/v1/dialogue"): rule(K, T, M, credential="token-query", why="browsers: JWT in the query or cookie"),
+        ("GET", f"{B}/dialogue/status"): rule(K, T, M, S, why="the kiosk asks whether speech is recognised"),
         ("GET", "/rate/{branch_id}/{window_id}"): Rule(
             PUBLIC, "the window's rating pad page; its calls need the device key"
         ),

@@ -16,6 +16,8 @@ from branchops.contracts.enums import DocType, Priority, ServiceName
 from branchops.settings import Role
 from branchops.web import BranchPath, Problem, read_body
 from services.gateway.access import Caller, KioskTellerManagerService, check_branch_access
+from services.gateway.domain.errors import UpstreamError
+from services.gateway.domain.speech import speech_state
 from services.gateway.routes.deps import GatewayDep
 
 router = APIRouter(tags=["kiosk"])
@@ -179,3 +181,30 @@ async def dialogue_turn(
         who.upstream,
         json_body=body.model_dump(),
     )
+
+
+class SpeechStatus(BaseModel):
+    lang: Literal["zh", "en"]
+    voice: Literal["up", "down"] = Field(description="the voice service answered its readiness probe")
+    speech: Literal["ready", "not_configured", "voice_down"] = Field(
+        description="not_configured: the voice service is up but recognises no speech in this language (text works)"
+    )
+
+
+@router.get(
+    "/v1/branches/{branch_id}/dialogue/status",
+    response_model=SpeechStatus,
+    summary="Whether the digital employee hears speech in a language (else text and touch only)",
+)
+async def dialogue_status(
+    branch_id: BranchPath, who: KioskTellerManagerService, gateway: GatewayDep, lang: Literal["zh", "en"] = "zh"
+) -> SpeechStatus:
+    check_branch_access(who, branch_id, gateway.settings)
+    try:
+        got = await gateway.upstreams.call("voice", "GET", "/readyz", {})
+        body: Any = got.json() if got.status_code in (200, 503) else None
+        reachable = body is not None
+    except (UpstreamError, ValueError):
+        body, reachable = None, False
+    state = speech_state(reachable, body, lang)
+    return SpeechStatus(lang=lang, voice="down" if state == "voice_down" else "up", speech=state)

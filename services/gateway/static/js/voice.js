@@ -12,14 +12,33 @@
 //   eof). Between an utterance's end and its reply, and while the kiosk's reply audio plays (plus a short
 //   tail), microphone chunks are dropped: the kiosk never hears itself as the customer.
 // The live partial transcript shows while the customer speaks, in both modes.
+//
+// Text and touch work without any microphone or speech model: the text box (Enter sends) and the quick buttons
+// send text turns ({"text": ...}) on the same socket; when the digital employee asks for an amount (phase
+// "filling" with no amount yet) a numeric keypad appears whose digits are sent as the answer. The gateway's
+// /dialogue/status says whether the voice service recognises speech in the page's language: when it does not
+// ("not_configured") the page says so, hides the talk buttons and keeps the text box.
 import { el } from "./api.js";
-import { currentLang, t } from "./i18n.js";
+import { addTexts, currentLang, onLangChange, t } from "./i18n.js";
 import { showPhoneLink } from "./kiosk-appointment.js";
 import { Pcm16Chunker } from "./pcm-worklet.js";
 
 const $ = (id) => document.getElementById(id);
 const WORKLET = new URL("./pcm-worklet.js", import.meta.url).href;
 const QUICK = ["q_open_account", "q_cash", "q_fx", "q_staff"];
+const MAX_AMOUNT_DIGITS = 9;
+
+addTexts(
+  {
+    type_here: "在此输入您要办理的业务", send: "发送", amount_label: "金额", yuan: "元", key_ok: "确定",
+    asr_not_configured: "语音识别未配置：请在下方输入文字或点选按钮", amount_empty: "请先输入金额",
+  },
+  {
+    type_here: "Type what you need here", send: "Send", amount_label: "Amount", yuan: "yuan", key_ok: "OK",
+    asr_not_configured: "Speech recognition is not configured: please type below or tap a button",
+    amount_empty: "Please enter an amount first",
+  },
+);
 export const VAD = {
   minLevel: 0.015,    // RMS (full scale 1) a chunk needs at least to count as speech
   floorRatio: 3,      // ... and this many times the background level, learned from the quiet chunks
@@ -40,6 +59,7 @@ let holding = false;  // the talk button is held down (it may be released before
 let talk = null;      // hold to talk in progress: {capture, target, ready}
 let hands = null;     // hands-free on: {capture, utterance, phase, loud, quiet, floor, preRoll, timer}
 let quietUntil = 0;   // performance.now() until which the kiosk's own voice may still be in the room
+let amount = "";      // the digits typed on the keypad
 
 function log(who, text) {
   if (!text) return;
@@ -101,10 +121,12 @@ function onMessage(event) {
     showPartial("");
     if (message.text) log("me", message.text);
   }
+  if (message.error) log("bot", message.reason === "rate_limited" ? t("p_429") : t("error"));
   const reply = message.reply;
   if (!reply) return;
   sessionId = reply.session_id || sessionId;
   log("bot", reply.reply);
+  showKeypad(asksAmount(reply));
   if (reply.ticket && reply.ticket.number) log("bot", `${t("your_number")}: ${reply.ticket.number}`);
   if (reply.ticket && reply.ticket.token) logPhoneLink(reply.ticket.token);
   if (reply.audio_wav_base64) {
@@ -127,7 +149,9 @@ function open() {
     socket.onerror = () => reject(new Error("voice"));
     socket.onclose = (event) => {
       if (ws === socket) ws = null;
-      if (event.code === 1008 || event.code === 1011) {
+      if (event.code === 1011 && /^ASR unavailable/.test(event.reason || "")) {
+        setSpeech("not_configured");  // the voice service is up; it recognises no speech in this language
+      } else if (event.code === 1008 || event.code === 1011) {
         $("error").textContent = t("voice_down");
         $("error").hidden = false;
       }
@@ -156,6 +180,86 @@ async function say(text) {
     (await socket()).send(JSON.stringify({ text }));
   } catch {
     ctx.showError(t("voice_down"));
+  }
+}
+
+// --- text and touch ----------------------------------------------------------------------------------------
+
+// The reply asks for an amount: the dialogue names the slot it waits for (pending_slot) or, without it, is
+// filling a task's slots and has no amount yet (every task that needs more than its intent needs an amount first).
+export function asksAmount(reply) {
+  if (reply.pending_slot !== undefined && reply.pending_slot !== null) return reply.pending_slot === "amount";
+  return reply.phase === "filling" && !(reply.slots && reply.slots.amount !== undefined && reply.slots.amount !== null);
+}
+
+function renderAmount() {
+  $("voice-amount").textContent = amount ? Number(amount).toLocaleString(currentLang() === "zh" ? "zh-CN" : "en") : "—";
+}
+
+function showKeypad(visible) {
+  amount = "";
+  renderAmount();
+  $("voice-keypad").hidden = !visible;
+}
+
+function pressDigit(digits) {
+  amount = (amount + digits).replace(/^0+/, "").slice(0, MAX_AMOUNT_DIGITS);
+  renderAmount();
+}
+
+function sendAmount() {
+  if (!amount) {
+    $("voice-amount").textContent = t("amount_empty");
+    return;
+  }
+  const text = amount;
+  showKeypad(false);
+  say(text);
+}
+
+function buildKeypad() {
+  const key = (label, onclick, extra = {}) => el("button", { type: "button", "data-key": label, onclick, ...extra }, label);
+  const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => key(d, () => pressDigit(d)));
+  const del = el("button", { type: "button", class: "wide", "data-key": "del", "data-i18n": "delete_key",
+    onclick: () => { amount = amount.slice(0, -1); renderAmount(); } }, t("delete_key"));
+  const ok = el("button", { type: "button", class: "ok", "data-key": "ok", "data-i18n": "key_ok",
+    "data-testid": "voice-amount-ok", onclick: sendAmount }, t("key_ok"));
+  $("voice-keys").replaceChildren(...keys, del, key("0", () => pressDigit("0")), key("000", () => pressDigit("000")), ok);
+}
+
+function bindTyping() {
+  $("voice-type").onsubmit = (event) => {
+    event.preventDefault();
+    const input = $("voice-text");
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    say(text);
+  };
+}
+
+// What the voice service can hear in the page's language: "ready", "not_configured" (text only) or "voice_down".
+function setSpeech(state) {
+  $("voice").dataset.speech = state;
+  const note = $("voice-asr");
+  if (state === "not_configured") {
+    if (hands) handsFreeOff();
+    setText(note, "asr_not_configured");
+    note.hidden = false;
+  } else {
+    setText(note, null);
+    note.hidden = true;
+  }
+}
+
+async function checkSpeech() {
+  if (!branch || !ctx) return;
+  try {
+    const status = await ctx.call(`/v1/branches/${encodeURIComponent(branch)}/dialogue/status?lang=${currentLang()}`);
+    setSpeech(status.speech);
+    if (status.speech === "voice_down") ctx.showError(t("voice_down"));
+  } catch {
+    setSpeech("unknown");  // the status could not be read: offer everything, the socket tells the rest
   }
 }
 
@@ -408,9 +512,10 @@ export function startVoice(kiosk, context) {
     const button = el("button", { type: "button", class: "alt", "data-i18n": key, text: t(key) });
     button.addEventListener("click", () => say(t(key)));
     return button;
-  }));
+  }), el("button", { type: "button", class: "alt", "data-i18n": "have_appointment", "data-testid": "voice-to-code",
+    text: t("have_appointment"), onclick: () => { stopVoice(); $("go-appointment").click(); } }));
   const button = $("voice-talk");
-  button.onpointerdown = () => startTalking();
+  button.onpointerdown = () => { if ($("voice").dataset.speech !== "not_configured") startTalking(); };
   button.onpointerup = stopTalking;
   button.onpointerleave = stopTalking;
   button.onpointercancel = stopTalking;
@@ -421,8 +526,16 @@ export function startVoice(kiosk, context) {
   audio.onpause = stopped;
   audio.onerror = stopped;
   renderToggle();
+  bindTyping();
+  buildKeypad();
+  showKeypad(false);
+  $("voice-text").value = "";
+  setSpeech("unknown");
+  checkSpeech();
   open().catch(() => ctx.showError(t("voice_down")));
 }
+
+onLangChange(() => { if (!$("voice").hidden) checkSpeech(); renderAmount(); });
 
 // Leaving the page (or the kiosk browser unloading it): no microphone stays open.
 window.addEventListener("pagehide", stopVoice);
