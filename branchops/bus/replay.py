@@ -27,7 +27,7 @@ import datetime as dt
 import json
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -155,7 +155,7 @@ async def replay(
     report: ReplayReport | None = None,
     idle_timeout_s: float = 15.0,
     consumer_factory: Callable[..., AIOKafkaConsumer] = AIOKafkaConsumer,
-) -> AsyncIterator[ReplayedEvent]:
+) -> AsyncGenerator[ReplayedEvent, None]:
     """The events of ``topic`` stamped in ``[since, until)`` (of ``branch`` when given: the record key, which
     is the branch id), partition by partition in offset order. ``method``: ``auto`` uses offsets for times
     where the broker has them and reads the whole topic elsewhere; ``report`` (optional) is filled in."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -47,7 +47,7 @@ def _line(item: dict[str, Any]) -> bytes:
 
 
 async def _lines(
-    first: ReplayedEvent | None, rest: AsyncIterator[ReplayedEvent], report: ReplayReport, slots: ReplaySlots
+    first: ReplayedEvent | None, rest: AsyncGenerator[ReplayedEvent, None], report: ReplayReport, slots: ReplaySlots
 ) -> AsyncIterator[bytes]:
     try:
         if first is not None:
@@ -60,7 +60,7 @@ async def _lines(
         yield _line({"replay": {**report.as_json(), "error": str(error) or type(error).__name__}})
     finally:
         slots.in_use -= 1
-        await rest.aclose()  # type: ignore[attr-defined]
+        await rest.aclose()
 
 
 @router.get(
