@@ -56,6 +56,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", f"{B}/tickets/{{ticket_id}}"): rule(K, T, M, H, S),
         # probed with action=complete: kiosks may only cancel, head office acts on nothing
         ("POST", f"{B}/tickets/{{ticket_id}}/{{action}}"): rule(T, M, S),
+        ("PATCH", f"{B}/tickets/{{ticket_id}}/form"): rule(T, M, why="the teller corrects a prepared form"),
         ("PUT", f"{B}/windows/{{window_id}}"): rule(T, M, S),
         ("POST", f"{B}/windows/{{window_id}}/call-next"): rule(T, M, S),
         ("POST", f"{B}/windows/{{window_id}}/undo-call"): rule(T, M, S, why="a teller takes back a mistaken call"),
@@ -144,6 +145,9 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
             T, M, S, why="the console's actions on its window's customer"
         ),
         ("POST", f"{B}/windows/{{window_id}}/undo-call"): rule(T, M, S, why="take back a mistaken call"),
+        ("PATCH", f"{B}/windows/{{window_id}}/tickets/{{ticket_id}}/form"): rule(
+            T, M, why="the console corrects its customer's prepared form"
+        ),
         ("GET", f"{B}/display"): rule(
             K, T, M, S, why="the calling display (a device) and staff; numbers and waits only"
         ),
@@ -176,6 +180,13 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
             PUBLIC, "the customer: the code is the credential (rate-limited)"
         ),
         ("POST", "/v1/public/appointments/{code}/cancel"): Rule(PUBLIC, "the code is the credential"),
+        ("GET", "/v1/public/branches/{branch_id}/appointments/slots"): Rule(
+            PUBLIC, "the booking page: free places only, no personal data (rate-limited)"
+        ),
+        ("POST", "/v1/public/branches/{branch_id}/appointments"): Rule(
+            PUBLIC, "the booking page takes a free place (never overbooked; rate-limited per address)"
+        ),
+        ("GET", "/book/{branch_id}"): Rule(PUBLIC, "the booking page; its data comes from the rate-limited relays"),
         ("GET", "/v1/qr"): Rule(PUBLIC, "QR codes of this site's /t/ pages only (the kiosk slip)"),
         ("POST", f"{B}/appointments/check-in"): rule(K, T, M, S, why="the kiosk or counter checks in by code"),
     },

@@ -1,7 +1,9 @@
-"""The customer's phone: the ticket page ``/t/{token}`` and its data, an appointment by its code, the QR
-code the kiosk slip shows, and the kiosk's check-in by appointment code (issue 18 items 3 and 4).
+"""The customer's phone: the ticket page ``/t/{token}`` and its data, an appointment by its code, booking an
+appointment from the phone (``/book/{branch_id}``: a service, a day, a free slot), the QR codes the kiosk slip
+and the booking confirmation show, and the kiosk's check-in by appointment code (issue 18 items 3 and 4).
 
-The public relays need no login: the ticket's token or the appointment's code is the credential. The
+The public relays need no login: the ticket's token or the appointment's code is the credential (booking
+needs none: it only takes a free place, which the queue never overbooks). The
 gateway calls the queue with its own service credential (a short JWT it mints, as for today's figures),
 rate-limits every client address with a token bucket (a miss costs double, so guessing drains it fast) and
 answers every unknown, forged, malformed or expired token or code with the same 404, body included.
@@ -9,17 +11,20 @@ answers every unknown, forged, malformed or expired token or code with the same 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
 import re
 import time
-from typing import Annotated, Any
+import zoneinfo
+from typing import Annotated, Any, Literal
 
 import segno
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from branchops.contracts.enums import ServiceName
 from branchops.settings import Role
 from branchops.web import BranchPath, Problem, issue_token
 from services.gateway.access import KioskTellerManagerService, check_branch_access
@@ -35,6 +40,10 @@ CODE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
 NOT_FOUND_TICKET = NOT_FOUND_APPOINTMENT = "Not Found"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
 PHONE_PATH = re.compile(r"^/t/[A-Za-z0-9_.~-]{8,400}$")
+BOOK_PATH = re.compile(r"^/book/[A-Za-z0-9_.-]{1,64}$")
+APPOINTMENT_CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$")  # drawn as is: a kiosk's scanner types it
+BOOK_DAYS_AHEAD = 13  # a customer books today up to this many days ahead (a plan must exist for the day)
+BRANCH_TZ = "Asia/Shanghai"  # the queue's default branch time zone: "today" of the booking window
 
 
 class CheckIn(BaseModel):
@@ -274,6 +283,95 @@ async def cancel_public_appointment(code: CodePath, request: Request, gateway: G
     )
 
 
+def booking_window(today: dt.date, day: dt.date, ahead: int = BOOK_DAYS_AHEAD) -> str | None:
+    """Why ``day`` cannot be booked from the phone (None: it can): before today or too far ahead."""
+    if day < today:
+        return "in_the_past"
+    if day > today + dt.timedelta(days=ahead):
+        return "too_far_ahead"
+    return None
+
+
+def _check_day(day: dt.date) -> None:
+    today = dt.datetime.now(zoneinfo.ZoneInfo(BRANCH_TZ)).date()
+    why = booking_window(today, day)
+    if why is not None:
+        raise Problem(
+            422,
+            "Invalid request",
+            f"appointments are booked from today up to {BOOK_DAYS_AHEAD} days ahead",
+            reason=why,
+        )
+
+
+async def _relay_booking(request: Request, gateway: Gateway, method: str, path: str, **kwargs: Any) -> Response:
+    """A booking call: the queue's answer as it is (its 409/422 reasons say what to do), a 5xx as a 502."""
+    got = await gateway.upstreams.call("queue", method, path, _service_headers(gateway), **kwargs)
+    if got.status_code >= 500:
+        raise Problem(502, "Upstream unavailable", "the queue service could not answer")
+    if got.status_code in (401, 403):  # the gateway's own credential: not the customer's problem
+        raise Problem(502, "Upstream unavailable", "the queue service refused the gateway")
+    media = got.headers.get("content-type", "application/json")
+    return Response(got.content, got.status_code, media_type=media, headers=NO_STORE)
+
+
+BOOKING_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "reason: slot_full (pick another slot) or no_plan (the day is not open for booking yet)"},
+    422: {"description": "reason: outside_hours, not_a_slot, in_the_past, too_far_ahead; or a malformed body"},
+    429: {"description": "too many requests from this address (Retry-After)"},
+}
+
+
+@router.get(
+    "/v1/public/branches/{branch_id}/appointments/slots",
+    summary="A service's appointment slots of a day with free places, for booking from the phone (no login)",
+    responses=BOOKING_PROBLEMS,
+)
+async def public_slots(
+    branch_id: BranchPath,
+    request: Request,
+    gateway: GatewayDep,
+    service: Annotated[ServiceName, Query()],
+    date: Annotated[dt.date, Query()],
+) -> Response:
+    _admit(request, gateway)
+    _check_day(date)
+    params = {"service": service.value, "date": date.isoformat()}
+    return await _relay_booking(request, gateway, "GET", f"/v1/branches/{branch_id}/appointments/slots", params=params)
+
+
+class PublicBooking(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service: ServiceName
+    date: dt.date
+    start: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="the slot's start, HH:MM")]
+    phone: Annotated[
+        str | None,
+        Field(pattern=r"^\+?[0-9][0-9 -]{5,22}[0-9]$", description="optional: reminders; never shown, masked in logs"),
+    ] = None
+    lang: Literal["zh", "en"] = "zh"
+
+
+@router.post(
+    "/v1/public/branches/{branch_id}/appointments",
+    status_code=201,
+    summary="Book a free place in a slot from the phone (no login; rate-limited): the confirmation code",
+    responses=BOOKING_PROBLEMS,
+)
+async def public_book(branch_id: BranchPath, body: PublicBooking, request: Request, gateway: GatewayDep) -> Response:
+    _admit(request, gateway)
+    _check_day(body.date)
+    payload: dict[str, Any] = {
+        "service": body.service.value,
+        "date": body.date.isoformat(),
+        "start": body.start,
+        "booked_via": "phone",
+    }
+    if body.phone:
+        payload["contact"] = body.phone
+    return await _relay_booking(request, gateway, "POST", f"/v1/branches/{branch_id}/appointments", json_body=payload)
+
+
 @router.post(
     "/v1/branches/{branch_id}/appointments/check-in",
     status_code=201,
@@ -296,14 +394,19 @@ async def check_in(
 
 @router.get(
     "/v1/qr",
-    summary="The QR code of a phone ticket page of this site, as SVG (any other data: 422)",
+    summary="The QR code of a phone page of this site or of an appointment code, as SVG (any other data: 422)",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}}, 422: {"description": "not a /t/ path of this site"}},
+    responses={200: {"content": {"image/svg+xml": {}}}, 422: {"description": "not a /t/ or /book/ path, nor a code"}},
 )
 async def qr(request: Request, gateway: GatewayDep, data: Annotated[str, Query(max_length=500)]) -> Response:
-    if not PHONE_PATH.match(data):
-        raise Problem(422, "Invalid request", "only this site's phone ticket pages (/t/...) are drawn")
-    svg = qr_svg(phone_url(request, gateway, data))
+    """A phone ticket page (``/t/...``) or the booking page (``/book/{branch}``) as this site's URL; an
+    appointment code as the code itself (the kiosk's scanner types it into the check-in keys)."""
+    if APPOINTMENT_CODE.match(data):
+        svg = qr_svg(data)
+    elif PHONE_PATH.match(data) or BOOK_PATH.match(data):
+        svg = qr_svg(phone_url(request, gateway, data))
+    else:
+        raise Problem(422, "Invalid request", "only this site's phone pages (/t/..., /book/...) and codes are drawn")
     headers = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
     return Response(svg, media_type="image/svg+xml", headers=headers)
 
@@ -324,3 +427,9 @@ def phone_url(request: Request, gateway: Gateway, path: str) -> str:
 async def phone_page(token: str) -> Response:
     """The customer's ticket page (public; its data comes from the rate-limited relay above)."""
     return _html("phone.html")
+
+
+@router.get("/book/{branch_id}", include_in_schema=False)
+async def booking_page(branch_id: BranchPath) -> Response:
+    """The customer's booking page (public; slots and booking through the rate-limited relays above)."""
+    return _html("book.html")

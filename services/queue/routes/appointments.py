@@ -9,7 +9,7 @@ Refusals are problem+json with a ``reason`` the kiosk acts on: ``no_plan``, ``sl
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -52,6 +52,9 @@ class BookRequest(BaseModel):
     start: ClockTime = Field(description="the slot's start, HH:MM branch local time")
     contact: Contact | None = Field(
         None, description="phone number for reminders: kept only for the notification port, masked elsewhere"
+    )
+    booked_via: Literal["phone"] | None = Field(
+        None, description="the gateway's public booking page books for a customer: recorded as booked_by 'phone'"
     )
 
 
@@ -166,7 +169,8 @@ async def book_appointment(
     branch_id: BranchPath, body: BookRequest, who: KioskTellerManagerService, appointments: AppointmentsDep
 ) -> AppointmentView:
     check_branch(who, branch_id)
-    command = BookAppointment(branch_id, body.service, body.date, body.start, who.role.value, body.contact)
+    booked_by = body.booked_via if body.booked_via and who.role.value == "service" else who.role.value
+    command = BookAppointment(branch_id, body.service, body.date, body.start, booked_by, body.contact)
     try:
         return AppointmentView.of(await appointments.book(command), appointments)
     except QueueError as error:

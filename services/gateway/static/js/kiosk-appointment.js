@@ -14,6 +14,7 @@ addTexts(
     code_too_early: "还没到签到时间，请在预约时间前 30 分钟内签到", code_too_late: "已超过签到时间，您可以改取普通号",
     code_already_checked_in: "此预约已签到，请留意叫号", code_no_show: "此预约已过期，您可以改取普通号",
     code_already_cancelled: "此预约已取消，您可以改取普通号", code_short: "请输入完整的 8 位预约码",
+    scan_to_book: "扫码预约：选择业务和时段，到店凭预约码签到",
   },
   {
     have_appointment: "I have an appointment", enter_code: "Enter your appointment code (8 characters)",
@@ -26,6 +27,7 @@ addTexts(
     code_no_show: "This appointment has lapsed: you can take a normal ticket",
     code_already_cancelled: "This appointment was cancelled: you can take a normal ticket",
     code_short: "Please enter all 8 characters of the code",
+    scan_to_book: "Scan to book an appointment: pick a service and a time, check in here with the code",
   },
 );
 
@@ -39,6 +41,19 @@ export function showPhoneLink(box, img, text, token) {
   img.src = `/v1/qr?data=${encodeURIComponent(path)}`;
   img.alt = t("scan_to_follow");
   text.textContent = `${location.host}${path}`;
+  box.dataset.path = path;
+  box.hidden = false;
+}
+
+// The booking page of the kiosk's branch as a QR code on the home screen.
+export function showBookingLink(box, img, branch) {
+  if (!branch) {
+    box.hidden = true;
+    return;
+  }
+  const path = `/book/${encodeURIComponent(branch)}`;
+  img.src = `/v1/qr?data=${encodeURIComponent(path)}`;
+  img.alt = t("scan_to_book");
   box.dataset.path = path;
   box.hidden = false;
 }

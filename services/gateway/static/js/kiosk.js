@@ -2,7 +2,7 @@
 import { el, fill, openStream, SERVICES, TOPIC } from "./api.js";
 import { bindDeviceSetup, callWithRelogin, loginDevice, storedDeviceKey } from "./device.js";
 import { applyTexts, bindToggle, currentLang, onLangChange, t, problemText, waitText as rangeText } from "./i18n.js";
-import { bindCheckIn, showPhoneLink } from "./kiosk-appointment.js";
+import { bindCheckIn, showBookingLink, showPhoneLink } from "./kiosk-appointment.js";
 import { startKyc, stopKyc } from "./kyc.js";
 import { startVoice, stopVoice } from "./voice.js";
 
@@ -148,6 +148,7 @@ async function main() {
   }
   document.body.dataset.branch = kiosk.branch;
   renderServices();
+  showBookingLink($("book-qr"), $("book-qr-img"), kiosk.branch);
   $("ticket-done").onclick = home;
   $("go-kyc").onclick = () => { show("kyc"); startKyc(kiosk, { call, home, showError }); };
   $("go-voice").onclick = () => { show("voice"); startVoice(kiosk, { call, showError }); };

@@ -18,6 +18,7 @@ const TEXT = {
     cash: "现金业务", general: "综合业务", corporate: "对公业务", wealth: "理财业务", fx: "外汇业务",
     sms_label: "短信提醒：快到号和叫号时发短信给我", sms_send: "提交", sms_note: "号码只用于本次提醒，当天结束即删除。",
     sms_saved: "已登记，快到号和叫号时会发短信给您", sms_bad: "请输入正确的手机号码", sms_failed: "登记失败，请稍后再试",
+    book_link: "预约下次办理（选择业务和时段）",
   },
   en: {
     title: "My ticket", lang: "中文", your_number: "Your number", window: "Window", ahead: "People ahead",
@@ -40,6 +41,7 @@ const TEXT = {
     sms_note: "Used for these messages only, deleted when the day ends.",
     sms_saved: "Saved: you'll get a text when your turn is near and when you're called",
     sms_bad: "Please enter a valid phone number", sms_failed: "Could not save it; please try again later",
+    book_link: "Book an appointment (pick a service and a time)",
   },
 };
 const WAIT_S = 25; // how long the gateway holds a request without a change (bench/phone_pages.py does the same)
@@ -88,6 +90,8 @@ function render() {
   document.body.dataset.status = x.status;
   $("loading").hidden = true;
   $("invalid").hidden = true;
+  $("book-link").href = `/book/${encodeURIComponent(x.branch_id)}`;
+  $("book-link").hidden = false;
   $("ticket").hidden = false;
   $("number").textContent = x.number;
   $("service").textContent = t(x.service);
