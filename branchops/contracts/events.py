@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
@@ -60,6 +60,11 @@ class Ticket(EventData):
     status: TicketStatus
     window_id: Identifier | None = None
     channel: Channel
+    form: dict[str, Any] | None = Field(
+        None,
+        description="The digital employee's prepared form (kind = intent, typed fields), masked: payee names keep "
+        "one letter per word, account digits, ID and phone numbers are stars. Absent without a form",
+    )
 
 
 class Window(EventData):

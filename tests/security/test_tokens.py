@@ -78,6 +78,8 @@ VALID_BODIES = {  # the check of the branch comes after the body's validation
         "start": "10:00",
     },
     "/appointments/check-in": {"code": "ABCD2345"},
+    "/windows/{window_id}/tickets/{ticket_id}/form": {"fields": {"amount": "1"}},  # gateway: before the queue's
+    "/tickets/{ticket_id}/form": {"window_id": "w1", "fields": {"amount": "1"}},
 }
 VALID_QUERIES = {  # the same for queries
     "/appointments/slots": f"service=cash&date={dt.date.today() + dt.timedelta(days=30)}",
@@ -110,7 +112,7 @@ def test_branch_bound_token_stays_in_its_branch(
     valid = next((b for suffix, b in VALID_BODIES.items() if path.endswith(suffix)), {})
     if service == "gateway" and path.endswith("/dialogue/sessions"):
         valid = {"lang": "zh"}  # the gateway knows the kiosk from its credential
-    body = json.dumps(valid).encode() if method in ("POST", "PUT") else b""
+    body = json.dumps(valid).encode() if method in ("POST", "PUT", "PATCH") else b""
     query = next((q for suffix, q in VALID_QUERIES.items() if path.endswith(suffix)), "")
     other = runner.run(call(app, method, concrete(path, "b2"), headers=headers, body=body, query=query))
     own = runner.run(call(app, method, concrete(path, "b1"), headers=headers, body=body, query=query))

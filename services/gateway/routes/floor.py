@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from branchops.clock import platform_clock
@@ -22,6 +22,7 @@ from services.gateway.access import (
     Caller,
     KioskTellerManagerService,
     TellerManagerService,
+    allow,
     check_branch_access,
 )
 from services.gateway.domain.floor import display_lines
@@ -43,6 +44,16 @@ class WindowChange(BaseModel):
 class TicketAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     service: ServiceName | None = None  # transfer: the service the customer goes to
+
+
+class FormFix(BaseModel):
+    """A teller's corrections of the prepared form (the queue validates the fields: 422 with the field)."""
+
+    model_config = ConfigDict(extra="forbid")
+    fields: dict[str, str | int | float | None] = Field(max_length=20)
+
+
+TellerManager = Annotated[Caller, Depends(allow(Role.TELLER, Role.MANAGER))]
 
 
 class UndoCall(BaseModel):
@@ -76,6 +87,7 @@ async def console(
     windows = (queue or {}).get("windows") or []
     window = next((w for w in windows if w.get("window_id") == window_id), None)
     current = None
+    prepared = None
     if window is not None and window.get("ticket_id"):
         ticket = await up.fetch_json("queue", f"/v1/branches/{branch_id}/tickets/{window['ticket_id']}", who.upstream)
         if ticket is not None:
@@ -84,6 +96,7 @@ async def console(
                 for k in ("ticket_id", "number", "service", "status", "issued_at", "channel", "priority")
             }
             current["called_at"] = window.get("busy_since")
+            prepared = ticket.get("form")
     skills = list(window.get("skills") or []) if window is not None else []
     return {
         "branch_id": branch_id,
@@ -93,7 +106,7 @@ async def console(
         "window": window,
         "windows": [{k: w.get(k) for k in ("window_id", "state", "skills", "staff_id")} for w in windows],
         "current": current,
-        "prepared_form": None,  # filled by the digital employee (a later issue)
+        "prepared_form": prepared,  # the digital employee's form of the current customer (None: none)
         "lines": display_lines(queue, skills),
         "today": gateway.handlers.state(branch_id).window_days.of(window_id),
         "services": [s.value for s in ServiceName],
@@ -138,6 +151,25 @@ async def act(
         payload["service"] = body.service.value
     return await gateway.upstreams.relay(
         "queue", "POST", f"/v1/branches/{branch_id}/tickets/{ticket_id}/{action}", who.upstream, json_body=payload
+    )
+
+
+@router.patch(
+    "/windows/{window_id}/tickets/{ticket_id}/form",
+    summary="Correct a field of the prepared form of the window's customer (409: not at this window or finished)",
+)
+async def fix_form(
+    branch_id: BranchPath,
+    window_id: WindowPath,
+    ticket_id: TicketPath,
+    body: FormFix,
+    who: TellerManager,
+    gateway: GatewayDep,
+) -> Response:
+    check_branch_access(who, branch_id, gateway.settings)
+    payload = {"window_id": window_id, "fields": body.fields}
+    return await gateway.upstreams.relay(
+        "queue", "PATCH", f"/v1/branches/{branch_id}/tickets/{ticket_id}/form", who.upstream, json_body=payload
     )
 
 

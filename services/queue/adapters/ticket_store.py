@@ -24,6 +24,7 @@ from branchops.contracts.events import Ticket
 from services.queue.adapters.keys import BRANCHES, HISTORY_TTL_S, TTL_S, Keys
 from services.queue.domain.arrivals import slot_of
 from services.queue.domain.errors import Conflict, DayFull, Invalid, NotFound
+from services.queue.domain.forms import FormValue, masked_form, merge_fields
 from services.queue.domain.learning import learn_transition
 from services.queue.domain.lifecycle import WAITING, Action, InvalidTransition, leaves_window, transition
 from services.queue.domain.model import Model
@@ -31,6 +32,7 @@ from services.queue.domain.routing import RoutingRules
 from services.queue.domain.tickets import MAX_PER_DAY, IssueTicket, TicketRecord, ticket_number
 from services.queue.domain.windows import WindowRecord
 
+EDITABLE = frozenset({TicketStatus.CALLED, TicketStatus.SERVING})  # at a window, not finished
 ANNOUNCE_EVERY_S = 60.0  # a branch's outbox and branch-list memberships are re-asserted this often
 
 
@@ -49,6 +51,7 @@ def ticket_event(record: TicketRecord, at: dt.datetime) -> Ticket:
         status=record.status,
         window_id=record.window_id,
         channel=record.channel,
+        form=masked_form(record.form),
     )
 
 
@@ -108,6 +111,7 @@ class TicketStore:
             ready_at=ready,
             pred_wait_min=prediction[0] if prediction else None,
             pred_sd_min=prediction[1] if prediction else None,
+            form=command.form,
         )
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.expire(counter, TTL_S)
@@ -217,6 +221,31 @@ class TicketStore:
             pipe.zadd(keys.line(after.service), {ticket_id: self._score(after)})
         tx.stage(topics.TICKETS, ticket_event(after, now))
         return after
+
+    async def edit_form(
+        self, branch_id: str, ticket_id: str, window_id: str, changes: dict[str, FormValue], kind: str
+    ) -> TicketRecord:
+        """The ticket after a teller corrected fields of its prepared form (``None`` removes a field).
+
+        Only the window the ticket is at may edit it, and only while it is called or served there
+        (``Conflict`` otherwise); no event: the ticket's next event carries the corrected (masked) form."""
+        keys = Keys(branch_id)
+
+        async def body(tx: Transaction) -> TicketRecord:
+            raw = decode_hash(await tx.pipe.hgetall(keys.ticket(ticket_id)))
+            if not raw:
+                raise NotFound(f"no ticket {ticket_id} in branch {branch_id}")
+            before = TicketRecord.from_fields(raw)
+            if before.status not in EDITABLE:
+                raise Conflict(f"ticket {ticket_id} is {before.status.value}: its form can no longer change")
+            if before.window_id != window_id:
+                raise Conflict(f"ticket {ticket_id} is not at window {window_id}")
+            after = before.evolve(form=merge_fields(before.form, kind, changes))
+            tx.multi()
+            self._write(tx.pipe, keys, after)
+            return after
+
+        return await self._outbox.transaction(branch_id, body, watch=[keys.ticket(ticket_id)])
 
     @staticmethod
     def _after(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, fields, replace
 
 from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus
@@ -31,6 +32,7 @@ class IssueTicket:
     channel: Channel
     priority: Priority = Priority.NORMAL
     appointment_at: dt.datetime | None = None  # appointments join the live line at this time
+    form: dict[str, object] | None = None  # the digital employee's prepared form (domain/forms.py)
 
 
 _TIMES = ("issued_at", "ready_at", "called_at", "started_at", "ended_at")
@@ -56,6 +58,7 @@ class TicketRecord:
     transferred_from: ServiceName | None = None
     pred_wait_min: float | None = None  # prediction made at issue, kept to learn from the realised wait
     pred_sd_min: float | None = None
+    form: dict[str, object] | None = None  # the prepared form, unmasked: staff views only, events mask it
 
     @property
     def sequence(self) -> int:
@@ -74,6 +77,8 @@ class TicketRecord:
             value = getattr(self, f.name)
             if value is None:
                 out[f.name] = ""
+            elif isinstance(value, dict):
+                out[f.name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             elif isinstance(value, dt.datetime):
                 out[f.name] = value.isoformat()
             elif isinstance(value, (ServiceName, Channel, Priority, TicketStatus)):
@@ -111,4 +116,5 @@ class TicketRecord:
             transferred_from=ServiceName(raw["transferred_from"]) if raw.get("transferred_from") else None,
             pred_wait_min=number("pred_wait_min"),
             pred_sd_min=number("pred_sd_min"),
+            form=json.loads(raw["form"]) if raw.get("form") else None,
         )

@@ -44,6 +44,7 @@ class TicketView(BaseModel):
     joins_at: dt.datetime | None = None
     wait: WaitRange | None = None
     token: str | None = None  # the phone page's token (its QR code), for the one who holds the slip
+    form: dict[str, object] | None = None  # the prepared form, to staff credentials only
 
     @classmethod
     def of(
@@ -52,6 +53,8 @@ class TicketView(BaseModel):
         position: int | None = None,
         estimate: Estimate | None = None,
         token: str | None = None,
+        *,
+        staff: bool = False,
     ) -> TicketView:
         return cls(
             ticket_id=record.ticket_id,
@@ -67,6 +70,7 @@ class TicketView(BaseModel):
             joins_at=record.ready_at,
             wait=WaitRange.of(estimate),
             token=token,
+            form=record.form if staff else None,
         )
 
 
