@@ -92,10 +92,12 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
             settings.appointment_walk_in_share,
             dict(settings.appointment_handling_min),
             CheckInRule(settings.appointment_early_min, settings.appointment_late_min),
+            settings.appointment_show_share,
         ),
         appointment_notifier,
         clock,
     )
+    live.booked = appointments  # booked appointments add expected arrivals to the forecast at their slots
     reminders = AppointmentReminders(
         appointments.store, appointment_notifier, reader.branches, clock, settings.appointment_reminder_min
     )

@@ -58,6 +58,9 @@ class QueueSettings(ServiceSettings):
     appointment_walk_in_share: float = Field(
         0.5, ge=0, le=1, description="Appointments: share of the planned windows' time kept for walk-ins"
     )
+    appointment_show_share: float = Field(
+        0.9, ge=0, le=1, description="Appointments: share of booked customers expected to come (prior; learned)"
+    )
     appointment_handling_min: dict[ServiceName, float] = Field(
         default_factory=dict,
         description='JSON {"<service>": minutes}: an appointment\'s handling time (10 for a service not named)',

@@ -88,3 +88,46 @@ def _dispersion(days: list[list[float]], profile: list[float]) -> float:
     var = sum((t - mean) ** 2 for t in totals) / (len(totals) - 1)
     extra = max(var - mean, 0.0)
     return max(math.sqrt(extra) / mean, 0.05)
+
+
+# --- booked appointments -----------------------------------------------------------------------------------
+
+
+def learned_show_share(showed: int, no_shows: int, prior: float, prior_weight: float = 20.0) -> float:
+    """The share of booked appointments whose customer comes: past days' check-ins against their no-shows,
+    shrunk toward the setting ``prior`` (worth ``prior_weight`` appointments) while there are few of them."""
+    if showed < 0 or no_shows < 0 or not 0.0 <= prior <= 1.0:
+        raise ValueError("counts must be >= 0 and the prior a share")
+    return (showed + prior * prior_weight) / (showed + no_shows + prior_weight)
+
+
+def booked_per_interval(starts: Mapping[str, int]) -> dict[int, int]:
+    """Appointments still to come per 15-minute interval of the day, from their slot starts (``HH:MM``)."""
+    out: dict[int, int] = {}
+    for start, count in starts.items():
+        hours, minutes = start.split(":")
+        slot = (int(hours) * 60 + int(minutes)) // SLOT_MIN
+        if count > 0 and 0 <= slot < SLOTS:
+            out[slot] = out.get(slot, 0) + count
+    return out
+
+
+def with_appointments(
+    slots: Sequence[SlotForecast], booked: Mapping[int, int], current_slot: int, show_share: float
+) -> list[SlotForecast]:
+    """The walk-in forecast plus the booked appointments expected to come (``show_share`` of them) at their
+    intervals, from ``current_slot`` on. Each booking comes or not (binomial): its variance widens the range.
+    Intervals with bookings beyond the walk-in forecast's last one are added."""
+    if not 0.0 <= show_share <= 1.0:
+        raise ValueError("show_share must be within 0..1")
+    by_slot = {s.slot: s for s in slots}
+    for slot in sorted(booked):
+        if slot < current_slot or booked[slot] <= 0:
+            continue
+        n = booked[slot]
+        base = by_slot.get(slot, SlotForecast(slot, 0.0, 0.0, 0.0))
+        walk_in_sd = max(base.p90 - base.expected, base.expected - base.p10, 0.0) / Z90
+        mean = base.expected + n * show_share
+        sd = math.sqrt(walk_in_sd**2 + n * show_share * (1.0 - show_share))
+        by_slot[slot] = SlotForecast(slot, mean, max(mean - Z90 * sd, 0.0), mean + Z90 * sd)
+    return [by_slot[s] for s in sorted(by_slot)]

@@ -39,6 +39,7 @@ from services.queue.domain.appointments import (
     slot_start,
     slots_of,
 )
+from services.queue.domain.arrivals import learned_show_share
 from services.queue.domain.predict import Estimate
 from services.queue.domain.tickets import IssueTicket, TicketRecord
 from services.queue.usecases.clock import Clock, utc_now
@@ -64,6 +65,7 @@ class AppointmentRules:
     walk_in_share: float = 0.5
     handling_min: Mapping[ServiceName, float] = field(default_factory=dict)  # default 10 min for any other
     check_in: CheckInRule = field(default_factory=CheckInRule)
+    show_share: float = 0.9  # the prior share of booked customers who come (learned from the past days)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Appointments:
     notifier: AppointmentNotifier
     clock: Clock = utc_now
     draw: Callable[[], int] = _draw  # a code's number, uniform in 0..CODE_SPACE-1
+    _shares: dict[str, tuple[dt.date, float]] = field(default_factory=dict)  # per branch, learned once a day
 
     # --- the plan --------------------------------------------------------------------------------------
 
@@ -122,6 +125,34 @@ class Appointments:
         """Appointments per (service, slot start) of a day, booked or checked in: arrivals the forecast of
         that day can count on (staffing adds them to its walk-in forecast)."""
         return booked_per_slot(await self.store.of_day(branch_id, date))
+
+    async def still_expected(self, branch_id: str, date: dt.date) -> dict[str, int]:
+        """Booked appointments of a day whose customer has not checked in yet, per slot start (all services):
+        the arrivals still to come that the queue's forecast adds (a checked-in one is a ticket already)."""
+        counts: dict[str, int] = {}
+        for a in await self.store.of_day(branch_id, date):
+            if a.status is AppointmentStatus.BOOKED:
+                counts[a.start] = counts.get(a.start, 0) + 1
+        return counts
+
+    async def show_share(self, branch_id: str, today: dt.date, days: int = 3) -> float:
+        """The share of booked customers who come, from the past ``days`` days' appointments still kept
+        (checked in against no-shows; cancelled ones say nothing), shrunk toward ``rules.show_share``."""
+        kept = self._shares.get(branch_id)
+        if kept is not None and kept[0] == today:
+            return kept[1]
+        now = self.clock()
+        showed = no_shows = 0
+        for back in range(1, days + 1):
+            for a in await self.store.of_day(branch_id, today - dt.timedelta(days=back)):
+                status = a.status_at(now, self.rules.check_in)
+                showed += status is AppointmentStatus.CHECKED_IN
+                no_shows += status is AppointmentStatus.NO_SHOW
+        share = learned_show_share(showed, no_shows, self.rules.show_share)
+        if len(self._shares) > 10_000:
+            self._shares.clear()
+        self._shares[branch_id] = (today, share)
+        return share
 
     # --- booking ---------------------------------------------------------------------------------------
 

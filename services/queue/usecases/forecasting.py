@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from branchops.contracts.enums import Priority, ServiceName, WindowState
 from branchops.contracts.events import ArrivalForecast, QueueForecast, ServiceQueue
 from services.queue.adapters.call_next import WindowStore
 from services.queue.adapters.snapshot import SnapshotReader
-from services.queue.domain.arrivals import forecast_day, slot_of, slot_start
+from services.queue.domain.arrivals import booked_per_interval, forecast_day, slot_of, slot_start, with_appointments
 from services.queue.domain.model import Model
 from services.queue.domain.predict import (
     Estimate,
@@ -27,6 +28,14 @@ from services.queue.domain.tickets import TicketRecord
 from services.queue.domain.windows import WindowRecord
 
 PHANTOM = "new-arrival"
+
+
+class BookedAhead(Protocol):
+    """The booked appointments a day still expects (``usecases.appointments.Appointments``)."""
+
+    async def still_expected(self, branch_id: str, date: dt.date) -> dict[str, int]: ...
+
+    async def show_share(self, branch_id: str, today: dt.date, days: int = 3) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class LiveQueue:
     footfall_conversion: float = 0.8
     patterns: dict[str, tuple[dt.date, Pattern]] = field(default_factory=dict)  # per branch, for a local day
     histories: dict[str, tuple[dt.date, dict[dt.date, list[float]]]] = field(default_factory=dict)  # past arrivals
+    booked: BookedAhead | None = None  # appointments add arrivals at their slots (set by the composition root)
 
     async def _changes(self, branch_id: str, views: list[WindowView], now: dt.datetime) -> list[Change]:
         """The usual window changes still to come today (past days do not change: one read a day)."""
@@ -167,6 +177,11 @@ class LiveQueue:
             waiting_in_hall=without_ticket,
             conversion=self.footfall_conversion,
         )
+        if self.booked is not None:
+            ahead = booked_per_interval(await self.booked.still_expected(branch_id, local.date()))
+            if ahead:
+                share = await self.booked.show_share(branch_id, local.date())
+                slots = with_appointments(slots, ahead, slot_of(local), share)
         arrivals = [
             ArrivalForecast(
                 interval_start=slot_start(local.date(), s.slot, self.tz),

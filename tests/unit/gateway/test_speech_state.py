@@ -33,3 +33,8 @@ def test_unreachable_voice_is_voice_down_and_odd_bodies_say_nothing_of_asr() -> 
     assert asr_languages({"checks": {}}) is None
     assert asr_languages("not json") is None
     assert speech_state(True, {"checks": {}}, "zh") == "not_configured"
+
+
+def test_engine_labels_after_ready_still_count() -> None:
+    body = readyz("ASR ready: en ready (vosk), zh ready (whisper-small)")
+    assert asr_languages(body) == {"zh", "en"}
