@@ -83,6 +83,7 @@ VALID_BODIES = {  # the check of the branch comes after the body's validation
 }
 VALID_QUERIES = {  # the same for queries
     "/appointments/slots": f"service=cash&date={dt.date.today() + dt.timedelta(days=30)}",
+    "/appointments/expected": f"date={dt.date.today() + dt.timedelta(days=30)}",
     "/reports/period": f"from={dt.date.today() - dt.timedelta(days=7)}&to={dt.date.today()}",
 }
 BRANCH_ROWS = [

@@ -164,6 +164,36 @@ async def appointment_slots(
     return SlotsView.of(branch_id, service, date, day, slots)
 
 
+class ExpectedSlot(BaseModel):
+    service: ServiceName
+    start: str
+    booked: int = Field(description="booked, not checked in yet: comes with the show share")
+    checked_in: int = Field(description="checked in: a ticket already, served that day")
+
+
+class ExpectedView(BaseModel):
+    branch_id: str
+    date: dt.date
+    show_share: float = Field(description="share of booked customers expected to come (learned, else the setting)")
+    slots: list[ExpectedSlot]
+
+
+@router.get(
+    "/expected",
+    response_model=ExpectedView,
+    summary="A day's booked appointments per service and slot, with the show share (staffing plans with them)",
+)
+async def expected_appointments(
+    branch_id: BranchPath, who: AnyRole, appointments: AppointmentsDep, date: Annotated[dt.date, Query()]
+) -> ExpectedView:
+    check_branch(who, branch_id)
+    counts = await appointments.booked_and_checked_in(branch_id, date)
+    today = appointments.clock().astimezone(appointments.store.tz).date()
+    share = await appointments.show_share(branch_id, min(date, today))  # learned from the days before
+    slots = [ExpectedSlot(service=s, start=t, booked=b, checked_in=c) for (s, t), (b, c) in sorted(counts.items())]
+    return ExpectedView(branch_id=branch_id, date=date, show_share=round(share, 4), slots=slots)
+
+
 @router.post("", status_code=201, response_model=AppointmentView, responses=PROBLEMS, summary="Book a place in a slot")
 async def book_appointment(
     branch_id: BranchPath, body: BookRequest, who: KioskTellerManagerService, appointments: AppointmentsDep

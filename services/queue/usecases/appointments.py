@@ -126,6 +126,20 @@ class Appointments:
         that day can count on (staffing adds them to its walk-in forecast)."""
         return booked_per_slot(await self.store.of_day(branch_id, date))
 
+    async def booked_and_checked_in(
+        self, branch_id: str, date: dt.date
+    ) -> dict[tuple[ServiceName, str], tuple[int, int]]:
+        """Per (service, slot start) of a day: (booked and not checked in yet, checked in). Staffing plans the
+        day with them: a checked-in customer is coming for sure, a booked one with the show share."""
+        counts: dict[tuple[ServiceName, str], tuple[int, int]] = {}
+        for a in await self.store.of_day(branch_id, date):
+            booked, checked = counts.get((a.service, a.start), (0, 0))
+            if a.status is AppointmentStatus.BOOKED:
+                counts[(a.service, a.start)] = (booked + 1, checked)
+            elif a.status is AppointmentStatus.CHECKED_IN:
+                counts[(a.service, a.start)] = (booked, checked + 1)
+        return counts
+
     async def still_expected(self, branch_id: str, date: dt.date) -> dict[str, int]:
         """Booked appointments of a day whose customer has not checked in yet, per slot start (all services):
         the arrivals still to come that the queue's forecast adds (a checked-in one is a ticket already)."""
