@@ -13,4 +13,5 @@ SERVICE = ServiceDescriptor(
     app_factory="services.records.app:create_app",
     start_order=35,  # after staffing, before kyc and voice
     database=True,
+    dev_setup="services.records.devsetup:dev_setup",
 )

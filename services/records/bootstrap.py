@@ -39,15 +39,18 @@ from services.records.adapters.outbox import OutboxRelay, PgOutbox
 from services.records.adapters.partitions import Partitions
 from services.records.adapters.report_pdf import render_daily_pdf
 from services.records.adapters.report_store import ReportStore
+from services.records.adapters.sandbox_core_store import SandboxCoreStore
 from services.records.domain.history import RAW_TABLE_NAMES
+from services.records.domain.sandbox_core.limits import limits_from
 from services.records.handlers import HistoryHandler
-from services.records.routes import audit, config, head_office, reports
+from services.records.routes import audit, config, head_office, reports, sandbox_core
 from services.records.settings import RecordsSettings
 from services.records.usecases.configuration import Configuration
 from services.records.usecases.head_office import HeadOffice
 from services.records.usecases.ingest import BranchRulesCache, Incoming, Ingest
 from services.records.usecases.maintenance import Maintenance
 from services.records.usecases.reports import Reports
+from services.records.usecases.sandbox_core import SandboxCore
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -145,6 +148,12 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
     configuration = Configuration(store, relay.notify, clock)
     runtime.extra_checks["postgres"] = lambda: database_ready(engine)
     history = build_history(settings, platform, engine, runtime.publisher, clock) if settings.history_enabled else None
+    core = SandboxCore(
+        SandboxCoreStore(engine, lock_timeout_s=settings.database_timeout_s),
+        clock,
+        limits=limits_from(settings.sandbox_core_limits),
+        identity_window=dt.timedelta(seconds=settings.sandbox_core_identity_window_s),
+    )
     if history is not None:
         runtime.extra_checks["history"] = history.consumer.ready
 
@@ -157,6 +166,8 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
             log.critical("records cannot start: %s", exc)
             await engine.dispose()
             raise StartupFailed(f"records cannot start: {exc}") from exc
+        for branch_id in settings.sandbox_core_seed_branches:
+            log.info("sandbox core: %d demo customers seeded for %s", await core.seed(branch_id), branch_id)
         async with runtime.lifespan(app):
             announcing = asyncio.create_task(_announce_configurations(configuration), name="records-config-announce")
             tasks = [asyncio.create_task(relay.run(), name="records-outbox-relay"), announcing]
@@ -182,8 +193,8 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
         "records",
         platform,
         lifespan=lifespan,
-        routers=[config.router, head_office.router, reports.router, audit.router],
-        errors={**head_office.PROBLEMS, **reports.REPORT_PROBLEMS},
+        routers=[config.router, head_office.router, reports.router, audit.router, sandbox_core.router],
+        errors={**head_office.PROBLEMS, **reports.REPORT_PROBLEMS, **sandbox_core.PROBLEMS},
         description="PostgreSQL: branch configuration (system of record), history, reports",
         max_body_bytes=settings.max_body_bytes,
     )
@@ -198,5 +209,7 @@ def build_app(settings: RecordsSettings, platform: PlatformSettings, *, clock: C
     app.state.head_office = HeadOffice(NetworkQueries(engine), clock)
     app.state.reports = Reports(ReportStore(engine), render_daily_pdf, clock)
     app.state.relay = relay
+    app.state.sandbox_core = core
+    sandbox_core.install(app)
     app.state.history = history
     return app

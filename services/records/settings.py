@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from branchops.settings import ServiceSettings
 from services.records.domain.retention import retention_days
+from services.records.domain.sandbox_core.limits import limits_from
 
 DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+asyncpg://")
 
@@ -46,6 +47,23 @@ class RecordsSettings(ServiceSettings):
     maintenance_interval_s: float = Field(
         21_600.0, ge=10, le=86_400, description="How often partitions are made ahead and retention applied (s)"
     )
+    sandbox_core_seed_branches: list[str] = Field(
+        default_factory=list,
+        description='SANDBOX core: branches whose demo customers are seeded at start, JSON ["demo-001"] (none: [])',
+    )
+    sandbox_core_identity_window_s: float = Field(
+        900.0, ge=30, le=3600, description="SANDBOX core: how recent an approved KYC result must be for a movement (s)"
+    )
+    sandbox_core_limits: dict[str, tuple[int, int]] = Field(
+        default_factory=dict,
+        description='SANDBOX core: kiosk limits (minor units) over the defaults, JSON {"CNY": [per movement, per day]}',
+    )
+
+    @field_validator("sandbox_core_limits")
+    @classmethod
+    def _known_limits(cls, value: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+        limits_from(value)  # raises ValueError naming an unknown currency or bad numbers
+        return value
 
     @field_validator("retention_days")
     @classmethod

@@ -31,8 +31,16 @@ BEFORE_HISTORY = {"branch_config", "branch_config_audit", "outbox", "alembic_ver
 CREDIT_TABLES = {"window_staffing", "staff_credits"}
 HISTORY_TABLES = {*RAW_TABLE_NAMES, *(spec.table for spec in ROLLUPS), *STATE_TABLES} - CREDIT_TABLES
 REPORT_TABLES = {"rollup_branch_day", "rollup_service_day"}
-RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES | CREDIT_TABLES
-HEAD = "0006"
+SANDBOX_CORE_TABLES = {
+    "sandbox_core_customers",
+    "sandbox_core_accounts",
+    "sandbox_core_postings",
+    "sandbox_core_legs",
+    "sandbox_core_idempotency",
+    "sandbox_core_audit",
+}
+RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES | CREDIT_TABLES | SANDBOX_CORE_TABLES
+HEAD = "0007"
 
 
 @pytest.fixture
@@ -266,3 +274,52 @@ async def test_an_unreachable_database_stops_the_service_after_waiting(redis_url
         async with app.router.lifespan_context(app):
             pytest.fail("the app must not start")
     assert "secret" not in str(failure.value), "the password stays out of the message"
+
+
+async def test_revision_0007_adds_the_sandbox_core_whose_postings_must_balance(engine: AsyncEngine) -> None:
+    """From 0006 with a branch configured: the sandbox core's tables come, the configuration stays; a posting
+    whose legs do not add up to zero, or a deposit below zero, cannot be committed; down again drops it all."""
+    await migrate(engine, "0006")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')")
+        )
+    await migrate(engine)
+    assert await current_revision(engine) == "0007" and await _tables(engine) >= SANDBOX_CORE_TABLES
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO sandbox_core_customers (customer_id, branch_id, display_name, id_number_masked)"
+                " VALUES ('c1', 'b1', 'Sandbox', '3201**********1234')"
+            )
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO sandbox_core_accounts (account_id, customer_id, number, kind, currency) VALUES"
+                " ('a1', 'c1', '6222000011112222', 'debit_card', 'CNY'),"
+                " ('i1', NULL, '9900000011112222', 'internal', 'CNY')"
+            )
+        )
+    unbalanced = (
+        "INSERT INTO sandbox_core_postings (kind, channel, currency, amount_minor, created_at, local_day)"
+        " VALUES ('opening', 'seed', 'CNY', 100, now(), current_date) RETURNING posting_id"
+    )
+    with pytest.raises(Exception, match="not balanced"):
+        async with engine.begin() as connection:
+            posting = (await connection.execute(text(unbalanced))).scalar_one()
+            await connection.execute(
+                text(f"INSERT INTO sandbox_core_legs VALUES ({posting}, 1, 'a1', 100), ({posting}, 2, 'i1', -99)")
+            )
+    with pytest.raises(Exception, match="sandbox_core_deposit_not_below_zero"):
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE sandbox_core_accounts SET balance_minor = -1 WHERE account_id = 'a1'")
+            )
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM sandbox_core_legs"))).scalar() == 0
+    await migrate(engine, "0006", action="downgrade")
+    assert not SANDBOX_CORE_TABLES & await _tables(engine)
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}
+        functions = "SELECT count(*) FROM pg_proc WHERE proname = 'sandbox_core_balanced'"
+        assert (await connection.execute(text(functions))).scalar() == 0

@@ -1,0 +1,351 @@
+"""The sandbox core's use cases (docs/core-banking.md): read a customer's accounts, balance and statement;
+move money (transfer between own accounts, credit card repayment, utility payment, reversal) with an
+idempotency key, the customer's explicit confirmation and a recent approved KYC result; every movement asked
+for is audited, posted or refused. Answers carry ``"sandbox": true``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from services.records.adapters.sandbox_core_store import AuditEntry, Ledger, SandboxCoreStore
+from services.records.domain.intervals import DEFAULT_TIME_ZONE, local_day, zone
+from services.records.domain.sandbox_core import postings, rates
+from services.records.domain.sandbox_core.accounts import Account, Kind, mask_number
+from services.records.domain.sandbox_core.errors import CoreRefused
+from services.records.domain.sandbox_core.idempotency import check_key, request_hash
+from services.records.domain.sandbox_core.identity import check_identity
+from services.records.domain.sandbox_core.limits import Limits, check_limits
+from services.records.domain.sandbox_core.money import format_minor
+from services.records.domain.sandbox_core.seed import demo_customers, shared_accounts
+from services.records.domain.sandbox_core.views import account_view, labelled
+
+Clock = Callable[[], dt.datetime]
+STATEMENT_DEFAULT_DAYS = 30
+STATEMENT_MAX_DAYS = 366
+CREATED = 201
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Movement:
+    """What every money movement brings besides its own fields."""
+
+    branch_id: str
+    customer_id: str
+    caller: Caller
+    idempotency_key: str | None
+    confirmed: bool
+    identity: str | None
+    body: Mapping[str, Any] = field(default_factory=dict)
+    """The request's own fields as sent (fingerprinted for the idempotency key)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+class PlanOf(Protocol):
+    def __call__(self, accounts: Mapping[str, Account]) -> postings.Plan: ...
+
+
+def _mask_reference(reference: str | None) -> str | None:
+    return None if reference is None else mask_number(reference)
+
+
+def _date(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CoreRefused("bad_date", f"{name} is not a date YYYY-MM-DD") from None
+
+
+class SandboxCore:
+    def __init__(
+        self,
+        store: SandboxCoreStore,
+        clock: Clock,
+        *,
+        limits: Mapping[str, Limits],
+        identity_window: dt.timedelta,
+        time_zone: str = DEFAULT_TIME_ZONE,
+        channel: str = "kiosk",
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.limits = dict(limits)
+        self.identity_window = identity_window
+        self.zone = zone(time_zone)
+        self.channel = channel
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        return local_day(now or self.clock(), self.zone)
+
+    # ------------------------------------------------------------------------------------------------ reads
+    async def _customer_accounts(self, branch_id: str, customer_id: str) -> list[Account]:
+        if await self.store.customer(customer_id, branch_id) is None:
+            raise CoreRefused("unknown_customer", "no such customer in this branch's sandbox core")
+        return await self.store.accounts_of(customer_id)
+
+    async def _own_account(self, branch_id: str, customer_id: str, account_id: str) -> Account:
+        for account in await self._customer_accounts(branch_id, customer_id):
+            if account.account_id == account_id:
+                return account
+        if await self.store.account(account_id) is None:
+            raise CoreRefused("unknown_account", "no such account")
+        raise CoreRefused("not_own_account", "the account is not the customer's own")
+
+    async def customers(self, branch_id: str) -> dict[str, Any]:
+        found = await self.store.customers(branch_id)
+        return labelled(
+            {
+                "branch_id": branch_id,
+                "customers": [
+                    {
+                        "customer_id": c.customer_id,
+                        "display_name": c.display_name,
+                        "id_number_masked": c.id_number_masked,
+                    }
+                    for c in found
+                ],
+            }
+        )
+
+    async def accounts(self, branch_id: str, customer_id: str) -> dict[str, Any]:
+        accounts = await self._customer_accounts(branch_id, customer_id)
+        return labelled({"customer_id": customer_id, "accounts": [account_view(a) for a in accounts]})
+
+    async def balance(self, branch_id: str, customer_id: str, account_id: str) -> dict[str, Any]:
+        account = await self._own_account(branch_id, customer_id, account_id)
+        return labelled({"customer_id": customer_id, "account": account_view(account), "at": self.clock().isoformat()})
+
+    async def statement(
+        self, branch_id: str, customer_id: str, account_id: str, start: str | None, end: str | None
+    ) -> dict[str, Any]:
+        last = _date(end, "to") if end else self.today()
+        first = _date(start, "from") if start else last - dt.timedelta(days=STATEMENT_DEFAULT_DAYS - 1)
+        if first > last:
+            raise CoreRefused("bad_range", "from is after to")
+        if (last - first).days + 1 > STATEMENT_MAX_DAYS:
+            raise CoreRefused("bad_range", f"a statement spans at most {STATEMENT_MAX_DAYS} days")
+        account = await self._own_account(branch_id, customer_id, account_id)
+        lines = await self.store.statement(account_id, first, last)
+        for line in lines:
+            line["amount"] = format_minor(line["amount_minor"], line["currency"])
+            line["reference"] = _mask_reference(line["reference"])
+        return labelled(
+            {
+                "customer_id": customer_id,
+                "account": account_view(account),
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                "lines": lines,
+            }
+        )
+
+    async def billers(self) -> dict[str, Any]:
+        found = await self.store.billers()
+        return labelled(
+            {"billers": [{"biller_id": b.account_id, "name": b.name, "currency": b.currency} for b in found]}
+        )
+
+    def fx_rates(self) -> dict[str, Any]:
+        return rates.fx_table()
+
+    def interest_rates(self) -> dict[str, Any]:
+        return rates.interest_table()
+
+    async def audit(self, branch_id: str, limit: int, before_id: int | None) -> dict[str, Any]:
+        entries = await self.store.audit_page(branch_id, limit, before_id)
+        return labelled({"branch_id": branch_id, "entries": entries})
+
+    async def seed(self, branch_id: str) -> int:
+        """The branch's demo customers (deterministic; those already there are left as they are)."""
+        now = self.clock()
+        return await self.store.seed(demo_customers(branch_id), shared_accounts(), now=now, local_day=self.today(now))
+
+    # ------------------------------------------------------------------------------------------------ movements
+    async def transfer(self, move: Movement, source: str, target: str, amount_minor: int, currency: str) -> Answer:
+        def plan(accounts: Mapping[str, Account]) -> postings.Plan:
+            return postings.transfer(move.customer_id, accounts[source], accounts[target], amount_minor, currency)
+
+        return await self._move("transfer", move, [source, target], plan)
+
+    async def card_repayment(self, move: Movement, source: str, card: str, amount_minor: int, currency: str) -> Answer:
+        def plan(accounts: Mapping[str, Account]) -> postings.Plan:
+            return postings.card_repayment(move.customer_id, accounts[source], accounts[card], amount_minor, currency)
+
+        return await self._move("card_repayment", move, [source, card], plan)
+
+    async def utility_payment(
+        self, move: Movement, source: str, biller_id: str, bill_reference: str, amount_minor: int, currency: str
+    ) -> Answer:
+        def plan(accounts: Mapping[str, Account]) -> postings.Plan:
+            biller = accounts.get(biller_id)
+            if biller is None or biller.kind is not Kind.UTILITY_BILLER:
+                raise CoreRefused("unknown_biller", "no such utility biller")
+            return postings.utility_payment(
+                move.customer_id, accounts[source], biller, amount_minor, currency, bill_reference
+            )
+
+        return await self._move("utility_payment", move, [source, biller_id], plan, optional={biller_id})
+
+    async def reverse(self, move: Movement, posting_id: int) -> Answer:
+        return await self._move("reversal", move, [], None, reverses=posting_id)
+
+    async def _move(
+        self,
+        action: str,
+        move: Movement,
+        account_ids: list[str],
+        plan_of: PlanOf | None,
+        *,
+        optional: set[str] | None = None,
+        reverses: int | None = None,
+    ) -> Answer:
+        now = self.clock()
+        key: str | None = move.idempotency_key
+        try:
+            key = check_key(move.idempotency_key)
+            if move.confirmed is not True:
+                raise CoreRefused("confirmation_required", "the customer must confirm the movement explicitly")
+            fingerprint = request_hash(action, move.branch_id, move.customer_id, move.body)
+            async with self.store.transaction() as ledger:
+                replay = await ledger.claim(move.branch_id, key, fingerprint, now)
+                if replay is not None:
+                    await ledger.audit(self._entry(now, action, move, "replayed", key=key, detail=dict(move.body)))
+                    return Answer(replay.status, replay.response, replayed=True)
+                answer, posting_id = await self._post(
+                    ledger, action, move, key, now, account_ids, plan_of, optional, reverses
+                )
+                await ledger.finish(move.branch_id, key, answer.status, answer.body, posting_id)
+                await ledger.audit(
+                    self._entry(
+                        now, action, move, "posted", key=key, posting_id=posting_id, detail=answer.body["posting"]
+                    )
+                )
+                return answer
+        except CoreRefused as refused:
+            await self.store.audit(
+                self._entry(
+                    now, action, move, "refused", key=key, reason=refused.reason, detail=self._masked_body(move)
+                )
+            )
+            raise
+
+    async def _post(
+        self,
+        ledger: Ledger,
+        action: str,
+        move: Movement,
+        key: str,
+        now: dt.datetime,
+        account_ids: list[str],
+        plan_of: PlanOf | None,
+        optional: set[str] | None,
+        reverses: int | None,
+    ) -> tuple[Answer, int]:
+        customer = await ledger.lock_customer(move.customer_id, move.branch_id)
+        if customer is None:
+            raise CoreRefused("unknown_customer", "no such customer in this branch's sandbox core")
+        evidence = (
+            await ledger.kyc_evidence(move.branch_id, move.identity, now - self.identity_window)
+            if move.identity
+            else None
+        )
+        check_identity(evidence, customer.id_number_masked, now, self.identity_window)
+        today = self.today(now)
+        if reverses is not None:
+            original = await ledger.posting_for_update(reverses)
+            if original is None:
+                raise CoreRefused("unknown_posting", "no such posting of this customer")
+            original_plan = postings.reversal(move.customer_id, original, today)
+            account_ids = [leg.account_id for leg in original_plan.legs]
+            accounts = await ledger.lock_accounts(account_ids)
+            plan = original_plan
+        else:
+            accounts = await ledger.lock_accounts(account_ids)
+            missing = [a for a in account_ids if a not in accounts and a not in (optional or set())]
+            if missing:
+                raise CoreRefused("unknown_account", "no such account")
+            assert plan_of is not None
+            plan = plan_of(accounts)
+            used = await ledger.used_today(move.customer_id, today, plan.currency, self.channel)
+            check_limits(self.limits, plan.currency, plan.amount_minor, used)
+        balances = postings.apply(accounts, plan.legs)
+        posting_id = await ledger.insert(
+            plan, branch_id=move.branch_id, channel=self.channel, key=key, now=now, local_day=today
+        )
+        own = [
+            account_view(replace(a, balance_minor=balances[a.account_id]))
+            for a in sorted(accounts.values(), key=lambda a: a.account_id)
+            if a.customer_id == move.customer_id and a.account_id in balances
+        ]
+        posting = {
+            "posting_id": posting_id,
+            "kind": plan.kind.value,
+            "currency": plan.currency,
+            "amount_minor": plan.amount_minor,
+            "amount": format_minor(plan.amount_minor, plan.currency),
+            "reference": _mask_reference(plan.reference),
+            "reverses": plan.reverses,
+            "at": now.isoformat(),
+            "day": today.isoformat(),
+            "legs": [
+                {"account_masked": accounts[leg.account_id].masked, "amount_minor": leg.amount_minor}
+                for leg in plan.legs
+            ],
+        }
+        return Answer(
+            CREATED, labelled({"customer_id": move.customer_id, "posting": posting, "accounts": own})
+        ), posting_id
+
+    @staticmethod
+    def _masked_body(move: Movement) -> dict[str, Any]:
+        """The request's fields for the audit: ids and amounts, a bill reference masked."""
+        body = dict(move.body)
+        if isinstance(body.get("bill_reference"), str):
+            body["bill_reference"] = mask_number(body["bill_reference"])
+        return body
+
+    def _entry(
+        self,
+        now: dt.datetime,
+        action: str,
+        move: Movement,
+        outcome: str,
+        *,
+        key: str | None,
+        reason: str | None = None,
+        posting_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        masked = dict(detail or {})
+        if isinstance(masked.get("bill_reference"), str):
+            masked["bill_reference"] = mask_number(masked["bill_reference"])
+        if move.identity:
+            masked["identity_session"] = move.identity
+        return AuditEntry(
+            at=now,
+            branch_id=move.branch_id,
+            subject=move.caller.subject,
+            role=move.caller.role,
+            action=action,
+            outcome=outcome,
+            reason=reason,
+            customer_id=move.customer_id,
+            posting_id=posting_id,
+            idempotency_key=key if isinstance(key, str) and len(key) <= 128 else None,
+            detail=masked,
+        )
