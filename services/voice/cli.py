@@ -2,7 +2,8 @@
 
 JSON on stdout: one input -> one object; several inputs -> one object per line, each carrying its input.
 The CLI prints full slot values (it is the operator's tool); events and logs mask them. Heavy imports
-(scikit-learn, vosk) happen only inside the command that needs them.
+(scikit-learn, vosk, faster-whisper) happen only inside the command that needs them. ``voice transcribe`` uses the
+language's engine as the service does (VOICE_ASR_ENGINE_<LANG>; by default Whisper unless a Vosk model is set).
 """
 
 from __future__ import annotations
@@ -50,7 +51,20 @@ def _model_dir(args: argparse.Namespace) -> str:
     return configured
 
 
+def _engine(args: argparse.Namespace) -> str:
+    if args.model:
+        return "vosk"
+    if args.engine:
+        return str(args.engine)
+    from services.voice.adapters.asr_whisper_files import wheels_installed
+    from services.voice.settings import VoiceSettings
+
+    return VoiceSettings().asr_engine(args.lang, wheels_installed())
+
+
 def _transcribe(args: argparse.Namespace) -> int:
+    if _engine(args) == "whisper":
+        return _transcribe_whisper(args)
     from services.voice.adapters.asr_vosk import RecognizerPool, load_model
     from services.voice.adapters.wav_files import read_wav
     from services.voice.usecases.transcription import transcribe_pcm
@@ -84,6 +98,44 @@ def _transcribe(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _transcribe_whisper(args: argparse.Namespace) -> int:
+    from services.voice.adapters.asr_engines import load_whisper
+    from services.voice.adapters.asr_whisper import WhisperRecognizer
+    from services.voice.adapters.asr_whisper_files import WhisperModelError
+    from services.voice.adapters.wav_files import read_wav
+    from services.voice.settings import VoiceSettings
+    from services.voice.usecases.transcription import transcribe_with
+
+    try:
+        engine = load_whisper(VoiceSettings())  # checks every model file against its pinned sha256 first
+    except WhisperModelError as exc:
+        print(f"branchops voice transcribe: {exc}", file=sys.stderr)
+        return 2
+    results: list[dict[str, Any]] = []
+    failed = False
+    for path in args.wav:
+        try:
+            pcm, rate = read_wav(path)
+        except (ValueError, OSError) as exc:
+            results.append({"input": path, "error": str(exc)})
+            failed = True
+            continue
+        transcript = transcribe_with(WhisperRecognizer(engine, args.lang, rate), pcm, rate)
+        results.append(
+            {
+                "input": path,
+                "engine": "whisper",
+                "text": transcript.text,
+                "result": transcript.words,
+                "audio_s": round(transcript.audio_s, 3),
+                "sample_rate": rate,
+                "real_time_factor": round(transcript.real_time_factor, 3),
+            }
+        )
+    _emit(results)
+    return 1 if failed else 0
+
+
 def register(subparsers: Any) -> None:
     voice = subparsers.add_parser("voice", help="voice NLU and speech recognition (issue #7)")
     commands = voice.add_subparsers(dest="voice_command", required=True)
@@ -94,6 +146,11 @@ def register(subparsers: Any) -> None:
     nlu.set_defaults(func=_nlu)
     transcribe = commands.add_parser("transcribe", help="speech to text of WAV files (PCM16 mono)")
     transcribe.add_argument("wav", nargs="+", help="WAV files")
-    transcribe.add_argument("--lang", choices=("zh", "en"), default="zh", help="picks VOICE_ASR_MODEL_<LANG>")
+    transcribe.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="language (and VOICE_ASR_ENGINE_/MODEL_<LANG>)"
+    )
+    transcribe.add_argument(
+        "--engine", choices=("whisper", "vosk"), default=None, help="default: the service's choice for --lang"
+    )
     transcribe.add_argument("--model", type=Path, default=None, help="Vosk model directory (overrides --lang)")
     transcribe.set_defaults(func=_transcribe)

@@ -16,7 +16,29 @@ class VoiceSettings(ServiceSettings):
     service_name: ClassVar[str] = "voice"
     default_port: ClassVar[int] = 8004
 
-    # --- ASR (Vosk) ---------------------------------------------------------------------------
+    # --- ASR (Whisper or Vosk per language) -----------------------------------------------------
+    asr_engine_zh: str = Field(
+        "",
+        pattern=r"^(|whisper|vosk)$",
+        description="Mandarin recognizer: whisper or vosk; empty: vosk when VOICE_ASR_MODEL_ZH is set, else whisper",
+    )
+    asr_engine_en: str = Field(
+        "",
+        pattern=r"^(|whisper|vosk)$",
+        description="English recognizer: whisper or vosk; empty: vosk when VOICE_ASR_MODEL_EN is set, else whisper",
+    )
+    asr_whisper_cache_dir: str = Field(
+        "", description="Folder for the assembled whisper-base model.bin; empty: $XDG_CACHE_HOME/branchops/whisper-base"
+    )
+    asr_whisper_threads: int = Field(1, ge=1, le=64, description="CPU threads per Whisper decode")
+    asr_whisper_workers: int = Field(2, ge=1, le=64, description="Whisper decodes run in parallel")
+    asr_whisper_beam_size: int = Field(1, ge=1, le=10, description="Beam of the final Whisper decode (partials: 1)")
+    asr_whisper_partial_interval_s: float = Field(
+        1.0, ge=0.2, le=10, description="Audio between two partial re-decodes of the utterance"
+    )
+    asr_whisper_end_silence_s: float = Field(
+        0.7, ge=0.2, le=5, description="Silence after speech that ends an utterance (Whisper endpointing)"
+    )
     asr_model_zh: str = Field("", description="Directory of the Mandarin Vosk model; empty: no Mandarin ASR")
     asr_model_en: str = Field("", description="Directory of the English Vosk model; empty: no English ASR")
     asr_default_lang: str = Field("zh", pattern=r"^(zh|en)$", description="Language of a stream without one")
@@ -70,6 +92,13 @@ class VoiceSettings(ServiceSettings):
     def asr_models(self) -> dict[str, str]:
         """Configured model directories by language (languages without one are left out)."""
         return {lang: path for lang, path in (("zh", self.asr_model_zh), ("en", self.asr_model_en)) if path}
+
+    def asr_engine(self, lang: str, whisper_installed: bool) -> str:
+        """The engine of ``lang``: the one set, else vosk when a Vosk model is configured or Whisper is absent."""
+        chosen = self.asr_engine_zh if lang == "zh" else self.asr_engine_en
+        if chosen:
+            return chosen
+        return "vosk" if lang in self.asr_models() or not whisper_installed else "whisper"
 
     def recognizer_pool_per_key(self) -> int:
         return self.asr_max_streams if self.asr_recognizer_pool is None else self.asr_recognizer_pool

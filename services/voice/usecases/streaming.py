@@ -1,9 +1,9 @@
 """The ASR WebSocket loop (vosk-server protocol) shared by ``/v1/asr`` and the audio side of ``/v1/dialogue``.
 
-One recognizer per connection, taken from the app's recognizer pool or created at the first audio frame,
-and given back (or freed) when the connection ends whatever the reason; every Vosk call runs in the ASR executor, one
-call at a time per connection. A process serves at most ``capacity`` streams: the next one is accepted, told why and
-closed (1013).
+One recognizer per connection (Vosk or Whisper, by language: adapters/asr_engines.py), taken from the app's
+recognizer pool or created at the first audio frame, and given back (or freed) when the connection ends whatever the
+reason; every recognizer call runs in the ASR executor, one call at a time per connection. A process serves at
+most ``capacity`` streams: the next one is accepted, told why and closed (1013).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from prometheus_client import Counter
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from services.voice.adapters.asr_engines import AsrEngines
 from services.voice.adapters.asr_vosk import AsrModels, Recognizer, RecognizerPool
 from services.voice.domain.asr.limits import StreamClock, StreamLimits, Verdict
 from services.voice.domain.asr.phrases import build_grammar
@@ -38,6 +39,7 @@ from services.voice.domain.asr.protocol import (
     parse_text_message,
     result_has_words,
 )
+from services.voice.domain.asr.recognizer import StreamRecognizer
 
 log = logging.getLogger(__name__)
 CLOSED = Counter("branchops_voice_asr_closed_total", "ASR streams ended, by reason", ["reason"])
@@ -82,7 +84,7 @@ class _Stream:
     options: StreamOptions
     clock: StreamClock
     config: StreamConfig = field(default_factory=StreamConfig)
-    recognizer: Recognizer | None = None
+    recognizer: StreamRecognizer | None = None
     compute_s: float = 0.0
     audio_started: bool = False
     holds_slot: bool = False
@@ -186,7 +188,7 @@ class AsrStreamer:
         stream.config = command
         return False
 
-    async def _open(self, stream: _Stream, wav_rate: int | None) -> Recognizer:
+    async def _open(self, stream: _Stream, wav_rate: int | None) -> StreamRecognizer:
         lang = stream.config.lang or stream.options.lang
         model = self.models.model(lang)
         if model is None:
@@ -197,6 +199,12 @@ class AsrStreamer:
             stream.config = replace(stream.config, sample_rate=wav_rate)
         rate = stream.config.sample_rate or self.models.sample_rate(lang)
         phrases = stream.config.phrase_list or (stream.options.phrases() if stream.options.phrases else None)
+        if isinstance(self.models, AsrEngines):  # Vosk or Whisper, whichever serves this language
+            engines = self.models
+            return await self._run(
+                stream,
+                lambda: engines.open_recognizer(lang, rate, phrases=phrases, words=stream.config.words, pool=self.pool),
+            )
         grammar: list[str] | None = None
         if phrases:
             grammar, _ = build_grammar(phrases, self.models.in_vocabulary(lang))

@@ -1,7 +1,9 @@
 """Offline transcription of whole recordings (CLI and benchmarks): PCM16 samples -> text, words, compute time.
 
 The recordings are read by ``adapters/wav_files.py``; the model and the recognizer pool are the caller's, built
-once per command (``asr_vosk.load_model``, ``RecognizerPool``).
+once per command (``asr_vosk.load_model``, ``RecognizerPool``; for Whisper ``asr_engines.load_whisper`` and a
+``WhisperRecognizer`` per recording). Audio is fed in stream-sized chunks either way, so the endpointing and the
+partial decodes cost what they cost on the WebSocket.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.voice.adapters.asr_vosk import Recognizer, RecognizerPool
+from services.voice.domain.asr.recognizer import StreamRecognizer
 
 
 @dataclass
@@ -30,8 +33,12 @@ def transcribe_pcm(
 ) -> Transcript:
     """Feed ``pcm`` in ``chunk_s`` pieces as a stream would, joining the utterance results. ``pool``: the
     caller's ``RecognizerPool`` (one per command) to reuse a recognizer across recordings; None: a new one."""
+    return transcribe_with(Recognizer(model, sample_rate, words=True, pool=pool), pcm, sample_rate, chunk_s=chunk_s)
+
+
+def transcribe_with(recognizer: StreamRecognizer, pcm: bytes, sample_rate: int, *, chunk_s: float = 0.2) -> Transcript:
+    """Feed ``pcm`` to ``recognizer`` (any engine) in ``chunk_s`` pieces; closes it at the end."""
     step = max(2, int(sample_rate * chunk_s) * 2)
-    recognizer = Recognizer(model, sample_rate, words=True, pool=pool)
     texts: list[str] = []
     words: list[dict[str, Any]] = []
     started = time.perf_counter()
@@ -43,7 +50,8 @@ def transcribe_pcm(
         _collect(recognizer.final(), texts, words)
     finally:
         recognizer.close()
-    return Transcript(" ".join(texts), words, len(pcm) / 2 / sample_rate, time.perf_counter() - started)
+    joiner = "" if getattr(recognizer, "lang", "") == "zh" else " "
+    return Transcript(joiner.join(texts), words, len(pcm) / 2 / sample_rate, time.perf_counter() - started)
 
 
 def _collect(result: dict[str, Any], texts: list[str], words: list[dict[str, Any]]) -> None:

@@ -32,6 +32,7 @@ def test_transcribe_without_a_model_is_a_clean_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("VOICE_ASR_MODEL_ZH", raising=False)
+    monkeypatch.setenv("VOICE_ASR_ENGINE_ZH", "vosk")  # Vosk chosen without a model (Whisper is the default)
     assert main(["voice", "transcribe", str(tmp_path / "a.wav")]) == 2
     assert "no ASR model" in capsys.readouterr().err
 
