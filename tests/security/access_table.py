@@ -44,6 +44,7 @@ PLATFORM = {
     ("GET", "/v1/whoami"): rule(K, T, M, H, S, why="callers check whom an address belongs to (readiness)"),
 }
 B = "/v1/branches/{branch_id}"
+SC = "/v1/sandbox-core/branches/{branch_id}"
 
 ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
     "queue": {
@@ -206,6 +207,25 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/v1/reports/branches"): rule(H, S, why="head office ranks every branch; managers see their own only"),
         ("GET", "/v1/reports/branches.csv"): rule(H, S, why="the ranking as CSV for head office"),
         ("GET", "/v1/reports/trend"): rule(H, S, why="network or branch trend for head office"),
+        # the SANDBOX core (docs/core-banking.md): the voice service moves money, staff read
+        ("GET", "/v1/sandbox-core/fx-rates"): rule(K, T, M, H, S, why="sandbox rates are public information"),
+        ("GET", "/v1/sandbox-core/interest-rates"): rule(K, T, M, H, S, why="sandbox rates are public information"),
+        ("GET", "/v1/sandbox-core/billers"): rule(K, T, M, H, S, why="the sandbox's utility billers"),
+        ("GET", f"{SC}/customers"): rule(T, M, S, why="the branch's sandbox demo customers"),
+        ("GET", f"{SC}/customers/{{customer_id}}/accounts"): rule(
+            T, M, S, why="a customer's accounts: the voice service for the customer, staff at the counter"
+        ),
+        ("GET", f"{SC}/customers/{{customer_id}}/accounts/{{account_id}}"): rule(T, M, S),
+        ("GET", f"{SC}/customers/{{customer_id}}/accounts/{{account_id}}/statement"): rule(T, M, S),
+        ("GET", f"{SC}/audit"): rule(M, H, S, why="who moved money through the sandbox core (masked)"),
+        ("POST", f"{SC}/customers/{{customer_id}}/transfers"): rule(
+            S, why="money movements: the voice service only, with KYC identity and confirmation"
+        ),
+        ("POST", f"{SC}/customers/{{customer_id}}/card-repayments"): rule(S, why="money movement: service only"),
+        ("POST", f"{SC}/customers/{{customer_id}}/utility-payments"): rule(S, why="money movement: service only"),
+        ("POST", f"{SC}/customers/{{customer_id}}/postings/{{posting_id}}/reversal"): rule(
+            S, why="a compensating posting: service only, audited"
+        ),
     },
 }
 

@@ -80,6 +80,9 @@ VALID_BODIES = {  # the check of the branch comes after the body's validation
     "/appointments/check-in": {"code": "ABCD2345"},
     "/windows/{window_id}/tickets/{ticket_id}/form": {"fields": {"amount": "1"}},  # gateway: before the queue's
     "/tickets/{ticket_id}/form": {"window_id": "w1", "fields": {"amount": "1"}},
+    "/transfers": {"from_account_id": "a1", "to_account_id": "a2", "amount_minor": 100},  # sandbox core
+    "/card-repayments": {"from_account_id": "a1", "card_account_id": "a2", "amount_minor": 100},
+    "/utility-payments": {"from_account_id": "a1", "biller_id": "b1", "bill_reference": "B123", "amount_minor": 1},
 }
 VALID_QUERIES = {  # the same for queries
     "/appointments/slots": f"service=cash&date={dt.date.today() + dt.timedelta(days=30)}",
