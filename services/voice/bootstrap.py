@@ -16,7 +16,8 @@ from branchops.runtime import ServiceRuntime
 from branchops.settings import Environment, PlatformSettings
 from branchops.web import create_service_app
 from branchops.web.identity import identity_check
-from services.voice.adapters.asr_vosk import AsrModels, RecognizerPool
+from services.voice.adapters.asr_engines import AsrEngines
+from services.voice.adapters.asr_vosk import RecognizerPool
 from services.voice.adapters.queue_client import QueueClient, WaitBoard
 from services.voice.adapters.sessions import SessionStore
 from services.voice.adapters.tts import EspeakTts, TtsEngine
@@ -53,7 +54,7 @@ def build_app(
     asr_executor = ThreadPoolExecutor(settings.asr_max_streams + 1, thread_name_prefix="asr")
     tts_executor = ThreadPoolExecutor(settings.tts_workers, thread_name_prefix="tts")
     http = http or httpx.AsyncClient(timeout=settings.queue_timeout_s)
-    models = AsrModels(settings.asr_models(), default_lang=settings.asr_default_lang, required=settings.asr_required)
+    models = AsrEngines.from_settings(settings)  # Whisper or Vosk per language (VOICE_ASR_ENGINE_ZH/_EN)
     waits = WaitBoard(runtime.redis)
     dialogue = Dialogue(
         engine=engine or NluEngine.from_corpus(),
