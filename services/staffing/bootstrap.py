@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from branchops.clock import platform_clock
@@ -21,6 +22,7 @@ from services.staffing.adapters.alert_store import AlertStore
 from services.staffing.adapters.config_store import ConfigStore
 from services.staffing.adapters.live_store import LiveStore
 from services.staffing.adapters.plan_store import PlanStore
+from services.staffing.adapters.queue_appointments import QueueAppointments
 from services.staffing.adapters.solver_pool import SolverPool
 from services.staffing.adapters.ticket_counts import TicketCounts
 from services.staffing.adapters.webhook import WebhookSender
@@ -59,8 +61,17 @@ def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: 
     planning = Planning(plan_store, pool, settings, clock)
     alerting = Alerting(AlertStore(runtime.redis, runtime.outbox), live, webhook, settings, clock)
     intraday = Intraday(plan_store, live, counts_store, planning, alerting, pool, settings, clock, owner=runtime.source)
+    queue_http = httpx.AsyncClient(timeout=10.0)
+    booked = QueueAppointments(queue_http, settings.queue_url, platform) if settings.queue_url else None
     day_planner = DayPlanner(
-        ConfigStore(runtime.redis), counts_store, planning, live, settings, clock, owner=runtime.source
+        ConfigStore(runtime.redis),
+        counts_store,
+        planning,
+        live,
+        settings,
+        clock,
+        owner=runtime.source,
+        appointments=booked,
     )
     handlers = StaffingHandlers(
         counts_store,
@@ -98,6 +109,7 @@ def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: 
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
                 pool.close()
+                await queue_http.aclose()
 
     app = create_service_app(
         "staffing",

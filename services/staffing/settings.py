@@ -24,6 +24,9 @@ class StaffingSettings(ServiceSettings):
     max_pending_solves: int = Field(4, ge=1, le=100, description="Solves queued at once; more answer 503")
     max_body_bytes: int = Field(1_000_000, ge=1024, le=20_000_000, description="Largest instance body accepted")
     timezone: str = Field("Asia/Shanghai", description="IANA zone of the branches' opening hours")
+    queue_url: str = Field(
+        "", description="Queue service base URL: the day's booked appointments join its plan; empty: not read"
+    )
     # intraday
     replan_interval_s: float = Field(
         300.0, ge=1, le=3600, description="Re-plan every branch at least this often by the wall clock (s)"

@@ -86,3 +86,33 @@ def handling_times(
         if len(values) >= min_samples:
             out[service] = round(sum(values) / len(values), 3)
     return out
+
+
+BookedSlots = Mapping[tuple[str, str], tuple[int, int]]
+"""(service, slot start ``HH:MM``) -> (booked and not checked in yet, checked in): the day's appointments."""
+
+
+def with_appointments(
+    arrivals: Mapping[str, Sequence[float]],
+    booked: BookedSlots,
+    show_share: float,
+    *,
+    open_min: int,
+    interval: int,
+    n_intervals: int,
+) -> dict[str, tuple[float, ...]]:
+    """The walk-in forecast plus the day's appointments at their slots: a checked-in customer counts whole, a
+    booked one with ``show_share`` (the share that comes). Appointments of a service the forecast does not
+    plan, or outside the opening hours, are ignored."""
+    if not 0.0 <= show_share <= 1.0:
+        raise ValueError("show_share must be within 0..1")
+    out = {s: [float(v) for v in values][:n_intervals] for s, values in arrivals.items()}
+    for values in out.values():
+        values.extend([0.0] * (n_intervals - len(values)))
+    for (service, start), (waiting, checked_in) in booked.items():
+        hours, minutes = start.split(":")
+        minute = int(hours) * 60 + int(minutes)
+        index = (minute - open_min) // interval
+        if service in out and minute >= open_min and 0 <= index < n_intervals:
+            out[service][index] = round(out[service][index] + waiting * show_share + checked_in, 3)
+    return {s: tuple(v) for s, v in out.items()}

@@ -15,7 +15,9 @@ clock (``branchops.clock.platform_clock``, simulated in ``make run``) in the bra
   ``config_min_gap_s`` apart, so a burst of edits costs one or two solves, not one each.
 
 Each day's problem is built by :func:`.domain.from_config.problem_from_config` from the configuration, the
-arrival forecast and handling times of :mod:`.domain.history`. What a day was last planned from (version,
+arrival forecast and handling times of :mod:`.domain.history`, plus the day's booked appointments at their
+slots (the queue's, when ``appointments`` is wired: a booked customer with the show share, a checked-in one
+whole), so the morning plan covers the booked slots. What a day was last planned from (version,
 phase) is kept in Redis, so replicas and restarts do not plan a day twice. A mid-day re-plan solves the
 whole day again (shifts already worked are not pinned yet).
 """
@@ -29,15 +31,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from branchops.contracts.events import BranchConfigChanged
 from services.staffing.adapters.config_store import ConfigStore, DayPlanMark, StoredConfig
 from services.staffing.adapters.live_store import LiveStore
+from services.staffing.adapters.queue_appointments import DayAppointments
 from services.staffing.adapters.ticket_counts import TicketCounts
 from services.staffing.domain.errors import InvalidInstance
 from services.staffing.domain.from_config import PlanningRules, opening_hours, problem_from_config
-from services.staffing.domain.history import forecast_arrivals, handling_times
+from services.staffing.domain.history import forecast_arrivals, handling_times, with_appointments
 from services.staffing.domain.plan import Plan
 from services.staffing.domain.problem import StaffingProblem
 from services.staffing.settings import StaffingSettings
@@ -46,6 +50,12 @@ from services.staffing.usecases.planning import Planning
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 AHEAD, MORNING = "ahead", "morning"
+
+
+class AppointmentSource(Protocol):
+    """A day's booked appointments (``adapters.queue_appointments.QueueAppointments``); None: not known."""
+
+    async def of_day(self, branch_id: str, day: dt.date) -> DayAppointments | None: ...
 
 
 def needs_plan(mark: DayPlanMark | None, version: int, phase: str, history_days: int) -> bool:
@@ -68,6 +78,7 @@ class DayPlanner:
     settings: StaffingSettings
     clock: Clock
     owner: str
+    appointments: AppointmentSource | None = None
     _due: dict[str, float] = field(default_factory=dict)  # branch -> monotonic time of its re-plan
     _last: dict[str, float] = field(default_factory=dict)  # branch -> monotonic time of its last plan
 
@@ -237,4 +248,19 @@ class DayPlanner:
         log.info(
             "forecast of %s on %s: %s over %d day(s), aht %s", branch_id, day, forecast.method, forecast.days_used, aht
         )
-        return problem_from_config(branch_id, stored.config, day, forecast.arrivals, aht, self.rules)
+        expected: dict[str, tuple[float, ...]] = forecast.arrivals
+        booked = await self.appointments.of_day(branch_id, day) if self.appointments is not None else None
+        if booked is not None and booked.slots:
+            n_intervals = (hours[1] - hours[0]) // interval
+            expected = with_appointments(
+                expected, booked.slots, booked.show_share, open_min=hours[0], interval=interval, n_intervals=n_intervals
+            )
+            log.info(
+                "%s on %s: %d appointment(s) in %d slot(s) added (show share %.2f)",
+                branch_id,
+                day,
+                sum(b + c for b, c in booked.slots.values()),
+                len(booked.slots),
+                booked.show_share,
+            )
+        return problem_from_config(branch_id, stored.config, day, expected, aht, self.rules)
