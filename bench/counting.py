@@ -50,6 +50,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ from services.queue.vision.domain.camera_config import CameraConfig, FrameSpec, 
 from services.queue.vision.domain.geometry import Box, EntrySide
 from services.queue.vision.domain.pipeline import CountingPipeline
 from services.queue.vision.domain.tiling import OVERLAP, TileSetting, tile_count
-from services.queue.vision.domain.tracker import Detection
+from services.queue.vision.domain.tracker import Detection, TrackerParams
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
@@ -158,6 +159,8 @@ def synthetic() -> dict[str, Any]:
 
 DEFAULT_INPUT = int(VisionSettings.model_fields["ssd_input_size"].default)
 DEFAULT_SCORE = float(VisionSettings.model_fields["score_threshold"].default)
+DEFAULT_LOW = float(VisionSettings.model_fields["detector_low_score"].default)
+TRACKERS = ("two-stage", "before")  # this change; the tracker and detector threshold before it (issue 20)
 LICENCES = {
     ("MOT16", "MOT17", "MOT20"): "CC BY-NC-SA 3.0 (MOTChallenge, motchallenge.net)",
     ("TUD-", "KITTI-", "ADL-", "ETH-", "Venice-"): "CC BY-NC-SA 3.0 (MOTChallenge 2D MOT 2015, motchallenge.net)",
@@ -331,8 +334,17 @@ def run_sequence(
     motion_gating: bool,
     cache: Path | None = None,
     tiles: TileSetting = 1,
+    low_score: float | None = None,
+    tracker: str = "two-stage",
 ) -> dict[str, Any]:
-    """One sequence through the service's analysis (detector, tracker, line counters) and the metrics."""
+    """One sequence through the service's analysis (detector, tracker, line counters) and the metrics.
+
+    ``tracker`` "two-stage": the detector keeps boxes down to ``low_score`` and the tracker's second pass may
+    extend tracks with them, confirmed tracks coast (``tracker_params``); "before": the detector keeps boxes
+    from ``score`` only and missed tracks are not reported (the pipeline before issue 20: the same tracker
+    code with ``max_coast`` 0, which is the path it had). Tracks are scored as ``branchops count`` reports
+    them (``FrameResult.people``: coasting ones included); raw detections at ``score`` and, separately, at
+    the threshold the detector ran with."""
     gt = read_gt(info.folder / "gt" / "gt.txt")
     step = 1 if not analysis_fps or analysis_fps >= info.fps else max(1, round(info.fps / analysis_fps))
     fps = info.fps / step
@@ -342,27 +354,35 @@ def run_sequence(
         analysis_fps=min(fps, 30.0),
         lines=[LineSpec(name=f"line{i}", points=pts, entry_side=EntrySide.RIGHT) for i, pts in enumerate(points)],
     )
+    floor = score if tracker == "before" or low_score is None else min(low_score, score)
     replay = (
-        None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, score, tiles))
+        None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, floor, tiles))
     )
-    detector = RecordingDetector(replay or make_detector(input_size, score, tiles))
+    detector = RecordingDetector(replay or make_detector(input_size, floor, tiles))
     blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)  # the cached path reads no images
     defaults = VisionSettings.model_fields
     gate = MotionGate(defaults["motion_min_area"].default, defaults["max_static_s"].default) if motion_gating else None
-    analyzer = FrameAnalyzer(camera, detector, gate=gate, params=tracker_params(score, fps))
-    raw, tracks = DetectionCounts(), MotAccumulator()
+    params = bench_tracker_params(tracker, score, fps, low_score)
+    analyzer = FrameAnalyzer(camera, detector, gate=gate, params=params)
+    raw, raw_all, tracks = DetectionCounts(), DetectionCounts(), MotAccumulator()
     started = time.perf_counter()
-    frames = 0
+    analysis_s = 0.0
+    frames = coasting = 0
     for frame in range(1, info.length + 1, step):
         if replay is not None:
             replay.frame = frame
         image = blank if replay is not None else _read_frame(info, frame)
+        t0 = time.perf_counter()
         result = analyzer.analyze(image, (frame - 1) / info.fps)
+        analysis_s += time.perf_counter() - t0
         rows = gt.get(frame, [])
-        raw.update(rows, [d.box for d in detector.last])
+        raw.update(rows, [d.box for d in detector.last if d.score >= score])
+        raw_all.update(rows, [d.box for d in detector.last])
         tracks.update(rows, [(p.track_id, p.box) for p in result.people])
+        coasting += sum(p.coasting for p in result.people)
         frames += 1
     elapsed = time.perf_counter() - started
+    tracking_s = analysis_s - detector.seconds
     assert analyzer.pipeline is not None
     lines = []
     for spec, pts, counter in zip(line_specs, points, analyzer.pipeline.lines, strict=True):
@@ -382,6 +402,7 @@ def run_sequence(
         )
     return {
         "sequence": info.name,
+        "tracker": tracker,
         "licence": licence_of(info.name),
         "source": SOURCE if info.name in FROM_SOURCE else "given with --mot",
         "frames": info.length,
@@ -394,6 +415,7 @@ def run_sequence(
             "model": detector.name,
             "input_size": input_size,
             "score_threshold": score,
+            "ran_at_score": floor,
             "tiles": tiles,
             "tiles_used": tile_count(info.width, info.height, tiles),
             "tile_overlap": OVERLAP,
@@ -403,11 +425,21 @@ def run_sequence(
         "detections_cached": cache is not None,
         "anchor": camera.anchor.value,
         "detections": raw.summary(),
+        "detections_as_run": raw_all.summary(),
         "tracks": tracks.summary(),
+        "coasting_boxes": coasting,
+        "tracker_params": {k: getattr(params, k) for k in ("high_score", "low_score", "max_lost", "max_coast")},
         "lines": lines,
         "seconds": round(elapsed, 1),
+        "tracking_ms_per_frame": round(1000 * tracking_s / max(frames, 1), 3),
         "detector_ms_per_run": round(1000 * detector.seconds / max(detector.calls, 1), 1),
     }
+
+
+def bench_tracker_params(tracker: str, score: float, fps: float, low_score: float | None) -> TrackerParams:
+    if tracker == "before":
+        return replace(tracker_params(score, fps), max_coast=0)
+    return tracker_params(score, fps, low_score)
 
 
 def _setting(run: dict[str, Any]) -> Setting:
@@ -418,9 +450,9 @@ def _setting(run: dict[str, Any]) -> Setting:
 def pool_tracking(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Detection and track metrics over all sequences of a setting and rate: counts summed, then divided
     (frames weigh alike, so the long MOT16-09 weighs most)."""
-    sums: dict[tuple[Setting, float | None], dict[str, int]] = {}
+    sums: dict[tuple[str, Setting, float | None], dict[str, int]] = {}
     for run in runs:
-        acc = sums.setdefault((_setting(run), run["analysis_fps_requested"]), {})
+        acc = sums.setdefault((run["tracker"], _setting(run), run["analysis_fps_requested"]), {})
         acc["frames"] = acc.get("frames", 0) + run["analysed_frames"]
         for part, keys in (
             ("detections", ("tp", "fp", "fn")),
@@ -429,12 +461,13 @@ def pool_tracking(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             for key in keys:
                 acc[f"{part}.{key}"] = acc.get(f"{part}.{key}", 0) + int(run[part][key])
     rows = []
-    for (setting, rate), a in sums.items():
+    for (tracker, setting, rate), a in sums.items():
         dtp, dfp, dfn = a["detections.tp"], a["detections.fp"], a["detections.fn"]
         tp, fp, fn, gt = a["tracks.tp"], a["tracks.fp"], a["tracks.fn"], a["tracks.gt"]
         idtp, idfp, idfn = a["tracks.idtp"], a["tracks.idfp"], a["tracks.idfn"]
         rows.append(
             {
+                "tracker": tracker,
                 "detector": setting_label(setting),
                 "tiles": setting[2],
                 "analysis_fps": rate or "native",
@@ -489,58 +522,62 @@ def real_footage(
     rates: Sequence[float | None],
     motion_gating: bool,
     cache: Path | None = None,
+    low_score: float | None = None,
+    trackers: Sequence[str] = TRACKERS[:1],
 ) -> dict[str, Any]:
     infos = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
     runs = [
-        run_sequence(info, line_specs, size, score, rate, motion_gating, cache, tiles)
+        run_sequence(info, line_specs, size, score, rate, motion_gating, cache, tiles, low_score, tracker)
         for rate in rates
         for size, score, tiles in settings
         for info in infos
+        for tracker in trackers
     ]
     print(
-        f"\n{'sequence':<16}{'detector':>13}{'tiles':>6}{'fps':>7}{'frames':>8}"
+        f"\n{'sequence':<16}{'tracker':>10}{'detector':>13}{'tiles':>6}{'fps':>7}{'frames':>8}"
         f"{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
-        f"{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'ids trk/gt':>12}{'ms/det':>8}"
+        f"{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'ids trk/gt':>12}{'ms/det':>8}{'ms/trk':>9}"
     )
     for run in runs:
         d, t = run["detections"], run["tracks"]
         label = setting_label(_setting(run))
         print(
-            f"{run['sequence']:<16}{label:>13}{run['detector']['tiles_used']:>6}"
+            f"{run['sequence']:<16}{run['tracker']:>10}{label:>13}{run['detector']['tiles_used']:>6}"
             f"{run['analysis_fps']:>7.3g}{run['analysed_frames']:>8}{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}"
             f"{_pct(t['recall']):>7}{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
-            f"{t['track_ids']:>6}/{t['gt_ids']:<5}{run['detector_ms_per_run']:>8}"
+            f"{t['track_ids']:>6}/{t['gt_ids']:<5}{run['detector_ms_per_run']:>8}{run['tracking_ms_per_frame']:>9.2f}"
         )
     pooled_tracking = pool_tracking(runs)
     for row in pooled_tracking:
         shown = "native" if row["analysis_fps"] == "native" else f"{row['analysis_fps']:g}"
         d, t = row["detections"], row["tracks"]
         print(
-            f"{'all sequences':<16}{row['detector']:>13}{'':>6}{shown:>7}{row['analysed_frames']:>8}"
+            f"{'all sequences':<16}{row['tracker']:>10}{row['detector']:>13}{'':>6}{shown:>7}"
+            f"{row['analysed_frames']:>8}"
             f"{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}{_pct(t['recall']):>7}"
             f"{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
         )
     print(
-        f"\n{'sequence':<16}{'detector':>13}{'fps':>7}{'line':>6}{'truth in/out':>14}{'ours in/out':>13}"
+        f"\n{'sequence':<16}{'tracker':>10}{'detector':>13}{'fps':>7}{'line':>6}{'truth in/out':>14}{'ours in/out':>13}"
         f"{'err in %':>9}{'err out %':>10}{'err total %':>12}{'sum|d| %':>9}"
     )
-    pooled: dict[tuple[Setting, float | None, str], list[int]] = {}
+    pooled: dict[tuple[str, Setting, float | None, str], list[int]] = {}
     for run in runs:
         rate = run["analysis_fps_requested"]
         setting = _setting(run)
         for line in run["lines"]:
             e = line["error"]
             print(
-                f"{run['sequence']:<16}{setting_label(setting):>13}{run['analysis_fps']:>7.3g}{line['line'][:6]:>6}"
+                f"{run['sequence']:<16}{run['tracker']:>10}{setting_label(setting):>13}{run['analysis_fps']:>7.3g}{line['line'][:6]:>6}"
                 f"{line['gt'][0]:>8}/{line['gt'][1]:<5}{line['ours'][0]:>7}/{line['ours'][1]:<5}"
                 f"{_pct(e['entered']):>9}{_pct(e['exited']):>10}{_pct(e['total']):>12}{_pct(e['sum_abs']):>9}"
             )
             (gi, go), (oi, oo) = line["gt"], line["ours"]
-            acc = pooled.setdefault((setting, rate, line["line"]), [0] * 7)
+            acc = pooled.setdefault((run["tracker"], setting, rate, line["line"]), [0] * 7)
             for i, v in enumerate((gi, go, oi, oo, abs(oi - gi), abs(oo - go), abs(oi + oo - gi - go))):
                 acc[i] += v
     pooled_rows = []
-    for (setting, rate, spec), (gi, go, oi, oo, d_in, d_out, d_total) in pooled.items():
+    for (tracker, setting, rate, spec), (gi, go, oi, oo, d_in, d_out, d_total) in pooled.items():
         # errors summed over sequences before dividing: one sequence's surplus does not hide another's loss
         error = {
             "entered": _share(d_in, gi),
@@ -551,6 +588,7 @@ def real_footage(
         shown = "native" if rate is None else f"{rate:g}"
         pooled_rows.append(
             {
+                "tracker": tracker,
                 "detector": setting_label(setting),
                 "tiles": setting[2],
                 "analysis_fps": rate or "native",
@@ -562,12 +600,14 @@ def real_footage(
             }
         )
         print(
-            f"{'all sequences':<16}{setting_label(setting):>13}{shown:>7}{spec[:6]:>6}{gi:>8}/{go:<5}{oi:>7}/{oo:<5}"
+            f"{'all sequences':<16}{tracker:>10}{setting_label(setting):>13}{shown:>7}{spec[:6]:>6}"
+            f"{gi:>8}/{go:<5}{oi:>7}/{oo:<5}"
             f"{_pct(error['entered']):>9}{_pct(error['exited']):>10}{_pct(error['total']):>12}"
             f"{_pct(error['sum_abs']):>9}"
         )
     return {
         "default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}:1",
+        "low_score": low_score,
         "tile_overlap": OVERLAP,
         "opencv": cv2.__version__,
         "iou_threshold": 0.5,
@@ -615,6 +655,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="analyse at this rate, frames skipped as the camera worker does; repeatable "
         "(default: native, the sequence's own rate)",
     )
+    parser.add_argument(
+        "--low-score",
+        type=float,
+        default=DEFAULT_LOW,
+        metavar="SCORE",
+        help=f"detector low threshold: boxes from it up to SCORE may extend tracks (default {DEFAULT_LOW})",
+    )
+    parser.add_argument(
+        "--tracker",
+        action="append",
+        choices=TRACKERS,
+        default=[],
+        help="two-stage (default) and/or before: the tracker and detector threshold before issue 20, same run",
+    )
     parser.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
     parser.add_argument(
         "--detections-cache",
@@ -656,6 +710,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.analysis_fps or [None],
             args.motion_gating,
             args.detections_cache,
+            args.low_score,
+            args.tracker or TRACKERS[:1],
         )
         payload["real_footage"] = real
     path = write_result(args.result, payload)

@@ -1,10 +1,13 @@
 """``branchops count VIDEO [--camera cam.yaml] --out frames.jsonl`` (DESIGN.md section 5).
 
 One JSON object per analysed frame: ``{"frame", "people": [{"track_id", "box": [x1, y1, x2, y2],
-"score"}], "entered", "exited", "occupancy"}``; ``entered``/``exited`` are cumulative over all counting
-lines, ``occupancy`` maps each customer zone to its people now, plus ``"frame"``: customers visible in
-the whole frame. Without ``--camera`` one line across the middle of the frame counts (walking down the
-image enters). Exit codes: 0 done, 2 bad input (one-line reason on stderr). No frame is written.
+"score", "coasting"}], "entered", "exited", "occupancy"}``. ``people`` are what the counter follows: the
+confirmed tracks, not the raw detections (a one-frame false alarm is not there; a person the detector
+missed for a moment is, at the tracker's predicted box with ``"coasting": true`` and the score of its last
+matched detection). ``entered``/``exited`` are cumulative over all counting lines, ``occupancy`` maps
+each customer zone to its people now, plus ``"frame"``: customers visible in the whole frame. Without
+``--camera`` one line across the middle of the frame counts (walking down the image enters). Exit codes:
+0 done, 2 bad input (one-line reason on stderr). No frame is written.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 def _count(args: argparse.Namespace) -> int:
     from services.queue.vision.adapters.camera_files import load_camera_yaml
     from services.queue.vision.adapters.capture import SourceError, VideoSource
-    from services.queue.vision.adapters.detector_factory import build_detector
+    from services.queue.vision.adapters.detector_factory import build_detector, low_score_of
     from services.queue.vision.adapters.detectors import ModelUnavailable
     from services.queue.vision.adapters.motion import MotionGate
     from services.queue.vision.domain.camera_config import CameraConfig, default_camera
@@ -29,6 +32,8 @@ def _count(args: argparse.Namespace) -> int:
 
     try:
         overrides: dict[str, Any] = {"score_threshold": args.score} if args.score is not None else {}
+        if args.low_score is not None:
+            overrides["detector_low_score"] = args.low_score
         if args.input_size is not None:
             overrides["ssd_input_size"] = args.input_size
         if args.onnx_model is not None:
@@ -38,7 +43,8 @@ def _count(args: argparse.Namespace) -> int:
         source = VideoSource(str(args.video), args.fps, max_pixels=settings.max_frame_pixels)
         source.open()
         tiles = args.tiles if args.tiles is not None else camera.detector_tiles if camera else 1
-        detector = build_detector(settings, camera.detector if camera else None, tiles)
+        low_score = low_score_of(settings, camera.detector_low_score if camera and args.low_score is None else None)
+        detector = build_detector(settings, camera.detector if camera else None, tiles, low_score)
     except (OSError, ValueError, SourceError, ModelUnavailable) as exc:
         print(f"branchops count: {exc}", file=sys.stderr)
         return 2
@@ -56,12 +62,15 @@ def _count(args: argparse.Namespace) -> int:
                 camera = camera or default_camera(w, h)
                 gate = MotionGate(settings.motion_min_area, settings.max_static_s) if args.motion_gating else None
                 analyzer = FrameAnalyzer(
-                    camera, detector, gate=gate, params=tracker_params(settings.score_threshold, fps)
+                    camera, detector, gate=gate, params=tracker_params(settings.score_threshold, fps, low_score)
                 )
             result = analyzer.analyze(frame.image, frame.t)
             record = {
                 "frame": frame.index,
-                "people": [{"track_id": p.track_id, "box": p.box.as_list(), "score": p.score} for p in result.people],
+                "people": [
+                    {"track_id": p.track_id, "box": p.box.as_list(), "score": p.score, "coasting": p.coasting}
+                    for p in result.people
+                ],
                 "entered": result.entered,
                 "exited": result.exited,
                 "occupancy": result.occupancy,
@@ -104,6 +113,12 @@ def register(subparsers: Any) -> None:
     count.add_argument("--out", default=None, help="JSONL output (default: stdout)")
     count.add_argument("--fps", type=_positive, default=None, help="analysis rate; default: every frame")
     count.add_argument("--score", type=float, default=None, help="detector score threshold (default 0.3)")
+    count.add_argument(
+        "--low-score",
+        type=float,
+        default=None,
+        help="detector low threshold: boxes from it up to --score only extend tracks (default 0.1)",
+    )
     count.add_argument("--input-size", type=int, default=None, help="SSDLite input size (default 300)")
     count.add_argument("--onnx-model", default=None, help="use this YOLO-style ONNX detector instead of SSDLite")
     count.add_argument(

@@ -28,7 +28,16 @@ class VisionSettings(BaseSettings):
         MODELS_DIR / "ssdlite_pedestrian.pbtxt",
         description="OpenCV text graph of the SSDLite weights (models/README.md)",
     )
-    score_threshold: float = Field(0.3, gt=0, lt=1, description="Detections below are dropped")
+    score_threshold: float = Field(
+        0.3, gt=0, lt=1, description="Detections from this score start and confirm tracks (floor 0.4 for starting)"
+    )
+    detector_low_score: float = Field(
+        0.1,
+        gt=0,
+        lt=1,
+        description="Detections below are dropped; from it up to score_threshold they may only extend a track "
+        "(two-stage association; equal to score_threshold: off)",
+    )
     onnx_model: Path | None = Field(None, description="Operator-supplied YOLO-style ONNX person detector")
     onnx_input_size: int = Field(640, ge=128, le=1536, description="ONNX model input (square), pixels")
     onnx_person_class: int = Field(0, ge=0, le=1000, description="Class index of 'person' in the ONNX model")

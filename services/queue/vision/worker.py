@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 
 from services.queue.vision.adapters.capture import SourceError, VideoSource
-from services.queue.vision.adapters.detector_factory import build_detector
+from services.queue.vision.adapters.detector_factory import build_detector, low_score_of
 from services.queue.vision.adapters.detectors import Detector, Image
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.adapters.overlay import draw_overlay
@@ -65,6 +65,7 @@ class CameraWorker:
         self.health = CameraHealth(self.camera.analysis_fps, s.degraded_fps_ratio, s.down_after_s)
         self.backoff = Backoff(s.reconnect_min_s, s.reconnect_max_s)
         self.windows = WindowAggregator(s.footfall_interval_s)
+        self._low_score = low_score_of(s, self.camera.detector_low_score)  # two-stage association's low boxes
 
     def send(self, message: WorkerMessage) -> None:
         with contextlib.suppress(queue.Full):
@@ -76,7 +77,9 @@ class CameraWorker:
 
     def run(self) -> None:
         try:
-            detector = self.detector or build_detector(self.settings, self.camera.detector, self.camera.detector_tiles)
+            detector = self.detector or build_detector(
+                self.settings, self.camera.detector, self.camera.detector_tiles, self._low_score
+            )
         except Exception as exc:  # a missing model is a camera that cannot work: say so and stop
             self.status(self.health.failure(time.time(), f"detector unavailable: {exc}"[:500]))
             return
@@ -99,7 +102,7 @@ class CameraWorker:
             self.camera,
             detector,
             gate=MotionGate(s.motion_min_area, s.max_static_s) if gating else None,
-            params=tracker_params(s.score_threshold, self.camera.analysis_fps),
+            params=tracker_params(s.score_threshold, self.camera.analysis_fps, self._low_score),
         )
         try:
             for frame in source.frames():

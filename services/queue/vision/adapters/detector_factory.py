@@ -9,8 +9,19 @@ from services.queue.vision.domain.tiling import TileSetting
 from services.queue.vision.settings import VisionSettings
 
 
-def build_detector(settings: VisionSettings, kind: DetectorKind | None = None, tiles: TileSetting = 1) -> Detector:
-    """The camera's detector; with ``tiles`` other than 1 it runs on side-by-side tiles of each frame."""
+def low_score_of(settings: VisionSettings, camera_low_score: float | None = None) -> float:
+    """The score the detector keeps boxes from: the camera's ``detector_low_score``, else the service's, never
+    above ``score_threshold`` (the tracker's second pass takes the boxes between the two)."""
+    low = settings.detector_low_score if camera_low_score is None else camera_low_score
+    return min(low, settings.score_threshold)
+
+
+def build_detector(
+    settings: VisionSettings, kind: DetectorKind | None = None, tiles: TileSetting = 1, low_score: float | None = None
+) -> Detector:
+    """The camera's detector, keeping boxes from ``low_score`` (default: ``low_score_of(settings)``); with
+    ``tiles`` other than 1 it runs on side-by-side tiles of each frame."""
+    threshold = low_score_of(settings) if low_score is None else low_score
     chosen = kind or settings.detector
     detector: Detector
     if chosen is DetectorKind.ONNX:
@@ -21,10 +32,10 @@ def build_detector(settings: VisionSettings, kind: DetectorKind | None = None, t
         detector = OnnxYoloDetector(
             settings.onnx_model,
             settings.onnx_input_size,
-            settings.score_threshold,
+            threshold,
             settings.onnx_person_class,
             settings.nms_iou,
         )
     else:
-        detector = SsdLiteDetector(settings.ssd_text_graph, settings.ssd_input_size, settings.score_threshold)
+        detector = SsdLiteDetector(settings.ssd_text_graph, settings.ssd_input_size, threshold)
     return detector if tiles == 1 else TiledDetector(detector, tiles)

@@ -61,6 +61,13 @@ class CameraConfig(_Strict):
         "round(width / height), for wide frames; 1 (the default): the whole frame at once. "
         "Detector cost per frame grows with the tile count",
     )
+    detector_low_score: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="None: the service default (QUEUE_VISION_DETECTOR_LOW_SCORE). Detections from this score up to "
+        "the service's score_threshold may only extend existing tracks, never start one",
+    )
     anchor: Anchor = Anchor.BOTTOM_CENTER
     motion_gating: bool | None = Field(None, description="None: the service default")
     lines: list[LineSpec] = Field(default_factory=list, max_length=16)

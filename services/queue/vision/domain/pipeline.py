@@ -44,6 +44,7 @@ class CountingPipeline:
     line_margin: float = 6.0
     line_min_frames: int = 2
     staff_min_frames: int = 3
+    count_coasting: bool = False  # True: predicted (coasting) boxes may settle a side and count a crossing
 
     def __post_init__(self) -> None:
         if WHOLE_FRAME in self.geometry.zones:
@@ -66,8 +67,9 @@ class CountingPipeline:
         occupancy = self.zones.update(people, t)
         staff = {p.track_id for p in people if self.zones.is_staff_candidate(p)}
         crossings: list[Crossing] = []
+        counted = people if self.count_coasting else [p for p in people if not p.coasting]
         for counter in self.lines:
-            crossings.extend(counter.trigger(people, skip=staff))
+            crossings.extend(counter.trigger(counted, skip=staff))
         live = self.tracker.live_ids
         for counter in self.lines:
             counter.forget(live)

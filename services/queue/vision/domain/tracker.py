@@ -40,9 +40,13 @@ class Detection:
 
 @dataclass(frozen=True, slots=True)
 class TrackedPerson:
+    """A confirmed track in one frame: the filtered box when a detection matched it this frame, else
+    (``coasting``) the Kalman prediction; ``score`` is the score of the last matched detection."""
+
     track_id: int
     box: Box
     score: float
+    coasting: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class TrackerParams:
     low_match_iou: float = 0.4
     min_hits: int = 2
     max_lost: int = 15
+    max_coast: int = 0  # frames a confirmed track missed is still reported (coasting, predicted box)
+    low_match_lost: int = 0  # pass 2 offers low scores to tracks missed for at most this many frames
     fps: float = 30.0  # frames per second assumed when ``update`` is given no time
     distance_gate: float = 0.5  # pass 3: centre distance in predicted box heights; 0 switches it off
     size_ratio: float = 1.5  # pass 3: the larger height over the smaller at most this
@@ -65,6 +71,8 @@ class TrackerParams:
             raise ValueError("IoU thresholds must be inside (0, 1)")
         if self.min_hits < 1 or self.max_lost < 0:
             raise ValueError("min_hits must be >= 1 and max_lost >= 0")
+        if not 0 <= self.max_coast <= self.max_lost:
+            raise ValueError("need 0 <= max_coast <= max_lost")
         if self.fps <= 0 or self.distance_gate < 0 or self.size_ratio < 1:
             raise ValueError("need fps > 0, distance_gate >= 0 and size_ratio >= 1")
 
@@ -117,7 +125,8 @@ class Tracker:
     _last_t: float | None = None
 
     def update(self, detections: Sequence[Detection], t: float | None = None) -> list[TrackedPerson]:
-        """One frame's detections (at time ``t`` seconds, if known) in, the confirmed tracks seen in it out."""
+        """One frame's detections (at time ``t`` seconds, if known) in; out the confirmed tracks seen in it
+        and those missed for at most ``max_coast`` frames (``coasting``, at their predicted box)."""
         p = self.params
         dt = 1 / p.fps
         if t is not None:
@@ -133,7 +142,7 @@ class Tracker:
         tentative = [tr for tr in self._tracks if not tr.track_id]
 
         left_tracks, left_high = self._associate(confirmed, high, p.match_iou)
-        recent = [tr for tr in left_tracks if tr.lost == 0]
+        recent = [tr for tr in left_tracks if tr.lost <= p.low_match_lost]
         self._associate(recent, low, p.low_match_iou)
         left_tracks = [tr for tr in left_tracks if not tr.seen_now]
         _, left_high = self._associate_near(left_tracks, left_high)
@@ -151,8 +160,9 @@ class Tracker:
         for track in self._tracks:
             if not track.track_id and track.hits >= p.min_hits:
                 track.track_id, self._next_id = self._next_id, self._next_id + 1
-            if track.track_id and track.seen_now:
-                out.append(TrackedPerson(track.track_id, _box(track.kf.box), round(track.score, 3)))
+            if track.track_id and (track.seen_now or track.lost <= p.max_coast):
+                coasting = not track.seen_now
+                out.append(TrackedPerson(track.track_id, _box(track.kf.box), round(track.score, 3), coasting))
         return out
 
     def _associate(

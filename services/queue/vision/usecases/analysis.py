@@ -13,18 +13,29 @@ from services.queue.vision.domain.pipeline import CountingPipeline, FrameResult,
 from services.queue.vision.domain.tracker import Detection, TrackerParams
 
 KEEP_LOST_S = 3.0
+COAST_S = 0.6
+HIGH_SCORE_FLOOR = 0.4
 
 
-def tracker_params(score_threshold: float, analysis_fps: float) -> TrackerParams:
-    """Tracker thresholds relative to the detector's; a lost track is kept ``KEEP_LOST_S`` seconds whatever
-    the analysis rate (15 frames at 5 fps, 75 at 25 fps), so a person hidden behind another for a moment
-    comes back under the same id (and, if now on the other side of a line, counts once)."""
-    high = max(score_threshold, 0.4)
+def tracker_params(score_threshold: float, analysis_fps: float, low_score: float | None = None) -> TrackerParams:
+    """Tracker thresholds relative to the detector's (two-stage association, ByteTrack-style).
+
+    Detections scoring at least ``score_threshold`` (but not below ``HIGH_SCORE_FLOOR``) start and confirm
+    tracks; those from ``low_score`` (the detector's low threshold, ``detector_low_score``) up to it may
+    only extend existing tracks. Without ``low_score`` nothing below ``score_threshold`` reaches the
+    tracker. A missed confirmed track is still reported at its predicted box (coasting) for ``COAST_S``
+    seconds, and kept for ``KEEP_LOST_S`` seconds whatever the analysis rate (15 frames at 5 fps, 75 at
+    25 fps), so a person hidden behind another for a moment comes back under the same id (and, if now on
+    the other side of a line, counts once)."""
+    high = max(score_threshold, HIGH_SCORE_FLOOR)
+    low = score_threshold if low_score is None else low_score
+    max_lost = max(3, round(KEEP_LOST_S * analysis_fps))
     return TrackerParams(
         high_score=high,
-        low_score=min(score_threshold, high),
+        low_score=min(low, high),
         new_track_score=high,
-        max_lost=max(3, round(KEEP_LOST_S * analysis_fps)),
+        max_lost=max_lost,
+        max_coast=min(max_lost, max(1, round(COAST_S * analysis_fps))),
         fps=analysis_fps,
     )
 
