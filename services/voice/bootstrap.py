@@ -18,6 +18,8 @@ from branchops.web import create_service_app
 from branchops.web.identity import identity_check
 from services.voice.adapters.asr_engines import AsrEngines
 from services.voice.adapters.asr_vosk import RecognizerPool
+from services.voice.adapters.appointment_client import AppointmentClient
+from services.voice.adapters.branch_facts import BranchFactsBoard
 from services.voice.adapters.queue_client import QueueClient, WaitBoard
 from services.voice.adapters.sessions import SessionStore
 from services.voice.adapters.tts import EspeakTts, TtsEngine
@@ -56,6 +58,7 @@ def build_app(
     http = http or httpx.AsyncClient(timeout=settings.queue_timeout_s)
     models = AsrEngines.from_settings(settings)  # Whisper or Vosk per language (VOICE_ASR_ENGINE_ZH/_EN)
     waits = WaitBoard(runtime.redis)
+    facts = BranchFactsBoard(runtime.redis)
     dialogue = Dialogue(
         engine=engine or NluEngine.from_corpus(),
         sessions=SessionStore(runtime.redis, settings.session_ttl_s),
@@ -69,6 +72,8 @@ def build_app(
         publisher=runtime.publisher,
         tts=build_tts(settings),
         tts_executor=tts_executor,
+        appointments=AppointmentClient(http, settings.queue_url, settings.queue_api_key.get_secret_value()),
+        facts=facts,
     )
     key = settings.queue_api_key.get_secret_value()
     runtime.extra_checks["queue-identity"] = identity_check(  # the queue on that address takes our key
@@ -86,8 +91,10 @@ def build_app(
         pool=recognizers,
     )
 
-    handlers = VoiceHandlers(waits)
+    handlers = VoiceHandlers(waits, facts)
     runtime.add_consumer({topics.QUEUE_FORECAST: handlers.on_forecast}, auto_offset_reset="latest")
+    # the branch facts from the start of the compacted topic (every branch's newest configuration)
+    runtime.add_consumer({topics.BRANCH_CONFIG: handlers.on_branch_config}, group_id=f"{settings.group_id}-config")
     runtime.extra_checks["asr"] = models.readiness
 
     async def tts_ready() -> tuple[bool, str]:

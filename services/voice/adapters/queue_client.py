@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 
 from branchops.contracts.events import QueueForecast
 from branchops.state.keys import branch_key
+from services.voice.domain.dialogue.booking import TicketState
 
 log = logging.getLogger(__name__)
 WAITS_TTL_S = 30 * 60
@@ -24,6 +25,8 @@ class IssuedTicket:
     position: int | None
     priority: str = "normal"
     token: str | None = None  # the phone page's token: the kiosk shows its QR code
+    ticket_id: str | None = None
+    has_form: bool = False  # the queue took the prepared form
 
 
 class QueueClient:
@@ -33,19 +36,57 @@ class QueueClient:
         self.api_key = api_key
         self.priority = priority
 
-    async def issue(self, branch_id: str, service: str, *, handoff: bool) -> IssuedTicket | None:
-        """A ticket with channel ``voice`` (priority when ``handoff``), or None when the queue cannot answer.
+    async def issue(
+        self, branch_id: str, service: str, *, handoff: bool, form: dict[str, object] | None = None
+    ) -> IssuedTicket | None:
+        """A ticket with channel ``voice`` (priority when ``handoff``) carrying the prepared ``form``, or None
+        when the queue cannot answer.
 
         When the queue's policy refuses the priority for the voice channel (422), the customer still gets
-        an ordinary ticket (``priority`` of the result says which one was granted)."""
+        an ordinary ticket (``priority`` of the result says which one was granted); when it refuses the form
+        (422 again), a ticket without it (the teller asks: the customer is never left without a number)."""
         wanted = self.priority if handoff else "normal"
-        issued = await self._post(branch_id, {"service": service, "channel": "voice", "priority": wanted})
+        body: dict[str, object] = {"service": service, "channel": "voice", "priority": wanted}
+        if form is not None:
+            body["form"] = form
+        issued = await self._post(branch_id, body)
         if issued == 422 and wanted != "normal":
             log.warning("queue refused %s tickets from the voice channel; issuing a normal one", wanted)
-            issued = await self._post(branch_id, {"service": service, "channel": "voice", "priority": "normal"})
+            body["priority"] = "normal"
+            issued = await self._post(branch_id, body)
+        if issued == 422 and form is not None:
+            log.warning("queue refused the prepared form of a %s ticket; issuing it without", service)
+            body.pop("form")
+            issued = await self._post(branch_id, body)
         return issued if isinstance(issued, IssuedTicket) else None
 
-    async def _post(self, branch_id: str, body: dict[str, str]) -> IssuedTicket | int | None:
+    async def status(self, branch_id: str, ticket_id: str) -> TicketState | None:
+        """The ticket's number, status, place in line and wait range; None when the queue does not know it.
+        Raises :class:`QueueUnavailable` when the queue cannot answer."""
+        data = await self._get(f"/v1/branches/{branch_id}/tickets/{ticket_id}")
+        return None if data is None else _ticket_state(data)
+
+    async def find(self, branch_id: str, number: str) -> TicketState | None:
+        """Today's waiting ticket with ``number`` (what a customer reads from the slip); None when it is not
+        in a line. Raises :class:`QueueUnavailable` when the queue cannot answer."""
+        data = await self._get(f"/v1/branches/{branch_id}/queue")
+        waiting = (data or {}).get("waiting") or []
+        found = [t for t in waiting if isinstance(t, dict) and str(t.get("number", "")).upper() == number.upper()]
+        return _ticket_state(found[-1]) if found else None
+
+    async def _get(self, path: str) -> dict[str, Any] | None:
+        try:
+            response = await self.http.get(f"{self.base_url}{path}", headers={"X-API-Key": self.api_key})
+        except httpx.HTTPError as exc:
+            raise QueueUnavailable(type(exc).__name__) from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise QueueUnavailable(f"queue answered {response.status_code}")
+        data: dict[str, Any] = response.json()
+        return data
+
+    async def _post(self, branch_id: str, body: dict[str, object]) -> IssuedTicket | int | None:
         try:
             response = await self.http.post(
                 f"{self.base_url}/v1/branches/{branch_id}/tickets", json=body, headers={"X-API-Key": self.api_key}
@@ -64,7 +105,26 @@ class QueueClient:
             position if isinstance(position, int) else None,
             str(data.get("priority", "normal")),
             str(data["token"]) if data.get("token") else None,
+            str(data["ticket_id"]) if data.get("ticket_id") else None,
+            bool(data.get("form")),
         )
+
+
+class QueueUnavailable(Exception):
+    """The queue service could not be reached or did not answer as it should."""
+
+
+def _ticket_state(data: dict[str, Any]) -> TicketState:
+    wait = data.get("wait") if isinstance(data.get("wait"), dict) else None
+    position = data.get("position")
+    return TicketState(
+        number=str(data.get("number", "")),
+        status=str(data.get("status", "")),
+        position=position if isinstance(position, int) else None,
+        wait_low_min=int(wait["low_min"]) if wait and isinstance(wait.get("low_min"), int) else None,
+        wait_high_min=int(wait["high_min"]) if wait and isinstance(wait.get("high_min"), int) else None,
+        window_id=str(data["window_id"]) if data.get("window_id") else None,
+    )
 
 
 class WaitBoard:

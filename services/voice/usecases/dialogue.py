@@ -21,19 +21,28 @@ from branchops.clock import platform_clock
 from branchops.contracts import topics
 from branchops.contracts.enums import Language
 from branchops.contracts.events import VoiceInteraction
-from services.voice.adapters.queue_client import QueueClient, WaitBoard
+from services.voice.adapters.appointment_client import TAKEN_REASONS, AppointmentClient, Booked, Refused
+from services.voice.adapters.branch_facts import BranchFactsBoard
+from services.voice.adapters.queue_client import QueueClient, QueueUnavailable, WaitBoard
 from services.voice.adapters.sessions import SessionStore
 from services.voice.adapters.tts import TtsEngine
+from services.voice.domain.dialogue.booking import choose_slot
 from services.voice.domain.dialogue.policy import (
+    APPOINTMENT_INTENTS,
+    BookingRequest,
     Decision,
     TicketRequest,
     Understanding,
+    after_booking,
+    after_branch_info,
+    after_status,
     after_ticket,
     decide,
     phrases_for,
 )
 from services.voice.domain.dialogue.prompts import say
 from services.voice.domain.dialogue.state import DialogueState, SlotValue
+from services.voice.domain.dialogue.times import find_time
 from services.voice.domain.errors import SessionNotFound
 from services.voice.domain.nlu import NluEngine, NluResult, mask_slots
 from services.voice.domain.nlu.extractor import extract_slots
@@ -59,6 +68,7 @@ class TurnResult:
     reply_ms: float
     phrases: tuple[str, ...] | None = None
     ticket: dict[str, object] | None = None
+    appointment: dict[str, object] | None = None
 
     def as_dict(self) -> dict[str, object]:
         body: dict[str, object] = {
@@ -76,6 +86,8 @@ class TurnResult:
         }
         if self.ticket:
             body["ticket"] = self.ticket
+        if self.appointment:
+            body["appointment"] = self.appointment
         return body
 
 
@@ -88,6 +100,8 @@ class Dialogue:
     publisher: EventPublisher
     tts: TtsEngine
     tts_executor: Executor
+    appointments: AppointmentClient | None = None  # None: appointments are taken as tickets for now
+    facts: BranchFactsBoard | None = None  # None: branch questions get the generic answer
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def understand(self, text: str, today: dt.date | None = None) -> NluResult:
@@ -111,15 +125,21 @@ class Dialogue:
         state = await self.load(branch_id, session_id)
         nlu_started = time.perf_counter()
         result = self.understand(text)
-        slots = dict(result.slots)
-        if state.phase == "filling" and state.intent:
-            slots = {**extract_slots(normalise(text), state.intent, dt.date.today()), **slots}
+        slots = self._slots(state, result, text)
         nlu_ms = (time.perf_counter() - nlu_started) * 1000
         heard = Understanding(result.intent, result.confidence, slots, result.lang if _HAS_WORDS.search(text) else None)
         decision = decide(state, heard)
         ticket: dict[str, object] | None = None
+        appointment: dict[str, object] | None = None
         if decision.ticket is not None:
             decision, ticket = await self._issue(decision)
+        elif decision.booking is not None:
+            decision, appointment = await self._book(decision, decision.booking)
+        elif decision.status is not None:
+            decision = await self._status(decision)
+        elif decision.branch_info:
+            facts = await self.facts.facts(state.branch_id) if self.facts is not None else None
+            decision = after_branch_info(decision.state, facts)
         if decision.state.phase == "closed":
             await self.sessions.delete(decision.state)
         else:
@@ -129,25 +149,94 @@ class Dialogue:
         TURN_SECONDS.observe(reply_ms / 1000)
         self._publish(decision, result, slots, asr_ms, nlu_ms)
         return TurnResult(
-            decision.state, decision.reply, decision.outcome, result, reply_ms, phrases_for(decision.state), ticket
+            decision.state,
+            decision.reply,
+            decision.outcome,
+            result,
+            reply_ms,
+            phrases_for(decision.state),
+            ticket,
+            appointment,
         )
+
+    def _slots(self, state: DialogueState, result: NluResult, text: str) -> dict[str, SlotValue]:
+        """The turn's slots: the NLU's, those of the task under way (a bare "三千" while filling or confirming),
+        and a time of day for appointments (whose digits are then no amount: ``10点`` is not 10 yuan)."""
+        today = dt.date.today()
+        slots: dict[str, SlotValue] = dict(result.slots)
+        words = normalise(text)
+        if state.phase in ("filling", "confirming") and state.intent:
+            slots = {**extract_slots(words, state.intent, today), **slots}
+        intent = state.intent or result.intent
+        said = find_time(words)
+        if said is not None and intent in APPOINTMENT_INTENTS:
+            slots["time"] = said.value
+            rest = extract_slots(words[: said.start] + " " + words[said.end :], intent, today)
+            if "amount" in rest:
+                slots["amount"] = rest["amount"]
+            else:
+                slots.pop("amount", None)
+        return slots
+
+    async def _book(self, decision: Decision, request: BookingRequest) -> tuple[Decision, dict[str, object] | None]:
+        """Book the slot the customer wants (or the day's first free one); offer the nearest free ones when it
+        is full or outside the opening hours."""
+        state = decision.state
+        if self.appointments is None:
+            return after_booking(state, request, None, None), None
+        slots = await self.appointments.slots(state.branch_id, request.service, request.date)
+        if slots is None:
+            return after_booking(state, request, None, None), None
+        choice = choose_slot(slots, request.time)
+        if choice.start is None:
+            return after_booking(state, request, None, slots), None
+        booked = await self.appointments.book(state.branch_id, request.service, request.date, choice.start)
+        if isinstance(booked, Booked):
+            done = after_booking(state, request, (booked.start, booked.code), None)
+            return done, {
+                "appointment_id": booked.appointment_id,
+                "code": booked.code,
+                "service": request.service,
+                "date": request.date.isoformat(),
+                "start": booked.start,
+            }
+        if isinstance(booked, Refused) and booked.reason in TAKEN_REASONS:  # taken meanwhile: offer what is left
+            again = await self.appointments.slots(state.branch_id, request.service, request.date)
+            wanted = BookingRequest(request.service, request.date, request.time or choice.start)
+            return after_booking(state, wanted, None, again if again is not None else []), None
+        return after_booking(state, request, None, None), None
+
+    async def _status(self, decision: Decision) -> Decision:
+        request, state = decision.status, decision.state
+        assert request is not None
+        try:
+            if request.ticket_id:
+                found = await self.queue.status(state.branch_id, request.ticket_id)
+            else:
+                found = await self.queue.find(state.branch_id, request.number or "")
+        except QueueUnavailable as exc:
+            log.warning("queue status not read: %s", exc)
+            return after_status(state, request, None, failed=True)
+        return after_status(state, request, found, failed=False)
 
     async def _issue(self, decision: Decision) -> tuple[Decision, dict[str, object] | None]:
         assert decision.ticket is not None
         state, request = decision.state, decision.ticket
-        issued = await self.queue.issue(state.branch_id, request.service, handoff=request.handoff)
+        form = request.form.payload() if request.form is not None else None
+        issued = await self.queue.issue(state.branch_id, request.service, handoff=request.handoff, form=form)
         if issued is None:
             return after_ticket(state, request, None, None, None), None
         wait = await self.waits.wait_minutes(state.branch_id, issued.service)
         ahead = issued.position - 1 if issued.position else None
         granted = TicketRequest(request.service, handoff=request.handoff and issued.priority != "normal")
-        done = after_ticket(state, granted, issued.number, wait, ahead)
+        done = after_ticket(state, granted, issued.number, wait, ahead, issued.ticket_id)
         return done, {
             "number": issued.number,
             "service": issued.service,
             "priority": issued.priority,
             "expected_wait_min": wait,
             "ahead": ahead,
+            "prepared_form": issued.has_form,
             **({"token": issued.token} if issued.token else {}),
         }
 

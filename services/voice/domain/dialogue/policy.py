@@ -1,22 +1,44 @@
 """The dialogue policy: state + what the customer meant -> reply, next state and at most one action.
 
-Pure: no clock, no I/O. The only action is asking the queue service for a ticket; the handler performs
-it and calls :func:`after_ticket` with the number (or None when the queue could not be reached).
-Money never moves on a single turn: every money intent goes through a confirmation turn.
+Pure: no clock, no I/O. The actions are asking the queue service for a ticket (with the prepared form of
+the customer's intent), booking an appointment, reading a ticket's place in line and reading the branch's
+facts; the handler performs them and calls :func:`after_ticket`, :func:`after_booking`,
+:func:`after_status` or :func:`after_branch_info` with what it got (None when the service could not answer).
+Money never moves on a single turn: every money intent, and every appointment, goes through a confirmation
+turn, in which the customer may still change the date, time, service or amount.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import dataclass
 
-from services.voice.domain.dialogue.catalogue import CATALOGUE, SELF_SERVICE, missing_slots, service_for
-from services.voice.domain.dialogue.prompts import say, summary, wait_phrase
+from services.voice.domain.dialogue.booking import (
+    BranchFacts,
+    FreeSlot,
+    TicketState,
+    choose_slot,
+    opening_hours,
+    spoken_date,
+)
+from services.voice.domain.dialogue.catalogue import (
+    CATALOGUE,
+    COUNTER_SERVICES,
+    SELF_SERVICE,
+    missing_slots,
+    service_for,
+)
+from services.voice.domain.dialogue.prompts import SERVICE_NAMES, say, summary, wait_phrase
 from services.voice.domain.dialogue.state import DialogueState, SlotValue
+from services.voice.domain.forms import PreparedForm, prepare_form
 
 MAX_MISSES = 3
 SWITCH_CONFIDENCE = 0.6
 HANDOFF_INTENTS = frozenset({"human_agent", "complaint"})
+APPOINTMENT_INTENTS = frozenset({"appointment_booking", "large_cash_appointment"})
+CHANGEABLE = frozenset({"date", "time", "service", "amount", "currency"})
+"""What the customer may still change in the confirmation turn ("改到下周二", "换成二十万")."""
 CONFIRM_PHRASES = {
     "zh": ("是", "是的", "对", "确认", "好的", "可以", "不是", "不", "不对", "取消", "算了", "再说一遍", "转人工"),
     "en": (
@@ -53,6 +75,20 @@ class Understanding:
 class TicketRequest:
     service: str
     handoff: bool  # True: a priority ticket to a person; False: an ordinary ticket for the service
+    form: PreparedForm | None = None  # what the customer already said, for the teller
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    service: str
+    date: dt.date
+    time: str | None  # HH:MM; None: the earliest free slot of the day
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    ticket_id: str | None  # the ticket this session issued, else the number the customer said
+    number: str | None
 
 
 @dataclass(frozen=True)
@@ -61,6 +97,9 @@ class Decision:
     reply: str
     outcome: str
     ticket: TicketRequest | None = None
+    booking: BookingRequest | None = None
+    status: StatusRequest | None = None
+    branch_info: bool = False
 
 
 def phrases_for(state: DialogueState) -> tuple[str, ...] | None:
@@ -77,7 +116,7 @@ def decide(previous: DialogueState, heard: Understanding) -> Decision:
     state.turn += 1
     if heard.lang in ("zh", "en"):
         state.lang = heard.lang
-    if heard.intent == "repeat":
+    if heard.intent == "repeat" and not _changes(state, heard):
         return _reply(state, state.last_reply or say("nothing_to_repeat", state.lang), "repeated")
     if heard.intent in HANDOFF_INTENTS:
         return _handoff(state)
@@ -93,10 +132,16 @@ def _reply(state: DialogueState, text: str, outcome: str, ticket: TicketRequest 
     return Decision(state, text, outcome, ticket)
 
 
+def _changes(state: DialogueState, heard: Understanding) -> bool:
+    """The customer changes a detail of the task being confirmed or filled (a date, time, amount...)."""
+    return state.phase in ("filling", "confirming") and bool(CHANGEABLE & set(heard.slots))
+
+
 def _handoff(state: DialogueState) -> Decision:
     service = service_for(state.intent, dict(state.slots)) if state.intent else "general"
+    form = prepare_form(state.intent, dict(state.slots)) if state.intent else None
     state.reset_task()
-    return Decision(state, "", "handoff", TicketRequest(service, handoff=True))
+    return Decision(state, "", "handoff", TicketRequest(service, handoff=True, form=form))
 
 
 def _miss(state: DialogueState, first_key: str, again_key: str) -> Decision:
@@ -119,7 +164,7 @@ def _on_open(state: DialogueState, heard: Understanding) -> Decision:
     if intent in ("affirm", "deny"):
         return _reply(state, say("anything_else", state.lang), "answered")
     if intent == "branch_info":
-        return _reply(state, say("branch_info", state.lang), "answered")
+        return Decision(state, "", "branch_info", branch_info=True)
     if intent not in CATALOGUE:
         return _miss(state, "not_understood", "not_understood_again")
     state.intent = intent
@@ -132,12 +177,15 @@ def _advance(state: DialogueState) -> Decision:
     """Ask for the next missing slot, else confirm money, else act."""
     assert state.intent is not None
     missing = missing_slots(state.intent, dict(state.slots))
+    if state.intent == "appointment_booking" and not state.slots.get("date"):
+        missing = [*missing, "date"]
     if missing:
         state.phase = "filling"
         state.pending_slot = missing[0]
         return _reply(state, say(f"ask_{missing[0]}", state.lang), "slot_prompt")
     spec = CATALOGUE[state.intent]
-    if spec.money and state.phase != "confirming":
+    books = _books(state)
+    if (spec.money or books) and state.phase != "confirming":
         state.phase = "confirming"
         state.pending_slot = None
         text = say("confirm", state.lang, summary=summary(state.intent, dict(state.slots), state.lang))
@@ -149,14 +197,42 @@ def _act(state: DialogueState) -> Decision:
     assert state.intent is not None
     intent, spec = state.intent, CATALOGUE[state.intent]
     if intent == "queue_status":
-        state.reset_task()
-        return _reply(state, say("queue_status", state.lang), "answered")
+        return _ask_status(state)
     if spec.route == SELF_SERVICE:
         name = spec.zh if state.lang == "zh" else spec.en
         state.reset_task()
         return _reply(state, say("self_service", state.lang, name=name), "self_service")
     service = service_for(intent, dict(state.slots))
-    return Decision(state, "", "ticket", TicketRequest(service, handoff=spec.urgent))
+    if _books(state):
+        day = dt.date.fromisoformat(str(state.slots["date"]))
+        time = str(state.slots["time"]) if state.slots.get("time") else None
+        return Decision(state, "", "booking", booking=BookingRequest(service, day, time))
+    form = prepare_form(intent, dict(state.slots))
+    return Decision(state, "", "ticket", TicketRequest(service, handoff=spec.urgent, form=form))
+
+
+def _books(state: DialogueState) -> bool:
+    """An appointment intent with a day the customer said books an appointment (else: a ticket now)."""
+    if state.intent not in APPOINTMENT_INTENTS or not state.slots.get("date"):
+        return False
+    try:
+        dt.date.fromisoformat(str(state.slots["date"]))
+    except ValueError:
+        return False
+    return True
+
+
+def _ask_status(state: DialogueState) -> Decision:
+    number = state.slots.get("ticket_number")
+    if number:
+        said = str(number).upper()
+        own = state.ticket_id if state.ticket_number == said else None
+        return Decision(state, "", "status", status=StatusRequest(own, said))
+    if state.ticket_id:
+        return Decision(state, "", "status", status=StatusRequest(state.ticket_id, state.ticket_number))
+    state.phase = "filling"
+    state.pending_slot = "ticket_number"
+    return _reply(state, say("ask_ticket_number", state.lang), "slot_prompt")
 
 
 def _on_filling(state: DialogueState, heard: Understanding) -> Decision:
@@ -174,7 +250,7 @@ def _on_filling(state: DialogueState, heard: Understanding) -> Decision:
         state.reset_task()
         return _on_open(state, heard)
     state.slots.update(heard.slots)
-    if pending and pending not in state.slots:
+    if pending and pending not in state.slots and not _changes(state, heard):
         return _miss(state, f"ask_again_{pending}", f"ask_again_{pending}")
     state.misses = 0
     return _advance(state)
@@ -188,6 +264,14 @@ def _on_confirming(state: DialogueState, heard: Understanding) -> Decision:
     if heard.intent == "deny":
         state.reset_task()
         return _reply(state, say("cancelled", state.lang), "cancelled")
+    if _changes(state, heard):
+        changed = {k: v for k, v in heard.slots.items() if k in CHANGEABLE}
+        if "date" in changed and "time" not in changed:
+            state.slots.pop("time", None)  # another day: the time said for the old one may not exist
+        state.slots.update(changed)
+        state.misses = 0
+        state.phase = "filling"  # confirm again, with the change
+        return _advance(state)
     state.misses += 1
     if state.misses >= MAX_MISSES:
         return _handoff(state)
@@ -196,7 +280,12 @@ def _on_confirming(state: DialogueState, heard: Understanding) -> Decision:
 
 
 def after_ticket(
-    previous: DialogueState, request: TicketRequest, number: str | None, wait_min: float | None, ahead: int | None
+    previous: DialogueState,
+    request: TicketRequest,
+    number: str | None,
+    wait_min: float | None,
+    ahead: int | None,
+    ticket_id: str | None = None,
 ) -> Decision:
     """The reply once the queue answered (``number`` None: it could not issue a ticket)."""
     state = copy.deepcopy(previous)
@@ -204,6 +293,78 @@ def after_ticket(
     if number is None:
         return _reply(state, say("ticket_failed", state.lang), "ticket_failed")
     state.ticket_number = number
+    state.ticket_id = ticket_id  # "where am I in the queue" reads this ticket
     wait = wait_phrase(state.lang, wait_min, ahead)
     key = "handoff" if request.handoff else "ticket"
     return _reply(state, say(key, state.lang, number=number, wait=wait), "handoff" if request.handoff else "ticket")
+
+
+def after_booking(
+    previous: DialogueState,
+    request: BookingRequest,
+    booked: tuple[str, str] | None,
+    slots: list[FreeSlot] | None,
+) -> Decision:
+    """The reply once the queue answered: ``booked`` (start, confirmation code), or the day's slots to offer
+    from when the wanted one was full or outside the hours, or neither (the queue could not answer)."""
+    state = copy.deepcopy(previous)
+    lang = state.lang
+    date = spoken_date(request.date, lang)
+    service = SERVICE_NAMES.get(request.service, ("", ""))[0 if lang == "zh" else 1]
+    if booked is not None:
+        start, code = booked
+        state.reset_task()
+        return _reply(state, say("booked", lang, date=date, time=start, service=service, code=code), "booked")
+    if slots is None:
+        state.reset_task()
+        return _reply(state, say("booking_failed", lang), "booking_failed")
+    choice = choose_slot(slots, request.time)
+    state.phase = "filling"
+    if not choice.offers:
+        state.slots.pop("date", None)
+        state.slots.pop("time", None)
+        state.pending_slot = "date"
+        return _reply(state, say("day_full", lang, date=date), "slot_offer")
+    state.slots.pop("time", None)
+    state.pending_slot = "time"
+    offers = ("、" if lang == "zh" else ", ").join(choice.offers)
+    wanted = request.time or ""
+    return _reply(state, say("slot_taken", lang, date=date, wanted=wanted, offers=offers), "slot_offer")
+
+
+def after_status(
+    previous: DialogueState, request: StatusRequest, found: TicketState | None, *, failed: bool
+) -> Decision:
+    """The reply to "where am I in the queue" once the queue answered (``failed``: it could not)."""
+    state = copy.deepcopy(previous)
+    state.reset_task()
+    lang, number = state.lang, (found.number if found else request.number) or ""
+    if failed:
+        return _reply(state, say("status_failed", lang), "status_failed")
+    if found is None:
+        return _reply(state, say("status_unknown", lang, number=number), "answered")
+    if found.position is not None:
+        wait = ""
+        if found.wait_low_min is not None and found.wait_high_min is not None:
+            wait = say("wait_range", lang, low=found.wait_low_min, high=found.wait_high_min)
+        return _reply(
+            state, say("status_waiting", lang, number=number, ahead=found.position - 1, wait=wait), "answered"
+        )
+    if found.status in ("called", "serving") and found.window_id:
+        return _reply(state, say("status_called", lang, number=number, window=found.window_id), "answered")
+    return _reply(state, say("status_done", lang, number=number), "answered")
+
+
+def after_branch_info(previous: DialogueState, facts: BranchFacts | None) -> Decision:
+    """Opening hours and services from the branch's configuration; the old pointer when there is none."""
+    state = copy.deepcopy(previous)
+    lang = state.lang
+    if facts is None:
+        return _reply(state, say("branch_info", lang), "answered")
+    hours = opening_hours(facts, lang)
+    names = [zh if lang == "zh" else en for zh, en in facts.services] or [
+        SERVICE_NAMES[s][0 if lang == "zh" else 1] for s in sorted(COUNTER_SERVICES)
+    ]
+    services = ("、" if lang == "zh" else ", ").join(names)
+    text = say("branch_facts", lang, name=facts.name, hours=hours, services=services)
+    return _reply(state, text + say("branch_closed_days", lang), "answered")

@@ -68,6 +68,75 @@ PROMPTS: Final[dict[str, dict[str, str]]] = {
         "en": "Opening hours and our address are at the top of the screen.",
     },
     "nothing_to_repeat": {"zh": "您好，请问要办理什么业务？", "en": "Hello, what can I do for you?"},
+    "ask_date": {"zh": "请问您想预约哪一天？", "en": "Which day would you like to come in?"},
+    "ask_again_date": {
+        "zh": "抱歉，我没听清日期。请说“明天”或“下周一”这样的日期。",
+        "en": 'Sorry, I did not get the day. Please say a day like "tomorrow" or "next Monday".',
+    },
+    "ask_time": {"zh": "请问几点？", "en": "At what time, please?"},
+    "ask_again_time": {
+        "zh": "抱歉，我没听清时间。请说一个时间，比如“上午十点”，或换一天。",
+        "en": 'Sorry, I did not get the time. Please say a time like "10 am", or another day.',
+    },
+    "ask_ticket_number": {
+        "zh": "请告诉我您的号码，比如 A023。",
+        "en": "Please tell me your number, for example A023.",
+    },
+    "ask_again_ticket_number": {
+        "zh": "抱歉，我没听清号码。请说票上的号码，比如 A023。",
+        "en": "Sorry, I did not get the number. Please read it from your slip, for example A023.",
+    },
+    "booked": {
+        "zh": "已为您预约{date} {time}的{service}，预约码 {code}。请在预约时间到网点签到。",
+        "en": "You are booked for {service} on {date} at {time}. Your confirmation code is {code}. "
+        "Please check in when you arrive.",
+    },
+    "slot_taken": {
+        "zh": "{date} {wanted}已约满或不在营业时间。可预约的时间有：{offers}。请说一个时间，或换一天。",
+        "en": "{date} at {wanted} is full or outside opening hours. Free times are {offers}. "
+        "Please say one of them, or another day.",
+    },
+    "day_full": {
+        "zh": "{date}没有可预约的时间了，请换一天。",
+        "en": "There are no free times on {date}. Please choose another day.",
+    },
+    "booking_failed": {
+        "zh": "抱歉，预约暂时不成功。您可以现在取号，或稍后再试。",
+        "en": "Sorry, I could not book that just now. You can take a number now or try again later.",
+    },
+    "status_waiting": {
+        "zh": "您的号码 {number} 前面还有 {ahead} 位，{wait}请留意叫号屏。",
+        "en": "Your number {number} has {ahead} people ahead. {wait}Please watch the screen.",
+    },
+    "status_called": {
+        "zh": "号码 {number} 已叫号，请到 {window} 号窗口。",
+        "en": "Number {number} has been called: please go to window {window}.",
+    },
+    "status_done": {
+        "zh": "号码 {number} 已不在排队中。如需帮助请说“转人工”。",
+        "en": 'Number {number} is no longer in the queue. Say "talk to a person" if you need help.',
+    },
+    "status_unknown": {
+        "zh": "没有找到号码 {number} 的排队信息，请核对票上的号码。",
+        "en": "I could not find number {number} in today's queue. Please check the number on your slip.",
+    },
+    "status_failed": {
+        "zh": "抱歉，暂时查不到排队进度，请看叫号屏或向大堂经理询问。",
+        "en": "Sorry, I cannot read the queue just now. Please look at the queue screen or ask the lobby manager.",
+    },
+    "wait_range": {"zh": "预计等候 {low}-{high} 分钟，", "en": "The expected wait is {low}-{high} minutes. "},
+    "branch_facts": {
+        "zh": "{name}的营业时间：{hours}。可办理：{services}。",
+        "en": "{name} is open {hours}. Services: {services}.",
+    },
+    "branch_closed_days": {"zh": "其他时间不营业。", "en": "Closed at other times."},
+}
+SERVICE_NAMES: Final[dict[str, tuple[str, str]]] = {
+    "cash": ("现金业务", "cash services"),
+    "general": ("综合业务", "general services"),
+    "corporate": ("对公业务", "business banking"),
+    "wealth": ("理财业务", "wealth management"),
+    "fx": ("外汇业务", "foreign exchange"),
 }
 CURRENCY_NAMES: Final[dict[str, tuple[str, str]]] = {
     "CNY": ("人民币", "yuan"),
@@ -107,6 +176,10 @@ def summary(intent: str, slots: dict[str, object], lang: str) -> str:
         parts.append(format_amount(slots, lang))
     if slots.get("payee"):
         parts.append(f"收款人 {slots['payee']}" if lang == "zh" else f"to {slots['payee']}")
+    if slots.get("service") and intent in ("appointment_booking", "take_ticket"):
+        parts.append(SERVICE_NAMES.get(str(slots["service"]), ("", ""))[0 if lang == "zh" else 1])
+    if slots.get("date"):
+        parts.append(str(slots["date"]) + (f" {slots['time']}" if slots.get("time") else ""))
     if slots.get("account_last4"):
         parts.append(f"尾号 {slots['account_last4']}" if lang == "zh" else f"account ending {slots['account_last4']}")
     return "，".join(parts) if lang == "zh" else ", ".join(parts)

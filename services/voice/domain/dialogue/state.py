@@ -24,6 +24,7 @@ class DialogueState:
     misses: int = 0
     last_reply: str = ""
     ticket_number: str | None = None
+    ticket_id: str | None = None  # the ticket this session issued (its queue status is read by id)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
