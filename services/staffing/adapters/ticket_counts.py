@@ -4,8 +4,9 @@ branch's ticket history the day's forecast learns from (:mod:`services.staffing.
 History keys per branch, all idempotent under redelivery (hash fields keyed by ticket id):
 ``arrivals:<local day>`` (ticket -> "<service> <minute of the local day>" of its issue),
 ``handled:<local day>`` (ticket -> "<service> <handling minutes>"), ``handling-start`` (ticket -> the
-epoch seconds its service began, until it completes) and the sorted set ``history-days`` (local day ->
-its ordinal). Kept ``HISTORY_DAYS`` days.
+epoch seconds its service began, until it completes), the sorted set ``history-days`` (local day ->
+its ordinal) and the sorted set ``handled-recent`` ("<ticket> <service> <minutes>" scored by the completion's
+epoch seconds, the last ``RECENT_KEEP_S``: the intraday re-plan's service-time drift). Kept ``HISTORY_DAYS`` days.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ TTL_S = 3 * 24 * 3600
 HISTORY_DAYS = 70
 HISTORY_TTL_S = HISTORY_DAYS * 24 * 3600
 START_TTL_S = 2 * 24 * 3600
+RECENT_KEEP_S = 6 * 3600  # completions kept for the drift's window (services/staffing/domain/drift.py)
 
 
 class TicketCounts:
@@ -93,14 +95,34 @@ class TicketCounts:
                 return
             minutes = (ticket.at.timestamp() - float(started)) / 60.0
             key = branch_key(SERVICE, b, "handled", day.isoformat())
+            recent_key = branch_key(SERVICE, b, "handled-recent")
+            done_at = ticket.at.timestamp()
             async with self._redis.pipeline(transaction=True) as pipe:
                 if minutes > 0:
                     pipe.hset(key, tid, f"{service} {minutes:.3f}")
                     pipe.expire(key, HISTORY_TTL_S)
+                    pipe.zadd(recent_key, {f"{tid} {service} {minutes:.3f}": done_at})
+                    pipe.zremrangebyscore(recent_key, "-inf", done_at - RECENT_KEEP_S)
+                    pipe.expire(recent_key, START_TTL_S)
                 pipe.hdel(start_key, tid)
                 await pipe.execute()
         elif ticket.status in (TicketStatus.NO_SHOW, TicketStatus.ABANDONED, TicketStatus.CANCELLED):
             await self._redis.hdel(start_key, tid)
+
+    async def recent_handling(self, branch_id: str, since: dt.datetime, until: dt.datetime) -> dict[str, list[float]]:
+        """The handling minutes per service of the tickets completed in ``[since, until]`` (the drift's window;
+        kept ``RECENT_KEEP_S`` behind the newest completion)."""
+        raw = cast(
+            list[bytes],
+            await self._redis.zrangebyscore(
+                branch_key(SERVICE, branch_id, "handled-recent"), since.timestamp(), until.timestamp()
+            ),
+        )
+        handled: dict[str, list[float]] = defaultdict(list)
+        for member in raw:
+            _, service, minutes = member.decode().split(" ")
+            handled[service].append(float(minutes))
+        return dict(handled)
 
     async def history_days(self, branch_id: str, first: dt.date, last: dt.date) -> list[dt.date]:
         """Local days with tickets between ``first`` and ``last`` (both included)."""

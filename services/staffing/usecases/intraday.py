@@ -3,6 +3,9 @@ change and every ``replan_every_min`` minutes of the platform clock (simulated i
 ``replan_interval_s`` of the wall clock), never twice within ``replan_min_gap_min`` platform minutes (a trigger
 inside the gap waits for its end); turn the differences between floor and plan into alerts.
 
+The rest of the day is planned with the handling times the tellers are taking now when they drifted from the
+plan's (:mod:`~services.staffing.domain.drift`: the recent hour's completions, enough of them, beyond 10%).
+
 A re-plan is published as a new plan version only when it changes the plan meaningfully
 (:func:`~services.staffing.domain.merge.meaningful_change`): a solver's equivalent reshuffle keeps the current
 version, so the floor is not told something new every few seconds.
@@ -28,6 +31,7 @@ from services.staffing.adapters.plan_store import PlanStore
 from services.staffing.adapters.solver_pool import SolverPool
 from services.staffing.adapters.ticket_counts import TicketCounts
 from services.staffing.domain.alerts import ServiceNow
+from services.staffing.domain.drift import Drift, DriftRule, drifted_handling_times, with_handling_times
 from services.staffing.domain.errors import InvalidInstance
 from services.staffing.domain.intraday import LiveDay
 from services.staffing.domain.live import (
@@ -61,6 +65,7 @@ class Intraday:
     settings: StaffingSettings
     clock: Clock
     owner: str
+    drift: DriftRule = field(default_factory=DriftRule)
     _dirty: set[str] = field(default_factory=set)
     _last: dict[str, tuple[dt.datetime, float]] = field(default_factory=dict)  # branch -> (platform, monotonic)
 
@@ -151,6 +156,8 @@ class Intraday:
             forecast = None
         points = self._points(forecast, day)
         covered = {p.service for p in points}
+        drifts = await self._drifts(branch_id, now, problem)
+        problem = with_handling_times(problem, drifts)  # the rest of the day at the handling times of now
         forecast_problem = with_arrival_forecast(problem, points)
         observed = await self.counts.issued_per_service(branch_id, now.date(), list(problem.service_names))
         factors = {
@@ -183,6 +190,22 @@ class Intraday:
         ):
             return await self.planning.publish(merged)
         return plan
+
+    async def _drifts(self, branch_id: str, now: dt.datetime, problem: StaffingProblem) -> dict[str, Drift]:
+        since = now - dt.timedelta(minutes=self.drift.window_min)
+        recent = await self.counts.recent_handling(branch_id, since, now)
+        drifts = drifted_handling_times(recent, {s.name: s.aht_min for s in problem.services}, self.drift)
+        for d in drifts.values():
+            log.info(
+                "service-time drift at %s: %s %.1f min (plan %.1f, %d tickets in %g min); re-planned with it",
+                branch_id,
+                d.service,
+                d.recent_min,
+                d.planned_min,
+                d.samples,
+                self.drift.window_min,
+            )
+        return drifts
 
     def _points(self, forecast: QueueForecast | None, day: dt.date) -> list[ArrivalPoint]:
         points = []

@@ -1,0 +1,78 @@
+"""Service-time drift: when the handling times the tellers are taking now differ from what the plan assumed,
+the rest of the day is planned with the times of now (pure).
+
+The plan's handling time per service (``ServiceDemand.aht_min``) comes from history. During the day the
+staffing service keeps each completed ticket's handling minutes with its completion time; the intraday
+re-plan asks :func:`drifted_handling_times` whether the last ``window_min`` minutes moved a service's mean
+beyond ``threshold`` (with at least ``min_samples`` tickets, so one long customer does not move the plan),
+and :func:`with_handling_times` puts the drifted times into the problem it re-plans. A drift is bounded to
+``max_factor`` either way (a data error must not ask for ten tellers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from services.staffing.domain.problem import StaffingProblem
+
+
+@dataclass(frozen=True)
+class DriftRule:
+    window_min: float = 60.0  # how far back the recent handling times reach (platform minutes)
+    min_samples: int = 8  # completed tickets of a service in the window before its mean counts
+    threshold: float = 0.10  # relative change of the mean against the plan's time that counts as drift
+    max_factor: float = 2.0  # the drifted time stays within [plan / max_factor, plan * max_factor]
+
+    def __post_init__(self) -> None:
+        if self.window_min <= 0 or self.min_samples < 1 or not 0 < self.threshold < 1 or self.max_factor < 1:
+            raise ValueError(f"invalid drift rule {self}")
+
+
+@dataclass(frozen=True)
+class Drift:
+    service: str
+    planned_min: float
+    recent_min: float  # the recent mean, bounded by the rule's max_factor
+    samples: int
+
+    @property
+    def factor(self) -> float:
+        return self.recent_min / self.planned_min
+
+
+def _trimmed_mean(values: Sequence[float]) -> float:
+    """Mean without the longest and shortest tenth (a customer who sat down for an hour is not a drift)."""
+    ordered = sorted(values)
+    cut = len(ordered) // 10
+    kept = ordered[cut : len(ordered) - cut] if cut else ordered
+    return sum(kept) / len(kept)
+
+
+def drifted_handling_times(
+    recent: Mapping[str, Sequence[float]], planned: Mapping[str, float], rule: DriftRule = DriftRule()
+) -> dict[str, Drift]:
+    """The services whose recent handling minutes drifted from the plan's, by service name.
+
+    ``recent``: the handling minutes of tickets completed in the rule's window, per service; ``planned``: the
+    plan's handling time per service. Services without a planned time, or with too few recent tickets, or
+    within the threshold are left out."""
+    drifts: dict[str, Drift] = {}
+    for service, base in planned.items():
+        samples = [m for m in recent.get(service, ()) if m > 0]
+        if base <= 0 or len(samples) < rule.min_samples:
+            continue
+        mean = _trimmed_mean(samples)
+        if abs(mean / base - 1.0) <= rule.threshold:
+            continue
+        bounded = min(max(mean, base / rule.max_factor), base * rule.max_factor)
+        drifts[service] = Drift(service, base, bounded, len(samples))
+    return drifts
+
+
+def with_handling_times(problem: StaffingProblem, drifts: Mapping[str, Drift]) -> StaffingProblem:
+    """The problem with the drifted services' handling times (the others as they were)."""
+    if not drifts:
+        return problem
+    services = tuple(replace(s, aht_min=drifts[s.name].recent_min) if s.name in drifts else s for s in problem.services)
+    return replace(problem, services=services)

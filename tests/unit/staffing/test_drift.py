@@ -1,0 +1,60 @@
+"""Service-time drift (services/staffing/domain/drift.py): when recent handling times count, and how they
+enter the problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.staffing.domain.drift import DriftRule, drifted_handling_times, with_handling_times
+from services.staffing.solve import parse_instance
+
+PLANNED = {"general": 6.0, "cash": 4.0}
+
+
+def test_a_slower_service_with_enough_tickets_drifts() -> None:
+    drifts = drifted_handling_times({"general": [7.5] * 10, "cash": [4.1] * 10}, PLANNED)
+    assert set(drifts) == {"general"}  # cash is within 10%
+    assert drifts["general"].recent_min == pytest.approx(7.5) and drifts["general"].factor == pytest.approx(1.25)
+    assert drifts["general"].samples == 10
+
+
+def test_faster_service_drifts_too() -> None:
+    assert drifted_handling_times({"cash": [3.0] * 8}, PLANNED)["cash"].recent_min == pytest.approx(3.0)
+
+
+def test_too_few_tickets_do_not_move_the_plan() -> None:
+    assert drifted_handling_times({"general": [12.0] * 7}, PLANNED) == {}
+    assert drifted_handling_times({"general": [12.0] * 3}, PLANNED, DriftRule(min_samples=3))["general"].samples == 3
+
+
+def test_one_very_long_customer_is_trimmed_not_a_drift() -> None:
+    times = [6.0] * 9 + [90.0]  # the tenth customer sat an hour and a half
+    assert drifted_handling_times({"general": times}, PLANNED) == {}
+
+
+def test_a_drift_is_bounded_and_zero_times_are_ignored() -> None:
+    assert drifted_handling_times({"general": [40.0] * 10}, PLANNED)["general"].recent_min == 12.0
+    assert drifted_handling_times({"general": [0.0] * 20}, PLANNED) == {}
+    assert drifted_handling_times({"fx": [9.0] * 10}, PLANNED) == {}  # no planned time: nothing to compare
+
+
+@pytest.mark.parametrize(
+    "rule", [{"window_min": 0}, {"min_samples": 0}, {"threshold": 0}, {"threshold": 1.5}, {"max_factor": 0.5}]
+)
+def test_invalid_rules_are_refused(rule: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="invalid drift rule"):
+        DriftRule(**rule)  # type: ignore[arg-type]
+
+
+def test_the_problem_takes_the_drifted_times_only(reference: dict[str, Any]) -> None:
+    problem = parse_instance(reference)
+    names = [s.name for s in problem.services]
+    planned = {s.name: s.aht_min for s in problem.services}
+    drifts = drifted_handling_times({names[0]: [planned[names[0]] * 1.5] * 10}, planned)
+    changed = with_handling_times(problem, drifts)
+    assert changed.services[0].aht_min == pytest.approx(planned[names[0]] * 1.5)
+    assert [s.aht_min for s in changed.services[1:]] == [s.aht_min for s in problem.services[1:]]
+    assert changed.services[0].arrivals == problem.services[0].arrivals
+    assert with_handling_times(problem, {}) is problem
