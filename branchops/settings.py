@@ -113,7 +113,11 @@ class ServiceSettings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Bind address of the HTTP server")
     port: int = Field(0, ge=0, le=65535, description="HTTP port; 0 means the service's default")
-    redis_url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^(redis|rediss|unix)://")
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        pattern=r"^(redis|rediss|unix|redis\+cluster|rediss\+cluster)://",
+        description="One Redis (redis://host:port/db) or a Redis Cluster (redis+cluster://host:port,host:port)",
+    )
     consumer_group: str = Field("", description="Kafka consumer group; empty means branchops-<service>")
     dedup_ttl_s: int = Field(24 * 3600, ge=60, le=30 * 24 * 3600, description="Event-id dedup window")
     handler_retries: int = Field(3, ge=0, le=20, description="Retries of a failing handler before DLQ")
