@@ -184,6 +184,39 @@ Object.assign(TEXT.en, {
   arrivals_per_day: "Arrivals and served per day", devices: "Devices",
 });
 
+// The digital employee's prepared form on the teller console: its kinds (intents) and fields.
+Object.assign(TEXT.zh, {
+  form_field: "项目", form_value: "内容", form_fix: "更正", form_saved: "已更正", form_empty: "（客户未说明具体内容）",
+  f_amount: "金额", f_currency: "币种", f_date: "日期", f_date_range: "日期范围", f_time: "时间", f_account_last4: "卡号后四位",
+  f_payee: "收款人", f_term: "期限", f_card_type: "卡种", f_country: "国家/地区", f_bill_type: "缴费类型",
+  f_loan_type: "贷款类型", f_purpose: "用途", f_service: "业务", f_phone: "手机号", f_id_number: "证件号码",
+  k_transfer: "转账汇款", k_cash_withdrawal: "取款", k_large_cash_appointment: "大额取现预约", k_cash_deposit: "存款",
+  k_coin_exchange: "零钱/残损币兑换", k_fixed_deposit: "定期存款", k_deposit_certificate: "开存款证明", k_open_account: "开户/办卡",
+  k_close_account: "销户", k_card_loss_report: "挂失", k_card_unfreeze: "解挂/解冻", k_card_replacement: "补卡/换卡",
+  k_password_reset: "重置密码", k_phone_number_change: "修改预留手机号", k_personal_info_update: "更新身份证信息",
+  k_limit_adjustment: "调整转账限额", k_ukey_service: "U盾/令牌业务", k_credit_card_application: "申请信用卡",
+  k_loan_inquiry: "贷款咨询", k_loan_repayment: "还贷款", k_mortgage_inquiry: "房贷咨询", k_wealth_products: "理财产品咨询",
+  k_fx_exchange: "外币兑换", k_international_remittance: "境外汇款", k_social_security_card: "社保卡业务",
+  k_corporate_account: "对公开户咨询", k_take_ticket: "取号", k_appointment_booking: "预约办理", k_fraud_report: "反诈报告",
+});
+Object.assign(TEXT.en, {
+  form_field: "Field", form_value: "Value", form_fix: "Correct", form_saved: "Corrected", form_empty: "(no details given)",
+  f_amount: "Amount", f_currency: "Currency", f_date: "Date", f_date_range: "Dates", f_time: "Time",
+  f_account_last4: "Account (last 4)", f_payee: "Payee", f_term: "Term", f_card_type: "Card type", f_country: "Country",
+  f_bill_type: "Bill type", f_loan_type: "Loan type", f_purpose: "Purpose", f_service: "Service", f_phone: "Phone",
+  f_id_number: "ID number", k_transfer: "Transfer", k_cash_withdrawal: "Cash withdrawal",
+  k_large_cash_appointment: "Large withdrawal booking", k_cash_deposit: "Cash deposit", k_coin_exchange: "Coin exchange",
+  k_fixed_deposit: "Time deposit", k_deposit_certificate: "Deposit certificate", k_open_account: "Open an account",
+  k_close_account: "Close an account", k_card_loss_report: "Lost card", k_card_unfreeze: "Unblock card",
+  k_card_replacement: "Replace card", k_password_reset: "Reset PIN", k_phone_number_change: "Change phone number",
+  k_personal_info_update: "Update ID details", k_limit_adjustment: "Transfer limit", k_ukey_service: "Security token",
+  k_credit_card_application: "Credit card application", k_loan_inquiry: "Loan enquiry", k_loan_repayment: "Loan repayment",
+  k_mortgage_inquiry: "Mortgage enquiry", k_wealth_products: "Investment products", k_fx_exchange: "Currency exchange",
+  k_international_remittance: "International transfer", k_social_security_card: "Social security card",
+  k_corporate_account: "Business account", k_take_ticket: "Queue number", k_appointment_booking: "Appointment",
+  k_fraud_report: "Fraud report",
+});
+
 // Texts a page module brings along (kept next to the page that uses them).
 export function addTexts(zh, en) {
   Object.assign(TEXT.zh, zh);
