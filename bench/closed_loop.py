@@ -14,14 +14,14 @@ longest planned shift does not come), ``camera`` (the hall camera is down 10:00-
 customers come: the loop loses its live arrival nowcast and works from tickets alone, and a camera_down
 alert is raised), ``drift`` (service times 25% longer from 11:00).
 
-The loop (b), as the staffing service's intraday loop does it: every ``--every-min`` minutes it observes
-the floor (tickets issued so far against the forecast, the queue now, handling times of the last hour, who
-is absent), re-plans the rest of the day (``replan_problem`` with the live day: started shifts kept, absent
-people left out, the queue added, demand scaled by the observed factor, handling times updated when they
-drift by more than 10%), keeps the new plan only when it changes meaningfully (``meaningful_change``, as
-the service does), and the floor acts ``--act-min`` minutes later. Alerts counted as the floor would get
-them: one open_window/close_window per window that changes in the next interval, one sla_risk per service
-whose predicted wait is over target with no window added, one camera_down per outage.
+The loop (b), as the staffing service's intraday loop does it: every ``--every-min`` minutes it observes the
+floor (tickets issued so far against the forecast, the queue now, recent handling times, who is absent),
+re-plans the rest of the day (``replan_problem`` with the live day: started shifts kept, absent people left
+out, the queue added, demand scaled by the observed factor, handling times updated when they drift by the
+service's own rule, services/staffing/domain/drift.py), keeps the new plan only when it changes meaningfully
+(``meaningful_change``, as the service does), and the floor acts ``--act-min`` minutes later. Alerts counted
+as the floor would get them: one open_window/close_window per window that changes in the next interval, one
+sla_risk per service whose predicted wait is over target with no window added, one camera_down per outage.
 
 Reported per day and policy: share of customers served within the target wait (abandoned = missed), the
 worst 15-minute interval (by arrival), paid hours, alerts per branch-hour, time to act (decision to
@@ -46,6 +46,7 @@ from bench.common import machine, write_result
 from branchops.contracts.branch_config import BranchConfig
 from branchops.contracts.enums import ServiceName, TicketStatus
 from branchops.contracts.events import Ticket
+from services.staffing.domain.drift import DriftRule, drifted_handling_times
 from services.staffing.domain.intraday import LiveDay
 from services.staffing.domain.live import clock_min, started_shifts
 from services.staffing.domain.merge import meaningful_change, merge_rest_of_day
@@ -64,7 +65,8 @@ LENGTH_MIN = 480
 N_INTERVALS = LENGTH_MIN // SLOT_MIN
 TARGET_MIN = 10.0
 VERBOSE = bool(os.environ.get("CLOSED_LOOP_VERBOSE"))
-Z = 2.5  # a deviation from the forecast (arrivals, handling times) counts beyond this many standard errors
+Z = 2.5  # a deviation from the forecast of arrivals counts beyond this many standard errors
+DRIFT = DriftRule()  # handling times: the staffing service's own drift rule
 KINDS = ("plain", "surge", "absent", "camera", "drift")
 
 
@@ -173,13 +175,12 @@ class Day:
                 out[t["service"]] = out.get(t["service"], 0) + 1
         return out
 
-    def aht(self, service: str, since: float, until: float) -> tuple[float, int]:
-        times = [
+    def handling_times(self, service: str, since: float, until: float) -> list[float]:
+        return [
             t["done"] - t["called"]
             for t in self.tickets.values()
             if t["service"] == service and t.get("completed") and since <= t["done"] < until
         ]
-        return (sum(times) / len(times) if times else 0.0), len(times)
 
     def levels(self) -> tuple[float, float, int]:
         """(share within target, worst interval share, customers)."""
@@ -297,7 +298,6 @@ def with_loop(
 ) -> Outcome:
     schedule = Schedule([(0.0, counts_of(plan, s.absent))])
     current, known_absent, absent_handled = plan, frozenset[str](), False
-    aht = {sv.name: sv.aht_min for sv in problem.services}
     alerts = replans = published = 0
     first_change: float | None = None
     if s.camera_down is not None:
@@ -319,20 +319,16 @@ def with_loop(
                 got = recent.get(sv.name, 0) - earlier.get(sv.name, 0)
                 if expected >= 10 and abs(got - expected) > Z * expected**0.5:  # beyond Poisson noise
                     factors[sv.name] = min(max(got / expected, 0.5), 2.0)
-        for sv in problem.services:
-            mean, n = day.aht(sv.name, now - 90, now)
-            base = sv.aht_min
-            if n >= 30 and abs(mean - base) > Z * base / n**0.5:  # beyond the noise of n service times
-                aht[sv.name] = mean
-            else:
-                aht[sv.name] = base
+        recent = {sv.name: day.handling_times(sv.name, now - DRIFT.window_min, now) for sv in problem.services}
+        drifts = drifted_handling_times(recent, {sv.name: sv.aht_min for sv in problem.services}, DRIFT)
+        aht = {sv.name: drifts[sv.name].recent_min if sv.name in drifts else sv.aht_min for sv in problem.services}
         queue = day.waiting_at(now)
         over = any(
             queue.get(sv.name, 0) * aht[sv.name] / max(schedule.count(sv.name, now), 1) > TARGET_MIN
             for sv in problem.services
         )
         moved = bool(factors)
-        drifted = any(abs(aht[sv.name] / sv.aht_min - 1) > 0.10 for sv in problem.services)
+        drifted = bool(drifts)  # the service's rule (services/staffing/domain/drift.py)
         if not (over or moved or drifted or (known_absent and not absent_handled)):
             continue  # nothing changed: the service's forecast trigger would not fire; no re-plan, no alert
         absent_handled = absent_handled or bool(known_absent)

@@ -4,13 +4,16 @@ the rest of the day is planned with the times of now (pure).
 The plan's handling time per service (``ServiceDemand.aht_min``) comes from history. During the day the
 staffing service keeps each completed ticket's handling minutes with its completion time; the intraday
 re-plan asks :func:`drifted_handling_times` whether the last ``window_min`` minutes moved a service's mean
-beyond ``threshold`` (with at least ``min_samples`` tickets, so one long customer does not move the plan),
-and :func:`with_handling_times` puts the drifted times into the problem it re-plans. A drift is bounded to
-``max_factor`` either way (a data error must not ask for ten tellers).
+away from the plan's time by more than ``threshold`` (relative) *and* by more than ``z`` standard errors of
+that mean (the samples' own spread: service times scatter widely, and a few long customers are noise, not
+a drift), with at least ``min_samples`` tickets; :func:`with_handling_times` puts the drifted times into the
+problem it re-plans. A drift is bounded to ``max_factor`` either way (a data error must not ask for ten
+tellers). bench/closed_loop.py runs the same rule.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -19,13 +22,15 @@ from services.staffing.domain.problem import StaffingProblem
 
 @dataclass(frozen=True)
 class DriftRule:
-    window_min: float = 60.0  # how far back the recent handling times reach (platform minutes)
-    min_samples: int = 8  # completed tickets of a service in the window before its mean counts
+    window_min: float = 90.0  # how far back the recent handling times reach (platform minutes)
+    min_samples: int = 12  # completed tickets of a service in the window before its mean counts
     threshold: float = 0.10  # relative change of the mean against the plan's time that counts as drift
+    z: float = 2.5  # ... and beyond this many standard errors of the recent mean
     max_factor: float = 2.0  # the drifted time stays within [plan / max_factor, plan * max_factor]
 
     def __post_init__(self) -> None:
-        if self.window_min <= 0 or self.min_samples < 1 or not 0 < self.threshold < 1 or self.max_factor < 1:
+        bad = self.window_min <= 0 or self.min_samples < 2 or not 0 < self.threshold < 1 or self.z < 0
+        if bad or self.max_factor < 1:
             raise ValueError(f"invalid drift rule {self}")
 
 
@@ -41,12 +46,12 @@ class Drift:
         return self.recent_min / self.planned_min
 
 
-def _trimmed_mean(values: Sequence[float]) -> float:
-    """Mean without the longest and shortest tenth (a customer who sat down for an hour is not a drift)."""
-    ordered = sorted(values)
-    cut = len(ordered) // 10
-    kept = ordered[cut : len(ordered) - cut] if cut else ordered
-    return sum(kept) / len(kept)
+def _mean_and_error(values: Sequence[float]) -> tuple[float, float]:
+    """The mean and its standard error (sample standard deviation / sqrt(n))."""
+    n = len(values)
+    mean = sum(values) / n
+    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean, math.sqrt(variance / n)
 
 
 def drifted_handling_times(
@@ -62,8 +67,8 @@ def drifted_handling_times(
         samples = [m for m in recent.get(service, ()) if m > 0]
         if base <= 0 or len(samples) < rule.min_samples:
             continue
-        mean = _trimmed_mean(samples)
-        if abs(mean / base - 1.0) <= rule.threshold:
+        mean, error = _mean_and_error(samples)
+        if abs(mean / base - 1.0) <= rule.threshold or abs(mean - base) <= rule.z * error:
             continue
         bounded = min(max(mean, base / rule.max_factor), base * rule.max_factor)
         drifts[service] = Drift(service, base, bounded, len(samples))

@@ -4,7 +4,7 @@ change and every ``replan_every_min`` minutes of the platform clock (simulated i
 inside the gap waits for its end); turn the differences between floor and plan into alerts.
 
 The rest of the day is planned with the handling times the tellers are taking now when they drifted from the
-plan's (:mod:`~services.staffing.domain.drift`: the recent hour's completions, enough of them, beyond 10%).
+plan's (:mod:`~services.staffing.domain.drift`: the last 90 minutes' completions, beyond 10% and beyond noise).
 
 A re-plan is published as a new plan version only when it changes the plan meaningfully
 (:func:`~services.staffing.domain.merge.meaningful_change`): a solver's equivalent reshuffle keeps the current
