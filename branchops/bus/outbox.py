@@ -170,7 +170,7 @@ class Outbox:
                 await pipe.watch(*watch)
             result = await body(tx)
             if not tx.writing:
-                if pipe.command_stack:  # queued without WATCH: they would be dropped silently
+                if len(pipe):  # queued without WATCH: they would be dropped silently (len: a cluster pipeline too)
                     raise RuntimeError("writes on tx.pipe before tx.multi()")
                 return result
             await pipe.execute()

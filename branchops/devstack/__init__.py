@@ -5,6 +5,7 @@ from branchops.bus.admin import create_topics, topic_specs
 from branchops.devstack.broker import TansuBroker
 from branchops.devstack.kafka import KafkaBroker, KafkaCluster, KafkaUnavailable, dev_broker, dev_broker_kind
 from branchops.devstack.postgres import EmbeddedPostgres, database_answers, find_or_start_postgres
+from branchops.devstack.redis_cluster import LocalRedisCluster
 from branchops.devstack.redis_server import LocalRedis, redis_answers
 from branchops.devstack.stack import DevStack, ServiceSpec
 from branchops.plugins import ServiceDescriptor, load_services
@@ -25,6 +26,7 @@ __all__ = [
     "KafkaCluster",
     "KafkaUnavailable",
     "LocalRedis",
+    "LocalRedisCluster",
     "ServiceDescriptor",
     "ServiceSpec",
     "TansuBroker",
