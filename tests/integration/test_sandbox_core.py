@@ -181,12 +181,14 @@ async def test_bad_inputs_are_refused_with_their_reason_and_nothing_is_posted(en
 async def test_daily_limit_counts_the_days_movements(env: Any) -> None:
     _, client, engine, branch = env
     identity = await store_kyc(engine, branch)
-    savings = {"source": 2, "target": 1}  # 50,000.00 there: the limits, not the funds, refuse
-    assert (await _transfer(client, branch, identity, 1_000_000, key=_key(), **savings)).status_code == 201
-    body = _problem(await _transfer(client, branch, identity, 500_001, key=_key(), **savings), 422, "limit_exceeded")
+    # from savings (50,000.00): the limits refuse, not the funds
+    assert (await _transfer(client, branch, identity, 1_000_000, key=_key(), source=2, target=1)).status_code == 201
+    body = _problem(
+        await _transfer(client, branch, identity, 500_001, key=_key(), source=2, target=1), 422, "limit_exceeded"
+    )
     assert "5000.00 CNY left today" in body["detail"]
-    assert (await _transfer(client, branch, identity, 500_000, key=_key(), **savings)).status_code == 201
-    _problem(await _transfer(client, branch, identity, 1, key=_key(), **savings), 422, "limit_exceeded")
+    assert (await _transfer(client, branch, identity, 500_000, key=_key(), source=2, target=1)).status_code == 201
+    _problem(await _transfer(client, branch, identity, 1, key=_key(), source=2, target=1), 422, "limit_exceeded")
     assert await postings_of(engine, branch) == 2
 
 
