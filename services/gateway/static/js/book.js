@@ -25,7 +25,7 @@ const TEXT = {
     phone_label: "Phone number (optional, for reminders)", phone_note: "Used for this appointment's reminders only; never shown on any page.",
     book: "Book", your_code: "Your appointment code", cancel: "Cancel appointment", book_another: "Book another",
     cancel_confirm: "Cancel this appointment?", cancel_yes: "Yes, cancel", cancel_no: "Keep it",
-    check_in_hint: "At the branch, tap “I have an appointment” on the kiosk and type or scan this code (from 30 minutes before your time).",
+    check_in_hint: 'At the branch, tap "I have an appointment" on the kiosk and type or scan this code (from 30 minutes before your time).',
     lookup_title: "Have an appointment? See or cancel it", lookup: "Look up", code_placeholder: "8-character code",
     privacy: "This page shows no personal information.",
     today: "Today", tomorrow: "Tomorrow", free: "free", full: "full", past: "past", pick_slot: "Please pick a time",
@@ -220,6 +220,7 @@ function renderAppointment() {
   $("status").textContent = t(a.status);
   $("status").dataset.status = a.status;
   $("cancel").hidden = a.status !== "booked";
+  $("check-in-hint").hidden = a.status !== "booked";
 }
 
 async function cancel() {

@@ -32,11 +32,13 @@ addTexts(
   {
     type_here: "在此输入您要办理的业务", send: "发送", amount_label: "金额", yuan: "元", key_ok: "确定",
     asr_not_configured: "语音识别未配置：请在下方输入文字或点选按钮", amount_empty: "请先输入金额",
+    say_yes: "是，确认", say_no: "不是，取消", yes_text: "是", no_text: "不是",
   },
   {
     type_here: "Type what you need here", send: "Send", amount_label: "Amount", yuan: "yuan", key_ok: "OK",
     asr_not_configured: "Speech recognition is not configured: please type below or tap a button",
-    amount_empty: "Please enter an amount first",
+    amount_empty: "Please enter an amount first", say_yes: "Yes, confirm", say_no: "No, cancel", yes_text: "yes",
+    no_text: "no",
   },
 );
 export const VAD = {
@@ -127,6 +129,7 @@ function onMessage(event) {
   sessionId = reply.session_id || sessionId;
   log("bot", reply.reply);
   showKeypad(asksAmount(reply));
+  $("voice-confirm").hidden = reply.phase !== "confirming";
   if (reply.ticket && reply.ticket.number) log("bot", `${t("your_number")}: ${reply.ticket.number}`);
   if (reply.ticket && reply.ticket.token) logPhoneLink(reply.ticket.token);
   if (reply.audio_wav_base64) {
@@ -227,7 +230,14 @@ function buildKeypad() {
   $("voice-keys").replaceChildren(...keys, del, key("0", () => pressDigit("0")), key("000", () => pressDigit("000")), ok);
 }
 
+function answer(key) {
+  $("voice-confirm").hidden = true;
+  say(t(key));
+}
+
 function bindTyping() {
+  $("voice-yes").onclick = () => answer("yes_text");
+  $("voice-no").onclick = () => answer("no_text");
   $("voice-type").onsubmit = (event) => {
     event.preventDefault();
     const input = $("voice-text");
@@ -529,6 +539,7 @@ export function startVoice(kiosk, context) {
   bindTyping();
   buildKeypad();
   showKeypad(false);
+  $("voice-confirm").hidden = true;
   $("voice-text").value = "";
   setSpeech("unknown");
   checkSpeech();
