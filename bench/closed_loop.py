@@ -175,11 +175,13 @@ class Day:
                 out[t["service"]] = out.get(t["service"], 0) + 1
         return out
 
-    def handling_times(self, service: str, since: float, until: float) -> list[float]:
+    def handling_times(self, service: str, now: float, window: float) -> list[tuple[float, float]]:
+        """(minutes since the service began, handling minutes) of the tickets completed by ``now`` whose service
+        began in the last ``window`` minutes: what the staffing service knows at ``now``."""
         return [
-            t["done"] - t["called"]
+            (now - t["called"], t["done"] - t["called"])
             for t in self.tickets.values()
-            if t["service"] == service and t.get("completed") and since <= t["done"] < until
+            if t["service"] == service and t.get("completed") and t["done"] < now and now - window <= t["called"]
         ]
 
     def levels(self) -> tuple[float, float, int]:
@@ -319,7 +321,7 @@ def with_loop(
                 got = recent.get(sv.name, 0) - earlier.get(sv.name, 0)
                 if expected >= 10 and abs(got - expected) > Z * expected**0.5:  # beyond Poisson noise
                     factors[sv.name] = min(max(got / expected, 0.5), 2.0)
-        recent = {sv.name: day.handling_times(sv.name, now - DRIFT.window_min, now) for sv in problem.services}
+        recent = {sv.name: day.handling_times(sv.name, now, DRIFT.window_min) for sv in problem.services}
         drifts = drifted_handling_times(recent, {sv.name: sv.aht_min for sv in problem.services}, DRIFT)
         aht = {sv.name: drifts[sv.name].recent_min if sv.name in drifts else sv.aht_min for sv in problem.services}
         queue = day.waiting_at(now)

@@ -33,10 +33,10 @@ def _ticket(branch: str, tid: str, at: dt.datetime, status: TicketStatus) -> Tic
 
 
 async def _served(counts: TicketCounts, branch: str, now: dt.datetime, minutes: float, n: int = 12) -> None:
-    """``n`` customers served one after another at two windows over the last hour, ``minutes`` each."""
+    """``n`` customers whose service began 20 to 75 minutes ago, ``minutes`` each."""
     for i in range(n):
-        done = now - dt.timedelta(minutes=55 * i / n)
-        began = done - dt.timedelta(minutes=minutes)
+        began = now - dt.timedelta(minutes=20 + 55 * i / n)
+        done = began + dt.timedelta(minutes=minutes)
         for at, status in ((began, TicketStatus.CALLED), (done, TicketStatus.COMPLETED)):
             await counts.record_history(_ticket(branch, f"d{i}", at, status), ZONE)  # type: ignore[arg-type]
 
@@ -53,10 +53,11 @@ async def test_recent_handling_times_are_kept_once_and_by_window(redis_url: str)
         now = dt.datetime.combine(dt.date.today(), dt.time(11, 0), SHANGHAI)
         await _served(counts, branch, now, 9.0, n=4)
         await _served(counts, branch, now, 9.0, n=4)  # redelivered: kept once
-        recent = await counts.recent_handling(branch, now - dt.timedelta(hours=1), now)
-        assert recent == {"general": [9.0] * 4}
-        assert await counts.recent_handling(branch, now - dt.timedelta(minutes=20), now) == {"general": [9.0] * 2}
-        assert await counts.recent_handling(branch, now + dt.timedelta(minutes=1), now + dt.timedelta(hours=1)) == {}
+        recent = await counts.recent_handling(branch, now, 90)
+        assert sorted(recent["general"]) == [(20.0, 9.0), (33.75, 9.0), (47.5, 9.0), (61.25, 9.0)]
+        assert await counts.recent_handling(branch, now, 40) == {"general": [(33.75, 9.0), (20.0, 9.0)]}
+        assert await counts.recent_handling(branch, now - dt.timedelta(minutes=30), 5) == {"general": [(3.75, 9.0)]}
+        assert await counts.recent_handling(branch, now - dt.timedelta(minutes=30), 3) == {}
     finally:
         await redis.aclose()
 

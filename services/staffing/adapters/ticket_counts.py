@@ -5,8 +5,9 @@ History keys per branch, all idempotent under redelivery (hash fields keyed by t
 ``arrivals:<local day>`` (ticket -> "<service> <minute of the local day>" of its issue),
 ``handled:<local day>`` (ticket -> "<service> <handling minutes>"), ``handling-start`` (ticket -> the
 epoch seconds its service began, until it completes), the sorted set ``history-days`` (local day ->
-its ordinal) and the sorted set ``handled-recent`` ("<ticket> <service> <minutes>" scored by the completion's
-epoch seconds, the last ``RECENT_KEEP_S``: the intraday re-plan's service-time drift). Kept ``HISTORY_DAYS`` days.
+its ordinal) and the sorted set ``handled-recent`` ("<ticket> <service> <minutes>" of completed tickets scored by
+the epoch seconds their service began, the last ``RECENT_KEEP_S``: the intraday re-plan's service-time drift).
+Kept ``HISTORY_DAYS`` days.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ class TicketCounts:
                 if minutes > 0:
                     pipe.hset(key, tid, f"{service} {minutes:.3f}")
                     pipe.expire(key, HISTORY_TTL_S)
-                    pipe.zadd(recent_key, {f"{tid} {service} {minutes:.3f}": done_at})
+                    pipe.zadd(recent_key, {f"{tid} {service} {minutes:.3f}": float(started)})
                     pipe.zremrangebyscore(recent_key, "-inf", done_at - RECENT_KEEP_S)
                     pipe.expire(recent_key, START_TTL_S)
                 pipe.hdel(start_key, tid)
@@ -109,19 +110,24 @@ class TicketCounts:
         elif ticket.status in (TicketStatus.NO_SHOW, TicketStatus.ABANDONED, TicketStatus.CANCELLED):
             await self._redis.hdel(start_key, tid)
 
-    async def recent_handling(self, branch_id: str, since: dt.datetime, until: dt.datetime) -> dict[str, list[float]]:
-        """The handling minutes per service of the tickets completed in ``[since, until]`` (the drift's window;
-        kept ``RECENT_KEEP_S`` behind the newest completion)."""
+    async def recent_handling(
+        self, branch_id: str, now: dt.datetime, window_min: float
+    ) -> dict[str, list[tuple[float, float]]]:
+        """Per service, (minutes since it began, handling minutes) of the completed tickets whose service began
+        in the last ``window_min`` minutes before ``now`` (the drift's sample, domain/drift.py)."""
         raw = cast(
-            list[bytes],
+            list[tuple[bytes, float]],
             await self._redis.zrangebyscore(
-                branch_key(SERVICE, branch_id, "handled-recent"), since.timestamp(), until.timestamp()
+                branch_key(SERVICE, branch_id, "handled-recent"),
+                now.timestamp() - window_min * 60.0,
+                now.timestamp(),
+                withscores=True,
             ),
         )
-        handled: dict[str, list[float]] = defaultdict(list)
-        for member in raw:
+        handled: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for member, began in raw:
             _, service, minutes = member.decode().split(" ")
-            handled[service].append(float(minutes))
+            handled[service].append(((now.timestamp() - began) / 60.0, float(minutes)))
         return dict(handled)
 
     async def history_days(self, branch_id: str, first: dt.date, last: dt.date) -> list[dt.date]:

@@ -192,12 +192,11 @@ class Intraday:
         return plan
 
     async def _drifts(self, branch_id: str, now: dt.datetime, problem: StaffingProblem) -> dict[str, Drift]:
-        since = now - dt.timedelta(minutes=self.drift.window_min)
-        recent = await self.counts.recent_handling(branch_id, since, now)
+        recent = await self.counts.recent_handling(branch_id, now, self.drift.window_min)
         drifts = drifted_handling_times(recent, {s.name: s.aht_min for s in problem.services}, self.drift)
         for d in drifts.values():
             log.info(
-                "service-time drift at %s: %s %.1f min (plan %.1f, %d tickets in %g min); re-planned with it",
+                "service-time drift at %s: %s %.1f min (plan %.1f, %d tickets begun in %g min); re-planned with it",
                 branch_id,
                 d.service,
                 d.recent_min,

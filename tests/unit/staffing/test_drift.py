@@ -13,9 +13,9 @@ from services.staffing.solve import parse_instance
 PLANNED = {"general": 6.0, "cash": 4.0}
 
 
-def spread(mean: float, n: int, width: float = 0.2) -> list[float]:
-    """``n`` handling times around ``mean``, +-``width`` of it (evenly spread, mean exact)."""
-    return [mean * (1 - width + 2 * width * i / (n - 1)) for i in range(n)]
+def spread(mean: float, n: int, width: float = 0.2, age: float = 45.0) -> list[tuple[float, float]]:
+    """``n`` tickets begun ``age`` minutes ago, handling times around ``mean`` +-``width`` (mean exact)."""
+    return [(age, mean * (1 - width + 2 * width * i / (n - 1))) for i in range(n)]
 
 
 def test_a_slower_service_with_enough_tickets_drifts() -> None:
@@ -38,18 +38,34 @@ def test_too_few_tickets_do_not_move_the_plan() -> None:
 def test_a_few_long_customers_are_noise_not_a_drift() -> None:
     times = [4.0, 5.0, 6.0, 7.0] * 4 + [30.0, 26.0]  # two customers sat half an hour: mean 8.1, widely spread
     assert sum(times) / len(times) > 6.0 * 1.1  # beyond the 10% threshold ...
-    assert drifted_handling_times({"general": times}, PLANNED) == {}  # ... but within 2.5 standard errors
+    assert drifted_handling_times({"general": [(60.0, t) for t in times]}, PLANNED) == {}  # ... not beyond noise
+
+
+def test_only_services_begun_long_enough_ago_and_inside_the_window_count() -> None:
+    fresh = spread(3.0, 20, age=10.0)  # begun 10 min ago, done already: the short ones of a 6-minute service
+    assert drifted_handling_times({"general": fresh}, PLANNED) == {}  # under settle x 6 = 12 min: not yet
+    old = spread(3.0, 20, age=120.0)  # begun two hours ago: outside the 90-minute window
+    assert drifted_handling_times({"general": old}, PLANNED) == {}
+    assert set(drifted_handling_times({"general": spread(3.0, 20, age=12.0)}, PLANNED)) == {"general"}
 
 
 def test_a_drift_is_bounded_and_zero_times_are_ignored() -> None:
     assert drifted_handling_times({"general": spread(40.0, 12)}, PLANNED)["general"].recent_min == 12.0
-    assert drifted_handling_times({"general": [0.0] * 20}, PLANNED) == {}
+    assert drifted_handling_times({"general": [(30.0, 0.0)] * 20}, PLANNED) == {}
     assert drifted_handling_times({"fx": spread(9.0, 12)}, PLANNED) == {}  # no planned time: nothing to compare
 
 
 @pytest.mark.parametrize(
     "rule",
-    [{"window_min": 0}, {"min_samples": 1}, {"threshold": 0}, {"threshold": 1.5}, {"z": -1}, {"max_factor": 0.5}],
+    [
+        {"window_min": 0},
+        {"min_samples": 1},
+        {"threshold": 0},
+        {"threshold": 1.5},
+        {"z": -1},
+        {"settle": -1},
+        {"max_factor": 0.5},
+    ],
 )
 def test_invalid_rules_are_refused(rule: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="invalid drift rule"):
