@@ -286,10 +286,11 @@ async def test_a_reversal_compensates_once_and_only_on_the_same_day(env: Any) ->
             text("UPDATE sandbox_core_postings SET local_day = local_day - 1 WHERE posting_id = :p"), {"p": old_id}
         )
     _problem(await reverse(old_id), 409, "not_reversible")
-    # two reversals of one posting at once: one compensates, the other is refused
+    # five reversals of one posting at once: one compensates, the others are refused
     third = (await _transfer(client, branch, identity, 2_000, key=_key())).json()["posting"]["posting_id"]
-    both = await asyncio.gather(reverse(third), reverse(third))
-    assert sorted(r.status_code for r in both) == [201, 409]
+    five = await asyncio.gather(*(reverse(third) for _ in range(5)))
+    assert sorted(r.status_code for r in five) == [201, 409, 409, 409, 409], [r.text for r in five]
+    assert {r.json()["reason"] for r in five if r.status_code == 409} == {"already_reversed"}
     assert await postings_of(engine, branch, "reversal") == 2
     await ledger_consistent(engine)
 

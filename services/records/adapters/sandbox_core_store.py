@@ -196,15 +196,18 @@ class Ledger:
         row = (
             await self.connection.execute(
                 text(
-                    "SELECT p.posting_id, p.kind, p.customer_id, p.currency, p.amount_minor, p.local_day,"
-                    " (SELECT r.posting_id FROM sandbox_core_postings r WHERE r.reverses = p.posting_id) AS by"
-                    " FROM sandbox_core_postings p WHERE p.posting_id = :p FOR UPDATE"
+                    "SELECT posting_id, kind, customer_id, currency, amount_minor, local_day"
+                    " FROM sandbox_core_postings WHERE posting_id = :p FOR UPDATE"
                 ),
                 {"p": posting_id},
             )
         ).first()
         if row is None:
             return None
+        # a statement of its own, after the lock: its snapshot sees a reversal committed while this one waited
+        by = await self.connection.scalar(
+            text("SELECT posting_id FROM sandbox_core_postings WHERE reverses = :p"), {"p": posting_id}
+        )
         legs = await self.connection.execute(
             text("SELECT account_id, amount_minor FROM sandbox_core_legs WHERE posting_id = :p ORDER BY leg_no"),
             {"p": posting_id},
@@ -217,7 +220,7 @@ class Ledger:
             int(row.amount_minor),
             row.local_day,
             tuple(Leg(leg.account_id, int(leg.amount_minor)) for leg in legs),
-            None if row.by is None else int(row.by),
+            None if by is None else int(by),
         )
 
     async def insert(
