@@ -81,6 +81,11 @@ class WindowConfig(Part):
 class Absence(Part):
     start: dt.date
     end: dt.date = Field(description="last day of the absence (inclusive)")
+    arrives_at: ClockTime | None = Field(
+        None,
+        description="a late arrival: on a one-day absence, the local time the person comes in (absent before it, "
+        "available after it); left out, the whole day",
+    )
 
 
 class StaffConfig(Part):

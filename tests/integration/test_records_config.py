@@ -176,6 +176,18 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "staff.0.absences.0",
         "before it starts",
     ),
+    (
+        "invalid_absence",
+        _set("staff.0.absences", [{"start": "2027-02-01", "end": "2027-02-02", "arrives_at": "10:30"}]),
+        "staff.0.absences.0",
+        "late arrival",
+    ),
+    (
+        "invalid",
+        _set("staff.0.absences", [{"start": "2027-02-01", "end": "2027-02-01", "arrives_at": "half past ten"}]),
+        "staff.0.absences.0.arrives_at",
+        "pattern",
+    ),
     ("unknown_field", _set("staff.0.skils", ["cash"]), "staff.0.skils", "no field 'skils'"),
     ("invalid", _set("services.0.ticket_prefix", "AB"), "services.0.ticket_prefix", "pattern"),
     ("invalid", _set("branch.hours.mon", [{"open": "9am", "close": "17:00"}]), "branch.hours.mon.0.open", "pattern"),

@@ -28,7 +28,9 @@ _TODAY = dt.date.today()
 DAY = _TODAY - dt.timedelta(days=_TODAY.weekday() + 7)  # last week's Monday: any day works, the clock is injected
 
 
-def config(absent: tuple[str, ...] = (), name: str = "集成测试支行") -> BranchConfig:
+def config(
+    absent: tuple[str, ...] = (), name: str = "集成测试支行", late: dict[str, str] | None = None
+) -> BranchConfig:
     week = {d: [{"open": "09:00", "close": "13:00"}] for d in ("mon", "tue", "wed", "thu", "fri")}
     return BranchConfig.model_validate(
         {
@@ -48,7 +50,11 @@ def config(absent: tuple[str, ...] = (), name: str = "集成测试支行") -> Br
                     "display_name": "*",
                     "skills": ["general"],
                     "availability": week,
-                    "absences": [{"start": DAY.isoformat(), "end": DAY.isoformat()}] if f"s{i}" in absent else [],
+                    "absences": [{"start": DAY.isoformat(), "end": DAY.isoformat()}]
+                    if f"s{i}" in absent
+                    else [{"start": DAY.isoformat(), "end": DAY.isoformat(), "arrives_at": (late or {})[f"s{i}"]}]
+                    if f"s{i}" in (late or {})
+                    else [],
                 }
                 for i in range(1, 5)
             ],
@@ -253,3 +259,24 @@ async def test_today_ahead_then_at_opening_and_tomorrow_at_the_set_hour(
         assert instance is not None and instance.date == DAY.isoformat()  # tomorrow's is not today's base
         clock.advance(days=4)  # Friday 18:05: Saturday is closed (no hours): no plan for it
         assert [p.date for p in await planner.plan_branch(branch)] == [(DAY + dt.timedelta(days=4)).isoformat()]
+
+
+async def test_a_late_arrival_gives_a_plan_that_starts_them_later(platform: PlatformSettings, redis_url: str) -> None:
+    branch = f"la-{uuid.uuid4().hex[:8]}"
+    now = dt.datetime.combine(DAY, dt.time(8, 30), SHANGHAI)  # before opening: the whole day is planned
+    settings = staffing_settings(
+        redis_url, dayplan_tick_s=0.2, config_debounce_s=0.3, config_min_gap_s=0.5, config_solve_time_limit_s=2.0
+    )
+    async with running_app(settings, platform, FakeClock(now)) as (app, client):
+        planner = app.state.day_planner
+        assert await planner.on_config(change(branch, 1, config()))
+        first = (await planner.plan_branch(branch))[0]
+        starts = {a.staff_id: a.start for a in first.assignments}
+        assert starts.get("s1") is not None and starts["s1"] < "11:00", starts
+        assert await planner.on_config(change(branch, 2, config(late={"s1": "11:00"})))
+        second = (await planner.plan_branch(branch))[-1]
+        assert second.version > first.version
+        later = {a.staff_id: a.start for a in second.assignments}
+        assert "s1" not in later or later["s1"] >= "11:00", later
+        answer = await plan_of(client, branch)
+        assert answer is not None and answer["version"] == second.version

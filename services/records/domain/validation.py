@@ -13,7 +13,7 @@ a typo is not silently dropped) and then checks the rules across fields. Codes:
 ``duplicate_ticket_prefix`` two services with one ticket prefix
 ``skill_not_offered``       a staff skill that no window offers
 ``unknown_window``          a device attached to a window the branch does not have
-``invalid_absence``         an absence that ends before it starts
+``invalid_absence``         an absence that ends before it starts, or a late arrival (``arrives_at``) over days
 """
 
 from __future__ import annotations
@@ -131,6 +131,12 @@ def check(config: BranchConfig) -> Iterator[Reason]:
                     "invalid_absence",
                     f"staff.{i}.absences.{j}",
                     f"ends {absence.end.isoformat()}, before it starts {absence.start.isoformat()}",
+                )
+            elif absence.arrives_at is not None and absence.end != absence.start:
+                yield Reason(
+                    "invalid_absence",
+                    f"staff.{i}.absences.{j}",
+                    f"a late arrival (arrives_at {absence.arrives_at}) is for one day: start and end must be the same",
                 )
     yield from _duplicates("cameras", [c.id for c in config.cameras], "camera")
     yield from _duplicates("devices", [d.id for d in config.devices], "device")

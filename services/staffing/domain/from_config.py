@@ -10,7 +10,8 @@ What comes from where:
   its handling time; the day's wait target is the strictest of the services' ``target_wait_min`` (the
   problem has one service level), reached by ``target_fraction`` of the customers.
 - **windows**: ``max_windows`` is the number of windows (one teller each); at least one stays open.
-- **staff**: everyone not absent that day (``absences``, inclusive dates), available that weekday
+- **staff**: everyone not absent that day (``absences``, inclusive dates; a late arrival, ``arrives_at``, is
+  available from that time), available that weekday
   (``availability``: from their first span's start to their last span's end, within the opening hours),
   with the skills of configured services, on the shift types whose paid minutes fit their
   ``max_minutes_per_day``.
@@ -73,7 +74,14 @@ def opening_hours(config: BranchConfig, day: dt.date, interval: int = 15) -> tup
 
 
 def is_absent(member: StaffConfig, day: dt.date) -> bool:
-    return any(a.start <= day <= a.end for a in member.absences)
+    """Away the whole day (a late arrival, ``arrives_at``, is not: see :func:`arrives_at`)."""
+    return any(a.start <= day <= a.end and a.arrives_at is None for a in member.absences)
+
+
+def arrives_at(member: StaffConfig, day: dt.date) -> int | None:
+    """The minute of the local day a late arrival comes in that day (the latest if marked twice), else None."""
+    late = [_minutes(a.arrives_at) for a in member.absences if a.arrives_at is not None and a.start <= day <= a.end]
+    return max(late) if late else None
 
 
 def _shift_types(day_min: int, rules: PlanningRules) -> list[dict[str, Any]]:
@@ -96,7 +104,7 @@ def _member(
     available = _envelope(member.availability.get(WEEKDAYS[day.weekday()], []))
     if available is None:
         return None
-    start, end = max(available[0], hours[0]), min(available[1], hours[1])
+    start, end = max(available[0], hours[0], arrives_at(member, day) or 0), min(available[1], hours[1])
     skills = [s.value for s in member.skills if s.value in services]
     allowed = [t["name"] for t in shifts if t["length_min"] - t["break_min"] <= member.max_minutes_per_day]
     if end <= start or not skills or not allowed:

@@ -113,6 +113,21 @@ def test_absence_removes_a_person_only_on_its_days() -> None:
     assert "s1" in {m.id for m in tuesday_next.staff}
 
 
+def test_a_late_arrival_is_available_from_its_time_that_day_only() -> None:
+    doc = config().model_dump(mode="json")
+    doc["staff"][0]["absences"] = [{"start": "2026-11-30", "end": "2026-11-30", "arrives_at": "10:40"}]
+    late = BranchConfig.model_validate(doc)
+    monday = problem_from_config("b1", late, MONDAY, flat(), {})
+    tuesday_next = problem_from_config("b1", late, dt.date(2026, 12, 8), flat(), {})
+    assert monday is not None and tuesday_next is not None
+    s1 = next(m for m in monday.staff if m.id == "s1")  # not absent: present from 10:40
+    assert (s1.available_from_min, s1.available_to_min) == (10 * 60 + 40, 17 * 60)
+    assert next(m for m in tuesday_next.staff if m.id == "s1").available_from_min == 9 * 60
+    doc["staff"][0]["absences"][0]["arrives_at"] = "17:30"  # comes after closing: not there that day
+    after_closing = problem_from_config("b1", BranchConfig.model_validate(doc), MONDAY, flat(), {})
+    assert after_closing is not None and "s1" not in {m.id for m in after_closing.staff}
+
+
 def test_forecast_is_padded_or_cut_to_the_day() -> None:
     problem = problem_from_config("b1", config(), MONDAY, {"general": [3.0] * 40}, {})
     assert problem is not None

@@ -142,17 +142,26 @@ function sectionStaff() {
       input(`staff.${i}.absences.${j}.start`, a.start, (v) => { a.start = v; }, { type: "date", "data-testid": `absence-start-${m.id}-${j}` }),
       ` ${t("to")} `,
       input(`staff.${i}.absences.${j}.end`, a.end, (v) => { a.end = v; }, { type: "date", "data-testid": `absence-end-${m.id}-${j}` }),
+      ` ${t("arrives_at")} `,
+      input(`staff.${i}.absences.${j}.arrives_at`, a.arrives_at, (v) => { if (v) a.arrives_at = v; else delete a.arrives_at; },
+        { type: "time", title: t("arrives_at_hint"), "data-testid": `absence-arrives-${m.id}-${j}` }),
       button("×", () => m.absences.splice(j, 1), { title: t("remove") })));
     const add = button(t("add_absence"), () => {
       const day = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
       m.absences.push({ start: day, end: day });
     }, { "data-testid": `add-absence-${m.id}` });
+    const late = button(t("add_late"), () => {  // today (the branch's day), comes an hour after now
+      const now = new Date();
+      const day = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+      const hour = String(Math.min(now.getHours() + 1, 23)).padStart(2, "0");
+      m.absences.push({ start: day, end: day, arrives_at: `${hour}:00` });
+    }, { "data-testid": `add-late-${m.id}` });
     return el("tr", { "data-staff": m.id, "data-field": `staff.${i}` },
       el("td", {}, el("strong", { text: m.id }), el("br"), el("small", { text: m.display_name })),
       el("td", {}, skillBoxes(`staff.${i}.skills`, m.skills, windowSkills.length ? windowSkills : ALL_SERVICES, `staff-skills-${m.id}`)),
       el("td", {}, numberInput(`staff.${i}.max_minutes_per_day`, m.max_minutes_per_day, (v) => { m.max_minutes_per_day = v ?? 480; }, { min: 0, max: 1440, class: "num" }),
         el("br"), numberInput(`staff.${i}.max_minutes_per_week`, m.max_minutes_per_week, (v) => { m.max_minutes_per_week = v; }, { min: 0, max: 10080, class: "num", placeholder: "—", title: t("max_week") })),
-      el("td", {}, el("ul", { class: "plain", "data-field": `staff.${i}.absences` }, absences), add));
+      el("td", {}, el("ul", { class: "plain", "data-field": `staff.${i}.absences` }, absences), add, " ", late));
   });
   return el("section", { class: "card wide", "data-field": "staff" }, el("h2", { text: t("staff") }),
     el("table", { "data-testid": "staff" }, el("thead", {}, el("tr", {}, [t("staff"), t("skills"), `${t("max_day")} / ${t("max_week")}`, t("absences")].map((h) => el("th", { text: h })))),
