@@ -334,3 +334,15 @@ async def test_the_audit_log_is_masked(env: Any) -> None:
     assert not any(n in got.text for n in numbers)
     teller = await client.get(f"/v1/sandbox-core/branches/{branch}/audit", headers=TELLER)
     assert teller.status_code == 403
+
+
+async def test_the_start_seeds_the_branches_the_setting_names(
+    session_broker: TansuBroker, redis_url: str, database_url: str
+) -> None:
+    """``RECORDS_SANDBOX_CORE_SEED_BRANCHES`` (what ``branchops up`` sets for its branch): customers at start."""
+    branch = new_branch()
+    platform = make_platform(session_broker.bootstrap)
+    async with running_core(database_url, redis_url, platform, sandbox_core_seed_branches=[branch]) as (_, client):
+        got = await client.get(f"/v1/sandbox-core/branches/{branch}/customers", headers=TELLER)
+    assert [c["customer_id"] for c in got.json()["customers"]] == [customer(branch, n) for n in (1, 2, 3)]
+    assert got.json()["customers"][0]["id_number_masked"] == "3201**********1234"

@@ -4,9 +4,12 @@ once and the same day, masking, identity proof, idempotency fingerprints, determ
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
+from branchops.plugins import DevRun
+from services.records.devsetup import dev_setup
 from services.records.domain.sandbox_core import postings
 from services.records.domain.sandbox_core.accounts import Account, Kind, available_minor, in_bounds, mask_number
 from services.records.domain.sandbox_core.errors import REASONS, CoreRefused
@@ -17,6 +20,7 @@ from services.records.domain.sandbox_core.money import MAX_AMOUNT_MINOR, check_a
 from services.records.domain.sandbox_core.postings import Leg, Movement, Posted, check_balanced
 from services.records.domain.sandbox_core.rates import fx_table, interest_table
 from services.records.domain.sandbox_core.seed import demo_customers, shared_accounts
+from services.records.settings import RecordsSettings
 
 DEBIT = Account("d", "c1", "6222021234561234", Kind.DEBIT_CARD, "CNY", 10_000)
 SAVINGS = Account("s", "c1", "6217000000005678", Kind.SAVINGS, "CNY", 0)
@@ -175,3 +179,9 @@ def test_rates_and_every_refusal_are_labelled() -> None:
     assert all(status in (400, 403, 404, 409, 422) for status, _ in REASONS.values())
     with pytest.raises(ValueError):
         CoreRefused("no_such_reason", "")
+
+
+def test_branchops_up_seeds_its_branch() -> None:
+    setup = dev_setup(DevRun(branch="demo-001", urls={}, api_keys={}))
+    assert json.loads(setup.env["RECORDS_SANDBOX_CORE_SEED_BRANCHES"]) == ["demo-001"]
+    assert RecordsSettings(sandbox_core_seed_branches=["demo-001"]).sandbox_core_seed_branches == ["demo-001"]
