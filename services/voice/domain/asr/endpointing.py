@@ -34,7 +34,7 @@ class EndpointConfig:
     """Non-speech audio after speech that ends the utterance."""
     partial_interval_s: float = 1.0
     """Audio between two partial re-decodes of the growing utterance."""
-    first_partial_s: float = 0.5
+    first_partial_s: float = 0.4
     """Speech heard before the first partial decode."""
     floor_init_db: float = -60.0
     floor_rise_db_per_s: float = 3.0
@@ -57,6 +57,7 @@ class Endpointer:
 
     config: EndpointConfig = EndpointConfig()
     floor_db: float | None = None
+    """Noise floor; None: ``floor_init_db`` (a stream may start mid-speech: the floor must not start there)."""
     in_speech: bool = False
     speech_s: float = 0.0
     silence_s: float = 0.0
@@ -70,10 +71,11 @@ class Endpointer:
         return level_db >= self.config.min_level_db and level_db >= floor + self.config.speech_margin_db
 
     def _track_floor(self, level_db: float) -> None:
-        if self.floor_db is None or level_db < self.floor_db:
+        floor = self.config.floor_init_db if self.floor_db is None else self.floor_db
+        if level_db < floor:
             self.floor_db = level_db
         else:
-            self.floor_db = min(level_db, self.floor_db + self.config.floor_rise_db_per_s * FRAME_S)
+            self.floor_db = min(level_db, floor + self.config.floor_rise_db_per_s * FRAME_S)
 
     def feed(self, levels: Sequence[float]) -> Event:
         """Levels of consecutive 10 ms frames; the strongest event among them (an endpoint wins)."""

@@ -25,14 +25,28 @@ BANK_WORDS_ZH: dict[str, str] = {
 NON_SPEECH = re.compile(r"^[\s.,!?。，！？…\-]*$|^\s*[\[(（【].*[\])）】]\s*$")
 """Text that is no speech at all: punctuation only, or a bracketed sound tag such as "(music)"."""
 SHORT_REPEATS = re.compile(r"(.{2,7}?)(?:\s*\1){3,}")
-LONG_REPEATS = re.compile(r"(.{8,80}?)(?:[\s,，.。]*\1){2,}")
-"""A piece of 2-7 characters said four times or more in a row, or a longer one three times: Whisper's decoding
-loop on short or cut-off audio (single characters are left alone: "888" is a number)."""
+MEDIUM_REPEATS = re.compile(r"(.{8,19}?)(?:[\s,，.。]*\1){2,}")
+LONG_REPEATS = re.compile(r"(.{20,120}?)(?:[\s,，.。!?！？]*\1)+")
+"""A piece of 2-7 characters said four times or more in a row, of 8-19 three times, a longer one twice: Whisper's
+decoding loop on short or cut-off audio (single characters are left alone: "888" is a number)."""
+
+
+SEPARATORS = " ,，.。!?！？"
 
 
 def drop_repeats(text: str) -> str:
-    """Collapse such runs to one occurrence of the piece."""
-    return SHORT_REPEATS.sub(r"\1", LONG_REPEATS.sub(r"\1", text))
+    """Collapse such runs to one occurrence of the piece (and drop a cut-off start of it that trails them)."""
+    for pattern in (LONG_REPEATS, MEDIUM_REPEATS, SHORT_REPEATS):
+        found = pattern.search(text)
+        while found:
+            unit = found.group(1)
+            rest = text[found.end() :]
+            trailing = rest.lstrip(SEPARATORS)
+            if trailing and unit.startswith(trailing):
+                rest = ""
+            text = text[: found.start()] + unit + rest
+            found = pattern.search(text, found.start() + len(unit))
+    return text
 
 
 def simplified_zh(text: str, to_simplified: Callable[[str], str]) -> str:
