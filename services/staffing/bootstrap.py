@@ -26,6 +26,7 @@ from services.staffing.adapters.queue_appointments import QueueAppointments
 from services.staffing.adapters.solver_pool import SolverPool
 from services.staffing.adapters.ticket_counts import TicketCounts
 from services.staffing.adapters.webhook import WebhookSender
+from services.staffing.domain.drift import DriftRule
 from services.staffing.handlers import StaffingHandlers
 from services.staffing.routes import alerts, counts, plans
 from services.staffing.routes.deps import PROBLEMS
@@ -60,7 +61,10 @@ def build_app(settings: StaffingSettings, platform: PlatformSettings, *, clock: 
         )
     planning = Planning(plan_store, pool, settings, clock)
     alerting = Alerting(AlertStore(runtime.redis, runtime.outbox), live, webhook, settings, clock)
-    intraday = Intraday(plan_store, live, counts_store, planning, alerting, pool, settings, clock, owner=runtime.source)
+    drift = DriftRule(settings.drift_window_min, settings.drift_min_samples, settings.drift_threshold)
+    intraday = Intraday(
+        plan_store, live, counts_store, planning, alerting, pool, settings, clock, owner=runtime.source, drift=drift
+    )
     queue_http = httpx.AsyncClient(timeout=10.0)
     booked = QueueAppointments(queue_http, settings.queue_url, platform) if settings.queue_url else None
     day_planner = DayPlanner(

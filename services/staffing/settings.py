@@ -46,6 +46,15 @@ class StaffingSettings(ServiceSettings):
     replan_min_paid_hours: float = Field(
         1.0, ge=0, le=1000, description="Change of paid hours that alone makes a re-plan worth publishing"
     )
+    drift_window_min: float = Field(
+        90.0, gt=0, le=24 * 60, description="Service-time drift: services begun this far back count (platform min)"
+    )
+    drift_min_samples: int = Field(
+        12, ge=2, le=10_000, description="Service-time drift: completed tickets of a service before its mean counts"
+    )
+    drift_threshold: float = Field(
+        0.10, gt=0, lt=1, description="Service-time drift: relative change of the mean against the plan that counts"
+    )
     plan_grace_min: float = Field(
         5.0,
         ge=0,
