@@ -27,7 +27,6 @@ if raw then
   if tonumber(old['version']) >= tonumber(ARGV[1]) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
 return 1
 """
 
@@ -56,7 +55,10 @@ class ConfigStore:
         """Keep ``config`` unless a version at least as new is stored; True when it was kept."""
         value = json.dumps({"version": version, "config": config.model_dump(mode="json")}, ensure_ascii=False)
         key = branch_key(SERVICE, branch_id, "config")
-        return bool(await self._put(keys=[key, self.branches_key], args=[version, value, branch_id]))
+        # the branch set is a global key (another Redis Cluster slot than the branch's): announced first, on
+        # its own (a member without a configuration is skipped by the planner; a missing one would be lost)
+        await self._redis.sadd(self.branches_key, branch_id)
+        return bool(await self._put(keys=[key], args=[version, value]))
 
     async def get(self, branch_id: str) -> StoredConfig | None:
         raw = cast(bytes | None, await self._redis.get(branch_key(SERVICE, branch_id, "config")))

@@ -38,14 +38,14 @@ class PlanStore:
         return branch_key(SERVICE, branch_id, "plan", day)
 
     async def set_instance(self, problem: StaffingProblem) -> None:
-        """Make ``problem`` its branch's base instance (each day is planned from it)."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(
-                branch_key(SERVICE, problem.branch_id, "instance"),
-                json.dumps(problem_to_json(problem), ensure_ascii=False),
-            )
-            pipe.sadd(self.branches_key, problem.branch_id)
-            await pipe.execute()
+        """Make ``problem`` its branch's base instance (each day is planned from it). The branch set is a
+        global key (another Redis Cluster slot than the branch's): the branch is announced first, on its own
+        (a member without an instance is skipped; a missing one would never be re-planned)."""
+        await self._redis.sadd(self.branches_key, problem.branch_id)
+        await self._redis.set(
+            branch_key(SERVICE, problem.branch_id, "instance"),
+            json.dumps(problem_to_json(problem), ensure_ascii=False),
+        )
 
     async def instance(self, branch_id: str) -> StaffingProblem | None:
         """The base instance, parsed once per stored version (each forecast event reads it)."""
