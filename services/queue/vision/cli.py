@@ -117,7 +117,7 @@ def register(subparsers: Any) -> None:
         "--low-score",
         type=float,
         default=None,
-        help="detector low threshold: boxes from it up to --score only extend tracks (default 0.1)",
+        help="detector low threshold: boxes from it up to --score only extend tracks (default 0.2)",
     )
     count.add_argument("--input-size", type=int, default=None, help="SSDLite input size (default 300)")
     count.add_argument("--onnx-model", default=None, help="use this YOLO-style ONNX detector instead of SSDLite")

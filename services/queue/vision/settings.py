@@ -32,7 +32,7 @@ class VisionSettings(BaseSettings):
         0.3, gt=0, lt=1, description="Detections from this score start and confirm tracks (floor 0.4 for starting)"
     )
     detector_low_score: float = Field(
-        0.1,
+        0.2,
         gt=0,
         lt=1,
         description="Detections below are dropped; from it up to score_threshold they may only extend a track "

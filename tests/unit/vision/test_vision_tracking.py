@@ -10,7 +10,7 @@ from services.queue.vision.domain.geometry import Box, Polygon
 from services.queue.vision.domain.pipeline import WHOLE_FRAME, CountingPipeline, Geometry
 from services.queue.vision.domain.tracker import Detection, TrackedPerson, Tracker, TrackerParams, greedy_match
 from services.queue.vision.domain.zones import Zone, ZoneSet
-from services.queue.vision.usecases.analysis import tracker_params
+from services.queue.vision.usecases.analysis import COAST_S, tracker_params
 
 
 def det(x: float, y: float = 100, score: float = 0.9) -> Detection:
@@ -203,3 +203,83 @@ def test_jitter_and_misses_on_the_line_never_count(fps: float, seed: int) -> Non
     rng = random.Random(seed)
     feet: list[float | None] = [None if rng.random() < 0.25 else 200 + rng.uniform(-8, 8) for _ in range(int(8 * fps))]
     assert walk(line_pipeline(fps), [150.0, 160.0, *feet], fps)[:2] == (0, 0)
+
+
+# --- two-stage association and coasting (issue 20) ----------------------------------------------
+
+
+def two_stage(max_coast: int = 3, max_lost: int = 5) -> Tracker:
+    return Tracker(TrackerParams(high_score=0.5, low_score=0.1, min_hits=2, max_lost=max_lost, max_coast=max_coast))
+
+
+def test_low_score_detection_extends_a_track_but_never_starts_one() -> None:
+    tracker = two_stage()
+    for _ in range(5):
+        assert tracker.update([det(400, score=0.3)]) == []  # a person seen only at low scores: no track, no id
+    assert tracker._tracks == []
+    tracker.update([det(10)])
+    tracker.update([det(14)])
+    out = tracker.update([det(18, score=0.3), det(400, score=0.3)])  # second pass: the low box keeps track 1
+    assert [(p.track_id, p.score, p.coasting) for p in out] == [(1, 0.3, False)]
+    assert len(tracker._tracks) == 1  # and the unmatched low box started nothing
+    below = tracker.update([det(22, score=0.05)])  # under the low threshold: as good as nothing
+    assert [(p.track_id, p.coasting) for p in below] == [(1, True)]
+
+
+def test_coasting_track_keeps_its_id_through_a_three_frame_gap() -> None:
+    tracker = two_stage(max_coast=3)
+    for step in range(4):
+        tracker.update([det(10 + 5 * step, score=0.8)])
+    gap = [tracker.update([]) for _ in range(3)]
+    assert [[(p.track_id, p.coasting, p.score) for p in out] for out in gap] == [[(1, True, 0.8)]] * 3
+    xs = [p.box.x1 for out in gap for p in out]
+    assert 25 < xs[0] < xs[1] < xs[2] < 45  # the predicted box walks on from the last one seen (x1 25)
+    back = tracker.update([det(45)])
+    assert [(p.track_id, p.coasting) for p in back] == [(1, False)]
+
+
+def test_track_coasting_too_long_is_dropped() -> None:
+    tracker = two_stage(max_coast=2, max_lost=4)
+    for step in range(4):
+        tracker.update([det(10 + 5 * step)])
+    shown = [len(tracker.update([])) for _ in range(5)]
+    assert shown == [1, 1, 0, 0, 0]  # reported while coasting (2 frames), then no longer
+    assert tracker.live_ids == set()  # kept max_lost frames for a comeback, then dropped
+    tracker.update([det(40)])
+    assert [p.track_id for p in tracker.update([det(45)])] == [2]  # found again later: a new person
+
+
+def test_coasting_is_bounded_by_the_keep_time() -> None:
+    with pytest.raises(ValueError, match="max_coast"):
+        TrackerParams(max_lost=3, max_coast=4)
+
+
+@pytest.mark.parametrize("fps", [5.0, 25.0])
+def test_tracker_params_scale_coasting_with_the_analysis_rate(fps: float) -> None:
+    p = tracker_params(0.3, fps, 0.1)
+    assert p.low_score == 0.1 and p.high_score >= 0.3
+    assert p.max_coast == max(1, round(COAST_S * fps)) and p.max_lost == max(3, round(3 * fps))
+    assert tracker_params(0.3, fps).low_score == 0.3  # no low threshold: nothing below the score threshold
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0, 25.0])
+@pytest.mark.parametrize("seed", range(5))
+def test_jitter_at_low_scores_and_gaps_on_the_line_never_counts(fps: float, seed: int) -> None:
+    """A person standing on the line, boxes jittering inside the dead band, a quarter of the frames missed
+    and the rest at any score from the low threshold up: the second pass and coasting keep one track, and
+    it never counts."""
+    import random
+
+    rng = random.Random(seed)
+    pipeline = CountingPipeline(line_pipeline(fps).geometry, tracker_params(0.3, fps, 0.1))
+    ids: set[int] = set()
+    walk_up = [150.0, 165.0, 180.0, 190.0, 196.0, 200.0, 200.0]  # walks up to the line and stops there
+    feet = walk_up + [200 + rng.uniform(-8, 8) for _ in range(int(8 * fps))]
+    for i, y in enumerate(feet):
+        standing = i >= len(walk_up)
+        score = rng.uniform(0.1, 0.9) if standing else 0.9
+        dets = [] if standing and rng.random() < 0.25 else [Detection(Box(283, y - 90, 317, y), round(score, 3))]
+        result = pipeline.step(dets, i / fps)
+        ids |= {p.track_id for p in result.people}
+    assert (result.entered, result.exited) == (0, 0)
+    assert ids == {1}

@@ -9,12 +9,15 @@ detections left over by IoU are paired by the distance between the predicted box
 detection centre in units of the predicted box height (``distance_gate``; half a body height is about
 one step), only when the two heights agree within ``size_ratio``, nearest pairs first. New (tentative)
 tracks get the same two stages, so a fast walker can be confirmed at a low frame rate.
+Only confident detections (``new_track_score``) start tracks; a low-score detection can only extend one.
 A track gets its id only once it has been seen ``min_hits`` times, so a one-frame false alarm burns no
-id; a track missing for more than ``max_lost`` frames is dropped (``analysis.tracker_params`` sets it
+id. A confirmed track that no detection matched *coasts*: it is still reported, at its Kalman-predicted box
+and flagged ``coasting``, for up to ``max_coast`` frames (short occlusions, detector misses); a track missing
+for more than ``max_lost`` frames is dropped (``analysis.tracker_params`` sets it
 from seconds and the analysis rate). The Kalman filter moves by the real time between frames (``t`` of
 ``update``; without it, ``1 / fps``), so 5 fps and 25 fps cameras predict the same motion.
 Values in, values out: ``update`` takes the detections of one frame and returns the confirmed tracks
-seen in it.
+seen or coasting in it.
 """
 
 from __future__ import annotations

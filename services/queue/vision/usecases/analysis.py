@@ -13,8 +13,9 @@ from services.queue.vision.domain.pipeline import CountingPipeline, FrameResult,
 from services.queue.vision.domain.tracker import Detection, TrackerParams
 
 KEEP_LOST_S = 3.0
-COAST_S = 0.6
+COAST_S = 0.2
 HIGH_SCORE_FLOOR = 0.4
+MIN_HITS_3_FPS = 10.0  # from this analysis rate a track needs 3 detections (not 2) before it gets an id
 
 
 def tracker_params(score_threshold: float, analysis_fps: float, low_score: float | None = None) -> TrackerParams:
@@ -36,6 +37,7 @@ def tracker_params(score_threshold: float, analysis_fps: float, low_score: float
         new_track_score=high,
         max_lost=max_lost,
         max_coast=min(max_lost, max(1, round(COAST_S * analysis_fps))),
+        min_hits=2 if analysis_fps < MIN_HITS_3_FPS else 3,
         fps=analysis_fps,
     )
 
