@@ -238,9 +238,7 @@ class SandboxCore:
                 return answer
         except CoreRefused as refused:
             await self.store.audit(
-                self._entry(
-                    now, action, move, "refused", key=key, reason=refused.reason, detail=self._masked_body(move)
-                )
+                self._entry(now, action, move, "refused", key=key, reason=refused.reason, detail=dict(move.body))
             )
             raise
 
@@ -311,14 +309,6 @@ class SandboxCore:
             CREATED, labelled({"customer_id": move.customer_id, "posting": posting, "accounts": own})
         ), posting_id
 
-    @staticmethod
-    def _masked_body(move: Movement) -> dict[str, Any]:
-        """The request's fields for the audit: ids and amounts, a bill reference masked."""
-        body = dict(move.body)
-        if isinstance(body.get("bill_reference"), str):
-            body["bill_reference"] = mask_number(body["bill_reference"])
-        return body
-
     def _entry(
         self,
         now: dt.datetime,
@@ -331,7 +321,7 @@ class SandboxCore:
         posting_id: int | None = None,
         detail: dict[str, Any] | None = None,
     ) -> AuditEntry:
-        masked = dict(detail or {})
+        masked = dict(detail or {})  # ids and amounts; a bill reference masked
         if isinstance(masked.get("bill_reference"), str):
             masked["bill_reference"] = mask_number(masked["bill_reference"])
         if move.identity:
