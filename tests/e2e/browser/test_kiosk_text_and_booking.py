@@ -276,12 +276,18 @@ def test_book_on_the_phone_then_check_in_at_the_kiosk_by_code(
         expect(page.locator("#ticket-status")).to_contain_text("预约已签到")
         expect(page.locator("#ticket-status")).to_contain_text(planned[0])
         page.screenshot(path=str(shots / "kiosk-checked-in-zh.png"))
+        ticket_page = str(page.get_by_test_id("ticket-qr").get_attribute("data-path"))
         assert errors == [], errors
     finally:
         context.close()
 
     context, mobile = phone(browser, stack)
     try:
+        mobile.goto(stack.url(ticket_page))  # the ticket's phone page leads to booking the next visit
+        link = mobile.get_by_test_id("book-link")
+        expect(link).to_have_attribute("href", f"/book/{stack.branch}", timeout=10_000)
+        link.click()
+        expect(mobile.get_by_test_id("pick")).to_be_visible()
         mobile.get_by_test_id("lookup-code").fill(code.lower())
         mobile.get_by_test_id("lookup-go").click()
         expect(mobile.get_by_test_id("status")).to_have_text("已签到")
