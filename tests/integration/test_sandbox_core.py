@@ -346,3 +346,30 @@ async def test_the_start_seeds_the_branches_the_setting_names(
         got = await client.get(f"/v1/sandbox-core/branches/{branch}/customers", headers=TELLER)
     assert [c["customer_id"] for c in got.json()["customers"]] == [customer(branch, n) for n in (1, 2, 3)]
     assert got.json()["customers"][0]["id_number_masked"] == "3201**********1234"
+
+
+async def test_a_movement_that_times_out_on_a_lock_posts_nothing_and_its_retry_posts_once(
+    session_broker: TansuBroker, redis_url: str, database_url: str
+) -> None:
+    """The customer's row held by someone else past the lock timeout: 503 with Retry-After, nothing posted, the
+    key free; the same request with the same key once the lock is gone: one posting."""
+    platform = make_platform(session_broker.bootstrap)
+    async with running_core(database_url, redis_url, platform, database_timeout_s=1.0) as (app, client):
+        branch = new_branch()
+        await seeded(app, branch)
+        engine: AsyncEngine = app.state.engine
+        identity = await store_kyc(engine, branch)
+        key = _key()
+        async with engine.connect() as holder:
+            await holder.execute(
+                text("SELECT 1 FROM sandbox_core_customers WHERE customer_id = :c FOR UPDATE"), {"c": customer(branch)}
+            )
+            timed_out = await _transfer(client, branch, identity, 10_000, key=key)
+            await holder.rollback()
+        assert timed_out.status_code == 503 and timed_out.headers["retry-after"], timed_out.text
+        assert await postings_of(engine, branch) == 0
+        retried = await _transfer(client, branch, identity, 10_000, key=key)
+        assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers, retried.text
+        again = await _transfer(client, branch, identity, 10_000, key=key)
+        assert again.json() == retried.json() and await postings_of(engine, branch) == 1
+        await ledger_consistent(engine)
