@@ -107,6 +107,8 @@ def test_manager_edits_the_configuration(stack: GatewayStack, browser: Browser, 
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     page.get_by_test_id("absence-start-s01-0").fill(tomorrow)
     page.get_by_test_id("absence-end-s01-0").fill((dt.date.today() + dt.timedelta(days=3)).isoformat())
+    page.get_by_test_id("add-late-s02").click()  # a late arrival today (the browser's day), at 10:30
+    page.get_by_test_id("absence-arrives-s02-0").fill("10:30")
     expect(page.get_by_test_id("status")).to_have_text("有未保存的修改")
     page.get_by_test_id("save").click()
     expect(meta).to_have_attribute("data-version", "2", timeout=15_000)
@@ -119,8 +121,10 @@ def test_manager_edits_the_configuration(stack: GatewayStack, browser: Browser, 
     config = saved.json()["config"]
     assert config["services"][0]["target_wait_min"] == 8
     assert config["staff"][0]["absences"] == [
-        {"start": tomorrow, "end": (dt.date.today() + dt.timedelta(days=3)).isoformat()}
+        {"start": tomorrow, "end": (dt.date.today() + dt.timedelta(days=3)).isoformat(), "arrives_at": None}
     ]
+    [late] = config["staff"][1]["absences"]
+    assert late["arrives_at"] == "10:30" and late["start"] == late["end"]
     page.screenshot(path=str(shots / "02-config-saved.png"), full_page=True)
 
     # closing before opening: records refuses with a reason, shown at the Monday span
