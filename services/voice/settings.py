@@ -28,7 +28,9 @@ class VoiceSettings(ServiceSettings):
         description="English recognizer: whisper or vosk; empty: vosk when VOICE_ASR_MODEL_EN is set, else whisper",
     )
     asr_whisper_cache_dir: str = Field(
-        "", description="Folder for the assembled whisper-base model.bin; empty: $XDG_CACHE_HOME/branchops/whisper-base"
+        "",
+        description="Folder for the joined whisper-base model.bin; empty: $XDG_CACHE_HOME/branchops/whisper-base;"
+        " memory: joined and checked in memory, nothing written (read-only containers)",
     )
     asr_whisper_threads: int = Field(1, ge=1, le=64, description="CPU threads per Whisper decode")
     asr_whisper_workers: int = Field(2, ge=1, le=64, description="Whisper decodes run in parallel")

@@ -15,7 +15,12 @@ from typing import Any
 
 from services.voice.adapters.asr_vosk import DEFAULT_MODEL_RATE, AsrModels, Recognizer, RecognizerPool
 from services.voice.adapters.asr_whisper import MODEL_RATE, WhisperEngine, WhisperRecognizer
-from services.voice.adapters.asr_whisper_files import WhisperModelError, prepared_model_dir, wheels_installed
+from services.voice.adapters.asr_whisper_files import (
+    WhisperModelError,
+    prepared_model_dir,
+    verified_model_files,
+    wheels_installed,
+)
 from services.voice.domain.asr.endpointing import EndpointConfig
 from services.voice.domain.asr.phrases import build_grammar
 from services.voice.domain.asr.recognizer import StreamRecognizer
@@ -27,9 +32,11 @@ WHISPER_LABEL = "whisper-base"
 
 def load_whisper(settings: VoiceSettings) -> WhisperEngine:
     """Check, assemble and load whisper-base (blocking: about a second); raises WhisperModelError."""
-    folder = prepared_model_dir(settings.asr_whisper_cache_dir or None)
+    in_memory = settings.asr_whisper_cache_dir == "memory"
+    folder = None if in_memory else prepared_model_dir(settings.asr_whisper_cache_dir or None)
     return WhisperEngine(
         folder,
+        files=verified_model_files() if in_memory else None,
         cpu_threads=settings.asr_whisper_threads,
         workers=settings.asr_whisper_workers,
         beam_size=settings.asr_whisper_beam_size,

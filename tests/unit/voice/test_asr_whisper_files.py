@@ -110,3 +110,15 @@ def test_engine_choice_per_language() -> None:
     assert with_vosk.asr_engine("zh", whisper_installed=True) == "whisper"
     forced = VoiceSettings(asr_model_zh="/models/vosk-zh", asr_engine_zh="whisper")
     assert forced.asr_engine("zh", whisper_installed=True) == "whisper"
+
+
+def test_in_memory_the_halves_are_joined_and_checked_without_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = fake_wheels(tmp_path, monkeypatch)
+    loaded = files.verified_model_files(paths)
+    assert loaded["model.bin"] == b"first half|second half"
+    assert set(loaded) == {"model.bin", "config.json", "tokenizer.json", "vocabulary.json"}
+    paths["config.json"].write_bytes(b'{"changed": true}')
+    with pytest.raises(files.WhisperModelError, match=r"config\.json .* expected"):
+        files.verified_model_files(paths)
