@@ -332,6 +332,36 @@ def test_full_slot_unknown_code_and_cancel_are_told_in_words(
         context.close()
 
 
+def test_kiosk_typed_request_and_keypad_in_english(stack: GatewayStack, browser: Browser, shots: Path) -> None:
+    context, page, errors = kiosk(browser, stack, lang="en-US")
+    try:
+        if page.locator("#lang").inner_text() == "English":
+            page.locator("#lang").click()  # the kiosk starts in Chinese: the customer switches
+        page.click("#go-voice")
+        log = page.get_by_test_id("voice-log")
+        expect(log.locator("li.bot").first).to_have_text(re.compile(r"\S"), timeout=REPLY_MS)
+        expect(page.get_by_test_id("voice-asr")).to_contain_text("Speech recognition is not configured")
+        page.get_by_test_id("voice-text").fill("I want to withdraw cash")
+        page.get_by_test_id("voice-send").click()
+        expect(log.locator("li.bot").last).to_have_text("How much would you like, please?", timeout=REPLY_MS)
+        for key in ("2", "0", "0"):
+            page.locator(f'#voice-keys [data-key="{key}"]').click()
+        page.locator('#voice-keys [data-key="del"]').click()
+        page.locator('#voice-keys [data-key="000"]').click()
+        expect(page.get_by_test_id("voice-amount")).to_have_text("20,000")
+        page.get_by_test_id("voice-amount-ok").click()
+        expect(page.get_by_test_id("voice-confirm")).to_be_visible(timeout=REPLY_MS)
+        expect(page.get_by_test_id("voice-no")).to_have_text("No, cancel")
+        page.screenshot(path=str(shots / "kiosk-confirm-en.png"))
+        page.get_by_test_id("voice-no").click()
+        expect(log.locator("li.me").last).to_have_text("no")
+        expect(page.get_by_test_id("voice-confirm")).to_be_hidden(timeout=REPLY_MS)
+        expect(page.get_by_test_id("voice-keypad")).to_be_hidden()
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
 def test_the_public_rate_limit_is_told_on_the_booking_page(
     stack: GatewayStack, browser: Browser, shots: Path, planned: list[str]
 ) -> None:
