@@ -207,3 +207,93 @@ def test_teller_calls_and_the_display_shows_and_speaks(floor: tuple[Floor, Conso
     )
     assert p95 < 1000, f.delays_ms
     assert teller_console.errors == [] and display_console.errors == [], (teller_console.errors, display_console.errors)
+
+
+# What a customer tells the digital employee, by the counter service it ends at: the test picks a service
+# no simulated window serves now, so the voice ticket reaches this console's window and no other.
+SAID = {
+    "fx": (["我要用人民币换五千美元", "确认"], "外币兑换", {"amount": "5000.00", "currency": "USD"}),
+    "wealth": (["我想买理财产品，五万元，一年期"], "理财产品咨询", {"amount": "50000.00", "term": "P1Y"}),
+    "general": (
+        ["我要给张三转账，从尾号1234的卡", "三千五百元", "确认"],
+        "转账汇款",
+        {"payee": "张三", "amount": "3500.00"},
+    ),
+}
+
+
+def test_a_voice_tickets_prepared_form_on_the_console(floor: tuple[Floor, Console, Console]) -> None:
+    """The customer tells the digital employee (through the gateway, as the kiosk does) what they came for;
+    the teller who calls that ticket sees it as a prepared form and corrects a field in place."""
+    f, teller_console, _ = floor
+    teller = f.teller
+    expect(teller.get_by_test_id("setup")).to_be_visible()  # a new browser: the window is chosen first
+    windows = teller.evaluate(
+        """async (branch) => (await (await fetch(`/v1/branches/${branch}/queue`, {credentials: "same-origin"}))
+            .json()).windows""",
+        BRANCH,
+    )
+    served = {s for w in windows if w["state"] == "open" and w["window_id"] != WINDOW for s in w["skills"]}
+    service = next((s for s in SAID if s not in served), "general")
+    texts, kind, fields = SAID[service]
+    print(f"\nopen windows serve {sorted(served)}; the voice ticket goes to {service}")
+    teller.get_by_test_id("setup-window").fill(WINDOW)
+    for box in teller.locator("#setup-services input").all():
+        box.set_checked(box.get_attribute("value") == service)
+    teller.get_by_test_id("open-window").click()
+    expect(teller.get_by_test_id("window")).to_have_text(WINDOW)
+    expect(teller.get_by_test_id("call")).to_be_enabled(timeout=10_000)
+    ticket = teller.evaluate(
+        """async ([branch, texts]) => {
+            const post = async (path, body) => {
+              const r = await fetch(path, {method: "POST", credentials: "same-origin",
+                headers: {"Content-Type": "application/json", "X-BranchOps-Request": "1"}, body: JSON.stringify(body)});
+              if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+              return r.json();
+            };
+            const base = `/v1/branches/${branch}/dialogue/sessions`;
+            const session = await post(base, {lang: "zh"});
+            let turn = null;
+            for (const text of texts) turn = await post(`${base}/${session.session_id}/turns`, {text});
+            return turn.ticket;
+        }""",
+        [BRANCH, texts],
+    )
+    assert ticket and ticket["prepared_form"] is True and ticket["service"] == service, ticket
+    number = str(ticket["number"])
+    # Call until the voice ticket is this window's customer (tickets of the line before it are finished).
+    for _ in range(20):
+        current = teller.get_by_test_id("current-number")
+        if current.count() and current.inner_text() == number:
+            break
+        if current.count():
+            teller.keyboard.press("f")
+            expect(teller.get_by_test_id("no-customer")).to_be_visible()
+        expect(teller.get_by_test_id("call")).to_be_enabled(timeout=10_000)
+        teller.keyboard.press("F1")
+        expect(teller.get_by_test_id("current-number")).to_be_visible(timeout=20_000)
+    else:
+        pytest.fail(f"the voice ticket {number} never reached window {WINDOW}")
+    prepared = teller.get_by_test_id("prepared")
+    expect(prepared.get_by_test_id("form-kind")).to_have_text(kind)
+    for name, value in fields.items():
+        expect(prepared.locator(f'input[data-field="{name}"]')).to_have_value(value)
+    f.teller.screenshot(path=str(f.shots / "11-voice-form.png"), full_page=True)
+    amount = prepared.locator('input[data-field="amount"]')
+    amount.fill("3600")
+    prepared.locator('button[data-fix="amount"]').click()
+    expect(teller.get_by_test_id("form-note")).to_contain_text("已更正")
+    expect(amount).to_have_value("3600")
+    amount.fill("many")
+    prepared.locator('button[data-fix="amount"]').click()
+    expect(teller.get_by_test_id("error")).to_be_visible()
+    teller.locator("#lang").click()
+    expect(prepared.locator('tr[data-field="amount"] th')).to_have_text("Amount")
+    f.teller.screenshot(path=str(f.shots / "12-voice-form-corrected-en.png"), full_page=True)
+    teller.locator("#lang").click()
+    teller.keyboard.press("f")
+    expect(teller.get_by_test_id("no-customer")).to_be_visible()
+    expect(prepared.get_by_test_id("form-none")).to_be_visible()
+    refused = [e for e in teller_console.errors if e.startswith("422 PATCH") and e.endswith("/form")]
+    assert len(refused) == 1, teller_console.errors  # "many" is no amount: refused, shown, nothing changed
+    assert not [e for e in teller_console.errors if e not in refused], teller_console.errors

@@ -5,7 +5,9 @@ import { applyTexts, bindToggle, onLangChange, problemText, t, waitText } from "
 
 const $ = (id) => document.getElementById(id);
 const UNDO_MS = 5000;
-const state = { branch: null, windowId: null, data: null, busy: false, lastCall: null, undoTimer: null, reload: null };
+const state = {
+  branch: null, windowId: null, data: null, busy: false, lastCall: null, undoTimer: null, reload: null, formShown: null,
+};
 const storeKey = () => `bo-teller-window:${state.branch}`;
 const base = () => `/v1/branches/${encodeURIComponent(state.branch)}`;
 const win = () => `${base()}/windows/${encodeURIComponent(state.windowId)}`;
@@ -14,7 +16,8 @@ function showError(error) {
   const box = $("error");
   if (!error) { box.hidden = true; box.textContent = ""; return; }
   const detail = error.body && error.body.detail;
-  box.textContent = error.status === 409 && detail ? `${problemText(error)}: ${detail}` : problemText(error);
+  const explained = (error.status === 409 || error.status === 422) && typeof detail === "string";
+  box.textContent = explained ? `${problemText(error)}: ${detail}` : problemText(error);
   box.hidden = false;
 }
 
@@ -77,9 +80,58 @@ function render() {
   const today = state.data.today || {};
   $("served").textContent = String(today.served ?? 0);
   $("avg-handling").textContent = today.avg_handling_min == null ? "—" : `${today.avg_handling_min} ${t("min_short")}`;
-  $("prepared-form").textContent = state.data.prepared_form || t("none");
+  renderForm();
   if (state.data.window && state.data.window.state !== "open") showError({ status: 409, body: { detail: t("window_closed") } });
   renderButtons();
+}
+
+// The digital employee's prepared form of the current customer: what they already said, shown so the teller
+// never asks again; a field the customer got wrong is corrected in place (the queue checks its type).
+const formValue = (name, value) => (name === "card_type" || name === "service" ? t(value) : String(value));
+
+function renderForm(force = false) {
+  const box = $("prepared-form");
+  const current = state.data && state.data.current;
+  const form = state.data && state.data.prepared_form;
+  const shown = JSON.stringify([current && current.ticket_id, form, document.documentElement.lang]);
+  if (!force && shown === state.formShown) return;
+  if (!force && box.contains(document.activeElement) && document.activeElement.matches("input")) return;
+  state.formShown = shown;
+  if (!form) { fill(box, el("span", { "data-testid": "form-none", text: t("none") })); return; }
+  const kind = t(`k_${form.kind}`);
+  const fields = Object.entries(form.fields || {});
+  fill(box,
+    el("div", { class: "form-kind", "data-testid": "form-kind", "data-kind": form.kind }, el("strong", { text: kind })),
+    fields.length ? el("table", { class: "form-fields", "data-testid": "form-fields" },
+      el("thead", {}, el("tr", {}, el("th", { text: t("form_field") }), el("th", { text: t("form_value") }), el("th", {}))),
+      el("tbody", {}, fields.map(([name, value]) => {
+        const input = el("input", { value: String(value), "data-field": name, "aria-label": t(`f_${name}`), size: 14,
+          title: formValue(name, value), onkeydown: (e) => { if (e.key === "Enter") { e.preventDefault(); fixField(name, input); } } });
+        return el("tr", { "data-field": name },
+          el("th", { text: t(`f_${name}`) }),
+          el("td", {}, input),
+          el("td", {}, el("button", { type: "button", "data-fix": name, onclick: () => fixField(name, input) }, t("form_fix"))));
+      })))
+      : el("p", { class: "muted", text: t("form_empty") }));
+}
+
+async function fixField(name, input) {
+  const current = state.data && state.data.current;
+  if (!current || state.busy) return;
+  const value = input.value.trim();
+  const note = $("form-note");
+  try {
+    const path = `${win()}/tickets/${encodeURIComponent(current.ticket_id)}/form`;
+    const ticket = await api(path, { method: "PATCH", json: { fields: { [name]: value === "" ? null : value } } });
+    state.data.prepared_form = ticket.form;
+    showError(null);
+    renderForm(true);
+    note.textContent = `${t(`f_${name}`)}: ${t("form_saved")}`;
+    note.hidden = false;
+  } catch (error) {
+    showError(error);
+    note.hidden = true;
+  }
 }
 
 async function load() {
