@@ -10,6 +10,8 @@ replica takes over within a few seconds. Clients reach it at :attr:`LocalRedisCl
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,6 +225,24 @@ class LocalRedisCluster:
         node.process.kill()
         return node
 
+    def freeze(self, node: ClusterNode) -> None:
+        """SIGSTOP a node (a replica that lags: its master keeps acknowledging writes it does not get)."""
+        if node.process.pid is not None and node.process.alive():
+            os.kill(node.process.pid, signal.SIGSTOP)
+
+    def cut_off_replica(self, master: ClusterNode) -> ClusterNode:
+        """Its replica frozen and its replication link dropped by the master: from now on the master
+        acknowledges writes the replica never gets (a partition of the two, or a replica that fell behind).
+        :meth:`thaw` the replica (returned) to let it take over once the master is killed."""
+        replica = self.replica_of(master)
+        self.freeze(replica)
+        _command(master.client(self.host), "CLIENT", "KILL", "TYPE", "replica")
+        return replica
+
+    def thaw(self, node: ClusterNode) -> None:
+        if node.process.pid is not None and node.process.alive():
+            os.kill(node.process.pid, signal.SIGCONT)
+
     def wait_failover(self, slot_or_key: int | str | bytes | None = None, timeout_s: float = 30.0) -> ClusterNode:
         """Wait until the cluster is whole again (every slot served by a live master, ``cluster_state:ok``
         on every live node); the master now serving ``slot_or_key`` (default: slot 0)."""
@@ -255,4 +275,5 @@ class LocalRedisCluster:
 
     def stop(self) -> None:
         for node in self.nodes:
+            self.thaw(node)  # a frozen node would not hear the stop signal
             node.process.stop()
