@@ -79,10 +79,10 @@ async def measure(
     victim_key = branch_key("queue", names[0])
     doomed = cluster.node_for(victim_key)
     on_victim = {b for b in names if cluster.node_for(branch_key("queue", b)).port == doomed.port}
-    platform = PlatformSettings(  # type: ignore[call-arg]
+    platform = PlatformSettings(
         env="development", kafka_bootstrap="127.0.0.1:9", api_keys={KIOSK_KEY: "kiosk"}, instance="bench"
     )
-    app = build_app(QueueSettings(redis_url=cluster.url), platform)  # type: ignore[call-arg]
+    app = build_app(QueueSettings(redis_url=cluster.url), platform)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     number_guard = NumberGuard(app.state.tickets.store._redis) if guard else None
     if number_guard is not None:

@@ -41,7 +41,7 @@ class ClusterNode:
 
 def _command(client: redis.Redis, *args: str | int) -> Any:
     """One raw command (redis-py leaves ``execute_command`` untyped)."""
-    return client.execute_command(*args)  # type: ignore[no-untyped-call]
+    return client.execute_command(*args)  # type: ignore[no-untyped-call,unused-ignore]
 
 
 def _parse_info(raw: object) -> dict[str, str]:
