@@ -140,6 +140,7 @@ KIOSK, DISPLAY = "dev-kiosk-0123456789abcdef0123456789ab", "dev-display-01234567
 class Fake:
     def __init__(self) -> None:
         self.calls: list[httpx.Request] = []
+        self.form: dict[str, Any] | None = None  # the prepared form of ticket t1 (the queue's staff view)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(request)
@@ -157,7 +158,8 @@ class Fake:
             )
         if path.endswith("/tickets/t1"):
             return httpx.Response(
-                200, json={"ticket_id": "t1", "number": "A001", "service": "cash", "status": "called"}
+                200,
+                json={"ticket_id": "t1", "number": "A001", "service": "cash", "status": "called", "form": self.form},
             )
         if path == "/v1/tts":
             return httpx.Response(200, content=b"RIFF....WAVE", headers={"content-type": "audio/wav"})
@@ -268,3 +270,28 @@ def test_dev_setup_registers_a_calling_display() -> None:
     assert devices[device_key_digest(key)] == {"branch": "demo-9", "kiosk_id": "display-1", "kind": "display"}
     settings = GatewaySettings(device_keys=devices)
     assert settings.is_display("display-1", "demo-9") and not settings.is_display("kiosk-1", "demo-9")
+
+
+def test_console_shows_the_prepared_form_and_relays_a_correction_for_its_window(env: Any) -> None:
+    client, fake, _ = env
+    teller = {"X-API-Key": api_key(Role.TELLER)}
+    fake.form = {"kind": "cash_withdrawal", "fields": {"amount": "5000.00", "currency": "CNY"}}
+    body = client.get("/v1/branches/b1/windows/w3/console", headers=teller).json()
+    assert body["prepared_form"] == fake.form
+    fixed = client.patch(
+        "/v1/branches/b1/windows/w3/tickets/t1/form", json={"fields": {"amount": "6000", "payee": None}}, headers=teller
+    )
+    assert fixed.status_code == 200
+    sent = fake.calls[-1]
+    assert (sent.method, sent.url.path) == ("PATCH", "/v1/branches/b1/tickets/t1/form")
+    assert json.loads(sent.content) == {"window_id": "w3", "fields": {"amount": "6000", "payee": None}}
+    assert sent.headers["x-api-key"] == teller["X-API-Key"], "the teller's own credential: the queue checks it"
+    calls = len(fake.calls)
+    for who, status in ((Role.KIOSK, 403), (Role.SERVICE, 403), (Role.HEAD_OFFICE, 403)):
+        headers = {"X-API-Key": api_key(who)}
+        got = client.patch("/v1/branches/b1/windows/w3/tickets/t1/form", json={"fields": {}}, headers=headers)
+        assert got.status_code == status, who
+    too_many = {f"f{i}": "x" for i in range(21)}
+    got = client.patch("/v1/branches/b1/windows/w3/tickets/t1/form", json={"fields": too_many}, headers=teller)
+    assert got.status_code == 422
+    assert len(fake.calls) == calls, "refused at the gateway: nothing relayed"
