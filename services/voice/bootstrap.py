@@ -16,9 +16,9 @@ from branchops.runtime import ServiceRuntime
 from branchops.settings import Environment, PlatformSettings
 from branchops.web import create_service_app
 from branchops.web.identity import identity_check
+from services.voice.adapters.appointment_client import AppointmentClient
 from services.voice.adapters.asr_engines import AsrEngines
 from services.voice.adapters.asr_vosk import RecognizerPool
-from services.voice.adapters.appointment_client import AppointmentClient
 from services.voice.adapters.branch_facts import BranchFactsBoard
 from services.voice.adapters.queue_client import QueueClient, WaitBoard
 from services.voice.adapters.sessions import SessionStore
