@@ -373,3 +373,29 @@ async def test_a_movement_that_times_out_on_a_lock_posts_nothing_and_its_retry_p
         again = await _transfer(client, branch, identity, 10_000, key=key)
         assert again.json() == retried.json() and await postings_of(engine, branch) == 1
         await ledger_consistent(engine)
+
+
+async def test_a_service_reads_a_customer_only_with_their_identity(env: Any) -> None:
+    """Staff read at the counter; the digital employee (a service credential) reads a customer's data only with a
+    recent approved KYC session of that customer, and learns who the customer is from it."""
+    _, client, engine, branch = env
+    identity = await store_kyc(engine, branch)
+    stale = await store_kyc(engine, branch, ago=dt.timedelta(minutes=20))
+    base = f"/v1/sandbox-core/branches/{branch}"
+    accounts = f"{base}/customers/{customer(branch)}/accounts"
+    _problem(await client.get(accounts, headers=SERVICE), 403, "identity_not_verified")
+    _problem(await client.get(accounts, params={"identity": stale}, headers=SERVICE), 403, "identity_not_verified")
+    other = f"{base}/customers/{customer(branch, 2)}/accounts"
+    _problem(await client.get(other, params={"identity": identity}, headers=SERVICE), 403, "identity_not_verified")
+    assert (await client.get(accounts, params={"identity": identity}, headers=SERVICE)).status_code == 200
+    statement = f"{base}/customers/{customer(branch)}/accounts/{account(branch, 1, 1)}/statement"
+    _problem(await client.get(statement, headers=SERVICE), 403, "identity_not_verified")
+    assert (await client.get(statement, params={"identity": identity}, headers=SERVICE)).status_code == 200
+    _problem(await client.get(f"{base}/customers", headers=SERVICE), 400, "identity_required")
+    named = await client.get(f"{base}/customers", params={"identity": identity}, headers=SERVICE)
+    assert [c["customer_id"] for c in named.json()["customers"]] == [customer(branch)]
+    _problem(
+        await client.get(f"{base}/customers", params={"identity": stale}, headers=SERVICE), 403, "identity_not_verified"
+    )
+    staff = await client.get(f"{base}/customers", headers=TELLER)
+    assert len(staff.json()["customers"]) == 3

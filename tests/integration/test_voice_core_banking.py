@@ -67,23 +67,29 @@ def _core(transport: httpx.AsyncBaseTransport, http: httpx.AsyncClient) -> CoreB
 
 
 async def test_reads_are_masked_and_labelled(env: Any) -> None:
-    app, _, branch = env
+    app, engine, branch = env
+    identity = await store_kyc(engine, branch)
     transport = LosesAnswers(app)
     async with httpx.AsyncClient(transport=transport) as http:
         core = _core(transport, http)
-        accounts = await core.accounts(branch, customer(branch))
+        found = await core.customers_for(branch, identity)
+        assert [c.customer_id for c in found] == [customer(branch)], "the KYC session names the first customer"
+        accounts = await core.accounts(branch, customer(branch), identity)
         assert [a.kind for a in accounts] == ["debit_card", "savings", "credit_card", "loan"]
         assert all(len(a.number_masked) == 12 and a.number_masked[4:8] == "****" for a in accounts)
-        card = await core.balance(branch, customer(branch), account(branch, 1, 3))
+        card = await core.balance(branch, customer(branch), identity, account(branch, 1, 3))
         assert (card.balance_minor, card.credit_limit_minor, card.available_minor) == (-123_450, 2_000_000, 1_876_550)
-        statement = await core.statement(branch, customer(branch), account(branch, 1, 1), None, None)
+        statement = await core.statement(branch, customer(branch), identity, account(branch, 1, 1), None, None)
         assert statement.sandbox and [line.kind for line in statement.lines] == ["opening"]
         assert statement.end - statement.start == dt.timedelta(days=29)
         assert {r.currency for r in await core.fx_rates()} == {"USD", "EUR", "HKD", "JPY"}
         assert any(r.product == "time_deposit_1y" for r in await core.interest_rates())
         with pytest.raises(BankingRefused) as refused:
-            await core.balance(branch, customer(branch), account(branch, 2, 1))
+            await core.balance(branch, customer(branch), identity, account(branch, 2, 1))
         assert refused.value.reason == "not_own_account" and not refused.value.outcome_unknown
+        with pytest.raises(BankingRefused) as refused:
+            await core.accounts(branch, customer(branch, 2), identity)
+        assert refused.value.reason == "identity_not_verified", "another customer's KYC opens nothing"
 
 
 async def test_a_movement_whose_answer_is_lost_is_retried_with_its_key_and_posted_once(env: Any) -> None:

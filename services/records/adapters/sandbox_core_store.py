@@ -379,6 +379,16 @@ class SandboxCoreStore:
             for row in rows
         ]
 
+    async def kyc_evidence(self, branch_id: str, session_id: str, since: dt.datetime) -> KycEvidence | None:
+        try:
+            async with self.engine.connect() as connection:
+                return await _kyc_evidence(connection, branch_id, session_id, since)
+        except Exception as exc:
+            unavailable = _unavailable(exc)
+            if unavailable is not None:
+                raise unavailable from exc
+            raise
+
     async def audit(self, entry: AuditEntry) -> None:
         """In a transaction of its own (a refusal's transaction was rolled back)."""
         async with self.engine.begin() as connection:

@@ -23,7 +23,7 @@ from branchops.web.auth import Principal, require_roles
 from branchops.web.problems import ErrorProblems
 from branchops.web.roles import AnyRole, ManagerHeadOfficeService, TellerManagerService
 from services.records.domain.sandbox_core.errors import REASONS, CoreRefused
-from services.records.usecases.sandbox_core import Answer, Caller, Movement, SandboxCore
+from services.records.usecases.sandbox_core import Answer, Caller, Movement, Reader, SandboxCore
 
 PREFIX = "/v1/sandbox-core"
 router = APIRouter(prefix=PREFIX, tags=["sandbox core (SANDBOX)"])
@@ -43,7 +43,7 @@ def _statuses(*reasons: str) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": "reason " + ", ".join(names)} for status, names in sorted(out.items())}
 
 
-READ_ERRORS = _statuses("unknown_customer", "unknown_account", "not_own_account")
+READ_ERRORS = _statuses("unknown_customer", "unknown_account", "not_own_account", "identity_not_verified")
 MOVE_ERRORS = _statuses(
     "idempotency_key_required",
     "confirmation_required",
@@ -84,6 +84,18 @@ IdempotencyKey = Annotated[
     Header(alias="Idempotency-Key", description="required for money movements: one key per movement, reused on retry"),
 ]
 Amount = StrictInt | StrictFloat
+Identity = Annotated[
+    str | None,
+    Query(
+        max_length=128,
+        description="services: the KYC session whose recent approved result names this customer (staff: not needed)",
+    ),
+]
+
+
+def _reader(who: Principal, identity: str | None) -> Reader:
+    """Staff read as they are; a service reads a customer's data only with the customer's identity."""
+    return Reader(needs_identity=who.role is Role.SERVICE, identity=identity)
 
 
 def _json(body: dict[str, Any], status: int = 200, *, replayed: bool = False) -> JSONResponse:
@@ -164,10 +176,16 @@ async def billers(who: AnyRole, core: CoreDep) -> JSONResponse:
 
 
 # ------------------------------------------------------------------------------------------------ reads
-@router.get("/branches/{branch_id}/customers", summary="The branch's sandbox customers (demo data)")
-async def customers(branch_id: BranchPath, who: TellerManagerService, core: CoreDep) -> JSONResponse:
+@router.get(
+    "/branches/{branch_id}/customers",
+    responses=_statuses("identity_required", "identity_not_verified"),
+    summary="The branch's sandbox customers (demo data); for a service, the one its KYC session names",
+)
+async def customers(
+    branch_id: BranchPath, who: TellerManagerService, core: CoreDep, identity: Identity = None
+) -> JSONResponse:
     check_branch(who, branch_id)
-    return _json(await core.customers(branch_id))
+    return _json(await core.customers(branch_id, _reader(who, identity)))
 
 
 @router.get(
@@ -176,10 +194,14 @@ async def customers(branch_id: BranchPath, who: TellerManagerService, core: Core
     summary="A customer's accounts (numbers masked) and balances",
 )
 async def accounts(
-    branch_id: BranchPath, customer_id: CustomerPath, who: TellerManagerService, core: CoreDep
+    branch_id: BranchPath,
+    customer_id: CustomerPath,
+    who: TellerManagerService,
+    core: CoreDep,
+    identity: Identity = None,
 ) -> JSONResponse:
     check_branch(who, branch_id)
-    return _json(await core.accounts(branch_id, customer_id))
+    return _json(await core.accounts(branch_id, customer_id, _reader(who, identity)))
 
 
 @router.get(
@@ -188,10 +210,15 @@ async def accounts(
     summary="One account's balance",
 )
 async def balance(
-    branch_id: BranchPath, customer_id: CustomerPath, account_id: AccountPath, who: TellerManagerService, core: CoreDep
+    branch_id: BranchPath,
+    customer_id: CustomerPath,
+    account_id: AccountPath,
+    who: TellerManagerService,
+    core: CoreDep,
+    identity: Identity = None,
 ) -> JSONResponse:
     check_branch(who, branch_id)
-    return _json(await core.balance(branch_id, customer_id, account_id))
+    return _json(await core.balance(branch_id, customer_id, account_id, _reader(who, identity)))
 
 
 @router.get(
@@ -207,9 +234,10 @@ async def statement(
     core: CoreDep,
     start: Annotated[str | None, Query(alias="from", max_length=10, description="first day YYYY-MM-DD")] = None,
     end: Annotated[str | None, Query(alias="to", max_length=10, description="last day YYYY-MM-DD")] = None,
+    identity: Identity = None,
 ) -> JSONResponse:
     check_branch(who, branch_id)
-    return _json(await core.statement(branch_id, customer_id, account_id, start, end))
+    return _json(await core.statement(branch_id, customer_id, account_id, start, end, _reader(who, identity)))
 
 
 @router.get(

@@ -20,7 +20,7 @@ from services.records.domain.sandbox_core.idempotency import check_key, request_
 from services.records.domain.sandbox_core.identity import check_identity
 from services.records.domain.sandbox_core.limits import Limits, check_limits
 from services.records.domain.sandbox_core.money import format_minor
-from services.records.domain.sandbox_core.seed import demo_customers, shared_accounts
+from services.records.domain.sandbox_core.seed import Customer, demo_customers, shared_accounts
 from services.records.domain.sandbox_core.views import account_view, labelled
 
 Clock = Callable[[], dt.datetime]
@@ -33,6 +33,18 @@ CREATED = 201
 class Caller:
     subject: str
     role: str
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a customer's data: staff at the counter read as they are; a service (the digital employee)
+    reads only with ``identity``, a recent approved KYC session of that customer."""
+
+    needs_identity: bool
+    identity: str | None = None
+
+
+STAFF = Reader(needs_identity=False)
 
 
 @dataclass(frozen=True)
@@ -93,21 +105,43 @@ class SandboxCore:
         return local_day(now or self.clock(), self.zone)
 
     # ------------------------------------------------------------------------------------------------ reads
-    async def _customer_accounts(self, branch_id: str, customer_id: str) -> list[Account]:
-        if await self.store.customer(customer_id, branch_id) is None:
+    async def _verified(self, branch_id: str, customer: Customer, identity: str | None) -> None:
+        now = self.clock()
+        evidence = await self.store.kyc_evidence(branch_id, identity, now - self.identity_window) if identity else None
+        check_identity(evidence, customer.id_number_masked, now, self.identity_window)
+
+    async def _customer_accounts(self, branch_id: str, customer_id: str, reader: Reader) -> list[Account]:
+        customer = await self.store.customer(customer_id, branch_id)
+        if customer is None:
             raise CoreRefused("unknown_customer", "no such customer in this branch's sandbox core")
+        if reader.needs_identity:
+            await self._verified(branch_id, customer, reader.identity)
         return await self.store.accounts_of(customer_id)
 
-    async def _own_account(self, branch_id: str, customer_id: str, account_id: str) -> Account:
-        for account in await self._customer_accounts(branch_id, customer_id):
+    async def _own_account(self, branch_id: str, customer_id: str, account_id: str, reader: Reader) -> Account:
+        for account in await self._customer_accounts(branch_id, customer_id, reader):
             if account.account_id == account_id:
                 return account
         if await self.store.account(account_id) is None:
             raise CoreRefused("unknown_account", "no such account")
         raise CoreRefused("not_own_account", "the account is not the customer's own")
 
-    async def customers(self, branch_id: str) -> dict[str, Any]:
+    async def customers(self, branch_id: str, reader: Reader) -> dict[str, Any]:
+        """The branch's customers; for a reader who needs identity, only the one(s) the approved KYC result names
+        (how the digital employee learns who the verified customer is)."""
+        if reader.needs_identity and not reader.identity:
+            raise CoreRefused("identity_required", "a service names the customer by their KYC session (identity=...)")
         found = await self.store.customers(branch_id)
+        if reader.needs_identity:
+            now = self.clock()
+            evidence = (
+                await self.store.kyc_evidence(branch_id, reader.identity, now - self.identity_window)
+                if reader.identity
+                else None
+            )
+            matching = [c for c in found if evidence is not None and c.id_number_masked == evidence.id_number_masked]
+            check_identity(evidence, matching[0].id_number_masked if matching else "", now, self.identity_window)
+            found = matching
         return labelled(
             {
                 "branch_id": branch_id,
@@ -122,16 +156,16 @@ class SandboxCore:
             }
         )
 
-    async def accounts(self, branch_id: str, customer_id: str) -> dict[str, Any]:
-        accounts = await self._customer_accounts(branch_id, customer_id)
+    async def accounts(self, branch_id: str, customer_id: str, reader: Reader) -> dict[str, Any]:
+        accounts = await self._customer_accounts(branch_id, customer_id, reader)
         return labelled({"customer_id": customer_id, "accounts": [account_view(a) for a in accounts]})
 
-    async def balance(self, branch_id: str, customer_id: str, account_id: str) -> dict[str, Any]:
-        account = await self._own_account(branch_id, customer_id, account_id)
+    async def balance(self, branch_id: str, customer_id: str, account_id: str, reader: Reader) -> dict[str, Any]:
+        account = await self._own_account(branch_id, customer_id, account_id, reader)
         return labelled({"customer_id": customer_id, "account": account_view(account), "at": self.clock().isoformat()})
 
     async def statement(
-        self, branch_id: str, customer_id: str, account_id: str, start: str | None, end: str | None
+        self, branch_id: str, customer_id: str, account_id: str, start: str | None, end: str | None, reader: Reader
     ) -> dict[str, Any]:
         last = _date(end, "to") if end else self.today()
         first = _date(start, "from") if start else last - dt.timedelta(days=STATEMENT_DEFAULT_DAYS - 1)
@@ -139,7 +173,7 @@ class SandboxCore:
             raise CoreRefused("bad_range", "from is after to")
         if (last - first).days + 1 > STATEMENT_MAX_DAYS:
             raise CoreRefused("bad_range", f"a statement spans at most {STATEMENT_MAX_DAYS} days")
-        account = await self._own_account(branch_id, customer_id, account_id)
+        account = await self._own_account(branch_id, customer_id, account_id, reader)
         lines = await self.store.statement(account_id, first, last)
         for line in lines:
             line["amount"] = format_minor(line["amount_minor"], line["currency"])

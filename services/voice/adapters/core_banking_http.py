@@ -20,6 +20,7 @@ from services.voice.domain.banking import (
     AccountSummary,
     Authorisation,
     BankingRefused,
+    CustomerRef,
     FxRate,
     InterestRate,
     Posting,
@@ -130,18 +131,33 @@ class CoreBankingHttp:
         return f"/branches/{branch_id}/customers/{customer_id}"
 
     # ------------------------------------------------------------------------------------------------ reads
-    async def accounts(self, branch_id: str, customer_id: str) -> list[AccountSummary]:
-        data = await self._get(self._customer(branch_id, customer_id) + "/accounts")
+    async def customers_for(self, branch_id: str, identity: str) -> list[CustomerRef]:
+        data = await self._get(f"/branches/{branch_id}/customers", {"identity": identity})
+        return [
+            CustomerRef(str(c["customer_id"]), str(c.get("display_name", "")), str(c.get("id_number_masked", "")))
+            for c in data["customers"]
+        ]
+
+    async def accounts(self, branch_id: str, customer_id: str, identity: str) -> list[AccountSummary]:
+        data = await self._get(self._customer(branch_id, customer_id) + "/accounts", {"identity": identity})
         return [_account(a) for a in data["accounts"]]
 
-    async def balance(self, branch_id: str, customer_id: str, account_id: str) -> AccountSummary:
-        data = await self._get(self._customer(branch_id, customer_id) + f"/accounts/{account_id}")
+    async def balance(self, branch_id: str, customer_id: str, identity: str, account_id: str) -> AccountSummary:
+        path = self._customer(branch_id, customer_id) + f"/accounts/{account_id}"
+        data = await self._get(path, {"identity": identity})
         return _account(data["account"])
 
     async def statement(
-        self, branch_id: str, customer_id: str, account_id: str, start: dt.date | None, end: dt.date | None
+        self,
+        branch_id: str,
+        customer_id: str,
+        identity: str,
+        account_id: str,
+        start: dt.date | None,
+        end: dt.date | None,
     ) -> Statement:
         params = {k: v.isoformat() for k, v in (("from", start), ("to", end)) if v is not None}
+        params["identity"] = identity
         data = await self._get(self._customer(branch_id, customer_id) + f"/accounts/{account_id}/statement", params)
         lines = tuple(
             StatementLine(

@@ -33,6 +33,7 @@ REASONS = frozenset(
         "already_reversed",
         "not_reversible",
         "identity_not_verified",
+        "identity_required",
         "confirmation_required",
         "bad_date",
         "bad_range",
@@ -56,6 +57,13 @@ class BankingRefused(Exception):
     def outcome_unknown(self) -> bool:
         """No answer came: the movement may or may not be posted; ask again with the same key to learn which."""
         return self.reason == "core_unavailable"
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    customer_id: str
+    display_name: str
+    id_number_masked: str
 
 
 @dataclass(frozen=True)
@@ -148,14 +156,26 @@ def movement_key(session_id: str, turn: int, intent: str) -> str:
 
 
 class CoreBanking(Protocol):
-    """A bank's core as the digital employee uses it. Methods raise :class:`BankingRefused`."""
+    """A bank's core as the digital employee uses it. Methods raise :class:`BankingRefused`. Reads of a
+    customer's data carry ``identity`` too (the KYC session): the digital employee reads only for a verified
+    customer."""
 
-    async def accounts(self, branch_id: str, customer_id: str) -> list[AccountSummary]: ...
+    async def customers_for(self, branch_id: str, identity: str) -> list[CustomerRef]:
+        """The customer(s) the approved KYC session ``identity`` names (empty: none known to the core)."""
+        ...
 
-    async def balance(self, branch_id: str, customer_id: str, account_id: str) -> AccountSummary: ...
+    async def accounts(self, branch_id: str, customer_id: str, identity: str) -> list[AccountSummary]: ...
+
+    async def balance(self, branch_id: str, customer_id: str, identity: str, account_id: str) -> AccountSummary: ...
 
     async def statement(
-        self, branch_id: str, customer_id: str, account_id: str, start: dt.date | None, end: dt.date | None
+        self,
+        branch_id: str,
+        customer_id: str,
+        identity: str,
+        account_id: str,
+        start: dt.date | None,
+        end: dt.date | None,
     ) -> Statement: ...
 
     async def transfer(

@@ -19,6 +19,7 @@ REASONS: dict[str, tuple[int, str]] = {
     "already_reversed": (409, "Already reversed"),
     "not_reversible": (409, "Not reversible"),
     "identity_not_verified": (403, "Identity not verified"),
+    "identity_required": (400, "Identity required"),
     "confirmation_required": (422, "Confirmation required"),
     "bad_date": (400, "Bad date"),
     "bad_range": (400, "Bad date range"),
