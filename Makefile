@@ -61,6 +61,12 @@ test-kafka: $(STAMP) system-deps
 	@command -v java >/dev/null && command -v mvn >/dev/null || { echo "test-kafka needs Java 17+ and Maven"; exit 1; }
 	BRANCHOPS_DEV_BROKER=kafka $(PY) -m pytest -q -p no:cacheprovider $(KAFKA_SUITES)
 
+## test-redis-cluster: the suites that run on a 3-master Redis Cluster with one replica each (tests/integration/cluster:
+## queue, appointments, outbox, consumer dedup, staffing, gateway and voice stores) and the failover fault test
+.PHONY: test-redis-cluster
+test-redis-cluster: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests/integration/cluster tests/faults/test_redis_failover.py
+
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"
 
