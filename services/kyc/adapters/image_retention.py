@@ -50,10 +50,12 @@ class RetainedImages:
             return
         sealed = await asyncio.to_thread(self._seal_all, session_id, images)  # megabytes: off the event loop
         key = self.key(branch_id, session_id)
+        # the index is a global key (another Redis Cluster slot than the branch's): written first, on its own
+        # (an index without images loads nothing; images without an index could not be found to be deleted)
+        await self._redis.set(self.index(session_id), branch_id, ex=self.ttl_s)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=cast(dict[Any, Any], sealed))
             pipe.expire(key, self.ttl_s)
-            pipe.set(self.index(session_id), branch_id, ex=self.ttl_s)
             await pipe.execute()
 
     async def branch_of(self, session_id: str) -> str | None:

@@ -17,6 +17,8 @@ from branchops.contracts.enums import ServiceName, WindowState
 from branchops.contracts.events import Feedback, QueueForecast, ServiceQueue, Window
 from services.gateway.adapters.kiosk_tickets import KioskTickets
 from services.gateway.adapters.ratings import RatingStore
+from services.kyc.adapters.image_retention import RetainedImages
+from services.kyc.domain.envelope import KEY_BYTES
 from services.staffing.adapters.live_store import LiveStore
 from services.voice.adapters.branch_facts import BranchFactsBoard
 from services.voice.adapters.queue_client import WaitBoard
@@ -81,6 +83,17 @@ async def test_staffing_live_store_scripts_and_lock(redis_client: aioredis.Redis
     assert not await live.lock(b, "other"), "only the holder unlocks"
     await live.unlock(b, "me")
     assert await live.lock(b, "other")
+
+
+async def test_kyc_retained_images_with_their_global_index(redis_client: aioredis.Redis) -> None:
+    """The images (the branch's slot) and the session's index (a global key) are written apart."""
+    b, session = branch(), f"ks-{uuid.uuid4().hex[:8]}"
+    images = RetainedImages(redis_client, bytes(range(KEY_BYTES)), ttl_s=60)
+    await images.keep(b, session, [("front", b"jpeg-bytes")])
+    assert await images.branch_of(session) == b
+    assert await images.load(session) == {"front": b"jpeg-bytes"}
+    assert await images.delete(session)
+    assert await images.load(session) == {}
 
 
 async def test_a_script_over_two_branches_is_refused(redis_client: aioredis.Redis) -> None:
