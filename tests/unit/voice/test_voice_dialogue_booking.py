@@ -19,6 +19,7 @@ from services.voice.domain.dialogue.policy import (
     after_status,
     after_ticket,
     decide,
+    phrases_for,
 )
 from services.voice.domain.dialogue.state import DialogueState
 from services.voice.domain.dialogue.times import find_time
@@ -77,6 +78,7 @@ def test_appointment_without_a_day_asks_for_it(engine: NluEngine, today: date) -
 def test_the_confirmation_turn_may_change_day_service_and_amount(engine: NluEngine, today: date) -> None:
     d = hear(engine, fresh(), "预约下周一上午十点取现五万元", today)
     assert d.outcome == "confirm_prompt" and "50,000" in d.reply
+    assert phrases_for(d.state) is None, "no yes/no grammar: the customer may say another day or amount"
     d = hear(engine, d.state, "改到下周二", today)
     tuesday = next_weekday(today, 1)
     assert d.outcome == "confirm_prompt" and tuesday.isoformat() in d.reply

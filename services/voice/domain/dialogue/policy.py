@@ -104,8 +104,8 @@ class Decision:
 
 def phrases_for(state: DialogueState) -> tuple[str, ...] | None:
     """A phrase list for the recognizer where the answer is one of a few (grammar mode), else None."""
-    if state.phase == "confirming":
-        return CONFIRM_PHRASES.get(state.lang)
+    if state.phase == "confirming" and state.intent not in APPOINTMENT_INTENTS:
+        return CONFIRM_PHRASES.get(state.lang)  # an appointment's day, time or amount may still change: free speech
     if state.phase == "filling" and state.pending_slot == "currency":
         return CURRENCY_PHRASES.get(state.lang)
     return None
