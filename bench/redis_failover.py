@@ -1,13 +1,15 @@
 """What a Redis Cluster failover loses: tickets at a steady rate through the queue app while one master is killed.
 
-    .venv/bin/python bench/redis_failover.py [--rate 200] [--seconds 30] [--kill-at 10] [--branches 12] [--guard]
+    .venv/bin/python bench/redis_failover.py [--rate 200] [--seconds 30] [--kill-at 10] [--branches 12]
+        [--in-flight 32] [--lag-ms 500] [--guard]
 
 Starts a 3-master Redis Cluster with one replica each (``branchops.devstack.LocalRedisCluster``) and the queue
-app in-process (``build_app``, driven through its HTTP routes with httpx's ASGI transport; no broker: the
-outbox keeps the events in Redis, where they are counted). Tickets are sent open-loop at ``--rate`` per
-second for ``--seconds``, spread over ``--branches`` branches; at ``--kill-at`` seconds the master serving
-the first branch's slot is SIGKILLed and its replica takes over (``cluster-node-timeout`` 1 s). Afterwards
-every acknowledged ticket (201) is looked up in the cluster:
+app in-process (``build_app``; tickets go through its use case ``app.state.tickets.issue``, what ``POST
+/tickets`` calls, without the HTTP layer, which a loaded 2-core machine cannot run at 200/s beside the rest; no
+broker: the outbox keeps the events in Redis, where they are counted). Tickets are sent open-loop at ``--rate``
+per second (at most ``--in-flight`` at once) for ``--seconds``, spread over ``--branches`` branches; at
+``--kill-at`` seconds the master serving the first branch's slot is SIGKILLed and its replica takes over
+(``cluster-node-timeout`` 1 s). Afterwards every acknowledged ticket is looked up in the cluster:
 
 * lost: acknowledged, but its ticket hash is gone (the old master acknowledged it before its replica had it);
   ``--lag-ms``: the replica cut off (frozen, its link dropped) that long before the kill (a partition)
@@ -17,7 +19,7 @@ every acknowledged ticket (201) is looked up in the cluster:
 
 ``--guard`` wires ``services/queue/adapters/number_guard.py`` in front of the ticket store's issue (what the
 queue's bootstrap would do): numbers issued twice should then be 0, refused numbers are counted. Writes
-bench/results/redis_failover[-guard].json. The machine's load is in the result (2 shared cores here).
+bench/results/redis_failover[-lag<ms>ms][-guard].json. The machine's load is in the result (2 shared cores here).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import argparse
 import asyncio
 import collections
 import datetime as dt
-import logging
 import sys
 import tempfile
 import time
@@ -36,9 +37,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx
-
 from bench.common import machine, percentile, write_result
+from branchops.contracts.enums import Channel, ServiceName
 from branchops.devstack.redis_cluster import LocalRedisCluster
 from branchops.settings import PlatformSettings
 from branchops.state.client import create_redis
@@ -46,6 +46,7 @@ from branchops.state.keys import branch_key
 from services.queue.adapters.keys import Keys
 from services.queue.adapters.number_guard import NumberGuard
 from services.queue.bootstrap import build_app
+from services.queue.domain.tickets import IssueTicket
 from services.queue.settings import QueueSettings
 
 KIOSK_KEY = "bench-failover-kiosk-key-0123456789"
@@ -73,6 +74,7 @@ async def measure(
     guard: bool,
     lag_s: float = 0.0,
     timeout_s: float = 10.0,
+    in_flight: int = 32,
 ) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6]
     names = [f"fo-{run}-{i}" for i in range(branches)]
@@ -83,7 +85,6 @@ async def measure(
         env="development", kafka_bootstrap="127.0.0.1:9", api_keys={KIOSK_KEY: "kiosk"}, instance="bench"
     )
     app = build_app(QueueSettings(redis_url=cluster.url), platform)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     number_guard = NumberGuard(app.state.tickets.store._redis) if guard else None
     if number_guard is not None:
         wire_guard(app, number_guard)
@@ -92,54 +93,47 @@ async def measure(
     error_times: list[float] = []
     latencies: list[float] = []
     failover: dict[str, float] = {}
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://queue.bench", timeout=timeout_s) as client:
-        # warm-up: the client learns the slot map, the scripts are loaded
-        for b in names:
-            got = await client.post(f"/v1/branches/{b}/tickets", json={"service": "cash"}, headers=KIOSK_HDR)
-            got.raise_for_status()
-            acked.append((b, got.json()["number"], got.json()["ticket_id"], 0.0))
-        loop = asyncio.get_running_loop()
-        start = loop.time()
+    tickets = app.state.tickets  # the queue's use case, as its POST /tickets route calls it
+    gate = asyncio.Semaphore(in_flight)
+    for b in names:  # warm-up: the client learns the slot map, the scripts are loaded
+        record, _, _ = await tickets.issue(IssueTicket(b, ServiceName.CASH, Channel.KIOSK))
+        acked.append((b, record.number, record.ticket_id, 0.0))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
 
-        async def one(i: int) -> None:
-            due = start + i / rate
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            branch = names[i % len(names)]
+    async def one(i: int) -> None:
+        due = start + i / rate
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        branch = names[i % len(names)]
+        async with gate:
             try:
-                got = await client.post(f"/v1/branches/{branch}/tickets", json={"service": "cash"}, headers=KIOSK_HDR)
-            except Exception as exc:  # the client gave up (timeout) or the app raised through
+                record, _, _ = await asyncio.wait_for(
+                    tickets.issue(IssueTicket(branch, ServiceName.CASH, Channel.KIOSK)), timeout_s
+                )
+            except Exception as exc:  # refused: Redis unreachable, the slot without a master, a guard refusal
                 errors[type(exc).__name__] += 1
                 error_times.append(loop.time() - start)
                 return
-            latencies.append(loop.time() - due)
-            if got.status_code == 201:
-                body = got.json()
-                acked.append((branch, body["number"], body["ticket_id"], loop.time() - start))
-            else:
-                errors[f"{got.status_code} {got.json().get('title', '')}".strip()] += 1
-                error_times.append(loop.time() - start)
+        latencies.append(loop.time() - due)
+        acked.append((branch, record.number, record.ticket_id, loop.time() - start))
 
-        async def kill() -> None:
-            replica = cluster.replica_of(doomed)
-            await asyncio.sleep(max(0.0, kill_at - lag_s))
-            if lag_s:
-                cluster.cut_off_replica(doomed)  # from here the master acknowledges what its replica never gets
-                await asyncio.sleep(lag_s)
-            failover["killed_at_s"] = loop.time() - start
-            await asyncio.to_thread(cluster.kill_master, victim_key)
-            cluster.thaw(replica)
-            await asyncio.to_thread(cluster.wait_failover, victim_key, 60.0)
-            failover["whole_again_s"] = loop.time() - start
+    async def kill() -> None:
+        replica = cluster.replica_of(doomed)
+        await asyncio.sleep(max(0.0, kill_at - lag_s))
+        if lag_s:
+            cluster.cut_off_replica(doomed)  # from here the master acknowledges what its replica never gets
+            await asyncio.sleep(lag_s)
+        failover["killed_at_s"] = loop.time() - start
+        await asyncio.to_thread(cluster.kill_master, victim_key)
+        cluster.thaw(replica)
+        await asyncio.to_thread(cluster.wait_failover, victim_key, 60.0)
+        failover["whole_again_s"] = loop.time() - start
 
-        killer = asyncio.create_task(kill())
-        await asyncio.gather(*(one(i) for i in range(int(rate * seconds))))
-        await killer
+    killer = asyncio.create_task(kill())
+    await asyncio.gather(*(one(i) for i in range(int(rate * seconds))))
+    await killer
     await app.state.tickets.store._redis.aclose()
     return await _count(cluster, names, on_victim, acked, errors, error_times, latencies, failover, number_guard)
-
-
-KIOSK_HDR = {"X-API-Key": KIOSK_KEY}
 
 
 async def _count(
@@ -168,8 +162,10 @@ async def _count(
     per_branch = collections.Counter(b for b, _, _, _ in acked)
     events_lost = sum(max(0, per_branch[b] - streams[b]) for b in names)
     killed = failover.get("killed_at_s", 0.0)
+    last = max((t for _, _, _, t in acked), default=0.0)
     return {
         "acknowledged": len(acked),
+        "acknowledged_per_s": round((len(acked) - len(names)) / last, 1) if last else 0.0,
         "acknowledged_on_killed_master": sum(per_branch[b] for b in on_victim),
         "branches_on_killed_master": len(on_victim),
         "lost_tickets": len(lost),
@@ -197,6 +193,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--kill-at", type=float, default=10.0)
     parser.add_argument("--branches", type=int, default=12)
+    parser.add_argument("--in-flight", type=int, default=32, help="tickets being issued at once, at most")
     parser.add_argument("--guard", action="store_true", help="the number guard in front of the ticket store")
     parser.add_argument(
         "--lag-ms", type=float, default=0.0, help="the replica cut off from its master this long before the kill"
@@ -215,6 +212,7 @@ def main() -> None:
                 branches=args.branches,
                 guard=args.guard,
                 lag_s=args.lag_ms / 1000,
+                in_flight=args.in_flight,
             )
         )
     finally:
