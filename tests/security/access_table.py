@@ -66,7 +66,9 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", f"{B}/cameras/{{camera_id}}"): rule(M, H, S),
         ("GET", f"{B}/cameras/{{camera_id}}/debug.mjpeg"): rule(M, why="frames with people: managers only"),
         ("GET", f"{B}/appointments/slots"): rule(K, T, M, H, S, why="free places: no personal data"),
-        ("GET", f"{B}/appointments/expected"): rule(K, T, M, H, S, why="counts per slot for planning: no personal data"),
+        ("GET", f"{B}/appointments/expected"): rule(
+            K, T, M, H, S, why="counts per slot for planning: no personal data"
+        ),
         ("POST", f"{B}/appointments"): rule(K, T, M, S, why="booked at the kiosk, the counter or by a service"),
         ("POST", f"{B}/appointments/check-in"): rule(K, T, M, S, why="the customer arrives: kiosk or counter"),
         ("GET", f"{B}/appointments/{{appointment_id}}"): rule(K, T, M, H, S, why="the contact is never shown"),
