@@ -118,6 +118,15 @@ def test_the_voice_ticket_carries_the_prepared_form_and_status_reads_it(
                 "fields": {"amount": "3500.00", "currency": "CNY", "payee": "张三", "account_last4": "1234"},
             }
             assert q.get(f"/v1/branches/{branch}/tickets/{tid}", headers=KIOSK).json()["form"] is None
+            opened = q.put(
+                f"/v1/branches/{branch}/windows/w7", json={"state": "open", "skills": ["general"]}, headers=TELLER
+            )
+            assert opened.status_code == 200
+            assert q.post(f"/v1/branches/{branch}/windows/w7/call-next", headers=TELLER).json()["ticket_id"] == tid
+        called = say(client, branch, other, f"我的号码是{number}排到哪了")
+        assert "w7 号窗口" in str(called["reply"]), called
+        own = say(client, branch, sid, "查询排队进度")
+        assert "w7 号窗口" in str(own["reply"]), own
 
 
 def test_an_appointment_said_in_the_dialogue_is_booked_and_a_full_slot_offers_others(

@@ -3,6 +3,7 @@ and the expected waits the queue publishes on queue.forecast.v1 (kept per branch
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -67,12 +68,18 @@ class QueueClient:
         return None if data is None else _ticket_state(data)
 
     async def find(self, branch_id: str, number: str) -> TicketState | None:
-        """Today's waiting ticket with ``number`` (what a customer reads from the slip); None when it is not
-        in a line. Raises :class:`QueueUnavailable` when the queue cannot answer."""
-        data = await self._get(f"/v1/branches/{branch_id}/queue")
-        waiting = (data or {}).get("waiting") or []
-        found = [t for t in waiting if isinstance(t, dict) and str(t.get("number", "")).upper() == number.upper()]
-        return _ticket_state(found[-1]) if found else None
+        """Today's ticket with ``number`` (what a customer reads from the slip) while it waits or is at a
+        window; None otherwise. Raises :class:`QueueUnavailable` when the queue cannot answer."""
+        data = await self._get(f"/v1/branches/{branch_id}/queue") or {}
+        wanted = number.upper()
+        waiting = data.get("waiting") or []
+        found = [t for t in waiting if isinstance(t, dict) and str(t.get("number", "")).upper() == wanted]
+        if found:
+            return _ticket_state(found[-1])
+        at_windows = [w["ticket_id"] for w in data.get("windows") or [] if isinstance(w, dict) and w.get("ticket_id")]
+        tickets = await asyncio.gather(*(self._get(f"/v1/branches/{branch_id}/tickets/{t}") for t in at_windows))
+        called = [t for t in tickets if t and str(t.get("number", "")).upper() == wanted]
+        return _ticket_state(called[0]) if called else None  # called: the customer is told the window
 
     async def _get(self, path: str) -> dict[str, Any] | None:
         try:
