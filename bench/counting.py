@@ -79,7 +79,6 @@ import argparse
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -469,7 +468,10 @@ def bench_tracker_params(tracker: str, score: float, fps: float, low_score: floa
     """``before``: exactly the parameters ``tracker_params`` gave before issue 20 (no low boxes, no coasting,
     2 hits to confirm at every rate), on today's tracker code, whose path is the old one with them."""
     if tracker == "before":
-        return replace(tracker_params(score, fps), max_coast=0, min_hits=2)
+        high = max(score, 0.4)
+        return TrackerParams(
+            high_score=high, low_score=min(score, high), new_track_score=high, max_lost=max(3, round(3 * fps)), fps=fps
+        )
     return tracker_params(score, fps, low_score)
 
 

@@ -29,7 +29,7 @@ class VisionSettings(BaseSettings):
         description="OpenCV text graph of the SSDLite weights (models/README.md)",
     )
     score_threshold: float = Field(
-        0.3, gt=0, lt=1, description="Detections from this score start and confirm tracks (floor 0.4 for starting)"
+        0.3, gt=0, lt=1, description="Detections from this score start and confirm tracks (0.5 at least to start one)"
     )
     detector_low_score: float = Field(
         0.2,

@@ -283,3 +283,16 @@ def test_jitter_at_low_scores_and_gaps_on_the_line_never_counts(fps: float, seed
         ids |= {p.track_id for p in result.people}
     assert (result.entered, result.exited) == (0, 0)
     assert ids == {1}
+
+
+def test_coasting_box_is_clipped_to_the_frame_and_ends_when_the_person_walks_out() -> None:
+    tracker = Tracker(TrackerParams(min_hits=1, max_lost=10, max_coast=10, frame=(200.0, 300.0)))
+    for step in range(6):
+        tracker.update([det(100 + 10 * step)])  # walking right, 10 px a frame, box 30 px wide: x1 150 last
+    widths = []
+    for _ in range(6):
+        out = tracker.update([])
+        assert all(p.coasting and 0 <= p.box.x1 < p.box.x2 <= 200 for p in out)
+        widths.append(round(out[0].box.width) if out else 0)
+    assert widths[0] > 15 and widths[-1] == 0  # clipped while mostly inside, then not reported at all
+    assert widths == sorted(widths, reverse=True)

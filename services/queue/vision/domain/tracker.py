@@ -12,7 +12,8 @@ tracks get the same two stages, so a fast walker can be confirmed at a low frame
 Only confident detections (``new_track_score``) start tracks; a low-score detection can only extend one.
 A track gets its id only once it has been seen ``min_hits`` times, so a one-frame false alarm burns no
 id. A confirmed track that no detection matched *coasts*: it is still reported, at its Kalman-predicted box
-and flagged ``coasting``, for up to ``max_coast`` frames (short occlusions, detector misses); a track missing
+and flagged ``coasting``, for up to ``max_coast`` frames (short occlusions, detector misses), clipped to the
+``frame`` when its size is known and no longer once most of the box is outside it; a track missing
 for more than ``max_lost`` frames is dropped (``analysis.tracker_params`` sets it
 from seconds and the analysis rate). The Kalman filter moves by the real time between frames (``t`` of
 ``update``; without it, ``1 / fps``), so 5 fps and 25 fps cameras predict the same motion.
@@ -63,6 +64,8 @@ class TrackerParams:
     max_lost: int = 15
     max_coast: int = 0  # frames a confirmed track missed is still reported (coasting, predicted box)
     low_match_lost: int = 0  # pass 2 offers low scores to tracks missed for at most this many frames
+    frame: tuple[float, float] | None = None  # width, height: coasting boxes are clipped to it
+    coast_inside: float = 0.5  # a coasting box with less of its area inside the frame is not reported
     fps: float = 30.0  # frames per second assumed when ``update`` is given no time
     distance_gate: float = 0.5  # pass 3: centre distance in predicted box heights; 0 switches it off
     size_ratio: float = 1.5  # pass 3: the larger height over the smaller at most this
@@ -163,10 +166,23 @@ class Tracker:
         for track in self._tracks:
             if not track.track_id and track.hits >= p.min_hits:
                 track.track_id, self._next_id = self._next_id, self._next_id + 1
-            if track.track_id and (track.seen_now or track.lost <= p.max_coast):
-                coasting = not track.seen_now
-                out.append(TrackedPerson(track.track_id, _box(track.kf.box), round(track.score, 3), coasting))
+            if track.track_id and track.seen_now:
+                out.append(TrackedPerson(track.track_id, _box(track.kf.box), round(track.score, 3)))
+            elif track.track_id and track.lost <= p.max_coast and (box := self._coasting_box(track)) is not None:
+                out.append(TrackedPerson(track.track_id, box, round(track.score, 3), coasting=True))
         return out
+
+    def _coasting_box(self, track: _Track) -> Box | None:
+        """The predicted box, clipped to the frame when its size is known; None when less than
+        ``coast_inside`` of it is inside (the person has walked out of the picture)."""
+        box = track.kf.box
+        if self.params.frame is None:
+            return _box(box)
+        w, h = self.params.frame
+        clipped = np.clip(box, 0.0, [w, h, w, h])
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        inside = (clipped[2] - clipped[0]) * (clipped[3] - clipped[1])
+        return _box(clipped) if area > 0 and inside >= self.params.coast_inside * area else None
 
     def _associate(
         self, tracks: list[_Track], dets: list[Detection], threshold: float
