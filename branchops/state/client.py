@@ -16,6 +16,8 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.exceptions import RedisError
 
+from branchops.state.cluster_transaction import BranchOpsRedisCluster
+
 CLUSTER_SCHEMES = {"redis+cluster": False, "rediss+cluster": True}  # scheme -> TLS
 
 
@@ -70,7 +72,7 @@ def create_redis_cluster(url: str, *, timeout_s: float = 2.0, max_connections: i
     parts = urlsplit(url)
     userinfo = parts.netloc.rsplit("@", 1)[0] if "@" in parts.netloc else ""
     username, _, password = userinfo.partition(":")
-    return RedisCluster(
+    return BranchOpsRedisCluster(  # MULTI/EXEC without a thread per queued command (cluster_transaction.py)
         startup_nodes=[ClusterNode(host, port) for host, port in cluster_seeds(url)],
         username=unquote(username) or None,
         password=unquote(password) or None,

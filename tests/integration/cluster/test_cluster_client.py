@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import CrossSlotTransactionError
 
 from branchops.devstack.redis_cluster import LocalRedisCluster
 from branchops.state.client import cluster_seeds, create_redis, is_cluster_url, redis_ready
@@ -29,3 +33,36 @@ async def test_any_live_seed_is_enough(redis_cluster: LocalRedisCluster) -> None
         assert await client.get("bo:test:{seed}:x") == b"1"
     finally:
         await client.aclose()
+
+
+async def test_a_transaction_queues_its_commands_without_a_thread_each(
+    redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """redis-py 8.1 runs each command queued in a cluster MULTI in a thread of its own, blocking the event
+    loop (branchops/state/cluster_transaction.py); ours queues them in place, same answers, same refusals."""
+    starts = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: starts.append(1) or real_start(self))
+    key = "bo:test:{tx}:"
+    async with redis_client.pipeline(transaction=True) as pipe:
+        pipe.set(key + "a", 1)
+        pipe.incr(key + "a")
+        pipe.zadd(key + "z", {"x": 2.0})
+        pipe.zrank(key + "z", "x")
+        pipe.hset(key + "h", mapping={"f": "v"})
+        pipe.expire(key + "h", 60)
+        pipe.eval("return redis.call('GET', KEYS[1])", 1, key + "a")
+        assert await pipe.execute() == [True, 2, 1, 0, 1, True, b"2"]
+    assert starts == [], "no thread per queued command"
+    async with redis_client.pipeline(transaction=True) as pipe:
+        await pipe.watch(key + "a")
+        assert await pipe.get(key + "a") == b"2"
+        pipe.multi()
+        pipe.set(key + "a", 3)
+        assert await pipe.execute() == [True]
+    with pytest.raises(CrossSlotTransactionError):
+        async with redis_client.pipeline(transaction=True) as pipe:
+            pipe.set(key + "a", 4)
+            pipe.set("bo:test:{other}:a", 4)
+            await pipe.execute()
+    assert await redis_client.get(key + "a") == b"3", "nothing of the refused transaction was written"
