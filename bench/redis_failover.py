@@ -1,6 +1,6 @@
 """What a Redis Cluster failover loses: tickets at a steady rate through the queue app while one master is killed.
 
-    .venv/bin/python bench/redis_failover.py [--rate 200] [--seconds 30] [--kill-at 10] [--branches 12]
+    .venv/bin/python bench/redis_failover.py [--rate 200] [--seconds 30] [--kill-at 10] [--branches 120]
         [--in-flight 32] [--lag-ms 500] [--guard]
 
 Starts a 3-master Redis Cluster with one replica each (``branchops.devstack.LocalRedisCluster``) and the queue
@@ -192,7 +192,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--kill-at", type=float, default=10.0)
-    parser.add_argument("--branches", type=int, default=12)
+    parser.add_argument("--branches", type=int, default=120)
     parser.add_argument("--in-flight", type=int, default=32, help="tickets being issued at once, at most")
     parser.add_argument("--guard", action="store_true", help="the number guard in front of the ticket store")
     parser.add_argument(
