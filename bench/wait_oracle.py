@@ -5,8 +5,11 @@ patience and the exact window plan of the day, and the branch as it is when the 
 call order, who is served since when). It does not know the future draws: from that state it simulates
 the rest of the day ``runs`` times with fresh randomness, under the same routing rules as the simulator,
 until the ticket is called, and predicts the mean of those waits (runs where the ticket gives up are not
-counted: only called tickets are scored). Its error is what no predictor can avoid with this information,
-up to the Monte-Carlo noise of the mean (an extra variance of about var/runs per ticket).
+counted: only called tickets are scored). Appointments still to come are drawn again from the booking,
+conditioned on what the snapshot says arrived so far per slot (a booked customer not yet here still
+comes with the conditional chance, at a uniform time in the rest of the slot's arrival span); a
+window's pace scales its service times as in the simulator. Its error is what no predictor can avoid
+with this information, up to the Monte-Carlo noise of the mean (an extra variance of about var/runs per ticket).
 """
 
 from __future__ import annotations
@@ -50,6 +53,14 @@ def remaining(rng: random.Random, spec: ServiceSpec, no_show_share: float, elaps
         if took > elapsed:
             return took - elapsed
     return spec.aht_min  # a tail too far for rejection sampling: the mean as a stand-in
+
+
+def remaining_paced(rng: random.Random, spec: ServiceSpec, no_show_share: float, elapsed: float, pace: float) -> float:
+    """:func:`remaining` at a window whose service times are ``pace`` times the service's."""
+    if abs(pace - 1.0) < 1e-9:
+        return remaining(rng, spec, no_show_share, elapsed)
+    scaled = ServiceSpec(spec.arrivals, spec.aht_min * pace, spec.cv, spec.patience_min)
+    return remaining(rng, scaled, no_show_share, elapsed)
 
 
 def next_arrival(rng: random.Random, spec: ServiceSpec, t: float) -> float | None:
@@ -99,17 +110,20 @@ def one_run(spec: DaySpec, rules: RoutingRules, snap: Snapshot, target: str, rng
         set(snap.open_windows),
         set(snap.closing),
     )
+    plans_by_id = {p.window_id: p for p in spec.windows}
     for window, (service, since) in snap.serving.items():
         run.busy.add(window)
-        run.push(
-            snap.now + remaining(rng, spec.services[service], spec.no_show_share, snap.now - since), "done", window
-        )
+        pace = plans_by_id[window].pace if window in plans_by_id else 1.0
+        rest = remaining_paced(rng, spec.services[service], spec.no_show_share, snap.now - since, pace)
+        run.push(snap.now + rest, "done", window)
     for plan in spec.windows:
         for start, end in plan.open_periods:
             if start > snap.now:
                 run.push(start, "open", plan.window_id)
             if end > snap.now:
                 run.push(end, "close", plan.window_id)
+    for t_app, service in future_appointments(spec, snap, rng):
+        run.push(t_app, "arrive", service, Priority.VIP)
     for service, s in spec.services.items():
         t_next = next_arrival(rng, s, snap.now)
         if t_next is not None:
@@ -131,19 +145,43 @@ def one_run(spec: DaySpec, rules: RoutingRules, snap: Snapshot, target: str, rng
             return None
 
 
+def future_appointments(spec: DaySpec, snap: Snapshot, rng: random.Random) -> list[tuple[float, ServiceName]]:
+    """Booked customers still to come after ``snap.now``, drawn given how many came so far per slot."""
+    out = []
+    span = spec.appointment_early_min + spec.appointment_late_min
+    for service, booked in spec.appointments.items():
+        for slot, count in enumerate(booked):
+            lo = max(slot * SLOT_MIN - spec.appointment_early_min, 0.0)
+            hi = slot * SLOT_MIN + spec.appointment_late_min
+            missing = count - snap.appointments_arrived.get((service, slot), 0)
+            if missing <= 0 or hi <= snap.now:
+                continue
+            later = min((hi - max(snap.now, lo)) / span, 1.0) if span > 0 else 1.0
+            comes = (1 - spec.appointment_no_show) * later
+            p = comes / (spec.appointment_no_show + comes) if comes > 0 else 0.0
+            for _ in range(missing):
+                if rng.random() < p:
+                    out.append((rng.uniform(max(snap.now, lo), hi), service))
+    return out
+
+
 def _apply(run: _Run, kind: str, args: tuple[object, ...], target: str) -> bool:
     """One event; False when the target gave up."""
     if kind == "arrive":
         service = args[0]
         assert isinstance(service, ServiceName)
         s = run.spec.services[service]
-        priority = Priority.ELDERLY if run.rng.random() < run.spec.priority_share else Priority.NORMAL
+        booked = len(args) > 1
+        if booked:
+            priority = Priority.VIP
+        else:
+            priority = Priority.ELDERLY if run.rng.random() < run.spec.priority_share else Priority.NORMAL
         run.seq += 1
         tid = f"future-{run.seq}"
         line = run.lines.setdefault(service, [])
         line.append((run.score(run.t, priority), run.seq, tid))
         line.sort()
-        t_next = next_arrival(run.rng, s, run.t)
+        t_next = None if booked else next_arrival(run.rng, s, run.t)
         if t_next is not None:
             run.push(t_next, "arrive", service)
         if s.patience_min:
@@ -191,7 +229,7 @@ def _call_free(run: _Run, plans: dict[str, WindowPlan], target: str) -> bool:
         took = (
             run.rng.uniform(NO_SHOW_MIN, NO_SHOW_MAX)
             if run.rng.random() < run.spec.no_show_share
-            else service_time(run.rng, s)
+            else service_time(run.rng, s) * plan.pace
         )
         run.push(run.t + took, "done", window)
     return False

@@ -3,6 +3,14 @@ times, windows that open and close per a plan, abandonment, no-shows and priorit
 the same rules as the real service. It emits the events the real service emits (tickets.v1,
 windows.v1) and keeps the ground truth: every ticket's realised wait, and what simple baselines knew
 when it was issued. A window that closes finishes its current customer first.
+
+Harder days (all optional, the defaults keep the simple day): windows that serve several services call
+by the queue's own rule (:func:`routing.choose_next`: the first skill is the window's own, priorities
+first); a window may be slower or faster than the branch (``WindowPlan.pace`` multiplies its service
+times); appointments booked per 15-minute slot arrive around the slot's start (from
+``appointment_early_min`` before to ``appointment_late_min`` after, uniform) as VIP tickets of the
+appointment channel, and ``appointment_no_show`` of them never come; ``priority_share`` of walk-ins are
+elderly customers.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ class WindowPlan:
     window_id: str
     skills: tuple[ServiceName, ...]
     open_periods: tuple[tuple[float, float], ...]  # minutes from opening
+    pace: float = 1.0  # multiplies this window's service times (1.3: it takes 30% longer)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,10 @@ class DaySpec:
     windows: tuple[WindowPlan, ...]
     priority_share: float = 0.05
     no_show_share: float = 0.03
+    appointments: dict[ServiceName, tuple[int, ...]] = field(default_factory=dict)  # booked per 15-min slot
+    appointment_no_show: float = 0.0  # share of booked customers who never come
+    appointment_early_min: float = 5.0
+    appointment_late_min: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,7 @@ class Snapshot:
     serving: dict[str, tuple[ServiceName, float]]  # window -> (service, minute called)
     open_windows: frozenset[str]
     closing: frozenset[str]
+    appointments_arrived: dict[tuple[ServiceName, int], int] = field(default_factory=dict)  # per (service, slot)
 
 
 @dataclass
@@ -91,6 +105,8 @@ class _Sim:
     open_now: dict[str, bool] = field(default_factory=dict)
     busy: dict[str, bool] = field(default_factory=dict)
     serving: dict[str, tuple[ServiceName, float]] = field(default_factory=dict)
+    channel: dict[str, Channel] = field(default_factory=dict)
+    appointments_arrived: dict[tuple[ServiceName, int], int] = field(default_factory=dict)
 
     def at(self, minute: float) -> dt.datetime:
         return self.spec.open_at + dt.timedelta(minutes=minute)
@@ -111,7 +127,7 @@ class _Sim:
                 priority=priority,
                 status=status,
                 window_id=window,
-                channel=Channel.KIOSK,
+                channel=self.channel.get(ticket_id, Channel.KIOSK),
             ),
         )
 
@@ -130,6 +146,20 @@ def arrival_times(spec: ServiceSpec, rng: random.Random) -> list[tuple[float, fl
     return out
 
 
+def appointment_arrivals(spec: DaySpec, rng: random.Random) -> list[tuple[float, ServiceName, int]]:
+    """Booked customers who come: (minute from opening, service, slot), drawn at the day's start."""
+    out = []
+    for service, booked in spec.appointments.items():
+        for slot, count in enumerate(booked):
+            for _ in range(count):
+                if rng.random() < spec.appointment_no_show:
+                    continue
+                start = slot * SLOT_MIN
+                t = start + rng.uniform(-spec.appointment_early_min, spec.appointment_late_min)
+                out.append((max(t, 0.0), service, slot))
+    return out
+
+
 def simulate_day(
     spec: DaySpec, seed: int, rules: RoutingRules | None = None, on_issue: Callable[[str, Snapshot], None] | None = None
 ) -> tuple[list[tuple[str, EventData]], dict[str, Truth]]:
@@ -144,6 +174,9 @@ def simulate_day(
     for service, s in spec.services.items():
         for t, rate in arrival_times(s, sim.rng):
             schedule(t, "arrive", service, rate)
+    for t, service, slot in appointment_arrivals(spec, sim.rng):
+        walk_ins = spec.services[service].arrivals
+        schedule(t, "arrive", service, walk_ins[slot] / SLOT_MIN if slot < len(walk_ins) else 0.0, slot)
     for plan in spec.windows:
         for start, end in plan.open_periods:
             schedule(start, "open", plan)
@@ -154,10 +187,16 @@ def simulate_day(
     while queue:
         now, _, kind, args = heapq.heappop(queue)
         if kind == "arrive":
-            service, rate = args
+            service, rate = args[:2]
             numbers[service] += 1
             ticket_id = f"t-{spec.day:%Y%m%d}-{service.value}-{numbers[service]}"
-            priority = Priority.ELDERLY if sim.rng.random() < spec.priority_share else Priority.NORMAL
+            if len(args) > 2:  # a booked customer: VIP by the appointment channel
+                priority = Priority.VIP
+                sim.channel[ticket_id] = Channel.APPOINTMENT
+                key = (service, args[2])
+                sim.appointments_arrived[key] = sim.appointments_arrived.get(key, 0) + 1
+            else:
+                priority = Priority.ELDERLY if sim.rng.random() < spec.priority_share else Priority.NORMAL
             sim.info[ticket_id] = (service, priority, ticket_number(service, numbers[service]), now)
             line = sim.lines.setdefault(service, [])
             sim.truth[ticket_id] = Truth(
@@ -229,6 +268,7 @@ def _snapshot(sim: _Sim, now: float, closing: set[str]) -> Snapshot:
         dict(sim.serving),
         frozenset(w for w, is_open in sim.open_now.items() if is_open),
         frozenset(closing),
+        dict(sim.appointments_arrived),
     )
 
 
@@ -263,7 +303,7 @@ def _call(sim: _Sim, plan: WindowPlan, now: float, schedule: Any) -> None:
     if sim.rng.random() < sim.spec.no_show_share:
         took, status = 0.5 + sim.rng.random(), TicketStatus.NO_SHOW
     else:
-        took, status = service_time(sim.rng, spec), TicketStatus.COMPLETED
+        took, status = service_time(sim.rng, spec) * plan.pace, TicketStatus.COMPLETED
     schedule(now + took, "done", plan.window_id, ticket_id, status)
 
 

@@ -11,6 +11,14 @@ calling then and finish their customer (:mod:`schedule`, learned from past days)
 call time is the expected wait; its spread adds the variance of the occupancies before it on the
 windows that can serve it. Learned residuals then calibrate the centre (their median) and the 80%
 range (their 10% and 90% quantiles).
+
+Customers who have not come yet can still be called first: a priority customer's head start, or a
+mixed window's own service ahead of the other lines it serves (the secondary penalty). With
+``incoming`` (expected arrivals per minute per service and priority, e.g. learned from the last hour)
+the projection adds them as expected arrivals -- one every ``max(1/rate, STEP_MIN)`` minutes over the
+next ``HORIZON_MIN``, each weighing the expected number it stands for -- and the routing rule decides
+whether they go first; a window that calls one is busy for that share of an occupancy. Without
+``incoming`` (the default, and the "before" predictor of the bench) only the customers present count.
 """
 
 from __future__ import annotations
@@ -29,6 +37,18 @@ from services.queue.domain.schedule import Change, Pattern, upcoming
 Z80 = 1.2816
 MODEL_SPREAD = 0.12  # relative uncertainty the projection cannot see (arrivals of priority, staff moves)
 MIN_RESIDUALS = 30
+
+
+STEP_MIN = 1.0  # expected arrivals are placed at least this far apart
+HORIZON_MIN = 45.0  # and no further ahead than this
+
+
+class Incoming(NamedTuple):
+    """Customers expected to join a line: ``per_min`` arrivals per minute with ``priority``."""
+
+    service: ServiceName
+    per_min: float
+    priority: Priority = Priority.NORMAL
 
 
 class Waiting(NamedTuple):  # a tuple: the snapshot builds one per waiting customer on every new ticket
@@ -72,6 +92,7 @@ class _Slot:
     remaining: float | None = None  # expected minutes until the current customer leaves; None: idle
     shape: float = 1.0  # squared coefficient of variation of the current service, clipped to 0..1
     variance: float = 0.0
+    credit: float = 0.0  # share of a completion earned in races it did not win
 
 
 Lines = dict[ServiceName, list[tuple[float, float, Waiting]]]
@@ -141,14 +162,20 @@ def project(
     now: dt.datetime,
     changes: Sequence[Change] = (),
     probes: Sequence[Waiting] = (),
+    incoming: Sequence[Incoming] = (),
+    fair_race: bool = False,
 ) -> dict[str, Projection]:
     """Expected call time of every waiting ticket; ``changes`` are the windows expected to open or
     close (a closing window finishes its customer, then calls nobody). ``probes`` are customers who
     would join now (one per service, say): each gets the call time it would have, but none occupies a
-    window, so they do not change each other's or anyone's projection -- one pass answers for all."""
+    window, so they do not change each other's or anyone's projection -- one pass answers for all.
+    ``incoming`` adds the customers expected to come (see the module's description); ``fair_race``
+    shares the races between fast and slow windows by their rates (needed once expected arrivals keep
+    fast windows busy; off: the projection as before issue 23)."""
     lines: Lines = {}
     ghosts = frozenset(p.ticket_id for p in probes)
-    for w in (*waiting, *probes):
+    expected, weights = _expected_arrivals(incoming, now)
+    for w in (*waiting, *probes, *expected):
         ready = max((w.joined_at - now).total_seconds() / 60.0, 0.0)
         lines.setdefault(w.service, []).append((rules.score(w.joined_at, w.priority), ready, w))
     for line in lines.values():
@@ -156,11 +183,13 @@ def project(
     slots = _slots(windows, changes, model, now)
     out: dict[str, Projection] = {}
     lookup = _Lookup(model)
-    t = 0.0
-    while any(lines.values()):
-        later = _assign_idle(slots, lines, lookup, rules, t, out, ghosts)
+    left = len(waiting) + len(probes)  # real customers and probes still to place
+    t = progress = 0.0
+    while left > 0:
+        left -= _assign_idle(slots, lines, lookup, rules, t, out, ghosts, weights)
+        later = _next_event(slots, lines, t)
         busy = [s for s in slots if s.remaining is not None]
-        if not any(lines.values()) or (not busy and later is None):
+        if left == 0 or (not busy and later is None):
             break
         if not busy:
             t = float(later)  # type: ignore[arg-type]
@@ -172,13 +201,30 @@ def project(
                 later = s.end
         # Next completion: the race of the busy windows (exact for memoryless services, and it keeps
         # every window's throughput); services with less spread also use up the others' remaining time.
-        step = 1.0 / sum(1.0 / max(s.remaining or 0.0, 1e-3) for s in busy)
-        first: _Slot | None = min(busy, key=lambda s: s.remaining or 0.0)
-        if later is not None and t + step > later:
-            step, first = later - t, None
+        # An arrival or a window opening interrupts the race: the part of it run so far is kept
+        # (``progress``), so frequent interruptions do not hold memoryless windows back.
+        # The race's winner is the window with the most credit: each earns its share of the race (step
+        # over its remaining time), so a fast window does not win every race against memoryless slow ones.
+        # (``fair_race`` off: the fastest window wins every race, and an interruption restarts it.)
+        full = 1.0 / sum(1.0 / max(s.remaining or 0.0, 1e-3) for s in busy)
+        step = (1.0 - progress) * full
+        interrupted = later is not None and t + step > later
+        if interrupted:
+            step = float(later) - t  # type: ignore[arg-type]
+            progress = min(progress + step / full, 1.0) if fair_race else 0.0
+        else:
+            progress = 0.0
+        for s in busy:
+            s.credit += step / max(s.remaining or 0.0, 1e-3)
+        if interrupted:
+            first: _Slot | None = None
+        elif fair_race:
+            first = max(busy, key=lambda s: (s.credit, -(s.remaining or 0.0)))
+        else:
+            first = min(busy, key=lambda s: s.remaining or 0.0)
         for s in busy:
             if s is first:
-                s.remaining = None
+                s.remaining, s.credit = None, 0.0
             else:
                 s.remaining = max((s.remaining or 0.0) - (1 - s.shape) * step, 0.05)
         t += step
@@ -186,6 +232,8 @@ def project(
         dist = model.service_dist(service.value)
         ahead = 0  # real customers only: a probe holds nobody up
         for _, ready, item in line:
+            if item.ticket_id in weights:
+                continue
             rank = ahead + 1
             out[item.ticket_id] = Projection(ready + rank * dist.mean, rank * dist.mean, False)
             ahead += item.ticket_id not in ghosts
@@ -200,9 +248,46 @@ def _assign_idle(
     t: float,
     out: dict[str, Projection],
     ghosts: frozenset[str] = frozenset(),
-) -> float | None:
-    """Idle open windows call whom the real call-next would; returns the next time an appointment
-    joins or a window opens. A ghost (probe) is noted when called and the window calls again."""
+    weights: dict[str, float] | None = None,
+) -> int:
+    """Idle open windows call whom the real call-next would; returns how many real customers (and
+    probes) were called. A ghost (probe) is noted when called and the window calls again; an expected
+    arrival (``weights``) occupies the window for the share of a customer it stands for."""
+    placed = 0
+    for slot in slots:
+        if slot.remaining is not None or t >= slot.end - 1e-9 or slot.start > t + 1e-9:
+            continue
+        while slot.remaining is None:
+            heads: list[Head] = []
+            for service in slot.skills:
+                for score, ready, item in lines.get(service, ()):
+                    if ready <= t + 1e-9:
+                        heads.append(Head(service, item.ticket_id, score))
+                        break
+            chosen = choose_next(heads, slot.skills, rules)
+            if chosen is None:
+                break
+            line = lines[chosen.service]
+            position = next(i for i, entry in enumerate(line) if entry[2].ticket_id == chosen.ticket_id)
+            _, _, item = line.pop(position)
+            weight = weights.get(item.ticket_id) if weights else None
+            if weight is None:
+                weight, placed = 1.0, placed + 1
+                capable = [s for s in slots if chosen.service in s.skills and s.start <= t]
+                spread = math.sqrt(sum(s.variance for s in capable)) / len(capable)
+                out[item.ticket_id] = Projection(t, spread, True)
+            if item.ticket_id in ghosts:
+                continue
+            terms = lookup(chosen.service.value, slot.window_id)
+            occupancy, var = _occupancy(terms, t)
+            slot.remaining = weight * occupancy
+            slot.shape = min(terms.cv2, 1.0)
+            slot.variance += weight * var + weight * (1 - weight) * occupancy * occupancy
+    return placed
+
+
+def _next_event(slots: Sequence[_Slot], lines: Lines, t: float) -> float | None:
+    """The next time a window opens or a customer joins a line an idle open window serves."""
     later: float | None = None
     for slot in slots:
         if slot.remaining is not None or t >= slot.end - 1e-9:
@@ -210,34 +295,31 @@ def _assign_idle(
         if slot.start > t + 1e-9:
             later = slot.start if later is None else min(later, slot.start)
             continue
-        while slot.remaining is None:
-            heads: list[Head] = []
-            soonest: float | None = None  # the next ticket to become ready, should this window stay idle
-            for service in slot.skills:
-                for score, ready, item in lines.get(service, ()):
-                    if ready <= t + 1e-9:
-                        heads.append(Head(service, item.ticket_id, score))
-                        break
-                    soonest = ready if soonest is None else min(soonest, ready)
-            chosen = choose_next(heads, slot.skills, rules)
-            if chosen is None:
-                if soonest is not None:
-                    later = soonest if later is None else min(later, soonest)
-                break
-            line = lines[chosen.service]
-            position = next(i for i, entry in enumerate(line) if entry[2].ticket_id == chosen.ticket_id)
-            _, _, item = line.pop(position)
-            capable = [s for s in slots if chosen.service in s.skills and s.start <= t]
-            spread = math.sqrt(sum(s.variance for s in capable)) / len(capable)
-            out[item.ticket_id] = Projection(t, spread, True)
-            if item.ticket_id in ghosts:
-                continue
-            terms = lookup(chosen.service.value, slot.window_id)
-            occupancy, var = _occupancy(terms, t)
-            slot.remaining = occupancy
-            slot.shape = min(terms.cv2, 1.0)
-            slot.variance += var
+        for service in slot.skills:
+            for _, ready, _ in lines.get(service, ()):
+                if ready > t + 1e-9:
+                    later = ready if later is None else min(later, ready)
     return later
+
+
+def _expected_arrivals(incoming: Sequence[Incoming], now: dt.datetime) -> tuple[list[Waiting], dict[str, float]]:
+    """Expected arrivals as customers who join later, each with the count it stands for (<= 1)."""
+    expected: list[Waiting] = []
+    weights: dict[str, float] = {}
+    for k, stream in enumerate(incoming):
+        if stream.per_min <= 0:
+            continue
+        step = max(1.0 / stream.per_min, STEP_MIN)
+        weight = min(stream.per_min * step, 1.0)
+        at = step / 2
+        n = 0
+        while at < HORIZON_MIN:
+            ticket_id = f"~expected-{k}-{n}"
+            expected.append(Waiting(ticket_id, stream.service, now + dt.timedelta(minutes=at), stream.priority))
+            weights[ticket_id] = weight
+            at += step
+            n += 1
+    return expected, weights
 
 
 def expected_changes(pattern: Pattern, windows: Sequence[WindowView], local_now: dt.datetime) -> list[Change]:

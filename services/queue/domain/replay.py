@@ -3,8 +3,11 @@
 The prediction for a ticket is made at its ``issued`` event with only what happened before it: the
 same projection, model and calibration the service runs, with the live state rebuilt from the events.
 The model carries across days (and the file may hold several); waiting tickets left at a day change
-are dropped. Events that cannot apply (duplicates, out of time order, a transition the state machine
-refuses, a ticket never issued) are skipped with a reason and leave the state as it was.
+are dropped. The projection counts the customers expected to come in the next minutes (arrivals per
+service and priority over the last ``LOOKBACK_MIN`` of the day, see :mod:`predict`) unless
+``expected_arrivals`` is off (the predictor before issue 23, kept for the bench). Events that cannot
+apply (duplicates, out of time order, a transition the state machine refuses, a ticket never issued)
+are skipped with a reason and leave the state as it was.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from branchops.contracts.base import EventData
-from branchops.contracts.enums import ServiceName, TicketStatus, WindowState
+from branchops.contracts.enums import Priority, ServiceName, TicketStatus, WindowState
 from branchops.contracts.events import Footfall, Ticket, Window
 from services.queue.domain.learning import learn_transition
 from services.queue.domain.lifecycle import AT_WINDOW, FINAL, WAITING, Action, InvalidTransition, transition
 from services.queue.domain.model import Model
-from services.queue.domain.predict import Waiting, WindowView, calibrate, expected_changes, project
+from services.queue.domain.predict import Incoming, Waiting, WindowView, calibrate, expected_changes, project
 from services.queue.domain.routing import RoutingRules
 from services.queue.domain.schedule import Mark, Pattern, learn_pattern, mark_of
 from services.queue.domain.tickets import TicketRecord
@@ -34,6 +37,8 @@ ACTION_FOR: dict[TicketStatus, Action] = {
 }
 SLACK = dt.timedelta(seconds=1)
 HISTORY_DAYS = 84  # window changes kept for the usual schedule  # events of one instant may interleave across producers
+LOOKBACK_MIN = 60.0  # arrivals over this much of the day give the expected arrivals
+MIN_SPAN_MIN = 20.0  # the first minutes of a day count as this many (few arrivals say little yet)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ class BranchState:
     last_at: dt.datetime | None = None
     marks: dict[dt.date, list[Mark]] = field(default_factory=dict)  # window changes per local day
     pattern: Pattern = field(default_factory=lambda: Pattern({}, {}))
+    issued: list[tuple[dt.datetime, ServiceName, Priority]] = field(default_factory=list)  # today's, recent
+    first_at: dt.datetime | None = None  # the day's first event
 
 
 @dataclass
@@ -72,6 +79,7 @@ class Replayer:
     branches: dict[str, BranchState] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    expected_arrivals: bool = True
 
     def feed(self, event_id: str, data: EventData) -> Prediction | None:
         if event_id in self.seen:
@@ -97,6 +105,7 @@ class Replayer:
             state.marks = {d: m for d, m in state.marks.items() if (day - d).days <= HISTORY_DAYS}
             state.pattern = learn_pattern(state.marks, day)
             state.tickets = {k: t for k, t in state.tickets.items() if t.status in AT_WINDOW}
+            state.issued, state.first_at = [], data.at
         if isinstance(data, Window):
             self._window(state, data)
             return None
@@ -135,6 +144,7 @@ class Replayer:
                 event.at,
             )
             estimate = self.predict(state, record, event.at)
+            state.issued.append((event.at, event.service, event.priority))
             state.tickets[record.ticket_id] = record.evolve(pred_wait_min=estimate[0], pred_sd_min=estimate[1])
             low, mean, high = estimate[2:]
             return Prediction(record.ticket_id, event.at, mean, low, high)
@@ -196,6 +206,21 @@ class Replayer:
         waiting.append(Waiting(record.ticket_id, record.service, record.joined_at, record.priority))
         views = list(state.windows.values())
         changes = expected_changes(state.pattern, views, now.astimezone(self.tz))
-        projection = project(waiting, views, state.model, self.rules, now, changes)[record.ticket_id]
+        incoming = incoming_now(state, now) if self.expected_arrivals else []
+        fair = self.expected_arrivals
+        projected = project(waiting, views, state.model, self.rules, now, changes, incoming=incoming, fair_race=fair)
+        projection = projected[record.ticket_id]
         estimate = calibrate(projection, state.model)
         return projection.mean_min, projection.sd_min, estimate.low_min, estimate.mean_min, estimate.high_min
+
+
+def incoming_now(state: BranchState, now: dt.datetime) -> list[Incoming]:
+    """Arrivals per minute per (service, priority) over the day's last ``LOOKBACK_MIN`` minutes."""
+    since = now - dt.timedelta(minutes=LOOKBACK_MIN)
+    state.issued = [entry for entry in state.issued if entry[0] >= since]
+    start = max(since, state.first_at or since)
+    span = max((now - start).total_seconds() / 60.0, MIN_SPAN_MIN)
+    counts: dict[tuple[ServiceName, Priority], int] = {}
+    for _, service, priority in state.issued:
+        counts[(service, priority)] = counts.get((service, priority), 0) + 1
+    return [Incoming(service, n / span, priority) for (service, priority), n in sorted(counts.items())]
