@@ -48,7 +48,7 @@ def voice_client(platform: PlatformSettings, redis_url: str, idle_timeout_s: flo
     app = build_app(settings, platform, engine=nlu_engine())
     with TestClient(app) as test_client:
         deadline = time.monotonic() + 30
-        while app.state.voice.models.state.get("zh") == "loading" and time.monotonic() < deadline:
+        while "loading" in app.state.voice.models.state.values() and time.monotonic() < deadline:
             time.sleep(0.05)
         yield test_client
     assert app.state.voice.streamer.slots.in_use == 0

@@ -104,6 +104,7 @@ def test_english_speech_gives_partials_then_the_words(client: TestClient) -> Non
     assert {"balance", "savings", "account"} <= set(text.replace(".", " ").split()), text
     words = [w for r in replies if "result" in r for w in r["result"]]
     assert words and {"word", "start", "end", "conf"} <= set(words[0])
+    assert all(w["word"][-1].isalnum() for w in words), "words without punctuation, as Vosk gives them"
 
 
 def test_mandarin_speech_gives_simplified_characters(client: TestClient) -> None:

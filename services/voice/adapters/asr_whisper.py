@@ -262,11 +262,12 @@ class WhisperRecognizer:
         result: dict[str, Any] = {"text": decoded.text}
         if self.words and decoded.text:
             end_s = start_s + len(audio) / MODEL_RATE
-            tokens = list(decoded.text) if self.lang == "zh" else decoded.text.split()
+            pieces = list(decoded.text) if self.lang == "zh" else decoded.text.split()
+            tokens = [t.strip('.,!?;:"()，。！？；：、') for t in pieces]  # words, as Vosk gives them: no punctuation
             result["result"] = [
                 {"conf": decoded.confidence, "start": round(start_s, 3), "end": round(end_s, 3), "word": token}
                 for token in tokens
-                if token.strip()
+                if token
             ]
         return result
 
