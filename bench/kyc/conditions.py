@@ -112,3 +112,52 @@ CONDITIONS: dict[str, Callable[[Image.Image, random.Random], bytes]] = {
     "rotated_90": rotated_90,
     "rotated_180": rotated_180,
 }
+
+
+def _photocopied(photo: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Grey, low contrast, toner speckle and a slight blur: a photocopy laid on the table."""
+    grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    low, high = rng.uniform(55, 80), rng.uniform(185, 215)
+    grey = low + grey * (high - low) / 255
+    grey += np.random.default_rng(rng.randint(0, 2**31)).normal(0, 7, grey.shape).astype(np.float32)
+    grey = cv2.GaussianBlur(grey, (0, 0), rng.uniform(0.6, 1.0))
+    return cv2.cvtColor(np.clip(grey, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2RGB)
+
+
+def _moire(photo: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Interference fringes of a screen or a printed halftone photographed: two close sinusoidal gratings."""
+    height, width = photo.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    angle = math.radians(rng.uniform(0, 180))
+    period = rng.uniform(3.0, 5.0)
+    phase = xs * math.cos(angle) + ys * math.sin(angle)
+    fringes = np.sin(2 * math.pi * phase / period) * np.sin(2 * math.pi * phase / (period * 1.07))
+    amplitude = rng.uniform(10, 18)
+    return np.clip(photo.astype(np.float32) + amplitude * fringes[..., None], 0, 255).astype(np.uint8)
+
+
+def photocopy(doc: Image.Image, rng: random.Random) -> bytes:
+    return _jpeg(_place(_copy_page(doc, rng), rng), quality=85)
+
+
+def _copy_page(doc: Image.Image, rng: random.Random) -> Image.Image:
+    return Image.fromarray(_photocopied(np.asarray(doc.convert("RGB")), rng))
+
+
+def moire(doc: Image.Image, rng: random.Random) -> bytes:
+    return _jpeg(_moire(_place(doc, rng), rng))
+
+
+def glare_tilted(doc: Image.Image, rng: random.Random) -> bytes:
+    return _jpeg(_glare(_place(doc, rng, angle=rng.choice((-1, 1)) * rng.uniform(3, 8)), rng))
+
+
+# What real documents go through (issue 25): photocopies, screens/halftones, glare, and the upright/turned
+# photos of every day. The documents themselves carry the realistic variations (render.*_realistic).
+REALISTIC_CONDITIONS: dict[str, Callable[[Image.Image, random.Random], bytes]] = {
+    "clean": clean,
+    "photocopy": photocopy,
+    "moire": moire,
+    "glare_tilted": glare_tilted,
+    "rotated_90": rotated_90,
+}

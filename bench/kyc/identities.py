@@ -22,6 +22,20 @@ AREAS = (
     ("370202", "山东省青岛市市南区", "青岛市", "市南"),
     ("610113", "陕西省西安市雁塔区", "西安市", "雁塔"),
 )
+# Areas whose names hold rare characters that OCR reads as common look-alikes (亳/毫, 歙/翕, 郯/剡, 濮/璞,
+# 鄞/勤, 黟/黔, 莒/莒, 儋/澹, 邕/雍, 婺/婺); issuing authority as printed on their cards.
+RARE_AREAS = (
+    ("341602", "安徽省亳州市谯城区", "亳州市", "谯城"),
+    ("341021", "安徽省黄山市歙县", "黄山市", "歙县"),
+    ("371322", "山东省临沂市郯城县", "临沂市", "郯城县"),
+    ("410902", "河南省濮阳市华龙区", "濮阳市", "华龙"),
+    ("330212", "浙江省宁波市鄞州区", "宁波市", "鄞州"),
+    ("341023", "安徽省黄山市黟县", "黄山市", "黟县"),
+    ("371122", "山东省日照市莒县", "日照市", "莒县"),
+    ("450109", "广西壮族自治区南宁市邕宁区", "南宁市", "邕宁"),
+    ("361130", "江西省上饶市婺源县", "上饶市", "婺源县"),
+)
+RARE_GIVEN = "喆堃赟昇淼犇鑫燚垚玥珺玙琤翀彧祎昶暐曌"
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
     "余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
@@ -60,8 +74,21 @@ class InventedFirm:
     scope: str
 
 
-def _name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+def _name(rng: random.Random, rare: bool = False) -> str:
+    surname = rng.choice(SURNAMES)
+    given = [rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2)))]
+    if rare and rng.random() < 0.5:
+        given[-1] = rng.choice(RARE_GIVEN)
+    return surname + "".join(given)
+
+
+def _area(rng: random.Random, rare: bool) -> tuple[str, str, str, str]:
+    return rng.choice(RARE_AREAS) if rare and rng.random() < 0.5 else rng.choice(AREAS)
+
+
+def _authority(city: str, district: str) -> str:
+    """A county's police (歙县公安局) or a city district's branch (南京市公安局玄武分局)."""
+    return f"{district}公安局" if district.endswith("县") else f"{city}公安局{district}分局"
 
 
 def _street_address(rng: random.Random, area: str) -> str:
@@ -71,8 +98,9 @@ def _street_address(rng: random.Random, area: str) -> str:
     return address
 
 
-def invented_person(rng: random.Random, today: date) -> InventedPerson:
-    code, area, city, district = rng.choice(AREAS)
+def invented_person(rng: random.Random, today: date, rare: bool = False) -> InventedPerson:
+    """``rare``: half the time an area, and a given name, with rare characters."""
+    code, area, city, district = _area(rng, rare)
     birth = date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55))
     sex = rng.choice("男女")
     sequence = rng.randint(0, 99) * 10 + rng.choice((1, 3, 5, 7, 9) if sex == "男" else (0, 2, 4, 6, 8))
@@ -81,20 +109,20 @@ def invented_person(rng: random.Random, today: date) -> InventedPerson:
     issued = max(issued, add_years(birth, 16))
     term = expected_term(age_on(birth, issued))
     return InventedPerson(
-        name=_name(rng),
+        name=_name(rng, rare),
         sex=sex,
         ethnicity=rng.choice(ETHNICITIES),
         birth_date=birth,
         address=_street_address(rng, area),
         id_number=first17 + idn.check_character(first17),
-        issuing_authority=f"{city}公安局{district}分局",
+        issuing_authority=_authority(city, district),
         valid_from=issued,
         valid_to=None if term is None else add_years(issued, term),
     )
 
 
-def invented_firm(rng: random.Random) -> InventedFirm:
-    code, area, city, _ = rng.choice(AREAS)
+def invented_firm(rng: random.Random, rare: bool = False) -> InventedFirm:
+    code, area, city, _ = _area(rng, rare)
     body = "".join(rng.choice(ucc.ALPHABET) for _ in range(9))
     first17 = f"91{code}{body}"
     word, industry = rng.choice(FIRM_WORDS), rng.choice(INDUSTRIES)
@@ -102,7 +130,7 @@ def invented_firm(rng: random.Random) -> InventedFirm:
         name=f"{city.removesuffix('市')}{word}{industry}有限公司",
         credit_code=first17 + ucc.check_character(first17),
         type=rng.choice(FIRM_TYPES),
-        legal_representative=_name(rng),
+        legal_representative=_name(rng, rare),
         registered_capital=rng.choice(CAPITALS),
         address=_street_address(rng, area),
         established=date(2000, 1, 1) + timedelta(days=rng.randint(0, 365 * 24)),

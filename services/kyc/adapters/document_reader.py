@@ -13,7 +13,7 @@ import numpy as np
 from services.kyc.adapters.card_locator import locate_document
 from services.kyc.adapters.image_decode import ImageLimits, decode_image
 from services.kyc.domain.ocr_types import Box, OcrLine, line_at
-from services.kyc.domain.orientation import upright_lines
+from services.kyc.domain.orientation import reads_across, turn_order, upright_lines
 
 Scorer = Callable[[Sequence[OcrLine]], int]
 Prober = Callable[[Sequence[OcrLine]], list[Box]]
@@ -54,6 +54,18 @@ def crop_box(image: np.ndarray, box: Box) -> np.ndarray | None:
     return image[top:bottom, left:right]
 
 
+def suppress_red_ink(image: np.ndarray) -> np.ndarray:
+    """The BGR image with saturated red (seal ink, red frames) turned to the paper's light grey; dark text
+    under a seal stays dark, since it is not red."""
+    blue, green, red = (image[..., index].astype(np.int16) for index in range(3))
+    mask = (red > 110) & (red - np.maximum(green, blue) > 60)
+    if not mask.any():
+        return image
+    out = image.copy()
+    out[mask] = (235, 235, 235)
+    return out
+
+
 class DocumentReader:
     """Reads the text of one document photo; share one instance (and so one OCR engine) per worker."""
 
@@ -68,23 +80,32 @@ class DocumentReader:
         label_orders: Sequence[Sequence[str]],
         limits: ImageLimits = ImageLimits(),
         prober: Prober | None = None,
+        any_aspect: bool = False,
     ) -> DocumentText:
         """The document's lines in its upright frame. ``prober`` (domain layout rules) names boxes of that
-        frame where a value is missing; each is recognised on its own and added as a line when read surely."""
-        image = decode_image(data, limits)
+        frame where a value is missing; each is recognised on its own and added as a line when read surely.
+        ``any_aspect``: the document may be portrait-format (a licence), so its aspect says nothing of its
+        rotation. The turn whose text lines run across wins, then the one with most labels: the recogniser
+        reads a column of characters too, so labels found in a sideways view do not make it upright. Red ink (seals) is
+        faded before OCR, so that a stamp over a value does not join it."""
+        image = suppress_red_ink(decode_image(data, limits))
         document, quad_found = locate_document(image)
         height, width = document.shape[:2]
-        turns = [0, 90, 270] if width >= height else [90, 270, 0]
+        turns = turn_order(width, height, any_aspect)
         best: DocumentText | None = None
+        best_rank: tuple[bool, int, float] = (False, 0, 0.0)
         best_upright = document
         for turn in turns:
             view = document if turn == 0 else cv2.rotate(document, _TURNS[turn])
             lines = self._text_reader.read(view)
             lines, flipped = upright_lines(lines, view.shape[1], view.shape[0], label_orders)
             candidate = DocumentText(lines, quad_found, (turn + 180 * flipped) % 360, scorer(lines))
-            if best is None or (candidate.keyword_hits, candidate.mean_score) > (best.keyword_hits, best.mean_score):
-                best, best_upright = candidate, (cv2.rotate(view, cv2.ROTATE_180) if flipped else view)
-            if candidate.keyword_hits >= self._enough_hits:
+            across = reads_across(lines)
+            rank = (across, candidate.keyword_hits, candidate.mean_score)
+            if best is None or rank > best_rank:
+                best, best_rank = candidate, rank
+                best_upright = cv2.rotate(view, cv2.ROTATE_180) if flipped else view
+            if candidate.keyword_hits >= self._enough_hits and across:
                 break
         assert best is not None
         if prober is None:

@@ -59,6 +59,11 @@ REVIEW_CHECKS = frozenset(
         "capture_camera",
         "face_on_document",
         "emblem_side_read",
+        "issuing_authority_police",
+        "issuing_authority_matches_id_region",
+        "address_matches_id_region",
+        "credit_code_matches_address",
+        "fields_confident",
     }
 )
 

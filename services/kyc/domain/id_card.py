@@ -11,6 +11,14 @@ from services.kyc.domain import id_number as idn
 from services.kyc.domain.ethnicity import is_known_ethnicity, repair_ethnicity
 from services.kyc.domain.layout import extract_fields, same_row, split_segments
 from services.kyc.domain.ocr_types import Box, OcrLine
+from services.kyc.domain.regions import (
+    DivisionTable,
+    address_matches_region,
+    authority_matches_region,
+    is_police_authority,
+)
+from services.kyc.domain.review import FIELD_REVIEW_THRESHOLD, confidence_checks, field_scores, with_verdict
+from services.kyc.domain.stamps import strip_stamp_text
 from services.kyc.domain.text_normalize import compact, parse_cn_date
 from services.kyc.domain.validity import (
     LONG_TERM,
@@ -58,7 +66,7 @@ def detect_side(lines: Sequence[OcrLine]) -> str | None:
 
 
 def _clean(text: str) -> str:
-    return _NOISE.sub("", compact(text))
+    return _NOISE.sub("", strip_stamp_text(compact(text)))
 
 
 def parse_portrait(lines: Sequence[OcrLine]) -> dict[str, str]:
@@ -90,6 +98,15 @@ def parse_portrait(lines: Sequence[OcrLine]) -> dict[str, str]:
         if address:
             out["address"] = address
     return out
+
+
+def portrait_confidences(lines: Sequence[OcrLine], fields: dict[str, str]) -> dict[str, float]:
+    """Recognition score of each read field of the portrait side (the lowest of the lines it came from)."""
+    return field_scores(lines, extract_fields(lines, PORTRAIT_LABELS), fields, {"birth": ("birth_date",)})
+
+
+def emblem_confidences(lines: Sequence[OcrLine], fields: dict[str, str]) -> dict[str, float]:
+    return field_scores(lines, extract_fields(lines, EMBLEM_LABELS), fields, {"validity": ("valid_from", "valid_to")})
 
 
 def missing_value_regions(lines: Sequence[OcrLine]) -> list[Box]:
@@ -130,7 +147,14 @@ def parse_emblem(lines: Sequence[OcrLine]) -> dict[str, str]:
     return out
 
 
-def portrait_checks(fields: dict[str, str]) -> dict[str, Any]:
+def portrait_checks(
+    fields: dict[str, str],
+    table: DivisionTable | None = None,
+    confidences: dict[str, float] | None = None,
+    threshold: float = FIELD_REVIEW_THRESHOLD,
+) -> dict[str, Any]:
+    """Checks of the portrait side; with a division table, the address must lie in the ID number's region
+    (else review); with confidences, every field must be read surely (else review)."""
     number = fields.get("id_number", "")
     facts = idn.facts_of(number)
     birth = fields.get("birth_date")
@@ -142,10 +166,26 @@ def portrait_checks(fields: dict[str, str]) -> dict[str, Any]:
         "sex_matches_id": facts.sex is not None and fields.get("sex") == facts.sex,
         "ethnicity_known": is_known_ethnicity(fields.get("ethnicity", "")),
     }
-    return _with_verdict(checks)
+    if table is not None and "address" in fields and idn.is_well_shaped(number):
+        checks["address_matches_id_region"] = address_matches_region(table, fields["address"], number[:6])
+    if confidences is not None:
+        checks.update(confidence_checks(confidences, fields, threshold))
+    return with_verdict(checks)
 
 
-def emblem_checks(fields: dict[str, str], today: date, birth_date: date | None = None) -> dict[str, Any]:
+def emblem_checks(
+    fields: dict[str, str],
+    today: date,
+    birth_date: date | None = None,
+    *,
+    table: DivisionTable | None = None,
+    holder_region: str | None = None,
+    confidences: dict[str, float] | None = None,
+    threshold: float = FIELD_REVIEW_THRESHOLD,
+) -> dict[str, Any]:
+    """Checks of the emblem side. The issuing authority must be a police authority; with the holder's region
+    (the ID number's first six digits, or its first four and ``00``) and a division table, the police of that
+    region or of its prefecture/province."""
     period = None
     if "valid_from" in fields and "valid_to" in fields:
         valid_to = fields["valid_to"]
@@ -159,9 +199,10 @@ def emblem_checks(fields: dict[str, str], today: date, birth_date: date | None =
     }
     if period is not None and birth_date is not None:
         checks["validity_matches_age"] = matches_age_rule(period, birth_date)
-    return _with_verdict(checks)
-
-
-def _with_verdict(checks: dict[str, Any]) -> dict[str, Any]:
-    failed = [name for name, passed in checks.items() if passed is False]
-    return {**checks, "ok": not failed, "failed": failed}
+    authority = fields.get("issuing_authority", "")
+    checks["issuing_authority_police"] = is_police_authority(authority)
+    if table is not None and holder_region:
+        checks["issuing_authority_matches_id_region"] = authority_matches_region(table, authority, holder_region)
+    if confidences is not None:
+        checks.update(confidence_checks(confidences, fields, threshold))
+    return with_verdict(checks)

@@ -3,19 +3,27 @@
 Each field has a label (with the spellings OCR produces). A label starts a field; text to its right on
 the same row is its value; rows below that start in its value column continue it (an address over
 two or three lines). Labels glued to their values (``姓名张三``) and several labels on one OCR line
-(``性别男民族汉``) are split first.
+(``性别男民族汉``) are split first. A label printed with wide spacing (``名　　称``) comes as separate OCR
+boxes (``名`` | ``称`` or ``名`` | ``称晨光科技有限公司``); its pieces are joined back first. Lines slanted
+like a diagonal watermark, and lines that are nothing but stamp text, are no field's text.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from services.kyc.domain.ocr_types import OcrLine
+from services.kyc.domain.ocr_types import OcrLine, line_at
+from services.kyc.domain.stamps import is_stamp_text
 from services.kyc.domain.text_normalize import compact
 
 _HAN = "[\u4e00-\u9fff]"
+
+# A text line slanted more than this (degrees) is a diagonal watermark, not document text (documents are
+# rectified before OCR; a photo the locator could not rectify is tilted by less).
+MAX_SLANT = 20.0
 
 
 @dataclass(frozen=True)
@@ -75,11 +83,76 @@ def _label_pattern(labels: Mapping[str, Sequence[str]]) -> tuple[re.Pattern[str]
     return pattern, [key for _, _, _, key in alternatives]
 
 
+def slant(line: OcrLine) -> float:
+    """Angle (degrees, 0-90) of the line's top edge against the horizontal."""
+    (x0, y0), (x1, y1) = line.box[0], line.box[1]
+    angle = abs(math.degrees(math.atan2(y1 - y0, x1 - x0))) % 180
+    return min(angle, 180 - angle)
+
+
+def _row_neighbour(line: OcrLine, lines: Sequence[OcrLine]) -> OcrLine | None:
+    """The nearest line right of ``line`` on its row, within four line heights."""
+    best: OcrLine | None = None
+    for other in lines:
+        if other is line or abs(other.center_y - line.center_y) >= 0.5 * min(other.height, line.height):
+            continue
+        gap = other.left - line.right
+        if -0.5 * line.height <= gap <= 4 * line.height and (best is None or other.left < best.left):
+            best = other
+    return best
+
+
+def _joined(first: OcrLine, second: OcrLine, labels: Sequence[str]) -> list[OcrLine] | None:
+    """``first`` (the start of a label) joined with ``second`` when together they spell a label or a longer
+    start of one: the label as one line, and what of ``second`` follows it as another."""
+    head, tail = compact(first.text), compact(second.text)
+    combined = head + tail
+    complete = [label for label in labels if len(label) > len(head) and combined.startswith(label)]
+    if complete:
+        label = max(complete, key=len)
+        used = len(label) - len(head)
+        step = (second.right - second.left) / max(len(tail), 1)
+        cut = second.left + used * step
+        score = min(first.score, second.score)
+        out = [line_at(label, first.left, first.top, cut - first.left, first.bottom - first.top, score)]
+        if used < len(tail):
+            out.append(
+                line_at(tail[used:], cut, second.top, second.right - cut, second.bottom - second.top, second.score)
+            )
+        return out
+    if any(label.startswith(combined) and len(label) > len(combined) for label in labels):
+        width, height = second.right - first.left, max(first.bottom, second.bottom) - first.top
+        return [line_at(combined, first.left, first.top, width, height, min(first.score, second.score))]
+    return None
+
+
+def join_split_labels(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]) -> list[OcrLine]:
+    """Lines with every label that OCR cut into pieces on its row (wide letter-spacing) joined back."""
+    spellings = sorted({compact(s) for variants in labels.values() for s in variants if len(compact(s)) >= 2})
+    out = list(lines)
+    changed = True
+    while changed:
+        changed = False
+        for line in out:
+            head = compact(line.text)
+            if not head or not any(label.startswith(head) and len(label) > len(head) for label in spellings):
+                continue
+            neighbour = _row_neighbour(line, out)
+            joined = _joined(line, neighbour, spellings) if neighbour is not None else None
+            if joined is not None:
+                out = [other for other in out if other is not line and other is not neighbour] + joined
+                changed = True
+                break
+    return out
+
+
 def split_segments(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]) -> list[Segment]:
-    """Cuts every line at label spellings; the extent of each piece is interpolated along the line."""
+    """Cuts every line at label spellings; the extent of each piece is interpolated along the line.
+    Split labels are joined first; watermark and stamp lines are left out."""
     pattern, keys = _label_pattern(labels)
     segments: list[Segment] = []
-    for line in lines:
+    kept = [line for line in lines if slant(line) <= MAX_SLANT and not is_stamp_text(compact(line.text))]
+    for line in join_split_labels(kept, labels):
         text = compact(line.text)
         if not text:
             continue
@@ -210,6 +283,8 @@ def _owner(
     column lies between them."""
     same_row = [a for a in anchors if _same_row(a, segment) and a.left <= segment.left + 1]
     row_anchor = max(same_row, key=lambda a: a.left) if same_row else None
+    if row_anchor is not None and not 0.4 * row_anchor.height < segment.height < 2.0 * row_anchor.height:
+        return None  # text of another size on the label's row: a stamp or a watermark, not the value
     continued = _continued_field(segment, anchors, anchor_of, fields, row_anchor, columns)
     if continued is not None:
         return continued

@@ -9,6 +9,9 @@ from typing import Any
 from services.kyc.domain import credit_code as ucc
 from services.kyc.domain.layout import extract_fields
 from services.kyc.domain.ocr_types import OcrLine
+from services.kyc.domain.regions import DivisionTable, address_matches_region
+from services.kyc.domain.review import FIELD_REVIEW_THRESHOLD, confidence_checks, field_scores, with_verdict
+from services.kyc.domain.stamps import strip_stamp_text
 from services.kyc.domain.text_normalize import compact, parse_cn_date
 
 LICENCE_LABELS: dict[str, tuple[str, ...]] = {
@@ -33,7 +36,32 @@ def keyword_hits(lines: Sequence[OcrLine]) -> int:
 
 
 def _clean(text: str) -> str:
-    return _NOISE.sub("", compact(text)).replace("（", "(").replace("）", ")")
+    return _NOISE.sub("", strip_stamp_text(compact(text))).replace("（", "(").replace("）", ")")
+
+
+_PLACE_START = re.compile(r"[\u4e00-\u9fff]{2,7}?(?:省|自治区|市)")
+
+
+def unlabelled_address(lines: Sequence[OcrLine]) -> str:
+    """The address when OCR missed its label (a watermark over 住所): the line starting with a province or
+    city that is neither the firm's name nor an authority, with the line continuing it just below; empty
+    when there is none or several."""
+    starts = [
+        line
+        for line in lines
+        if _PLACE_START.match(compact(line.text))
+        and re.search(r"[路街道巷号]", compact(line.text))
+        and not re.search(r"公司|局|中心|合伙", compact(line.text))
+    ]
+    if len(starts) != 1:
+        return ""
+    first = starts[0]
+    below = [
+        line
+        for line in lines
+        if abs(line.left - first.left) < first.height and 0 <= line.top - first.bottom < 0.8 * first.height
+    ]
+    return compact(first.text) + "".join(compact(line.text) for line in below[:1])
 
 
 def parse_licence(lines: Sequence[OcrLine]) -> dict[str, str]:
@@ -49,16 +77,37 @@ def parse_licence(lines: Sequence[OcrLine]) -> dict[str, str]:
     for key in ("name", "type", "legal_representative", "registered_capital", "address"):
         if key in fields and _clean(fields[key].text):
             out[key] = _clean(fields[key].text)
+    if "address" not in out:
+        address = _clean(unlabelled_address(lines))
+        if address:
+            out["address"] = address
     established = parse_cn_date(fields["established"].text) if "established" in fields else None
     if established:
         out["established"] = established.isoformat()
     return out
 
 
-def licence_checks(fields: dict[str, str]) -> dict[str, Any]:
-    checks = {
+def licence_confidences(lines: Sequence[OcrLine], fields: dict[str, str]) -> dict[str, float]:
+    """Recognition score of each read field (the lowest of the lines it came from)."""
+    return field_scores(lines, extract_fields(lines, LICENCE_LABELS), fields)
+
+
+def licence_checks(
+    fields: dict[str, str],
+    table: DivisionTable | None = None,
+    confidences: dict[str, float] | None = None,
+    threshold: float = FIELD_REVIEW_THRESHOLD,
+) -> dict[str, Any]:
+    """Checks of the licence. With a division table, the registration authority's region in the credit code
+    (characters 3-8) must be where the address is (else review); with confidences, every field must be read
+    surely (else review)."""
+    code = fields.get("credit_code", "")
+    checks: dict[str, Any] = {
         "fields_complete": all(name in fields for name in LICENCE_FIELDS),
-        "credit_code_checksum": ucc.is_valid(fields.get("credit_code", "")),
+        "credit_code_checksum": ucc.is_valid(code),
     }
-    failed = [name for name, passed in checks.items() if not passed]
-    return {**checks, "ok": not failed, "failed": failed}
+    if table is not None and "address" in fields and ucc.is_valid(code):
+        checks["credit_code_matches_address"] = address_matches_region(table, fields["address"], code[2:8])
+    if confidences is not None:
+        checks.update(confidence_checks(confidences, fields, threshold))
+    return with_verdict(checks)

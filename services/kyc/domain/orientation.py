@@ -50,3 +50,21 @@ def upright_lines(
     if reversed_ > upright:
         return rotated_180(lines, width, height), True
     return lines, False
+
+
+def reads_across(lines: Sequence[OcrLine]) -> bool:
+    """Whether the text lines run across the page: most lines of two characters or more are wider than tall.
+    On a page turned by 90° the detector finds tall strips (a column of characters each), whatever labels the
+    recogniser then makes of them."""
+    runs = [line for line in lines if len(compact(line.text)) >= 2]
+    across = sum((line.right - line.left) > (line.bottom - line.top) for line in runs)
+    return bool(runs) and across * 2 > len(runs)
+
+
+def turn_order(width: float, height: float, any_aspect: bool) -> list[int]:
+    """Turns (degrees clockwise) to try, most likely first. ID cards are landscape, so a tall crop is first
+    turned; a business licence comes in landscape and portrait formats, so it is read as it lies first and
+    the labels decide."""
+    if any_aspect or width >= height:
+        return [0, 90, 270]
+    return [90, 270, 0]

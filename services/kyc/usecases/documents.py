@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from services.kyc.adapters.division_table import division_table
 from services.kyc.adapters.document_reader import DocumentReader, DocumentText
 from services.kyc.adapters.image_decode import ImageLimits
 from services.kyc.domain import id_card, licence
@@ -45,13 +46,18 @@ def read_id_card(
     *,
     today: date,
     holder_birth_date: date | None = None,
+    holder_region: str | None = None,
     limits: ImageLimits = ImageLimits(),
     reader: DocumentReader,
 ) -> dict[str, Any]:
-    """{"side", "fields", "checks", "confidence"} of one side of a resident identity card.
+    """{"side", "fields", "checks", "confidence", "field_confidence"} of one side of a resident identity card.
 
     ``today`` decides expiry; ``holder_birth_date`` (from the portrait side) adds the age rule of the validity
-    period to the emblem-side checks. Raises a ``DocumentError`` (a ``ValueError``) when the bytes are not an
+    period to the emblem-side checks, ``holder_region`` (the ID number's first six digits, or four and
+    ``00``) the issuing authority's region. Every field carries its recognition score; one below the
+    threshold sends the document to review (``checks["fields_confident"]``).
+
+    Raises a ``DocumentError`` (a ``ValueError``) when the bytes are not an
     acceptable image or no card field can be read.
     """
     text = reader.read(
@@ -60,14 +66,19 @@ def read_id_card(
     side = id_card.detect_side(text.lines)
     if side is None:
         raise NoDocumentFoundError("no identity-card field could be read")
+    table = division_table()
     if side == "portrait":
         parsed = id_card.parse_portrait(text.lines)
         names: tuple[str, ...] = id_card.PORTRAIT_FIELDS
-        checks = id_card.portrait_checks(parsed)
+        scores = id_card.portrait_confidences(text.lines, parsed)
+        checks = id_card.portrait_checks(parsed, table, scores)
     else:
         parsed = id_card.parse_emblem(text.lines)
         names = id_card.EMBLEM_FIELDS
-        checks = id_card.emblem_checks(parsed, today, holder_birth_date)
+        scores = id_card.emblem_confidences(text.lines, parsed)
+        checks = id_card.emblem_checks(
+            parsed, today, holder_birth_date, table=table, holder_region=holder_region, confidences=scores
+        )
     if not parsed:
         raise NoDocumentFoundError("no identity-card field could be read")
     return {
@@ -75,20 +86,24 @@ def read_id_card(
         "fields": {name: parsed.get(name) for name in names},
         "checks": checks,
         "confidence": _confidence(text, len(parsed), len(names)),
+        "field_confidence": scores,
     }
 
 
 def read_business_licence(
     image_bytes: bytes, *, limits: ImageLimits = ImageLimits(), reader: DocumentReader
 ) -> dict[str, Any]:
-    """{"fields", "checks", "confidence"} of a business licence; raises a ``DocumentError`` like
+    """{"fields", "checks", "confidence", "field_confidence"} of a business licence (landscape or portrait
+    format); raises a ``DocumentError`` like
     ``read_id_card``."""
-    text = reader.read(image_bytes, licence.keyword_hits, LICENCE_LABEL_ORDERS, limits)
+    text = reader.read(image_bytes, licence.keyword_hits, LICENCE_LABEL_ORDERS, limits, any_aspect=True)
     parsed = licence.parse_licence(text.lines)
     if licence.keyword_hits(text.lines) == 0 or not parsed:
         raise NoDocumentFoundError("no business-licence field could be read")
+    scores = licence.licence_confidences(text.lines, parsed)
     return {
         "fields": {name: parsed.get(name) for name in licence.LICENCE_FIELDS},
-        "checks": licence.licence_checks(parsed),
+        "checks": licence.licence_checks(parsed, division_table(), scores),
         "confidence": _confidence(text, len(parsed), len(licence.LICENCE_FIELDS)),
+        "field_confidence": scores,
     }

@@ -116,9 +116,14 @@ class Verification:
 
     # Each of these runs in the pool, where the engine is fetched (and, the first time, loaded).
 
-    def _id_card(self, data: bytes, today: dt.date, birth: dt.date | None) -> dict[str, Any]:
+    def _id_card(self, data: bytes, today: dt.date, birth: dt.date | None, region: str | None = None) -> dict[str, Any]:
         return documents.read_id_card(
-            data, today=today, holder_birth_date=birth, limits=self.config.limits, reader=self.engines.reader()
+            data,
+            today=today,
+            holder_birth_date=birth,
+            holder_region=region,
+            limits=self.config.limits,
+            reader=self.engines.reader(),
         )
 
     def _licence(self, data: bytes) -> dict[str, Any]:
@@ -197,7 +202,7 @@ class Verification:
             await self._retain(session, [("document:licence", data)])
             return {**result, "session": public_view(session)}
         birth = _birth_date(session)
-        result = await self._run(self._id_card, data, self._clock().date(), birth)
+        result = await self._run(self._id_card, data, self._clock().date(), birth, _holder_region(session))
         entry: dict[str, Any] = {**result, "fields": masked_fields(result["fields"])}
         if result["side"] == "portrait":
             portrait = await self._run(self._portrait_or_none, data)
@@ -306,6 +311,13 @@ def _encode(vector: np.ndarray) -> str:
 
 def _decode(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype=np.float32)
+
+
+def _holder_region(session: dict[str, Any]) -> str | None:
+    """The prefecture of the holder's ID number (the masked number keeps its first four digits), for the
+    issuing-authority check of the emblem side."""
+    prefix = (session.get("id_number_masked") or "")[:4]
+    return prefix + "00" if len(prefix) == 4 and prefix.isdigit() else None
 
 
 def _flat_checks(session: dict[str, Any]) -> dict[str, bool | float | str]:

@@ -1,0 +1,117 @@
+"""Administrative regions (GB/T 2260 codes) against the place names printed on a document.
+
+The six digits opening an ID number (and digits 3-8 of a credit code) name a county-level division; the
+issuing authority and the address name places. A misread place-name character (毫州 for 亳州) passes the
+number's check digit, but not these comparisons. The table is handed in (``DivisionTable``); loading it is
+the adapters' job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+# Prefecture-level rows that group counties without being a place ("市辖区" of a municipality).
+_GROUPINGS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+_SUFFIXES = (
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "地区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "盟",
+    "旗",
+)
+_AUTHORITY = re.compile(r"(?P<city>.+?)公安局(?:(?P<branch>.+?)分局)?")
+
+
+@dataclass(frozen=True)
+class DivisionTable:
+    """Code (six digits) → name of every province, prefecture and county."""
+
+    names: Mapping[str, str]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> DivisionTable:
+        return cls(dict(rows))
+
+    def province(self, code: str) -> str | None:
+        return self.names.get(code[:2] + "0000")
+
+    def prefecture(self, code: str) -> str | None:
+        name = self.names.get(code[:4] + "00")
+        return None if name is None or name in _GROUPINGS else name
+
+    def county(self, code: str) -> str | None:
+        return None if code[4:6] == "00" else self.names.get(code[:6])
+
+    def counties_of(self, code: str) -> list[str]:
+        """Names of the county-level divisions of the prefecture of ``code`` (a municipality's districts)."""
+        prefix = code[:4]
+        return [name for key, name in self.names.items() if key.startswith(prefix) and key[4:6] != "00"]
+
+    def known(self, code: str) -> bool:
+        return len(code) >= 6 and code[:6].isdigit() and self.province(code) is not None
+
+
+def spellings(name: str) -> list[str]:
+    """A place name as printed: in full, and without its level suffix when two characters or more remain
+    (南京市 → 南京, 朝阳区 → 朝阳)."""
+    out = [name]
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            out.append(name[: -len(suffix)])
+            break
+    return out
+
+
+def _strip_one(text: str, names: Iterable[str]) -> str | None:
+    """``text`` without the longest spelling of one of ``names`` it starts with; None when none fits."""
+    fits = [spelling for name in names for spelling in spellings(name) if text.startswith(spelling)]
+    return text[len(max(fits, key=len)) :] if fits else None
+
+
+def is_police_authority(text: str) -> bool:
+    """Issued by a public security bureau (…公安局) or its branch (…分局)."""
+    return _AUTHORITY.fullmatch(text) is not None
+
+
+def authority_matches_region(table: DivisionTable, authority: str, code: str) -> bool:
+    """Whether ``authority`` is the police of the region ``code``: ``<place>公安局[<district>分局]`` where the
+    place is the region's county, prefecture or province (each name spelled exactly, optionally preceded by
+    the province) and the branch, when present, a county-level division of that prefecture."""
+    match = _AUTHORITY.fullmatch(authority)
+    if match is None or not table.known(code):
+        return False
+    place, consumed = match.group("city"), 0
+    for level in (table.province(code), table.prefecture(code), table.county(code)):
+        rest = _strip_one(place, [level]) if level else None
+        if rest is not None:
+            place, consumed = rest, consumed + 1
+    branch = match.group("branch")
+    branch_ok = branch is None or _strip_one(branch, table.counties_of(code)) == ""
+    return place == "" and consumed > 0 and branch_ok
+
+
+def address_matches_region(table: DivisionTable, address: str, code: str) -> bool:
+    """Whether an address starts in the province and prefecture of ``code``: the province (may be left out),
+    then the prefecture, or straight a county of that prefecture (a municipality, or a county-level city).
+    A place name misread by one character fails."""
+    if not table.known(code):
+        return False
+    province, prefecture = table.province(code), table.prefecture(code)
+    after_province = _strip_one(address, [province]) if province else None
+    rest = after_province if after_province is not None else address
+    if prefecture is not None and _strip_one(rest, [prefecture]) is not None:
+        return True
+    straight_to_county = after_province is not None or prefecture is None
+    return straight_to_county and _strip_one(rest, table.counties_of(code)) is not None
