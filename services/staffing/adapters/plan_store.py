@@ -39,13 +39,15 @@ class PlanStore:
 
     async def set_instance(self, problem: StaffingProblem) -> None:
         """Make ``problem`` its branch's base instance (each day is planned from it). The branch set is a
-        global key (another Redis Cluster slot than the branch's): the branch is announced first, on its own
-        (a member without an instance is skipped; a missing one would never be re-planned)."""
-        await self._redis.sadd(self.branches_key, problem.branch_id)
-        await self._redis.set(
-            branch_key(SERVICE, problem.branch_id, "instance"),
-            json.dumps(problem_to_json(problem), ensure_ascii=False),
-        )
+        global key (another Redis Cluster slot than the branch's), so not in one MULTI with the instance: one
+        plain pipeline, the branch announced first (a member without an instance is skipped)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(self.branches_key, problem.branch_id)
+            pipe.set(
+                branch_key(SERVICE, problem.branch_id, "instance"),
+                json.dumps(problem_to_json(problem), ensure_ascii=False),
+            )
+            await pipe.execute()
 
     async def instance(self, branch_id: str) -> StaffingProblem | None:
         """The base instance, parsed once per stored version (each forecast event reads it)."""
