@@ -39,7 +39,7 @@ MODEL_SPREAD = 0.12  # relative uncertainty the projection cannot see (arrivals 
 MIN_RESIDUALS = 30
 
 
-STEP_MIN = 1.0  # expected arrivals are placed at least this far apart
+STEP_MIN = 1.0  # expected arrivals are placed at least this far apart (a sparse stream: one in 1/rate)
 HORIZON_MIN = 45.0  # and no further ahead than this
 
 
@@ -184,7 +184,7 @@ def project(
     out: dict[str, Projection] = {}
     lookup = _Lookup(model)
     left = len(waiting) + len(probes)  # real customers and probes still to place
-    t = progress = 0.0
+    t = 0.0
     while left > 0:
         left -= _assign_idle(slots, lines, lookup, rules, t, out, ghosts, weights)
         later = _next_event(slots, lines, t)
@@ -201,19 +201,18 @@ def project(
                 later = s.end
         # Next completion: the race of the busy windows (exact for memoryless services, and it keeps
         # every window's throughput); services with less spread also use up the others' remaining time.
-        # An arrival or a window opening interrupts the race: the part of it run so far is kept
-        # (``progress``), so frequent interruptions do not hold memoryless windows back.
-        # The race's winner is the window with the most credit: each earns its share of the race (step
-        # over its remaining time), so a fast window does not win every race against memoryless slow ones.
-        # (``fair_race`` off: the fastest window wins every race, and an interruption restarts it.)
-        full = 1.0 / sum(1.0 / max(s.remaining or 0.0, 1e-3) for s in busy)
-        step = (1.0 - progress) * full
+        # With ``fair_race`` every busy window earns credit at its rate (one
+        # over its remaining time); a completion falls due when the credit of all busy windows reaches
+        # one, and goes to the window with the most (which pays one): windows complete in proportion to
+        # their rates, interruptions (arrivals, windows opening) lose nothing, and a fast window does
+        # not win every race against slow memoryless ones. Without it the fastest window wins every
+        # race and an interruption restarts the race (the projection before issue 23).
+        rate = sum(1.0 / max(s.remaining or 0.0, 1e-3) for s in busy)
+        due = max(1.0 - sum(s.credit for s in busy), 0.0) if fair_race else 1.0
+        step = due / rate
         interrupted = later is not None and t + step > later
         if interrupted:
             step = float(later) - t  # type: ignore[arg-type]
-            progress = min(progress + step / full, 1.0) if fair_race else 0.0
-        else:
-            progress = 0.0
         for s in busy:
             s.credit += step / max(s.remaining or 0.0, 1e-3)
         if interrupted:
@@ -224,7 +223,7 @@ def project(
             first = min(busy, key=lambda s: s.remaining or 0.0)
         for s in busy:
             if s is first:
-                s.remaining, s.credit = None, 0.0
+                s.remaining, s.credit = None, s.credit - 1.0
             else:
                 s.remaining = max((s.remaining or 0.0) - (1 - s.shape) * step, 0.05)
         t += step
@@ -266,6 +265,7 @@ def _assign_idle(
                         break
             chosen = choose_next(heads, slot.skills, rules)
             if chosen is None:
+                slot.credit = 0.0  # idle: its races start afresh
                 break
             line = lines[chosen.service]
             position = next(i for i, entry in enumerate(line) if entry[2].ticket_id == chosen.ticket_id)
