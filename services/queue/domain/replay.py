@@ -3,9 +3,11 @@
 The prediction for a ticket is made at its ``issued`` event with only what happened before it: the
 same projection, model and calibration the service runs, with the live state rebuilt from the events.
 The model carries across days (and the file may hold several); waiting tickets left at a day change
-are dropped. The projection counts the customers expected to come in the next minutes (arrivals per
-service and priority over the last ``LOOKBACK_MIN`` of the day, see :mod:`predict`) unless
-``expected_arrivals`` is off (the predictor before issue 23, kept for the bench). Events that cannot
+are dropped. With ``expected_arrivals`` the projection also counts the customers expected to come in
+the next minutes (arrivals per service and priority over the last ``LOOKBACK_MIN`` of the day, see
+:mod:`predict`) and shares its races fairly between fast and slow windows (issue 23; the wait bench
+runs it). It is off by default because the live service (``usecases/forecasting.py``) does not pass
+them yet, and the replay answers what the service would have said. Events that cannot
 apply (duplicates, out of time order, a transition the state machine refuses, a ticket never issued)
 are skipped with a reason and leave the state as it was.
 """
@@ -79,7 +81,7 @@ class Replayer:
     branches: dict[str, BranchState] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    expected_arrivals: bool = True
+    expected_arrivals: bool = False
 
     def feed(self, event_id: str, data: EventData) -> Prediction | None:
         if event_id in self.seen:
