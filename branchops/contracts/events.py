@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
@@ -193,6 +193,14 @@ class VoiceInteraction(EventData):
     outcome: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     asr_ms: Annotated[float, Field(ge=0)] | None = None
     nlu_ms: Annotated[float, Field(ge=0)] | None = None
+    end: Literal["completed", "handed_off"] | None = Field(
+        None, description="this turn ended the customer's task: completed without staff, or handed off to a person"
+    )
+    end_reason: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")] | None = Field(
+        None,
+        description="completed: self_service_done, appointment_booked, information_given; handed_off:"
+        " counter_service, human_asked, not_understood, identity_failed, core_refused, core_unavailable",
+    )
 
     @field_validator("slots")
     @classmethod

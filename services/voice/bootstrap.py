@@ -20,6 +20,7 @@ from services.voice.adapters.appointment_client import AppointmentClient
 from services.voice.adapters.asr_engines import AsrEngines
 from services.voice.adapters.asr_vosk import RecognizerPool
 from services.voice.adapters.branch_facts import BranchFactsBoard
+from services.voice.adapters.core_banking_http import CoreBankingHttp
 from services.voice.adapters.queue_client import QueueClient, WaitBoard
 from services.voice.adapters.sessions import SessionStore
 from services.voice.adapters.tts import EspeakTts, TtsEngine
@@ -59,6 +60,12 @@ def build_app(
     models = AsrEngines.from_settings(settings)  # Whisper or Vosk per language (VOICE_ASR_ENGINE_ZH/_EN)
     waits = WaitBoard(runtime.redis)
     facts = BranchFactsBoard(runtime.redis)
+    core_key = settings.core_banking_api_key.get_secret_value() or settings.queue_api_key.get_secret_value()
+    core = (
+        CoreBankingHttp(http, settings.core_banking_url, core_key, timeout_s=settings.core_banking_timeout_s)
+        if settings.core_banking_url
+        else None
+    )
     dialogue = Dialogue(
         engine=engine or NluEngine.from_corpus(),
         sessions=SessionStore(runtime.redis, settings.session_ttl_s),
@@ -74,6 +81,7 @@ def build_app(
         tts_executor=tts_executor,
         appointments=AppointmentClient(http, settings.queue_url, settings.queue_api_key.get_secret_value()),
         facts=facts,
+        core=core,
     )
     key = settings.queue_api_key.get_secret_value()
     runtime.extra_checks["queue-identity"] = identity_check(  # the queue on that address takes our key

@@ -77,6 +77,16 @@ class VoiceSettings(ServiceSettings):
     queue_api_key: SecretStr = Field(SecretStr(""), description="Service-role API key for the queue service")
     queue_timeout_s: float = Field(2.0, gt=0, le=30, description="Timeout of a hand-off ticket request")
     handoff_priority: Priority = Field(Priority.URGENT, description="Priority of hand-off tickets")
+    core_banking_url: str = Field(
+        "",
+        pattern=r"^(|https?://.+)$",
+        description="CoreBanking base URL (the records service's SANDBOX core, /v1/sandbox-core); empty: self-service"
+        " intents are pointed to the kiosk's buttons",
+    )
+    core_banking_api_key: SecretStr = Field(
+        SecretStr(""), description="Service-role API key for the core; empty: VOICE_QUEUE_API_KEY (one service key)"
+    )
+    core_banking_timeout_s: float = Field(5.0, gt=0, le=30, description="Timeout of one call to the core")
 
     # --- TTS ----------------------------------------------------------------------------------
     tts_voice_zh: str = Field("cmn", pattern=r"^[A-Za-z0-9_+-]{1,40}$", description="espeak-ng voice for Mandarin")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request, WebSocket
@@ -28,6 +29,7 @@ from services.voice.usecases.dialogue import TurnResult
 from services.voice.usecases.streaming import StreamOptions
 
 router = APIRouter(tags=["dialogue"])
+IDENTITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")  # as branchops.contracts.base.Identifier
 
 
 class StartRequest(BaseModel):
@@ -35,12 +37,16 @@ class StartRequest(BaseModel):
     kiosk_id: Identifier
     lang: Literal["zh", "en"] = "zh"
     speak: bool = Field(False, description="also return the reply as WAV (base64)")
+    identity: Identifier | None = Field(
+        None, description="the kiosk's KYC session: its approved result opens the customer's own data"
+    )
 
 
 class TurnRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str
     speak: bool = False
+    identity: Identifier | None = Field(None, description="the kiosk's KYC session, once the customer verified")
 
 
 async def _with_audio(voice: VoiceComponents, result: TurnResult, speak: bool) -> dict[str, Any]:
@@ -60,6 +66,8 @@ async def start(
 ) -> dict[str, Any]:
     check_branch(who, branch_id)
     result = await voice.dialogue.start_session(branch_id, body.kiosk_id, body.lang)
+    if body.identity is not None:
+        await voice.dialogue.set_identity(branch_id, result.state.session_id, body.identity)
     return await _with_audio(voice, result, body.speak)
 
 
@@ -78,6 +86,8 @@ async def turn(
     if limited is not None:
         return limited
     try:
+        if body.identity is not None:
+            await voice.dialogue.set_identity(branch_id, session_id, body.identity)
         result = await voice.dialogue.turn(branch_id, session_id, text)
     except SessionNotFound:
         raise Problem(404, "Session not found", "the conversation ended or expired; start a new one") from None
@@ -142,6 +152,17 @@ async def dialogue(
         await ws.send_json({"reply": await _with_audio(voice, result, speak)})
 
     async def on_text(message: dict[str, Any]) -> bool:
+        identity = message.get("identity")
+        if isinstance(identity, str) and "text" not in message:  # the kiosk's KYC session, once verified
+            if not IDENTITY.fullmatch(identity):
+                await ws.send_json({"error": "identity: not a session id", "reason": "bad_identity"})
+                return True
+            try:
+                await dialogue.set_identity(branch_id, sid, identity)
+            except SessionNotFound:
+                raise ProtocolError(CLOSE_POLICY, "session expired; start a new one") from None
+            await ws.send_json({"identity": {"accepted": True}})
+            return True
         text = message.get("text")
         if not isinstance(text, str):
             return False

@@ -26,7 +26,10 @@ from services.voice.adapters.branch_facts import BranchFactsBoard
 from services.voice.adapters.queue_client import QueueClient, QueueUnavailable, WaitBoard
 from services.voice.adapters.sessions import SessionStore
 from services.voice.adapters.tts import TtsEngine
+from services.voice.domain.banking import Authorisation, BankingRefused, CoreBanking, movement_key
 from services.voice.domain.dialogue.booking import choose_slot
+from services.voice.domain.dialogue.catalogue import CATALOGUE
+from services.voice.domain.dialogue.outcomes import ending
 from services.voice.domain.dialogue.policy import (
     APPOINTMENT_INTENTS,
     BookingRequest,
@@ -35,12 +38,28 @@ from services.voice.domain.dialogue.policy import (
     Understanding,
     after_booking,
     after_branch_info,
+    after_prepared,
+    after_read,
+    after_refused,
     after_status,
     after_ticket,
     decide,
+    identity_needed,
     phrases_for,
 )
 from services.voice.domain.dialogue.prompts import say
+from services.voice.domain.dialogue.self_service import (
+    BankingRequest,
+    Plan,
+    balance_reply,
+    bill_reference_in,
+    fx_reply,
+    interest_reply,
+    needs_identity,
+    plan_movement,
+    receipt,
+    statement_reply,
+)
 from services.voice.domain.dialogue.state import DialogueState, SlotValue
 from services.voice.domain.dialogue.times import find_time
 from services.voice.domain.errors import SessionNotFound
@@ -69,6 +88,9 @@ class TurnResult:
     phrases: tuple[str, ...] | None = None
     ticket: dict[str, object] | None = None
     appointment: dict[str, object] | None = None
+    screen: dict[str, object] | None = None  # what the kiosk shows: balance, statement, rates, receipt (sandbox)
+    end: str | None = None  # completed | handed_off: this turn ended the customer's task
+    end_reason: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         body: dict[str, object] = {
@@ -83,7 +105,14 @@ class TurnResult:
             "slots": dict(self.state.slots),
             "reply_ms": round(self.reply_ms, 2),
             "phrase_list": list(self.phrases) if self.phrases else None,
+            "identified": self.state.identity is not None,
+            "end": self.end,
+            "end_reason": self.end_reason,
         }
+        if self.screen:
+            body["screen"] = self.screen
+        if self.state.phase == "confirming" and self.state.banking:
+            body["confirm"] = True
         if self.ticket:
             body["ticket"] = self.ticket
         if self.appointment:
@@ -102,6 +131,7 @@ class Dialogue:
     tts_executor: Executor
     appointments: AppointmentClient | None = None  # None: appointments are taken as tickets for now
     facts: BranchFactsBoard | None = None  # None: branch questions get the generic answer
+    core: CoreBanking | None = None  # None: self-service intents are pointed to the kiosk's buttons
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def understand(self, text: str, today: dt.date | None = None) -> NluResult:
@@ -120,6 +150,16 @@ class Dialogue:
             raise SessionNotFound(session_id)
         return state
 
+    async def set_identity(self, branch_id: str, session_id: str, identity: str) -> DialogueState:
+        """The kiosk's KYC session for this conversation (its approved result opens the customer's own data;
+        the core checks it on every call)."""
+        state = await self.load(branch_id, session_id)
+        if state.identity != identity:
+            state.identity = identity
+            state.customer_id = None
+            await self.sessions.put(state)
+        return state
+
     async def turn(self, branch_id: str, session_id: str, text: str, *, asr_ms: float | None = None) -> TurnResult:
         started = time.perf_counter()
         state = await self.load(branch_id, session_id)
@@ -131,6 +171,9 @@ class Dialogue:
         decision = decide(state, heard)
         ticket: dict[str, object] | None = None
         appointment: dict[str, object] | None = None
+        screen: dict[str, object] | None = None
+        if decision.banking is not None:
+            decision, screen = await self._bank(decision, decision.banking)
         if decision.ticket is not None:
             decision, ticket = await self._issue(decision)
         elif decision.booking is not None:
@@ -147,7 +190,8 @@ class Dialogue:
         reply_ms = (time.perf_counter() - started) * 1000
         TURNS.labels(decision.outcome).inc()
         TURN_SECONDS.observe(reply_ms / 1000)
-        self._publish(decision, result, slots, asr_ms, nlu_ms)
+        end, end_reason = ending(decision.outcome, decision.handoff_reason)
+        self._publish(decision, result, slots, asr_ms, nlu_ms, end, end_reason)
         return TurnResult(
             decision.state,
             decision.reply,
@@ -157,7 +201,85 @@ class Dialogue:
             phrases_for(decision.state),
             ticket,
             appointment,
+            screen,
+            end,
+            end_reason,
         )
+
+    async def _bank(self, decision: Decision, request: BankingRequest) -> tuple[Decision, dict[str, object] | None]:
+        """Ask the core: read (with the identity for the customer's own data), find a movement's accounts to
+        read back, or post the confirmed movement with the key of the turn it was confirmed on."""
+        state = decision.state
+        if self.core is None:
+            spec = CATALOGUE[request.intent]
+            name = spec.zh if state.lang == "zh" else spec.en
+            state.reset_task()
+            return Decision(state, say("self_service", state.lang, name=name), "self_service"), None
+        if needs_identity(request.intent) and not state.identity:
+            return identity_needed(state), None
+        posting = request.action == "post"
+        try:
+            if request.action == "read":
+                reply, screen = await self._read(state, request.intent)
+                return after_read(state, reply), screen
+            customer = await self._customer(state)
+            if request.action == "prepare":
+                identity = state.identity or ""
+                accounts = await self.core.accounts(state.branch_id, customer, identity)
+                return after_prepared(state, plan_movement(request.intent, dict(state.slots), accounts)), None
+            return await self._post(state, request, customer)
+        except BankingRefused as refused:
+            log.info("core refused %s %s: %s", request.action, request.intent, refused.reason)
+            return after_refused(state, refused.reason, posting=posting), None
+
+    async def _customer(self, state: DialogueState) -> str:
+        assert self.core is not None
+        if state.customer_id is None:
+            found = await self.core.customers_for(state.branch_id, state.identity or "")
+            if not found:
+                raise BankingRefused("identity_not_verified", "the KYC session names no customer of the core")
+            state.customer_id = found[0].customer_id
+        return state.customer_id
+
+    async def _read(self, state: DialogueState, intent: str) -> tuple[str, dict[str, object]]:
+        assert self.core is not None
+        if intent == "fx_rate":
+            return fx_reply(state.lang, await self.core.fx_rates(), state.slots.get("currency"))
+        if intent == "interest_rate_inquiry":
+            return interest_reply(state.lang, await self.core.interest_rates())
+        customer = await self._customer(state)
+        identity = state.identity or ""
+        accounts = await self.core.accounts(state.branch_id, customer, identity)
+        if intent == "balance_inquiry":
+            return balance_reply(state.lang, accounts)
+        deposits = [a for a in accounts if a.kind in ("debit_card", "savings")] or accounts
+        if not deposits:
+            raise BankingRefused("unknown_account", "the customer has no account")
+        statement = await self.core.statement(state.branch_id, customer, identity, deposits[0].account_id, None, None)
+        return statement_reply(state.lang, statement)
+
+    async def _post(
+        self, state: DialogueState, request: BankingRequest, customer: str
+    ) -> tuple[Decision, dict[str, object] | None]:
+        assert self.core is not None and request.key_turn is not None
+        b = state.banking
+        plan = Plan(b["source_id"], b["source_masked"], b["target_id"], b["target_masked"], int(b["amount_minor"]))
+        auth = Authorisation(
+            identity=state.identity or "",
+            confirmed=True,
+            idempotency_key=movement_key(state.session_id, request.key_turn, request.intent),
+        )
+        if request.intent == "credit_card_repayment":
+            result = await self.core.repay_card(
+                state.branch_id, customer, auth, plan.source_id, plan.target_id, plan.amount_minor
+            )
+        else:
+            reference = str(state.slots.get("bill_reference", ""))
+            result = await self.core.pay_utility(
+                state.branch_id, customer, auth, plan.source_id, plan.target_id, reference, plan.amount_minor
+            )
+        reply, screen = receipt(state, request.intent, result)
+        return after_read(state, reply), screen
 
     def _slots(self, state: DialogueState, result: NluResult, text: str) -> dict[str, SlotValue]:
         """The turn's slots: the NLU's, those of the task under way (a bare "三千" while filling or confirming),
@@ -167,6 +289,11 @@ class Dialogue:
         words = normalise(text)
         if state.phase in ("filling", "confirming") and state.intent:
             slots = {**extract_slots(words, state.intent, today), **slots}
+        if state.phase == "filling" and state.pending_slot == "bill_reference":
+            reference = bill_reference_in(text)
+            if reference is not None:
+                slots["bill_reference"] = reference
+                slots.pop("amount", None)  # the digits are the reference, not an amount
         intent = state.intent or result.intent
         said = find_time(words)
         if said is not None and intent in APPOINTMENT_INTENTS:
@@ -241,7 +368,14 @@ class Dialogue:
         }
 
     def _publish(
-        self, decision: Decision, result: NluResult, slots: dict[str, SlotValue], asr_ms: float | None, nlu_ms: float
+        self,
+        decision: Decision,
+        result: NluResult,
+        slots: dict[str, SlotValue],
+        asr_ms: float | None,
+        nlu_ms: float,
+        end: str | None = None,
+        end_reason: str | None = None,
     ) -> None:
         state = decision.state
         try:
@@ -254,10 +388,12 @@ class Dialogue:
                 lang=Language(state.lang),
                 intent=result.intent,
                 confidence=min(1.0, max(0.0, result.confidence)),
-                slots=mask_slots(slots),
+                slots=mask_slots({k: "****" if k == "bill_reference" else v for k, v in slots.items()}),
                 outcome=decision.outcome,
                 asr_ms=asr_ms,
                 nlu_ms=nlu_ms,
+                end=end,
+                end_reason=end_reason,
             )
         except ValueError:
             log.exception("turn event not valid; not published")

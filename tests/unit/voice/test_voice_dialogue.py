@@ -112,9 +112,12 @@ def test_cancel_while_filling(engine: NluEngine, today: date) -> None:
     assert d.outcome == "cancelled" and d.state.intent is None
 
 
-def test_self_service_intents_complete_at_the_kiosk(engine: NluEngine, today: date) -> None:
+def test_self_service_intents_go_to_the_core_or_to_the_kiosk_buttons(engine: NluEngine, today: date) -> None:
     d = hear(engine, fresh(), "帮我查一下余额", today)
-    assert d.outcome == "self_service" and d.ticket is None and "自助" in d.reply
+    assert d.outcome == "reading" and d.ticket is None and d.banking is not None
+    assert (d.banking.action, d.banking.intent) == ("read", "balance_inquiry")
+    d = hear(engine, fresh(), "我要改密码", today)
+    assert d.outcome == "self_service" and d.banking is None and "自助" in d.reply, "no core flow: the button"
 
 
 def test_fraud_is_urgent_and_goodbye_closes(engine: NluEngine, today: date) -> None:
@@ -127,7 +130,8 @@ def test_fraud_is_urgent_and_goodbye_closes(engine: NluEngine, today: date) -> N
 @pytest.mark.parametrize("text", ["", "   ", "x" * 10_000])
 def test_empty_or_huge_text_is_answered(engine: NluEngine, today: date, text: str) -> None:
     d = hear(engine, fresh(), text, today)
-    assert d.reply and d.outcome in ("reprompt", "self_service", "slot_prompt", "confirm_prompt", "ticket", "greeted")
+    assert d.reply or d.outcome == "reading"
+    assert d.outcome in ("reprompt", "self_service", "slot_prompt", "confirm_prompt", "ticket", "greeted", "reading")
 
 
 def test_state_round_trips_as_json() -> None:

@@ -53,7 +53,7 @@ CATALOGUE: Final[dict[str, IntentSpec]] = {
     "mortgage_inquiry": IntentSpec("房贷咨询", "a mortgage enquiry", "wealth"),
     "wealth_products": IntentSpec("理财咨询", "investment products", "wealth"),
     "interest_rate_inquiry": IntentSpec("利率查询", "interest rates", SELF_SERVICE),
-    "fx_rate": IntentSpec("外汇牌价", "exchange rates", SELF_SERVICE, ("currency",)),
+    "fx_rate": IntentSpec("外汇牌价", "exchange rates", SELF_SERVICE),  # no currency said: the whole table
     "fx_exchange": IntentSpec("外币兑换", "a currency exchange", "fx", ("amount", "currency"), money=True),
     "international_remittance": IntentSpec(
         "境外汇款", "an international transfer", "fx", ("amount", "currency"), money=True

@@ -30,6 +30,17 @@ from services.voice.domain.dialogue.catalogue import (
     service_for,
 )
 from services.voice.domain.dialogue.prompts import SERVICE_NAMES, say, summary, wait_phrase
+from services.voice.domain.dialogue.self_service import (
+    MOVEMENTS,
+    THROUGH_CORE,
+    BankingRequest,
+    Plan,
+    readback,
+    refusal,
+    required_slots,
+    text,
+    with_plan,
+)
 from services.voice.domain.dialogue.state import DialogueState, SlotValue
 from services.voice.domain.forms import PreparedForm, prepare_form
 
@@ -100,6 +111,8 @@ class Decision:
     booking: BookingRequest | None = None
     status: StatusRequest | None = None
     branch_info: bool = False
+    banking: BankingRequest | None = None
+    handoff_reason: str | None = None  # why a hand-off (outcome ``handoff``): human_asked, not_understood
 
 
 def phrases_for(state: DialogueState) -> tuple[str, ...] | None:
@@ -119,7 +132,7 @@ def decide(previous: DialogueState, heard: Understanding) -> Decision:
     if heard.intent == "repeat" and not _changes(state, heard):
         return _reply(state, state.last_reply or say("nothing_to_repeat", state.lang), "repeated")
     if heard.intent in HANDOFF_INTENTS:
-        return _handoff(state)
+        return _handoff(state, "human_asked")
     if state.phase == "confirming":
         return _on_confirming(state, heard)
     if state.phase == "filling" and state.intent is not None:
@@ -137,11 +150,11 @@ def _changes(state: DialogueState, heard: Understanding) -> bool:
     return state.phase in ("filling", "confirming") and bool(CHANGEABLE & set(heard.slots))
 
 
-def _handoff(state: DialogueState) -> Decision:
+def _handoff(state: DialogueState, reason: str = "not_understood") -> Decision:
     service = service_for(state.intent, dict(state.slots)) if state.intent else "general"
     form = prepare_form(state.intent, dict(state.slots)) if state.intent else None
     state.reset_task()
-    return Decision(state, "", "handoff", TicketRequest(service, handoff=True, form=form))
+    return Decision(state, "", "handoff", TicketRequest(service, handoff=True, form=form), handoff_reason=reason)
 
 
 def _miss(state: DialogueState, first_key: str, again_key: str) -> Decision:
@@ -177,6 +190,7 @@ def _advance(state: DialogueState) -> Decision:
     """Ask for the next missing slot, else confirm money, else act."""
     assert state.intent is not None
     missing = missing_slots(state.intent, dict(state.slots))
+    missing += [s for s in required_slots(state.intent) if state.slots.get(s) in (None, "") and s not in missing]
     if state.intent == "appointment_booking" and not state.slots.get("date"):
         missing = [*missing, "date"]
     if missing:
@@ -185,6 +199,9 @@ def _advance(state: DialogueState) -> Decision:
         return _reply(state, say(f"ask_{missing[0]}", state.lang), "slot_prompt")
     spec = CATALOGUE[state.intent]
     books = _books(state)
+    if state.intent in MOVEMENTS and state.phase != "confirming":  # the core's accounts are read back first
+        state.pending_slot = None
+        return Decision(state, "", "preparing", banking=BankingRequest("prepare", state.intent))
     if (spec.money or books) and state.phase != "confirming":
         state.phase = "confirming"
         state.pending_slot = None
@@ -198,6 +215,12 @@ def _act(state: DialogueState) -> Decision:
     intent, spec = state.intent, CATALOGUE[state.intent]
     if intent == "queue_status":
         return _ask_status(state)
+    if intent in MOVEMENTS:
+        if state.confirm_turn is None:  # the first yes names the movement; a retry of it keeps the name
+            state.confirm_turn = state.turn
+        return Decision(state, "", "posting", banking=BankingRequest("post", intent, state.confirm_turn))
+    if intent in THROUGH_CORE:
+        return Decision(state, "", "reading", banking=BankingRequest("read", intent))
     if spec.route == SELF_SERVICE:
         name = spec.zh if state.lang == "zh" else spec.en
         state.reset_task()
@@ -270,11 +293,14 @@ def _on_confirming(state: DialogueState, heard: Understanding) -> Decision:
             state.slots.pop("time", None)  # another day: the time said for the old one may not exist
         state.slots.update(changed)
         state.misses = 0
+        state.confirm_turn = None  # another movement: another key
         state.phase = "filling"  # confirm again, with the change
         return _advance(state)
     state.misses += 1
     if state.misses >= MAX_MISSES:
         return _handoff(state)
+    if state.intent in MOVEMENTS and state.banking:
+        return _reply(state, readback(state), "reprompt")
     text = say("confirm_again", state.lang, summary=summary(state.intent, dict(state.slots), state.lang))
     return _reply(state, text, "reprompt")
 
@@ -368,3 +394,53 @@ def after_branch_info(previous: DialogueState, facts: BranchFacts | None) -> Dec
     services = ("、" if lang == "zh" else ", ").join(names)
     text = say("branch_facts", lang, name=facts.name, hours=hours, services=services)
     return _reply(state, text + say("branch_closed_days", lang), "answered")
+
+
+def identity_needed(previous: DialogueState) -> Decision:
+    """The customer's own data before the kiosk's identity check: ask for it; the task is dropped (the kiosk
+    starts it again once verified)."""
+    state = copy.deepcopy(previous)
+    state.reset_task()
+    return _reply(state, text("identity_needed", state.lang), "identity_needed")
+
+
+def after_prepared(previous: DialogueState, plan: Plan | None) -> Decision:
+    """The movement's accounts are known: read it back and wait for an explicit yes (``plan`` None: the
+    customer has no account to pay from or to; a person helps)."""
+    state = copy.deepcopy(previous)
+    assert state.intent is not None
+    if plan is None:
+        state.reset_task()
+        return _reply(state, text("no_account", state.lang, what=state.intent), "core_refused")
+    state = with_plan(state, plan)
+    state.phase = "confirming"
+    state.pending_slot = None
+    return _reply(state, readback(state), "confirm_prompt")
+
+
+def after_read(previous: DialogueState, reply: str) -> Decision:
+    """Data or rates shown: the task is done at the kiosk."""
+    state = copy.deepcopy(previous)
+    state.reset_task()
+    return _reply(state, reply, "self_service_done")
+
+
+def after_refused(previous: DialogueState, reason: str, *, posting: bool) -> Decision:
+    """The core refused (nothing posted) or did not answer (outcome unknown): a clear next step."""
+    state = copy.deepcopy(previous)
+    step = refusal(state.lang, reason, posting=posting)
+    if step.keep == "amount":
+        state.slots.pop("amount", None)
+        state.phase = "filling"
+        state.pending_slot = "amount"
+        state.confirm_turn = None  # nothing was posted: the corrected movement gets its own key
+        state.banking = {}
+        return _reply(state, step.reply, step.outcome)
+    if step.keep == "confirm":  # pressing confirm again asks with the same key
+        state.phase = "confirming"
+        return _reply(state, step.reply, step.outcome)
+    state.reset_task()
+    if step.outcome == "identity_failed":
+        state.identity = None
+        state.customer_id = None
+    return _reply(state, step.reply, step.outcome)

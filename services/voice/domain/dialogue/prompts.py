@@ -26,6 +26,14 @@ PROMPTS: Final[dict[str, dict[str, str]]] = {
         "zh": "请问是哪种货币？比如美元、欧元或港币。",
         "en": "Which currency, please? For example US dollars, euros or Hong Kong dollars.",
     },
+    "ask_bill_reference": {
+        "zh": "请说出或输入缴费户号（4 到 32 位字母或数字）。",
+        "en": "Please say or type the bill's account number (4 to 32 letters or digits).",
+    },
+    "ask_again_bill_reference": {
+        "zh": "抱歉，没有听清缴费户号。请说或输入 4 到 32 位字母或数字。",
+        "en": "Sorry, I did not get the bill's account number. Please say or type 4 to 32 letters or digits.",
+    },
     "ask_again_amount": {
         "zh": "抱歉，我没听清金额。请说一个数字，比如“五千元”。",
         "en": 'Sorry, I did not get the amount. Please say a number, like "five thousand".',

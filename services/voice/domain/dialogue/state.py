@@ -25,6 +25,10 @@ class DialogueState:
     last_reply: str = ""
     ticket_number: str | None = None
     ticket_id: str | None = None  # the ticket this session issued (its queue status is read by id)
+    identity: str | None = None  # the kiosk's approved KYC session: opens the customer's own data
+    customer_id: str | None = None  # whom the core says that session names (learnt on the first read)
+    banking: dict[str, str] = field(default_factory=dict)  # the movement being confirmed: account ids, masked
+    confirm_turn: int | None = None  # the turn the movement was confirmed on: its idempotency key, kept on retry
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -40,3 +44,5 @@ class DialogueState:
         self.slots = {}
         self.pending_slot = None
         self.misses = 0
+        self.banking = {}
+        self.confirm_turn = None
