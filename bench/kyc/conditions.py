@@ -116,10 +116,10 @@ CONDITIONS: dict[str, Callable[[Image.Image, random.Random], bytes]] = {
 
 def _photocopied(photo: np.ndarray, rng: random.Random) -> np.ndarray:
     """Grey, low contrast, toner speckle and a slight blur: a photocopy laid on the table."""
-    grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    page = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY).astype(np.float32)
     low, high = rng.uniform(55, 80), rng.uniform(185, 215)
-    grey = low + grey * (high - low) / 255
-    grey += np.random.default_rng(rng.randint(0, 2**31)).normal(0, 7, grey.shape).astype(np.float32)
+    speckle = np.random.default_rng(rng.randint(0, 2**31)).normal(0, 7, page.shape)
+    grey: np.ndarray = (low + page * (high - low) / 255 + speckle).astype(np.float32)
     grey = cv2.GaussianBlur(grey, (0, 0), rng.uniform(0.6, 1.0))
     return cv2.cvtColor(np.clip(grey, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2RGB)
 

@@ -157,7 +157,7 @@ def seal(size: int, text: str, rng: random.Random) -> Image.Image:
     span = min(240.0, 22.0 * len(text))
     for index, char in enumerate(text):
         angle = -90 - span / 2 + span * (index + 0.5) / len(text)
-        glyph = Image.new("L", (font.size + 8, font.size + 8), 0)
+        glyph = Image.new("L", (int(font.size) + 8, int(font.size) + 8), 0)
         ImageDraw.Draw(glyph).text((4, 2), char, font=font, fill=255)
         glyph = glyph.rotate(-(angle + 90), resample=Image.Resampling.BICUBIC, expand=True)
         cx = size / 2 + radius * math.cos(math.radians(angle))

@@ -169,7 +169,7 @@ def portrait_checks(
     if table is not None and "address" in fields and idn.is_well_shaped(number):
         checks["address_matches_id_region"] = address_matches_region(table, fields["address"], number[:6])
     if confidences is not None:
-        checks.update(confidence_checks(confidences, fields, threshold))
+        checks.update(confidence_checks(confidences, fields, threshold, vouched=("sex", "ethnicity", "birth_date")))
     return with_verdict(checks)
 
 

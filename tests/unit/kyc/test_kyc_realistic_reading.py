@@ -208,3 +208,26 @@ def test_division_table_holds_the_three_levels() -> None:
     assert TABLE.county("341602") == "谯城区"
     assert TABLE.prefecture("110105") is None  # 市辖区 is a grouping, not a place
     assert len(TABLE.names) > 3000
+
+
+def test_a_tilted_page_is_levelled_so_values_stay_on_their_labels_rows() -> None:
+    """The locator left the page tilted by 8°: each row climbs by a line height across the page."""
+    import math
+
+    from services.kyc.domain.layout import deskewed
+
+    turn = math.radians(-8)
+
+    def tilted(text: str, left: float, top: float, width: float, height: float = 26) -> OcrLine:
+        corners = ((left, top), (left + width, top), (left + width, top + height), (left, top + height))
+        box = tuple(
+            (x * math.cos(turn) - y * math.sin(turn), x * math.sin(turn) + y * math.cos(turn)) for x, y in corners
+        )
+        return OcrLine(text, 0.99, box)  # type: ignore[arg-type]
+
+    lines = [tilted(line.text, line.left, line.top, line.right - line.left) for line in portrait_licence()]
+    assert parse_licence(lines)["registered_capital"] == FIRM["registered_capital"]
+    level = deskewed(lines)
+    capital = next(line for line in level if line.text == "伍佰万元整")
+    label = next(line for line in level if line.text == "注册资本")
+    assert abs(capital.center_y - label.center_y) < 3
