@@ -14,6 +14,7 @@ from branchops.clock import platform_clock
 from branchops.contracts import topics
 from branchops.runtime import ServiceRuntime
 from branchops.settings import PlatformSettings
+from branchops.state.client import is_cluster_url
 from branchops.web import create_service_app
 from branchops.webhook import SignedWebhook
 from services.queue.adapters.appointment_notifier import LoggingNotifier
@@ -26,6 +27,7 @@ from services.queue.adapters.notice_senders import (
     WebhookAppointmentNotices,
     WebhookNotices,
 )
+from services.queue.adapters.number_guard import NumberGuard
 from services.queue.adapters.snapshot import SnapshotReader
 from services.queue.adapters.ticket_store import TicketStore
 from services.queue.domain.appointments import CheckInRule
@@ -76,7 +78,8 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
         for listener in listeners:
             listener(branch_id)
 
-    tickets = Tickets(TicketStore(runtime.redis, runtime.outbox, rules, tz), live, clock, changed)
+    guard = NumberGuard(runtime.redis) if is_cluster_url(settings.redis_url) else None  # failover: no number twice
+    tickets = Tickets(TicketStore(runtime.redis, runtime.outbox, rules, tz, guard), live, clock, changed)
     # undo within 5 s of wall time, whatever the speed of a simulated clock
     windows = Windows(window_store, clock, changed, UNDO_CALL_WITHIN * platform_clock().rate)
     near = NearRule(settings.near_people, settings.near_minutes)

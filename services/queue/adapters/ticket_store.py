@@ -22,6 +22,7 @@ from branchops.contracts import topics
 from branchops.contracts.enums import ServiceName, TicketStatus
 from branchops.contracts.events import Ticket
 from services.queue.adapters.keys import BRANCHES, HISTORY_TTL_S, TTL_S, Keys
+from services.queue.adapters.number_guard import NumberGuard
 from services.queue.domain.arrivals import slot_of
 from services.queue.domain.errors import Conflict, DayFull, Invalid, NotFound
 from services.queue.domain.forms import FormValue, masked_form, merge_fields
@@ -56,9 +57,17 @@ def ticket_event(record: TicketRecord, at: dt.datetime) -> Ticket:
 
 
 class TicketStore:
-    def __init__(self, redis: aioredis.Redis, outbox: Outbox, rules: RoutingRules, tz: dt.tzinfo) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        outbox: Outbox,
+        rules: RoutingRules,
+        tz: dt.tzinfo,
+        guard: NumberGuard | None = None,
+    ) -> None:
         self._redis = redis
         self._outbox = outbox
+        self._guard = guard  # on a Redis Cluster: no number twice after a failover (adapters/number_guard.py)
         self._announced: dict[str, float] = {}  # branch -> monotonic time of its last announce
         self.rules = rules
         self.tz = tz
@@ -97,6 +106,8 @@ class TicketStore:
             self._announced[command.branch_id] = time.monotonic()
             if sequence is None:
                 sequence = int(results[-1])
+        if self._guard is not None:
+            sequence = await self._guard.take(counter, sequence)
         if sequence > MAX_PER_DAY:
             raise DayFull(f"all {MAX_PER_DAY} numbers of {command.service.value} used today")
         record = TicketRecord(
