@@ -174,8 +174,8 @@ def _on_open(state: DialogueState, heard: Understanding) -> Decision:
         state.reset_task()
         state.phase = "closed"
         return _reply(state, say("goodbye", state.lang), "goodbye")
-    if intent in ("affirm", "deny"):
-        return _reply(state, say("anything_else", state.lang), "answered")
+    if intent in ("affirm", "deny"):  # a yes with nothing to confirm (a second press of confirm): no task ends
+        return _reply(state, say("anything_else", state.lang), "acknowledged")
     if intent == "branch_info":
         return Decision(state, "", "branch_info", branch_info=True)
     if intent not in CATALOGUE:
