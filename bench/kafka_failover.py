@@ -60,7 +60,7 @@ class Load:
     failed: int = 0
     sent: int = 0
 
-    async def run(self, seconds: float, workers: int = 48) -> None:
+    async def run(self, seconds: float, workers: int = 128) -> None:
         """``rate`` requests a second on a fixed schedule, by ``workers`` connections each taking the next slot
         (a slot whose time has passed is sent at once: when the queue is slow the rate falls, and the achieved
         rate is reported; a bounded number of requests in flight, as kiosks and tellers are)."""
@@ -165,7 +165,7 @@ def start_records_replica(stack: DevStack, spec: Any, name: str) -> tuple[Manage
     return proc, port
 
 
-async def run(rate: float, seconds: float) -> dict[str, Any]:
+async def run(rate: float, seconds: float, workers: int) -> dict[str, Any]:
     reason = missing_tools()
     if reason:
         raise SystemExit(f"needs Java and Maven: {reason}")
@@ -205,7 +205,7 @@ async def run(rate: float, seconds: float) -> dict[str, Any]:
             stack.services["records"][0].kill()
             events["replica_killed"] = time.monotonic()
 
-        await asyncio.gather(load.run(seconds), faults())
+        await asyncio.gather(load.run(seconds, workers), faults())
         load_end = time.monotonic()
         acked = set(load.acked) | set(warm.acked)
         caught_up = await wait_caught_up(stack.database_url, branch, acked, timeout_s=180)
@@ -216,6 +216,7 @@ async def run(rate: float, seconds: float) -> dict[str, Any]:
         times = list(load.acked.values())
         return {
             "rate": rate,
+            "workers": workers,
             "seconds": seconds,
             "killed_broker": leader,
             "sent": load.sent,
@@ -248,8 +249,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=128, help="requests in flight at most (kiosks, tellers)")
     args = parser.parse_args()
-    result = asyncio.run(run(args.rate, args.seconds))
+    result = asyncio.run(run(args.rate, args.seconds, args.workers))
     result["machine"] = machine()
     for key in (
         "sent",
