@@ -56,7 +56,7 @@ test-timeshift: $(STAMP) system-deps
 ## test-kafka: the bus integration, outbox, replay and fault suites on Apache Kafka instead of tansu (a KRaft node
 ## per test from the pinned Maven artifacts, idempotent producer on; needs Java 17+ and Maven; README, Apache Kafka)
 KAFKA_SUITES := tests/integration/test_bus.py $(wildcard tests/integration/test_outbox*.py) \
-	tests/integration/test_replay.py tests/faults
+	tests/integration/test_replay.py tests/integration/test_head_office_replay.py tests/faults
 test-kafka: $(STAMP) system-deps
 	@command -v java >/dev/null && command -v mvn >/dev/null || { echo "test-kafka needs Java 17+ and Maven"; exit 1; }
 	BRANCHOPS_DEV_BROKER=kafka $(PY) -m pytest -q -p no:cacheprovider $(KAFKA_SUITES)
