@@ -24,7 +24,8 @@ from services.records.domain.rules import BranchRules
 HANDED_OFF = frozenset({"handoff"})
 """Voice outcomes that hand the customer to a person (a priority ticket to a teller)."""
 COMPLETED_WITHOUT_STAFF = frozenset({"answered", "self_service", "ticket"})
-"""Voice outcomes where the digital employee did what was asked: answered, sent to self-service, issued a ticket."""
+"""Voice outcomes where the digital employee did what was asked (turns without ``end``, of older versions; with it,
+``end`` decides: ``completed`` or ``handed_off``, where a counter ticket is a hand-off)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +67,14 @@ def voice_step(current: VoiceSession | None, turn: VoiceInteraction, rules: Bran
     if current is None:
         current = VoiceSession(turn.branch_id, turn.session_id, rules.calendar.day(turn.at), False, False, turn.at)
         out.add(VOICE_DAY, (turn.branch_id, current.day), sessions=1)
+    if turn.end is not None:  # the voice service says how the task ended (a counter ticket is a hand-off)
+        handed, done = turn.end == "handed_off", turn.end == "completed"
+    else:  # turns of a version that did not say: read from the outcome
+        handed, done = turn.outcome in HANDED_OFF, turn.outcome in COMPLETED_WITHOUT_STAFF
     after = replace(
         current,
-        handed_off=current.handed_off or turn.outcome in HANDED_OFF,
-        completed=current.completed or turn.outcome in COMPLETED_WITHOUT_STAFF,
+        handed_off=current.handed_off or handed,
+        completed=current.completed or done,
         last_at=max(current.last_at, turn.at),
     )
     counts: dict[str, float] = {"turns": 1}

@@ -409,6 +409,38 @@ def test_voice_sessions_count_once_and_move_between_outcomes() -> None:
     }, "v1 moves from completed to handed off"
 
 
+def test_voice_task_ends_decide_containment_and_a_counter_ticket_is_a_hand_off() -> None:
+    def turn(n: int, outcome: str, session: str, end: str | None = None) -> VoiceInteraction:
+        reason = {"completed": "self_service_done", "handed_off": "counter_service"}.get(end or "")
+        return VoiceInteraction(
+            branch_id="b1",
+            at=at(n),
+            session_id=session,
+            kiosk_id="k1",
+            turn=n,
+            lang=Language.ZH,
+            intent="balance_inquiry",
+            confidence=0.9,
+            outcome=outcome,
+            end=end,  # type: ignore[arg-type]
+            end_reason=reason,
+        )
+
+    _, out = run(
+        [
+            turn(0, "greeted", "s1"),
+            turn(1, "self_service_done", "s1", "completed"),
+            turn(0, "greeted", "s2"),
+            turn(1, "ticket", "s2", "handed_off"),
+            turn(0, "greeted", "s3"),
+            turn(1, "acknowledged", "s3"),
+        ]
+    )
+    day = dt.date(2027, 3, 1)
+    counts = out.get(VOICE_DAY, ("b1", day))
+    assert counts == {"sessions": 3, "turns": 6, "completed_without_staff": 1, "handed_off": 1}
+
+
 def test_alerts_are_raised_once_and_escalate_once() -> None:
     def alert(minutes: float, **reason: float | int | str) -> StaffingAlert:
         return StaffingAlert(
