@@ -233,7 +233,7 @@ def extract_fields(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]
             )
             anchor_of[id(anchor)] = anchor.label
     for segment in segments:
-        if segment.label is not None:
+        if segment.label is not None or _stray(segment, labels, columns):
             continue
         key = _owner(segment, anchors, anchor_of, fields, columns)
         if key is not None:
@@ -242,6 +242,23 @@ def extract_fields(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]
             owner.scores.append(segment.score)
             owner.last_bottom = max(owner.last_bottom, segment.bottom)
     return fields
+
+
+# A line of one or two characters read this unsurely is a fragment of a seal or a watermark, not a value.
+STRAY_SCORE = 0.6
+
+
+def _stray(segment: Segment, labels: Mapping[str, Sequence[str]], columns: Sequence[float]) -> bool:
+    """A segment that is no value: a short unsure fragment (``冠`` at 0.44 from a seal's rim), or the start of
+    a label whose rest OCR missed, standing in a label column (``类`` without ``型``)."""
+    if segment.whole_line and len(segment.text) <= 2 and segment.score < STRAY_SCORE:
+        return True
+    at_column = any(abs(segment.left - column) < 0.5 * segment.height for column in columns)
+    return (
+        at_column
+        and segment.whole_line
+        and any(s.startswith(segment.text) and len(s) > len(segment.text) for v in labels.values() for s in v)
+    )
 
 
 def label_columns(anchors: Sequence[Segment]) -> list[float]:

@@ -231,3 +231,14 @@ def test_a_tilted_page_is_levelled_so_values_stay_on_their_labels_rows() -> None
     capital = next(line for line in level if line.text == "伍佰万元整")
     label = next(line for line in level if line.text == "注册资本")
     assert abs(capital.center_y - label.center_y) < 3
+
+
+def test_stray_fragments_join_no_value() -> None:
+    """A seal's rim read as 冠 at 0.44 under the address, and 类 whose 型 OCR missed under the name."""
+    lines = [line for line in portrait_licence() if line.text not in ("型股份有限公司(非上市)",)]
+    lines += [line_at("冠", 300, 548, 28, 26, score=0.44)]
+    lines = [line_at("住", 100, 470, 28, 26) if line.text == "类" else line for line in lines]
+    lines += [line_at("类", 100, 360, 28, 26)]
+    fields = parse_licence(lines)
+    assert fields["name"] == FIRM["name"]
+    assert fields["address"] == FIRM["address"]
