@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any
@@ -18,7 +17,6 @@ from services.voice.adapters.asr_vosk import DEFAULT_MODEL_RATE, AsrModels, Reco
 from services.voice.adapters.asr_whisper import MODEL_RATE, WhisperEngine, WhisperRecognizer
 from services.voice.adapters.asr_whisper_files import (
     WhisperModelError,
-    default_cache_dir,
     prepared_model_dir,
     verified_model_files,
     wheels_installed,
@@ -32,31 +30,19 @@ log = logging.getLogger(__name__)
 WHISPER_LABEL = "whisper-base"
 
 
-_loaded: dict[tuple[str, int, int, int], WhisperEngine] = {}
-_loading = threading.Lock()
-
-
 def load_whisper(settings: VoiceSettings) -> WhisperEngine:
-    """Check, assemble and load whisper-base (blocking: seconds); raises WhisperModelError. Loaded once per process
-    and settings (an app rebuilt in the same process, as in tests, reuses it: streams share the engine anyway)."""
-    key = (
-        settings.asr_whisper_cache_dir or str(default_cache_dir()),
-        settings.asr_whisper_threads,
-        settings.asr_whisper_workers,
-        settings.asr_whisper_beam_size,
+    """Check, assemble and load whisper-base (blocking: about a second on a free core); raises WhisperModelError.
+    Nothing is kept at module level: the app's ``AsrEngines`` loads it once and keeps it (one model shared by the
+    streams of both languages); the CLI and the benchmarks load it once per command."""
+    in_memory = settings.asr_whisper_cache_dir == "memory"
+    folder = None if in_memory else prepared_model_dir(settings.asr_whisper_cache_dir or None)
+    return WhisperEngine(
+        folder,
+        files=verified_model_files() if in_memory else None,
+        cpu_threads=settings.asr_whisper_threads,
+        workers=settings.asr_whisper_workers,
+        beam_size=settings.asr_whisper_beam_size,
     )
-    with _loading:
-        if key not in _loaded:
-            in_memory = settings.asr_whisper_cache_dir == "memory"
-            folder = None if in_memory else prepared_model_dir(settings.asr_whisper_cache_dir or None)
-            _loaded[key] = WhisperEngine(
-                folder,
-                files=verified_model_files() if in_memory else None,
-                cpu_threads=settings.asr_whisper_threads,
-                workers=settings.asr_whisper_workers,
-                beam_size=settings.asr_whisper_beam_size,
-            )
-        return _loaded[key]
 
 
 class AsrEngines(AsrModels):
