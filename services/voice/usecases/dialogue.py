@@ -6,6 +6,7 @@ Routes and WebSockets call these; adapters are passed in by the composition root
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -357,6 +358,7 @@ class Dialogue:
         ahead = issued.position - 1 if issued.position else None
         granted = TicketRequest(request.service, handoff=request.handoff and issued.priority != "normal")
         done = after_ticket(state, granted, issued.number, wait, ahead, issued.ticket_id)
+        done = dataclasses.replace(done, handoff_reason=decision.handoff_reason)  # why, for the task's end
         return done, {
             "number": issued.number,
             "service": issued.service,

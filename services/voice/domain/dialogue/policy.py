@@ -231,7 +231,8 @@ def _act(state: DialogueState) -> Decision:
         time = str(state.slots["time"]) if state.slots.get("time") else None
         return Decision(state, "", "booking", booking=BookingRequest(service, day, time))
     form = prepare_form(intent, dict(state.slots))
-    return Decision(state, "", "ticket", TicketRequest(service, handoff=spec.urgent, form=form))
+    reason = "counter_service" if spec.urgent else None  # an urgent case goes to the counter first
+    return Decision(state, "", "ticket", TicketRequest(service, handoff=spec.urgent, form=form), handoff_reason=reason)
 
 
 def _books(state: DialogueState) -> bool:
