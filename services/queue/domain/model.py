@@ -2,7 +2,8 @@
 
 * Service times per service and per (window, service): a robust online estimate of a log-normal
   (location and scale of log minutes), residuals clipped at 2.5 scales so one forgotten "complete"
-  (a two-hour service) moves nothing much. A window's own estimate is shrunk toward its service's.
+  (a two-hour service) moves nothing much. A window's own estimate is shrunk toward its service's, by
+  the samples it holds (an estimate that forgets holds about ``2 / MIN_ALPHA`` at most).
 * Abandonment: a hazard per service (customers who left per waited minute), exponentially forgotten.
 * No-shows: the share of calls nobody answers, and how long a window loses on one.
 * Calibration: standardised residuals of past predictions (realised minus predicted, over the
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field, replace
 CLIP = 2.5
 FENCE = 2.5
 MIN_ALPHA = 0.01
-WINDOW_SHRINK_N = 10.0
+WINDOW_SHRINK_N = 40.0  # a window's samples before its own estimate counts half
 DECAY = 0.995
 MAX_RESIDUALS = 300
 
@@ -76,7 +77,8 @@ class RobustLog:
 def blend(own: RobustLog | None, pooled: RobustLog) -> RobustLog:
     if own is None or own.n == 0:
         return pooled
-    w = own.n / (own.n + WINDOW_SHRINK_N)
+    n = min(own.n, 2.0 / MIN_ALPHA)  # the estimate forgets: it holds about this many samples at most
+    w = n / (n + WINDOW_SHRINK_N)
     return RobustLog(
         w * own.m + (1 - w) * pooled.m,
         w * own.s + (1 - w) * pooled.s,
