@@ -1,13 +1,33 @@
 // Kiosk: take a ticket and follow it, start KYC, talk with the digital employee.
 import { el, fill, openStream, SERVICES, TOPIC } from "./api.js";
 import { bindDeviceSetup, callWithRelogin, loginDevice, storedDeviceKey } from "./device.js";
-import { applyTexts, bindToggle, currentLang, onLangChange, t, problemText, waitText as rangeText } from "./i18n.js";
+import {
+  addTexts, applyTexts, bindToggle, currentLang, onLangChange, t, problemText, waitText as rangeText,
+} from "./i18n.js";
 import { bindCheckIn, showBookingLink, showPhoneLink } from "./kiosk-appointment.js";
 import { startKyc, stopKyc } from "./kyc.js";
 import { startVoice, stopVoice } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
-const kiosk = { branch: null, id: null, ticket: null, token: null, stream: null, forecast: null, homeTimer: null };
+const kiosk = {
+  branch: null, id: null, ticket: null, token: null, stream: null, forecast: null, homeTimer: null, identity: null,
+};
+
+// Self-service by touch: each button starts the digital employee's flow with the words a customer would say.
+// The customer's own accounts need the identity check (ID card + face) first; rates do not.
+const SELF_SERVICE = {
+  balance_inquiry: { zh: "查一下余额", en: "check my balance", identity: true },
+  transaction_history: { zh: "看看交易明细", en: "show me my transaction history", identity: true },
+  credit_card_repayment: { zh: "我要还信用卡", en: "I want to repay my credit card", identity: true },
+  utility_payment: { zh: "我要交电费", en: "pay my electricity bill", identity: true },
+  fx_rate: { zh: "外汇牌价", en: "what are the exchange rates", identity: false },
+};
+addTexts(
+  { self_service_title: "自助办理", ss_balance_inquiry: "余额查询", ss_transaction_history: "交易明细",
+    ss_credit_card_repayment: "信用卡还款", ss_utility_payment: "生活缴费", ss_fx_rate: "外汇牌价" },
+  { self_service_title: "Self-service", ss_balance_inquiry: "Balance", ss_transaction_history: "Transactions",
+    ss_credit_card_repayment: "Card repayment", ss_utility_payment: "Pay a bill", ss_fx_rate: "FX rates" },
+);
 
 // Services some window serves now, as the newest forecast says (null: no forecast yet, offer them all).
 function servedNow() {
@@ -107,10 +127,22 @@ async function take(service, button) {
   }
 }
 
+function selfService(intent) {
+  const flow = SELF_SERVICE[intent];
+  const talk = () => { show("voice"); startVoice(kiosk, { call, showError }, flow[currentLang()] || flow.zh); };
+  if (flow.identity && !kiosk.identity) {
+    show("kyc");
+    startKyc(kiosk, { call, home, showError, onVerified: () => setTimeout(() => { stopKyc(); talk(); }, 1500) });
+    return;
+  }
+  talk();
+}
+
 function home() {
   clearTimeout(kiosk.homeTimer);
   stopKyc();
   stopVoice();
+  kiosk.identity = null;  // the next customer verifies again
   kiosk.ticket = null;
   kiosk.token = null;
   kiosk.appointment = null;
@@ -152,6 +184,9 @@ async function main() {
   $("ticket-done").onclick = home;
   $("go-kyc").onclick = () => { show("kyc"); startKyc(kiosk, { call, home, showError }); };
   $("go-voice").onclick = () => { show("voice"); startVoice(kiosk, { call, showError }); };
+  for (const button of document.querySelectorAll("#self-service [data-self]")) {
+    button.onclick = () => selfService(button.dataset.self);
+  }
   $("kyc-back").onclick = home;
   $("voice-back").onclick = home;
   bindCheckIn(kiosk, { $, call, show, home, showTicket });

@@ -44,7 +44,7 @@ function showFields(fields) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function selfie(session, ctx, mine) {
+async function selfie(kiosk, session, ctx, mine) {
   $("kyc-step").textContent = t("kyc_selfie");
   $("kyc-capture").hidden = true;
   const frames = [];
@@ -64,8 +64,11 @@ async function selfie(session, ctx, mine) {
   if (flow !== mine) return;
   const decision = result.decision || "review";
   $("kyc-prompt").textContent = t(decision);
+  // Approved: the session names this customer to the digital employee (the core checks it on every call).
+  if (decision === "approved") kiosk.identity = session.session_id;
   // The customer's next step, never the technical reasons (those go to staff with the session).
   $("kyc-step").textContent = decision === "approved" ? t("kyc") : t(`${decision}_next`);
+  if (decision === "approved" && ctx.onVerified) ctx.onVerified();
 }
 
 export async function startKyc(kiosk, ctx) {
@@ -101,7 +104,7 @@ export async function startKyc(kiosk, ctx) {
         $("kyc-prompt").textContent = t("kyc_portrait_side");  // the back was read: the selfie needs the front
         return;
       }
-      await selfie(session, ctx, mine);
+      await selfie(kiosk, session, ctx, mine);
     } catch (error) {
       ctx.showError(`${t("kyc_error")} (${problemText(error)})`);
     } finally {

@@ -62,6 +62,7 @@ let talk = null;      // hold to talk in progress: {capture, target, ready}
 let hands = null;     // hands-free on: {capture, utterance, phase, loud, quiet, floor, preRoll, timer}
 let quietUntil = 0;   // performance.now() until which the kiosk's own voice may still be in the room
 let amount = "";      // the digits typed on the keypad
+let customer = null;  // the kiosk: its identity (an approved KYC session) opens the customer's own accounts
 
 function log(who, text) {
   if (!text) return;
@@ -128,6 +129,7 @@ function onMessage(event) {
   if (!reply) return;
   sessionId = reply.session_id || sessionId;
   log("bot", reply.reply);
+  if (reply.screen) showResult(reply.screen);
   showKeypad(asksAmount(reply));
   $("voice-confirm").hidden = reply.phase !== "confirming";
   if (reply.ticket && reply.ticket.number) log("bot", `${t("your_number")}: ${reply.ticket.number}`);
@@ -148,7 +150,10 @@ function open() {
     const socket = new WebSocket(`${scheme}://${location.host}/v1/dialogue?${query}`);
     socket.binaryType = "arraybuffer";
     socket.onmessage = onMessage;
-    socket.onopen = () => resolve(socket);
+    socket.onopen = () => {
+      if (customer && customer.identity) socket.send(JSON.stringify({ identity: customer.identity }));
+      resolve(socket);
+    };
     socket.onerror = () => reject(new Error("voice"));
     socket.onclose = (event) => {
       if (ws === socket) ws = null;
@@ -500,6 +505,53 @@ function finishUtterance(state) {
 
 // --- the screen ------------------------------------------------------------------------------------------
 
+// What the core answered, on screen: balances, a statement, rates or a posting's receipt. Account numbers come
+// masked (6222****1234); every result is the SANDBOX core's and says so.
+addTexts(
+  { sandbox: "沙箱 SANDBOX · 演示数据，非真实账户", balance_title: "账户余额", statement_title: "交易明细",
+    fx_title: "外汇牌价（每单位人民币）", interest_title: "利率", receipt_title: "交易回单", r_account: "账户",
+    r_kind: "类型", r_balance: "余额", r_available: "可用", r_day: "日期", r_amount: "金额", r_currency: "币种",
+    r_buys: "银行买入", r_sells: "银行卖出", r_product: "产品", r_rate: "年利率", r_from: "付款账户",
+    r_to: "收款", r_posting: "流水号", r_replayed: "（同一笔，未重复扣款）", x_debit_card: "借记卡", x_savings: "储蓄",
+    x_credit_card: "信用卡", x_loan: "贷款", x_opening: "开户", x_card_repayment: "信用卡还款", x_utility_payment: "缴费",
+    x_transfer: "转账", x_reversal: "冲正" },
+  { sandbox: "SANDBOX · demo data, not a real account", balance_title: "Balances", statement_title: "Transactions",
+    fx_title: "FX rates (CNY per unit)", interest_title: "Interest rates", receipt_title: "Receipt", r_account: "Account",
+    r_kind: "Type", r_balance: "Balance", r_available: "Available", r_day: "Day", r_amount: "Amount",
+    r_currency: "Currency", r_buys: "We buy", r_sells: "We sell", r_product: "Product", r_rate: "Annual rate",
+    r_from: "From", r_to: "To", r_posting: "Reference", r_replayed: "(the same payment, not taken twice)",
+    x_debit_card: "Debit card", x_savings: "Savings", x_credit_card: "Credit card", x_loan: "Loan", x_opening: "Opening",
+    x_card_repayment: "Card repayment", x_utility_payment: "Bill payment", x_transfer: "Transfer", x_reversal: "Reversal" },
+);
+
+function table(heads, rows) {
+  return el("table", {}, el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", { text: t(h) })))),
+    el("tbody", {}, ...rows.map((cells) => el("tr", {}, ...cells.map((c) => el("td", { text: String(c) }))))));
+}
+
+const RESULTS = {
+  balance: (s) => ["balance_title", table(["r_account", "r_kind", "r_balance", "r_available"],
+    s.accounts.map((a) => [a.number, t(`x_${a.kind}`), `${a.balance} ${a.currency}`, `${a.available} ${a.currency}`]))],
+  statement: (s) => ["statement_title", el("p", { text: `${s.account} · ${s.from} – ${s.to}` }),
+    table(["r_day", "r_kind", "r_amount"], s.lines.map((l) => [l.day, t(`x_${l.kind}`), `${l.amount} ${l.currency}`]))],
+  fx_rates: (s) => ["fx_title", table(["r_currency", "r_buys", "r_sells"],
+    s.rates.map((r) => [r.currency, r.bank_buys, r.bank_sells]))],
+  interest_rates: (s) => ["interest_title", table(["r_product", "r_rate"],
+    s.rates.map((r) => [currentLang() === "zh" ? r.name_zh : r.product, `${r.annual_percent}%`]))],
+  receipt: (s) => ["receipt_title", table(["r_posting", "r_amount", "r_from", "r_to"],
+    [[`${s.posting_id}${s.replayed ? ` ${t("r_replayed")}` : ""}`, `${s.amount} ${s.currency}`, s.from, s.to]])],
+};
+
+function showResult(screen) {
+  const render = RESULTS[screen.kind];
+  if (!render) return;
+  const [title, ...body] = render(screen);
+  $("voice-result").replaceChildren(el("p", { class: "sandbox", "data-testid": "sandbox-label", text: t("sandbox") }),
+    el("h3", { text: t(title) }), ...body);
+  $("voice-result").dataset.kind = screen.kind;
+  $("voice-result").hidden = false;
+}
+
 export function stopVoice() {
   generation += 1;
   stopTalking();
@@ -511,10 +563,13 @@ export function stopVoice() {
   sessionId = "";
 }
 
-export function startVoice(kiosk, context) {
+export function startVoice(kiosk, context, first = "") {
   stopVoice();
   branch = kiosk.branch;
+  customer = kiosk;
   ctx = context;
+  $("voice-result").replaceChildren();
+  $("voice-result").hidden = true;
   $("voice-log").replaceChildren();
   showPartial("");
   setStatus("off");
@@ -543,7 +598,7 @@ export function startVoice(kiosk, context) {
   $("voice-text").value = "";
   setSpeech("unknown");
   checkSpeech();
-  open().catch(() => ctx.showError(t("voice_down")));
+  open().then(() => { if (first) say(first); }).catch(() => ctx.showError(t("voice_down")));
 }
 
 onLangChange(() => { if (!$("voice").hidden) checkSpeech(); renderAmount(); });
