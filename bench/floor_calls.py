@@ -3,11 +3,12 @@ on the teller's own console (issue 18 target: p95 <= 1 s with 10 windows calling
 
 The system starts exactly as ``make run`` starts it (``branchops up`` as a child process, simulated branch at
 ``--speed``; its simulated tellers keep serving on the plan's windows). A real chromium (Debian's, headless)
-opens the calling display (its device link from the banner) and ten teller consoles, one browser context
-each (the first logs in with the banner's teller password, the others reuse its session cookie), each opened
-on a window of its own (``h1`` ... ``h10``). Each round issues enough tickets through the queue API for
-every window, then presses F1 on the ten consoles one after the other as fast as Playwright can (a few ms
-apart), and waits for each call to reach the display and the console.
+opens the calling display (its device link from the banner) and ten teller consoles, one browser context each
+(the first logs in with the banner's teller password, the others reuse its session cookie), each opened on a
+window of its own (``h1`` ... ``h10``) serving fx (no simulated teller serves it: every call finds the bench's
+customer). Each round issues one ticket per window through the queue API, then presses F1 on the ten consoles
+one after the other as fast as Playwright can (a few ms apart), and waits for each call to reach the display
+and the console.
 
 Times are the browser's ``Date.now()`` (one process, one clock): the press is stamped by a capture-phase
 ``keydown`` listener in the console, the display stamps each call it receives (``window.__display``), and
@@ -37,6 +38,7 @@ from bench.common import machine, median, percentile, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 BRANCH = "demo-001"
+SERVICE = "fx"  # the demo branch's simulated tellers serve cash and general: the bench's windows serve fx alone
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -99,8 +101,8 @@ def banner_value(banner: str, pattern: str) -> str:
 
 
 def issue_tickets(queue_url: str, key: str, count: int) -> None:
-    for i in range(count):
-        body = json.dumps({"service": "cash" if i % 2 else "general", "channel": "teller"}).encode()
+    for _ in range(count):
+        body = json.dumps({"service": SERVICE, "channel": "teller"}).encode()
         headers = {"X-API-Key": key, "Content-Type": "application/json"}
         request = Request(f"{queue_url}/v1/branches/{BRANCH}/tickets", data=body, method="POST", headers=headers)
         with urlopen(request, timeout=10) as answer:
@@ -141,6 +143,8 @@ def run(rounds: int, windows: int, speed: int) -> dict[str, Any]:
                 for page, name in zip(consoles, names, strict=True):
                     page.goto(f"{gateway}/teller")
                     page.get_by_test_id("setup-window").fill(name)
+                    for box in page.locator("#setup-services input").all():  # fx only: no simulated window serves
+                        box.set_checked(box.get_attribute("value") == SERVICE)  # it, so every call has a customer
                     page.get_by_test_id("open-window").click()
                     expect(page.get_by_test_id("window")).to_have_text(name)
                     expect(page.get_by_test_id("live")).to_have_attribute("data-state", "live", timeout=60_000)
@@ -150,7 +154,7 @@ def run(rounds: int, windows: int, speed: int) -> dict[str, Any]:
                 missed = 0
                 empty = 0
                 for _ in range(rounds):
-                    issue_tickets(queue, service_key, 4 * windows)  # the simulated tellers serve the line too
+                    issue_tickets(queue, service_key, windows)  # one customer for each window
                     for page in consoles:
                         page.evaluate("() => { window.__bench.pressedAt = null; window.__bench.shownAt = null; }")
                     before = int(display.evaluate("window.__display.received.length"))
