@@ -281,7 +281,8 @@ def _relabel_in_columns(
 ) -> list[Segment]:
     """A whole OCR line of two Han characters standing at a label column's left edge, one character away from
     the two-character spelling of exactly one label not found elsewhere (``名郡`` → 名称, ``仕所`` → 住所), is
-    that label. Anywhere else, or when two labels fit, it stays plain text."""
+    that label; so is the start of exactly one such label there (``类`` whose ``型`` OCR missed). Anywhere
+    else, or when two labels fit, it stays plain text."""
     out = []
     for segment in segments:
         label = None
@@ -295,6 +296,17 @@ def _relabel_in_columns(
                 if len(spelling) == 2 and sum(a != b for a, b in zip(spelling, segment.text, strict=True)) == 1
             }
             label = next(iter(near)) if at_column and len(near) == 1 else None
+        if label is None and segment.label is None and segment.whole_line and 1 <= len(segment.text) <= 3:
+            # The start of a spaced label whose rest OCR missed (类 without 型), when it starts one label only.
+            at_column = any(abs(segment.left - column) < 0.5 * segment.height for column in columns)
+            starts = {
+                key
+                for key, variants in labels.items()
+                if key not in found
+                for spelling in variants
+                if spelling.startswith(segment.text) and len(spelling) > len(segment.text)
+            }
+            label = next(iter(starts)) if at_column and len(starts) == 1 else None
         if label is not None:
             found.add(label)
             segment = Segment(

@@ -242,3 +242,11 @@ def test_stray_fragments_join_no_value() -> None:
     fields = parse_licence(lines)
     assert fields["name"] == FIRM["name"]
     assert fields["address"] == FIRM["address"]
+
+
+def test_the_start_of_a_spaced_label_whose_rest_ocr_missed_still_anchors_its_value() -> None:
+    lines = [line for line in portrait_licence() if line.text != "型股份有限公司(非上市)"]
+    lines += [line_at("股份有限公司(非上市)", 280, 398, 300, 28)]
+    fields = parse_licence(lines)
+    assert fields["type"] == FIRM["type"]
+    assert fields["name"] == FIRM["name"]
