@@ -61,6 +61,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("PUT", f"{B}/windows/{{window_id}}"): rule(T, M, S),
         ("POST", f"{B}/windows/{{window_id}}/call-next"): rule(T, M, S),
         ("POST", f"{B}/windows/{{window_id}}/undo-call"): rule(T, M, S, why="a teller takes back a mistaken call"),
+        ("GET", f"{B}/windows/{{window_id}}/directed"): rule(T, M, H, S, why="staff view: customers sent to a window"),
         ("GET", f"{B}/queue"): rule(T, M, H, S, why="staff view; kiosks show a ticket's own wait"),
         ("PUT", f"{B}/cameras/{{camera_id}}"): rule(M, S),
         ("GET", f"{B}/cameras/{{camera_id}}"): rule(M, H, S),

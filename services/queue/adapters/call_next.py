@@ -98,7 +98,16 @@ class WindowStore:
         if changed is None:
             assert current is not None
             return current, False
+        returning: list[tuple[TicketRecord, float]] = []
+        if state is not WindowState.OPEN:  # its directed tickets go back to their service lines
+            await tx.watch(keys.window_line(window_id))
+            returning = await self._directed(pipe, keys, window_id)
         tx.multi()
+        for record, score in returning:
+            pipe.hset(keys.ticket(record.ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
+            pipe.zadd(keys.line(record.service), {record.ticket_id: score})
+        if returning:
+            pipe.delete(keys.window_line(window_id))
         pipe.hset(keys.window(window_id), mapping=cast(dict[Any, Any], changed.to_fields()))
         pipe.sadd(keys.windows, window_id)
         self._log(pipe, branch_id, window_id, state, skills, now)
@@ -109,6 +118,21 @@ class WindowStore:
             ),
         )
         return changed, True
+
+    @staticmethod
+    async def _directed(pipe: Any, keys: Keys, window_id: str) -> list[tuple[TicketRecord, float]]:
+        """The tickets waiting in the window's own line, no longer directed, with their (original) score."""
+        rows = cast(list[tuple[bytes, float]], await pipe.zrange(keys.window_line(window_id), 0, -1, withscores=True))
+        out = []
+        for raw_id, score in rows:
+            raw = decode_hash(await pipe.hgetall(keys.ticket(raw_id.decode())))
+            if raw:
+                out.append((TicketRecord.from_fields(raw).evolve(directed_window=None), float(score)))
+        return out
+
+    async def directed_count(self, branch_id: str, window_id: str) -> int:
+        """How many tickets wait in the window's own line (sent to it by another window)."""
+        return int(await self._redis.zcard(Keys(branch_id).window_line(window_id)))
 
     async def apply_external(self, event: Window) -> bool:
         """A windows.v1 event from another producer: upsert when newer; no event of our own. A change of
@@ -154,15 +178,23 @@ class WindowStore:
         keys, pipe = Keys(tx.branch_id), tx.pipe
         window = await self._callable_window(tx, window_id)
         lines = [keys.line(s) for s in window.skills]
-        await tx.watch(*lines, keys.scheduled, keys.model)
+        own = keys.window_line(window_id)
+        await tx.watch(*lines, own, keys.scheduled, keys.model)
         due = await self._due(pipe, keys, now)
-        heads: list[Head] = []
-        for service, line in zip(window.skills, lines, strict=True):
-            top = cast(list[tuple[bytes, float]], await pipe.zrange(line, 0, 0, withscores=True))
-            if top:
-                heads.append(Head(service, top[0][0].decode(), float(top[0][1])))
-        heads += [h for h in due if h.service in window.skills]
-        chosen = choose_next(heads, window.skills, self.rules)
+        chosen: Head | None = None
+        directed = cast(list[bytes], await pipe.zrange(own, 0, 0))
+        if directed:  # a customer sent to this very window comes first, whatever its skills
+            raw = decode_hash(await pipe.hgetall(keys.ticket(directed[0].decode())))
+            if raw:
+                chosen = Head(ServiceName(raw["service"]), directed[0].decode(), 0.0)
+        if chosen is None:
+            heads: list[Head] = []
+            for service, line in zip(window.skills, lines, strict=True):
+                top = cast(list[tuple[bytes, float]], await pipe.zrange(line, 0, 0, withscores=True))
+                if top:
+                    heads.append(Head(service, top[0][0].decode(), float(top[0][1])))
+            heads += [h for h in due if h.service in window.skills]
+            chosen = choose_next(heads, window.skills, self.rules)
         if chosen is None and not due:
             return None
         record = None
@@ -177,7 +209,9 @@ class WindowStore:
             if record is None or head.ticket_id != record.ticket_id:
                 pipe.zadd(keys.line(head.service), {head.ticket_id: head.score})
         if record is not None:
-            pipe.zrem(keys.line(record.service), record.ticket_id)
+            pipe.zrem(
+                keys.window_line(window_id) if record.directed_window else keys.line(record.service), record.ticket_id
+            )
             pipe.hset(keys.ticket(record.ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
             pipe.hset(
                 keys.window(window_id),
@@ -213,7 +247,8 @@ class WindowStore:
         tx.multi()
         pipe.hset(keys.ticket(ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
         pipe.hset(keys.window(window_id), mapping={"ticket_id": "", "service": "", "busy_since": ""})
-        pipe.zadd(keys.line(record.service), {ticket_id: score})
+        line = keys.window_line(window_id) if record.directed_window == window_id else keys.line(record.service)
+        pipe.zadd(line, {ticket_id: score})
         tx.stage(topics.TICKETS, ticket_event(record, now))
         return record
 

@@ -30,6 +30,10 @@ class Keys:
     def line(self, service: ServiceName) -> str:
         return self._k("line", service.value)
 
+    def window_line(self, window_id: str) -> str:
+        """Tickets sent to this one window (``directed_window``): only it calls them, before its lines."""
+        return self._k("window-line", window_id)
+
     @property
     def scheduled(self) -> str:
         return self._k("scheduled")

@@ -24,11 +24,13 @@ from branchops.contracts.events import Ticket
 from services.queue.adapters.keys import BRANCHES, HISTORY_TTL_S, TTL_S, Keys
 from services.queue.adapters.number_guard import NumberGuard
 from services.queue.domain.arrivals import slot_of
+from services.queue.domain.directed import check_target, current_remaining_min, directed_wait
 from services.queue.domain.errors import Conflict, DayFull, Invalid, NotFound
 from services.queue.domain.forms import FormValue, masked_form, merge_fields
 from services.queue.domain.learning import learn_transition
 from services.queue.domain.lifecycle import WAITING, Action, InvalidTransition, leaves_window, transition
 from services.queue.domain.model import Model
+from services.queue.domain.predict import Estimate
 from services.queue.domain.routing import RoutingRules
 from services.queue.domain.tickets import MAX_PER_DAY, IssueTicket, TicketRecord, ticket_number
 from services.queue.domain.windows import WindowRecord
@@ -167,12 +169,45 @@ class TicketStore:
         raw = decode_hash(await self._redis.hgetall(Keys(branch_id).ticket(ticket_id)))
         return TicketRecord.from_fields(raw) if raw else None
 
+    @staticmethod
+    def waits_in(keys: Keys, record: TicketRecord) -> str:
+        """The sorted set the waiting ticket stands in: its window's own line when directed, else its service's."""
+        return keys.window_line(record.directed_window) if record.directed_window else keys.line(record.service)
+
     async def position(self, record: TicketRecord) -> int | None:
-        """1-based place in its service's line, None when not waiting in it (yet)."""
+        """1-based place in its line (its window's own line when directed), None when not waiting in it (yet)."""
         if record.status not in WAITING:
             return None
-        rank = await self._redis.zrank(Keys(record.branch_id).line(record.service), record.ticket_id)
+        rank = await self._redis.zrank(self.waits_in(Keys(record.branch_id), record), record.ticket_id)
         return None if rank is None else int(cast(int, rank)) + 1
+
+    async def directed_estimate(self, record: TicketRecord, now: dt.datetime) -> Estimate | None:
+        """The wait of a ticket waiting for its window: the window's current customer's rest and the
+        learned mean service of each ticket ahead of it in the window's line; None when not directed."""
+        if record.directed_window is None or record.status not in WAITING:
+            return None
+        keys, window_id = Keys(record.branch_id), record.directed_window
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrank(keys.window_line(window_id), record.ticket_id)
+            pipe.zrange(keys.window_line(window_id), 0, -1)
+            pipe.hgetall(keys.window(window_id))
+            pipe.get(keys.model)
+            rank, ids, wraw, model_raw = await pipe.execute()
+        if rank is None:
+            return None
+        model = Model.from_json(model_raw)
+        ahead = [i.decode() for i in cast(list[bytes], ids)[: int(rank)]]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for ticket_id in ahead:
+                pipe.hget(keys.ticket(ticket_id), "service")
+            services = [ServiceName(s.decode()) for s in await pipe.execute() if s]
+        window = WindowRecord.from_fields(decode_hash(wraw)) if wraw else None
+        remaining = 0.0
+        if window is not None and window.ticket_id and window.service is not None:
+            mean = model.service_dist(window.service.value, window_id).mean
+            remaining = current_remaining_min(mean, window.busy_since, now)
+        means = [model.service_dist(s.value, window_id).mean for s in services]
+        return directed_wait(remaining, means)
 
     async def act(
         self,
@@ -183,12 +218,14 @@ class TicketStore:
         *,
         service: ServiceName | None = None,
         window_id: str | None = None,
+        to_window: str | None = None,
     ) -> TicketRecord:
-        """Every action but call-next. ``window_id``: the caller's window, checked when given."""
+        """Every action but call-next. ``window_id``: the caller's window, checked when given; ``to_window``
+        (transfer): the window the ticket is sent to, into its own line (``domain/directed.py``)."""
         keys = Keys(branch_id)
         return await self._outbox.transaction(
             branch_id,
-            lambda tx: self._act(tx, keys, ticket_id, action, now, service, window_id),
+            lambda tx: self._act(tx, keys, ticket_id, action, now, service, window_id, to_window),
             watch=[keys.ticket(ticket_id), keys.model],
         )
 
@@ -201,6 +238,7 @@ class TicketStore:
         now: dt.datetime,
         service: ServiceName | None,
         window_id: str | None,
+        to_window: str | None = None,
     ) -> TicketRecord:
         pipe = tx.pipe
         raw = decode_hash(await pipe.hgetall(keys.ticket(ticket_id)))
@@ -213,7 +251,14 @@ class TicketStore:
             status = transition(before.status, action)
         except InvalidTransition as exc:
             raise Conflict(str(exc)) from exc
-        after = self._after(before, action, status, now, service)
+        if to_window is not None:
+            if action is not Action.TRANSFER:
+                raise Invalid(f"to_window is for a transfer, not {action.value}")
+            # WATCHed: a close of the target racing this transfer makes one of them start over
+            await tx.watch(keys.window(to_window), keys.window_line(to_window))
+            traw = decode_hash(await pipe.hgetall(keys.window(to_window)))
+            check_target(WindowRecord.from_fields(traw) if traw else None, to_window, before.window_id, tx.branch_id)
+        after = self._after(before, action, status, now, service, to_window)
         model = learn_transition(Model.from_json(await pipe.get(keys.model)), before, status, now)
         window: WindowRecord | None = None
         if before.window_id and leaves_window(action):
@@ -226,10 +271,10 @@ class TicketStore:
         if window is not None and window.ticket_id == ticket_id:
             pipe.hset(keys.window(window.window_id), mapping={"ticket_id": "", "service": "", "busy_since": ""})
         if before.status in WAITING:
-            pipe.zrem(keys.line(before.service), ticket_id)
+            pipe.zrem(self.waits_in(keys, before), ticket_id)
             pipe.zrem(keys.scheduled, ticket_id)
         if status is TicketStatus.TRANSFERRED:
-            pipe.zadd(keys.line(after.service), {ticket_id: self._score(after)})
+            pipe.zadd(self.waits_in(keys, after), {ticket_id: self._score(after)})
         tx.stage(topics.TICKETS, ticket_event(after, now))
         return after
 
@@ -260,25 +305,31 @@ class TicketStore:
 
     @staticmethod
     def _after(
-        before: TicketRecord, action: Action, status: TicketStatus, now: dt.datetime, service: ServiceName | None
+        before: TicketRecord,
+        action: Action,
+        status: TicketStatus,
+        now: dt.datetime,
+        service: ServiceName | None,
+        to_window: str | None = None,
     ) -> TicketRecord:
         if action is Action.RECALL:
             return before.evolve(recalls=before.recalls + 1)
         if action is Action.START:
             return before.evolve(status=status, started_at=now)
         if action is Action.TRANSFER:
-            if service is None:
-                raise Invalid("a transfer needs the target service")
-            if service is before.service:
-                raise Invalid(f"ticket {before.ticket_id} is already in {service.value}")
-            # back in line, in the new service, with its original place in time
+            if to_window is None and service is None:
+                raise Invalid("a transfer needs the target service or window")
+            if to_window is None and service is before.service:
+                raise Invalid(f"ticket {before.ticket_id} is already in {before.service.value}")
+            # back in line (the service's, or the target window's own), with its original place in time
             return before.evolve(
                 status=status,
-                service=service,
+                service=service or before.service,
                 window_id=None,
                 called_at=None,
                 started_at=None,
                 transferred_from=before.service,
                 pred_wait_min=None,
+                directed_window=to_window,
             )
         return before.evolve(status=status, ended_at=now)

@@ -59,6 +59,7 @@ class TicketRecord:
     pred_wait_min: float | None = None  # prediction made at issue, kept to learn from the realised wait
     pred_sd_min: float | None = None
     form: dict[str, object] | None = None  # the prepared form, unmasked: staff views only, events mask it
+    directed_window: str | None = None  # sent to this window: it waits in (or was called from) its own line
 
     @property
     def sequence(self) -> int:
@@ -117,4 +118,5 @@ class TicketRecord:
             pred_wait_min=number("pred_wait_min"),
             pred_sd_min=number("pred_sd_min"),
             form=json.loads(raw["form"]) if raw.get("form") else None,
+            directed_window=raw.get("directed_window") or None,
         )

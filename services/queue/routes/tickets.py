@@ -14,13 +14,14 @@ from branchops.contracts.enums import Channel, Priority, ServiceName
 from branchops.settings import Role
 from branchops.web import BranchPath, Principal, Problem, check_branch
 from branchops.web.auth import require_roles
-from branchops.web.roles import AnyRole, KioskTellerManagerService
+from branchops.web.roles import AnyRole, KioskTellerManagerService, TellerManagerHeadOfficeService
+from services.queue.domain.directed import OwnWindow, UnknownWindow, WindowNotOpen
 from services.queue.domain.errors import QueueError
 from services.queue.domain.forms import FormRefused, check_form
 from services.queue.domain.lifecycle import Action
 from services.queue.domain.tickets import IssueTicket
-from services.queue.routes.deps import IdPath, PhoneDep, TicketsDep
-from services.queue.routes.problems import problem
+from services.queue.routes.deps import IdPath, PhoneDep, TicketsDep, WindowsDep
+from services.queue.routes.problems import problem, status_of
 from services.queue.routes.views import TicketView
 
 router = APIRouter(prefix="/v1/branches/{branch_id}", tags=["tickets"])
@@ -102,10 +103,30 @@ def form_problem(error: FormRefused) -> Problem:
     return Problem(422, error.title, str(error), reason=error.reason)
 
 
+WindowId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+
+
 class ActionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     service: ServiceName | None = None  # transfer: the service it moves to
     window_id: str | None = None  # optional check: the ticket is at this window
+    to_window: WindowId | None = Field(
+        None, description="transfer: the window it is sent to (only that window calls it, before its lines)"
+    )
+
+
+ACTION_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such ticket or action; reason unknown_window: no such target window"},
+    409: {"description": "not allowed in the ticket's status; reason window_not_open: the target window is closed"},
+    422: {"description": "reason own_window: a transfer to the window the customer is at; a bad body"},
+}
+
+
+def action_problem(error: QueueError) -> Problem:
+    """The refusal as problem+json, with the ``reason`` of a refused transfer to a window."""
+    if isinstance(error, (UnknownWindow, WindowNotOpen, OwnWindow)):
+        return Problem(status_of(error), error.title, str(error), reason=error.reason)
+    return problem(error)
 
 
 CUSTOMER_ACTIONS = {Action.CANCEL}
@@ -186,7 +207,8 @@ async def edit_form(
 @router.post(
     "/tickets/{ticket_id}/{action}",
     response_model=TicketView,
-    summary="complete, no-show, transfer, recall, start, abandon or cancel a ticket",
+    responses=ACTION_PROBLEMS,
+    summary="complete, no-show, transfer (to a service or a window), recall, start, abandon or cancel a ticket",
 )
 async def act_on_ticket(
     branch_id: BranchPath,
@@ -207,10 +229,31 @@ async def act_on_ticket(
     if chosen not in CUSTOMER_ACTIONS and who.role is Role.KIOSK:
         raise Problem(403, "Forbidden", f"role kiosk may not {chosen.value} a ticket")
     body = body or ActionRequest()
-    if chosen is Action.TRANSFER and body.service is None:
-        raise Problem(422, "Invalid request", "a transfer needs the target service in the body")
+    if chosen is Action.TRANSFER and body.service is None and body.to_window is None:
+        raise Problem(422, "Invalid request", "a transfer needs the target service or window (to_window) in the body")
+    if chosen is not Action.TRANSFER and body.to_window is not None:
+        raise Problem(422, "Invalid request", "to_window is only for a transfer")
     try:
-        record = await tickets.act(branch_id, ticket_id, chosen, service=body.service, window_id=body.window_id)
+        record = await tickets.act(
+            branch_id, ticket_id, chosen, service=body.service, window_id=body.window_id, to_window=body.to_window
+        )
     except QueueError as error:
-        raise problem(error) from error
+        raise action_problem(error) from error
     return TicketView.of(record)
+
+
+class DirectedView(BaseModel):
+    window_id: str
+    waiting: int  # tickets sent to this window by another, waiting in its own line
+
+
+@router.get(
+    "/windows/{window_id}/directed",
+    response_model=DirectedView,
+    summary="How many customers other windows sent to this window wait for it",
+)
+async def directed_to_window(
+    branch_id: BranchPath, window_id: IdPath, who: TellerManagerHeadOfficeService, windows: WindowsDep
+) -> DirectedView:
+    check_branch(who, branch_id)
+    return DirectedView(window_id=window_id, waiting=await windows.store.directed_count(branch_id, window_id))

@@ -51,6 +51,8 @@ class Tickets:
         if record is None:
             raise UnknownTicket(f"no ticket {ticket_id} in branch {branch_id}")
         position = await self.store.position(record)
+        if position is not None and record.directed_window is not None:  # waits for one window only
+            return record, position, await self.store.directed_estimate(record, self.clock())
         if position is None and record.ready_at is None:
             return record, None, None
         view = await self.live.view(branch_id, self.clock())
@@ -65,8 +67,12 @@ class Tickets:
         *,
         service: ServiceName | None = None,
         window_id: str | None = None,
+        to_window: str | None = None,
     ) -> TicketRecord:
-        """The ticket after ``action``; raises ``NotFound``, ``Conflict`` or ``Invalid``."""
-        record = await self.store.act(branch_id, ticket_id, action, self.clock(), service=service, window_id=window_id)
+        """The ticket after ``action``; raises ``NotFound``, ``Conflict`` or ``Invalid`` (a transfer to a
+        window: ``UnknownWindow``, ``WindowNotOpen``, ``OwnWindow`` with their ``reason``)."""
+        record = await self.store.act(
+            branch_id, ticket_id, action, self.clock(), service=service, window_id=window_id, to_window=to_window
+        )
         self.changed(branch_id)
         return record
