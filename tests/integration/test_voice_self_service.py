@@ -192,3 +192,15 @@ async def test_not_enough_funds_posts_nothing_and_asks_for_a_smaller_amount(kios
     paid = await say(client, branch, session, "是")
     assert paid["screen"]["kind"] == "receipt" and "****" in paid["screen"]["to"]
     assert await postings_of(engine, branch) == 1
+
+
+async def test_a_transfer_to_own_savings_is_posted_and_one_to_someone_else_is_not(kiosk: Any) -> None:
+    client, engine, branch, _, _ = kiosk
+    identity = await store_kyc(engine, branch)
+    session = await start(client, branch, identity)
+    readback = await say(client, branch, session, "转五百元到我自己的储蓄账户")
+    assert readback.get("confirm") is True and "500.00" in readback["reply"], readback
+    done = await say(client, branch, session, "是")
+    assert done["screen"]["kind"] == "receipt" and await postings_of(engine, branch) == 1
+    other = await say(client, branch, session, "给张三转五百元")
+    assert "screen" not in other and not other.get("confirm") and await postings_of(engine, branch) == 1

@@ -50,6 +50,7 @@ from services.voice.domain.dialogue.policy import (
 )
 from services.voice.domain.dialogue.prompts import say
 from services.voice.domain.dialogue.self_service import (
+    OWN_ACCOUNTS,
     BankingRequest,
     Plan,
     balance_reply,
@@ -270,7 +271,11 @@ class Dialogue:
             confirmed=True,
             idempotency_key=movement_key(state.session_id, request.key_turn, request.intent),
         )
-        if request.intent == "credit_card_repayment":
+        if request.intent == "transfer":
+            result = await self.core.transfer(
+                state.branch_id, customer, auth, plan.source_id, plan.target_id, plan.amount_minor
+            )
+        elif request.intent == "credit_card_repayment":
             result = await self.core.repay_card(
                 state.branch_id, customer, auth, plan.source_id, plan.target_id, plan.amount_minor
             )
@@ -290,6 +295,8 @@ class Dialogue:
         words = normalise(text)
         if state.phase in ("filling", "confirming") and state.intent:
             slots = {**extract_slots(words, state.intent, today), **slots}
+        if self.core is not None and (state.intent or result.intent) == "transfer" and OWN_ACCOUNTS.search(words):
+            slots["own_accounts"] = "yes"  # between the customer's own accounts: the kiosk does it
         if state.phase == "filling" and state.pending_slot == "bill_reference":
             reference = bill_reference_in(text)
             if reference is not None:

@@ -178,3 +178,21 @@ def test_hand_off_reasons_from_the_policy(today: date) -> None:
         d = decide(state, said("nlu_fallback"))
         state = d.state
     assert d.outcome == "handoff" and d.handoff_reason == "not_understood"
+
+
+def test_a_transfer_between_own_accounts_is_done_at_the_kiosk_others_go_to_the_counter() -> None:
+    from services.voice.domain.dialogue.self_service import OWN_ACCOUNTS
+
+    assert OWN_ACCOUNTS.search("转五百到我自己的储蓄账户") and OWN_ACCOUNTS.search("move 500 to my savings")
+    assert not OWN_ACCOUNTS.search("给张三转五百")
+    own = decide(fresh(), said("transfer", amount=500, own_accounts="yes"))
+    assert own.banking is not None and own.banking.action == "prepare"
+    plan = plan_movement("transfer", dict(own.state.slots), [DEBIT, SAVINGS, CARD])
+    assert plan is not None and (plan.source_id, plan.target_id) == ("c1-a1", "c1-a2")
+    ready = after_prepared(own.state, plan)
+    assert "本人账户间转账" in ready.reply and "500.00" in ready.reply
+    yes = decide(ready.state, said("affirm"))
+    assert yes.banking is not None and yes.banking.action == "post"
+    other = decide(fresh(), said("transfer", amount=500))
+    assert other.banking is None and other.outcome == "confirm_prompt", "to someone else: confirmed, then a ticket"
+    assert plan_movement("transfer", {"amount": 5}, [DEBIT, CARD]) is None, "no second own account"

@@ -31,10 +31,10 @@ from services.voice.domain.dialogue.catalogue import (
 )
 from services.voice.domain.dialogue.prompts import SERVICE_NAMES, say, summary, wait_phrase
 from services.voice.domain.dialogue.self_service import (
-    MOVEMENTS,
     THROUGH_CORE,
     BankingRequest,
     Plan,
+    is_movement,
     readback,
     refusal,
     required_slots,
@@ -199,7 +199,7 @@ def _advance(state: DialogueState) -> Decision:
         return _reply(state, say(f"ask_{missing[0]}", state.lang), "slot_prompt")
     spec = CATALOGUE[state.intent]
     books = _books(state)
-    if state.intent in MOVEMENTS and state.phase != "confirming":  # the core's accounts are read back first
+    if is_movement(state.intent, dict(state.slots)) and state.phase != "confirming":  # accounts read back first
         state.pending_slot = None
         return Decision(state, "", "preparing", banking=BankingRequest("prepare", state.intent))
     if (spec.money or books) and state.phase != "confirming":
@@ -215,7 +215,7 @@ def _act(state: DialogueState) -> Decision:
     intent, spec = state.intent, CATALOGUE[state.intent]
     if intent == "queue_status":
         return _ask_status(state)
-    if intent in MOVEMENTS:
+    if is_movement(intent, dict(state.slots)):
         if state.confirm_turn is None:  # the first yes names the movement; a retry of it keeps the name
             state.confirm_turn = state.turn
         return Decision(state, "", "posting", banking=BankingRequest("post", intent, state.confirm_turn))
@@ -300,7 +300,7 @@ def _on_confirming(state: DialogueState, heard: Understanding) -> Decision:
     state.misses += 1
     if state.misses >= MAX_MISSES:
         return _handoff(state)
-    if state.intent in MOVEMENTS and state.banking:
+    if is_movement(state.intent, dict(state.slots)) and state.banking:
         return _reply(state, readback(state), "reprompt")
     text = say("confirm_again", state.lang, summary=summary(state.intent, dict(state.slots), state.lang))
     return _reply(state, text, "reprompt")

@@ -23,6 +23,10 @@ CUSTOMER_READS = frozenset({"balance_inquiry", "transaction_history", "statement
 MOVEMENTS = frozenset({"credit_card_repayment", "utility_payment"})
 """Money movements completed at the kiosk: identity, read-back, an explicit yes, one idempotency key."""
 THROUGH_CORE = RATE_READS | CUSTOMER_READS | MOVEMENTS
+OWN_ACCOUNTS = re.compile(
+    r"自己的?(账户|卡|储蓄)|本人(账户|名下)|我的(储蓄|活期)|own account|my savings|between my accounts"
+)
+"""Words that make a transfer one between the customer's own accounts (then the kiosk does it, else a counter)."""
 BILLERS = {"electricity": "sbx-biller-power", "water": "sbx-biller-water", "gas": "sbx-biller-gas"}
 BILLERS_DEFAULT = "sbx-biller-power"
 BILLER_NAMES = {
@@ -106,6 +110,7 @@ KINDS = {
 WHAT = {
     "credit_card_repayment": ("信用卡还款", "credit card repayment"),
     "utility_payment": ("生活缴费", "bill payment"),
+    "transfer": ("本人账户间转账", "transfer between your own accounts"),
 }
 
 
@@ -128,7 +133,16 @@ def amount_minor(value: object) -> int | None:
 
 
 def needs_identity(intent: str) -> bool:
-    return intent in CUSTOMER_READS or intent in MOVEMENTS
+    return intent in CUSTOMER_READS or intent in MOVEMENTS or intent == "transfer"
+
+
+def own_transfer(intent: str | None, slots: dict[str, object]) -> bool:
+    """A transfer the customer said is between their own accounts (the slot the use case sets from the words)."""
+    return intent == "transfer" and slots.get("own_accounts") == "yes"
+
+
+def is_movement(intent: str | None, slots: dict[str, object]) -> bool:
+    return intent in MOVEMENTS or own_transfer(intent, slots)
 
 
 def required_slots(intent: str) -> tuple[str, ...]:
@@ -173,6 +187,11 @@ def plan_movement(intent: str, slots: dict[str, object], accounts: list[AccountS
     if amount is None or not sources:
         return None
     source = sources[0]
+    if intent == "transfer":  # from the debit card to the customer's CNY savings (or the other way round)
+        others = [a for a in sources if a.account_id != source.account_id]
+        if not others:
+            return None
+        return Plan(source.account_id, source.number_masked, others[0].account_id, others[0].number_masked, amount)
     if intent == "credit_card_repayment":
         cards = [a for a in accounts if a.kind == "credit_card" and a.currency == "CNY"]
         if not cards:
