@@ -167,7 +167,8 @@ async def converse(
     session = started.json()["session_id"]
     last: dict[str, Any] = {}
     turns, ms = 0, []
-    for text in script[lang]:
+    wordings = [script[lang], *script.get("variants", {}).get(lang, [])]
+    for text in random.Random(n).choice(wordings):
         t0 = time.perf_counter()
         answer = await client.post(
             f"/v1/branches/{branch}/dialogue/sessions/{session}/turns", json={"text": text}, headers=headers
