@@ -44,6 +44,7 @@ class WindowChange(BaseModel):
 class TicketAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     service: ServiceName | None = None  # transfer: the service the customer goes to
+    to_window: str | None = Field(None, pattern=_ID)  # transfer: the window the customer goes to (its own line)
 
 
 class FormFix(BaseModel):
@@ -98,6 +99,7 @@ async def console(
             current["called_at"] = window.get("busy_since")
             prepared = ticket.get("form")
     skills = list(window.get("skills") or []) if window is not None else []
+    directed = await up.fetch_json("queue", f"/v1/branches/{branch_id}/windows/{window_id}/directed", who.upstream)
     return {
         "branch_id": branch_id,
         "window_id": window_id,
@@ -111,7 +113,14 @@ async def console(
         "today": gateway.handlers.state(branch_id).window_days.of(window_id),
         "services": [s.value for s in ServiceName],
         "transfer_to": _served_now(queue),
+        "transfer_windows": _open_others(windows, window_id),
+        "directed": (directed or {}).get("waiting"),  # customers other windows sent here (None: unknown)
     }
+
+
+def _open_others(windows: list[dict[str, Any]], window_id: str) -> list[str]:
+    """The other open windows: a customer can be sent to one of them (into its own line)."""
+    return sorted(str(w["window_id"]) for w in windows if w.get("state") == "open" and w.get("window_id") != window_id)
 
 
 def _served_now(queue: dict[str, Any] | None) -> list[str]:
@@ -149,6 +158,8 @@ async def act(
     payload: dict[str, Any] = {"window_id": window_id}
     if body is not None and body.service is not None:
         payload["service"] = body.service.value
+    if body is not None and body.to_window is not None:
+        payload["to_window"] = body.to_window
     return await gateway.upstreams.relay(
         "queue", "POST", f"/v1/branches/{branch_id}/tickets/{ticket_id}/{action}", who.upstream, json_body=payload
     )

@@ -152,7 +152,9 @@ class Fake:
                     "services": [{"service": "cash", "waiting": 1, "open_windows": 1, "est_wait_min": 2.0}],
                     "waiting": [{"ticket_id": "t5", "number": "A005", "service": "cash", "status": "issued"}],
                     "windows": [
-                        {"window_id": "w3", "state": "open", "skills": ["cash"], "staff_id": "bo", "ticket_id": "t1"}
+                        {"window_id": "w3", "state": "open", "skills": ["cash"], "staff_id": "bo", "ticket_id": "t1"},
+                        {"window_id": "w4", "state": "open", "skills": ["wealth"], "staff_id": "cy"},
+                        {"window_id": "w5", "state": "closed", "skills": ["cash"], "staff_id": None},
                     ],
                 },
             )
@@ -161,6 +163,8 @@ class Fake:
                 200,
                 json={"ticket_id": "t1", "number": "A001", "service": "cash", "status": "called", "form": self.form},
             )
+        if path.endswith("/windows/w3/directed"):
+            return httpx.Response(200, json={"window_id": "w3", "waiting": 2})
         if path == "/v1/tts":
             return httpx.Response(200, content=b"RIFF....WAVE", headers={"content-type": "audio/wav"})
         if path.endswith("/no-show") and json.loads(request.content).get("window_id") != "w1":
@@ -295,3 +299,19 @@ def test_console_shows_the_prepared_form_and_relays_a_correction_for_its_window(
     got = client.patch("/v1/branches/b1/windows/w3/tickets/t1/form", json={"fields": too_many}, headers=teller)
     assert got.status_code == 422
     assert len(fake.calls) == calls, "refused at the gateway: nothing relayed"
+
+
+def test_console_offers_the_other_open_windows_and_relays_a_transfer_to_one(env: Any) -> None:
+    client, fake, _ = env
+    teller = {"X-API-Key": api_key(Role.TELLER)}
+    body = client.get("/v1/branches/b1/windows/w3/console", headers=teller).json()
+    assert body["transfer_windows"] == ["w4"], "open windows other than this one: not itself, not a closed one"
+    assert body["directed"] == 2, "customers other windows sent to w3"
+    sent = client.post("/v1/branches/b1/windows/w3/tickets/t1/transfer", json={"to_window": "w4"}, headers=teller)
+    assert sent.status_code == 200
+    assert json.loads(fake.calls[-1].content) == {"window_id": "w3", "to_window": "w4"}
+    calls = len(fake.calls)
+    bad = client.post("/v1/branches/b1/windows/w3/tickets/t1/transfer", json={"to_window": "w 4/x"}, headers=teller)
+    assert bad.status_code == 422 and len(fake.calls) == calls, "refused at the gateway: nothing relayed"
+    unknown = client.get("/v1/branches/b1/windows/w4/console", headers=teller).json()
+    assert unknown["directed"] is None and unknown["transfer_windows"] == ["w3"], "no count: shown as unknown"

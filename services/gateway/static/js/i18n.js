@@ -109,6 +109,7 @@ Object.assign(TEXT.zh, {
   display_title: "叫号", latest_calls: "最新叫号", please_go: "请到", window_no: "号窗口", people_waiting: "等候",
   expected_wait: "预计等待", next_up: "即将叫号", keys: "快捷键", called_to: "已叫号到",
   sound_on: "点击开启语音播报", min_short: "分钟",
+  transfer_services: "业务", transfer_windows: "窗口", directed_here: "转到本窗口等候",
 });
 Object.assign(TEXT.en, {
   teller_title: "Teller console", pick_window: "Choose your window", window_id: "Window", services_served: "Services",
@@ -122,6 +123,7 @@ Object.assign(TEXT.en, {
   display_title: "Now calling", latest_calls: "Latest calls", please_go: "please go to", window_no: "",
   people_waiting: "Waiting", expected_wait: "Expected wait", next_up: "Next numbers", keys: "Keys",
   called_to: "called to", sound_on: "Click to turn on spoken calls", min_short: "min",
+  transfer_services: "Service", transfer_windows: "Window", directed_here: "Directed to this window",
 });
 
 // Branch configuration and reports (records).
