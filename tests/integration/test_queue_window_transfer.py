@@ -175,3 +175,24 @@ async def test_concurrent_calls_never_call_a_directed_ticket_twice(q: QueueApp) 
     assert len(ids) == len(set(ids)), "no ticket called twice"
     assert set(directed) <= set(ids), "no directed customer stranded"
     assert await _directed(q, "w2") == 0
+
+
+async def test_the_phone_page_shows_the_place_and_wait_in_the_windows_line(q: QueueApp) -> None:
+    for window, skills in (("w1", ["cash"]), ("w2", ["general"])):
+        assert (await q.open_window(window, skills)).status_code == 200
+    slips = []
+    for _ in range(2):  # two customers sent from w1 to w2, one after the other
+        ticket = await q.issue("cash")
+        assert (await q.call("w1")).json()["ticket_id"] == ticket["ticket_id"]
+        assert (await q.act(ticket["ticket_id"], "transfer", to_window="w2")).status_code == 200
+        slips.append(ticket)
+    for _ in range(3):  # w2's own service line is longer: it does not count for who was sent to it
+        await q.issue("general")
+    pages = [(await q.client.get(f"/v1/public/tickets/{s['token']}")).json() for s in slips]
+    assert [p["position"] for p in pages] == [1, 2]
+    assert [p["status"] for p in pages] == ["transferred", "transferred"]
+    assert pages[1]["wait"]["high_min"] > pages[0]["wait"]["high_min"], "one more customer ahead"
+    assert (await q.call("w2")).json()["ticket_id"] == slips[0]["ticket_id"]
+    called = (await q.client.get(f"/v1/public/tickets/{slips[0]['token']}")).json()
+    assert (called["status"], called["window_id"]) == ("called", "w2"), "the page shows the window when called"
+    assert (await q.client.get(f"/v1/public/tickets/{slips[1]['token']}")).json()["position"] == 1
