@@ -298,3 +298,57 @@ def test_a_voice_tickets_prepared_form_on_the_console(floor: tuple[Floor, Consol
     refused = [e for e in teller_console.errors if e.startswith("422 PATCH") and e.endswith("/form")]
     assert len(refused) == 1, teller_console.errors  # "many" is no amount: refused, shown, nothing changed
     assert not [e for e in teller_console.errors if e not in refused], teller_console.errors
+
+
+OTHER = "t2"
+
+
+def test_transfer_to_another_window(floor: tuple[Floor, Console, Console], run: Run, browser: Browser) -> None:
+    """The teller at t1 sends the customer to window t2 (T, then t2's letter): the customer waits in t2's own
+    line ("directed to this window: 1" on t2's console) and t2's next call is that customer, whatever t2 serves."""
+    f, teller_console, _ = floor
+    teller = f.teller
+    other_context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    other = other_context.new_page()
+    other_console = Console(other)
+    try:
+        _login(other, run, "teller")
+        expect(other).to_have_url(f"{run.gateway}/")
+        other.goto(f"{run.gateway}/teller")
+        expect(other.get_by_test_id("setup")).to_be_visible()
+        other.get_by_test_id("setup-window").fill(OTHER)
+        for box in other.locator("#setup-services input").all():
+            box.set_checked(box.get_attribute("value") == "wealth")
+        other.get_by_test_id("open-window").click()
+        expect(other.get_by_test_id("window")).to_have_text(OTHER)
+        expect(other.get_by_test_id("directed")).to_have_text("0")
+
+        expect(teller.get_by_test_id("setup")).to_be_visible()
+        teller.get_by_test_id("setup-window").fill(WINDOW)
+        for box in teller.locator("#setup-services input").all():
+            box.set_checked(box.get_attribute("value") in ("cash", "general"))
+        teller.get_by_test_id("open-window").click()
+        expect(teller.get_by_test_id("window")).to_have_text(WINDOW)
+        expect(teller.get_by_test_id("call")).to_be_enabled(timeout=10_000)
+        number = f.press_and_see("F1")  # a cash customer of t1's own
+        teller.keyboard.press("t")
+        target = teller.get_by_test_id("transfer-windows").locator(f'button[data-window="{OTHER}"]')
+        expect(target).to_be_visible()
+        f.snap("13-transfer-to-window")
+        teller.keyboard.press(str(target.get_attribute("data-key")))
+        expect(teller.get_by_test_id("no-customer")).to_be_visible()
+        expect(other.get_by_test_id("directed")).to_have_text("1", timeout=10_000)
+        other.screenshot(path=str(f.shots / "14-directed-waiting-t2.png"), full_page=True)
+
+        expect(other.get_by_test_id("call")).to_be_enabled(timeout=10_000)
+        other.keyboard.press("F1")  # t2 serves wealth only, yet the customer sent to it comes first
+        expect(other.get_by_test_id("current-number")).to_have_text(number, timeout=10_000)
+        expect(other.get_by_test_id("directed")).to_have_text("0")
+        expect(f.display.locator(f'[data-call="{number}@{OTHER}"]')).to_have_count(1, timeout=10_000)
+        other.screenshot(path=str(f.shots / "15-directed-called-t2.png"), full_page=True)
+        f.display.screenshot(path=str(f.shots / "15-directed-called-display.png"), full_page=True)
+        other.keyboard.press("f")
+        expect(other.get_by_test_id("no-customer")).to_be_visible()
+        assert teller_console.errors == [] and other_console.errors == [], (teller_console.errors, other_console.errors)
+    finally:
+        other_context.close()

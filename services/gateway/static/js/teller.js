@@ -77,6 +77,7 @@ function render() {
   $("window-name").textContent = state.windowId;
   renderCustomer();
   renderLines();
+  $("directed").textContent = state.data.directed == null ? "—" : String(state.data.directed);
   const today = state.data.today || {};
   $("served").textContent = String(today.served ?? 0);
   $("avg-handling").textContent = today.avg_handling_min == null ? "—" : `${today.avg_handling_min} ${t("min_short")}`;
@@ -197,20 +198,27 @@ function undo() {
   act(() => post(`${win()}/undo-call`, { ticket_id: ticketId }));
 }
 
+// Transfer targets: a service line (keys 1..5) or another open window, into its own line (keys A, B, C...).
+const WINDOW_KEYS = "abcdefghijklm";
+
 function openTransfer() {
   if ($("act-transfer").disabled) return;
   const current = state.data.current;
   const targets = (state.data.transfer_to || state.data.services || []).filter((s) => s !== current.service);
   fill($("transfer-options"), targets.map((service, i) => el("button", { type: "button", "data-service": service,
-    onclick: () => doTransfer(service) }, el("kbd", { text: String(i + 1) }), ` ${t(service)}`)));
+    onclick: () => doTransfer({ service }) }, el("kbd", { text: String(i + 1) }), ` ${t(service)}`)));
+  const windows = (state.data.transfer_windows || []).slice(0, WINDOW_KEYS.length);
+  fill($("transfer-windows"), windows.length ? windows.map((w, i) => el("button", { type: "button", "data-window": w,
+    "data-key": WINDOW_KEYS[i], onclick: () => doTransfer({ to_window: w }) },
+  el("kbd", { text: WINDOW_KEYS[i].toUpperCase() }), ` ${t("window")} ${w}`)) : el("span", { class: "muted", text: "—" }));
   $("transfer-box").hidden = false;
 }
 
 function closeTransfer() { $("transfer-box").hidden = true; }
 
-function doTransfer(service) {
+function doTransfer(target) {
   closeTransfer();
-  act(() => post(ticketPath("transfer"), { service }));
+  act(() => post(ticketPath("transfer"), target));
 }
 
 function onKey(event) {
@@ -219,7 +227,9 @@ function onKey(event) {
   if (!$("transfer-box").hidden) {
     const buttons = [...$("transfer-options").querySelectorAll("button")];
     const n = Number(key);
+    const toWindow = key.length === 1 && $("transfer-windows").querySelector(`button[data-key="${key.toLowerCase()}"]`);
     if (n >= 1 && n <= buttons.length) { event.preventDefault(); buttons[n - 1].click(); }
+    else if (toWindow) { event.preventDefault(); toWindow.click(); }
     else if (key === "Escape") { event.preventDefault(); closeTransfer(); }
     return;
   }
