@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from branchops.contracts.enums import WindowState
+from branchops.contracts.events import Window
 from branchops.devstack import TansuBroker
 from tests.conftest import make_platform
 from tests.integration.test_queue_api import KIOSK, TELLER, Clock, QueueApp, client_for, make_app
@@ -196,3 +198,15 @@ async def test_the_phone_page_shows_the_place_and_wait_in_the_windows_line(q: Qu
     called = (await q.client.get(f"/v1/public/tickets/{slips[0]['token']}")).json()
     assert (called["status"], called["window_id"]) == ("called", "w2"), "the page shows the window when called"
     assert (await q.client.get(f"/v1/public/tickets/{slips[1]['token']}")).json()["position"] == 1
+
+
+async def test_a_window_closed_by_another_producer_returns_its_directed_tickets(q: QueueApp) -> None:
+    for window, skills in (("w1", ["cash"]), ("w2", ["cash"])):
+        assert (await q.open_window(window, skills)).status_code == 200
+    tid = await _at_window(q, "w1")
+    assert (await q.act(tid, "transfer", to_window="w2")).status_code == 200
+    q.clock.advance(1)
+    closed = Window(branch_id=q.branch, at=q.clock.now, window_id="w2", state=WindowState.CLOSED, skills=[])
+    assert await q.app.state.windows.store.apply_external(closed) is True
+    assert await _directed(q, "w2") == 0
+    assert (await q.call("w1")).json()["ticket_id"] == tid, "back in the cash line"

@@ -103,11 +103,7 @@ class WindowStore:
             await tx.watch(keys.window_line(window_id))
             returning = await self._directed(pipe, keys, window_id)
         tx.multi()
-        for record, score in returning:
-            pipe.hset(keys.ticket(record.ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
-            pipe.zadd(keys.line(record.service), {record.ticket_id: score})
-        if returning:
-            pipe.delete(keys.window_line(window_id))
+        self._return_directed(pipe, keys, window_id, returning)
         pipe.hset(keys.window(window_id), mapping=cast(dict[Any, Any], changed.to_fields()))
         pipe.sadd(keys.windows, window_id)
         self._log(pipe, branch_id, window_id, state, skills, now)
@@ -129,6 +125,15 @@ class WindowStore:
             if raw:
                 out.append((TicketRecord.from_fields(raw).evolve(directed_window=None), float(score)))
         return out
+
+    @staticmethod
+    def _return_directed(pipe: Any, keys: Keys, window_id: str, returning: list[tuple[TicketRecord, float]]) -> None:
+        """Stage the return of the window's directed tickets to their service lines, at their score."""
+        for record, score in returning:
+            pipe.hset(keys.ticket(record.ticket_id), mapping=cast(dict[Any, Any], record.to_fields()))
+            pipe.zadd(keys.line(record.service), {record.ticket_id: score})
+        if returning:
+            pipe.delete(keys.window_line(window_id))
 
     async def directed_count(self, branch_id: str, window_id: str) -> int:
         """How many tickets wait in the window's own line (sent to it by another window)."""
@@ -153,6 +158,10 @@ class WindowStore:
         if current is not None and current.updated_at is not None and current.updated_at >= event.at:
             return False
         base = current or WindowRecord(event.window_id, event.state, ())
+        returning: list[tuple[TicketRecord, float]] = []
+        if event.state is not WindowState.OPEN:  # closed elsewhere: its directed tickets go back too
+            await tx.watch(keys.window_line(event.window_id))
+            returning = await self._directed(pipe, keys, event.window_id)
         record = WindowRecord(
             event.window_id,
             event.state,
@@ -164,6 +173,7 @@ class WindowStore:
             event.at,
         )
         tx.multi()
+        self._return_directed(pipe, keys, event.window_id, returning)
         pipe.hset(keys.window(event.window_id), mapping=cast(dict[Any, Any], record.to_fields()))
         pipe.sadd(keys.windows, event.window_id)
         self._log(pipe, event.branch_id, event.window_id, event.state, event.skills, event.at)
