@@ -312,13 +312,25 @@ def test_transfer_to_another_window(floor: tuple[Floor, Console, Console], run: 
     other = other_context.new_page()
     other_console = Console(other)
     try:
+        # Services no simulated window serves now: t1's customer is called by t1 only, t2 serves another one.
+        windows = teller.evaluate(
+            """async (branch) => (await (await fetch(`/v1/branches/${branch}/queue`, {credentials: "same-origin"}))
+                .json()).windows""",
+            BRANCH,
+        )
+        served = {
+            s for w in windows if w["state"] == "open" and w["window_id"] not in (WINDOW, OTHER) for s in w["skills"]
+        }
+        own = next((s for s in ("fx", "corporate", "wealth", "general") if s not in served), "fx")
+        elsewhere = "wealth" if own != "wealth" else "corporate"
+        print(f"\nopen windows serve {sorted(served)}; t1 serves {own}, t2 serves {elsewhere}")
         _login(other, run, "teller")
         expect(other).to_have_url(f"{run.gateway}/")
         other.goto(f"{run.gateway}/teller")
         expect(other.get_by_test_id("setup")).to_be_visible()
         other.get_by_test_id("setup-window").fill(OTHER)
         for box in other.locator("#setup-services input").all():
-            box.set_checked(box.get_attribute("value") == "wealth")
+            box.set_checked(box.get_attribute("value") == elsewhere)
         other.get_by_test_id("open-window").click()
         expect(other.get_by_test_id("window")).to_have_text(OTHER)
         expect(other.get_by_test_id("directed")).to_have_text("0")
@@ -326,11 +338,31 @@ def test_transfer_to_another_window(floor: tuple[Floor, Console, Console], run: 
         expect(teller.get_by_test_id("setup")).to_be_visible()
         teller.get_by_test_id("setup-window").fill(WINDOW)
         for box in teller.locator("#setup-services input").all():
-            box.set_checked(box.get_attribute("value") in ("cash", "general"))
+            box.set_checked(box.get_attribute("value") == own)
         teller.get_by_test_id("open-window").click()
         expect(teller.get_by_test_id("window")).to_have_text(WINDOW)
-        expect(teller.get_by_test_id("call")).to_be_enabled(timeout=10_000)
-        number = f.press_and_see("F1")  # a cash customer of t1's own
+        number = teller.evaluate(
+            """async ([branch, service]) => {
+                const r = await fetch(`/v1/branches/${branch}/tickets`, {method: "POST", credentials: "same-origin",
+                  headers: {"Content-Type": "application/json", "X-BranchOps-Request": "1"},
+                  body: JSON.stringify({service})});
+                if (r.status !== 201) throw new Error(`ticket: ${r.status}`);
+                return (await r.json()).number;
+            }""",
+            [BRANCH, own],
+        )
+        for _ in range(20):  # call until it is t1's customer (older tickets of the line are finished first)
+            current = teller.get_by_test_id("current-number")
+            if current.count() and current.inner_text() == number:
+                break
+            if current.count():
+                teller.keyboard.press("f")
+                expect(teller.get_by_test_id("no-customer")).to_be_visible()
+            expect(teller.get_by_test_id("call")).to_be_enabled(timeout=10_000)
+            teller.keyboard.press("F1")
+            expect(teller.get_by_test_id("current-number")).to_be_visible(timeout=20_000)
+        else:
+            pytest.fail(f"ticket {number} never reached window {WINDOW}")
         teller.keyboard.press("t")
         target = teller.get_by_test_id("transfer-windows").locator(f'button[data-window="{OTHER}"]')
         expect(target).to_be_visible()
@@ -341,7 +373,7 @@ def test_transfer_to_another_window(floor: tuple[Floor, Console, Console], run: 
         other.screenshot(path=str(f.shots / "14-directed-waiting-t2.png"), full_page=True)
 
         expect(other.get_by_test_id("call")).to_be_enabled(timeout=10_000)
-        other.keyboard.press("F1")  # t2 serves wealth only, yet the customer sent to it comes first
+        other.keyboard.press("F1")  # t2 does not serve the customer's service, yet the customer sent to it comes first
         expect(other.get_by_test_id("current-number")).to_have_text(number, timeout=10_000)
         expect(other.get_by_test_id("directed")).to_have_text("0")
         expect(f.display.locator(f'[data-call="{number}@{OTHER}"]')).to_have_count(1, timeout=10_000)
