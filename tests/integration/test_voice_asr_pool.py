@@ -75,7 +75,9 @@ def test_a_finished_recognizer_serves_the_next_stream_with_word_times_of_that_st
     assert len(heard) >= 3 and len(expected) >= 3
     # Vosk itself counts from the recognizer's first audio (the first clip); the wrapper shifts back.
     assert all(0 <= w["start"] <= w["end"] <= second_s + 0.1 for w in heard), heard
-    assert abs(heard[0]["start"] - expected[0]["start"]) < 0.05
+    # within 0.3 s: a reset recognizer may align the first word a little differently (0.21 s seen once); the
+    # bug this guards against shifts every time by the whole first clip (seconds)
+    assert abs(heard[0]["start"] - expected[0]["start"]) < 0.3
     assert abs(heard[-1]["end"] - expected[-1]["end"]) < 0.3
 
 
