@@ -74,6 +74,7 @@ async def kiosk(
             core_banking_url="http://records",
             asr_engine_zh="vosk",
             asr_engine_en="vosk",
+            nlu_rate_limit_per_minute=10_000,  # not under test here: the module's turns share one kiosk key
         )  # type: ignore[arg-type]
         voice = build_app(settings, platform, engine=nlu_engine(), http=http)
         async with (
