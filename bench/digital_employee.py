@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import random
 import sys
@@ -35,9 +34,6 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.common import machine, percentile, write_result  # noqa: E402
-from branchops.contracts import encode, new_event, topics  # noqa: E402
-from branchops.contracts import events as ev  # noqa: E402
-from branchops.contracts.enums import DocType, KycDecision  # noqa: E402
 from branchops.devstack import find_or_start_postgres  # noqa: E402
 from branchops.devstack.kafka import dev_broker  # noqa: E402
 from branchops.devstack.postgres import create_database, drop_database  # noqa: E402
@@ -45,17 +41,12 @@ from branchops.devstack.redis_server import LocalRedis  # noqa: E402
 from branchops.settings import PlatformSettings, Role  # noqa: E402
 from services.queue.bootstrap import build_app as build_queue  # noqa: E402
 from services.queue.settings import QueueSettings  # noqa: E402
-from services.records.adapters.history_store import HistoryStore  # noqa: E402
-from services.records.adapters.partitions import Partitions  # noqa: E402
 from services.records.bootstrap import build_app as build_records  # noqa: E402
-from services.records.domain.history import RAW_TABLE_NAMES  # noqa: E402
-from services.records.domain.retention import retention_days  # noqa: E402
-from services.records.handlers import HistoryHandler  # noqa: E402
 from services.records.settings import RecordsSettings  # noqa: E402
-from services.records.usecases.ingest import BranchRulesCache, Ingest  # noqa: E402
 from services.voice.bootstrap import build_app as build_voice  # noqa: E402
 from services.voice.domain.nlu import NluEngine  # noqa: E402
 from services.voice.settings import VoiceSettings  # noqa: E402
+from tests.integration.sandbox_core_support import store_kyc  # noqa: E402
 
 MIX = ROOT / "bench" / "data" / "digital_employee_mix.json"
 KEYS = {role: f"bench-{role.value}-key-{uuid.uuid4().hex}" for role in Role}
@@ -111,34 +102,6 @@ async def apps(bootstrap: str, redis_url: str, database_url: str) -> AsyncIterat
         yield client, records.state
 
 
-async def approved_kyc(engine: Any, branch: str, masked: str) -> str:
-    """An approved kyc.results.v1 of a new session, ingested as the records consumer does; its id."""
-    session_id = f"kyc-{uuid.uuid4().hex[:12]}"
-    now = dt.datetime.now(dt.UTC)
-    data = ev.KycResult(
-        branch_id=branch,
-        at=now - dt.timedelta(seconds=30),
-        session_id=session_id,
-        kiosk_id="kiosk-1",
-        doc_type=DocType.ID_CARD,
-        decision=KycDecision.APPROVED,
-        checks={"ocr": True, "face_score": 0.93},
-        id_number_masked=masked,
-    )
-    store = HistoryStore(engine)
-    ingest = Ingest(
-        store,
-        Partitions(engine, RAW_TABLE_NAMES),
-        BranchRulesCache(store.branch_documents),
-        retention_days({}),
-        lambda: now,
-    )
-    handler = HistoryHandler(ingest)
-    value = encode(new_event(topics.KYC_RESULTS, data, source="branchops/bench/digital_employee"))
-    await handler.on_batch([handler.decode(topics.KYC_RESULTS, value)])
-    return session_id
-
-
 def reached(goal: dict[str, Any], last: dict[str, Any], lang: str) -> bool:
     if last.get("end") != goal.get("end"):
         return False
@@ -161,7 +124,7 @@ async def converse(
         await records.sandbox_core.seed(branch)
     body: dict[str, Any] = {"kiosk_id": f"kiosk-{n % 4}", "lang": lang}
     if script["identity"]:
-        body["identity"] = await approved_kyc(records.engine, branch, CUSTOMERS[n % len(CUSTOMERS)])
+        body["identity"] = await store_kyc(records.engine, branch, masked=CUSTOMERS[n % len(CUSTOMERS)])
     started = await client.post(f"/v1/branches/{branch}/dialogue/sessions", json=body, headers=headers)
     started.raise_for_status()
     session = started.json()["session_id"]
