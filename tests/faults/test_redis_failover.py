@@ -37,5 +37,7 @@ async def test_with_the_guard_a_failover_loses_recent_tickets_but_issues_no_numb
     assert result["numbers_issued_twice"] == 0, result
     if result["lost_tickets"]:  # the counter came back older: the next numbers of that branch were refused
         assert result["guard_refused_numbers"] > 0, result
-    assert result["events_lost"] == result["lost_tickets"], "a ticket and its outbox event go together"
+    # a ticket and its outbox event are one MULTI, lost together; the count is per branch (stream lengths), where
+    # a request that failed after its MULTI reached the replica left an event without an acknowledgement
+    assert result["events_lost"] <= result["lost_tickets"], "no acknowledged ticket kept without its event"
     print("redis failover (50 tickets/s, replica cut off 0.4 s before the kill, guard on):", result)
