@@ -67,7 +67,14 @@ def build_app(settings: QueueSettings, platform: PlatformSettings, *, clock: Clo
     rules, tz = settings.routing_rules(), settings.tz
     reader = SnapshotReader(runtime.redis)
     window_store = WindowStore(runtime.redis, runtime.outbox, rules, tz)
-    live = LiveQueue(reader, window_store, rules, tz, settings.footfall_conversion)
+    live = LiveQueue(
+        reader,
+        window_store,
+        rules,
+        tz,
+        settings.footfall_conversion,
+        expected_arrivals=settings.predict_expected_arrivals,
+    )
     forecasts = ForecastPublisher(
         live, reader, runtime.redis, runtime.publisher, clock, settings.forecast_interval_s, settings.forecast_min_gap_s
     )

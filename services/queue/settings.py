@@ -55,6 +55,13 @@ class QueueSettings(ServiceSettings):
     )
     notice_webhook_retries: int = Field(5, ge=0, le=20, description="Retries of a failed notice delivery")
     footfall_conversion: float = Field(0.8, ge=0, le=1, description="Share of people in the hall who take a ticket")
+    predict_expected_arrivals: bool = Field(
+        True,
+        description=(
+            "Wait predictions count the customers expected to come (the last hour's arrivals per service and"
+            " priority) under the windows' routing; off: only the customers present"
+        ),
+    )
     appointment_walk_in_share: float = Field(
         0.5, ge=0, le=1, description="Appointments: share of the planned windows' time kept for walk-ins"
     )

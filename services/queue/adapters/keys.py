@@ -11,6 +11,7 @@ from branchops.state import branch_key, global_key
 SERVICE = "queue"
 TTL_S = 3 * 24 * 3600
 HISTORY_TTL_S = 120 * 24 * 3600
+RECENT_TTL_S = 2 * 3600  # the last hour's arrivals (the wait projection's expected arrivals), with room
 BRANCHES = global_key(SERVICE, "branches")
 
 
@@ -51,6 +52,15 @@ class Keys:
 
     def arrivals(self, day: dt.date) -> str:
         return self._k("arrivals", day.isoformat())
+
+    @property
+    def recent_arrivals(self) -> str:
+        """Tickets issued in the last hour: members ``<ticket_id> <service> <priority>``, scored by time."""
+        return self._k("recent-arrivals")
+
+    def first_arrival(self, day: dt.date) -> str:
+        """The time of a local day's first ticket (the start of its recent arrivals' span)."""
+        return self._k("first-arrival", day.isoformat())
 
     @property
     def arrival_days(self) -> str:

@@ -13,7 +13,7 @@ from branchops.contracts.enums import Priority, ServiceName
 from branchops.contracts.events import Footfall, StaffingAlert
 from services.queue.adapters.keys import BRANCHES, TTL_S, Keys
 from services.queue.adapters.ticket_store import decode_hash
-from services.queue.domain.arrivals import SLOTS
+from services.queue.domain.arrivals import LOOKBACK_MIN, SLOTS, Arrival
 from services.queue.domain.model import Model
 from services.queue.domain.predict import Waiting
 from services.queue.domain.schedule import Mark, mark_from_json
@@ -176,6 +176,26 @@ class SnapshotReader:
                 counts[int(slot)] = float(n)
             history[dt.date.fromisoformat(day)] = counts
         return history, history.pop(today, [0.0] * SLOTS)
+
+    async def recent_arrivals(
+        self, branch_id: str, now: dt.datetime, today: dt.date
+    ) -> tuple[list[Arrival], dt.datetime | None]:
+        """(the tickets issued in the last ``LOOKBACK_MIN`` minutes up to ``now``, the local day ``today``'s
+        first ticket's time or None): what :func:`arrivals.recent_incoming` needs."""
+        keys = Keys(branch_id)
+        at = now.timestamp()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrangebyscore(keys.recent_arrivals, at - LOOKBACK_MIN * 60.0, at, withscores=True)
+            pipe.get(keys.first_arrival(today))
+            rows, first = await pipe.execute()
+        arrivals = []
+        for member, score in cast(list[tuple[bytes, float]], rows):
+            _, service, priority = member.decode().split(" ")
+            if service in _SERVICES and priority in _PRIORITIES:
+                when = dt.datetime.fromtimestamp(score, dt.UTC)
+                arrivals.append(Arrival(when, _SERVICES[service], _PRIORITIES[priority]))
+        start = dt.datetime.fromtimestamp(float(first), dt.UTC) if first else None
+        return arrivals, start
 
     async def window_history(self, branch_id: str, today: dt.date) -> dict[dt.date, list[Mark]]:
         """Window changes of past days (the usual schedule's input), oldest first."""

@@ -21,9 +21,9 @@ from branchops.bus.outbox import Outbox, Transaction
 from branchops.contracts import topics
 from branchops.contracts.enums import ServiceName, TicketStatus
 from branchops.contracts.events import Ticket
-from services.queue.adapters.keys import BRANCHES, HISTORY_TTL_S, TTL_S, Keys
+from services.queue.adapters.keys import BRANCHES, HISTORY_TTL_S, RECENT_TTL_S, TTL_S, Keys
 from services.queue.adapters.number_guard import NumberGuard
-from services.queue.domain.arrivals import slot_of
+from services.queue.domain.arrivals import LOOKBACK_MIN, slot_of
 from services.queue.domain.directed import check_target, current_remaining_min, directed_wait
 from services.queue.domain.errors import Conflict, DayFull, Invalid, NotFound
 from services.queue.domain.forms import FormValue, masked_form, merge_fields
@@ -129,6 +129,7 @@ class TicketStore:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.expire(counter, TTL_S)
             self._write(pipe, keys, record)
+            self._arrived(pipe, keys, record, local)
             if ready is not None:
                 pipe.zadd(keys.scheduled, {record.ticket_id: ready.timestamp()})
             else:
@@ -144,6 +145,17 @@ class TicketStore:
         self._outbox.notify()
         rank = results[-2] if ready is None else None
         return record, None if rank is None else int(rank) + 1
+
+    @staticmethod
+    def _arrived(pipe: Pipeline, keys: Keys, record: TicketRecord, local: dt.datetime) -> None:
+        """The ticket among the last hour's arrivals (older ones dropped; the set expires RECENT_TTL_S after
+        the last ticket) and, if it is the local day's first, that day's start."""
+        at = record.issued_at.timestamp()
+        member = f"{record.ticket_id} {record.service.value} {record.priority.value}"
+        pipe.zadd(keys.recent_arrivals, {member: at})
+        pipe.zremrangebyscore(keys.recent_arrivals, "-inf", f"({at - LOOKBACK_MIN * 60.0}")
+        pipe.expire(keys.recent_arrivals, RECENT_TTL_S)
+        pipe.set(keys.first_arrival(local.date()), str(at), nx=True, ex=RECENT_TTL_S + 24 * 3600)
 
     def _announce_due(self, branch_id: str) -> bool:
         """Whether the branch's memberships (outbox relay, branch list) should be asserted again: on its

@@ -5,6 +5,9 @@ there are fewer than two of them), corrected during the day by how today compare
 shrunk toward 1 until enough customers came). People in the hall without a ticket (footfall) are a
 leading signal: most of them take one within the next interval. The range is a negative binomial's,
 normal-approximated: Poisson noise plus the day-to-day spread seen in the history.
+
+The wait projection's expected arrivals (:func:`recent_incoming`) come from the last hour instead: one
+rule for the live service and the replay (and so the wait bench).
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from branchops.contracts.enums import Priority, ServiceName
+from services.queue.domain.predict import Incoming
 
 SLOT_MIN = 15
 SLOTS = 24 * 60 // SLOT_MIN
 Z90 = 1.2816
 SHRINK = 20.0  # customers before today's ratio is trusted half-way
+LOOKBACK_MIN = 60.0  # arrivals over this much of the day give the expected arrivals of the wait projection
+MIN_SPAN_MIN = 20.0  # the first minutes of a day count as this many (few arrivals say little yet)
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,35 @@ class SlotForecast:
     expected: float
     p10: float
     p90: float
+
+
+class Arrival(NamedTuple):
+    """A ticket issued at ``at`` (one customer joining a line)."""
+
+    at: dt.datetime
+    service: ServiceName
+    priority: Priority
+
+
+def recent_incoming(
+    arrivals: Sequence[Arrival], now: dt.datetime, day_start: dt.datetime | None = None
+) -> list[Incoming]:
+    """Expected arrivals per minute per (service, priority): the arrivals of the last ``LOOKBACK_MIN``
+    minutes (not after ``now``, not before ``day_start``, the day's first arrival) over the time they
+    span since the later of the two -- at least ``MIN_SPAN_MIN``, so a day's first customers do not
+    stand for a rush. The live service and the replay both ask this (services in enum order)."""
+    since = now - dt.timedelta(minutes=LOOKBACK_MIN)
+    start = max(since, day_start) if day_start is not None and day_start <= now else since
+    span = max((now - start).total_seconds() / 60.0, MIN_SPAN_MIN)
+    counts: dict[tuple[ServiceName, Priority], int] = {}
+    for arrival in arrivals:
+        if start <= arrival.at <= now:
+            key = (arrival.service, arrival.priority)
+            counts[key] = counts.get(key, 0) + 1
+    order = {s: i for i, s in enumerate(ServiceName)}
+    ranks = {p: i for i, p in enumerate(Priority)}
+    keys = sorted(counts, key=lambda k: (order[k[0]], ranks[k[1]]))
+    return [Incoming(service, counts[(service, priority)] / span, priority) for service, priority in keys]
 
 
 def slot_of(local: dt.datetime) -> int:

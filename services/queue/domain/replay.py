@@ -3,11 +3,11 @@
 The prediction for a ticket is made at its ``issued`` event with only what happened before it: the
 same projection, model and calibration the service runs, with the live state rebuilt from the events.
 The model carries across days (and the file may hold several); waiting tickets left at a day change
-are dropped. With ``expected_arrivals`` the projection also counts the customers expected to come in
-the next minutes (arrivals per service and priority over the last ``LOOKBACK_MIN`` of the day, see
-:mod:`predict`) and shares its races fairly between fast and slow windows (issue 23; the wait bench
-runs it). It is off by default because the live service (``usecases/forecasting.py``) does not pass
-them yet, and the replay answers what the service would have said. Events that cannot
+are dropped. With ``expected_arrivals`` (on, as in the live service by default:
+``QUEUE_PREDICT_EXPECTED_ARRIVALS``) the projection also counts the customers expected to come in the
+next minutes -- by the live service's rule, :func:`arrivals.recent_incoming` over the tickets issued in
+the last hour of the day -- and shares its races fairly between fast and slow windows (issue 23); off,
+only the customers present count (the wait bench's "before"). Events that cannot
 apply (duplicates, out of time order, a transition the state machine refuses, a ticket never issued)
 are skipped with a reason and leave the state as it was.
 """
@@ -18,12 +18,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from branchops.contracts.base import EventData
-from branchops.contracts.enums import Priority, ServiceName, TicketStatus, WindowState
+from branchops.contracts.enums import ServiceName, TicketStatus, WindowState
 from branchops.contracts.events import Footfall, Ticket, Window
+from services.queue.domain.arrivals import LOOKBACK_MIN, Arrival, recent_incoming
 from services.queue.domain.learning import learn_transition
 from services.queue.domain.lifecycle import AT_WINDOW, FINAL, WAITING, Action, InvalidTransition, transition
 from services.queue.domain.model import Model
-from services.queue.domain.predict import Incoming, Waiting, WindowView, calibrate, expected_changes, project
+from services.queue.domain.predict import Waiting, WindowView, calibrate, expected_changes, project
 from services.queue.domain.routing import RoutingRules
 from services.queue.domain.schedule import Mark, Pattern, learn_pattern, mark_of
 from services.queue.domain.tickets import TicketRecord
@@ -39,8 +40,6 @@ ACTION_FOR: dict[TicketStatus, Action] = {
 }
 SLACK = dt.timedelta(seconds=1)
 HISTORY_DAYS = 84  # window changes kept for the usual schedule  # events of one instant may interleave across producers
-LOOKBACK_MIN = 60.0  # arrivals over this much of the day give the expected arrivals
-MIN_SPAN_MIN = 20.0  # the first minutes of a day count as this many (few arrivals say little yet)
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,8 @@ class BranchState:
     last_at: dt.datetime | None = None
     marks: dict[dt.date, list[Mark]] = field(default_factory=dict)  # window changes per local day
     pattern: Pattern = field(default_factory=lambda: Pattern({}, {}))
-    issued: list[tuple[dt.datetime, ServiceName, Priority]] = field(default_factory=list)  # today's, recent
-    first_at: dt.datetime | None = None  # the day's first event
+    issued: list[Arrival] = field(default_factory=list)  # today's tickets of the last hour
+    first_arrival: dt.datetime | None = None  # the day's first ticket
 
 
 @dataclass
@@ -81,7 +80,7 @@ class Replayer:
     branches: dict[str, BranchState] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    expected_arrivals: bool = False
+    expected_arrivals: bool = True
 
     def feed(self, event_id: str, data: EventData) -> Prediction | None:
         if event_id in self.seen:
@@ -107,7 +106,7 @@ class Replayer:
             state.marks = {d: m for d, m in state.marks.items() if (day - d).days <= HISTORY_DAYS}
             state.pattern = learn_pattern(state.marks, day)
             state.tickets = {k: t for k, t in state.tickets.items() if t.status in AT_WINDOW}
-            state.issued, state.first_at = [], data.at
+            state.issued, state.first_arrival = [], None
         if isinstance(data, Window):
             self._window(state, data)
             return None
@@ -146,7 +145,10 @@ class Replayer:
                 event.at,
             )
             estimate = self.predict(state, record, event.at)
-            state.issued.append((event.at, event.service, event.priority))
+            since = event.at - dt.timedelta(minutes=LOOKBACK_MIN)
+            state.issued = [a for a in state.issued if a.at >= since]
+            state.issued.append(Arrival(event.at, event.service, event.priority))
+            state.first_arrival = state.first_arrival or event.at
             state.tickets[record.ticket_id] = record.evolve(pred_wait_min=estimate[0], pred_sd_min=estimate[1])
             low, mean, high = estimate[2:]
             return Prediction(record.ticket_id, event.at, mean, low, high)
@@ -208,21 +210,9 @@ class Replayer:
         waiting.append(Waiting(record.ticket_id, record.service, record.joined_at, record.priority))
         views = list(state.windows.values())
         changes = expected_changes(state.pattern, views, now.astimezone(self.tz))
-        incoming = incoming_now(state, now) if self.expected_arrivals else []
+        incoming = recent_incoming(state.issued, now, state.first_arrival) if self.expected_arrivals else []
         fair = self.expected_arrivals
         projected = project(waiting, views, state.model, self.rules, now, changes, incoming=incoming, fair_race=fair)
         projection = projected[record.ticket_id]
         estimate = calibrate(projection, state.model)
         return projection.mean_min, projection.sd_min, estimate.low_min, estimate.mean_min, estimate.high_min
-
-
-def incoming_now(state: BranchState, now: dt.datetime) -> list[Incoming]:
-    """Arrivals per minute per (service, priority) over the day's last ``LOOKBACK_MIN`` minutes."""
-    since = now - dt.timedelta(minutes=LOOKBACK_MIN)
-    state.issued = [entry for entry in state.issued if entry[0] >= since]
-    start = max(since, state.first_at or since)
-    span = max((now - start).total_seconds() / 60.0, MIN_SPAN_MIN)
-    counts: dict[tuple[ServiceName, Priority], int] = {}
-    for _, service, priority in state.issued:
-        counts[(service, priority)] = counts.get((service, priority), 0) + 1
-    return [Incoming(service, n / span, priority) for (service, priority), n in sorted(counts.items())]

@@ -1,7 +1,14 @@
-"""Live queue state and predictions for a branch: reads Redis, runs the pure predictor."""
+"""Live queue state and predictions for a branch: reads Redis, runs the pure predictor.
+
+With ``expected_arrivals`` (``QUEUE_PREDICT_EXPECTED_ARRIVALS``, on by default) the projection also
+counts the customers expected to come, from the branch's last hour of tickets by the rule the replay
+and the wait bench use (:func:`arrivals.recent_incoming`), and shares its races fairly between fast and
+slow windows (issue 23).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,10 +18,18 @@ from branchops.contracts.enums import Priority, ServiceName, WindowState
 from branchops.contracts.events import ArrivalForecast, QueueForecast, ServiceQueue
 from services.queue.adapters.call_next import WindowStore
 from services.queue.adapters.snapshot import SnapshotReader
-from services.queue.domain.arrivals import booked_per_interval, forecast_day, slot_of, slot_start, with_appointments
+from services.queue.domain.arrivals import (
+    booked_per_interval,
+    forecast_day,
+    recent_incoming,
+    slot_of,
+    slot_start,
+    with_appointments,
+)
 from services.queue.domain.model import Model
 from services.queue.domain.predict import (
     Estimate,
+    Incoming,
     Projection,
     Waiting,
     WindowView,
@@ -66,6 +81,14 @@ class LiveQueue:
     patterns: dict[str, tuple[dt.date, Pattern]] = field(default_factory=dict)  # per branch, for a local day
     histories: dict[str, tuple[dt.date, dict[dt.date, list[float]]]] = field(default_factory=dict)  # past arrivals
     booked: BookedAhead | None = None  # appointments add arrivals at their slots (set by the composition root)
+    expected_arrivals: bool = False  # count the customers expected to come (the last hour's arrivals)
+
+    async def _incoming(self, branch_id: str, now: dt.datetime) -> list[Incoming]:
+        """The expected arrivals per service and priority, or none when they are not counted."""
+        if not self.expected_arrivals:
+            return []
+        arrivals, first = await self.reader.recent_arrivals(branch_id, now, now.astimezone(self.tz).date())
+        return recent_incoming(arrivals, now, first)
 
     async def _changes(self, branch_id: str, views: list[WindowView], now: dt.datetime) -> list[Change]:
         """The usual window changes still to come today (past days do not change: one read a day)."""
@@ -92,20 +115,23 @@ class LiveQueue:
         services: list[tuple[ServiceName, Priority]],
         now: dt.datetime,
         changes: list[Change],
+        incoming: list[Incoming],
     ) -> tuple[dict[str, Projection], dict[ServiceName, Projection]]:
         """Projections of the waiting tickets and of a customer of each service joining now (one pass)."""
         probes = [Waiting(f"{PHANTOM}:{service.value}", service, now, priority) for service, priority in services]
-        out = project(waiting, views, model, self.rules, now, changes, probes)
+        fair = self.expected_arrivals
+        out = project(waiting, views, model, self.rules, now, changes, probes, incoming=incoming, fair_race=fair)
         return out, {p.service: out[p.ticket_id] for p in probes}
 
     async def predict_new(
         self, branch_id: str, service: ServiceName, priority: Priority, now: dt.datetime, reserve: str | None = None
     ) -> tuple[Projection, Estimate, int | None]:
         """The wait of a customer joining now; ``reserve``: a number counter taken in the same read."""
-        snap = await self.reader.lean(branch_id, reserve)
+        snap, incoming = await asyncio.gather(self.reader.lean(branch_id, reserve), self._incoming(branch_id, now))
         views = self._views(snap.windows)
         changes = await self._changes(branch_id, views, now)
-        _, new = self._new_arrivals(snap.waiting, views, snap.model, [(service, priority)], now, changes)
+        probe = [(service, priority)]
+        _, new = self._new_arrivals(snap.waiting, views, snap.model, probe, now, changes, incoming)
         return new[service], calibrate(new[service], snap.model), snap.sequence
 
     def _per_service(
@@ -117,23 +143,24 @@ class LiveQueue:
         model: Model,
         now: dt.datetime,
         changes: list[Change],
+        incoming: list[Incoming],
     ) -> tuple[dict[str, Projection], list[ServiceView]]:
         """The waiting tickets' projections, and every service with an open window or people in line:
         its line, its open windows and the wait of a customer joining it now (one projection)."""
         open_for = {s: sum(1 for w in windows if w.state is WindowState.OPEN and s in w.skills) for s in ServiceName}
         shown = [s for s in ServiceName if open_for[s] or in_line[s]]
         projections, new = self._new_arrivals(
-            waiting, views, model, [(s, Priority.NORMAL) for s in shown], now, changes
+            waiting, views, model, [(s, Priority.NORMAL) for s in shown], now, changes, incoming
         )
         return projections, [ServiceView(s, in_line[s], open_for[s], calibrate(new[s], model)) for s in shown]
 
     async def view(self, branch_id: str, now: dt.datetime) -> QueueView:
-        snap = await self.reader.snapshot(branch_id)
+        snap, incoming = await asyncio.gather(self.reader.snapshot(branch_id), self._incoming(branch_id, now))
         live, scheduled, windows, model = snap.waiters.tickets, snap.waiters.scheduled, snap.windows, snap.model
         waiting, views = self._waiting(live + scheduled), self._views(windows)
         changes = await self._changes(branch_id, views, now)
         projections, services = self._per_service(
-            Counter(r.service for r in live), waiting, windows, views, model, now, changes
+            Counter(r.service for r in live), waiting, windows, views, model, now, changes, incoming
         )
         positions: Counter[ServiceName] = Counter()
         tickets = []
@@ -145,11 +172,11 @@ class LiveQueue:
     async def services_now(self, branch_id: str, now: dt.datetime) -> tuple[list[ServiceView], int, int]:
         """(per service: waiting, open windows, the wait of a new arrival; customers waiting in the lines;
         customers at windows) from the lean read: what a forecast needs, without every ticket's estimate."""
-        snap = await self.reader.lean(branch_id)
+        snap, incoming = await asyncio.gather(self.reader.lean(branch_id), self._incoming(branch_id, now))
         views = self._views(snap.windows)
         changes = await self._changes(branch_id, views, now)
         in_line = Counter(w.service for w in snap.waiting[: snap.queued])
-        _, services = self._per_service(in_line, snap.waiting, snap.windows, views, snap.model, now, changes)
+        _, services = self._per_service(in_line, snap.waiting, snap.windows, views, snap.model, now, changes, incoming)
         return services, snap.queued, sum(1 for w in snap.windows if w.ticket_id)
 
     async def _arrivals(self, branch_id: str, today: dt.date) -> tuple[dict[dt.date, list[float]], list[float]]:

@@ -10,9 +10,9 @@ from bench.wait_oracle import future_appointments
 from bench.wait_prediction import scenarios
 from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus, WindowState
 from branchops.contracts.events import Ticket
+from services.queue.domain.arrivals import Arrival, recent_incoming
 from services.queue.domain.model import Model
 from services.queue.domain.predict import Incoming, Waiting, WindowView, project
-from services.queue.domain.replay import BranchState, incoming_now
 from services.queue.domain.routing import RoutingRules
 from simulation.branch_day import DaySpec, ServiceSpec, Snapshot, WindowPlan, simulate_day
 
@@ -130,13 +130,12 @@ def test_a_windows_own_rate_is_shrunk_toward_its_services_until_it_has_samples()
 
 
 def test_incoming_counts_the_last_hour_per_service_and_priority() -> None:
-    state = BranchState(first_at=NOW - dt.timedelta(hours=3))
-    state.issued = [
-        (ago(90), G, Priority.NORMAL),  # older than the hour: dropped
-        *((ago(50 - k), G, Priority.NORMAL) for k in range(30)),
-        *((ago(40 - k), C, Priority.ELDERLY) for k in range(6)),
+    issued = [
+        Arrival(ago(90), G, Priority.NORMAL),  # older than the hour: dropped
+        *(Arrival(ago(50 - k), G, Priority.NORMAL) for k in range(30)),
+        *(Arrival(ago(40 - k), C, Priority.ELDERLY) for k in range(6)),
     ]
-    rates = {(i.service, i.priority): i.per_min for i in incoming_now(state, NOW)}
+    rates = {(i.service, i.priority): i.per_min for i in recent_incoming(issued, NOW, ago(180))}
     assert rates == {(G, Priority.NORMAL): 30 / 60.0, (C, Priority.ELDERLY): 6 / 60.0}
 
 
