@@ -29,7 +29,8 @@ from tests.conftest import fresh_database_name, make_platform
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE_HISTORY = {"branch_config", "branch_config_audit", "outbox", "alembic_version"}
 CREDIT_TABLES = {"window_staffing", "staff_credits"}
-HISTORY_TABLES = {*RAW_TABLE_NAMES, *(spec.table for spec in ROLLUPS), *STATE_TABLES} - CREDIT_TABLES
+OCCUPANCY_TABLES = {"events_occupancy", "rollup_occupancy_hour"}
+HISTORY_TABLES = {*RAW_TABLE_NAMES, *(spec.table for spec in ROLLUPS), *STATE_TABLES} - CREDIT_TABLES - OCCUPANCY_TABLES
 REPORT_TABLES = {"rollup_branch_day", "rollup_service_day"}
 SANDBOX_CORE_TABLES = {
     "sandbox_core_customers",
@@ -39,8 +40,10 @@ SANDBOX_CORE_TABLES = {
     "sandbox_core_idempotency",
     "sandbox_core_audit",
 }
-RECORDS_TABLES = BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES | CREDIT_TABLES | SANDBOX_CORE_TABLES
-HEAD = "0007"
+RECORDS_TABLES = (
+    BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES | CREDIT_TABLES | SANDBOX_CORE_TABLES | OCCUPANCY_TABLES
+)
+HEAD = "0008"
 
 
 @pytest.fixture
@@ -284,7 +287,7 @@ async def test_revision_0007_adds_the_sandbox_core_whose_postings_must_balance(e
         await connection.execute(
             text("INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')")
         )
-    await migrate(engine)
+    await migrate(engine, "0007")
     assert await current_revision(engine) == "0007" and await _tables(engine) >= SANDBOX_CORE_TABLES
     async with engine.begin() as connection:
         await connection.execute(
@@ -323,3 +326,35 @@ async def test_revision_0007_adds_the_sandbox_core_whose_postings_must_balance(e
         assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}
         functions = "SELECT count(*) FROM pg_proc WHERE proname = 'sandbox_core_balanced'"
         assert (await connection.execute(text(functions))).scalar() == 0
+
+
+async def test_revision_0008_adds_the_hourly_occupancy_grids_whose_cells_fit_the_grid(engine: AsyncEngine) -> None:
+    """From 0007: the occupancy raw table (partitioned by day) and hourly rollup come; a grid whose cells do not
+    fit its columns x rows is refused; down again drops both and keeps the configuration."""
+    await migrate(engine, "0007")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')")
+        )
+    await migrate(engine, "0008")
+    assert await current_revision(engine) == "0008" and await _tables(engine) >= OCCUPANCY_TABLES
+    insert = (
+        "INSERT INTO rollup_occupancy_hour (branch_id, camera_id, hour_start, day, hour, cols, rows, person_s,"
+        " seconds, peak) VALUES ('b1', 'cam1', '2026-12-01T01:00:00+00', '2026-12-01', 9, 2, 1, :grid, 3600, 2)"
+    )
+    async with engine.begin() as connection:
+        await connection.execute(text(insert), {"grid": [10.0, 20.5]})
+        partitioned = (
+            await connection.execute(text("SELECT relkind::text FROM pg_class WHERE relname = 'events_occupancy'"))
+        ).scalar_one()
+    assert partitioned == "p"
+    with pytest.raises(Exception, match="rollup_occupancy_hour_grid_fits"):
+        async with engine.begin() as connection:
+            await connection.execute(text(insert.replace("'cam1'", "'cam2'")), {"grid": [1.0, 2.0, 3.0]})
+    async with engine.connect() as connection:
+        grids = (await connection.execute(text("SELECT camera_id, person_s FROM rollup_occupancy_hour"))).all()
+    assert [tuple(r) for r in grids] == [("cam1", [10.0, 20.5])]
+    await migrate(engine, "0007", action="downgrade")
+    assert not OCCUPANCY_TABLES & await _tables(engine)
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}
