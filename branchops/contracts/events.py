@@ -45,6 +45,37 @@ class Footfall(EventData):
         return self
 
 
+GRID_MAX_CELLS = 64 * 36
+"""The largest occupancy grid (columns x rows) an event may carry."""
+
+
+class Occupancy(EventData):
+    """Where people were in one camera's view over one hour: a grid over the frame (``cols`` x ``rows`` cells,
+    row-major from the top left), each cell the person-seconds spent there by confirmed tracks (their foot
+    point, the bottom centre of the box), and the most people seen at once. Counts only: never an image, a
+    box or a track. A worker that stops mid-hour sends the part it saw (``seconds`` < the hour); grids of
+    one camera and hour add up."""
+
+    camera_id: Identifier
+    hour_start: AwareDatetime
+    hour_end: AwareDatetime
+    cols: Annotated[int, Field(ge=1, le=64)]
+    rows: Annotated[int, Field(ge=1, le=36)]
+    person_s: list[Annotated[float, Field(ge=0, le=1e7)]] = Field(
+        max_length=GRID_MAX_CELLS, description="person-seconds per cell, row-major from the top left"
+    )
+    seconds: Annotated[float, Field(ge=0, le=3600)] = Field(description="seconds of the hour the camera saw")
+    peak: NonNegative = Field(description="most people in the view at once")
+
+    @model_validator(mode="after")
+    def _grid_fits(self) -> Occupancy:
+        if self.hour_end <= self.hour_start:
+            raise ValueError("hour_end is not after hour_start")
+        if len(self.person_s) != self.cols * self.rows:
+            raise ValueError(f"person_s has {len(self.person_s)} cells, not cols x rows = {self.cols * self.rows}")
+        return self
+
+
 class CameraStatus(EventData):
     camera_id: Identifier
     state: CameraState

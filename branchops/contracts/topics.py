@@ -48,6 +48,7 @@ class Topic:
 
 
 FOOTFALL = Topic("footfall.v1", events.Footfall, "People counts per camera and aggregation window")
+OCCUPANCY = Topic("occupancy.v1", events.Occupancy, "Hourly occupancy grid of a camera's view (counts per cell)")
 CAMERA_STATUS = Topic("camera.status.v1", events.CameraStatus, "Camera worker up/degraded/down")
 TICKETS = Topic("tickets.v1", events.Ticket, "Every change of a queue ticket")
 WINDOWS = Topic("windows.v1", events.Window, "Teller windows opened, closed or on break")
@@ -66,6 +67,7 @@ BRANCH_CONFIG = Topic(
 
 ALL_TOPICS: tuple[Topic, ...] = (
     FOOTFALL,
+    OCCUPANCY,
     CAMERA_STATUS,
     TICKETS,
     WINDOWS,

@@ -37,6 +37,10 @@ def _footfall(d: ev.Footfall) -> tuple[Any, ...]:
     return d.camera_id, d.window_start, d.window_end, d.entered, d.exited
 
 
+def _occupancy(d: ev.Occupancy) -> tuple[Any, ...]:
+    return d.camera_id, d.hour_start, d.hour_end
+
+
 def _camera(d: ev.CameraStatus) -> tuple[Any, ...]:
     return d.camera_id, d.state.value
 
@@ -77,6 +81,7 @@ RAW_TABLES: dict[str, RawTable] = {
     topics.FOOTFALL.name: RawTable(
         "events_footfall", ("camera_id", "window_start", "window_end", "entered", "exited"), _footfall
     ),
+    topics.OCCUPANCY.name: RawTable("events_occupancy", ("camera_id", "hour_start", "hour_end"), _occupancy),
     topics.CAMERA_STATUS.name: RawTable("events_camera_status", ("camera_id", "state"), _camera),
     topics.QUEUE_FORECAST.name: RawTable("events_queue_forecast", (), _nothing),
     topics.STAFFING_PLAN.name: RawTable("events_staffing_plan", ("plan_date", "version"), _plan),

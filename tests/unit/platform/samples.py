@@ -25,6 +25,18 @@ def samples() -> dict[str, EventData]:
             occupancy={"waiting": 7, "entrance": 1},
             dwell_p50_s={"waiting": 312.5},
         ),
+        t.OCCUPANCY.name: e.Occupancy(
+            branch_id="b1",
+            at=AT,
+            camera_id="cam-1",
+            hour_start=AT - dt.timedelta(minutes=30),
+            hour_end=AT + dt.timedelta(minutes=30),
+            cols=4,
+            rows=2,
+            person_s=[0.0, 12.5, 300.0, 0.0, 40.0, 1800.0, 7.5, 0.0],
+            seconds=3600.0,
+            peak=3,
+        ),
         t.CAMERA_STATUS.name: e.CameraStatus(
             branch_id="b1", at=AT, camera_id="cam-1", state="degraded", fps=4.5, error="frames late"
         ),

@@ -84,6 +84,8 @@ def test_bad_payloads_are_refused_with_a_reason(envelope: Any, reason: str) -> N
         (topics.FEEDBACK, {"rating": 6}, "rating"),
         (topics.FOOTFALL, {"entered": -1}, "entered"),
         (topics.FOOTFALL, {"window_end": "2026-12-01T01:00:00Z"}, "window_end is before window_start"),
+        (topics.OCCUPANCY, {"person_s": [1.0, 2.0]}, "not cols x rows"),
+        (topics.OCCUPANCY, {"person_s": [-1.0] * 8}, "person_s"),
         (
             topics.QUEUE_FORECAST,
             {
@@ -102,6 +104,8 @@ def test_bad_payloads_are_refused_with_a_reason(envelope: Any, reason: str) -> N
         "rating",
         "negative-count",
         "window-order",
+        "occupancy-grid-shape",
+        "occupancy-negative-cell",
         "p90-below-mean",
         "clock-time",
         "alert-kind",

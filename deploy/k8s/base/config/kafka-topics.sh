@@ -27,6 +27,8 @@ create() {
 }
 create branchops.footfall.v1 6 604800000
 create branchops.footfall.v1.dlq 1 604800000
+create branchops.occupancy.v1 6 604800000
+create branchops.occupancy.v1.dlq 1 604800000
 create branchops.camera.status.v1 6 604800000
 create branchops.camera.status.v1.dlq 1 604800000
 create branchops.tickets.v1 6 604800000
