@@ -1,11 +1,13 @@
 """Wait prediction bench: simulated branch days with a known ground truth, our predictor against
 baselines, in one run.
 
-    .venv/bin/python bench/wait_prediction.py [--days 10] [--seed 7]
+    .venv/bin/python bench/wait_prediction.py [--days 10] [--seeds 7,8] [--only reference,lean]
 
-Both predictors run on the same days in one run: "routing" (the current one: the queue's routing with
-the customers expected to come, see services/queue/domain/predict.py) and "before" (the projection of
-the customers present only, as before issue 23). Scenarios (each a run of consecutive days replayed
+Both predictors run on the same days in one run: "routing" (what the live service says by default,
+QUEUE_PREDICT_EXPECTED_ARRIVALS on: the queue's routing with the customers expected to come, from the
+last hour's tickets by the service's own rule services/queue/domain/arrivals.py recent_incoming, see
+services/queue/domain/predict.py) and "before" (the projection of the customers present only, as before
+issue 23, and as the service with the setting off). Scenarios (each a run of consecutive days replayed
 through each predictor, so it learns across days; the harder multi-service family and which of them
 are reporting only: see :func:`scenarios`):
 reference (bench/staffing/reference_day.json, windows per Erlang C for 80% within 10 min), lean (one
@@ -319,7 +321,7 @@ def run(name: str, days: int, seed: int, oracle_runs: int = 0) -> dict[str, Any]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seeds", default="7,8", help="comma-separated seeds; every scenario runs with each")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     parser.add_argument(
         "--oracle-runs",
@@ -329,7 +331,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     names = [n for n in scenarios() if not args.only or n in args.only.split(",")]
-    results = {name: run(name, args.days, args.seed, args.oracle_runs) for name in names}
+    seeds = [int(s) for s in args.seeds.split(",")]
+    by_seed = {seed: {name: run(name, args.days, seed, args.oracle_runs) for name in names} for seed in seeds}
     columns = (
         "routing",
         "before",
@@ -339,6 +342,25 @@ def main() -> None:
         *(("ideal",) if args.oracle_runs else ()),
     )
     print("RMSE (minutes of wait); x ql = RMSE / queue-length predictor told the true means; x floor = RMSE / floor")
+    for seed, results in by_seed.items():
+        print(f"seed {seed}")
+        _table(results, columns)
+    print("(R): reporting only, not used while tuning")
+    path = write_result(
+        "wait_prediction",
+        {
+            "machine": machine(),
+            "days": args.days,
+            "seeds": seeds,
+            "oracle_runs": args.oracle_runs,
+            "minutes": "errors in minutes of wait, scored from day 2",
+            "by_seed": {str(seed): results for seed, results in by_seed.items()},
+        },
+    )
+    print(f"wrote {path}")
+
+
+def _table(results: dict[str, dict[str, Any]], columns: tuple[str, ...]) -> None:
     header = f"{'scenario':<20} {'n':>5} " + " ".join(f"{k:>12}" for k in columns)
     header += f" {'floor':>6} {'x ql before/after':>18} {'x floor before/after':>21} {'cover80 before/after':>21}"
     print(header)
@@ -350,19 +372,6 @@ def main() -> None:
         cov = f"{r['coverage_80']['before']:.3f} / {r['coverage_80']['routing']:.3f}"
         label = name + (" (R)" if r["reporting_only"] else "")
         print(f"{label:<20} {r['tickets_scored']:>5} {cells} {floor} {ql:>18} {fl:>21} {cov:>21}")
-    print("(R): reporting only, not used while tuning")
-    path = write_result(
-        "wait_prediction",
-        {
-            "machine": machine(),
-            "days": args.days,
-            "seed": args.seed,
-            "oracle_runs": args.oracle_runs,
-            "minutes": "errors in minutes of wait, scored from day 2",
-            "scenarios": results,
-        },
-    )
-    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
