@@ -21,7 +21,7 @@ from branchops.contracts.enums import CameraState
 from services.queue.vision.adapters.capture import VideoSource
 from services.queue.vision.adapters.detectors import ModelUnavailable, ssd_weights_path
 from services.queue.vision.domain.camera_config import CameraConfig
-from services.queue.vision.domain.messages import FootfallWindow, StatusReport
+from services.queue.vision.domain.messages import FootfallWindow, OccupancyHour, StatusReport
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 from services.queue.vision.usecases.cameras import VisionService
@@ -70,7 +70,14 @@ def test_worker_reports_status_and_footfall_and_recovers(footage: tuple[Path, Pa
     messages = []
     while not out.empty():
         messages.append(out.get())
-    assert all(isinstance(m, StatusReport | FootfallWindow) for m in messages)
+    assert all(isinstance(m, StatusReport | FootfallWindow | OccupancyHour) for m in messages)
+    grids = [m for m in messages if isinstance(m, OccupancyHour)]
+    assert grids and isinstance(messages[-1], OccupancyHour), "the hour in progress is sent when the worker stops"
+    assert len(grids) <= 2  # two when the run crossed an hour's end
+    seen = sum(g.seconds for g in grids)
+    assert 8 <= seen <= 16, "the clip's seconds, not the reconnection's pause"
+    assert sum(sum(g.person_s) for g in grids) > 0 and max(g.peak for g in grids) >= 1
+    assert all(isinstance(v, float) for g in grids for v in g.person_s)
     states = [m.state.value for m in messages if isinstance(m, StatusReport)]
     windows = [m for m in messages if isinstance(m, FootfallWindow)]
     assert states[:2] == ["up", "down"] and "up" in states[2:]  # the clip ended: down, then back up

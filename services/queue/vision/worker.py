@@ -2,8 +2,10 @@
 
 ``run_camera`` is the process target, the entry point of the camera's process (as ``app.py`` is the
 service's): it builds the detector once and runs the loop. It reconnects with exponential backoff, reports
-camera status on every change (up / degraded / down), and sends one footfall window every
-``footfall_interval_s``. The messages on ``out`` are ``StatusReport`` and ``FootfallWindow``
+camera status on every change (up / degraded / down), sends one footfall window every
+``footfall_interval_s`` and, at each hour's end and when it stops, the hour's occupancy grid (person-seconds
+per cell of the frame; domain/occupancy.py). The messages on ``out`` are ``StatusReport``, ``FootfallWindow``
+and ``OccupancyHour``
 (domain/messages.py: picklable, counts only, no image data). With the debug stream switched on in
 settings, overlay JPEGs go to ``debug`` (a one-slot queue the manager-only endpoint reads); they are
 never written anywhere.
@@ -30,7 +32,8 @@ from services.queue.vision.adapters.overlay import draw_overlay
 from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.footfall import WindowAggregator
 from services.queue.vision.domain.health import Backoff, CameraHealth, StatusChange
-from services.queue.vision.domain.messages import FootfallWindow, StatusReport, WorkerMessage
+from services.queue.vision.domain.messages import FootfallWindow, OccupancyHour, StatusReport, WorkerMessage
+from services.queue.vision.domain.occupancy import HourGrid, OccupancyGrid
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
@@ -65,6 +68,8 @@ class CameraWorker:
         self.health = CameraHealth(self.camera.analysis_fps, s.degraded_fps_ratio, s.down_after_s)
         self.backoff = Backoff(s.reconnect_min_s, s.reconnect_max_s)
         self.windows = WindowAggregator(s.footfall_interval_s)
+        grid = self.camera.occupancy_grid
+        self.occupancy = OccupancyGrid(grid.cols, grid.rows, max_gap_s=max(2.0, 3.0 / self.camera.analysis_fps))
         self._low_score = low_score_of(s, self.camera.detector_low_score)  # two-stage association's low boxes
 
     def send(self, message: WorkerMessage) -> None:
@@ -83,10 +88,15 @@ class CameraWorker:
         except Exception as exc:  # a missing model is a camera that cannot work: say so and stop
             self.status(self.health.failure(time.time(), f"detector unavailable: {exc}"[:500]))
             return
-        while not self.stop.is_set():
-            self._session(detector)
-            if not self.stop.is_set():
-                self.stop.wait(self.backoff.failure())
+        try:
+            while not self.stop.is_set():
+                self._session(detector)
+                if not self.stop.is_set():
+                    self.stop.wait(self.backoff.failure())
+        finally:
+            last = self.occupancy.flush(time.time())  # the hour in progress, as far as it was seen
+            if last is not None:
+                self._send_grid(last)
 
     def _session(self, detector: Detector) -> None:
         s = self.settings
@@ -116,6 +126,8 @@ class CameraWorker:
                 self.backoff.success()
                 self.status(self.health.frame(now))
                 self._flush(analyzer, result.occupancy, now)
+                for grid in self.occupancy.add(now, analyzer.customer_feet(result)):
+                    self._send_grid(grid)
                 self.windows.add(
                     now, sum(c.entered for c in result.crossings), sum(not c.entered for c in result.crossings)
                 )
@@ -127,6 +139,7 @@ class CameraWorker:
         except cv2.error as exc:
             self.status(self.health.failure(time.time(), f"OpenCV error: {str(exc)[:200]}"))
         finally:
+            self.occupancy.pause()  # the time until the next session is not seen
             source.close()
 
     def _flush(self, analyzer: FrameAnalyzer, occupancy: dict[str, int], now: float) -> None:
@@ -144,6 +157,21 @@ class CameraWorker:
                     w.dwell_p50_s,
                 )
             )
+
+    def _send_grid(self, grid: HourGrid) -> None:
+        self.send(
+            OccupancyHour(
+                self.job.branch_id,
+                self.job.camera_id,
+                grid.hour_start,
+                grid.hour_end,
+                grid.cols,
+                grid.rows,
+                grid.person_s,
+                grid.seconds,
+                grid.peak,
+            )
+        )
 
     def _debug_frame(self, image: Image) -> None:
         assert self.debug is not None

@@ -49,6 +49,13 @@ class ZoneSpec(_Strict):
     points: list[XY] = Field(min_length=3, max_length=64)
 
 
+class OccupancyGridSpec(_Strict):
+    """The hourly occupancy grid over the frame (occupancy.v1): cells across and down."""
+
+    cols: int = Field(16, ge=1, le=64)
+    rows: int = Field(9, ge=1, le=36)
+
+
 class CameraConfig(_Strict):
     camera_id: Identifier | None = Field(None, description="Taken from the URL when set by API")
     source: str = Field("", max_length=2000, description="rtsp://, http(s):// (MJPEG) or a file path")
@@ -73,6 +80,10 @@ class CameraConfig(_Strict):
     lines: list[LineSpec] = Field(default_factory=list, max_length=16)
     zones: list[ZoneSpec] = Field(default_factory=list, max_length=32)
     staff_zones: list[ZoneSpec] = Field(default_factory=list, max_length=32)
+    occupancy_grid: OccupancyGridSpec = Field(
+        default_factory=OccupancyGridSpec,
+        description="Cells of the hourly occupancy grid (person-seconds per cell, occupancy.v1; counts only)",
+    )
     enabled: bool = True
 
     @field_validator("source")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from branchops.contracts import Topic
 from branchops.contracts.enums import CameraState
-from branchops.contracts.events import CameraStatus, Footfall
-from branchops.contracts.topics import CAMERA_STATUS, FOOTFALL
+from branchops.contracts.events import CameraStatus, Footfall, Occupancy
+from branchops.contracts.topics import CAMERA_STATUS, FOOTFALL, OCCUPANCY
 
 MAX_FPS = 240.0
 
@@ -42,14 +42,30 @@ class FootfallWindow:
     dwell_p50_s: dict[str, float]
 
 
-WorkerMessage = StatusReport | FootfallWindow
+@dataclass(frozen=True, slots=True)
+class OccupancyHour:
+    """One camera's occupancy grid of one hour (domain/occupancy.py): person-seconds per cell, seconds seen,
+    most people at once. Numbers only: no box, point or track leaves the worker."""
+
+    branch_id: str
+    camera_id: str
+    hour_start: float  # epoch seconds
+    hour_end: float
+    cols: int
+    rows: int
+    person_s: tuple[float, ...]
+    seconds: float
+    peak: int
+
+
+WorkerMessage = StatusReport | FootfallWindow | OccupancyHour
 
 
 def _utc(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.UTC)
 
 
-def to_event(message: WorkerMessage, at: dt.datetime) -> tuple[Topic, CameraStatus | Footfall]:
+def to_event(message: WorkerMessage, at: dt.datetime) -> tuple[Topic, CameraStatus | Footfall | Occupancy]:
     """The event of a worker message, stamped ``at``."""
     match message:
         case StatusReport():
@@ -72,4 +88,17 @@ def to_event(message: WorkerMessage, at: dt.datetime) -> tuple[Topic, CameraStat
                 exited=message.exited,
                 occupancy=message.occupancy,
                 dwell_p50_s=message.dwell_p50_s,
+            )
+        case OccupancyHour():
+            return OCCUPANCY, Occupancy(
+                branch_id=message.branch_id,
+                camera_id=message.camera_id,
+                at=at,
+                hour_start=_utc(message.hour_start),
+                hour_end=_utc(message.hour_end),
+                cols=message.cols,
+                rows=message.rows,
+                person_s=list(message.person_s),
+                seconds=min(max(message.seconds, 0.0), 3600.0),
+                peak=message.peak,
             )

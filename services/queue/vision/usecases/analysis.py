@@ -11,6 +11,7 @@ from dataclasses import replace
 from services.queue.vision.adapters.detectors import Detector, Image
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.domain.camera_config import CameraConfig
+from services.queue.vision.domain.occupancy import foot_points
 from services.queue.vision.domain.pipeline import CountingPipeline, FrameResult, Geometry
 from services.queue.vision.domain.tracker import Detection, TrackerParams
 
@@ -75,6 +76,15 @@ class FrameAnalyzer:
             self.detector_runs += 1
         # on a static frame the last detections stand in, so still people keep their tracks
         return self.pipeline.step(self._last, t)
+
+    def customer_feet(self, result: FrameResult) -> list[tuple[float, float]]:
+        """The foot points (bottom centre, as fractions of the frame) of the confirmed tracks in ``result``
+        (coasting ones too), staff left out: what the occupancy grid counts."""
+        if self.pipeline is None or self.size is None:
+            return []
+        staff = self.pipeline.zones.staff_ids
+        boxes = [(p.box.x1, p.box.y1, p.box.x2, p.box.y2) for p in result.people if p.track_id not in staff]
+        return foot_points(boxes, *self.size)
 
     def dwell(self, t: float) -> dict[str, float]:
         return self.pipeline.take_dwell_p50(t) if self.pipeline else {}

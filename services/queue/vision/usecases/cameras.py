@@ -1,10 +1,10 @@
 """The cameras of this instance: their configurations, and the worker processes that count for them.
 
 One process per camera (spawn start method, so no event-loop or Kafka state is forked). A pump task
-reads the workers' messages (``StatusReport``, ``FootfallWindow``) off the event loop (in a thread) and
-emits camera.status.v1 and footfall.v1 through an ``EventSink``; the queue service uses ``OutboxSink``
-(Redis outbox, so counts survive a Kafka outage). A worker that dies is reported down and restarted with
-backoff; the other cameras carry on.
+reads the workers' messages (``StatusReport``, ``FootfallWindow``, ``OccupancyHour``) off the event loop (in a
+thread) and emits camera.status.v1, footfall.v1 and occupancy.v1 through an ``EventSink``; the queue service
+uses ``OutboxSink`` (Redis outbox, so counts survive a Kafka outage). A worker that dies is reported down and
+restarted with backoff; the other cameras carry on.
 
 Camera configurations set by API are kept in Redis (``CameraConfigStore``; configuration only, never
 frames) when the service is given a store, so they survive a restart.
@@ -33,7 +33,7 @@ from services.queue.vision.adapters.source_guard import SourceGuard
 from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.errors import TooManyCameras
 from services.queue.vision.domain.health import Backoff
-from services.queue.vision.domain.messages import FootfallWindow, StatusReport, WorkerMessage, to_event
+from services.queue.vision.domain.messages import FootfallWindow, OccupancyHour, StatusReport, WorkerMessage, to_event
 from services.queue.vision.domain.sharding import shard_of
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.worker import CameraJob, run_camera
@@ -212,7 +212,7 @@ class VisionService:
         match message:
             case StatusReport():
                 self.last_status[(message.branch_id, message.camera_id)] = message
-            case FootfallWindow():
+            case FootfallWindow() | OccupancyHour():
                 pass  # counts are not kept here: they go on as events
             case _:  # nothing else is sent; a stray object is not an event
                 log.warning("camera workers sent a %s; ignored", type(message).__name__)
