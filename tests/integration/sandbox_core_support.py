@@ -132,7 +132,7 @@ async def postings_of(engine: AsyncEngine, branch: str, kind: str | None = None)
         return int(
             await connection.scalar(
                 text(
-                    "SELECT count(*) FROM sandbox_core_postings WHERE branch_id = :b AND kind <> 'opening'"
+                    "SELECT count(*) FROM sandbox_core_postings WHERE branch_id = :b AND channel <> 'seed'"
                     " AND (CAST(:k AS text) IS NULL OR kind = :k)"
                 ),
                 {"b": branch, "k": kind},

@@ -40,10 +40,17 @@ SANDBOX_CORE_TABLES = {
     "sandbox_core_idempotency",
     "sandbox_core_audit",
 }
+SANDBOX_SERVICES_TABLES = {"sandbox_core_services", "sandbox_core_pins"}  # 0009: test_records_migration_0009.py
 RECORDS_TABLES = (
-    BEFORE_HISTORY | HISTORY_TABLES | REPORT_TABLES | CREDIT_TABLES | SANDBOX_CORE_TABLES | OCCUPANCY_TABLES
+    BEFORE_HISTORY
+    | HISTORY_TABLES
+    | REPORT_TABLES
+    | CREDIT_TABLES
+    | SANDBOX_CORE_TABLES
+    | OCCUPANCY_TABLES
+    | SANDBOX_SERVICES_TABLES
 )
-HEAD = "0008"
+HEAD = "0009"
 
 
 @pytest.fixture

@@ -229,6 +229,17 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", f"{SC}/customers/{{customer_id}}/postings/{{posting_id}}/reversal"): rule(
             S, why="a compensating posting: service only, audited"
         ),
+        ("GET", f"{SC}/customers/{{customer_id}}/services"): rule(
+            T, M, S, why="a customer's self-services (phone masked): the voice service for the customer, staff"
+        ),
+        ("GET", f"{SC}/customers/{{customer_id}}/pension-credits"): rule(T, M, S),
+        ("POST", f"{SC}/customers/{{customer_id}}/services/{{service}}"): rule(
+            S, why="an enrolment or card activation: the voice service only, with KYC identity and confirmation"
+        ),
+        ("POST", f"{SC}/customers/{{customer_id}}/accounts/{{account_id}}/pin"): rule(
+            S, why="a PIN change: service only, identity first, never echoed"
+        ),
+        ("POST", f"{SC}/customers/{{customer_id}}/wallet-top-ups"): rule(S, why="money movement: service only"),
     },
 }
 

@@ -20,12 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.records.adapters.database import DatabaseUnavailable, is_unavailable
 from services.records.domain.sandbox_core.accounts import Account, Kind, mask_number
+from services.records.domain.sandbox_core.enrolments import Enrolment
 from services.records.domain.sandbox_core.errors import CoreRefused
 from services.records.domain.sandbox_core.identity import KycEvidence
+from services.records.domain.sandbox_core.pins import StoredPin
 from services.records.domain.sandbox_core.postings import COUNTED, Leg, Movement, Plan, Posted
-from services.records.domain.sandbox_core.seed import Customer
+from services.records.domain.sandbox_core.seed import Customer, ServiceState
 
 ACCOUNT_COLUMNS = "account_id, customer_id, number, kind, currency, balance_minor, credit_limit_minor, name"
+CUSTOMER_COLUMNS = "customer_id, branch_id, display_name, id_number_masked, phone_masked"
+SERVICE_COLUMNS = "customer_id, service, subject, state, detail, updated_at"
 STATEMENT_MAX_LINES = 1000
 
 
@@ -61,6 +65,10 @@ def _account(row: Any) -> Account:
         int(row.credit_limit_minor),
         row.name,
     )
+
+
+def _enrolment(row: Any) -> Enrolment:
+    return Enrolment(row.customer_id, row.service, row.subject, row.state, dict(row.detail or {}), row.updated_at)
 
 
 def _unavailable(exc: BaseException) -> DatabaseUnavailable | None:
@@ -143,7 +151,7 @@ class Ledger:
             raise CoreRefused("idempotency_conflict", "this Idempotency-Key was used for a different request")
         return Replay(int(row.status), dict(row.response))
 
-    async def finish(self, scope: str, key: str, status: int, response: dict[str, Any], posting_id: int) -> None:
+    async def finish(self, scope: str, key: str, status: int, response: dict[str, Any], posting_id: int | None) -> None:
         await self.connection.execute(
             text(
                 "UPDATE sandbox_core_idempotency SET status = :status, response = CAST(:response AS jsonb),"
@@ -162,13 +170,13 @@ class Ledger:
         row = (
             await self.connection.execute(
                 text(
-                    "SELECT customer_id, branch_id, display_name, id_number_masked FROM sandbox_core_customers"
+                    f"SELECT {CUSTOMER_COLUMNS} FROM sandbox_core_customers"
                     " WHERE customer_id = :c AND branch_id = :b FOR UPDATE"
                 ),
                 {"c": customer_id, "b": branch_id},
             )
         ).first()
-        return None if row is None else Customer(row.customer_id, row.branch_id, row.display_name, row.id_number_masked)
+        return None if row is None else Customer(*row)
 
     async def lock_accounts(self, account_ids: Iterable[str]) -> dict[str, Account]:
         """The accounts that exist among ``account_ids``, locked in account-id order."""
@@ -281,6 +289,81 @@ class Ledger:
     async def audit(self, entry: AuditEntry) -> None:
         await _insert_audit(self.connection, entry)
 
+    async def customer_accounts(self, customer_id: str) -> dict[str, Account]:
+        """The customer's accounts (read in the change's transaction; the customer's row is locked)."""
+        rows = await self.connection.execute(
+            text(f"SELECT {ACCOUNT_COLUMNS} FROM sandbox_core_accounts WHERE customer_id = :c ORDER BY account_id"),
+            {"c": customer_id},
+        )
+        return {row.account_id: _account(row) for row in rows}
+
+    async def enrolment(self, customer_id: str, service: str, subject: str) -> Enrolment | None:
+        row = (
+            await self.connection.execute(
+                text(
+                    f"SELECT {SERVICE_COLUMNS} FROM sandbox_core_services"
+                    " WHERE customer_id = :c AND service = :s AND subject = :j FOR UPDATE"
+                ),
+                {"c": customer_id, "s": service, "j": subject},
+            )
+        ).first()
+        return None if row is None else _enrolment(row)
+
+    async def put_enrolment(self, enrolment: Enrolment, now: dt.datetime) -> None:
+        await self.connection.execute(
+            text(
+                "INSERT INTO sandbox_core_services (customer_id, service, subject, state, detail, updated_at)"
+                " VALUES (:c, :s, :j, :state, CAST(:detail AS jsonb), :now) ON CONFLICT (customer_id, service,"
+                " subject) DO UPDATE SET state = EXCLUDED.state, detail = EXCLUDED.detail,"
+                " updated_at = EXCLUDED.updated_at"
+            ),
+            {
+                "c": enrolment.customer_id,
+                "s": enrolment.service,
+                "j": enrolment.subject,
+                "state": enrolment.state,
+                "detail": json.dumps(enrolment.detail, ensure_ascii=False),
+                "now": now,
+            },
+        )
+
+    async def open_account(self, account: Account) -> None:
+        await self.connection.execute(
+            text(
+                f"INSERT INTO sandbox_core_accounts ({ACCOUNT_COLUMNS}) VALUES (:account_id, :customer_id, :number,"
+                " :kind, :currency, 0, :limit, :name)"
+            ),
+            {
+                "account_id": account.account_id,
+                "customer_id": account.customer_id,
+                "number": account.number,
+                "kind": account.kind.value,
+                "currency": account.currency,
+                "limit": account.credit_limit_minor,
+                "name": account.name,
+            },
+        )
+
+    async def pin(self, account_id: str) -> StoredPin | None:
+        row = (
+            await self.connection.execute(
+                text("SELECT salt, pin_hash, params FROM sandbox_core_pins WHERE account_id = :a FOR UPDATE"),
+                {"a": account_id},
+            )
+        ).first()
+        return None if row is None else StoredPin(bytes(row.salt), bytes(row.pin_hash), row.params)
+
+    async def put_pin(self, account_id: str, pin: StoredPin, now: dt.datetime) -> None:
+        await self.connection.execute(
+            text(
+                "INSERT INTO sandbox_core_pins (account_id, salt, pin_hash, params, changed_at)"
+                " VALUES (:a, :salt, :hash, :params, :now) ON CONFLICT (account_id) DO UPDATE SET"
+                " salt = EXCLUDED.salt, pin_hash = EXCLUDED.pin_hash, params = EXCLUDED.params,"
+                " changed_at = EXCLUDED.changed_at"
+            ),
+            {"a": account_id, "salt": pin.salt, "hash": pin.pin_hash, "params": pin.params, "now": now},
+        )
+
 
 class SandboxCoreStore:
     def __init__(self, engine: AsyncEngine, *, lock_timeout_s: float = 5.0) -> None:
@@ -315,16 +398,14 @@ class SandboxCoreStore:
 
     async def customer(self, customer_id: str, branch_id: str) -> Customer | None:
         rows = await self._rows(
-            "SELECT customer_id, branch_id, display_name, id_number_masked FROM sandbox_core_customers"
-            " WHERE customer_id = :c AND branch_id = :b",
+            f"SELECT {CUSTOMER_COLUMNS} FROM sandbox_core_customers WHERE customer_id = :c AND branch_id = :b",
             {"c": customer_id, "b": branch_id},
         )
         return Customer(*rows[0]) if rows else None
 
     async def customers(self, branch_id: str) -> list[Customer]:
         rows = await self._rows(
-            "SELECT customer_id, branch_id, display_name, id_number_masked FROM sandbox_core_customers"
-            " WHERE branch_id = :b ORDER BY customer_id",
+            f"SELECT {CUSTOMER_COLUMNS} FROM sandbox_core_customers WHERE branch_id = :b ORDER BY customer_id",
             {"b": branch_id},
         )
         return [Customer(*row) for row in rows]
@@ -379,6 +460,33 @@ class SandboxCoreStore:
             for row in rows
         ]
 
+    async def enrolments(self, customer_id: str) -> list[Enrolment]:
+        rows = await self._rows(
+            f"SELECT {SERVICE_COLUMNS} FROM sandbox_core_services WHERE customer_id = :c ORDER BY service, subject",
+            {"c": customer_id},
+        )
+        return [_enrolment(row) for row in rows]
+
+    async def pension_credits(self, customer_id: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+        """The customer's pension credits over local days ``start``..``end``, oldest first, accounts masked."""
+        rows = await self._rows(
+            "SELECT p.posting_id, p.local_day, p.currency, l.amount_minor, a.number FROM sandbox_core_postings p"
+            " JOIN sandbox_core_legs l ON l.posting_id = p.posting_id JOIN sandbox_core_accounts a"
+            " ON a.account_id = l.account_id WHERE p.customer_id = :c AND p.kind = 'pension_credit'"
+            " AND a.customer_id = :c AND p.local_day BETWEEN :s AND :e ORDER BY p.local_day, p.posting_id",
+            {"c": customer_id, "s": start, "e": end},
+        )
+        return [
+            {
+                "posting_id": int(row.posting_id),
+                "day": row.local_day.isoformat(),
+                "currency": row.currency,
+                "amount_minor": int(row.amount_minor),
+                "account_masked": mask_number(row.number),
+            }
+            for row in rows
+        ]
+
     async def kyc_evidence(self, branch_id: str, session_id: str, since: dt.datetime) -> KycEvidence | None:
         try:
             async with self.engine.connect() as connection:
@@ -410,6 +518,7 @@ class SandboxCoreStore:
         *,
         now: dt.datetime,
         local_day: dt.date,
+        services: Sequence[ServiceState] = (),
     ) -> int:
         """The shared accounts and each customer not there yet, with their opening postings: one transaction,
         under an advisory lock (replicas seeding together seed once). Returns the customers added."""
@@ -436,14 +545,15 @@ class SandboxCoreStore:
             for customer, accounts, plans in customers:
                 inserted = await connection.execute(
                     text(
-                        "INSERT INTO sandbox_core_customers (customer_id, branch_id, display_name, id_number_masked)"
-                        " VALUES (:c, :b, :n, :m) ON CONFLICT DO NOTHING RETURNING customer_id"
+                        f"INSERT INTO sandbox_core_customers ({CUSTOMER_COLUMNS})"
+                        " VALUES (:c, :b, :n, :m, :phone) ON CONFLICT DO NOTHING RETURNING customer_id"
                     ),
                     {
                         "c": customer.customer_id,
                         "b": customer.branch_id,
                         "n": customer.display_name,
                         "m": customer.id_number_masked,
+                        "phone": customer.phone_masked,
                     },
                 )
                 if inserted.first() is None:
@@ -467,8 +577,33 @@ class SandboxCoreStore:
                     ],
                 )
                 for plan in plans:
+                    day = local_day - dt.timedelta(days=plan.days_ago)
                     await ledger.insert(
-                        plan, branch_id=customer.branch_id, channel="seed", key=None, now=now, local_day=local_day
+                        plan,
+                        branch_id=customer.branch_id,
+                        channel="seed",
+                        key=None,
+                        now=now - dt.timedelta(days=plan.days_ago),
+                        local_day=day,
                     )
                 added += 1
+            if services:  # every start: the demo states of customers seeded before these existed too
+                await connection.execute(
+                    text(
+                        "INSERT INTO sandbox_core_services (customer_id, service, subject, state, detail, updated_at)"
+                        " SELECT :c, :s, :j, :state, CAST(:detail AS jsonb), :now WHERE EXISTS (SELECT 1 FROM"
+                        " sandbox_core_customers WHERE customer_id = :c) ON CONFLICT DO NOTHING"
+                    ),
+                    [
+                        {
+                            "c": x.customer_id,
+                            "s": x.service,
+                            "j": x.subject,
+                            "state": x.state,
+                            "detail": json.dumps(x.detail, ensure_ascii=False),
+                            "now": now,
+                        }
+                        for x in services
+                    ],
+                )
         return added

@@ -24,6 +24,7 @@ from branchops.web.problems import ErrorProblems
 from branchops.web.roles import AnyRole, ManagerHeadOfficeService, TellerManagerService
 from services.records.domain.sandbox_core.errors import REASONS, CoreRefused
 from services.records.usecases.sandbox_core import Answer, Caller, Movement, Reader, SandboxCore
+from services.records.usecases.sandbox_services import Change
 
 PREFIX = "/v1/sandbox-core"
 router = APIRouter(prefix=PREFIX, tags=["sandbox core (SANDBOX)"])
@@ -147,6 +148,65 @@ class ReversalBody(MovementBody):
     pass
 
 
+class WalletTopUpBody(MovementBody):
+    from_account_id: str = Field(min_length=1, max_length=80)
+    amount_minor: Amount = Field(description="minor units; the wallet holds at most 10,000.00 CNY")
+    currency: str = Field("CNY", min_length=3, max_length=3)
+
+
+class EnrolmentBody(MovementBody):
+    account_id: str | None = Field(
+        None, max_length=80, description="sms_alerts: the account alerted; card_activation: the credit card"
+    )
+    threshold_minor: StrictInt | None = Field(
+        None, description="sms_alerts: alert for movements from this amount up, minor units"
+    )
+
+
+class PinBody(MovementBody):
+    new_pin: str = Field(
+        min_length=1, max_length=16, description="six digits; kept only as a salted scrypt hash, never echoed"
+    )
+
+    def fields(self) -> dict[str, Any]:
+        """Never the PIN: the key's fingerprint and the audit see only which account."""
+        return {}
+
+
+ServiceName = Annotated[
+    str,
+    Path(max_length=40, description="mobile_banking, sms_alerts, digital_wallet or card_activation"),
+]
+CHANGE_ERRORS = _statuses(
+    "idempotency_key_required",
+    "confirmation_required",
+    "identity_not_verified",
+    "unknown_customer",
+    "unknown_account",
+    "unknown_service",
+    "not_own_account",
+    "wrong_account_kind",
+    "amount_out_of_range",
+    "no_phone",
+    "already_enrolled",
+    "already_active",
+    "idempotency_conflict",
+)
+
+
+def _change(branch_id: str, customer_id: str, who: Principal, key: str | None, body: MovementBody) -> Change:
+    return Change(
+        branch_id=branch_id,
+        customer_id=customer_id,
+        subject=who.subject,
+        role=who.role.value,
+        idempotency_key=key,
+        confirmed=body.confirmed,
+        identity=body.identity,
+        fields=body.fields(),
+    )
+
+
 def _movement(branch_id: str, customer_id: str, who: Principal, key: str | None, body: MovementBody) -> Movement:
     return Movement(
         branch_id=branch_id,
@@ -238,6 +298,40 @@ async def statement(
 ) -> JSONResponse:
     check_branch(who, branch_id)
     return _json(await core.statement(branch_id, customer_id, account_id, start, end, _reader(who, identity)))
+
+
+@router.get(
+    "/branches/{branch_id}/customers/{customer_id}/services",
+    responses=READ_ERRORS,
+    summary="The customer's self-services: registered phone (masked), enrolments, card states, wallet",
+)
+async def self_services(
+    branch_id: BranchPath,
+    customer_id: CustomerPath,
+    who: TellerManagerService,
+    core: CoreDep,
+    identity: Identity = None,
+) -> JSONResponse:
+    check_branch(who, branch_id)
+    return _json(await core.self_services(branch_id, customer_id, _reader(who, identity)))
+
+
+@router.get(
+    "/branches/{branch_id}/customers/{customer_id}/pension-credits",
+    responses={**READ_ERRORS, **_statuses("bad_date", "bad_range")},
+    summary="The customer's pension credits over local days from..to (default: the last 365 days)",
+)
+async def pension_credits(
+    branch_id: BranchPath,
+    customer_id: CustomerPath,
+    who: TellerManagerService,
+    core: CoreDep,
+    start: Annotated[str | None, Query(alias="from", max_length=10, description="first day YYYY-MM-DD")] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=10, description="last day YYYY-MM-DD")] = None,
+    identity: Identity = None,
+) -> JSONResponse:
+    check_branch(who, branch_id)
+    return _json(await core.pension(branch_id, customer_id, start, end, _reader(who, identity)))
 
 
 @router.get(
@@ -356,3 +450,63 @@ async def reversal(
         raise CoreRefused("unknown_posting", "no such posting of this customer")
     move = replace(_movement(branch_id, customer_id, who, key, body), body={"posting_id": int(posting_id)})
     return _answer(await core.reverse(move, int(posting_id)))
+
+
+@router.post(
+    "/branches/{branch_id}/customers/{customer_id}/services/{service}",
+    status_code=201,
+    responses=CHANGE_ERRORS,
+    summary="Enrol in a self-service (mobile banking, SMS alerts, digital RMB wallet) or activate a credit card",
+)
+async def enrol(
+    branch_id: BranchPath,
+    customer_id: CustomerPath,
+    service: ServiceName,
+    body: EnrolmentBody,
+    who: ServiceOnly,
+    core: CoreDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    check_branch(who, branch_id)
+    status, answer, replayed = await core.services.enrol(_change(branch_id, customer_id, who, key, body), service)
+    return _json(answer, status, replayed=replayed)
+
+
+@router.post(
+    "/branches/{branch_id}/customers/{customer_id}/accounts/{account_id}/pin",
+    status_code=201,
+    responses={**CHANGE_ERRORS, **_statuses("bad_pin", "weak_pin")},
+    summary="Change a card's or account's PIN (kept only as a salted scrypt hash; never echoed or logged)",
+)
+async def change_pin(
+    branch_id: BranchPath,
+    customer_id: CustomerPath,
+    account_id: AccountPath,
+    body: PinBody,
+    who: ServiceOnly,
+    core: CoreDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    check_branch(who, branch_id)
+    change = replace(_change(branch_id, customer_id, who, key, body), fields={"account_id": account_id})
+    status, answer, replayed = await core.services.change_pin(change, body.new_pin)
+    return _json(answer, status, replayed=replayed)
+
+
+@router.post(
+    "/branches/{branch_id}/customers/{customer_id}/wallet-top-ups",
+    status_code=201,
+    responses=MOVE_ERRORS,
+    summary="Top up the customer's digital RMB wallet from a deposit account (a posting)",
+)
+async def wallet_top_up(
+    branch_id: BranchPath,
+    customer_id: CustomerPath,
+    body: WalletTopUpBody,
+    who: ServiceOnly,
+    core: CoreDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    check_branch(who, branch_id)
+    move = _movement(branch_id, customer_id, who, key, body)
+    return _answer(await core.wallet_top_up(move, body.from_account_id, body.amount_minor, body.currency))  # type: ignore[arg-type]

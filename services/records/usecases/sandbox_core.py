@@ -20,8 +20,9 @@ from services.records.domain.sandbox_core.idempotency import check_key, request_
 from services.records.domain.sandbox_core.identity import check_identity
 from services.records.domain.sandbox_core.limits import Limits, check_limits
 from services.records.domain.sandbox_core.money import format_minor
-from services.records.domain.sandbox_core.seed import Customer, demo_customers, shared_accounts
+from services.records.domain.sandbox_core.seed import Customer, demo_customers, demo_services, shared_accounts
 from services.records.domain.sandbox_core.views import account_view, labelled
+from services.records.usecases.sandbox_services import SelfServices
 
 Clock = Callable[[], dt.datetime]
 STATEMENT_DEFAULT_DAYS = 30
@@ -100,8 +101,10 @@ class SandboxCore:
         self.identity_window = identity_window
         self.zone = zone(time_zone)
         self.channel = channel
+        self.services = SelfServices(store, clock, self.today, identity_window)
 
     def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The branch's local day of ``now`` (default: the clock's)."""
         return local_day(now or self.clock(), self.zone)
 
     # ------------------------------------------------------------------------------------------------ reads
@@ -188,6 +191,24 @@ class SandboxCore:
             }
         )
 
+    async def self_services(self, branch_id: str, customer_id: str, reader: Reader) -> dict[str, Any]:
+        """The customer's registered phone (masked), enrolments, card states and wallet."""
+        accounts = await self._customer_accounts(branch_id, customer_id, reader)
+        customer = await self.store.customer(customer_id, branch_id)
+        assert customer is not None
+        return await self.services.overview(customer, accounts)
+
+    async def pension(
+        self, branch_id: str, customer_id: str, start: str | None, end: str | None, reader: Reader
+    ) -> dict[str, Any]:
+        """The customer's pension credits over local days (default: the last 365)."""
+        first = _date(start, "from") if start else None
+        last = _date(end, "to") if end else None
+        await self._customer_accounts(branch_id, customer_id, reader)
+        customer = await self.store.customer(customer_id, branch_id)
+        assert customer is not None
+        return await self.services.pension(customer, first, last)
+
     async def billers(self) -> dict[str, Any]:
         found = await self.store.billers()
         return labelled(
@@ -207,7 +228,13 @@ class SandboxCore:
     async def seed(self, branch_id: str) -> int:
         """The branch's demo customers (deterministic; those already there are left as they are)."""
         now = self.clock()
-        return await self.store.seed(demo_customers(branch_id), shared_accounts(), now=now, local_day=self.today(now))
+        return await self.store.seed(
+            demo_customers(branch_id),
+            shared_accounts(),
+            now=now,
+            local_day=self.today(now),
+            services=demo_services(branch_id),
+        )
 
     # ------------------------------------------------------------------------------------------------ movements
     async def transfer(self, move: Movement, source: str, target: str, amount_minor: int, currency: str) -> Answer:
@@ -234,6 +261,17 @@ class SandboxCore:
             )
 
         return await self._move("utility_payment", move, [source, biller_id], plan, optional={biller_id})
+
+    async def wallet_top_up(self, move: Movement, source: str, amount_minor: int, currency: str) -> Answer:
+        """From a deposit to the customer's digital RMB wallet (opened first through the wallet service)."""
+        wallet = f"{move.customer_id}-wallet"
+
+        def plan(accounts: Mapping[str, Account]) -> postings.Plan:
+            if wallet not in accounts:
+                raise CoreRefused("unknown_account", "the customer has no digital RMB wallet yet; open one first")
+            return postings.wallet_top_up(move.customer_id, accounts[source], accounts[wallet], amount_minor, currency)
+
+        return await self._move("wallet_top_up", move, [source, wallet], plan, optional={wallet})
 
     async def reverse(self, move: Movement, posting_id: int) -> Answer:
         return await self._move("reversal", move, [], None, reverses=posting_id)

@@ -16,13 +16,16 @@ class Kind(StrEnum):
     SAVINGS = "savings"
     CREDIT_CARD = "credit_card"
     LOAN = "loan"
+    DIGITAL_WALLET = "digital_wallet"
     UTILITY_BILLER = "utility_biller"
     INTERNAL = "internal"
 
 
 DEPOSITS = frozenset({Kind.DEBIT_CARD, Kind.SAVINGS})
 """Accounts money may leave by the customer's request."""
-CUSTOMER_KINDS = frozenset({Kind.DEBIT_CARD, Kind.SAVINGS, Kind.CREDIT_CARD, Kind.LOAN})
+CUSTOMER_KINDS = frozenset({Kind.DEBIT_CARD, Kind.SAVINGS, Kind.CREDIT_CARD, Kind.LOAN, Kind.DIGITAL_WALLET})
+WALLET_CAP_MINOR = 1_000_000
+"""A sandbox digital RMB wallet holds at most 10,000.00 CNY (the smallest wallet class)."""
 
 
 @dataclass(frozen=True)
@@ -50,19 +53,22 @@ def mask_number(number: str) -> str:
 
 def in_bounds(account: Account, balance_minor: int) -> bool:
     """Whether ``balance_minor`` is allowed on ``account``: deposits never below zero; a credit card owes at
-    most its limit and is never paid beyond zero; a loan is never paid beyond zero."""
+    most its limit and is never paid beyond zero; a loan is never paid beyond zero; a wallet stays within 0 and
+    its cap."""
     if account.kind in DEPOSITS:
         return balance_minor >= 0
     if account.kind is Kind.CREDIT_CARD:
         return -account.credit_limit_minor <= balance_minor <= 0
     if account.kind is Kind.LOAN:
         return balance_minor <= 0
+    if account.kind is Kind.DIGITAL_WALLET:
+        return 0 <= balance_minor <= WALLET_CAP_MINOR
     return True
 
 
 def available_minor(account: Account) -> int:
-    """What may leave the account now: a deposit's balance, a card's unused limit."""
-    if account.kind in DEPOSITS:
+    """What may leave the account now: a deposit's (or wallet's) balance, a card's unused limit."""
+    if account.kind in DEPOSITS or account.kind is Kind.DIGITAL_WALLET:
         return account.balance_minor
     if account.kind is Kind.CREDIT_CARD:
         return account.credit_limit_minor + account.balance_minor

@@ -23,6 +23,12 @@ REASONS: dict[str, tuple[int, str]] = {
     "confirmation_required": (422, "Confirmation required"),
     "bad_date": (400, "Bad date"),
     "bad_range": (400, "Bad date range"),
+    "unknown_service": (404, "Unknown self-service"),
+    "already_enrolled": (409, "Already enrolled"),
+    "already_active": (409, "Already active"),
+    "no_phone": (422, "No registered phone"),
+    "bad_pin": (422, "A PIN is six digits"),
+    "weak_pin": (422, "PIN too easy to guess"),
 }
 """Every refusal: reason -> (status, title). docs/core-banking.md lists the same."""
 

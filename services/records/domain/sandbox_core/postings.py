@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.records.domain.sandbox_core.accounts import DEPOSITS, Account, Kind, in_bounds
+from services.records.domain.sandbox_core.accounts import DEPOSITS, WALLET_CAP_MINOR, Account, Kind, in_bounds
 from services.records.domain.sandbox_core.errors import CoreRefused
 from services.records.domain.sandbox_core.money import check_amount, check_currency
 
@@ -23,11 +23,13 @@ class Movement(StrEnum):
     TRANSFER = "transfer"
     CARD_REPAYMENT = "card_repayment"
     UTILITY_PAYMENT = "utility_payment"
+    WALLET_TOP_UP = "wallet_top_up"
     REVERSAL = "reversal"
     OPENING = "opening"
+    PENSION_CREDIT = "pension_credit"
 
 
-COUNTED = frozenset({Movement.TRANSFER, Movement.CARD_REPAYMENT, Movement.UTILITY_PAYMENT})
+COUNTED = frozenset({Movement.TRANSFER, Movement.CARD_REPAYMENT, Movement.UTILITY_PAYMENT, Movement.WALLET_TOP_UP})
 """Movements the customer's daily limit counts (and the only ones that may be reversed)."""
 
 
@@ -48,6 +50,8 @@ class Plan:
     legs: tuple[Leg, ...]
     reference: str | None = None
     reverses: int | None = None
+    days_ago: int = 0
+    """Demo data only: a seeded posting dated this many local days before the seeding day."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,21 @@ def utility_payment(
     return Plan(Movement.UTILITY_PAYMENT, customer_id, currency, amount_minor, legs, reference=bill_reference)
 
 
+def wallet_top_up(customer_id: str, source: Account, wallet: Account, amount_minor: int, currency: str) -> Plan:
+    """From a deposit to the customer's own digital RMB wallet (a sandbox sub-account, CNY, capped)."""
+    check_amount(amount_minor)
+    _own(customer_id, source, wallet)
+    _from_deposit(source)
+    if wallet.kind is not Kind.DIGITAL_WALLET:
+        raise CoreRefused("wrong_account_kind", f"account {wallet.masked} is not a digital RMB wallet")
+    _same_currency(currency, source, wallet)
+    if wallet.balance_minor + amount_minor > WALLET_CAP_MINOR:
+        room = WALLET_CAP_MINOR - wallet.balance_minor
+        raise CoreRefused("limit_exceeded", f"the wallet holds at most 10000.00 CNY; {room} minor units of room")
+    legs = check_balanced((Leg(source.account_id, -amount_minor), Leg(wallet.account_id, amount_minor)))
+    return Plan(Movement.WALLET_TOP_UP, customer_id, currency, amount_minor, legs)
+
+
 def reversal(customer_id: str, original: Posted, today: dt.date) -> Plan:
     """The compensating posting of ``original``: its legs negated. Once only, on the day it was posted, only a
     customer's own movement (never an opening or a reversal)."""
@@ -171,6 +190,8 @@ def apply(accounts: Mapping[str, Account], legs: Iterable[Leg]) -> dict[str, int
     for account_id, balance in touched.items():
         account = accounts[account_id]
         if not in_bounds(account, balance):
-            what = "its credit limit" if account.kind is Kind.CREDIT_CARD else "its balance"
+            what = {Kind.CREDIT_CARD: "its credit limit", Kind.DIGITAL_WALLET: "the wallet's bounds"}.get(
+                account.kind, "its balance"
+            )
             raise CoreRefused("insufficient_funds", f"account {account.masked} would go beyond {what}")
     return touched

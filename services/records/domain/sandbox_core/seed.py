@@ -17,6 +17,7 @@ class Customer:
     branch_id: str
     display_name: str
     id_number_masked: str
+    phone_masked: str = ""
 
 
 BILLERS: tuple[tuple[str, str], ...] = (
@@ -50,6 +51,28 @@ _CUSTOMERS: tuple[tuple[str, tuple[tuple[Kind, str, int, int, str], ...]], ...] 
         ((Kind.DEBIT_CARD, "CNY", 0, 0, "借记卡"), (Kind.SAVINGS, "CNY", 10_000, 0, "活期储蓄")),
     ),
 )
+_PHONES = ("138****1234", "139****5678", "")
+"""The demo customers' registered phones, kept masked only (the third has none: SMS services refused)."""
+PENSION_MINOR = 325_000
+"""A monthly sandbox pension credit (3,250.00 CNY), to the savings of the first and third demo customers."""
+PENSION_DAYS_AGO = (75, 45, 15)
+PENSION_PAYER = "sbx-pension-CNY"
+_PENSIONERS = {1: 2, 3: 2}  # customer number -> account number of the savings the pension goes to
+_MOBILE_BANKING_ON = {2}  # customer numbers already enrolled in mobile banking (to show "already enrolled")
+_CARD_INACTIVE = {2}  # customer numbers whose credit card is still to be activated (the others: active)
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    """A demo customer's starting state of a self-service (enrolments.py): service, subject, state, detail."""
+
+    customer_id: str
+    service: str
+    subject: str
+    state: str
+    detail: dict[str, str]
+
+
 _BIN = {Kind.DEBIT_CARD: "6222", Kind.SAVINGS: "6217", Kind.CREDIT_CARD: "6258", Kind.LOAN: "9559"}
 
 
@@ -72,7 +95,15 @@ def shared_accounts() -> list[Account]:
         Account(internal_account_id(c), None, "9900" + _digits(c), Kind.INTERNAL, c, 0, name=f"sandbox opening {c}")
         for c in MINOR_DIGITS
     ]
-    return billers + internal
+    payer = Account(
+        PENSION_PAYER, None, "9910" + _digits(PENSION_PAYER), Kind.INTERNAL, "CNY", 0, name="sandbox pension fund"
+    )
+    return billers + internal + [payer]
+
+
+def wallet_number(customer_id: str) -> str:
+    """A sandbox digital RMB wallet's number (16 digits, deterministic per customer)."""
+    return "0031" + _digits("wallet", customer_id)
 
 
 def demo_customers(branch_id: str) -> list[tuple[Customer, list[Account], list[Plan]]]:
@@ -81,7 +112,7 @@ def demo_customers(branch_id: str) -> list[tuple[Customer, list[Account], list[P
     out: list[tuple[Customer, list[Account], list[Plan]]] = []
     for n, (masked, accounts) in enumerate(_CUSTOMERS, start=1):
         customer_id = f"sbx-{branch_id}-c{n:02d}"
-        customer = Customer(customer_id, branch_id, f"Sandbox customer {n} 沙盒客户{n}", masked)
+        customer = Customer(customer_id, branch_id, f"Sandbox customer {n} 沙盒客户{n}", masked, _PHONES[n - 1])
         made: list[Account] = []
         plans: list[Plan] = []
         for i, (kind, currency, opening, limit, name) in enumerate(accounts, start=1):
@@ -91,5 +122,27 @@ def demo_customers(branch_id: str) -> list[tuple[Customer, list[Account], list[P
             if opening:
                 legs = check_balanced((Leg(account_id, opening), Leg(internal_account_id(currency), -opening)))
                 plans.append(Plan(Movement.OPENING, customer_id, currency, abs(opening), legs))
+        if n in _PENSIONERS:
+            savings = f"{customer_id}-a{_PENSIONERS[n]}"
+            for days in PENSION_DAYS_AGO:
+                legs = check_balanced((Leg(savings, PENSION_MINOR), Leg(PENSION_PAYER, -PENSION_MINOR)))
+                plans.append(
+                    Plan(Movement.PENSION_CREDIT, customer_id, "CNY", PENSION_MINOR, legs, "PENSION", None, days)
+                )
         out.append((customer, made, plans))
+    return out
+
+
+def demo_services(branch_id: str) -> list[ServiceState]:
+    """The demo customers' starting self-service states: mobile banking already on for one; every credit card
+    active except one still to be activated."""
+    out: list[ServiceState] = []
+    for n, (_, accounts) in enumerate(_CUSTOMERS, start=1):
+        customer_id = f"sbx-{branch_id}-c{n:02d}"
+        if n in _MOBILE_BANKING_ON:
+            out.append(ServiceState(customer_id, "mobile_banking", "", "active", {"phone_masked": _PHONES[n - 1]}))
+        for i, (kind, *_rest) in enumerate(accounts, start=1):
+            if kind is Kind.CREDIT_CARD:
+                state = "inactive" if n in _CARD_INACTIVE else "active"
+                out.append(ServiceState(customer_id, "card_activation", f"{customer_id}-a{i}", state, {}))
     return out
