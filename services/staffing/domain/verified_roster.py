@@ -1,0 +1,201 @@
+"""Roster verified on the floor (issue 23 item 3): simulate who-calls-whom, raise what fails, re-solve.
+
+1. Windows required per service and interval from the requirement loop (:mod:`.requirements`, one
+   FCFS queue per service, exponential service: the planner's usual model).
+2. CP-SAT roster on that requirement, with the optimality gap CP-SAT proves (:func:`solve_with_gap`).
+3. The roster is simulated on the floor (:mod:`.verify`: mixed windows call their other skills, heavy-
+   tailed service times). Every (service, interval) below ``target + margin`` gets one window more than
+   the roster opened there; re-solve; repeat for at most ``max_rounds`` rounds.
+   The best roster seen (fewest cells below, fewest missing windows, lowest cost) is kept.
+4. Once every cell holds, binding cells with the most slack are relaxed by one window, one round at a
+   time, and the cheaper roster is kept only when its own simulation still holds everywhere.
+
+Deterministic for a given seed: the floor is simulated on the same replications (common random
+numbers) every round, the number of rounds is bounded, and CP-SAT runs on one worker with a fixed seed
+(it stops on the gap well before its time limit on these days; if the limit cuts a solve, ``gap`` says
+how far from optimal it stopped and the roster may differ between machines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .greedy import greedy_plan
+from .kinds import staff_kinds
+from .naming import name_plan
+from .problem import Requirement, StaffingProblem
+from .requirements import LoopSettings, required_windows
+from .roster import Roster, SolverSettings, _cost, _Model, _shortfalls
+from .verify import Floor, FloorModel, Verification, draw_days, floor_from_roster, verify_floor
+
+
+@dataclass(frozen=True)
+class VerifySettings:
+    days: int = 120  # replications per floor simulation
+    seed: int = 0
+    margin: float = 0.02  # aim this far above the target so fresh replications still pass
+    max_rounds: int = 6  # repair rounds
+    relax_rounds: int = 2
+    solve_deterministic_s: float = 0.6  # per CP-SAT solve, in CP-SAT's deterministic time (same on any machine)
+    solve_time_limit_s: float = 3.0  # per CP-SAT solve, wall clock: only a safety net
+    relative_gap: float = 0.005
+    requirement_days: int = 150  # days of the per-service requirement loop (step 1)
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    step: str  # start | repair | relax (kept only when it still holds everywhere and costs less)
+    worst_cell: float
+    cells_below: int
+    cost: float
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class VerifiedRoster:
+    requirement: Requirement
+    roster: Roster
+    gap: float | None  # CP-SAT's relative gap of the kept roster (None: the greedy plan was kept)
+    verification: Verification  # of the kept roster, on the planning replications
+    rounds: tuple[RoundRecord, ...]
+
+
+def solve_with_gap(
+    problem: StaffingProblem, requirement: Requirement, settings: SolverSettings, deterministic_s: float
+) -> tuple[Roster, float | None]:
+    """:func:`.roster.solve_roster` plus CP-SAT's relative gap |objective - bound| / max(1, |objective|).
+
+    Stops on ``deterministic_s`` of CP-SAT's deterministic time (reproducible on a loaded machine), on the
+    gap, or on the wall-clock limit, whichever comes first; level-2 linearisation for a useful bound.
+    """
+    kinds = staff_kinds(problem)
+    greedy = greedy_plan(problem, kinds, requirement)
+    greedy_missing = _shortfalls(problem, kinds, greedy, requirement)
+    best, best_missing, status, wall, gap = greedy, greedy_missing, "HEURISTIC", 0.0, None
+    if kinds:
+        built = _Model(problem, kinds, requirement)
+        built.hint(kinds, greedy, greedy_missing)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = settings.time_limit_s
+        solver.parameters.max_deterministic_time = deterministic_s
+        solver.parameters.linearization_level = 2
+        solver.parameters.random_seed = settings.seed
+        solver.parameters.num_workers = max(settings.workers, 1)
+        solver.parameters.interleave_search = settings.workers > 1
+        solver.parameters.relative_gap_limit = settings.relative_gap
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.find_big_linear_overlap = False
+        code = solver.solve(built.model)
+        wall = solver.wall_time
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = built.read(solver, kinds, problem.n_intervals)
+            missing = _shortfalls(problem, kinds, found, requirement)
+            key_found = (sum(s.missing_windows for s in missing), _cost(kinds, found))
+            key_greedy = (sum(s.missing_windows for s in greedy_missing), _cost(kinds, greedy))
+            if key_found <= key_greedy:
+                best, best_missing = found, missing
+                status = "OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"
+                objective, bound = solver.objective_value, solver.best_objective_bound
+                gap = abs(objective - bound) / max(1.0, abs(objective))
+    roster = Roster(status, name_plan(kinds, best, problem.n_intervals), best_missing, _cost(kinds, best), wall)
+    return roster, gap
+
+
+def open_windows(problem: StaffingProblem, roster: Roster) -> dict[str, list[int]]:
+    counts = {name: [0] * problem.n_intervals for name in problem.service_names}
+    for assignment in roster.assignments:
+        for interval, service in assignment.serving:
+            counts[service][interval] += 1
+    return counts
+
+
+def _slack_cells(
+    problem: StaffingProblem,
+    req: Requirement,
+    opened: dict[str, list[int]],
+    check: Verification,
+    goal: float,
+    locked: set[tuple[str, int]],
+) -> Requirement | None:
+    """Per service up to three binding cells with the most slack (share >= goal + 0.08), one window less."""
+    relaxed = {name: list(values) for name, values in req.items()}
+    changed = False
+    for s, name in enumerate(problem.service_names):
+        ranked = []
+        for i, need in enumerate(req[name]):
+            share = check.share(s, i)
+            if (name, i) in locked or need <= 1 or opened[name][i] != need or share is None:
+                continue
+            if share >= goal + 0.08:
+                ranked.append((share, -i))
+        taken: list[int] = []
+        for _, minus_i in sorted(ranked, reverse=True):
+            if len(taken) < 3 and all(abs(-minus_i - j) > 2 for j in taken):
+                taken.append(-minus_i)
+                relaxed[name][-minus_i] -= 1
+                changed = True
+    return {k: tuple(v) for k, v in relaxed.items()} if changed else None
+
+
+def plan_verified(
+    problem: StaffingProblem, model: FloorModel, settings: VerifySettings, start: Requirement | None = None
+) -> VerifiedRoster:
+    """Roster whose floor simulation holds ``target + margin`` in every (service, interval), if staff allow.
+
+    ``start``: the first requirement instead of the requirement loop's (tests, or a caller's own sizing).
+    """
+    goal = problem.service_level.target_fraction + settings.margin
+    days = draw_days(problem, model, settings.days, settings.seed)
+    solver = SolverSettings(
+        time_limit_s=settings.solve_time_limit_s, seed=settings.seed, relative_gap=settings.relative_gap
+    )
+    dtime = settings.solve_deterministic_s
+    history: list[RoundRecord] = []
+
+    def attempt(step: str, requirement: Requirement) -> tuple[Roster, float | None, Verification]:
+        roster, gap = solve_with_gap(problem, requirement, solver, dtime)
+        floor: Floor = floor_from_roster(problem, roster, model.pooling)
+        found = verify_floor(
+            problem.service_names, floor, days, problem.n_intervals, problem.service_level.target_wait_min
+        )
+        history.append(RoundRecord(step, round(found.worst_cell()[0], 4), len(found.misses(goal)), roster.cost, gap))
+        return roster, gap, found
+
+    def key(roster: Roster, found: Verification) -> tuple[int, int, float]:
+        return (len(found.misses(goal)), sum(s.missing_windows for s in roster.shortfalls), roster.cost)
+
+    req = (
+        dict(start)
+        if start is not None
+        else required_windows(problem, LoopSettings(days=settings.requirement_days, seed=settings.seed))
+    )
+    roster, gap, found = attempt("start", req)
+    best = (req, roster, gap, found)
+    for _ in range(settings.max_rounds):  # repair: one window more than opened where a cell misses
+        misses = found.misses(goal)
+        if not misses:
+            break
+        opened = open_windows(problem, roster)
+        grown = {name: list(values) for name, values in req.items()}
+        for name, i in misses:
+            grown[name][i] = min(max(grown[name][i], opened[name][i] + 1), problem.max_windows)
+        grown_req = {k: tuple(v) for k, v in grown.items()}
+        if grown_req == req:
+            break  # nothing more can be opened
+        req = grown_req
+        roster, gap, found = attempt("repair", req)
+        if key(roster, found) < key(best[1], best[3]):
+            best = (req, roster, gap, found)
+    req, roster, gap, found = best
+    locked: set[tuple[str, int]] = set()
+    for _ in range(settings.relax_rounds if not found.misses(goal) else 0):
+        relaxed = _slack_cells(problem, req, open_windows(problem, roster), found, goal, locked)
+        if relaxed is None:
+            break
+        locked.update((n, i) for n in req for i, (a, b) in enumerate(zip(req[n], relaxed[n], strict=True)) if a != b)
+        trial, trial_gap, trial_found = attempt("relax", relaxed)
+        if not trial_found.misses(goal) and key(trial, trial_found) < key(roster, found):
+            req, roster, gap, found = relaxed, trial, trial_gap, trial_found
+    return VerifiedRoster(req, roster, gap, found, tuple(history))
