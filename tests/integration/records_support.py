@@ -8,7 +8,7 @@ import datetime as dt
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -111,6 +111,7 @@ async def running_records(
 
 # ------------------------------------------------------------------ history: a realistic branch morning
 SOURCE = "branchops/test/records"
+OCCUPANCY_COLS, OCCUPANCY_ROWS = 4, 3
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ class Expected:
     alerts: int
     ratings: int
     rating_sum: int
+    occupancy_person_s: list[float] = field(default_factory=list)
+    """The hall camera's cells summed over the morning (its two occupancy.v1 events)."""
 
 
 def branch_morning(
@@ -238,6 +241,26 @@ def branch_morning(
                     exited=x,
                     occupancy={"waiting": 4},
                     dwell_p50_s={"waiting": 95.5},
+                ),
+            )
+        )
+    grids = [[float(rng.randint(0, 900)) for _ in range(OCCUPANCY_COLS * OCCUPANCY_ROWS)] for _ in range(2)]
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    for n, grid in enumerate(grids):  # the hour the morning starts in, then the next one, cut short at a stop
+        out.append(
+            (
+                topics.OCCUPANCY,
+                ev.Occupancy(
+                    branch_id=branch,
+                    at=min(hour + dt.timedelta(hours=n + 1), at(90)),
+                    camera_id="cam-1",
+                    hour_start=hour + dt.timedelta(hours=n),
+                    hour_end=hour + dt.timedelta(hours=n + 1),
+                    cols=OCCUPANCY_COLS,
+                    rows=OCCUPANCY_ROWS,
+                    person_s=grid,
+                    seconds=3600.0 if n == 0 else 1800.0,
+                    peak=3 + n,
                 ),
             )
         )
@@ -364,6 +387,7 @@ def branch_morning(
         alerts=1,
         ratings=ratings,
         rating_sum=rating_sum,
+        occupancy_person_s=[a + b for a, b in zip(*grids, strict=True)],
     )
     return out, expected
 

@@ -175,6 +175,19 @@ async def test_every_topic_is_kept_and_rolled_up(history: Any) -> None:
     assert voice == {"sessions": 3, "completed_without_staff": 1, "handed_off": 1}
     alerts = await _sums(engine, "rollup_alert_day", ["raised", "escalated"], branch)
     assert alerts == {"raised": 1, "escalated": 1}
+    assert await _occupancy(engine, branch) == (2, expected.occupancy_person_s, 5400.0, 4)
+
+
+async def _occupancy(engine: AsyncEngine, branch: str) -> tuple[int, list[float], float, int]:
+    """(hours kept, the cells summed over them, seconds, the largest peak) of the branch's hall camera."""
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text("SELECT person_s, seconds, peak FROM rollup_occupancy_hour WHERE branch_id = :b"), {"b": branch}
+            )
+        ).all()
+    cells = [sum(column) for column in zip(*(r.person_s for r in rows), strict=True)]
+    return len(rows), cells, sum(r.seconds for r in rows), max((r.peak for r in rows), default=0)
 
 
 async def _staff_day(engine: AsyncEngine, branch: str) -> list[tuple[Any, ...]]:
@@ -273,6 +286,8 @@ async def test_duplicates_are_ignored_however_they_come(
     assert await raw_count(engine, branch) == len(records)
     counted = await _sums(engine, "rollup_service_interval", ["arrivals", "served"], branch)
     assert counted == {"arrivals": expected.tickets, "served": expected.served}
+    grids = (2, expected.occupancy_person_s, 5400.0, 4)
+    assert await _occupancy(engine, branch) == grids, "each hour's grid added once, not two or three times"
 
     # a redelivery of everything (a consumer group that starts over, as after lost offsets)
     replay = records_settings(database_url, redis_url, history_enabled=True, consumer_group=f"replay-{branch}")
@@ -285,6 +300,7 @@ async def test_duplicates_are_ignored_however_they_come(
     assert await raw_count(engine, branch) == len(records)
     assert await _sums(engine, "rollup_service_interval", ["arrivals", "served"], branch) == counted
     assert await _sums(engine, "rollup_voice_day", ["sessions", "turns"], branch) == {"sessions": 3, "turns": 6}
+    assert await _occupancy(engine, branch) == grids
 
 
 async def test_a_malformed_or_unstorable_event_goes_to_the_dlq_and_the_rest_is_kept(history: Any) -> None:

@@ -12,6 +12,8 @@ One :class:`HistoryTransaction` per ingested batch. Statements are few and set-b
 - Rollups (a few rows per batch): ``INSERT ... SELECT FROM unnest($1::type[], ...)`` (arrays sent in binary)
   ``ON CONFLICT (key) DO UPDATE SET counter = counter + EXCLUDED.counter``. (asyncpg checks every array element
   for nested arrays, a cost per value that COPY does not have: hence COPY for the large ones.)
+- Occupancy grids (a row per camera and hour, an array column that unnest would flatten): one ``INSERT ...
+  VALUES`` per row (``executemany``), ``ON CONFLICT`` adding the cells element by element (domain/occupancy.py).
 
 Column types are read from the catalogue once (the migrations are the truth): the SQL here names columns only.
 """
@@ -36,6 +38,7 @@ from services.records.domain.credits import Credit, Staffing
 from services.records.domain.fold import STATE_KINDS, Keys, State, staffing_since
 from services.records.domain.history import COMMON_COLUMNS, RAW_TABLES, RawTable
 from services.records.domain.journeys import Journey
+from services.records.domain.occupancy import COLUMNS as OCCUPANCY_COLUMNS
 from services.records.domain.rollups import ROLLUPS, Rollups, RollupSpec
 
 
@@ -66,6 +69,7 @@ TIMELINE_TABLES: dict[str, StateTable] = {
     "credits": StateTable("staff_credits", Credit, ("branch_id", "window_id", "at", "ref")),
 }
 """Window staffing points and the work credited by them (domain/credits.py, migration 0006)."""
+OCCUPANCY_TABLE = "rollup_occupancy_hour"
 STAFFING_LOCK = 0x7374616666  # pg_advisory_xact_lock(key, hash of branch and window): "staff"
 
 
@@ -94,10 +98,11 @@ class HistorySql:
         self.save_state = {kind: self._save_state(s) for kind, s in (*STATE_TABLES.items(), *TIMELINE_TABLES.items())}
         self.load_staffing = self._load_staffing()
         self.load_credits = self._load_credits()
+        self.upsert_grid = self._upsert_grid()
 
     @classmethod
     async def read(cls, connection: AsyncConnection) -> HistorySql:
-        tables = [t.name for t in RAW_TABLES.values()] + [s.table for s in ROLLUPS]
+        tables = [t.name for t in RAW_TABLES.values()] + [s.table for s in ROLLUPS] + [OCCUPANCY_TABLE]
         tables += [s.table for s in (*STATE_TABLES.values(), *TIMELINE_TABLES.values())]
         rows = (
             await connection.execute(
@@ -136,6 +141,24 @@ class HistorySql:
         return (
             f"INSERT INTO {spec.table} AS r ({', '.join(columns)}) {self._unnest(spec.table, columns)} "
             f"ON CONFLICT ({', '.join(spec.keys)}) DO UPDATE SET {', '.join(updates)}"
+        )
+
+    def _upsert_grid(self) -> str:
+        """One hour's grid of one camera; an existing row of the same shape adds the cells, the seconds (at most
+        an hour) and keeps the larger peak; one of another shape is replaced (as ``OccupancyHour.merge``)."""
+        self._unnest(OCCUPANCY_TABLE, OCCUPANCY_COLUMNS)  # checks the columns
+        same = "r.cols = EXCLUDED.cols AND r.rows = EXCLUDED.rows"
+        cells = (
+            "ARRAY(SELECT a + b FROM unnest(r.person_s, EXCLUDED.person_s) WITH ORDINALITY AS c(a, b, n) ORDER BY n)"
+        )
+        placeholders = ", ".join(f"${i}" for i in range(1, len(OCCUPANCY_COLUMNS) + 1))
+        return (
+            f"INSERT INTO {OCCUPANCY_TABLE} AS r ({', '.join(OCCUPANCY_COLUMNS)}) VALUES ({placeholders}) "
+            "ON CONFLICT (branch_id, camera_id, hour_start) DO UPDATE SET day = EXCLUDED.day, hour = EXCLUDED.hour, "
+            f"person_s = CASE WHEN {same} THEN {cells} ELSE EXCLUDED.person_s END, "
+            f"seconds = CASE WHEN {same} THEN least(3600, r.seconds + EXCLUDED.seconds) ELSE EXCLUDED.seconds END, "
+            f"peak = CASE WHEN {same} THEN greatest(r.peak, EXCLUDED.peak) ELSE EXCLUDED.peak END, "
+            "cols = EXCLUDED.cols, rows = EXCLUDED.rows"
         )
 
     def _load_state(self, state: StateTable) -> str:
@@ -290,6 +313,10 @@ class HistoryTransaction:
             width = len(spec.keys) + len(spec.attrs) + len(spec.sums)
             await self.connection.execute(self.sql.rollups[spec.table], *_columns(rows, width))
             written += len(rows)
+        grids = rollups.grid_rows()
+        if grids:
+            await self.connection.executemany(self.sql.upsert_grid, [g.row() for g in grids])
+            written += len(grids)
         return written
 
 

@@ -12,8 +12,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from branchops.contracts.events import Feedback, Footfall, KycResult, StaffingAlert, Ticket, VoiceInteraction, Window
-from services.records.domain import activity, journeys
+from branchops.contracts.events import (
+    Feedback,
+    Footfall,
+    KycResult,
+    Occupancy,
+    StaffingAlert,
+    Ticket,
+    VoiceInteraction,
+    Window,
+)
+from services.records.domain import activity, journeys, occupancy
 from services.records.domain.activity import AlertState, VoiceSession, WindowStaff
 from services.records.domain.credits import Staffing, Timeline
 from services.records.domain.journeys import Journey
@@ -131,6 +140,8 @@ def fold(data: Sequence[Any], state: State, rules_of: Callable[[str], BranchRule
             activity.footfall_step(d, rules, out)
         elif kind is KycResult:
             activity.kyc_step(d, rules, out)
+        elif kind is Occupancy:
+            out.add_grid(occupancy.hour_of(d, rules.tz))
         elif kind is Feedback:
             activity.feedback_step(d, rules, credit, out)
     timeline.settle(out)

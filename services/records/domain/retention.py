@@ -27,7 +27,8 @@ STATE_TABLES: dict[str, str] = {
 }
 """State kept to compute the rollups (table -> its time column)."""
 ROLLUP_TIME_COLUMNS: dict[str, str] = {
-    spec.table: ("interval_start" if "interval_start" in spec.keys else "day") for spec in ROLLUPS
+    **{spec.table: ("interval_start" if "interval_start" in spec.keys else "day") for spec in ROLLUPS},
+    "rollup_occupancy_hour": "day",  # the hourly occupancy grids (domain/occupancy.py, migration 0008)
 }
 
 DEFAULT_RETENTION_DAYS: dict[str, int] = {

@@ -4,6 +4,9 @@ Every rollup row is a key and counters that only add up (upserts ``counter = cou
 contribution is written once, in the transaction that stores its new raw events: an event stored once is
 counted once, and a duplicate (already stored) adds nothing. ``attrs`` are descriptive columns set to the
 latest value (the local day of an interval, the target the waits were compared with).
+
+The hourly occupancy grids (domain/occupancy.py) are rows too, whose cells add up element by element: kept
+apart in :attr:`Rollups.grids` (an array is not a counter the generic upsert can add).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from services.records.domain.occupancy import OccupancyHour
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,19 @@ class Rollups:
 
     def __init__(self) -> None:
         self._rows: dict[str, dict[tuple[Any, ...], tuple[list[Any], list[float]]]] = {}
+        self.grids: dict[tuple[Any, ...], OccupancyHour] = {}
+        """Occupancy grids per (branch, camera, hour start), the batch's events of each merged in time order."""
+
+    def add_grid(self, hour: OccupancyHour) -> None:
+        seen = self.grids.get(hour.key)
+        if seen is None:
+            self.grids[hour.key] = OccupancyHour(**{**hour.__dict__, "person_s": list(hour.person_s)})
+        else:
+            seen.merge(hour)
+
+    def grid_rows(self) -> list[OccupancyHour]:
+        """The grids sorted by key (concurrent writers lock in one order)."""
+        return [self.grids[key] for key in sorted(self.grids, key=_sortable)]
 
     def add(self, spec: RollupSpec, key: tuple[Any, ...], attrs: tuple[Any, ...] = (), /, **counts: float) -> None:
         table = self._rows.get(spec.table)
