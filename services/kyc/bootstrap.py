@@ -17,9 +17,11 @@ from branchops.settings import PlatformSettings
 from branchops.web import create_service_app
 from branchops.web.limits import UploadRoutes
 from services.kyc.adapters.engines import Engines
+from services.kyc.adapters.merchant_store import MerchantCaseStore
 from services.kyc.adapters.session_store import SessionStore
-from services.kyc.routes import sessions, stateless
+from services.kyc.routes import merchant, sessions, stateless
 from services.kyc.settings import KycSettings
+from services.kyc.usecases.merchant import MerchantOnboarding
 from services.kyc.usecases.verification import Clock, KycConfig, Verification
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,9 @@ class ModelWarmUp:
         return False, self.error or "loading models"
 
 
-UPLOAD_PATHS = r"/v1/(ocr/|face/verify$|kyc/sessions/[^/]+/(documents|selfie)$)"
+UPLOAD_PATHS = (
+    r"/v1/(ocr/|face/verify$|kyc/sessions/[^/]+/(documents|selfie)$|kyc/merchant-cases/[^/]+/(licence|id-card|selfie)$)"
+)
 """The routes that read images (their own limits answer first, with their reasons); others take 1 MB."""
 
 
@@ -86,7 +90,7 @@ def build_app(
         "kyc",
         platform,
         lifespan=lifespan,
-        routers=[sessions.router, stateless.router],
+        routers=[sessions.router, stateless.router, merchant.router, merchant.branch_router],
         description="ID-card and business-licence OCR, face match and liveness",
         uploads=UploadRoutes(UPLOAD_PATHS, 2 * settings.largest_upload_bytes()),
     )
@@ -97,11 +101,14 @@ def build_app(
         from services.kyc.adapters.image_retention import RetainedImages
 
         retention = RetainedImages(runtime.redis, key, settings.retention_ttl_s)
-    app.state.verification = Verification(
-        SessionStore(runtime.redis, runtime.outbox, settings.session_ttl_s),
+    sessions_store = SessionStore(runtime.redis, runtime.outbox, settings.session_ttl_s)
+    config = KycConfig.of(settings)
+    app.state.verification = Verification(sessions_store, engines, executor, config, clock, retention)
+    app.state.onboarding = MerchantOnboarding(
+        MerchantCaseStore(runtime.redis, runtime.outbox, sessions_store, settings.merchant_case_ttl_s),
         engines,
         executor,
-        KycConfig.of(settings),
+        config,
         clock,
         retention,
     )

@@ -35,6 +35,12 @@ class KycSettings(ServiceSettings):
     face_approve: float = Field(0.45, ge=-1, le=1, description="SFace cosine at or above which faces match")
     face_reject: float = Field(0.30, ge=-1, le=1, description="SFace cosine below which faces do not match")
     session_ttl_s: int = Field(900, ge=60, le=24 * 3600, description="Lifetime of a KYC session in Redis")
+    merchant_case_ttl_s: int = Field(
+        8 * 3600,
+        ge=600,
+        le=7 * 24 * 3600,
+        description="Lifetime of a merchant onboarding case in Redis (fields in full, for the officer's review)",
+    )
     challenge_ttl_s: int = Field(120, ge=10, le=3600, description="Time to answer the liveness challenge")
     liveness_min_frames: int = Field(6, ge=3, le=100, description="Fewest frames of a liveness sequence")
     liveness_max_frames: int = Field(30, ge=3, le=120, description="Most frames of a liveness sequence")

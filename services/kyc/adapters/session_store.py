@@ -82,6 +82,10 @@ class SessionStore:
             self._stage_audit(pipe, branch_id, entry)
             await pipe.execute()
 
+    def stage_audit(self, pipe: Any, branch_id: str, entry: dict[str, str]) -> None:
+        """Add the audit entry to ``pipe`` (a pipeline or transaction of the caller)."""
+        self._stage_audit(pipe, branch_id, entry)
+
     def _stage_audit(self, pipe: Any, branch_id: str, entry: dict[str, str]) -> None:
         record = {"at": dt.datetime.now(dt.UTC).isoformat(), **entry}
         pipe.xadd(

@@ -23,6 +23,7 @@ from services.kyc.routes.uploads import (
     read_json,
     session_rate_key,
 )
+from services.kyc.settings import KycSettings
 from services.kyc.usecases.verification import public_view
 
 router = APIRouter(prefix="/v1/kyc/sessions", tags=["kyc"])
@@ -34,6 +35,22 @@ class CreateSession(BaseModel):
     branch_id: BranchId
     kiosk_id: Identifier
     doc_type: DocType = DocType.ID_CARD
+
+
+def parse_frames(body: dict[str, Any], settings: KycSettings) -> list[tuple[bytes, float]]:
+    """``{"frames": [{"image": b64, "t_ms": n}, ...]}`` → (image bytes, time) pairs, or a 422/413 problem."""
+    raw = body.get("frames")
+    if not isinstance(raw, list) or not raw or len(raw) > settings.liveness_max_frames:
+        raise Problem(
+            422, "Invalid request", f"frames: 1..{settings.liveness_max_frames} items expected", reason="frame_count"
+        )
+    frames = []
+    for i, item in enumerate(raw):
+        t_ms = item.get("t_ms") if isinstance(item, dict) else None
+        if not isinstance(t_ms, int | float):
+            raise Problem(422, "Invalid request", f"frames[{i}].t_ms: a number is required", reason="timestamps")
+        frames.append((b64_image(item.get("image"), f"frames[{i}].image", settings.max_frame_bytes), float(t_ms)))
+    return frames
 
 
 async def _session(kyc: KycDep, session_id: str, who: Principal) -> dict[str, Any]:
@@ -140,18 +157,7 @@ async def add_selfie(
 ) -> dict[str, Any]:
     session = await _session(kyc, session_id, who)
     await enforce_rate_limit(kyc, settings, session_rate_key(who, session["kiosk_id"]))
-    body = await read_json(request, settings.selfie_body_bytes())
-    raw = body.get("frames")
-    if not isinstance(raw, list) or not raw or len(raw) > settings.liveness_max_frames:
-        raise Problem(
-            422, "Invalid request", f"frames: 1..{settings.liveness_max_frames} items expected", reason="frame_count"
-        )
-    frames = []
-    for i, item in enumerate(raw):
-        t_ms = item.get("t_ms") if isinstance(item, dict) else None
-        if not isinstance(t_ms, int | float):
-            raise Problem(422, "Invalid request", f"frames[{i}].t_ms: a number is required", reason="timestamps")
-        frames.append((b64_image(item.get("image"), f"frames[{i}].image", settings.max_frame_bytes), float(t_ms)))
+    frames = parse_frames(await read_json(request, settings.selfie_body_bytes()), settings)
     try:
         return await kyc.add_selfie(session, frames)
     except DocumentError as error:
