@@ -4,12 +4,16 @@ configuration audit are read back over HTTP with exact figures."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import shutil
+import subprocess
 import time
 import uuid
 import zoneinfo
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,6 +35,8 @@ from services.records.handlers import HistoryHandler
 from services.records.routes.reports import DailyReport, PeriodReport
 from tests.conftest import api_key, make_platform
 from tests.integration.records_support import branch_morning, document, encoded, records_settings, scalar
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "records"
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 HEAD_OFFICE = {"X-API-Key": api_key(Role.HEAD_OFFICE)}
@@ -283,6 +289,28 @@ async def test_the_day_report_adds_up_to_the_morning(env: Any) -> None:
         "handed_off": 1,
         "containment": 0.333,
     }
+    grids = [d for t, d in events if t is topics.OCCUPANCY and isinstance(d, ev.Occupancy)]
+    assert [g.hour_start.astimezone(TZ).hour for g in grids] == [9, 10]
+    assert body["occupancy"] == [
+        {
+            "camera_id": "cam-1",
+            "max_cell_person_s": max(max(g.person_s) for g in grids),
+            "hours": [
+                {
+                    "hour": g.hour_start.astimezone(TZ).hour,
+                    "local": f"{g.hour_start.astimezone(TZ).hour:02d}:00",
+                    "start": g.hour_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "cols": g.cols,
+                    "rows": g.rows,
+                    "person_s": g.person_s,
+                    "seconds": g.seconds,
+                    "peak": g.peak,
+                    "people_avg": round(sum(g.person_s) / g.seconds, 2),
+                }
+                for g in grids
+            ],
+        }
+    ]
 
     default = await client.get(f"/v1/branches/{branch}/reports/daily", headers=SERVICE)
     assert default.status_code == 200 and default.json()["date"] == DAY.isoformat(), "the branch's local today"
@@ -488,6 +516,21 @@ async def test_the_day_as_a_printable_pdf(env: Any) -> None:
         assert response.content.count(b"/Type /Page\n") >= 1
     assert b"STSong-Light" in pages["zh"] and b"STSong-Light" not in pages["en"]
     assert b"Helvetica" in pages["en"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for lang, pdf in pages.items():  # looked at: the heat maps of 09:00 and 10:00, the legend under them
+        pdf_file = ARTIFACTS / f"report-heat-map-{lang}.pdf"
+        pdf_file.write_bytes(pdf)
+        if shutil.which("pdftotext") and shutil.which("pdftoppm"):
+            words = await asyncio.to_thread(
+                subprocess.run, ["pdftotext", str(pdf_file), "-"], capture_output=True, text=True, check=True
+            )
+            heading, hour = (
+                ("Hall occupancy heat map", "09:00 peak 3") if lang == "en" else ("大厅热力图", "09:00 峰值3人")
+            )
+            assert heading in words.stdout and hour in words.stdout and "cam-1" in words.stdout, words.stdout[-800:]
+            await asyncio.to_thread(
+                subprocess.run, ["pdftoppm", "-r", "80", "-png", str(pdf_file), str(pdf_file)[:-4]], check=True
+            )
     default = await client.get(f"/v1/branches/{branch}/reports/daily.pdf", headers=MANAGER)
     assert default.status_code == 200 and b"STSong-Light" in default.content, "Chinese by default"
     assert (

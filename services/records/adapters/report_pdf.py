@@ -1,6 +1,7 @@
 """The branch's day report as a printable A4 PDF, drawn with reportlab (tables, and charts drawn as vector
 shapes): title, totals, arrivals against the forecast and the share within target per interval, services,
-windows, staff, alerts, the digital employee and KYC.
+windows, staff, alerts, the digital employee and KYC, and the hall's occupancy: per camera one small heat map per
+hour (cells coloured by the person-seconds spent there, one colour scale for the camera's day, with a legend).
 
 Chinese uses reportlab's built-in CID font ``STSong-Light`` (the PDF viewer supplies its glyphs: no font file
 ships with the service); English uses Helvetica.
@@ -179,6 +180,65 @@ def _chart(
     return drawing
 
 
+HEAT = ("#fff7ec", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000")
+"""The heat maps' colour scale, from an empty cell to the day's busiest (the reports page uses the same)."""
+HEAT_COLUMNS = 6
+
+
+def heat_colour(share: float) -> Any:
+    """The scale's colour at ``share`` (0..1) of the day's busiest cell, linear between the stops."""
+    share = min(max(share, 0.0), 1.0) * (len(HEAT) - 1)
+    n = min(int(share), len(HEAT) - 2)
+    a, b = colors.HexColor(HEAT[n]), colors.HexColor(HEAT[n + 1])
+    f = share - n
+    return colors.Color(a.red + (b.red - a.red) * f, a.green + (b.green - a.green) * f, a.blue + (b.blue - a.blue) * f)
+
+
+def _heat_maps(camera: dict[str, Any], lang: str, font: str) -> Drawing:
+    """One camera's day: a small map per hour (``HEAT_COLUMNS`` a row), the legend below."""
+    hours = camera["hours"]
+    top = float(camera["max_cell_person_s"]) or 1.0
+    gap = 8.0
+    cell_w = (WIDTH - gap * (HEAT_COLUMNS - 1)) / HEAT_COLUMNS
+    map_h = cell_w * 9 / 16
+    caption = 11.0
+    rows = (len(hours) + HEAT_COLUMNS - 1) // HEAT_COLUMNS
+    legend_h = 26.0
+    height = rows * (map_h + caption + gap) + legend_h
+    drawing = Drawing(WIDTH, height)
+    for n, hour in enumerate(hours):
+        col, row = n % HEAT_COLUMNS, n // HEAT_COLUMNS
+        x0 = col * (cell_w + gap)
+        y_top = height - row * (map_h + caption + gap) - caption
+        cols, rows_of = int(hour["cols"]), int(hour["rows"])
+        w, h = cell_w / cols, map_h / rows_of
+        for i, value in enumerate(hour["person_s"]):
+            c, r = i % cols, i // cols
+            drawing.add(
+                Rect(x0 + c * w, y_top - (r + 1) * h, w, h, fillColor=heat_colour(value / top), strokeColor=None)
+            )
+        drawing.add(Rect(x0, y_top - map_h, cell_w, map_h, fillColor=None, strokeColor=GRID, strokeWidth=0.5))
+        text = label(lang, "occupancy_hour").format(local=hour["local"], peak=hour["peak"])
+        drawing.add(String(x0, y_top + 3, text, fontName=font, fontSize=7))
+    steps = 60
+    bar_w, bar_x = WIDTH * 0.5, 0.0
+    for k in range(steps):
+        drawing.add(
+            Rect(
+                bar_x + k * bar_w / steps,
+                6,
+                bar_w / steps + 0.2,
+                7,
+                fillColor=heat_colour(k / (steps - 1)),
+                strokeColor=None,
+            )
+        )
+    drawing.add(String(bar_x, 16, label(lang, "occupancy_legend"), fontName=font, fontSize=7))
+    drawing.add(String(bar_x, -2, "0", fontName=font, fontSize=6.5))
+    drawing.add(String(bar_x + bar_w, -2, f"{top:.0f}", fontName=font, fontSize=6.5, textAnchor="end"))
+    return drawing
+
+
 def _arrivals_chart(intervals: Sequence[dict[str, Any]], lang: str, font: str) -> Drawing:
     arrivals = [float(i["arrivals"]) for i in intervals]
     forecast = [None if i.get("forecast") is None else float(i["forecast"]) for i in intervals]
@@ -267,5 +327,12 @@ def render_daily_pdf(day: dict[str, Any], lang: str = "zh") -> bytes:
         ("kyc", day["kyc"], KYC_KEYS),
     ):
         section(key, _table(_rows(items, keys, lang), styles) if items else None)
+    cameras = day.get("occupancy") or []
+    story.append(Paragraph(names["occupancy"], styles.heading))
+    if not cameras:
+        story.append(Paragraph(names["none"], styles.body))
+    for camera in cameras:
+        story.append(Paragraph(label(lang, "occupancy_camera").format(camera=camera["camera_id"]), styles.body))
+        story.append(_heat_maps(camera, lang, styles.font))
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()

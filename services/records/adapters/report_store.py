@@ -1,6 +1,7 @@
 """Reads for the branch reports: rollup rows of a branch over a span of local days, the day's raw forecast,
 window and plan events, and the configuration audit log.
 
+The day's hourly occupancy grids (``rollup_occupancy_hour``, migration 0008) are read by branch and local day.
 Every rollup query is keyed by the branch and its local ``day``s (the wait buckets, which have no day, by the
 UTC bounds of that day in ``interval_start``), served by the indexes of migrations 0003 and 0004. A day report
 reads the 15-minute rows (it shows intervals); a period report reads tickets and waits from the day summary
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.records.adapters.database import DatabaseUnavailable, is_connection_error
 from services.records.domain import waits
+from services.records.domain.occupancy import OccupancyHour
 from services.records.domain.report import (
     AlertCounts,
     AlertRow,
@@ -74,6 +76,10 @@ _DAY_BUCKETS = text(
 _DAY_FOOTFALL = text(
     "SELECT day, interval_start, sum(entered) AS entered FROM rollup_footfall_interval"
     " WHERE branch_id = :b AND day = :first GROUP BY day, interval_start"
+)
+_DAY_OCCUPANCY = text(
+    "SELECT branch_id, camera_id, hour_start, day, hour, cols, rows, person_s, seconds, peak"
+    " FROM rollup_occupancy_hour WHERE branch_id = :b AND day = :first ORDER BY camera_id, hour_start"
 )
 _SERVICE_DAY_SUMS = f"{_sums(TICKET_SUMS)}, array[{', '.join(f'sum({c})' for c in WAIT_COLUMNS)}] AS waits_by_bucket"
 _PERIOD_DAYS = text(
@@ -195,6 +201,10 @@ class ReportStore:
                 footfall=[
                     FootfallRow(r.day, int(r.entered or 0), r.interval_start)
                     for r in await connection.execute(_DAY_FOOTFALL, span)
+                ],
+                occupancy=[
+                    OccupancyHour(**{**r._asdict(), "person_s": [float(v) for v in r.person_s]})
+                    for r in await connection.execute(_DAY_OCCUPANCY, span)
                 ],
             )
             await self._days(connection, branch_id, day, day, data)

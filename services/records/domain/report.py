@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Self
 
-from services.records.domain import waits
+from services.records.domain import occupancy, waits
 from services.records.domain.intervals import INTERVAL_MIN
 from services.records.domain.rollups import ALERT_SUMS, TICKET_OUTCOMES, TICKET_SUMS, VOICE_SUMS, WORK_SUMS
 
@@ -250,6 +250,8 @@ class ReportData:
     alerts: list[AlertRow] = field(default_factory=list)
     kyc: list[KycRow] = field(default_factory=list)
     voice: list[VoiceRow] = field(default_factory=list)
+    occupancy: list[occupancy.OccupancyHour] = field(default_factory=list)
+    """The day's hourly occupancy grids (a day report only)."""
 
 
 @dataclass(frozen=True)
@@ -609,6 +611,7 @@ def daily_report(
         "alerts": alerts(data.alerts),
         "kyc": kyc(data.kyc),
         "voice": voice(data.voice),
+        "occupancy": occupancy.section(data.occupancy),
     }
 
 

@@ -138,6 +138,24 @@ class VoiceView(BaseModel):
     containment: float | None
 
 
+class OccupancyHourView(BaseModel):
+    hour: int = Field(description="the branch's local hour (0-23)")
+    local: str = Field(description="HH:00 in the branch's zone")
+    start: str = Field(description="UTC instant the hour starts at")
+    cols: int
+    rows: int
+    person_s: list[float] = Field(description="person-seconds per cell, row-major from the top left of the view")
+    seconds: float = Field(description="seconds of the hour the camera saw")
+    peak: int = Field(description="most people in view at once")
+    people_avg: float | None = Field(description="mean people in view (person-seconds / seconds); null: none seen")
+
+
+class OccupancyCameraView(BaseModel):
+    camera_id: str
+    max_cell_person_s: float = Field(description="the day's largest cell: one colour scale for the camera's hours")
+    hours: list[OccupancyHourView]
+
+
 class DailyReport(BaseModel):
     branch_id: str
     date: str
@@ -151,6 +169,9 @@ class DailyReport(BaseModel):
     alerts: list[AlertRowView]
     kyc: list[KycRowView]
     voice: VoiceView
+    occupancy: list[OccupancyCameraView] = Field(
+        description="the hall's hourly occupancy grid per camera (occupancy.v1; counts per cell, no images)"
+    )
 
 
 class DayTotals(Totals):
