@@ -125,6 +125,7 @@ async def _simulate_async(args: argparse.Namespace) -> int:
             minutes=args.minutes,
             cameras=cameras,
             camera_status=cameras.status if cameras is not None else None,
+            occupancy=cameras.occupancy if cameras is not None else None,
             staffing=staffing,
             surprises=None if args.plain else LIVE_SURPRISES,
         )

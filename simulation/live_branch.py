@@ -25,9 +25,10 @@ import httpx
 
 from branchops.clock import platform_clock
 from branchops.contracts.enums import CameraState, ServiceName
-from branchops.contracts.events import CameraStatus, Footfall
+from branchops.contracts.events import CameraStatus, Footfall, Occupancy
+from services.queue.vision.domain.occupancy import HourGrid, OccupancyGrid
 from simulation.branch_day import SLOT_MIN, ServiceSpec, WindowPlan, arrival_times, service_time
-from simulation.cameras import CAMERA, footfall
+from simulation.cameras import CAMERA, GRID_COLS, GRID_ROWS, HallLayout, footfall, occupancy_event
 from simulation.floor import Orders, Seat, seats_from_plan, seats_from_windows
 
 GENERAL = (
@@ -71,6 +72,8 @@ Cameras = Callable[[Footfall], Awaitable[None]]
 """Where the synthetic cameras' counts go (``OutboxCameras``, or a test's list)."""
 CameraStatuses = Callable[[CameraStatus], Awaitable[None]]
 """Where the synthetic cameras' health goes (``OutboxCameras.status``, or a test's list)."""
+OccupancyGrids = Callable[[Occupancy], Awaitable[None]]
+"""Where the hall camera's hourly occupancy grids go (``OutboxCameras.occupancy``, or a test's list)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ class LiveBranch:
         staffing: httpx.AsyncClient | None = None,
         camera_status: CameraStatuses | None = None,
         surprises: Surprises | None = None,
+        occupancy: OccupancyGrids | None = None,
     ) -> None:
         """``staffing``: a client of the staffing service (its base URL and key): the tellers follow its plan
         and act on the alerts a manager acknowledged; without it (or while it has no plan) they keep the
@@ -175,6 +179,8 @@ class LiveBranch:
         self.length = min(minutes or 480.0, 480.0)
         self.cameras = cameras
         self.camera_status = camera_status
+        self.occupancy = occupancy
+        self.hall = HallLayout(len(self.plans))
         self.staffing = staffing
         self.plan: dict[str, Any] | None = None
         self.orders = Orders()
@@ -385,6 +391,38 @@ class LiveBranch:
             self._fail(f"camera {type(exc).__name__}")
 
     async def _camera(self, cameras: Cameras) -> None:
+        clock = platform_clock()
+        tick_s = CAMERA_MIN * 60.0 / self.speed * clock.rate  # a camera minute on the platform clock
+        grid = OccupancyGrid(GRID_COLS, GRID_ROWS, max_gap_s=1.5 * tick_s)
+        try:
+            await self._camera_loop(cameras, grid)
+        finally:
+            last = grid.flush(clock.now().timestamp())  # the hour in progress when the day or the run ends
+            if last is not None:
+                await self._grid(last)
+
+    async def _grid(self, closed: HourGrid) -> None:
+        if self.occupancy is None:
+            return
+        try:
+            await self.occupancy(occupancy_event(self.branch, closed, platform_clock().now()))
+        except Exception as exc:  # Redis away: this hour's grid is lost, the day goes on
+            self._fail(f"occupancy {type(exc).__name__}")
+
+    def _hall_feet(self, inside: int, entering: int) -> list[tuple[float, float]]:
+        """Where the hall camera sees the people's feet now: waiting, at the kiosk, coming in, at windows."""
+        serving = max(self.counts.called - self.counts.completed - self.counts.no_show, 0)
+        windows = sorted(self.seats)
+        served_at = [self.plans.index(p) for p in self.plans if p.window_id in windows][:serving]
+        return self.hall.feet(
+            self.rng,
+            waiting=len(self.waiting),
+            at_kiosk=max(inside - len(self.waiting), 0),
+            entering=min(entering, 3),
+            served_at=served_at,
+        )
+
+    async def _camera_loop(self, cameras: Cameras, grid: OccupancyGrid) -> None:
         minute, came, left = 0.0, 0, 0
         while await self._until(minute + CAMERA_MIN):
             minute = self.minute()
@@ -392,6 +430,7 @@ class LiveBranch:
             if up != self.camera_up:
                 await self._camera_health(up)
             if not up:
+                grid.pause()
                 continue  # no frames, no counts
             inside = len(self.waiting) + self.rng.randint(0, 3)  # waiting, plus people not yet at the kiosk
             gone = self.counts.completed + self.counts.no_show + self.counts.abandoned
@@ -405,9 +444,12 @@ class LiveBranch:
                 exited=max(gone - left, 0),
                 people=inside,
             )
+            feet = self._hall_feet(inside, event.entered)
             came, left = self.counts.issued, gone
             try:
                 await cameras(event)
                 self.counts.footfall += 1
             except Exception as exc:  # Redis away: the cameras pause, customers go on
                 self._fail(f"camera {type(exc).__name__}")
+            for closed in grid.add(now.timestamp(), feet):
+                await self._grid(closed)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from branchops.contracts.events import Footfall
+from branchops.contracts.events import Footfall, Occupancy
 from branchops.devstack import TansuBroker
 from simulation.live_branch import LiveBranch
 from tests.conftest import make_platform
@@ -55,16 +55,25 @@ async def test_windows_the_branch_usually_opens_shorten_the_wait(q: QueueApp) ->
 
 async def test_live_simulator_drives_the_api(q: QueueApp) -> None:
     frames: list[Footfall] = []
+    grids: list[Occupancy] = []
 
     async def camera(event: Footfall) -> None:
         frames.append(event)
 
+    async def occupancy(event: Occupancy) -> None:
+        grids.append(event)
+
     q.client.headers.update(TELLER)
-    branch = LiveBranch(q.client, q.branch, speed=3000.0, seed=5, scale=3.0, minutes=45.0, cameras=camera)
+    branch = LiveBranch(
+        q.client, q.branch, speed=3000.0, seed=5, scale=3.0, minutes=45.0, cameras=camera, occupancy=occupancy
+    )
     counts = await branch.run(report_s=60.0)
     assert counts.issued > 0 and counts.called > 0, counts.line()
     assert counts.failed == 0, counts.errors
     assert frames and all(f.branch_id == q.branch and "hall" in f.occupancy for f in frames)
+    # the hall camera's grid of the hour in progress, sent when the day ends (two if a wall-clock hour ended)
+    assert 1 <= len(grids) <= 2 and all(g.branch_id == q.branch and (g.cols, g.rows) == (16, 9) for g in grids)
+    assert sum(sum(g.person_s) for g in grids) > 0 and max(g.peak for g in grids) >= 1
     got = await q.client.get(q.url("/queue"), headers=MANAGER)
     opened = {w["window_id"] for w in got.json()["windows"]}
     assert {"g1", "c1", "m1"} <= opened
