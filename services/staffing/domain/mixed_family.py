@@ -4,7 +4,7 @@ Each day has 2-4 services with very different handling times (cash 4 min ... wea
 lognormal service times with a heavy tail (sigma 0.6-1.2), dedicated staff per service and shared
 staff whose ``skills`` list is the order in which their window calls the other queues, part-timers,
 and a lunch and a late-afternoon peak. :func:`mixed_day` returns a document
-``{"instance": <solver instance, bench/staffing/README.md format>, "floor": {"sigma": {...}, "pooling": true}}``;
+``{"instance": <solver instance, bench/staffing/README.md format>, "floor": {"sigma", "pooling", "calling"}}``;
 :func:`floor_model` reads its ``floor`` part.
 """
 
@@ -40,8 +40,12 @@ def _profile(rng: np.random.Generator, n: int) -> np.typing.NDArray[np.float64]:
     return np.asarray(shape / shape.mean(), dtype=np.float64)
 
 
-def mixed_day(seed: int, n_services: int | None = None) -> dict[str, Any]:
-    """One branch-day of the family; the same seed gives the same day."""
+def mixed_day(seed: int, n_services: int | None = None, calling: str = "skills") -> dict[str, Any]:
+    """One branch-day of the family; the same seed gives the same day.
+
+    ``calling="skills"`` (default, the harder floor): a shared window always calls its person's skills in
+    their listed order; ``"roster"``: the service the roster names first (see :mod:`.verify`).
+    """
     rng = np.random.default_rng(seed)
     count = int(rng.integers(2, 5)) if n_services is None else n_services
     if not 2 <= count <= len(_SERVICES):
@@ -103,7 +107,7 @@ def mixed_day(seed: int, n_services: int | None = None) -> dict[str, Any]:
         "break_rules": {"earliest_after_start_min": 120, "latest_before_end_min": 60},
         "staff": staff,
     }
-    return {"instance": instance, "floor": {"sigma": sigma, "pooling": True}}
+    return {"instance": instance, "floor": {"sigma": sigma, "pooling": True, "calling": calling}}
 
 
 def floor_model(floor: Mapping[str, Any]) -> FloorModel:
@@ -116,4 +120,7 @@ def floor_model(floor: Mapping[str, Any]) -> FloorModel:
         if value is not None and (not isinstance(value, int | float) or value < 0):
             raise InvalidInstance(f"floor.sigma.{name} must be a number >= 0 or null, got {value!r}")
         sigma[str(name)] = None if value is None else float(value)
-    return FloorModel(sigma=sigma, pooling=bool(floor.get("pooling", True)))
+    calling = floor.get("calling", "roster")
+    if calling not in ("roster", "skills"):
+        raise InvalidInstance(f"floor.calling must be 'roster' or 'skills', got {calling!r}")
+    return FloorModel(sigma=sigma, pooling=bool(floor.get("pooling", True)), calling=calling)

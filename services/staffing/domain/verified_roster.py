@@ -18,6 +18,7 @@ how far from optimal it stopped and the roster may differ between machines).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -60,6 +61,7 @@ class VerifiedRoster:
     gap: float | None  # CP-SAT's relative gap of the kept roster (None: the greedy plan was kept)
     verification: Verification  # of the kept roster, on the planning replications
     rounds: tuple[RoundRecord, ...]
+    stopped: bool = False  # the caller's budget ended the rounds early
 
 
 def solve_with_gap(
@@ -140,11 +142,17 @@ def _slack_cells(
 
 
 def plan_verified(
-    problem: StaffingProblem, model: FloorModel, settings: VerifySettings, start: Requirement | None = None
+    problem: StaffingProblem,
+    model: FloorModel,
+    settings: VerifySettings,
+    start: Requirement | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> VerifiedRoster:
     """Roster whose floor simulation holds ``target + margin`` in every (service, interval), if staff allow.
 
     ``start``: the first requirement instead of the requirement loop's (tests, or a caller's own sizing).
+    ``should_stop`` (the caller's budget) is asked before each further round: when it ends the loop early
+    the best roster so far is returned (``stopped`` is True) and the result may depend on the machine.
     """
     goal = problem.service_level.target_fraction + settings.margin
     days = draw_days(problem, model, settings.days, settings.seed)
@@ -156,7 +164,7 @@ def plan_verified(
 
     def attempt(step: str, requirement: Requirement) -> tuple[Roster, float | None, Verification]:
         roster, gap = solve_with_gap(problem, requirement, solver, dtime)
-        floor: Floor = floor_from_roster(problem, roster, model.pooling)
+        floor: Floor = floor_from_roster(problem, roster, model.pooling, model.calling)
         found = verify_floor(
             problem.service_names, floor, days, problem.n_intervals, problem.service_level.target_wait_min
         )
@@ -173,9 +181,13 @@ def plan_verified(
     )
     roster, gap, found = attempt("start", req)
     best = (req, roster, gap, found)
+    stopped = False
     for _ in range(settings.max_rounds):  # repair: one window more than opened where a cell misses
         misses = found.misses(goal)
         if not misses:
+            break
+        if should_stop():
+            stopped = True
             break
         opened = open_windows(problem, roster)
         grown = {name: list(values) for name, values in req.items()}
@@ -194,8 +206,11 @@ def plan_verified(
         relaxed = _slack_cells(problem, req, open_windows(problem, roster), found, goal, locked)
         if relaxed is None:
             break
+        if should_stop():
+            stopped = True
+            break
         locked.update((n, i) for n in req for i, (a, b) in enumerate(zip(req[n], relaxed[n], strict=True)) if a != b)
         trial, trial_gap, trial_found = attempt("relax", relaxed)
         if not trial_found.misses(goal) and key(trial, trial_found) < key(roster, found):
             req, roster, gap, found = relaxed, trial, trial_gap, trial_found
-    return VerifiedRoster(req, roster, gap, found, tuple(history))
+    return VerifiedRoster(req, roster, gap, found, tuple(history), stopped)

@@ -2,7 +2,10 @@
 
 Each person's window serves, in each interval, the service the roster gave it first and then (with
 ``pooling``) the person's other skills in their listed order: when it falls free it calls the head of
-the first non-empty queue of that priority order. An arrival that finds idle windows able to serve it
+the first non-empty queue of that priority order. With ``calling="skills"`` the branch calls by a fixed
+priority instead: always the person's skills in their listed order, whatever service the roster named
+(the roster then only says who sits at a window when; a mixed window rostered on the slow service
+still takes the fast queue first). An arrival that finds idle windows able to serve it
 goes to the one that ranks its service highest (the window assigned to it first). Service times are
 lognormal with the service's mean handling time and a given ``sigma`` (heavy tail; ``sigma = 0``:
 deterministic, ``None``: exponential); patience is exponential as in :mod:`.simulate`. A window that
@@ -36,6 +39,7 @@ class FloorModel:
 
     sigma: Mapping[str, float | None] = field(default_factory=dict)  # lognormal sigma; None/missing: exponential
     pooling: bool = True  # a window calls its other skills when its own service's queue is empty
+    calling: str = "roster"  # roster: the rostered service first; skills: the person's skill order, always
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ class Verification:
         return sum(map(sum, self.within)) / total if total else 1.0
 
 
-def floor_from_roster(problem: StaffingProblem, roster: Roster, pooling: bool) -> Floor:
+def floor_from_roster(problem: StaffingProblem, roster: Roster, pooling: bool, calling: str = "roster") -> Floor:
     names = problem.service_names
     skills = {member.id: [names.index(s) for s in member.skills if s in names] for member in problem.staff}
     calls = []
@@ -115,6 +119,9 @@ def floor_from_roster(problem: StaffingProblem, roster: Roster, pooling: bool) -
         row: list[tuple[int, ...]] = [CLOSED] * problem.n_intervals
         for interval, service in assignment.serving:
             own = names.index(service)
+            if calling == "skills":  # the branch's fixed calling order; the roster only says who is at a window
+                row[interval] = tuple(skills[assignment.staff_id]) if pooling else (skills[assignment.staff_id][0],)
+                continue
             others = [s for s in skills[assignment.staff_id] if s != own] if pooling else []
             row[interval] = (own, *others)
         calls.append(tuple(row))
@@ -288,7 +295,7 @@ def verify_roster(problem: StaffingProblem, model: FloorModel, roster: Roster, d
     """Share within target per service and interval of ``roster`` on ``days`` replications of ``seed``."""
     return verify_floor(
         problem.service_names,
-        floor_from_roster(problem, roster, model.pooling),
+        floor_from_roster(problem, roster, model.pooling, model.calling),
         draw_days(problem, model, days, seed),
         problem.n_intervals,
         problem.service_level.target_wait_min,

@@ -9,8 +9,12 @@ import pytest
 
 from services.staffing.domain.erlang import erlang_c_windows
 from services.staffing.domain.erlang_baseline import dedicated_cover, erlang_requirement
+from services.staffing.domain.errors import InvalidInstance
 from services.staffing.domain.mixed_family import floor_model, mixed_day
+from services.staffing.domain.naming import RosterAssignment
+from services.staffing.domain.patterns import ShiftPattern
 from services.staffing.domain.problem import Requirement
+from services.staffing.domain.roster import Roster
 from services.staffing.domain.verified_roster import VerifySettings, open_windows, plan_verified
 from services.staffing.domain.verify import (
     CLOSED,
@@ -19,6 +23,7 @@ from services.staffing.domain.verify import (
     FloorModel,
     draw_days,
     floor_from_counts,
+    floor_from_roster,
     simulate_floor,
     verify_floor,
 )
@@ -178,3 +183,23 @@ def test_erlang_baseline_sizes_each_service_alone_and_covers_it_with_the_cheapes
     assert baseline.open_windows == {"cash": (2,) * 16, "corporate": (1,) * 16}  # only 4h shifts exist
     assert baseline.paid_hours == 12.0
     assert baseline.shifts == 3
+
+
+def test_calling_by_skills_ignores_the_rostered_service_and_roster_calling_puts_it_first() -> None:
+    problem = parse_instance(_two_service_day())
+    pattern = ShiftPattern("4h", 0, 16, None, None, 240)
+    roster = Roster("OPTIMAL", (RosterAssignment("m2", pattern, ((0, "cash"),)),), (), 4.0, 0.0)
+    assert floor_from_roster(problem, roster, pooling=True).calls[0][0] == (0, 1)
+    assert floor_from_roster(problem, roster, pooling=True, calling="skills").calls[0][0] == (1, 0)  # corporate first
+    assert floor_from_roster(problem, roster, pooling=False).calls[0][0] == (0,)
+    assert floor_model({"sigma": {"cash": 0.5}, "calling": "skills"}).calling == "skills"
+    with pytest.raises(InvalidInstance):
+        floor_model({"sigma": {"cash": -1}})
+
+
+def test_a_caller_budget_ends_the_rounds_early() -> None:
+    problem = parse_instance(_two_service_day())
+    start: Requirement = {"cash": (1,) * 16, "corporate": (1,) * 16}
+    result = plan_verified(problem, MODEL, FAST, start=start, should_stop=lambda: True)
+    assert result.stopped
+    assert [r.step for r in result.rounds] == ["start"]
