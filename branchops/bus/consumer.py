@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from branchops.contracts import CloudEvent, EventDecodeError, Topic, decode
 from branchops.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
+_ID_HINT = re.compile(rb'"id"\s*:\s*"([^"\\]{1,128})"')
 
 Handler = Callable[[CloudEvent[Any]], Awaitable[None]]
 
@@ -69,6 +71,7 @@ class ConsumerRunner(ConsumerLoop):
             name: (m.HANDLER_SECONDS.labels(name, config.group_id), m.CONSUMED.labels(name, config.group_id))
             for name in self._handlers
         }
+        self._duplicates = {name: m.DUPLICATES.labels(name, config.group_id) for name in self._handlers}
         self.running = False
 
     @property
@@ -95,59 +98,87 @@ class ConsumerRunner(ConsumerLoop):
             await consumer.stop()
 
     async def _handle_partition(self, tp: TopicPartition, records: list[Record]) -> int:
-        """Handle (or dead-letter) every record; return the offset to commit."""
+        """Handle (or dead-letter) every record; return the offset to commit.
+
+        One Redis round trip asks which ids were handled before, for ids read from the raw bytes
+        (:func:`id_hint`); each record is then decoded, handled and dropped in turn, so a batch's events
+        are never all alive at once (they would outlive the young garbage-collector generations and make
+        full collections frequent). A record whose decoded id is not its hint is checked on its own."""
         topic, handler = self._handlers[tp.topic]
-        group = self._config.group_id
-        decoded: list[CloudEvent[Any] | EventDecodeError] = []
-        for record in records:
-            try:
-                decoded.append(decode(topic, record.value or b""))
-            except EventDecodeError as exc:
-                decoded.append(exc)
-        ids = [e.id for e in decoded if isinstance(e, CloudEvent)]
         scope = f"{tp.topic}:{tp.partition}"
-        seen_before = dict(zip(ids, await self._infra(lambda: self._dedup.seen(scope, ids)), strict=True))
+        hints = [id_hint(record.value) for record in records]
+        known = [h for h in hints if h is not None]
+        seen_before = dict(zip(known, await self._infra(lambda: self._dedup.seen(scope, known)), strict=True))
+        seconds, consumed = self._success_metrics[tp.topic]
         done: list[str] = []
         done_set: set[str] = set()
-        for record, event in zip(records, decoded, strict=True):
-            if isinstance(event, EventDecodeError):
-                await self._dead_letter(record, event)
-                continue
-            if seen_before.get(event.id) or event.id in done_set:
-                m.DUPLICATES.labels(tp.topic, group).inc()
-                continue
-            await self._handle_one(record, event, handler)
-            done.append(event.id)
-            done_set.add(event.id)
+        handled = 0
+        try:
+            for record, hint in zip(records, hints, strict=True):
+                try:
+                    event = decode(topic, record.value or b"")
+                except EventDecodeError as exc:
+                    await self._dead_letter(record, exc)
+                    continue
+                if event.id in done_set or await self._seen(scope, event.id, hint, seen_before):
+                    self._duplicates[tp.topic].inc()
+                    continue
+                started = time.perf_counter()
+                try:
+                    await handler(event)
+                except Exception as exc:
+                    await self._after_failure(record, event, handler, exc)
+                else:
+                    seconds.observe(time.perf_counter() - started)
+                    handled += 1
+                done.append(event.id)
+                done_set.add(event.id)
+        finally:
+            consumed.inc(handled)
         await self._infra(lambda: self._dedup.mark(scope, done))
         return int(records[-1].offset) + 1
 
-    async def _handle_one(self, record: Record, event: CloudEvent[Any], handler: Handler) -> None:
+    async def _seen(self, scope: str, event_id: str, hint: str | None, seen_before: dict[str, bool]) -> bool:
+        if event_id == hint:
+            return seen_before[event_id]
+        flags = await self._infra(lambda: self._dedup.seen(scope, [event_id]))
+        return bool(flags[0])
+
+    async def _after_failure(self, record: Record, event: CloudEvent[Any], handler: Handler, error: Exception) -> None:
+        """The handler raised ``error`` on its first attempt: dead-letter it, or retry (see the module)."""
         group = self._config.group_id
         attempt = 0
         while True:
+            if isinstance(error, PermanentError):
+                m.FAILED.labels(record.topic, group).inc()
+                await self._dead_letter(record, error)
+                return
+            m.FAILED.labels(record.topic, group).inc()
+            if is_transient(error):
+                log.warning("transient failure on %s@%s: %s", record.topic, record.offset, error)
+                await self._sleep(self._backoff(attempt))
+                attempt = min(attempt + 1, 16)
+            elif attempt >= self._config.retries:
+                log.error("handler failed %d times on %s@%s: %r", attempt + 1, record.topic, record.offset, error)
+                await self._dead_letter(record, error)
+                return
+            else:
+                await self._sleep(self._backoff(attempt))
+                attempt += 1
             started = time.perf_counter()
             try:
                 await handler(event)
-            except PermanentError as exc:
-                m.FAILED.labels(record.topic, group).inc()
-                await self._dead_letter(record, exc)
-                return
             except Exception as exc:
-                m.FAILED.labels(record.topic, group).inc()
-                if is_transient(exc):
-                    log.warning("transient failure on %s@%s: %s", record.topic, record.offset, exc)
-                    await self._sleep(self._backoff(attempt))
-                    attempt = min(attempt + 1, 16)
-                    continue
-                if attempt >= self._config.retries:
-                    log.error("handler failed %d times on %s@%s: %r", attempt + 1, record.topic, record.offset, exc)
-                    await self._dead_letter(record, exc)
-                    return
-                await self._sleep(self._backoff(attempt))
-                attempt += 1
+                error = exc
                 continue
             seconds, consumed = self._success_metrics[record.topic]
             seconds.observe(time.perf_counter() - started)
             consumed.inc()
             return
+
+
+def id_hint(value: bytes | None) -> str | None:
+    """The first ``"id":"..."`` in a record's bytes: the envelope's id when the producer wrote it before
+    ``data`` (ours always do), else a wrong guess that :meth:`ConsumerRunner._seen` detects."""
+    found = _ID_HINT.search(value) if value else None
+    return found.group(1).decode(errors="replace") if found else None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from branchops.bus.envelope_bytes import EnvelopeWriter
 from branchops.bus.metrics import PUBLISH_FAILED, PUBLISHED
 from branchops.contracts import CloudEvent, Topic, encode, new_event
 from branchops.contracts.base import EventData
@@ -48,6 +49,8 @@ class EventPublisher:
         self._source = source
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
+        self._envelopes = EnvelopeWriter(source)
+        self._counters: dict[str, Callable[[asyncio.Future[Any]], None]] = {}
 
     @property
     def started(self) -> bool:
@@ -93,15 +96,7 @@ class EventPublisher:
 
     async def publish_nowait(self, topic: Topic, data: EventData) -> asyncio.Future[Any]:
         """Queue into the current batch; await the returned future for the acknowledgement."""
-        event = new_event(topic, data, source=self._source)
-        producer = self._require()
-        try:
-            fut = await producer.send(topic.name, encode(event), key=data.branch_id.encode())
-        except KafkaError as exc:
-            PUBLISH_FAILED.labels(topic.name).inc()
-            raise BusUnavailable(f"publish to {topic.name} failed: {type(exc).__name__}") from exc
-        fut.add_done_callback(lambda f: _count(topic.name, f))
-        return cast(asyncio.Future[Any], fut)
+        return await self.send_raw_nowait(topic.name, self._envelopes.value(topic, data), key=data.branch_id.encode())
 
     async def send_raw_nowait(self, topic: str, value: bytes, *, key: bytes | None) -> asyncio.Future[Any]:
         """Queue into the current batch (records of one key keep their order); await the returned future
@@ -112,8 +107,15 @@ class EventPublisher:
         except KafkaError as exc:
             PUBLISH_FAILED.labels(topic).inc()
             raise BusUnavailable(f"publish to {topic} failed: {type(exc).__name__}: {exc}") from exc
-        fut.add_done_callback(lambda f: _count(topic, f))
+        fut.add_done_callback(self._counter(topic))
         return cast(asyncio.Future[Any], fut)
+
+    def _counter(self, topic: str) -> Callable[[asyncio.Future[Any]], None]:
+        """The done-callback that counts a send's outcome (one per topic: no allocation per message)."""
+        counter = self._counters.get(topic)
+        if counter is None:
+            counter = self._counters[topic] = _outcome_counter(topic)
+        return counter
 
     async def send_raw(self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()) -> None:
         producer = self._require()
@@ -125,8 +127,13 @@ class EventPublisher:
         PUBLISHED.labels(topic).inc()
 
 
-def _count(topic: str, fut: asyncio.Future[Any]) -> None:
-    if fut.cancelled() or fut.exception() is not None:
-        PUBLISH_FAILED.labels(topic).inc()
-    else:
-        PUBLISHED.labels(topic).inc()
+def _outcome_counter(topic: str) -> Callable[[asyncio.Future[Any]], None]:
+    published, failed = PUBLISHED.labels(topic), PUBLISH_FAILED.labels(topic)
+
+    def count(fut: asyncio.Future[Any]) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            failed.inc()
+        else:
+            published.inc()
+
+    return count

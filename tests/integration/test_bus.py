@@ -205,3 +205,45 @@ async def test_stop_drains_and_a_new_runner_resumes(platform: PlatformSettings, 
     await asyncio.sleep(0.3)
     await _stop(runner, publisher, task)
     assert sorted(second.seen) == sorted(f"t{n}" for n in range(10, 15)), "nothing already committed comes again"
+
+
+def _with_decoy_id_first(event: CloudEvent[Any], decoy: str) -> bytes:
+    """The event's JSON with an unknown field holding ``"id": decoy`` before the envelope's own id: another
+    producer's key order, where the consumer's id read from the raw bytes is wrong."""
+    return json.dumps({"ext": {"id": decoy}, **json.loads(encode(event))}).encode()
+
+
+async def test_dedup_uses_the_decoded_id_when_the_raw_bytes_mislead(
+    platform: PlatformSettings, redis_client: aioredis.Redis
+) -> None:
+    handler = Recorder()
+    runner, publisher, task = await _runner(platform, redis_client, handler)
+    first = new_event(TOPIC, ticket("b1", 1), source="branchops/test/x", event_id=f"first-{uuid.uuid4()}")
+    await produce_raw(platform.kafka_bootstrap, TOPIC.name, [encode(first)])
+    await wait_for(lambda: handler.seen == ["t1"], what="the first event")
+    # its bytes' first "id" is the handled event's id, its own id is new: it must be handled
+    second = new_event(TOPIC, ticket("b1", 2), source="branchops/test/x", event_id=f"second-{uuid.uuid4()}")
+    # and a redelivery of ``first`` whose bytes' first "id" is an unknown one: it must be dropped
+    await produce_raw(
+        platform.kafka_bootstrap,
+        TOPIC.name,
+        [_with_decoy_id_first(second, first.id), _with_decoy_id_first(first, "never-seen")],
+    )
+    await wait_for(lambda: "t2" in handler.seen, what="the second event")
+    await asyncio.sleep(0.5)
+    await _stop(runner, publisher, task)
+    assert handler.seen == ["t1", "t2"]
+    assert handler.calls == {"t1": 1, "t2": 1}
+
+
+async def test_published_without_waiting_arrive_in_key_order(
+    platform: PlatformSettings, redis_client: aioredis.Redis
+) -> None:
+    handler = Recorder()
+    runner, publisher, task = await _runner(platform, redis_client, handler, group="g-nowait")
+    futures = [await publisher.publish_nowait(TOPIC, ticket("b1", n)) for n in range(50)]
+    await asyncio.gather(*futures)
+    await wait_for(lambda: len(handler.seen) == 50, what="50 handled events")
+    await _stop(runner, publisher, task)
+    assert handler.seen == [f"t{n}" for n in range(50)], "one key, one partition, publish order"
+    assert await _committed(platform.kafka_bootstrap, "g-nowait") == 50
