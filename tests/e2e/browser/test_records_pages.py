@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from branchops.devstack import SERVICES
 from tests.e2e.browser import stack as _stack
-from tests.e2e.browser.stack import PASSWORD, GatewayStack, _gateway_env, serve_at_window
+from tests.e2e.browser.stack import PASSWORD, GatewayStack, _gateway_env, now, serve_at_window
 
 gateway_stack = _stack.gateway_stack
 
@@ -259,3 +259,102 @@ def test_a_restarted_gateway_keeps_todays_figures(stack: GatewayStack, browser: 
     expect(page.locator("#kpi-tickets")).to_have_text(str(report["totals"]["arrivals"]), timeout=15_000)
     page.screenshot(path=str(shots / "11-dashboard-after-restart.png"), full_page=True)
     context.close()
+
+
+def _occupancy(branch: str, camera: str, start: dt.datetime, hot: int, peak: int, seconds: float = 3600.0) -> Any:
+    """A camera's hour with a warm kiosk corner and one hot cell ``hot`` (16 x 9 grid)."""
+    from branchops.contracts.events import Occupancy
+
+    cells = [0.0] * (16 * 9)
+    for cell in (6 * 16 + 1, 6 * 16 + 2, 7 * 16 + 2):
+        cells[cell] = 600.0
+    cells[hot] = 3000.0
+    return Occupancy(
+        branch_id=branch,
+        at=min(start + dt.timedelta(hours=1), now()),
+        camera_id=camera,
+        hour_start=start,
+        hour_end=start + dt.timedelta(hours=1),
+        cols=16,
+        rows=9,
+        person_s=cells,
+        seconds=seconds,
+        peak=peak,
+    )
+
+
+def test_the_hall_heat_map_on_the_reports_page_and_the_dashboard(
+    stack: GatewayStack, browser: Browser, shots: Path
+) -> None:
+    """Two hours of the hall camera's grid go through Kafka into records: the reports page draws the day's
+    heat map with an hour slider and a legend (zh, then en); the dashboard's card shows the latest hour from
+    records, then a newer hour from the live stream."""
+    from branchops.contracts import topics
+
+    tz = dt.timezone(dt.timedelta(hours=8))  # the branch's Asia/Shanghai (no daylight saving)
+    local_hour = now().astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    first = local_hour - dt.timedelta(hours=1) if local_hour.hour >= 1 else local_hour  # both hours today
+    second = first + dt.timedelta(hours=1)
+    for start, hot, peak in ((first, 4 * 16 + 8, 4), (second, 2 * 16 + 13, 7)):
+        stack.publish(topics.OCCUPANCY, _occupancy(stack.branch, "cam-hall", start.astimezone(dt.UTC), hot, peak))
+    headers = token(stack, "manager")
+    deadline = time.monotonic() + 60
+    heat: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not (heat and len(heat[0]["hours"]) == 2):
+        got = httpx.get(stack.url(f"/v1/branches/{stack.branch}/reports/daily"), headers=headers, timeout=30)
+        assert got.status_code == 200, got.text
+        heat = got.json()["occupancy"]
+        time.sleep(0.5)
+    assert [h["local"] for h in heat[0]["hours"]] == [f"{first.hour:02d}:00", f"{second.hour:02d}:00"], heat
+
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    login(page, stack, "manager", "/reports")
+    card = page.get_by_test_id("heatmap-card")
+    expect(card.get_by_test_id("heatmap")).to_have_attribute("data-cells", "144", timeout=15_000)
+    expect(card.get_by_test_id("heatmap-caption")).to_contain_text(f"{second.hour:02d}:00")
+    expect(card.get_by_test_id("heatmap-caption")).to_contain_text("峰值 7 人")
+    expect(card.get_by_test_id("heat-legend")).to_contain_text("3000")
+    # the hot cell of the later hour is dark red, an empty cell the scale's lightest
+    hot = _pixel(page, 2, 13)
+    assert hot[0] > 150 and hot[1] < 40, hot
+    assert _pixel(page, 0, 0) == (255, 247, 236)
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "12-reports-heat-map-zh.png"), full_page=True)
+    slider = card.get_by_test_id("heatmap-hour")
+    slider.focus()
+    page.keyboard.press("Home")
+    expect(card.get_by_test_id("heatmap-caption")).to_contain_text("峰值 4 人")
+    expect(card.get_by_test_id("heatmap-local")).to_have_text(f"{first.hour:02d}:00")
+    assert _pixel(page, 4, 8)[1] < 40 and _pixel(page, 2, 13) == (255, 247, 236), "the earlier hour's hot cell"
+    page.click("#lang")
+    expect(card.get_by_test_id("heatmap-caption")).to_contain_text("Peak 4 people")
+    expect(card.get_by_test_id("heat-legend")).to_contain_text("person-seconds")
+    card.screenshot(path=str(shots / "13-reports-heat-map-en.png"))
+    page.click("#lang")
+
+    page.goto(stack.url("/"))
+    box = page.get_by_test_id("dashboard-heatmap")
+    expect(box.get_by_test_id("dashboard-heatmap-canvas")).to_have_count(1, timeout=15_000)
+    expect(box).to_contain_text(f"{second.hour:02d}:00")
+    expect(page.get_by_test_id("live")).to_have_attribute("data-state", "live", timeout=15_000)
+    third = second + dt.timedelta(hours=1)  # the next hour, as the camera worker sends it at the hour's end
+    stack.publish(topics.OCCUPANCY, _occupancy(stack.branch, "cam-hall", third.astimezone(dt.UTC), 8 * 16 + 15, 9, 600))
+    expect(box).to_contain_text(f"{third.hour:02d}:00", timeout=15_000)
+    expect(box).to_contain_text("峰值 9 人")
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "14-dashboard-heat-map.png"), full_page=True)
+    context.close()
+
+
+def _pixel(page: Page, row: int, col: int, testid: str = "heatmap") -> tuple[int, int, int]:
+    """The colour at the centre of a cell of the 16 x 9 heat map on the page."""
+    rgb = page.evaluate(
+        """([testid, row, col]) => {
+            const c = document.querySelector(`[data-testid=${testid}]`);
+            const x = Math.floor((col + 0.5) * c.width / 16), y = Math.floor((row + 0.5) * c.height / 9);
+            return Array.from(c.getContext("2d").getImageData(x, y, 1, 1).data.slice(0, 3));
+        }""",
+        [testid, row, col],
+    )
+    return int(rgb[0]), int(rgb[1]), int(rgb[2])

@@ -108,7 +108,7 @@ export const TOPIC = {
   footfall: "branchops.footfall.v1", camera: "branchops.camera.status.v1", tickets: "branchops.tickets.v1",
   windows: "branchops.windows.v1", forecast: "branchops.queue.forecast.v1", plan: "branchops.staffing.plan.v1",
   alerts: "branchops.staffing.alerts.v1", kyc: "branchops.kyc.results.v1", feedback: "branchops.feedback.v1",
-  voice: "branchops.voice.interactions.v1",
+  voice: "branchops.voice.interactions.v1", occupancy: "branchops.occupancy.v1",
 };
 export const ALL_TYPES = Object.values(TOPIC);
 export const SERVICES = ["cash", "general", "corporate", "wealth", "fx"];

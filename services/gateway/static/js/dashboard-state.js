@@ -1,5 +1,6 @@
 // The dashboard's model: the first paint from /dashboard, then every SSE event folded in.
 import { TOPIC } from "./api.js";
+import { hourOfEvent, mergeHour } from "./heatmap.js";
 
 const SLOT_MS = 15 * 60 * 1000;
 
@@ -21,6 +22,7 @@ export class DashboardState {
     this.tickets = new Map();
     this.cameras = new Map();
     this.footfall = new Map();
+    this.heat = new Map(); // camera -> its latest hour's occupancy grid (records' day report, then occupancy.v1)
     this.summary = {};
     this.seenIssued = new Set();
     this.rating = { byWindow: new Map(), byService: new Map(), rated: new Set() };
@@ -95,11 +97,32 @@ export class DashboardState {
           exited_today: old.exited_today + (d.exited || 0), occupancy: d.occupancy || {}, at: d.at });
         break;
       }
+      case TOPIC.occupancy:
+        return this.addHeat(d.camera_id, hourOfEvent(d));
       case TOPIC.feedback:
         return this.addRating(d);
       default:
         return false;
     }
+    return true;
+  }
+
+  // The day report's grids: each camera's latest hour.
+  loadHeat(report) {
+    for (const camera of (report && report.occupancy) || []) {
+      const last = camera.hours[camera.hours.length - 1];
+      if (last) this.addHeat(camera.camera_id, { ...last, start: last.start });
+    }
+  }
+
+  // A camera's hour: a later hour replaces the one shown, a part of the same hour adds to it.
+  addHeat(camera, hour) {
+    if (!camera || !hour.cols || !hour.rows || hour.person_s.length !== hour.cols * hour.rows) return false;
+    const shown = this.heat.get(camera);
+    const at = Date.parse(hour.start);
+    const was = shown ? Date.parse(shown.start) : -Infinity;
+    if (at < was) return false;
+    this.heat.set(camera, at === was ? mergeHour(shown, hour) : { ...hour });
     return true;
   }
 

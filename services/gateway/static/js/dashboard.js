@@ -3,6 +3,7 @@ import { ALL_TYPES, api, branchTime, clockNow, el, fill, openStream, setClock } 
 import { applyTexts, bindToggle, currentLang, onLangChange, problemText, t, waitText } from "./i18n.js";
 import { DashboardState } from "./dashboard-state.js";
 import { drawArrivals, drawPlan } from "./charts.js";
+import { drawHeatmap, heatLegend, hourCaption } from "./heatmap.js";
 
 const $ = (id) => document.getElementById(id);
 let state = null;
@@ -29,6 +30,32 @@ function renderHall() {
   const cams = [...state.footfall].map(([id, c]) => [id, c.entered_today, c.exited_today]);
   fill($("hall"), zones.length ? table([t("zone"), t("people")], zones) : el("p", { class: "empty", text: "—" }),
     cams.length ? table([t("camera"), t("entered"), t("exited")], cams) : null);
+}
+
+// The latest hour's occupancy grid of each camera, its own busiest cell the top of its colours.
+function renderHeat() {
+  const box = $("heatmap");
+  const cameras = [...state.heat].sort(([a], [b]) => a.localeCompare(b));
+  if (!cameras.length) {
+    fill(box, el("p", { class: "empty", "data-testid": "dashboard-heatmap-empty", text: t("heat_none") }));
+    return;
+  }
+  const width = Math.min(box.clientWidth || 320, 480);
+  fill(box, cameras.map(([id, hour]) => {
+    const top = Math.max(...hour.person_s, 0);
+    const canvas = el("canvas", { "data-testid": "dashboard-heatmap-canvas", "data-camera": id, role: "img" });
+    drawHeatmap(canvas, hour, top, width);
+    const caption = `${id} · ${hourCaption(hour, branchTime(hour.start))}`;
+    canvas.setAttribute("aria-label", `${t("heat_title")} ${caption}`);
+    return el("div", { class: "heat" }, canvas, el("div", { class: "heat-caption", text: caption }), heatLegend(top));
+  }));
+}
+
+async function loadHeat() {
+  try {
+    state.loadHeat(await api(`/v1/branches/${encodeURIComponent(state.branchId)}/reports/daily`));
+  } catch { /* records unreachable or not for this role: the stream's next hour fills the card */ }
+  schedule();
 }
 
 async function acknowledge(alert, button) {
@@ -120,6 +147,7 @@ function render() {
   renderKpis();
   renderQueue();
   renderHall();
+  renderHeat();
   renderAlerts();
   renderTickets();
   renderWindows();
@@ -162,11 +190,12 @@ async function main() {
   document.title = `BranchOps · ${branch}`;
   state = new DashboardState(branch);
   await load();
+  loadHeat();
   openStream(`/v1/branches/${encodeURIComponent(branch)}/stream`, {
     types: ALL_TYPES,
     onEvent: (type, envelope) => { if (state.apply(type, envelope)) schedule(); },
     onStatus: (s) => { delete $("live").dataset.i18n; $("live").className = `live is-${s}`; $("live").textContent = t(s); $("live").dataset.state = s; },
-    onReopen: () => load().catch(() => {}),
+    onReopen: () => { load().catch(() => {}); loadHeat(); },
   });
   window.addEventListener("resize", schedule);
   setInterval(() => load().catch(() => {}), 30000); // today's service level and counts, as the gateway folds them

@@ -3,6 +3,7 @@
 import { api, el, fill } from "./api.js";
 import { applyTexts, bindToggle, onLangChange, problemText, t } from "./i18n.js";
 import { card, dataTable, daySeconds, langParam, mins, num, pct, seriesChart } from "./reportcharts.js";
+import { drawHeatmap, heatLegend, hourCaption } from "./heatmap.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -12,6 +13,7 @@ let date = /^\d{4}-\d{2}-\d{2}$/.test(params.get("date") || "") ? params.get("da
 let report = null;
 let error = null;
 let today = null; // the branch's local today, as records answered a daily report without a date
+const heat = { camera: null, hour: null }; // the heat map's camera and hour (index), kept across re-renders
 
 const root = () => `/v1/branches/${encodeURIComponent(branch)}/reports`;
 
@@ -108,7 +110,7 @@ function renderDay(r) {
   const [waitCard, waitBox] = chartCard(t("waits"), "chart-waits");
   const voice = r.voice || {};
   const kyc = r.kyc || [];
-  fill($("report"), totalsCards(r.totals || {}), arrivalsCard, shareCard, waitCard, ...commonTables(r),
+  fill($("report"), totalsCards(r.totals || {}), arrivalsCard, shareCard, waitCard, heatCard(r), ...commonTables(r),
     el("section", { class: "card" }, el("h2", { text: `${t("kyc")} · ${t("voice")}` }),
       kyc.length ? dataTable([{ key: "decision", label: t("decision"), fmt: (v) => t(v) }, { key: "count", label: t("count"), num: true }], kyc, { testid: "table-kyc" })
         : el("p", { class: "empty", text: `${t("kyc")}: 0` }),
@@ -127,6 +129,42 @@ function renderDay(r) {
     { label: "p50", values: intervals.map((i) => i.wait_p50_min), color: "#38bdf8" },
     { label: "p90", values: intervals.map((i) => i.wait_p90_min), color: "#ef4444" },
   ], { zone, step: 900 });
+}
+
+// The day's occupancy heat map: a camera (when there are several), an hour on the slider, the grid, its legend.
+function heatCard(r) {
+  const cameras = r.occupancy || [];
+  const box = el("section", { class: "card wide", "data-testid": "heatmap-card" }, el("h2", { text: t("heat_title") }));
+  if (!cameras.length) {
+    box.append(el("p", { class: "empty", "data-testid": "heatmap-empty", text: t("heat_none") }));
+    return box;
+  }
+  const camera = cameras.find((c) => c.camera_id === heat.camera) || cameras[0];
+  heat.camera = camera.camera_id;
+  const hours = camera.hours;
+  if (heat.hour == null || heat.hour >= hours.length) heat.hour = hours.length - 1;
+  const canvas = el("canvas", { "data-testid": "heatmap", role: "img" });
+  const caption = el("div", { class: "heat-caption", "data-testid": "heatmap-caption" });
+  const slider = el("input", { type: "range", min: 0, max: hours.length - 1, step: 1, value: heat.hour,
+    "data-testid": "heatmap-hour", "aria-label": t("heat_hour") });
+  const picker = cameras.length > 1 ? el("select", { "data-testid": "heatmap-camera", "aria-label": t("heat_camera") },
+    cameras.map((c) => el("option", { value: c.camera_id, selected: c.camera_id === camera.camera_id, text: c.camera_id }))) : null;
+  const draw = () => {
+    const hour = hours[heat.hour];
+    drawHeatmap(canvas, hour, camera.max_cell_person_s, Math.min(box.clientWidth - 32, 720));
+    canvas.setAttribute("aria-label", `${t("heat_title")} ${camera.camera_id} ${hourCaption(hour, hour.local)}`);
+    caption.textContent = `${t("heat_camera")} ${camera.camera_id} · ${hourCaption(hour, hour.local)}`;
+  };
+  if (picker) picker.addEventListener("change", () => { heat.camera = picker.value; heat.hour = null; render(); });
+  box.append(el("div", { class: "heat" },
+    el("div", { class: "heat-controls" }, picker, el("span", { text: t("heat_hour") }), slider,
+      el("strong", { "data-testid": "heatmap-local", text: "" })),
+    canvas, caption, heatLegend(camera.max_cell_person_s)));
+  const local = box.querySelector("[data-testid=heatmap-local]");
+  const redraw = () => { draw(); local.textContent = hours[heat.hour].local; };
+  slider.addEventListener("input", () => { heat.hour = Number(slider.value); redraw(); });
+  requestAnimationFrame(redraw); // once the card is in the page and has its width
+  return box;
 }
 
 function renderPeriod(r) {
@@ -178,6 +216,7 @@ function render() {
 
 async function load() {
   error = null;
+  heat.hour = null; // another day or view: its latest hour
   try {
     if (view === "day") {
       report = await api(`${root()}/daily${date ? `?date=${date}` : ""}`);
