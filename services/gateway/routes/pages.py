@@ -21,6 +21,7 @@ from branchops.settings import Role
 from branchops.web.roles import (
     HEAD_OFFICE_SERVICE,
     MANAGER_HEAD_OFFICE_SERVICE,
+    MANAGER_ONLY,
     TELLER_MANAGER_HEAD_OFFICE_SERVICE,
     TELLER_MANAGER_SERVICE,
 )
@@ -83,6 +84,12 @@ async def config(request: Request) -> Response:
 async def reports(request: Request) -> Response:
     """Daily, weekly and monthly reports of a branch (records)."""
     return _guarded(request, "reports.html", MANAGER_HEAD_OFFICE_SERVICE)
+
+
+@router.get("/officer")
+async def officer(request: Request) -> Response:
+    """The officer's review of merchant onboarding cases (managers of the branch)."""
+    return _guarded(request, "officer.html", MANAGER_ONLY)
 
 
 @router.get("/kiosk")
