@@ -84,7 +84,8 @@ VALID_BODIES = {  # the check of the branch comes after the body's validation
     "/card-repayments": {"from_account_id": "a1", "card_account_id": "a2", "amount_minor": 100},
     "/utility-payments": {"from_account_id": "a1", "biller_id": "b1", "bill_reference": "B123", "amount_minor": 1},
     "/wallet-top-ups": {"from_account_id": "a1", "amount_minor": 100},
-    "/pin": {"new_pin": "582914"},
+    "/accounts/{account_id}/pin": {"new_pin": "582914"},  # the sandbox core's PIN change
+    "/sessions/{session_id}/pin": {"new_pin": "582914", "repeat_pin": "582914"},  # the voice's PIN keypad
 }
 VALID_QUERIES = {  # the same for queries
     "/appointments/slots": f"service=cash&date={dt.date.today() + dt.timedelta(days=30)}",

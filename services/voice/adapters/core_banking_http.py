@@ -20,11 +20,17 @@ from services.voice.domain.banking import (
     AccountSummary,
     Authorisation,
     BankingRefused,
+    CardState,
+    ChangeResult,
     CustomerRef,
     FxRate,
     InterestRate,
+    Pension,
+    PensionCredit,
     Posting,
     PostingResult,
+    SelfServices,
+    ServiceState,
     Statement,
     StatementLine,
 )
@@ -62,6 +68,19 @@ def _result(data: dict[str, Any], replayed: bool) -> PostingResult:
     )
     accounts = tuple(_account(a) for a in data.get("accounts", []))
     return PostingResult(posting, accounts, replayed, bool(data.get("sandbox", False)))
+
+
+def _change(data: dict[str, Any], replayed: bool) -> ChangeResult:
+    change = data["change"]
+    wallet = change.get("account")
+    return ChangeResult(
+        service=str(change["service"]),
+        state=str(change["state"]),
+        detail=dict(change.get("detail") or {}),
+        wallet=_account(wallet) if isinstance(wallet, dict) else None,
+        replayed=replayed,
+        sandbox=bool(data.get("sandbox", False)),
+    )
 
 
 class CoreBankingHttp:
@@ -180,6 +199,82 @@ class CoreBankingHttp:
             lines,
             bool(data.get("sandbox", False)),
         )
+
+    async def self_services(self, branch_id: str, customer_id: str, identity: str) -> SelfServices:
+        data = await self._get(self._customer(branch_id, customer_id) + "/services", {"identity": identity})
+        wallet = data.get("wallet")
+        return SelfServices(
+            phone_masked=str(data.get("phone_masked") or ""),
+            services=tuple(
+                ServiceState(
+                    str(x["service"]), str(x.get("subject") or ""), str(x["state"]), dict(x.get("detail") or {})
+                )
+                for x in data.get("services", [])
+            ),
+            cards=tuple(
+                CardState(str(c["account_id"]), str(c["number_masked"]), str(c["state"])) for c in data.get("cards", [])
+            ),
+            wallet=_account(wallet) if isinstance(wallet, dict) else None,
+            sandbox=bool(data.get("sandbox", False)),
+        )
+
+    async def pension_credits(
+        self, branch_id: str, customer_id: str, identity: str, start: dt.date | None, end: dt.date | None
+    ) -> Pension:
+        params = {k: v.isoformat() for k, v in (("from", start), ("to", end)) if v is not None}
+        params["identity"] = identity
+        data = await self._get(self._customer(branch_id, customer_id) + "/pension-credits", params)
+        return Pension(
+            dt.date.fromisoformat(data["from"]),
+            dt.date.fromisoformat(data["to"]),
+            tuple(
+                PensionCredit(str(c["day"]), int(c["amount_minor"]), str(c["currency"]), str(c["account_masked"]))
+                for c in data["credits"]
+            ),
+            int(data["total_minor"]),
+            bool(data.get("sandbox", False)),
+        )
+
+    async def _change_call(self, path: str, auth: Authorisation, fields: dict[str, Any]) -> ChangeResult:
+        body = {**fields, "confirmed": auth.confirmed, "identity": auth.identity}
+        response = await self._call("POST", path, body=body, key=auth.idempotency_key)
+        data = await self._json(response, 200, 201)
+        return _change(data, response.headers.get("Idempotent-Replayed") == "true")
+
+    async def enrol(
+        self,
+        branch_id: str,
+        customer_id: str,
+        auth: Authorisation,
+        service: str,
+        *,
+        account_id: str | None = None,
+        threshold_minor: int | None = None,
+    ) -> ChangeResult:
+        fields: dict[str, Any] = {}
+        if account_id is not None:
+            fields["account_id"] = account_id
+        if threshold_minor is not None:
+            fields["threshold_minor"] = threshold_minor
+        return await self._change_call(self._customer(branch_id, customer_id) + f"/services/{service}", auth, fields)
+
+    async def change_pin(
+        self, branch_id: str, customer_id: str, auth: Authorisation, account_id: str, new_pin: str
+    ) -> ChangeResult:
+        path = self._customer(branch_id, customer_id) + f"/accounts/{account_id}/pin"
+        return await self._change_call(path, auth, {"new_pin": new_pin})
+
+    async def top_up_wallet(
+        self,
+        branch_id: str,
+        customer_id: str,
+        auth: Authorisation,
+        from_account_id: str,
+        amount_minor: int,
+        currency: str = "CNY",
+    ) -> PostingResult:
+        fields = {"from_account_id": from_account_id, "amount_minor": amount_minor, "currency": currency}
+        return await self._move(self._customer(branch_id, customer_id) + "/wallet-top-ups", auth, fields)
 
     async def fx_rates(self) -> list[FxRate]:
         data = await self._get("/fx-rates")

@@ -37,6 +37,12 @@ REASONS = frozenset(
         "confirmation_required",
         "bad_date",
         "bad_range",
+        "unknown_service",
+        "already_enrolled",
+        "already_active",
+        "no_phone",
+        "bad_pin",
+        "weak_pin",
         "core_unavailable",
         "core_error",
     }
@@ -137,6 +143,67 @@ class InterestRate:
 
 
 @dataclass(frozen=True)
+class ServiceState:
+    """One self-service of the customer: ``mobile_banking``, ``sms_alerts`` (subject: the account),
+    ``digital_wallet``, ``card_activation`` (subject: the card); state ``active`` or ``inactive``."""
+
+    service: str
+    subject: str
+    state: str
+    detail: dict[str, object]
+
+
+@dataclass(frozen=True)
+class CardState:
+    account_id: str
+    number_masked: str
+    state: str  # active | inactive
+
+
+@dataclass(frozen=True)
+class SelfServices:
+    """What the customer has enrolled in: the registered phone (masked), services, card states, the wallet."""
+
+    phone_masked: str
+    services: tuple[ServiceState, ...]
+    cards: tuple[CardState, ...]
+    wallet: AccountSummary | None
+    sandbox: bool
+
+    def active(self, service: str, subject: str = "") -> bool:
+        return any(s.service == service and s.subject == subject and s.state == "active" for s in self.services)
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """A self-service change done (or the stored answer of an earlier request with the same key)."""
+
+    service: str  # mobile_banking | sms_alerts | digital_wallet | card_activation | pin
+    state: str
+    detail: dict[str, object]
+    wallet: AccountSummary | None
+    replayed: bool
+    sandbox: bool
+
+
+@dataclass(frozen=True)
+class PensionCredit:
+    day: str
+    amount_minor: int
+    currency: str
+    account_masked: str
+
+
+@dataclass(frozen=True)
+class Pension:
+    start: dt.date
+    end: dt.date
+    credits: tuple[PensionCredit, ...]
+    total_minor: int
+    sandbox: bool
+
+
+@dataclass(frozen=True)
 class Authorisation:
     """What every money movement needs besides its own fields."""
 
@@ -214,6 +281,43 @@ class CoreBanking(Protocol):
 
     async def reverse(
         self, branch_id: str, customer_id: str, auth: Authorisation, posting_id: int
+    ) -> PostingResult: ...
+
+    async def self_services(self, branch_id: str, customer_id: str, identity: str) -> SelfServices: ...
+
+    async def pension_credits(
+        self, branch_id: str, customer_id: str, identity: str, start: dt.date | None, end: dt.date | None
+    ) -> Pension: ...
+
+    async def enrol(
+        self,
+        branch_id: str,
+        customer_id: str,
+        auth: Authorisation,
+        service: str,
+        *,
+        account_id: str | None = None,
+        threshold_minor: int | None = None,
+    ) -> ChangeResult:
+        """``mobile_banking``, ``sms_alerts`` (account, threshold), ``digital_wallet`` (opens the wallet),
+        ``card_activation`` (the card). Refused ``already_enrolled`` / ``already_active`` when nothing is to do."""
+        ...
+
+    async def change_pin(
+        self, branch_id: str, customer_id: str, auth: Authorisation, account_id: str, new_pin: str
+    ) -> ChangeResult:
+        """The account's new PIN (six digits, not a weak one: ``weak_pin`` / ``bad_pin``). The PIN is never
+        logged, echoed or kept in clear; the key's fingerprint does not cover it."""
+        ...
+
+    async def top_up_wallet(
+        self,
+        branch_id: str,
+        customer_id: str,
+        auth: Authorisation,
+        from_account_id: str,
+        amount_minor: int,
+        currency: str = "CNY",
     ) -> PostingResult: ...
 
     async def fx_rates(self) -> list[FxRate]: ...

@@ -42,6 +42,13 @@ class StartRequest(BaseModel):
     )
 
 
+class PinRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    new_pin: str = Field(max_length=16, description="the new PIN from the kiosk's keypad (six digits); never echoed")
+    repeat_pin: str = Field(max_length=16, description="the same PIN entered again")
+    speak: bool = False
+
+
 class TurnRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str
@@ -89,6 +96,26 @@ async def turn(
         if body.identity is not None:
             await voice.dialogue.set_identity(branch_id, session_id, body.identity)
         result = await voice.dialogue.turn(branch_id, session_id, text)
+    except SessionNotFound:
+        raise Problem(404, "Session not found", "the conversation ended or expired; start a new one") from None
+    return await _with_audio(voice, result, body.speak)
+
+
+@router.post(
+    "/v1/branches/{branch_id}/dialogue/sessions/{session_id}/pin",
+    summary="The new PIN of a PIN change, twice, from the kiosk's keypad (never logged or echoed)",
+    responses={404: {"description": "no such conversation"}},
+)
+async def pin(
+    branch_id: BranchPath,
+    session_id: Annotated[Identifier, Path()],
+    body: PinRequest,
+    who: KioskTellerManagerService,
+    voice: ComponentsDep,
+) -> Any:
+    check_branch(who, branch_id)
+    try:
+        result = await voice.dialogue.submit_pin(branch_id, session_id, body.new_pin, body.repeat_pin)
     except SessionNotFound:
         raise Problem(404, "Session not found", "the conversation ended or expired; start a new one") from None
     return await _with_audio(voice, result, body.speak)
@@ -162,6 +189,18 @@ async def dialogue(
             except SessionNotFound:
                 raise ProtocolError(CLOSE_POLICY, "session expired; start a new one") from None
             await ws.send_json({"identity": {"accepted": True}})
+            return True
+        entered = message.get("pin")
+        if isinstance(entered, dict) and "text" not in message:  # the PIN keypad: {"pin": {"new", "repeat"}}
+            new, repeat = entered.get("new"), entered.get("repeat")
+            if not isinstance(new, str) or not isinstance(repeat, str) or len(new) > 16 or len(repeat) > 16:
+                await ws.send_json({"error": "pin: new and repeat are strings of digits", "reason": "bad_pin"})
+                return True
+            try:
+                result = await dialogue.submit_pin(branch_id, sid, new, repeat)
+            except SessionNotFound:
+                raise ProtocolError(CLOSE_POLICY, "session expired; start a new one") from None
+            await ws.send_json({"reply": await _with_audio(voice, result, speak)})
             return True
         text = message.get("text")
         if not isinstance(text, str):

@@ -28,6 +28,7 @@ from services.voice.adapters.queue_client import QueueClient, QueueUnavailable, 
 from services.voice.adapters.sessions import SessionStore
 from services.voice.adapters.tts import TtsEngine
 from services.voice.domain.banking import Authorisation, BankingRefused, CoreBanking, movement_key
+from services.voice.domain.dialogue import self_service_changes as changes
 from services.voice.domain.dialogue.booking import choose_slot
 from services.voice.domain.dialogue.catalogue import CATALOGUE
 from services.voice.domain.dialogue.outcomes import ending
@@ -39,6 +40,8 @@ from services.voice.domain.dialogue.policy import (
     Understanding,
     after_booking,
     after_branch_info,
+    after_change_prepared,
+    after_pin_refused,
     after_prepared,
     after_read,
     after_refused,
@@ -47,10 +50,13 @@ from services.voice.domain.dialogue.policy import (
     decide,
     identity_needed,
     phrases_for,
+    pin_entry,
 )
 from services.voice.domain.dialogue.prompts import say
 from services.voice.domain.dialogue.self_service import (
+    CHANGES,
     OWN_ACCOUNTS,
+    PIN_CHANGE,
     BankingRequest,
     Plan,
     balance_reply,
@@ -228,6 +234,16 @@ class Dialogue:
             if request.action == "prepare":
                 identity = state.identity or ""
                 accounts = await self.core.accounts(state.branch_id, customer, identity)
+                if request.intent == PIN_CHANGE:
+                    chosen = changes.pin_account(accounts, dict(state.slots))
+                    if chosen is None:
+                        return pin_entry(state, None, ""), None
+                    decided = pin_entry(state, chosen.account_id, chosen.number_masked)
+                    return decided, changes.pin_screen(chosen.number_masked)
+                if request.intent in CHANGES:
+                    services = await self.core.self_services(state.branch_id, customer, identity)
+                    planned = changes.plan_change(request.intent, dict(state.slots), accounts, services, state.lang)
+                    return after_change_prepared(state, planned), None
                 return after_prepared(state, plan_movement(request.intent, dict(state.slots), accounts)), None
             return await self._post(state, request, customer)
         except BankingRefused as refused:
@@ -254,9 +270,20 @@ class Dialogue:
         accounts = await self.core.accounts(state.branch_id, customer, identity)
         if intent == "balance_inquiry":
             return balance_reply(state.lang, accounts)
+        if intent == "pension_inquiry":
+            today = dt.date.today()
+            start = today - dt.timedelta(days=changes.PENSION_DAYS - 1)
+            pension = await self.core.pension_credits(state.branch_id, customer, identity, start, today)
+            return changes.pension_reply(state.lang, pension)
         deposits = [a for a in accounts if a.kind in ("debit_card", "savings")] or accounts
         if not deposits:
             raise BankingRefused("unknown_account", "the customer has no account")
+        if intent == "statement_print":
+            first, last = changes.statement_range(dict(state.slots), dt.date.today())
+            printed = await self.core.statement(
+                state.branch_id, customer, identity, deposits[0].account_id, first, last
+            )
+            return changes.statement_print_reply(state.lang, printed)
         statement = await self.core.statement(state.branch_id, customer, identity, deposits[0].account_id, None, None)
         return statement_reply(state.lang, statement)
 
@@ -264,6 +291,8 @@ class Dialogue:
         self, state: DialogueState, request: BankingRequest, customer: str
     ) -> tuple[Decision, dict[str, object] | None]:
         assert self.core is not None and request.key_turn is not None
+        if request.intent in CHANGES:
+            return await self._change(state, request, customer)
         b = state.banking
         plan = Plan(b["source_id"], b["source_masked"], b["target_id"], b["target_masked"], int(b["amount_minor"]))
         auth = Authorisation(
@@ -287,9 +316,92 @@ class Dialogue:
         reply, screen = receipt(state, request.intent, result)
         return after_read(state, reply), screen
 
+    async def _change(
+        self, state: DialogueState, request: BankingRequest, customer: str
+    ) -> tuple[Decision, dict[str, object] | None]:
+        """The confirmed enrolment or state change; the wallet: opened first when there is none (its own key),
+        then topped up (the movement's key)."""
+        assert self.core is not None and request.key_turn is not None
+        fields = dict(state.banking)
+        key = movement_key(state.session_id, request.key_turn, request.intent)
+        auth = Authorisation(identity=state.identity or "", confirmed=True, idempotency_key=key)
+        if request.intent == "digital_rmb_wallet":
+            if fields.get("open"):
+                opening = Authorisation(auth.identity, True, key + "-open")
+                try:
+                    await self.core.enrol(state.branch_id, customer, opening, "digital_wallet")
+                except BankingRefused as refused:
+                    if refused.reason != "already_enrolled":  # opened by the first try of this very turn
+                        raise
+            topped = await self.core.top_up_wallet(
+                state.branch_id, customer, auth, fields["source_id"], int(fields["amount_minor"])
+            )
+            reply, screen = changes.wallet_done(fields, state.lang, topped)
+            return after_read(state, reply), screen
+        account = fields.get("account_id")
+        threshold = int(fields["threshold_minor"]) if "threshold_minor" in fields else None
+        done = await self.core.enrol(
+            state.branch_id,
+            customer,
+            auth,
+            changes.SERVICE_OF[request.intent],
+            account_id=account,
+            threshold_minor=threshold,
+        )
+        reply, screen = changes.change_done(request.intent, fields, state.lang, done)
+        return after_read(state, reply), screen
+
+    async def submit_pin(self, branch_id: str, session_id: str, new: str, repeat: str) -> TurnResult:
+        """The new PIN from the kiosk's keypad, twice. Never logged, echoed, kept in the session or put in an
+        event; the core keeps only its salted hash. Each submission is a turn of its own with its own key."""
+        started = time.perf_counter()
+        state = await self.load(branch_id, session_id)
+        state.turn += 1
+        screen: dict[str, object] | None = None
+        if state.intent != PIN_CHANGE or state.pending_slot != "pin" or self.core is None:
+            decision = Decision(state, changes.text("no_pin_task", state.lang), "acknowledged")
+        elif not state.identity:
+            decision = identity_needed(state)
+        else:
+            wrong = changes.check_pin_entries(new, repeat)
+            if wrong is not None:
+                decision, screen = after_pin_refused(state, wrong), changes.pin_screen(state.banking["account"])
+            else:
+                decision, screen = await self._change_pin(state, new)
+        decision.state.last_reply = decision.reply
+        await self.sessions.put(decision.state)
+        reply_ms = (time.perf_counter() - started) * 1000
+        TURNS.labels(decision.outcome).inc()
+        end, end_reason = ending(decision.outcome, decision.handoff_reason)
+        empty = NluResult(
+            text="", lang="en" if decision.state.lang == "en" else "zh", intent=PIN_CHANGE, confidence=1.0
+        )
+        self._publish(decision, empty, {}, None, 0.0, end, end_reason)
+        return TurnResult(
+            decision.state, decision.reply, decision.outcome, None, reply_ms, None, None, None, screen, end, end_reason
+        )
+
+    async def _change_pin(self, state: DialogueState, new: str) -> tuple[Decision, dict[str, object] | None]:
+        assert self.core is not None
+        account, masked = state.banking["account_id"], state.banking["account"]
+        key = movement_key(state.session_id, state.turn, PIN_CHANGE)
+        try:
+            customer = await self._customer(state)
+            auth = Authorisation(identity=state.identity or "", confirmed=True, idempotency_key=key)
+            await self.core.change_pin(state.branch_id, customer, auth, account, new)
+        except BankingRefused as refused:
+            log.info("core refused pin change: %s", refused.reason)
+            if refused.reason in ("weak_pin", "bad_pin"):
+                return after_pin_refused(state, refused.reason), changes.pin_screen(masked)
+            return after_refused(state, refused.reason, posting=False), None
+        reply = changes.text("pin_changed", state.lang, account=masked)
+        return after_read(state, reply), {"kind": "pin_changed", "sandbox": True, "account": masked}
+
     def _slots(self, state: DialogueState, result: NluResult, text: str) -> dict[str, SlotValue]:
         """The turn's slots: the NLU's, those of the task under way (a bare "三千" while filling or confirming),
         and a time of day for appointments (whose digits are then no amount: ``10点`` is not 10 yuan)."""
+        if state.pending_slot == "pin":  # whatever was said while the PIN keypad is up is never kept or sent
+            return {}
         today = dt.date.today()
         slots: dict[str, SlotValue] = dict(result.slots)
         words = normalise(text)

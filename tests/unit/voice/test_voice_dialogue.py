@@ -112,12 +112,17 @@ def test_cancel_while_filling(engine: NluEngine, today: date) -> None:
     assert d.outcome == "cancelled" and d.state.intent is None
 
 
-def test_self_service_intents_go_to_the_core_or_to_the_kiosk_buttons(engine: NluEngine, today: date) -> None:
+def test_self_service_intents_go_to_the_core(engine: NluEngine, today: date) -> None:
     d = hear(engine, fresh(), "帮我查一下余额", today)
     assert d.outcome == "reading" and d.ticket is None and d.banking is not None
     assert (d.banking.action, d.banking.intent) == ("read", "balance_inquiry")
-    d = hear(engine, fresh(), "我要改密码", today)
-    assert d.outcome == "self_service" and d.banking is None and "自助" in d.reply, "no core flow: the button"
+    d = hear(engine, fresh(), "我要改密码", today)  # the PIN keypad once the account is known
+    assert d.outcome == "preparing" and d.banking is not None and d.banking.action == "prepare"
+    for words, intent in (("养老金查询", "pension_inquiry"), ("打印流水", "statement_print")):
+        d = hear(engine, fresh(), words, today)
+        assert d.banking is not None and (d.banking.action, d.banking.intent) == ("read", intent)
+    d = hear(engine, fresh(), "开通短信通知", today)
+    assert d.state.pending_slot == "amount" and "短信提醒" in d.reply
 
 
 def test_fraud_is_urgent_and_goodbye_closes(engine: NluEngine, today: date) -> None:

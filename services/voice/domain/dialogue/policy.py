@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 from dataclasses import dataclass
 
+from services.voice.domain.dialogue import self_service_changes as changes
 from services.voice.domain.dialogue.booking import (
     BranchFacts,
     FreeSlot,
@@ -31,6 +32,7 @@ from services.voice.domain.dialogue.catalogue import (
 )
 from services.voice.domain.dialogue.prompts import SERVICE_NAMES, say, summary, wait_phrase
 from services.voice.domain.dialogue.self_service import (
+    CHANGES,
     THROUGH_CORE,
     BankingRequest,
     Plan,
@@ -133,6 +135,8 @@ def decide(previous: DialogueState, heard: Understanding) -> Decision:
         return _reply(state, state.last_reply or say("nothing_to_repeat", state.lang), "repeated")
     if heard.intent in HANDOFF_INTENTS:
         return _handoff(state, "human_asked")
+    if state.phase == "filling" and state.pending_slot == "pin":
+        return _on_pin_wait(state, heard)
     if state.phase == "confirming":
         return _on_confirming(state, heard)
     if state.phase == "filling" and state.intent is not None:
@@ -196,7 +200,8 @@ def _advance(state: DialogueState) -> Decision:
     if missing:
         state.phase = "filling"
         state.pending_slot = missing[0]
-        return _reply(state, say(f"ask_{missing[0]}", state.lang), "slot_prompt")
+        asked = changes.slot_prompt(state.intent, missing[0], state.lang) or say(f"ask_{missing[0]}", state.lang)
+        return _reply(state, asked, "slot_prompt")
     spec = CATALOGUE[state.intent]
     books = _books(state)
     if is_movement(state.intent, dict(state.slots)) and state.phase != "confirming":  # accounts read back first
@@ -280,6 +285,28 @@ def _on_filling(state: DialogueState, heard: Understanding) -> Decision:
     return _advance(state)
 
 
+def _readback(state: DialogueState) -> str:
+    assert state.intent is not None
+    if state.intent in CHANGES:
+        return changes.readback(state.intent, dict(state.banking), state.lang)
+    return readback(state)
+
+
+def _on_pin_wait(state: DialogueState, heard: Understanding) -> Decision:
+    """The new PIN comes from the on-screen keypad only: a spoken or typed turn cancels, switches to another
+    task, or is told to use the keypad (never read as a PIN)."""
+    if heard.intent == "deny":
+        state.reset_task()
+        return _reply(state, say("cancelled", state.lang), "cancelled")
+    if heard.intent in CATALOGUE and heard.intent != state.intent and heard.confidence >= SWITCH_CONFIDENCE:
+        state.reset_task()
+        return _on_open(state, heard)
+    state.misses += 1
+    if state.misses >= MAX_MISSES:
+        return _handoff(state)
+    return _reply(state, changes.text("pin_not_by_voice", state.lang), "reprompt")
+
+
 def _on_confirming(state: DialogueState, heard: Understanding) -> Decision:
     assert state.intent is not None
     if heard.intent == "affirm":
@@ -301,7 +328,7 @@ def _on_confirming(state: DialogueState, heard: Understanding) -> Decision:
     if state.misses >= MAX_MISSES:
         return _handoff(state)
     if is_movement(state.intent, dict(state.slots)) and state.banking:
-        return _reply(state, readback(state), "reprompt")
+        return _reply(state, _readback(state), "reprompt")
     text = say("confirm_again", state.lang, summary=summary(state.intent, dict(state.slots), state.lang))
     return _reply(state, text, "reprompt")
 
@@ -416,7 +443,40 @@ def after_prepared(previous: DialogueState, plan: Plan | None) -> Decision:
     state = with_plan(state, plan)
     state.phase = "confirming"
     state.pending_slot = None
-    return _reply(state, readback(state), "confirm_prompt")
+    return _reply(state, _readback(state), "confirm_prompt")
+
+
+def after_change_prepared(previous: DialogueState, plan: changes.ChangePlan | changes.Nothing) -> Decision:
+    """An enrolment or state change is read back for an explicit yes; or nothing is to be done (already on,
+    already active: information given) or it cannot be done here (no phone, no card: the counter)."""
+    state = copy.deepcopy(previous)
+    if isinstance(plan, changes.Nothing):
+        state.reset_task()
+        return _reply(state, plan.reply, "core_refused" if plan.handed_off else "answered")
+    state.banking = dict(plan.fields)
+    state.phase = "confirming"
+    state.pending_slot = None
+    return _reply(state, _readback(state), "confirm_prompt")
+
+
+def pin_entry(previous: DialogueState, account_id: str | None, account_masked: str) -> Decision:
+    """The PIN change's account is known: the kiosk shows its PIN keypad (``account_id`` None: no account)."""
+    state = copy.deepcopy(previous)
+    if account_id is None:
+        state.reset_task()
+        return _reply(state, text("no_account", state.lang, what=state.intent), "core_refused")
+    state.banking = {"account_id": account_id, "account": account_masked}
+    state.phase = "filling"
+    state.pending_slot = "pin"
+    state.misses = 0
+    return _reply(state, changes.text("pin_enter", state.lang, account=account_masked), "pin_prompt")
+
+
+def after_pin_refused(previous: DialogueState, key: str) -> Decision:
+    """The two entries differ, are not six digits, or the core found the PIN weak: nothing changed, enter
+    it again on the keypad."""
+    state = copy.deepcopy(previous)
+    return _reply(state, changes.text(key, state.lang), "pin_prompt")
 
 
 def after_read(previous: DialogueState, reply: str) -> Decision:

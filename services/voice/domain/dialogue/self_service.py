@@ -18,11 +18,15 @@ from services.voice.domain.dialogue.state import DialogueState
 
 RATE_READS = frozenset({"fx_rate", "interest_rate_inquiry"})
 """Published rates: no identity needed."""
-CUSTOMER_READS = frozenset({"balance_inquiry", "transaction_history", "statement_print"})
+CUSTOMER_READS = frozenset({"balance_inquiry", "transaction_history", "statement_print", "pension_inquiry"})
 """The customer's own data: only for a customer the kiosk's KYC check (ID card + face) has just verified."""
 MOVEMENTS = frozenset({"credit_card_repayment", "utility_payment"})
 """Money movements completed at the kiosk: identity, read-back, an explicit yes, one idempotency key."""
-THROUGH_CORE = RATE_READS | CUSTOMER_READS | MOVEMENTS
+CHANGES = frozenset({"mobile_banking_activation", "sms_alert_service", "credit_card_activation", "digital_rmb_wallet"})
+"""Enrolments and state changes (self_service_changes.py): read back, an explicit yes, one key."""
+PIN_CHANGE = "password_change"
+"""Identity first, then the new PIN twice on the on-screen keypad, never by voice or text."""
+THROUGH_CORE = RATE_READS | CUSTOMER_READS | MOVEMENTS | CHANGES | {PIN_CHANGE}
 OWN_ACCOUNTS = re.compile(
     r"自己的?(账户|卡|储蓄)|本人(账户|名下)|我的(储蓄|活期)|own account|my savings|between my accounts"
 )
@@ -133,7 +137,7 @@ def amount_minor(value: object) -> int | None:
 
 
 def needs_identity(intent: str) -> bool:
-    return intent in CUSTOMER_READS or intent in MOVEMENTS or intent == "transfer"
+    return intent in CUSTOMER_READS or intent in MOVEMENTS or intent in CHANGES or intent in (PIN_CHANGE, "transfer")
 
 
 def own_transfer(intent: str | None, slots: dict[str, object]) -> bool:
@@ -142,7 +146,9 @@ def own_transfer(intent: str | None, slots: dict[str, object]) -> bool:
 
 
 def is_movement(intent: str | None, slots: dict[str, object]) -> bool:
-    return intent in MOVEMENTS or own_transfer(intent, slots)
+    """Done through the core after its accounts are read (``prepare``): a money movement, an enrolment or state
+    change (read back, then a yes), a PIN change (the keypad)."""
+    return intent in MOVEMENTS or intent in CHANGES or intent == PIN_CHANGE or own_transfer(intent, slots)
 
 
 def required_slots(intent: str) -> tuple[str, ...]:
@@ -150,6 +156,8 @@ def required_slots(intent: str) -> tuple[str, ...]:
         return ("amount",)
     if intent == "utility_payment":
         return ("amount", "bill_reference")
+    if intent in ("sms_alert_service", "digital_rmb_wallet"):
+        return ("amount",)  # the alert's threshold; the wallet's top-up
     return ()
 
 

@@ -76,6 +76,8 @@ AMOUNT_INTENTS: Final[frozenset[str]] = frozenset(
         "loan_repayment",
         "fx_exchange",
         "international_remittance",
+        "sms_alert_service",  # the alert's threshold
+        "digital_rmb_wallet",  # the wallet's top-up
     }
 )
 """Intents whose bare numbers (``取500``, "withdraw 500") are amounts."""
