@@ -100,6 +100,8 @@ def ours(problem: StaffingProblem, model: FloorModel, seed: int, eval_days: tupl
         "shortfalls": len(roster.shortfalls),
         "planning_worst_cell": round(share, 4),
         "same_roster_again": again.roster.assignments == roster.assignments and again.gap == result.gap,
+        "reproducible": result.reproducible and again.reproducible,  # no solve cut by the wall clock
+        "cpsat_wall_s": [r.solve_s for r in result.rounds],
     } | judged(problem, floor_from_roster(problem, roster, model.pooling, model.calling), eval_days)
 
 

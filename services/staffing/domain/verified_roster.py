@@ -40,7 +40,7 @@ class VerifySettings:
     max_rounds: int = 6  # repair rounds
     relax_rounds: int = 2
     solve_deterministic_s: float = 0.6  # per CP-SAT solve, in CP-SAT's deterministic time (same on any machine)
-    solve_time_limit_s: float = 3.0  # per CP-SAT solve, wall clock: only a safety net
+    solve_time_limit_s: float = 8.0  # per CP-SAT solve, wall clock: only a safety net
     relative_gap: float = 0.005
     requirement_days: int = 150  # days of the per-service requirement loop (step 1)
 
@@ -52,6 +52,8 @@ class RoundRecord:
     cells_below: int
     cost: float
     gap: float | None
+    solve_s: float  # CP-SAT's wall time
+    clock_cut: bool  # the wall-clock safety net stopped CP-SAT: this solve may differ on another run
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ class VerifiedRoster:
     verification: Verification  # of the kept roster, on the planning replications
     rounds: tuple[RoundRecord, ...]
     stopped: bool = False  # the caller's budget ended the rounds early
+
+    @property
+    def reproducible(self) -> bool:
+        """No clock decided anything: the same seed gives this roster on any machine."""
+        return not self.stopped and not any(r.clock_cut for r in self.rounds)
 
 
 def solve_with_gap(
@@ -168,7 +175,18 @@ def plan_verified(
         found = verify_floor(
             problem.service_names, floor, days, problem.n_intervals, problem.service_level.target_wait_min
         )
-        history.append(RoundRecord(step, round(found.worst_cell()[0], 4), len(found.misses(goal)), roster.cost, gap))
+        cut = roster.wall_time_s >= settings.solve_time_limit_s - 0.01
+        history.append(
+            RoundRecord(
+                step,
+                round(found.worst_cell()[0], 4),
+                len(found.misses(goal)),
+                roster.cost,
+                gap,
+                round(roster.wall_time_s, 3),
+                cut,
+            )
+        )
         return roster, gap, found
 
     def key(roster: Roster, found: Verification) -> tuple[int, int, float]:

@@ -145,6 +145,7 @@ def test_plan_is_the_same_roster_for_the_same_seed() -> None:
     assert first.roster.assignments == second.roster.assignments
     assert first.verification == second.verification
     assert first.rounds == second.rounds
+    assert first.reproducible  # ended on CP-SAT's deterministic time or the gap, not on the wall clock
 
 
 def test_repair_loop_raises_coverage_of_an_under_staffed_start() -> None:
