@@ -337,7 +337,7 @@ async def test_the_daily_job_drops_old_partitions_and_rows(redis_url: str, datab
     settings = RecordsSettings(
         database_url=database_url,
         redis_url=redis_url,
-        retention_days={"events_tickets": 3, "rollup_kyc_day": 5, "ticket_journeys": 2},
+        retention_days={"events_tickets": 3, "rollup_kyc_day": 5, "ticket_journeys": 2, "rollup_occupancy_hour": 5},
     )
     engine = create_engine(settings)
     try:
@@ -365,6 +365,13 @@ async def test_the_daily_job_drops_old_partitions_and_rows(redis_url: str, datab
                     ),
                     {"b": branch, "t": f"t{age}", "at": now - dt.timedelta(days=age)},
                 )
+                await connection.execute(
+                    text(
+                        "INSERT INTO rollup_occupancy_hour (branch_id, camera_id, hour_start, day, hour, cols, rows,"
+                        " person_s, seconds, peak) VALUES (:b, 'cam-1', :at, :d, 9, 1, 1, :grid, 3600, 1)"
+                    ),
+                    {"b": branch, "at": now - dt.timedelta(days=age), "d": day, "grid": [60.0]},
+                )
         history = build_history(settings, make_platform("127.0.0.1:9"), engine, None, lambda: now)  # type: ignore[arg-type]
         report = await history.maintenance.run_once()
 
@@ -379,6 +386,10 @@ async def test_the_daily_job_drops_old_partitions_and_rows(redis_url: str, datab
             engine, "SELECT array_agg(day ORDER BY day) FROM rollup_kyc_day WHERE branch_id = :b", b=branch
         )
         assert kept_days == [today - dt.timedelta(days=4), today - dt.timedelta(days=1)]
+        grid_days = await scalar(
+            engine, "SELECT array_agg(day ORDER BY day) FROM rollup_occupancy_hour WHERE branch_id = :b", b=branch
+        )
+        assert grid_days == kept_days, "the occupancy grids keep their days like the other rollups"
         kept_tickets = await scalar(
             engine, "SELECT array_agg(ticket_id ORDER BY ticket_id) FROM ticket_journeys WHERE branch_id = :b", b=branch
         )
