@@ -22,6 +22,12 @@ addTexts(
     c_id_number_valid: "身份证号校验通过", c_card_not_expired: "身份证在有效期内",
     c_licence_region_matches_address: "登记地区与住所一致", c_face_matches: "人脸与证件照一致",
     c_liveness_passed: "活体检测通过",
+    k_credit_code_checksum: "校验位正确", k_credit_code_matches_address: "登记地区与住所一致",
+    k_id_number_checksum: "校验位正确", k_id_number_region: "地区码有效", k_birth_date_matches_id: "与号码一致",
+    k_sex_matches_id: "与号码一致", k_ethnicity_known: "民族名称有效", k_address_matches_id_region: "与号码地区一致",
+    k_issuing_authority_police: "公安机关", k_issuing_authority_matches_id_region: "与号码地区一致",
+    k_already_valid: "已生效", k_validity_well_formed: "格式正确", k_validity_matches_age: "期限与年龄相符",
+    k_legal_representative_matches_id_name: "执照与身份证一致", k_card_not_expired: "未过期",
   },
   {
     officer_title: "Merchant onboarding review", cases_to_review: "To review", case: "Case", cross_checks: "Cross-checks",
@@ -41,6 +47,13 @@ addTexts(
     c_id_number_valid: "ID number valid", c_card_not_expired: "ID card not expired",
     c_licence_region_matches_address: "Registration region matches address", c_face_matches: "Face matches the card",
     c_liveness_passed: "Liveness passed",
+    k_credit_code_checksum: "check digit right", k_credit_code_matches_address: "region matches address",
+    k_id_number_checksum: "check digit right", k_id_number_region: "region code valid",
+    k_birth_date_matches_id: "matches the number", k_sex_matches_id: "matches the number",
+    k_ethnicity_known: "a known ethnicity", k_address_matches_id_region: "in the number's region",
+    k_issuing_authority_police: "a police authority", k_issuing_authority_matches_id_region: "of the number's region",
+    k_already_valid: "in force", k_validity_well_formed: "well formed", k_validity_matches_age: "term fits the age",
+    k_legal_representative_matches_id_name: "licence = ID card", k_card_not_expired: "not expired",
   },
 );
 
@@ -60,9 +73,15 @@ function fieldLabel(doc, name) {
   return t(specific) !== specific ? t(specific) : t(`f_${name}`);
 }
 
+function checkLabel(name) {
+  const short = name.split(".").pop();
+  const key = `k_${short}`;
+  return t(key) !== key ? t(key) : t(`c_${short}`) !== `c_${short}` ? t(`c_${short}`) : short;
+}
+
 function checkMarks(checks) {
   return Object.entries(checks).map(([name, ok]) =>
-    el("div", { class: ok ? "ok-mark" : "bad-mark", text: `${ok ? "✓" : "✗"} ${name.split(".").pop()}` }));
+    el("div", { class: ok ? "ok-mark" : "bad-mark", text: `${ok ? "✓" : "✗"} ${checkLabel(name)}` }));
 }
 
 function row(field) {
@@ -77,7 +96,7 @@ function row(field) {
     el("td", { class: "field", text: fieldLabel(field.document, field.name) }),
     el("td", {}, input),
     el("td", { class: "conf", title: field.low_confidence ? t("low_conf") : "", text: `${Math.round(field.confidence * 100)}%${field.low_confidence ? " ⚠" : ""}` }),
-    el("td", { class: "checks" }, checkMarks(field.checks)));
+    el("td", { class: "field-checks" }, checkMarks(field.checks)));
 }
 
 function corrections() {
@@ -105,7 +124,7 @@ function renderSheet() {
         el("tbody", {}, sheet.fields.filter((f) => f.document === doc).map(row)))));
   const face = sheet.face || {};
   fill($("documents"), groups,
-    el("p", { "data-testid": "face" }, `${t("face")}: `, el("strong", { text: face.decision || "—" }),
+    el("p", { "data-testid": "face" }, `${t("face")}: `, el("strong", { text: face.decision ? t(face.decision) : "—" }),
       face.similarity !== undefined ? ` (${t("similarity")} ${face.similarity.toFixed(2)})` : "",
       ` · ${t("liveness")}: `, el("strong", { text: sheet.liveness && sheet.liveness.passed ? "✓" : "✗" })));
   fill($("cross"), Object.entries(sheet.cross_checks).map(([name, ok]) =>
