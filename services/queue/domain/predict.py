@@ -23,6 +23,7 @@ whether they go first; a window that calls one is busy for that share of an occu
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -180,14 +181,15 @@ def project(
         lines.setdefault(w.service, []).append((rules.score(w.joined_at, w.priority), ready, w))
     for line in lines.values():
         line.sort(key=lambda item: item[0])
+    joined = _Due(lines)
     slots = _slots(windows, changes, model, now)
     out: dict[str, Projection] = {}
     lookup = _Lookup(model)
     left = len(waiting) + len(probes)  # real customers and probes still to place
     t = 0.0
     while left > 0:
-        left -= _assign_idle(slots, lines, lookup, rules, t, out, ghosts, weights)
-        later = _next_event(slots, lines, t)
+        left -= _assign_idle(slots, lines, joined, lookup, rules, t, out, ghosts, weights)
+        later = _next_event(slots, joined, t)
         busy = [s for s in slots if s.remaining is not None]
         if left == 0 or (not busy and later is None):
             break
@@ -239,9 +241,31 @@ def project(
     return out
 
 
+class _Due:
+    """Which customers of each line have joined by a time and are not called yet, without a walk through
+    the line (it also holds the customers still to come): a customer is called only once there."""
+
+    def __init__(self, lines: Lines) -> None:
+        self.joins = {service: sorted(ready for _, ready, _ in line if ready > 0) for service, line in lines.items()}
+        self.present = {service: sum(1 for _, ready, _ in line if ready <= 0) for service, line in lines.items()}
+        self.called = dict.fromkeys(lines, 0)
+
+    def any_at(self, service: ServiceName, t: float) -> bool:
+        joins = self.joins.get(service)
+        if joins is None:
+            return False
+        return self.present[service] + bisect.bisect_right(joins, t + 1e-9) > self.called[service]
+
+    def next_after(self, service: ServiceName, t: float) -> float | None:
+        joins = self.joins.get(service, ())
+        i = bisect.bisect_right(joins, t + 1e-9)
+        return joins[i] if i < len(joins) else None
+
+
 def _assign_idle(
     slots: Sequence[_Slot],
     lines: Lines,
+    due: _Due,
     lookup: _Lookup,
     rules: RoutingRules,
     t: float,
@@ -258,18 +282,21 @@ def _assign_idle(
             continue
         while slot.remaining is None:
             heads: list[Head] = []
+            where: dict[ServiceName, int] = {}
             for service in slot.skills:
-                for score, ready, item in lines.get(service, ()):
+                if not due.any_at(service, t):
+                    continue
+                for i, (score, ready, item) in enumerate(lines[service]):
                     if ready <= t + 1e-9:
                         heads.append(Head(service, item.ticket_id, score))
+                        where[service] = i
                         break
             chosen = choose_next(heads, slot.skills, rules)
             if chosen is None:
                 slot.credit = 0.0  # idle: its races start afresh
                 break
-            line = lines[chosen.service]
-            position = next(i for i, entry in enumerate(line) if entry[2].ticket_id == chosen.ticket_id)
-            _, _, item = line.pop(position)
+            _, _, item = lines[chosen.service].pop(where[chosen.service])
+            due.called[chosen.service] += 1
             weight = weights.get(item.ticket_id) if weights else None
             if weight is None:
                 weight, placed = 1.0, placed + 1
@@ -286,7 +313,7 @@ def _assign_idle(
     return placed
 
 
-def _next_event(slots: Sequence[_Slot], lines: Lines, t: float) -> float | None:
+def _next_event(slots: Sequence[_Slot], due: _Due, t: float) -> float | None:
     """The next time a window opens or a customer joins a line an idle open window serves."""
     later: float | None = None
     for slot in slots:
@@ -296,9 +323,9 @@ def _next_event(slots: Sequence[_Slot], lines: Lines, t: float) -> float | None:
             later = slot.start if later is None else min(later, slot.start)
             continue
         for service in slot.skills:
-            for _, ready, _ in lines.get(service, ()):
-                if ready > t + 1e-9:
-                    later = ready if later is None else min(later, ready)
+            joins = due.next_after(service, t)
+            if joins is not None:
+                later = joins if later is None else min(later, joins)
     return later
 
 
