@@ -197,3 +197,100 @@ def test_balance_and_a_card_repayment_by_touch_post_once(stack: Stack, browser: 
     html = page.content()
     assert FIRST_MASKED not in html and errors == []
     context.close()
+
+
+def _verified_flow(page: Page, stack: Stack, button: str) -> None:
+    """The next customer at a fresh kiosk page: a self-service button of their own, the identity check, then the
+    digital employee's screen."""
+    page.goto("about:blank")  # a new page load (the same URL with its #fragment would not reload)
+    page.goto(stack.url(f"/kiosk#device={stack.gateway.kiosk_key}"))
+    expect(page.locator("#home")).to_be_visible(timeout=15_000)
+    page.get_by_test_id(button).click()
+    expect(page.locator("#kyc")).to_be_visible()
+    page.wait_for_function("() => document.getElementById('kyc-video').videoWidth > 0", timeout=15_000)
+    page.click("#kyc-capture")
+    expect(page.locator("#voice")).to_be_visible(timeout=30_000)
+
+
+def _pin(page: Page, digits: str) -> None:
+    for digit in digits:
+        page.locator(f'#voice-pin-keys [data-pin="{digit}"]').click()
+    page.get_by_test_id("voice-pin-ok").click()
+
+
+def test_pin_change_mobile_banking_and_a_printed_statement_by_touch(
+    stack: Stack, browser: Browser, artifacts: Path
+) -> None:
+    shots = artifacts / "self-service"
+    shots.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1080, "height": 1600}, locale="zh-CN")
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    identity = f"kyc-{uuid.uuid4().hex[:12]}"
+    approve(stack, identity)
+    kyc_answers(page, identity)
+    page.goto(stack.url(f"/kiosk#device={stack.gateway.kiosk_key}"))
+    expect(page.locator("#home")).to_be_visible(timeout=15_000)
+    for button in ("ss-print", "ss-pin", "ss-mobile", "ss-sms", "ss-wallet", "ss-activate", "ss-pension"):
+        expect(page.get_by_test_id(button)).to_be_visible()
+    page.screenshot(path=str(shots / "06-home-all-buttons.png"))
+
+    # PIN change: the keypad only, dots on screen; a weak PIN is refused with the reason, then a good one
+    _verified_flow(page, stack, "ss-pin")
+    pad = page.get_by_test_id("voice-pin")
+    expect(pad).to_be_visible(timeout=REPLY_MS)
+    expect(page.get_by_test_id("voice-type")).to_be_hidden()
+    expect(pad).to_contain_text("沙箱")
+    for digit in "5829":
+        page.locator(f'#voice-pin-keys [data-pin="{digit}"]').click()
+    expect(page.get_by_test_id("voice-pin-dots")).to_have_text("●●●●○○")
+    page.screenshot(path=str(shots / "07-pin-keypad.png"))
+    page.locator('#voice-pin-keys [data-pin="del"]').click()
+    page.locator('#voice-pin-keys [data-pin="del"]').click()
+    page.locator('#voice-pin-keys [data-pin="del"]').click()
+    page.locator('#voice-pin-keys [data-pin="del"]').click()
+    _pin(page, "123456")
+    _pin(page, "123456")
+    bot = page.get_by_test_id("voice-log").locator("li.bot")
+    expect(bot.last).to_contain_text("太容易", timeout=REPLY_MS)
+    expect(pad).to_be_visible()
+    page.screenshot(path=str(shots / "08-pin-weak-refused.png"))
+    _pin(page, "582914")
+    _pin(page, "582914")
+    result = page.get_by_test_id("voice-result")
+    expect(result).to_have_attribute("data-kind", "pin_changed", timeout=REPLY_MS)
+    expect(page.get_by_test_id("pin-changed")).to_contain_text("6222****")
+    expect(pad).to_be_hidden()
+    page.screenshot(path=str(shots / "09-pin-changed.png"))
+    assert "582914" not in page.content() and "123456" not in page.get_by_test_id("voice-log").inner_text()
+
+    # mobile banking: read back with the masked phone, confirmed by touch, enrolled once
+    _verified_flow(page, stack, "ss-mobile")
+    expect(page.get_by_test_id("voice-confirm")).to_be_visible(timeout=REPLY_MS)
+    expect(bot.last).to_contain_text("138****1234")
+    page.screenshot(path=str(shots / "10-mobile-banking-read-back.png"))
+    page.get_by_test_id("voice-yes").click()
+    expect(result).to_have_attribute("data-kind", "enrolment", timeout=REPLY_MS)
+    expect(result).to_contain_text("138****1234")
+    page.screenshot(path=str(shots / "11-mobile-banking-on.png"))
+    page.fill("#voice-text", "开通手机银行")
+    page.click("#voice-send")
+    expect(bot.last).to_contain_text("已经开通", timeout=REPLY_MS)  # a second time: a clear answer, nothing done
+
+    # a printed statement of this month, then the pension credits, under the SANDBOX label
+    _verified_flow(page, stack, "ss-print")
+    expect(result).to_have_attribute("data-kind", "statement_print", timeout=REPLY_MS)
+    expect(page.get_by_test_id("printed")).to_contain_text("打印机")
+    expect(page.get_by_test_id("sandbox-label")).to_contain_text("沙箱")
+    text = result.inner_text()
+    assert "6222****" in text and FIRST_MASKED not in text
+    page.screenshot(path=str(shots / "12-statement-printed.png"))
+    page.fill("#voice-text", "养老金查询")
+    page.click("#voice-send")
+    expect(result).to_have_attribute("data-kind", "pension", timeout=REPLY_MS)
+    expect(result).to_contain_text("3,250.00")
+    page.screenshot(path=str(shots / "13-pension.png"))
+    assert errors == []
+    context.close()

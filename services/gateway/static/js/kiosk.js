@@ -21,12 +21,25 @@ const SELF_SERVICE = {
   credit_card_repayment: { zh: "我要还信用卡", en: "I want to repay my credit card", identity: true },
   utility_payment: { zh: "我要交电费", en: "pay my electricity bill", identity: true },
   fx_rate: { zh: "外汇牌价", en: "what are the exchange rates", identity: false },
+  statement_print: { zh: "打印这个月的对账单", en: "print my statement for this month", identity: true },
+  password_change: { zh: "修改密码", en: "change my PIN", identity: true },
+  mobile_banking_activation: { zh: "开通手机银行", en: "activate mobile banking", identity: true },
+  sms_alert_service: { zh: "开通短信通知", en: "I want SMS alerts", identity: true },
+  digital_rmb_wallet: { zh: "数字人民币钱包充值", en: "top up my digital RMB wallet", identity: true },
+  credit_card_activation: { zh: "激活信用卡", en: "activate my credit card", identity: true },
+  pension_inquiry: { zh: "养老金查询", en: "check my pension", identity: true },
 };
 addTexts(
   { self_service_title: "自助办理", ss_balance_inquiry: "余额查询", ss_transaction_history: "交易明细",
-    ss_credit_card_repayment: "信用卡还款", ss_utility_payment: "生活缴费", ss_fx_rate: "外汇牌价" },
+    ss_credit_card_repayment: "信用卡还款", ss_utility_payment: "生活缴费", ss_fx_rate: "外汇牌价",
+    ss_statement_print: "打印对账单", ss_password_change: "修改密码", ss_mobile_banking_activation: "开通手机银行",
+    ss_sms_alert_service: "短信通知", ss_digital_rmb_wallet: "数字人民币钱包", ss_credit_card_activation: "信用卡激活",
+    ss_pension_inquiry: "养老金查询" },
   { self_service_title: "Self-service", ss_balance_inquiry: "Balance", ss_transaction_history: "Transactions",
-    ss_credit_card_repayment: "Card repayment", ss_utility_payment: "Pay a bill", ss_fx_rate: "FX rates" },
+    ss_credit_card_repayment: "Card repayment", ss_utility_payment: "Pay a bill", ss_fx_rate: "FX rates",
+    ss_statement_print: "Print statement", ss_password_change: "Change PIN", ss_mobile_banking_activation: "Mobile banking",
+    ss_sms_alert_service: "SMS alerts", ss_digital_rmb_wallet: "Digital RMB wallet",
+    ss_credit_card_activation: "Activate card", ss_pension_inquiry: "Pension" },
 );
 
 // Services some window serves now, as the newest forecast says (null: no forecast yet, offer them all).

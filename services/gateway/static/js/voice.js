@@ -130,7 +130,8 @@ function onMessage(event) {
   sessionId = reply.session_id || sessionId;
   log("bot", reply.reply);
   if (reply.screen) showResult(reply.screen);
-  showKeypad(asksAmount(reply));
+  showPinPad(reply.screen && reply.screen.kind === "pin_entry" ? reply.screen : null);
+  showKeypad(!pin && asksAmount(reply));
   $("voice-confirm").hidden = reply.phase !== "confirming";
   if (reply.ticket && reply.ticket.number) log("bot", `${t("your_number")}: ${reply.ticket.number}`);
   if (reply.ticket && reply.ticket.token) logPhoneLink(reply.ticket.token);
@@ -276,6 +277,68 @@ async function checkSpeech() {
   } catch {
     setSpeech("unknown");  // the status could not be read: offer everything, the socket tells the rest
   }
+}
+
+// --- the PIN keypad ---------------------------------------------------------------------------------------
+// A PIN change: the new PIN twice on this keypad only. The digits live in this closure until both entries are
+// sent as {"pin": {"new", "repeat"}} on the dialogue socket; they are never logged, shown (dots only), put in
+// the text box or spoken. The text box and the amount keypad are hidden while it is up.
+
+addTexts(
+  { pin_first: "请输入新的6位密码", pin_again: "请再输入一次新密码", pin_sent: "●●●●●● 已提交", pin_for: "账户" },
+  { pin_first: "Enter the new six-digit PIN", pin_again: "Enter the new PIN once more", pin_sent: "●●●●●● sent",
+    pin_for: "account" },
+);
+let pin = null;  // {account, first, digits}: the PIN entry under way
+
+function renderPin() {
+  if (!pin) return;
+  $("voice-pin-step").textContent = t(pin.first === null ? "pin_first" : "pin_again");
+  $("voice-pin-account").textContent = `(${t("pin_for")} ${pin.account})`;
+  $("voice-pin-dots").textContent = "●".repeat(pin.digits.length) + "○".repeat(6 - pin.digits.length);
+}
+
+function showPinPad(screen) {
+  pin = screen ? { account: screen.account, first: null, digits: "" } : null;
+  $("voice-pin").hidden = !pin;
+  $("voice-type").hidden = Boolean(pin);
+  renderPin();
+}
+
+async function sendPin(first, repeat) {
+  pin = null;
+  $("voice-pin").hidden = true;
+  log("me", t("pin_sent"));
+  try {
+    (await socket()).send(JSON.stringify({ pin: { new: first, repeat } }));
+  } catch {
+    ctx.showError(t("voice_down"));
+  }
+}
+
+function pinKey(key) {
+  if (!pin) return;
+  if (key === "del") pin.digits = pin.digits.slice(0, -1);
+  else if (key !== "ok" && pin.digits.length < 6) pin.digits += key;
+  if (key === "ok" && pin.digits.length === 6) {
+    if (pin.first === null) {
+      pin.first = pin.digits;
+      pin.digits = "";
+    } else {
+      sendPin(pin.first, pin.digits);
+      return;
+    }
+  }
+  renderPin();
+}
+
+function buildPinPad() {
+  const key = (label, value, extra = {}) => el("button", { type: "button", "data-pin": value,
+    onclick: () => pinKey(value), ...extra }, label);
+  const digits = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) => key(d, d));
+  $("voice-pin-keys").replaceChildren(...digits,
+    key(t("delete_key"), "del", { class: "wide", "data-i18n": "delete_key" }), key("0", "0"),
+    key(t("key_ok"), "ok", { class: "ok", "data-i18n": "key_ok", "data-testid": "voice-pin-ok" }));
 }
 
 // --- capture ---------------------------------------------------------------------------------------------
@@ -540,7 +603,40 @@ const RESULTS = {
     s.rates.map((r) => [currentLang() === "zh" ? r.name_zh : r.product, `${r.annual_percent}%`]))],
   receipt: (s) => ["receipt_title", table(["r_posting", "r_amount", "r_from", "r_to"],
     [[`${s.posting_id}${s.replayed ? ` ${t("r_replayed")}` : ""}`, `${s.amount} ${s.currency}`, s.from, s.to]])],
+  statement_print: (s) => ["print_title",
+    el("p", { class: "printed", "data-testid": "printed", text: t("print_sent") }),
+    el("p", { text: `${s.account} · ${s.from} – ${s.to} · ${t("r_balance")} ${s.balance} ${s.currency}` }),
+    table(["r_day", "r_kind", "r_amount", "r_counterparty"],
+      s.lines.map((l) => [l.day, t(`x_${l.kind}`), `${l.amount} ${l.currency}`, l.counterparty])),
+    el("button", { type: "button", class: "big alt", "data-testid": "print-again", "data-i18n": "print_again",
+      onclick: () => window.print() }, t("print_again"))],
+  pension: (s) => ["pension_title", el("p", { text: `${s.from} – ${s.to} · ${t("r_total")} ${s.total} CNY` }),
+    s.lines.length ? table(["r_day", "r_amount", "r_account"], s.lines.map((l) => [l.day, `${l.amount} ${l.currency}`,
+      l.account])) : el("p", { text: t("pension_none") })],
+  enrolment: (s) => [`e_${s.intent}`, table(["r_item", "r_value"],
+    [[t("r_state"), `${t(`st_${s.state}`)}${s.replayed ? ` ${t("r_replayed_change")}` : ""}`],
+      ...Object.entries(s.detail).map(([k, v]) => [t(`d_${k}`), v])])],
+  pin_entry: () => ["pin_title", el("p", { text: t("pin_keypad_below") })],
+  pin_changed: (s) => ["pin_title", el("p", { "data-testid": "pin-changed", text: `${s.account} · ${t("pin_done")}` })],
 };
+addTexts(
+  { print_title: "对账单（打印）", print_sent: "已发送到打印机（沙箱：演示打印，请在出纸口取单）", print_again: "再打印一份",
+    pension_title: "养老金入账", r_counterparty: "对方账户", r_total: "合计", r_account: "入账账户", pension_none: "近一年没有养老金入账",
+    r_item: "项目", r_value: "内容", r_state: "状态", st_active: "已开通/已激活", st_inactive: "未激活",
+    r_replayed_change: "（同一笔，未重复办理）", e_mobile_banking_activation: "开通手机银行",
+    e_sms_alert_service: "短信通知", e_credit_card_activation: "信用卡激活", d_phone: "预留手机", d_account: "账户",
+    d_threshold: "起点金额（元）", d_card: "信用卡", pin_title: "修改密码", pin_keypad_below: "请在屏幕密码键盘输入，勿说出密码",
+    pin_done: "密码已修改", x_wallet_top_up: "钱包充值", x_pension_credit: "养老金" },
+  { print_title: "Statement (printed)", print_sent: "Sent to the printer (SANDBOX: demo print, take it from the slot)",
+    print_again: "Print again", r_counterparty: "Other side", pension_title: "Pension credits", r_total: "Total", r_account: "Paid to",
+    pension_none: "No pension credits in the last year", r_item: "Item", r_value: "Value", r_state: "State",
+    st_active: "On / active", st_inactive: "Not active", r_replayed_change: "(the same request, not done twice)",
+    e_mobile_banking_activation: "Mobile banking", e_sms_alert_service: "SMS alerts",
+    e_credit_card_activation: "Credit card activation", d_phone: "Registered phone", d_account: "Account",
+    d_threshold: "From (CNY)", d_card: "Credit card", pin_title: "Change PIN",
+    pin_keypad_below: "Use the on-screen PIN keypad; do not say the PIN", pin_done: "PIN changed",
+    x_wallet_top_up: "Wallet top-up", x_pension_credit: "Pension" },
+);
 
 function showResult(screen) {
   const render = RESULTS[screen.kind];
@@ -549,11 +645,13 @@ function showResult(screen) {
   $("voice-result").replaceChildren(el("p", { class: "sandbox", "data-testid": "sandbox-label", text: t("sandbox") }),
     el("h3", { text: t(title) }), ...body);
   $("voice-result").dataset.kind = screen.kind;
+  if (screen.kind === "statement_print" && screen.printed) setTimeout(() => window.print(), 0);
   $("voice-result").hidden = false;
 }
 
 export function stopVoice() {
   generation += 1;
+  if ($("voice-pin")) showPinPad(null);  // leaving forgets any PIN digits typed
   stopTalking();
   handsFreeOff();
   const audio = $("voice-audio");
@@ -593,6 +691,7 @@ export function startVoice(kiosk, context, first = "") {
   renderToggle();
   bindTyping();
   buildKeypad();
+  buildPinPad();
   showKeypad(false);
   $("voice-confirm").hidden = true;
   $("voice-text").value = "";
