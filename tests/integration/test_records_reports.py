@@ -524,10 +524,12 @@ async def test_the_day_as_a_printable_pdf(env: Any) -> None:
             words = await asyncio.to_thread(
                 subprocess.run, ["pdftotext", str(pdf_file), "-"], capture_output=True, text=True, check=True
             )
-            heading, hour = (
-                ("Hall occupancy heat map", "09:00 peak 3") if lang == "en" else ("大厅热力图", "09:00 峰值3人")
+            expected = (
+                ("Hall occupancy heat map", "09:00 peak 3", "Whole day 09:00-11:00, peak 4", "cam-1")
+                if lang == "en"
+                else ("大厅热力图", "09:00 峰值3人", "全天 09:00-11:00", "cam-1")
             )
-            assert heading in words.stdout and hour in words.stdout and "cam-1" in words.stdout, words.stdout[-800:]
+            assert all(text in words.stdout for text in expected), words.stdout[-800:]
             await asyncio.to_thread(
                 subprocess.run, ["pdftoppm", "-r", "80", "-png", str(pdf_file), str(pdf_file)[:-4]], check=True
             )

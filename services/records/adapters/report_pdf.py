@@ -194,48 +194,79 @@ def heat_colour(share: float) -> Any:
     return colors.Color(a.red + (b.red - a.red) * f, a.green + (b.green - a.green) * f, a.blue + (b.blue - a.blue) * f)
 
 
+def _grid(
+    drawing: Drawing, x0: float, y_top: float, width: float, cells: Sequence[float], shape: tuple[int, int], top: float
+) -> None:
+    """A grid of ``cells`` (row-major, ``shape`` = cols, rows) as coloured squares, its top left at (x0, y_top)."""
+    cols, rows = shape
+    height = width * 9 / 16  # the camera frame's shape
+    w, h = width / cols, height / rows
+    for i, value in enumerate(cells):
+        c, r = i % cols, i // cols
+        fill = heat_colour(value / top if top > 0 else 0.0)
+        drawing.add(Rect(x0 + c * w, y_top - (r + 1) * h, w, h, fillColor=fill, strokeColor=None))
+    drawing.add(Rect(x0, y_top - height, width, height, fillColor=None, strokeColor=GRID, strokeWidth=0.5))
+
+
+def _legend(drawing: Drawing, x: float, y: float, width: float, top: float, lang: str, font: str) -> None:
+    """The colour scale from 0 to ``top`` person-seconds, its title above it."""
+    steps = 60
+    for k in range(steps):
+        colour = heat_colour(k / (steps - 1))
+        drawing.add(Rect(x + k * width / steps, y, width / steps + 0.2, 7, fillColor=colour, strokeColor=None))
+    drawing.add(String(x, y + 10, label(lang, "occupancy_legend"), fontName=font, fontSize=7))
+    drawing.add(String(x, y - 8, "0", fontName=font, fontSize=6.5))
+    drawing.add(String(x + width, y - 8, f"{top:.0f}", fontName=font, fontSize=6.5, textAnchor="end"))
+
+
+def _day_cells(hours: Sequence[dict[str, Any]]) -> tuple[list[float], tuple[int, int]]:
+    """The day's cells (the hours of the last hour's shape added up) and that shape."""
+    shape = (int(hours[-1]["cols"]), int(hours[-1]["rows"]))
+    total = [0.0] * (shape[0] * shape[1])
+    for hour in hours:
+        if (int(hour["cols"]), int(hour["rows"])) == shape:
+            total = [a + float(b) for a, b in zip(total, hour["person_s"], strict=True)]
+    return total, shape
+
+
 def _heat_maps(camera: dict[str, Any], lang: str, font: str) -> Drawing:
-    """One camera's day: a small map per hour (``HEAT_COLUMNS`` a row), the legend below."""
+    """One camera's day: the whole day's map (its own scale) beside its legend, then a small map per hour
+    (``HEAT_COLUMNS`` a row, one scale for the day's hours: its busiest cell) and their legend."""
     hours = camera["hours"]
     top = float(camera["max_cell_person_s"]) or 1.0
-    gap = 8.0
+    gap, caption, legend_h = 8.0, 11.0, 28.0
+    day_w = WIDTH * 0.5
+    day_h = day_w * 9 / 16
     cell_w = (WIDTH - gap * (HEAT_COLUMNS - 1)) / HEAT_COLUMNS
     map_h = cell_w * 9 / 16
-    caption = 11.0
     rows = (len(hours) + HEAT_COLUMNS - 1) // HEAT_COLUMNS
-    legend_h = 26.0
-    height = rows * (map_h + caption + gap) + legend_h
+    height = caption + day_h + gap * 2 + rows * (map_h + caption + gap) + legend_h
     drawing = Drawing(WIDTH, height)
+    cells, shape = _day_cells(hours)
+    day_top = max(cells, default=0.0) or 1.0
+    peak = max(int(h["peak"]) for h in hours)
+    end = f"{(int(str(hours[-1]['local'])[:2]) + 1) % 24:02d}:00"  # the last hour's end
+    day_text = label(lang, "occupancy_day").format(first=hours[0]["local"], last=end, peak=peak)
+    drawing.add(String(0, height - caption + 3, day_text, fontName=font, fontSize=7.5))
+    _grid(drawing, 0, height - caption, day_w, cells, shape, day_top)
+    _legend(drawing, day_w + 16, height - caption - day_h + 12, WIDTH - day_w - 16, day_top, lang, font)
+    below = height - caption - day_h - gap * 2
     for n, hour in enumerate(hours):
         col, row = n % HEAT_COLUMNS, n // HEAT_COLUMNS
         x0 = col * (cell_w + gap)
-        y_top = height - row * (map_h + caption + gap) - caption
-        cols, rows_of = int(hour["cols"]), int(hour["rows"])
-        w, h = cell_w / cols, map_h / rows_of
-        for i, value in enumerate(hour["person_s"]):
-            c, r = i % cols, i // cols
-            drawing.add(
-                Rect(x0 + c * w, y_top - (r + 1) * h, w, h, fillColor=heat_colour(value / top), strokeColor=None)
-            )
-        drawing.add(Rect(x0, y_top - map_h, cell_w, map_h, fillColor=None, strokeColor=GRID, strokeWidth=0.5))
+        y_top = below - row * (map_h + caption + gap) - caption
+        _grid(
+            drawing,
+            x0,
+            y_top,
+            cell_w,
+            [float(v) for v in hour["person_s"]],
+            (int(hour["cols"]), int(hour["rows"])),
+            top,
+        )
         text = label(lang, "occupancy_hour").format(local=hour["local"], peak=hour["peak"])
         drawing.add(String(x0, y_top + 3, text, fontName=font, fontSize=7))
-    steps = 60
-    bar_w, bar_x = WIDTH * 0.5, 0.0
-    for k in range(steps):
-        drawing.add(
-            Rect(
-                bar_x + k * bar_w / steps,
-                6,
-                bar_w / steps + 0.2,
-                7,
-                fillColor=heat_colour(k / (steps - 1)),
-                strokeColor=None,
-            )
-        )
-    drawing.add(String(bar_x, 16, label(lang, "occupancy_legend"), fontName=font, fontSize=7))
-    drawing.add(String(bar_x, -2, "0", fontName=font, fontSize=6.5))
-    drawing.add(String(bar_x + bar_w, -2, f"{top:.0f}", fontName=font, fontSize=6.5, textAnchor="end"))
+    _legend(drawing, 0, 10, WIDTH * 0.5, top, lang, font)
     return drawing
 
 
