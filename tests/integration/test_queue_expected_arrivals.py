@@ -89,3 +89,29 @@ async def test_the_setting_off_predicts_from_the_customers_present_only(
         await _stream(quiet, now - dt.timedelta(minutes=150))
         assert await _cash_newcomer(off, now) == pytest.approx(await _cash_newcomer(quiet, now), abs=0.02)
     await app.state.tickets.store._redis.aclose()
+
+
+async def _cash_wait(q: QueueApp, now: dt.datetime) -> float:
+    """The expected wait of a cash customer joining at ``now``."""
+    q.clock.now = now
+    got = await q.client.get(q.url("/queue"), headers=MANAGER)
+    assert got.status_code == 200
+    return float(next(s for s in got.json()["services"] if s["service"] == "cash")["est_wait_min"])
+
+
+async def test_yesterdays_last_customers_are_not_expected_after_midnight(q: QueueApp) -> None:
+    quiet = QueueApp(q.app, q.client, q.clock, branch=f"it-{uuid.uuid4().hex[:8]}")
+    tz = q.app.state.tickets.store.tz
+    local = T0.astimezone(tz)
+    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
+    for branch, stream_start in ((q, midnight - dt.timedelta(minutes=70)), (quiet, midnight - dt.timedelta(hours=4))):
+        await _stream(branch, stream_start)
+        q.clock.now = midnight - dt.timedelta(minutes=8)  # one more general customer, still at m1
+        last = await branch.issue("general")
+        assert (await branch.call("m1")).json()["ticket_id"] == last["ticket_id"]
+        for _ in range(3):  # and three cash customers waiting for it
+            await branch.issue("cash")
+    before_midnight = midnight - dt.timedelta(minutes=6)
+    assert await _cash_wait(q, before_midnight) > await _cash_wait(quiet, before_midnight) + 0.5
+    after_midnight = midnight + dt.timedelta(minutes=2)  # a new local day, nobody has taken a ticket yet
+    assert await _cash_wait(q, after_midnight) == pytest.approx(await _cash_wait(quiet, after_midnight), abs=0.02)

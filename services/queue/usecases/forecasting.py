@@ -88,6 +88,8 @@ class LiveQueue:
         if not self.expected_arrivals:
             return []
         arrivals, first = await self.reader.recent_arrivals(branch_id, now, now.astimezone(self.tz).date())
+        if first is None:  # no ticket yet this local day: yesterday's last customers do not count (as in the replay)
+            return []
         return recent_incoming(arrivals, now, first)
 
     async def _changes(self, branch_id: str, views: list[WindowView], now: dt.datetime) -> list[Change]:
