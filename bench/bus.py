@@ -3,7 +3,8 @@
 Our wrapper (EventPublisher + ConsumerRunner: typed models, CloudEvents encode/validate, Redis dedup,
 commit after each partition batch) beside raw aiokafka (bytes in, bytes out, the same producer options,
 commit after each batch), in the same process, on the same fresh broker. Prints a table and writes
-bench/results/bus.json (bus-kafka.json on Apache Kafka).
+bench/results/bus.json (bus-kafka.json on Apache Kafka). Beside each throughput it records this process's
+CPU time per message: on a loaded machine the client gets a share of a core, so throughput follows that.
 
     python bench/bus.py [--broker tansu|kafka] [--messages 50000] [--runs 3] [--rate 2000] [--seconds 5]
 
@@ -21,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -260,13 +262,21 @@ async def one_run(run: int, args: argparse.Namespace, redis_url: str, log_dir: P
     broker = await fresh_broker(log_dir / f"run{run}-throughput", args.broker)
     try:
         platform = settings(broker.bootstrap, broker_capabilities(broker)[0])
-        result["raw_produce"] = await raw_produce(platform, [payload] * args.messages)
-        result["raw_consume"] = await raw_consume(platform, args.messages, f"raw-{run}")
-        result["ours_produce"] = await wrapped_produce(platform, args.messages)
-        result["ours_consume"] = await wrapped_consume(platform, redis, args.messages, f"ours-{run}")
-        result["raw_validate_consume"] = await raw_consume(
-            platform, args.messages, f"rawv-{run}", validate=True, topic=TOPIC.name
-        )
+        phases: dict[str, Callable[[], Awaitable[float]]] = {
+            "raw_produce": lambda: raw_produce(platform, [payload] * args.messages),
+            "raw_consume": lambda: raw_consume(platform, args.messages, f"raw-{run}"),
+            "ours_produce": lambda: wrapped_produce(platform, args.messages),
+            "ours_consume": lambda: wrapped_consume(platform, redis, args.messages, f"ours-{run}"),
+            "raw_validate_consume": lambda: raw_consume(
+                platform, args.messages, f"rawv-{run}", validate=True, topic=TOPIC.name
+            ),
+        }
+        for name, phase in phases.items():
+            cpu = time.process_time()
+            result[name] = await phase()
+            # this process's CPU per message over the whole phase (client start and stop included): what a
+            # loaded machine's throughput follows, as the broker runs in its own process
+            result[f"{name}_cpu_us"] = (time.process_time() - cpu) / args.messages * 1e6
     finally:
         broker.stop()
     broker = await fresh_broker(log_dir / f"run{run}-latency", args.broker)
@@ -336,6 +346,9 @@ def main() -> int:
         f"{'consume msg/s, raw + typed decode only':<40}{summary['raw_validate_consume']:>10,.0f}  "
         f"(ours/that {summary['consume_vs_validating_ratio']:.2f})"
     )
+    for side in ("produce", "consume"):
+        raw_cpu, ours_cpu = summary[f"raw_{side}_cpu_us"], summary[f"ours_{side}_cpu_us"]
+        print(f"{side + ' CPU us/msg':<22}{raw_cpu:>14.1f}{ours_cpu:>15.1f}   (this process; the broker not counted)")
     print(f"{'latency p50 ms':<22}{summary['raw_p50_ms']:>14.1f}{summary['ours_p50_ms']:>15.1f}")
     print(f"{'latency p99 ms':<22}{summary['raw_p99_ms']:>14.1f}{summary['ours_p99_ms']:>15.1f}")
     target = summary["produce_ratio"] >= 0.5 and summary["consume_ratio"] >= 0.5
