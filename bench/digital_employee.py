@@ -52,6 +52,8 @@ MIX = ROOT / "bench" / "data" / "digital_employee_mix.json"
 KEYS = {role: f"bench-{role.value}-key-{uuid.uuid4().hex}" for role in Role}
 CUSTOMERS = ("3201**********1234", "1101**********5678")  # the sandbox's first two demo customers, as KYC masks
 BRANCH = "bench-de"
+GOOD_PINS = ("582914", "902817", "135790", "746203", "318562", "620497", "471835")
+"""New PINs typed on the keypad in PIN-change scripts (none weak; consecutive ones differ)."""
 PER_BRANCH = 5
 """Conversations per seeded branch: the demo customers' cards owe a little, so repayments move to fresh ones."""
 
@@ -107,7 +109,9 @@ def reached(goal: dict[str, Any], last: dict[str, Any], lang: str) -> bool:
         return False
     if "end_reason" in goal and last.get("end_reason") != goal["end_reason"]:
         return False
-    if "screen" in goal and (last.get("screen") or {}).get("kind") != goal["screen"]:
+    screens = goal.get("screen")
+    shown = (last.get("screen") or {}).get("kind")
+    if screens is not None and shown not in (screens if isinstance(screens, list) else [screens]):
         return False
     if goal.get("ticket") and not last.get("ticket"):
         return False
@@ -131,11 +135,19 @@ async def converse(
     last: dict[str, Any] = {}
     turns, ms = 0, []
     wordings = [script[lang], *script.get("variants", {}).get(lang, [])]
-    for text in random.Random(n).choice(wordings):
+    for step in random.Random(n).choice(wordings):
         t0 = time.perf_counter()
-        answer = await client.post(
-            f"/v1/branches/{branch}/dialogue/sessions/{session}/turns", json={"text": text}, headers=headers
-        )
+        if isinstance(step, dict) and "pin" in step:  # the kiosk's PIN keypad: a new PIN, twice (one per conversation)
+            pin = GOOD_PINS[n % len(GOOD_PINS)]
+            answer = await client.post(
+                f"/v1/branches/{branch}/dialogue/sessions/{session}/pin",
+                json={"new_pin": pin, "repeat_pin": pin},
+                headers=headers,
+            )
+        else:
+            answer = await client.post(
+                f"/v1/branches/{branch}/dialogue/sessions/{session}/turns", json={"text": step}, headers=headers
+            )
         ms.append((time.perf_counter() - t0) * 1000)
         answer.raise_for_status()
         last = answer.json()
