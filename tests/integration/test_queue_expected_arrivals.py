@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from branchops.contracts.enums import Priority, ServiceName
 from branchops.devstack import TansuBroker
 from services.queue.adapters.keys import RECENT_TTL_S, Keys
 from tests.conftest import make_platform
 from tests.integration.test_queue_api import MANAGER, T0, Clock, QueueApp, client_for, make_app
 
 STREAM = 15  # general customers, one every 4 minutes, each served in 3
+CASH, GENERAL, NORMAL = ServiceName.CASH, ServiceName.GENERAL, Priority.NORMAL
 
 
 @pytest.fixture
@@ -64,12 +66,17 @@ async def test_a_steady_stream_of_arrivals_lengthens_a_newcomers_wait(q: QueueAp
 
     reader = q.app.state.handlers.reader
     local_day = now.astimezone(q.app.state.tickets.store.tz).date()
-    recent, first = await reader.recent_arrivals(q.branch, now, local_day)
-    assert sorted(a.service.value for a in recent) == ["cash"] * 3 + ["general"] * STREAM
+    first = await reader.first_arrival(q.branch, local_day)
     assert first == now - dt.timedelta(minutes=60)
-    old, old_first = await reader.recent_arrivals(quiet.branch, now, local_day)
-    assert [a.service.value for a in old] == ["cash"] * 3  # the stream's tickets fell out of the hour
-    assert old_first == now - dt.timedelta(minutes=150)
+    hour = now - dt.timedelta(minutes=60)
+    assert await reader.recent_counts(q.branch, hour, now) == {(CASH, NORMAL): 3, (GENERAL, NORMAL): STREAM}
+    assert await reader.recent_counts(q.branch, hour + dt.timedelta(seconds=1), now) == {
+        (CASH, NORMAL): 3,
+        (GENERAL, NORMAL): STREAM - 1,  # the first, exactly an hour ago, is out of this span
+    }
+    assert await reader.first_arrival(quiet.branch, local_day) == now - dt.timedelta(minutes=150)
+    # the stream's tickets fell out of the hour
+    assert await reader.recent_counts(quiet.branch, hour, now) == {(CASH, NORMAL): 3}
     redis = q.app.state.tickets.store._redis
     key = Keys(quiet.branch).recent_arrivals
     assert await redis.zcard(key) == 3, "tickets older than the hour are trimmed as new ones come"

@@ -13,7 +13,7 @@ from branchops.contracts.enums import Priority, ServiceName
 from branchops.contracts.events import Footfall, StaffingAlert
 from services.queue.adapters.keys import BRANCHES, TTL_S, Keys
 from services.queue.adapters.ticket_store import decode_hash
-from services.queue.domain.arrivals import LOOKBACK_MIN, SLOTS, Arrival
+from services.queue.domain.arrivals import SLOTS
 from services.queue.domain.model import Model
 from services.queue.domain.predict import Waiting
 from services.queue.domain.schedule import Mark, mark_from_json
@@ -56,6 +56,24 @@ for j, id in ipairs(ids) do windows[j] = redis.call('HGETALL', ARGV[2] .. id) en
 out[n + 1] = windows
 out[n + 2] = redis.call('GET', KEYS[n + 2])
 if reserve then out[n + 3] = redis.call('INCR', KEYS[n + 3]) end
+return out
+"""
+
+
+# The last hour's arrivals counted per kind in Redis (a busy branch holds hundreds; only the counts travel):
+# KEYS[1] the branch's recent-arrivals set (members "<ticket_id> <service> <priority>"), ARGV the span's
+# start and end (epoch seconds, inclusive); returns kind, count, kind, count...
+_RECENT = """
+local counts = {}
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2])) do
+  local kind = string.match(member, ' (.+)$')
+  if kind then counts[kind] = (counts[kind] or 0) + 1 end
+end
+local out = {}
+for kind, n in pairs(counts) do
+  out[#out + 1] = kind
+  out[#out + 1] = n
+end
 return out
 """
 
@@ -104,6 +122,8 @@ class SnapshotReader:
         self._redis = redis
         self._snapshot = redis.register_script(_SNAPSHOT)
         self._models: dict[str, tuple[bytes, Model]] = {}  # per branch: the last model read, parsed once
+        self._recent = redis.register_script(_RECENT)
+        self._firsts: dict[tuple[str, dt.date], dt.datetime] = {}  # a day's first ticket: set once, then read once
 
     async def _read(
         self, branch_id: str, mode: str, counter: str | None = None
@@ -177,25 +197,36 @@ class SnapshotReader:
             history[dt.date.fromisoformat(day)] = counts
         return history, history.pop(today, [0.0] * SLOTS)
 
-    async def recent_arrivals(
-        self, branch_id: str, now: dt.datetime, today: dt.date
-    ) -> tuple[list[Arrival], dt.datetime | None]:
-        """(the tickets issued in the last ``LOOKBACK_MIN`` minutes up to ``now``, the local day ``today``'s
-        first ticket's time or None): what :func:`arrivals.recent_incoming` needs."""
-        keys = Keys(branch_id)
-        at = now.timestamp()
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.zrangebyscore(keys.recent_arrivals, at - LOOKBACK_MIN * 60.0, at, withscores=True)
-            pipe.get(keys.first_arrival(today))
-            rows, first = await pipe.execute()
-        arrivals = []
-        for member, score in cast(list[tuple[bytes, float]], rows):
-            _, service, priority = member.decode().split(" ")
+    async def first_arrival(self, branch_id: str, day: dt.date) -> dt.datetime | None:
+        """The time of the local day ``day``'s first ticket, or None before it (kept once known)."""
+        known = self._firsts.get((branch_id, day))
+        if known is not None:
+            return known
+        raw = await self._redis.get(Keys(branch_id).first_arrival(day))
+        if raw is None:
+            return None
+        if len(self._firsts) >= MODEL_CACHE:
+            self._firsts.clear()
+        self._firsts[(branch_id, day)] = first = dt.datetime.fromtimestamp(float(raw), dt.UTC)
+        return first
+
+    async def recent_counts(
+        self, branch_id: str, start: dt.datetime, end: dt.datetime
+    ) -> dict[tuple[ServiceName, Priority], int]:
+        """Tickets issued from ``start`` to ``end`` (both included) per (service, priority), counted in Redis
+        (``arrivals.arrival_span`` gives the span; the set holds the last hour)."""
+        flat = cast(
+            list[bytes | int],
+            await self._recent(
+                keys=[Keys(branch_id).recent_arrivals], args=[repr(start.timestamp()), repr(end.timestamp())]
+            ),
+        )
+        counts: dict[tuple[ServiceName, Priority], int] = {}
+        for i in range(0, len(flat), 2):
+            service, _, priority = cast(bytes, flat[i]).decode().partition(" ")
             if service in _SERVICES and priority in _PRIORITIES:
-                when = dt.datetime.fromtimestamp(score, dt.UTC)
-                arrivals.append(Arrival(when, _SERVICES[service], _PRIORITIES[priority]))
-        start = dt.datetime.fromtimestamp(float(first), dt.UTC) if first else None
-        return arrivals, start
+                counts[(_SERVICES[service], _PRIORITIES[priority])] = int(flat[i + 1])
+        return counts
 
     async def window_history(self, branch_id: str, today: dt.date) -> dict[dt.date, list[Mark]]:
         """Window changes of past days (the usual schedule's input), oldest first."""

@@ -45,25 +45,37 @@ class Arrival(NamedTuple):
     priority: Priority
 
 
+def arrival_span(now: dt.datetime, day_start: dt.datetime | None = None) -> tuple[dt.datetime, float]:
+    """(count the arrivals from this time up to ``now``, per this many minutes): the last ``LOOKBACK_MIN``
+    minutes, not before ``day_start`` (the day's first arrival), and at least ``MIN_SPAN_MIN`` minutes so a
+    day's first customers do not stand for a rush."""
+    since = now - dt.timedelta(minutes=LOOKBACK_MIN)
+    start = max(since, day_start) if day_start is not None and day_start <= now else since
+    return start, max((now - start).total_seconds() / 60.0, MIN_SPAN_MIN)
+
+
+def incoming_from_counts(counts: Mapping[tuple[ServiceName, Priority], int], span_min: float) -> list[Incoming]:
+    """Expected arrivals per minute per (service, priority) from the counts over :func:`arrival_span`
+    (services, then priorities, in enum order)."""
+    order = {s: i for i, s in enumerate(ServiceName)}
+    ranks = {p: i for i, p in enumerate(Priority)}
+    keys = sorted((k for k, n in counts.items() if n > 0), key=lambda k: (order[k[0]], ranks[k[1]]))
+    return [Incoming(service, counts[(service, priority)] / span_min, priority) for service, priority in keys]
+
+
 def recent_incoming(
     arrivals: Sequence[Arrival], now: dt.datetime, day_start: dt.datetime | None = None
 ) -> list[Incoming]:
-    """Expected arrivals per minute per (service, priority): the arrivals of the last ``LOOKBACK_MIN``
-    minutes (not after ``now``, not before ``day_start``, the day's first arrival) over the time they
-    span since the later of the two -- at least ``MIN_SPAN_MIN``, so a day's first customers do not
-    stand for a rush. The live service and the replay both ask this (services in enum order)."""
-    since = now - dt.timedelta(minutes=LOOKBACK_MIN)
-    start = max(since, day_start) if day_start is not None and day_start <= now else since
-    span = max((now - start).total_seconds() / 60.0, MIN_SPAN_MIN)
+    """Expected arrivals per minute per (service, priority): the arrivals within :func:`arrival_span`
+    counted by :func:`incoming_from_counts`. The replay asks this; the live service counts the same span
+    in Redis and asks :func:`incoming_from_counts`."""
+    start, span = arrival_span(now, day_start)
     counts: dict[tuple[ServiceName, Priority], int] = {}
     for arrival in arrivals:
         if start <= arrival.at <= now:
             key = (arrival.service, arrival.priority)
             counts[key] = counts.get(key, 0) + 1
-    order = {s: i for i, s in enumerate(ServiceName)}
-    ranks = {p: i for i, p in enumerate(Priority)}
-    keys = sorted(counts, key=lambda k: (order[k[0]], ranks[k[1]]))
-    return [Incoming(service, counts[(service, priority)] / span, priority) for service, priority in keys]
+    return incoming_from_counts(counts, span)
 
 
 def slot_of(local: dt.datetime) -> int:

@@ -19,9 +19,10 @@ from branchops.contracts.events import ArrivalForecast, QueueForecast, ServiceQu
 from services.queue.adapters.call_next import WindowStore
 from services.queue.adapters.snapshot import SnapshotReader
 from services.queue.domain.arrivals import (
+    arrival_span,
     booked_per_interval,
     forecast_day,
-    recent_incoming,
+    incoming_from_counts,
     slot_of,
     slot_start,
     with_appointments,
@@ -87,10 +88,11 @@ class LiveQueue:
         """The expected arrivals per service and priority, or none when they are not counted."""
         if not self.expected_arrivals:
             return []
-        arrivals, first = await self.reader.recent_arrivals(branch_id, now, now.astimezone(self.tz).date())
+        first = await self.reader.first_arrival(branch_id, now.astimezone(self.tz).date())
         if first is None:  # no ticket yet this local day: yesterday's last customers do not count (as in the replay)
             return []
-        return recent_incoming(arrivals, now, first)
+        start, span = arrival_span(now, first)  # the replay's rule (arrivals.recent_incoming), counted in Redis
+        return incoming_from_counts(await self.reader.recent_counts(branch_id, start, now), span)
 
     async def _changes(self, branch_id: str, views: list[WindowView], now: dt.datetime) -> list[Change]:
         """The usual window changes still to come today (past days do not change: one read a day)."""

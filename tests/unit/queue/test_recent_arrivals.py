@@ -8,7 +8,14 @@ import random
 
 from branchops.contracts.enums import Channel, Priority, ServiceName, TicketStatus, WindowState
 from branchops.contracts.events import Ticket, Window
-from services.queue.domain.arrivals import LOOKBACK_MIN, MIN_SPAN_MIN, Arrival, recent_incoming
+from services.queue.domain.arrivals import (
+    LOOKBACK_MIN,
+    MIN_SPAN_MIN,
+    Arrival,
+    arrival_span,
+    incoming_from_counts,
+    recent_incoming,
+)
 from services.queue.domain.model import Model
 from services.queue.domain.predict import Incoming, Waiting, WindowView, project
 from services.queue.domain.replay import Replayer
@@ -86,6 +93,26 @@ def test_a_burst_counts_over_the_hour_and_is_forgotten_after_it() -> None:
     incoming = recent_incoming(burst, NOW, ago(240))
     after_burst = project(waiting, windows, model, RULES, NOW, incoming=incoming, fair_race=True)["gen"].mean_min
     assert after_burst > quiet + 1.0
+
+
+def test_counts_over_the_span_give_the_same_rates_as_the_arrivals() -> None:
+    """The live service counts the span in Redis and asks ``incoming_from_counts``; the replay asks
+    ``recent_incoming`` with the arrivals: the same answer for any history."""
+    rng = random.Random(11)
+    for _ in range(50):
+        first = ago(rng.uniform(0, 200))
+        arrivals = [
+            Arrival(first + dt.timedelta(minutes=rng.uniform(0, 200)), rng.choice([G, C]), rng.choice(list(Priority)))
+            for _ in range(rng.randrange(0, 60))
+        ]
+        start, span = arrival_span(NOW, first)
+        counts: dict[tuple[ServiceName, Priority], int] = {}
+        for a in arrivals:
+            if start <= a.at <= NOW:
+                counts[(a.service, a.priority)] = counts.get((a.service, a.priority), 0) + 1
+        assert incoming_from_counts(counts, span) == recent_incoming(arrivals, NOW, first)
+    assert arrival_span(NOW, ago(200)) == (ago(LOOKBACK_MIN), LOOKBACK_MIN)
+    assert arrival_span(NOW, ago(5)) == (ago(5), MIN_SPAN_MIN)
 
 
 def _ticket(
