@@ -77,8 +77,8 @@ class HallLayout:
         return points
 
 
-def occupancy_event(branch_id: str, grid: HourGrid, at: dt.datetime) -> Occupancy:
-    """The occupancy.v1 event of one closed hour of the simulated hall camera."""
+def occupancy_event(branch_id: str, grid: HourGrid, at: dt.datetime, *, in_progress: bool = False) -> Occupancy:
+    """The occupancy.v1 event of one hour of the simulated hall camera (closed, or so far: ``in_progress``)."""
     return Occupancy(
         branch_id=branch_id,
         at=at,
@@ -90,6 +90,7 @@ def occupancy_event(branch_id: str, grid: HourGrid, at: dt.datetime) -> Occupanc
         person_s=list(grid.person_s),
         seconds=min(grid.seconds, 3600.0),
         peak=grid.peak,
+        in_progress=in_progress,
     )
 
 

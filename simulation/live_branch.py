@@ -67,6 +67,7 @@ GENERAL = (
 )
 POLL_MIN = 0.25  # an idle teller tries again after this many simulated minutes
 CAMERA_MIN = 1.0  # one footfall count per camera and simulated minute
+LIVE_GRID_MIN = 5  # the hall camera's hour so far (occupancy.v1 in_progress) every this many camera minutes
 STAFFING_POLL_S = 2.0  # real seconds between two looks at staffing's plan and alerts
 Cameras = Callable[[Footfall], Awaitable[None]]
 """Where the synthetic cameras' counts go (``OutboxCameras``, or a test's list)."""
@@ -401,11 +402,12 @@ class LiveBranch:
             if last is not None:
                 await self._grid(last)
 
-    async def _grid(self, closed: HourGrid) -> None:
+    async def _grid(self, closed: HourGrid, *, in_progress: bool = False) -> None:
         if self.occupancy is None:
             return
         try:
-            await self.occupancy(occupancy_event(self.branch, closed, platform_clock().now()))
+            now = platform_clock().now()
+            await self.occupancy(occupancy_event(self.branch, closed, now, in_progress=in_progress))
         except Exception as exc:  # Redis away: this hour's grid is lost, the day goes on
             self._fail(f"occupancy {type(exc).__name__}")
 
@@ -423,7 +425,7 @@ class LiveBranch:
         )
 
     async def _camera_loop(self, cameras: Cameras, grid: OccupancyGrid) -> None:
-        minute, came, left = 0.0, 0, 0
+        minute, came, left, ticks = 0.0, 0, 0, 0
         while await self._until(minute + CAMERA_MIN):
             minute = self.minute()
             up = self._camera_should_be_up(minute)
@@ -453,3 +455,6 @@ class LiveBranch:
                 self._fail(f"camera {type(exc).__name__}")
             for closed in grid.add(now.timestamp(), feet):
                 await self._grid(closed)
+            ticks += 1
+            if ticks % LIVE_GRID_MIN == 0 and (so_far := grid.so_far(now.timestamp())) is not None:
+                await self._grid(so_far, in_progress=True)  # the hour so far, for the dashboard

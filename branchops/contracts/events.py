@@ -54,7 +54,7 @@ class Occupancy(EventData):
     row-major from the top left), each cell the person-seconds spent there by confirmed tracks (their foot
     point, the bottom centre of the box), and the most people seen at once. Counts only: never an image, a
     box or a track. A worker that stops mid-hour sends the part it saw (``seconds`` < the hour); grids of
-    one camera and hour add up."""
+    one camera and hour add up. ``in_progress`` events show the hour so far and are not added up."""
 
     camera_id: Identifier
     hour_start: AwareDatetime
@@ -66,6 +66,11 @@ class Occupancy(EventData):
     )
     seconds: Annotated[float, Field(ge=0, le=3600)] = Field(description="seconds of the hour the camera saw")
     peak: NonNegative = Field(description="most people in the view at once")
+    in_progress: bool = Field(
+        False,
+        description="the hour so far, sent every minute or so for live views; each replaces the one before, and "
+        "the hour's own event (in_progress false) follows at its end: only that one is added up",
+    )
 
     @model_validator(mode="after")
     def _grid_fits(self) -> Occupancy:

@@ -264,6 +264,20 @@ def branch_morning(
                 ),
             )
         )
+    live = ev.Occupancy(  # the second hour so far, shown live: kept raw, not added up
+        branch_id=branch,
+        at=at(80),
+        camera_id="cam-1",
+        hour_start=hour + dt.timedelta(hours=1),
+        hour_end=hour + dt.timedelta(hours=2),
+        cols=OCCUPANCY_COLS,
+        rows=OCCUPANCY_ROWS,
+        person_s=[5000.0] * (OCCUPANCY_COLS * OCCUPANCY_ROWS),
+        seconds=600.0,
+        peak=40,
+        in_progress=True,
+    )
+    out.append((topics.OCCUPANCY, live))
     out.append(
         (
             topics.CAMERA_STATUS,

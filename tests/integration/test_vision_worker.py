@@ -72,7 +72,9 @@ def test_worker_reports_status_and_footfall_and_recovers(footage: tuple[Path, Pa
         messages.append(out.get())
     assert all(isinstance(m, StatusReport | FootfallWindow | OccupancyHour) for m in messages)
     grids = [m for m in messages if isinstance(m, OccupancyHour)]
-    assert grids and isinstance(messages[-1], OccupancyHour), "the hour in progress is sent when the worker stops"
+    last = messages[-1]
+    assert isinstance(last, OccupancyHour) and not last.in_progress, "the hour in progress is sent at the stop"
+    assert not any(g.in_progress for g in grids), "the hour so far goes out a minute after the first frame"
     assert len(grids) <= 2  # two when the run crossed an hour's end
     seen = sum(g.seconds for g in grids)
     assert 8 <= seen <= 16, "the clip's seconds, not the reconnection's pause"

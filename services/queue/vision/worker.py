@@ -4,7 +4,8 @@
 service's): it builds the detector once and runs the loop. It reconnects with exponential backoff, reports
 camera status on every change (up / degraded / down), sends one footfall window every
 ``footfall_interval_s`` and, at each hour's end and when it stops, the hour's occupancy grid (person-seconds
-per cell of the frame; domain/occupancy.py). The messages on ``out`` are ``StatusReport``, ``FootfallWindow``
+per cell of the frame; domain/occupancy.py), and the hour so far every ``LIVE_GRID_S`` for live views. The
+messages on ``out`` are ``StatusReport``, ``FootfallWindow``
 and ``OccupancyHour``
 (domain/messages.py: picklable, counts only, no image data). With the debug stream switched on in
 settings, overlay JPEGs go to ``debug`` (a one-slot queue the manager-only endpoint reads); they are
@@ -38,6 +39,8 @@ from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
 log = logging.getLogger(__name__)
+LIVE_GRID_S = 60.0
+"""The hour in progress goes out this often (occupancy.v1 ``in_progress``: the dashboard's live heat map)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class CameraWorker:
         self.windows = WindowAggregator(s.footfall_interval_s)
         grid = self.camera.occupancy_grid
         self.occupancy = OccupancyGrid(grid.cols, grid.rows, max_gap_s=max(2.0, 3.0 / self.camera.analysis_fps))
+        self._live_at: float | None = None  # when the hour so far was sent last (first: the first frame)
         self._low_score = low_score_of(s, self.camera.detector_low_score)  # two-stage association's low boxes
 
     def send(self, message: WorkerMessage) -> None:
@@ -128,6 +132,7 @@ class CameraWorker:
                 self._flush(analyzer, result.occupancy, now)
                 for grid in self.occupancy.add(now, analyzer.customer_feet(result)):
                     self._send_grid(grid)
+                self._live(now)
                 self.windows.add(
                     now, sum(c.entered for c in result.crossings), sum(not c.entered for c in result.crossings)
                 )
@@ -158,7 +163,17 @@ class CameraWorker:
                 )
             )
 
-    def _send_grid(self, grid: HourGrid) -> None:
+    def _live(self, now: float) -> None:
+        """The hour so far, every ``LIVE_GRID_S`` after the first frame."""
+        if self._live_at is None:
+            self._live_at = now
+        elif now - self._live_at >= LIVE_GRID_S:
+            self._live_at = now
+            so_far = self.occupancy.so_far(now)
+            if so_far is not None and so_far.seconds > 0:
+                self._send_grid(so_far, in_progress=True)
+
+    def _send_grid(self, grid: HourGrid, *, in_progress: bool = False) -> None:
         self.send(
             OccupancyHour(
                 self.job.branch_id,
@@ -170,6 +185,7 @@ class CameraWorker:
                 grid.person_s,
                 grid.seconds,
                 grid.peak,
+                in_progress,
             )
         )
 

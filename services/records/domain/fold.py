@@ -141,7 +141,8 @@ def fold(data: Sequence[Any], state: State, rules_of: Callable[[str], BranchRule
         elif kind is KycResult:
             activity.kyc_step(d, rules, out)
         elif kind is Occupancy:
-            out.add_grid(occupancy.hour_of(d, rules.tz))
+            if not d.in_progress:  # the hour so far (live views) is kept raw, not added up
+                out.add_grid(occupancy.hour_of(d, rules.tz))
         elif kind is Feedback:
             activity.feedback_step(d, rules, credit, out)
     timeline.settle(out)

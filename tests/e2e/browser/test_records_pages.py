@@ -261,7 +261,9 @@ def test_a_restarted_gateway_keeps_todays_figures(stack: GatewayStack, browser: 
     context.close()
 
 
-def _occupancy(branch: str, camera: str, start: dt.datetime, hot: int, peak: int, seconds: float = 3600.0) -> Any:
+def _occupancy(
+    branch: str, camera: str, start: dt.datetime, hot: int, peak: int, seconds: float = 3600.0, live: bool = False
+) -> Any:
     """A camera's hour with a warm kiosk corner and one hot cell ``hot`` (16 x 9 grid)."""
     from branchops.contracts.events import Occupancy
 
@@ -280,6 +282,7 @@ def _occupancy(branch: str, camera: str, start: dt.datetime, hot: int, peak: int
         person_s=cells,
         seconds=seconds,
         peak=peak,
+        in_progress=live,
     )
 
 
@@ -338,12 +341,18 @@ def test_the_hall_heat_map_on_the_reports_page_and_the_dashboard(
     expect(box.get_by_test_id("dashboard-heatmap-canvas")).to_have_count(1, timeout=15_000)
     expect(box).to_contain_text(f"{second.hour:02d}:00")
     expect(page.get_by_test_id("live")).to_have_attribute("data-state", "live", timeout=15_000)
-    third = second + dt.timedelta(hours=1)  # the next hour, as the camera worker sends it at the hour's end
-    stack.publish(topics.OCCUPANCY, _occupancy(stack.branch, "cam-hall", third.astimezone(dt.UTC), 8 * 16 + 15, 9, 600))
+    third = second + dt.timedelta(hours=1)  # the next hour: first its hour so far (every minute), then its end
+    so_far = _occupancy(stack.branch, "cam-hall", third.astimezone(dt.UTC), 8 * 16 + 15, 9, 600, live=True)
+    stack.publish(topics.OCCUPANCY, so_far)
     expect(box).to_contain_text(f"{third.hour:02d}:00", timeout=15_000)
     expect(box).to_contain_text("峰值 9 人")
+    expect(box).to_contain_text("本小时进行中")
     box.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "14-dashboard-heat-map.png"), full_page=True)
+    stack.publish(topics.OCCUPANCY, _occupancy(stack.branch, "cam-hall", third.astimezone(dt.UTC), 8 * 16 + 15, 11))
+    expect(box).to_contain_text("峰值 11 人", timeout=15_000)
+    expect(box).not_to_contain_text("本小时进行中")
+    expect(box.get_by_test_id("dashboard-heatmap-canvas")).to_have_count(1)
     context.close()
 
 

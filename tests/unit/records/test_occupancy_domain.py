@@ -69,3 +69,11 @@ def test_the_report_section_per_camera_and_hour() -> None:
     assert nine["start"] == "2027-01-15T01:00:00Z" and (nine["cols"], nine["rows"]) == (2, 2)
     assert nine["people_avg"] == pytest.approx(1.5) and camera["hours"][0]["people_avg"] is None
     assert occupancy.section([]) == []
+
+
+def test_the_hour_so_far_is_not_added_up() -> None:
+    live = grid([100, 100, 100, 100], seconds=1800, peak=9).model_copy(update={"in_progress": True})
+    out = fold([grid([1, 2, 3, 4]), live], State(), lambda _: SHANGHAI)
+    (row,) = out.grid_rows()
+    assert row.person_s == [1, 2, 3, 4] and row.peak == 2
+    assert fold([live], State(), lambda _: SHANGHAI).grid_rows() == []

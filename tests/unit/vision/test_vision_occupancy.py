@@ -147,8 +147,14 @@ def test_the_event_carries_the_grid_and_nothing_of_any_person() -> None:
         "person_s",
         "seconds",
         "peak",
+        "in_progress",
     }, "an occupancy event has counts only: no box, point or track id"
-    assert set(OccupancyHour.__dataclass_fields__) == {"branch_id", "camera_id", *HourGrid.__dataclass_fields__}
+    assert set(OccupancyHour.__dataclass_fields__) == {
+        "branch_id",
+        "camera_id",
+        "in_progress",
+        *HourGrid.__dataclass_fields__,
+    }
     assert all(isinstance(v, float) for v in a.person_s)
 
 
@@ -156,3 +162,19 @@ def test_staff_are_left_out_of_the_grid() -> None:
     analyzer = _analyzer({2})
     feet = analyzer.customer_feet(FrameResult([_person(1, 100, 300), _person(2, 500, 300)], [], 0, 0, {}, 0))
     assert feet == [(100 / 640, 300 / 360)]
+
+
+def test_the_hour_so_far_is_shown_without_closing_it() -> None:
+    grid = OccupancyGrid(2, 1, max_gap_s=2.0)
+    assert grid.so_far(T0) is None, "nothing seen yet"
+    frames(grid, T0 + 10, T0 + 20, 1.0, [(0.1, 0.5)])
+    live = grid.so_far(T0 + 21)  # the last frame's person counts up to now (within the gap)
+    assert live is not None and live.hour_start == T0
+    assert live.person_s == (pytest.approx(11.0), 0.0) and live.seconds == pytest.approx(11.0) and live.peak == 1
+    assert grid.so_far(T0 + 300) == grid.so_far(T0 + 400), "a stalled stream adds only the gap"
+    closed = grid.flush(T0 + 21)
+    assert closed is not None and closed.person_s == live.person_s, "so_far changed nothing"
+    assert grid.so_far(T0 + HOUR + 1) is None
+    message = OccupancyHour("b1", "cam-1", *dataclasses.astuple(live), in_progress=True)
+    _, data = to_event(message, dt.datetime.fromtimestamp(T0 + 21, dt.UTC))
+    assert isinstance(data, Occupancy) and data.in_progress

@@ -115,14 +115,17 @@ export class DashboardState {
     }
   }
 
-  // A camera's hour: a later hour replaces the one shown, a part of the same hour adds to it.
+  // A camera's hour: a later hour replaces the one shown; in the same hour the hour so far (in_progress)
+  // replaces what is shown, and so does the hour's own event a shown hour so far; a part of the hour (a
+  // worker that restarted) adds to the part shown.
   addHeat(camera, hour) {
     if (!camera || !hour.cols || !hour.rows || hour.person_s.length !== hour.cols * hour.rows) return false;
     const shown = this.heat.get(camera);
     const at = Date.parse(hour.start);
     const was = shown ? Date.parse(shown.start) : -Infinity;
-    if (at < was) return false;
-    this.heat.set(camera, at === was ? mergeHour(shown, hour) : { ...hour });
+    if (Number.isNaN(at) || at < was) return false;
+    const replace = at > was || hour.in_progress || shown.in_progress;
+    this.heat.set(camera, replace ? { ...hour } : mergeHour(shown, hour));
     return true;
   }
 

@@ -45,7 +45,7 @@ function renderHeat() {
     const top = Math.max(...hour.person_s, 0);
     const canvas = el("canvas", { "data-testid": "dashboard-heatmap-canvas", "data-camera": id, role: "img" });
     drawHeatmap(canvas, hour, top, width);
-    const caption = `${id} · ${hourCaption(hour, branchTime(hour.start))}`;
+    const caption = `${id} · ${hourCaption(hour, branchTime(hour.start))}${hour.in_progress ? ` · ${t("heat_so_far")}` : ""}`;
     canvas.setAttribute("aria-label", `${t("heat_title")} ${caption}`);
     return el("div", { class: "heat" }, canvas, el("div", { class: "heat-caption", text: caption }), heatLegend(top));
   }));

@@ -5,13 +5,13 @@ import { el } from "./api.js";
 import { addTexts, t } from "./i18n.js";
 
 addTexts({
-  heat_title: "大厅热力图", heat_latest: "大厅热力图（最近一小时）", heat_legend: "每格停留时长（人·秒）",
+  heat_title: "大厅热力图", heat_latest: "大厅热力图（最新）", heat_legend: "每格停留时长（人·秒）",
   heat_hour: "时段", heat_peak: "峰值", heat_avg: "平均在场", heat_seen: "覆盖", heat_camera: "摄像头",
-  heat_none: "暂无热力数据", heat_people: "人", heat_minutes: "分钟",
+  heat_none: "暂无热力数据", heat_people: "人", heat_minutes: "分钟", heat_so_far: "本小时进行中",
 }, {
-  heat_title: "Hall heat map", heat_latest: "Hall heat map (latest hour)", heat_legend: "Time spent per cell (person-seconds)",
+  heat_title: "Hall heat map", heat_latest: "Hall heat map (latest)", heat_legend: "Time spent per cell (person-seconds)",
   heat_hour: "Hour", heat_peak: "Peak", heat_avg: "Average in view", heat_seen: "Seen", heat_camera: "Camera",
-  heat_none: "No heat map yet", heat_people: "people", heat_minutes: "min",
+  heat_none: "No heat map yet", heat_people: "people", heat_minutes: "min", heat_so_far: "hour in progress",
 });
 
 // The same stops as the PDF (services/records/adapters/report_pdf.py HEAT).
@@ -35,7 +35,7 @@ export function mergeHour(a, b) {
 
 export function hourOfEvent(d) {
   return { start: d.hour_start, cols: d.cols, rows: d.rows, person_s: d.person_s || [], seconds: d.seconds || 0,
-    peak: d.peak || 0 };
+    peak: d.peak || 0, in_progress: !!d.in_progress };
 }
 
 // Draws ``hour`` (cols x rows cells, row-major from the top left) on ``canvas`` at ``width`` CSS pixels, the

@@ -56,6 +56,7 @@ class OccupancyHour:
     person_s: tuple[float, ...]
     seconds: float
     peak: int
+    in_progress: bool = False  # the hour so far (live views), not added up
 
 
 WorkerMessage = StatusReport | FootfallWindow | OccupancyHour
@@ -101,4 +102,5 @@ def to_event(message: WorkerMessage, at: dt.datetime) -> tuple[Topic, CameraStat
                 person_s=list(message.person_s),
                 seconds=min(max(message.seconds, 0.0), 3600.0),
                 peak=message.peak,
+                in_progress=message.in_progress,
             )

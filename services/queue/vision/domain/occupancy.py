@@ -9,7 +9,8 @@ in one frame of the hour. Only the aggregate leaves: :class:`HourGrid` carries n
 
 A gap longer than ``max_gap_s`` between two frames (a stalled stream, a reconnection) counts only
 ``max_gap_s``: the last frame does not stand in for time nobody saw. :meth:`OccupancyGrid.pause` forgets the
-last frame (the stream stopped); :meth:`OccupancyGrid.flush` closes the hour in progress (the worker stops).
+last frame (the stream stopped); :meth:`OccupancyGrid.flush` closes the hour in progress (the worker stops);
+:meth:`OccupancyGrid.so_far` shows it without closing it (live views).
 Values in, values out: no I/O, no clock of its own.
 """
 
@@ -105,6 +106,27 @@ class OccupancyGrid:
         self._last_cells = [self.cell_of(x, y) for x, y in feet]
         self._peak = max(self._peak, len(self._last_cells))
         return [grid for grid in closed if grid.seconds > 0 or grid.peak > 0]
+
+    def so_far(self, t: float) -> HourGrid | None:
+        """The period in progress as seen until ``t`` (for live views; nothing changes): None before any frame
+        or when ``t`` is past the period's end (the next frame closes it)."""
+        if self._start is None or t >= self._start + self.period_s:
+            return None
+        cells, seconds = list(self._cells), self._seconds
+        if self._last_t is not None and t > self._last_t:
+            dt = min(t, self._last_t + self.max_gap_s) - self._last_t
+            seconds += dt
+            for cell in self._last_cells:
+                cells[cell] += dt
+        return HourGrid(
+            self._start,
+            self._start + self.period_s,
+            self.cols,
+            self.rows,
+            tuple(round(v, 3) for v in cells),
+            round(min(seconds, self.period_s), 3),
+            self._peak,
+        )
 
     def pause(self) -> None:
         """The stream stopped: the last frame's people are not credited with the time until the next frame."""
