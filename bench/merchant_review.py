@@ -10,6 +10,7 @@ the review screen is prefilled from OCR, against typing every field by hand.
    case goes through the KYC API (licence, both card sides, a selfie sequence of the card's real person,
    bench/kyc/genuine_faces.py) to review; a scripted officer in Debian's chromium opens the case on /officer
    and approves it, (a) prefilled: typing only the wrong fields; (b) blank (?blank=1): typing every field.
+   The cases cycle through the realistic conditions.
    The script types at ``--key-ms`` per character (a modelled typist; reading time is not modelled), so the
    times compare the typing each way needs, on this machine's page.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import secrets
 import sys
@@ -146,14 +148,20 @@ def to_review(kyc: httpx.Client, branch: str, case: MerchantCase, selfie: dict[s
     return cid
 
 
+@functools.cache
+def _face_engine() -> Any:
+    from services.kyc.adapters.face_models import FaceEngine
+
+    return FaceEngine()
+
+
 def selfie_frames(challenge: list[str]) -> dict[str, Any]:
     from bench.kyc import genuine_faces
-    from services.kyc.adapters.face_models import FaceEngine
 
     picture = genuine_faces.picture(genuine_faces.SELFIE)
     if picture is None:
         raise RuntimeError("face pictures not cached: python -m bench.face_match --fetch")
-    engine = FaceEngine()
+    engine = _face_engine()
     frames = genuine_faces.challenge_frames(picture, lambda image: engine.detect(image, 640), challenge)
     return {"frames": [{"image": base64.b64encode(f).decode(), "t_ms": t} for f, t in frames]}
 
@@ -232,10 +240,15 @@ def browser_report(cases: int, key_ms: float, today: date) -> dict[str, Any]:
             kiosk = httpx.Client(
                 base_url=f"http://127.0.0.1:{kyc_port}", headers={"X-API-Key": keys["kiosk"]}, timeout=180
             )
-            prepared = []
+            prepared, refused = [], []
+            photo = _card_photo()
+            conditions = list(REALISTIC_CONDITIONS)
             for seed in range(cases):
-                case = merchant_case(100 + seed, today, "clean", photo=_card_photo())
-                prepared.append((case, [to_review(kiosk, branch, case), to_review(kiosk, branch, case)]))
+                case = merchant_case(100 + seed, today, conditions[seed % len(conditions)], photo=photo)
+                try:
+                    prepared.append((case, [to_review(kiosk, branch, case), to_review(kiosk, branch, case)]))
+                except RuntimeError as error:  # a document the service refused: not reviewable
+                    refused.append({"seed": case.seed, "condition": case.condition, "error": str(error)[:200]})
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
                 page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
@@ -275,12 +288,11 @@ def browser_report(cases: int, key_ms: float, today: date) -> dict[str, Any]:
 
 def _card_photo() -> Any:
     from bench.kyc import genuine_faces
-    from services.kyc.adapters.face_models import FaceEngine
 
     picture = genuine_faces.picture(genuine_faces.ID_PHOTO)
     if picture is None:
         raise RuntimeError("face pictures not cached: python -m bench.face_match --fetch")
-    return genuine_faces.id_photo(picture, FaceEngine().detect(picture, 1280)[0], (220, 280))
+    return genuine_faces.id_photo(picture, _face_engine().detect(picture, 1280)[0], (220, 280))
 
 
 def main() -> int:
