@@ -12,8 +12,10 @@
 
 Deterministic for a given seed: the floor is simulated on the same replications (common random
 numbers) every round, the number of rounds is bounded, and CP-SAT runs on one worker with a fixed seed
-(it stops on the gap well before its time limit on these days; if the limit cuts a solve, ``gap`` says
-how far from optimal it stopped and the roster may differ between machines).
+and stops on the gap or on its *deterministic* time, which does not depend on the machine's load. Only
+the wall-clock safety net (``solve_time_limit_s``) or the caller's ``should_stop`` can make a run differ;
+``VerifiedRoster.reproducible`` says whether either did. ``_Model`` and the helpers of :mod:`.roster` are
+reused as they are; this module only adds the bound CP-SAT proves (the gap) and the deterministic stop.
 """
 
 from __future__ import annotations
