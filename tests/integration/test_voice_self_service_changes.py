@@ -134,7 +134,7 @@ async def test_a_pin_is_changed_on_the_keypad_and_never_shown_or_kept_in_clear(k
     assert asked["screen"]["kind"] == "pin_entry" and asked["screen"]["account"].startswith("6222****")
     assert "密码键盘" in asked["reply"]
     spoken = await say(client, branch, session, "五八二九一四")  # said aloud: not taken, not kept
-    assert "请不要说出" in spoken["reply"] and spoken["slots"] == {}
+    assert "请不要说出" in spoken["reply"] and spoken["slots"] == {} and spoken["screen"]["kind"] == "pin_entry"
     typed = await say(client, branch, session, "582914")
     assert "请不要说出" in typed["reply"] and typed["slots"] == {}
     assert "不一致" in (await _pin(client, branch, session, "582914", "582915"))["reply"]

@@ -191,6 +191,8 @@ class Dialogue:
         elif decision.branch_info:
             facts = await self.facts.facts(state.branch_id) if self.facts is not None else None
             decision = after_branch_info(decision.state, facts)
+        if screen is None and decision.state.pending_slot == "pin" and decision.state.banking.get("account"):
+            screen = changes.pin_screen(decision.state.banking["account"])  # the keypad stays up
         if decision.state.phase == "closed":
             await self.sessions.delete(decision.state)
         else:
