@@ -15,6 +15,7 @@ from services.staffing.domain.naming import RosterAssignment
 from services.staffing.domain.patterns import ShiftPattern
 from services.staffing.domain.problem import Requirement
 from services.staffing.domain.roster import Roster
+from services.staffing.domain.simulate import simulate_service
 from services.staffing.domain.verified_roster import VerifySettings, open_windows, plan_verified
 from services.staffing.domain.verify import (
     CLOSED,
@@ -204,3 +205,21 @@ def test_a_caller_budget_ends_the_rounds_early() -> None:
     result = plan_verified(problem, MODEL, FAST, start=start, should_stop=lambda: True)
     assert result.stopped
     assert [r.step for r in result.rounds] == ["start"]
+
+
+def test_dedicated_windows_with_exponential_service_agree_with_the_one_queue_simulator() -> None:
+    arrivals = [5, 7, 9, 9, 7, 5, 4, 4] * 2
+    windows = (2, 3, 4, 5, 4, 3, 3, 2) * 2
+    instance = _two_service_day()
+    instance["services"] = {"cash": {"aht_min": 6.0, "patience_min": None, "arrivals": arrivals}}
+    problem = parse_instance(instance)
+    floor = floor_from_counts(("cash",), {"cash": windows}, 15)
+    ours = verify_floor(("cash",), floor, draw_days(problem, FloorModel(), 500, seed=11), 16, target_wait_min=10.0)
+    theirs = simulate_service(arrivals, windows, aht_min=6.0, interval_min=15, target_wait_min=10.0, days=500)
+    levels = [level or 1.0 for level in theirs.interval_levels()]
+    assert min(levels) < 0.9  # busy enough for the comparison to mean something
+    # different random streams: a day's queue moves whole intervals together, so compare on average
+    differences = [abs((ours.share(0, i) or 1.0) - level) for i, level in enumerate(levels)]
+    assert sum(differences) / len(differences) < 0.02
+    assert max(differences) < 0.06
+    assert ours.day_share == pytest.approx(theirs.day_level, abs=0.01)
