@@ -16,7 +16,13 @@ from services.voice.domain.banking import (
 )
 from services.voice.domain.dialogue import self_service_changes as changes
 from services.voice.domain.dialogue.outcomes import ending
-from services.voice.domain.dialogue.policy import Understanding, after_change_prepared, decide, pin_entry
+from services.voice.domain.dialogue.policy import (
+    Understanding,
+    after_change_prepared,
+    after_refused,
+    decide,
+    pin_entry,
+)
 from services.voice.domain.dialogue.state import DialogueState
 
 DEBIT = AccountSummary("c1-a1", "6222****1111", "debit_card", "", "CNY", 500_000, 500_000)
@@ -133,3 +139,11 @@ def test_pension_and_printed_statement_ranges() -> None:
         today - dt.timedelta(days=29),
         today,
     )
+
+
+def test_a_change_done_meanwhile_is_information_not_a_hand_off() -> None:
+    state = DialogueState("s1", "b1", "k1", identity="kyc-1", intent="mobile_banking_activation", phase="confirming")
+    for reason in ("already_enrolled", "already_active"):
+        told = after_refused(state, reason, posting=True)
+        assert "已经办理过" in told.reply and told.state.intent is None
+        assert ending(told.outcome) == ("completed", "information_given")

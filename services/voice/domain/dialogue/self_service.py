@@ -100,6 +100,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "{tag}银行系统暂时无法查询，请稍后再试，或到柜台办理。",
         "en": "{tag}The bank's system cannot answer just now. Please try again later, or go to the counter.",
     },
+    "already_done": {
+        "zh": "{tag}这项业务已经办理过了，无需重复办理。还有什么可以帮您？",
+        "en": "{tag}That is already done; nothing more to do. Anything else?",
+    },
     "core_refused": {
         "zh": "{tag}本笔业务无法在自助机办理（{reason}），未扣款。请到柜台办理。",
         "en": "{tag}This cannot be done at the kiosk ({reason}); nothing was taken. Please go to the counter.",
@@ -331,7 +335,7 @@ def interest_reply(lang: str, rates: list[InterestRate]) -> tuple[str, dict[str,
 @dataclass(frozen=True)
 class Refusal:
     reply: str
-    outcome: str  # core_refused | core_unavailable | identity_failed | retry_amount | retry_confirm
+    outcome: str  # core_refused | core_unavailable | identity_failed | retry_amount | retry_confirm | answered
     keep: Literal["reset", "amount", "confirm"]
 
 
@@ -339,6 +343,8 @@ def refusal(lang: str, reason: str, *, posting: bool) -> Refusal:
     """The next step after the core refused (nothing posted) or did not answer (outcome unknown)."""
     if reason in ("identity_not_verified", "identity_required"):
         return Refusal(text("identity_failed", lang), "identity_failed", "reset")
+    if reason in ("already_enrolled", "already_active"):  # done meanwhile (another kiosk, a retry): say so
+        return Refusal(text("already_done", lang), "answered", "reset")
     if reason in SMALLER_AMOUNT and posting:
         return Refusal(text(reason, lang), "retry_amount", "amount")
     if reason == "core_unavailable":
