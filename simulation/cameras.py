@@ -69,8 +69,9 @@ class HallLayout:
             if k < SEATS_PER_ROW * SEAT_ROWS:
                 row, seat = divmod(k, SEATS_PER_ROW)
                 points.append(near(0.26 + 0.055 * seat, 0.5 + 0.075 * row, 0.01))
-            else:
-                points.append(near(0.66, 0.5 + 0.03 * (k % 12), 0.02))
+            else:  # a standing crowd three deep along the wall, front to back
+                standing = k - SEATS_PER_ROW * SEAT_ROWS
+                points.append(near(0.64 + 0.05 * (standing % 3), 0.45 + 0.035 * ((standing // 3) % 12), 0.02))
         points += [near(*KIOSK, 0.035) for _ in range(at_kiosk)]
         points += [near(*DOOR, 0.04) for _ in range(entering)]
         points += [near(*self.window_spot(n), 0.015) for n in served_at]
