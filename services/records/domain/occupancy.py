@@ -2,9 +2,10 @@
 section of the day's report.
 
 An event carries one camera's grid of person-seconds per cell over one hour (or the part of it the camera saw
-before its worker stopped); one marked ``in_progress`` (the hour so far, for live views) is kept raw only. Grids of one camera and hour add up cell by cell, their seconds add (at most an
-hour) and the peak is the larger; a grid of another shape (the camera's grid was reconfigured) replaces the
-one stored. The hour is kept as its UTC start and as the branch's local day and hour.
+before its worker stopped); one marked ``in_progress`` (the hour so far, for live views) is kept raw only.
+Grids of one camera and hour add up cell by cell, their seconds add (at most an hour) and the peak is the
+larger; a grid of another shape (the camera's grid was reconfigured) replaces the one stored. The hour is kept
+as its UTC start and as the branch's local day and hour.
 """
 
 from __future__ import annotations
