@@ -12,7 +12,7 @@ apart in :attr:`Rollups.grids` (an array is not a counter the generic upsert can
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from services.records.domain.occupancy import OccupancyHour
@@ -84,7 +84,7 @@ class Rollups:
     def add_grid(self, hour: OccupancyHour) -> None:
         seen = self.grids.get(hour.key)
         if seen is None:
-            self.grids[hour.key] = OccupancyHour(**{**hour.__dict__, "person_s": list(hour.person_s)})
+            self.grids[hour.key] = replace(hour, person_s=list(hour.person_s))  # merges change its copy only
         else:
             seen.merge(hour)
 
