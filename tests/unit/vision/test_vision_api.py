@@ -88,6 +88,8 @@ def test_put_then_get(client: TestClient) -> None:
         (["detector_tiles"], "wide", "detector_tiles must be an integer 1..4 or 'auto'"),
         (["frame", "width"], 5, "greater than or equal to 16"),
         (["lines", 0, "entry_side"], "up", "left"),
+        (["occupancy_grid"], {"cols": 0, "rows": 9}, "greater than or equal to 1"),
+        (["occupancy_grid"], {"cols": 16, "rows": 37}, "less than or equal to 36"),
     ],
 )
 def test_broken_config_is_refused_with_a_reason(client: TestClient, path: list[Any], value: Any, reason: str) -> None:
@@ -107,6 +109,19 @@ def test_detector_tiles_round_trip(client: TestClient, tiles: int | str) -> None
     assert put.status_code == 200, put.text
     got = client.get("/v1/branches/b1/cameras/wide", headers=headers(Role.MANAGER))
     assert got.json()["config"]["detector_tiles"] == tiles
+
+
+def test_the_occupancy_grid_is_set_per_camera(client: TestClient) -> None:
+    put = client.put(
+        "/v1/branches/b1/cameras/hall-2",
+        json={**GOOD, "occupancy_grid": {"cols": 8, "rows": 6}},
+        headers=headers(Role.MANAGER),
+    )
+    assert put.status_code == 200, put.text
+    got = client.get("/v1/branches/b1/cameras/hall-2", headers=headers(Role.MANAGER)).json()["config"]
+    assert got["occupancy_grid"] == {"cols": 8, "rows": 6}
+    default = client.put("/v1/branches/b1/cameras/hall-3", json=GOOD, headers=headers(Role.MANAGER)).json()
+    assert default["config"]["occupancy_grid"] == {"cols": 16, "rows": 9}
 
 
 def test_unknown_field_is_refused(client: TestClient) -> None:
