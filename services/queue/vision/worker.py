@@ -5,9 +5,8 @@ service's): it builds the detector once and runs the loop. It reconnects with ex
 camera status on every change (up / degraded / down), sends one footfall window every
 ``footfall_interval_s`` and, at each hour's end and when it stops, the hour's occupancy grid (person-seconds
 per cell of the frame; domain/occupancy.py), and the hour so far every ``LIVE_GRID_S`` for live views. The
-messages on ``out`` are ``StatusReport``, ``FootfallWindow``
-and ``OccupancyHour``
-(domain/messages.py: picklable, counts only, no image data). With the debug stream switched on in
+messages on ``out`` are ``StatusReport``, ``FootfallWindow`` and ``OccupancyHour`` (domain/messages.py:
+picklable, counts only, no image data). With the debug stream switched on in
 settings, overlay JPEGs go to ``debug`` (a one-slot queue the manager-only endpoint reads); they are
 never written anywhere.
 """
