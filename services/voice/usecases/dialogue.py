@@ -408,7 +408,7 @@ class Dialogue:
         slots: dict[str, SlotValue] = dict(result.slots)
         words = normalise(text)
         if state.phase in ("filling", "confirming") and state.intent:
-            slots = {**extract_slots(words, state.intent, today), **slots}
+            slots = {**extract_slots(words, state.intent, today, expecting=state.pending_slot), **slots}
         if self.core is not None and (state.intent or result.intent) == "transfer" and OWN_ACCOUNTS.search(words):
             slots["own_accounts"] = "yes"  # between the customer's own accounts: the kiosk does it
         if state.phase == "filling" and state.pending_slot == "bill_reference":

@@ -46,9 +46,17 @@ ARABIC_AMOUNT = re.compile(
 CHINESE_AMOUNT = re.compile(rf"(?P<number>[{CHINESE_NUMERAL_CHARS}]+)(?P<currency>{_CURRENCY_ALTERNATION})?")
 _ENGLISH_WORD = "|".join(sorted((w for w in [*ENGLISH_UNITS, *ENGLISH_SCALES] if len(w) > 2), key=len, reverse=True))
 ENGLISH_AMOUNT = re.compile(
-    rf"(?<![a-z])(?P<number>(?:a\s)?(?:{_ENGLISH_WORD})(?:[\s-]+(?:and\s)?(?:point\s)?(?:{_ENGLISH_WORD}))*)"
+    rf"(?<![a-z])(?P<number>(?:a\s)?(?:{_ENGLISH_WORD})"
+    rf"(?:[\s-]+(?:and\s)?(?:point\s)?(?:{_ENGLISH_WORD})|\s+and\s+a\s+half)*)"
     rf"(?![a-z])(?:\s(?P<currency>{_CURRENCY_ALTERNATION}))?"
 )
+_COUNTED_NOUN = re.compile(
+    r"^\s*(?:more\b|of\b|other\b|accounts?\b|cards?\b|tickets?\b|people\b|persons?\b|times?\b|minutes?\b"
+    r"|hours?\b|days?\b|weeks?\b|months?\b|years?\b|bills?\b|things?\b|questions?\b|o'?clock\b|pm\b|am\b)"
+)
+"""A number word followed by these counts things or tells the time (``one account``, ``two days``): no money."""
+_ORDINAL_CUE = re.compile(r"(?:number|no\.?|option|window|counter|step|#)\s*$")
+"""A number word after these names an item (``number one``, ``window three``): no money."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +118,22 @@ def _chinese_matches(text: str) -> list[AmountMatch]:
 
 
 def _english_matches(text: str) -> list[AmountMatch]:
+    """English number words: ``eighty``, ``one hundred and twenty``, ``fifty-five``, ``three point five``,
+    ``two and a half thousand``. Not money: a number word naming an item (``number one``), counting things
+    or telling the time (``one account``, ``two days``), and a lone ``one`` without a currency."""
     found = []
     for match in ENGLISH_AMOUNT.finditer(text):
         words = match["number"]
-        value = parse_english_number(re.sub(r"^a\s", "one ", words))
+        value = parse_english_number(re.sub(r"^a\s", "one ", words.replace(" and a half", " point five")))
         if value is None or value == 0:
             continue
         currency = _currency(match["currency"])
+        if not currency and (
+            _ORDINAL_CUE.search(text[max(0, match.start() - 10) : match.start()])
+            or _COUNTED_NOUN.match(text[match.end("number") :])
+            or words in ("one", "a")
+        ):
+            continue
         explicit = bool(currency) or any(
             scale in words.split() for scale in ("hundred", "thousand", "million", "grand")
         )

@@ -88,8 +88,8 @@ def _extract_dates(text: _Text, intent: str, today: date, slots: dict[str, SlotV
     slots[name] = value
 
 
-def _extract_money(text: _Text, intent: str, slots: dict[str, SlotValue]) -> None:
-    amounts = find_amounts(text.value, accept_bare=intent in AMOUNT_INTENTS)
+def _extract_money(text: _Text, intent: str, slots: dict[str, SlotValue], expecting: str | None) -> None:
+    amounts = find_amounts(text.value, accept_bare=intent in AMOUNT_INTENTS or expecting == "amount")
     currencies = find_currencies(text.value)
     if amounts:
         slots["amount"] = amount_as_number(amounts[0].value)
@@ -123,8 +123,11 @@ def find_currencies_blanked(text: str) -> str:
     return CURRENCY_PATTERN.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def extract_slots(normalised_text: str, intent: str, today: date) -> dict[str, SlotValue]:
-    """All slots found in ``normalised_text`` (output of ``normalise``) for ``intent``, resolved on ``today``."""
+def extract_slots(
+    normalised_text: str, intent: str, today: date, *, expecting: str | None = None
+) -> dict[str, SlotValue]:
+    """All slots found in ``normalised_text`` (output of ``normalise``) for ``intent``, resolved on ``today``.
+    ``expecting`` names the slot the dialogue just asked for: ``amount`` reads a bare number ("eighty") as one."""
     text = _Text(normalised_text)
     slots: dict[str, SlotValue] = {}
     account = find_account_last4(text.value)
@@ -142,7 +145,7 @@ def extract_slots(normalised_text: str, intent: str, today: date) -> dict[str, S
         text.consume(term.start, term.end)
         if _wanted("term", intent):
             slots["term"] = term.value
-    _extract_money(text, intent, slots)
+    _extract_money(text, intent, slots, expecting)
     _extract_words(text, intent, slots)
     if _wanted("payee", intent):
         payee = find_payee(text.value)
