@@ -49,6 +49,16 @@ class Holiday(Part):
     name: Annotated[str, StringConstraints(max_length=200)] = ""
 
 
+class BranchAddress(Part):
+    """The branch's street address, as told to customers in both languages."""
+
+    zh: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)]
+    en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)]
+
+
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()-]{2,30}[0-9]$")]
+
+
 class BranchInfo(Part):
     name: Name
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
@@ -58,6 +68,8 @@ class BranchInfo(Part):
         default_factory=dict, description="opening spans per weekday; a weekday left out is closed"
     )
     holidays: list[Holiday] = Field(default_factory=list, description="closed all day")
+    address: BranchAddress | None = Field(None, description="street address in Chinese and English (optional)")
+    phone: Phone | None = Field(None, description='public phone number, e.g. "+86 21 5888 0000" (optional)')
 
 
 class ServiceNames(Part):
@@ -128,6 +140,7 @@ class BranchConfig(Part):
 
 __all__ = [
     "Absence",
+    "BranchAddress",
     "BranchConfig",
     "BranchInfo",
     "CameraConfig",

@@ -192,6 +192,22 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("invalid", _set("services.0.ticket_prefix", "AB"), "services.0.ticket_prefix", "pattern"),
     ("invalid", _set("branch.hours.mon", [{"open": "9am", "close": "17:00"}]), "branch.hours.mon.0.open", "pattern"),
     ("invalid", _set("branch.hours", {"someday": []}), "branch.hours.someday", "mon"),
+    (
+        "control_character",
+        _set("branch.address", {"zh": "上海市浦东新区\n世纪大道100号", "en": "100 Century Avenue, Shanghai"}),
+        "branch.address.zh",
+        "U+000A",
+    ),
+    (
+        "control_character",
+        _set("branch.address", {"zh": "上海市浦东新区世纪大道100号", "en": "100 Century\u202eAvenue"}),
+        "branch.address.en",
+        "U+202E",
+    ),
+    ("invalid", _set("branch.address", {"zh": "路", "en": "100 Century Avenue"}), "branch.address.zh", "at least 4"),
+    ("invalid", _set("branch.address", {"zh": "上海市浦东新区", "en": "x" * 201}), "branch.address.en", "at most 200"),
+    ("invalid", _set("branch.address", {"zh": "上海市浦东新区"}), "branch.address.en", "required"),
+    ("invalid", _set("branch.phone", "call me maybe"), "branch.phone", "pattern"),
 ]
 
 
@@ -209,6 +225,28 @@ async def test_each_invalid_document_is_refused_with_its_reason(
     assert matching, body["reasons"]
     assert message in matching[0]["message"], matching
     assert _problem(await client.get(f"/v1/branches/{branch}/config", headers=MANAGER), 404), "nothing was stored"
+
+
+async def test_the_address_and_phone_are_optional_kept_and_changed(env: Any) -> None:
+    _, client = env
+    branch = _branch()
+    created = (await _create(client, branch)).json()
+    assert created["config"]["branch"]["address"] is None and created["config"]["branch"]["phone"] is None
+    changed = document()
+    address = {"zh": "上海市浦东新区世纪大道100号", "en": "100 Century Avenue, Pudong, Shanghai"}
+    changed["branch"]["address"] = {k: f"  {v} " for k, v in address.items()}  # surrounding blanks are trimmed
+    changed["branch"]["phone"] = "+86 21 5888 0000"
+    second = await client.put(f"/v1/branches/{branch}/config", json=changed, headers={**MANAGER, "If-Match": '"1"'})
+    assert second.status_code == 200 and second.headers["etag"] == '"2"', second.text
+    got = (await client.get(f"/v1/branches/{branch}/config", headers=MANAGER)).json()
+    assert got["config"]["branch"]["address"] == address and got["config"]["branch"]["phone"] == "+86 21 5888 0000"
+    changed["branch"]["address"]["zh"] = "上海市\t浦东"
+    refused = _problem(
+        await client.put(f"/v1/branches/{branch}/config", json=changed, headers={**MANAGER, "If-Match": '"2"'}), 422
+    )
+    assert refused["reason"] == "invalid_config" and refused["reasons"][0]["code"] == "control_character"
+    kept = (await client.get(f"/v1/branches/{branch}/config", headers=MANAGER)).json()
+    assert kept["version"] == 2 and kept["config"]["branch"]["address"] == address, "a refused change loses nothing"
 
 
 async def test_every_reason_is_reported_at_once_and_bodies_are_checked(env: Any) -> None:

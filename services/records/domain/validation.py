@@ -14,11 +14,13 @@ a typo is not silently dropped) and then checks the rules across fields. Codes:
 ``skill_not_offered``       a staff skill that no window offers
 ``unknown_window``          a device attached to a window the branch does not have
 ``invalid_absence``         an absence that ends before it starts, or a late arrival (``arrives_at``) over days
+``control_character``       a control character (a line break, a tab, an escape...) in the branch's name or address
 """
 
 from __future__ import annotations
 
 import itertools
+import unicodedata
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -97,6 +99,10 @@ def unknown_fields(raw: Any, parsed: Any, loc: tuple[int | str, ...] = ()) -> It
 def check(config: BranchConfig) -> Iterator[Reason]:
     """The rules across fields of a parsed document."""
     yield from _time_zone(config.branch.timezone)
+    yield from _plain_text("branch.name", config.branch.name)
+    if config.branch.address is not None:
+        yield from _plain_text("branch.address.zh", config.branch.address.zh)
+        yield from _plain_text("branch.address.en", config.branch.address.en)
     yield from _week("branch.hours", config.branch.hours)
     yield from _duplicates("branch.holidays", [h.date.isoformat() for h in config.branch.holidays], "holiday")
     offered = [s.code for s in config.services]
@@ -157,6 +163,13 @@ def _time_zone(name: str) -> Iterator[Reason]:
         yield Reason(
             "invalid_time_zone", "branch.timezone", f"unknown time zone {name!r} (IANA name, e.g. Asia/Shanghai)"
         )
+
+
+def _plain_text(field: str, text: str) -> Iterator[Reason]:
+    """One line of text as customers see it: no control or format characters (Unicode category C*)."""
+    bad = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c).startswith("C")})
+    if bad:
+        yield Reason("control_character", field, f"control characters are not allowed here ({', '.join(bad[:5])})")
 
 
 def _minutes(clock: str) -> int:

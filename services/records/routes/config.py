@@ -37,7 +37,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 PUT_PROBLEMS: dict[int | str, dict[str, Any]] = {
     412: {"description": "If-Match names a version that is not the current one (reason: stale)"},
-    422: {"description": "the document is refused; reasons: [{code, field, message}]"},
+    422: {"description": "the document is refused (reason: invalid_config); reasons: [{code, field, message}]"},
     428: {"description": "the configuration exists and If-Match is missing (reason: if_match_required)"},
 }
 
@@ -90,7 +90,9 @@ async def put_config(
     try:
         result = await configuration.put(branch_id, body, if_match, ChangedBy(subject=who.subject, role=who.role.value))
     except InvalidConfig as exc:
-        raise Problem(422, "Invalid configuration", str(exc), reasons=[asdict(r) for r in exc.reasons]) from None
+        raise Problem(
+            422, "Invalid configuration", str(exc), reason="invalid_config", reasons=[asdict(r) for r in exc.reasons]
+        ) from None
     except PreconditionRequired as exc:
         raise Problem(
             428, "Precondition required", str(exc), reason="if_match_required", current_etag=etag(exc.current)
