@@ -24,7 +24,16 @@ from .naming import RosterAssignment, name_plan
 from .patterns import ShiftPattern
 from .problem import Requirement, StaffingProblem
 
-__all__ = ["MIN_OPEN_KEY", "Roster", "RosterAssignment", "Shortfall", "SolverSettings", "solve_roster"]
+__all__ = [
+    "MIN_OPEN_KEY",
+    "Roster",
+    "RosterAssignment",
+    "Shortfall",
+    "SolverSettings",
+    "plan_cost",
+    "shortfalls_of",
+    "solve_roster",
+]
 
 FAIRNESS_SCALE = 4000  # every fairness term together stays below one unit of cost
 MIN_OPEN_KEY = "*"  # service name used for the shortfall of min_open_windows
@@ -44,6 +53,7 @@ class Roster:
     shortfalls: tuple[Shortfall, ...]
     cost: float
     wall_time_s: float
+    gap: float | None = None  # CP-SAT's relative gap |objective - bound| / max(1, |objective|); None: greedy kept
 
 
 @dataclass(frozen=True)
@@ -53,11 +63,14 @@ class SolverSettings:
     workers: int = 1
     relative_gap: float = 0.005  # stop once the plan is provably within this fraction of the optimum
     remaining: Callable[[], float] | None = None  # caller's budget, read after the model is built
+    deterministic_s: float | None = None  # also stop on CP-SAT's deterministic time (the same on any machine)
+    linearization_level: int | None = None  # CP-SAT's default when None; 2 proves a tighter bound (the gap)
 
 
-def _shortfalls(
+def shortfalls_of(
     problem: StaffingProblem, kinds: tuple[StaffKind, ...], plan: KindPlan, requirement: Requirement
 ) -> tuple[Shortfall, ...]:
+    """Windows the plan leaves missing against ``requirement`` and the minimum of open windows."""
     missing = []
     for i in range(problem.n_intervals):
         total = 0
@@ -73,7 +86,8 @@ def _shortfalls(
     return tuple(missing)
 
 
-def _cost(kinds: tuple[StaffKind, ...], plan: KindPlan) -> float:
+def plan_cost(kinds: tuple[StaffKind, ...], plan: KindPlan) -> float:
+    """Paid cost of a plan of kinds (cost per hour x paid hours), rounded to cents."""
     return round(
         sum(
             kind.cost_per_hour * kind.patterns[p].paid_min / 60 * c
@@ -188,35 +202,48 @@ def solve_roster(
     settings: SolverSettings,
     fixed: Mapping[str, ShiftPattern] | None = None,
 ) -> Roster:
-    """Roster covering ``requirement``; ``fixed`` pins staff to a pattern (intraday: shift started)."""
+    """Roster covering ``requirement``; ``fixed`` pins staff to a pattern (intraday: shift started).
+
+    ``Roster.gap`` is the relative gap CP-SAT proved for the kept roster (None when the greedy plan is kept).
+    """
     kinds = staff_kinds(problem, fixed)
     greedy = greedy_plan(problem, kinds, requirement)
-    greedy_missing = _shortfalls(problem, kinds, greedy, requirement)
-    best, best_missing, status, wall = greedy, greedy_missing, "HEURISTIC", 0.0
-    if settings.time_limit_s > 0.02 and kinds:
-        built = _Model(problem, kinds, requirement)
-        built.hint(kinds, greedy, greedy_missing)
-        limit = (
-            settings.time_limit_s if settings.remaining is None else min(settings.time_limit_s, settings.remaining())
-        )
-        if limit <= 0.02:
-            return Roster(status, name_plan(kinds, best, problem.n_intervals), best_missing, _cost(kinds, best), wall)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = limit
-        solver.parameters.random_seed = settings.seed
-        solver.parameters.num_workers = max(settings.workers, 1)
-        solver.parameters.interleave_search = settings.workers > 1
-        solver.parameters.relative_gap_limit = settings.relative_gap
-        solver.parameters.cp_model_probing_level = 0  # presolve probing costs more than it saves here:
-        solver.parameters.find_big_linear_overlap = False  # the hinted plan is found sooner without them
-        code = solver.solve(built.model)
-        wall = solver.wall_time
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = built.read(solver, kinds, problem.n_intervals)
-            missing = _shortfalls(problem, kinds, found, requirement)
-            key_found = (sum(s.missing_windows for s in missing), _cost(kinds, found))
-            key_greedy = (sum(s.missing_windows for s in greedy_missing), _cost(kinds, greedy))
-            if key_found <= key_greedy:
-                best, best_missing = found, missing
-                status = "OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"
-    return Roster(status, name_plan(kinds, best, problem.n_intervals), best_missing, _cost(kinds, best), wall)
+    greedy_missing = shortfalls_of(problem, kinds, greedy, requirement)
+    best, best_missing, status, wall, gap = greedy, greedy_missing, "HEURISTIC", 0.0, None
+
+    def result() -> Roster:
+        named = name_plan(kinds, best, problem.n_intervals)
+        return Roster(status, named, best_missing, plan_cost(kinds, best), wall, gap)
+
+    if settings.time_limit_s <= 0.02 or not kinds:
+        return result()
+    built = _Model(problem, kinds, requirement)
+    built.hint(kinds, greedy, greedy_missing)
+    limit = settings.time_limit_s if settings.remaining is None else min(settings.time_limit_s, settings.remaining())
+    if limit <= 0.02:
+        return result()
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = limit
+    if settings.deterministic_s is not None:
+        solver.parameters.max_deterministic_time = settings.deterministic_s
+    if settings.linearization_level is not None:
+        solver.parameters.linearization_level = settings.linearization_level
+    solver.parameters.random_seed = settings.seed
+    solver.parameters.num_workers = max(settings.workers, 1)
+    solver.parameters.interleave_search = settings.workers > 1
+    solver.parameters.relative_gap_limit = settings.relative_gap
+    solver.parameters.cp_model_probing_level = 0  # presolve probing costs more than it saves here:
+    solver.parameters.find_big_linear_overlap = False  # the hinted plan is found sooner without them
+    code = solver.solve(built.model)
+    wall = solver.wall_time
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = built.read(solver, kinds, problem.n_intervals)
+        missing = shortfalls_of(problem, kinds, found, requirement)
+        key_found = (sum(s.missing_windows for s in missing), plan_cost(kinds, found))
+        key_greedy = (sum(s.missing_windows for s in greedy_missing), plan_cost(kinds, greedy))
+        if key_found <= key_greedy:
+            best, best_missing = found, missing
+            status = "OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"
+            objective, bound = solver.objective_value, solver.best_objective_bound
+            gap = abs(objective - bound) / max(1.0, abs(objective))
+    return result()

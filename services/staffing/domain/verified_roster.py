@@ -14,23 +14,18 @@ Deterministic for a given seed: the floor is simulated on the same replications 
 numbers) every round, the number of rounds is bounded, and CP-SAT runs on one worker with a fixed seed
 and stops on the gap or on its *deterministic* time, which does not depend on the machine's load. Only
 the wall-clock safety net (``solve_time_limit_s``) or the caller's ``should_stop`` can make a run differ;
-``VerifiedRoster.reproducible`` says whether either did. ``_Model`` and the helpers of :mod:`.roster` are
-reused as they are; this module only adds the bound CP-SAT proves (the gap) and the deterministic stop.
+``VerifiedRoster.reproducible`` says whether either did. The CP-SAT model is :func:`.roster.solve_roster`'s;
+this module only asks it for the deterministic stop and a tighter bound (``Roster.gap``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ortools.sat.python import cp_model
-
-from .greedy import greedy_plan
-from .kinds import staff_kinds
-from .naming import name_plan
 from .problem import Requirement, StaffingProblem
 from .requirements import LoopSettings, required_windows
-from .roster import Roster, SolverSettings, _cost, _Model, _shortfalls
+from .roster import Roster, SolverSettings, solve_roster
 from .verify import Floor, FloorModel, Verification, draw_days, floor_from_roster, verify_floor
 
 
@@ -76,42 +71,12 @@ class VerifiedRoster:
 def solve_with_gap(
     problem: StaffingProblem, requirement: Requirement, settings: SolverSettings, deterministic_s: float
 ) -> tuple[Roster, float | None]:
-    """:func:`.roster.solve_roster` plus CP-SAT's relative gap |objective - bound| / max(1, |objective|).
-
-    Stops on ``deterministic_s`` of CP-SAT's deterministic time (reproducible on a loaded machine), on the
-    gap, or on the wall-clock limit, whichever comes first; level-2 linearisation for a useful bound.
-    """
-    kinds = staff_kinds(problem)
-    greedy = greedy_plan(problem, kinds, requirement)
-    greedy_missing = _shortfalls(problem, kinds, greedy, requirement)
-    best, best_missing, status, wall, gap = greedy, greedy_missing, "HEURISTIC", 0.0, None
-    if kinds:
-        built = _Model(problem, kinds, requirement)
-        built.hint(kinds, greedy, greedy_missing)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = settings.time_limit_s
-        solver.parameters.max_deterministic_time = deterministic_s
-        solver.parameters.linearization_level = 2
-        solver.parameters.random_seed = settings.seed
-        solver.parameters.num_workers = max(settings.workers, 1)
-        solver.parameters.interleave_search = settings.workers > 1
-        solver.parameters.relative_gap_limit = settings.relative_gap
-        solver.parameters.cp_model_probing_level = 0
-        solver.parameters.find_big_linear_overlap = False
-        code = solver.solve(built.model)
-        wall = solver.wall_time
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = built.read(solver, kinds, problem.n_intervals)
-            missing = _shortfalls(problem, kinds, found, requirement)
-            key_found = (sum(s.missing_windows for s in missing), _cost(kinds, found))
-            key_greedy = (sum(s.missing_windows for s in greedy_missing), _cost(kinds, greedy))
-            if key_found <= key_greedy:
-                best, best_missing = found, missing
-                status = "OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"
-                objective, bound = solver.objective_value, solver.best_objective_bound
-                gap = abs(objective - bound) / max(1.0, abs(objective))
-    roster = Roster(status, name_plan(kinds, best, problem.n_intervals), best_missing, _cost(kinds, best), wall)
-    return roster, gap
+    """:func:`.roster.solve_roster` stopped on ``deterministic_s`` of CP-SAT's deterministic time too
+    (reproducible on a loaded machine), with level-2 linearisation for a useful bound; (roster, its gap)."""
+    roster = solve_roster(
+        problem, requirement, replace(settings, deterministic_s=deterministic_s, linearization_level=2)
+    )
+    return roster, roster.gap
 
 
 def open_windows(problem: StaffingProblem, roster: Roster) -> dict[str, list[int]]:
