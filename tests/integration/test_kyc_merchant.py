@@ -8,6 +8,7 @@ selfie are two pictures of one real person (bench/kyc/genuine_faces.py; skipped 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
@@ -185,6 +186,15 @@ async def test_the_applicant_reaches_review_and_the_officer_asks_for_more_then_a
     )
     assert (unknown.status_code, unknown.json()["reason"]) == (422, "unknown_field")
     assert (await client.post(f"{CASES}/{cid}/decision", json={"action": "approve"}, headers=KIOSK)).status_code == 403
+    number = case.person.id_number
+    broken = number[:-1] + ("0" if number[-1] != "0" else "1")  # a wrong check digit typed by the officer
+    checked_again = await client.post(
+        f"{CASES}/{cid}/decision",
+        json={"action": "approve", "corrections": {"portrait.id_number": broken}},
+        headers=officer,
+    )
+    assert (checked_again.status_code, checked_again.json()["reason"]) == (422, "blocking_checks_failed")
+    assert "portrait.id_number_checksum" in checked_again.json()["detail"]
     approved = await client.post(f"{CASES}/{cid}/decision", json={"action": "approve"}, headers=officer)
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
@@ -234,3 +244,20 @@ async def test_another_persons_selfie_cannot_be_approved_only_rejected(
         headers=MANAGER,
     )
     assert rejected.json()["status"] == "rejected"
+
+
+@needs_faces
+async def test_two_officers_deciding_at_once_one_wins(client: httpx.AsyncClient, engines: Engines) -> None:
+    case = applicant(engines, seed=40)
+    cid, state = await documents_in(client, case)
+    body = selfie_body(genuine_faces.SELFIE, state["challenge"], engines)
+    assert (await client.post(f"{CASES}/{cid}/selfie", json=body, headers=KIOSK)).json()["status"] == "review"
+    more = {"action": "ask_more", "reason": "blurred"}  # neither depends on the checks
+    ask = client.post(f"{CASES}/{cid}/decision", json=more, headers=MANAGER)
+    reject = client.post(f"{CASES}/{cid}/decision", json={"action": "reject", "reason": "duplicate"}, headers=MANAGER)
+    answers = await asyncio.gather(ask, reject)
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    loser = next(a for a in answers if a.status_code == 409)
+    assert loser.json()["reason"] in ("case_decided", "case_not_in_review")  # rejected, or asked for more
+    sheet = (await client.get(f"{CASES}/{cid}/review", headers=MANAGER)).json()
+    assert len(sheet["history"]) == 1  # one decision recorded, not two

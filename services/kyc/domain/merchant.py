@@ -197,6 +197,36 @@ class OfficerDecision:
     corrections: dict[str, str]
 
 
+def parse_corrections(corrections: Mapping[str, object] | None) -> dict[str, str]:
+    """``{"<document>.<field>": value}`` checked and trimmed, or ``DecisionError``."""
+    fixed: dict[str, str] = {}
+    for key, value in (corrections or {}).items():
+        doc, _, name = key.partition(".")
+        if doc not in FIELDS or name not in FIELDS[doc]:
+            raise DecisionError("unknown_field", f"no field {key!r}; fields are <document>.<field>")
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_VALUE:
+            raise DecisionError("invalid_correction", f"{key}: a non-empty text of at most {MAX_VALUE} characters")
+        fixed[key] = value.strip()
+    return fixed
+
+
+def corrected_documents(
+    documents: Mapping[str, Mapping[str, Any]], corrections: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """The documents' fields with the officer's values: what the checks are run on again. A corrected field
+    is vouched for by the officer (confidence 1)."""
+    out: dict[str, dict[str, Any]] = {}
+    for doc, entry in documents.items():
+        fields = dict(entry.get("fields", {}))
+        scores = dict(entry.get("field_confidence", {}))
+        for key, value in corrections.items():
+            cdoc, _, name = key.partition(".")
+            if cdoc == doc:
+                fields[name], scores[name] = value, 1.0
+        out[doc] = {**entry, "fields": fields, "field_confidence": scores}
+    return out
+
+
 def validate_decision(
     status: str,
     action: str,
@@ -206,8 +236,9 @@ def validate_decision(
 ) -> OfficerDecision:
     """The officer's decision, or ``CaseStateError`` / ``DecisionError`` with the problem's reason.
 
-    Reject and ask-for-more need a reason; approve is refused while a blocking check fails. Corrections
-    name fields as ``<document>.<field>`` (``licence.name``) with the value the officer typed.
+    Reject and ask-for-more need a reason; approve is refused while a blocking check fails (``checks``: those
+    run again on the corrected fields, see ``corrected_documents``). Corrections name fields as
+    ``<document>.<field>`` (``licence.name``) with the value the officer typed.
     """
     if status in FINAL:
         raise CaseStateError("case_decided", f"the case is already {status}")
@@ -220,14 +251,7 @@ def validate_decision(
         raise DecisionError("reason_too_long", f"the reason has more than {MAX_REASON} characters")
     if action != "approve" and not text:
         raise DecisionError("reason_required", f"{action} needs a reason the applicant and the audit can read")
-    fixed: dict[str, str] = {}
-    for key, value in (corrections or {}).items():
-        doc, _, name = key.partition(".")
-        if doc not in FIELDS or name not in FIELDS[doc]:
-            raise DecisionError("unknown_field", f"no field {key!r}; fields are <document>.<field>")
-        if not isinstance(value, str) or not value.strip() or len(value) > MAX_VALUE:
-            raise DecisionError("invalid_correction", f"{key}: a non-empty text of at most {MAX_VALUE} characters")
-        fixed[key] = value.strip()
+    fixed = parse_corrections(corrections)
     if action == "approve":
         blocked = blocking_failures(checks)
         if blocked:

@@ -21,9 +21,10 @@ import numpy as np
 
 from branchops.contracts.enums import DocType, KycDecision
 from branchops.contracts.events import KycResult
+from services.kyc.adapters.division_table import division_table
 from services.kyc.adapters.engines import Engines
 from services.kyc.adapters.merchant_store import MerchantCaseStore
-from services.kyc.domain import merchant
+from services.kyc.domain import id_card, licence, merchant
 from services.kyc.domain.face_decision import match_decision, match_reason
 from services.kyc.domain.liveness import evaluate, new_challenge
 from services.kyc.domain.masking import mask_id_number
@@ -205,6 +206,41 @@ class MerchantOnboarding:
 
     # --- the officer ------------------------------------------------------------------------------
 
+    def _recheck(self, docs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The documents' checks run again on (corrected) fields, as the reader runs them."""
+        table = division_table()
+        out = dict(docs)
+        if "licence" in docs:
+            entry = docs["licence"]
+            out["licence"] = {
+                **entry,
+                "checks": licence.licence_checks(_fields(entry), table, entry["field_confidence"]),
+            }
+        portrait = _fields(docs.get("portrait", {}))
+        if "portrait" in docs:
+            entry = docs["portrait"]
+            kept = {k: v for k, v in entry["checks"].items() if k in ("face_on_document", "capture_camera")}
+            out["portrait"] = {
+                **entry,
+                "checks": {**id_card.portrait_checks(portrait, table, entry["field_confidence"]), **kept},
+            }
+        if "emblem" in docs:
+            entry = docs["emblem"]
+            birth = portrait.get("birth_date")
+            number = portrait.get("id_number", "")
+            out["emblem"] = {
+                **entry,
+                "checks": id_card.emblem_checks(
+                    _fields(entry),
+                    self._clock().date(),
+                    dt.date.fromisoformat(birth) if birth else None,
+                    table=table,
+                    holder_region=number[:4] + "00" if number[:4].isdigit() and len(number) >= 4 else None,
+                    confidences=entry["field_confidence"],
+                ),
+            }
+        return out
+
     async def decide(
         self, case: dict[str, Any], officer: str, action: str, reason: str | None, corrections: dict[str, Any] | None
     ) -> dict[str, Any]:
@@ -212,14 +248,22 @@ class MerchantOnboarding:
         now = self._clock()
 
         def apply(current: dict[str, Any]) -> tuple[dict[str, Any], KycResult, dict[str, str]]:
-            decision = merchant.validate_decision(
-                current["status"], action, reason, corrections, current.get("checks", {})
-            )
+            checks = current.get("checks", {})
+            fixes = merchant.parse_corrections(corrections)
+            if fixes and current["status"] == merchant.REVIEW:  # misreads corrected: the checks run again
+                rechecked = self._recheck(merchant.corrected_documents(current["documents"], fixes))
+                cross = merchant.cross_checks(rechecked, current.get("face", {}), current.get("liveness", {}))
+                checks = merchant.flat_checks(rechecked, cross)
+            decision = merchant.validate_decision(current["status"], action, reason, corrections, checks)
             rows = merchant.review_sheet(current["documents"], current.get("checks", {}))
             corrected = merchant.corrected_count(rows, decision.corrections)
             for key, value in decision.corrections.items():
                 doc, _, name = key.partition(".")
                 current["documents"][doc].setdefault("corrected", {})[name] = value
+            if fixes:
+                current["checks_as_read"] = current.get("checks", {})
+                current["checks"] = checks
+                current["cross_checks"] = {k: v for k, v in checks.items() if "." not in k}
             status = merchant.STATUS_OF_ACTION[decision.action]
             entry = {
                 "action": decision.action,
@@ -281,6 +325,10 @@ def queue_entry(case: dict[str, Any]) -> dict[str, Any]:
         "failed_checks": sorted(name for name, ok in checks.items() if ok is False),
         "low_confidence_fields": sum(1 for r in rows if r.low_confidence),
     }
+
+
+def _fields(entry: dict[str, Any]) -> dict[str, str]:
+    return {k: v for k, v in entry.get("fields", {}).items() if isinstance(v, str) and v}
 
 
 def review_view(case: dict[str, Any]) -> dict[str, Any]:

@@ -162,3 +162,17 @@ def test_an_officer_decision_is_validated() -> None:
 def test_corrections_count_only_changed_values() -> None:
     rows = merchant.review_sheet(documents(), {})
     assert merchant.corrected_count(rows, {"licence.name": "南京晨光科技有限公司", "licence.type": "有限责任公司"}) == 1
+
+
+def test_corrections_replace_the_read_values_for_the_checks() -> None:
+    docs = documents()
+    fixed = merchant.parse_corrections({"portrait.name": " 王玮 ", "emblem.valid_to": "2040-01-01"})
+    assert fixed == {"portrait.name": "王玮", "emblem.valid_to": "2040-01-01"}
+    corrected = merchant.corrected_documents(docs, fixed)
+    assert corrected["portrait"]["fields"]["name"] == "王玮"
+    assert corrected["portrait"]["field_confidence"]["name"] == 1.0  # the officer vouches for it
+    assert corrected["emblem"]["fields"]["valid_to"] == "2040-01-01"
+    assert docs["portrait"]["fields"]["name"] == "王伟"  # the read values are kept as read
+    assert merchant.cross_checks(corrected, MATCH, LIVE)["legal_representative_matches_id_name"] is False
+    with pytest.raises(merchant.DecisionError):
+        merchant.parse_corrections({"portrait.nickname": "x"})

@@ -107,8 +107,12 @@ function corrections() {
   return out;
 }
 
+// A failed blocking check keeps Approve off until the officer corrects a field: the service runs the checks
+// again on the corrected values and refuses (blocking_checks_failed) when they still fail.
 function countCorrections() {
-  $("corrected").textContent = String(Object.keys(corrections()).length);
+  const count = Object.keys(corrections()).length;
+  $("corrected").textContent = String(count);
+  $("approve").disabled = Boolean(sheet && sheet.blocking.length > 0 && count === 0);
 }
 
 function renderSheet() {
@@ -131,7 +135,6 @@ function renderSheet() {
     el("li", { class: ok ? "ok-mark" : "bad-mark", "data-testid": `cross-${name}`, text: `${ok ? "✓" : "✗"} ${t(`c_${name}`)}` })));
   $("blocking").hidden = sheet.blocking.length === 0;
   $("blocking").textContent = `${t("blocked")} ${sheet.blocking.map((n) => t(`c_${n}`)).join("、")}`;
-  $("approve").disabled = sheet.blocking.length > 0;
   countCorrections();
 }
 
