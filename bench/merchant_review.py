@@ -184,16 +184,19 @@ def officer_review(
             box.press_sequentially(value, delay=key_ms)
             typed_fields += 1
             typed_chars += len(value)
+    result = {"typed_fields": typed_fields, "typed_chars": typed_chars}
+    if page.locator("[data-testid='approve']").is_disabled():  # a blocking check no field fixes (e.g. the face)
+        return {**result, "seconds": round(time.perf_counter() - started, 3), "status": None, "decision": "blocked"}
     with page.expect_response(lambda r: r.url.endswith("/decision")) as answer:
         page.click("[data-testid='approve']")
     status = answer.value.status
-    page.wait_for_selector("[data-testid='done']:visible")
+    if status == 200:
+        page.wait_for_selector("[data-testid='done']:visible")
     return {
+        **result,
         "seconds": round(time.perf_counter() - started, 3),
-        "typed_fields": typed_fields,
-        "typed_chars": typed_chars,
         "status": status,
-        "decision": answer.value.json().get("status"),
+        "decision": answer.value.json().get("status") if status == 200 else answer.value.json().get("reason"),
     }
 
 
