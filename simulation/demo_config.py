@@ -16,6 +16,9 @@ from simulation.live_branch import demo_day
 
 OPEN, CLOSE = "09:00", "17:00"
 ZONE = "Asia/Shanghai"
+ADDRESS = {"zh": "上海市浦东新区演示路1号（演示地址）", "en": "1 Demo Road, Pudong, Shanghai (demo address)"}
+PHONE = "+86 21 0000 0000"
+"""Made up for the demo: the digital employee tells them when asked where the branch is."""
 SERVICES: dict[str, dict[str, Any]] = {
     "general": {"name": {"zh": "综合业务", "en": "General services"}, "target_wait_min": 10, "ticket_prefix": "B"},
     "cash": {"name": {"zh": "现金业务", "en": "Cash"}, "target_wait_min": 10, "ticket_prefix": "A"},
@@ -49,7 +52,14 @@ def demo_config(branch: str) -> dict[str, Any]:
     for skills in (["cash", "general"], ["general"], ["general"], ["cash"]):
         staff.append(_teller(len(staff), skills, week))
     doc = {
-        "branch": {"name": f"演示支行 {branch}", "timezone": ZONE, "hours": week, "holidays": []},
+        "branch": {
+            "name": f"演示支行 {branch}",
+            "timezone": ZONE,
+            "hours": week,
+            "holidays": [],
+            "address": ADDRESS,
+            "phone": PHONE,
+        },
         "services": [{"code": code, **spec} for code, spec in SERVICES.items()],
         "windows": [
             {"id": window_id, "skills": skills, "label": f"{i + 1}号窗口"}

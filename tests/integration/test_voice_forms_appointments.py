@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from branchops.contracts import encode, new_event, topics
 from branchops.contracts.branch_config import (
+    BranchAddress,
     BranchConfig,
     BranchInfo,
     OpeningSpan,
@@ -196,7 +197,13 @@ def test_branch_info_from_the_branch_configuration(platform: PlatformSettings, r
     branch = f"vi-{uuid.uuid4().hex[:6]}"
     week = {day: [OpeningSpan(open="09:00", close="17:00")] for day in (Weekday.MON, Weekday.TUE, Weekday.WED)}
     config = BranchConfig(
-        branch=BranchInfo(name="人民路支行", timezone="Asia/Shanghai", hours=week),
+        branch=BranchInfo(
+            name="人民路支行",
+            timezone="Asia/Shanghai",
+            hours=week,
+            address=BranchAddress(zh="上海市黄浦区人民路88号", en="88 Renmin Road, Huangpu, Shanghai"),
+            phone="+86 21 6333 0000",
+        ),
         services=[
             ServiceConfig(
                 code=ServiceName.WEALTH,
@@ -228,3 +235,8 @@ def test_branch_info_from_the_branch_configuration(platform: PlatformSettings, r
         asyncio.run(wait_for(answered, timeout_s=30, what="the voice service read branch-config.v1"))
         reply = str(say(client, branch, sid, "营业时间是几点")["reply"])
         assert "周一至周三 09:00-17:00" in reply and "理财业务" in reply and "屏幕上方" not in reply
+        assert "地址：上海市黄浦区人民路88号" in reply and "+86 21 6333 0000" in reply
+        english = session(client, branch, "en")
+        where = str(say(client, branch, english, "where is the branch")["reply"])
+        assert "Our address: 88 Renmin Road, Huangpu, Shanghai" in where and "人民路88号" not in where
+        assert "Phone: +86 21 6333 0000" in where

@@ -1,5 +1,5 @@
-"""The branch facts the digital employee answers with (name, opening hours, services), kept per branch in
-Redis from branchops.branch-config.v1 (compacted: the newest configuration of every branch stays)."""
+"""The branch facts the digital employee answers with (name, address, phone, opening hours, services), kept
+per branch in Redis from branchops.branch-config.v1 (compacted: the newest configuration of every branch stays)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def facts_of(change: BranchConfigChanged) -> BranchFacts:
         hours={day.value: [(s.open, s.close) for s in spans] for day, spans in config.branch.hours.items()},
         services=[(s.name.zh, s.name.en) for s in config.services],
         holidays=[h.date.isoformat() for h in config.branch.holidays],
+        address=(config.branch.address.zh, config.branch.address.en) if config.branch.address else None,
+        phone=config.branch.phone,
     )
 
 
@@ -40,6 +42,8 @@ class BranchFactsBoard:
                 "hours": facts.hours,
                 "services": facts.services,
                 "holidays": facts.holidays,
+                "address": list(facts.address) if facts.address else None,
+                "phone": facts.phone,
             },
             ensure_ascii=False,
         )
@@ -64,4 +68,6 @@ class BranchFactsBoard:
             hours={day: [(a, b) for a, b in spans] for day, spans in data["hours"].items()},
             services=[(zh, en) for zh, en in data["services"]],
             holidays=list(data.get("holidays") or []),
+            address=(str(data["address"][0]), str(data["address"][1])) if data.get("address") else None,
+            phone=str(data["phone"]) if data.get("phone") else None,
         )

@@ -5,6 +5,7 @@ the nearest free ones offered; "where am I" reads the session's own ticket or th
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from datetime import date
 
 from services.voice.domain.dialogue.booking import BranchFacts, FreeSlot, TicketState
@@ -148,3 +149,13 @@ def test_branch_info_from_the_configuration(engine: NluEngine, today: date) -> N
     assert "人民路支行" in answer.reply and "周一至周五 09:00-17:00" in answer.reply and "理财业务" in answer.reply
     assert "屏幕上方" not in answer.reply
     assert "屏幕" in after_branch_info(d.state, None).reply, "no configuration yet: the old pointer"
+    assert "地址" not in answer.reply, "no address configured: none is made up"
+    located = BranchFacts(
+        "人民路支行", week, [], address=("人民路88号大厅", "88 Renmin Road"), phone="+86 21 6333 0000"
+    )
+    zh = after_branch_info(d.state, located).reply
+    assert "地址：人民路88号大厅。" in zh and "电话：+86 21 6333 0000。" in zh and "Renmin" not in zh
+    english = replace(d.state, lang="en")
+    en = after_branch_info(english, located).reply
+    assert "Our address: 88 Renmin Road." in en and "Phone: +86 21 6333 0000." in en and "人民路88号" not in en
+    assert "times. Our address" in en, "English sentences are separated by a space"

@@ -77,6 +77,8 @@ class BranchFacts:
     hours: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # weekday -> [(open, close)]
     services: list[tuple[str, str]] = field(default_factory=list)  # (zh, en) names
     holidays: list[str] = field(default_factory=list)  # ISO dates, closed
+    address: tuple[str, str] | None = None  # (zh, en)
+    phone: str | None = None
 
 
 def opening_hours(facts: BranchFacts, lang: str) -> str:

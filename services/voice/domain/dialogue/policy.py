@@ -410,7 +410,8 @@ def after_status(
 
 
 def after_branch_info(previous: DialogueState, facts: BranchFacts | None) -> Decision:
-    """Opening hours and services from the branch's configuration; the old pointer when there is none."""
+    """Opening hours, services, address and phone from the branch's configuration; the old pointer when there
+    is none."""
     state = copy.deepcopy(previous)
     lang = state.lang
     if facts is None:
@@ -420,8 +421,13 @@ def after_branch_info(previous: DialogueState, facts: BranchFacts | None) -> Dec
         SERVICE_NAMES[s][0 if lang == "zh" else 1] for s in sorted(COUNTER_SERVICES)
     ]
     services = ("、" if lang == "zh" else ", ").join(names)
-    text = say("branch_facts", lang, name=facts.name, hours=hours, services=services)
-    return _reply(state, text + say("branch_closed_days", lang), "answered")
+    parts = [say("branch_facts", lang, name=facts.name, hours=hours, services=services)]
+    parts.append(say("branch_closed_days", lang))
+    if facts.address:
+        parts.append(say("branch_address", lang, address=facts.address[0 if lang == "zh" else 1]))
+    if facts.phone:
+        parts.append(say("branch_phone", lang, phone=facts.phone))
+    return _reply(state, ("" if lang == "zh" else " ").join(parts), "answered")
 
 
 def identity_needed(previous: DialogueState) -> Decision:

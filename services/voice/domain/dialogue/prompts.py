@@ -138,6 +138,8 @@ PROMPTS: Final[dict[str, dict[str, str]]] = {
         "en": "{name} is open {hours}. Services: {services}.",
     },
     "branch_closed_days": {"zh": "其他时间不营业。", "en": "Closed at other times."},
+    "branch_address": {"zh": "地址：{address}。", "en": "Our address: {address}."},
+    "branch_phone": {"zh": "电话：{phone}。", "en": "Phone: {phone}."},
 }
 SERVICE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "cash": ("现金业务", "cash services"),
