@@ -127,7 +127,7 @@ Object.assign(TEXT.en, {
 });
 
 // The branch's address and phone on the configuration page (told to customers by the digital employee).
-Object.assign(TEXT.zh, { address: "地址", address_zh: "中文地址", address_en: "英文地址", branch_phone: "电话", address_hint: "数字员工会告诉客户；中英文都填，或都留空" });
+Object.assign(TEXT.zh, { address: "地址", address_zh: "中文地址", address_en: "英文地址", branch_phone: "电话", address_hint: "数字员工会告诉客户；中英文都填，或都留空", r_control_character: "不能包含换行、制表符等控制字符" });
 Object.assign(TEXT.en, { address: "Address", address_zh: "Chinese address", address_en: "English address", branch_phone: "Phone", address_hint: "The digital employee tells customers; fill in both languages, or leave both empty" });
 
 // Branch configuration and reports (records).
