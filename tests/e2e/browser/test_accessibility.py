@@ -39,6 +39,19 @@ def _phone_url(run: Run) -> str:
     return f"{run.gateway}/t/{ticket['token']}"
 
 
+def _configuration_shown(page: Page) -> None:
+    """The configuration page once records has the branch's configuration: ``branchops up`` stores it while the
+    run starts, which on a loaded machine can be after the page is first opened (it then says there is none)."""
+    for _ in range(12):
+        try:
+            expect(page.get_by_test_id("staff")).to_be_visible(timeout=5_000)
+            return
+        except AssertionError:
+            page.reload()
+            page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("staff")).to_be_visible()
+
+
 def _pages(run: Run) -> list[tuple[str, str | None, Callable[[Page], None], float]]:
     """(name, login, open, minimum text px)."""
     display = re.search(r"(http://\S+/display/\S+#device=\S+)$", run.banner, re.M)
@@ -62,7 +75,7 @@ def _pages(run: Run) -> list[tuple[str, str | None, Callable[[Page], None], floa
             goto("/", lambda p: expect(p.locator("#kpi-tickets")).not_to_have_text("0", timeout=LIVE_MS)),
             0,
         ),
-        ("config", "manager", goto("/config", lambda p: expect(p.get_by_test_id("staff")).to_be_visible()), 0),
+        ("config", "manager", goto("/config", _configuration_shown), 0),
         ("reports", "manager", goto("/reports"), 0),
         ("teller", "teller", goto("/teller"), 0),
         ("head-office", "head-office", goto("/head-office"), 0),
