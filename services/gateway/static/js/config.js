@@ -86,6 +86,23 @@ function spans(field, list) {
     button("×", () => list.splice(k, 1), { title: t("remove") }))) : el("span", { class: "muted", text: t("closed_day") }));
 }
 
+// The optional address {zh, en} and phone: both address fields empty (or the phone empty) is no address (null).
+function addressFields(info) {
+  const setAddress = (lang, v) => {
+    const next = { zh: "", en: "", ...(info.address || {}), [lang]: v };
+    info.address = next.zh.trim() || next.en.trim() ? next : null;
+  };
+  const address = info.address || {};
+  return el("div", { class: "address", "data-field": "branch.address", "data-testid": "address" },
+    el("p", {}, el("label", {}, `${t("address_zh")} `, input("branch.address.zh", address.zh, (v) => setAddress("zh", v),
+      { size: 40, maxlength: 200, "data-testid": "address-zh" }))),
+    el("p", {}, el("label", {}, `${t("address_en")} `, input("branch.address.en", address.en, (v) => setAddress("en", v),
+      { size: 40, maxlength: 200, "data-testid": "address-en" }))),
+    el("p", {}, el("label", {}, `${t("branch_phone")} `, input("branch.phone", info.phone, (v) => { info.phone = v.trim() ? v : null; },
+      { type: "tel", maxlength: 32, "data-testid": "phone" }))),
+    el("p", { class: "muted", text: t("address_hint") }));
+}
+
 function sectionBranch() {
   const info = doc.branch;
   info.hours = info.hours || {};
@@ -102,6 +119,7 @@ function sectionBranch() {
   return el("section", { class: "card", "data-field": "branch" }, el("h2", { text: t("branch_info") }),
     el("p", {}, el("label", {}, `${t("name")} `, input("branch.name", info.name, (v) => { info.name = v; })),
       " ", el("span", { class: "muted", "data-field": "branch.timezone", text: `${t("timezone")}: ${info.timezone}` })),
+    el("h3", { text: t("address") }), addressFields(info),
     el("h3", { text: t("hours") }), el("table", { class: "hours", "data-field": "branch.hours", "data-testid": "hours" }, el("tbody", {}, hours)),
     el("h3", { text: t("holidays") }), el("ul", { class: "plain", "data-field": "branch.holidays" }, holidays),
     button(t("add_holiday"), () => info.holidays.push({ date: new Date().toISOString().slice(0, 10), name: "" })));
