@@ -162,6 +162,23 @@ class Assignment(Part):
     skills: list[ServiceName] = Field(default_factory=list)
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class PlanVerification(Part):
+    """The roster simulated on the floor: who calls whom at mixed windows, lognormal service times."""
+
+    worst_interval: Share = Field(description="lowest share served within target of an interval, all services")
+    service_worst: dict[ServiceName, Share] = Field(description="per service, its lowest interval share")
+    target_fraction: Share
+    replications: Annotated[int, Field(ge=1)] = Field(description="simulated days the shares are pooled over")
+    gap: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="CP-SAT's relative optimality gap of the roster; None: the greedy plan was kept"
+    )
+    repaired: bool = Field(description="the first roster missed somewhere and was re-solved with more windows")
+    reproducible: bool = Field(description="no clock decided anything: the same seed gives this plan anywhere")
+
+
 class StaffingPlan(EventData):
     date: dt.date
     version: Annotated[int, Field(ge=1)]
@@ -169,6 +186,9 @@ class StaffingPlan(EventData):
     assignments: list[Assignment]
     solve_ms: NonNegative
     objective: float
+    verification: PlanVerification | None = Field(
+        None, description="mixed-skill days: the roster verified by simulation (additive, v1-compatible)"
+    )
 
 
 class LocalizedText(Part):
@@ -279,6 +299,7 @@ __all__ = [
     "KycResult",
     "LocalizedText",
     "PlanInterval",
+    "PlanVerification",
     "QueueForecast",
     "ServiceQueue",
     "StaffingAlert",

@@ -7,7 +7,15 @@ import uuid
 from collections.abc import Mapping
 
 from branchops.contracts.enums import AlertKind, ServiceName, Severity
-from branchops.contracts.events import Assignment, LocalizedText, PlanInterval, StaffingAlert, StaffingPlan, TimeSpan
+from branchops.contracts.events import (
+    Assignment,
+    LocalizedText,
+    PlanInterval,
+    PlanVerification,
+    StaffingAlert,
+    StaffingPlan,
+    TimeSpan,
+)
 from services.staffing.domain import notices
 from services.staffing.domain.alerts import Alert
 from services.staffing.domain.plan import Plan
@@ -39,6 +47,22 @@ def plan_event(plan: Plan, at: dt.datetime) -> StaffingPlan:
         assignments=assignments,
         solve_ms=round(float(plan.stats.solve_ms)),
         objective=float(plan.cost),
+        verification=_verification(plan),
+    )
+
+
+def _verification(plan: Plan) -> PlanVerification | None:
+    v = plan.verification
+    if v is None:
+        return None
+    return PlanVerification(
+        worst_interval=v.worst_interval,
+        service_worst={ServiceName(name): share for name, share in v.service_worst.items()},
+        target_fraction=v.target_fraction,
+        replications=v.replications,
+        gap=v.gap,
+        repaired=v.repaired,
+        reproducible=v.reproducible,
     )
 
 

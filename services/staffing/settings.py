@@ -22,6 +22,15 @@ class StaffingSettings(ServiceSettings):
     solve_seed: int = Field(0, ge=0, le=2**31 - 1, description="CP-SAT and simulation seed (determinism)")
     solver_processes: int = Field(1, ge=1, le=16, description="Worker processes running CP-SAT solves")
     max_pending_solves: int = Field(4, ge=1, le=100, description="Solves queued at once; more answer 503")
+    verify_roster: bool = Field(
+        True,
+        description="Mixed-skill days (someone or a window serving several services): verify the roster by "
+        "simulating who calls whom on the floor, repair it where an interval misses; single-service days never",
+    )
+    verify_sigma: float = Field(
+        0.8, ge=0, le=3, description="Lognormal sigma of a service's handling time without enough history"
+    )
+    verify_days: int = Field(120, ge=10, le=2000, description="Simulated days a roster is verified on")
     max_body_bytes: int = Field(1_000_000, ge=1024, le=20_000_000, description="Largest instance body accepted")
     timezone: str = Field("Asia/Shanghai", description="IANA zone of the branches' opening hours")
     queue_url: str = Field(

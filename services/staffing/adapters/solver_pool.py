@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from services.staffing.domain.plan import Plan
 from services.staffing.domain.problem import StaffingProblem
-from services.staffing.solve import LiveDay, replan_problem, solve_problem
+from services.staffing.solve import FloorModel, LiveDay, replan_problem, solve_problem
 
 T = TypeVar("T")
 GRACE_S = 30.0  # process start-up (imports) on top of the solver's own time limit
@@ -45,8 +45,18 @@ class SolverPool:
         finally:
             self._pending -= 1
 
-    async def solve(self, problem: StaffingProblem, time_limit_s: float, seed: int) -> Plan:
-        job = functools.partial(solve_problem, problem, time_limit_s=time_limit_s, seed=seed)
+    async def solve(
+        self,
+        problem: StaffingProblem,
+        time_limit_s: float,
+        seed: int,
+        floor: FloorModel | None = None,
+        verify_days: int = 120,
+    ) -> Plan:
+        """``floor``: verify the roster on the floor (mixed-skill days, :mod:`..domain.verified_day`)."""
+        job = functools.partial(
+            solve_problem, problem, time_limit_s=time_limit_s, seed=seed, floor=floor, verify_days=verify_days
+        )
         return await self._run(job, time_limit_s)
 
     async def replan(self, problem: StaffingProblem, live: LiveDay, time_limit_s: float, seed: int) -> Plan:

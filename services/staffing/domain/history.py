@@ -24,6 +24,7 @@ service's default.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -116,3 +117,17 @@ def with_appointments(
         if service in out and minute >= open_min and 0 <= index < n_intervals:
             out[service][index] = round(out[service][index] + waiting * show_share + checked_in, 3)
     return {s: tuple(v) for s, v in out.items()}
+
+
+def service_time_sigma(
+    observed: Mapping[str, Iterable[float]], services: Iterable[str], *, min_samples: int = 20
+) -> dict[str, float]:
+    """Lognormal sigma (standard deviation of the log) of each service's observed handling times, for the
+    services with ``min_samples`` of them; the others are left out (the caller's default applies)."""
+    out: dict[str, float] = {}
+    for service in services:
+        logs = [math.log(v) for v in observed.get(service, ()) if v > 0]
+        if len(logs) >= min_samples:
+            mean = sum(logs) / len(logs)
+            out[service] = round(math.sqrt(sum((x - mean) ** 2 for x in logs) / (len(logs) - 1)), 3)
+    return out

@@ -66,6 +66,19 @@ class SolveStats:
 
 
 @dataclass(frozen=True)
+class PlanVerification:
+    """The roster simulated on the floor (who calls whom, lognormal service times): :mod:`.verified_roster`."""
+
+    worst_interval: float  # lowest share within target of a 15-minute interval, pooled over services
+    service_worst: Mapping[str, float]  # per service, its lowest interval share
+    target_fraction: float
+    replications: int  # simulated days the shares are pooled over
+    gap: float | None  # CP-SAT's relative optimality gap of the kept roster (None: greedy plan kept)
+    repaired: bool  # the first roster missed somewhere and was re-solved with more windows
+    reproducible: bool  # no clock cut a solve or the rounds: the same seed gives this plan anywhere
+
+
+@dataclass(frozen=True)
 class Plan:
     branch_id: str
     date: str
@@ -79,3 +92,4 @@ class Plan:
     shortfalls: tuple[PlanShortfall, ...]
     replanned_from: str | None = None  # intraday: the first re-planned interval
     version: int | None = None  # given by the store: 1, 2, ... per branch-day
+    verification: PlanVerification | None = None  # mixed-skill days with the verifier on

@@ -1,7 +1,8 @@
 """A :class:`.plan.Plan` as the plan JSON of bench/staffing/README.md, and back.
 
 The keys come in the order the plan has always had (``replanned_from`` only on an intraday re-plan,
-``version`` only once stored); values pass through unconverted, so a stored plan reads back as written.
+``version`` only once stored, ``verification`` only when the roster was verified on the floor); values
+pass through unconverted, so a stored plan reads back as written.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .plan import IntervalPlan, Plan, PlanShortfall, ShiftAssignment, SolveStats, Span, Stretch
+from .plan import IntervalPlan, Plan, PlanShortfall, PlanVerification, ShiftAssignment, SolveStats, Span, Stretch
 
 
 def _assignment_json(a: ShiftAssignment) -> dict[str, Any]:
@@ -50,7 +51,35 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         body["replanned_from"] = plan.replanned_from
     if plan.version is not None:
         body["version"] = plan.version
+    if plan.verification is not None:
+        body["verification"] = verification_json(plan.verification)
     return body
+
+
+def verification_json(v: PlanVerification) -> dict[str, Any]:
+    return {
+        "worst_interval": v.worst_interval,
+        "service_worst": dict(v.service_worst),
+        "target_fraction": v.target_fraction,
+        "replications": v.replications,
+        "gap": v.gap,
+        "repaired": v.repaired,
+        "reproducible": v.reproducible,
+    }
+
+
+def _verification(raw: Mapping[str, Any] | None) -> PlanVerification | None:
+    if raw is None:
+        return None
+    return PlanVerification(
+        worst_interval=raw["worst_interval"],
+        service_worst=dict(raw["service_worst"]),
+        target_fraction=raw["target_fraction"],
+        replications=raw["replications"],
+        gap=raw["gap"],
+        repaired=raw["repaired"],
+        reproducible=raw["reproducible"],
+    )
 
 
 def _assignment(raw: Mapping[str, Any]) -> ShiftAssignment:
@@ -89,4 +118,5 @@ def plan_from_json(raw: Mapping[str, Any]) -> Plan:
         ),
         replanned_from=raw.get("replanned_from"),
         version=raw.get("version"),
+        verification=_verification(raw.get("verification")),
     )

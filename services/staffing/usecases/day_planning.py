@@ -17,9 +17,11 @@ clock (``branchops.clock.platform_clock``, simulated in ``make run``) in the bra
 Each day's problem is built by :func:`.domain.from_config.problem_from_config` from the configuration, the
 arrival forecast and handling times of :mod:`.domain.history`, plus the day's booked appointments at their
 slots (the queue's, when ``appointments`` is wired: a booked customer with the show share, a checked-in one
-whole), so the morning plan covers the booked slots. What a day was last planned from (version,
-phase) is kept in Redis, so replicas and restarts do not plan a day twice. A mid-day re-plan solves the
-whole day again (shifts already worked are not pinned yet).
+whole), so the morning plan covers the booked slots. On a mixed-skill day the roster is verified on the
+floor (:mod:`.planning`) with each service's handling-time dispersion from the same history (lognormal
+sigma, ``verify_sigma`` without ``aht_min_samples`` of them) and the configuration's windows. What a day
+was last planned from (version, phase) is kept in Redis, so replicas and restarts do not plan a day twice.
+A mid-day re-plan solves the whole day again (shifts already worked are not pinned yet).
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ from services.staffing.adapters.queue_appointments import DayAppointments
 from services.staffing.adapters.ticket_counts import TicketCounts
 from services.staffing.domain.errors import InvalidInstance
 from services.staffing.domain.from_config import PlanningRules, opening_hours, problem_from_config
-from services.staffing.domain.history import forecast_arrivals, handling_times, with_appointments
+from services.staffing.domain.history import (
+    forecast_arrivals,
+    handling_times,
+    service_time_sigma,
+    with_appointments,
+)
 from services.staffing.domain.plan import Plan
 from services.staffing.domain.problem import StaffingProblem
 from services.staffing.settings import StaffingSettings
@@ -192,7 +199,7 @@ class DayPlanner:
             return None  # planned meanwhile (another replica)
         done = DayPlanMark(stored.version, phase, len(days))
         try:
-            problem = await self.problem(branch_id, stored, day, days)
+            problem, handled = await self._day_problem(branch_id, stored, day, days)
         except InvalidInstance as exc:
             log.warning("no plan of %s on %s from configuration v%d: %s", branch_id, day, stored.version, exc)
             await self.configs.set_mark(branch_id, day.isoformat(), done)
@@ -200,7 +207,13 @@ class DayPlanner:
         if problem is None:  # closed that day
             await self.configs.set_mark(branch_id, day.isoformat(), done)
             return None
-        plan = await self.planning.solve_day(problem, self.settings.config_solve_time_limit_s)
+        codes = problem.service_names
+        plan = await self.planning.solve_day(
+            problem,
+            self.settings.config_solve_time_limit_s,
+            history_sigma=service_time_sigma(handled, codes, min_samples=self.settings.aht_min_samples),
+            mixed_windows=any(len(set(codes).intersection(w.skills)) > 1 for w in stored.config.windows),
+        )
         if base:
             await self.planning.set_instance(problem)
         await self.configs.set_mark(branch_id, day.isoformat(), done)
@@ -223,9 +236,15 @@ class DayPlanner:
         self, branch_id: str, stored: StoredConfig, day: dt.date, days: list[dt.date] | None = None
     ) -> StaffingProblem | None:
         """The day's problem from the configuration, the forecast from history and the handling times."""
+        return (await self._day_problem(branch_id, stored, day, days))[0]
+
+    async def _day_problem(
+        self, branch_id: str, stored: StoredConfig, day: dt.date, days: list[dt.date] | None = None
+    ) -> tuple[StaffingProblem | None, dict[str, list[float]]]:
+        """The day's problem and the handling minutes per service it was made from."""
         hours = opening_hours(stored.config, day, self.rules.interval_minutes)
         if hours is None:
-            return None
+            return None, {}
         weeks = self.settings.forecast_weeks
         if days is None:
             days = await self._history_days(branch_id, day)
@@ -263,4 +282,4 @@ class DayPlanner:
                 len(booked.slots),
                 booked.show_share,
             )
-        return problem_from_config(branch_id, stored.config, day, expected, aht, self.rules)
+        return problem_from_config(branch_id, stored.config, day, expected, aht, self.rules), handled
