@@ -91,5 +91,10 @@ export function drawPlan(container, plan, windows) {
     marker.style.left = pct(nowMin);
     axis.querySelector(".track").append(marker);
   }
-  fill(container, body, el("p", { class: "muted", text: `v${plan.version || "?"} · ${plan.date || ""}` }));
+  const check = plan.verification;  // mixed-skill days: the roster simulated on the floor (staffing)
+  const verified = check && typeof check.worst_interval === "number"
+    ? el("p", { class: "muted", "data-testid": "plan-verified",
+      text: `${t("plan_verified")} ${Math.round(check.worst_interval * 100)}%` })
+    : null;
+  fill(container, body, el("p", { class: "muted", text: `v${plan.version || "?"} · ${plan.date || ""}` }), verified);
 }
