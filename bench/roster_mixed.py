@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.roster_mixed [--family 1 2 3 4 5 6] [--seeds 0 1] [--eval-days 500]
     .venv/bin/python -m bench.roster_mixed --write-kept   # (re)writes bench/staffing/mixed_day_*.json
+    .venv/bin/python -m bench.roster_mixed --service-cost  # the service's own path: cost of verifying
 
 Instances: the kept days bench/staffing/mixed_day_*.json (2, 3 and 4 services) and days of the family
 (:func:`services.staffing.domain.mixed_family.mixed_day`) for the ``--family`` seeds. Per instance and
@@ -19,6 +20,13 @@ the replications. Baselines, judged on the same replications:
 - ``closed loop``: the existing planner (``solve_problem``, 5 s) judged on the mixed floor.
 
 Writes bench/results/roster_mixed.json with the machine and its load average.
+
+``--service-cost``: the staffing service's path (``solve_problem`` with the day-plan budget, 5 s) on the
+single-service reference day and the kept mixed days, each planned by the closed loop and verified on the
+floor (``floor`` of :mod:`services.staffing.domain.verified_day`: sigma 0.8, calling by skill order; the
+service verifies only mixed days, the single-service row shows what verifying it would add). Wall and CPU
+seconds of this process, whether the budget cut the rounds, and each plan judged on ``--eval-days`` fresh
+replications of that floor. Writes bench/results/roster_service_cost.json.
 """
 
 from __future__ import annotations
@@ -38,7 +46,9 @@ from services.staffing.domain.erlang_baseline import (
     repaired_dedicated,
 )
 from services.staffing.domain.mixed_family import floor_model, mixed_day
+from services.staffing.domain.plan import Plan
 from services.staffing.domain.problem import StaffingProblem
+from services.staffing.domain.verified_day import floor_model as service_floor
 from services.staffing.domain.verified_roster import VerifySettings, plan_verified
 from services.staffing.domain.verify import (
     Customers,
@@ -105,9 +115,8 @@ def ours(problem: StaffingProblem, model: FloorModel, seed: int, eval_days: tupl
     } | judged(problem, floor_from_roster(problem, roster, model.pooling, model.calling), eval_days)
 
 
-def closed_loop(problem: StaffingProblem, model: FloorModel, eval_days: tuple[Customers, ...]) -> dict[str, Any]:
-    """The existing planner (one FCFS queue per service, exponential) judged on the mixed floor."""
-    plan = solve_problem(problem, time_limit_s=5.0, seed=0)
+def plan_floor(problem: StaffingProblem, model: FloorModel, plan: Plan) -> Floor:
+    """The floor of a rendered plan: who sits at a window when, calling as ``model`` says."""
     calls = []
     names = problem.service_names
     skills = {m.id: [names.index(s) for s in m.skills if s in names] for m in problem.staff}
@@ -123,10 +132,49 @@ def closed_loop(problem: StaffingProblem, model: FloorModel, eval_days: tuple[Cu
             for i in range(start_of[stretch.start], end):
                 row[i] = order
         calls.append(tuple(row))
-    floor = Floor(tuple(calls), problem.interval_minutes, len(names))
+    return Floor(tuple(calls), problem.interval_minutes, len(names))
+
+
+def closed_loop(problem: StaffingProblem, model: FloorModel, eval_days: tuple[Customers, ...]) -> dict[str, Any]:
+    """The existing planner (one FCFS queue per service, exponential) judged on the mixed floor."""
+    plan = solve_problem(problem, time_limit_s=5.0, seed=0)
     return {"solve_s": round(plan.stats.solve_ms / 1000, 2), "paid_hours": plan.paid_hours} | judged(
-        problem, floor, eval_days
+        problem, plan_floor(problem, model, plan), eval_days
     )
+
+
+def service_cost(eval_days_n: int, out: str) -> None:
+    """Closed loop against verified, as the service plans a day (5 s budget), per instance."""
+    report: dict[str, Any] = {"machine": machine(), "eval_days": eval_days_n, "budget_s": 5.0, "instances": {}}
+    print(f"machine: {report['machine']}")
+    print(f"{'instance':<20} {'planner':<10} {'wall_s':>6} {'cpu_s':>6} {'cut':>5} {'paid_h':>6} {'worst_int':>9}")
+    names = ["reference_day.json", *KEPT]
+    for name in names:
+        doc = json.loads((HERE / name).read_text())
+        problem = parse_instance(doc.get("instance", doc))
+        model = service_floor(problem, 0.8, {})
+        eval_days = draw_days(problem, model, eval_days_n, EVAL_SEED)
+        entry: dict[str, Any] = {"services": len(problem.services)}
+        for label, floor in (("closed", None), ("verified", model)):
+            wall, cpu = time.perf_counter(), time.process_time()
+            plan = solve_problem(problem, time_limit_s=5.0, seed=0, floor=floor)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            row = {
+                "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),
+                "stable": plan.stats.stable,
+                "paid_hours": plan.paid_hours,
+                "rounds": plan.stats.loop_rounds,
+            } | judged(problem, plan_floor(problem, model, plan), eval_days)
+            entry[label] = row
+            print(
+                f"{name:<20} {label:<10} {wall:>6.2f} {cpu:>6.2f} {not plan.stats.stable!s:>5} "
+                f"{plan.paid_hours:>6.1f} {row['worst_interval']:>9.1%}"
+            )
+        report["instances"][name] = entry
+    report["loadavg_after"] = os.getloadavg()[0]
+    print(f"load average (1 min) before {report['machine']['loadavg_1m']:.2f}, after {report['loadavg_after']:.2f}")
+    print(f"wrote {write_result(out, report)}")
 
 
 def instances(family: list[int]) -> list[tuple[str, dict[str, Any]]]:
@@ -141,8 +189,12 @@ def main() -> None:
     parser.add_argument("--eval-days", type=int, default=500)
     parser.add_argument("--no-closed-loop", action="store_true", help="skip the existing planner's column")
     parser.add_argument("--write-kept", action="store_true")
-    parser.add_argument("--out", default="roster_mixed")
+    parser.add_argument("--out", default=None, help="result name (default roster_mixed / roster_service_cost)")
+    parser.add_argument("--service-cost", action="store_true", help="closed loop against verified, service path")
     args = parser.parse_args()
+    if args.service_cost:
+        service_cost(args.eval_days, args.out or "roster_service_cost")
+        return
     if args.write_kept:
         for name, (seed, count) in KEPT.items():
             (HERE / name).write_text(json.dumps(mixed_day(seed, count), indent=1) + "\n")
@@ -189,7 +241,7 @@ def main() -> None:
                 )
     report["loadavg_after"] = os.getloadavg()[0]
     print(f"load average (1 min) before {report['machine']['loadavg_1m']:.2f}, after {report['loadavg_after']:.2f}")
-    print(f"wrote {write_result(args.out, report)}")
+    print(f"wrote {write_result(args.out or 'roster_mixed', report)}")
 
 
 if __name__ == "__main__":
