@@ -28,6 +28,7 @@ from services.voice.adapters.queue_client import QueueClient, QueueUnavailable, 
 from services.voice.adapters.sessions import SessionStore
 from services.voice.adapters.tts import TtsEngine
 from services.voice.domain.banking import Authorisation, BankingRefused, CoreBanking, movement_key
+from services.voice.domain.dialogue import reversal
 from services.voice.domain.dialogue import self_service_changes as changes
 from services.voice.domain.dialogue.booking import choose_slot
 from services.voice.domain.dialogue.catalogue import CATALOGUE
@@ -45,6 +46,7 @@ from services.voice.domain.dialogue.policy import (
     after_prepared,
     after_read,
     after_refused,
+    after_reversal_refused,
     after_status,
     after_ticket,
     decide,
@@ -175,7 +177,10 @@ class Dialogue:
         result = self.understand(text)
         slots = self._slots(state, result, text)
         nlu_ms = (time.perf_counter() - nlu_started) * 1000
-        heard = Understanding(result.intent, result.confidence, slots, result.lang if _HAS_WORDS.search(text) else None)
+        intent = result.intent
+        if state.pending_slot != "pin" and reversal.asks_reversal(normalise(text)):
+            intent = reversal.REVERSAL  # "撤销刚才的还款": the movement just made, undone after a yes
+        heard = Understanding(intent, result.confidence, slots, result.lang if _HAS_WORDS.search(text) else None)
         decision = decide(state, heard)
         ticket: dict[str, object] | None = None
         appointment: dict[str, object] | None = None
@@ -225,7 +230,7 @@ class Dialogue:
             name = spec.zh if state.lang == "zh" else spec.en
             state.reset_task()
             return Decision(state, say("self_service", state.lang, name=name), "self_service"), None
-        if needs_identity(request.intent) and not state.identity:
+        if (needs_identity(request.intent) or request.intent == reversal.REVERSAL) and not state.identity:
             return identity_needed(state), None
         posting = request.action == "post"
         try:
@@ -250,6 +255,8 @@ class Dialogue:
             return await self._post(state, request, customer)
         except BankingRefused as refused:
             log.info("core refused %s %s: %s", request.action, request.intent, refused.reason)
+            if request.intent == reversal.REVERSAL:
+                return after_reversal_refused(state, refused.reason), None
             return after_refused(state, refused.reason, posting=posting), None
 
     async def _customer(self, state: DialogueState) -> str:
@@ -295,6 +302,8 @@ class Dialogue:
         assert self.core is not None and request.key_turn is not None
         if request.intent in CHANGES:
             return await self._change(state, request, customer)
+        if request.intent == reversal.REVERSAL:
+            return await self._reverse(state, request, customer)
         b = state.banking
         plan = Plan(b["source_id"], b["source_masked"], b["target_id"], b["target_masked"], int(b["amount_minor"]))
         auth = Authorisation(
@@ -316,6 +325,21 @@ class Dialogue:
                 state.branch_id, customer, auth, plan.source_id, plan.target_id, reference, plan.amount_minor
             )
         reply, screen = receipt(state, request.intent, result)
+        state.last_movement = reversal.remembered(request.intent, dict(state.banking), result)
+        return after_read(state, reply), screen
+
+    async def _reverse(
+        self, state: DialogueState, request: BankingRequest, customer: str
+    ) -> tuple[Decision, dict[str, object] | None]:
+        """The confirmed reversal of the session's last movement, with the key of the turn it was confirmed on
+        (a retry of that turn: the core's stored answer, nothing reversed twice)."""
+        assert self.core is not None and request.key_turn is not None
+        last = dict(state.banking)
+        key = movement_key(state.session_id, request.key_turn, reversal.REVERSAL)
+        auth = Authorisation(identity=state.identity or "", confirmed=True, idempotency_key=key)
+        result = await self.core.reverse(state.branch_id, customer, auth, int(last["posting_id"]))
+        state.last_movement = {**last, "reversed": str(result.posting.posting_id)}
+        reply, screen = reversal.reversed_reply(last, state.lang, result)
         return after_read(state, reply), screen
 
     async def _change(

@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 from dataclasses import dataclass
 
+from services.voice.domain.dialogue import reversal
 from services.voice.domain.dialogue import self_service_changes as changes
 from services.voice.domain.dialogue.booking import (
     BranchFacts,
@@ -135,6 +136,8 @@ def decide(previous: DialogueState, heard: Understanding) -> Decision:
         return _reply(state, state.last_reply or say("nothing_to_repeat", state.lang), "repeated")
     if heard.intent in HANDOFF_INTENTS:
         return _handoff(state, "human_asked")
+    if heard.intent == reversal.REVERSAL:
+        return _on_reversal_asked(state)
     if state.phase == "filling" and state.pending_slot == "pin":
         return _on_pin_wait(state, heard)
     if state.phase == "confirming":
@@ -309,6 +312,8 @@ def _on_pin_wait(state: DialogueState, heard: Understanding) -> Decision:
 
 def _on_confirming(state: DialogueState, heard: Understanding) -> Decision:
     assert state.intent is not None
+    if state.intent == reversal.REVERSAL:
+        return _on_reversal_confirming(state, heard)
     if heard.intent == "affirm":
         state.misses = 0
         return _act(state)
@@ -331,6 +336,52 @@ def _on_confirming(state: DialogueState, heard: Understanding) -> Decision:
         return _reply(state, _readback(state), "reprompt")
     text = say("confirm_again", state.lang, summary=summary(state.intent, dict(state.slots), state.lang))
     return _reply(state, text, "reprompt")
+
+
+def _on_reversal_asked(state: DialogueState) -> Decision:
+    """Undo the movement just made: read it back and wait for a yes; nothing made, or already undone: say so."""
+    state.reset_task()
+    last = state.last_movement
+    if not last:
+        return _reply(state, reversal.say("nothing", state.lang), "answered")
+    if last.get("reversed"):
+        return _reply(state, reversal.say("already", state.lang, last), "answered")
+    state.intent = reversal.REVERSAL
+    state.phase = "confirming"
+    state.banking = dict(last)
+    return _reply(state, reversal.say("readback", state.lang, last), "confirm_prompt")
+
+
+def _on_reversal_confirming(state: DialogueState, heard: Understanding) -> Decision:
+    """Only an explicit yes reverses (once: the first yes names it, a retry of that turn keeps its key)."""
+    if heard.intent == "affirm":
+        state.misses = 0
+        if state.confirm_turn is None:
+            state.confirm_turn = state.turn
+        return Decision(state, "", "posting", banking=BankingRequest("post", reversal.REVERSAL, state.confirm_turn))
+    if heard.intent == "deny":
+        state.reset_task()
+        return _reply(state, say("cancelled", state.lang), "cancelled")
+    state.misses += 1
+    if state.misses >= MAX_MISSES:
+        state.reset_task()
+        return _handoff(state)
+    return _reply(state, reversal.say("readback", state.lang, dict(state.banking)), "reprompt")
+
+
+def after_reversal_refused(previous: DialogueState, reason: str) -> Decision:
+    """The core would not reverse: done before (information: the money is back) or not today's (the counter);
+    other reasons as for any refusal."""
+    state = copy.deepcopy(previous)
+    last = dict(state.banking) or dict(state.last_movement)
+    if reason == "already_reversed" and last:
+        state.reset_task()
+        state.last_movement = {**state.last_movement, "reversed": "yes"}
+        return _reply(state, reversal.say("already", state.lang, last), "answered")
+    if reason == "not_reversible" and last:
+        state.reset_task()
+        return _reply(state, reversal.say("not_today", state.lang, last), "core_refused")
+    return after_refused(state, reason, posting=True)
 
 
 def after_ticket(

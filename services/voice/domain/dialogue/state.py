@@ -29,6 +29,7 @@ class DialogueState:
     customer_id: str | None = None  # whom the core says that session names (learnt on the first read)
     banking: dict[str, str] = field(default_factory=dict)  # the movement being confirmed: account ids, masked
     confirm_turn: int | None = None  # the turn the movement was confirmed on: its idempotency key, kept on retry
+    last_movement: dict[str, str] = field(default_factory=dict)  # posted this session, to undo (reversal.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
