@@ -152,7 +152,7 @@ async def converse(
         answer.raise_for_status()
         last = answer.json()
         turns += 1
-        if last.get("end"):
+        if last.get("end") and not script.get("through"):  # "through": a reversal after the payment ended
             break
     return {
         "script": script["id"],
