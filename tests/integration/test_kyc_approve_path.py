@@ -148,3 +148,24 @@ def test_the_selfie_is_another_picture_than_the_cards() -> None:
     card, selfie = (genuine_faces.picture(n) for n in (genuine_faces.ID_PHOTO, genuine_faces.SELFIE))
     assert card is not None and selfie is not None
     assert card.shape != selfie.shape or not np.array_equal(card, selfie)
+
+
+def test_a_card_photographed_upside_down_still_matches_its_holder(engines: Engines) -> None:
+    """The portrait is taken from the surest of the four turns (the unturned view also holds a 'face')."""
+    from bench.kyc.conditions import rotated_180
+    from services.kyc.adapters.face_models import cosine
+    from services.kyc.usecases import faces
+
+    picture = genuine_faces.picture(genuine_faces.ID_PHOTO)
+    selfie = genuine_faces.picture(genuine_faces.SELFIE)
+    assert picture is not None and selfie is not None
+    engine = engines.faces()
+    rng = random.Random(5)
+    card = genuine_faces.paste_photo(
+        render_id_portrait(holder(), rng), genuine_faces.id_photo(picture, engine.detect(picture, 1280)[0], (220, 280))
+    )
+    live = engine.detect(selfie, 640)[0]
+    live_embedding = engine.embed(selfie, live)
+    for photo in (clean(card, rng), rotated_180(card, rng)):
+        portrait = faces.portrait_from_document(photo, engine=engine)
+        assert cosine(portrait.embedding, live_embedding) >= 0.45

@@ -218,6 +218,8 @@ async def test_the_applicant_reaches_review_and_the_officer_asks_for_more_then_a
     assert (b"officer_ask_more", b"officer-li", b"licence photo has glare") in actions
     assert (b"officer_approve", b"officer-li", b"") in actions
     assert [h["officer"] for h in approved.json()["history"]] == ["officer-li", "officer-li"]
+    public = (await client.get(f"{CASES}/{cid}", headers=KIOSK)).json()
+    assert [set(h) for h in public["history"]] == [{"action", "at"}] * 2  # the kiosk sees no officer, no text
     listed = await client.get(f"/v1/kyc/branches/{BRANCH}/merchant-cases", headers=MANAGER)
     assert cid in [c["case_id"] for c in listed.json()["cases"]]
 

@@ -44,18 +44,24 @@ class FaceSample:
 def portrait_from_document(
     image_bytes: bytes, *, limits: ImageLimits = ImageLimits(), engine: FaceEngine
 ) -> FaceSample:
-    """The ID portrait: the card is located and straightened, then searched upright, upside down and sideways."""
+    """The ID portrait: the card is located and straightened, then searched upright, upside down and sideways;
+    the surest detection of the four turns wins. (The first turn with any face is not enough: on a card lying
+    upside down YuNet also finds the portrait unturned, at a lower score and with landmarks that align it
+    wrongly: a genuine holder then scored 0.11 against his selfie instead of 0.78.)"""
     image = decode_image(image_bytes, limits, max_side=2 * DOCUMENT_LONG_SIDE)
     document, _ = locate_document(image)
+    best: tuple[DetectedFace, np.ndarray] | None = None
     for rotation in _ROTATIONS:
         view = document if rotation is None else cv2.rotate(document, rotation)
-        faces = engine.detect(view, DOCUMENT_LONG_SIDE)
-        if faces:
-            face = faces[0]
-            if face.inter_ocular < MIN_INTER_OCULAR_PX / 2:
-                raise FaceTooSmallError("the portrait on the document is too small to compare")
-            return FaceSample(engine.embed(view, face), face, not looks_digital(document))
-    raise NoPortraitError("no face found on the document photo")
+        for face in engine.detect(view, DOCUMENT_LONG_SIDE)[:1]:
+            if best is None or face.score > best[0].score:
+                best = (face, view)
+    if best is None:
+        raise NoPortraitError("no face found on the document photo")
+    face, view = best
+    if face.inter_ocular < MIN_INTER_OCULAR_PX / 2:
+        raise FaceTooSmallError("the portrait on the document is too small to compare")
+    return FaceSample(engine.embed(view, face), face, not looks_digital(document))
 
 
 def selfie(

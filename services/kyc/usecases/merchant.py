@@ -366,7 +366,7 @@ def public_case(case: dict[str, Any]) -> dict[str, Any]:
     return {
         **{k: v for k, v in case.items() if k not in hidden},
         "documents": docs,
-        "history": [{k: v for k, v in h.items() if k != "reason"} for h in case.get("history", [])],
+        "history": [{"action": h["action"], "at": h["at"]} for h in case.get("history", [])],  # no officer, no text
     }
 
 
