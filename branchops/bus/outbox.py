@@ -51,9 +51,10 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
+from branchops.bus.envelope_bytes import EnvelopeWriter
 from branchops.bus.errors import is_transient
 from branchops.bus.producer import BusUnavailable, EventPublisher
-from branchops.contracts import Topic, encode, new_event
+from branchops.contracts import Topic
 from branchops.contracts.base import EventData
 from branchops.state.keys import branch_key, global_key
 
@@ -114,6 +115,7 @@ class Outbox:
         self._redis = redis
         self.service = service
         self.source = source
+        self._envelopes = EnvelopeWriter(source)
         self.instance = instance
         self.branches_key = global_key(service, "outbox", "branches")
         self.lease_key = global_key(service, "outbox", "lease")
@@ -135,8 +137,7 @@ class Outbox:
     def stage(self, pipe: Pipeline, topic: Topic, data: EventData) -> None:
         """Add the event to the transaction in ``pipe`` (after ``pipe.multi()``): the primitive of
         :meth:`Transaction.stage`, for a scripted path that announces and notifies by itself."""
-        event = new_event(topic, data, source=self.source)
-        entry = {"topic": topic.name, "key": data.branch_id, "value": encode(event)}
+        entry = {"topic": topic.name, "key": data.branch_id, "value": self._envelopes.value(topic, data)}
         pipe.xadd(self.stream(data.branch_id), cast(dict[Any, Any], entry))
         self.hot.add(data.branch_id)
 
