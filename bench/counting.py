@@ -83,7 +83,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -101,6 +101,7 @@ from bench.vision.mot_metrics import (
 from bench.vision.render import BlobDetector, write_video
 from bench.vision.scenes import ALL_SCENES, Noise, Scene, busy_hall, noisy_detections
 from services.queue.vision.adapters.capture import VideoSource
+from services.queue.vision.adapters.crop_detector import MotionCropDetector
 from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.domain.camera_config import CameraConfig, FrameSpec, LineSpec
@@ -237,30 +238,43 @@ class CachedDetector:
         return self.frames[self.frame]
 
 
-Setting = tuple[int, float, TileSetting]  # SSDLite input size, score threshold, tiles
+Layout = TileSetting | Literal["crops"]  # tiles, or crops around the moving regions (MotionCropDetector)
+Setting = tuple[int, float, Layout]  # SSDLite input size, score threshold, layout
+CROPS_KEY = -1.0  # the layout's slot in a cache file's meta for motion-region crops
 
 
-def make_detector(input_size: int, score: float, tiles: TileSetting = 1) -> Detector:
+def make_detector(input_size: int, score: float, tiles: Layout = 1) -> Detector:
     inner = SsdLiteDetector(VisionSettings().ssd_text_graph, input_size, score)
+    if tiles == "crops":
+        return MotionCropDetector(inner)
     return inner if tiles == 1 else TiledDetector(inner, tiles)
 
 
-def cache_meta(info: SeqInfo, input_size: int, score: float, tiles: TileSetting) -> list[float]:
-    n = tile_count(info.width, info.height, tiles)
+def tiles_used(info: SeqInfo, tiles: Layout) -> int | str:
+    return "crops" if tiles == "crops" else tile_count(info.width, info.height, tiles)
+
+
+def cache_meta(info: SeqInfo, input_size: int, score: float, tiles: Layout) -> list[float]:
     base = [info.width, info.height, info.length, input_size, score]
+    if tiles == "crops":
+        return [*base, CROPS_KEY]
+    n = tile_count(info.width, info.height, tiles)
     return base if n == 1 else [*base, n, OVERLAP]
 
 
-def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float, tiles: TileSetting = 1) -> Path:
+def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float, tiles: Layout = 1) -> Path:
     """One file per sequence and detector setting; the tile count (resolved for the frame size) and the
-    overlap are part of the key when the frame is tiled (one tile: the file name of before tiling)."""
+    overlap are part of the key when the frame is tiled (one tile: the file name of before tiling);
+    motion-region crops: ``_crops`` (every frame fed in order, so valid at the native rate only)."""
+    if tiles == "crops":
+        return cache / f"{info.name}_{input_size}_{score:g}_crops.npz"
     n = tile_count(info.width, info.height, tiles)
     suffix = "" if n == 1 else f"_t{n}o{OVERLAP:g}"
     return cache / f"{info.name}_{input_size}_{score:g}{suffix}.npz"
 
 
 def cached_detections(
-    cache: Path, info: SeqInfo, input_size: int, score: float, tiles: TileSetting = 1
+    cache: Path, info: SeqInfo, input_size: int, score: float, tiles: Layout = 1
 ) -> dict[int, list[Detection]]:
     """Every frame's detections of the sequence, from the cache file, or by running the detector once."""
     path = cache_path(cache, info, input_size, score, tiles)
@@ -327,10 +341,10 @@ def parse_rate(spec: str) -> float | None:
 
 
 def parse_setting(spec: str) -> Setting:
-    """``SIZE:SCORE`` or ``SIZE:SCORE:TILES`` (TILES 1..4 or auto; default 1)."""
+    """``SIZE:SCORE`` or ``SIZE:SCORE:TILES`` (TILES 1..4, auto, or crops: motion-region crops; default 1)."""
     parts = spec.split(":")
     problem = argparse.ArgumentTypeError(
-        f"--detector {spec!r}: need SIZE:SCORE[:TILES], size 128..1024, score in (0, 1), tiles 1..4 or auto"
+        f"--detector {spec!r}: need SIZE:SCORE[:TILES], size 128..1024, score in (0, 1), tiles 1..4, auto or crops"
     )
     if len(parts) not in (2, 3):
         raise problem
@@ -338,10 +352,10 @@ def parse_setting(spec: str) -> Setting:
         size, score = int(parts[0]), float(parts[1])
     except ValueError:
         raise problem from None
-    tiles: TileSetting = 1
+    tiles: Layout = 1
     if len(parts) == 3:
-        if parts[2] == "auto":
-            tiles = "auto"
+        if parts[2] in ("auto", "crops"):
+            tiles = "auto" if parts[2] == "auto" else "crops"
         elif parts[2].isdigit() and 1 <= int(parts[2]) <= 4:
             tiles = int(parts[2])
         else:
@@ -364,7 +378,7 @@ def run_sequence(
     analysis_fps: float | None,
     motion_gating: bool,
     cache: Path | None = None,
-    tiles: TileSetting = 1,
+    tiles: Layout = 1,
     low_score: float | None = None,
     tracker: str = "two-stage",
 ) -> dict[str, Any]:
@@ -386,6 +400,9 @@ def run_sequence(
         lines=[LineSpec(name=f"line{i}", points=pts, entry_side=EntrySide.RIGHT) for i, pts in enumerate(points)],
     )
     floor = score if tracker == "before" or low_score is None else min(low_score, score)
+    cache_hit = cache is not None and cache_path(cache, info, input_size, floor, tiles).is_file()
+    if cache is not None and tiles == "crops" and step != 1:
+        raise ValueError("motion-region crops from the detections cache need the native rate (every frame in order)")
     replay = (
         None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, floor, tiles))
     )
@@ -448,12 +465,13 @@ def run_sequence(
             "score_threshold": score,
             "ran_at_score": floor,
             "tiles": tiles,
-            "tiles_used": tile_count(info.width, info.height, tiles),
+            "tiles_used": tiles_used(info, tiles),
             "tile_overlap": OVERLAP,
             "runs": detector.calls,
         },
         "motion_gating": motion_gating,
         "detections_cached": cache is not None,
+        "detections_from_earlier_cache_file": cache_hit,
         "anchor": camera.anchor.value,
         "detections": raw.summary(),
         "detections_as_run": raw_all.summary(),
@@ -704,6 +722,57 @@ def speed(folders: Sequence[Path], frames: int, low_score: float, rounds: int = 
     return result
 
 
+def detector_speed(
+    folders: Sequence[Path], frames: int, settings: Sequence[Setting], low_score: float, rounds: int = 3
+) -> dict[str, Any]:
+    """Whole analysis per frame at 640x360 for each detector setting (two-stage tracker, one line), motion
+    gating on (the service's MOG2 gate with its defaults), one OpenCV thread, CPU time of this process; the
+    settings alternate ``rounds`` times in the same process so machine load hits them alike; best round kept.
+    Frames/s per core = 1000 / best CPU ms per frame."""
+    cv2.setNumThreads(1)
+    images = []
+    for folder in folders:
+        info = read_seqinfo(folder)
+        images += [cv2.resize(_read_frame(info, f), (640, 360)) for f in range(1, min(frames, info.length) + 1)]
+    camera = CameraConfig(
+        frame=FrameSpec(width=640, height=360),
+        lines=[LineSpec(name="v", points=[[320, 0], [320, 360]], entry_side=EntrySide.RIGHT)],
+    )
+    defaults = VisionSettings.model_fields
+    ms: dict[str, list[float]] = {setting_label(s): [] for s in settings}
+    runs: dict[str, int] = {}
+    for _ in range(rounds):
+        for size, score, tiles in settings:
+            label = setting_label((size, score, tiles))
+            floor = min(low_score, score)
+            gate = MotionGate(defaults["motion_min_area"].default, defaults["max_static_s"].default)
+            params = bench_tracker_params("two-stage", score, 25, low_score)
+            analyzer = FrameAnalyzer(camera, make_detector(size, floor, tiles), gate=gate, params=params)
+            started = time.process_time()
+            for i, image in enumerate(images):
+                analyzer.analyze(image, i / 25)
+            ms[label].append(1000 * (time.process_time() - started) / len(images))
+            runs[label] = analyzer.detector_runs
+    per_core = {k: round(1000 / min(v), 1) for k, v in ms.items()}
+    result = {
+        "frames": len(images),
+        "size": "640x360",
+        "motion_gating": True,
+        "opencv_threads": 1,
+        "rounds": rounds,
+        "cpu_ms_per_frame": {k: [round(x, 2) for x in v] for k, v in ms.items()},
+        "detector_runs": runs,
+        "frames_per_s_per_core": per_core,
+    }
+    print(f"\nspeed at 640x360, motion gating on, {len(images)} frames, one OpenCV thread (best of {rounds}):")
+    for label, fps in per_core.items():
+        print(
+            f"  {label:<16} {min(ms[label]):7.1f} ms CPU/frame  {fps:6.1f} frames/s per core  "
+            f"detector runs {runs[label]}/{len(images)}"
+        )
+    return result
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.counting", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -770,6 +839,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="also time the whole analysis at 640x360 on the first FRAMES frames of each --mot sequence, "
         "before vs two-stage, one OpenCV thread",
     )
+    parser.add_argument(
+        "--speed-detectors",
+        action="store_true",
+        help="with --speed: also time each --detector setting at 640x360 with motion gating on",
+    )
     parser.add_argument("--result", default="counting", metavar="NAME", help="write bench/results/NAME.json")
     args = parser.parse_args(argv)
     if args.detections_cache is not None and args.motion_gating:
@@ -806,8 +880,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.tracker or TRACKERS[:1],
         )
         payload["real_footage"] = real
-    if args.mot and args.speed:
+    if args.mot and args.speed and not args.speed_detectors:
         payload["speed"] = speed(args.mot, args.speed, args.low_score)
+    if args.mot and args.speed and args.speed_detectors:
+        settings = args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE, 1)]
+        payload["detector_speed"] = detector_speed(args.mot, args.speed, settings, args.low_score)
     path = write_result(args.result, payload)
     print(f"wrote {path}")
 
