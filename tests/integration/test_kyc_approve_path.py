@@ -45,7 +45,7 @@ from bench.kyc.identities import InventedPerson, invented_person  # noqa: E402
 from bench.kyc.render import render_id_emblem, render_id_portrait  # noqa: E402
 
 if genuine_faces.picture(genuine_faces.ID_PHOTO) is None:
-    pytest.skip("face pictures not cached: python -m bench.face_match --fetch", allow_module_level=True)
+    pytest.skip("face pictures not cached: make test-data", allow_module_level=True)
 
 KIOSK = {"X-API-Key": api_key(Role.KIOSK)}
 JPEG = {**KIOSK, "Content-Type": "image/jpeg"}
