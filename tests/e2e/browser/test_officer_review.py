@@ -211,3 +211,19 @@ def test_another_persons_selfie_blocks_approval(
     login(denied, officer_stack, "teller", "/officer")
     expect(denied.locator("body")).to_contain_text(re.compile("无权|forbidden", re.I))
     teller.close()
+
+
+def test_the_dashboard_leads_a_manager_to_the_review(
+    officer_stack: OfficerStack, kiosk: httpx.Client, card_photo: object, browser: Browser
+) -> None:
+    cid = to_review(kiosk, officer_stack.branch, applicant(40, card_photo))
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    login(page, officer_stack, "manager", "/")
+    link = page.locator("#officer-link")
+    expect(link).to_be_visible()
+    expect(link).to_have_text("商户审核")
+    link.click()
+    expect(page).to_have_url(re.compile(r"/officer$"))
+    expect(page.get_by_test_id(f"case-{cid}")).to_be_visible()
+    context.close()

@@ -182,6 +182,7 @@ async function main() {
   if (!branch && me.role === "head_office") { location.href = "/head-office"; return; }
   if (!branch) { document.body.prepend(el("p", { class: "warn banner", text: t("no_branch") })); return; }
   $("head-office-link").hidden = me.role !== "head_office";
+  $("officer-link").hidden = !(me.role === "manager" && me.branch_id);  // the officer page reviews its own branch
   for (const [id, page] of [["config-link", "/config"], ["reports-link", "/reports"]]) {
     $(id).hidden = me.role === "teller";
     $(id).href = me.branch_id ? page : `${page}?branch=${encodeURIComponent(branch)}`;

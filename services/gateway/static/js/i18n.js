@@ -134,7 +134,7 @@ Object.assign(TEXT.en, { address: "Address", address_zh: "Chinese address", addr
 
 // Branch configuration and reports (records).
 Object.assign(TEXT.zh, {
-  config_title: "网点配置", reports_title: "运营报表", dashboard: "看板", nav_config: "配置", nav_reports: "报表",
+  config_title: "网点配置", reports_title: "运营报表", dashboard: "看板", nav_config: "配置", nav_reports: "报表", nav_officer: "商户审核",
   version: "版本", updated: "更新于", by: "修改人", save_changes: "保存修改", discard: "放弃修改", reload: "重新加载",
   saved: "已保存", unsaved: "有未保存的修改", saving: "保存中…", stale: "其他人已修改此配置，请重新加载后再改",
   not_configured: "此网点尚无配置。请联系总行为网点创建配置后再在此修改。", read_only: "只读：仅网点经理可修改",
@@ -161,7 +161,7 @@ Object.assign(TEXT.zh, {
 });
 Object.assign(TEXT.en, {
   config_title: "Branch configuration", reports_title: "Reports", dashboard: "Dashboard", nav_config: "Configuration",
-  nav_reports: "Reports", version: "Version", updated: "Updated", by: "by", save_changes: "Save changes",
+  nav_reports: "Reports", nav_officer: "Merchant review", version: "Version", updated: "Updated", by: "by", save_changes: "Save changes",
   discard: "Discard changes", reload: "Reload", saved: "Saved", unsaved: "Unsaved changes", saving: "Saving…",
   stale: "Someone else changed this configuration: reload it, then make your change again",
   not_configured: "This branch has no configuration yet. Ask head office to create it, then edit it here.",
