@@ -23,7 +23,17 @@ class VisionSettings(BaseSettings):
     max_cameras: int = Field(16, ge=1, le=256, description="Camera worker processes at most")
     footfall_interval_s: float = Field(10.0, ge=1, le=3600, description="footfall.v1 every this many seconds")
     detector: DetectorKind = Field(DetectorKind.SSDLITE, description="Default person detector")
-    ssd_input_size: int = Field(300, ge=128, le=1024, description="SSDLite input (square), pixels")
+    ssd_input_size: int = Field(
+        300,
+        ge=128,
+        le=1024,
+        description="SSDLite input (square), pixels; 416 and 512 measured worse on real footage (docs/operations.md)",
+    )
+    motion_crops: bool = Field(
+        False,
+        description="Run the detector on square crops around the moving regions (MOG2) instead of the whole frame "
+        "or its tiles; no motion: no detector run. Measured: lower recall than tiles (docs/operations.md)",
+    )
     ssd_text_graph: Path = Field(
         MODELS_DIR / "ssdlite_pedestrian.pbtxt",
         description="OpenCV text graph of the SSDLite weights (models/README.md)",

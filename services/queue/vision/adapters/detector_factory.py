@@ -3,6 +3,7 @@ process, ``branchops count``, the benchmarks)."""
 
 from __future__ import annotations
 
+from services.queue.vision.adapters.crop_detector import MotionCropDetector
 from services.queue.vision.adapters.detectors import Detector, SsdLiteDetector, TiledDetector
 from services.queue.vision.domain.camera_config import DetectorKind
 from services.queue.vision.domain.tiling import TileSetting
@@ -20,7 +21,8 @@ def build_detector(
     settings: VisionSettings, kind: DetectorKind | None = None, tiles: TileSetting = 1, low_score: float | None = None
 ) -> Detector:
     """The camera's detector, keeping boxes from ``low_score`` (default: ``low_score_of(settings)``); with
-    ``tiles`` other than 1 it runs on side-by-side tiles of each frame."""
+    ``tiles`` other than 1 it runs on side-by-side tiles of each frame; with the setting ``motion_crops`` it runs
+    on crops around the moving regions instead (tiles then unused)."""
     threshold = low_score_of(settings) if low_score is None else low_score
     chosen = kind or settings.detector
     detector: Detector
@@ -38,4 +40,6 @@ def build_detector(
         )
     else:
         detector = SsdLiteDetector(settings.ssd_text_graph, settings.ssd_input_size, threshold)
+    if settings.motion_crops:
+        return MotionCropDetector(detector)
     return detector if tiles == 1 else TiledDetector(detector, tiles)
