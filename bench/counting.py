@@ -104,6 +104,7 @@ from services.queue.vision.adapters.capture import VideoSource
 from services.queue.vision.adapters.crop_detector import MotionCropDetector
 from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.motion import MotionGate
+from services.queue.vision.domain import motion_crops
 from services.queue.vision.domain.camera_config import CameraConfig, FrameSpec, LineSpec
 from services.queue.vision.domain.geometry import Box, EntrySide
 from services.queue.vision.domain.pipeline import CountingPipeline
@@ -257,7 +258,7 @@ def tiles_used(info: SeqInfo, tiles: Layout) -> int | str:
 def cache_meta(info: SeqInfo, input_size: int, score: float, tiles: Layout) -> list[float]:
     base = [info.width, info.height, info.length, input_size, score]
     if tiles == "crops":
-        return [*base, CROPS_KEY]
+        return [*base, CROPS_KEY, motion_crops.PAD, motion_crops.MIN_PAD, motion_crops.MIN_SIDE]
     n = tile_count(info.width, info.height, tiles)
     return base if n == 1 else [*base, n, OVERLAP]
 
@@ -265,9 +266,11 @@ def cache_meta(info: SeqInfo, input_size: int, score: float, tiles: Layout) -> l
 def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float, tiles: Layout = 1) -> Path:
     """One file per sequence and detector setting; the tile count (resolved for the frame size) and the
     overlap are part of the key when the frame is tiled (one tile: the file name of before tiling);
-    motion-region crops: ``_crops`` (every frame fed in order, so valid at the native rate only)."""
+    motion-region crops: ``_crops`` and the crop shape constants (every frame fed in order, so valid at the native
+    rate only)."""
     if tiles == "crops":
-        return cache / f"{info.name}_{input_size}_{score:g}_crops.npz"
+        shape = f"p{motion_crops.PAD:g}m{motion_crops.MIN_PAD:g}s{motion_crops.MIN_SIDE:g}"
+        return cache / f"{info.name}_{input_size}_{score:g}_crops{shape}.npz"
     n = tile_count(info.width, info.height, tiles)
     suffix = "" if n == 1 else f"_t{n}o{OVERLAP:g}"
     return cache / f"{info.name}_{input_size}_{score:g}{suffix}.npz"

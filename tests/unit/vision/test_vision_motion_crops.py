@@ -92,7 +92,7 @@ def test_no_regions_means_no_crops() -> None:
 
 
 def test_two_people_apart_get_two_crops_and_near_ones_one() -> None:
-    apart = motion_crops([(40, 100, 70, 200), (560, 120, 590, 220)], W, H)
+    apart = motion_crops([(40, 100, 50, 130), (580, 120, 590, 150)], W, H)  # two small, far apart
     assert len(apart) == 2 and all(inside_frame(c) for c in apart)
     near = motion_crops([(300, 100, 330, 200), (340, 110, 370, 210)], W, H)
     assert len(near) == 1 and contains(near[0], (300, 100, 370, 210))

@@ -18,9 +18,9 @@ import numpy as np
 
 from services.queue.vision.domain.geometry import FloatArray
 
-PAD = 0.5  # of the region's longer side, on each side
-MIN_PAD = 0.04  # of the frame's height, on each side
-MIN_SIDE = 0.35  # of the frame's height: the smallest crop side
+PAD = 1.0  # of the region's longer side, on each side
+MIN_PAD = 0.06  # of the frame's height, on each side
+MIN_SIDE = 0.5  # of the frame's height: the smallest crop side
 MAX_CROPS = 3
 FULL_FRAME_SHARE = 0.7
 
