@@ -219,6 +219,38 @@ def _movement(branch_id: str, customer_id: str, who: Principal, key: str | None,
     )
 
 
+async def _moved(
+    call: Callable[[Movement], Awaitable[Answer]],
+    branch_id: str,
+    customer_id: str,
+    who: Principal,
+    key: str | None,
+    body: MovementBody,
+    *,
+    fields: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """A money movement asked of the core (``fields``: what the key covers instead of the body's own) and its
+    answer; a refusal raises :class:`CoreRefused`, answered through PROBLEMS."""
+    move = _movement(branch_id, customer_id, who, key, body)
+    return _answer(await call(move if fields is None else replace(move, body=fields)))
+
+
+async def _changed(
+    call: Callable[[Change], Awaitable[tuple[int, dict[str, Any], bool]]],
+    branch_id: str,
+    customer_id: str,
+    who: Principal,
+    key: str | None,
+    body: MovementBody,
+    *,
+    fields: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """A self-service change asked of the core, as :func:`_moved`."""
+    change = _change(branch_id, customer_id, who, key, body)
+    status, answer, replayed = await call(change if fields is None else replace(change, fields=fields))
+    return _json(answer, status, replayed=replayed)
+
+
 # ------------------------------------------------------------------------------------------------ public tables
 @router.get("/fx-rates", summary="SANDBOX FX rates (illustrative, not a quotation)")
 async def fx_rates(who: AnyRole, core: CoreDep) -> JSONResponse:
@@ -365,9 +397,13 @@ async def transfer(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     check_branch(who, branch_id)
-    move = _movement(branch_id, customer_id, who, key, body)
-    return _answer(
-        await core.transfer(move, body.from_account_id, body.to_account_id, body.amount_minor, body.currency)  # type: ignore[arg-type]
+    return await _moved(
+        lambda move: core.transfer(move, body.from_account_id, body.to_account_id, body.amount_minor, body.currency),  # type: ignore[arg-type]
+        branch_id,
+        customer_id,
+        who,
+        key,
+        body,
     )
 
 
@@ -386,9 +422,19 @@ async def card_repayment(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     check_branch(who, branch_id)
-    move = _movement(branch_id, customer_id, who, key, body)
-    return _answer(
-        await core.card_repayment(move, body.from_account_id, body.card_account_id, body.amount_minor, body.currency)  # type: ignore[arg-type]
+    return await _moved(
+        lambda move: core.card_repayment(
+            move,
+            body.from_account_id,
+            body.card_account_id,
+            body.amount_minor,  # type: ignore[arg-type]
+            body.currency,
+        ),
+        branch_id,
+        customer_id,
+        who,
+        key,
+        body,
     )
 
 
@@ -407,16 +453,20 @@ async def utility_payment(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     check_branch(who, branch_id)
-    move = _movement(branch_id, customer_id, who, key, body)
-    return _answer(
-        await core.utility_payment(
+    return await _moved(
+        lambda move: core.utility_payment(
             move,
             body.from_account_id,
             body.biller_id,
             body.bill_reference,
             body.amount_minor,  # type: ignore[arg-type]
             body.currency,
-        )
+        ),
+        branch_id,
+        customer_id,
+        who,
+        key,
+        body,
     )
 
 
@@ -448,8 +498,10 @@ async def reversal(
     check_branch(who, branch_id)
     if not posting_id.isdigit() or len(posting_id) > 18:
         raise CoreRefused("unknown_posting", "no such posting of this customer")
-    move = replace(_movement(branch_id, customer_id, who, key, body), body={"posting_id": int(posting_id)})
-    return _answer(await core.reverse(move, int(posting_id)))
+    number = int(posting_id)
+    return await _moved(
+        lambda move: core.reverse(move, number), branch_id, customer_id, who, key, body, fields={"posting_id": number}
+    )
 
 
 @router.post(
@@ -468,8 +520,7 @@ async def enrol(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     check_branch(who, branch_id)
-    status, answer, replayed = await core.services.enrol(_change(branch_id, customer_id, who, key, body), service)
-    return _json(answer, status, replayed=replayed)
+    return await _changed(lambda change: core.services.enrol(change, service), branch_id, customer_id, who, key, body)
 
 
 @router.post(
@@ -488,9 +539,15 @@ async def change_pin(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     check_branch(who, branch_id)
-    change = replace(_change(branch_id, customer_id, who, key, body), fields={"account_id": account_id})
-    status, answer, replayed = await core.services.change_pin(change, body.new_pin)
-    return _json(answer, status, replayed=replayed)
+    return await _changed(
+        lambda change: core.services.change_pin(change, body.new_pin),
+        branch_id,
+        customer_id,
+        who,
+        key,
+        body,
+        fields={"account_id": account_id},
+    )
 
 
 @router.post(
@@ -508,5 +565,11 @@ async def wallet_top_up(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     check_branch(who, branch_id)
-    move = _movement(branch_id, customer_id, who, key, body)
-    return _answer(await core.wallet_top_up(move, body.from_account_id, body.amount_minor, body.currency))  # type: ignore[arg-type]
+    return await _moved(
+        lambda move: core.wallet_top_up(move, body.from_account_id, body.amount_minor, body.currency),  # type: ignore[arg-type]
+        branch_id,
+        customer_id,
+        who,
+        key,
+        body,
+    )

@@ -16,12 +16,12 @@ from services.records.domain.intervals import DEFAULT_TIME_ZONE, local_day, zone
 from services.records.domain.sandbox_core import postings, rates
 from services.records.domain.sandbox_core.accounts import Account, Kind, mask_number
 from services.records.domain.sandbox_core.errors import CoreRefused
-from services.records.domain.sandbox_core.idempotency import check_key, request_hash
 from services.records.domain.sandbox_core.identity import check_identity
 from services.records.domain.sandbox_core.limits import Limits, check_limits
 from services.records.domain.sandbox_core.money import format_minor
 from services.records.domain.sandbox_core.seed import Customer, demo_customers, demo_services, shared_accounts
 from services.records.domain.sandbox_core.views import account_view, labelled
+from services.records.usecases.idempotent_call import Asked, Done, idempotent_call
 from services.records.usecases.sandbox_services import SelfServices
 
 Clock = Callable[[], dt.datetime]
@@ -287,32 +287,24 @@ class SandboxCore:
         reverses: int | None = None,
     ) -> Answer:
         now = self.clock()
-        key: str | None = move.idempotency_key
-        try:
-            key = check_key(move.idempotency_key)
-            if move.confirmed is not True:
-                raise CoreRefused("confirmation_required", "the customer must confirm the movement explicitly")
-            fingerprint = request_hash(action, move.branch_id, move.customer_id, move.body)
-            async with self.store.transaction() as ledger:
-                replay = await ledger.claim(move.branch_id, key, fingerprint, now)
-                if replay is not None:
-                    await ledger.audit(self._entry(now, action, move, "replayed", key=key, detail=dict(move.body)))
-                    return Answer(replay.status, replay.response, replayed=True)
-                answer, posting_id = await self._post(
-                    ledger, action, move, key, now, account_ids, plan_of, optional, reverses
-                )
-                await ledger.finish(move.branch_id, key, answer.status, answer.body, posting_id)
-                await ledger.audit(
-                    self._entry(
-                        now, action, move, "posted", key=key, posting_id=posting_id, detail=answer.body["posting"]
-                    )
-                )
-                return answer
-        except CoreRefused as refused:
-            await self.store.audit(
-                self._entry(now, action, move, "refused", key=key, reason=refused.reason, detail=dict(move.body))
+        asked = Asked(
+            action, "movement", move.branch_id, move.customer_id, move.idempotency_key, move.confirmed, move.body
+        )
+
+        def entry(outcome: str, key: str | None, reason: str | None) -> AuditEntry:
+            return self._entry(now, action, move, outcome, key=key, reason=reason, detail=dict(move.body))
+
+        async def post(ledger: Ledger, key: str) -> Done:
+            answer, posting_id = await self._post(
+                ledger, action, move, key, now, account_ids, plan_of, optional, reverses
             )
-            raise
+            posted = self._entry(
+                now, action, move, "posted", key=key, posting_id=posting_id, detail=answer.body["posting"]
+            )
+            return Done(answer.status, answer.body, posted, posting_id)
+
+        status, body, replayed = await idempotent_call(self.store, now, asked, entry, post)
+        return Answer(status, body, replayed=replayed)
 
     async def _post(
         self,

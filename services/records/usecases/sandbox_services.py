@@ -17,11 +17,11 @@ from services.records.adapters.sandbox_core_store import AuditEntry, Ledger, San
 from services.records.domain.sandbox_core import enrolments, pins
 from services.records.domain.sandbox_core.accounts import Account, Kind
 from services.records.domain.sandbox_core.errors import CoreRefused
-from services.records.domain.sandbox_core.idempotency import check_key, request_hash
 from services.records.domain.sandbox_core.identity import check_identity
 from services.records.domain.sandbox_core.money import format_minor
 from services.records.domain.sandbox_core.seed import Customer, wallet_number
 from services.records.domain.sandbox_core.views import account_view, labelled
+from services.records.usecases.idempotent_call import Asked, Done, idempotent_call
 
 PENSION_DEFAULT_DAYS = 365
 PENSION_MAX_DAYS = 366 * 3
@@ -179,35 +179,35 @@ class SelfServices:
 
     async def _change(self, action: str, change: Change, apply: Apply) -> tuple[int, dict[str, Any], bool]:
         now = self.clock()
-        key: str | None = change.idempotency_key
-        try:
-            key = check_key(change.idempotency_key)
-            if change.confirmed is not True:
-                raise CoreRefused("confirmation_required", "the customer must confirm the change explicitly")
-            fingerprint = request_hash(action, change.branch_id, change.customer_id, change.fields)
-            async with self.store.transaction() as ledger:
-                replay = await ledger.claim(change.branch_id, key, fingerprint, now)
-                if replay is not None:
-                    await ledger.audit(self._entry(now, action, change, "replayed", key))
-                    return replay.status, replay.response, True
-                customer = await ledger.lock_customer(change.customer_id, change.branch_id)
-                if customer is None:
-                    raise CoreRefused("unknown_customer", "no such customer in this branch's sandbox core")
-                evidence = (
-                    await ledger.kyc_evidence(change.branch_id, change.identity, now - self.identity_window)
-                    if change.identity
-                    else None
-                )
-                check_identity(evidence, customer.id_number_masked, now, self.identity_window)
-                accounts = await ledger.customer_accounts(customer.customer_id)
-                done = await apply(ledger, customer, accounts, change.fields, now)
-                body = labelled({"customer_id": customer.customer_id, "change": done})
-                await ledger.finish(change.branch_id, key, CREATED, body, None)
-                await ledger.audit(self._entry(now, action, change, "done", key, detail=done))
-                return CREATED, body, False
-        except CoreRefused as refused:
-            await self.store.audit(self._entry(now, action, change, "refused", key, reason=refused.reason))
-            raise
+        asked = Asked(
+            action,
+            "change",
+            change.branch_id,
+            change.customer_id,
+            change.idempotency_key,
+            change.confirmed,
+            change.fields,
+        )
+
+        def entry(outcome: str, key: str | None, reason: str | None) -> AuditEntry:
+            return self._entry(now, action, change, outcome, key, reason=reason)
+
+        async def apply_once(ledger: Ledger, key: str) -> Done:
+            customer = await ledger.lock_customer(change.customer_id, change.branch_id)
+            if customer is None:
+                raise CoreRefused("unknown_customer", "no such customer in this branch's sandbox core")
+            evidence = (
+                await ledger.kyc_evidence(change.branch_id, change.identity, now - self.identity_window)
+                if change.identity
+                else None
+            )
+            check_identity(evidence, customer.id_number_masked, now, self.identity_window)
+            accounts = await ledger.customer_accounts(customer.customer_id)
+            done = await apply(ledger, customer, accounts, change.fields, now)
+            body = labelled({"customer_id": customer.customer_id, "change": done})
+            return Done(CREATED, body, self._entry(now, action, change, "done", key, detail=done))
+
+        return await idempotent_call(self.store, now, asked, entry, apply_once)
 
     def _entry(
         self,
