@@ -13,16 +13,11 @@ from branchops.web.roles import AnyRole, KioskTellerManagerService, ManagerOnly
 from services.kyc.domain.errors import DocumentError
 from services.kyc.domain.merchant import CaseStateError, DecisionError
 from services.kyc.routes.deps import KycDep, MerchantDep, SettingsDep
-from services.kyc.routes.sessions import parse_frames
-from services.kyc.routes.uploads import (
-    disclosed,
-    enforce_rate_limit,
-    problem_for,
-    read_image,
-    read_json,
-    session_rate_key,
-)
+from services.kyc.routes.upload_step import UploadStep
+from services.kyc.routes.uploads import enforce_rate_limit, session_rate_key
+from services.kyc.settings import KycSettings
 from services.kyc.usecases.merchant import CaseNotFound, public_case, queue_entry, review_view
+from services.kyc.usecases.verification import Verification
 
 router = APIRouter(prefix="/v1/kyc/merchant-cases", tags=["kyc merchant onboarding"])
 CasePath = Annotated[Identifier, Path(description="merchant case id")]
@@ -122,6 +117,13 @@ async def get_case(case_id: CasePath, who: AnyRole, kyc: MerchantDep) -> dict[st
     return public_case(await _case(kyc, case_id, who))
 
 
+def _step(sessions: Verification, settings: KycSettings, case: dict[str, Any], who: Principal, name: str) -> UploadStep:
+    async def refuse(error: DocumentError) -> None:
+        await sessions.store.audit(case["branch_id"], refusal(case, name, error))
+
+    return UploadStep(sessions, settings, session_rate_key(who, case["kiosk_id"]), refuse, CaseStateError, case_problem)
+
+
 async def _upload(
     kind: str,
     case_id: str,
@@ -132,16 +134,8 @@ async def _upload(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     case = await _case(kyc, case_id, who)
-    await enforce_rate_limit(sessions, settings, session_rate_key(who, case["kiosk_id"]))
-    data = await read_image(request, settings)
-    try:
-        add = kyc.add_licence if kind == "licence" else kyc.add_id_card
-        return disclosed(await add(case, data), request, who)
-    except DocumentError as error:
-        await sessions.store.audit(case["branch_id"], refusal(case, kind, error))
-        raise problem_for(error) from None
-    except CaseStateError as error:
-        raise case_problem(error) from None
+    add = kyc.add_licence if kind == "licence" else kyc.add_id_card
+    return await _step(sessions, settings, case, who, kind).image(request, who, lambda data: add(case, data))
 
 
 @router.post(
@@ -202,15 +196,9 @@ async def add_selfie(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     case = await _case(kyc, case_id, who)
-    await enforce_rate_limit(sessions, settings, session_rate_key(who, case["kiosk_id"]))
-    frames = parse_frames(await read_json(request, settings.selfie_body_bytes()), settings)
-    try:
-        return await kyc.add_selfie(case, frames)
-    except DocumentError as error:
-        await sessions.store.audit(case["branch_id"], refusal(case, "selfie", error))
-        raise problem_for(error) from None
-    except CaseStateError as error:
-        raise case_problem(error) from None
+    return await _step(sessions, settings, case, who, "selfie").frames(
+        request, lambda frames: kyc.add_selfie(case, frames)
+    )
 
 
 @router.get(

@@ -9,22 +9,14 @@ from pydantic import BaseModel, ConfigDict
 
 from branchops.contracts.base import BranchId, Identifier
 from branchops.contracts.enums import DocType
-from branchops.web import Principal, Problem, check_branch
+from branchops.web import Principal, check_branch
 from branchops.web.roles import AnyRole, KioskTellerManagerService
 from services.kyc.domain.errors import DocumentError, SessionNotFound, SessionStateError
 from services.kyc.routes.deps import KycDep, SettingsDep
-from services.kyc.routes.uploads import (
-    b64_image,
-    disclosed,
-    enforce_rate_limit,
-    problem_for,
-    problem_for_session,
-    read_image,
-    read_json,
-    session_rate_key,
-)
+from services.kyc.routes.upload_step import UploadStep
+from services.kyc.routes.uploads import enforce_rate_limit, problem_for_session, session_rate_key
 from services.kyc.settings import KycSettings
-from services.kyc.usecases.verification import public_view
+from services.kyc.usecases.verification import Verification, public_view
 
 router = APIRouter(prefix="/v1/kyc/sessions", tags=["kyc"])
 SessionPath = Annotated[Identifier, Path(description="KYC session id")]
@@ -37,22 +29,6 @@ class CreateSession(BaseModel):
     doc_type: DocType = DocType.ID_CARD
 
 
-def parse_frames(body: dict[str, Any], settings: KycSettings) -> list[tuple[bytes, float]]:
-    """``{"frames": [{"image": b64, "t_ms": n}, ...]}`` → (image bytes, time) pairs, or a 422/413 problem."""
-    raw = body.get("frames")
-    if not isinstance(raw, list) or not raw or len(raw) > settings.liveness_max_frames:
-        raise Problem(
-            422, "Invalid request", f"frames: 1..{settings.liveness_max_frames} items expected", reason="frame_count"
-        )
-    frames = []
-    for i, item in enumerate(raw):
-        t_ms = item.get("t_ms") if isinstance(item, dict) else None
-        if not isinstance(t_ms, int | float):
-            raise Problem(422, "Invalid request", f"frames[{i}].t_ms: a number is required", reason="timestamps")
-        frames.append((b64_image(item.get("image"), f"frames[{i}].image", settings.max_frame_bytes), float(t_ms)))
-    return frames
-
-
 async def _session(kyc: KycDep, session_id: str, who: Principal) -> dict[str, Any]:
     try:
         session = await kyc.session(session_id)
@@ -60,6 +36,15 @@ async def _session(kyc: KycDep, session_id: str, who: Principal) -> dict[str, An
         raise problem_for_session(error) from None
     check_branch(who, session["branch_id"])
     return session
+
+
+def _step(kyc: Verification, settings: KycSettings, session: dict[str, Any], who: Principal, name: str) -> UploadStep:
+    async def refuse(error: DocumentError) -> None:
+        await kyc.refuse(session, name, error)
+
+    return UploadStep(
+        kyc, settings, session_rate_key(who, session["kiosk_id"]), refuse, SessionStateError, problem_for_session
+    )
 
 
 @router.post("", status_code=201, summary="Start a KYC session; an ID-card session gets its liveness challenge")
@@ -111,15 +96,8 @@ async def add_document(
     session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
 ) -> dict[str, Any]:
     session = await _session(kyc, session_id, who)
-    await enforce_rate_limit(kyc, settings, session_rate_key(who, session["kiosk_id"]))
-    data = await read_image(request, settings)
-    try:
-        return disclosed(await kyc.add_document(session, data), request, who)
-    except DocumentError as error:
-        await kyc.refuse(session, "document", error)
-        raise problem_for(error) from None
-    except SessionStateError as error:
-        raise problem_for_session(error) from None
+    step = _step(kyc, settings, session, who, "document")
+    return await step.image(request, who, lambda data: kyc.add_document(session, data))
 
 
 @router.post(
@@ -156,12 +134,6 @@ async def add_selfie(
     session_id: SessionPath, request: Request, who: KioskTellerManagerService, kyc: KycDep, settings: SettingsDep
 ) -> dict[str, Any]:
     session = await _session(kyc, session_id, who)
-    await enforce_rate_limit(kyc, settings, session_rate_key(who, session["kiosk_id"]))
-    frames = parse_frames(await read_json(request, settings.selfie_body_bytes()), settings)
-    try:
-        return await kyc.add_selfie(session, frames)
-    except DocumentError as error:
-        await kyc.refuse(session, "selfie", error)
-        raise problem_for(error) from None
-    except SessionStateError as error:
-        raise problem_for_session(error) from None
+    return await _step(kyc, settings, session, who, "selfie").frames(
+        request, lambda frames: kyc.add_selfie(session, frames)
+    )
