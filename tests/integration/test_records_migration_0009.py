@@ -8,40 +8,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from branchops.devstack.postgres import create_database, drop_database
-from services.records.adapters.database import create_engine
 from services.records.adapters.migrate import current_revision, migrate
-from services.records.settings import RecordsSettings
-from tests.conftest import fresh_database_name
+from tests.integration.records_support import new_database, records_engine, table_names
 
 SERVICES_TABLES = {"sandbox_core_services", "sandbox_core_pins"}
 
 
 @pytest.fixture
 def empty_database(postgres_url: str) -> Iterator[str]:
-    name = fresh_database_name("migration0009")
-    url = create_database(postgres_url, name)
-    try:
+    with new_database(postgres_url, "migration0009") as url:
         yield url
-    finally:
-        drop_database(postgres_url, name)
 
 
 @pytest.fixture
 async def engine(empty_database: str, redis_url: str) -> AsyncIterator[AsyncEngine]:
-    made = create_engine(RecordsSettings(database_url=empty_database, redis_url=redis_url))
-    try:
+    async with records_engine(empty_database, redis_url) as made:
         yield made
-    finally:
-        await made.dispose()
-
-
-async def _tables(engine: AsyncEngine) -> set[str]:
-    async with engine.connect() as connection:
-        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
 async def _refused(engine: AsyncEngine, sql: str, constraint: str) -> None:
@@ -66,7 +51,7 @@ async def test_revision_0009_adds_the_self_services_with_their_bounds(engine: As
         "sandbox_core_accounts_kind",
     )
     await migrate(engine, "0009")
-    assert await current_revision(engine) == "0009" and await _tables(engine) >= SERVICES_TABLES
+    assert await current_revision(engine) == "0009" and await table_names(engine) >= SERVICES_TABLES
     async with engine.begin() as connection:
         phone = await connection.scalar(
             text("SELECT phone_masked FROM sandbox_core_customers WHERE customer_id = 'c1'")
@@ -112,7 +97,7 @@ async def test_revision_0009_adds_the_self_services_with_their_bounds(engine: As
     async with engine.begin() as connection:
         await connection.execute(text("DELETE FROM sandbox_core_accounts WHERE account_id = 'w1'"))
     await migrate(engine, "0008", action="downgrade")
-    assert await current_revision(engine) == "0008" and not SERVICES_TABLES & await _tables(engine)
+    assert await current_revision(engine) == "0008" and not SERVICES_TABLES & await table_names(engine)
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT display_name FROM sandbox_core_customers")) == "Sandbox"
     await migrate(engine, "0009")

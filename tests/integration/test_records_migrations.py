@@ -15,8 +15,6 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from branchops.devstack.postgres import create_database, drop_database
-from services.records.adapters.database import create_engine
 from services.records.adapters.history_store import HistorySql
 from services.records.adapters.migrate import MigrationFailed, current_revision, head, migrate
 from services.records.bootstrap import StartupFailed, build_app
@@ -24,7 +22,8 @@ from services.records.domain.history import RAW_TABLE_NAMES
 from services.records.domain.retention import STATE_TABLES
 from services.records.domain.rollups import ROLLUPS
 from services.records.settings import RecordsSettings
-from tests.conftest import fresh_database_name, make_platform
+from tests.conftest import make_platform
+from tests.integration.records_support import new_database, records_engine, table_names
 
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE_HISTORY = {"branch_config", "branch_config_audit", "outbox", "alembic_version"}
@@ -55,33 +54,21 @@ HEAD = "0009"
 
 @pytest.fixture
 def empty_database(postgres_url: str) -> Iterator[str]:
-    name = fresh_database_name("migrations")
-    url = create_database(postgres_url, name)
-    try:
+    with new_database(postgres_url, "migrations") as url:
         yield url
-    finally:
-        drop_database(postgres_url, name)
 
 
 @pytest.fixture
 async def engine(empty_database: str, redis_url: str) -> AsyncIterator[AsyncEngine]:
-    made = create_engine(RecordsSettings(database_url=empty_database, redis_url=redis_url))
-    try:
+    async with records_engine(empty_database, redis_url) as made:
         yield made
-    finally:
-        await made.dispose()
-
-
-async def _tables(engine: AsyncEngine) -> set[str]:
-    async with engine.connect() as connection:
-        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
 async def test_upgrade_from_an_empty_database_then_again_is_a_no_op(engine: AsyncEngine) -> None:
-    assert await current_revision(engine) is None and not await _tables(engine)
+    assert await current_revision(engine) is None and not await table_names(engine)
     await migrate(engine)
     assert await current_revision(engine) == head() == HEAD
-    assert await _tables(engine) == RECORDS_TABLES
+    assert await table_names(engine) == RECORDS_TABLES
     await migrate(engine)
     assert await current_revision(engine) == HEAD
 
@@ -111,20 +98,20 @@ async def test_downgrade_to_the_previous_revision_and_upgrade_again_keeps_the_da
             text("INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')")
         )
     await migrate(engine, "0003", action="downgrade")
-    assert await current_revision(engine) == "0003" and await _tables(engine) == BEFORE_HISTORY | HISTORY_TABLES
+    assert await current_revision(engine) == "0003" and await table_names(engine) == BEFORE_HISTORY | HISTORY_TABLES
     await migrate(engine, "0002", action="downgrade")
-    assert await current_revision(engine) == "0002" and await _tables(engine) == BEFORE_HISTORY
+    assert await current_revision(engine) == "0002" and await table_names(engine) == BEFORE_HISTORY
     await migrate(engine, "0001", action="downgrade")
     assert await current_revision(engine) == "0001"
-    assert "outbox" not in await _tables(engine)
+    assert "outbox" not in await table_names(engine)
     await migrate(engine)
-    assert await current_revision(engine) == HEAD and await _tables(engine) == RECORDS_TABLES
+    assert await current_revision(engine) == HEAD and await table_names(engine) == RECORDS_TABLES
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}
     await migrate(engine, "base", action="downgrade")
-    assert await _tables(engine) == {"alembic_version"} and await current_revision(engine) is None
+    assert await table_names(engine) == {"alembic_version"} and await current_revision(engine) is None
     await migrate(engine)
-    assert await _tables(engine) == RECORDS_TABLES
+    assert await table_names(engine) == RECORDS_TABLES
 
 
 async def test_revision_0004_sums_the_rollups_already_there_and_keeps_them_summed(engine: AsyncEngine) -> None:
@@ -174,7 +161,7 @@ async def test_revision_0004_sums_the_rollups_already_there_and_keeps_them_summe
     await migrate(engine, "0003", action="downgrade")
     async with engine.connect() as connection:
         triggers = (await connection.execute(text("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal"))).scalar()
-    assert not REPORT_TABLES & await _tables(engine) and triggers == 0
+    assert not REPORT_TABLES & await table_names(engine) and triggers == 0
 
 
 async def _columns(engine: AsyncEngine, table: str) -> list[str]:
@@ -217,7 +204,7 @@ async def test_revision_0006_starts_the_staffing_intervals_from_each_windows_cur
         await HistorySql.read(connection)  # the code's staffing and credits fit the tables
     assert [tuple(r) for r in rows] == [("w1", dt.datetime(2026, 12, 1, 1, tzinfo=dt.UTC), None, "s01")]
     await migrate(engine, "0005", action="downgrade")
-    assert not CREDIT_TABLES & await _tables(engine)
+    assert not CREDIT_TABLES & await table_names(engine)
 
 
 async def _break(engine: AsyncEngine) -> None:
@@ -232,7 +219,7 @@ async def test_a_failed_migration_says_what_failed_and_changes_nothing(engine: A
     message = str(failure.value)
     assert f"database migration (upgrade to revision {head()}) failed, nothing was changed" in message
     assert 'relation "outbox" already exists' in message
-    assert await _tables(engine) == {"outbox"}, "revision 0001 was rolled back with 0002 (one transaction)"
+    assert await table_names(engine) == {"outbox"}, "revision 0001 was rolled back with 0002 (one transaction)"
 
 
 async def test_a_failed_migration_stops_the_service(engine: AsyncEngine, empty_database: str, redis_url: str) -> None:
@@ -295,7 +282,7 @@ async def test_revision_0007_adds_the_sandbox_core_whose_postings_must_balance(e
             text("INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')")
         )
     await migrate(engine, "0007")
-    assert await current_revision(engine) == "0007" and await _tables(engine) >= SANDBOX_CORE_TABLES
+    assert await current_revision(engine) == "0007" and await table_names(engine) >= SANDBOX_CORE_TABLES
     async with engine.begin() as connection:
         await connection.execute(
             text(
@@ -328,7 +315,7 @@ async def test_revision_0007_adds_the_sandbox_core_whose_postings_must_balance(e
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM sandbox_core_legs"))).scalar() == 0
     await migrate(engine, "0006", action="downgrade")
-    assert not SANDBOX_CORE_TABLES & await _tables(engine)
+    assert not SANDBOX_CORE_TABLES & await table_names(engine)
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}
         functions = "SELECT count(*) FROM pg_proc WHERE proname = 'sandbox_core_balanced'"
@@ -344,7 +331,7 @@ async def test_revision_0008_adds_the_hourly_occupancy_grids_whose_cells_fit_the
             text("INSERT INTO branch_config VALUES ('b1', 1, '{\"kept\": true}', now(), 'mgr', 'manager')")
         )
     await migrate(engine, "0008")
-    assert await current_revision(engine) == "0008" and await _tables(engine) >= OCCUPANCY_TABLES
+    assert await current_revision(engine) == "0008" and await table_names(engine) >= OCCUPANCY_TABLES
     insert = (
         "INSERT INTO rollup_occupancy_hour (branch_id, camera_id, hour_start, day, hour, cols, rows, person_s,"
         " seconds, peak) VALUES ('b1', 'cam1', '2026-12-01T01:00:00+00', '2026-12-01', 9, 2, 1, :grid, 3600, 2)"
@@ -362,6 +349,6 @@ async def test_revision_0008_adds_the_hourly_occupancy_grids_whose_cells_fit_the
         grids = (await connection.execute(text("SELECT camera_id, person_s FROM rollup_occupancy_hour"))).all()
     assert [tuple(r) for r in grids] == [("cam1", [10.0, 20.5])]
     await migrate(engine, "0007", action="downgrade")
-    assert not OCCUPANCY_TABLES & await _tables(engine)
+    assert not OCCUPANCY_TABLES & await table_names(engine)
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT document FROM branch_config"))).scalar_one() == {"kept": True}

@@ -8,13 +8,11 @@ import asyncio
 import datetime as dt
 import json
 import re
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,14 +23,17 @@ from tests.integration.sandbox_core_support import (
     MANAGER,
     SERVICE,
     TELLER,
+    SandboxEnv,
     account,
     balances,
     customer,
+    idempotency_key,
     ledger_consistent,
     new_branch,
     postings_of,
     running_core,
     seeded,
+    seeded_core,
     store_kyc,
 )
 
@@ -40,17 +41,9 @@ MASKED = re.compile(r"^\d{4}\*{4}\d{4}$")
 
 
 @pytest.fixture
-async def env(
-    session_broker: TansuBroker, redis_url: str, database_url: str
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, AsyncEngine, str]]:
-    async with running_core(database_url, redis_url, make_platform(session_broker.bootstrap)) as (app, client):
-        branch = new_branch()
-        await seeded(app, branch)
-        yield app, client, app.state.engine, branch
-
-
-def _key() -> str:
-    return f"test-{uuid.uuid4().hex}"
+async def env(session_broker: TansuBroker, redis_url: str, database_url: str) -> AsyncIterator[SandboxEnv]:
+    async with seeded_core(database_url, redis_url, session_broker.bootstrap) as running:
+        yield running
 
 
 def _problem(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
@@ -120,7 +113,7 @@ async def test_a_transfer_retried_with_its_key_is_posted_once(env: Any) -> None:
     _, client, engine, branch = env
     identity = await store_kyc(engine, branch)
     before = await balances(engine, branch)
-    key = _key()
+    key = idempotency_key()
     first = await _transfer(client, branch, identity, 50_000, key=key)
     assert first.status_code == 201, first.text
     posting = first.json()["posting"]
@@ -143,10 +136,14 @@ async def test_bad_inputs_are_refused_with_their_reason_and_nothing_is_posted(en
     identity = await store_kyc(engine, branch)
     before = await balances(engine, branch)
     for amount in (0, -100, 1.5, 10**15):
-        _problem(await _transfer(client, branch, identity, amount, key=_key()), 422, "amount_out_of_range")
+        _problem(await _transfer(client, branch, identity, amount, key=idempotency_key()), 422, "amount_out_of_range")
     _problem(await _transfer(client, branch, identity, 100), 400, "idempotency_key_required")
-    _problem(await _transfer(client, branch, identity, 100, key=_key(), confirmed=False), 422, "confirmation_required")
-    _problem(await _transfer(client, branch, identity, 100, key=_key(), target=9), 404, "unknown_account")
+    _problem(
+        await _transfer(client, branch, identity, 100, key=idempotency_key(), confirmed=False),
+        422,
+        "confirmation_required",
+    )
+    _problem(await _transfer(client, branch, identity, 100, key=idempotency_key(), target=9), 404, "unknown_account")
     c1 = customer(branch)
     not_own = await client.post(
         f"/v1/sandbox-core/branches/{branch}/customers/{c1}/transfers",
@@ -157,7 +154,7 @@ async def test_bad_inputs_are_refused_with_their_reason_and_nothing_is_posted(en
             "confirmed": True,
             "identity": identity,
         },
-        headers={**SERVICE, "Idempotency-Key": _key()},
+        headers={**SERVICE, "Idempotency-Key": idempotency_key()},
     )
     _problem(not_own, 403, "not_own_account")
     rejected = await store_kyc(engine, branch, decision=KycDecision.REJECTED)
@@ -165,11 +162,11 @@ async def test_bad_inputs_are_refused_with_their_reason_and_nothing_is_posted(en
     someone_else = await store_kyc(engine, branch, masked="1101**********5678")
     elsewhere = await store_kyc(engine, new_branch())
     for proof in (None, "kyc-unknown", rejected, stale, someone_else, elsewhere):
-        _problem(await _transfer(client, branch, proof, 100, key=_key()), 403, "identity_not_verified")
+        _problem(await _transfer(client, branch, proof, 100, key=idempotency_key()), 403, "identity_not_verified")
     # customer 3's debit card is empty
     empty = await store_kyc(engine, branch, masked="4403**********0021")
-    _problem(await _transfer(client, branch, empty, 1, key=_key(), who=3), 422, "insufficient_funds")
-    _problem(await _transfer(client, branch, identity, 1_000_001, key=_key()), 422, "limit_exceeded")
+    _problem(await _transfer(client, branch, empty, 1, key=idempotency_key(), who=3), 422, "insufficient_funds")
+    _problem(await _transfer(client, branch, identity, 1_000_001, key=idempotency_key()), 422, "limit_exceeded")
     assert await balances(engine, branch) == before and await postings_of(engine, branch) == 0
     audit = await client.get(f"/v1/sandbox-core/branches/{branch}/audit", params={"limit": 100}, headers=MANAGER)
     reasons = [e["reason"] for e in audit.json()["entries"]]
@@ -182,13 +179,21 @@ async def test_daily_limit_counts_the_days_movements(env: Any) -> None:
     _, client, engine, branch = env
     identity = await store_kyc(engine, branch)
     # from savings (50,000.00): the limits refuse, not the funds
-    assert (await _transfer(client, branch, identity, 1_000_000, key=_key(), source=2, target=1)).status_code == 201
+    assert (
+        await _transfer(client, branch, identity, 1_000_000, key=idempotency_key(), source=2, target=1)
+    ).status_code == 201
     body = _problem(
-        await _transfer(client, branch, identity, 500_001, key=_key(), source=2, target=1), 422, "limit_exceeded"
+        await _transfer(client, branch, identity, 500_001, key=idempotency_key(), source=2, target=1),
+        422,
+        "limit_exceeded",
     )
     assert "5000.00 CNY left today" in body["detail"]
-    assert (await _transfer(client, branch, identity, 500_000, key=_key(), source=2, target=1)).status_code == 201
-    _problem(await _transfer(client, branch, identity, 1, key=_key(), source=2, target=1), 422, "limit_exceeded")
+    assert (
+        await _transfer(client, branch, identity, 500_000, key=idempotency_key(), source=2, target=1)
+    ).status_code == 201
+    _problem(
+        await _transfer(client, branch, identity, 1, key=idempotency_key(), source=2, target=1), 422, "limit_exceeded"
+    )
     assert await postings_of(engine, branch) == 2
 
 
@@ -206,13 +211,13 @@ async def test_card_repayment_utility_payment_and_statement(env: Any) -> None:
     too_much = await client.post(
         f"{base}/card-repayments",
         json={**card, "amount_minor": 123_451},
-        headers={**SERVICE, "Idempotency-Key": _key()},
+        headers={**SERVICE, "Idempotency-Key": idempotency_key()},
     )
     _problem(too_much, 422, "amount_out_of_range")
     repaid = await client.post(
         f"{base}/card-repayments",
         json={**card, "amount_minor": 123_450},
-        headers={**SERVICE, "Idempotency-Key": _key()},
+        headers={**SERVICE, "Idempotency-Key": idempotency_key()},
     )
     assert repaid.status_code == 201, repaid.text
     assert {a["kind"]: a["balance_minor"] for a in repaid.json()["accounts"]}["credit_card"] == 0
@@ -227,10 +232,12 @@ async def test_card_repayment_utility_payment_and_statement(env: Any) -> None:
     unknown = await client.post(
         f"{base}/utility-payments",
         json={**bill, "biller_id": "sbx-biller-none"},
-        headers={**SERVICE, "Idempotency-Key": _key()},
+        headers={**SERVICE, "Idempotency-Key": idempotency_key()},
     )
     _problem(unknown, 404, "unknown_biller")
-    paid = await client.post(f"{base}/utility-payments", json=bill, headers={**SERVICE, "Idempotency-Key": _key()})
+    paid = await client.post(
+        f"{base}/utility-payments", json=bill, headers={**SERVICE, "Idempotency-Key": idempotency_key()}
+    )
     assert paid.status_code == 201, paid.text
     assert paid.json()["posting"]["reference"] == "EL-2****7-88"
     today = dt.date.fromisoformat(paid.json()["posting"]["day"])
@@ -261,7 +268,7 @@ async def test_a_reversal_compensates_once_and_only_on_the_same_day(env: Any) ->
     _, client, engine, branch = env
     identity = await store_kyc(engine, branch)
     before = await balances(engine, branch)
-    made = await _transfer(client, branch, identity, 70_000, key=_key())
+    made = await _transfer(client, branch, identity, 70_000, key=idempotency_key())
     posting_id = made.json()["posting"]["posting_id"]
     base = f"/v1/sandbox-core/branches/{branch}/customers/{customer(branch)}/postings"
 
@@ -269,7 +276,7 @@ async def test_a_reversal_compensates_once_and_only_on_the_same_day(env: Any) ->
         return await client.post(
             f"{base}/{pid}/reversal",
             json={"confirmed": True, "identity": identity},
-            headers={**SERVICE, "Idempotency-Key": key or _key()},
+            headers={**SERVICE, "Idempotency-Key": key or idempotency_key()},
         )
 
     reversed_ = await reverse(posting_id)
@@ -279,7 +286,7 @@ async def test_a_reversal_compensates_once_and_only_on_the_same_day(env: Any) ->
     _problem(await reverse(posting_id), 409, "already_reversed")
     _problem(await reverse(reversed_.json()["posting"]["posting_id"]), 409, "not_reversible")
     _problem(await reverse(10**17), 404, "unknown_posting")
-    yesterday = await _transfer(client, branch, identity, 1_000, key=_key())
+    yesterday = await _transfer(client, branch, identity, 1_000, key=idempotency_key())
     old_id = yesterday.json()["posting"]["posting_id"]
     async with engine.begin() as connection:
         await connection.execute(
@@ -287,7 +294,7 @@ async def test_a_reversal_compensates_once_and_only_on_the_same_day(env: Any) ->
         )
     _problem(await reverse(old_id), 409, "not_reversible")
     # five reversals of one posting at once: one compensates, the others are refused
-    third = (await _transfer(client, branch, identity, 2_000, key=_key())).json()["posting"]["posting_id"]
+    third = (await _transfer(client, branch, identity, 2_000, key=idempotency_key())).json()["posting"]["posting_id"]
     five = await asyncio.gather(*(reverse(third) for _ in range(5)))
     assert sorted(r.status_code for r in five) == [201, 409, 409, 409, 409], [r.text for r in five]
     assert {r.json()["reason"] for r in five if r.status_code == 409} == {"already_reversed"}
@@ -301,12 +308,14 @@ async def test_concurrent_debits_never_overdraw_and_a_key_sent_at_once_posts_onc
     app, client, engine, branch = env
     app.state.sandbox_core.limits["CNY"] = type(app.state.sandbox_core.limits["CNY"])(10**9, 10**10)
     identity = await store_kyc(engine, branch)
-    answers = await asyncio.gather(*(_transfer(client, branch, identity, 100_000, key=_key()) for _ in range(20)))
+    answers = await asyncio.gather(
+        *(_transfer(client, branch, identity, 100_000, key=idempotency_key()) for _ in range(20))
+    )
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [201] * 12 + [422] * 8, statuses
     assert all(a.json()["reason"] == "insufficient_funds" for a in answers if a.status_code == 422)
     assert (await balances(engine, branch))[account(branch, 1, 1)] == 34_567
-    key = _key()
+    key = idempotency_key()
     same = await asyncio.gather(
         *(_transfer(client, branch, identity, 1_000, key=key, source=2, target=1) for _ in range(10))
     )
@@ -323,8 +332,8 @@ async def test_concurrent_debits_never_overdraw_and_a_key_sent_at_once_posts_onc
 async def test_the_audit_log_is_masked(env: Any) -> None:
     _, client, engine, branch = env
     identity = await store_kyc(engine, branch)
-    await _transfer(client, branch, identity, 1_000, key=_key())
-    await _transfer(client, branch, identity, 10**15, key=_key())
+    await _transfer(client, branch, identity, 1_000, key=idempotency_key())
+    await _transfer(client, branch, identity, 10**15, key=idempotency_key())
     got = await client.get(f"/v1/sandbox-core/branches/{branch}/audit", headers=MANAGER)
     entries = got.json()["entries"]
     assert [(e["outcome"], e["reason"]) for e in entries] == [("refused", "amount_out_of_range"), ("posted", None)]
@@ -359,7 +368,7 @@ async def test_a_movement_that_times_out_on_a_lock_posts_nothing_and_its_retry_p
         await seeded(app, branch)
         engine: AsyncEngine = app.state.engine
         identity = await store_kyc(engine, branch)
-        key = _key()
+        key = idempotency_key()
         async with engine.connect() as holder:
             await holder.execute(
                 text("SELECT 1 FROM sandbox_core_customers WHERE customer_id = :c FOR UPDATE"), {"c": customer(branch)}

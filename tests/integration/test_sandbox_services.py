@@ -7,29 +7,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from branchops.devstack import TansuBroker
-from tests.conftest import make_platform
 from tests.integration.sandbox_core_support import (
     SERVICE,
     TELLER,
+    SandboxEnv,
     account,
     balances,
     customer,
+    idempotency_key,
     ledger_consistent,
-    new_branch,
     postings_of,
-    running_core,
-    seeded,
+    seeded_core,
     store_kyc,
 )
 
@@ -38,17 +35,9 @@ THIRD_MASKED = "4403**********0021"
 
 
 @pytest.fixture
-async def env(
-    session_broker: TansuBroker, redis_url: str, database_url: str
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, AsyncEngine, str]]:
-    async with running_core(database_url, redis_url, make_platform(session_broker.bootstrap)) as (app, client):
-        branch = new_branch()
-        await seeded(app, branch)
-        yield app, client, app.state.engine, branch
-
-
-def _key() -> str:
-    return f"test-{uuid.uuid4().hex}"
+async def env(session_broker: TansuBroker, redis_url: str, database_url: str) -> AsyncIterator[SandboxEnv]:
+    async with seeded_core(database_url, redis_url, session_broker.bootstrap) as running:
+        yield running
 
 
 def _base(branch: str, who: int = 1) -> str:
@@ -72,7 +61,7 @@ async def _enrol(
     **extra: Any,
 ) -> httpx.Response:
     body = {"confirmed": True, "identity": identity, **extra}
-    headers = {**SERVICE, "Idempotency-Key": key or _key()}
+    headers = {**SERVICE, "Idempotency-Key": key or idempotency_key()}
     return await client.post(f"{_base(branch, who)}/services/{service}", json=body, headers=headers)
 
 
@@ -99,7 +88,7 @@ async def test_mobile_banking_once_then_already_enrolled_with_the_masked_phone(e
     _, client, engine, branch = env
     identity = await store_kyc(engine, branch)
     assert (await _services(client, branch))["phone_masked"] == "138****1234"
-    key = _key()
+    key = idempotency_key()
     done = await _enrol(client, branch, "mobile_banking", identity, key=key)
     assert done.status_code == 201, done.text
     assert done.json()["change"]["detail"] == {"phone_masked": "138****1234"} and done.json()["sandbox"] is True
@@ -125,7 +114,7 @@ async def test_a_change_needs_identity_confirmation_and_a_key_and_a_phone(env: A
     unconfirmed = await client.post(
         f"{_base(branch)}/services/mobile_banking",
         json={"confirmed": False, "identity": identity},
-        headers={**SERVICE, "Idempotency-Key": _key()},
+        headers={**SERVICE, "Idempotency-Key": idempotency_key()},
     )
     _problem(unconfirmed, 422, "confirmation_required")
     keyless = await client.post(
@@ -135,7 +124,7 @@ async def test_a_change_needs_identity_confirmation_and_a_key_and_a_phone(env: A
     teller = await client.post(
         f"{_base(branch)}/services/mobile_banking",
         json={"confirmed": True, "identity": identity},
-        headers={**TELLER, "Idempotency-Key": _key()},
+        headers={**TELLER, "Idempotency-Key": idempotency_key()},
     )
     assert teller.status_code == 403
     third = await store_kyc(engine, branch, masked=THIRD_MASKED)
@@ -185,7 +174,7 @@ async def test_the_wallet_is_opened_once_and_topped_up_by_a_posting_within_its_c
     identity = await store_kyc(engine, branch)
     top_up = {"from_account_id": account(branch, 1, 1), "amount_minor": 20_000, "confirmed": True, "identity": identity}
     early = await client.post(
-        f"{_base(branch)}/wallet-top-ups", json=top_up, headers={**SERVICE, "Idempotency-Key": _key()}
+        f"{_base(branch)}/wallet-top-ups", json=top_up, headers={**SERVICE, "Idempotency-Key": idempotency_key()}
     )
     _problem(early, 404, "unknown_account")
     opened = await _enrol(client, branch, "digital_wallet", identity)
@@ -198,7 +187,7 @@ async def test_the_wallet_is_opened_once_and_topped_up_by_a_posting_within_its_c
     )
     _problem(await _enrol(client, branch, "digital_wallet", identity), 409, "already_enrolled")
     before = await balances(engine, branch)
-    key = _key()
+    key = idempotency_key()
     paid = await client.post(
         f"{_base(branch)}/wallet-top-ups", json=top_up, headers={**SERVICE, "Idempotency-Key": key}
     )
@@ -213,7 +202,9 @@ async def test_the_wallet_is_opened_once_and_topped_up_by_a_posting_within_its_c
     assert after[account(branch, 1, 1)] == before[account(branch, 1, 1)] - 20_000
     over = {**top_up, "amount_minor": 1_000_000 - 20_000 + 1}
     _problem(
-        await client.post(f"{_base(branch)}/wallet-top-ups", json=over, headers={**SERVICE, "Idempotency-Key": _key()}),
+        await client.post(
+            f"{_base(branch)}/wallet-top-ups", json=over, headers={**SERVICE, "Idempotency-Key": idempotency_key()}
+        ),
         422,
         "limit_exceeded",
     )
@@ -250,7 +241,7 @@ async def _pin(
     return await client.post(
         f"{_base(branch)}/accounts/{account(branch, 1, a)}/pin",
         json={"new_pin": pin, "confirmed": True, "identity": identity},
-        headers={**SERVICE, "Idempotency-Key": key or _key()},
+        headers={**SERVICE, "Idempotency-Key": key or idempotency_key()},
     )
 
 
@@ -261,7 +252,7 @@ async def test_a_pin_is_kept_as_a_salted_scrypt_hash_and_weak_pins_are_refused(e
         _problem(await _pin(client, branch, identity, weak), 422, "weak_pin")
     for bad in ("12345", "1234567", "12a456"):
         _problem(await _pin(client, branch, identity, bad), 422, "bad_pin")
-    key = _key()
+    key = idempotency_key()
     done = await _pin(client, branch, identity, "582914", key=key)
     assert done.status_code == 201, done.text
     assert "582914" not in done.text and done.json()["change"]["state"] == "changed"

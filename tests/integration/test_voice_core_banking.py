@@ -15,17 +15,14 @@ from fastapi import FastAPI
 from branchops.devstack import TansuBroker
 from services.voice.adapters.core_banking_http import CoreBankingHttp
 from services.voice.domain.banking import Authorisation, BankingRefused, CoreBanking, movement_key
-from tests.conftest import make_platform
 from tests.integration.sandbox_core_support import (
     SERVICE,
     account,
     balances,
     customer,
     ledger_consistent,
-    new_branch,
     postings_of,
-    running_core,
-    seeded,
+    seeded_core,
     store_kyc,
 )
 
@@ -56,10 +53,8 @@ class LosesAnswers(httpx.AsyncBaseTransport):
 async def env(
     session_broker: TansuBroker, redis_url: str, database_url: str
 ) -> AsyncIterator[tuple[FastAPI, Any, str]]:
-    async with running_core(database_url, redis_url, make_platform(session_broker.bootstrap)) as (app, _):
-        branch = new_branch()
-        await seeded(app, branch)
-        yield app, app.state.engine, branch
+    async with seeded_core(database_url, redis_url, session_broker.bootstrap) as (app, _, engine, branch):
+        yield app, engine, branch
 
 
 def _core(transport: httpx.AsyncBaseTransport, http: httpx.AsyncClient) -> CoreBanking:
