@@ -70,9 +70,17 @@ before, 28.8 ms two-stage, about 34 frames/s per core (ratio 1.01). Issue 20's t
 recall >= 0.85 at precision >= 0.90 (best 60.7% at 87.1%), IDF1 >= 70 (48.4 pooled; KITTI-17 71.5), line error
 <= 10% (25.8% at best). The detector limits it: its own recall at 0.2 is 54-80% per sequence (``detections_as_run``).
 
+Detector settings side by side (issue 20, item 2): ``--detector SIZE:SCORE:crops`` runs the detector on square crops
+around the moving regions of each frame (``MotionCropDetector``: MOG2 foreground blobs padded, merged, the whole frame
+when they cover most of it; no motion, no detector run; its cache file is keyed by the crop shape and is valid at the
+native rate only), and ``--speed FRAMES --speed-detectors`` times each ``--detector`` setting's whole analysis at
+640x360 with motion gating on, one OpenCV thread, best of 3. The run of 2026-12-07 (SSDLite 300, 416, 512, 2 tiles,
+tiles auto, crops; command and table in docs/operations.md, "Detector choice"): every setting meets 10 frames/s per
+core; tiles give the best recall (60.6% pooled, auto), larger inputs lose precision, crops lose people who stand still.
+
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
 [--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--detections-cache DIR]
-[--skip-synthetic] [--speed FRAMES] [--result NAME].
+[--skip-synthetic] [--speed FRAMES [--speed-detectors]] [--result NAME].
 Prints tables and writes bench/results/<NAME>.json (default counting.json).
 """
 
