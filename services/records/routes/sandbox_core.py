@@ -10,8 +10,8 @@ the customer in the branch. Refusals are problem+json with a ``reason`` (domain/
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from typing import Annotated, Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Concatenate, ParamSpec
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -26,6 +26,7 @@ from services.records.domain.sandbox_core.errors import REASONS, CoreRefused
 from services.records.usecases.sandbox_core import Answer, Caller, Movement, Reader, SandboxCore
 from services.records.usecases.sandbox_services import Change
 
+P = ParamSpec("P")
 PREFIX = "/v1/sandbox-core"
 router = APIRouter(prefix=PREFIX, tags=["sandbox core (SANDBOX)"])
 SANDBOX_HEADER = {"X-Sandbox-Core": "1", "Cache-Control": "no-store"}
@@ -194,61 +195,61 @@ CHANGE_ERRORS = _statuses(
 )
 
 
-def _change(branch_id: str, customer_id: str, who: Principal, key: str | None, body: MovementBody) -> Change:
-    return Change(
-        branch_id=branch_id,
-        customer_id=customer_id,
-        subject=who.subject,
-        role=who.role.value,
-        idempotency_key=key,
-        confirmed=body.confirmed,
-        identity=body.identity,
-        fields=body.fields(),
-    )
+@dataclass(frozen=True)
+class _Asked:
+    """A money movement or self-service change asked by a service for a customer of the branch."""
+
+    branch_id: str
+    customer_id: str
+    who: Principal
+    key: str | None
+    body: MovementBody
+    fields: dict[str, Any] | None = None
+    """What the idempotency key covers instead of the body's own fields."""
+
+    async def move(
+        self, call: Callable[Concatenate[Movement, P], Awaitable[Answer]], *args: P.args, **kwargs: P.kwargs
+    ) -> JSONResponse:
+        """The movement asked of the core and its answer (a refusal raises CoreRefused: see PROBLEMS)."""
+        return _answer(await call(self._movement(), *args, **kwargs))
+
+    async def change(
+        self,
+        call: Callable[Concatenate[Change, P], Awaitable[tuple[int, dict[str, Any], bool]]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> JSONResponse:
+        status, answer, replayed = await call(self._change(), *args, **kwargs)
+        return _json(answer, status, replayed=replayed)
+
+    def _movement(self) -> Movement:
+        return Movement(
+            branch_id=self.branch_id,
+            customer_id=self.customer_id,
+            caller=Caller(self.who.subject, self.who.role.value),
+            idempotency_key=self.key,
+            confirmed=self.body.confirmed,
+            identity=self.body.identity,
+            body=self.body.fields() if self.fields is None else self.fields,
+        )
+
+    def _change(self) -> Change:
+        return Change(
+            branch_id=self.branch_id,
+            customer_id=self.customer_id,
+            subject=self.who.subject,
+            role=self.who.role.value,
+            idempotency_key=self.key,
+            confirmed=self.body.confirmed,
+            identity=self.body.identity,
+            fields=self.body.fields() if self.fields is None else self.fields,
+        )
 
 
-def _movement(branch_id: str, customer_id: str, who: Principal, key: str | None, body: MovementBody) -> Movement:
-    return Movement(
-        branch_id=branch_id,
-        customer_id=customer_id,
-        caller=Caller(who.subject, who.role.value),
-        idempotency_key=key,
-        confirmed=body.confirmed,
-        identity=body.identity,
-        body=body.fields(),
-    )
-
-
-async def _moved(
-    call: Callable[[Movement], Awaitable[Answer]],
-    branch_id: str,
-    customer_id: str,
-    who: Principal,
-    key: str | None,
-    body: MovementBody,
-    *,
-    fields: dict[str, Any] | None = None,
-) -> JSONResponse:
-    """A money movement asked of the core (``fields``: what the key covers instead of the body's own) and its
-    answer; a refusal raises :class:`CoreRefused`, answered through PROBLEMS."""
-    move = _movement(branch_id, customer_id, who, key, body)
-    return _answer(await call(move if fields is None else replace(move, body=fields)))
-
-
-async def _changed(
-    call: Callable[[Change], Awaitable[tuple[int, dict[str, Any], bool]]],
-    branch_id: str,
-    customer_id: str,
-    who: Principal,
-    key: str | None,
-    body: MovementBody,
-    *,
-    fields: dict[str, Any] | None = None,
-) -> JSONResponse:
-    """A self-service change asked of the core, as :func:`_moved`."""
-    change = _change(branch_id, customer_id, who, key, body)
-    status, answer, replayed = await call(change if fields is None else replace(change, fields=fields))
-    return _json(answer, status, replayed=replayed)
+def _asked(branch_id: str, customer_id: str, who: Principal, key: str | None, body: MovementBody) -> _Asked:
+    """The branch checked first (403 before anything else)."""
+    check_branch(who, branch_id)
+    return _Asked(branch_id, customer_id, who, key, body)
 
 
 # ------------------------------------------------------------------------------------------------ public tables
@@ -396,15 +397,8 @@ async def transfer(
     core: CoreDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    check_branch(who, branch_id)
-    return await _moved(
-        lambda move: core.transfer(move, body.from_account_id, body.to_account_id, body.amount_minor, body.currency),  # type: ignore[arg-type]
-        branch_id,
-        customer_id,
-        who,
-        key,
-        body,
-    )
+    asked = _asked(branch_id, customer_id, who, key, body)
+    return await asked.move(core.transfer, body.from_account_id, body.to_account_id, body.amount_minor, body.currency)  # type: ignore[arg-type]
 
 
 @router.post(
@@ -421,20 +415,13 @@ async def card_repayment(
     core: CoreDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    check_branch(who, branch_id)
-    return await _moved(
-        lambda move: core.card_repayment(
-            move,
-            body.from_account_id,
-            body.card_account_id,
-            body.amount_minor,  # type: ignore[arg-type]
-            body.currency,
-        ),
-        branch_id,
-        customer_id,
-        who,
-        key,
-        body,
+    asked = _asked(branch_id, customer_id, who, key, body)
+    return await asked.move(
+        core.card_repayment,
+        body.from_account_id,
+        body.card_account_id,
+        body.amount_minor,  # type: ignore[arg-type]
+        body.currency,
     )
 
 
@@ -452,21 +439,14 @@ async def utility_payment(
     core: CoreDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    check_branch(who, branch_id)
-    return await _moved(
-        lambda move: core.utility_payment(
-            move,
-            body.from_account_id,
-            body.biller_id,
-            body.bill_reference,
-            body.amount_minor,  # type: ignore[arg-type]
-            body.currency,
-        ),
-        branch_id,
-        customer_id,
-        who,
-        key,
-        body,
+    asked = _asked(branch_id, customer_id, who, key, body)
+    return await asked.move(
+        core.utility_payment,
+        body.from_account_id,
+        body.biller_id,
+        body.bill_reference,
+        body.amount_minor,  # type: ignore[arg-type]
+        body.currency,
     )
 
 
@@ -495,13 +475,10 @@ async def reversal(
     core: CoreDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    check_branch(who, branch_id)
+    asked = _asked(branch_id, customer_id, who, key, body)
     if not posting_id.isdigit() or len(posting_id) > 18:
         raise CoreRefused("unknown_posting", "no such posting of this customer")
-    number = int(posting_id)
-    return await _moved(
-        lambda move: core.reverse(move, number), branch_id, customer_id, who, key, body, fields={"posting_id": number}
-    )
+    return await replace(asked, fields={"posting_id": int(posting_id)}).move(core.reverse, int(posting_id))
 
 
 @router.post(
@@ -519,8 +496,7 @@ async def enrol(
     core: CoreDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    check_branch(who, branch_id)
-    return await _changed(lambda change: core.services.enrol(change, service), branch_id, customer_id, who, key, body)
+    return await _asked(branch_id, customer_id, who, key, body).change(core.services.enrol, service)
 
 
 @router.post(
@@ -538,16 +514,8 @@ async def change_pin(
     core: CoreDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    check_branch(who, branch_id)
-    return await _changed(
-        lambda change: core.services.change_pin(change, body.new_pin),
-        branch_id,
-        customer_id,
-        who,
-        key,
-        body,
-        fields={"account_id": account_id},
-    )
+    asked = replace(_asked(branch_id, customer_id, who, key, body), fields={"account_id": account_id})
+    return await asked.change(core.services.change_pin, body.new_pin)
 
 
 @router.post(
@@ -564,12 +532,5 @@ async def wallet_top_up(
     core: CoreDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    check_branch(who, branch_id)
-    return await _moved(
-        lambda move: core.wallet_top_up(move, body.from_account_id, body.amount_minor, body.currency),  # type: ignore[arg-type]
-        branch_id,
-        customer_id,
-        who,
-        key,
-        body,
-    )
+    asked = _asked(branch_id, customer_id, who, key, body)
+    return await asked.move(core.wallet_top_up, body.from_account_id, body.amount_minor, body.currency)  # type: ignore[arg-type]
