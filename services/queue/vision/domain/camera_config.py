@@ -63,10 +63,11 @@ class CameraConfig(_Strict):
     analysis_fps: float = Field(5.0, gt=0, le=30, description="Frames analysed per second; others skipped")
     detector: DetectorKind | None = Field(None, description="None: the service default")
     detector_tiles: Annotated[int, Field(ge=1, le=MAX_TILES)] | Literal["auto"] = Field(
-        1,
-        description=f"Run the detector on this many side-by-side tiles of each frame (1..{MAX_TILES}), or 'auto': "
-        "round(width / height), for wide frames; 1 (the default): the whole frame at once. "
-        "Detector cost per frame grows with the tile count",
+        "auto",
+        description=f"Run the detector on this many side-by-side tiles of each frame (1..{MAX_TILES}), or 'auto' "
+        "(the default): round(width / height), so two tiles on a 16:9 frame and the whole frame on a 4:3 one; "
+        "1: the whole frame at once. Detector cost per frame grows with the tile count (bench/counting.py: "
+        "recall 51.8 -> 60.6%, IDF1 38.3 -> 48.4, line error 38.7 -> 25.8% for 2x the detector CPU)",
     )
     detector_low_score: float | None = Field(
         None,
