@@ -12,6 +12,8 @@ from typing import Any
 from services.records.adapters.sandbox_core_store import AuditEntry, Ledger, SandboxCoreStore
 from services.records.domain.sandbox_core.errors import CoreRefused
 from services.records.domain.sandbox_core.idempotency import check_key, request_hash
+from services.records.domain.sandbox_core.identity import check_identity
+from services.records.domain.sandbox_core.seed import Customer
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,15 @@ async def idempotent_call(
     except CoreRefused as refused:
         await store.audit(entry("refused", key, refused.reason))
         raise
+
+
+async def identified_customer(
+    ledger: Ledger, branch_id: str, customer_id: str, identity: str | None, now: dt.datetime, window: dt.timedelta
+) -> Customer:
+    """The customer, locked for the call, whose recent approved KYC result ``identity`` names."""
+    customer = await ledger.lock_customer(customer_id, branch_id)
+    if customer is None:
+        raise CoreRefused("unknown_customer", "no such customer in this branch's sandbox core")
+    evidence = await ledger.kyc_evidence(branch_id, identity, now - window) if identity else None
+    check_identity(evidence, customer.id_number_masked, now, window)
+    return customer

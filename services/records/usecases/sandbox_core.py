@@ -21,7 +21,7 @@ from services.records.domain.sandbox_core.limits import Limits, check_limits
 from services.records.domain.sandbox_core.money import format_minor
 from services.records.domain.sandbox_core.seed import Customer, demo_customers, demo_services, shared_accounts
 from services.records.domain.sandbox_core.views import account_view, labelled
-from services.records.usecases.idempotent_call import Asked, Done, idempotent_call
+from services.records.usecases.idempotent_call import Asked, Done, idempotent_call, identified_customer
 from services.records.usecases.sandbox_services import SelfServices
 
 Clock = Callable[[], dt.datetime]
@@ -318,15 +318,7 @@ class SandboxCore:
         optional: set[str] | None,
         reverses: int | None,
     ) -> tuple[Answer, int]:
-        customer = await ledger.lock_customer(move.customer_id, move.branch_id)
-        if customer is None:
-            raise CoreRefused("unknown_customer", "no such customer in this branch's sandbox core")
-        evidence = (
-            await ledger.kyc_evidence(move.branch_id, move.identity, now - self.identity_window)
-            if move.identity
-            else None
-        )
-        check_identity(evidence, customer.id_number_masked, now, self.identity_window)
+        await identified_customer(ledger, move.branch_id, move.customer_id, move.identity, now, self.identity_window)
         today = self.today(now)
         if reverses is not None:
             original = await ledger.posting_for_update(reverses)

@@ -17,11 +17,10 @@ from services.records.adapters.sandbox_core_store import AuditEntry, Ledger, San
 from services.records.domain.sandbox_core import enrolments, pins
 from services.records.domain.sandbox_core.accounts import Account, Kind
 from services.records.domain.sandbox_core.errors import CoreRefused
-from services.records.domain.sandbox_core.identity import check_identity
 from services.records.domain.sandbox_core.money import format_minor
 from services.records.domain.sandbox_core.seed import Customer, wallet_number
 from services.records.domain.sandbox_core.views import account_view, labelled
-from services.records.usecases.idempotent_call import Asked, Done, idempotent_call
+from services.records.usecases.idempotent_call import Asked, Done, idempotent_call, identified_customer
 
 PENSION_DEFAULT_DAYS = 365
 PENSION_MAX_DAYS = 366 * 3
@@ -193,15 +192,9 @@ class SelfServices:
             return self._entry(now, action, change, outcome, key, reason=reason)
 
         async def apply_once(ledger: Ledger, key: str) -> Done:
-            customer = await ledger.lock_customer(change.customer_id, change.branch_id)
-            if customer is None:
-                raise CoreRefused("unknown_customer", "no such customer in this branch's sandbox core")
-            evidence = (
-                await ledger.kyc_evidence(change.branch_id, change.identity, now - self.identity_window)
-                if change.identity
-                else None
+            customer = await identified_customer(
+                ledger, change.branch_id, change.customer_id, change.identity, now, self.identity_window
             )
-            check_identity(evidence, customer.id_number_masked, now, self.identity_window)
             accounts = await ledger.customer_accounts(customer.customer_id)
             done = await apply(ledger, customer, accounts, change.fields, now)
             body = labelled({"customer_id": customer.customer_id, "change": done})
