@@ -51,7 +51,10 @@ function renderHeat() {
   }));
 }
 
+let readsReports = false;  // tellers may not read the branch's reports (403): their card follows the stream only
+
 async function loadHeat() {
+  if (!readsReports) { schedule(); return; }
   try {
     state.loadHeat(await api(`/v1/branches/${encodeURIComponent(state.branchId)}/reports/daily`));
   } catch { /* records unreachable or not for this role: the stream's next hour fills the card */ }
@@ -187,6 +190,7 @@ async function main() {
     $(id).hidden = me.role === "teller";
     $(id).href = me.branch_id ? page : `${page}?branch=${encodeURIComponent(branch)}`;
   }
+  readsReports = me.role !== "teller";
   $("branch-name").textContent = branch;
   document.title = `BranchOps · ${branch}`;
   state = new DashboardState(branch);
