@@ -336,9 +336,10 @@ def test_voice_hands_free_turns_each_utterance_without_a_button(
     expect(status).to_have_text(re.compile("^(正在聆听，请直接说话|正在听您说……|正在回答……)$"))
     page.wait_for_function(
         "() => document.getElementById('voice-partial').textContent.trim() !== ''", timeout=REPLY_MS, polling=50
-    )  # the live transcript while the customer speaks
-    expect(page.locator("#voice")).to_have_attribute("data-state", "hearing")
-    expect(status).to_have_text("正在听您说……")
+    )  # the live transcript while the customer speaks (the page is hearing them)
+    # by the time this is looked at the utterance may have ended (the fake microphone's clip is short; under load
+    # the check came after the cut and the page was already answering: CI saw 'replying')
+    expect(page.locator("#voice")).to_have_attribute("data-state", re.compile("^(hearing|thinking|replying)$"))
     expect(log.locator("li.me").first).to_have_text(re.compile(r"\S"), timeout=REPLY_MS)
     expect(log.locator("li.bot").nth(1)).to_have_text(re.compile(r"\S"), timeout=REPLY_MS)  # the answer
     page.screenshot(path=str(artifacts / "kiosk-voice-hands-free.png"))
