@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 
@@ -19,10 +20,10 @@ JPEG = {**KIOSK, "Content-Type": "image/jpeg"}
 
 @asynccontextmanager
 async def kyc_client(
-    redis_url: str, platform: PlatformSettings, engines: Engines, *, client_timeout_s: float
+    redis_url: str, platform: PlatformSettings, engines: Engines, *, client_timeout_s: float, **overrides: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The kyc app started (lifespan) with a generous rate limit, and a client of it."""
-    settings = KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=1000)
+    settings = KycSettings(redis_url=redis_url, warm_up=False, rate_limit_per_minute=1000, **overrides)
     app = build_app(settings, platform, engines=engines)
     async with (
         app.router.lifespan_context(app),

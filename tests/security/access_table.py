@@ -103,6 +103,9 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/v1/kyc/merchant-cases/{case_id}/selfie"): rule(K, T, M, S),
         ("GET", "/v1/kyc/merchant-cases/{case_id}/review"): rule(M, why="the officer (manager) sees fields in full"),
         ("POST", "/v1/kyc/merchant-cases/{case_id}/decision"): rule(M, why="the officer decides, by name (audited)"),
+        ("GET", "/v1/kyc/merchant-cases/{case_id}/documents/{document}"): rule(
+            M, why="the officer sees the case's documents (retained images only; audited)"
+        ),
         ("GET", "/v1/kyc/branches/{branch_id}/merchant-cases"): rule(M, why="the officer's list of cases"),
         ("POST", "/v1/ocr/id-card"): rule(K, T, M, S),
         ("POST", "/v1/ocr/business-licence"): rule(K, T, M, S),
@@ -181,6 +184,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", f"{B}/merchant-cases"): rule(M, why="the officer's cases (KYC)"),
         ("GET", "/v1/kyc/merchant-cases/{case_id}/review"): rule(M, why="a case's review sheet (KYC)"),
         ("POST", "/v1/kyc/merchant-cases/{case_id}/decision"): rule(M, why="the officer's decision (KYC)"),
+        ("GET", "/v1/kyc/merchant-cases/{case_id}/documents/{document}"): rule(M, why="a case's document (KYC)"),
         ("GET", f"{B}/config"): rule(M, H, S, why="records' configuration: managers their branch, head office all"),
         ("PUT", f"{B}/config"): rule(M, why="only the branch's manager edits its configuration"),
         ("GET", f"{B}/config/audit"): rule(M, H, S, why="who changed the configuration"),
@@ -259,7 +263,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
     },
 }
 
-PATH_VALUES = {"branch_id": "b1", "action": "complete"}  # complete is also a teller console action
+PATH_VALUES = {"branch_id": "b1", "action": "complete", "document": "licence"}  # complete: also a console action
 
 
 def concrete(path: str, branch: str = "b1") -> str:

@@ -18,6 +18,7 @@ from services.gateway.routes.deps import GatewayDep
 
 router = APIRouter(prefix="/v1", tags=["merchant review"])
 CasePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
+DocumentPath = Annotated[Literal["licence", "portrait", "emblem"], Path(description="the licence or an ID card side")]
 RELAYED: dict[int | str, dict[str, Any]] = {
     403: {"description": "another branch's case"},
     404: {"description": "reason: case_not_found (relayed from KYC)"},
@@ -44,6 +45,22 @@ async def branch_cases(branch_id: BranchPath, who: ManagerOnly, gateway: Gateway
 @router.get("/kyc/merchant-cases/{case_id}/review", summary="A case's review sheet (KYC)", responses=RELAYED)
 async def review(case_id: CasePath, who: ManagerOnly, gateway: GatewayDep) -> Response:
     return await gateway.upstreams.relay("kyc", "GET", f"/v1/kyc/merchant-cases/{case_id}/review", who.upstream)
+
+
+@router.get(
+    "/kyc/merchant-cases/{case_id}/documents/{document}",
+    summary="A case's document as the officer sees it: straightened, downscaled JPEG (KYC; audited)",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}}},
+        404: {"description": "reason: case_not_found, images_not_kept, image_not_found (relayed from KYC)"},
+        403: RELAYED[403],
+    },
+)
+async def document(case_id: CasePath, document: DocumentPath, who: ManagerOnly, gateway: GatewayDep) -> Response:
+    return await gateway.upstreams.relay(
+        "kyc", "GET", f"/v1/kyc/merchant-cases/{case_id}/documents/{document}", who.upstream
+    )
 
 
 @router.post(

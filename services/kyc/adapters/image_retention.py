@@ -5,7 +5,8 @@ One hash per session, ``bo:kyc:{branch}:images:<session id>``, field = kind (``d
 ``domain/envelope.py`` bound to session id and kind. The hash and the index ``bo:kyc:images-branch:<id>``
 (which branch holds it, so a deletion request still finds the images after the session itself expired)
 carry the retention TTL, renewed by each upload of the session. Nothing here logs or returns plaintext
-except ``load``, which no HTTP route calls.
+except ``load`` (no HTTP route calls it) and ``load_one``, through which the officer's review of a merchant case
+sees a downscaled crop of the case's documents (never the selfies).
 """
 
 from __future__ import annotations
@@ -72,6 +73,24 @@ class RetainedImages:
             kind.decode(): open_sealed(self._key_bytes, blob, associated_data(session_id, kind.decode()))
             for kind, blob in raw.items()
         }
+
+    async def kinds(self, session_id: str) -> list[str]:
+        """The kinds kept for the session (names only: nothing is decrypted)."""
+        branch = await self.branch_of(session_id)
+        if branch is None:
+            return []
+        names = cast(list[bytes], await self._redis.hkeys(self.key(branch, session_id)))
+        return sorted(name.decode() for name in names)
+
+    async def load_one(self, session_id: str, kind: str) -> bytes | None:
+        """One retained image of the session, decrypted, or None (for the officer's review crops)."""
+        branch = await self.branch_of(session_id)
+        if branch is None:
+            return None
+        blob = cast(bytes | None, await self._redis.hget(self.key(branch, session_id), kind))
+        if blob is None:
+            return None
+        return open_sealed(self._key_bytes, blob, associated_data(session_id, kind))
 
     async def delete(self, session_id: str, branch_id: str | None = None) -> bool:
         """Remove the session's images; True when something was removed."""

@@ -62,6 +62,10 @@ class MerchantCaseStore:
         raws = cast(list[bytes | None], await self._redis.mget([self._key(branch_id, i.decode()) for i in ids]))
         return [cast(dict[str, Any], json.loads(raw)) for raw in raws if raw is not None]
 
+    async def audit(self, branch_id: str, entry: dict[str, str]) -> None:
+        """An audit entry on its own (an officer looked at a document, say)."""
+        await self._sessions.audit(branch_id, entry)
+
     async def save(self, case: dict[str, Any], audit: dict[str, str]) -> None:
         """Replace the case, keeping its remaining lifetime, with its audit entry."""
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from branchops.contracts.base import BranchId, Identifier
@@ -16,11 +16,20 @@ from services.kyc.routes.deps import KycDep, MerchantDep, SettingsDep
 from services.kyc.routes.upload_step import UploadStep
 from services.kyc.routes.uploads import enforce_rate_limit, session_rate_key
 from services.kyc.settings import KycSettings
-from services.kyc.usecases.merchant import CaseNotFound, public_case, queue_entry, review_view
+from services.kyc.usecases.merchant import (
+    CaseNotFound,
+    DocumentImageUnavailable,
+    public_case,
+    queue_entry,
+    review_view,
+)
 from services.kyc.usecases.verification import Verification
 
 router = APIRouter(prefix="/v1/kyc/merchant-cases", tags=["kyc merchant onboarding"])
 CasePath = Annotated[Identifier, Path(description="merchant case id")]
+DocumentPath = Annotated[
+    Literal["licence", "portrait", "emblem"], Path(description="the licence or a side of the ID card")
+]
 IMAGE_BODY = {
     "requestBody": {"required": True, "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
 }
@@ -207,7 +216,27 @@ async def add_selfie(
     responses={404: UPLOAD_PROBLEMS[404]},
 )
 async def review(case_id: CasePath, who: ManagerOnly, kyc: MerchantDep) -> dict[str, Any]:
-    return review_view(await _case(kyc, case_id, who))
+    case = await _case(kyc, case_id, who)
+    return {**review_view(case), "document_images": await kyc.document_images(case)}
+
+
+@router.get(
+    "/{case_id}/documents/{document}",
+    summary="A straightened, downscaled JPEG of one of the case's documents, for the officer (audited; only when "
+    "images are retained)",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}}, "description": "the document, at most 720 px on its long side"},
+        404: {"description": "reason: case_not_found, images_not_kept (retention off), image_not_found"},
+    },
+)
+async def document_image(case_id: CasePath, document: DocumentPath, who: ManagerOnly, kyc: MerchantDep) -> Response:
+    case = await _case(kyc, case_id, who)
+    try:
+        crop = await kyc.document_crop(case, document, who.subject)
+    except DocumentImageUnavailable as error:
+        raise Problem(404, "Not Found", str(error), reason=error.reason) from None
+    return Response(crop, media_type="image/jpeg", headers={"Cache-Control": "no-store, private"})
 
 
 @router.post(

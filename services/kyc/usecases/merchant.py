@@ -24,6 +24,7 @@ from branchops.contracts.events import KycResult
 from services.kyc.adapters.division_table import division_table
 from services.kyc.adapters.engines import Engines
 from services.kyc.adapters.merchant_store import MerchantCaseStore
+from services.kyc.adapters.review_crop import review_crop
 from services.kyc.domain import id_card, licence, merchant
 from services.kyc.domain.face_decision import match_decision, match_reason
 from services.kyc.domain.liveness import evaluate, new_challenge
@@ -38,8 +39,19 @@ T = TypeVar("T")
 DECISION_OF_ACTION = {"approve": KycDecision.APPROVED, "reject": KycDecision.REJECTED, "ask_more": KycDecision.REVIEW}
 
 
+DOCUMENT_KINDS = ("licence", "portrait", "emblem")
+
+
 class CaseNotFound(LookupError):
     """No such case (never opened, or expired)."""
+
+
+class DocumentImageUnavailable(LookupError):
+    """The officer asked for a document picture the service does not hold; ``reason`` says why."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class MerchantOnboarding:
@@ -205,6 +217,28 @@ class MerchantOnboarding:
         case["checks"] = merchant.flat_checks(case["documents"], cross)
 
     # --- the officer ------------------------------------------------------------------------------
+
+    async def document_images(self, case: dict[str, Any]) -> list[str]:
+        """Which of the case's documents the officer can see (retained images only; never the selfies)."""
+        if self._retention is None:
+            return []
+        kept = await self._retention.kinds(case["case_id"])
+        return [kind for kind in DOCUMENT_KINDS if f"document:{kind}" in kept]
+
+    async def document_crop(self, case: dict[str, Any], kind: str, officer: str) -> bytes:
+        """A downscaled, straightened JPEG of one of the case's documents, audited as viewed by ``officer``."""
+        if kind not in DOCUMENT_KINDS:
+            raise DocumentImageUnavailable("unknown_document", f"no document {kind!r}: one of {DOCUMENT_KINDS}")
+        if self._retention is None:
+            raise DocumentImageUnavailable(
+                "images_not_kept", "document images are not kept (KYC_RETENTION_TTL_S is 0): read the fields only"
+            )
+        data = await self._retention.load_one(case["case_id"], f"document:{kind}")
+        if data is None:
+            raise DocumentImageUnavailable("image_not_found", f"no {kind} image is kept for this case (or it expired)")
+        crop = await self._run(review_crop, data)
+        await self.store.audit(case["branch_id"], self._audit(case, "document_viewed", document=kind, officer=officer))
+        return crop
 
     def _recheck(self, docs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The documents' checks run again on (corrected) fields, as the reader runs them."""

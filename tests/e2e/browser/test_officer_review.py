@@ -7,6 +7,7 @@ teller may not open the page. Screenshots under test-artifacts/kyc/."""
 from __future__ import annotations
 
 import base64
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -56,7 +57,10 @@ def officer_stack(devstack: DevStack) -> Iterator[OfficerStack]:
     specs = {s.name: s for s in SERVICES}
     suffix = uuid.uuid4().hex[:6]
     branch = f"ob-{suffix}"
-    ports = {"kyc": devstack.start_service(specs["kyc"], env=service_env(KYC_RATE_LIMIT_PER_MINUTE="600"))}
+    kept = {"KYC_RETENTION_TTL_S": "3600", "KYC_RETENTION_KEY": base64.b64encode(os.urandom(32)).decode()}
+    ports = {
+        "kyc": devstack.start_service(specs["kyc"], env=service_env(KYC_RATE_LIMIT_PER_MINUTE="600", **kept))
+    }  # the branch keeps images (encrypted): the officer sees the documents
     env = _gateway_env(
         branch, f"ob2-{suffix}", f"dev-{uuid.uuid4().hex}", f"dev-{uuid.uuid4().hex}", {"queue": 9, "staffing": 9}
     )
@@ -128,6 +132,11 @@ def test_officer_reviews_corrects_asks_for_more_and_approves(
         expect(page.get_by_test_id(f"cross-{name}")).to_have_text(re.compile("^✓"))
     expect(page.get_by_test_id("blocking")).to_be_hidden()
     expect(page.get_by_test_id("approve")).to_be_enabled()
+    for doc in ("licence", "portrait", "emblem"):  # the documents beside their fields, straightened
+        image = page.get_by_test_id(f"image-{doc}")
+        expect(image).to_be_visible()
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    expect(page.get_by_test_id("no-images")).to_have_count(0)
     low = page.locator("tr.low")
     flagged = low.count()
     shot(page, artifacts, "officer-01-review-prefilled.png")

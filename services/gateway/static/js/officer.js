@@ -13,7 +13,8 @@ addTexts(
     doc_emblem: "法定代表人身份证（国徽面）", col_field: "字段", col_value: "识别值", col_conf: "置信度",
     col_checks: "核验", low_conf: "低置信度，请核对", blocked: "以下核验未通过，不能通过审核：",
     done_approve: "已通过", done_reject: "已驳回", done_ask_more: "已要求补件", face: "人脸比对",
-    liveness: "活体检测", similarity: "相似度",
+    liveness: "活体检测", similarity: "相似度", doc_image: "证件图像（已校正、已缩小；查看会记入审计）",
+    no_images: "本网点未保留证件图像（隐私默认设置），请依据识别值与核验结果审核。",
     f_name: "名称/姓名", "f_licence.name": "名称", f_credit_code: "统一社会信用代码", f_type: "类型",
     f_legal_representative: "法定代表人", f_registered_capital: "注册资本", f_address: "住所/住址",
     f_established: "成立日期", "f_portrait.name": "姓名", f_sex: "性别", f_ethnicity: "民族", f_birth_date: "出生",
@@ -37,7 +38,8 @@ addTexts(
     col_field: "Field", col_value: "Read value", col_conf: "Confidence", col_checks: "Checks",
     low_conf: "low confidence: please check", blocked: "These checks failed; the case cannot be approved:",
     done_approve: "Approved", done_reject: "Rejected", done_ask_more: "More documents requested", face: "Face match",
-    liveness: "Liveness", similarity: "similarity",
+    liveness: "Liveness", similarity: "similarity", doc_image: "Document image (straightened, downscaled; viewing is audited)",
+    no_images: "This branch keeps no document images (the privacy default): review from the read values and the checks.",
     f_name: "Name", "f_licence.name": "Firm name", f_credit_code: "Unified social credit code", f_type: "Type",
     f_legal_representative: "Legal representative", f_registered_capital: "Registered capital", f_address: "Address",
     f_established: "Established", "f_portrait.name": "Name", f_sex: "Sex", f_ethnicity: "Ethnicity",
@@ -99,6 +101,16 @@ function row(field) {
     el("td", { class: "field-checks" }, checkMarks(field.checks)));
 }
 
+// The document as photographed (straightened and downscaled by the KYC service, fetched with the session
+// cookie, never cached); a click shows it larger.
+function documentImage(doc) {
+  const src = `/v1/kyc/merchant-cases/${encodeURIComponent(sheet.case_id)}/documents/${doc}`;
+  const img = el("img", { src, alt: t(`doc_${doc}`), "data-testid": `image-${doc}`, loading: "lazy" });
+  const figure = el("figure", { class: "doc-image" }, img, el("figcaption", { class: "muted", text: t("doc_image") }));
+  img.addEventListener("click", () => figure.classList.toggle("large"));
+  return figure;
+}
+
 function corrections() {
   const out = {};
   for (const input of document.querySelectorAll("#documents input[data-key]")) {
@@ -120,14 +132,17 @@ function renderSheet() {
   $("sheet").hidden = false;
   $("done").hidden = true;
   $("case-id").textContent = sheet.case_id;
+  const images = sheet.document_images || [];
   const groups = ["licence", "portrait", "emblem"].map((doc) =>
-    el("section", { "data-testid": `doc-${doc}` },
+    el("section", { "data-testid": `doc-${doc}`, class: images.includes(doc) ? "doc with-image" : "doc" },
       el("h3", { text: t(`doc_${doc}`) }),
-      el("table", {},
-        el("thead", {}, el("tr", {}, ["col_field", "col_value", "col_conf", "col_checks"].map((k) => el("th", { text: t(k) })))),
-        el("tbody", {}, sheet.fields.filter((f) => f.document === doc).map(row)))));
+      el("div", { class: "doc-body" },
+        el("table", {},
+          el("thead", {}, el("tr", {}, ["col_field", "col_value", "col_conf", "col_checks"].map((k) => el("th", { text: t(k) })))),
+          el("tbody", {}, sheet.fields.filter((f) => f.document === doc).map(row))),
+        images.includes(doc) ? documentImage(doc) : null)));
   const face = sheet.face || {};
-  fill($("documents"), groups,
+  fill($("documents"), images.length ? null : el("p", { class: "muted", "data-testid": "no-images", text: t("no_images") }), groups,
     el("p", { "data-testid": "face" }, `${t("face")}: `, el("strong", { text: face.decision ? t(face.decision) : "—" }),
       face.similarity !== undefined ? ` (${t("similarity")} ${face.similarity.toFixed(2)})` : "",
       ` · ${t("liveness")}: `, el("strong", { text: sheet.liveness && sheet.liveness.passed ? "✓" : "✗" })));
