@@ -124,10 +124,25 @@ def spoken_en(text: str) -> str:
     return re.sub(r"\$(\d[\d,]*(?:\.\d+)?)", r"\1 dollars", text)
 
 
+def _digits_zh(digits: str) -> str:
+    return "".join(DIGITS_ZH[int(d)] for d in digits)
+
+
+def _numeral_zh(numeral: str) -> str:
+    """ "1250" -> 一千二百五十, "3.5" -> 三点五 (digits after the point one by one; more than 8 digits: one by one)."""
+    whole, _, fraction = numeral.partition(".")
+    said = chinese_number(int(whole)) if len(whole) <= 8 else _digits_zh(whole)
+    return said + ("点" + _digits_zh(fraction) if fraction else "")
+
+
 def spoken_zh(text: str) -> str:
-    """Arabic numerals of a Mandarin hypothesis as Chinese numerals (the references spell them; like the English
-    normalisation of bench/text_error_rate.py)."""
-    return re.sub(r"\d{1,8}", lambda m: chinese_number(int(m.group(0))), text.replace(",", ""))
+    """Arabic numerals of a Mandarin hypothesis as Chinese numerals, the way they are read (the references spell
+    them; like the English normalisation of bench/text_error_rate.py): a year digit by digit (2015年 ->
+    二零一五年), a percentage as 百分之 (3.5% -> 百分之三点五), any other number as a quantity."""
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    text = re.sub(r"(\d+(?:\.\d+)?)[%％]", lambda m: "百分之" + _numeral_zh(m.group(1)), text)
+    text = re.sub(r"\d{4}(?=年)", lambda m: _digits_zh(m.group(0)), text)
+    return re.sub(r"\d+(?:\.\d+)?", lambda m: _numeral_zh(m.group(0)), text)
 
 
 def phrases(lang: str) -> list[str]:
@@ -493,6 +508,20 @@ def print_table(results: list[dict[str, Any]]) -> None:
         )
 
 
+def error_rate_by(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    """Pooled error rate of the rows grouped by ``key`` (e.g. speaker): edits over reference characters."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(str(row[key]), []).append(row)
+    return {
+        name: {
+            "cer": round(sum(r["errors"] for r in group) / sum(r["reference_length"] for r in group), 4),
+            "clips": len(group),
+        }
+        for name, group in sorted(groups.items())
+    }
+
+
 def chosen_configs(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.configs:
         by_name = {config["name"]: config for config in REAL_CONFIGS}
@@ -556,6 +585,12 @@ def main(argv: list[str] | None = None) -> int:
             result["loadavg_1m_after"] = machine()["loadavg_1m"]
             for clip, row in zip(clips, result["rows"], strict=False):
                 row.update({"id": clip.id, "speaker": clip.speaker, "corpus": clip.corpus})
+            if clips:
+                result["cer_by_speaker"] = error_rate_by(result["rows"], "speaker")
+                print(
+                    "  CER by speaker: "
+                    + ", ".join(f"{k} {v['cer']:.1%} ({v['clips']})" for k, v in result["cer_by_speaker"].items())
+                )
             results.append(result)
             print_table(results[-1:])
     print()

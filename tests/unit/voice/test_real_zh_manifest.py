@@ -111,3 +111,16 @@ def test_16_khz_mono_is_kept_as_it_is_and_other_files_are_refused() -> None:
     assert len(samples) == len(TONE) and np.max(np.abs(samples - TONE)) < 1e-3
     with pytest.raises(ManifestError, match="not a PCM WAV"):
         wav_16k_mono(b"RIFF....not a wav")
+
+
+@pytest.mark.parametrize(
+    "hypothesis, spoken",
+    [
+        ("2015年7月13日", "二零一五年七月十三日"),
+        ("增长3.5%", "增长百分之三点五"),
+        ("取1,250元", "取一千二百五十元"),
+        ("转账20000", "转账二万"),
+    ],
+)
+def test_numerals_of_a_mandarin_hypothesis_are_read_as_said(hypothesis: str, spoken: str) -> None:
+    assert asr_whisper.spoken_zh(hypothesis) == spoken
