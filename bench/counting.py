@@ -78,9 +78,10 @@ native rate only), and ``--speed FRAMES --speed-detectors`` times each ``--detec
 tiles auto, crops; command and table in docs/operations.md, "Detector choice"): every setting meets 10 frames/s per
 core; tiles give the best recall (60.6% pooled, auto), larger inputs lose precision, crops lose people who stand still.
 
-Usage: python -m bench.counting [--mot DIR ...] [--line h|v|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
+Usage: python -m bench.counting [--mot DIR ...] [--line h|v|h@F|v@F|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
 [--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--detections-cache DIR]
-[--skip-synthetic] [--speed FRAMES [--speed-detectors]] [--result NAME].
+[--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated] [--speed FRAMES [--speed-detectors]]
+[--result NAME].
 Prints tables and writes bench/results/<NAME>.json (default counting.json).
 """
 
@@ -90,6 +91,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -97,6 +99,7 @@ import cv2
 import numpy as np
 
 from bench.common import machine, write_result
+from bench.vision.grid_tiles import GridTiledDetector, detector_runs
 from bench.vision.mot_metrics import (
     DetectionCounts,
     MotAccumulator,
@@ -206,8 +209,17 @@ LICENCES = {
     ("MOT16", "MOT17", "MOT20"): "CC BY-NC-SA 3.0 (MOTChallenge, motchallenge.net)",
     ("TUD-", "KITTI-", "ADL-", "ETH-", "Venice-"): "CC BY-NC-SA 3.0 (MOTChallenge 2D MOT 2015, motchallenge.net)",
 }
-SOURCE = "github.com/st235/HSE.DeepLearning, data/sequences/<name>/ (MOTChallenge layout)"
-FROM_SOURCE = {"MOT16-09", "MOT16-11", "TUD-Stadtmitte", "TUD-Campus", "KITTI-17"}
+HSE_SOURCE = "github.com/st235/HSE.DeepLearning, data/sequences/<name>/ (MOTChallenge layout)"
+SOURCES = {  # where each sequence measured so far was taken from (never committed here)
+    **dict.fromkeys(("MOT16-09", "MOT16-11", "TUD-Stadtmitte", "TUD-Campus", "KITTI-17"), HSE_SOURCE),
+    # elevated views (issue 20, item 4)
+    "MOT20-01": "github.com/mpourrez/EDB @ 8c236334b281b9cc6b4dce37e549aad7cd4b98ac, workloads/MOT20-01/ "
+    "(MOTChallenge layout, all 429 frames, gt.txt of the MOT20 training set)",
+    "MOT16-04": "github.com/stasysp/markup_tool @ 4fe370863966ea9668ea3ea74e9e08dade98ad59, data/test/MOT16-04/ "
+    "(img1 holds only the first 50 of 1050 frames; gt.txt of all frames, cut to the frames measured)",
+}
+VIEWS = ("eye-level", "elevated")  # a label for the footage measured, written into the results
+CUT = "-first"  # a sequence cut to its first N frames is named <name>-firstN (and cached under that name)
 
 
 def licence_of(name: str) -> str:
@@ -215,6 +227,34 @@ def licence_of(name: str) -> str:
         if name.startswith(prefixes):
             return licence
     return "unknown: check the footage's own terms"
+
+
+def source_of(name: str) -> str:
+    return SOURCES.get(name.split(CUT)[0], "given with --mot")
+
+
+def first_frames(info: SeqInfo, frames: int | None) -> SeqInfo:
+    """The sequence cut to its first ``frames`` frames (renamed ``<name>-first<N>``), or as it is when it is
+    not longer than that; the ground truth of later frames is left out where it is read (``run_sequence``)."""
+    if frames is None or frames >= info.length:
+        return info
+    return replace(info, name=f"{info.name}{CUT}{frames}", length=frames)
+
+
+def parse_first_frames(spec: str) -> tuple[str | None, int]:
+    """``N`` (every sequence) or ``NAME=N`` (the sequence of that seqinfo name), N >= 1."""
+    name, _, count = spec.rpartition("=")
+    if not count.isdigit() or int(count) < 1:
+        raise argparse.ArgumentTypeError(f"--first-frames {spec!r}: need N or NAME=N with N >= 1")
+    return (name or None), int(count)
+
+
+def frames_to_keep(name: str, specs: Sequence[tuple[str | None, int]]) -> int | None:
+    """The cut for sequence ``name``: its own ``NAME=N`` if given, else a bare ``N``, else none."""
+    own = [n for key, n in specs if key == name]
+    every = [n for key, n in specs if key is None]
+    chosen = own or every
+    return chosen[-1] if chosen else None
 
 
 class RecordingDetector:
@@ -247,27 +287,57 @@ class CachedDetector:
         return self.frames[self.frame]
 
 
-Layout = TileSetting | Literal["crops"]  # tiles, or crops around the moving regions (MotionCropDetector)
+# tiles, crops around the moving regions (MotionCropDetector), or a grid: rows of auto tiles (GridTiledDetector,
+# bench only, for elevated views)
+Grid = Literal["grid2", "grid3"]
+GRIDS: tuple[Grid, ...] = ("grid2", "grid3")
+Layout = TileSetting | Literal["crops"] | Grid
 Setting = tuple[int, float, Layout]  # SSDLite input size, score threshold, layout
 CROPS_KEY = -1.0  # the layout's slot in a cache file's meta for motion-region crops
+GRID_KEY = -2.0  # and for a grid of tiles
+
+
+def grid_rows(layout: Layout) -> int | None:
+    """The rows of a grid layout (``grid2`` -> 2), None for any other layout."""
+    return int(layout[4:]) if layout in GRIDS else None
+
+
+def strips(layout: Layout) -> TileSetting:
+    """The side-by-side tile setting of a layout that is one (not crops, not a grid)."""
+    if isinstance(layout, int) or layout == "auto":
+        return layout
+    raise ValueError(f"{layout!r} is not a side-by-side tile setting")
 
 
 def make_detector(input_size: int, score: float, tiles: Layout = 1) -> Detector:
     inner = SsdLiteDetector(VisionSettings().ssd_text_graph, input_size, score)
     if tiles == "crops":
         return MotionCropDetector(inner)
-    return inner if tiles == 1 else TiledDetector(inner, tiles)
+    rows = grid_rows(tiles)
+    if rows is not None:
+        return GridTiledDetector(inner, rows)
+    return inner if tiles == 1 else TiledDetector(inner, strips(tiles))
 
 
 def tiles_used(info: SeqInfo, tiles: Layout) -> int | str:
-    return "crops" if tiles == "crops" else tile_count(info.width, info.height, tiles)
+    """The tile count the layout gives this frame size; ``crops``; for a grid ``<rows>x:<runs>`` (its
+    detector runs per frame, e.g. ``2x:6``)."""
+    if tiles == "crops":
+        return "crops"
+    rows = grid_rows(tiles)
+    if rows is not None:
+        return f"{rows}x:{detector_runs(info.width, info.height, rows)}"
+    return tile_count(info.width, info.height, strips(tiles))
 
 
 def cache_meta(info: SeqInfo, input_size: int, score: float, tiles: Layout) -> list[float]:
     base = [info.width, info.height, info.length, input_size, score]
     if tiles == "crops":
         return [*base, CROPS_KEY, motion_crops.PAD, motion_crops.MIN_PAD, motion_crops.MIN_SIDE]
-    n = tile_count(info.width, info.height, tiles)
+    rows = grid_rows(tiles)
+    if rows is not None:
+        return [*base, GRID_KEY, rows, OVERLAP]
+    n = tile_count(info.width, info.height, strips(tiles))
     return base if n == 1 else [*base, n, OVERLAP]
 
 
@@ -279,7 +349,10 @@ def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float, tiles:
     if tiles == "crops":
         shape = f"p{motion_crops.PAD:g}m{motion_crops.MIN_PAD:g}s{motion_crops.MIN_SIDE:g}"
         return cache / f"{info.name}_{input_size}_{score:g}_crops{shape}.npz"
-    n = tile_count(info.width, info.height, tiles)
+    rows = grid_rows(tiles)
+    if rows is not None:
+        return cache / f"{info.name}_{input_size}_{score:g}_grid{rows}o{OVERLAP:g}.npz"
+    n = tile_count(info.width, info.height, strips(tiles))
     suffix = "" if n == 1 else f"_t{n}o{OVERLAP:g}"
     return cache / f"{info.name}_{input_size}_{score:g}{suffix}.npz"
 
@@ -331,11 +404,21 @@ def _read_frame(info: SeqInfo, frame: int) -> Image:
 
 
 def line_points(spec: str, width: int, height: int) -> list[list[float]]:
-    """``h``: horizontal middle, ``v``: vertical middle, or ``x1,y1,x2,y2`` in pixels."""
-    if spec == "h":
-        return [[0.0, height / 2], [float(width), height / 2]]
-    if spec == "v":
-        return [[width / 2, 0.0], [width / 2, float(height)]]
+    """``h``: horizontal middle, ``v``: vertical middle, ``h@F`` / ``v@F``: horizontal at F of the height /
+    vertical at F of the width (0 < F < 1, e.g. ``h@0.75``, across a hall's walkway near the camera), or
+    ``x1,y1,x2,y2`` in pixels."""
+    if spec in ("h", "v"):
+        spec = f"{spec}@0.5"
+    if spec[:2] in ("h@", "v@"):
+        try:
+            share = float(spec[2:])
+        except ValueError:
+            share = -1.0
+        if not 0 < share < 1:
+            raise ValueError(f"--line {spec!r}: h@F and v@F need 0 < F < 1")
+        if spec[0] == "h":
+            return [[0.0, height * share], [float(width), height * share]]
+        return [[width * share, 0.0], [width * share, float(height)]]
     values = [float(v) for v in spec.split(",")]
     if len(values) != 4:
         raise ValueError(f"--line {spec!r}: need h, v or x1,y1,x2,y2")
@@ -352,10 +435,12 @@ def parse_rate(spec: str) -> float | None:
 
 
 def parse_setting(spec: str) -> Setting:
-    """``SIZE:SCORE`` or ``SIZE:SCORE:TILES`` (TILES 1..4, auto, or crops: motion-region crops; default 1)."""
+    """``SIZE:SCORE`` or ``SIZE:SCORE:TILES`` (TILES 1..4, auto, crops: motion-region crops, or grid2 / grid3:
+    that many rows of auto tiles, ``GridTiledDetector``; default 1)."""
     parts = spec.split(":")
     problem = argparse.ArgumentTypeError(
-        f"--detector {spec!r}: need SIZE:SCORE[:TILES], size 128..1024, score in (0, 1), tiles 1..4, auto or crops"
+        f"--detector {spec!r}: need SIZE:SCORE[:TILES], size 128..1024, score in (0, 1), tiles 1..4, auto, crops, "
+        "grid2 or grid3"
     )
     if len(parts) not in (2, 3):
         raise problem
@@ -367,6 +452,8 @@ def parse_setting(spec: str) -> Setting:
     if len(parts) == 3:
         if parts[2] in ("auto", "crops"):
             tiles = "auto" if parts[2] == "auto" else "crops"
+        elif parts[2] in GRIDS:
+            tiles = "grid2" if parts[2] == "grid2" else "grid3"
         elif parts[2].isdigit() and 1 <= int(parts[2]) <= 4:
             tiles = int(parts[2])
         else:
@@ -401,7 +488,7 @@ def run_sequence(
     code with ``max_coast`` 0, which is the path it had). Tracks are scored as ``branchops count`` reports
     them (``FrameResult.people``: coasting ones included); raw detections at ``score`` and, separately, at
     the threshold the detector ran with."""
-    gt = read_gt(info.folder / "gt" / "gt.txt")
+    gt = {f: rows for f, rows in read_gt(info.folder / "gt" / "gt.txt").items() if f <= info.length}
     step = 1 if not analysis_fps or analysis_fps >= info.fps else max(1, round(info.fps / analysis_fps))
     fps = info.fps / step
     points = [line_points(spec, info.width, info.height) for spec in line_specs]
@@ -463,7 +550,7 @@ def run_sequence(
         "sequence": info.name,
         "tracker": tracker,
         "licence": licence_of(info.name),
-        "source": SOURCE if info.name in FROM_SOURCE else "given with --mot",
+        "source": source_of(info.name),
         "frames": info.length,
         "analysed_frames": frames,
         "fps": info.fps,
@@ -589,8 +676,11 @@ def real_footage(
     cache: Path | None = None,
     low_score: float | None = None,
     trackers: Sequence[str] = TRACKERS[:1],
+    cuts: Sequence[tuple[str | None, int]] = (),
+    view: str = VIEWS[0],
 ) -> dict[str, Any]:
-    infos = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
+    read = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
+    infos = [first_frames(info, frames_to_keep(info.name, cuts)) for info in read]
     runs = [
         run_sequence(info, line_specs, size, score, rate, motion_gating, cache, tiles, low_score, tracker)
         for rate in rates
@@ -598,6 +688,10 @@ def real_footage(
         for info in infos
         for tracker in trackers
     ]
+    full_length = {info.name: whole.length for info, whole in zip(infos, read, strict=True)}
+    for run in runs:
+        run["view"] = view
+        run["frames_in_sequence"] = full_length[run["sequence"]]
     print(
         f"\n{'sequence':<16}{'tracker':>10}{'detector':>13}{'tiles':>6}{'fps':>7}{'frames':>8}"
         f"{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
@@ -671,6 +765,7 @@ def real_footage(
             f"{_pct(error['sum_abs']):>9}"
         )
     return {
+        "view": view,
         "default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}:1",
         "low_score": low_score,
         "tile_overlap": OVERLAP,
@@ -798,8 +893,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--line",
         action="append",
         default=[],
-        metavar="h|v|x1,y1,x2,y2",
-        help="counting line, repeatable (default: h and v)",
+        metavar="h|v|h@F|v@F|x1,y1,x2,y2",
+        help="counting line, repeatable (default: h and v; h@0.75: horizontal at 3/4 of the height)",
     )
     parser.add_argument(
         "--detector",
@@ -843,6 +938,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-synthetic", action="store_true", help="real footage only")
     parser.add_argument(
+        "--first-frames",
+        action="append",
+        type=parse_first_frames,
+        default=[],
+        metavar="N|NAME=N",
+        help="measure only the first N frames of every sequence (N) or of the sequence named NAME (its seqinfo "
+        "name); repeatable; a cut sequence is reported and cached as <name>-firstN",
+    )
+    parser.add_argument(
+        "--view",
+        choices=VIEWS,
+        default=VIEWS[0],
+        help="what the footage shows, written into the results (default eye-level; hall cameras: elevated)",
+    )
+    parser.add_argument(
         "--speed",
         type=int,
         default=0,
@@ -869,7 +979,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    payload: dict[str, Any] = {"machine": machine()}
+    payload: dict[str, Any] = {"machine": machine(), "view": args.view}
     real = None
     if args.mot:  # fail fast on reserved or broken footage before the synthetic part runs
         for folder in args.mot:
@@ -889,6 +999,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.detections_cache,
             args.low_score,
             args.tracker or TRACKERS[:1],
+            args.first_frames,
+            args.view,
         )
         payload["real_footage"] = real
     if args.mot and args.speed and not args.speed_detectors:
