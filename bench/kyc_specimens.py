@@ -75,7 +75,8 @@ def print_lines(text: DocumentText | None) -> None:
         return
     print(f"    rotation {text.rotation}, quad found {text.quad_found}; OCR lines (upright frame):")
     for line in sorted(text.lines, key=lambda line: (round(line.center_y), line.left)):
-        print(f"      {line.score:.3f} {masked_line(line.text)!r}")
+        box = f"({line.left:.0f},{line.top:.0f},{line.right:.0f},{line.bottom:.0f})"
+        print(f"      {line.score:.3f} {box} {masked_line(line.text)!r}")
 
 
 def run(specimens: list[Specimen], directory: Path, reader: RecordingReader, show: bool) -> list[dict[str, Any]]:
@@ -161,7 +162,7 @@ def report(rows: list[dict[str, Any]], info: dict[str, Any], args: argparse.Name
         "machine": info,
         "settings": {"dir": str(args.dir), "threads": args.threads, "det_side": args.det_side, "unclip": args.unclip},
         "manifest": args.manifest.name,
-        "reader_source": reader_source(),
+        "reader_source": reader_source(args.exported_from),
         "skipped": [row["id"] for row in rows if row["skipped"]],
         "documents": documents,
         "pooled": {kind: summary(pooled(rows, kind)) for kind in kinds} | {"all": summary(every)},
@@ -174,15 +175,19 @@ def report(rows: list[dict[str, Any]], info: dict[str, Any], args: argparse.Name
     }
 
 
-def reader_source() -> dict[str, Any]:
-    """The commit measured, and the reader's files changed but not committed (a helper's work in progress)."""
+def reader_source(exported_from: str | None = None) -> dict[str, Any]:
+    """The commit measured, and the reader's files changed but not committed (a helper's work in progress).
+
+    ``exported_from``: the commit a ``git archive`` export was taken from, when the bench runs from one."""
     root = Path(__file__).resolve().parents[1]
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False).stdout.rstrip("\n")
 
+    if exported_from:
+        return {"commit": exported_from, "uncommitted": [], "exported_tree": True}
     changed = git("status", "--porcelain", "--", "services/kyc", "bench/kyc_ocr.py").splitlines()
-    return {"commit": git("rev-parse", "HEAD"), "uncommitted": [line[3:] for line in changed]}
+    return {"commit": git("rev-parse", "HEAD") or None, "uncommitted": [line[3:] for line in changed]}
 
 
 def print_extract(specimens: list[Specimen], directory: Path) -> None:
@@ -199,10 +204,16 @@ def main() -> int:
     parser.add_argument("--det-side", type=int, default=640)
     parser.add_argument("--unclip", type=float, default=1.6, help="text-box growth of the detector")
     parser.add_argument("--show-misses", action="store_true", help="print misses with the OCR lines (masked)")
+    parser.add_argument(
+        "--exported-from", default=None, help="the commit, when running from a `git archive` export of it"
+    )
+    parser.add_argument("--only", default="", help="comma-separated document ids to read (default: all)")
     parser.add_argument("--print-extract", action="store_true", help="print the git commands that extract the images")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "kyc_specimens.json")
     args = parser.parse_args()
     specimens = load_manifest(args.manifest)
+    if args.only:
+        specimens = [specimen for specimen in specimens if specimen.id in args.only.split(",")]
     if args.print_extract:
         print_extract(specimens, args.dir)
         return 0
@@ -217,7 +228,7 @@ def main() -> int:
     rows = run(specimens, args.dir, reader, args.show_misses)
     info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(f"machine: {info}")
-    print(f"reader source: {reader_source()}")
+    print(f"reader source: {reader_source(args.exported_from)}")
     print_table(rows)
     result = report(rows, info, args)
     print(f"review rate {result['review_rate']}; targets: {result['targets']}")
