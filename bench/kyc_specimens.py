@@ -41,6 +41,7 @@ from bench.kyc.specimens import MANIFEST, Specimen, as_sample, image_of, load_ma
 from bench.kyc_ocr import RecordingReader, Tally, machine, merge, read, summary
 from services.kyc.adapters.document_reader import DocumentText
 from services.kyc.adapters.rapid_ocr import RapidOcrEngine
+from services.kyc.domain.review import FIELD_REVIEW_THRESHOLD
 
 LONG_NUMBER = re.compile(r"[0-9A-Z]{15,18}")
 
@@ -120,6 +121,18 @@ def run(specimens: list[Specimen], directory: Path, reader: RecordingReader, sho
     return rows
 
 
+def confident_misreads(rows: list[dict[str, Any]]) -> list[str]:
+    """Misread fields whose confidence is at or above the review threshold: only a cross-check can catch them,
+    and when the document still went to review it may have been for another reason."""
+    return [
+        f"{row['id']}.{miss['field']}"
+        for row in rows
+        if not row["skipped"]
+        for miss in row["misses"]
+        if miss.get("confidence", 0.0) >= FIELD_REVIEW_THRESHOLD
+    ]
+
+
 def pooled(rows: list[dict[str, Any]], kind: str | None = None) -> Tally:
     return merge([row["tally"] for row in rows if not row["skipped"] and kind in (None, row["kind"])])
 
@@ -166,6 +179,8 @@ def report(rows: list[dict[str, Any]], info: dict[str, Any], args: argparse.Name
         "skipped": [row["id"] for row in rows if row["skipped"]],
         "documents": documents,
         "pooled": {kind: summary(pooled(rows, kind)) for kind in kinds} | {"all": summary(every)},
+        "confident_misreads": confident_misreads(rows),
+        "review_threshold": FIELD_REVIEW_THRESHOLD,
         "review_rate": round(every.sent_to_review / every.documents, 4) if every.documents else None,
         "targets": {
             "fields_exact>=0.95": bool(every.fields) and every.exact_fields / every.fields >= 0.95,
@@ -232,6 +247,7 @@ def main() -> int:
     print_table(rows)
     result = report(rows, info, args)
     print(f"review rate {result['review_rate']}; targets: {result['targets']}")
+    print(f"misreads at or above the review threshold (only cross-checks catch them): {result['confident_misreads']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written {args.out}")
