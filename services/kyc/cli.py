@@ -1,4 +1,5 @@
-"""``branchops kyc id-card IMAGE...``, ``kyc business-licence IMAGE...``, ``kyc verify --document A --selfie B``.
+"""``branchops kyc id-card IMAGE...``, ``kyc business-licence IMAGE...``, ``kyc verify --document A --selfie B``;
+``kyc demo-merchants`` (dev/demo: invented merchant applicants for ``make run``, services/kyc/demo_merchants.py).
 
 JSON on stdout in the shapes of DESIGN.md section 5: one object per line, each carrying its ``input``
 (``verify`` prints one object). The CLI is the operator's tool and prints full fields; nothing is
@@ -81,6 +82,12 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_merchants(args: argparse.Namespace) -> int:
+    from services.kyc import demo_merchants  # dev/demo code: it imports the bench's corpus inside
+
+    return demo_merchants.seed(args)
+
+
 def register(subparsers: Any) -> None:
     kyc = subparsers.add_parser("kyc", help="ID-card / business-licence OCR and face verification (issue #6)")
     commands = kyc.add_subparsers(dest="kyc_command", required=True)
@@ -97,3 +104,13 @@ def register(subparsers: Any) -> None:
     verify.add_argument("--approve", type=float, default=None, help="override KYC_FACE_APPROVE")
     verify.add_argument("--reject", type=float, default=None, help="override KYC_FACE_REJECT")
     verify.set_defaults(func=_verify)
+    demo = commands.add_parser(
+        "demo-merchants",
+        help="dev/demo: open invented merchant cases and take them to review, as a kiosk "
+        "(API key in BRANCHOPS_SIM_KIOSK_KEY); make run's KYC simulator",
+    )
+    demo.add_argument("--kyc-url", required=True, help="the KYC service, e.g. http://127.0.0.1:8003")
+    demo.add_argument("--branch", required=True, help="branch the cases are opened at")
+    demo.add_argument("--cases", type=int, default=3, help="how many (approvable, impostor, photocopy in turn)")
+    demo.add_argument("--seed", type=int, default=0, help="first seed of the invented applicants")
+    demo.set_defaults(func=_demo_merchants)
