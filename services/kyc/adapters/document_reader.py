@@ -3,6 +3,7 @@ again the places where the layout says a value must be but none was detected."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -12,6 +13,7 @@ import numpy as np
 
 from services.kyc.adapters.card_locator import locate_document
 from services.kyc.adapters.image_decode import ImageLimits, decode_image
+from services.kyc.domain.layout import text_lines, tilt, turned
 from services.kyc.domain.ocr_types import Box, OcrLine, line_at
 from services.kyc.domain.orientation import reads_across, turn_order, upright_lines
 
@@ -66,6 +68,26 @@ def suppress_red_ink(image: np.ndarray) -> np.ndarray:
     return out
 
 
+def _xywh(box: Box) -> tuple[float, float, float, float]:
+    return box[0], box[1], box[2] - box[0], box[3] - box[1]
+
+
+def level_view(image: np.ndarray, angle: float) -> tuple[np.ndarray, tuple[float, float]]:
+    """The image turned into the layout's level frame (``layout.turned`` by ``angle`` degrees) and the
+    frame's point at the view's top-left corner: a box of that frame is cut from the view shifted by it."""
+    if not angle:
+        return image, (0.0, 0.0)
+    height, width = image.shape[:2]
+    corners = turned(((0.0, 0.0), (width, 0.0), (0.0, height), (width, height)), angle)
+    left, top = min(x for x, _ in corners), min(y for _, y in corners)
+    right, bottom = max(x for x, _ in corners), max(y for _, y in corners)
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    matrix = np.array([[cos, sin, -left], [-sin, cos, -top]], dtype=np.float64)
+    size = (math.ceil(right - left), math.ceil(bottom - top))
+    view = cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderValue=(235, 235, 235))
+    return view, (left, top)
+
+
 class DocumentReader:
     """Reads the text of one document photo; share one instance (and so one OCR engine) per worker."""
 
@@ -113,12 +135,27 @@ class DocumentReader:
         return self._probe(best, best_upright, prober(best.lines))
 
     def _probe(self, text: DocumentText, upright: np.ndarray, boxes: list[Box]) -> DocumentText:
-        kept = [(box, crop) for box in boxes if (crop := crop_box(upright, box)) is not None]
+        """Recognises each box (given in the layout's level frame: the page turned by its tilt) on its own and
+        adds the sure readings as lines of the upright frame."""
+        if not boxes:
+            return text
+        angle = tilt(text_lines(text.lines))
+        level, offset = level_view(upright, angle)
+        kept = [
+            (box, crop)
+            for box in boxes
+            if (
+                crop := crop_box(
+                    level, (box[0] - offset[0], box[1] - offset[1], box[2] - offset[0], box[3] - offset[1])
+                )
+            )
+            is not None
+        ]
         if not kept:
             return text
         readings = self._text_reader.recognise([crop for _, crop in kept])
         added = [
-            line_at(reading.strip(), box[0], box[1], box[2] - box[0], box[3] - box[1], score)
+            OcrLine(reading.strip(), score, turned(line_at("", *_xywh(box)).box, -angle))  # type: ignore[arg-type]
             for (box, _), (reading, score) in zip(kept, readings, strict=True)
             if score >= PROBE_MIN_SCORE and reading.strip()
         ]

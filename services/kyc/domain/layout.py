@@ -100,17 +100,27 @@ def deskewed(lines: Sequence[OcrLine]) -> list[OcrLine]:
     """The lines turned so that the text runs level: a page the locator left tilted (glare over an edge)
     makes the rows climb, and a value leaves its label's row. The tilt is the median slant of the lines of
     four characters or more; below 1.5° nothing is turned."""
+    angle = tilt(lines)
+    if not angle:
+        return list(lines)
+    return [OcrLine(line.text, line.score, turned(line.box, angle)) for line in lines]  # type: ignore[arg-type]
+
+
+def tilt(lines: Sequence[OcrLine]) -> float:
+    """The page's tilt in degrees (the median slant of the lines of four characters or more); 0.0 below 1.5°.
+    ``deskewed`` turns the lines by it, and value probes are placed in that turned frame."""
     slants = sorted(_signed_slant(line) for line in lines if len(compact(line.text)) >= 4)
     if not slants:
-        return list(lines)
-    tilt = slants[len(slants) // 2]
-    if abs(tilt) < 1.5:
-        return list(lines)
-    cos, sin = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
-    return [
-        OcrLine(line.text, line.score, tuple((x * cos + y * sin, -x * sin + y * cos) for x, y in line.box))  # type: ignore[arg-type]
-        for line in lines
-    ]
+        return 0.0
+    angle = slants[len(slants) // 2]
+    return angle if abs(angle) >= 1.5 else 0.0
+
+
+def turned(points: Sequence[tuple[float, float]], angle: float) -> tuple[tuple[float, float], ...]:
+    """``points`` in the frame turned by ``angle`` degrees about the origin (``deskewed``'s frame); a negative
+    angle turns back."""
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    return tuple((x * cos + y * sin, -x * sin + y * cos) for x, y in points)
 
 
 def _row_neighbour(line: OcrLine, lines: Sequence[OcrLine]) -> OcrLine | None:
@@ -169,13 +179,17 @@ def join_split_labels(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[st
     return out
 
 
+def text_lines(lines: Sequence[OcrLine]) -> list[OcrLine]:
+    """The document's own text: without lines slanted like a diagonal watermark and stamp-only lines."""
+    return [line for line in lines if slant(line) <= MAX_SLANT and not is_stamp_text(compact(line.text))]
+
+
 def split_segments(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]) -> list[Segment]:
     """Cuts every line at label spellings; the extent of each piece is interpolated along the line.
     Split labels are joined first; watermark and stamp lines are left out."""
     pattern, keys = _label_pattern(labels)
     segments: list[Segment] = []
-    kept = [line for line in lines if slant(line) <= MAX_SLANT and not is_stamp_text(compact(line.text))]
-    for line in join_split_labels(deskewed(kept), labels):
+    for line in join_split_labels(deskewed(text_lines(lines)), labels):
         text = compact(line.text)
         if not text:
             continue
@@ -203,6 +217,14 @@ def split_segments(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]
                 )
             )
     return segments
+
+
+def labelled_segments(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]) -> list[Segment]:
+    """``split_segments`` with the lone label starts and one-character misreads standing in a label column
+    taken as labels (as ``extract_fields`` does)."""
+    segments = split_segments(lines, labels)
+    found = {s.label for s in segments if s.label is not None}
+    return _relabel_in_columns(segments, labels, label_columns([s for s in segments if s.label]), found)
 
 
 def same_row(a: Segment, b: Segment) -> bool:

@@ -22,6 +22,7 @@ from services.kyc.domain.errors import (
 )
 from services.kyc.domain.masking import mask_credit_code, mask_id_number, mask_name
 from services.kyc.domain.orientation import ID_CARD_LABEL_ORDERS, LICENCE_LABEL_ORDERS
+from services.kyc.domain.value_probes import id_card_probes, licence_probes
 
 __all__ = [
     "DocumentError",
@@ -60,9 +61,7 @@ def read_id_card(
     Raises a ``DocumentError`` (a ``ValueError``) when the bytes are not an
     acceptable image or no card field can be read.
     """
-    text = reader.read(
-        image_bytes, id_card.keyword_hits, ID_CARD_LABEL_ORDERS, limits, prober=id_card.missing_value_regions
-    )
+    text = reader.read(image_bytes, id_card.keyword_hits, ID_CARD_LABEL_ORDERS, limits, prober=id_card_probes)
     side = id_card.detect_side(text.lines)
     if side is None:
         raise NoDocumentFoundError("no identity-card field could be read")
@@ -96,7 +95,9 @@ def read_business_licence(
     """{"fields", "checks", "confidence", "field_confidence"} of a business licence (landscape or portrait
     format); raises a ``DocumentError`` like
     ``read_id_card``."""
-    text = reader.read(image_bytes, licence.keyword_hits, LICENCE_LABEL_ORDERS, limits, any_aspect=True)
+    text = reader.read(
+        image_bytes, licence.keyword_hits, LICENCE_LABEL_ORDERS, limits, prober=licence_probes, any_aspect=True
+    )
     parsed = licence.parse_licence(text.lines)
     if licence.keyword_hits(text.lines) == 0 or not parsed:
         raise NoDocumentFoundError("no business-licence field could be read")

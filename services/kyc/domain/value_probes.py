@@ -1,0 +1,139 @@
+"""Where on an upright document a value must be that the text detector did not find (a moiré pattern, glare
+or a watermark over it): boxes the reader recognises on their own.
+
+A box is asked for only when the label was found and its row holds no text right of it (or, for the ID
+card's validity, when neither the period nor its label was read: the row below the issuing authority). The
+reader keeps a probe's reading only when the recogniser is sure of it, so an empty box costs one
+recognition and adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.kyc.domain.id_card import EMBLEM_LABELS, PORTRAIT_LABELS, missing_value_regions
+from services.kyc.domain.layout import Segment, labelled_segments, same_row, split_segments
+from services.kyc.domain.licence import LICENCE_LABELS
+from services.kyc.domain.ocr_types import Box, OcrLine
+from services.kyc.domain.text_normalize import compact
+from services.kyc.domain.validity import parse_validity
+
+# How far right of its label (in label heights) each portrait value may reach.
+PORTRAIT_VALUE_WIDTHS = {"name": 5.0, "ethnicity": 3.0, "birth": 8.0, "address": 11.5}
+# A licence value: up to this many label heights right of the label, or up to the next label on its row.
+LICENCE_VALUE_WIDTH = 16.0
+LICENCE_PROBED = ("name", "type", "legal_representative", "registered_capital", "established", "address")
+
+
+def _first_labels(segments: Sequence[Segment]) -> dict[str, Segment]:
+    found: dict[str, Segment] = {}
+    for segment in segments:
+        if segment.label is not None and segment.label not in found:
+            found[segment.label] = segment
+    return found
+
+
+def _row_is_empty(label: Segment, segments: Sequence[Segment], right: float) -> bool:
+    """No plain text on the label's row between the label and ``right``."""
+    return not any(
+        s.label is None and same_row(s, label) and label.right - 0.3 * label.height <= s.left < right for s in segments
+    )
+
+
+def _right_of(label: Segment, right: float) -> Box:
+    height = label.height
+    return (label.right + 0.1 * height, label.top - 0.15 * height, right, label.bottom + 0.15 * height)
+
+
+def portrait_probes(lines: Sequence[OcrLine]) -> list[Box]:
+    """The sex (``id_card.missing_value_regions``), and the name, ethnicity, birth date and first address line
+    when their label's row is empty right of it."""
+    boxes = missing_value_regions(lines)
+    segments = split_segments(lines, PORTRAIT_LABELS)
+    labels = _first_labels(segments)
+    for key, width in PORTRAIT_VALUE_WIDTHS.items():
+        label = labels.get(key)
+        if label is None:
+            continue
+        right = label.right + width * label.height
+        if _row_is_empty(label, segments, right):
+            boxes.append(_right_of(label, right))
+    return boxes
+
+
+def emblem_probes(lines: Sequence[OcrLine]) -> list[Box]:
+    """The validity period when it was not read: right of 有效期限, or, with that label missing too, the whole
+    row below 签发机关 (the card prints it there, the label at the same left edge)."""
+    if parse_validity("".join(compact(line.text) for line in lines)) is not None:
+        return []
+    segments = split_segments(lines, EMBLEM_LABELS)
+    labels = _first_labels(segments)
+    validity, authority = labels.get("validity"), labels.get("issuing_authority")
+    if validity is not None:
+        return [_right_of(validity, validity.right + 11.0 * validity.height)]
+    if authority is None:
+        return []
+    height = authority.height
+    return [
+        (
+            authority.left - 0.3 * height,
+            authority.bottom + 0.35 * height,
+            authority.left + 14.0 * height,
+            authority.bottom + 2.1 * height,
+        )
+    ]
+
+
+def id_card_probes(lines: Sequence[OcrLine]) -> list[Box]:
+    """Probes of whichever side the lines are: the labels of the other side are not there."""
+    return [*portrait_probes(lines), *emblem_probes(lines)]
+
+
+def _value_left(label: Segment, segments: Sequence[Segment]) -> float:
+    """Where the values of the label's column start: the nearest left edge of a value right of a label of
+    the same column (spaced labels leave a wide gap), else just right of the label."""
+    lefts = [
+        s.left
+        for s in segments
+        if s.label is None
+        and s.whole_line
+        and len(s.text) >= 3
+        and any(
+            a.label is not None
+            and abs(a.left - label.left) < 0.6 * label.height
+            and same_row(a, s)
+            and a.right < s.left
+            for a in segments
+        )
+    ]
+    near = [left for left in lefts if left > label.right]
+    return min(near, key=lambda left: left - label.right) - 0.2 * label.height if near else label.right
+
+
+def licence_probes(lines: Sequence[OcrLine], keys: Sequence[str] = LICENCE_PROBED) -> list[Box]:
+    """Licence values whose label was found with nothing right of it on its row: from the column's value
+    edge to the next label on the row (a two-column layout) or ``LICENCE_VALUE_WIDTH`` heights."""
+    segments = labelled_segments(lines, LICENCE_LABELS)
+    labels = _first_labels(segments)
+    boxes: list[Box] = []
+    for key in keys:
+        label = labels.get(key)
+        if label is None:
+            continue
+        right = label.right + LICENCE_VALUE_WIDTH * label.height
+        right = min(
+            [
+                right,
+                *(
+                    s.left - 0.2 * label.height
+                    for s in segments
+                    if s.label and same_row(s, label) and s.left > label.right
+                ),
+            ]
+        )
+        if not _row_is_empty(label, segments, right):
+            continue
+        left = _value_left(label, segments)
+        if right - left > label.height:
+            boxes.append((left, label.top - 0.15 * label.height, right, label.bottom + 0.15 * label.height))
+    return boxes
