@@ -37,7 +37,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
-from bench.kyc.specimens import MANIFEST, Specimen, as_sample, image_of, load_manifest, misses, score_specimen, shown
+from bench.kyc.specimens import (
+    HIDDEN,
+    MANIFEST,
+    Specimen,
+    as_sample,
+    image_of,
+    load_manifest,
+    misses,
+    score_specimen,
+    shown,
+)
 from bench.kyc_ocr import RecordingReader, Tally, machine, merge, read, summary
 from services.kyc.adapters.document_reader import DocumentText
 from services.kyc.adapters.rapid_ocr import RapidOcrEngine
@@ -62,8 +72,12 @@ def miss_rows(specimen: Specimen, result: dict[str, Any] | None) -> list[dict[st
     rows = []
     confidence = (result or {}).get("field_confidence") or {}
     for name, (expected, got) in misses(specimen, result).items():
-        row: dict[str, Any] = {"field": name, "expected": shown(name, expected), "read": shown(name, got)}
-        if name in ("id_number", "credit_code"):
+        row: dict[str, Any] = {
+            "field": name,
+            "expected": shown(name, expected, specimen),
+            "read": shown(name, got, specimen),
+        }
+        if name in ("id_number", "credit_code") and expected != HIDDEN:
             row["differs_at"] = differing_positions(expected, got)
         if name in confidence:
             row["confidence"] = confidence[name]

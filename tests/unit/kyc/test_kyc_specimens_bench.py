@@ -12,7 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from bench.kyc.specimens import (
+    HIDDEN,
     KINDS,
+    field_digest,
     image_of,
     load_manifest,
     misses,
@@ -35,6 +37,7 @@ def manifest(**changes: Any) -> dict[str, Any]:
         "sha256": hashlib.sha256(IMAGE).hexdigest(),
         "licence": "MIT",
         "kind": "portrait",
+        "marked_specimen": True,
         "fields": TRUE,
     }
     return {"documents": [entry | changes]}
@@ -115,4 +118,45 @@ def test_the_committed_manifest_loads_with_each_kinds_fields() -> None:
     assert specimens
     for specimen in specimens:
         assert specimen.kind in KINDS
-        assert names[specimen.kind] <= set(specimen.fields), specimen.id
+        assert names[specimen.kind] <= set(specimen.field_names), specimen.id
+        assert specimen.marked_specimen or not specimen.fields, f"{specimen.id}: truth of a real-looking card in clear"
+
+
+def digest_kept(**changes: Any) -> dict[str, Any]:
+    sha = hashlib.sha256(IMAGE).hexdigest()
+    digests = {name: field_digest(sha, name, value) for name, value in TRUE.items()}
+    entry = manifest()["documents"][0] | {"marked_specimen": False, "fields_scrypt": digests}
+    del entry["fields"]
+    return {"documents": [entry | changes]}
+
+
+def test_a_card_without_a_sample_marking_may_not_keep_its_truth_in_clear() -> None:
+    with pytest.raises(ValueError, match="fields_scrypt"):
+        parse_manifest(manifest(marked_specimen=False))
+
+
+def test_a_digest_kept_card_scores_exactly_as_one_in_clear_without_holding_the_values() -> None:
+    (kept,) = parse_manifest(digest_kept())
+    (clear,) = parse_manifest(manifest())
+    assert kept.fields == {} and set(kept.digests) == set(TRUE)
+    assert "张三" not in repr(kept)
+    for reading in (result(True), result(True, id_number="110105194912310021"), result(False, name="张二"), None):
+        a, b = score_specimen(kept, reading), score_specimen(clear, reading)
+        assert (a.fields, a.exact_fields, a.exact_documents, a.silent_errors, a.numbers_passing, a.sent_to_review) == (
+            b.fields,
+            b.exact_fields,
+            b.exact_documents,
+            b.silent_errors,
+            b.numbers_passing,
+            b.sent_to_review,
+        )
+    assert misses(kept, result(False, name="张二")) == {"name": (HIDDEN, "张二")}
+
+
+def test_what_is_shown_of_a_card_that_may_show_a_real_person_is_masked() -> None:
+    (kept,) = parse_manifest(digest_kept())
+    assert shown("name", "张二", kept) == "张*"
+    assert shown("address", "北京市东城区东华门街道1号", kept) == "北京市东城区…"
+    assert shown("id_number", "11010519491231002X", kept) == "1101**********002X"
+    assert shown("sex", "男", kept) == "男"
+    assert field_digest(kept.sha256, "name", "张三") != field_digest(kept.sha256, "address", "张三")
