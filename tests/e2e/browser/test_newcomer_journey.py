@@ -30,6 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 ROOT = Path(__file__).resolve().parents[3]
 BRANCH = "demo-001"
 LIVE_MS = 60_000
+DEMO_CASES = 3  # branchops kyc demo-merchants' default: approvable, impostor, photocopy
+SEEDING_S = 240  # the demo seeds in the background from the start: the longest wait for its cases
 
 
 @dataclass(frozen=True)
@@ -317,5 +319,92 @@ def test_head_office_logs_in_and_reads_every_branch(run: Run, browser: Browser, 
     page.screenshot(path=str(shots / "09-head-office.png"), full_page=True)
     page.goto(f"{run.gateway}/")  # no branch of its own: the dashboard sends head office to its page
     expect(page).to_have_url(f"{run.gateway}/head-office", timeout=LIVE_MS)
+    assert console.errors == []
+    context.close()
+
+
+def _demo_merchants_possible() -> bool:
+    """What the demo applicants need on this machine (else it says so in its log and makes none)."""
+    try:
+        from bench.kyc import fonts, genuine_faces
+    except ImportError:
+        return False
+    return fonts.cjk_font_location() is not None and genuine_faces.picture(genuine_faces.ID_PHOTO) is not None
+
+
+def _demo_log(run: Run) -> str:
+    found = re.search(r"\(logs: (\S+)\)", run.banner)
+    assert found, run.banner
+    log = Path(found.group(1)) / "kyc-simulator.log"
+    return log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+
+
+def _wait_for_demo_cases(page: Page, run: Run) -> dict[str, str]:
+    """Reload /officer until the demo's log says it is done (it seeds in the background from the start) and
+    its cases wait there, within SEEDING_S; each case's id by its kind (approvable, impostor, photocopy), as
+    the demo's log names them."""
+    deadline = time.monotonic() + SEEDING_S
+    while True:
+        expect(page.get_by_test_id("cases").locator("li").first).to_be_visible(timeout=LIVE_MS)  # list loaded
+        log = _demo_log(run)
+        made = {kind: cid for cid, kind in re.findall(r"demo-merchants: case (\S+) \((\w+), ", log)}
+        wanted = [made.get("approvable"), made.get("impostor")]  # the two this journey reviews
+        listed = all(cid and page.get_by_test_id(f"case-{cid}").count() == 1 for cid in wanted)
+        if ("demo cases wait at branch" in log and listed) or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(3000)
+        page.reload()
+    assert len(made) == DEMO_CASES and listed, (log, page.get_by_test_id("cases").inner_text())
+    return made
+
+
+def _documents_shown(page: Page) -> None:
+    expect(page.get_by_test_id("no-images")).to_have_count(0)
+    for doc in ("licence", "portrait", "emblem"):
+        image = page.get_by_test_id(f"image-{doc}")
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    page.evaluate("window.scrollTo(0, 0)")
+
+
+def test_manager_reviews_the_demo_merchant_cases(run: Run, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    console = Console(page)
+    _login(page, run, "manager")
+    expect(page).to_have_url(f"{run.gateway}/")
+    link = page.locator("#officer-link")
+    expect(link).to_have_text("商户审核", timeout=LIVE_MS)
+    link.click()
+    expect(page).to_have_url(f"{run.gateway}/officer")
+    if not _demo_merchants_possible():
+        expect(page.get_by_test_id("cases")).to_contain_text("暂无待审核案件")
+        page.screenshot(path=str(shots / "10-officer-no-demo-cases.png"), full_page=True)
+        context.close()
+        pytest.skip("no demo merchant case on this machine: face pictures (make test-data) or a CJK font missing")
+    kinds = _wait_for_demo_cases(page, run)
+    approvable, blocked = kinds["approvable"], kinds["impostor"]
+    page.get_by_test_id(f"case-{blocked}").click()  # another person's selfie: the face check failed
+    expect(page.get_by_test_id("case-id")).to_have_text(blocked)
+    _documents_shown(page)
+    expect(page.get_by_test_id("cross-face_matches")).to_have_text(re.compile("^✗"))
+    expect(page.get_by_test_id("blocking")).to_contain_text("人脸与证件照一致")
+    expect(page.get_by_test_id("approve")).to_be_disabled()
+    page.screenshot(path=str(shots / "10-officer-face-mismatch-blocked.png"), full_page=True)
+    page.get_by_test_id(f"case-{approvable}").click()
+    expect(page.get_by_test_id("case-id")).to_have_text(approvable)
+    _documents_shown(page)
+    for name in ("legal_representative_matches_id_name", "credit_code_valid", "face_matches", "liveness_passed"):
+        expect(page.get_by_test_id(f"cross-{name}")).to_have_text(re.compile("^✓"))
+    expect(page.get_by_test_id("blocking")).to_be_hidden()
+    expect(page.get_by_test_id("approve")).to_be_enabled()
+    page.screenshot(path=str(shots / "11-officer-demo-case-with-documents.png"), full_page=True)
+    with page.expect_response(lambda r: r.url.endswith("/decision")) as answer:
+        page.click("[data-testid='approve']")
+    assert answer.value.status == 200, answer.value.text()
+    expect(page.get_by_test_id("done")).to_contain_text("已通过")
+    expect(page.get_by_test_id(f"case-{approvable}")).to_have_count(0)  # no longer waiting for the officer
+    expect(page.get_by_test_id(f"case-{blocked}")).to_be_visible()
+    page.screenshot(path=str(shots / "12-officer-approved.png"), full_page=True)
     assert console.errors == []
     context.close()
