@@ -44,6 +44,10 @@ NONE_MADE = "demo-merchants: no demo merchant case made: "
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+class ServiceUnavailable(RuntimeError):
+    """The KYC service did not answer at all, however long it was given: no point trying the next case."""
+
+
 @dataclass(frozen=True)
 class Applicant:
     """One demo case: what it shows the officer, the corpus seed it starts from, how it is photographed and
@@ -119,7 +123,7 @@ def request(
             break
         sleep(_pause(answer, attempt))
     if answer is None:
-        raise RuntimeError(f"{method} {url}: the KYC service did not answer after {attempts} attempts")
+        raise ServiceUnavailable(f"{method} {url}: the KYC service did not answer after {attempts} attempts")
     return answer
 
 
@@ -218,6 +222,9 @@ def _seed_cases(client: httpx.Client, branch: str, wanted: list[Applicant]) -> i
         documents = [("licence", case.licence), ("id-card", case.portrait), ("id-card", case.emblem)]
         try:
             cid, _ = take_to_review(client, branch, documents, frames)
+        except ServiceUnavailable as error:
+            print(f"demo-merchants: stopped: {error}", flush=True)
+            return 1
         except (RuntimeError, httpx.HTTPError) as error:
             print(f"demo-merchants: {applicant.kind} case not made: {error}", flush=True)
             continue

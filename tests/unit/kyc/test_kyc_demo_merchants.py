@@ -110,6 +110,15 @@ def test_it_gives_up_after_its_attempts_and_never_retries_a_refusal() -> None:
     assert calls == ["/busy"] * 4 + ["/refused"]
 
 
+def test_a_service_that_never_answers_is_named_once() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    client = httpx.Client(transport=httpx.MockTransport(handler), base_url="http://kyc")
+    with pytest.raises(demo_merchants.ServiceUnavailable, match="did not answer after 3 attempts"):
+        request(client, "GET", "/", attempts=3, sleep=lambda _: None)
+
+
 def test_a_case_goes_to_review_as_the_kiosk_with_the_selfie_for_its_challenge() -> None:
     seen: list[tuple[str, str]] = []
 
