@@ -559,17 +559,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     langs = ("zh",) if args.real_zh else ("en", "zh") if args.lang == "both" else (args.lang,)
     configs = chosen_configs(args)
-    load_before = machine()
     results: list[dict[str, Any]] = []
     skipped: list[str] = []
+    failed: list[dict[str, Any]] = []
+    write = _writer(args, argv, results, skipped)
     for lang in langs:
         clips: list[RealClip] = []
         if args.real_zh:
             try:
-                clips, audio, skipped = load_real_zh(args.real_zh, args.manifest)
+                clips, audio, missing = load_real_zh(args.real_zh, args.manifest)
             except ManifestError as error:
                 raise SystemExit(str(error)) from None
-            print("\n".join(skipped))
+            skipped.extend(missing)
+            print("\n".join(missing))
             clips, audio = clips[: args.limit], audio[: args.limit]
             if not clips:
                 raise SystemExit(f"no clip of {args.manifest} found in {args.real_zh}")
@@ -580,7 +582,13 @@ def main(argv: list[str] | None = None) -> int:
             audio = english_audio(texts) if lang == "en" else mandarin_audio(texts, args.zh_voice)
         for config in configs:
             load = machine()["loadavg_1m"]
-            result = measure(lang, audio, texts, config, args.threads)
+            try:
+                result = measure(lang, audio, texts, config, args.threads)
+            except ValueError as error:  # CTranslate2 refusing a decode: reported, the other configurations go on
+                print(f"{lang} {config['name']}: failed: {error}")
+                failed.append({"lang": lang, "config": config, "error": str(error)})
+                write(failed)
+                continue
             result["loadavg_1m_before"] = load
             result["loadavg_1m_after"] = machine()["loadavg_1m"]
             for clip, row in zip(clips, result["rows"], strict=False):
@@ -593,27 +601,39 @@ def main(argv: list[str] | None = None) -> int:
                 )
             results.append(result)
             print_table(results[-1:])
+            write(failed)
     print()
     print_table(results)
-    payload = {
-        "machine_before": load_before,
-        "machine_after": machine(),
-        "threads": args.threads,
-        "command": "bench/asr_whisper.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "real_zh": None
-        if args.real_zh is None
-        else {
-            "manifest": str(args.manifest.relative_to(ROOT))
-            if args.manifest.is_relative_to(ROOT)
-            else str(args.manifest),
-            "skipped": skipped,
-        },
-        "results": results,
-    }
-    name = args.name or ("real_zh" if args.real_zh else "")
-    path = write_result(f"asr_whisper_{name}" if name else "asr_whisper", payload)
+    path = write(failed)
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
+
+
+def _writer(args: argparse.Namespace, argv: list[str] | None, results: list[dict[str, Any]], skipped: list[str]) -> Any:
+    """Writes the results file (after every configuration, so a long run that stops keeps what it measured)."""
+    load_before = machine()
+
+    def write(failed: list[dict[str, Any]]) -> Path:
+        payload = {
+            "machine_before": load_before,
+            "machine_after": machine(),
+            "threads": args.threads,
+            "command": "bench/asr_whisper.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "real_zh": None
+            if args.real_zh is None
+            else {
+                "manifest": str(args.manifest.relative_to(ROOT))
+                if args.manifest.is_relative_to(ROOT)
+                else str(args.manifest),
+                "skipped": skipped,
+            },
+            "results": results,
+            "failed": failed,
+        }
+        name = args.name or ("real_zh" if args.real_zh else "")
+        return write_result(f"asr_whisper_{name}" if name else "asr_whisper", payload)
+
+    return write
 
 
 if __name__ == "__main__":
