@@ -16,9 +16,10 @@ from services.kyc.adapters.image_decode import ImageLimits, decode_image
 from services.kyc.domain.layout import text_lines, tilt, turned
 from services.kyc.domain.ocr_types import Box, OcrLine, line_at
 from services.kyc.domain.orientation import reads_across, turn_order, upright_lines
+from services.kyc.domain.value_probes import Alternatives
 
 Scorer = Callable[[Sequence[OcrLine]], int]
-Prober = Callable[[Sequence[OcrLine]], list[Box]]
+Prober = Callable[[Sequence[OcrLine]], Sequence[Box | Alternatives]]
 
 # A probe's reading is kept only when the recogniser is this sure of it (an empty patch of guilloche reads
 # as nothing or as low-scored noise).
@@ -134,31 +135,27 @@ class DocumentReader:
             return best
         return self._probe(best, best_upright, prober(best.lines))
 
-    def _probe(self, text: DocumentText, upright: np.ndarray, boxes: list[Box]) -> DocumentText:
+    def _probe(self, text: DocumentText, upright: np.ndarray, probes: Sequence[Box | Alternatives]) -> DocumentText:
         """Recognises each box (given in the layout's level frame: the page turned by its tilt) on its own and
-        adds the sure readings as lines of the upright frame."""
-        if not boxes:
+        adds the sure readings as lines of the upright frame; of ``Alternatives``, the first sure one."""
+        if not probes:
             return text
         angle = tilt(text_lines(text.lines))
         level, offset = level_view(upright, angle)
-        kept = [
-            (box, crop)
-            for box in boxes
-            if (
-                crop := crop_box(
-                    level, (box[0] - offset[0], box[1] - offset[1], box[2] - offset[0], box[3] - offset[1])
-                )
-            )
-            is not None
-        ]
-        if not kept:
+        asked: list[tuple[int, Box, np.ndarray]] = []
+        for number, probe in enumerate(probes):
+            for box in probe.boxes if isinstance(probe, Alternatives) else (probe,):
+                shifted = (box[0] - offset[0], box[1] - offset[1], box[2] - offset[0], box[3] - offset[1])
+                if (crop := crop_box(level, shifted)) is not None:
+                    asked.append((number, box, crop))
+        if not asked:
             return text
-        readings = self._text_reader.recognise([crop for _, crop in kept])
-        added = [
-            OcrLine(reading.strip(), score, turned(line_at("", *_xywh(box)).box, -angle))  # type: ignore[arg-type]
-            for (box, _), (reading, score) in zip(kept, readings, strict=True)
-            if score >= PROBE_MIN_SCORE and reading.strip()
-        ]
+        readings = self._text_reader.recognise([crop for _, _, crop in asked])
+        added: dict[int, OcrLine] = {}
+        for (number, box, _), (reading, score) in zip(asked, readings, strict=True):
+            if number not in added and score >= PROBE_MIN_SCORE and reading.strip():
+                corners = turned(line_at("", *_xywh(box)).box, -angle)
+                added[number] = OcrLine(reading.strip(), score, corners)  # type: ignore[arg-type]
         if not added:
             return text
-        return DocumentText([*text.lines, *added], text.quad_found, text.rotation, text.keyword_hits)
+        return DocumentText([*text.lines, *added.values()], text.quad_found, text.rotation, text.keyword_hits)

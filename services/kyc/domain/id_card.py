@@ -16,6 +16,7 @@ from services.kyc.domain.regions import (
     address_matches_region,
     authority_matches_region,
     is_police_authority,
+    repair_place_names,
 )
 from services.kyc.domain.review import FIELD_REVIEW_THRESHOLD, confidence_checks, field_scores, with_verdict
 from services.kyc.domain.stamps import strip_stamp_text
@@ -29,6 +30,7 @@ from services.kyc.domain.validity import (
     matches_age_rule,
     parse_validity,
 )
+from services.kyc.domain.value_form import address_well_formed, capped
 
 PORTRAIT_LABELS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "娃名", "姓各", "姓吕"),
@@ -100,9 +102,20 @@ def parse_portrait(lines: Sequence[OcrLine]) -> dict[str, str]:
     return out
 
 
+def with_places_repaired(fields: dict[str, str], table: DivisionTable) -> dict[str, str]:
+    """``fields`` of the portrait side with a misread character of the address's province, prefecture or
+    county put right from the region of an ID number whose check digit holds (its first six digits)."""
+    number = fields.get("id_number", "")
+    if "address" not in fields or not idn.checksum_ok(number):
+        return fields
+    return {**fields, "address": repair_place_names(table, fields["address"], number[:6])}
+
+
 def portrait_confidences(lines: Sequence[OcrLine], fields: dict[str, str]) -> dict[str, float]:
     """Recognition score of each read field of the portrait side (the lowest of the lines it came from)."""
-    return field_scores(lines, extract_fields(lines, PORTRAIT_LABELS), fields, {"birth": ("birth_date",)})
+    return capped(
+        field_scores(lines, extract_fields(lines, PORTRAIT_LABELS), fields, {"birth": ("birth_date",)}), fields
+    )
 
 
 def emblem_confidences(lines: Sequence[OcrLine], fields: dict[str, str]) -> dict[str, float]:
@@ -166,6 +179,8 @@ def portrait_checks(
         "sex_matches_id": facts.sex is not None and fields.get("sex") == facts.sex,
         "ethnicity_known": is_known_ethnicity(fields.get("ethnicity", "")),
     }
+    if "address" in fields:
+        checks["address_well_formed"] = address_well_formed(fields["address"])
     if table is not None and "address" in fields and idn.is_well_shaped(number):
         checks["address_matches_id_region"] = address_matches_region(table, fields["address"], number[:6])
     if confidences is not None:

@@ -55,6 +55,16 @@ class FieldText:
     value_left: float = 0.0
     last_bottom: float = 0.0
     line_height: float = 1.0
+    boxes: list[tuple[float, float]] = field(default_factory=list)  # (left, height) of each part
+
+    def is_stray_piece(self, segment: Segment) -> bool:
+        """A piece of a seal's ring below the value (``南`` after an address): one or two characters on a line
+        of their own, smaller than the value's lines and not starting at its left edge."""
+        if not self.boxes or not segment.whole_line or len(segment.text) > 2:
+            return False
+        height = sorted(h for _, h in self.boxes)[len(self.boxes) // 2]
+        left = min(x for x, _ in self.boxes)
+        return segment.height < 0.8 * height and segment.left > left + height
 
     @property
     def text(self) -> str:
@@ -254,16 +264,34 @@ def extract_fields(lines: Sequence[OcrLine], labels: Mapping[str, Sequence[str]]
                 value_left=anchor.right, last_bottom=anchor.bottom, line_height=anchor.height
             )
             anchor_of[id(anchor)] = anchor.label
+    anchor_at = {key: anchor for anchor in anchors if (key := anchor_of.get(id(anchor))) is not None}
     for segment in segments:
         if segment.label is not None or _stray(segment, labels, columns):
             continue
         key = _owner(segment, anchors, anchor_of, fields, columns)
-        if key is not None:
+        if key is not None and not fields[key].is_stray_piece(segment):
             owner = fields[key]
-            owner.parts.append(segment.text)
+            label_of = anchor_at.get(key)
+            text = segment.text if owner.parts or label_of is None else without_label_overlap(segment, label_of)
+            owner.parts.append(text)
+            owner.boxes.append((segment.left, segment.height))
             owner.scores.append(segment.score)
             owner.last_bottom = max(owner.last_bottom, segment.bottom)
     return fields
+
+
+def without_label_overlap(segment: Segment, anchor: Segment) -> str:
+    """The value's text without the end of its label that OCR read a second time: a value box reaching back
+    over its label (``签发机关`` | ``关黟县公安局``, the box starting under 关) starts with the label's last
+    characters. Only as many characters are dropped as the box overlaps the label."""
+    if not same_row(segment, anchor) or segment.left >= anchor.right:
+        return segment.text
+    char_width = (anchor.right - anchor.left) / max(len(anchor.text), 1)
+    overlap = anchor.right - segment.left
+    for count in range(min(len(anchor.text), len(segment.text) - 1), 0, -1):
+        if segment.text.startswith(anchor.text[-count:]) and overlap >= (count - 0.5) * char_width:
+            return segment.text[count:]
+    return segment.text
 
 
 # A line of one or two characters read this unsurely is a fragment of a seal or a watermark, not a value.

@@ -9,10 +9,11 @@ from typing import Any
 from services.kyc.domain import credit_code as ucc
 from services.kyc.domain.layout import extract_fields
 from services.kyc.domain.ocr_types import OcrLine
-from services.kyc.domain.regions import DivisionTable, address_matches_region
+from services.kyc.domain.regions import DivisionTable, address_matches_region, repair_place_names
 from services.kyc.domain.review import FIELD_REVIEW_THRESHOLD, confidence_checks, field_scores, with_verdict
 from services.kyc.domain.stamps import strip_stamp_text
 from services.kyc.domain.text_normalize import compact, parse_cn_date
+from services.kyc.domain.value_form import address_well_formed, capped
 
 LICENCE_LABELS: dict[str, tuple[str, ...]] = {
     "credit_code": ("统一社会信用代码", "统一社会信用代", "社会信用代码", "统一社会信用"),
@@ -87,9 +88,19 @@ def parse_licence(lines: Sequence[OcrLine]) -> dict[str, str]:
     return out
 
 
+def with_places_repaired(fields: dict[str, str], table: DivisionTable) -> dict[str, str]:
+    """``fields`` with a misread character of the address's province, prefecture or county put right from the
+    registration authority's region in a valid credit code (characters 3-8); the address's confidence is
+    its lines' score still, so an unsure reading still goes to review."""
+    code = fields.get("credit_code", "")
+    if "address" not in fields or not ucc.is_valid(code):
+        return fields
+    return {**fields, "address": repair_place_names(table, fields["address"], code[2:8])}
+
+
 def licence_confidences(lines: Sequence[OcrLine], fields: dict[str, str]) -> dict[str, float]:
     """Recognition score of each read field (the lowest of the lines it came from)."""
-    return field_scores(lines, extract_fields(lines, LICENCE_LABELS), fields)
+    return capped(field_scores(lines, extract_fields(lines, LICENCE_LABELS), fields), fields)
 
 
 def licence_checks(
@@ -106,6 +117,8 @@ def licence_checks(
         "fields_complete": all(name in fields for name in LICENCE_FIELDS),
         "credit_code_checksum": ucc.is_valid(code),
     }
+    if "address" in fields:
+        checks["address_well_formed"] = address_well_formed(fields["address"])
     if table is not None and "address" in fields and ucc.is_valid(code):
         checks["credit_code_matches_address"] = address_matches_region(table, fields["address"], code[2:8])
     if confidences is not None:

@@ -115,3 +115,36 @@ def address_matches_region(table: DivisionTable, address: str, code: str) -> boo
         return True
     straight_to_county = after_province is not None or prefecture is None
     return straight_to_county and _strip_one(rest, table.counties_of(code)) is not None
+
+
+def _one_apart(read: str, name: str) -> bool:
+    return len(read) == len(name) and sum(a != b for a, b in zip(read, name, strict=True)) == 1
+
+
+def repair_place_names(table: DivisionTable, text: str, code: str) -> str:
+    """``text`` (an address) with one misread character of the place names of ``code`` put right: the
+    province (may be left out), prefecture and county are matched in turn at the text's start, and the first
+    that is one character away from its name as printed (南京市会武区 for 玄武区, 野县 for 黟县) is spelled as
+    the table has it, unless the text there already starts another known place name (江宁 is not 江苏).
+    Nothing else is changed; a text whose places do not line up with ``code`` is returned as it is."""
+    if not table.known(code):
+        return text
+    position, repaired = 0, False
+    for level in (table.province(code), table.prefecture(code), table.county(code)):
+        if level is None:
+            continue
+        names = sorted(spellings(level), key=len, reverse=True)
+        exact = next((name for name in names if text.startswith(name, position)), None)
+        if exact is not None:
+            position += len(exact)
+            continue
+        near = [name for name in names if len(name) >= 2 and _one_apart(text[position : position + len(name)], name)]
+        if repaired or not near or _starts_known_place(table, text, position):
+            continue
+        name = near[0]
+        text, position, repaired = text[:position] + name + text[position + len(name) :], position + len(name), True
+    return text
+
+
+def _starts_known_place(table: DivisionTable, text: str, position: int) -> bool:
+    return any(text.startswith(spelling, position) for name in table.names.values() for spelling in spellings(name))

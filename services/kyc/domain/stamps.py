@@ -24,11 +24,16 @@ _NOTICE_PIECES = re.compile("复印无|印无效|复印|印无|无效")
 _SEAL = re.compile(r"[\u4e00-\u9fff]{0,3}(?:市场监督管理局|工商行政管理局)|登记专用章|专用章")
 
 
+# The end of a registration authority's seal inscription read on its own after a value (管理局, 监督管理局).
+_SEAL_TAIL = re.compile(r"(?:[场监督行政]{0,4}管理局|理局)$")
+
+
 def strip_stamp_text(text: str) -> str:
-    """``text`` without copy notices, their pieces and seal inscriptions (input already compacted)."""
+    """``text`` without copy notices, their pieces and seal inscriptions (input already compacted), nor the
+    end of a seal inscription stuck after it."""
     text = _NOTICE.sub("", text)
     text = _SEAL.sub("", text)
-    return _NOTICE_PIECES.sub("", text)
+    return _SEAL_TAIL.sub("", _NOTICE_PIECES.sub("", text))
 
 
 def is_stamp_text(text: str) -> bool:

@@ -9,8 +9,10 @@ recognition and adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+from services.kyc.domain import id_number as idn
 from services.kyc.domain.id_card import EMBLEM_LABELS, PORTRAIT_LABELS, missing_value_regions
 from services.kyc.domain.layout import Segment, labelled_segments, same_row, split_segments
 from services.kyc.domain.licence import LICENCE_LABELS
@@ -19,10 +21,23 @@ from services.kyc.domain.text_normalize import compact
 from services.kyc.domain.validity import parse_validity
 
 # How far right of its label (in label heights) each portrait value may reach.
-PORTRAIT_VALUE_WIDTHS = {"name": 5.0, "ethnicity": 3.0, "birth": 8.0, "address": 11.5}
+PORTRAIT_VALUE_WIDTHS = {"name": 5.0, "ethnicity": 3.0, "birth": 8.0, "address": 11.5, "id_number": 14.0}
+# An ethnicity is mostly one or two characters: when the box of a four-character name reads unsurely (it takes
+# in watermark strokes), a narrower one is read.
+NARROW_ETHNICITY_WIDTH = 1.8
+# The ID number's row lies this many row pitches (姓名 to 住址 is three) below the top of 住址; the card's
+# layout is fixed, so the row is found when its label was missed too.
+NUMBER_ROW_PITCHES = (2.85, 3.95)
 # A licence value: up to this many label heights right of the label, or up to the next label on its row.
 LICENCE_VALUE_WIDTH = 16.0
 LICENCE_PROBED = ("name", "type", "legal_representative", "registered_capital", "established", "address")
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    """Boxes for one value, most likely first: the reader keeps the first it reads surely."""
+
+    boxes: tuple[Box, ...]
 
 
 def _first_labels(segments: Sequence[Segment]) -> dict[str, Segment]:
@@ -36,7 +51,8 @@ def _first_labels(segments: Sequence[Segment]) -> dict[str, Segment]:
 def _row_is_empty(label: Segment, segments: Sequence[Segment], right: float) -> bool:
     """No plain text on the label's row between the label and ``right``."""
     return not any(
-        s.label is None and same_row(s, label) and label.right - 0.3 * label.height <= s.left < right for s in segments
+        s.label is None and same_row(s, label) and s.right > label.right + 0.3 * label.height and s.left < right
+        for s in segments
     )
 
 
@@ -45,46 +61,67 @@ def _right_of(label: Segment, right: float) -> Box:
     return (label.right + 0.1 * height, label.top - 0.15 * height, right, label.bottom + 0.15 * height)
 
 
-def portrait_probes(lines: Sequence[OcrLine]) -> list[Box]:
+def portrait_probes(lines: Sequence[OcrLine]) -> list[Box | Alternatives]:
     """The sex (``id_card.missing_value_regions``), and the name, ethnicity, birth date and first address line
     when their label's row is empty right of it."""
-    boxes = missing_value_regions(lines)
+    boxes: list[Box | Alternatives] = list(missing_value_regions(lines))
     segments = split_segments(lines, PORTRAIT_LABELS)
     labels = _first_labels(segments)
+    number_read = idn.checksum_ok(idn.extract_id_number("".join(compact(line.text) for line in lines)) or "")
     for key, width in PORTRAIT_VALUE_WIDTHS.items():
         label = labels.get(key)
-        if label is None:
+        if label is None or (key == "id_number" and number_read):
             continue
         right = label.right + width * label.height
-        if _row_is_empty(label, segments, right):
+        if not _row_is_empty(label, segments, right):
+            continue
+        if key == "ethnicity":
+            narrow = _right_of(label, label.right + NARROW_ETHNICITY_WIDTH * label.height)
+            boxes.append(Alternatives((_right_of(label, right), narrow)))
+        else:
             boxes.append(_right_of(label, right))
+    if not number_read and "id_number" not in labels:
+        boxes += _number_row(labels)
     return boxes
 
 
-def emblem_probes(lines: Sequence[OcrLine]) -> list[Box]:
-    """The validity period when it was not read: right of 有效期限, or, with that label missing too, the whole
-    row below 签发机关 (the card prints it there, the label at the same left edge)."""
-    if parse_validity("".join(compact(line.text) for line in lines)) is not None:
+def _number_row(labels: Mapping[str, Segment]) -> list[Box]:
+    """The ID number's whole row, placed from 姓名 and 住址 (its label was missed with the number)."""
+    name, address = labels.get("name"), labels.get("address")
+    if name is None or address is None or address.top - name.top < 2 * name.height:
         return []
+    pitch = (address.top - name.top) / 3
+    top, bottom = (address.top + share * pitch for share in NUMBER_ROW_PITCHES)
+    return [(address.left - 0.3 * address.height, top, address.left + 19.5 * address.height, bottom)]
+
+
+def emblem_probes(lines: Sequence[OcrLine]) -> list[Box]:
+    """The issuing authority when its label's row is empty; the validity period when it was not read: right of
+    有效期限, or, with that label missing too, the whole row below 签发机关 (the card prints it there, the
+    label at the same left edge)."""
     segments = split_segments(lines, EMBLEM_LABELS)
     labels = _first_labels(segments)
     validity, authority = labels.get("validity"), labels.get("issuing_authority")
+    boxes = []
+    if authority is not None and _row_is_empty(authority, segments, authority.right + 12.0 * authority.height):
+        boxes.append(_right_of(authority, authority.right + 12.0 * authority.height))
+    if parse_validity("".join(compact(line.text) for line in lines)) is not None:
+        return boxes
     if validity is not None:
-        return [_right_of(validity, validity.right + 11.0 * validity.height)]
+        return [*boxes, _right_of(validity, validity.right + 11.0 * validity.height)]
     if authority is None:
-        return []
+        return boxes
     height = authority.height
-    return [
-        (
-            authority.left - 0.3 * height,
-            authority.bottom + 0.35 * height,
-            authority.left + 14.0 * height,
-            authority.bottom + 2.1 * height,
-        )
-    ]
+    below = (
+        authority.left - 0.3 * height,
+        authority.bottom + 0.35 * height,
+        authority.left + 14.0 * height,
+        authority.bottom + 2.1 * height,
+    )
+    return [*boxes, below]
 
 
-def id_card_probes(lines: Sequence[OcrLine]) -> list[Box]:
+def id_card_probes(lines: Sequence[OcrLine]) -> list[Box | Alternatives]:
     """Probes of whichever side the lines are: the labels of the other side are not there."""
     return [*portrait_probes(lines), *emblem_probes(lines)]
 

@@ -67,7 +67,7 @@ def read_id_card(
         raise NoDocumentFoundError("no identity-card field could be read")
     table = division_table()
     if side == "portrait":
-        parsed = id_card.parse_portrait(text.lines)
+        parsed = id_card.with_places_repaired(id_card.parse_portrait(text.lines), table)
         names: tuple[str, ...] = id_card.PORTRAIT_FIELDS
         scores = id_card.portrait_confidences(text.lines, parsed)
         checks = id_card.portrait_checks(parsed, table, scores)
@@ -101,10 +101,12 @@ def read_business_licence(
     parsed = licence.parse_licence(text.lines)
     if licence.keyword_hits(text.lines) == 0 or not parsed:
         raise NoDocumentFoundError("no business-licence field could be read")
+    table = division_table()
+    parsed = licence.with_places_repaired(parsed, table)
     scores = licence.licence_confidences(text.lines, parsed)
     return {
         "fields": {name: parsed.get(name) for name in licence.LICENCE_FIELDS},
-        "checks": licence.licence_checks(parsed, division_table(), scores),
+        "checks": licence.licence_checks(parsed, table, scores),
         "confidence": _confidence(text, len(parsed), len(licence.LICENCE_FIELDS)),
         "field_confidence": scores,
     }

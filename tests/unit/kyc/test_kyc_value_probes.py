@@ -3,11 +3,13 @@
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from services.kyc.adapters.document_reader import DocumentReader, DocumentText, level_view
+from services.kyc.domain.id_card import parse_emblem
 from services.kyc.domain.layout import tilt, turned
 from services.kyc.domain.ocr_types import OcrLine, line_at
-from services.kyc.domain.value_probes import emblem_probes, licence_probes, portrait_probes
+from services.kyc.domain.value_probes import Alternatives, emblem_probes, licence_probes, portrait_probes
 
 
 def test_portrait_rows_left_empty_by_the_detector_are_probed_right_of_their_labels() -> None:
@@ -20,11 +22,13 @@ def test_portrait_rows_left_empty_by_the_detector_are_probed_right_of_their_labe
         line_at("出生", 64, 208, 76, 40),  # birth date missed
         line_at("住址", 63, 276, 77, 42),  # first address line missed
         line_at("171号21栋1单元24", 165, 318, 282, 43),
+        line_at("公民身份号码 341602198604110034", 58, 481, 704, 63),
     ]
-    boxes = portrait_probes(lines)
-    assert len(boxes) == 3
-    ethnicity, birth, address = sorted(boxes, key=lambda box: box[1])
-    assert ethnicity[0] > 349 and ethnicity[2] == 349 + 3 * 42
+    ethnicity, birth, address = portrait_probes(lines)
+    assert isinstance(ethnicity, Alternatives) and not isinstance(birth, Alternatives)
+    assert not isinstance(address, Alternatives)
+    wide, narrow = ethnicity.boxes
+    assert narrow[0] == wide[0] > 349 and (wide[2], narrow[2]) == pytest.approx((349 + 3 * 42, 349 + 1.8 * 42))
     assert birth[0] > 140 and birth[1] < 208 < 248 < birth[3]
     assert address[1] < 276 and address[3] < 318 + 10  # the label's row only, not the continuation below
 
@@ -35,8 +39,35 @@ def test_no_portrait_probe_when_every_value_was_read() -> None:
         line_at("性别女民族汉", 64, 137, 300, 40),
         line_at("出生1990年1月5日", 64, 208, 370, 40),
         line_at("住址安徽省亳州市", 63, 276, 400, 42),
+        line_at("公民身份号码 341602198604110034", 58, 481, 704, 63),
     ]
     assert portrait_probes(lines) == []
+
+
+def test_id_number_missed_with_its_label_is_probed_on_the_row_the_card_layout_puts_it() -> None:
+    lines = [
+        line_at("姓名高然", 62, 66, 181, 45),
+        line_at("住址", 64, 279, 76, 38),
+        line_at("山东省青岛市市南区光明街", 166, 277, 401, 40),
+        line_at("416号7栋1单元205", 165, 321, 282, 40),
+    ]
+    [box] = portrait_probes(lines)
+    assert not isinstance(box, Alternatives)
+    pitch = (279 - 66) / 3
+    assert box[1] < 279 + 3.1 * pitch < 279 + 3.6 * pitch < box[3] and box[0] < 64 and box[2] > 64 + 18 * 38
+    assert box[1] > 321 + 40  # below the address's last line
+
+
+def test_a_value_box_reaching_back_over_its_label_loses_the_label_characters_read_twice() -> None:
+    lines = [
+        line_at("签发机关", 164, 431, 144, 41),
+        line_at("关黟县公安局", 280, 417, 217, 66, 0.93),
+        line_at("有效期限 2022.02.17-2042.02.17", 152, 486, 586, 72),
+    ]
+    assert parse_emblem(lines)["issuing_authority"] == "黟县公安局"
+    assert parse_emblem([lines[0], line_at("关岭县公安局", 320, 431, 217, 41), lines[2]])["issuing_authority"] == (
+        "关岭县公安局"  # a value that merely starts like the label's end, not over it, is kept whole
+    )
 
 
 def test_emblem_validity_missed_with_its_label_is_probed_on_the_row_below_the_authority() -> None:
@@ -82,3 +113,18 @@ def test_probe_boxes_are_placed_in_the_level_frame_of_a_tilted_page_and_read_bac
     assert added.text == "2023年09月26日"
     level = turned(added.box, 5.0)
     assert [round(v) for v in (level[0][0], level[0][1], level[2][0], level[2][1])] == [100, 250, 400, 280]
+
+
+def test_of_alternative_boxes_the_first_read_surely_is_kept() -> None:
+    class Recogniser:
+        def read(self, image: np.ndarray) -> list[OcrLine]:
+            return []
+
+        def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+            return [("汉郊", 0.45) if crop.shape[1] > 60 else ("汉", 0.99) for crop in crops]
+
+    text = DocumentText([line_at("民族", 272, 138, 77, 42)], True, 0, 1)
+    probe = Alternatives(((353.0, 132.0, 475.0, 186.0), (353.0, 132.0, 400.0, 186.0)))
+    probed = DocumentReader(Recogniser())._probe(text, np.full((400, 600, 3), 255, np.uint8), [probe])
+    assert [line.text for line in probed.lines] == ["民族", "汉"]
+    assert probed.lines[-1].right == 400.0
