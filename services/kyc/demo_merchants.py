@@ -40,7 +40,6 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})  # warming up, or too many at o
 ATTEMPTS = 40  # per request; with the waits below about five minutes of a service warming up
 LONGEST_WAIT_S = 10.0
 NONE_MADE = "demo-merchants: no demo merchant case made: "
-NONE_MADE = "demo-merchants: no demo merchant case made: "
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -68,10 +67,11 @@ KINDS: tuple[tuple[str, str, str], ...] = (
 
 def applicants(cases: int, seed: int) -> list[Applicant]:
     """The demo's cases in order: the kinds in turn, each from its own corpus seed."""
-    return [
-        Applicant(kind, seed + 10 * i, condition, selfie)
-        for i, (kind, condition, selfie) in ((i, KINDS[i % len(KINDS)]) for i in range(cases))
-    ]
+    made = []
+    for i in range(cases):
+        kind, condition, selfie = KINDS[i % len(KINDS)]
+        made.append(Applicant(kind, seed + 10 * i, condition, selfie))
+    return made
 
 
 def why_no_demo(
