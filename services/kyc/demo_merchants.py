@@ -200,16 +200,16 @@ def _seed_cases(client: httpx.Client, branch: str, wanted: list[Applicant]) -> i
 
     engine = FaceEngine()
     card = genuine_faces.picture(genuine_faces.ID_PHOTO)
-    assert card is not None  # checked by missing_prerequisite
+    assert card is not None  # checked by why_no_demo
     photo = genuine_faces.id_photo(card, engine.detect(card, 1280)[0], (220, 280))
     selfies = {"same": genuine_faces.SELFIE, "other": genuine_faces.IMPOSTOR}
     made = 0
     for applicant in wanted:
-        s = applicant.seed
-        case = merchant_case(s, date.today(), applicant.condition, photo=photo)
-        while case.person.sex != "男":  # the pictures show a man: the card's holder must be one
-            s += 1
+        # The pictures show a man: the card's holder must be one (about every other invented person is).
+        for s in range(applicant.seed, applicant.seed + 50):
             case = merchant_case(s, date.today(), applicant.condition, photo=photo)
+            if case.person.sex == "男":
+                break
         picture = genuine_faces.picture(selfies[applicant.selfie])
         if picture is None:
             print(f"demo-merchants: {applicant.kind}: its selfie picture is not cached; skipped", flush=True)
