@@ -356,7 +356,10 @@ def queue_entry(case: dict[str, Any]) -> dict[str, Any]:
         "status": case["status"],
         "created_at": case["created_at"],
         "firm": licence.get("name"),
-        "failed_checks": sorted(name for name, ok in checks.items() if ok is False),
+        # a field below the review threshold is counted as low confidence (the sheet marks the field, not a check)
+        "failed_checks": sorted(
+            name for name, ok in checks.items() if ok is False and not name.endswith("fields_confident")
+        ),
         "low_confidence_fields": sum(1 for r in rows if r.low_confidence),
     }
 

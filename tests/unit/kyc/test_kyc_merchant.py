@@ -176,3 +176,22 @@ def test_corrections_replace_the_read_values_for_the_checks() -> None:
     assert merchant.cross_checks(corrected, MATCH, LIVE)["legal_representative_matches_id_name"] is False
     with pytest.raises(merchant.DecisionError):
         merchant.parse_corrections({"portrait.nickname": "x"})
+
+
+def test_the_officers_list_counts_a_low_confidence_field_once_as_low_not_also_as_a_failed_check() -> None:
+    from services.kyc.usecases.merchant import queue_entry
+
+    case = {
+        "case_id": "mc-1",
+        "status": "review",
+        "created_at": "2026-01-05T09:21:00+08:00",
+        "documents": {"licence": {"fields": {"name": "北京青禾建筑工程有限公司"}}},
+        "checks": {
+            "portrait.fields_confident": False,
+            "face_matches": False,
+            "credit_code_valid": True,
+        },
+    }
+    entry = queue_entry(case)
+    assert entry["failed_checks"] == ["face_matches"]
+    assert entry["firm"] == "北京青禾建筑工程有限公司"
