@@ -80,7 +80,8 @@ core; tiles give the best recall (60.6% pooled, auto), larger inputs lose precis
 
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|h@F|v@F|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
 [--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--detections-cache DIR]
-[--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated] [--speed FRAMES [--speed-detectors]]
+[--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated]
+[--speed FRAMES [--speed-detectors [--speed-without-gating]]]
 [--result NAME].
 Prints tables and writes bench/results/<NAME>.json (default counting.json).
 """
@@ -693,7 +694,7 @@ def real_footage(
         run["view"] = view
         run["frames_in_sequence"] = full_length[run["sequence"]]
     print(
-        f"\n{'sequence':<16}{'tracker':>10}{'detector':>13}{'tiles':>6}{'fps':>7}{'frames':>8}"
+        f"\n{'sequence':<18}{'tracker':>10}{'detector':>15}{'tiles':>6}{'fps':>7}{'frames':>8}"
         f"{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
         f"{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'ids trk/gt':>12}{'ms/det':>8}{'ms/trk':>9}"
     )
@@ -701,7 +702,7 @@ def real_footage(
         d, t = run["detections"], run["tracks"]
         label = setting_label(_setting(run))
         print(
-            f"{run['sequence']:<16}{run['tracker']:>10}{label:>13}{run['detector']['tiles_used']:>6}"
+            f"{run['sequence']:<18}{run['tracker']:>10}{label:>15}{run['detector']['tiles_used']:>6}"
             f"{run['analysis_fps']:>7.3g}{run['analysed_frames']:>8}{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}"
             f"{_pct(t['recall']):>7}{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
             f"{t['track_ids']:>6}/{t['gt_ids']:<5}{run['detector_ms_per_run']:>8}{run['tracking_ms_per_frame']:>9.2f}"
@@ -711,13 +712,13 @@ def real_footage(
         shown = "native" if row["analysis_fps"] == "native" else f"{row['analysis_fps']:g}"
         d, t = row["detections"], row["tracks"]
         print(
-            f"{'all sequences':<16}{row['tracker']:>10}{row['detector']:>13}{'':>6}{shown:>7}"
+            f"{'all sequences':<18}{row['tracker']:>10}{row['detector']:>15}{'':>6}{shown:>7}"
             f"{row['analysed_frames']:>8}"
             f"{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}{_pct(t['recall']):>7}"
             f"{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
         )
     print(
-        f"\n{'sequence':<16}{'tracker':>10}{'detector':>13}{'fps':>7}{'line':>6}{'truth in/out':>14}{'ours in/out':>13}"
+        f"\n{'sequence':<18}{'tracker':>10}{'detector':>15}{'fps':>7}{'line':>8}{'truth in/out':>14}{'ours in/out':>13}"
         f"{'err in %':>9}{'err out %':>10}{'err total %':>12}{'sum|d| %':>9}"
     )
     pooled: dict[tuple[str, Setting, float | None, str], list[int]] = {}
@@ -727,7 +728,7 @@ def real_footage(
         for line in run["lines"]:
             e = line["error"]
             print(
-                f"{run['sequence']:<16}{run['tracker']:>10}{setting_label(setting):>13}{run['analysis_fps']:>7.3g}{line['line'][:6]:>6}"
+                f"{run['sequence']:<18}{run['tracker']:>10}{setting_label(setting):>15}{run['analysis_fps']:>7.3g}{line['line'][:8]:>8}"
                 f"{line['gt'][0]:>8}/{line['gt'][1]:<5}{line['ours'][0]:>7}/{line['ours'][1]:<5}"
                 f"{_pct(e['entered']):>9}{_pct(e['exited']):>10}{_pct(e['total']):>12}{_pct(e['sum_abs']):>9}"
             )
@@ -759,7 +760,7 @@ def real_footage(
             }
         )
         print(
-            f"{'all sequences':<16}{tracker:>10}{setting_label(setting):>13}{shown:>7}{spec[:6]:>6}"
+            f"{'all sequences':<18}{tracker:>10}{setting_label(setting):>15}{shown:>7}{spec[:8]:>8}"
             f"{gi:>8}/{go:<5}{oi:>7}/{oo:<5}"
             f"{_pct(error['entered']):>9}{_pct(error['exited']):>10}{_pct(error['total']):>12}"
             f"{_pct(error['sum_abs']):>9}"
@@ -780,14 +781,21 @@ def real_footage(
     }
 
 
-def speed(folders: Sequence[Path], frames: int, low_score: float, rounds: int = 3) -> dict[str, Any]:
+def speed(
+    folders: Sequence[Path],
+    frames: int,
+    low_score: float,
+    rounds: int = 3,
+    cuts: Sequence[tuple[str | None, int]] = (),
+) -> dict[str, Any]:
     """Whole analysis (SSDLite at 300, tracker, line counters) per frame at 640x360, one OpenCV thread, the
     tracker and detector threshold before issue 20 against the two-stage one, alternating in the same
     process (``rounds`` times each) so machine load hits both alike; the ratio is the number to read."""
     cv2.setNumThreads(1)
     images = []
     for folder in folders:
-        info = read_seqinfo(folder)
+        whole = read_seqinfo(folder)
+        info = first_frames(whole, frames_to_keep(whole.name, cuts))
         images += [cv2.resize(_read_frame(info, f), (640, 360)) for f in range(1, min(frames, info.length) + 1)]
     camera = CameraConfig(
         frame=FrameSpec(width=640, height=360),
@@ -829,16 +837,24 @@ def speed(folders: Sequence[Path], frames: int, low_score: float, rounds: int = 
 
 
 def detector_speed(
-    folders: Sequence[Path], frames: int, settings: Sequence[Setting], low_score: float, rounds: int = 3
+    folders: Sequence[Path],
+    frames: int,
+    settings: Sequence[Setting],
+    low_score: float,
+    rounds: int = 3,
+    cuts: Sequence[tuple[str | None, int]] = (),
+    gating: bool = True,
 ) -> dict[str, Any]:
     """Whole analysis per frame at 640x360 for each detector setting (two-stage tracker, one line), motion
-    gating on (the service's MOG2 gate with its defaults), one OpenCV thread, CPU time of this process; the
-    settings alternate ``rounds`` times in the same process so machine load hits them alike; best round kept.
-    Frames/s per core = 1000 / best CPU ms per frame."""
+    gating on (the service's MOG2 gate with its defaults; ``gating`` False: the detector on every frame, its
+    whole cost), one OpenCV thread, CPU time of this process; the settings alternate ``rounds`` times in the
+    same process so machine load hits them alike; best round kept. Frames/s per core = 1000 / best CPU ms per
+    frame."""
     cv2.setNumThreads(1)
     images = []
     for folder in folders:
-        info = read_seqinfo(folder)
+        whole = read_seqinfo(folder)
+        info = first_frames(whole, frames_to_keep(whole.name, cuts))
         images += [cv2.resize(_read_frame(info, f), (640, 360)) for f in range(1, min(frames, info.length) + 1)]
     camera = CameraConfig(
         frame=FrameSpec(width=640, height=360),
@@ -853,7 +869,8 @@ def detector_speed(
             floor = min(low_score, score)
             gate = MotionGate(defaults["motion_min_area"].default, defaults["max_static_s"].default)
             params = bench_tracker_params("two-stage", score, 25, low_score)
-            analyzer = FrameAnalyzer(camera, make_detector(size, floor, tiles), gate=gate, params=params)
+            detector = make_detector(size, floor, tiles)
+            analyzer = FrameAnalyzer(camera, detector, gate=gate if gating else None, params=params)
             started = time.process_time()
             for i, image in enumerate(images):
                 analyzer.analyze(image, i / 25)
@@ -863,14 +880,17 @@ def detector_speed(
     result = {
         "frames": len(images),
         "size": "640x360",
-        "motion_gating": True,
+        "motion_gating": gating,
         "opencv_threads": 1,
         "rounds": rounds,
         "cpu_ms_per_frame": {k: [round(x, 2) for x in v] for k, v in ms.items()},
         "detector_runs": runs,
         "frames_per_s_per_core": per_core,
     }
-    print(f"\nspeed at 640x360, motion gating on, {len(images)} frames, one OpenCV thread (best of {rounds}):")
+    gate_state = "on" if gating else "off"
+    print(
+        f"\nspeed at 640x360, motion gating {gate_state}, {len(images)} frames, one OpenCV thread (best of {rounds}):"
+    )
     for label, fps in per_core.items():
         print(
             f"  {label:<16} {min(ms[label]):7.1f} ms CPU/frame  {fps:6.1f} frames/s per core  "
@@ -965,6 +985,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="with --speed: also time each --detector setting at 640x360 with motion gating on",
     )
+    parser.add_argument(
+        "--speed-without-gating",
+        action="store_true",
+        help="with --speed-detectors: time them with the detector on every frame too (motion gating off)",
+    )
     parser.add_argument("--result", default="counting", metavar="NAME", help="write bench/results/NAME.json")
     args = parser.parse_args(argv)
     if args.detections_cache is not None and args.motion_gating:
@@ -1004,10 +1029,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         payload["real_footage"] = real
     if args.mot and args.speed and not args.speed_detectors:
-        payload["speed"] = speed(args.mot, args.speed, args.low_score)
+        payload["speed"] = speed(args.mot, args.speed, args.low_score, cuts=args.first_frames)
     if args.mot and args.speed and args.speed_detectors:
         settings = args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE, 1)]
-        payload["detector_speed"] = detector_speed(args.mot, args.speed, settings, args.low_score)
+        payload["detector_speed"] = detector_speed(
+            args.mot, args.speed, settings, args.low_score, cuts=args.first_frames
+        )
+        if args.speed_without_gating:
+            payload["detector_speed_without_gating"] = detector_speed(
+                args.mot, args.speed, settings, args.low_score, cuts=args.first_frames, gating=False
+            )
     path = write_result(args.result, payload)
     print(f"wrote {path}")
 
