@@ -357,6 +357,8 @@ def _relabel_in_columns(
                 if spelling.startswith(segment.text) and len(spelling) > len(segment.text)
             }
             label = next(iter(starts)) if at_column and len(starts) == 1 else None
+        if label is None and segment.label is None and segment.whole_line and re.fullmatch(_HAN, segment.text):
+            label = _label_end(segment, labels, columns, found)
         if label is not None:
             found.add(label)
             segment = Segment(
@@ -364,6 +366,25 @@ def _relabel_in_columns(
             )
         out.append(segment)
     return out
+
+
+def _label_end(
+    segment: Segment, labels: Mapping[str, Sequence[str]], columns: Sequence[float], found: set[str]
+) -> str | None:
+    """The label a lone character ends, when OCR missed the first character of a spaced two-character label
+    (``称`` of 名　称, ``所`` of 住　所): the last character of exactly one such label not found elsewhere,
+    standing one to three heights right of a label column's left edge."""
+    height = segment.height
+    if not any(0.8 * height < segment.left - column < 3.5 * height for column in columns):
+        return None
+    ends = {
+        key
+        for key, variants in labels.items()
+        if key not in found
+        for spelling in variants
+        if len(spelling) == 2 and spelling[1] == segment.text
+    }
+    return next(iter(ends)) if len(ends) == 1 else None
 
 
 def _beyond_column(segment: Segment, row_anchor: Segment, columns: Sequence[float]) -> bool:

@@ -97,6 +97,11 @@ def authority_matches_region(table: DivisionTable, authority: str, code: str) ->
         rest = _strip_one(place, [level]) if level else None
         if rest is not None:
             place, consumed = rest, consumed + 1
+    if place and code[4:6] == "00" and table.prefecture(code) is not None:
+        # a prefecture's region (the holder's number known to four digits): the police of one of its counties
+        rest = _strip_one(place, table.counties_of(code))
+        if rest is not None:
+            place, consumed = rest, consumed + 1
     branch = match.group("branch")
     branch_ok = branch is None or _strip_one(branch, table.counties_of(code)) == ""
     return place == "" and consumed > 0 and branch_ok

@@ -87,3 +87,36 @@ def test_portrait_address_is_repaired_only_from_a_number_whose_check_digit_holds
     assert with_places_repaired(fields, TABLE)["address"] == "安徽省亳州市谯城区文化巷171号"
     broken = {**fields, "id_number": "341602198604110035"}
     assert with_places_repaired(broken, TABLE) == broken
+
+
+def test_a_spaced_label_whose_first_character_ocr_missed_is_found_by_its_last() -> None:
+    lines = [
+        line_at("统一社会信用代码", 58, 67, 158, 26),
+        line_at("称", 128, 230, 46, 28),  # 名 missed
+        line_at("南京启明物流有限公司", 188, 226, 215, 34),
+        line_at("注册资本", 514, 228, 92, 30),
+        line_at("壹佰万元整", 630, 226, 110, 32),
+        line_at("型", 128, 278, 46, 29),  # 类 missed
+        line_at("有限责任公司(自然人独资)", 188, 274, 238, 36),
+        line_at("成立日期", 513, 275, 91, 31),
+        line_at("2022年03月16日", 632, 278, 152, 26),
+        line_at("法定代表人 杨勇英", 72, 324, 186, 35),
+        line_at("营业期限", 516, 325, 87, 32),
+        line_at("所", 572, 377, 32, 26),  # 住 missed
+        line_at("江苏省南京市玄武区和平里30", 632, 374, 266, 30),
+        line_at("经营范围", 72, 375, 93, 31),
+        line_at("2号27栋1单元256室", 633, 403, 179, 26),
+    ]
+    fields = parse_licence(lines)
+    assert fields["name"] == "南京启明物流有限公司"
+    assert fields["type"] == "有限责任公司(自然人独资)"
+    assert fields["address"] == "江苏省南京市玄武区和平里302号27栋1单元256室"
+
+
+def test_a_county_police_matches_the_prefecture_a_session_knows_of_the_holder() -> None:
+    from services.kyc.domain.regions import authority_matches_region
+
+    assert authority_matches_region(TABLE, "莒县公安局", "371100")  # 莒县 lies in 日照市
+    assert authority_matches_region(TABLE, "莒县公安局", "371122")
+    assert not authority_matches_region(TABLE, "莒县公安局", "341000")  # not a county of 黄山市
+    assert not authority_matches_region(TABLE, "莒县公安局", "371102")  # the holder's own county is known
