@@ -30,7 +30,7 @@ from services.kyc.domain.validity import (
     matches_age_rule,
     parse_validity,
 )
-from services.kyc.domain.value_form import address_well_formed, capped
+from services.kyc.domain.value_form import PORTRAIT_SHAPES, address_well_formed, capped
 
 PORTRAIT_LABELS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "娃名", "姓各", "姓吕"),
@@ -113,9 +113,8 @@ def with_places_repaired(fields: dict[str, str], table: DivisionTable) -> dict[s
 
 def portrait_confidences(lines: Sequence[OcrLine], fields: dict[str, str]) -> dict[str, float]:
     """Recognition score of each read field of the portrait side (the lowest of the lines it came from)."""
-    return capped(
-        field_scores(lines, extract_fields(lines, PORTRAIT_LABELS), fields, {"birth": ("birth_date",)}), fields
-    )
+    scores = field_scores(lines, extract_fields(lines, PORTRAIT_LABELS), fields, {"birth": ("birth_date",)})
+    return capped(scores, fields, PORTRAIT_SHAPES)
 
 
 def emblem_confidences(lines: Sequence[OcrLine], fields: dict[str, str]) -> dict[str, float]:

@@ -357,12 +357,13 @@ def _relabel_in_columns(
                 if spelling.startswith(segment.text) and len(spelling) > len(segment.text)
             }
             label = next(iter(starts)) if at_column and len(starts) == 1 else None
+        left = segment.left
         if label is None and segment.label is None and segment.whole_line and re.fullmatch(_HAN, segment.text):
-            label = _label_end(segment, labels, columns, found)
+            label, left = _label_end(segment, labels, columns, found)
         if label is not None:
             found.add(label)
             segment = Segment(
-                segment.text, label, segment.left, segment.right, segment.top, segment.bottom, segment.score, True
+                segment.text, label, left, segment.right, segment.top, segment.bottom, segment.score, True
             )
         out.append(segment)
     return out
@@ -370,13 +371,15 @@ def _relabel_in_columns(
 
 def _label_end(
     segment: Segment, labels: Mapping[str, Sequence[str]], columns: Sequence[float], found: set[str]
-) -> str | None:
+) -> tuple[str | None, float]:
     """The label a lone character ends, when OCR missed the first character of a spaced two-character label
     (``称`` of 名　称, ``所`` of 住　所): the last character of exactly one such label not found elsewhere,
-    standing one to three heights right of a label column's left edge."""
+    standing one to three heights right of a label column's left edge; with that edge, where the label
+    starts (so that it sits in its column, not as a column of its own)."""
     height = segment.height
-    if not any(0.8 * height < segment.left - column < 3.5 * height for column in columns):
-        return None
+    column = next((c for c in columns if 0.8 * height < segment.left - c < 3.5 * height), None)
+    if column is None:
+        return None, segment.left
     ends = {
         key
         for key, variants in labels.items()
@@ -384,7 +387,7 @@ def _label_end(
         for spelling in variants
         if len(spelling) == 2 and spelling[1] == segment.text
     }
-    return next(iter(ends)) if len(ends) == 1 else None
+    return (next(iter(ends)), column) if len(ends) == 1 else (None, segment.left)
 
 
 def _beyond_column(segment: Segment, row_anchor: Segment, columns: Sequence[float]) -> bool:

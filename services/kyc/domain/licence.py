@@ -13,7 +13,7 @@ from services.kyc.domain.regions import DivisionTable, address_matches_region, r
 from services.kyc.domain.review import FIELD_REVIEW_THRESHOLD, confidence_checks, field_scores, with_verdict
 from services.kyc.domain.stamps import strip_stamp_text
 from services.kyc.domain.text_normalize import compact, parse_cn_date
-from services.kyc.domain.value_form import address_well_formed, capped
+from services.kyc.domain.value_form import LICENCE_SHAPES, capped
 
 LICENCE_LABELS: dict[str, tuple[str, ...]] = {
     "credit_code": ("统一社会信用代码", "统一社会信用代", "社会信用代码", "统一社会信用"),
@@ -60,8 +60,11 @@ def unlabelled_address(lines: Sequence[OcrLine]) -> str:
     below = [
         line
         for line in lines
-        if abs(line.left - first.left) < first.height and 0 <= line.top - first.bottom < 0.8 * first.height
+        if abs(line.left - first.left) < first.height
+        and -0.3 * first.height <= line.top - first.bottom < 0.8 * first.height
+        and line.height >= 0.8 * first.height  # not a smaller piece of a seal's ring
     ]
+    below.sort(key=lambda line: line.top)
     return compact(first.text) + "".join(compact(line.text) for line in below[:1])
 
 
@@ -100,7 +103,7 @@ def with_places_repaired(fields: dict[str, str], table: DivisionTable) -> dict[s
 
 def licence_confidences(lines: Sequence[OcrLine], fields: dict[str, str]) -> dict[str, float]:
     """Recognition score of each read field (the lowest of the lines it came from)."""
-    return capped(field_scores(lines, extract_fields(lines, LICENCE_LABELS), fields), fields)
+    return capped(field_scores(lines, extract_fields(lines, LICENCE_LABELS), fields), fields, LICENCE_SHAPES)
 
 
 def licence_checks(
@@ -117,8 +120,9 @@ def licence_checks(
         "fields_complete": all(name in fields for name in LICENCE_FIELDS),
         "credit_code_checksum": ucc.is_valid(code),
     }
-    if "address" in fields:
-        checks["address_well_formed"] = address_well_formed(fields["address"])
+    for name, well_formed in LICENCE_SHAPES.items():
+        if name in fields:
+            checks[f"{name}_well_formed"] = well_formed(fields[name])
     if table is not None and "address" in fields and ucc.is_valid(code):
         checks["credit_code_matches_address"] = address_matches_region(table, fields["address"], code[2:8])
     if confidences is not None:

@@ -9,6 +9,7 @@ recognition and adds nothing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,8 +18,10 @@ from services.kyc.domain.id_card import EMBLEM_LABELS, PORTRAIT_LABELS, missing_
 from services.kyc.domain.layout import Segment, labelled_segments, same_row, split_segments
 from services.kyc.domain.licence import LICENCE_LABELS
 from services.kyc.domain.ocr_types import Box, OcrLine
+from services.kyc.domain.stamps import strip_stamp_text
 from services.kyc.domain.text_normalize import compact
 from services.kyc.domain.validity import parse_validity
+from services.kyc.domain.value_form import firm_name_well_formed, firm_type_well_formed
 
 # How far right of its label (in label heights) each portrait value may reach.
 PORTRAIT_VALUE_WIDTHS = {"name": 5.0, "ethnicity": 3.0, "birth": 8.0, "address": 11.5, "id_number": 14.0}
@@ -173,4 +176,32 @@ def licence_probes(lines: Sequence[OcrLine], keys: Sequence[str] = LICENCE_PROBE
         left = _value_left(label, segments)
         if right - left > label.height:
             boxes.append((left, label.top - 0.15 * label.height, right, label.bottom + 0.15 * label.height))
+    return boxes + cut_value_probes(segments, labels)
+
+
+# Values whose shape says they were cut short (glare over their end): the rest is looked for right of them.
+CUT_SHAPES = {"name": firm_name_well_formed, "type": firm_type_well_formed}
+
+
+def cut_value_probes(segments: Sequence[Segment], labels: Mapping[str, Segment]) -> list[Box]:
+    """Right of a firm name or type whose row's text ends as no name or type does (``北京启明物流有限``): the
+    box from its last piece to the next label on the row or eight heights on."""
+    boxes: list[Box] = []
+    for key, well_formed in CUT_SHAPES.items():
+        label = labels.get(key)
+        if label is None:
+            continue
+        row = sorted(
+            (s for s in segments if s.label is None and same_row(s, label) and s.left > label.right - label.height),
+            key=lambda s: s.left,
+        )
+        nearer = [s for s in segments if s.label is not None and same_row(s, label) and s.left > label.right]
+        end = min((s.left for s in nearer), default=math.inf)
+        row = [s for s in row if s.left < end]
+        if not row or well_formed(strip_stamp_text("".join(s.text for s in row))):
+            continue
+        last = row[-1]
+        right = min(end - 0.2 * label.height, last.right + 8.0 * last.height)
+        if right - last.right > 0.8 * last.height:
+            boxes.append((last.right + 0.1 * last.height, last.top, right, last.bottom))
     return boxes

@@ -120,3 +120,61 @@ def test_a_county_police_matches_the_prefecture_a_session_knows_of_the_holder() 
     assert authority_matches_region(TABLE, "莒县公安局", "371122")
     assert not authority_matches_region(TABLE, "莒县公安局", "341000")  # not a county of 黄山市
     assert not authority_matches_region(TABLE, "莒县公安局", "371102")  # the holder's own county is known
+
+
+def test_a_lone_label_end_in_a_one_column_licence_stays_in_the_label_column() -> None:
+    # portrait-format licence (moiré): 所 of 住　所 read alone; the rows below keep their own labels' values
+    lines = [
+        line_at("统一社会信用代码 91450109DHJP75HG6R", 79, 12, 581, 34),
+        line_at("名", 84, 104, 48, 43),
+        line_at("称", 167, 106, 39, 34),
+        line_at("南宁启明电子有限公司", 258, 106, 276, 35),
+        line_at("类", 86, 171, 41, 37),
+        line_at("型", 170, 174, 35, 33),
+        line_at("有限责任公司(自然人投资或控股)", 256, 172, 402, 35),
+        line_at("所", 167, 242, 39, 32),
+        line_at("广西壮族自治区南宁市邕宁区解放大道891", 258, 240, 509, 34),
+        line_at("号", 256, 278, 34, 36),
+        line_at("法定代表人", 88, 346, 149, 35),
+        line_at("方彧", 253, 346, 65, 35),
+        line_at("注册资本", 85, 411, 123, 40),
+        line_at("伍佰万元整", 256, 412, 143, 37),
+        line_at("成立日期", 88, 480, 118, 36),
+        line_at("2008年10月23日", 255, 480, 208, 36),
+        line_at("营业期限", 88, 548, 117, 36),
+        line_at("2008年10月23日至长期", 255, 548, 289, 34),
+    ]
+    fields = parse_licence(lines)
+    assert fields["address"] == "广西壮族自治区南宁市邕宁区解放大道891号"
+    assert (fields["legal_representative"], fields["registered_capital"], fields["established"]) == (
+        "方彧",
+        "伍佰万元整",
+        "2008-10-23",
+    )
+
+
+def test_an_unlabelled_address_continues_on_the_line_just_below_even_when_their_boxes_touch() -> None:
+    lines = [
+        line_at("统一社会信用代码", 62, 65, 157, 26),
+        line_at("安徽省黄山市黟县长江路169", 633, 374, 258, 30),
+        line_at("号4栋3单元1723室", 633, 401, 174, 35),  # its box starts 3 px above the first line's bottom
+        line_at("经营范围", 74, 377, 91, 30),
+    ]
+    assert parse_licence(lines)["address"] == "安徽省黄山市黟县长江路169号4栋3单元1723室"
+
+
+def test_a_firm_name_or_type_cut_short_goes_to_review_however_sure_its_characters() -> None:
+    lines = [
+        line_at("名称", 75, 229, 90, 28),
+        line_at("北京启明物流有限", 187, 221, 170, 39),
+        line_at("类型", 75, 278, 89, 29),
+        line_at("个人独", 192, 277, 62, 28),
+    ]
+    fields = parse_licence(lines)
+    assert (fields["name"], fields["type"]) == ("北京启明物流有限", "个人独")
+    scores = licence_confidences(lines, fields)
+    assert scores["name"] < FIELD_REVIEW_THRESHOLD and scores["type"] < FIELD_REVIEW_THRESHOLD
+    checks = licence_checks(fields, TABLE, scores)
+    assert checks["name_well_formed"] is False and checks["type_well_formed"] is False
+    whole = {"name": "北京启明物流有限公司", "type": "个人独资企业"}
+    assert licence_checks(whole)["name_well_formed"] and licence_checks(whole)["type_well_formed"]

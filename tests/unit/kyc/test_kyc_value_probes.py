@@ -128,3 +128,17 @@ def test_of_alternative_boxes_the_first_read_surely_is_kept() -> None:
     probed = DocumentReader(Recogniser())._probe(text, np.full((400, 600, 3), 255, np.uint8), [probe])
     assert [line.text for line in probed.lines] == ["民族", "汉"]
     assert probed.lines[-1].right == 400.0
+
+
+def test_a_firm_name_or_type_cut_short_is_probed_right_of_its_last_piece_up_to_the_next_label() -> None:
+    lines = [
+        line_at("名称", 75, 229, 90, 28),
+        line_at("北京启明物流有限", 187, 221, 170, 39),  # 公司 under glare
+        line_at("注册资本", 518, 229, 86, 28),
+        line_at("壹佰万元整", 632, 226, 108, 31),
+        line_at("类型", 75, 278, 89, 29),
+        line_at("股份有限公司(非上市)", 189, 276, 199, 31),  # whole
+    ]
+    [box] = licence_probes(lines)
+    assert not isinstance(box, Alternatives)
+    assert 357 < box[0] < 362 and box[2] < 518 and box[1] == 221 and box[3] == 260
