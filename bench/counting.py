@@ -78,6 +78,17 @@ native rate only), and ``--speed FRAMES --speed-detectors`` times each ``--detec
 tiles auto, crops; command and table in docs/operations.md, "Detector choice"): every setting meets 10 frames/s per
 core; tiles give the best recall (60.6% pooled, auto), larger inputs lose precision, crops lose people who stand still.
 
+Elevated (bank-hall) views (issue 20, item 4; ``--view elevated`` labels the results, reported apart from the
+eye-level numbers above): MOT20-01 (a railway station's main hall seen from gallery height, all 429 frames, from
+github.com/mpourrez/EDB, ``workloads/MOT20-01/``) and MOT16-04 (a street at night seen from an upper floor, from
+github.com/stasysp/markup_tool, ``data/test/MOT16-04/``, which holds only the first 50 frames:
+``--first-frames MOT16-04=50`` cuts the sequence and its ground truth to them); commits in ``SOURCES``; extracted
+with ``git archive`` as above. Lines ``h@0.75`` (across the walkway near the camera) and ``v``. ``--detector
+SIZE:SCORE:grid2`` (or ``grid3``) runs the detector on a grid: that many horizontal bands of auto tiles, merged
+across the bands (bench/vision/grid_tiles.py, bench only; the service's tiles are side-by-side strips).
+``--speed-without-gating`` adds the cost with the detector on every frame (on these views the motion gate ran it
+on 28 of 110 frames). Table, command and what is weak: docs/operations.md, "Bank-hall (elevated) views".
+
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|h@F|v@F|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
 [--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--detections-cache DIR]
 [--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated]
