@@ -491,6 +491,7 @@ def run_sequence(
     tiles: Layout = 1,
     low_score: float | None = None,
     tracker: str = "two-stage",
+    motion_min_area: float | None = None,
 ) -> dict[str, Any]:
     """One sequence through the service's analysis (detector, tracker, line counters) and the metrics.
 
@@ -518,8 +519,7 @@ def run_sequence(
     )
     detector = RecordingDetector(replay or make_detector(input_size, floor, tiles))
     blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)  # the cached path reads no images
-    defaults = VisionSettings.model_fields
-    gate = MotionGate(defaults["motion_min_area"].default, defaults["max_static_s"].default) if motion_gating else None
+    gate = motion_gate(motion_min_area) if motion_gating else None
     params = bench_tracker_params(tracker, score, fps, low_score)
     analyzer = FrameAnalyzer(camera, detector, gate=gate, params=params)
     raw, raw_all, tracks = DetectionCounts(), DetectionCounts(), MotAccumulator()
@@ -580,6 +580,7 @@ def run_sequence(
             "runs": detector.calls,
         },
         "motion_gating": motion_gating,
+        "motion_min_area": gate.min_area if gate is not None else None,
         "detections_cached": cache is not None,
         "detections_from_earlier_cache_file": cache_hit,
         "anchor": camera.anchor.value,
@@ -593,6 +594,13 @@ def run_sequence(
         "tracking_ms_per_frame": round(1000 * tracking_s / max(frames, 1), 3),
         "detector_ms_per_run": round(1000 * detector.seconds / max(detector.calls, 1), 1),
     }
+
+
+def motion_gate(min_area: float | None = None) -> MotionGate:
+    """The service's MOG2 gate with its defaults, or with ``min_area`` (moving share that wakes the detector)."""
+    defaults = VisionSettings.model_fields
+    area = float(defaults["motion_min_area"].default) if min_area is None else min_area
+    return MotionGate(area, defaults["max_static_s"].default)
 
 
 def bench_tracker_params(tracker: str, score: float, fps: float, low_score: float | None) -> TrackerParams:
@@ -690,11 +698,14 @@ def real_footage(
     trackers: Sequence[str] = TRACKERS[:1],
     cuts: Sequence[tuple[str | None, int]] = (),
     view: str = VIEWS[0],
+    motion_min_area: float | None = None,
 ) -> dict[str, Any]:
     read = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
     infos = [first_frames(info, frames_to_keep(info.name, cuts)) for info in read]
     runs = [
-        run_sequence(info, line_specs, size, score, rate, motion_gating, cache, tiles, low_score, tracker)
+        run_sequence(
+            info, line_specs, size, score, rate, motion_gating, cache, tiles, low_score, tracker, motion_min_area
+        )
         for rate in rates
         for size, score, tiles in settings
         for info in infos
@@ -855,6 +866,7 @@ def detector_speed(
     rounds: int = 3,
     cuts: Sequence[tuple[str | None, int]] = (),
     gating: bool = True,
+    motion_min_area: float | None = None,
 ) -> dict[str, Any]:
     """Whole analysis per frame at 640x360 for each detector setting (two-stage tracker, one line), motion
     gating on (the service's MOG2 gate with its defaults; ``gating`` False: the detector on every frame, its
@@ -871,14 +883,13 @@ def detector_speed(
         frame=FrameSpec(width=640, height=360),
         lines=[LineSpec(name="v", points=[[320, 0], [320, 360]], entry_side=EntrySide.RIGHT)],
     )
-    defaults = VisionSettings.model_fields
     ms: dict[str, list[float]] = {setting_label(s): [] for s in settings}
     runs: dict[str, int] = {}
     for _ in range(rounds):
         for size, score, tiles in settings:
             label = setting_label((size, score, tiles))
             floor = min(low_score, score)
-            gate = MotionGate(defaults["motion_min_area"].default, defaults["max_static_s"].default)
+            gate = motion_gate(motion_min_area)
             params = bench_tracker_params("two-stage", score, 25, low_score)
             detector = make_detector(size, floor, tiles)
             analyzer = FrameAnalyzer(camera, detector, gate=gate if gating else None, params=params)
@@ -892,6 +903,7 @@ def detector_speed(
         "frames": len(images),
         "size": "640x360",
         "motion_gating": gating,
+        "motion_min_area": motion_gate(motion_min_area).min_area if gating else None,
         "opencv_threads": 1,
         "rounds": rounds,
         "cpu_ms_per_frame": {k: [round(x, 2) for x in v] for k, v in ms.items()},
@@ -960,6 +972,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="two-stage (default) and/or before: the tracker and detector threshold before issue 20, same run",
     )
     parser.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
+    parser.add_argument(
+        "--motion-min-area",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="with --motion-gating and --speed-detectors: the moving share of the frame that wakes the detector "
+        "(default: the service's motion_min_area)",
+    )
     parser.add_argument(
         "--detections-cache",
         type=Path,
@@ -1037,6 +1057,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.tracker or TRACKERS[:1],
             args.first_frames,
             args.view,
+            args.motion_min_area,
         )
         payload["real_footage"] = real
     if args.mot and args.speed and not args.speed_detectors:
@@ -1044,7 +1065,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.mot and args.speed and args.speed_detectors:
         settings = args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE, 1)]
         payload["detector_speed"] = detector_speed(
-            args.mot, args.speed, settings, args.low_score, cuts=args.first_frames
+            args.mot, args.speed, settings, args.low_score, cuts=args.first_frames, motion_min_area=args.motion_min_area
         )
         if args.speed_without_gating:
             payload["detector_speed_without_gating"] = detector_speed(

@@ -16,6 +16,7 @@ from bench.counting import (
     first_frames,
     frames_to_keep,
     line_points,
+    motion_gate,
     parse_first_frames,
     parse_setting,
     run_sequence,
@@ -28,6 +29,7 @@ from bench.vision.mot_metrics import SeqInfo
 from services.queue.vision.adapters.detectors import Image
 from services.queue.vision.domain.geometry import Box
 from services.queue.vision.domain.tracker import Detection
+from services.queue.vision.settings import VisionSettings
 
 INFO = SeqInfo(name="SEQ", folder=Path("/nowhere"), fps=25.0, length=10, width=1920, height=1080)
 
@@ -152,3 +154,8 @@ def test_a_cut_sequence_counts_only_crossings_within_its_frames(tmp_path: Path) 
     assert full["lines"][0]["gt"] == [1, 0] and full["lines"][0]["ours"] == [1, 0]
     assert early["lines"][0]["gt"] == [0, 0] and early["lines"][0]["ours"] == [0, 0]
     assert (early["sequence"], early["analysed_frames"], early["tracks"]["gt"]) == ("WALK-first5", 5, 5)
+
+
+def test_the_motion_gate_takes_the_service_default_or_a_given_area() -> None:
+    assert motion_gate().min_area == VisionSettings.model_fields["motion_min_area"].default
+    assert motion_gate(0.0005).min_area == 0.0005
