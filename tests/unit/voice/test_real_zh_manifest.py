@@ -124,3 +124,58 @@ def test_16_khz_mono_is_kept_as_it_is_and_other_files_are_refused() -> None:
 )
 def test_numerals_of_a_mandarin_hypothesis_are_read_as_said(hypothesis: str, spoken: str) -> None:
     assert asr_whisper.spoken_zh(hypothesis) == spoken
+
+
+class _Result:
+    def __init__(self, hypotheses: list[tuple[list[int], float]], no_speech: float = 0.0) -> None:
+        self.sequences_ids = [ids for ids, _ in hypotheses]
+        self.scores = [score for _, score in hypotheses]
+        self.no_speech_prob = no_speech
+
+
+class _Model:
+    """Answers the greedy decode with ``first`` and each sampled round with the next of ``sampled``."""
+
+    def __init__(self, first: _Result, sampled: list[_Result]) -> None:
+        self.first = first
+        self.sampled = list(sampled)
+        self.calls: list[dict[str, Any]] = []
+
+    def generate(self, features: object, prompts: list[list[int]], **options: Any) -> list[_Result]:
+        self.calls.append(options)
+        return [self.first if len(self.calls) == 1 else self.sampled.pop(0)]
+
+
+TEXT = {1: "请帮我", 2: "查一下余额", 3: "查一下"}
+EOT = 99
+
+
+def fallback(model: _Model) -> asr_whisper.FallbackModel:
+    return asr_whisper.FallbackModel(model, lambda ids: "".join(TEXT[t] for t in ids), EOT)
+
+
+def test_a_confident_decode_is_not_sampled_again() -> None:
+    model = _Model(_Result([([1, 2], -0.2)]), [])
+    (result,) = fallback(model).generate(None, [[0]], beam_size=5)
+    assert result.sequences_ids == [[1, 2]] and len(model.calls) == 1
+
+
+def test_a_loop_is_sampled_again_until_a_decode_passes() -> None:
+    loop = [1, 2] * 20  # compresses far more than 2.4 times
+    model = _Model(
+        _Result([(loop, -0.1)]),
+        [_Result([([1, 3], -1.8), ([1, 2], -1.6)]), _Result([([1, 3], -0.9), ([1, 2], -0.4)])],
+    )
+    wrapped = fallback(model)
+    (result,) = wrapped.generate(None, [[0]], beam_size=5)
+    assert result.sequences_ids == [[1, 2]] and wrapped.retries == 2
+    assert [call["sampling_temperature"] for call in model.calls[1:]] == [0.2, 0.4]
+    assert all(call["beam_size"] == 1 and call["num_hypotheses"] == 5 for call in model.calls[1:])
+
+
+def test_silence_is_not_retried_and_the_best_is_kept_when_nothing_passes() -> None:
+    silent = _Model(_Result([([1], -2.0)], no_speech=0.9), [])
+    assert fallback(silent).generate(None, [[0]])[0].sequences_ids == [[1]] and len(silent.calls) == 1
+    unsure = _Model(_Result([([1, 2], -1.8)]), [_Result([([1, 3], -1.6 - i / 10)]) for i in range(5)])
+    (result,) = fallback(unsure).generate(None, [[0]])
+    assert result.sequences_ids == [[1, 3]] and result.scores == [-1.6]
