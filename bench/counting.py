@@ -90,7 +90,8 @@ across the bands (bench/vision/grid_tiles.py, bench only; the service's tiles ar
 on 28 of 110 frames). Table, command and what is weak: docs/operations.md, "Bank-hall (elevated) views".
 
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|h@F|v@F|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
-[--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--detections-cache DIR]
+[--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--motion-min-area SHARE]
+[--detections-cache DIR]
 [--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated]
 [--speed FRAMES [--speed-detectors [--speed-without-gating]]]
 [--result NAME].
