@@ -26,12 +26,12 @@ CPU time (the work itself: what one free core would take; CTranslate2 computes i
 process, so process CPU time counts them). Writes
 bench/results/asr_whisper.json (or asr_whisper_<name>.json).
 
-``--real-zh DIR``: people instead of espeak-ng. bench/data/real_zh_manifest.json lists recorded Mandarin
-utterances (AISHELL-1, Apache-2.0) with their corpus transcripts, the public repository and commit each clip was
-taken from, and its sha256; the WAV files are kept outside this repository, in DIR. A missing file is skipped
-with a line saying so; a file whose sha256 differs from the manifest is refused (the run stops). Each clip is
-made 16 kHz mono (averaged channels, polyphase resampling), framed like the synthetic phrases and streamed
-through the same recognizer, once per configuration of REAL_CONFIGS (or ``--configs``); results in
+``--real-zh DIR``: people instead of espeak-ng. bench/data/real_zh_manifest.json lists recorded Mandarin utterances
+(AISHELL-1 and THCHS-30, Apache-2.0) with their corpus transcripts, the public repository and commit each clip was
+taken from, and its sha256; the WAV files are kept outside this repository, in DIR. A missing file is skipped with
+a line saying so; a file whose sha256 differs from the manifest is refused (the run stops). Each clip is made 16
+kHz mono (averaged channels, polyphase resampling), framed like the synthetic phrases and streamed through the same
+recognizer, once per configuration of REAL_CONFIGS (or ``--configs``); results in
 bench/results/asr_whisper_real_zh.json.
 """
 
