@@ -175,3 +175,21 @@ def test_cli_transcribes_english_with_no_setting(
     out = json.loads(capsys.readouterr().out)
     assert out["engine"] == "whisper" and "exchange rate" in out["text"].lower(), out
     assert (tmp_path / "cache" / "branchops" / "whisper-base" / "model.bin").is_file()
+
+
+def test_a_long_prompt_leaves_room_for_the_words_of_a_short_utterance() -> None:
+    """CTranslate2 counts the prompt in ``max_length``: a 50-token vocabulary prompt on a clip of about two
+    seconds once left no room for the text (nothing, or a ValueError)."""
+    from services.voice.adapters.asr_whisper import MODEL_RATE, WhisperEngine, resample
+    from services.voice.adapters.asr_whisper_files import prepared_model_dir
+
+    prompt = (
+        "银行柜台：取款、存款、转账、查询余额、挂失、开户、销户、理财、贷款、信用卡还款、缴费、外汇、"
+        "预约、排队取号、身份证、银行卡、密码、手机银行、短信通知。"
+    )
+    engine = WhisperEngine(prepared_model_dir(None), workers=1, prompts={"en": prompt, "zh": prompt})
+    pcm = espeak("check my balance")
+    audio = resample(np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0, RATE)
+    assert 1.5 * MODEL_RATE < len(audio) < 3.5 * MODEL_RATE
+    decoded = engine.decode(audio, "en")  # the words, whatever the (Mandarin) prompt makes of the last one
+    assert decoded.text.lower().startswith("check my"), decoded.text

@@ -147,7 +147,8 @@ class WhisperEngine:
             encoded,
             [tokens],
             beam_size=beam_size,
-            max_length=min(448 - len(tokens), int(24 + 12 * audio_s)),
+            # CTranslate2 counts the prompt in max_length: the room for the text comes on top of it
+            max_length=min(448, len(tokens) + int(24 + 12 * audio_s)),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,

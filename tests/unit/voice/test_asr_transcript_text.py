@@ -47,5 +47,12 @@ def test_decoding_loops_collapse_but_numbers_and_short_repeats_stay() -> None:
     )
 
 
+def test_a_mandarin_utterance_written_twice_is_written_once() -> None:
+    assert drop_repeats("我想查一下我的账户余额我想查一下我的账户余额") == "我想查一下我的账户余额"
+    assert drop_repeats("我想查一下我的账户余额。我想查一下我的账户余额。") == "我想查一下我的账户余额。"
+    assert drop_repeats("请帮我转账请帮我转账") == "请帮我转账请帮我转账", "a short phrase said twice is speech"
+    assert drop_repeats("转账五千转账五千块") == "转账五千转账五千块"
+
+
 def test_the_replacement_character_of_a_cut_off_token_is_dropped() -> None:
     assert tidy("我想开一个\ufffd", "zh", identity) == "我想开一个"

@@ -27,8 +27,11 @@ NON_SPEECH = re.compile(r"^[\s.,!?。，！？…\-]*$|^\s*[\[(（【].*[\])）�
 SHORT_REPEATS = re.compile(r"(.{2,7}?)(?:\s*\1){3,}")
 MEDIUM_REPEATS = re.compile(r"(.{8,19}?)(?:[\s,，.。]*\1){2,}")
 LONG_REPEATS = re.compile(r"(.{20,120}?)(?:[\s,，.。!?！？]*\1)+")
+ZH_SENTENCE_REPEATS = re.compile(r"([\u4e00-\u9fff][^\s,，.。!?！？]{7,18}?)(?:[\s,，.。!?！？]*\1)+")
 """A piece of 2-7 characters said four times or more in a row, of 8-19 three times, a longer one twice: Whisper's
-decoding loop on short or cut-off audio (single characters are left alone: "888" is a number)."""
+decoding loop on short or cut-off audio (single characters are left alone: "888" is a number). A Mandarin phrase
+of 8-19 characters twice in a row is the same loop (the whole utterance written twice; measured on real AISHELL
+speech, docs/voice-asr.md); English keeps twofold repeats ("transfer money, transfer money now" is speech)."""
 
 
 SEPARATORS = " ,，.。!?！？"
@@ -36,7 +39,7 @@ SEPARATORS = " ,，.。!?！？"
 
 def drop_repeats(text: str) -> str:
     """Collapse such runs to one occurrence of the piece (and drop a cut-off start of it that trails them)."""
-    for pattern in (LONG_REPEATS, MEDIUM_REPEATS, SHORT_REPEATS):
+    for pattern in (LONG_REPEATS, ZH_SENTENCE_REPEATS, MEDIUM_REPEATS, SHORT_REPEATS):
         found = pattern.search(text)
         while found:
             unit = found.group(1)
