@@ -60,7 +60,8 @@ def _count(args: argparse.Namespace) -> int:
             if analyzer is None:
                 h, w = frame.image.shape[:2]
                 camera = camera or default_camera(w, h)
-                gate = MotionGate(settings.motion_min_area, settings.max_static_s) if args.motion_gating else None
+                area = settings.motion_min_area if camera.motion_min_area is None else camera.motion_min_area
+                gate = MotionGate(area, settings.max_static_s) if args.motion_gating else None
                 analyzer = FrameAnalyzer(
                     camera, detector, gate=gate, params=tracker_params(settings.score_threshold, fps, low_score)
                 )
@@ -99,11 +100,12 @@ def _positive(value: str) -> float:
 
 
 def _tiles(value: str) -> int | str:
-    if value == "auto":
-        return value
-    if value.isdigit() and 1 <= int(value) <= 4:
-        return int(value)
-    raise argparse.ArgumentTypeError(f"must be 1..4 or auto, got {value}")
+    from services.queue.vision.domain.grid import TILES_HELP, is_detector_tiles
+
+    tiles: int | str = int(value) if value.isdigit() else value
+    if is_detector_tiles(tiles):
+        return tiles
+    raise argparse.ArgumentTypeError(f"must be {TILES_HELP}, got {value}")
 
 
 def register(subparsers: Any) -> None:
@@ -125,7 +127,8 @@ def register(subparsers: Any) -> None:
         "--tiles",
         type=_tiles,
         default=None,
-        help="detector on 1..4 side-by-side tiles of each frame, or auto (default: the camera file's, else 1)",
+        help="detector on 1..4 side-by-side tiles of each frame, auto, or grid2 / grid3 (bands of auto tiles, for a "
+        "hall camera) (default: the camera file's, else 1)",
     )
     count.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
     count.set_defaults(func=_count)

@@ -101,6 +101,11 @@ class CameraWorker:
             if last is not None:
                 self._send_grid(last)
 
+    def _motion_min_area(self) -> float:
+        """The camera's ``motion_min_area``, else the service's."""
+        area = self.camera.motion_min_area
+        return self.settings.motion_min_area if area is None else area
+
     def _session(self, detector: Detector) -> None:
         s = self.settings
         source = VideoSource(
@@ -114,7 +119,7 @@ class CameraWorker:
         analyzer = FrameAnalyzer(
             self.camera,
             detector,
-            gate=MotionGate(s.motion_min_area, s.max_static_s) if gating else None,
+            gate=MotionGate(self._motion_min_area(), s.max_static_s) if gating else None,
             params=tracker_params(s.score_threshold, self.camera.analysis_fps, self._low_score),
         )
         try:

@@ -83,9 +83,12 @@ def test_put_then_get(client: TestClient) -> None:
         (["zones", 0, "name"], "frame", "reserved"),
         (["analysis_fps"], 0, "greater than 0"),
         (["detector"], "hog", "ssdlite"),
-        (["detector_tiles"], 0, "detector_tiles must be an integer 1..4 or 'auto'"),
-        (["detector_tiles"], 9, "detector_tiles must be an integer 1..4 or 'auto'"),
-        (["detector_tiles"], "wide", "detector_tiles must be an integer 1..4 or 'auto'"),
+        (["detector_tiles"], 0, "detector_tiles must be an integer 1..4, 'auto', 'grid2' or 'grid3'"),
+        (["detector_tiles"], 9, "detector_tiles must be an integer 1..4, 'auto', 'grid2' or 'grid3'"),
+        (["detector_tiles"], "wide", "detector_tiles must be an integer 1..4, 'auto', 'grid2' or 'grid3'"),
+        (["detector_tiles"], "grid4", "detector_tiles must be an integer 1..4, 'auto', 'grid2' or 'grid3'"),
+        (["motion_min_area"], 0, "greater than 0"),
+        (["motion_min_area"], 1, "less than 1"),
         (["frame", "width"], 5, "greater than or equal to 16"),
         (["lines", 0, "entry_side"], "up", "left"),
         (["occupancy_grid"], {"cols": 0, "rows": 9}, "greater than or equal to 1"),
@@ -101,7 +104,7 @@ def test_broken_config_is_refused_with_a_reason(client: TestClient, path: list[A
     assert reason in response.json()["detail"]
 
 
-@pytest.mark.parametrize("tiles", [1, 3, "auto"])
+@pytest.mark.parametrize("tiles", [1, 3, "auto", "grid2", "grid3"])
 def test_detector_tiles_round_trip(client: TestClient, tiles: int | str) -> None:
     put = client.put(
         "/v1/branches/b1/cameras/wide", json={**GOOD, "detector_tiles": tiles}, headers=headers(Role.MANAGER)
@@ -109,6 +112,15 @@ def test_detector_tiles_round_trip(client: TestClient, tiles: int | str) -> None
     assert put.status_code == 200, put.text
     got = client.get("/v1/branches/b1/cameras/wide", headers=headers(Role.MANAGER))
     assert got.json()["config"]["detector_tiles"] == tiles
+
+
+def test_a_hall_camera_sets_its_motion_gate_area(client: TestClient) -> None:
+    body = {**GOOD, "detector_tiles": "grid2", "motion_min_area": 0.0005}
+    assert client.put("/v1/branches/b1/cameras/hall", json=body, headers=headers(Role.MANAGER)).status_code == 200
+    got = client.get("/v1/branches/b1/cameras/hall", headers=headers(Role.MANAGER)).json()["config"]
+    assert (got["detector_tiles"], got["motion_min_area"]) == ("grid2", 0.0005)
+    plain = client.put("/v1/branches/b1/cameras/door", json=GOOD, headers=headers(Role.MANAGER))
+    assert plain.json()["config"]["motion_min_area"] is None
 
 
 def test_the_occupancy_grid_is_set_per_camera(client: TestClient) -> None:
@@ -191,4 +203,7 @@ async def test_the_service_keeps_a_cameras_last_status_and_emits_its_events() ->
     await service._handle(down)
     await service._handle(FootfallWindow("b1", "c", 100.0, 110.0, 2, 1, {"waiting": 3}, {}))
     assert service.last_status[("b1", "c")] == down
-    assert [(t.short, d.camera_id) for t, d in sink.events] == [("camera.status.v1", "c"), ("footfall.v1", "c")]
+    assert [(t.short, d.model_dump()["camera_id"]) for t, d in sink.events] == [
+        ("camera.status.v1", "c"),
+        ("footfall.v1", "c"),
+    ]

@@ -1,6 +1,6 @@
 """bench/counting.py for elevated (hall) views, issue 20 item 4: a sequence cut to its first frames (ground truth
 cut with it, cached under its own name), lines at a share of the frame, the footage's provenance, and the
-bench-only grid of tiles (bench/vision/grid_tiles.py) that merges boxes across horizontal band seams."""
+grid of tiles (``grid2``), now the service's (its tests: test_vision_grid.py)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,8 @@ from bench.counting import (
 )
 from bench.vision.grid_tiles import GridTiledDetector, band_spans, detector_runs, merge_bands
 from bench.vision.mot_metrics import SeqInfo
-from services.queue.vision.adapters.detectors import Image
-from services.queue.vision.domain.geometry import Box
-from services.queue.vision.domain.tracker import Detection
+from services.queue.vision.adapters.grid_detector import GridTiledDetector as ServiceGrid
+from services.queue.vision.domain import grid as service_grid
 from services.queue.vision.settings import VisionSettings
 
 INFO = SeqInfo(name="SEQ", folder=Path("/nowhere"), fps=25.0, length=10, width=1920, height=1080)
@@ -83,40 +82,9 @@ def test_the_grid_is_a_layout_of_the_detector_setting() -> None:
         parse_setting("300:0.3:grid4")
 
 
-def test_a_person_cut_by_a_band_seam_is_kept_whole_from_the_band_that_sees_it_whole() -> None:
-    bands = band_spans(1080, 2)  # 0..584 and 496..1080
-    whole = [800.0, 300.0, 860.0, 550.0]  # in the top band, clear of its bottom seam (584)
-    cut = [802.0, 496.0, 858.0, 550.0]  # the bottom band's view, cut at its top seam
-    boxes, _ = merge_bands(np.array([whole, cut]), np.array([0.8, 0.7]), [0, 1], bands)
-    assert boxes.tolist() == [whole]
-
-
-def test_a_person_taller_than_the_overlap_is_fused_from_both_bands() -> None:
-    bands = band_spans(1080, 2)
-    top = [800.0, 400.0, 860.0, 584.0]  # cut at the top band's bottom seam
-    bottom = [801.0, 496.0, 861.0, 700.0]  # cut at the bottom band's top seam
-    boxes, scores = merge_bands(np.array([top, bottom]), np.array([0.6, 0.9]), [0, 1], bands)
-    assert boxes.tolist() == [[800.0, 400.0, 861.0, 700.0]] and scores.tolist() == [0.9]
-
-
-class BlobDetector:
-    """Finds the one bright blob of an image (a stand-in for the SSD on a tile)."""
-
-    name = "blob"
-
-    def detect(self, image: Image) -> list[Detection]:
-        ys, xs = np.nonzero(image[:, :, 0])
-        if not len(xs):
-            return []
-        return [Detection(Box(float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)), 0.9)]
-
-
-@pytest.mark.parametrize("top", [100, 450, 700])  # in the top band, across the seam, in the bottom band
-def test_the_grid_detector_reports_one_whole_box_in_frame_pixels(top: int) -> None:
-    image = np.zeros((1080, 1920, 3), dtype=np.uint8)
-    image[top : top + 250, 200:260] = 255
-    found = GridTiledDetector(BlobDetector(), 2).detect(image)
-    assert [(d.box.x1, d.box.y1, d.box.x2, d.box.y2) for d in found] == [(200.0, top, 260.0, top + 250)]
+def test_the_bench_grid_is_the_service_grid() -> None:
+    assert GridTiledDetector is ServiceGrid and merge_bands is service_grid.merge_bands
+    assert band_spans is service_grid.band_spans and detector_runs is service_grid.detector_runs
 
 
 def _sequence(folder: Path, frames: int) -> SeqInfo:

@@ -214,5 +214,5 @@ def test_config_default_is_tiles_by_aspect() -> None:
 
 @pytest.mark.parametrize("value", [0, 5, -2, "2", "Auto", "wide", 1.5, True, None, [2]])
 def test_config_refuses_nonsense_tiles(value: Any) -> None:
-    with pytest.raises(ValidationError, match=r"detector_tiles must be an integer 1\.\.4 or 'auto'"):
+    with pytest.raises(ValidationError, match=r"detector_tiles must be an integer 1\.\.4, 'auto', 'grid2' or 'grid3'"):
         CameraConfig(detector_tiles=value)

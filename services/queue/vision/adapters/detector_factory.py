@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from services.queue.vision.adapters.crop_detector import MotionCropDetector
 from services.queue.vision.adapters.detectors import Detector, SsdLiteDetector, TiledDetector
+from services.queue.vision.adapters.grid_detector import GridTiledDetector
 from services.queue.vision.domain.camera_config import DetectorKind
-from services.queue.vision.domain.tiling import TileSetting
+from services.queue.vision.domain.grid import DetectorTiles
 from services.queue.vision.settings import VisionSettings
 
 
@@ -18,11 +19,12 @@ def low_score_of(settings: VisionSettings, camera_low_score: float | None = None
 
 
 def build_detector(
-    settings: VisionSettings, kind: DetectorKind | None = None, tiles: TileSetting = 1, low_score: float | None = None
+    settings: VisionSettings, kind: DetectorKind | None = None, tiles: DetectorTiles = 1, low_score: float | None = None
 ) -> Detector:
     """The camera's detector, keeping boxes from ``low_score`` (default: ``low_score_of(settings)``); with
-    ``tiles`` other than 1 it runs on side-by-side tiles of each frame; with the setting ``motion_crops`` it runs
-    on crops around the moving regions instead (tiles then unused)."""
+    ``tiles`` other than 1 it runs on side-by-side tiles of each frame, with ``grid2`` / ``grid3`` on a grid of
+    tiles (bands of side-by-side tiles); with the setting ``motion_crops`` it runs on crops around the moving
+    regions instead (tiles then unused)."""
     threshold = low_score_of(settings) if low_score is None else low_score
     chosen = kind or settings.detector
     detector: Detector
@@ -42,4 +44,6 @@ def build_detector(
         detector = SsdLiteDetector(settings.ssd_text_graph, settings.ssd_input_size, threshold)
     if settings.motion_crops:
         return MotionCropDetector(detector)
+    if tiles == "grid2" or tiles == "grid3":
+        return GridTiledDetector(detector, int(tiles[4:]))
     return detector if tiles == 1 else TiledDetector(detector, tiles)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from branchops.contracts.base import Identifier
 from services.queue.vision.domain.geometry import Anchor, EntrySide, FrameSize, Line, Point, Polygon
+from services.queue.vision.domain.grid import TILES_HELP, is_detector_tiles
 from services.queue.vision.domain.pipeline import WHOLE_FRAME, Geometry
 from services.queue.vision.domain.tiling import MAX_TILES
 
@@ -62,12 +63,15 @@ class CameraConfig(_Strict):
     frame: FrameSpec = Field(default_factory=FrameSpec, description="Frame size the coordinates refer to")
     analysis_fps: float = Field(5.0, gt=0, le=30, description="Frames analysed per second; others skipped")
     detector: DetectorKind | None = Field(None, description="None: the service default")
-    detector_tiles: Annotated[int, Field(ge=1, le=MAX_TILES)] | Literal["auto"] = Field(
+    detector_tiles: Annotated[int, Field(ge=1, le=MAX_TILES)] | Literal["auto", "grid2", "grid3"] = Field(
         "auto",
         description=f"Run the detector on this many side-by-side tiles of each frame (1..{MAX_TILES}), or 'auto' "
         "(the default): round(width / height), so two tiles on a 16:9 frame and the whole frame on a 4:3 one; "
         "1: the whole frame at once. Detector cost per frame grows with the tile count (bench/counting.py: "
-        "recall 51.8 -> 60.6%, IDF1 38.3 -> 48.4, line error 38.7 -> 25.8% for 2x the detector CPU)",
+        "recall 51.8 -> 60.6%, IDF1 38.3 -> 48.4, line error 38.7 -> 25.8% for 2x the detector CPU). "
+        "'grid2' / 'grid3': for a hall (elevated) camera, 2 or 3 horizontal bands of 'auto' tiles each, merged "
+        "across the bands (6 detector runs a frame at 16:9 for grid2; on elevated footage recall 13.5 -> 27.8%, "
+        "line error 83.6 -> 62.7% vs 'auto', but worse at eye level: docs/operations.md)",
     )
     detector_low_score: float | None = Field(
         None,
@@ -78,6 +82,13 @@ class CameraConfig(_Strict):
     )
     anchor: Anchor = Anchor.BOTTOM_CENTER
     motion_gating: bool | None = Field(None, description="None: the service default")
+    motion_min_area: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="None: the service default (QUEUE_VISION_MOTION_MIN_AREA). Moving share of the frame that "
+        "wakes the detector when motion gating is on; about 0.0005 for a hall camera, where people are small",
+    )
     lines: list[LineSpec] = Field(default_factory=list, max_length=16)
     zones: list[ZoneSpec] = Field(default_factory=list, max_length=32)
     staff_zones: list[ZoneSpec] = Field(default_factory=list, max_length=32)
@@ -97,9 +108,9 @@ class CameraConfig(_Strict):
     @field_validator("detector_tiles", mode="before")
     @classmethod
     def _check_tiles(cls, value: Any) -> Any:
-        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_TILES):
+        if is_detector_tiles(value):
             return value
-        raise ValueError(f"detector_tiles must be an integer 1..{MAX_TILES} or 'auto', got {value!r}")
+        raise ValueError(f"detector_tiles must be {TILES_HELP}, got {value!r}")
 
     @model_validator(mode="after")
     def _check_geometry(self) -> CameraConfig:
