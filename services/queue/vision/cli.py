@@ -130,5 +130,9 @@ def register(subparsers: Any) -> None:
         help="detector on 1..4 side-by-side tiles of each frame, auto, or grid2 / grid3 (bands of auto tiles, for a "
         "hall camera) (default: the camera file's, else 1)",
     )
-    count.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
+    count.add_argument(
+        "--motion-gating",
+        action="store_true",
+        help="skip the detector on static frames (MOG2; the camera file's motion_min_area, else the service's)",
+    )
     count.set_defaults(func=_count)

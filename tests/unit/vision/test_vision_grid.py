@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 
 from services.queue.vision import cli
 from services.queue.vision.adapters import detector_factory
+from services.queue.vision.adapters.camera_files import load_camera_yaml
 from services.queue.vision.adapters.detectors import Image, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.grid_detector import GridTiledDetector
 from services.queue.vision.domain.camera_config import CameraConfig
@@ -157,3 +159,13 @@ def _worker(camera: dict[str, Any]) -> CameraWorker:
 def test_the_worker_gate_takes_the_camera_area_else_the_service_one() -> None:
     assert _worker({"motion_min_area": 0.0005})._motion_min_area() == 0.0005
     assert _worker({})._motion_min_area() == VisionSettings().motion_min_area
+
+
+def test_a_hall_camera_file_sets_the_grid_and_the_gate_area(tmp_path: Path) -> None:
+    path = tmp_path / "hall.yaml"
+    path.write_text("detector_tiles: grid2\nmotion_min_area: 0.0005\n", encoding="utf-8")
+    camera = load_camera_yaml(path)
+    assert (camera.detector_tiles, camera.motion_min_area) == ("grid2", 0.0005)
+    path.write_text("detector_tiles: grid5\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="detector_tiles must be"):
+        load_camera_yaml(path)
