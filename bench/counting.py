@@ -85,7 +85,8 @@ github.com/stasysp/markup_tool, ``data/test/MOT16-04/``, which holds only the fi
 ``--first-frames MOT16-04=50`` cuts the sequence and its ground truth to them); commits in ``SOURCES``; extracted
 with ``git archive`` as above. Lines ``h@0.75`` (across the walkway near the camera) and ``v``. ``--detector
 SIZE:SCORE:grid2`` (or ``grid3``) runs the detector on a grid: that many horizontal bands of auto tiles, merged
-across the bands (bench/vision/grid_tiles.py, bench only; the service's tiles are side-by-side strips).
+across the bands (the service's GridTiledDetector, a camera's ``detector_tiles: grid2``; bench/vision/grid_tiles.py
+re-exports it).
 ``--speed-without-gating`` adds the cost with the detector on every frame (on these views the motion gate ran it
 on 28 of 110 frames). Table, command and what is weak: docs/operations.md, "Bank-hall (elevated) views".
 
@@ -301,7 +302,7 @@ class CachedDetector:
 
 
 # tiles, crops around the moving regions (MotionCropDetector), or a grid: rows of auto tiles (GridTiledDetector,
-# bench only, for elevated views)
+# a camera's detector_tiles grid2/grid3, for elevated views)
 Grid = Literal["grid2", "grid3"]
 GRIDS: tuple[Grid, ...] = ("grid2", "grid3")
 Layout = TileSetting | Literal["crops"] | Grid
