@@ -1,10 +1,12 @@
 """Where on an upright document a value must be that the text detector did not find (a moiré pattern, glare
 or a watermark over it): boxes the reader recognises on their own.
 
-A box is asked for only when the label was found and its row holds no text right of it (or, for the ID
-card's validity, when neither the period nor its label was read: the row below the issuing authority). The
-reader keeps a probe's reading only when the recogniser is sure of it, so an empty box costs one
-recognition and adds nothing.
+A box is asked for only when the label was found and its row holds no text right of it; for the ID card's
+validity and number, when neither the value nor its label was read, the row the card's fixed layout puts
+them on (below 签发机关; three row pitches below 住址); for a firm's name or type whose text ends as none
+does (cut short by glare), right of its last piece. Boxes are in the layout's level frame (``layout.tilt``).
+The reader keeps a probe's reading only when the recogniser is sure of it, so an empty box costs one
+recognition and adds nothing; a kept reading carries its own score into the field's confidence.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ PORTRAIT_VALUE_WIDTHS = {"name": 5.0, "ethnicity": 3.0, "birth": 8.0, "address":
 # An ethnicity is mostly one or two characters: when the box of a four-character name reads unsurely (it takes
 # in watermark strokes), a narrower one is read.
 NARROW_ETHNICITY_WIDTH = 1.8
+# 民族 and its value lie this many label heights right of the left edge of 性别, on its row.
+ETHNICITY_ROW = (4.6, 12.0)
 # The ID number's row lies this many row pitches (姓名 to 住址 is three) below the top of 住址; the card's
 # layout is fixed, so the row is found when its label was missed too.
 NUMBER_ROW_PITCHES = (2.85, 3.95)
@@ -85,6 +89,18 @@ def portrait_probes(lines: Sequence[OcrLine]) -> list[Box | Alternatives]:
             boxes.append(_right_of(label, right))
     if not number_read and "id_number" not in labels:
         boxes += _number_row(labels)
+    sex = labels.get("sex")
+    if "ethnicity" not in labels and sex is not None:
+        # 民族 and its value missed together: the right half of the sex row, where the card prints both
+        height = sex.height
+        boxes.append(
+            (
+                sex.left + ETHNICITY_ROW[0] * height,
+                sex.top - 0.15 * height,
+                sex.left + ETHNICITY_ROW[1] * height,
+                sex.bottom + 0.15 * height,
+            )
+        )
     return boxes
 
 

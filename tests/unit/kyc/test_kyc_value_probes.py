@@ -142,3 +142,19 @@ def test_a_firm_name_or_type_cut_short_is_probed_right_of_its_last_piece_up_to_t
     [box] = licence_probes(lines)
     assert not isinstance(box, Alternatives)
     assert 357 < box[0] < 362 and box[2] < 518 and box[1] == 221 and box[3] == 260
+
+
+def test_ethnicity_missed_with_its_label_is_probed_on_the_right_half_of_the_sex_row() -> None:
+    lines = [
+        line_at("姓名", 64, 69, 101, 40),
+        line_at("杜涛兰", 158, 66, 118, 45),
+        line_at("性别男", 63, 136, 149, 45),  # 民族维吾尔 missed
+        line_at("出生", 66, 209, 74, 38),
+        line_at("1961年9月25日", 165, 206, 255, 44),
+        line_at("住址", 66, 277, 74, 38),
+        line_at("湖北省武汉市江岸区新华路", 144, 271, 433, 50),
+        line_at("公民身份号码 420102196109254674", 68, 492, 686, 48),
+    ]
+    [box] = portrait_probes(lines)
+    assert not isinstance(box, Alternatives)
+    assert 63 + 4 * 45 < box[0] < 272 and box[2] > 540 and box[1] < 136 and box[3] > 181
