@@ -16,6 +16,7 @@ from services.kyc.adapters.image_decode import ImageLimits, decode_image
 from services.kyc.domain.layout import text_lines, tilt, turned
 from services.kyc.domain.ocr_types import Box, OcrLine, line_at
 from services.kyc.domain.orientation import reads_across, turn_order, upright_lines
+from services.kyc.domain.text_normalize import compact
 from services.kyc.domain.value_probes import Alternatives
 
 Scorer = Callable[[Sequence[OcrLine]], int]
@@ -89,6 +90,20 @@ def level_view(image: np.ndarray, angle: float) -> tuple[np.ndarray, tuple[float
     return view, (left, top)
 
 
+def repeats_a_line(probed: OcrLine, lines: Sequence[OcrLine]) -> bool:
+    """Whether a probe's reading repeats a line already read where it lies (the row looked empty to the
+    layout, yet the detector's line was there): it overlaps that line over half the narrower width, on the
+    same row, and most of its characters are that line's."""
+    text = set(compact(probed.text))
+    for line in lines:
+        overlap = min(probed.right, line.right) - max(probed.left, line.left)
+        narrower = min(probed.right - probed.left, line.right - line.left)
+        same_row = abs(probed.center_y - line.center_y) < 0.5 * min(probed.height, line.height)
+        if same_row and overlap > 0.5 * narrower and len(text & set(compact(line.text))) > 0.6 * len(text):
+            return True
+    return False
+
+
 class DocumentReader:
     """Reads the text of one document photo; share one instance (and so one OCR engine) per worker."""
 
@@ -155,7 +170,9 @@ class DocumentReader:
         for (number, box, _), (reading, score) in zip(asked, readings, strict=True):
             if number not in added and score >= PROBE_MIN_SCORE and reading.strip():
                 corners = turned(line_at("", *_xywh(box)).box, -angle)
-                added[number] = OcrLine(reading.strip(), score, corners)  # type: ignore[arg-type]
+                line = OcrLine(reading.strip(), score, corners)  # type: ignore[arg-type]
+                if not repeats_a_line(line, text.lines):
+                    added[number] = line
         if not added:
             return text
         return DocumentText([*text.lines, *added.values()], text.quad_found, text.rotation, text.keyword_hits)

@@ -153,3 +153,44 @@ def repair_place_names(table: DivisionTable, text: str, code: str) -> str:
 
 def _starts_known_place(table: DivisionTable, text: str, position: int) -> bool:
     return any(text.startswith(spelling, position) for name in table.names.values() for spelling in spellings(name))
+
+
+def repair_county(table: DivisionTable, address: str) -> str | None:
+    """The address with its county spelled as the table has it, when the address names a province (may be
+    left out) and a prefecture, and then no county of that prefecture but exactly one that one character
+    differs from (埔桥区 under 宿州市, where 埇桥区 is; the same level suffix); None when there is nothing to
+    repair. Independent of any number, so a repair is a guess for the officer to confirm, not a fact."""
+    position, province = 0, None
+    for code, name in table.names.items():
+        if code.endswith("0000"):
+            fits = [spelling for spelling in spellings(name) if address.startswith(spelling)]
+            if fits:
+                province, position = code, len(max(fits, key=len))
+                break
+    prefecture = None
+    for code, name in table.names.items():
+        if code[4:] != "00" or code[2:4] == "00" or (province and code[:2] != province[:2]):
+            continue
+        if name in _GROUPINGS:
+            prefecture = prefecture or (code if province else None)
+            continue
+        fits = [spelling for spelling in spellings(name) if address.startswith(spelling, position)]
+        if fits:
+            prefecture, position = code, position + len(max(fits, key=len))
+            break
+    if prefecture is None:
+        return None
+    counties = table.counties_of(prefecture)
+    if any(address.startswith(spelling, position) for name in counties for spelling in spellings(name)):
+        return None
+    near = {
+        name
+        for name in counties
+        if len(name) >= 2
+        and address[position + len(name) - 1 : position + len(name)] == name[-1]
+        and _one_apart(address[position : position + len(name)], name)
+    }
+    if len(near) != 1 or _starts_known_place(table, address, position):
+        return None
+    name = near.pop()
+    return address[:position] + name + address[position + len(name) :]

@@ -22,6 +22,8 @@ from services.kyc.domain.errors import (
 )
 from services.kyc.domain.masking import mask_credit_code, mask_id_number, mask_name
 from services.kyc.domain.orientation import ID_CARD_LABEL_ORDERS, LICENCE_LABEL_ORDERS
+from services.kyc.domain.regions import DivisionTable, repair_county
+from services.kyc.domain.value_form import SUSPECT_CONFIDENCE
 from services.kyc.domain.value_probes import id_card_probes, licence_probes
 
 __all__ = [
@@ -36,6 +38,17 @@ __all__ = [
     "read_business_licence",
     "read_id_card",
 ]
+
+
+def _county_repaired(
+    fields: dict[str, str], scores: dict[str, float], table: DivisionTable
+) -> tuple[dict[str, str], dict[str, float]]:
+    """A county misread by one character, repaired from the prefecture the address names
+    (``regions.repair_county``); the repair is a guess, so the address goes to review."""
+    fixed = repair_county(table, fields["address"]) if "address" in fields else None
+    if fixed is None:
+        return fields, scores
+    return {**fields, "address": fixed}, {**scores, "address": min(scores.get("address", 0.0), SUSPECT_CONFIDENCE)}
 
 
 def _confidence(text: DocumentText, found: int, expected: int) -> float:
@@ -69,7 +82,7 @@ def read_id_card(
     if side == "portrait":
         parsed = id_card.with_places_repaired(id_card.parse_portrait(text.lines), table)
         names: tuple[str, ...] = id_card.PORTRAIT_FIELDS
-        scores = id_card.portrait_confidences(text.lines, parsed)
+        parsed, scores = _county_repaired(parsed, id_card.portrait_confidences(text.lines, parsed), table)
         checks = id_card.portrait_checks(parsed, table, scores)
     else:
         parsed = id_card.parse_emblem(text.lines)
@@ -103,7 +116,7 @@ def read_business_licence(
         raise NoDocumentFoundError("no business-licence field could be read")
     table = division_table()
     parsed = licence.with_places_repaired(parsed, table)
-    scores = licence.licence_confidences(text.lines, parsed)
+    parsed, scores = _county_repaired(parsed, licence.licence_confidences(text.lines, parsed), table)
     return {
         "fields": {name: parsed.get(name) for name in licence.LICENCE_FIELDS},
         "checks": licence.licence_checks(parsed, table, scores),

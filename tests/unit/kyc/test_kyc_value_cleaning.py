@@ -178,3 +178,13 @@ def test_a_firm_name_or_type_cut_short_goes_to_review_however_sure_its_character
     assert checks["name_well_formed"] is False and checks["type_well_formed"] is False
     whole = {"name": "北京启明物流有限公司", "type": "个人独资企业"}
     assert licence_checks(whole)["name_well_formed"] and licence_checks(whole)["type_well_formed"]
+
+
+def test_a_county_one_glyph_from_the_one_county_of_the_named_prefecture_is_repaired_as_a_guess() -> None:
+    from services.kyc.domain.regions import repair_county
+
+    # docs/kyc-specimens.md, bigppwong-13: 埇桥区 read 埔桥区 at 0.998, the number's prefecture code historic
+    assert repair_county(TABLE, "安徽省宿州市埔桥区大泽乡") == "安徽省宿州市埇桥区大泽乡"
+    assert repair_county(TABLE, "北京市海锭区西北旺东路") == "北京市海淀区西北旺东路"
+    for right in ("安徽省宿州市埇桥区大泽乡", "上海市浦东新区张江路", "江苏省南京市解放大道425号", "湖滨路12号"):
+        assert repair_county(TABLE, right) is None

@@ -158,3 +158,22 @@ def test_ethnicity_missed_with_its_label_is_probed_on_the_right_half_of_the_sex_
     [box] = portrait_probes(lines)
     assert not isinstance(box, Alternatives)
     assert 63 + 4 * 45 < box[0] < 272 and box[2] > 540 and box[1] < 136 and box[3] > 181
+
+
+def test_a_probe_reading_that_repeats_the_line_already_read_there_is_dropped() -> None:
+    # docs/kyc-specimens.md, chineseocr-card: the detector's line starts left of the 住址 label's right edge
+    read = [line_at("住址", 20, 146, 63, 20), line_at("北京市海淀区西北旺东路", 77, 147, 183, 21)]
+
+    class Recogniser:
+        def read(self, image: np.ndarray) -> list[OcrLine]:
+            return []
+
+        def recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+            return [("北京市海淀区西北旺东路", 0.99) for _ in crops]
+
+    text = DocumentText(read, True, 0, 1)
+    image = np.full((400, 600, 3), 255, np.uint8)
+    probed = DocumentReader(Recogniser())._probe(text, image, [(85.0, 145.0, 302.0, 170.0)])
+    assert probed.lines == read
+    elsewhere = DocumentReader(Recogniser())._probe(text, image, [(85.0, 175.0, 302.0, 200.0)])
+    assert len(elsewhere.lines) == 3  # the row below: a line of its own
