@@ -98,6 +98,8 @@ async def test_the_officer_sees_the_kept_documents_straightened_and_every_view_i
         assert (await client.get(f"{CASES}/{cid}/documents/licence", headers=elsewhere)).status_code == 403
         unknown = await client.get(f"{CASES}/mc-nope/documents/licence", headers=officer)
         assert unknown.status_code == 404 and unknown.json()["reason"] == "case_not_found"
+        kept = [key async for key in redis_client.scan_iter(match=f"bo:kyc:*images*{cid}")]
+        assert kept and await redis_client.delete(*kept) == len(kept)  # leave no ciphertext to other tests
 
     viewed = [e for e in await audit_entries(redis_client, BRANCH) if e.get("action") == "document_viewed"]
     mine = [e for e in viewed if e["case_id"] == cid]
