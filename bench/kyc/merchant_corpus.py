@@ -58,3 +58,15 @@ def merchant_case(
         photograph(portrait if photo is None else paste_photo(portrait, photo), rng),
         photograph(render_id_emblem_realistic(person, rng), rng),
     )
+
+
+def male_merchant_case(
+    seed: int, today: date, condition: str = "clean", photo: np.ndarray | None = None, tries: int = 50
+) -> MerchantCase:
+    """The first applicant from ``seed`` on whose card holder is a man (the real face pictures of
+    bench/kyc/genuine_faces.py show a man; about every other invented person is one)."""
+    for s in range(seed, seed + tries):
+        case = merchant_case(s, today, condition, photo=photo)
+        if case.person.sex == "男":
+            return case
+    raise LookupError(f"no male applicant in seeds {seed}..{seed + tries - 1}")

@@ -195,7 +195,7 @@ def _pictures_cached() -> bool:
 
 def _seed_cases(client: httpx.Client, branch: str, wanted: list[Applicant]) -> int:
     from bench.kyc import genuine_faces
-    from bench.kyc.merchant_corpus import merchant_case
+    from bench.kyc.merchant_corpus import male_merchant_case
     from services.kyc.adapters.face_models import FaceEngine
 
     engine = FaceEngine()
@@ -205,11 +205,7 @@ def _seed_cases(client: httpx.Client, branch: str, wanted: list[Applicant]) -> i
     selfies = {"same": genuine_faces.SELFIE, "other": genuine_faces.IMPOSTOR}
     made = 0
     for applicant in wanted:
-        # The pictures show a man: the card's holder must be one (about every other invented person is).
-        for s in range(applicant.seed, applicant.seed + 50):
-            case = merchant_case(s, date.today(), applicant.condition, photo=photo)
-            if case.person.sex == "男":
-                break
+        case = male_merchant_case(applicant.seed, date.today(), applicant.condition, photo=photo)
         picture = genuine_faces.picture(selfies[applicant.selfie])
         if picture is None:
             print(f"demo-merchants: {applicant.kind}: its selfie picture is not cached; skipped", flush=True)

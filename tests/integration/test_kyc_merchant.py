@@ -38,7 +38,7 @@ if fonts.cjk_font_location() is None:
     pytest.skip("no CJK font (fonts-noto-cjk)", allow_module_level=True)
 
 from bench.kyc import genuine_faces  # noqa: E402
-from bench.kyc.merchant_corpus import MerchantCase, merchant_case  # noqa: E402
+from bench.kyc.merchant_corpus import MerchantCase, male_merchant_case  # noqa: E402
 
 MANAGER = {"X-API-Key": api_key(Role.MANAGER)}
 BRANCH = "b-merchant"
@@ -66,11 +66,7 @@ def applicant(engines: Engines, seed: int = 3) -> MerchantCase:
     picture = genuine_faces.picture(genuine_faces.ID_PHOTO)
     if picture is not None:
         photo = genuine_faces.id_photo(picture, engines.faces().detect(picture, 1280)[0], (220, 280))
-    for s in range(seed, seed + 50):
-        case = merchant_case(s, date.today(), photo=photo)
-        if case.person.sex == "男":
-            return case
-    raise AssertionError("no male applicant")
+    return male_merchant_case(seed, date.today(), photo=photo)
 
 
 async def open_case(client: httpx.AsyncClient) -> str:

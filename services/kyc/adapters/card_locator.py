@@ -66,8 +66,11 @@ def _as_quad(contour: np.ndarray, image_area: int) -> np.ndarray | None:
     return None
 
 
-def warp_quad(image: np.ndarray, corners: np.ndarray, long_side: int = OUTPUT_LONG_SIDE) -> np.ndarray:
-    """The quad seen straight on, landscape, with its long side at ``long_side``."""
+def warp_quad(
+    image: np.ndarray, corners: np.ndarray, long_side: int = OUTPUT_LONG_SIDE, *, landscape: bool = True
+) -> np.ndarray:
+    """The quad seen straight on with its long side at ``long_side``: turned landscape, or (``landscape``
+    False) as it lies in the photo."""
     top_left, top_right, bottom_right, bottom_left = corners
     width = max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left))
     height = max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right))
@@ -76,7 +79,7 @@ def warp_quad(image: np.ndarray, corners: np.ndarray, long_side: int = OUTPUT_LO
     target = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
     warped = cv2.warpPerspective(image, matrix, (out_w, out_h), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
-    return cv2.rotate(warped, cv2.ROTATE_90_CLOCKWISE) if out_h > out_w else warped
+    return cv2.rotate(warped, cv2.ROTATE_90_CLOCKWISE) if landscape and out_h > out_w else warped
 
 
 def locate_document(image: np.ndarray) -> tuple[np.ndarray, bool]:

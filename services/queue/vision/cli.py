@@ -23,7 +23,7 @@ from typing import Any
 def _count(args: argparse.Namespace) -> int:
     from services.queue.vision.adapters.camera_files import load_camera_yaml
     from services.queue.vision.adapters.capture import SourceError, VideoSource
-    from services.queue.vision.adapters.detector_factory import build_detector, low_score_of
+    from services.queue.vision.adapters.detector_factory import build_detector, low_score_of, motion_min_area_of
     from services.queue.vision.adapters.detectors import ModelUnavailable
     from services.queue.vision.adapters.motion import MotionGate
     from services.queue.vision.domain.camera_config import CameraConfig, default_camera
@@ -60,7 +60,7 @@ def _count(args: argparse.Namespace) -> int:
             if analyzer is None:
                 h, w = frame.image.shape[:2]
                 camera = camera or default_camera(w, h)
-                area = settings.motion_min_area if camera.motion_min_area is None else camera.motion_min_area
+                area = motion_min_area_of(settings, camera.motion_min_area)
                 gate = MotionGate(area, settings.max_static_s) if args.motion_gating else None
                 analyzer = FrameAnalyzer(
                     camera, detector, gate=gate, params=tracker_params(settings.score_threshold, fps, low_score)

@@ -25,7 +25,7 @@ from typing import Any
 import cv2
 
 from services.queue.vision.adapters.capture import SourceError, VideoSource
-from services.queue.vision.adapters.detector_factory import build_detector, low_score_of
+from services.queue.vision.adapters.detector_factory import build_detector, low_score_of, motion_min_area_of
 from services.queue.vision.adapters.detectors import Detector, Image
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.adapters.overlay import draw_overlay
@@ -102,9 +102,7 @@ class CameraWorker:
                 self._send_grid(last)
 
     def _motion_min_area(self) -> float:
-        """The camera's ``motion_min_area``, else the service's."""
-        area = self.camera.motion_min_area
-        return self.settings.motion_min_area if area is None else area
+        return motion_min_area_of(self.settings, self.camera.motion_min_area)
 
     def _session(self, detector: Detector) -> None:
         s = self.settings

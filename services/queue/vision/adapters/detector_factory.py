@@ -18,6 +18,12 @@ def low_score_of(settings: VisionSettings, camera_low_score: float | None = None
     return min(low, settings.score_threshold)
 
 
+def motion_min_area_of(settings: VisionSettings, camera_area: float | None = None) -> float:
+    """The moving share of the frame that wakes the detector: the camera's ``motion_min_area``, else the
+    service's."""
+    return settings.motion_min_area if camera_area is None else camera_area
+
+
 def build_detector(
     settings: VisionSettings, kind: DetectorKind | None = None, tiles: DetectorTiles = 1, low_score: float | None = None
 ) -> Detector:
