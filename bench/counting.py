@@ -127,8 +127,11 @@ from bench.vision.render import BlobDetector, write_video
 from bench.vision.scenes import ALL_SCENES, Noise, Scene, busy_hall, noisy_detections
 from services.queue.vision.adapters.capture import VideoSource
 from services.queue.vision.adapters.crop_detector import MotionCropDetector
+from services.queue.vision.adapters.detector_factory import zoom_params
 from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.motion import MotionGate
+from services.queue.vision.adapters.zoom_detector import ZoomRedetector
+from services.queue.vision.cli import zoom_windows_arg
 from services.queue.vision.domain import motion_crops
 from services.queue.vision.domain.camera_config import CameraConfig, FrameSpec, LineSpec
 from services.queue.vision.domain.geometry import Box, EntrySide
@@ -477,6 +480,10 @@ def parse_setting(spec: str) -> Setting:
     return size, score, tiles
 
 
+def zoom_label(setting: Setting, zoom: int) -> str:
+    return setting_label(setting) + (f"+z{zoom}" if zoom else "")
+
+
 def setting_label(setting: Setting) -> str:
     size, score, tiles = setting
     return f"{size}:{score:g}" if tiles == 1 else f"{size}:{score:g}:{tiles}"
@@ -494,6 +501,7 @@ def run_sequence(
     low_score: float | None = None,
     tracker: str = "two-stage",
     motion_min_area: float | None = None,
+    zoom: int = 0,
 ) -> dict[str, Any]:
     """One sequence through the service's analysis (detector, tracker, line counters) and the metrics.
 
@@ -520,10 +528,13 @@ def run_sequence(
         None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, floor, tiles))
     )
     detector = RecordingDetector(replay or make_detector(input_size, floor, tiles))
-    blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)  # the cached path reads no images
+    blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)  # the cached path reads no images...
+    zoomer = (
+        ZoomRedetector(RecordingDetector(make_detector(input_size, floor)), zoom_params(zoom, fps)) if zoom else None
+    )
     gate = motion_gate(motion_min_area) if motion_gating else None
     params = bench_tracker_params(tracker, score, fps, low_score)
-    analyzer = FrameAnalyzer(camera, detector, gate=gate, params=params)
+    analyzer = FrameAnalyzer(camera, detector, gate=gate, params=params, zoom=zoomer)
     raw, raw_all, tracks = DetectionCounts(), DetectionCounts(), MotAccumulator()
     started = time.perf_counter()
     analysis_s = 0.0
@@ -531,7 +542,7 @@ def run_sequence(
     for frame in range(1, info.length + 1, step):
         if replay is not None:
             replay.frame = frame
-        image = blank if replay is not None else _read_frame(info, frame)
+        image = blank if replay is not None and zoomer is None else _read_frame(info, frame)  # ...but zoom does
         t0 = time.perf_counter()
         result = analyzer.analyze(image, (frame - 1) / info.fps)
         analysis_s += time.perf_counter() - t0
@@ -542,7 +553,8 @@ def run_sequence(
         coasting += sum(p.coasting for p in result.people)
         frames += 1
     elapsed = time.perf_counter() - started
-    tracking_s = analysis_s - detector.seconds
+    zoom_s = zoomer.inner.seconds if zoomer is not None and isinstance(zoomer.inner, RecordingDetector) else 0.0
+    tracking_s = analysis_s - detector.seconds - zoom_s
     assert analyzer.pipeline is not None
     lines = []
     for spec, pts, counter in zip(line_specs, points, analyzer.pipeline.lines, strict=True):
@@ -562,7 +574,16 @@ def run_sequence(
         )
     return {
         "sequence": info.name,
-        "tracker": tracker,
+        "tracker": tracker if not zoom else f"{tracker}+z{zoom}",
+        "zoom": None
+        if zoomer is None
+        else {
+            "max_windows": zoom,
+            "max_lost": zoomer.params.max_lost,
+            "runs": zoomer.runs,
+            "ms_per_run": round(1000 * zoom_s / max(zoomer.runs, 1), 1),
+            "runs_per_frame": round(zoomer.runs / max(frames, 1), 3),
+        },
         "licence": licence_of(info.name),
         "source": source_of(info.name),
         "frames": info.length,
@@ -701,24 +722,27 @@ def real_footage(
     cuts: Sequence[tuple[str | None, int]] = (),
     view: str = VIEWS[0],
     motion_min_area: float | None = None,
+    zooms: Sequence[int] = (0,),
 ) -> dict[str, Any]:
     read = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
     infos = [first_frames(info, frames_to_keep(info.name, cuts)) for info in read]
     runs = [
         run_sequence(
-            info, line_specs, size, score, rate, motion_gating, cache, tiles, low_score, tracker, motion_min_area
+            info, line_specs, size, score, rate, motion_gating, cache, tiles, low_score, tracker, motion_min_area, zoom
         )
         for rate in rates
         for size, score, tiles in settings
         for info in infos
         for tracker in trackers
+        for zoom in zooms
+        if not (zoom and tracker == "before")
     ]
     full_length = {info.name: whole.length for info, whole in zip(infos, read, strict=True)}
     for run in runs:
         run["view"] = view
         run["frames_in_sequence"] = full_length[run["sequence"]]
     print(
-        f"\n{'sequence':<18}{'tracker':>10}{'detector':>15}{'tiles':>6}{'fps':>7}{'frames':>8}"
+        f"\n{'sequence':<18}{'tracker':>13}{'detector':>15}{'tiles':>6}{'fps':>7}{'frames':>8}"
         f"{'det P':>7}{'det R':>7}{'trk P':>7}{'trk R':>7}"
         f"{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'ids trk/gt':>12}{'ms/det':>8}{'ms/trk':>9}"
     )
@@ -726,7 +750,7 @@ def real_footage(
         d, t = run["detections"], run["tracks"]
         label = setting_label(_setting(run))
         print(
-            f"{run['sequence']:<18}{run['tracker']:>10}{label:>15}{run['detector']['tiles_used']:>6}"
+            f"{run['sequence']:<18}{run['tracker']:>13}{label:>15}{run['detector']['tiles_used']:>6}"
             f"{run['analysis_fps']:>7.3g}{run['analysed_frames']:>8}{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}"
             f"{_pct(t['recall']):>7}{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
             f"{t['track_ids']:>6}/{t['gt_ids']:<5}{run['detector_ms_per_run']:>8}{run['tracking_ms_per_frame']:>9.2f}"
@@ -736,13 +760,13 @@ def real_footage(
         shown = "native" if row["analysis_fps"] == "native" else f"{row['analysis_fps']:g}"
         d, t = row["detections"], row["tracks"]
         print(
-            f"{'all sequences':<18}{row['tracker']:>10}{row['detector']:>15}{'':>6}{shown:>7}"
+            f"{'all sequences':<18}{row['tracker']:>13}{row['detector']:>15}{'':>6}{shown:>7}"
             f"{row['analysed_frames']:>8}"
             f"{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}{_pct(t['recall']):>7}"
             f"{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
         )
     print(
-        f"\n{'sequence':<18}{'tracker':>10}{'detector':>15}{'fps':>7}{'line':>8}{'truth in/out':>14}{'ours in/out':>13}"
+        f"\n{'sequence':<18}{'tracker':>13}{'detector':>15}{'fps':>7}{'line':>8}{'truth in/out':>14}{'ours in/out':>13}"
         f"{'err in %':>9}{'err out %':>10}{'err total %':>12}{'sum|d| %':>9}"
     )
     pooled: dict[tuple[str, Setting, float | None, str], list[int]] = {}
@@ -752,7 +776,7 @@ def real_footage(
         for line in run["lines"]:
             e = line["error"]
             print(
-                f"{run['sequence']:<18}{run['tracker']:>10}{setting_label(setting):>15}{run['analysis_fps']:>7.3g}{line['line'][:8]:>8}"
+                f"{run['sequence']:<18}{run['tracker']:>13}{setting_label(setting):>15}{run['analysis_fps']:>7.3g}{line['line'][:8]:>8}"
                 f"{line['gt'][0]:>8}/{line['gt'][1]:<5}{line['ours'][0]:>7}/{line['ours'][1]:<5}"
                 f"{_pct(e['entered']):>9}{_pct(e['exited']):>10}{_pct(e['total']):>12}{_pct(e['sum_abs']):>9}"
             )
@@ -784,7 +808,7 @@ def real_footage(
             }
         )
         print(
-            f"{'all sequences':<18}{tracker:>10}{setting_label(setting):>15}{shown:>7}{spec[:8]:>8}"
+            f"{'all sequences':<18}{tracker:>13}{setting_label(setting):>15}{shown:>7}{spec[:8]:>8}"
             f"{gi:>8}/{go:<5}{oi:>7}/{oo:<5}"
             f"{_pct(error['entered']):>9}{_pct(error['exited']):>10}{_pct(error['total']):>12}"
             f"{_pct(error['sum_abs']):>9}"
@@ -869,8 +893,9 @@ def detector_speed(
     cuts: Sequence[tuple[str | None, int]] = (),
     gating: bool = True,
     motion_min_area: float | None = None,
+    zooms: Sequence[int] = (0,),
 ) -> dict[str, Any]:
-    """Whole analysis per frame at 640x360 for each detector setting (two-stage tracker, one line), motion
+    """Whole analysis per frame at 640x360 for each detector setting and zoom (two-stage tracker, one line), motion
     gating on (the service's MOG2 gate with its defaults; ``gating`` False: the detector on every frame, its
     whole cost), one OpenCV thread, CPU time of this process; the settings alternate ``rounds`` times in the
     same process so machine load hits them alike; best round kept. Frames/s per core = 1000 / best CPU ms per
@@ -885,21 +910,23 @@ def detector_speed(
         frame=FrameSpec(width=640, height=360),
         lines=[LineSpec(name="v", points=[[320, 0], [320, 360]], entry_side=EntrySide.RIGHT)],
     )
-    ms: dict[str, list[float]] = {setting_label(s): [] for s in settings}
+    combos = [(s, z) for s in settings for z in zooms]
+    ms: dict[str, list[float]] = {zoom_label(s, z): [] for s, z in combos}
     runs: dict[str, int] = {}
     for _ in range(rounds):
-        for size, score, tiles in settings:
-            label = setting_label((size, score, tiles))
+        for (size, score, tiles), zoom in combos:
+            label = zoom_label((size, score, tiles), zoom)
             floor = min(low_score, score)
             gate = motion_gate(motion_min_area)
             params = bench_tracker_params("two-stage", score, 25, low_score)
             detector = make_detector(size, floor, tiles)
-            analyzer = FrameAnalyzer(camera, detector, gate=gate if gating else None, params=params)
+            zoomer = ZoomRedetector(make_detector(size, floor), zoom_params(zoom, 25)) if zoom else None
+            analyzer = FrameAnalyzer(camera, detector, gate=gate if gating else None, params=params, zoom=zoomer)
             started = time.process_time()
             for i, image in enumerate(images):
                 analyzer.analyze(image, i / 25)
             ms[label].append(1000 * (time.process_time() - started) / len(images))
-            runs[label] = analyzer.detector_runs
+            runs[label] = analyzer.detector_runs + (zoomer.runs if zoomer else 0)
     per_core = {k: round(1000 / min(v), 1) for k, v in ms.items()}
     result = {
         "frames": len(images),
@@ -972,6 +999,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=TRACKERS,
         default=[],
         help="two-stage (default) and/or before: the tracker and detector threshold before issue 20, same run",
+    )
+    parser.add_argument(
+        "--zoom",
+        action="append",
+        type=zoom_windows_arg,
+        default=[],
+        metavar="N",
+        help="track-guided zoom with at most N windows per analysed frame (0: off, the default); repeat to compare;"
+        " runs the detector live on the windows (the frames are read even with --detections-cache)",
     )
     parser.add_argument("--motion-gating", action="store_true", help="skip the detector on static frames (MOG2)")
     parser.add_argument(
@@ -1060,6 +1096,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.first_frames,
             args.view,
             args.motion_min_area,
+            args.zoom or [0],
         )
         payload["real_footage"] = real
     if args.mot and args.speed and not args.speed_detectors:
@@ -1067,11 +1104,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.mot and args.speed and args.speed_detectors:
         settings = args.detector or [(DEFAULT_INPUT, DEFAULT_SCORE, 1)]
         payload["detector_speed"] = detector_speed(
-            args.mot, args.speed, settings, args.low_score, cuts=args.first_frames, motion_min_area=args.motion_min_area
+            args.mot,
+            args.speed,
+            settings,
+            args.low_score,
+            cuts=args.first_frames,
+            motion_min_area=args.motion_min_area,
+            zooms=args.zoom or [0],
         )
         if args.speed_without_gating:
             payload["detector_speed_without_gating"] = detector_speed(
-                args.mot, args.speed, settings, args.low_score, cuts=args.first_frames, gating=False
+                args.mot,
+                args.speed,
+                settings,
+                args.low_score,
+                cuts=args.first_frames,
+                gating=False,
+                zooms=args.zoom or [0],
             )
     path = write_result(args.result, payload)
     print(f"wrote {path}")

@@ -23,7 +23,13 @@ from typing import Any
 def _count(args: argparse.Namespace) -> int:
     from services.queue.vision.adapters.camera_files import load_camera_yaml
     from services.queue.vision.adapters.capture import SourceError, VideoSource
-    from services.queue.vision.adapters.detector_factory import build_detector, low_score_of, motion_min_area_of
+    from services.queue.vision.adapters.detector_factory import (
+        build_detector,
+        build_zoom,
+        low_score_of,
+        motion_min_area_of,
+        zoom_windows_of,
+    )
     from services.queue.vision.adapters.detectors import ModelUnavailable
     from services.queue.vision.adapters.motion import MotionGate
     from services.queue.vision.domain.camera_config import CameraConfig, default_camera
@@ -45,10 +51,14 @@ def _count(args: argparse.Namespace) -> int:
         tiles = args.tiles if args.tiles is not None else camera.detector_tiles if camera else 1
         low_score = low_score_of(settings, camera.detector_low_score if camera and args.low_score is None else None)
         detector = build_detector(settings, camera.detector if camera else None, tiles, low_score)
+        fps = args.fps or source.source_fps
+        windows = (
+            args.zoom if args.zoom is not None else zoom_windows_of(settings, camera.zoom_windows if camera else None)
+        )
+        zoom = build_zoom(settings, windows, fps, camera.detector if camera else None, low_score)
     except (OSError, ValueError, SourceError, ModelUnavailable) as exc:
         print(f"branchops count: {exc}", file=sys.stderr)
         return 2
-    fps = args.fps or source.source_fps
     out = Path(args.out).open("w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
     analyzer: FrameAnalyzer | None = None
     frames = 0
@@ -63,7 +73,11 @@ def _count(args: argparse.Namespace) -> int:
                 area = motion_min_area_of(settings, camera.motion_min_area)
                 gate = MotionGate(area, settings.max_static_s) if args.motion_gating else None
                 analyzer = FrameAnalyzer(
-                    camera, detector, gate=gate, params=tracker_params(settings.score_threshold, fps, low_score)
+                    camera,
+                    detector,
+                    gate=gate,
+                    params=tracker_params(settings.score_threshold, fps, low_score),
+                    zoom=zoom,
                 )
             result = analyzer.analyze(frame.image, frame.t)
             record = {
@@ -99,6 +113,12 @@ def _positive(value: str) -> float:
     return number
 
 
+def zoom_windows_arg(value: str) -> int:
+    if value.isdigit() and 0 <= int(value) <= 8:
+        return int(value)
+    raise argparse.ArgumentTypeError(f"must be a whole number 0..8, got {value}")
+
+
 def _tiles(value: str) -> int | str:
     from services.queue.vision.domain.grid import TILES_HELP, is_detector_tiles
 
@@ -129,6 +149,13 @@ def register(subparsers: Any) -> None:
         default=None,
         help="detector on 1..4 side-by-side tiles of each frame, auto, or grid2 / grid3 (bands of auto tiles, for a "
         "hall camera) (default: the camera file's, else 1)",
+    )
+    count.add_argument(
+        "--zoom",
+        type=zoom_windows_arg,
+        default=None,
+        help="track-guided zoom: detector windows per frame around tracked people it missed, 0..8, 0 off "
+        "(default: the camera file's, else the service's QUEUE_VISION_ZOOM_WINDOWS, 2)",
     )
     count.add_argument(
         "--motion-gating",

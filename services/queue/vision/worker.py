@@ -25,10 +25,17 @@ from typing import Any
 import cv2
 
 from services.queue.vision.adapters.capture import SourceError, VideoSource
-from services.queue.vision.adapters.detector_factory import build_detector, low_score_of, motion_min_area_of
+from services.queue.vision.adapters.detector_factory import (
+    build_detector,
+    build_zoom,
+    low_score_of,
+    motion_min_area_of,
+    zoom_windows_of,
+)
 from services.queue.vision.adapters.detectors import Detector, Image
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.adapters.overlay import draw_overlay
+from services.queue.vision.adapters.zoom_detector import ZoomRedetector
 from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.footfall import WindowAggregator
 from services.queue.vision.domain.health import Backoff, CameraHealth, StatusChange
@@ -74,6 +81,7 @@ class CameraWorker:
         self.occupancy = OccupancyGrid(grid.cols, grid.rows, max_gap_s=max(2.0, 3.0 / self.camera.analysis_fps))
         self._live_at: float | None = None  # when the hour so far was sent last (first: the first frame)
         self._low_score = low_score_of(s, self.camera.detector_low_score)  # two-stage association's low boxes
+        self._zoom: ZoomRedetector | None = None  # track-guided zoom, built with the detector in run()
 
     def send(self, message: WorkerMessage) -> None:
         with contextlib.suppress(queue.Full):
@@ -88,6 +96,8 @@ class CameraWorker:
             detector = self.detector or build_detector(
                 self.settings, self.camera.detector, self.camera.detector_tiles, self._low_score
             )
+            # zoom runs the same model again: only with the model the worker built itself (not an injected one)
+            self._zoom = None if self.detector else self._build_zoom()
         except Exception as exc:  # a missing model is a camera that cannot work: say so and stop
             self.status(self.health.failure(time.time(), f"detector unavailable: {exc}"[:500]))
             return
@@ -100,6 +110,10 @@ class CameraWorker:
             last = self.occupancy.flush(time.time())  # the hour in progress, as far as it was seen
             if last is not None:
                 self._send_grid(last)
+
+    def _build_zoom(self) -> ZoomRedetector | None:
+        windows = zoom_windows_of(self.settings, self.camera.zoom_windows)
+        return build_zoom(self.settings, windows, self.camera.analysis_fps, self.camera.detector, self._low_score)
 
     def _motion_min_area(self) -> float:
         return motion_min_area_of(self.settings, self.camera.motion_min_area)
@@ -119,6 +133,7 @@ class CameraWorker:
             detector,
             gate=MotionGate(self._motion_min_area(), s.max_static_s) if gating else None,
             params=tracker_params(s.score_threshold, self.camera.analysis_fps, self._low_score),
+            zoom=self._zoom,
         )
         try:
             for frame in source.frames():

@@ -6,9 +6,19 @@ from __future__ import annotations
 from services.queue.vision.adapters.crop_detector import MotionCropDetector
 from services.queue.vision.adapters.detectors import Detector, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.grid_detector import GridTiledDetector
+from services.queue.vision.adapters.zoom_detector import ZoomRedetector
 from services.queue.vision.domain.camera_config import DetectorKind
 from services.queue.vision.domain.grid import DetectorTiles
+from services.queue.vision.domain.zoom import ZoomParams
 from services.queue.vision.settings import VisionSettings
+
+ZOOM_LOST_S = 0.5  # zoom looks for tracks missed up to this long (0.03-1 s tried on MOT16-09 + TUD-Campus)
+
+
+def zoom_params(max_windows: int, analysis_fps: float) -> ZoomParams:
+    """Track-guided zoom with ``max_windows`` windows per analysed frame, for tracks missed up to
+    ``ZOOM_LOST_S`` (at least the last frame), whatever the analysis rate."""
+    return ZoomParams(max_windows=max_windows, max_lost=max(1, round(ZOOM_LOST_S * analysis_fps)))
 
 
 def low_score_of(settings: VisionSettings, camera_low_score: float | None = None) -> float:
@@ -24,6 +34,28 @@ def motion_min_area_of(settings: VisionSettings, camera_area: float | None = Non
     return settings.motion_min_area if camera_area is None else camera_area
 
 
+def zoom_windows_of(settings: VisionSettings, camera_windows: int | None = None) -> int:
+    """Track-guided zoom windows per analysed frame: the camera's ``zoom_windows``, else the service's."""
+    return settings.zoom_windows if camera_windows is None else camera_windows
+
+
+def base_detector(settings: VisionSettings, kind: DetectorKind | None, threshold: float) -> Detector:
+    """The model alone (whole image in, boxes from ``threshold`` out): SSDLite, or the operator's ONNX."""
+    if (kind or settings.detector) is DetectorKind.ONNX:
+        from services.queue.vision.adapters.onnx_yolo import OnnxYoloDetector
+
+        if settings.onnx_model is None:
+            raise ValueError("detector onnx needs QUEUE_VISION_ONNX_MODEL")
+        return OnnxYoloDetector(
+            settings.onnx_model,
+            settings.onnx_input_size,
+            threshold,
+            settings.onnx_person_class,
+            settings.nms_iou,
+        )
+    return SsdLiteDetector(settings.ssd_text_graph, settings.ssd_input_size, threshold)
+
+
 def build_detector(
     settings: VisionSettings, kind: DetectorKind | None = None, tiles: DetectorTiles = 1, low_score: float | None = None
 ) -> Detector:
@@ -32,24 +64,24 @@ def build_detector(
     tiles (bands of side-by-side tiles); with the setting ``motion_crops`` it runs on crops around the moving
     regions instead (tiles then unused)."""
     threshold = low_score_of(settings) if low_score is None else low_score
-    chosen = kind or settings.detector
-    detector: Detector
-    if chosen is DetectorKind.ONNX:
-        from services.queue.vision.adapters.onnx_yolo import OnnxYoloDetector
-
-        if settings.onnx_model is None:
-            raise ValueError("detector onnx needs QUEUE_VISION_ONNX_MODEL")
-        detector = OnnxYoloDetector(
-            settings.onnx_model,
-            settings.onnx_input_size,
-            threshold,
-            settings.onnx_person_class,
-            settings.nms_iou,
-        )
-    else:
-        detector = SsdLiteDetector(settings.ssd_text_graph, settings.ssd_input_size, threshold)
+    detector = base_detector(settings, kind, threshold)
     if settings.motion_crops:
         return MotionCropDetector(detector)
     if tiles == "grid2" or tiles == "grid3":
         return GridTiledDetector(detector, int(tiles[4:]))
     return detector if tiles == 1 else TiledDetector(detector, tiles)
+
+
+def build_zoom(
+    settings: VisionSettings,
+    windows: int,
+    analysis_fps: float,
+    kind: DetectorKind | None = None,
+    low_score: float | None = None,
+) -> ZoomRedetector | None:
+    """Track-guided zoom (a second instance of the model, run on windows around lost tracks), or None when
+    ``windows`` is 0."""
+    if windows == 0:
+        return None
+    threshold = low_score_of(settings) if low_score is None else low_score
+    return ZoomRedetector(base_detector(settings, kind, threshold), zoom_params(windows, analysis_fps))

@@ -80,6 +80,13 @@ class CameraConfig(_Strict):
         description="None: the service default (QUEUE_VISION_DETECTOR_LOW_SCORE). Detections from this score up to "
         "the service's score_threshold may only extend existing tracks, never start one",
     )
+    zoom_windows: int | None = Field(
+        None,
+        ge=0,
+        le=8,
+        description="None: the service default (QUEUE_VISION_ZOOM_WINDOWS). Track-guided zoom: the detector runs "
+        "again on up to this many small windows a frame around tracked people it missed; 0: off",
+    )
     anchor: Anchor = Anchor.BOTTOM_CENTER
     motion_gating: bool | None = Field(None, description="None: the service default")
     motion_min_area: float | None = Field(

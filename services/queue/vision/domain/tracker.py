@@ -53,6 +53,16 @@ class TrackedPerson:
     coasting: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PredictedTrack:
+    """Where a confirmed track is expected in the next frame (``Tracker.predictions``); ``lost``: analysed frames
+    it has been missed so far."""
+
+    track_id: int
+    box: Box
+    lost: int
+
+
 @dataclass(frozen=True)
 class TrackerParams:
     high_score: float = 0.5
@@ -130,14 +140,29 @@ class Tracker:
     _next_id: int = 1
     _last_t: float | None = None
 
+    def _interval(self, t: float | None) -> float:
+        if t is not None and self._last_t is not None and t > self._last_t:
+            return t - self._last_t
+        return 1 / self.params.fps
+
+    def predictions(self, t: float | None = None) -> list[PredictedTrack]:
+        """The boxes ``update`` at time ``t`` will match the confirmed tracks against (the same prediction),
+        without moving the tracker on."""
+        dt = self._interval(t)
+        out: list[PredictedTrack] = []
+        for track in self._tracks:
+            if track.track_id:
+                kf = KalmanBox(track.kf.mean.copy(), track.kf.cov.copy())
+                kf.predict(dt, hold_size=track.lost > 0)
+                out.append(PredictedTrack(track.track_id, _box(kf.box), track.lost))
+        return out
+
     def update(self, detections: Sequence[Detection], t: float | None = None) -> list[TrackedPerson]:
         """One frame's detections (at time ``t`` seconds, if known) in; out the confirmed tracks seen in it
         and those missed for at most ``max_coast`` frames (``coasting``, at their predicted box)."""
         p = self.params
-        dt = 1 / p.fps
+        dt = self._interval(t)
         if t is not None:
-            if self._last_t is not None and t > self._last_t:
-                dt = t - self._last_t
             self._last_t = t
         for track in self._tracks:
             track.kf.predict(dt, hold_size=track.lost > 0)

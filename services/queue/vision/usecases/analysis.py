@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from services.queue.vision.adapters.detectors import Detector, Image
 from services.queue.vision.adapters.motion import MotionGate
+from services.queue.vision.adapters.zoom_detector import ZoomRedetector
 from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.occupancy import foot_points
 from services.queue.vision.domain.pipeline import CountingPipeline, FrameResult, Geometry
@@ -51,9 +52,11 @@ class FrameAnalyzer:
         *,
         gate: MotionGate | None = None,
         params: TrackerParams | None = None,
+        zoom: ZoomRedetector | None = None,
     ) -> None:
         self.camera = camera
         self.detector = detector
+        self.zoom = zoom
         self.gate = gate
         self.params = params or TrackerParams()
         self.pipeline: CountingPipeline | None = None
@@ -74,6 +77,9 @@ class FrameAnalyzer:
         if self.gate is None or self.gate.should_detect(image, t):
             self._last = self.detector.detect(image)
             self.detector_runs += 1
+            if self.zoom is not None:
+                predicted = self.pipeline.tracker.predictions(t)
+                self._last = self._last + self.zoom.recover(image, predicted, self._last)
         # on a static frame the last detections stand in, so still people keep their tracks
         return self.pipeline.step(self._last, t)
 

@@ -1,0 +1,94 @@
+"""bench/counting.py ``--zoom``: a zoomed run reads the frames even with the detections cache, its runs are
+labelled apart (pooled apart) and report the zoom's detector runs; the speed table labels zoom settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import bench.counting as bc
+from bench.vision.mot_metrics import SeqInfo
+from services.queue.vision.adapters.detectors import Image
+from services.queue.vision.domain.geometry import Box
+from services.queue.vision.domain.tracker import Detection
+
+BLIND = {5, 6, 7}  # frames the cached whole-frame detector missed
+
+
+def _sequence(folder: Path, frames: int) -> SeqInfo:
+    """One person walking right, 8 px a frame, 60 px tall, drawn white on black (frames on disk)."""
+    (folder / "gt").mkdir(parents=True)
+    (folder / "img1").mkdir()
+    (folder / "seqinfo.ini").write_text(
+        f"[Sequence]\nname=WALK\nimDir=img1\nframeRate=10\nseqLength={frames}\nimWidth=320\nimHeight=180\n",
+        encoding="utf-8",
+    )
+    rows = []
+    for f in range(1, frames + 1):
+        x = 40 + 8 * f
+        image = np.zeros((180, 320, 3), dtype=np.uint8)
+        image[60:120, x : x + 20] = 255
+        cv2.imwrite(str(folder / "img1" / f"{f:06d}.jpg"), image)
+        rows.append(f"{f},1,{x},60,20,60,1,1,1")
+    (folder / "gt" / "gt.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return SeqInfo(name="WALK", folder=folder, fps=10.0, length=frames, width=320, height=180)
+
+
+def _cache(cache: Path, info: SeqInfo) -> None:
+    rows, bounds = [], [0]
+    for f in range(1, info.length + 1):
+        if f not in BLIND:
+            x = 40.0 + 8 * f
+            rows.append([x, 60.0, x + 20, 120.0, 0.9])
+        bounds.append(len(rows))
+    cache.mkdir(exist_ok=True)
+    np.savez(
+        bc.cache_path(cache, info, 300, 0.2),
+        rows=np.array(rows),
+        bounds=np.array(bounds),
+        meta=np.array(bc.cache_meta(info, 300, 0.2, 1), dtype=np.float64),
+    )
+
+
+class BlobDetector:
+    name = "blob"
+
+    def detect(self, image: Image) -> list[Detection]:
+        ys, xs = np.nonzero(image[:, :, 0] > 128)
+        if not len(xs):
+            return []
+        return [Detection(Box(float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)), 0.9)]
+
+
+def test_a_zoomed_run_finds_the_frames_the_cache_missed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    info = _sequence(tmp_path / "WALK", 12)
+    _cache(tmp_path / "cache", info)
+    monkeypatch.setattr(bc, "make_detector", lambda *a, **k: BlobDetector())  # the zoom's model (the cache: the rest)
+    plain = bc.run_sequence(info, ["v"], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2)
+    zoomed = bc.run_sequence(info, ["v"], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2, zoom=2)
+    assert (plain["tracker"], plain["zoom"]) == ("two-stage", None)
+    assert zoomed["tracker"] == "two-stage+z2"
+    assert zoomed["zoom"]["runs"] == len(BLIND)  # one window per blind frame, none where the cache saw him
+    assert zoomed["tracks"]["recall"] > plain["tracks"]["recall"]
+    assert zoomed["tracks"]["idsw"] == 0
+    pooled = bc.pool_tracking([plain, zoomed])
+    assert [row["tracker"] for row in pooled] == ["two-stage", "two-stage+z2"]
+
+
+def test_zoom_labels() -> None:
+    assert bc.zoom_label((300, 0.3, "auto"), 0) == "300:0.3:auto"
+    assert bc.zoom_label((300, 0.3, "auto"), 2) == "300:0.3:auto+z2"
+
+
+def test_the_zoom_option_repeats() -> None:
+    args = bc.parse_args(["--skip-synthetic", "--zoom", "0", "--zoom", "2"])
+    assert args.zoom == [0, 2]
+
+
+@pytest.mark.parametrize("bad", ["-1", "9", "x"])
+def test_a_bad_zoom_is_refused(bad: str) -> None:
+    with pytest.raises(SystemExit):
+        bc.parse_args(["--zoom", bad])
