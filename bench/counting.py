@@ -90,9 +90,15 @@ re-exports it).
 ``--speed-without-gating`` adds the cost with the detector on every frame (on these views the motion gate ran it
 on 28 of 110 frames). Table, command and what is weak: docs/operations.md, "Bank-hall (elevated) views".
 
+Track-guided zoom (issue 20): ``--zoom N`` (repeat it, e.g. ``--zoom 0 --zoom 2``) runs each setting with the
+service's zoom of at most N windows a frame (``ZoomRedetector``; 0: off); a zoomed run is labelled
+``two-stage+zN`` and pooled apart, reports the zoom's detector runs and ms per run, and reads the frames even with
+``--detections-cache`` (the windows run the detector live). With ``--speed-detectors`` each setting is timed with
+each zoom. Numbers of 2026-12-07 and commands: docs/operations.md, "Track-guided zoom".
+
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|h@F|v@F|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
 [--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--motion-min-area SHARE]
-[--detections-cache DIR]
+[--detections-cache DIR] [--zoom N ...]
 [--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated]
 [--speed FRAMES [--speed-detectors [--speed-without-gating]]]
 [--result NAME].

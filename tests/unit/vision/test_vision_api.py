@@ -89,6 +89,9 @@ def test_put_then_get(client: TestClient) -> None:
         (["detector_tiles"], "grid4", "detector_tiles must be an integer 1..4, 'auto', 'grid2' or 'grid3'"),
         (["motion_min_area"], 0, "greater than 0"),
         (["motion_min_area"], 1, "less than 1"),
+        (["zoom_windows"], -1, "greater than or equal to 0"),
+        (["zoom_windows"], 9, "less than or equal to 8"),
+        (["zoom_windows"], "two", "valid integer"),
         (["frame", "width"], 5, "greater than or equal to 16"),
         (["lines", 0, "entry_side"], "up", "left"),
         (["occupancy_grid"], {"cols": 0, "rows": 9}, "greater than or equal to 1"),
@@ -121,6 +124,15 @@ def test_a_hall_camera_sets_its_motion_gate_area(client: TestClient) -> None:
     assert (got["detector_tiles"], got["motion_min_area"]) == ("grid2", 0.0005)
     plain = client.put("/v1/branches/b1/cameras/door", json=GOOD, headers=headers(Role.MANAGER))
     assert plain.json()["config"]["motion_min_area"] is None
+
+
+def test_a_camera_sets_its_zoom_windows(client: TestClient) -> None:
+    body = {**GOOD, "zoom_windows": 0}
+    assert client.put("/v1/branches/b1/cameras/quiet", json=body, headers=headers(Role.MANAGER)).status_code == 200
+    got = client.get("/v1/branches/b1/cameras/quiet", headers=headers(Role.MANAGER)).json()["config"]
+    assert got["zoom_windows"] == 0
+    plain = client.put("/v1/branches/b1/cameras/door", json=GOOD, headers=headers(Role.MANAGER))
+    assert plain.json()["config"]["zoom_windows"] is None
 
 
 def test_the_occupancy_grid_is_set_per_camera(client: TestClient) -> None:
