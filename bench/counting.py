@@ -135,6 +135,7 @@ from services.queue.vision.adapters.capture import VideoSource
 from services.queue.vision.adapters.crop_detector import MotionCropDetector
 from services.queue.vision.adapters.detector_factory import zoom_params
 from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector, TiledDetector
+from services.queue.vision.adapters.face_assist import FaceAssistedDetector
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.adapters.zoom_detector import ZoomRedetector
 from services.queue.vision.cli import zoom_windows_arg
@@ -486,8 +487,14 @@ def parse_setting(spec: str) -> Setting:
     return size, score, tiles
 
 
-def zoom_label(setting: Setting, zoom: int) -> str:
-    return setting_label(setting) + (f"+z{zoom}" if zoom else "")
+def on_off(value: str) -> bool:
+    if value in ("on", "off"):
+        return value == "on"
+    raise argparse.ArgumentTypeError(f"must be on or off, got {value!r}")
+
+
+def zoom_label(setting: Setting, zoom: int, face: bool = False) -> str:
+    return setting_label(setting) + (f"+z{zoom}" if zoom else "") + ("+face" if face else "")
 
 
 def setting_label(setting: Setting) -> str:
@@ -508,6 +515,7 @@ def run_sequence(
     tracker: str = "two-stage",
     motion_min_area: float | None = None,
     zoom: int = 0,
+    face: bool = False,
 ) -> dict[str, Any]:
     """One sequence through the service's analysis (detector, tracker, line counters) and the metrics.
 
@@ -533,7 +541,8 @@ def run_sequence(
     replay = (
         None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, floor, tiles))
     )
-    detector = RecordingDetector(replay or make_detector(input_size, floor, tiles))
+    base: Detector = replay or make_detector(input_size, floor, tiles)
+    detector = RecordingDetector(FaceAssistedDetector(base) if face else base)
     blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)  # the cached path reads no images...
     zoomer = (
         ZoomRedetector(RecordingDetector(make_detector(input_size, floor)), zoom_params(zoom, fps)) if zoom else None
@@ -548,7 +557,8 @@ def run_sequence(
     for frame in range(1, info.length + 1, step):
         if replay is not None:
             replay.frame = frame
-        image = blank if replay is not None and zoomer is None else _read_frame(info, frame)  # ...but zoom does
+        reads = replay is None or zoomer is not None or face  # ...but zoom and faces do
+        image = _read_frame(info, frame) if reads else blank
         t0 = time.perf_counter()
         result = analyzer.analyze(image, (frame - 1) / info.fps)
         analysis_s += time.perf_counter() - t0
@@ -580,7 +590,8 @@ def run_sequence(
         )
     return {
         "sequence": info.name,
-        "tracker": tracker if not zoom else f"{tracker}+z{zoom}",
+        "tracker": tracker + (f"+z{zoom}" if zoom else "") + ("+face" if face else ""),
+        "face_assist": face,
         "zoom": None
         if zoomer is None
         else {
@@ -729,19 +740,33 @@ def real_footage(
     view: str = VIEWS[0],
     motion_min_area: float | None = None,
     zooms: Sequence[int] = (0,),
+    faces: Sequence[bool] = (False,),
 ) -> dict[str, Any]:
     read = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
     infos = [first_frames(info, frames_to_keep(info.name, cuts)) for info in read]
     runs = [
         run_sequence(
-            info, line_specs, size, score, rate, motion_gating, cache, tiles, low_score, tracker, motion_min_area, zoom
+            info,
+            line_specs,
+            size,
+            score,
+            rate,
+            motion_gating,
+            cache,
+            tiles,
+            low_score,
+            tracker,
+            motion_min_area,
+            zoom,
+            face,
         )
         for rate in rates
         for size, score, tiles in settings
         for info in infos
         for tracker in trackers
         for zoom in zooms
-        if not (zoom and tracker == "before")
+        for face in faces
+        if not ((zoom or face) and tracker == "before")
     ]
     full_length = {info.name: whole.length for info, whole in zip(infos, read, strict=True)}
     for run in runs:
@@ -900,12 +925,13 @@ def detector_speed(
     gating: bool = True,
     motion_min_area: float | None = None,
     zooms: Sequence[int] = (0,),
+    faces: Sequence[bool] = (False,),
 ) -> dict[str, Any]:
-    """Whole analysis per frame at 640x360 for each detector setting and zoom (two-stage tracker, one line), motion
-    gating on (the service's MOG2 gate with its defaults; ``gating`` False: the detector on every frame, its
-    whole cost), one OpenCV thread, CPU time of this process; the settings alternate ``rounds`` times in the
-    same process so machine load hits them alike; best round kept. Frames/s per core = 1000 / best CPU ms per
-    frame."""
+    """Whole analysis per frame at 640x360 for each detector setting, zoom and face assist (two-stage tracker,
+    one line), motion gating on (the service's MOG2 gate with its defaults; ``gating`` False: the detector on
+    every frame, its whole cost), one OpenCV thread, CPU time of this process; the settings alternate
+    ``rounds`` times in the same process so machine load hits them alike; best round kept. Frames/s per core =
+    1000 / best CPU ms per frame."""
     cv2.setNumThreads(1)
     images = []
     for folder in folders:
@@ -916,16 +942,17 @@ def detector_speed(
         frame=FrameSpec(width=640, height=360),
         lines=[LineSpec(name="v", points=[[320, 0], [320, 360]], entry_side=EntrySide.RIGHT)],
     )
-    combos = [(s, z) for s in settings for z in zooms]
-    ms: dict[str, list[float]] = {zoom_label(s, z): [] for s, z in combos}
+    combos = [(s, z, f) for s in settings for z in zooms for f in faces]
+    ms: dict[str, list[float]] = {zoom_label(s, z, f): [] for s, z, f in combos}
     runs: dict[str, int] = {}
     for _ in range(rounds):
-        for (size, score, tiles), zoom in combos:
-            label = zoom_label((size, score, tiles), zoom)
+        for (size, score, tiles), zoom, face in combos:
+            label = zoom_label((size, score, tiles), zoom, face)
             floor = min(low_score, score)
             gate = motion_gate(motion_min_area)
             params = bench_tracker_params("two-stage", score, 25, low_score)
-            detector = make_detector(size, floor, tiles)
+            plain = make_detector(size, floor, tiles)
+            detector = FaceAssistedDetector(plain) if face else plain
             zoomer = ZoomRedetector(make_detector(size, floor), zoom_params(zoom, 25)) if zoom else None
             analyzer = FrameAnalyzer(camera, detector, gate=gate if gating else None, params=params, zoom=zoomer)
             started = time.process_time()
@@ -1005,6 +1032,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=TRACKERS,
         default=[],
         help="two-stage (default) and/or before: the tracker and detector threshold before issue 20, same run",
+    )
+    parser.add_argument(
+        "--face-assist",
+        action="append",
+        type=on_off,
+        default=[],
+        metavar="off|on",
+        help="face-assisted detection (a body box for each face no person box holds; a camera's face_assist);"
+        " repeat to compare (--face-assist off --face-assist on); reads the frames even with --detections-cache",
     )
     parser.add_argument(
         "--zoom",
@@ -1103,6 +1139,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.view,
             args.motion_min_area,
             args.zoom or [0],
+            args.face_assist or [False],
         )
         payload["real_footage"] = real
     if args.mot and args.speed and not args.speed_detectors:
@@ -1117,6 +1154,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             cuts=args.first_frames,
             motion_min_area=args.motion_min_area,
             zooms=args.zoom or [0],
+            faces=args.face_assist or [False],
         )
         if args.speed_without_gating:
             payload["detector_speed_without_gating"] = detector_speed(
@@ -1127,6 +1165,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 cuts=args.first_frames,
                 gating=False,
                 zooms=args.zoom or [0],
+                faces=args.face_assist or [False],
             )
     path = write_result(args.result, payload)
     print(f"wrote {path}")

@@ -26,6 +26,7 @@ def _count(args: argparse.Namespace) -> int:
     from services.queue.vision.adapters.detector_factory import (
         build_detector,
         build_zoom,
+        face_assist_of,
         low_score_of,
         motion_min_area_of,
         zoom_windows_of,
@@ -50,7 +51,8 @@ def _count(args: argparse.Namespace) -> int:
         source.open()
         tiles = args.tiles if args.tiles is not None else camera.detector_tiles if camera else 1
         low_score = low_score_of(settings, camera.detector_low_score if camera and args.low_score is None else None)
-        detector = build_detector(settings, camera.detector if camera else None, tiles, low_score)
+        faces = args.face_assist or face_assist_of(settings, camera.face_assist if camera else None)
+        detector = build_detector(settings, camera.detector if camera else None, tiles, low_score, faces)
         fps = args.fps or source.source_fps
         windows = (
             args.zoom if args.zoom is not None else zoom_windows_of(settings, camera.zoom_windows if camera else None)
@@ -149,6 +151,11 @@ def register(subparsers: Any) -> None:
         default=None,
         help="detector on 1..4 side-by-side tiles of each frame, auto, or grid2 / grid3 (bands of auto tiles, for a "
         "hall camera) (default: the camera file's, else 1)",
+    )
+    count.add_argument(
+        "--face-assist",
+        action="store_true",
+        help="add a body box for each face no person box holds (hall cameras; default: the camera file's, else off)",
     )
     count.add_argument(
         "--zoom",

@@ -56,6 +56,11 @@ class VisionSettings(BaseSettings):
         "windows around tracked people it missed (one run each; 0: off). Measured on real footage: track recall "
         "60.7 -> 63.6%, IDF1 48.4 -> 53.3 for about 1.5x the CPU (docs/operations.md)",
     )
+    face_assist: bool = Field(
+        False,
+        description="Add a body box for each face (YuNet) no person box holds: for hall (elevated) cameras, where "
+        "the person detector finds few people; a camera's face_assist overrides it. Boxes only, no face kept",
+    )
     onnx_model: Path | None = Field(None, description="Operator-supplied YOLO-style ONNX person detector")
     onnx_input_size: int = Field(640, ge=128, le=1536, description="ONNX model input (square), pixels")
     onnx_person_class: int = Field(0, ge=0, le=1000, description="Class index of 'person' in the ONNX model")

@@ -28,6 +28,7 @@ from services.queue.vision.adapters.capture import SourceError, VideoSource
 from services.queue.vision.adapters.detector_factory import (
     build_detector,
     build_zoom,
+    face_assist_of,
     low_score_of,
     motion_min_area_of,
     zoom_windows_of,
@@ -94,7 +95,11 @@ class CameraWorker:
     def run(self) -> None:
         try:
             detector = self.detector or build_detector(
-                self.settings, self.camera.detector, self.camera.detector_tiles, self._low_score
+                self.settings,
+                self.camera.detector,
+                self.camera.detector_tiles,
+                self._low_score,
+                face_assist_of(self.settings, self.camera.face_assist),
             )
             # zoom runs the same model again: only with the model the worker built itself (not an injected one)
             self._zoom = None if self.detector else self._build_zoom()

@@ -92,6 +92,7 @@ def test_put_then_get(client: TestClient) -> None:
         (["zoom_windows"], -1, "greater than or equal to 0"),
         (["zoom_windows"], 9, "less than or equal to 8"),
         (["zoom_windows"], "two", "valid integer"),
+        (["face_assist"], "sometimes", "valid boolean"),
         (["frame", "width"], 5, "greater than or equal to 16"),
         (["lines", 0, "entry_side"], "up", "left"),
         (["occupancy_grid"], {"cols": 0, "rows": 9}, "greater than or equal to 1"),
@@ -126,13 +127,13 @@ def test_a_hall_camera_sets_its_motion_gate_area(client: TestClient) -> None:
     assert plain.json()["config"]["motion_min_area"] is None
 
 
-def test_a_camera_sets_its_zoom_windows(client: TestClient) -> None:
-    body = {**GOOD, "zoom_windows": 0}
+def test_a_camera_sets_its_zoom_windows_and_face_assist(client: TestClient) -> None:
+    body = {**GOOD, "zoom_windows": 0, "face_assist": True}
     assert client.put("/v1/branches/b1/cameras/quiet", json=body, headers=headers(Role.MANAGER)).status_code == 200
     got = client.get("/v1/branches/b1/cameras/quiet", headers=headers(Role.MANAGER)).json()["config"]
-    assert got["zoom_windows"] == 0
+    assert (got["zoom_windows"], got["face_assist"]) == (0, True)
     plain = client.put("/v1/branches/b1/cameras/door", json=GOOD, headers=headers(Role.MANAGER))
-    assert plain.json()["config"]["zoom_windows"] is None
+    assert (plain.json()["config"]["zoom_windows"], plain.json()["config"]["face_assist"]) == (None, None)
 
 
 def test_the_occupancy_grid_is_set_per_camera(client: TestClient) -> None:

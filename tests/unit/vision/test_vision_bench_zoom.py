@@ -1,5 +1,6 @@
 """bench/counting.py ``--zoom``: a zoomed run reads the frames even with the detections cache, its runs are
-labelled apart (pooled apart) and report the zoom's detector runs; the speed table labels zoom settings."""
+labelled apart (pooled apart) and report the zoom's detector runs; the speed table labels zoom settings; face
+assist the same way."""
 
 from __future__ import annotations
 
@@ -92,3 +93,19 @@ def test_the_zoom_option_repeats() -> None:
 def test_a_bad_zoom_is_refused(bad: str) -> None:
     with pytest.raises(SystemExit):
         bc.parse_args(["--zoom", bad])
+
+
+def test_face_assist_option_and_label() -> None:
+    args = bc.parse_args(["--skip-synthetic", "--face-assist", "off", "--face-assist", "on"])
+    assert args.face_assist == [False, True]
+    assert bc.zoom_label((300, 0.3, "grid2"), 2, True) == "300:0.3:grid2+z2+face"
+    with pytest.raises(SystemExit):
+        bc.parse_args(["--face-assist", "maybe"])
+
+
+def test_a_face_assisted_run_reads_the_frames_and_is_labelled(tmp_path: Path) -> None:
+    info = _sequence(tmp_path / "WALK", 6)
+    _cache(tmp_path / "cache", info)
+    run = bc.run_sequence(info, ["v"], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2, face=True)
+    assert (run["tracker"], run["face_assist"]) == ("two-stage+face", True)
+    assert run["detector"]["runs"] == 6

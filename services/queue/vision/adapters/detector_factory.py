@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from services.queue.vision.adapters.crop_detector import MotionCropDetector
 from services.queue.vision.adapters.detectors import Detector, SsdLiteDetector, TiledDetector
+from services.queue.vision.adapters.face_assist import FaceAssistedDetector
 from services.queue.vision.adapters.grid_detector import GridTiledDetector
 from services.queue.vision.adapters.zoom_detector import ZoomRedetector
 from services.queue.vision.domain.camera_config import DetectorKind
@@ -56,20 +57,32 @@ def base_detector(settings: VisionSettings, kind: DetectorKind | None, threshold
     return SsdLiteDetector(settings.ssd_text_graph, settings.ssd_input_size, threshold)
 
 
+def face_assist_of(settings: VisionSettings, camera_face_assist: bool | None = None) -> bool:
+    """Whether faces add body boxes: the camera's ``face_assist``, else the service's."""
+    return settings.face_assist if camera_face_assist is None else camera_face_assist
+
+
 def build_detector(
-    settings: VisionSettings, kind: DetectorKind | None = None, tiles: DetectorTiles = 1, low_score: float | None = None
+    settings: VisionSettings,
+    kind: DetectorKind | None = None,
+    tiles: DetectorTiles = 1,
+    low_score: float | None = None,
+    face_assist: bool = False,
 ) -> Detector:
     """The camera's detector, keeping boxes from ``low_score`` (default: ``low_score_of(settings)``); with
     ``tiles`` other than 1 it runs on side-by-side tiles of each frame, with ``grid2`` / ``grid3`` on a grid of
     tiles (bands of side-by-side tiles); with the setting ``motion_crops`` it runs on crops around the moving
-    regions instead (tiles then unused)."""
+    regions instead (tiles then unused); with ``face_assist`` a body box joins them for each face no person
+    box holds."""
     threshold = low_score_of(settings) if low_score is None else low_score
     detector = base_detector(settings, kind, threshold)
     if settings.motion_crops:
-        return MotionCropDetector(detector)
-    if tiles == "grid2" or tiles == "grid3":
-        return GridTiledDetector(detector, int(tiles[4:]))
-    return detector if tiles == 1 else TiledDetector(detector, tiles)
+        detector = MotionCropDetector(detector)
+    elif tiles == "grid2" or tiles == "grid3":
+        detector = GridTiledDetector(detector, int(tiles[4:]))
+    elif tiles != 1:
+        detector = TiledDetector(detector, tiles)
+    return FaceAssistedDetector(detector) if face_assist else detector
 
 
 def build_zoom(

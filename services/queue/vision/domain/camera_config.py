@@ -87,6 +87,11 @@ class CameraConfig(_Strict):
         description="None: the service default (QUEUE_VISION_ZOOM_WINDOWS). Track-guided zoom: the detector runs "
         "again on up to this many small windows a frame around tracked people it missed; 0: off",
     )
+    face_assist: bool | None = Field(
+        None,
+        description="None: the service default (QUEUE_VISION_FACE_ASSIST, off). True for a hall (elevated) camera: "
+        "a body box is added for each face no person box holds (elevated footage: track recall about 15 -> 28%)",
+    )
     anchor: Anchor = Anchor.BOTTOM_CENTER
     motion_gating: bool | None = Field(None, description="None: the service default")
     motion_min_area: float | None = Field(
