@@ -95,10 +95,13 @@ service's zoom of at most N windows a frame (``ZoomRedetector``; 0: off); a zoom
 ``two-stage+zN`` and pooled apart, reports the zoom's detector runs and ms per run, and reads the frames even with
 ``--detections-cache`` (the windows run the detector live). With ``--speed-detectors`` each setting is timed with
 each zoom. Numbers of 2026-12-07 and commands: docs/operations.md, "Track-guided zoom".
+``--face-assist off|on`` (repeat to compare) wraps the detector in the service's ``FaceAssistedDetector`` (a body
+box for each YuNet face no person box holds; a hall camera's ``face_assist``), labelled ``+face``; it reads the
+frames too. Numbers: docs/operations.md, "Face assist for hall cameras".
 
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|h@F|v@F|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
 [--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--motion-min-area SHARE]
-[--detections-cache DIR] [--zoom N ...]
+[--detections-cache DIR] [--zoom N ...] [--face-assist off|on ...]
 [--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated]
 [--speed FRAMES [--speed-detectors [--speed-without-gating]]]
 [--result NAME].
