@@ -18,7 +18,8 @@ for more than ``max_lost`` frames is dropped (``analysis.tracker_params`` sets i
 from seconds and the analysis rate). The Kalman filter moves by the real time between frames (``t`` of
 ``update``; without it, ``1 / fps``), so 5 fps and 25 fps cameras predict the same motion.
 Values in, values out: ``update`` takes the detections of one frame and returns the confirmed tracks
-seen or coasting in it.
+seen or coasting in it; ``predictions`` tells, without moving the tracker on, where ``update`` will look for
+each confirmed track (the track-guided zoom looks there again when the detector found nothing).
 """
 
 from __future__ import annotations

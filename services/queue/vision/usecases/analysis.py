@@ -1,7 +1,9 @@
 """One camera's frame analysis: motion gate, detector, counting pipeline.
 
 Shared by the camera worker and ``branchops count``; they build the detector (adapters/detector_factory.py)
-and hand it in. Geometry is scaled to the first frame's size.
+and hand it in, with the track-guided zoom (``ZoomRedetector``, domain/zoom.py) when it is on: after the
+detector, the zoom looks again around the tracks it missed, and what it finds joins the frame's detections.
+Geometry is scaled to the first frame's size.
 """
 
 from __future__ import annotations
