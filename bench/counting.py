@@ -496,8 +496,13 @@ def on_off(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"must be on or off, got {value!r}")
 
 
+def variant_suffix(zoom: int, face: bool) -> str:
+    """``+zN`` for a zoomed run, ``+face`` for a face-assisted one (labels of runs and speed rows)."""
+    return (f"+z{zoom}" if zoom else "") + ("+face" if face else "")
+
+
 def zoom_label(setting: Setting, zoom: int, face: bool = False) -> str:
-    return setting_label(setting) + (f"+z{zoom}" if zoom else "") + ("+face" if face else "")
+    return setting_label(setting) + variant_suffix(zoom, face)
 
 
 def setting_label(setting: Setting) -> str:
@@ -547,9 +552,8 @@ def run_sequence(
     base: Detector = replay or make_detector(input_size, floor, tiles)
     detector = RecordingDetector(FaceAssistedDetector(base) if face else base)
     blank = np.zeros((info.height, info.width, 3), dtype=np.uint8)  # the cached path reads no images...
-    zoomer = (
-        ZoomRedetector(RecordingDetector(make_detector(input_size, floor)), zoom_params(zoom, fps)) if zoom else None
-    )
+    zoom_model = RecordingDetector(make_detector(input_size, floor)) if zoom else None
+    zoomer = ZoomRedetector(zoom_model, zoom_params(zoom, fps)) if zoom_model is not None else None
     gate = motion_gate(motion_min_area) if motion_gating else None
     params = bench_tracker_params(tracker, score, fps, low_score)
     analyzer = FrameAnalyzer(camera, detector, gate=gate, params=params, zoom=zoomer)
@@ -572,7 +576,7 @@ def run_sequence(
         coasting += sum(p.coasting for p in result.people)
         frames += 1
     elapsed = time.perf_counter() - started
-    zoom_s = zoomer.inner.seconds if zoomer is not None and isinstance(zoomer.inner, RecordingDetector) else 0.0
+    zoom_s = zoom_model.seconds if zoom_model is not None else 0.0
     tracking_s = analysis_s - detector.seconds - zoom_s
     assert analyzer.pipeline is not None
     lines = []
@@ -593,7 +597,7 @@ def run_sequence(
         )
     return {
         "sequence": info.name,
-        "tracker": tracker + (f"+z{zoom}" if zoom else "") + ("+face" if face else ""),
+        "tracker": tracker + variant_suffix(zoom, face),
         "face_assist": face,
         "zoom": None
         if zoomer is None

@@ -3,8 +3,8 @@
 From a hall camera high above the floor the person detector (trained on people seen from the side) finds
 few of the people, while their faces, turned to the counters and the door, are plain to a face detector.
 ``bodies_from_faces`` turns each face nobody's box already holds into a body box of fixed proportions
-(``FaceBodyParams``: width, top and height in face heights, fitted on the tuning footage), clipped to the
-frame, scored ``body_score``; a face inside the head part of a detected person, or whose body box
+(``FaceBodyParams``: width, top and height in face heights, set by hand from body proportions, not tuned),
+clipped to the frame, scored ``body_score``; a face inside the head part of a detected person, or whose body box
 overlaps a detection, adds nothing. Boxes only: no face image, landmark or embedding is kept or leaves
 the camera worker.
 """
@@ -14,9 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from services.queue.vision.domain.geometry import Box, iou_matrix
+from services.queue.vision.domain.geometry import Box, boxes_array, iou_matrix
 from services.queue.vision.domain.tracker import Detection
 
 
@@ -38,8 +36,8 @@ class FaceBodyParams:
 
 def body_of(face: Box, width: int, height: int, params: FaceBodyParams) -> Box | None:
     """The body box a face implies, clipped to the frame; None when less than 2 px remain either way."""
-    s = face.y2 - face.y1
-    cx = (face.x1 + face.x2) / 2
+    s = face.height
+    cx = face.center.x
     x1, x2 = max(0.0, cx - params.half_width * s), min(float(width), cx + params.half_width * s)
     y1 = max(0.0, face.y1 - params.above * s)
     y2 = min(float(height), face.y1 - params.above * s + params.height * s)
@@ -63,10 +61,10 @@ def bodies_from_faces(
 def _accounted(face: Box, body: Box, held: Sequence[Box], params: FaceBodyParams) -> bool:
     if not held:
         return False
-    boxes = np.array([[b.x1, b.y1, b.x2, b.y2] for b in held], dtype=np.float64)
-    if float(iou_matrix(np.array([[body.x1, body.y1, body.x2, body.y2]]), boxes)[0].max()) >= params.cover_iou:
+    boxes = boxes_array(held)
+    if float(iou_matrix(boxes_array([body]), boxes)[0].max()) >= params.cover_iou:
         return True
-    fx, fy = (face.x1 + face.x2) / 2, (face.y1 + face.y2) / 2
+    fx, fy = face.center.x, face.center.y
     head_bottom = boxes[:, 1] + params.head_share * (boxes[:, 3] - boxes[:, 1])
     inside = (boxes[:, 0] <= fx) & (fx <= boxes[:, 2]) & (boxes[:, 1] <= fy) & (fy <= head_bottom)
     return bool(inside.any())

@@ -75,6 +75,11 @@ class Anchor(StrEnum):
         return box.bottom_center if self is Anchor.BOTTOM_CENTER else box.center
 
 
+def boxes_array(boxes: Sequence[Box]) -> FloatArray:
+    """Boxes as an N x 4 array of (x1, y1, x2, y2); 0 x 4 when there are none."""
+    return np.array([[b.x1, b.y1, b.x2, b.y2] for b in boxes], dtype=np.float64).reshape(-1, 4)
+
+
 def iou_matrix(a: FloatArray, b: FloatArray) -> FloatArray:
     """IoU of every box in ``a`` (N x 4) against every box in ``b`` (M x 4)."""
     if a.size == 0 or b.size == 0:

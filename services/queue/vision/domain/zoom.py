@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from services.queue.vision.domain.geometry import Box, FloatArray, iou_matrix
+from services.queue.vision.domain.geometry import Box, boxes_array, iou_matrix
 from services.queue.vision.domain.tracker import Detection, PredictedTrack
 
 
@@ -51,18 +49,17 @@ class Window:
 
 
 def _inside_share(box: Box, width: int, height: int) -> float:
-    area = (box.x2 - box.x1) * (box.y2 - box.y1)
     w = max(0.0, min(box.x2, width) - max(box.x1, 0.0))
     h = max(0.0, min(box.y2, height) - max(box.y1, 0.0))
-    return 0.0 if area <= 0 else w * h / area
+    return w * h / (box.width * box.height)  # a Box is never empty
 
 
 def window_around(box: Box, width: int, height: int, params: ZoomParams) -> Window | None:
     """The square of ``side`` box heights centred on the box, moved (not cut) to lie inside the frame where it
     fits; cut to the frame where the frame is smaller. None for an empty window."""
-    side = max(params.side * (box.y2 - box.y1), float(params.min_side))
+    side = max(params.side * box.height, float(params.min_side))
     side_x, side_y = min(side, float(width)), min(side, float(height))
-    cx, cy = (box.x1 + box.x2) / 2, (box.y1 + box.y2) / 2
+    cx, cy = box.center.x, box.center.y
     x0 = min(max(cx - side_x / 2, 0.0), width - side_x)
     y0 = min(max(cy - side_y / 2, 0.0), height - side_y)
     ix0, iy0 = round(x0), round(y0)
@@ -84,9 +81,9 @@ def zoom_windows(
         p for p in predicted if p.lost <= params.max_lost and _inside_share(p.box, width, height) >= params.min_inside
     ]
     if detections and wanted:
-        iou = iou_matrix(_rows([p.box for p in wanted]), _rows([d.box for d in detections]))
+        iou = iou_matrix(boxes_array([p.box for p in wanted]), boxes_array([d.box for d in detections]))
         wanted = [p for p, row in zip(wanted, iou, strict=True) if float(row.max()) < params.covered_iou]
-    wanted.sort(key=lambda p: (p.lost, -(p.box.y2 - p.box.y1), p.track_id))
+    wanted.sort(key=lambda p: (p.lost, -p.box.height, p.track_id))
     windows = [window_around(p.box, width, height, params) for p in wanted[: params.max_windows]]
     return [w for w in windows if w is not None]
 
@@ -104,10 +101,6 @@ def recovered(window: Window, found: Sequence[Detection], match_iou: float) -> D
     overlaps at least ``match_iou``; ties to the higher score."""
     if not found:
         return None
-    iou = iou_matrix(_rows([window.target]), _rows([d.box for d in found]))[0]
+    iou = iou_matrix(boxes_array([window.target]), boxes_array([d.box for d in found]))[0]
     best = max(range(len(found)), key=lambda i: (float(iou[i]), found[i].score))
     return found[best] if float(iou[best]) >= match_iou else None
-
-
-def _rows(boxes: Sequence[Box]) -> FloatArray:
-    return np.array([[b.x1, b.y1, b.x2, b.y2] for b in boxes], dtype=np.float64).reshape(-1, 4)
