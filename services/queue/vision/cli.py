@@ -33,7 +33,7 @@ def _count(args: argparse.Namespace) -> int:
     )
     from services.queue.vision.adapters.detectors import ModelUnavailable
     from services.queue.vision.adapters.motion import MotionGate
-    from services.queue.vision.domain.camera_config import CameraConfig, default_camera
+    from services.queue.vision.domain.camera_config import CameraConfig, DetectorKind, default_camera
     from services.queue.vision.settings import VisionSettings
     from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
@@ -52,12 +52,15 @@ def _count(args: argparse.Namespace) -> int:
         tiles = args.tiles if args.tiles is not None else camera.detector_tiles if camera else 1
         low_score = low_score_of(settings, camera.detector_low_score if camera and args.low_score is None else None)
         faces = args.face_assist or face_assist_of(settings, camera.face_assist if camera else None)
-        detector = build_detector(settings, camera.detector if camera else None, tiles, low_score, faces)
+        kind = DetectorKind(args.detector) if args.detector else camera.detector if camera else None
+        detector = build_detector(settings, kind, tiles, low_score, faces)
         fps = args.fps or source.source_fps
         windows = (
-            args.zoom if args.zoom is not None else zoom_windows_of(settings, camera.zoom_windows if camera else None)
+            args.zoom
+            if args.zoom is not None
+            else zoom_windows_of(settings, camera.zoom_windows if camera else None, kind)
         )
-        zoom = build_zoom(settings, windows, fps, camera.detector if camera else None, low_score)
+        zoom = build_zoom(settings, windows, fps, kind, low_score)
     except (OSError, ValueError, SourceError, ModelUnavailable) as exc:
         print(f"branchops count: {exc}", file=sys.stderr)
         return 2
@@ -144,6 +147,13 @@ def register(subparsers: Any) -> None:
         help="detector low threshold: boxes from it up to --score only extend tracks (default 0.2)",
     )
     count.add_argument("--input-size", type=int, default=None, help="SSDLite input size (default 300)")
+    count.add_argument(
+        "--detector",
+        choices=["ssdlite", "movenet"],
+        default=None,
+        help="person detector: ssdlite, or movenet (MoveNet MultiPose's box heads; deploy/models/fetch_movenet.sh) "
+        "(default: the camera file's, else the service's QUEUE_VISION_DETECTOR)",
+    )
     count.add_argument("--onnx-model", default=None, help="use this YOLO-style ONNX detector instead of SSDLite")
     count.add_argument(
         "--tiles",
@@ -162,7 +172,7 @@ def register(subparsers: Any) -> None:
         type=zoom_windows_arg,
         default=None,
         help="track-guided zoom: detector windows per frame around tracked people it missed, 0..8, 0 off "
-        "(default: the camera file's, else the service's QUEUE_VISION_ZOOM_WINDOWS, 2)",
+        "(default: the camera file's, else the service's QUEUE_VISION_ZOOM_WINDOWS, else 2 for ssdlite, 0 for movenet)",
     )
     count.add_argument(
         "--motion-gating",

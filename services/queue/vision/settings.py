@@ -22,7 +22,11 @@ class VisionSettings(BaseSettings):
     camera_dir: Path | None = Field(None, description="Folder of <branch>/<camera>.yaml files loaded at start")
     max_cameras: int = Field(16, ge=1, le=256, description="Camera worker processes at most")
     footfall_interval_s: float = Field(10.0, ge=1, le=3600, description="footfall.v1 every this many seconds")
-    detector: DetectorKind = Field(DetectorKind.SSDLITE, description="Default person detector")
+    detector: DetectorKind = Field(
+        DetectorKind.MOVENET,
+        description="Default person detector: movenet (MoveNet MultiPose's box heads; on real footage more people at "
+        "a higher precision than ssdlite, for less than half its CPU: docs/operations.md), ssdlite, or onnx",
+    )
     ssd_input_size: int = Field(
         300,
         ge=128,
@@ -48,18 +52,26 @@ class VisionSettings(BaseSettings):
         description="Detections below are dropped; from it up to score_threshold they may only extend a track "
         "(two-stage association; equal to score_threshold: off)",
     )
-    zoom_windows: int = Field(
-        2,
+    zoom_windows: int | None = Field(
+        None,
         ge=0,
         le=8,
         description="Track-guided zoom: per analysed frame, run the detector again on up to this many small "
-        "windows around tracked people it missed (one run each; 0: off). Measured on real footage: track recall "
-        "60.7 -> 63.6%, IDF1 48.4 -> 53.3 for about 1.5x the CPU (docs/operations.md)",
+        "windows around tracked people it missed (one run each; 0: off). Unset: what was measured best for the "
+        "camera's detector, 2 for ssdlite (track recall 60.7 -> 63.6%, IDF1 48.4 -> 53.3 for about 1.5x the CPU) "
+        "and 0 for movenet (no gain there); docs/operations.md",
     )
     face_assist: bool = Field(
         False,
         description="Add a body box for each face (YuNet) no person box holds: for hall (elevated) cameras, where "
         "the person detector finds few people; a camera's face_assist overrides it. Boxes only, no face kept",
+    )
+    movenet_model: Path = Field(
+        MODELS_DIR / "npm" / "movenet-multipose.json",
+        description="MoveNet MultiPose's TF.js graph (detector movenet), put there by deploy/models/fetch_movenet.sh",
+    )
+    movenet_input_size: int = Field(
+        256, ge=128, le=640, multiple_of=32, description="MoveNet input (square), pixels; 256 measured"
     )
     onnx_model: Path | None = Field(None, description="Operator-supplied YOLO-style ONNX person detector")
     onnx_input_size: int = Field(640, ge=128, le=1536, description="ONNX model input (square), pixels")

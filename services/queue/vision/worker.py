@@ -117,7 +117,7 @@ class CameraWorker:
                 self._send_grid(last)
 
     def _build_zoom(self) -> ZoomRedetector | None:
-        windows = zoom_windows_of(self.settings, self.camera.zoom_windows)
+        windows = zoom_windows_of(self.settings, self.camera.zoom_windows, self.camera.detector)
         return build_zoom(self.settings, windows, self.camera.analysis_fps, self.camera.detector, self._low_score)
 
     def _motion_min_area(self) -> float:

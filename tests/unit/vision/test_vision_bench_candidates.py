@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.detector_candidates import pool
+from bench.detector_candidates import movenet_person_boxes, pool
 from bench.vision.candidate_decoders import centernet_person_boxes, nanodet_person_boxes, to_image
 from bench.vision.tfjs_graph import read_weights
 
@@ -99,10 +99,20 @@ def test_tfjs_weights_refuse_shards_that_do_not_match_the_manifest(tmp_path: Pat
 def test_pooled_counts_add_up_per_model_and_ssdlite_once() -> None:
     def run(model: str, tp: int) -> dict[str, object]:
         counts = {"tp": tp, "fp": 1, "fn": 2}
-        return {"model": model, "by_threshold": [{"candidate": counts, "ssdlite_auto": {"tp": 5, "fp": 5, "fn": 0}}]}
+        ssd = {"tp": 5, "fp": 5, "fn": 0}
+        row = {"threshold": 0.1, "candidate": counts, "ssdlite_threshold": 0.4, "ssdlite_auto": ssd}
+        return {"model": model, "by_threshold": [row]}
 
-    rows = pool([run("a", 3), run("a", 1), run("b", 9)], [0.4])
+    rows = pool([run("a", 3), run("a", 1), run("b", 9)])
     by_model = {r["model"]: r for r in rows}
     assert (by_model["a"]["tp"], by_model["a"]["fp"], by_model["a"]["fn"]) == (4, 2, 4)
     assert by_model["b"]["tp"] == 9
     assert (by_model["ssdlite_auto"]["tp"], by_model["ssdlite_auto"]["precision"]) == (10, 0.5)
+    assert (by_model["a"]["threshold"], by_model["ssdlite_auto"]["threshold"]) == (0.1, 0.4)
+
+
+def test_movenet_rows_become_pixel_boxes_above_the_threshold() -> None:
+    rows = np.array([[0.1, 0.2, 0.5, 0.4, 0.3], [0.0, 0.0, 1.0, 1.0, 0.01]])  # ymin, xmin, ymax, xmax, score
+    boxes, scores = movenet_person_boxes(rows, width=200, height=100, threshold=0.02)
+    np.testing.assert_allclose(boxes, [[40, 10, 80, 50]])
+    assert scores.tolist() == [0.3]

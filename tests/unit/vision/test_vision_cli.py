@@ -16,6 +16,7 @@ from branchops.cli import main as branchops_main
 from services.queue.vision.adapters import detector_factory
 from services.queue.vision.adapters.detectors import Image
 from services.queue.vision.domain.tracker import Detection
+from services.queue.vision.settings import VisionSettings
 
 BLIND = range(30, 32)  # frames where the detector sees nobody (2 frames: the coasting time at 10 fps)
 DIM = range(50, 56)  # frames where every box scores 0.2: between the low threshold and the score threshold
@@ -74,3 +75,23 @@ def test_low_scores_extend_tracks_and_counts_stay_exact(counted: list[dict[str, 
     assert {p["track_id"] for p in dim} <= known  # and never a new track from a low score
     assert (counted[-1]["entered"], counted[-1]["exited"]) == (4, 2)
     assert len({p["track_id"] for record in counted for p in record["people"]}) == 6  # one id per walker
+
+
+@pytest.mark.skipif(
+    not VisionSettings().movenet_model.is_file(), reason="MoveNet not fetched (deploy/models/fetch_movenet.sh)"
+)
+def test_count_runs_with_movenet_chosen_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    video = write_video(crossing_both_ways(), tmp_path / "crossing.avi")
+    built: list[object] = []
+    real = detector_factory.base_detector
+    monkeypatch.setattr(detector_factory, "base_detector", lambda *a, **k: built.append(real(*a, **k)) or built[-1])
+    out = tmp_path / "frames.jsonl"
+    assert branchops_main(["count", str(video), "--detector", "movenet", "--zoom", "1", "--out", str(out)]) == 0
+    assert [type(d).__name__ for d in built] == ["MoveNetDetector", "MoveNetDetector"]  # the frame's and the zoom's
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 110
+
+
+def test_count_refuses_an_unknown_detector(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        branchops_main(["count", "video.avi", "--detector", "yolo"])
+    assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err

@@ -102,7 +102,7 @@ def test_the_grid_detector_refuses_a_bad_row_count_when_built() -> None:
 
 @pytest.mark.parametrize(("tiles", "rows"), [("grid2", 2), ("grid3", 3)])
 def test_the_factory_builds_a_grid_for_a_grid_setting(tiles: Any, rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(detector_factory, "SsdLiteDetector", lambda *args: BlobDetector())
+    monkeypatch.setattr(detector_factory, "base_detector", lambda *args: BlobDetector())
     built = detector_factory.build_detector(VisionSettings(), tiles=tiles)
     assert isinstance(built, GridTiledDetector) and built.rows == rows and isinstance(built.inner, BlobDetector)
     assert isinstance(detector_factory.build_detector(VisionSettings(), tiles="auto"), TiledDetector)

@@ -12,6 +12,7 @@ from services.queue.vision.adapters.crop_detector import MotionCropDetector
 from services.queue.vision.adapters.detector_factory import build_detector
 from services.queue.vision.adapters.detectors import Image, ModelUnavailable, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.motion import MotionRegions
+from services.queue.vision.domain.camera_config import DetectorKind
 from services.queue.vision.domain.geometry import Box
 from services.queue.vision.domain.motion_crops import (
     FULL_FRAME_SHARE,
@@ -188,10 +189,10 @@ def test_the_crop_detector_maps_each_crops_boxes_back_to_that_crops_corner() -> 
 
 def test_the_factory_wraps_the_detector_in_crops_only_when_the_setting_says_so() -> None:
     try:
-        plain = build_detector(VisionSettings(), tiles=2)
+        plain = build_detector(VisionSettings(detector=DetectorKind.SSDLITE), tiles=2)
     except ModelUnavailable as exc:
         pytest.skip(f"SSDLite model not installed: {exc}")
     assert isinstance(plain, TiledDetector)
-    crops = build_detector(VisionSettings(motion_crops=True), tiles=2)
+    crops = build_detector(VisionSettings(detector=DetectorKind.SSDLITE, motion_crops=True), tiles=2)
     assert isinstance(crops, MotionCropDetector) and isinstance(crops.inner, SsdLiteDetector)
     assert crops.detect(np.full((H, W, 3), 90, dtype=np.uint8)) == []  # first frame: whole frame, nobody there

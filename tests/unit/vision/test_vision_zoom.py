@@ -16,7 +16,7 @@ from services.queue.vision import cli
 from services.queue.vision.adapters import detector_factory
 from services.queue.vision.adapters.detectors import Image
 from services.queue.vision.adapters.zoom_detector import ZoomRedetector
-from services.queue.vision.domain.camera_config import CameraConfig, FrameSpec
+from services.queue.vision.domain.camera_config import CameraConfig, DetectorKind, FrameSpec
 from services.queue.vision.domain.geometry import Box
 from services.queue.vision.domain.tracker import Detection, PredictedTrack, Tracker, TrackerParams
 from services.queue.vision.domain.zoom import ZoomParams, recovered, to_frame, window_around, zoom_windows
@@ -210,9 +210,12 @@ def test_the_analyzer_keeps_a_person_the_whole_frame_detector_lost() -> None:
 
 def test_the_service_and_the_camera_set_the_windows() -> None:
     settings = VisionSettings()
-    assert settings.zoom_windows == 2
-    assert detector_factory.zoom_windows_of(settings) == 2
-    assert detector_factory.zoom_windows_of(settings, 0) == 0
+    assert settings.zoom_windows is None  # unset: the measured best for the detector
+    assert detector_factory.zoom_windows_of(settings) == 0  # the default detector, MoveNet: no gain from zoom
+    assert detector_factory.zoom_windows_of(settings, None, DetectorKind.SSDLITE) == 2
+    assert detector_factory.zoom_windows_of(VisionSettings(detector=DetectorKind.SSDLITE)) == 2
+    assert detector_factory.zoom_windows_of(VisionSettings(zoom_windows=1), None, DetectorKind.SSDLITE) == 1
+    assert detector_factory.zoom_windows_of(settings, 0, DetectorKind.SSDLITE) == 0
     assert detector_factory.zoom_windows_of(VisionSettings(zoom_windows=0), 3) == 3
     assert CameraConfig().zoom_windows is None
     for bad in (-1, 9):
@@ -230,7 +233,7 @@ def test_zoom_params_follow_the_analysis_rate() -> None:
 
 
 def test_the_built_zoom_runs_the_pinned_model_alone() -> None:
-    zoom = detector_factory.build_zoom(VisionSettings(), 2, 5.0, low_score=0.25)
+    zoom = detector_factory.build_zoom(VisionSettings(detector=DetectorKind.SSDLITE), 2, 5.0, low_score=0.25)
     assert zoom is not None
     assert zoom.inner.name == "ssdlite"
     assert getattr(zoom.inner, "score_threshold", None) == 0.25
@@ -248,10 +251,10 @@ def test_the_worker_builds_zoom_with_the_camera_windows_else_the_service_ones() 
     own = _worker({"zoom_windows": 1, "analysis_fps": 10})._build_zoom()
     assert own is not None
     assert (own.params.max_windows, own.params.max_lost) == (1, 5)
-    default = _worker({})._build_zoom()
-    assert default is not None
-    assert default.params.max_windows == VisionSettings().zoom_windows
-    assert _worker({"zoom_windows": 0})._build_zoom() is None
+    assert _worker({})._build_zoom() is None  # the default detector (MoveNet) gains nothing from zoom
+    ssdlite = _worker({"detector": "ssdlite"})._build_zoom()  # the measured default for SSDLite: 2 windows
+    assert ssdlite is not None and ssdlite.params.max_windows == 2 and ssdlite.inner.name == "ssdlite"
+    assert _worker({"zoom_windows": 0, "detector": "ssdlite"})._build_zoom() is None
 
 
 def test_count_takes_zoom_windows_0_to_8() -> None:

@@ -28,6 +28,7 @@ XY = Annotated[list[float], Field(min_length=2, max_length=2, description="[x, y
 class DetectorKind(StrEnum):
     SSDLITE = "ssdlite"  # the bundled SSDLite-MobileNetV2 pedestrian model (cv2.dnn)
     ONNX = "onnx"  # an operator-supplied YOLO-style ONNX model (onnxruntime)
+    MOVENET = "movenet"  # MoveNet MultiPose's box heads (npm model, onnxruntime; adapters/movenet.py)
 
 
 class _Strict(BaseModel):
