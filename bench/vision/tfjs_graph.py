@@ -2,8 +2,8 @@
 
 For the candidate-detector benchmark only (``bench/detector_candidates.py``): it needs ``tensorflow-cpu``,
 which the project does not install (``make bench-detector-candidates`` makes a separate venv). The JSON's
-``modelTopology`` is a GraphDef; weights are filled into its ``Const`` nodes from the shards (float16-quantised
-ones widened to float32). TF.js's own fused ops (``_FusedConv2D`` without its ``TArgs``,
+``modelTopology`` is a GraphDef; weights are filled into its ``Const`` nodes from the shards (``read_weights``
+of the service's converter, ``adapters/tfjs_onnx.py``). TF.js's own fused ops (``_FusedConv2D`` without its ``TArgs``,
 ``FusedDepthwiseConv2dNative``) are written back as the plain convolution, ``BiasAdd`` and the activation.
 """
 
@@ -15,31 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from services.queue.vision.adapters.tfjs_onnx import read_weights
+
 FUSED = {"_FusedConv2D": "Conv2D", "FusedDepthwiseConv2dNative": "DepthwiseConv2dNative"}
 ACTIVATIONS = {"Relu", "Relu6", "Elu", "Sigmoid", "Tanh"}
 DROPPED_ATTRS = ("fused_ops", "num_args", "epsilon", "TArgs", "leakyrelu_alpha", "num_host_args", "filter_format")
-DTYPES = {"float32": np.float32, "int32": np.int32, "float16": np.float16, "uint8": np.uint8, "uint16": np.uint16}
-
-
-def read_weights(model_json: Path) -> dict[str, np.ndarray]:
-    """Every weight of the manifest by name, as float32 / int32 arrays."""
-    spec = json.loads(model_json.read_text(encoding="utf-8"))
-    out: dict[str, np.ndarray] = {}
-    for group in spec["weightsManifest"]:
-        blob = b"".join((model_json.parent / p).read_bytes() for p in group["paths"])
-        offset = 0
-        for weight in group["weights"]:
-            count = int(np.prod(weight["shape"])) if weight["shape"] else 1
-            quant = weight.get("quantization")
-            stored = DTYPES[quant["dtype"] if quant else weight["dtype"]]
-            values = np.frombuffer(blob, stored, count, offset)
-            offset += values.nbytes
-            if quant and quant["dtype"] != "float16":
-                values = values.astype(np.float32) * quant["scale"] + quant["min"]
-            out[weight["name"]] = values.astype(DTYPES[weight["dtype"]]).reshape(weight["shape"])
-        if offset != len(blob):
-            raise ValueError(f"{model_json}: the weight shards hold {len(blob)} bytes, the manifest {offset}")
-    return out
 
 
 class TfjsGraph:

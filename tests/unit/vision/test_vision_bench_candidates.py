@@ -1,16 +1,12 @@
-"""The candidate-detector bench's pure parts: NanoDet / CenterNet decoding and TF.js weight shards."""
+"""The candidate-detector bench's pure parts: NanoDet / CenterNet / MoveNet decoding and the pooled table."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bench.detector_candidates import movenet_person_boxes, pool
 from bench.vision.candidate_decoders import centernet_person_boxes, nanodet_person_boxes, to_image
-from bench.vision.tfjs_graph import read_weights
 
 REG_MAX = 10
 
@@ -67,33 +63,6 @@ def test_centernet_keeps_person_rows_above_the_threshold() -> None:
 
 def test_boxes_scale_back_to_the_image() -> None:
     np.testing.assert_allclose(to_image(np.array([[0, 0, 512, 256]]), 512, 1280, 720), [[0, 0, 1280, 360]])
-
-
-def test_tfjs_weights_are_read_in_manifest_order_and_float16_widened(tmp_path: Path) -> None:
-    first = np.arange(6, dtype=np.float16).reshape(2, 3) / 4
-    second = np.array([7, -1], dtype=np.int32)
-    (tmp_path / "w.bin").write_bytes(first.tobytes() + second.tobytes())
-    manifest = [
-        {
-            "paths": ["w.bin"],
-            "weights": [
-                {"name": "a", "shape": [2, 3], "dtype": "float32", "quantization": {"dtype": "float16"}},
-                {"name": "b", "shape": [2], "dtype": "int32"},
-            ],
-        }
-    ]
-    (tmp_path / "m.json").write_text(json.dumps({"weightsManifest": manifest}), encoding="utf-8")
-    weights = read_weights(tmp_path / "m.json")
-    assert weights["a"].dtype == np.float32 and weights["a"].tolist() == first.astype(np.float32).tolist()
-    assert weights["b"].tolist() == [7, -1]
-
-
-def test_tfjs_weights_refuse_shards_that_do_not_match_the_manifest(tmp_path: Path) -> None:
-    (tmp_path / "w.bin").write_bytes(b"\0" * 12)
-    manifest = [{"paths": ["w.bin"], "weights": [{"name": "a", "shape": [2], "dtype": "float32"}]}]
-    (tmp_path / "m.json").write_text(json.dumps({"weightsManifest": manifest}), encoding="utf-8")
-    with pytest.raises(ValueError, match="12 bytes"):
-        read_weights(tmp_path / "m.json")
 
 
 def test_pooled_counts_add_up_per_model_and_ssdlite_once() -> None:
