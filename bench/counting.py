@@ -98,12 +98,17 @@ each zoom. Numbers of 2026-12-07 and commands: docs/operations.md, "Track-guided
 ``--face-assist off|on`` (repeat to compare) wraps the detector in the service's ``FaceAssistedDetector`` (a body
 box for each YuNet face no person box holds; a hall camera's ``face_assist``), labelled ``+face``; it reads the
 frames too. Numbers: docs/operations.md, "Face assist for hall cameras".
+``--model movenet`` runs the whole bench on MoveNet MultiPose's box heads (the service's default detector since
+2026-12-07, ``MoveNetDetector``; SIZE is then its input, 256 measured) instead of SSDLite; its labels and cache
+files start with ``movenet``. ``--speed-model MODEL:SIZE`` (repeat, e.g. ``ssdlite:300`` and ``movenet:256``)
+times each setting's score and tiles on each model, alternating in one process. Numbers: docs/operations.md,
+"MoveNet is the default detector".
 
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|h@F|v@F|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
 [--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--motion-min-area SHARE]
-[--detections-cache DIR] [--zoom N ...] [--face-assist off|on ...]
+[--detections-cache DIR] [--zoom N ...] [--face-assist off|on ...] [--model ssdlite|movenet]
 [--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated]
-[--speed FRAMES [--speed-detectors [--speed-without-gating]]]
+[--speed FRAMES [--speed-detectors [--speed-without-gating] [--speed-model MODEL:SIZE ...]]]
 [--result NAME].
 Prints tables and writes bench/results/<NAME>.json (default counting.json).
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.counting import cache_meta, cache_path, parse_setting, setting_label, tiles_used
+from bench.counting import MODEL, cache_meta, cache_path, parse_setting, parse_speed_model, setting_label, tiles_used
 from bench.vision.mot_metrics import SeqInfo
 from services.queue.vision.domain import motion_crops
 
@@ -35,3 +35,20 @@ def test_the_crops_cache_is_keyed_by_the_crop_shape(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(motion_crops, "MIN_SIDE", motion_crops.MIN_SIDE + 0.1)
     after = cache_path(cache, INFO, 300, 0.2, "crops"), cache_meta(INFO, 300, 0.2, "crops")
     assert after[0] != before[0] and after[1] != before[1]
+
+
+def test_a_movenet_run_labels_and_keys_its_cache_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = Path("/cache")
+    ssdlite = cache_path(cache, INFO, 256, 0.2, "auto"), setting_label((256, 0.3, "auto"))
+    monkeypatch.setitem(MODEL, "name", "movenet")
+    movenet = cache_path(cache, INFO, 256, 0.2, "auto"), setting_label((256, 0.3, "auto"))
+    assert ssdlite == (cache / "SEQ_256_0.2_t2o0.15.npz", "256:0.3:auto")  # SSDLite's names of before
+    assert movenet == (cache / "SEQ_movenet256_0.2_t2o0.15.npz", "movenet256:0.3:auto")
+
+
+def test_speed_models_are_a_known_model_and_an_input_size() -> None:
+    assert parse_speed_model("movenet:256") == ("movenet", 256)
+    assert parse_speed_model("ssdlite:300") == ("ssdlite", 300)
+    for bad in ("yolo:256", "movenet", "movenet:big", "ssdlite:64"):
+        with pytest.raises(argparse.ArgumentTypeError, match="MODEL:SIZE"):
+            parse_speed_model(bad)
