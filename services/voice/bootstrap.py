@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
@@ -82,6 +83,7 @@ def build_app(
         appointments=AppointmentClient(http, settings.queue_url, settings.queue_api_key.get_secret_value()),
         facts=facts,
         core=core,
+        zone=ZoneInfo(settings.timezone),
     )
     key = settings.queue_api_key.get_secret_value()
     runtime.extra_checks["queue-identity"] = identity_check(  # the queue on that address takes our key

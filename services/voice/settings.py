@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from branchops.contracts.enums import Priority
@@ -72,6 +73,9 @@ class VoiceSettings(ServiceSettings):
 
     # --- dialogue -----------------------------------------------------------------------------
     session_ttl_s: int = Field(900, ge=30, le=24 * 3600, description="Dialogue state lifetime after a turn")
+    timezone: str = Field(
+        "Asia/Shanghai", description="The branches' local day: 'today' and 'this month' in what customers say"
+    )
     max_text_chars: int = Field(1000, ge=50, le=20_000, description="Longest text accepted by nlu/dialogue/tts")
     queue_url: str = Field("http://127.0.0.1:8001", pattern=r"^https?://", description="Queue service base URL")
     queue_api_key: SecretStr = Field(SecretStr(""), description="Service-role API key for the queue service")
@@ -94,6 +98,15 @@ class VoiceSettings(ServiceSettings):
     tts_words_per_minute: int = Field(160, ge=80, le=400, description="Speaking rate")
     tts_timeout_s: float = Field(10.0, gt=0, le=60, description="Longest synthesis before it is abandoned")
     tts_workers: int = Field(2, ge=1, le=32, description="Concurrent syntheses")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
     @model_validator(mode="after")
     def _limits_ordered(self) -> VoiceSettings:

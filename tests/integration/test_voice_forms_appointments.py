@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from branchops.clock import platform_clock
 from branchops.contracts import encode, new_event, topics
 from branchops.contracts.branch_config import (
     BranchAddress,
@@ -46,8 +48,8 @@ STARTS = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
 
 
 def next_monday() -> dt.date:
-    """The day 下周一 means today (the NLU reads relative days against the machine's date)."""
-    today = dt.date.today()
+    """The day 下周一 means today (the NLU reads relative days against the branches' local day)."""
+    today = platform_clock().now().astimezone(ZoneInfo("Asia/Shanghai")).date()
     return today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)
 
 

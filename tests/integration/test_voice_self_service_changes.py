@@ -11,10 +11,12 @@ import asyncio
 import datetime as dt
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import text
 
+from branchops.clock import platform_clock
 from branchops.contracts import topics
 from tests.integration.kafka_helpers import read_topic
 from tests.integration.sandbox_core_support import account, balances, ledger_consistent, postings_of, store_kyc
@@ -180,7 +182,7 @@ async def test_pension_credits_and_a_printed_statement_for_the_month_said(kiosk:
     assert "没有养老金入账" in none["reply"] and none["screen"]["lines"] == []
     printed = await say(client, branch, session, "打印这个月的对账单")
     screen = printed["screen"]
-    today = dt.date.today()
+    today = platform_clock().now().astimezone(ZoneInfo("Asia/Shanghai")).date()  # the branch's day, as postings'
     assert screen["kind"] == "statement_print" and screen["printed"] is True and screen["sandbox"] is True
     assert screen["from"] == today.replace(day=1).isoformat() and screen["to"] == today.isoformat()
     assert [line["kind"] for line in screen["lines"]][:1] == ["opening"] and "打印机" in printed["reply"]

@@ -24,6 +24,7 @@ import segno
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from branchops.clock import platform_clock
 from branchops.contracts.enums import ServiceName
 from branchops.settings import Role
 from branchops.web import BranchPath, Problem, issue_token
@@ -292,8 +293,13 @@ def booking_window(today: dt.date, day: dt.date, ahead: int = BOOK_DAYS_AHEAD) -
     return None
 
 
+def branch_today() -> dt.date:
+    """Today at the branches, on the platform clock (simulated in development)."""
+    return platform_clock().now().astimezone(zoneinfo.ZoneInfo(BRANCH_TZ)).date()
+
+
 def _check_day(day: dt.date) -> None:
-    today = dt.datetime.now(zoneinfo.ZoneInfo(BRANCH_TZ)).date()
+    today = branch_today()
     why = booking_window(today, day)
     if why is not None:
         raise Problem(

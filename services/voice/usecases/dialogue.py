@@ -14,6 +14,7 @@ import time
 import uuid
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from prometheus_client import Counter, Histogram
 
@@ -87,6 +88,8 @@ TURN_SECONDS = Histogram(
 PUBLISH_FAILED = Counter("branchops_voice_interaction_publish_failed_total", "Turn events not published")
 _HAS_WORDS = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
 
+BRANCH_ZONE = ZoneInfo("Asia/Shanghai")  # VOICE_TIMEZONE sets it (bootstrap)
+
 
 @dataclass(frozen=True)
 class TurnResult:
@@ -142,10 +145,15 @@ class Dialogue:
     appointments: AppointmentClient | None = None  # None: appointments are taken as tickets for now
     facts: BranchFactsBoard | None = None  # None: branch questions get the generic answer
     core: CoreBanking | None = None  # None: self-service intents are pointed to the kiosk's buttons
+    zone: dt.tzinfo = BRANCH_ZONE  # the branches' local day: "today", "this month" in what customers say
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
+    def today(self) -> dt.date:
+        """The branches' local day on the platform clock (the day the core's postings are booked on)."""
+        return platform_clock().now().astimezone(self.zone).date()
+
     def understand(self, text: str, today: dt.date | None = None) -> NluResult:
-        return self.engine.analyse(text, today or dt.date.today())
+        return self.engine.analyse(text, today or self.today())
 
     async def start_session(self, branch_id: str, kiosk_id: str, lang: str) -> TurnResult:
         started = time.perf_counter()
@@ -280,7 +288,7 @@ class Dialogue:
         if intent == "balance_inquiry":
             return balance_reply(state.lang, accounts)
         if intent == "pension_inquiry":
-            today = dt.date.today()
+            today = self.today()
             start = today - dt.timedelta(days=changes.PENSION_DAYS - 1)
             pension = await self.core.pension_credits(state.branch_id, customer, identity, start, today)
             return changes.pension_reply(state.lang, pension)
@@ -288,7 +296,7 @@ class Dialogue:
         if not deposits:
             raise BankingRefused("unknown_account", "the customer has no account")
         if intent == "statement_print":
-            first, last = changes.statement_range(dict(state.slots), dt.date.today())
+            first, last = changes.statement_range(dict(state.slots), self.today())
             printed = await self.core.statement(
                 state.branch_id, customer, identity, deposits[0].account_id, first, last
             )
@@ -428,7 +436,7 @@ class Dialogue:
         and a time of day for appointments (whose digits are then no amount: ``10点`` is not 10 yuan)."""
         if state.pending_slot == "pin":  # whatever was said while the PIN keypad is up is never kept or sent
             return {}
-        today = dt.date.today()
+        today = self.today()
         slots: dict[str, SlotValue] = dict(result.slots)
         words = normalise(text)
         if state.phase in ("filling", "confirming") and state.intent:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,11 +18,12 @@ from branchops.settings import Role
 from branchops.web.auth import principal_from_token
 from services.gateway.adapters.upstream import Upstreams
 from services.gateway.bootstrap import build_app
+from services.gateway.routes import public
 from services.gateway.routes.public import BOOK_DAYS_AHEAD, booking_window, qr_svg
 from services.gateway.settings import GatewaySettings
 from tests.conftest import make_platform
 
-TODAY = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
+TODAY = dt.date(2031, 5, 20)  # the branches' today in these tests (``branch_today`` is pinned to it)
 SLOTS = {
     "branch_id": "b1",
     "service": "cash",
@@ -58,7 +58,8 @@ class FakeQueue:
 
 
 @pytest.fixture
-def env() -> Iterator[tuple[TestClient, FakeQueue, Any]]:
+def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, FakeQueue, Any]]:
+    monkeypatch.setattr(public, "branch_today", lambda: TODAY)
     fake = FakeQueue()
     settings = GatewaySettings(
         branches=["b1", "b2"],
