@@ -99,8 +99,8 @@ each zoom. Numbers of 2026-12-07 and commands: docs/operations.md, "Track-guided
 box for each YuNet face no person box holds; a hall camera's ``face_assist``), labelled ``+face``; it reads the
 frames too. Numbers: docs/operations.md, "Face assist for hall cameras".
 ``--model movenet`` runs the whole bench on MoveNet MultiPose's box heads (the service's default detector since
-2026-12-07, ``MoveNetDetector``; SIZE is then its input, 256 measured) instead of SSDLite; its labels and cache
-files start with ``movenet``. ``--speed-model MODEL:SIZE`` (repeat, e.g. ``ssdlite:300`` and ``movenet:256``)
+2026-12-07, ``MoveNetDetector``; SIZE is then its input, 384 the service's) instead of SSDLite; its labels and
+cache files start with ``movenet``. ``--speed-model MODEL:SIZE`` (repeat, e.g. ``ssdlite:300``, ``movenet:384``)
 times each setting's score and tiles on each model, alternating in one process. Numbers: docs/operations.md,
 "MoveNet is the default detector".
 
@@ -1079,8 +1079,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--model",
         choices=MODELS,
         default=MODELS[0],
-        help="person model of the run: ssdlite (default) or movenet (MoveNet MultiPose's box heads, input 256 "
-        "measured; deploy/models/fetch_movenet.sh). Labels and cache files of movenet runs start with its name",
+        help="person model of the run: ssdlite (default here) or movenet (MoveNet MultiPose's box heads, the service's "
+        "default at input 384; deploy/models/fetch_movenet.sh). Labels and cache files of movenet runs start with it",
     )
     parser.add_argument(
         "--analysis-fps",

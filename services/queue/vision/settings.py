@@ -71,7 +71,12 @@ class VisionSettings(BaseSettings):
         description="MoveNet MultiPose's TF.js graph (detector movenet), put there by deploy/models/fetch_movenet.sh",
     )
     movenet_input_size: int = Field(
-        256, ge=128, le=640, multiple_of=32, description="MoveNet input (square), pixels; 256 measured"
+        384,
+        ge=128,
+        le=640,
+        multiple_of=32,
+        description="MoveNet input (square) per tile, pixels: 384 is the largest with track precision >= 90% on the "
+        "tuning footage (256: 2.2x faster, fewer people; 448 and 512 lose precision; docs/operations.md)",
     )
     onnx_model: Path | None = Field(None, description="Operator-supplied YOLO-style ONNX person detector")
     onnx_input_size: int = Field(640, ge=128, le=1536, description="ONNX model input (square), pixels")

@@ -54,7 +54,7 @@ class MoveNetDetector:
     name = "movenet"
 
     def __init__(
-        self, model_json: Path, input_size: int = 256, score_threshold: float = 0.3, max_people: int = 20
+        self, model_json: Path, input_size: int = 384, score_threshold: float = 0.3, max_people: int = 20
     ) -> None:
         if input_size % 32 or not 128 <= input_size <= 640:
             raise ValueError("MoveNet's input size must be a multiple of 32 within 128..640")
