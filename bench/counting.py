@@ -118,7 +118,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
@@ -401,6 +402,18 @@ def cache_path(cache: Path, info: SeqInfo, input_size: int, score: float, tiles:
     return cache / f"{info.name}_{_model_prefix()}{input_size}_{score:g}{suffix}.npz"
 
 
+def save_detections(path: Path, rows: Sequence[Sequence[float]], bounds: Sequence[int], meta: Sequence[float]) -> None:
+    """A detections cache file: ``rows`` of (x1, y1, x2, y2, score), frame ``f``'s from ``bounds[f - 1]`` to
+    ``bounds[f]``, and the ``meta`` (``cache_meta``) it was made for."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        path,
+        rows=np.array(rows, dtype=np.float64).reshape(-1, 5),
+        bounds=np.array(bounds, dtype=np.int64),
+        meta=np.array(meta, dtype=np.float64),
+    )
+
+
 def cached_detections(
     cache: Path, info: SeqInfo, input_size: int, score: float, tiles: Layout = 1
 ) -> dict[int, list[Detection]]:
@@ -416,13 +429,7 @@ def cached_detections(
             image = _read_frame(info, frame)
             rows.extend([d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score] for d in detector.detect(image))
             bounds.append(len(rows))
-        cache.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            path,
-            rows=np.array(rows, dtype=np.float64).reshape(-1, 5),
-            bounds=np.array(bounds, dtype=np.int64),
-            meta=np.array(meta_expected, dtype=np.float64),
-        )
+        save_detections(path, rows, bounds, meta_expected)
         print(
             f"cached {info.name} detections ({setting_label((input_size, score, tiles))})"
             f" in {time.perf_counter() - started:.1f} s: {path}"
@@ -533,6 +540,16 @@ def setting_label(setting: Setting) -> str:
     size, score, tiles = setting
     size_label = f"{_model_prefix()}{size}"
     return f"{size_label}:{score:g}" if tiles == 1 else f"{size_label}:{score:g}:{tiles}"
+
+
+@contextmanager
+def using_model(name: str) -> Iterator[None]:
+    """The run's model is ``name`` inside the block (models timed side by side in one process)."""
+    before, MODEL["name"] = MODEL["name"], name
+    try:
+        yield
+    finally:
+        MODEL["name"] = before
 
 
 def _model_prefix() -> str:
@@ -991,31 +1008,28 @@ def detector_speed(
     )
 
     def label_of(model: str, setting: Setting, zoom: int, face: bool) -> str:
-        MODEL["name"] = model
-        try:
+        with using_model(model):
             return zoom_label(setting, zoom, face)
-        finally:
-            MODEL["name"] = run_model
 
     ms: dict[str, list[float]] = {label_of(m, s, z, f): [] for m, s, z, f in combos}
     runs: dict[str, int] = {}
     for _ in range(rounds):
         for model, (size, score, tiles), zoom, face in combos:
             label = label_of(model, (size, score, tiles), zoom, face)
-            MODEL["name"] = model
             floor = min(low_score, score)
+            with using_model(model):
+                plain = make_detector(size, floor, tiles)
+                zoom_model = make_detector(size, floor) if zoom else None
             gate = motion_gate(motion_min_area)
             params = bench_tracker_params("two-stage", score, 25, low_score)
-            plain = make_detector(size, floor, tiles)
             detector = FaceAssistedDetector(plain) if face else plain
-            zoomer = ZoomRedetector(make_detector(size, floor), zoom_params(zoom, 25)) if zoom else None
+            zoomer = ZoomRedetector(zoom_model, zoom_params(zoom, 25)) if zoom_model is not None else None
             analyzer = FrameAnalyzer(camera, detector, gate=gate if gating else None, params=params, zoom=zoomer)
             started = time.process_time()
             for i, image in enumerate(images):
                 analyzer.analyze(image, i / 25)
             ms[label].append(1000 * (time.process_time() - started) / len(images))
             runs[label] = analyzer.detector_runs + (zoomer.runs if zoomer else 0)
-            MODEL["name"] = run_model
     per_core = {k: round(1000 / min(v), 1) for k, v in ms.items()}
     result = {
         "frames": len(images),

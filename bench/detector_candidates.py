@@ -31,14 +31,10 @@ import cv2
 import numpy as np
 
 from bench.common import machine, write_result
-from bench.counting import cache_meta, cache_path, cached_detections
-from bench.vision.candidate_decoders import (
-    centernet_person_boxes,
-    movenet_centre_boxes,
-    nanodet_person_boxes,
-    to_image,
-)
+from bench.counting import cache_meta, cache_path, cached_detections, save_detections
+from bench.vision.candidate_decoders import centernet_person_boxes, nanodet_person_boxes, to_image
 from bench.vision.mot_metrics import DetectionCounts, read_gt, read_seqinfo
+from services.queue.vision.domain.centre_boxes import centre_boxes
 from services.queue.vision.domain.geometry import Box
 from services.queue.vision.domain.tiling import merge_tiles, tile_count, tile_spans, to_frame
 
@@ -100,8 +96,8 @@ MOVENET_HEADS = [
 
 
 def movenet_centres(models: Path) -> Callable[[np.ndarray], Boxes]:
-    """MoveNet's box heads decoded here (``movenet_centre_boxes``): up to 20 people per input, scored by the
-    centre heat map alone."""
+    """MoveNet's box heads decoded as the service does (``domain/centre_boxes.py``): up to 20 people per input,
+    scored by the centre heat map alone."""
     from bench.vision.tfjs_graph import TfjsGraph  # needs TensorFlow
 
     graph = TfjsGraph(models / "movenet-multipose.json")
@@ -110,7 +106,7 @@ def movenet_centres(models: Path) -> Callable[[np.ndarray], Boxes]:
         height, width = image.shape[:2]
         x = cv2.resize(image, (256, 256))[:, :, ::-1].astype(np.int32)
         centre, scale, offset = graph.run({"input:0": x[None]}, MOVENET_HEADS)
-        boxes, scores = movenet_centre_boxes(centre[0, :, :, 0], scale[0], offset[0])
+        boxes, scores = centre_boxes(centre[0, :, :, 0], scale[0], offset[0])
         return boxes * np.array([width, height, width, height], dtype=np.float64), scores
 
     return detect
@@ -177,14 +173,8 @@ def evaluate(
         for t in SSD_THRESHOLDS:
             theirs[t].update(truth, [d.box for d in ssd[frame] if d.score >= t])
     if cache_out is not None:
-        out = cache_out / name
-        out.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            cache_path(out, info, 300, FLOOR, "auto"),
-            rows=np.array(rows, dtype=np.float64).reshape(-1, 5),
-            bounds=np.array(bounds, dtype=np.int64),
-            meta=np.array(cache_meta(info, 300, FLOOR, "auto"), dtype=np.float64),
-        )
+        path = cache_path(cache_out / name, info, 300, FLOOR, "auto")
+        save_detections(path, rows, bounds, cache_meta(info, 300, FLOOR, "auto"))
     return {
         "sequence": info.name,
         "model": name,

@@ -15,17 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from services.queue.vision.domain.centre_boxes import centre_boxes as movenet_centre_boxes
-from services.queue.vision.domain.centre_boxes import centre_peaks
 from services.queue.vision.domain.nms import nms
-
-__all__ = [
-    "centernet_person_boxes",
-    "centre_peaks",
-    "movenet_centre_boxes",
-    "nanodet_person_boxes",
-    "to_image",
-]
 
 FloatArray = npt.NDArray[np.float64]
 PERSON = 0

@@ -39,14 +39,14 @@ FETCH_HINT = "run deploy/models/fetch_movenet.sh (make does) and set QUEUE_VISIO
 
 def movenet_model_path(model_json: Path) -> Path:
     """``model_json`` once it and its weights match their sha256 pins, or ``ModelUnavailable`` with the fix."""
+    if model_json.name != "movenet-multipose.json":
+        raise ModelUnavailable(f"{model_json} is not movenet-multipose.json")
     for name, sha256 in MOVENET_FILES.items():
         path = model_json.parent / name
         if not path.is_file():
             raise ModelUnavailable(f"no MoveNet file {path}: {FETCH_HINT}")
         if sha256_of(path) != sha256:
             raise ModelUnavailable(f"{path} does not match the pinned sha256")
-    if model_json.name != "movenet-multipose.json":
-        raise ModelUnavailable(f"{model_json} is not movenet-multipose.json")
     return model_json
 
 
