@@ -191,3 +191,21 @@ def test_websocket_text_turns_share_the_per_device_nlu_rate_limit(
             ws.receive_json()
             ws.send_text(json.dumps({"text": "what are your opening hours"}))
             assert "reply" in ws.receive_json(), "another device has its own budget"
+
+
+def test_an_unreachable_conversation_store_closes_the_socket_with_try_again_and_http_answers_503(
+    platform: PlatformSettings, queue_url: str
+) -> None:
+    """Redis down when a kiosk connects: the accepted socket is closed with 1013 and a reason (an HTTP error
+    answer cannot follow an accepted handshake), and the HTTP start answers problem+json 503."""
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    with voice_client(platform, dead_redis, queue_url) as client:
+        with (
+            client.websocket_connect(f"/v1/dialogue?branch_id={BRANCH}&kiosk_id=k5&lang=en", headers=KIOSK) as ws,
+            pytest.raises(WebSocketDisconnect) as closed,
+        ):
+            ws.receive_json()
+        assert closed.value.code == 1013 and "try again" in closed.value.reason
+        response = client.post(f"/v1/branches/{BRANCH}/dialogue/sessions", json={"kiosk_id": "k5"}, headers=KIOSK)
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")

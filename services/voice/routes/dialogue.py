@@ -4,6 +4,8 @@ reply text and optionally audio out).
 Text turns are limited per device (API key or JWT subject) on both: the HTTP turn answers 429, a WebSocket
 text turn over the limit is answered ``{"error": ..., "reason": "rate_limited", "retry_after_s": n}`` and not
 run (the connection stays open). Both spend the same per-minute budget as ``POST /v1/nlu``.
+When the conversation store (Redis) cannot be reached, the HTTP calls answer 503 and the WebSocket closes with
+1013 (try again later) and the reason: the kiosk reconnects; nothing was said yet.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from branchops.contracts.base import Identifier
 from branchops.web import BranchPath, Problem, check_branch
 from branchops.web.roles import KioskTellerManagerService
 from services.voice.adapters.tts import TtsUnavailable
-from services.voice.domain.asr.protocol import CLOSE_POLICY, ProtocolError
+from services.voice.domain.asr.protocol import CLOSE_POLICY, CLOSE_TRY_AGAIN_LATER, ProtocolError
 from services.voice.domain.errors import SessionNotFound
 from services.voice.routes.deps import ComponentsDep, VoiceComponents, check_text, components
 from services.voice.routes.nlu import device_limited, limiter
@@ -156,6 +160,9 @@ async def dialogue(
             await ws.send_json({"reply": await _with_audio(voice, started, speak)})
     except SessionNotFound:
         await ws.close(1008, "session not found or expired")
+        return
+    except (RedisConnectionError, RedisTimeoutError):  # accepted already: no HTTP answer can follow, say why
+        await ws.close(CLOSE_TRY_AGAIN_LATER, "conversation store unavailable; try again shortly")
         return
     phrases: list[tuple[str, ...] | None] = [None]
     session_lang: list[str] = [lang]

@@ -160,7 +160,7 @@ function open() {
       if (ws === socket) ws = null;
       if (event.code === 1011 && /^ASR unavailable/.test(event.reason || "")) {
         setSpeech("not_configured");  // the voice service is up; it recognises no speech in this language
-      } else if (event.code === 1008 || event.code === 1011) {
+      } else if (event.code === 1008 || event.code === 1011 || event.code === 1013) {  // 1013: store down, next message retries
         $("error").textContent = t("voice_down");
         $("error").hidden = false;
       }
