@@ -130,6 +130,7 @@ import numpy as np
 from bench.common import machine, write_result
 from bench.vision.grid_tiles import GridTiledDetector, detector_runs
 from bench.vision.mot_metrics import (
+    VISIBLE_AT,
     DetectionCounts,
     MotAccumulator,
     SeqInfo,
@@ -728,6 +729,9 @@ def pool_tracking(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         ):
             for key in keys:
                 acc[f"{part}.{key}"] = acc.get(f"{part}.{key}", 0) + int(run[part][key])
+            for key, value in (run[part].get("by_visibility") or {}).items():
+                if key.endswith(("_gt", "_tp")):
+                    acc[f"{part}.vis.{key}"] = acc.get(f"{part}.vis.{key}", 0) + int(value)
     rows = []
     for (tracker, setting, rate), a in sums.items():
         dtp, dfp, dfn = a["detections.tp"], a["detections.fp"], a["detections.fn"]
@@ -746,6 +750,7 @@ def pool_tracking(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     "fn": dfn,
                     "precision": _share(dtp, dtp + dfp),
                     "recall": _share(dtp, dtp + dfn),
+                    "by_visibility": _pooled_visibility(a, "detections"),
                 },
                 "tracks": {
                     "gt": gt,
@@ -757,10 +762,44 @@ def pool_tracking(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     "recall": _share(tp, tp + fn),
                     "mota": None if gt == 0 else round(1 - (fn + fp + a["tracks.idsw"]) / gt, 4),
                     "idf1": _share(2 * idtp, 2 * idtp + idfp + idfn),
+                    "by_visibility": _pooled_visibility(a, "tracks"),
                 },
             }
         )
     return rows
+
+
+def _pooled_visibility(sums: dict[str, int], part: str) -> dict[str, Any] | None:
+    """Recall of the visible and of the hidden people over the sequences that annotate visibility."""
+    n = {key: sums.get(f"{part}.vis.{key}", 0) for key in ("visible_gt", "visible_tp", "hidden_gt", "hidden_tp")}
+    if n["visible_gt"] + n["hidden_gt"] == 0:
+        return None
+    return {
+        "visible_at": VISIBLE_AT,
+        **n,
+        "visible_recall": _share(n["visible_tp"], n["visible_gt"]),
+        "hidden_recall": _share(n["hidden_tp"], n["hidden_gt"]),
+    }
+
+
+def print_visibility(runs: Sequence[dict[str, Any]], pooled: Sequence[dict[str, Any]]) -> None:
+    """Recall split by how visible the people are, for the sequences whose ground truth says (MOT16/17/20)."""
+    shown = [(run["sequence"], run["tracker"], setting_label(_setting(run)), run) for run in runs]
+    shown += [("all annotated", row["tracker"], row["detector"], row) for row in pooled]
+    shown = [item for item in shown if item[3]["tracks"].get("by_visibility")]
+    if not shown:
+        return
+    print(
+        f"\nrecall by visibility (people at least {VISIBLE_AT:g} visible / the rest, sequences that annotate it)\n"
+        f"{'sequence':<18}{'tracker':>13}{'detector':>15}{'visible':>9}{'det R':>7}{'trk R':>7}"
+        f"{'hidden':>8}{'det R':>7}{'trk R':>7}"
+    )
+    for name, tracker, label, run in shown:
+        d, t = run["detections"]["by_visibility"], run["tracks"]["by_visibility"]
+        print(
+            f"{name:<18}{tracker:>13}{label:>15}{t['visible_gt']:>9}{_pct(d['visible_recall']):>7}"
+            f"{_pct(t['visible_recall']):>7}{t['hidden_gt']:>8}{_pct(d['hidden_recall']):>7}{_pct(t['hidden_recall']):>7}"
+        )
 
 
 def count_errors(ours: Sequence[int], truth: Sequence[int]) -> dict[str, float | None]:
@@ -852,6 +891,7 @@ def real_footage(
             f"{_pct(d['precision']):>7}{_pct(d['recall']):>7}{_pct(t['precision']):>7}{_pct(t['recall']):>7}"
             f"{_pct(t['mota']):>7}{_pct(t['idf1']):>7}{t['idsw']:>6}"
         )
+    print_visibility(runs, pooled_tracking)
     print(
         f"\n{'sequence':<18}{'tracker':>13}{'detector':>15}{'fps':>7}{'line':>8}{'truth in/out':>14}{'ours in/out':>13}"
         f"{'err in %':>9}{'err out %':>10}{'err total %':>12}{'sum|d| %':>9}"

@@ -15,6 +15,9 @@ Metrics follow the MOTChallenge devkit (TrackEval's ``MotChallenge2DBox`` prepro
   keeps last frame's pairs (no needless identity switch), then maximises IoU. TP, FP, FN per frame;
   precision = TP / (TP + FP), recall = TP / (TP + FN); an identity switch is a ground-truth person
   matched to another track id than at its last match; MOTA = 1 - (FN + FP + IDSW) / GT.
+- Recall by visibility (MOT16/17/20 only, whose rows carry it): the same matches split between the people at
+  least ``VISIBLE_AT`` visible and the rest (mostly hidden behind others), reported beside the recall of all,
+  never instead of it. It tells what a detector misses of the people a camera can see.
 - IDF1: every (ground-truth id, track id) pair gets the number of frames in which their boxes overlap
   at IoU >= 0.5; a bipartite assignment of ids maximises the sum (IDTP); IDF1 = 2 IDTP / (GT + predictions).
 
@@ -41,6 +44,7 @@ from services.queue.vision.domain.geometry import Anchor, Box, Line, iou_matrix
 PEDESTRIAN = 1
 DISTRACTOR_CLASSES = frozenset({2, 7, 8, 12})
 IOU_THRESHOLD = 0.5
+VISIBLE_AT = 0.5  # visibility (MOT16 gt column 9) from which a person counts as visible
 _EPS = float(np.finfo(float).eps)
 # Reserved for an independent evaluation: never measured by this bench (any PETS 2009 sequence).
 REFUSED_PREFIXES = ("PETS09", "PETS2009", "PETS-2009", "PETS_2009")
@@ -56,6 +60,7 @@ class GtRow:
     box: Box
     cls: int = PEDESTRIAN
     consider: bool = True
+    visibility: float | None = None  # share of the person not hidden (MOT16/17/20); None when not annotated
 
     @property
     def is_target(self) -> bool:
@@ -118,9 +123,10 @@ def parse_gt(lines: Iterable[str]) -> dict[int, list[GtRow]]:
         left, top, w, h = (float(v) for v in parts[2:6])
         consider = float(parts[6]) != 0
         cls = int(float(parts[7])) if len(parts) == 9 else PEDESTRIAN
+        visibility = float(parts[8]) if len(parts) == 9 else None
         if w <= 0 or h <= 0:
             continue
-        by_frame[frame].append(GtRow(ident, Box(left, top, left + w, top + h), cls, consider))
+        by_frame[frame].append(GtRow(ident, Box(left, top, left + w, top + h), cls, consider, visibility))
     return dict(by_frame)
 
 
@@ -149,24 +155,63 @@ def preprocess(gt: Sequence[GtRow], preds: Sequence[Box]) -> tuple[list[int], li
 
 
 @dataclass
+class VisibilityRecall:
+    """Ground truth found (``tp``) out of all (``gt``), apart for the people at least ``VISIBLE_AT`` visible
+    and the hidden rest; rows without a visibility annotation are left out of both."""
+
+    visible_gt: int = 0
+    visible_tp: int = 0
+    hidden_gt: int = 0
+    hidden_tp: int = 0
+
+    def update(self, rows: Sequence[GtRow], found: Sequence[bool]) -> None:
+        for row, hit in zip(rows, found, strict=True):
+            if row.visibility is None:
+                continue
+            if row.visibility >= VISIBLE_AT:
+                self.visible_gt += 1
+                self.visible_tp += hit
+            else:
+                self.hidden_gt += 1
+                self.hidden_tp += hit
+
+    def summary(self) -> dict[str, Any] | None:
+        if self.visible_gt + self.hidden_gt == 0:
+            return None
+        return {
+            "visible_at": VISIBLE_AT,
+            "visible_gt": self.visible_gt,
+            "visible_tp": self.visible_tp,
+            "visible_recall": _ratio(self.visible_tp, self.visible_gt),
+            "hidden_gt": self.hidden_gt,
+            "hidden_tp": self.hidden_tp,
+            "hidden_recall": _ratio(self.hidden_tp, self.hidden_gt),
+        }
+
+
+@dataclass
 class DetectionCounts:
     """Precision and recall of boxes without identities (a detector's raw output), IoU >= 0.5."""
 
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    by_visibility: VisibilityRecall = field(default_factory=VisibilityRecall)
 
     def update(self, gt: Sequence[GtRow], preds: Sequence[Box]) -> None:
         keep_gt, keep_pred = preprocess(gt, preds)
-        matched = 0
+        found = [False] * len(keep_gt)
         if keep_gt and keep_pred:
             sim = iou_matrix(_boxes([gt[i].box for i in keep_gt]), _boxes([preds[j] for j in keep_pred]))
             score = np.where(sim >= IOU_THRESHOLD - _EPS, sim, 0.0)
             rows, cols = linear_sum_assignment(-score)
-            matched = int(np.sum(score[rows, cols] > _EPS))
+            for r, c in zip(rows, cols, strict=True):
+                found[r] = bool(score[r, c] > _EPS)
+        matched = sum(found)
         self.tp += matched
         self.fp += len(keep_pred) - matched
         self.fn += len(keep_gt) - matched
+        self.by_visibility.update([gt[i] for i in keep_gt], found)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -175,6 +220,7 @@ class DetectionCounts:
             "fn": self.fn,
             "precision": _ratio(self.tp, self.tp + self.fp),
             "recall": _ratio(self.tp, self.tp + self.fn),
+            "by_visibility": self.by_visibility.summary(),
         }
 
 
@@ -194,6 +240,7 @@ class MotAccumulator:
     _pred_dets: int = 0
     _gt_ids: set[int] = field(default_factory=set)
     _pred_ids: set[int] = field(default_factory=set)
+    by_visibility: VisibilityRecall = field(default_factory=VisibilityRecall)
 
     def update(self, gt: Sequence[GtRow], preds: Sequence[tuple[int, Box]]) -> None:
         self.frames += 1
@@ -205,6 +252,7 @@ class MotAccumulator:
         self._gt_ids.update(gt_ids)
         self._pred_ids.update(pred_ids)
         pairs: list[tuple[int, int]] = []
+        found = [False] * len(gt_ids)
         if gt_ids and pred_ids:
             sim = iou_matrix(_boxes([gt[i].box for i in keep_gt]), _boxes([preds[j][1] for j in keep_pred]))
             over = sim >= IOU_THRESHOLD - _EPS
@@ -214,6 +262,9 @@ class MotAccumulator:
             score = np.where(over, 1000.0 * kept_pair + sim, 0.0)
             rows, cols = linear_sum_assignment(-score)
             pairs = [(gt_ids[r], pred_ids[c]) for r, c in zip(rows, cols, strict=True) if score[r, c] > _EPS]
+            for r, c in zip(rows, cols, strict=True):
+                found[r] = bool(score[r, c] > _EPS)
+        self.by_visibility.update([gt[i] for i in keep_gt], found)
         for g, p in pairs:
             if g in self._last_match and self._last_match[g] != p:
                 self.idsw += 1
@@ -254,6 +305,7 @@ class MotAccumulator:
             "idf1": _ratio(2 * idtp, self._gt_dets + self._pred_dets),
             "gt_ids": len(self._gt_ids),
             "track_ids": len(self._pred_ids),
+            "by_visibility": self.by_visibility.summary(),
         }
 
 

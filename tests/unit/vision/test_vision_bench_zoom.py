@@ -77,6 +77,31 @@ def test_a_zoomed_run_finds_the_frames_the_cache_missed(tmp_path: Path, monkeypa
     assert zoomed["tracks"]["idsw"] == 0
     pooled = bc.pool_tracking([plain, zoomed])
     assert [row["tracker"] for row in pooled] == ["two-stage", "two-stage+z2"]
+    vis = pooled[0]["tracks"]["by_visibility"]  # the walker is fully visible in every row
+    assert (vis["visible_gt"], vis["hidden_gt"], vis["visible_tp"]) == (12, 0, plain["tracks"]["tp"])
+
+
+def test_pooled_recall_by_visibility_adds_the_annotated_sequences_only() -> None:
+    def run(name: str, vis: dict[str, int] | None) -> dict[str, object]:
+        part = {"tp": 1, "fp": 0, "fn": 1, "gt": 2, "idsw": 0, "idtp": 1, "idfp": 0, "idfn": 1, "by_visibility": vis}
+        setting = {"input_size": 384, "score_threshold": 0.3, "tiles": "auto"}
+        return {
+            "sequence": name,
+            "tracker": "two-stage",
+            "detector": setting,
+            "analysis_fps_requested": None,
+            "analysed_frames": 1,
+            "detections": dict(part),
+            "tracks": dict(part),
+        }
+
+    a = run("A", {"visible_gt": 3, "visible_tp": 3, "hidden_gt": 1, "hidden_tp": 0, "visible_recall": 1.0})
+    b = run("B", {"visible_gt": 1, "visible_tp": 0, "hidden_gt": 3, "hidden_tp": 1, "hidden_recall": 0.3333})
+    (pooled,) = bc.pool_tracking([a, b, run("C", None)])
+    vis = pooled["tracks"]["by_visibility"]
+    assert (vis["visible_gt"], vis["visible_tp"], vis["visible_recall"]) == (4, 3, 0.75)
+    assert (vis["hidden_gt"], vis["hidden_tp"], vis["hidden_recall"]) == (4, 1, 0.25)
+    assert pooled["tracks"]["recall"] == 0.5  # all people of all three sequences, as before
 
 
 def test_zoom_labels() -> None:

@@ -39,9 +39,10 @@ def test_parse_gt_reads_mot16_and_mot15_rows() -> None:
         True,
     )
     assert (mot16[1][1].cls, mot16[1][1].consider, mot16[1][1].is_target) == (12, False, False)
+    assert (first.visibility, mot16[2][0].visibility) == (0.9, 1.0)
     assert len(mot16[2]) == 1  # a box without width is skipped
     mot15 = parse_gt(["1,1,88,99,61.08,218.56,1,4.48,5.50,0"])  # 10 columns: world x, y, z, no class
-    assert mot15[1][0].cls == 1 and mot15[1][0].is_target
+    assert mot15[1][0].cls == 1 and mot15[1][0].is_target and mot15[1][0].visibility is None
 
 
 def test_perfect_tracks_score_one() -> None:
@@ -61,7 +62,7 @@ def test_perfect_tracks_score_one() -> None:
         1.0,
         1.0,
     )
-    assert det.summary() == {"tp": 6, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0}
+    assert det.summary() == {"tp": 6, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0, "by_visibility": None}
 
 
 def test_identity_switch_costs_mota_and_idf1() -> None:
@@ -87,7 +88,7 @@ def test_iou_below_half_is_no_match() -> None:
     det = DetectionCounts()
     det.update([gt(1, box(0))], [box(4)])  # IoU 6/14 = 0.43
     det.update([gt(1, box(0))], [box(3)])  # IoU 7/13 = 0.54
-    assert det.summary() == {"tp": 1, "fp": 1, "fn": 1, "precision": 0.5, "recall": 0.5}
+    assert det.summary() == {"tp": 1, "fp": 1, "fn": 1, "precision": 0.5, "recall": 0.5, "by_visibility": None}
 
 
 def test_distractors_are_neither_hits_nor_false_alarms_but_other_classes_are() -> None:
@@ -160,3 +161,33 @@ def test_gt_line_counts_on_the_visible_part_of_boxes() -> None:
     assert gt_line_counts(by_frame, line, clip_to=(100, 100)) == (1, 0)
     gone = {1: [gt(1, Box(70, 40, 90, 90))], 2: [gt(1, Box(-30, 40, -5, 90))]}  # wholly outside: no side
     assert gt_line_counts(gone, line, clip_to=(100, 100)) == (0, 0)
+
+
+def test_recall_is_split_between_visible_and_hidden_people() -> None:
+    """Two visible people (one found), one half-hidden person found by the tracker only, a distractor and a
+    row without annotation stay out of the split; the recall of all is unchanged by it."""
+    acc, det = MotAccumulator(), DetectionCounts()
+    for _ in range(2):
+        rows = [
+            GtRow(1, box(0), visibility=1.0),
+            GtRow(2, box(100), visibility=0.5),
+            GtRow(3, box(200), visibility=0.2),
+            GtRow(4, box(300), cls=8, visibility=1.0),
+            GtRow(5, box(400)),
+        ]
+        det.update(rows, [box(0), box(300)])
+        acc.update(rows, [(7, box(0)), (8, box(200)), (9, box(400))])
+    d, t = det.summary(), acc.summary()
+    assert d["by_visibility"] == {
+        "visible_at": 0.5,
+        "visible_gt": 4,
+        "visible_tp": 2,
+        "visible_recall": 0.5,
+        "hidden_gt": 2,
+        "hidden_tp": 0,
+        "hidden_recall": 0.0,
+    }
+    assert (d["tp"], d["fn"], d["recall"]) == (2, 6, 0.25)
+    vis = t["by_visibility"]
+    assert (vis["visible_tp"], vis["visible_gt"], vis["hidden_tp"], vis["hidden_gt"]) == (2, 4, 2, 2)
+    assert (t["tp"], t["recall"]) == (6, 0.75)
