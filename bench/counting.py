@@ -41,8 +41,9 @@ outside the repository (e.g. /work/footage/cache/) and are never committed.
 
 Two-stage tracker (issue 20; ``--tracker before --tracker two-stage`` runs both in one process; ``before`` is the
 detector at ``score`` only, no coasting: exactly the parameters of before, and on the four sequences it gives the
-numbers the old code gave). ``two-stage`` takes the detector's boxes down to ``--low-score`` (default the service's
-``detector_low_score``, 0.2) into the tracker's second pass, starts tracks from 0.5 and reports coasting tracks.
+numbers the old code gave). ``two-stage`` takes the detector's boxes down to ``--low-score`` (default: the service's,
+measured per model, domain/tuning.py: SSDLite 0.2, MoveNet 0.4) into the tracker's second pass, starts tracks from
+the model's floor (0.5, MoveNet 0.55) and reports coasting tracks (0.2 s, MoveNet 0.5 s).
 Tuned on MOT16-09 and TUD-Campus only (low score 0.1-0.25, start 0.3-0.6, coasting 0-0.8 s, 2/3 hits, second-pass
 IoU 0.3-0.5); TUD-Stadtmitte and KITTI-17 are held out. Tracks are scored as ``branchops count`` reports them
 (coasting included). Command: ``python -m bench.counting --mot F/MOT16-09 --mot F/TUD-Campus --mot F/TUD-Stadtmitte
@@ -151,11 +152,12 @@ from services.queue.vision.adapters.movenet import MoveNetDetector
 from services.queue.vision.adapters.zoom_detector import ZoomRedetector
 from services.queue.vision.cli import zoom_windows_arg
 from services.queue.vision.domain import motion_crops
-from services.queue.vision.domain.camera_config import CameraConfig, FrameSpec, LineSpec
+from services.queue.vision.domain.camera_config import CameraConfig, DetectorKind, FrameSpec, LineSpec
 from services.queue.vision.domain.geometry import Box, EntrySide
 from services.queue.vision.domain.pipeline import CountingPipeline
 from services.queue.vision.domain.tiling import OVERLAP, TileSetting, tile_count
 from services.queue.vision.domain.tracker import Detection, TrackerParams
+from services.queue.vision.domain.tuning import TUNING_BY_DETECTOR, TrackingTuning
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
@@ -238,7 +240,6 @@ def synthetic() -> dict[str, Any]:
 
 DEFAULT_INPUT = int(VisionSettings.model_fields["ssd_input_size"].default)
 DEFAULT_SCORE = float(VisionSettings.model_fields["score_threshold"].default)
-DEFAULT_LOW = float(VisionSettings.model_fields["detector_low_score"].default)
 TRACKERS = ("two-stage", "before")  # this change; the tracker and detector threshold before it (issue 20)
 LICENCES = {
     ("MOT16", "MOT17", "MOT20"): "CC BY-NC-SA 3.0 (MOTChallenge, motchallenge.net)",
@@ -553,6 +554,16 @@ def using_model(name: str) -> Iterator[None]:
         MODEL["name"] = before
 
 
+def model_tuning() -> TrackingTuning:
+    """The tracker's thresholds the service uses with the run's model (domain/tuning.py)."""
+    return TUNING_BY_DETECTOR[DetectorKind(MODEL["name"])]
+
+
+def low_of(low_score: float | None) -> float:
+    """``--low-score``, else the low threshold the service uses with the run's model."""
+    return model_tuning().low_score if low_score is None else low_score
+
+
 def _model_prefix() -> str:
     """``""`` for SSDLite (the labels and cache files of before), else the model's name before the input size."""
     return "" if MODEL["name"] == "ssdlite" else MODEL["name"]
@@ -590,7 +601,7 @@ def run_sequence(
         analysis_fps=min(fps, 30.0),
         lines=[LineSpec(name=f"line{i}", points=pts, entry_side=EntrySide.RIGHT) for i, pts in enumerate(points)],
     )
-    floor = score if tracker == "before" or low_score is None else min(low_score, score)
+    floor = score if tracker == "before" else min(low_of(low_score), score)
     cache_hit = cache is not None and cache_path(cache, info, input_size, floor, tiles).is_file()
     if cache is not None and tiles == "crops" and step != 1:
         raise ValueError("motion-region crops from the detections cache need the native rate (every frame in order)")
@@ -708,7 +719,7 @@ def bench_tracker_params(tracker: str, score: float, fps: float, low_score: floa
         return TrackerParams(
             high_score=high, low_score=min(score, high), new_track_score=high, max_lost=max(3, round(3 * fps)), fps=fps
         )
-    return tracker_params(score, fps, low_score)
+    return tracker_params(score, fps, low_of(low_score), model_tuning())
 
 
 def _setting(run: dict[str, Any]) -> Setting:
@@ -943,7 +954,7 @@ def real_footage(
     return {
         "view": view,
         "default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}:1",
-        "low_score": low_score,
+        "low_score": low_of(low_score),
         "tile_overlap": OVERLAP,
         "opencv": cv2.__version__,
         "iou_threshold": 0.5,
@@ -959,7 +970,7 @@ def real_footage(
 def speed(
     folders: Sequence[Path],
     frames: int,
-    low_score: float,
+    low_score: float | None,
     rounds: int = 3,
     cuts: Sequence[tuple[str | None, int]] = (),
 ) -> dict[str, Any]:
@@ -982,7 +993,7 @@ def speed(
             bench_tracker_params("before", DEFAULT_SCORE, 25, None),
         ),
         "two-stage": (
-            make_detector(DEFAULT_INPUT, low_score),
+            make_detector(DEFAULT_INPUT, min(low_of(low_score), DEFAULT_SCORE)),
             bench_tracker_params("two-stage", DEFAULT_SCORE, 25, low_score),
         ),
     }
@@ -1015,7 +1026,7 @@ def detector_speed(
     folders: Sequence[Path],
     frames: int,
     settings: Sequence[Setting],
-    low_score: float,
+    low_score: float | None,
     rounds: int = 3,
     cuts: Sequence[tuple[str | None, int]] = (),
     gating: bool = True,
@@ -1056,12 +1067,12 @@ def detector_speed(
     for _ in range(rounds):
         for model, (size, score, tiles), zoom, face in combos:
             label = label_of(model, (size, score, tiles), zoom, face)
-            floor = min(low_score, score)
             with using_model(model):
+                floor = min(low_of(low_score), score)
                 plain = make_detector(size, floor, tiles)
                 zoom_model = make_detector(size, floor) if zoom else None
+                params = bench_tracker_params("two-stage", score, 25, low_score)
             gate = motion_gate(motion_min_area)
-            params = bench_tracker_params("two-stage", score, 25, low_score)
             detector = FaceAssistedDetector(plain) if face else plain
             zoomer = ZoomRedetector(zoom_model, zoom_params(zoom, 25)) if zoom_model is not None else None
             analyzer = FrameAnalyzer(camera, detector, gate=gate if gating else None, params=params, zoom=zoomer)
@@ -1148,9 +1159,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--low-score",
         type=float,
-        default=DEFAULT_LOW,
+        default=None,
         metavar="SCORE",
-        help=f"detector low threshold: boxes from it up to SCORE may extend tracks (default {DEFAULT_LOW})",
+        help="detector low threshold: boxes from it up to the start score may extend tracks (default: the service's"
+        " for the model, SSDLite 0.2, MoveNet 0.4)",
     )
     parser.add_argument(
         "--tracker",

@@ -41,7 +41,7 @@ from services.queue.vision.domain.tiling import merge_tiles, tile_count, tile_sp
 NANODET_MEAN = np.array([103.53, 116.28, 123.675])  # BGR, NanoDet's training normalisation
 NANODET_STD = np.array([57.375, 57.12, 58.395])
 NANODET_OUT = [f"Identity{s}:0" for s in ("", "_1", "_2", "_3", "_4", "_5")]  # scores s8, s16, s32; boxes same
-FLOOR = 0.2  # boxes kept in the caches (the service's detector_low_score)
+FLOOR = 0.2  # boxes kept in the caches (the low threshold measured for SSDLite, domain/tuning.py)
 SSD_THRESHOLDS = (0.2, 0.3, 0.4, 0.5)
 MOVENET_BOX = slice(51, 56)  # after 17 keypoints x (y, x, score): ymin, xmin, ymax, xmax, score (0..1)
 Boxes = tuple[np.ndarray, np.ndarray]

@@ -29,6 +29,7 @@ def _count(args: argparse.Namespace) -> int:
         face_assist_of,
         low_score_of,
         motion_min_area_of,
+        tuning_of,
         zoom_windows_of,
     )
     from services.queue.vision.adapters.detectors import ModelUnavailable
@@ -50,9 +51,10 @@ def _count(args: argparse.Namespace) -> int:
         source = VideoSource(str(args.video), args.fps, max_pixels=settings.max_frame_pixels)
         source.open()
         tiles = args.tiles if args.tiles is not None else camera.detector_tiles if camera else 1
-        low_score = low_score_of(settings, camera.detector_low_score if camera and args.low_score is None else None)
-        faces = args.face_assist or face_assist_of(settings, camera.face_assist if camera else None)
         kind = DetectorKind(args.detector) if args.detector else camera.detector if camera else None
+        camera_low = camera.detector_low_score if camera and args.low_score is None else None
+        low_score = low_score_of(settings, camera_low, kind)
+        faces = args.face_assist or face_assist_of(settings, camera.face_assist if camera else None)
         detector = build_detector(settings, kind, tiles, low_score, faces)
         fps = args.fps or source.source_fps
         windows = (
@@ -81,7 +83,7 @@ def _count(args: argparse.Namespace) -> int:
                     camera,
                     detector,
                     gate=gate,
-                    params=tracker_params(settings.score_threshold, fps, low_score),
+                    params=tracker_params(settings.score_threshold, fps, low_score, tuning_of(settings, kind)),
                     zoom=zoom,
                 )
             result = analyzer.analyze(frame.image, frame.t)

@@ -43,14 +43,19 @@ class VisionSettings(BaseSettings):
         description="OpenCV text graph of the SSDLite weights (models/README.md)",
     )
     score_threshold: float = Field(
-        0.3, gt=0, lt=1, description="Detections from this score start and confirm tracks (0.5 at least to start one)"
-    )
-    detector_low_score: float = Field(
-        0.2,
+        0.3,
         gt=0,
         lt=1,
-        description="Detections below are dropped; from it up to score_threshold they may only extend a track "
-        "(two-stage association; equal to score_threshold: off)",
+        description="Detections from this score start and confirm tracks (at least the detector's measured floor: "
+        "0.5 for ssdlite, 0.55 for movenet)",
+    )
+    detector_low_score: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="Detections below are dropped; from it up to the score that starts tracks they may only extend "
+        "one (two-stage association; equal to score_threshold: off). Unset: measured per detector (ssdlite 0.2, "
+        "movenet 0.4; usecases/analysis.py TUNING_BY_DETECTOR)",
     )
     zoom_windows: int | None = Field(
         None,

@@ -31,6 +31,7 @@ from services.queue.vision.adapters.detector_factory import (
     face_assist_of,
     low_score_of,
     motion_min_area_of,
+    tuning_of,
     zoom_windows_of,
 )
 from services.queue.vision.adapters.detectors import Detector, Image
@@ -81,7 +82,8 @@ class CameraWorker:
         grid = self.camera.occupancy_grid
         self.occupancy = OccupancyGrid(grid.cols, grid.rows, max_gap_s=max(2.0, 3.0 / self.camera.analysis_fps))
         self._live_at: float | None = None  # when the hour so far was sent last (first: the first frame)
-        self._low_score = low_score_of(s, self.camera.detector_low_score)  # two-stage association's low boxes
+        self._low_score = low_score_of(s, self.camera.detector_low_score, self.camera.detector)  # low boxes
+        self._tuning = tuning_of(s, self.camera.detector)  # the tracker's thresholds measured for the detector
         self._zoom: ZoomRedetector | None = None  # track-guided zoom, built with the detector in run()
 
     def send(self, message: WorkerMessage) -> None:
@@ -137,7 +139,7 @@ class CameraWorker:
             self.camera,
             detector,
             gate=MotionGate(self._motion_min_area(), s.max_static_s) if gating else None,
-            params=tracker_params(s.score_threshold, self.camera.analysis_fps, self._low_score),
+            params=tracker_params(s.score_threshold, self.camera.analysis_fps, self._low_score, self._tuning),
             zoom=self._zoom,
         )
         try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bench.vision.scenes import ALL_SCENES, Noise, Scene, noisy_detections
-from services.queue.vision.domain.camera_config import CameraConfig
+from services.queue.vision.domain.camera_config import CameraConfig, DetectorKind
 from services.queue.vision.domain.geometry import Box, Polygon
 from services.queue.vision.domain.pipeline import WHOLE_FRAME, CountingPipeline, Geometry
 from services.queue.vision.domain.tracker import Detection, TrackedPerson, Tracker, TrackerParams, greedy_match
+from services.queue.vision.domain.tuning import SSDLITE_TUNING, TUNING_BY_DETECTOR
 from services.queue.vision.domain.zones import Zone, ZoneSet
-from services.queue.vision.usecases.analysis import COAST_S, tracker_params
+from services.queue.vision.usecases.analysis import tracker_params
 
 
 def det(x: float, y: float = 100, score: float = 0.9) -> Detection:
@@ -258,8 +259,24 @@ def test_coasting_is_bounded_by_the_keep_time() -> None:
 def test_tracker_params_scale_coasting_with_the_analysis_rate(fps: float) -> None:
     p = tracker_params(0.3, fps, 0.1)
     assert p.low_score == 0.1 and p.high_score >= 0.3
-    assert p.max_coast == max(1, round(COAST_S * fps)) and p.max_lost == max(3, round(3 * fps))
+    assert p.max_coast == max(1, round(SSDLITE_TUNING.coast_s * fps)) and p.max_lost == max(3, round(3 * fps))
     assert tracker_params(0.3, fps).low_score == 0.3  # no low threshold: nothing below the score threshold
+
+
+@pytest.mark.parametrize("kind", list(DetectorKind))
+def test_tracker_params_follow_the_detectors_tuning(kind: DetectorKind) -> None:
+    tuning = TUNING_BY_DETECTOR[kind]
+    p = tracker_params(0.3, 10.0, tuning.low_score, tuning)
+    assert (p.high_score, p.new_track_score, p.low_score) == (tuning.high_floor, tuning.high_floor, tuning.low_score)
+    assert p.max_coast == round(tuning.coast_s * 10)
+    assert tracker_params(0.7, 10.0, 0.2, tuning).high_score == 0.7  # a higher score threshold still rules
+
+
+def test_movenet_starts_tracks_higher_and_coasts_longer_than_ssdlite() -> None:
+    movenet, ssdlite = (
+        tracker_params(0.3, 25.0, None, TUNING_BY_DETECTOR[k]) for k in (DetectorKind.MOVENET, DetectorKind.SSDLITE)
+    )
+    assert movenet.high_score > ssdlite.high_score and movenet.max_coast > ssdlite.max_coast
 
 
 @pytest.mark.parametrize("fps", [5.0, 10.0, 25.0])

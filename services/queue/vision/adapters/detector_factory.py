@@ -10,6 +10,7 @@ from services.queue.vision.adapters.grid_detector import GridTiledDetector
 from services.queue.vision.adapters.zoom_detector import ZoomRedetector
 from services.queue.vision.domain.camera_config import DetectorKind
 from services.queue.vision.domain.grid import DetectorTiles
+from services.queue.vision.domain.tuning import TUNING_BY_DETECTOR, TrackingTuning
 from services.queue.vision.domain.zoom import ZoomParams
 from services.queue.vision.settings import VisionSettings
 
@@ -22,11 +23,20 @@ def zoom_params(max_windows: int, analysis_fps: float) -> ZoomParams:
     return ZoomParams(max_windows=max_windows, max_lost=max(1, round(ZOOM_LOST_S * analysis_fps)))
 
 
-def low_score_of(settings: VisionSettings, camera_low_score: float | None = None) -> float:
-    """The score the detector keeps boxes from: the camera's ``detector_low_score``, else the service's, never
-    above ``score_threshold`` (the tracker's second pass takes the boxes between the two)."""
-    low = settings.detector_low_score if camera_low_score is None else camera_low_score
-    return min(low, settings.score_threshold)
+def tuning_of(settings: VisionSettings, kind: DetectorKind | None = None) -> TrackingTuning:
+    """The tracker's thresholds measured for the detector (``kind``: the camera's, else the service's)."""
+    return TUNING_BY_DETECTOR[kind or settings.detector]
+
+
+def low_score_of(
+    settings: VisionSettings, camera_low_score: float | None = None, kind: DetectorKind | None = None
+) -> float:
+    """The score the detector keeps boxes from: the camera's ``detector_low_score``, else the service's, else the
+    one measured for the detector; never above the score that starts tracks (the tracker's second pass takes the
+    boxes between the two)."""
+    tuning = tuning_of(settings, kind)
+    low = camera_low_score if camera_low_score is not None else settings.detector_low_score
+    return min(tuning.low_score if low is None else low, max(settings.score_threshold, tuning.high_floor))
 
 
 def motion_min_area_of(settings: VisionSettings, camera_area: float | None = None) -> float:

@@ -17,23 +17,27 @@ from services.queue.vision.domain.camera_config import CameraConfig
 from services.queue.vision.domain.occupancy import foot_points
 from services.queue.vision.domain.pipeline import CountingPipeline, FrameResult, Geometry
 from services.queue.vision.domain.tracker import Detection, TrackerParams
+from services.queue.vision.domain.tuning import SSDLITE_TUNING, TrackingTuning
 
 KEEP_LOST_S = 3.0
-COAST_S = 0.2
-HIGH_SCORE_FLOOR = 0.5  # tuned on MOT16-09 and TUD-Campus (0.3/0.4/0.5/0.6 tried; bench/counting.py)
 
 
-def tracker_params(score_threshold: float, analysis_fps: float, low_score: float | None = None) -> TrackerParams:
+def tracker_params(
+    score_threshold: float,
+    analysis_fps: float,
+    low_score: float | None = None,
+    tuning: TrackingTuning = SSDLITE_TUNING,
+) -> TrackerParams:
     """Tracker thresholds relative to the detector's (two-stage association, ByteTrack-style).
 
-    Detections scoring at least ``score_threshold`` (but not below ``HIGH_SCORE_FLOOR``) start and confirm
-    tracks; those from ``low_score`` (the detector's low threshold, ``detector_low_score``) up to it may
+    Detections scoring at least ``score_threshold`` (but not below the detector's ``tuning.high_floor``) start
+    and confirm tracks; those from ``low_score`` (the detector's low threshold, ``detector_low_score``) up to it may
     only extend existing tracks. Without ``low_score`` nothing below ``score_threshold`` reaches the
-    tracker. A missed confirmed track is still reported at its predicted box (coasting) for ``COAST_S``
+    tracker. A missed confirmed track is still reported at its predicted box (coasting) for ``tuning.coast_s``
     seconds, and kept for ``KEEP_LOST_S`` seconds whatever the analysis rate (15 frames at 5 fps, 75 at
     25 fps), so a person hidden behind another for a moment comes back under the same id (and, if now on
     the other side of a line, counts once)."""
-    high = max(score_threshold, HIGH_SCORE_FLOOR)
+    high = max(score_threshold, tuning.high_floor)
     low = score_threshold if low_score is None else low_score
     max_lost = max(3, round(KEEP_LOST_S * analysis_fps))
     return TrackerParams(
@@ -41,7 +45,7 @@ def tracker_params(score_threshold: float, analysis_fps: float, low_score: float
         low_score=min(low, high),
         new_track_score=high,
         max_lost=max_lost,
-        max_coast=min(max_lost, max(1, round(COAST_S * analysis_fps))),
+        max_coast=min(max_lost, max(1, round(tuning.coast_s * analysis_fps))),
         fps=analysis_fps,
     )
 
