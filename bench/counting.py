@@ -583,8 +583,10 @@ def run_sequence(
     motion_min_area: float | None = None,
     zoom: int = 0,
     face: bool = False,
+    tuning: TrackingTuning | None = None,
 ) -> dict[str, Any]:
     """One sequence through the service's analysis (detector, tracker, line counters) and the metrics.
+    ``tuning``: the tracker's start floor and coasting instead of the model's (bench/tracker_sweep.py).
 
     ``tracker`` "two-stage": the detector keeps boxes down to ``low_score`` and the tracker's second pass may
     extend tracks with them, confirmed tracks coast (``tracker_params``); "before": the detector keeps boxes
@@ -616,7 +618,7 @@ def run_sequence(
     zoom_model = RecordingDetector(make_detector(input_size, floor)) if zoom else None
     zoomer = ZoomRedetector(zoom_model, zoom_params(zoom, fps)) if zoom_model is not None else None
     gate = motion_gate(motion_min_area) if motion_gating else None
-    params = bench_tracker_params(tracker, score, fps, low_score)
+    params = bench_tracker_params(tracker, score, fps, low_score, tuning)
     analyzer = FrameAnalyzer(camera, detector, gate=gate, params=params, zoom=zoomer)
     raw, raw_all, tracks = DetectionCounts(), DetectionCounts(), MotAccumulator()
     started = time.perf_counter()
@@ -696,7 +698,9 @@ def run_sequence(
         "detections_as_run": raw_all.summary(),
         "tracks": tracks.summary(),
         "coasting_boxes": coasting,
-        "tracker_params": {k: getattr(params, k) for k in ("high_score", "low_score", "max_lost", "max_coast")},
+        "tracker_params": {
+            k: getattr(params, k) for k in ("high_score", "low_score", "new_track_score", "max_lost", "max_coast")
+        },
         "lines": lines,
         "seconds": round(elapsed, 1),
         "tracking_ms_per_frame": round(1000 * tracking_s / max(frames, 1), 3),
@@ -711,7 +715,9 @@ def motion_gate(min_area: float | None = None) -> MotionGate:
     return MotionGate(area, defaults["max_static_s"].default)
 
 
-def bench_tracker_params(tracker: str, score: float, fps: float, low_score: float | None) -> TrackerParams:
+def bench_tracker_params(
+    tracker: str, score: float, fps: float, low_score: float | None, tuning: TrackingTuning | None = None
+) -> TrackerParams:
     """``before``: exactly the parameters ``tracker_params`` gave before issue 20 (no low boxes, no coasting,
     2 hits to confirm at every rate), on today's tracker code, whose path is the old one with them."""
     if tracker == "before":
@@ -719,7 +725,7 @@ def bench_tracker_params(tracker: str, score: float, fps: float, low_score: floa
         return TrackerParams(
             high_score=high, low_score=min(score, high), new_track_score=high, max_lost=max(3, round(3 * fps)), fps=fps
         )
-    return tracker_params(score, fps, low_of(low_score), model_tuning())
+    return tracker_params(score, fps, low_of(low_score), tuning or model_tuning())
 
 
 def _setting(run: dict[str, Any]) -> Setting:
