@@ -152,12 +152,12 @@ from services.queue.vision.adapters.movenet import MoveNetDetector
 from services.queue.vision.adapters.zoom_detector import ZoomRedetector
 from services.queue.vision.cli import zoom_windows_arg
 from services.queue.vision.domain import motion_crops
-from services.queue.vision.domain.camera_config import CameraConfig, DetectorKind, FrameSpec, LineSpec
+from services.queue.vision.domain.camera_config import CameraConfig, CameraView, DetectorKind, FrameSpec, LineSpec
 from services.queue.vision.domain.geometry import Box, EntrySide
 from services.queue.vision.domain.pipeline import CountingPipeline
 from services.queue.vision.domain.tiling import OVERLAP, TileSetting, tile_count
 from services.queue.vision.domain.tracker import Detection, TrackerParams
-from services.queue.vision.domain.tuning import TUNING_BY_DETECTOR, TrackingTuning
+from services.queue.vision.domain.tuning import TUNING_BY_DETECTOR, TrackingTuning, tuning_for
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
@@ -559,6 +559,12 @@ def model_tuning() -> TrackingTuning:
     return TUNING_BY_DETECTOR[DetectorKind(MODEL["name"])]
 
 
+def view_tuning(view: str) -> TrackingTuning:
+    """The tracker's thresholds the service uses with the run's model on a camera of ``view`` (``VIEWS``)."""
+    camera_view = CameraView.ELEVATED if view == "elevated" else CameraView.EYE_LEVEL
+    return tuning_for(DetectorKind(MODEL["name"]), camera_view)
+
+
 def low_of(low_score: float | None) -> float:
     """``--low-score``, else the low threshold the service uses with the run's model."""
     return model_tuning().low_score if low_score is None else low_score
@@ -856,6 +862,8 @@ def real_footage(
 ) -> dict[str, Any]:
     read = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
     infos = [first_frames(info, frames_to_keep(info.name, cuts)) for info in read]
+    tuning = view_tuning(view)  # the thresholds the service takes for the model on such a camera
+    low_score = tuning.low_score if low_score is None else low_score
     runs = [
         run_sequence(
             info,
@@ -871,6 +879,7 @@ def real_footage(
             motion_min_area,
             zoom,
             face,
+            tuning,
         )
         for rate in rates
         for size, score, tiles in settings
@@ -960,7 +969,8 @@ def real_footage(
     return {
         "view": view,
         "default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}:1",
-        "low_score": low_of(low_score),
+        "low_score": low_score,
+        "tracker_tuning": {"high_floor": tuning.high_floor, "low_score": tuning.low_score, "coast_s": tuning.coast_s},
         "tile_overlap": OVERLAP,
         "opencv": cv2.__version__,
         "iou_threshold": 0.5,

@@ -96,6 +96,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.tracker_sweep", description=__doc__.split("\n\n")[0])
     parser.add_argument("--mot", action="append", type=Path, required=True, metavar="DIR", help="repeatable")
     parser.add_argument("--line", action="append", default=[], metavar="SPEC", help="as bench.counting (h and v)")
+    parser.add_argument(
+        "--first-frames",
+        action="append",
+        type=counting.parse_first_frames,
+        default=[],
+        metavar="N|NAME=N",
+        help="as bench.counting: only the first N frames of every sequence or of the one named",
+    )
     parser.add_argument("--model", choices=counting.MODELS, default=counting.MODELS[0])
     parser.add_argument(
         "--detector", type=counting.parse_setting, default=(300, 0.3, "auto"), metavar="SIZE:SCORE[:TILES]"
@@ -121,7 +129,8 @@ def pct(value: float | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    infos = [read_seqinfo(folder) for folder in args.mot]
+    wholes = [read_seqinfo(folder) for folder in args.mot]
+    infos = [counting.first_frames(w, counting.frames_to_keep(w.name, args.first_frames)) for w in wholes]
     lines = args.line or ["h", "v"]
     rows = []
     print(f"{'high':>5}{'low':>6}{'coast':>6}{'trk P':>7}{'trk R':>7}{'MOTA':>7}{'IDF1':>7}{'IDSW':>6}{'line':>8}")

@@ -34,7 +34,7 @@ def _count(args: argparse.Namespace) -> int:
     )
     from services.queue.vision.adapters.detectors import ModelUnavailable
     from services.queue.vision.adapters.motion import MotionGate
-    from services.queue.vision.domain.camera_config import CameraConfig, DetectorKind, default_camera
+    from services.queue.vision.domain.camera_config import CameraConfig, CameraView, DetectorKind, default_camera
     from services.queue.vision.settings import VisionSettings
     from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
@@ -53,7 +53,8 @@ def _count(args: argparse.Namespace) -> int:
         tiles = args.tiles if args.tiles is not None else camera.detector_tiles if camera else 1
         kind = DetectorKind(args.detector) if args.detector else camera.detector if camera else None
         camera_low = camera.detector_low_score if camera and args.low_score is None else None
-        low_score = low_score_of(settings, camera_low, kind)
+        view = CameraView(args.view) if args.view else camera.view if camera else CameraView.EYE_LEVEL
+        low_score = low_score_of(settings, camera_low, kind, view)
         faces = args.face_assist or face_assist_of(settings, camera.face_assist if camera else None)
         detector = build_detector(settings, kind, tiles, low_score, faces)
         fps = args.fps or source.source_fps
@@ -83,7 +84,7 @@ def _count(args: argparse.Namespace) -> int:
                     camera,
                     detector,
                     gate=gate,
-                    params=tracker_params(settings.score_threshold, fps, low_score, tuning_of(settings, kind)),
+                    params=tracker_params(settings.score_threshold, fps, low_score, tuning_of(settings, kind, view)),
                     zoom=zoom,
                 )
             result = analyzer.analyze(frame.image, frame.t)
@@ -135,6 +136,9 @@ def _tiles(value: str) -> int | str:
     raise argparse.ArgumentTypeError(f"must be {TILES_HELP}, got {value}")
 
 
+VIEWS = ("eye_level", "elevated")  # CameraView's values (a test keeps them equal), without importing the domain
+
+
 def register(subparsers: Any) -> None:
     count = subparsers.add_parser("count", help="count people in a video: per-frame tracks and line counts (JSONL)")
     count.add_argument("video", help="video file or stream URL")
@@ -146,7 +150,8 @@ def register(subparsers: Any) -> None:
         "--low-score",
         type=float,
         default=None,
-        help="detector low threshold: boxes from it up to --score only extend tracks (default 0.2)",
+        help="detector low threshold: boxes from it up to the start score only extend tracks (default: measured per "
+        "detector and view, 0.2 for ssdlite, 0.4 for movenet at eye level)",
     )
     count.add_argument("--input-size", type=int, default=None, help="SSDLite input size (default 300)")
     count.add_argument(
@@ -163,6 +168,13 @@ def register(subparsers: Any) -> None:
         default=None,
         help="detector on 1..4 side-by-side tiles of each frame, auto, or grid2 / grid3 (bands of auto tiles, for a "
         "hall camera) (default: the camera file's, else 1)",
+    )
+    count.add_argument(
+        "--view",
+        choices=VIEWS,
+        default=None,
+        help="how the camera looks at people: eye_level or elevated (a hall camera); the tracker's thresholds were "
+        "measured apart for each (default: the camera file's, else eye_level)",
     )
     count.add_argument(
         "--face-assist",

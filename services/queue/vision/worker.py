@@ -82,8 +82,9 @@ class CameraWorker:
         grid = self.camera.occupancy_grid
         self.occupancy = OccupancyGrid(grid.cols, grid.rows, max_gap_s=max(2.0, 3.0 / self.camera.analysis_fps))
         self._live_at: float | None = None  # when the hour so far was sent last (first: the first frame)
-        self._low_score = low_score_of(s, self.camera.detector_low_score, self.camera.detector)  # low boxes
-        self._tuning = tuning_of(s, self.camera.detector)  # the tracker's thresholds measured for the detector
+        cam = self.camera
+        self._low_score = low_score_of(s, cam.detector_low_score, cam.detector, cam.view)  # low boxes
+        self._tuning = tuning_of(s, cam.detector, cam.view)  # the tracker's thresholds measured for the detector
         self._zoom: ZoomRedetector | None = None  # track-guided zoom, built with the detector in run()
 
     def send(self, message: WorkerMessage) -> None:

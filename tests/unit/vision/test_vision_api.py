@@ -93,6 +93,7 @@ def test_put_then_get(client: TestClient) -> None:
         (["zoom_windows"], 9, "less than or equal to 8"),
         (["zoom_windows"], "two", "valid integer"),
         (["face_assist"], "sometimes", "valid boolean"),
+        (["view"], "ceiling", "'eye_level' or 'elevated'"),
         (["frame", "width"], 5, "greater than or equal to 16"),
         (["lines", 0, "entry_side"], "up", "left"),
         (["occupancy_grid"], {"cols": 0, "rows": 9}, "greater than or equal to 1"),
@@ -134,6 +135,16 @@ def test_a_camera_sets_its_zoom_windows_and_face_assist(client: TestClient) -> N
     assert (got["zoom_windows"], got["face_assist"]) == (0, True)
     plain = client.put("/v1/branches/b1/cameras/door", json=GOOD, headers=headers(Role.MANAGER))
     assert (plain.json()["config"]["zoom_windows"], plain.json()["config"]["face_assist"]) == (None, None)
+
+
+def test_a_hall_camera_says_it_looks_down(client: TestClient) -> None:
+    body = {**GOOD, "view": "elevated"}
+    assert client.put("/v1/branches/b1/cameras/hall", json=body, headers=headers(Role.MANAGER)).status_code == 200
+    assert (
+        client.get("/v1/branches/b1/cameras/hall", headers=headers(Role.MANAGER)).json()["config"]["view"] == "elevated"
+    )
+    plain = client.put("/v1/branches/b1/cameras/door", json=GOOD, headers=headers(Role.MANAGER))
+    assert plain.json()["config"]["view"] == "eye_level"
 
 
 def test_the_occupancy_grid_is_set_per_camera(client: TestClient) -> None:

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from services.queue.vision import cli
 from services.queue.vision.adapters import detector_factory
-from services.queue.vision.domain.camera_config import CameraConfig, DetectorKind
-from services.queue.vision.domain.tuning import TUNING_BY_DETECTOR
+from services.queue.vision.domain.camera_config import CameraConfig, CameraView, DetectorKind
+from services.queue.vision.domain.tuning import TUNING_BY_DETECTOR, tuning_for
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.worker import CameraJob, CameraWorker
 
@@ -49,7 +50,15 @@ def test_the_tuning_follows_the_cameras_detector() -> None:
     assert detector_factory.tuning_of(VisionSettings(detector=DetectorKind.SSDLITE)) is SSDLITE
 
 
-@pytest.mark.parametrize(("camera", "tuning"), [({}, MOVENET), ({"detector": "ssdlite"}, SSDLITE)])
+@pytest.mark.parametrize(
+    ("camera", "tuning"),
+    [
+        ({}, MOVENET),
+        ({"detector": "ssdlite"}, SSDLITE),
+        ({"view": "elevated"}, SSDLITE),  # MoveNet on a hall camera keeps the thresholds of before
+        ({"detector": "ssdlite", "view": "elevated"}, SSDLITE),
+    ],
+)
 def test_the_worker_tracks_with_its_detectors_thresholds(camera: dict[str, Any], tuning: Any) -> None:
     job = CameraJob(
         "b1", "door", CameraConfig(**camera).model_dump(mode="json"), VisionSettings().model_dump(mode="json")
@@ -67,3 +76,16 @@ def test_a_cameras_own_low_score_wins() -> None:
         multiprocessing.Event(),
     )
     assert worker._low_score == 0.3
+
+
+def test_a_hall_camera_keeps_the_thresholds_of_before_with_movenet() -> None:
+    assert tuning_for(DetectorKind.MOVENET) is MOVENET
+    assert tuning_for(DetectorKind.MOVENET, CameraView.ELEVATED) is SSDLITE
+    assert tuning_for(DetectorKind.SSDLITE, CameraView.ELEVATED) is SSDLITE
+    settings = VisionSettings()
+    assert detector_factory.low_score_of(settings, None, None, CameraView.ELEVATED) == SSDLITE.low_score
+    assert detector_factory.tuning_of(settings, None, CameraView.ELEVATED) is SSDLITE
+
+
+def test_count_offers_the_camera_views() -> None:
+    assert tuple(v.value for v in CameraView) == cli.VIEWS

@@ -8,9 +8,9 @@ from services.queue.vision.adapters.detectors import Detector, SsdLiteDetector, 
 from services.queue.vision.adapters.face_assist import FaceAssistedDetector
 from services.queue.vision.adapters.grid_detector import GridTiledDetector
 from services.queue.vision.adapters.zoom_detector import ZoomRedetector
-from services.queue.vision.domain.camera_config import DetectorKind
+from services.queue.vision.domain.camera_config import CameraView, DetectorKind
 from services.queue.vision.domain.grid import DetectorTiles
-from services.queue.vision.domain.tuning import TUNING_BY_DETECTOR, TrackingTuning
+from services.queue.vision.domain.tuning import TrackingTuning, tuning_for
 from services.queue.vision.domain.zoom import ZoomParams
 from services.queue.vision.settings import VisionSettings
 
@@ -23,18 +23,24 @@ def zoom_params(max_windows: int, analysis_fps: float) -> ZoomParams:
     return ZoomParams(max_windows=max_windows, max_lost=max(1, round(ZOOM_LOST_S * analysis_fps)))
 
 
-def tuning_of(settings: VisionSettings, kind: DetectorKind | None = None) -> TrackingTuning:
-    """The tracker's thresholds measured for the detector (``kind``: the camera's, else the service's)."""
-    return TUNING_BY_DETECTOR[kind or settings.detector]
+def tuning_of(
+    settings: VisionSettings, kind: DetectorKind | None = None, view: CameraView = CameraView.EYE_LEVEL
+) -> TrackingTuning:
+    """The tracker's thresholds measured for the detector (``kind``: the camera's, else the service's) on a
+    camera with that ``view``."""
+    return tuning_for(kind or settings.detector, view)
 
 
 def low_score_of(
-    settings: VisionSettings, camera_low_score: float | None = None, kind: DetectorKind | None = None
+    settings: VisionSettings,
+    camera_low_score: float | None = None,
+    kind: DetectorKind | None = None,
+    view: CameraView = CameraView.EYE_LEVEL,
 ) -> float:
     """The score the detector keeps boxes from: the camera's ``detector_low_score``, else the service's, else the
-    one measured for the detector; never above the score that starts tracks (the tracker's second pass takes the
-    boxes between the two)."""
-    tuning = tuning_of(settings, kind)
+    one measured for the detector and view; never above the score that starts tracks (the tracker's second pass
+    takes the boxes between the two)."""
+    tuning = tuning_of(settings, kind, view)
     low = camera_low_score if camera_low_score is not None else settings.detector_low_score
     return min(tuning.low_score if low is None else low, max(settings.score_threshold, tuning.high_floor))
 

@@ -31,6 +31,11 @@ class DetectorKind(StrEnum):
     MOVENET = "movenet"  # MoveNet MultiPose's box heads (npm model, onnxruntime; adapters/movenet.py)
 
 
+class CameraView(StrEnum):
+    EYE_LEVEL = "eye_level"  # about head height, looking across (a door, a corridor): most cameras
+    ELEVATED = "elevated"  # high in a hall, looking down at an angle (people small, often half hidden)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -87,6 +92,11 @@ class CameraConfig(_Strict):
         le=8,
         description="None: the service default (QUEUE_VISION_ZOOM_WINDOWS). Track-guided zoom: the detector runs "
         "again on up to this many small windows a frame around tracked people it missed; 0: off",
+    )
+    view: CameraView = Field(
+        CameraView.EYE_LEVEL,
+        description="How the camera looks at people: 'eye_level' (the default) or 'elevated' (high in a hall, looking "
+        "down). The tracker's thresholds were measured apart for the two (domain/tuning.py)",
     )
     face_assist: bool | None = Field(
         None,
