@@ -157,7 +157,7 @@ from services.queue.vision.domain.geometry import Box, EntrySide
 from services.queue.vision.domain.pipeline import CountingPipeline
 from services.queue.vision.domain.tiling import OVERLAP, TileSetting, tile_count
 from services.queue.vision.domain.tracker import Detection, TrackerParams
-from services.queue.vision.domain.tuning import TUNING_BY_DETECTOR, TrackingTuning, tuning_for
+from services.queue.vision.domain.tuning import TrackingTuning, tuning_for
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
 
@@ -554,20 +554,15 @@ def using_model(name: str) -> Iterator[None]:
         MODEL["name"] = before
 
 
-def model_tuning() -> TrackingTuning:
-    """The tracker's thresholds the service uses with the run's model (domain/tuning.py)."""
-    return TUNING_BY_DETECTOR[DetectorKind(MODEL["name"])]
-
-
-def view_tuning(view: str) -> TrackingTuning:
+def view_tuning(view: str = VIEWS[0]) -> TrackingTuning:
     """The tracker's thresholds the service uses with the run's model on a camera of ``view`` (``VIEWS``)."""
     camera_view = CameraView.ELEVATED if view == "elevated" else CameraView.EYE_LEVEL
     return tuning_for(DetectorKind(MODEL["name"]), camera_view)
 
 
-def low_of(low_score: float | None) -> float:
-    """``--low-score``, else the low threshold the service uses with the run's model."""
-    return model_tuning().low_score if low_score is None else low_score
+def low_of(low_score: float | None, tuning: TrackingTuning | None = None) -> float:
+    """``--low-score``, else the low threshold of ``tuning`` (default: the service's for the run's model)."""
+    return (tuning or view_tuning()).low_score if low_score is None else low_score
 
 
 def _model_prefix() -> str:
@@ -609,7 +604,7 @@ def run_sequence(
         analysis_fps=min(fps, 30.0),
         lines=[LineSpec(name=f"line{i}", points=pts, entry_side=EntrySide.RIGHT) for i, pts in enumerate(points)],
     )
-    floor = score if tracker == "before" else min(low_of(low_score), score)
+    floor = score if tracker == "before" else min(low_of(low_score, tuning), score)
     cache_hit = cache is not None and cache_path(cache, info, input_size, floor, tiles).is_file()
     if cache is not None and tiles == "crops" and step != 1:
         raise ValueError("motion-region crops from the detections cache need the native rate (every frame in order)")
@@ -731,7 +726,8 @@ def bench_tracker_params(
         return TrackerParams(
             high_score=high, low_score=min(score, high), new_track_score=high, max_lost=max(3, round(3 * fps)), fps=fps
         )
-    return tracker_params(score, fps, low_of(low_score), tuning or model_tuning())
+    tuning = tuning or view_tuning()
+    return tracker_params(score, fps, low_of(low_score, tuning), tuning)
 
 
 def _setting(run: dict[str, Any]) -> Setting:
