@@ -54,8 +54,8 @@ class VisionSettings(BaseSettings):
         gt=0,
         lt=1,
         description="Detections below are dropped; from it up to the score that starts tracks they may only extend "
-        "one (two-stage association; equal to score_threshold: off). Unset: measured per detector (ssdlite 0.2, "
-        "movenet 0.4; usecases/analysis.py TUNING_BY_DETECTOR)",
+        "one (two-stage association; equal to score_threshold: off). Unset: measured per detector and camera view "
+        "(ssdlite 0.2; movenet 0.4 at eye level, 0.2 on an elevated camera; domain/tuning.py)",
     )
     zoom_windows: int | None = Field(
         None,
