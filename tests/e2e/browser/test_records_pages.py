@@ -325,6 +325,11 @@ def test_the_hall_heat_map_on_the_reports_page_and_the_dashboard(
     card.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "12-reports-heat-map-zh.png"), full_page=True)
     slider = card.get_by_test_id("heatmap-hour")
+    slider.evaluate("e => { e.dataset.mark = 'kept'; }")
+    page.set_viewport_size({"width": 1440, "height": 800})  # height alone (the screenshot did the same): no rebuild
+    page.wait_for_timeout(400)  # past the page's 200 ms resize debounce
+    expect(slider).to_have_attribute("data-mark", "kept")
+    page.set_viewport_size({"width": 1440, "height": 1000})
     slider.focus()
     page.keyboard.press("Home")
     expect(card.get_by_test_id("heatmap-caption")).to_contain_text("峰值 4 人")

@@ -282,7 +282,15 @@ async function main() {
     b.addEventListener("click", () => { view = b.dataset.view; load(); });
   }
   $("date").addEventListener("change", () => { if ($("date").value) { date = $("date").value; load(); } });
-  window.addEventListener("resize", () => { clearTimeout(window.__rs); window.__rs = setTimeout(render, 200); });
+  // Charts follow the page's width; a change of height alone (a phone's address bar, a full-page screenshot) rebuilds
+  // nothing, so the hour slider a manager is moving keeps its focus.
+  let width = window.innerWidth;
+  window.addEventListener("resize", () => {
+    if (window.innerWidth === width) return;
+    width = window.innerWidth;
+    clearTimeout(window.__rs);
+    window.__rs = setTimeout(render, 200);
+  });
   await load();
 }
 
