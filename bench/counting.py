@@ -104,11 +104,15 @@ frames too. Numbers: docs/operations.md, "Face assist for hall cameras".
 cache files start with ``movenet``. ``--speed-model MODEL:SIZE`` (repeat, e.g. ``ssdlite:300``, ``movenet:384``)
 times each setting's score and tiles on each model, alternating in one process. Numbers: docs/operations.md,
 "MoveNet is the default detector".
+The tracker pairs overlapping boxes by clothing colour too, as the service does on eye-level cameras (weight 0.7;
+elevated: 0); ``--appearance-weight W`` sets another share (0: boxes alone) and is written into the results
+(``tracker_tuning``). With a weight above 0 the frames are read even with ``--detections-cache``. Numbers:
+docs/operations.md, "The tracker compares clothing colours".
 
 Usage: python -m bench.counting [--mot DIR ...] [--line h|v|h@F|v@F|x1,y1,x2,y2 ...] [--detector SIZE:SCORE[:TILES] ...]
 [--analysis-fps FPS ...] [--low-score S] [--tracker before|two-stage ...] [--motion-gating] [--motion-min-area SHARE]
 [--detections-cache DIR] [--zoom N ...] [--face-assist off|on ...] [--model ssdlite|movenet]
-[--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated]
+[--appearance-weight W] [--skip-synthetic] [--first-frames N|NAME=N ...] [--view eye-level|elevated]
 [--speed FRAMES [--speed-detectors [--speed-without-gating] [--speed-model MODEL:SIZE ...]]]
 [--result NAME].
 Prints tables and writes bench/results/<NAME>.json (default counting.json).
@@ -628,7 +632,8 @@ def run_sequence(
     for frame in range(1, info.length + 1, step):
         if replay is not None:
             replay.frame = frame
-        reads = replay is None or zoomer is not None or face  # ...but zoom and faces do
+        reads = replay is None or zoomer is not None or face or params.appearance_weight > 0  # ...but zoom, faces
+        # and colour signatures do
         image = _read_frame(info, frame) if reads else blank
         t0 = time.perf_counter()
         result = analyzer.analyze(image, (frame - 1) / info.fps)
@@ -855,10 +860,13 @@ def real_footage(
     motion_min_area: float | None = None,
     zooms: Sequence[int] = (0,),
     faces: Sequence[bool] = (False,),
+    appearance_weight: float | None = None,
 ) -> dict[str, Any]:
     read = [read_seqinfo(folder) for folder in folders]  # refuses reserved footage before any work
     infos = [first_frames(info, frames_to_keep(info.name, cuts)) for info in read]
     tuning = view_tuning(view)  # the thresholds the service takes for the model on such a camera
+    if appearance_weight is not None:
+        tuning = replace(tuning, appearance_weight=appearance_weight)
     low_score = tuning.low_score if low_score is None else low_score
     runs = [
         run_sequence(
@@ -966,7 +974,12 @@ def real_footage(
         "view": view,
         "default_detector": f"{DEFAULT_INPUT}:{DEFAULT_SCORE}:1",
         "low_score": low_score,
-        "tracker_tuning": {"high_floor": tuning.high_floor, "low_score": tuning.low_score, "coast_s": tuning.coast_s},
+        "tracker_tuning": {
+            "high_floor": tuning.high_floor,
+            "low_score": tuning.low_score,
+            "coast_s": tuning.coast_s,
+            "appearance_weight": tuning.appearance_weight,
+        },
         "tile_overlap": OVERLAP,
         "opencv": cv2.__version__,
         "iou_threshold": 0.5,
@@ -1177,6 +1190,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         " for the model, SSDLite 0.2, MoveNet 0.4)",
     )
     parser.add_argument(
+        "--appearance-weight",
+        type=share_arg,
+        default=None,
+        metavar="W",
+        help="share of colour similarity when the tracker pairs overlapping boxes (0: boxes alone; default: the "
+        "service's for the model and view, 0.7 at eye level, 0 on elevated cameras); reads the frames",
+    )
+    parser.add_argument(
         "--tracker",
         action="append",
         choices=TRACKERS,
@@ -1263,6 +1284,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def share_arg(text: str) -> float:
+    """A share 0..1 on the command line."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     MODEL["name"] = args.model
@@ -1291,6 +1323,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.motion_min_area,
             args.zoom or [0],
             args.face_assist or [False],
+            args.appearance_weight,
         )
         payload["real_footage"] = real
     if args.mot and args.speed and not args.speed_detectors:

@@ -8,7 +8,9 @@ may only extend a track) and ``--coast`` (seconds a missed track is still report
 first run fills it), so a combination costs the tracking only. A combination qualifies when its pooled track
 precision is at least ``--min-precision`` and it misses no more line crossings than ``--max-line-misses``
 (unset: no limit); of those, the chosen one has the most recall + IDF1. Sweep on the tuning sequences only, then
-run ``bench.counting`` with the chosen values on the held-out ones.
+run ``bench.counting`` with the chosen values on the held-out ones. The sweep pairs boxes alone (appearance weight
+0, the frames are not read), as when MoveNet's thresholds were chosen; the colour weight came after, on the same
+pair, with ``bench.counting --appearance-weight`` (domain/tuning.py).
 
 Command that chose MoveNet's (2026-12-07): ``python -m bench.tracker_sweep --mot F/MOT16-09 --mot F/TUD-Campus
 --model movenet --detector 384:0.3:auto --detections-cache F/cache --high 0.4,0.45,0.5,0.55,0.6

@@ -5,6 +5,7 @@ grid of tiles (``grid2``), now the service's (its tests: test_vision_grid.py).""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from bench.counting import (
     setting_label,
     source_of,
     tiles_used,
+    view_tuning,
 )
 from bench.vision.grid_tiles import GridTiledDetector, band_spans, detector_runs, merge_bands
 from bench.vision.mot_metrics import SeqInfo
@@ -117,8 +119,9 @@ def test_a_cut_sequence_counts_only_crossings_within_its_frames(tmp_path: Path) 
     cut = first_frames(whole, 5)
     for info in (whole, cut):
         _cache(tmp_path / "cache", info)
-    full = run_sequence(whole, [line], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2)
-    early = run_sequence(cut, [line], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2)
+    boxes_only = replace(view_tuning(), appearance_weight=0.0)  # the sequence has no images to take colours from
+    full = run_sequence(whole, [line], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2, tuning=boxes_only)
+    early = run_sequence(cut, [line], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2, tuning=boxes_only)
     assert full["lines"][0]["gt"] == [1, 0] and full["lines"][0]["ours"] == [1, 0]
     assert early["lines"][0]["gt"] == [0, 0] and early["lines"][0]["ours"] == [0, 0]
     assert (early["sequence"], early["analysed_frames"], early["tracks"]["gt"]) == ("WALK-first5", 5, 5)

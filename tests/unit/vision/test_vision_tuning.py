@@ -11,7 +11,7 @@ import pytest
 from services.queue.vision import cli
 from services.queue.vision.adapters import detector_factory
 from services.queue.vision.domain.camera_config import CameraConfig, CameraView, DetectorKind
-from services.queue.vision.domain.tuning import TUNING_BY_DETECTOR, tuning_for
+from services.queue.vision.domain.tuning import HALL_TUNING, TUNING_BY_DETECTOR, tuning_for
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.worker import CameraJob, CameraWorker
 
@@ -55,8 +55,8 @@ def test_the_tuning_follows_the_cameras_detector() -> None:
     [
         ({}, MOVENET),
         ({"detector": "ssdlite"}, SSDLITE),
-        ({"view": "elevated"}, SSDLITE),  # MoveNet on a hall camera keeps the thresholds of before
-        ({"detector": "ssdlite", "view": "elevated"}, SSDLITE),
+        ({"view": "elevated"}, HALL_TUNING),  # MoveNet on a hall camera keeps the thresholds of before
+        ({"detector": "ssdlite", "view": "elevated"}, HALL_TUNING),
     ],
 )
 def test_the_worker_tracks_with_its_detectors_thresholds(camera: dict[str, Any], tuning: Any) -> None:
@@ -80,11 +80,19 @@ def test_a_cameras_own_low_score_wins() -> None:
 
 def test_a_hall_camera_keeps_the_thresholds_of_before_with_movenet() -> None:
     assert tuning_for(DetectorKind.MOVENET) is MOVENET
-    assert tuning_for(DetectorKind.MOVENET, CameraView.ELEVATED) is SSDLITE
-    assert tuning_for(DetectorKind.SSDLITE, CameraView.ELEVATED) is SSDLITE
+    for kind in DetectorKind:
+        assert tuning_for(kind, CameraView.ELEVATED) is HALL_TUNING
+    thresholds = (HALL_TUNING.high_floor, HALL_TUNING.low_score, HALL_TUNING.coast_s)
+    assert thresholds == (SSDLITE.high_floor, SSDLITE.low_score, SSDLITE.coast_s)
     settings = VisionSettings()
     assert detector_factory.low_score_of(settings, None, None, CameraView.ELEVATED) == SSDLITE.low_score
-    assert detector_factory.tuning_of(settings, None, CameraView.ELEVATED) is SSDLITE
+    assert detector_factory.tuning_of(settings, None, CameraView.ELEVATED) is HALL_TUNING
+
+
+def test_eye_level_cameras_compare_colours_and_hall_cameras_do_not() -> None:
+    for kind in DetectorKind:
+        assert TUNING_BY_DETECTOR[kind].appearance_weight == 0.7
+    assert HALL_TUNING.appearance_weight == 0.0
 
 
 def test_count_offers_the_camera_views() -> None:

@@ -9,6 +9,10 @@ detections left over by IoU are paired by the distance between the predicted box
 detection centre in units of the predicted box height (``distance_gate``; half a body height is about
 one step), only when the two heights agree within ``size_ratio``, nearest pairs first. New (tentative)
 tracks get the same two stages, so a fast walker can be confirmed at a low frame rate.
+With ``appearance_weight`` above 0 the IoU passes also go by what people look like (``domain/appearance.py``):
+among the pairs that overlap enough, a pair scores ``(1 - weight) * IoU + weight * colour similarity`` of the
+detection's signature and the track's (a running blend, ``appearance_memory`` of the old per match), so where
+two people's boxes overlap each track keeps the person dressed like it instead of the one overlapping more.
 Only confident detections (``new_track_score``) start tracks; a low-score detection can only extend one.
 A track gets its id only once it has been seen ``min_hits`` times, so a one-frame false alarm burns no
 id. A confirmed track that no detection matched *coasts*: it is still reported, at its Kalman-predicted box
@@ -29,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from services.queue.vision.domain.appearance import appearance_scores, blend, similarity_matrix
 from services.queue.vision.domain.geometry import Box, FloatArray, iou_matrix
 from services.queue.vision.domain.kalman import KalmanBox
 
@@ -37,6 +42,7 @@ from services.queue.vision.domain.kalman import KalmanBox
 class Detection:
     box: Box
     score: float
+    appearance: FloatArray | None = field(default=None, compare=False, repr=False)  # colour signature, if taken
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:
@@ -80,6 +86,8 @@ class TrackerParams:
     fps: float = 30.0  # frames per second assumed when ``update`` is given no time
     distance_gate: float = 0.5  # pass 3: centre distance in predicted box heights; 0 switches it off
     size_ratio: float = 1.5  # pass 3: the larger height over the smaller at most this
+    appearance_weight: float = 0.0  # IoU passes: share of colour similarity in a pair's score; 0 switches it off
+    appearance_memory: float = 0.9  # share of a track's signature kept at each match
 
     def __post_init__(self) -> None:
         if not 0 <= self.low_score <= self.high_score <= 1:
@@ -92,6 +100,8 @@ class TrackerParams:
             raise ValueError("need 0 <= max_coast <= max_lost")
         if self.fps <= 0 or self.distance_gate < 0 or self.size_ratio < 1:
             raise ValueError("need fps > 0, distance_gate >= 0 and size_ratio >= 1")
+        if not (0 <= self.appearance_weight <= 1 and 0 <= self.appearance_memory < 1):
+            raise ValueError("need 0 <= appearance_weight <= 1 and 0 <= appearance_memory < 1")
 
 
 @dataclass
@@ -102,6 +112,7 @@ class _Track:
     lost: int = 0
     track_id: int = 0  # 0 until confirmed
     seen_now: bool = True
+    appearance: FloatArray | None = None
 
 
 def greedy_match(iou: FloatArray, threshold: float) -> list[tuple[int, int]]:
@@ -187,7 +198,7 @@ class Tracker:
         self._tracks = [tr for tr in self._tracks if tr.lost <= (p.max_lost if tr.track_id else 0)]
         for d in new_high:
             if d.score >= p.new_track_score:
-                self._tracks.append(_Track(KalmanBox.start(_arr(d.box)), d.score))
+                self._tracks.append(_Track(KalmanBox.start(_arr(d.box)), d.score, appearance=d.appearance))
         out: list[TrackedPerson] = []
         for track in self._tracks:
             if not track.track_id and track.hits >= p.min_hits:
@@ -216,7 +227,12 @@ class Tracker:
         if not tracks or not dets:
             return tracks, dets
         iou = iou_matrix(np.array([t.kf.box for t in tracks]), np.array([_arr(d.box) for d in dets]))
-        return self._apply(tracks, dets, greedy_match(iou, threshold))
+        weight = self.params.appearance_weight
+        if weight == 0:
+            return self._apply(tracks, dets, greedy_match(iou, threshold))
+        similarity = similarity_matrix([t.appearance for t in tracks], [d.appearance for d in dets])
+        scores = appearance_scores(iou, similarity, weight, threshold)
+        return self._apply(tracks, dets, greedy_match(scores, 0.0))
 
     def _associate_near(self, tracks: list[_Track], dets: list[Detection]) -> tuple[list[_Track], list[Detection]]:
         p = self.params
@@ -227,14 +243,14 @@ class Tracker:
         )
         return self._apply(tracks, dets, greedy_match(-dist, -p.distance_gate))
 
-    @staticmethod
     def _apply(
-        tracks: list[_Track], dets: list[Detection], pairs: list[tuple[int, int]]
+        self, tracks: list[_Track], dets: list[Detection], pairs: list[tuple[int, int]]
     ) -> tuple[list[_Track], list[Detection]]:
         for r, c in pairs:
             t = tracks[r]
             t.kf.update(_arr(dets[c].box))
             t.score, t.hits, t.lost, t.seen_now = dets[c].score, t.hits + 1, 0, True
+            t.appearance = blend(t.appearance, dets[c].appearance, self.params.appearance_memory)
         matched_r = {r for r, _ in pairs}
         matched_c = {c for _, c in pairs}
         return (

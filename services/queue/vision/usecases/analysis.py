@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from services.queue.vision.adapters.appearance import with_appearance
 from services.queue.vision.adapters.detectors import Detector, Image
 from services.queue.vision.adapters.motion import MotionGate
 from services.queue.vision.adapters.zoom_detector import ZoomRedetector
@@ -36,7 +37,8 @@ def tracker_params(
     tracker. A missed confirmed track is still reported at its predicted box (coasting) for ``tuning.coast_s``
     seconds, and kept for ``KEEP_LOST_S`` seconds whatever the analysis rate (15 frames at 5 fps, 75 at
     25 fps), so a person hidden behind another for a moment comes back under the same id (and, if now on
-    the other side of a line, counts once)."""
+    the other side of a line, counts once). Overlapping boxes are paired with tracks by colour too when the
+    tuning says so (``tuning.appearance_weight``; the analyzer then takes each detection's colour signature)."""
     high = max(score_threshold, tuning.high_floor)
     low = score_threshold if low_score is None else low_score
     max_lost = max(3, round(KEEP_LOST_S * analysis_fps))
@@ -47,6 +49,7 @@ def tracker_params(
         max_lost=max_lost,
         max_coast=min(max_lost, max(1, round(tuning.coast_s * analysis_fps))),
         fps=analysis_fps,
+        appearance_weight=tuning.appearance_weight,
     )
 
 
@@ -86,6 +89,8 @@ class FrameAnalyzer:
             if self.zoom is not None:
                 predicted = self.pipeline.tracker.predictions(t)
                 self._last = self._last + self.zoom.recover(image, predicted, self._last)
+            if self.params.appearance_weight > 0:
+                self._last = with_appearance(image, self._last)
         # on a static frame the last detections stand in, so still people keep their tracks
         return self.pipeline.step(self._last, t)
 
