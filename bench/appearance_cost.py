@@ -20,6 +20,7 @@ from bench.vision.mot_metrics import read_gt, read_seqinfo
 from services.queue.vision.adapters.appearance import with_appearance
 from services.queue.vision.domain.geometry import Box
 from services.queue.vision.domain.tracker import Detection, Tracker, TrackerParams
+from services.queue.vision.domain.tuning import APPEARANCE_WEIGHT
 
 SIZE = (640, 360)
 
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mot", type=Path, action="append", required=True, metavar="DIR")
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--weight", type=float, default=0.7)
+    parser.add_argument("--weight", type=float, default=APPEARANCE_WEIGHT, help="the colour share (the service's)")
     parser.add_argument("--result", default="appearance_cost")
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)

@@ -5,7 +5,6 @@ grid of tiles (``grid2``), now the service's (its tests: test_vision_grid.py).""
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +23,13 @@ from bench.counting import (
     setting_label,
     source_of,
     tiles_used,
-    view_tuning,
 )
 from bench.vision.grid_tiles import GridTiledDetector, band_spans, detector_runs, merge_bands
 from bench.vision.mot_metrics import SeqInfo
 from services.queue.vision.adapters.grid_detector import GridTiledDetector as ServiceGrid
 from services.queue.vision.domain import grid as service_grid
 from services.queue.vision.settings import VisionSettings
+from tests.unit.vision.mot_folders import write_walker
 
 INFO = SeqInfo(name="SEQ", folder=Path("/nowhere"), fps=25.0, length=10, width=1920, height=1080)
 
@@ -90,15 +89,8 @@ def test_the_bench_grid_is_the_service_grid() -> None:
 
 
 def _sequence(folder: Path, frames: int) -> SeqInfo:
-    """One person walking down the image, 5 px a frame, 40 px tall (feet at 5 f + 40)."""
-    (folder / "gt").mkdir(parents=True)
-    (folder / "seqinfo.ini").write_text(
-        f"[Sequence]\nname=WALK\nimDir=img1\nframeRate=10\nseqLength={frames}\nimWidth=200\nimHeight=100\n",
-        encoding="utf-8",
-    )
-    rows = [f"{f},1,90,{5 * f},20,40,1,1,1" for f in range(1, frames + 1)]
-    (folder / "gt" / "gt.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return SeqInfo(name="WALK", folder=folder, fps=10.0, length=frames, width=200, height=100)
+    """One person walking down the image, 5 px a frame, 40 px tall (feet at 5 f + 40), drawn."""
+    return write_walker(folder, frames, (200, 100), lambda f: (90, 5 * f, 20, 40), images=True)
 
 
 def _cache(cache: Path, info: SeqInfo) -> None:
@@ -119,9 +111,8 @@ def test_a_cut_sequence_counts_only_crossings_within_its_frames(tmp_path: Path) 
     cut = first_frames(whole, 5)
     for info in (whole, cut):
         _cache(tmp_path / "cache", info)
-    boxes_only = replace(view_tuning(), appearance_weight=0.0)  # the sequence has no images to take colours from
-    full = run_sequence(whole, [line], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2, tuning=boxes_only)
-    early = run_sequence(cut, [line], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2, tuning=boxes_only)
+    full = run_sequence(whole, [line], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2)
+    early = run_sequence(cut, [line], 300, 0.3, None, False, tmp_path / "cache", 1, 0.2)
     assert full["lines"][0]["gt"] == [1, 0] and full["lines"][0]["ours"] == [1, 0]
     assert early["lines"][0]["gt"] == [0, 0] and early["lines"][0]["ours"] == [0, 0]
     assert (early["sequence"], early["analysed_frames"], early["tracks"]["gt"]) == ("WALK-first5", 5, 5)

@@ -13,7 +13,8 @@ import pytest
 
 import bench.counting as bc
 import bench.tracker_sweep as sweep
-from bench.vision.mot_metrics import SeqInfo, read_seqinfo
+from bench.vision.mot_metrics import SeqInfo
+from tests.unit.vision.mot_folders import write_walker
 
 FRAMES = 16
 FAINT = {6, 7, 8}  # frames the detector saw the walker at a low score only
@@ -21,14 +22,7 @@ FAINT = {6, 7, 8}  # frames the detector saw the walker at a low score only
 
 def _sequence(folder: Path) -> SeqInfo:
     """One person walking right across the middle, 10 px a frame; no images (the cache stands in for them)."""
-    (folder / "gt").mkdir(parents=True)
-    (folder / "seqinfo.ini").write_text(
-        f"[Sequence]\nname=FAINT\nimDir=img1\nframeRate=10\nseqLength={FRAMES}\nimWidth=320\nimHeight=180\n",
-        encoding="utf-8",
-    )
-    rows = [f"{f},1,{70 + 10 * f},60,20,60,1,1,1" for f in range(1, FRAMES + 1)]
-    (folder / "gt" / "gt.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return read_seqinfo(folder)
+    return write_walker(folder, FRAMES, (320, 180), lambda f: (70 + 10 * f, 60, 20, 60))
 
 
 def _cache(cache: Path, info: SeqInfo) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -15,27 +14,14 @@ from bench.vision.mot_metrics import SeqInfo
 from services.queue.vision.adapters.detectors import Image
 from services.queue.vision.domain.geometry import Box
 from services.queue.vision.domain.tracker import Detection
+from tests.unit.vision.mot_folders import write_walker
 
 BLIND = {5, 6, 7}  # frames the cached whole-frame detector missed
 
 
 def _sequence(folder: Path, frames: int) -> SeqInfo:
     """One person walking right, 8 px a frame, 60 px tall, drawn white on black (frames on disk)."""
-    (folder / "gt").mkdir(parents=True)
-    (folder / "img1").mkdir()
-    (folder / "seqinfo.ini").write_text(
-        f"[Sequence]\nname=WALK\nimDir=img1\nframeRate=10\nseqLength={frames}\nimWidth=320\nimHeight=180\n",
-        encoding="utf-8",
-    )
-    rows = []
-    for f in range(1, frames + 1):
-        x = 40 + 8 * f
-        image = np.zeros((180, 320, 3), dtype=np.uint8)
-        image[60:120, x : x + 20] = 255
-        cv2.imwrite(str(folder / "img1" / f"{f:06d}.jpg"), image)
-        rows.append(f"{f},1,{x},60,20,60,1,1,1")
-    (folder / "gt" / "gt.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return SeqInfo(name="WALK", folder=folder, fps=10.0, length=frames, width=320, height=180)
+    return write_walker(folder, frames, (320, 180), lambda f: (40 + 8 * f, 60, 20, 60), images=True)
 
 
 def _cache(cache: Path, info: SeqInfo) -> None:
