@@ -44,6 +44,8 @@ def _count(args: argparse.Namespace) -> int:
             overrides["detector_low_score"] = args.low_score
         if args.input_size is not None:
             overrides["ssd_input_size"] = args.input_size
+        if args.appearance_weight is not None:
+            overrides["appearance_weight"] = args.appearance_weight
         if args.onnx_model is not None:
             overrides.update(detector="onnx", onnx_model=args.onnx_model)
         settings = VisionSettings(**overrides)
@@ -55,6 +57,8 @@ def _count(args: argparse.Namespace) -> int:
         camera_low = camera.detector_low_score if camera and args.low_score is None else None
         view = CameraView(args.view) if args.view else camera.view if camera else CameraView.EYE_LEVEL
         low_score = low_score_of(settings, camera_low, kind, view)
+        camera_colours = camera.appearance_weight if camera and args.appearance_weight is None else None
+        tuning = tuning_of(settings, kind, view, camera_colours)
         faces = args.face_assist or face_assist_of(settings, camera.face_assist if camera else None)
         detector = build_detector(settings, kind, tiles, low_score, faces)
         fps = args.fps or source.source_fps
@@ -84,7 +88,7 @@ def _count(args: argparse.Namespace) -> int:
                     camera,
                     detector,
                     gate=gate,
-                    params=tracker_params(settings.score_threshold, fps, low_score, tuning_of(settings, kind, view)),
+                    params=tracker_params(settings.score_threshold, fps, low_score, tuning),
                     zoom=zoom,
                 )
             result = analyzer.analyze(frame.image, frame.t)
@@ -175,6 +179,13 @@ def register(subparsers: Any) -> None:
         default=None,
         help="how the camera looks at people: eye_level or elevated (a hall camera); the tracker's thresholds were "
         "measured apart for each (default: the camera file's, else eye_level)",
+    )
+    count.add_argument(
+        "--appearance-weight",
+        type=float,
+        default=None,
+        help="share of clothing colour when the tracker pairs overlapping boxes, 0..1, 0 boxes alone (default: the "
+        "camera file's, else the service's QUEUE_VISION_APPEARANCE_WEIGHT, else 0.7 at eye level, 0 elevated)",
     )
     count.add_argument(
         "--face-assist",

@@ -57,6 +57,14 @@ class VisionSettings(BaseSettings):
         "one (two-stage association; equal to score_threshold: off). Unset: measured per detector and camera view "
         "(ssdlite 0.2; movenet 0.4 at eye level, 0.2 on an elevated camera; domain/tuning.py)",
     )
+    appearance_weight: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of clothing colour when the tracker pairs overlapping boxes with tracks (0: boxes alone). "
+        "Unset: measured per camera view, 0.7 at eye level (IDF1 69.5 -> 71.1 with movenet), 0 on an elevated "
+        "camera (domain/tuning.py); a camera's appearance_weight overrides it. Colours stay in memory with the track",
+    )
     zoom_windows: int | None = Field(
         None,
         ge=0,

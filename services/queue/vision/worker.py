@@ -84,7 +84,7 @@ class CameraWorker:
         self._live_at: float | None = None  # when the hour so far was sent last (first: the first frame)
         cam = self.camera
         self._low_score = low_score_of(s, cam.detector_low_score, cam.detector, cam.view)  # low boxes
-        self._tuning = tuning_of(s, cam.detector, cam.view)  # the tracker's thresholds measured for the detector
+        self._tuning = tuning_of(s, cam.detector, cam.view, cam.appearance_weight)  # measured for the detector
         self._zoom: ZoomRedetector | None = None  # track-guided zoom, built with the detector in run()
 
     def send(self, message: WorkerMessage) -> None:

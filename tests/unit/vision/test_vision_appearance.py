@@ -4,12 +4,15 @@ them: two people crossing keep their ids where boxes alone swap them."""
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from bench.counting import share_arg
+from services.queue.vision.adapters import detector_factory
 from services.queue.vision.adapters.appearance import colour_signature, with_appearance
 from services.queue.vision.adapters.detectors import Image
 from services.queue.vision.domain.appearance import (
@@ -20,10 +23,12 @@ from services.queue.vision.domain.appearance import (
     similarity_matrix,
     upper_body,
 )
-from services.queue.vision.domain.camera_config import CameraConfig, FrameSpec
+from services.queue.vision.domain.camera_config import CameraConfig, CameraView, FrameSpec
 from services.queue.vision.domain.geometry import Box, FloatArray
 from services.queue.vision.domain.tracker import Detection, Tracker, TrackerParams
+from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
+from services.queue.vision.worker import CameraJob, CameraWorker
 
 RED, BLUE = (0, 0, 255), (255, 0, 0)  # BGR
 
@@ -180,3 +185,33 @@ def test_the_bench_takes_an_appearance_weight_between_0_and_1() -> None:
     for bad in ("1.5", "-0.1", "much"):
         with pytest.raises(argparse.ArgumentTypeError, match="share"):
             share_arg(bad)
+
+
+def test_people_dressed_alike_are_paired_by_overlap_as_before() -> None:
+    tracker = Tracker(TrackerParams(min_hits=2, fps=10, appearance_weight=0.7))
+    out = []
+    for rx, bx in zip(RED_X, BLUE_X, strict=True):  # the same uniform: colours say nothing, overlap decides
+        out = tracker.update([Detection(box_at(rx), 0.9, SIG_BLUE), Detection(box_at(bx), 0.9, SIG_BLUE)])
+    assert {p.track_id: p.box.x1 for p in out} == _crossing(0.0)
+
+
+def test_the_camera_then_the_service_then_the_view_set_the_colour_share() -> None:
+    measured = VisionSettings()
+    assert measured.appearance_weight is None
+    assert detector_factory.tuning_of(measured).appearance_weight == 0.7
+    assert detector_factory.tuning_of(measured, None, CameraView.ELEVATED).appearance_weight == 0.0
+    forced = VisionSettings(appearance_weight=0.0)
+    assert detector_factory.tuning_of(forced).appearance_weight == 0.0
+    assert detector_factory.tuning_of(forced, None, CameraView.EYE_LEVEL, 0.5).appearance_weight == 0.5
+    with pytest.raises(ValidationError):
+        CameraConfig(appearance_weight=1.5)
+
+
+def test_the_worker_takes_the_cameras_colour_share() -> None:
+    camera = CameraConfig(appearance_weight=0.0).model_dump(mode="json")
+    worker = CameraWorker(
+        CameraJob("b1", "door", camera, VisionSettings().model_dump(mode="json")),
+        multiprocessing.Queue(),
+        multiprocessing.Event(),
+    )
+    assert worker._tuning.appearance_weight == 0.0

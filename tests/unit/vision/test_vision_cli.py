@@ -17,6 +17,7 @@ from services.queue.vision.adapters import detector_factory
 from services.queue.vision.adapters.detectors import Image
 from services.queue.vision.domain.tracker import Detection
 from services.queue.vision.settings import VisionSettings
+from services.queue.vision.usecases import analysis
 
 BLIND = range(30, 32)  # frames where the detector sees nobody (2 frames: the coasting time at 10 fps)
 DIM = range(50, 56)  # frames where every box scores 0.2: between the low threshold and the score threshold
@@ -95,3 +96,32 @@ def test_count_refuses_an_unknown_detector(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as exit_:
         branchops_main(["count", "video.avi", "--detector", "yolo"])
     assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("flag", "weight"), [([], 0.7), (["--appearance-weight", "0"], 0.0)])
+def test_count_compares_colours_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: list[str], weight: float
+) -> None:
+    scene = crossing_both_ways()
+    video = write_video(scene, tmp_path / "crossing.avi")
+    monkeypatch.setattr(detector_factory, "build_detector", lambda *args, **kwargs: FlakyBlobs())
+    seen: list[float] = []
+    real = analysis.FrameAnalyzer.__init__
+
+    def spy(self: analysis.FrameAnalyzer, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        seen.append(self.params.appearance_weight)
+
+    monkeypatch.setattr(analysis.FrameAnalyzer, "__init__", spy)
+    camera = tmp_path / "cam.yaml"
+    camera.write_text(yaml.safe_dump(scene.camera_yaml()), encoding="utf-8")
+    out = tmp_path / "frames.jsonl"
+    assert branchops_main(["count", str(video), "--camera", str(camera), "--out", str(out), *flag]) == 0
+    assert seen == [weight]
+    last = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
+    assert (last["entered"], last["exited"]) == (4, 2)
+
+
+def test_count_refuses_a_colour_share_outside_0_to_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert branchops_main(["count", str(tmp_path / "none.avi"), "--appearance-weight", "1.5"]) == 2
+    assert "appearance_weight" in capsys.readouterr().err

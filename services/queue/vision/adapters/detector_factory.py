@@ -3,6 +3,8 @@ process, ``branchops count``, the benchmarks)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.queue.vision.adapters.crop_detector import MotionCropDetector
 from services.queue.vision.adapters.detectors import Detector, SsdLiteDetector, TiledDetector
 from services.queue.vision.adapters.face_assist import FaceAssistedDetector
@@ -24,11 +26,17 @@ def zoom_params(max_windows: int, analysis_fps: float) -> ZoomParams:
 
 
 def tuning_of(
-    settings: VisionSettings, kind: DetectorKind | None = None, view: CameraView = CameraView.EYE_LEVEL
+    settings: VisionSettings,
+    kind: DetectorKind | None = None,
+    view: CameraView = CameraView.EYE_LEVEL,
+    camera_appearance: float | None = None,
 ) -> TrackingTuning:
     """The tracker's thresholds measured for the detector (``kind``: the camera's, else the service's) on a
-    camera with that ``view``."""
-    return tuning_for(kind or settings.detector, view)
+    camera with that ``view``; the colour share is the camera's ``appearance_weight``, else the service's, else
+    the measured one."""
+    tuning = tuning_for(kind or settings.detector, view)
+    weight = camera_appearance if camera_appearance is not None else settings.appearance_weight
+    return tuning if weight is None else replace(tuning, appearance_weight=weight)
 
 
 def low_score_of(

@@ -86,6 +86,13 @@ class CameraConfig(_Strict):
         description="None: the service default (QUEUE_VISION_DETECTOR_LOW_SCORE). Detections from this score up to "
         "the service's score_threshold may only extend existing tracks, never start one",
     )
+    appearance_weight: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="None: the service default (QUEUE_VISION_APPEARANCE_WEIGHT, else measured per view). Share of "
+        "clothing colour when the tracker pairs overlapping boxes with tracks; 0: boxes alone",
+    )
     zoom_windows: int | None = Field(
         None,
         ge=0,
