@@ -14,6 +14,9 @@ from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from branchops.state.cluster_transaction import BranchOpsRedisCluster
@@ -42,8 +45,18 @@ def create_redis(url: str, *, timeout_s: float = 2.0, max_connections: int = 64)
         socket_connect_timeout=timeout_s,
         health_check_interval=2,  # a pooled connection idle that long is PINGed first (Redis may have restarted)
         retry_on_timeout=False,
+        retry=stale_connection_retry(),
     )
     return aioredis.Redis(connection_pool=pool)
+
+
+def stale_connection_retry() -> Retry:
+    """One immediate retry, on a fresh connection, of a command whose connection broke (not of a timeout): a
+    pooled connection from before a Redis restart fails on first use, and the request would get a 503 although
+    Redis is back. No backoff, so while Redis is down the retry fails at once and readiness still turns red fast.
+    A command that Redis ran but whose reply was lost with the connection could run twice: the same as the caller
+    retrying after the error it would otherwise get."""
+    return Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
 
 
 def cluster_seeds(url: str) -> list[tuple[str, int]]:
