@@ -16,7 +16,7 @@ from typing import Any
 import cv2
 
 from bench.common import machine, write_result
-from bench.vision.mot_metrics import read_gt, read_seqinfo
+from bench.vision.mot_metrics import clip_box, read_gt, read_seqinfo
 from services.queue.vision.adapters.appearance import with_appearance
 from services.queue.vision.domain.geometry import Box
 from services.queue.vision.domain.tracker import Detection, Tracker, TrackerParams
@@ -35,12 +35,10 @@ def sequence_frames(folder: Path, count: int) -> list[tuple[Any, list[Detection]
         image = cv2.resize(cv2.imread(str(info.image_path(frame))), SIZE, interpolation=cv2.INTER_AREA)
         people = []
         for row in gt.get(frame, []):
-            if not row.is_target:
-                continue
-            x1, y1 = max(0.0, row.box.x1 * sx), max(0.0, row.box.y1 * sy)
-            x2, y2 = min(SIZE[0], row.box.x2 * sx), min(SIZE[1], row.box.y2 * sy)
-            if x2 > x1 + 1 and y2 > y1 + 1:
-                people.append(Detection(Box(x1, y1, x2, y2), 0.9))
+            b = row.box
+            box = clip_box(Box(b.x1 * sx, b.y1 * sy, b.x2 * sx, b.y2 * sy), *SIZE) if row.is_target else None
+            if box is not None and box.width > 1 and box.height > 1:
+                people.append(Detection(box, 0.9))
         out.append((image, people))
     return out
 

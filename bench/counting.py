@@ -632,8 +632,8 @@ def run_sequence(
     for frame in range(1, info.length + 1, step):
         if replay is not None:
             replay.frame = frame
-        reads = replay is None or zoomer is not None or face or params.appearance_weight > 0  # ...but zoom, faces
-        # and colour signatures do
+        colours = params.appearance_weight > 0
+        reads = replay is None or zoomer is not None or face or colours  # ...but zoom, faces and colours do
         image = _read_frame(info, frame) if reads else blank
         t0 = time.perf_counter()
         result = analyzer.analyze(image, (frame - 1) / info.fps)

@@ -4,7 +4,6 @@ them: two people crossing keep their ids where boxes alone swap them."""
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 from dataclasses import replace
 
 import numpy as np
@@ -28,7 +27,6 @@ from services.queue.vision.domain.geometry import Box, FloatArray
 from services.queue.vision.domain.tracker import Detection, Tracker, TrackerParams
 from services.queue.vision.settings import VisionSettings
 from services.queue.vision.usecases.analysis import FrameAnalyzer, tracker_params
-from services.queue.vision.worker import CameraJob, CameraWorker
 
 RED, BLUE = (0, 0, 255), (255, 0, 0)  # BGR
 
@@ -126,12 +124,12 @@ def test_detections_take_their_signatures_and_keep_one_they_had() -> None:
     assert Detection(box_at(100), 0.9, SIG_RED) == Detection(box_at(100), 0.9)  # the signature is no part of equality
 
 
-def _crossing(weight: float) -> dict[int, float]:
-    """Ids to their x at the end of the crossing, tracked on boxes with signatures."""
+def _crossing(weight: float, first_dressed: FloatArray = SIG_RED) -> dict[int, float]:
+    """Ids to their x at the end of the crossing, tracked on boxes with signatures (the second walker in blue)."""
     tracker = Tracker(TrackerParams(min_hits=2, fps=10, appearance_weight=weight))
     out = []
     for rx, bx in zip(RED_X, BLUE_X, strict=True):
-        out = tracker.update([Detection(box_at(rx), 0.9, SIG_RED), Detection(box_at(bx), 0.9, SIG_BLUE)])
+        out = tracker.update([Detection(box_at(rx), 0.9, first_dressed), Detection(box_at(bx), 0.9, SIG_BLUE)])
     return {p.track_id: p.box.x1 for p in out}
 
 
@@ -188,11 +186,7 @@ def test_the_bench_takes_an_appearance_weight_between_0_and_1() -> None:
 
 
 def test_people_dressed_alike_are_paired_by_overlap_as_before() -> None:
-    tracker = Tracker(TrackerParams(min_hits=2, fps=10, appearance_weight=0.7))
-    out = []
-    for rx, bx in zip(RED_X, BLUE_X, strict=True):  # the same uniform: colours say nothing, overlap decides
-        out = tracker.update([Detection(box_at(rx), 0.9, SIG_BLUE), Detection(box_at(bx), 0.9, SIG_BLUE)])
-    assert {p.track_id: p.box.x1 for p in out} == _crossing(0.0)
+    assert _crossing(0.7, first_dressed=SIG_BLUE) == _crossing(0.0)  # one uniform: colours say nothing
 
 
 def test_the_camera_then_the_service_then_the_view_set_the_colour_share() -> None:
@@ -205,13 +199,3 @@ def test_the_camera_then_the_service_then_the_view_set_the_colour_share() -> Non
     assert detector_factory.tuning_of(forced, None, CameraView.EYE_LEVEL, 0.5).appearance_weight == 0.5
     with pytest.raises(ValidationError):
         CameraConfig(appearance_weight=1.5)
-
-
-def test_the_worker_takes_the_cameras_colour_share() -> None:
-    camera = CameraConfig(appearance_weight=0.0).model_dump(mode="json")
-    worker = CameraWorker(
-        CameraJob("b1", "door", camera, VisionSettings().model_dump(mode="json")),
-        multiprocessing.Queue(),
-        multiprocessing.Event(),
-    )
-    assert worker._tuning.appearance_weight == 0.0

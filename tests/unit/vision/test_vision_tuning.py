@@ -60,22 +60,23 @@ def test_the_tuning_follows_the_cameras_detector() -> None:
     ],
 )
 def test_the_worker_tracks_with_its_detectors_thresholds(camera: dict[str, Any], tuning: Any) -> None:
-    job = CameraJob(
-        "b1", "door", CameraConfig(**camera).model_dump(mode="json"), VisionSettings().model_dump(mode="json")
-    )
-    worker = CameraWorker(job, multiprocessing.Queue(), multiprocessing.Event())
+    worker = _worker(CameraConfig(**camera))
     assert worker._tuning is tuning
     assert worker._low_score == tuning.low_score
 
 
+def _worker(camera: CameraConfig) -> CameraWorker:
+    """A camera worker for ``camera`` with the service's default settings (not started)."""
+    job = CameraJob("b1", "door", camera.model_dump(mode="json"), VisionSettings().model_dump(mode="json"))
+    return CameraWorker(job, multiprocessing.Queue(), multiprocessing.Event())
+
+
 def test_a_cameras_own_low_score_wins() -> None:
-    camera = CameraConfig(detector_low_score=0.3).model_dump(mode="json")
-    worker = CameraWorker(
-        CameraJob("b1", "door", camera, VisionSettings().model_dump(mode="json")),
-        multiprocessing.Queue(),
-        multiprocessing.Event(),
-    )
-    assert worker._low_score == 0.3
+    assert _worker(CameraConfig(detector_low_score=0.3))._low_score == 0.3
+
+
+def test_a_cameras_own_colour_share_wins() -> None:
+    assert _worker(CameraConfig(appearance_weight=0.0))._tuning.appearance_weight == 0.0
 
 
 def test_a_hall_camera_keeps_the_thresholds_of_before_with_movenet() -> None:
